@@ -1,0 +1,52 @@
+/// Refused conference commands. Each has a stable `code()`.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ConferenceError {
+    #[error("Conference not found.")]
+    NotFound,
+    #[error("A conference with this slug already exists.")]
+    AlreadyExists, // CONF-1: slug globally unique
+    #[error("Enter a valid slug: lowercase letters, digits and hyphens, at most 200 characters.")]
+    InvalidSlug,
+    #[error("Year must be between 1 and 9999.")]
+    InvalidYear,
+    #[error("Conference name must not be blank and must have at most 200 characters.")]
+    InvalidName, // CONF-1
+    #[error("Enter a valid time zone name.")]
+    InvalidTimezone, // CONF-1
+    #[error("Banner text must have at most 255 characters.")]
+    BannerTooLong, // MY-3
+    #[error("{field} must not be negative.")]
+    NegativeAmount { field: &'static str },
+    #[error("A section needs a slug and a name.")]
+    InvalidSection, // CONF-9
+    #[error("A sponsor level needs a slug and a name.")]
+    InvalidSponsorLevel,
+    #[error("This user does not hold this role in this conference.")]
+    RoleNotHeld,
+    #[error("Unknown role: '{role}'")]
+    UnknownRole { role: String },
+}
+
+impl ConferenceError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotFound => "conf.not_found",
+            Self::AlreadyExists => "conf.slug_taken",
+            Self::InvalidSlug => "conf.invalid_slug",
+            Self::InvalidYear => "conf.invalid_year",
+            Self::InvalidName => "conf.invalid_name",
+            Self::InvalidTimezone => "conf.invalid_timezone",
+            Self::BannerTooLong => "conf.banner_too_long",
+            Self::NegativeAmount { .. } => "conf.negative_amount",
+            Self::InvalidSection => "conf.invalid_section",
+            Self::InvalidSponsorLevel => "conf.invalid_sponsor_level",
+            Self::RoleNotHeld => "conf.role_not_held",
+            Self::UnknownRole { .. } => "conf.unknown_role",
+        }
+    }
+
+    /// Whether the refusal is about a missing thing (HTTP 404) rather than a rule.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Self::NotFound)
+    }
+}

@@ -1,0 +1,340 @@
+//! A conference: identity, series and year, dates, year-bound configuration,
+//! sections, sponsor levels, feature-flag overrides, KPI targets and role grants
+//! (SPEC CONF-*, MY-3/4). Activation belongs to the Series (MY-2); the product
+//! catalog to the Inventory (CAT-*).
+
+mod commands;
+mod errors;
+mod events;
+mod model;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+
+use cqrs_es::{Aggregate, event_sink::EventSink};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+pub use commands::ConferenceCommand;
+pub use errors::ConferenceError;
+pub use events::ConferenceEvent;
+pub use model::{ConferenceDetails, FeatureOverrides, KpiTargets, Role, Section, SponsorLevel};
+
+use crate::{DomainServices, Timestamp};
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Conference {
+    created: bool,
+    series_id: Uuid,
+    series_slug: String,
+    slug: String,
+    year: i32,
+    details: ConferenceDetails,
+    /// Sorted per CONF-9.
+    sections: Vec<Section>,
+    /// Sorted by order.
+    sponsor_levels: Vec<SponsorLevel>,
+    feature_overrides: FeatureOverrides,
+    kpi_targets: KpiTargets,
+    /// Roles by user, each list sorted and without duplicates.
+    roles: BTreeMap<Uuid, Vec<Role>>,
+}
+
+impl Conference {
+    pub fn exists(&self) -> bool {
+        self.created
+    }
+
+    pub fn details(&self) -> &ConferenceDetails {
+        &self.details
+    }
+
+    pub fn slug(&self) -> &str {
+        &self.slug
+    }
+
+    pub fn series_id(&self) -> Uuid {
+        self.series_id
+    }
+
+    pub fn series_slug(&self) -> &str {
+        &self.series_slug
+    }
+
+    pub fn year(&self) -> i32 {
+        self.year
+    }
+
+    /// CONF-9: sorted by (order, start_date).
+    pub fn sections(&self) -> &[Section] {
+        &self.sections
+    }
+
+    pub fn section(&self, slug: &str) -> Option<&Section> {
+        self.sections.iter().find(|s| s.slug == slug)
+    }
+
+    /// Sorted by (order, name).
+    pub fn sponsor_levels(&self) -> &[SponsorLevel] {
+        &self.sponsor_levels
+    }
+
+    pub fn sponsor_level(&self, slug: &str) -> Option<&SponsorLevel> {
+        self.sponsor_levels.iter().find(|l| l.slug == slug)
+    }
+
+    pub fn feature_overrides(&self) -> &FeatureOverrides {
+        &self.feature_overrides
+    }
+
+    pub fn kpi_targets(&self) -> &KpiTargets {
+        &self.kpi_targets
+    }
+
+    pub fn roles_of(&self, user: &Uuid) -> Vec<Role> {
+        self.roles.get(user).cloned().unwrap_or_default()
+    }
+
+    pub fn has_role(&self, user: &Uuid, role: Role) -> bool {
+        self.roles.get(user).is_some_and(|r| r.contains(&role))
+    }
+
+    /// Every user holding at least one role, with their roles.
+    pub fn role_grants(&self) -> &BTreeMap<Uuid, Vec<Role>> {
+        &self.roles
+    }
+
+    /// Pure: state + command + now -> facts. No I/O, no clock.
+    pub fn decide(
+        &self,
+        cmd: ConferenceCommand,
+        now: Timestamp,
+    ) -> Result<Vec<ConferenceEvent>, ConferenceError> {
+        use ConferenceCommand::*;
+        use ConferenceEvent::*;
+        if !self.created {
+            return match cmd {
+                Create {
+                    series_id,
+                    series_slug,
+                    slug,
+                    year,
+                    details,
+                } => {
+                    if !crate::is_valid_slug(&slug) {
+                        return Err(ConferenceError::InvalidSlug);
+                    }
+                    if !(1..=9999).contains(&year) {
+                        return Err(ConferenceError::InvalidYear);
+                    }
+                    check_details(&details)?;
+                    Ok(vec![ConferenceCreated {
+                        series_id,
+                        series_slug,
+                        slug,
+                        year,
+                        details,
+                        at: now,
+                    }])
+                }
+                _ => Err(ConferenceError::NotFound),
+            };
+        }
+        Ok(match cmd {
+            Create {
+                series_id,
+                series_slug,
+                slug,
+                year,
+                details,
+            } if series_id == self.series_id
+                && series_slug == self.series_slug
+                && slug == self.slug
+                && year == self.year
+                && details == self.details =>
+            {
+                vec![] // retried create
+            }
+            Create { .. } => return Err(ConferenceError::AlreadyExists),
+            UpdateDetails { details } if details == self.details => vec![],
+            UpdateDetails { details } => {
+                check_details(&details)?;
+                vec![ConferenceDetailsUpdated { details, at: now }]
+            }
+            UpsertSection { section } => {
+                if section.slug.trim().is_empty() || section.name.trim().is_empty() {
+                    return Err(ConferenceError::InvalidSection);
+                }
+                match self.section(&section.slug) {
+                    Some(current) if *current == section => vec![],
+                    Some(_) => vec![SectionUpdated { section, at: now }],
+                    None => vec![SectionAdded { section, at: now }],
+                }
+            }
+            UpsertSponsorLevel { level } => {
+                if level.slug.trim().is_empty() || level.name.trim().is_empty() {
+                    return Err(ConferenceError::InvalidSponsorLevel);
+                }
+                non_negative("cost", level.cost)?;
+                match self.sponsor_level(&level.slug) {
+                    Some(current) if *current == level => vec![],
+                    Some(_) => vec![SponsorLevelUpdated { level, at: now }],
+                    None => vec![SponsorLevelAdded { level, at: now }],
+                }
+            }
+            SetFeatureOverrides { overrides } if overrides == self.feature_overrides => vec![],
+            SetFeatureOverrides { overrides } => vec![FeatureOverridesSet { overrides, at: now }],
+            SetKpiTargets { targets } if targets == self.kpi_targets => vec![],
+            SetKpiTargets { targets } => {
+                for (field, value) in targets.fields() {
+                    non_negative(field, value)?;
+                }
+                vec![KpiTargetsSet { targets, at: now }]
+            }
+            GrantRole { user, role } if self.has_role(&user, role) => vec![],
+            GrantRole { user, role } => vec![RoleGranted {
+                user,
+                role,
+                at: now,
+            }],
+            RevokeRole { user, role } if !self.has_role(&user, role) => {
+                return Err(ConferenceError::RoleNotHeld);
+            }
+            RevokeRole { user, role } => vec![RoleRevoked {
+                user,
+                role,
+                at: now,
+            }],
+        })
+    }
+
+    fn evolve(&mut self, event: ConferenceEvent) {
+        use ConferenceEvent::*;
+        match event {
+            ConferenceCreated {
+                series_id,
+                series_slug,
+                slug,
+                year,
+                details,
+                ..
+            } => {
+                self.created = true;
+                self.series_id = series_id;
+                self.series_slug = series_slug;
+                self.slug = slug;
+                self.year = year;
+                self.details = details;
+            }
+            ConferenceDetailsUpdated { details, .. } => self.details = details,
+            SectionAdded { section, .. } | SectionUpdated { section, .. } => {
+                upsert_section(&mut self.sections, section)
+            }
+            SponsorLevelAdded { level, .. } | SponsorLevelUpdated { level, .. } => {
+                upsert_sponsor_level(&mut self.sponsor_levels, level)
+            }
+            FeatureOverridesSet { overrides, .. } => self.feature_overrides = overrides,
+            KpiTargetsSet { targets, .. } => self.kpi_targets = targets,
+            RoleGranted { user, role, .. } => grant_role(&mut self.roles, user, role),
+            RoleRevoked { user, role, .. } => revoke_role(&mut self.roles, user, role),
+        }
+    }
+}
+
+/// CONF-9: replaces the section with the same slug (or adds it) and keeps the list
+/// sorted by (order, start_date), ties by slug. Shared with the read side.
+pub fn upsert_section(sections: &mut Vec<Section>, section: Section) {
+    match sections.iter_mut().find(|s| s.slug == section.slug) {
+        Some(s) => *s = section,
+        None => sections.push(section),
+    }
+    sections
+        .sort_by(|a, b| (a.order, a.start_date, &a.slug).cmp(&(b.order, b.start_date, &b.slug)));
+}
+
+/// Replaces the level with the same slug (or adds it) and keeps the list sorted by
+/// (order, name), ties by slug. Shared with the read side.
+pub fn upsert_sponsor_level(levels: &mut Vec<SponsorLevel>, level: SponsorLevel) {
+    match levels.iter_mut().find(|l| l.slug == level.slug) {
+        Some(l) => *l = level,
+        None => levels.push(level),
+    }
+    levels.sort_by(|a, b| (a.order, &a.name, &a.slug).cmp(&(b.order, &b.name, &b.slug)));
+}
+
+/// Adds `role` to the user's sorted role list. Shared with the read side.
+pub fn grant_role(roles: &mut BTreeMap<Uuid, Vec<Role>>, user: Uuid, role: Role) {
+    let held = roles.entry(user).or_default();
+    if !held.contains(&role) {
+        held.push(role);
+        held.sort();
+    }
+}
+
+/// Removes `role` from the user's role list, dropping users left with none.
+/// Shared with the read side.
+pub fn revoke_role(roles: &mut BTreeMap<Uuid, Vec<Role>>, user: Uuid, role: Role) {
+    if let Some(held) = roles.get_mut(&user) {
+        held.retain(|r| *r != role);
+        if held.is_empty() {
+            roles.remove(&user);
+        }
+    }
+}
+
+fn non_negative(field: &'static str, value: Option<Decimal>) -> Result<(), ConferenceError> {
+    match value {
+        Some(v) if v < Decimal::ZERO => Err(ConferenceError::NegativeAmount { field }),
+        _ => Ok(()),
+    }
+}
+
+/// The timezone check of the domain: a non-empty name without whitespace. The HTTP
+/// layer checks it against the IANA database (chrono-tz).
+fn is_plausible_timezone(tz: &str) -> bool {
+    !tz.is_empty() && !tz.chars().any(char::is_whitespace)
+}
+
+fn check_details(details: &ConferenceDetails) -> Result<(), ConferenceError> {
+    let name = details.name.trim();
+    if name.is_empty() || details.name.chars().count() > 200 {
+        return Err(ConferenceError::InvalidName);
+    }
+    if !is_plausible_timezone(&details.timezone) {
+        return Err(ConferenceError::InvalidTimezone);
+    }
+    if details.banner_text.chars().count() > 255 {
+        return Err(ConferenceError::BannerTooLong);
+    }
+    non_negative("revenue_budget", details.revenue_budget)?;
+    non_negative("grant_budget", details.grant_budget)?;
+    non_negative("sponsorship_goal", Some(details.sponsorship_goal))?;
+    non_negative("donation_goal", Some(details.donation_goal))?;
+    Ok(())
+}
+
+impl Aggregate for Conference {
+    const TYPE: &'static str = "conference";
+    type Command = ConferenceCommand;
+    type Event = ConferenceEvent;
+    type Error = ConferenceError;
+    type Services = DomainServices;
+
+    async fn handle(
+        &mut self,
+        command: Self::Command,
+        services: &Self::Services,
+        sink: &EventSink<Self>,
+    ) -> Result<(), Self::Error> {
+        for fact in self.decide(command, services.now())? {
+            sink.write(fact, self).await;
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, event: Self::Event) {
+        self.evolve(event)
+    }
+}

@@ -1,0 +1,148 @@
+//! A user account: global across years (MY-9), with its password hash and the
+//! global admin flag. Per-conference roles live on the Conference aggregate.
+
+mod commands;
+mod errors;
+mod events;
+#[cfg(test)]
+mod tests;
+
+use cqrs_es::{Aggregate, event_sink::EventSink};
+use serde::{Deserialize, Serialize};
+
+pub use commands::UserCommand;
+pub use errors::UserError;
+pub use events::UserEvent;
+
+use crate::{DomainServices, Timestamp};
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct User {
+    created: bool,
+    email: String,
+    name: String,
+    password_hash: String,
+    is_admin: bool,
+}
+
+impl User {
+    /// Trimmed and lowercased.
+    pub fn email(&self) -> &str {
+        &self.email
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn password_hash(&self) -> &str {
+        &self.password_hash
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.is_admin
+    }
+
+    pub fn exists(&self) -> bool {
+        self.created
+    }
+
+    /// Pure: state + command + now -> facts. No I/O, no clock.
+    pub fn decide(&self, cmd: UserCommand, now: Timestamp) -> Result<Vec<UserEvent>, UserError> {
+        use UserCommand::*;
+        use UserEvent::*;
+        if !self.created {
+            return match cmd {
+                Register {
+                    email,
+                    name,
+                    password_hash,
+                } => {
+                    let email = normalize_email(&email).ok_or(UserError::InvalidEmail)?;
+                    let name = name.trim();
+                    if name.is_empty() {
+                        return Err(UserError::BlankName);
+                    }
+                    Ok(vec![UserRegistered {
+                        email,
+                        name: name.to_string(),
+                        password_hash,
+                        at: now,
+                    }])
+                }
+                _ => Err(UserError::NotFound),
+            };
+        }
+        Ok(match cmd {
+            Register { .. } => return Err(UserError::EmailTaken),
+            GrantAdmin if self.is_admin => vec![],
+            GrantAdmin => vec![AdminGranted { at: now }],
+            RevokeAdmin if !self.is_admin => vec![],
+            RevokeAdmin => vec![AdminRevoked { at: now }],
+            ChangePassword { password_hash } if password_hash == self.password_hash => vec![],
+            ChangePassword { password_hash } => vec![PasswordChanged {
+                password_hash,
+                at: now,
+            }],
+        })
+    }
+
+    fn evolve(&mut self, event: UserEvent) {
+        use UserEvent::*;
+        match event {
+            UserRegistered {
+                email,
+                name,
+                password_hash,
+                ..
+            } => {
+                self.created = true;
+                self.email = email;
+                self.name = name;
+                self.password_hash = password_hash;
+            }
+            AdminGranted { .. } => self.is_admin = true,
+            AdminRevoked { .. } => self.is_admin = false,
+            PasswordChanged { password_hash, .. } => self.password_hash = password_hash,
+        }
+    }
+}
+
+/// The email trimmed and lowercased, when it has exactly one '@' with non-empty
+/// parts on both sides and no whitespace; otherwise None.
+pub fn normalize_email(email: &str) -> Option<String> {
+    let email = email.trim();
+    let (local, domain) = email.split_once('@')?;
+    if local.is_empty()
+        || domain.is_empty()
+        || domain.contains('@')
+        || email.chars().any(char::is_whitespace)
+    {
+        return None;
+    }
+    Some(email.to_lowercase())
+}
+
+impl Aggregate for User {
+    const TYPE: &'static str = "user";
+    type Command = UserCommand;
+    type Event = UserEvent;
+    type Error = UserError;
+    type Services = DomainServices;
+
+    async fn handle(
+        &mut self,
+        command: Self::Command,
+        services: &Self::Services,
+        sink: &EventSink<Self>,
+    ) -> Result<(), Self::Error> {
+        for fact in self.decide(command, services.now())? {
+            sink.write(fact, self).await;
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, event: Self::Event) {
+        self.evolve(event)
+    }
+}

@@ -1,0 +1,103 @@
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tessera_aggregates::activity::ActivityEvent;
+use tessera_aggregates::conference::ConferenceEvent;
+use tessera_aggregates::inventory::InventoryEvent;
+use tessera_aggregates::series::SeriesEvent;
+use tessera_aggregates::user::UserEvent;
+use uuid::Uuid;
+
+/// Every domain event, decoded once by the runner and shared by all projections.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum DomainEvent {
+    Activity(ActivityEvent),
+    User(UserEvent),
+    Series(SeriesEvent),
+    Conference(ConferenceEvent),
+    Inventory(InventoryEvent),
+    /// An event of an aggregate type this build does not know (kept, not folded).
+    Unknown,
+}
+
+impl DomainEvent {
+    /// Decodes a stored payload by its aggregate type.
+    pub fn decode(aggregate_type: &str, payload: &str) -> Result<Self, serde_json::Error> {
+        Ok(match aggregate_type {
+            "activity" => Self::Activity(serde_json::from_str(payload)?),
+            "user" => Self::User(serde_json::from_str(payload)?),
+            "series" => Self::Series(serde_json::from_str(payload)?),
+            "conference" => Self::Conference(serde_json::from_str(payload)?),
+            "inventory" => Self::Inventory(serde_json::from_str(payload)?),
+            _ => Self::Unknown,
+        })
+    }
+}
+
+/// Metadata every event carries (ARCHITECTURE §2).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EventMeta {
+    pub conference_id: Option<Uuid>,
+    /// A user id, or "system".
+    pub actor: String,
+    pub request_id: Option<String>,
+    pub causation_id: Option<String>,
+    pub idempotency_key: Option<String>,
+    pub recorded_at: Option<DateTime<Utc>>,
+}
+
+impl EventMeta {
+    pub fn from_map(map: &HashMap<String, String>) -> Self {
+        let get = |k: &str| map.get(k).filter(|v| !v.is_empty()).cloned();
+        Self {
+            conference_id: get("conference_id").and_then(|v| v.parse().ok()),
+            actor: get("actor").unwrap_or_else(|| "system".to_string()),
+            request_id: get("request_id"),
+            causation_id: get("causation_id"),
+            idempotency_key: get("idempotency_key"),
+            recorded_at: get("recorded_at").and_then(|v| v.parse().ok()),
+        }
+    }
+
+    pub fn to_map(&self) -> HashMap<String, String> {
+        let mut map = HashMap::new();
+        if let Some(c) = self.conference_id {
+            map.insert("conference_id".into(), c.to_string());
+        }
+        map.insert("actor".into(), self.actor.clone());
+        for (k, v) in [
+            ("request_id", &self.request_id),
+            ("causation_id", &self.causation_id),
+            ("idempotency_key", &self.idempotency_key),
+        ] {
+            if let Some(v) = v {
+                map.insert(k.into(), v.clone());
+            }
+        }
+        if let Some(at) = self.recorded_at {
+            map.insert("recorded_at".into(), at.to_rfc3339());
+        }
+        map
+    }
+}
+
+/// One event as read from the global log.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Envelope {
+    pub position: i64,
+    pub aggregate_type: String,
+    pub aggregate_id: String,
+    pub sequence: i64,
+    pub event_type: String,
+    pub event: DomainEvent,
+    pub meta: EventMeta,
+    pub recorded_at: DateTime<Utc>,
+}
+
+impl Envelope {
+    pub fn aggregate_uuid(&self) -> Option<Uuid> {
+        self.aggregate_id.parse().ok()
+    }
+}

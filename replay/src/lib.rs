@@ -1,0 +1,12 @@
+//! The log reader and the projection runner: catch-up, rebuild, verify, history.
+
+pub mod admin;
+mod db;
+pub mod log;
+pub mod runner;
+pub mod storage;
+pub mod views;
+
+pub use db::{Db, DbError};
+pub use log::{LogReader, RawEvent};
+pub use runner::{Runner, RunnerError, RunnerHandle};

@@ -1,0 +1,234 @@
+//! The global log reader.
+//!
+//! On SQLite there is one writer, so rowid (position) order is commit order. On
+//! PostgreSQL an identity column is not commit order: a transaction can take
+//! position 10, stay open, and commit after position 11 is already visible. A
+//! reader that jumped to 11 would never see 10. So the reader stops at a gap in
+//! the positions and only passes it once every transaction that could own the
+//! missing position has ended: the gap owner took its transaction id before the
+//! snapshot that first showed the gap (it allocated its position before a visible
+//! later row did), so once a later snapshot's `xmin` reaches that snapshot's `xmax`
+//! the owner has committed (and is visible) or rolled back (a real hole).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+use tessera_projections::{DomainEvent, Envelope, EventMeta};
+
+use crate::Db;
+
+/// One stored event, not yet decoded.
+#[derive(Debug, Clone)]
+pub struct RawEvent {
+    pub position: i64,
+    pub aggregate_type: String,
+    pub aggregate_id: String,
+    pub sequence: i64,
+    pub event_type: String,
+    pub payload: String,
+    pub metadata: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LogError {
+    #[error(transparent)]
+    Sqlx(#[from] sqlx::Error),
+    #[error("event at position {position} cannot be decoded: {source}")]
+    Decode {
+        position: i64,
+        source: serde_json::Error,
+    },
+}
+
+impl RawEvent {
+    /// Decodes payload and metadata once; every projection then shares the result.
+    pub fn decode(&self) -> Result<Envelope, LogError> {
+        let decode_err = |source| LogError::Decode {
+            position: self.position,
+            source,
+        };
+        let event = DomainEvent::decode(&self.aggregate_type, &self.payload).map_err(decode_err)?;
+        let meta: HashMap<String, String> =
+            serde_json::from_str(&self.metadata).map_err(decode_err)?;
+        Ok(Envelope {
+            position: self.position,
+            aggregate_type: self.aggregate_type.clone(),
+            aggregate_id: self.aggregate_id.clone(),
+            sequence: self.sequence,
+            event_type: self.event_type.clone(),
+            event,
+            meta: EventMeta::from_map(&meta),
+            recorded_at: self.recorded_at,
+        })
+    }
+}
+
+/// A gap seen after `after`, passable once a snapshot's xmin reaches `horizon`.
+#[derive(Debug, Clone, Copy)]
+struct Gap {
+    after: i64,
+    horizon: i64,
+}
+
+/// What one read returned.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub events: Vec<RawEvent>,
+    /// True when the read stopped at a gap that may still fill: read again soon.
+    pub waiting_on_gap: bool,
+}
+
+/// Reads the log in position order, never skipping an event that commits late.
+pub struct LogReader {
+    db: Db,
+    gap: Option<Gap>,
+    /// Off only in the test that proves the protection is needed.
+    gap_protection: bool,
+}
+
+const SELECT_COLUMNS: &str = "position, aggregate_type, aggregate_id, sequence, event_type";
+
+impl LogReader {
+    pub fn new(db: Db) -> Self {
+        Self {
+            db,
+            gap: None,
+            gap_protection: true,
+        }
+    }
+
+    /// A reader that trusts the identity order (what a naive reader does). Exists
+    /// so a test can show that it loses late commits.
+    pub fn without_gap_protection(db: Db) -> Self {
+        Self {
+            gap_protection: false,
+            ..Self::new(db)
+        }
+    }
+
+    /// Up to `limit` events after `after`, in position order.
+    pub async fn read_after(&mut self, after: i64, limit: i64) -> Result<Batch, LogError> {
+        match &self.db {
+            Db::Sqlite(pool) => {
+                let sql = format!(
+                    "SELECT {SELECT_COLUMNS}, payload, metadata, recorded_at FROM events \
+                     WHERE position > ? ORDER BY position LIMIT ?"
+                );
+                let rows = sqlx::query(&sql)
+                    .bind(after)
+                    .bind(limit)
+                    .fetch_all(pool)
+                    .await?;
+                let events = rows.iter().map(raw_from_row).collect::<Result<_, _>>()?;
+                Ok(Batch {
+                    events,
+                    waiting_on_gap: false,
+                })
+            }
+            Db::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .execute(&mut *tx)
+                    .await?;
+                let (xmin, xmax): (i64, i64) = sqlx::query_as(
+                    "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint, \
+                            pg_snapshot_xmax(pg_current_snapshot())::text::bigint",
+                )
+                .fetch_one(&mut *tx)
+                .await?;
+                let sql = format!(
+                    "SELECT {SELECT_COLUMNS}, payload::text AS payload, metadata::text AS metadata, \
+                     recorded_at FROM events WHERE position > $1 ORDER BY position LIMIT $2"
+                );
+                let rows = sqlx::query(&sql)
+                    .bind(after)
+                    .bind(limit)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                let mut batch = Batch::default();
+                let mut last = after;
+                for row in &rows {
+                    let event = raw_from_row(row)?;
+                    if event.position != last + 1 && self.gap_protection {
+                        match self.gap {
+                            Some(gap) if gap.after == last && xmin >= gap.horizon => {}
+                            Some(gap) if gap.after == last => {
+                                batch.waiting_on_gap = true;
+                                break;
+                            }
+                            _ => {
+                                self.gap = Some(Gap {
+                                    after: last,
+                                    horizon: xmax,
+                                });
+                                batch.waiting_on_gap = true;
+                                break;
+                            }
+                        }
+                    }
+                    self.gap = None;
+                    last = event.position;
+                    batch.events.push(event);
+                }
+                Ok(batch)
+            }
+        }
+    }
+}
+
+fn raw_from_row<R>(row: &R) -> Result<RawEvent, sqlx::Error>
+where
+    R: Row,
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    i64: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    String: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    DateTime<Utc>: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(RawEvent {
+        position: row.try_get("position")?,
+        aggregate_type: row.try_get("aggregate_type")?,
+        aggregate_id: row.try_get("aggregate_id")?,
+        sequence: row.try_get("sequence")?,
+        event_type: row.try_get("event_type")?,
+        payload: row.try_get("payload")?,
+        metadata: row.try_get("metadata")?,
+        recorded_at: row.try_get("recorded_at")?,
+    })
+}
+
+/// Events whose metadata names `conference_id`, in position order (auditors'
+/// history of a conference).
+pub async fn conference_history(db: &Db, conference_id: &str) -> Result<Vec<RawEvent>, LogError> {
+    let rows = match db {
+        Db::Postgres(pool) => {
+            let sql = format!(
+                "SELECT {SELECT_COLUMNS}, payload::text AS payload, metadata::text AS metadata, \
+                 recorded_at FROM events WHERE metadata->>'conference_id' = $1 ORDER BY position"
+            );
+            sqlx::query(&sql)
+                .bind(conference_id)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(raw_from_row)
+                .collect::<Result<Vec<_>, _>>()?
+        }
+        Db::Sqlite(pool) => {
+            let sql = format!(
+                "SELECT {SELECT_COLUMNS}, payload, metadata, recorded_at FROM events \
+                 WHERE json_extract(metadata, '$.conference_id') = ? ORDER BY position"
+            );
+            sqlx::query(&sql)
+                .bind(conference_id)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(raw_from_row)
+                .collect::<Result<Vec<_>, _>>()?
+        }
+    };
+    Ok(rows)
+}

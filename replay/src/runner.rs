@@ -1,0 +1,274 @@
+//! The projection runner: feeds every projection from the log in global order and
+//! stores each checkpoint in the same transaction as the rows it covers.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Notify, watch};
+
+use crate::Db;
+use crate::log::{LogError, LogReader};
+use crate::storage::{self, Generation, Status, Tx};
+use crate::views::{View, all_views};
+
+/// Events read and folded per transaction while serving.
+const BATCH: i64 = 5_000;
+/// Events per transaction while rebuilding a generation nobody reads yet.
+pub const REBUILD_BATCH: i64 = 50_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunnerError {
+    #[error(transparent)]
+    Log(#[from] LogError),
+    #[error(transparent)]
+    Sqlx(#[from] sqlx::Error),
+    #[error("projection rows cannot be (de)serialized: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// One generation of one projection, with its rows in memory.
+struct Slot {
+    view: Box<dyn View>,
+    generation: i64,
+    position: i64,
+    status: Status,
+}
+
+/// Feeds projections. Used in-process by `serve` (see [`Runner::spawn`]) and
+/// directly by the replay CLI.
+pub struct Runner {
+    db: Db,
+    reader: LogReader,
+    slots: Vec<Slot>,
+    published: watch::Sender<i64>,
+    batch: i64,
+}
+
+/// What the rest of the service holds: wake the runner, wait for a position.
+#[derive(Clone)]
+pub struct RunnerHandle {
+    wake: Arc<Notify>,
+    position: watch::Receiver<i64>,
+}
+
+impl RunnerHandle {
+    /// Tells the runner that events were committed.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// The position every live projection has reached.
+    pub fn position(&self) -> i64 {
+        *self.position.borrow()
+    }
+
+    /// Waits until every live projection has reached `position`; false on timeout.
+    pub async fn wait_for(&self, position: i64, timeout: Duration) -> bool {
+        let mut rx = self.position.clone();
+        tokio::time::timeout(timeout, rx.wait_for(|p| *p >= position))
+            .await
+            .is_ok_and(|r| r.is_ok())
+    }
+}
+
+impl Runner {
+    /// Loads every projection of this build from storage, creating generations
+    /// as needed (a changed version gets a building generation beside the live one).
+    pub async fn load(db: Db) -> Result<Self, RunnerError> {
+        let (published, _) = watch::channel(0);
+        let mut runner = Self {
+            reader: LogReader::new(db.clone()),
+            db,
+            slots: vec![],
+            published,
+            batch: BATCH,
+        };
+        runner.reload().await?;
+        Ok(runner)
+    }
+
+    /// Builds slots for just the given views (used by rebuilds and benchmarks).
+    pub fn with_slots(db: Db, views: Vec<(Box<dyn View>, Generation)>) -> Self {
+        let (published, _) = watch::channel(0);
+        Self {
+            reader: LogReader::new(db.clone()),
+            slots: views
+                .into_iter()
+                .map(|(view, g)| Slot {
+                    view,
+                    generation: g.generation,
+                    position: g.position,
+                    status: g.status,
+                })
+                .collect(),
+            db,
+            published,
+            batch: BATCH,
+        }
+    }
+
+    /// Reads and flushes `batch` events per transaction.
+    pub fn with_batch(mut self, batch: i64) -> Self {
+        self.batch = batch.max(1);
+        self
+    }
+
+    async fn reload(&mut self) -> Result<(), RunnerError> {
+        let mut slots = vec![];
+        for view in all_views() {
+            let (live, building) =
+                storage::ensure_generations(&self.db, view.name(), view.version()).await?;
+            let mut gens = vec![live];
+            gens.extend(building);
+            for g in gens {
+                let mut v = view.fresh();
+                // A live generation of an older version is served as stored but not
+                // fed: this build no longer has its fold.
+                if g.version != i64::from(view.version()) {
+                    continue;
+                }
+                v.load(storage::load_rows(&self.db, view.name(), g.generation).await?)?;
+                slots.push(Slot {
+                    view: v,
+                    generation: g.generation,
+                    position: g.position,
+                    status: g.status,
+                });
+            }
+        }
+        self.slots = slots;
+        self.publish();
+        Ok(())
+    }
+
+    fn publish(&self) {
+        let live = self
+            .slots
+            .iter()
+            .filter(|s| s.status == Status::Live)
+            .map(|s| s.position)
+            .min()
+            .unwrap_or(0);
+        self.published.send_replace(live);
+    }
+
+    /// The lowest checkpoint of all slots.
+    pub fn position(&self) -> i64 {
+        self.slots.iter().map(|s| s.position).min().unwrap_or(0)
+    }
+
+    /// Reads one batch and folds it into every slot behind it. Returns how many
+    /// events were folded and whether the reader is waiting on a gap.
+    pub async fn step(&mut self) -> Result<(usize, bool), RunnerError> {
+        let from = self.position();
+        let batch = self.reader.read_after(from, self.batch).await?;
+        let Some(last) = batch.events.last().map(|e| e.position) else {
+            self.promote_caught_up().await?;
+            return Ok((0, batch.waiting_on_gap));
+        };
+        for raw in &batch.events {
+            let env = raw.decode()?;
+            for slot in self.slots.iter_mut().filter(|s| env.position > s.position) {
+                slot.view.apply(&env);
+            }
+        }
+        let mut tx = Tx::begin(&self.db).await?;
+        let mut lost = false;
+        for slot in self.slots.iter_mut().filter(|s| s.position < last) {
+            let changes = slot.view.take_changes()?;
+            tx.write_rows(slot.view.name(), slot.generation, changes)
+                .await?;
+            if !tx
+                .advance(slot.view.name(), slot.generation, slot.position, last)
+                .await?
+            {
+                lost = true;
+                break;
+            }
+        }
+        if lost {
+            // Another runner moved a checkpoint, or a rebuild retired a generation:
+            // drop this batch and start again from what is stored.
+            drop(tx);
+            self.reload().await?;
+            return Ok((0, false));
+        }
+        tx.commit().await?;
+        for slot in self.slots.iter_mut().filter(|s| s.position < last) {
+            slot.position = last;
+        }
+        self.publish();
+        Ok((batch.events.len(), batch.waiting_on_gap))
+    }
+
+    /// Folds until the log head is reached.
+    pub async fn catch_up(&mut self) -> Result<usize, RunnerError> {
+        let mut total = 0;
+        loop {
+            let (n, waiting) = self.step().await?;
+            total += n;
+            if n == 0 {
+                if waiting {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                    continue;
+                }
+                return Ok(total);
+            }
+        }
+    }
+
+    /// A building generation that reached the live one's position becomes live.
+    async fn promote_caught_up(&mut self) -> Result<(), RunnerError> {
+        let head = self.position();
+        let names: Vec<(&'static str, i64)> = self
+            .slots
+            .iter()
+            .filter(|s| s.status == Status::Building && s.position >= head)
+            .map(|s| (s.view.name(), s.generation))
+            .collect();
+        for (name, generation) in names {
+            storage::switch_live(&self.db, name, generation).await?;
+            tracing::info!(projection = name, generation, "rebuilt generation is live");
+            self.slots
+                .retain(|s| s.view.name() != name || s.generation == generation);
+            for s in self
+                .slots
+                .iter_mut()
+                .filter(|s| s.generation == generation && s.view.name() == name)
+            {
+                s.status = Status::Live;
+            }
+        }
+        if !self.slots.is_empty() {
+            self.publish();
+        }
+        Ok(())
+    }
+
+    /// Runs forever in the background, woken by commits and polling for other
+    /// writers.
+    pub fn spawn(mut self) -> RunnerHandle {
+        let wake = Arc::new(Notify::new());
+        let handle = RunnerHandle {
+            wake: wake.clone(),
+            position: self.published.subscribe(),
+        };
+        tokio::spawn(async move {
+            loop {
+                match self.step().await {
+                    Ok((n, _)) if n > 0 => continue,
+                    Ok((_, waiting)) => {
+                        let pause = if waiting { 5 } else { 500 };
+                        let _ = tokio::time::timeout(Duration::from_millis(pause), wake.notified())
+                            .await;
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "projection runner step failed");
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                    }
+                }
+            }
+        });
+        handle
+    }
+}

@@ -1,0 +1,88 @@
+//! The registry of projections, behind one object-safe trait so the runner can
+//! feed them all from one pass over the log.
+
+use std::collections::BTreeMap;
+
+use tessera_projections::activity_roster::ActivityRoster;
+use tessera_projections::conference_catalog::ConferenceCatalog;
+use tessera_projections::user_directory::UserDirectory;
+use tessera_projections::{Envelope, Projection, Rows};
+
+/// A projection with its rows in memory.
+pub trait View: Send + Sync {
+    fn name(&self) -> &'static str;
+    fn version(&self) -> u32;
+    fn apply(&mut self, env: &Envelope);
+    /// Rows changed since the last call, serialized: `None` means deleted.
+    fn take_changes(&mut self) -> Result<Vec<(String, Option<String>)>, serde_json::Error>;
+    /// Replaces the rows with stored ones.
+    fn load(&mut self, rows: Vec<(String, String)>) -> Result<(), serde_json::Error>;
+    /// Every row as JSON, for comparisons.
+    fn documents(&self) -> Result<BTreeMap<String, serde_json::Value>, serde_json::Error>;
+    /// An empty view of the same projection.
+    fn fresh(&self) -> Box<dyn View>;
+}
+
+pub struct ViewOf<P: Projection>(Rows<P::Row>);
+
+impl<P: Projection> Default for ViewOf<P> {
+    fn default() -> Self {
+        Self(Rows::default())
+    }
+}
+
+impl<P: Projection> View for ViewOf<P> {
+    fn name(&self) -> &'static str {
+        P::NAME
+    }
+
+    fn version(&self) -> u32 {
+        P::VERSION
+    }
+
+    fn apply(&mut self, env: &Envelope) {
+        P::apply(&mut self.0, env)
+    }
+
+    fn take_changes(&mut self) -> Result<Vec<(String, Option<String>)>, serde_json::Error> {
+        self.0
+            .take_changes()
+            .into_iter()
+            .map(|(k, row)| Ok((k, row.map(|r| serde_json::to_string(&r)).transpose()?)))
+            .collect()
+    }
+
+    fn load(&mut self, rows: Vec<(String, String)>) -> Result<(), serde_json::Error> {
+        let mut map = BTreeMap::new();
+        for (k, doc) in rows {
+            map.insert(k, serde_json::from_str(&doc)?);
+        }
+        self.0 = Rows::from_stored(map);
+        Ok(())
+    }
+
+    fn documents(&self) -> Result<BTreeMap<String, serde_json::Value>, serde_json::Error> {
+        self.0
+            .iter()
+            .map(|(k, r)| Ok((k.clone(), serde_json::to_value(r)?)))
+            .collect()
+    }
+
+    fn fresh(&self) -> Box<dyn View> {
+        Box::new(Self::default())
+    }
+}
+
+/// Every projection of this build, fresh.
+pub fn all_views() -> Vec<Box<dyn View>> {
+    vec![
+        Box::new(ViewOf::<ActivityRoster>::default()),
+        Box::new(ViewOf::<ConferenceCatalog>::default()),
+        Box::new(ViewOf::<UserDirectory>::default()),
+    ]
+}
+
+/// The names of every projection of this build.
+pub fn view_names() -> Vec<&'static str> {
+    all_views().iter().map(|v| v.name()).collect()
+}

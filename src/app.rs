@@ -1,0 +1,135 @@
+//! The service's shared state and the questions every handler asks of it: who is
+//! calling, which conference, is the feature on.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use metrics_exporter_prometheus::PrometheusHandle;
+use tessera_aggregates::conference::{Conference, FeatureOverrides, Role};
+use tessera_aggregates::natural_id;
+use tessera_aggregates::user::User;
+use tessera_replay::{Db, RunnerHandle};
+use uuid::Uuid;
+
+use crate::bus::CommandBus;
+use crate::config::Config;
+use crate::features::{self, Feature};
+use crate::http::error::{ApiError, ApiResult};
+use crate::identity::TokenSigner;
+
+pub type AppState = Arc<App>;
+
+pub struct App {
+    pub db: Db,
+    pub bus: CommandBus,
+    pub runner: RunnerHandle,
+    pub config: Config,
+    pub tokens: TokenSigner,
+    pub metrics: Option<PrometheusHandle>,
+}
+
+/// A signed-in user, as resolved from a bearer token.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub is_admin: bool,
+}
+
+/// A conference that exists, with what handlers need to know about it.
+#[derive(Debug, Clone)]
+pub struct ConferenceRef {
+    pub id: Uuid,
+    pub slug: String,
+    pub overrides: FeatureOverrides,
+}
+
+pub fn conference_id(slug: &str) -> Uuid {
+    natural_id("conference", slug)
+}
+
+pub fn series_id(slug: &str) -> Uuid {
+    natural_id("series", slug)
+}
+
+pub fn inventory_id(conference: Uuid) -> Uuid {
+    natural_id("inventory", &conference.to_string())
+}
+
+pub fn user_id(email: &str) -> Uuid {
+    natural_id("user", &email.trim().to_lowercase())
+}
+
+/// How long a read waits for the projections to reach a position it asked for.
+pub const READ_WAIT: Duration = Duration::from_secs(10);
+
+impl App {
+    /// The user a bearer token speaks for. A bad token is refused, never treated as
+    /// anonymous.
+    pub async fn caller_from_token(&self, token: &str) -> ApiResult<Caller> {
+        let now = self.bus.services().now();
+        let id = self
+            .tokens
+            .verify(token, now)
+            .ok_or_else(ApiError::unauthorized)?;
+        let caller = self
+            .bus
+            .inspect::<User, _>(&id.to_string(), |u| {
+                u.exists().then(|| Caller {
+                    id,
+                    email: u.email().to_string(),
+                    name: u.name().to_string(),
+                    is_admin: u.is_admin(),
+                })
+            })
+            .await
+            .map_err(ApiError::from)?;
+        caller.ok_or_else(ApiError::unauthorized)
+    }
+
+    /// The conference named by `slug`, or 404.
+    pub async fn conference(&self, slug: &str) -> ApiResult<ConferenceRef> {
+        let id = conference_id(slug);
+        let found = self
+            .bus
+            .inspect::<Conference, _>(&id.to_string(), |c| {
+                c.exists().then(|| c.feature_overrides().clone())
+            })
+            .await
+            .map_err(ApiError::from)?;
+        let overrides = found.ok_or_else(|| ApiError::not_found("Conference"))?;
+        Ok(ConferenceRef {
+            id,
+            slug: slug.to_string(),
+            overrides,
+        })
+    }
+
+    /// The conference, only if every feature is enabled for it (CONF-28: "not
+    /// found" otherwise).
+    pub async fn gate(&self, slug: &str, needs: &[Feature]) -> ApiResult<ConferenceRef> {
+        let conference = self.conference(slug).await?;
+        let overrides: features::FeatureOverrides =
+            serde_json::to_value(conference.overrides).and_then(serde_json::from_value)?;
+        if !features::all_enabled(needs, &self.config.features, Some(&overrides)) {
+            return Err(ApiError::not_found("Conference"));
+        }
+        Ok(conference)
+    }
+
+    /// The caller's roles in a conference.
+    pub async fn roles_in(&self, conference: Uuid, user: Uuid) -> ApiResult<Vec<Role>> {
+        self.bus
+            .inspect::<Conference, _>(&conference.to_string(), |c| c.roles_of(&user))
+            .await
+            .map_err(ApiError::from)
+    }
+
+    /// Waits until the projections reached `position` (a command's answer).
+    pub async fn wait_for(&self, position: Option<i64>) {
+        if let Some(p) = position {
+            self.runner.wait_for(p, READ_WAIT).await;
+        }
+    }
+}

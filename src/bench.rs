@@ -1,0 +1,394 @@
+//! `tessera bench …`: benchmarks that print their figures (never assert on time).
+//! Run them with a release build: `cargo run --release -- bench …`.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use hdrhistogram::Histogram;
+use tessera_aggregates::activity::{Activity, ActivityCommand, ActivityDetails};
+use tessera_aggregates::{DomainServices, natural_id};
+use tessera_projections::EventMeta;
+use tessera_replay::Db;
+
+use crate::bus::CommandBus;
+use crate::server::{SystemClock, open_db};
+
+#[derive(Debug, clap::Subcommand)]
+pub enum BenchCommand {
+    /// Commands/s through the command bus vs raw single-row insert transactions.
+    Append {
+        #[arg(long, default_value = "postgres")]
+        backend: String,
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// A database to use (default: a fresh scratch database, dropped after).
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// Events/s of a full rebuild of every projection vs raw read + JSON decode.
+    Replay {
+        #[arg(long, default_value_t = 1_000_000)]
+        events: i64,
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+}
+
+/// The server the scratch databases go on.
+fn server_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
+}
+
+/// A scratch database of `backend`: `(url, cleanup name)`.
+async fn scratch(backend: &str) -> anyhow::Result<(String, Option<String>)> {
+    match backend {
+        "postgres" => {
+            let admin = server_url();
+            let name = format!("tessera_bench_{}", chrono::Utc::now().timestamp_micros());
+            let pool = sqlx::PgPool::connect(&admin)
+                .await
+                .with_context(|| format!("connecting to {admin}"))?;
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&pool)
+                .await?;
+            pool.close().await;
+            let base = admin
+                .rsplit_once('/')
+                .map(|(b, _)| b.to_string())
+                .unwrap_or(admin);
+            Ok((format!("{base}/{name}"), Some(name)))
+        }
+        "sqlite" => {
+            let path = std::env::temp_dir().join(format!(
+                "tessera_bench_{}.db",
+                chrono::Utc::now().timestamp_micros()
+            ));
+            Ok((format!("sqlite://{}", path.display()), None))
+        }
+        other => anyhow::bail!("unknown backend '{other}': postgres or sqlite"),
+    }
+}
+
+async fn drop_scratch(db: Db, name: Option<String>) {
+    if let Db::Postgres(pool) = &db {
+        pool.close().await;
+    }
+    if let Some(name) = name
+        && let Ok(pool) = sqlx::PgPool::connect(&server_url()).await
+    {
+        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&pool)
+            .await;
+    }
+}
+
+struct Figures {
+    ops: u64,
+    seconds: f64,
+    latency: Histogram<u64>,
+}
+
+impl Figures {
+    fn rate(&self) -> f64 {
+        self.ops as f64 / self.seconds
+    }
+    fn print(&self, label: &str) {
+        println!(
+            "{label:<28} {:>10.0} ops/s   p50 {:>7.2} ms   p99 {:>7.2} ms   ({} ops in {:.1}s)",
+            self.rate(),
+            self.latency.value_at_quantile(0.5) as f64 / 1000.0,
+            self.latency.value_at_quantile(0.99) as f64 / 1000.0,
+            self.ops,
+            self.seconds
+        );
+    }
+}
+
+/// Runs `op(worker, i)` from `concurrency` workers for `seconds`.
+async fn drive<F, Fut>(concurrency: usize, seconds: u64, op: F) -> anyhow::Result<Figures>
+where
+    F: Fn(usize, u64) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<()>> + Send,
+{
+    let op = Arc::new(op);
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut tasks = vec![];
+    for worker in 0..concurrency {
+        let op = op.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut h = Histogram::<u64>::new(3)?;
+            let mut i = 0;
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                op(worker, i).await?;
+                h.record(t.elapsed().as_micros() as u64)?;
+                i += 1;
+            }
+            anyhow::Ok(h)
+        }));
+    }
+    let mut latency = Histogram::<u64>::new(3)?;
+    for t in tasks {
+        latency.add(t.await??)?;
+    }
+    Ok(Figures {
+        ops: latency.len(),
+        seconds: started.elapsed().as_secs_f64(),
+        latency,
+    })
+}
+
+pub async fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        BenchCommand::Append {
+            backend,
+            concurrency,
+            seconds,
+            database_url,
+        } => append(&backend, concurrency, seconds, database_url).await,
+        BenchCommand::Replay {
+            events,
+            database_url,
+        } => replay(events, database_url).await,
+    }
+}
+
+async fn append(
+    backend: &str,
+    concurrency: usize,
+    seconds: u64,
+    database_url: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let (url, cleanup) = match database_url {
+        Some(u) => (u, None),
+        None => scratch(backend).await?,
+    };
+    let db = open_db(&url).await?;
+    println!("bench append: backend {backend}, concurrency {concurrency}, {seconds}s each");
+    let conference = natural_id("conference", "bench");
+    let meta = EventMeta {
+        conference_id: Some(conference),
+        actor: natural_id("user", "bench").to_string(),
+        request_id: Some("bench-request".into()),
+        ..Default::default()
+    };
+    let bus = Arc::new(CommandBus::new(
+        db.clone(),
+        DomainServices::new(Arc::new(SystemClock)),
+        None,
+    ));
+    // One activity per worker: independent aggregates, each taking signups.
+    for w in 0..concurrency {
+        let id = natural_id("activity", &format!("bench/{w}")).to_string();
+        bus.send::<Activity>(
+            &id,
+            ActivityCommand::Create {
+                conference_id: conference,
+                slug: format!("bench-{w}"),
+                details: ActivityDetails {
+                    name: format!("Bench {w}"),
+                    is_active: true,
+                    ..Default::default()
+                },
+            },
+            &meta,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    let sample_payload;
+    let sample_metadata;
+    {
+        let event = tessera_aggregates::activity::ActivityEvent::SignupConfirmed {
+            user: natural_id("user", "sample"),
+            note: String::new(),
+            at: chrono::Utc::now(),
+        };
+        sample_payload = serde_json::to_string(&event)?;
+        let mut m = meta.clone();
+        m.recorded_at = Some(chrono::Utc::now());
+        sample_metadata = serde_json::to_string(&m.to_map())?;
+    }
+
+    let bus_figures = {
+        let bus = bus.clone();
+        let meta = meta.clone();
+        drive(concurrency, seconds, move |w, i| {
+            let bus = bus.clone();
+            let meta = meta.clone();
+            async move {
+                let id = natural_id("activity", &format!("bench/{w}")).to_string();
+                let user = natural_id("user", &format!("{w}/{i}"));
+                bus.send::<Activity>(
+                    &id,
+                    ActivityCommand::SignUp {
+                        user,
+                        note: String::new(),
+                    },
+                    &meta,
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                Ok(())
+            }
+        })
+        .await?
+    };
+    let raw_figures = {
+        let db = db.clone();
+        drive(concurrency, seconds, move |w, i| {
+            let db = db.clone();
+            let payload = sample_payload.clone();
+            let metadata = sample_metadata.clone();
+            async move {
+                raw_insert(&db, &format!("raw-{w}"), i as i64 + 1, &payload, &metadata).await?;
+                Ok(())
+            }
+        })
+        .await?
+    };
+    bus_figures.print("command bus (SignUp)");
+    raw_figures.print("raw INSERT per transaction");
+    println!(
+        "ratio command bus / raw: {:.2} (goal ≥ 0.5)",
+        bus_figures.rate() / raw_figures.rate()
+    );
+    drop_scratch(db, cleanup).await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn raw_insert(
+    db: &Db,
+    stream: &str,
+    seq: i64,
+    payload: &str,
+    metadata: &str,
+) -> anyhow::Result<()> {
+    match db {
+        Db::Postgres(p) => {
+            let mut tx = p.begin().await?;
+            sqlx::query(
+                "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) \
+                 VALUES ('raw', $1, $2, 'SignupConfirmed', '1', $3::json, $4::json)",
+            )
+            .bind(stream)
+            .bind(seq)
+            .bind(payload)
+            .bind(metadata)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+        }
+        Db::Sqlite(p) => {
+            let mut tx = p.begin().await?;
+            sqlx::query(
+                "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) \
+                 VALUES ('raw', ?, ?, 'SignupConfirmed', '1', ?, ?)",
+            )
+            .bind(stream)
+            .bind(seq)
+            .bind(payload)
+            .bind(metadata)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+        }
+    }
+    Ok(())
+}
+
+/// Fills the log with `events` activity events: 1 000 activities, each created and
+/// then taking signups, some cancelled.
+async fn seed_log(db: &Db, events: i64) -> anyhow::Result<()> {
+    let Db::Postgres(pool) = db else {
+        anyhow::bail!("bench replay runs on PostgreSQL");
+    };
+    let activities: i64 = 1000;
+    let per = (events / activities).max(1);
+    let conference = natural_id("conference", "bench");
+    // Generated in SQL: the log's JSON exactly as the aggregates write it.
+    sqlx::query(
+        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) \
+         SELECT 'activity', 'bench-' || a, s, \
+           CASE WHEN s = 1 THEN 'ActivityCreated' WHEN s % 10 = 0 THEN 'SignupCancelled' ELSE 'SignupConfirmed' END, '1', \
+           CASE \
+             WHEN s = 1 THEN json_build_object('ActivityCreated', json_build_object( \
+               'conference_id', $1::text, 'slug', 'bench-' || a, 'at', '2027-05-01T09:00:00Z', \
+               'details', json_build_object('name', 'Bench ' || a, 'activity_type', 'sprint', \
+                 'start_time', null, 'end_time', null, 'max_participants', null, 'is_active', true))) \
+             WHEN s % 10 = 0 THEN json_build_object('SignupCancelled', json_build_object( \
+               'user', md5(a || '/' || (s - 1))::uuid, 'was', 'confirmed', 'at', '2027-05-01T09:00:00Z')) \
+             ELSE json_build_object('SignupConfirmed', json_build_object( \
+               'user', md5(a || '/' || s)::uuid, 'note', '', 'at', '2027-05-01T09:00:00Z')) \
+           END, \
+           json_build_object('conference_id', $1::text, 'actor', 'system', 'recorded_at', '2027-05-01T09:00:00Z') \
+         FROM generate_series(1, $2::bigint) AS s, generate_series(1, $3::bigint) AS a \
+         ORDER BY s, a",
+    )
+    .bind(conference.to_string())
+    .bind(per)
+    .bind(activities)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+async fn replay(events: i64, database_url: Option<String>) -> anyhow::Result<ExitCode> {
+    let (url, cleanup) = match database_url {
+        Some(u) => (u, None),
+        None => scratch("postgres").await?,
+    };
+    let db = open_db(&url).await?;
+    println!("bench replay: seeding {events} events…");
+    let t = Instant::now();
+    seed_log(&db, events).await?;
+    let head = db.head().await?;
+    println!(
+        "seeded up to position {head} in {:.1}s",
+        t.elapsed().as_secs_f64()
+    );
+
+    // Raw: read every row in the reader's batches and JSON-decode payload and metadata.
+    let t = Instant::now();
+    let mut reader = tessera_replay::LogReader::new(db.clone());
+    let (mut at, mut count) = (0, 0u64);
+    loop {
+        let batch = reader
+            .read_after(at, tessera_replay::runner::REBUILD_BATCH)
+            .await?;
+        if batch.events.is_empty() {
+            break;
+        }
+        for e in &batch.events {
+            let p: serde_json::Value = serde_json::from_str(&e.payload)?;
+            let m: serde_json::Value = serde_json::from_str(&e.metadata)?;
+            std::hint::black_box((p, m));
+            at = e.position;
+            count += 1;
+        }
+    }
+    let raw = count as f64 / t.elapsed().as_secs_f64();
+    println!("raw read + JSON decode:  {count} events, {raw:>10.0} events/s");
+
+    let t = Instant::now();
+    let rebuilt = tessera_replay::admin::rebuild(&db, None).await?;
+    let seconds = t.elapsed().as_secs_f64();
+    let folded = rebuilt.first().map(|r| r.events).unwrap_or(0);
+    let full = folded as f64 / seconds;
+    println!(
+        "full rebuild ({} projections, rows written, switched live): {folded} events, {full:>10.0} events/s",
+        rebuilt.len()
+    );
+    println!(
+        "ratio rebuild / raw: {:.2} (goals: ≥ 300000 events/s and ≥ 0.5 of raw)",
+        full / raw
+    );
+    drop_scratch(db, cleanup).await;
+    Ok(ExitCode::SUCCESS)
+}

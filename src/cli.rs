@@ -1,0 +1,343 @@
+//! The one binary: `serve`, `migrate`, `replay …`, `user …`, `bootstrap`, `bench …`.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use tessera_aggregates::user::{User, UserCommand};
+use tessera_replay::admin;
+
+use crate::app::{conference_id, user_id};
+use crate::bus::CommandBus;
+use crate::config::Config;
+use crate::http::extract::CommandMeta;
+use crate::server::{SystemClock, build_app, database_url, open_db};
+
+#[derive(Debug, Parser)]
+#[command(name = "tessera", version, about = "Event-sourced conference back end")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct DbArgs {
+    /// postgres://… or sqlite://… (default: $DATABASE_URL, else sqlite://tessera.db).
+    #[arg(long, global = true)]
+    pub database_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Runs the HTTP service (migrates first).
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: SocketAddr,
+        #[command(flatten)]
+        db: DbArgs,
+        /// Service configuration (default: ./tessera.toml when present).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Applies the database migrations.
+    Migrate {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Projections: status, rebuild, verify, and a conference's history.
+    Replay {
+        #[command(subcommand)]
+        command: ReplayCommand,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// User accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCli,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Creates or updates a conference from a TOML file (SPEC BOOT-*).
+    Bootstrap {
+        #[arg(long)]
+        config: PathBuf,
+        #[arg(long)]
+        update: bool,
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        seed_demo: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Benchmarks that print their figures.
+    Bench {
+        #[command(subcommand)]
+        command: crate::bench::BenchCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReplayCommand {
+    /// Each projection: version, generation, checkpoint, lag.
+    Status,
+    /// Rebuilds beside the live generation, then switches atomically.
+    Rebuild {
+        #[arg(long)]
+        projection: Option<String>,
+    },
+    /// Rebuilds into scratch memory and compares with the live views.
+    Verify,
+    /// A conference's events in order.
+    History {
+        #[arg(long)]
+        conference: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCli {
+    /// Creates a user (use --admin for the first admin).
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        admin: bool,
+    },
+}
+
+fn env_map() -> HashMap<String, String> {
+    std::env::vars().collect()
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve { bind, db, config } => {
+            let config = Config::load(config.as_deref(), &env_map())?;
+            if config.uses_dev_secret() {
+                tracing::warn!("secret_key is the development default: set TESSERA_SECRET_KEY");
+            }
+            let url = database_url(db.database_url);
+            let db = open_db(&url)
+                .await
+                .with_context(|| format!("opening {url}"))?;
+            let app = build_app(db, config, Arc::new(SystemClock)).await?;
+            let listener = tokio::net::TcpListener::bind(bind)
+                .await
+                .with_context(|| format!("binding {bind}"))?;
+            let addr = listener.local_addr()?;
+            println!("Tessera listening on http://{addr} ({})", app.db.backend());
+            axum::serve(listener, crate::http::router(app))
+                .with_graceful_shutdown(async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate { db } => {
+            let url = database_url(db.database_url);
+            open_db(&url).await?;
+            println!("migrated {url}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Replay { command, db } => {
+            let db = open_db(&database_url(db.database_url)).await?;
+            replay(command, &db).await
+        }
+        Command::User { command, db } => {
+            let db = open_db(&database_url(db.database_url)).await?;
+            match command {
+                UserCli::Create {
+                    email,
+                    password,
+                    name,
+                    admin,
+                } => create_user(&db, &email, &password, name, admin).await,
+            }
+        }
+        Command::Bootstrap {
+            config,
+            update,
+            dry_run,
+            seed_demo,
+            db,
+        } => {
+            crate::bootstrap_run::run_cli(&config, update, dry_run, seed_demo, db.database_url)
+                .await
+        }
+        Command::Bench { command } => crate::bench::run(command).await,
+    }
+}
+
+async fn replay(command: ReplayCommand, db: &tessera_replay::Db) -> anyhow::Result<ExitCode> {
+    match command {
+        ReplayCommand::Status => {
+            println!(
+                "{:<22} {:>7} {:>10} {:<12} {:>12} {:>12} {:>10}",
+                "projection", "version", "generation", "status", "checkpoint", "head", "lag"
+            );
+            for s in admin::status(db).await? {
+                println!(
+                    "{:<22} {:>7} {:>10} {:<12} {:>12} {:>12} {:>10}",
+                    s.name, s.version, s.generation, s.status, s.checkpoint, s.head, s.lag
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ReplayCommand::Rebuild { projection } => {
+            if let Some(p) = &projection
+                && !tessera_replay::views::view_names().contains(&p.as_str())
+            {
+                anyhow::bail!(
+                    "unknown projection '{p}'; known: {}",
+                    tessera_replay::views::view_names().join(", ")
+                );
+            }
+            for r in admin::rebuild(db, projection.as_deref()).await? {
+                println!(
+                    "rebuilt {} as generation {}: {} events in {:.3}s; now live",
+                    r.name, r.generation, r.events, r.seconds
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ReplayCommand::Verify => {
+            let diffs = admin::verify(db).await?;
+            if diffs.is_empty() {
+                println!("verify: every live projection matches a rebuild from position 0");
+                return Ok(ExitCode::SUCCESS);
+            }
+            println!("verify: {} difference(s)", diffs.len());
+            for d in diffs {
+                println!("--- {} {}", d.projection, d.key);
+                println!(
+                    "  live:    {}",
+                    d.live.map(|v| v.to_string()).unwrap_or("(missing)".into())
+                );
+                println!(
+                    "  rebuilt: {}",
+                    d.rebuilt
+                        .map(|v| v.to_string())
+                        .unwrap_or("(missing)".into())
+                );
+            }
+            Ok(ExitCode::FAILURE)
+        }
+        ReplayCommand::History { conference, json } => {
+            let id = conference_id(&conference);
+            let events = tessera_replay::log::conference_history(db, &id.to_string()).await?;
+            if events.is_empty() {
+                anyhow::bail!("no events for conference '{conference}'");
+            }
+            if json {
+                let docs: Vec<serde_json::Value> = events
+                    .iter()
+                    .map(|e| {
+                        serde_json::json!({
+                            "position": e.position,
+                            "recorded_at": e.recorded_at,
+                            "aggregate_type": e.aggregate_type,
+                            "aggregate_id": e.aggregate_id,
+                            "sequence": e.sequence,
+                            "event_type": e.event_type,
+                            "payload": serde_json::from_str::<serde_json::Value>(&e.payload).unwrap_or_default(),
+                            "metadata": serde_json::from_str::<serde_json::Value>(&e.metadata).unwrap_or_default(),
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&docs)?);
+            } else {
+                for e in events {
+                    let meta: HashMap<String, String> =
+                        serde_json::from_str(&e.metadata).unwrap_or_default();
+                    println!(
+                        "#{:<8} {}  {}/{} #{}  {}  by {}  {}",
+                        e.position,
+                        e.recorded_at.format("%Y-%m-%d %H:%M:%S%.3f"),
+                        e.aggregate_type,
+                        e.aggregate_id,
+                        e.sequence,
+                        e.event_type,
+                        meta.get("actor").map(String::as_str).unwrap_or("system"),
+                        e.payload
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn create_user(
+    db: &tessera_replay::Db,
+    email: &str,
+    password: &str,
+    name: Option<String>,
+    admin: bool,
+) -> anyhow::Result<ExitCode> {
+    let bus = CommandBus::new(
+        db.clone(),
+        tessera_aggregates::DomainServices::new(Arc::new(SystemClock)),
+        None,
+    );
+    let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or(email).to_string());
+    let id = create_user_with(&bus, email, password, &name, admin).await?;
+    println!(
+        "user {email} ({id}){}",
+        if admin { " is an admin" } else { "" }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Registers a user (or finds an existing one) and sets the admin flag.
+pub async fn create_user_with(
+    bus: &CommandBus,
+    email: &str,
+    password: &str,
+    name: &str,
+    admin: bool,
+) -> anyhow::Result<uuid::Uuid> {
+    if password.chars().count() < crate::identity::MIN_PASSWORD_LEN {
+        anyhow::bail!(
+            "the password must have at least {} characters",
+            crate::identity::MIN_PASSWORD_LEN
+        );
+    }
+    let id = user_id(email);
+    let meta = CommandMeta::system().for_conf(None);
+    let exists = bus
+        .inspect::<User, _>(&id.to_string(), |u| u.exists())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if !exists {
+        let hash = crate::identity::hash_password(password).map_err(|e| anyhow::anyhow!("{e}"))?;
+        bus.send::<User>(
+            &id.to_string(),
+            UserCommand::Register {
+                email: email.to_string(),
+                name: name.to_string(),
+                password_hash: hash,
+            },
+            &meta,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    if admin {
+        bus.send::<User>(&id.to_string(), UserCommand::GrantAdmin, &meta)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    Ok(id)
+}

@@ -1,0 +1,229 @@
+//! Series and conferences (SPEC CONF-1…14, MY-1…4, ARCHITECTURE AMB-29): admin
+//! creation and activation, organizer settings, public catalog reads.
+
+mod admin;
+mod flags;
+mod manage;
+mod products;
+mod public;
+mod roles;
+
+use std::collections::BTreeSet;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer, Serialize};
+use tessera_aggregates::conference::ConferenceDetails;
+use tessera_aggregates::is_valid_slug;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::bootstrap::slugify;
+use crate::features::Feature;
+use crate::http::access::Group;
+use crate::http::error::{ApiError, ApiResult};
+
+pub use admin::{ConferenceCreated, NewConference, NewSeries};
+pub use flags::{FeaturesBody, FeaturesView};
+pub use manage::{
+    ConferencePatch, KpiBody, KpiView, RoleHolder, SectionBody, SettingsView, SponsorLevelBody,
+};
+pub use products::{AddonBody, TicketTypeBody};
+pub use public::{ConferenceSummary, ConferenceView, PublicDetails};
+pub use roles::{RoleBody, RoleChanged};
+
+pub fn groups() -> Vec<Group> {
+    let mut groups = admin::groups();
+    groups.extend(public::groups());
+    groups.extend(manage::groups());
+    groups.extend(flags::groups());
+    groups.extend(roles::groups());
+    groups.extend(products::groups());
+    groups
+}
+
+/// AMB-17: the organizer endpoints need manage_ui.
+pub(crate) const MANAGE: &[Feature] = &[Feature::ManageUi];
+
+/// Something created or changed: send `position` as `X-Tessera-After` to read it back.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Created {
+    pub id: Uuid,
+    pub slug: String,
+    pub position: Option<i64>,
+}
+
+/// A conference part (section, product, sponsor level) created or updated.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Saved {
+    pub slug: String,
+    /// False when an existing one (same slug) was updated.
+    pub created: bool,
+    pub position: Option<i64>,
+}
+
+/// `Option<Option<T>>` for PATCH-like bodies: absent = keep, null = clear, value = set.
+pub(crate) fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Money is a decimal with at most 2 fractional digits (SPEC "How to read").
+pub(crate) fn check_money(field: &str, value: Option<Decimal>) -> ApiResult<()> {
+    match value {
+        Some(v) if v.normalize().scale() > 2 => Err(ApiError::unprocessable(
+            "conf.invalid_amount",
+            format!("{field} must have at most 2 decimal places."),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// CONF-1: an IANA time zone name.
+pub(crate) fn check_timezone(tz: &str) -> ApiResult<()> {
+    tz.parse::<chrono_tz::Tz>().map(|_| ()).map_err(|_| {
+        ApiError::unprocessable("conf.invalid_timezone", "Enter a valid time zone name.")
+    })
+}
+
+pub(crate) fn invalid_slug() -> ApiError {
+    ApiError::unprocessable(
+        "conf.invalid_slug",
+        "Enter a valid slug: lowercase letters, digits and hyphens, at most 200 characters.",
+    )
+}
+
+/// A slug the client sent, checked; or, without one, CONF-10: slugify(name)
+/// (`fallback` when that is empty), suffixed "-2", "-3", … until not in `taken`.
+pub(crate) fn slug_for(
+    given: Option<String>,
+    name: &str,
+    fallback: &str,
+    taken: &BTreeSet<String>,
+) -> ApiResult<String> {
+    let slug = match given {
+        Some(s) => s,
+        None => {
+            let base = match slugify(name) {
+                s if s.is_empty() => fallback.to_string(),
+                s => s,
+            };
+            let mut candidate = base.clone();
+            let mut n = 1;
+            while taken.contains(&candidate) {
+                n += 1;
+                candidate = format!("{base}-{n}");
+            }
+            candidate
+        }
+    };
+    if is_valid_slug(&slug) {
+        Ok(slug)
+    } else {
+        Err(invalid_slug())
+    }
+}
+
+/// The conference fields every body may set; absent fields keep their value.
+/// Shared by `POST /conferences` and `PATCH /conferences/{slug}`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct ConferenceOptions {
+    /// An IANA name; default "UTC" (CONF-1).
+    pub timezone: Option<String>,
+    pub venue: Option<String>,
+    pub address: Option<String>,
+    pub website_url: Option<String>,
+    pub pretalx_event_slug: Option<String>,
+    /// 0 = no global ticket cap (CONF-4).
+    pub total_capacity: Option<u32>,
+    /// CONF-5; null clears.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, example = "150000.00")]
+    pub revenue_budget: Option<Option<Decimal>>,
+    /// CONF-5; null clears.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<u32>)]
+    pub target_attendance: Option<Option<u32>>,
+    /// CONF-5; null clears.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, example = "20000.00")]
+    pub grant_budget: Option<Option<Decimal>>,
+    /// MY-3 (default 0).
+    #[schema(value_type = Option<String>, example = "50000.00")]
+    pub sponsorship_goal: Option<Decimal>,
+    /// MY-3 (default 0).
+    #[schema(value_type = Option<String>, example = "10000.00")]
+    pub donation_goal: Option<Decimal>,
+    pub proposals_count: Option<u32>,
+    /// At most 255 characters (MY-3).
+    pub banner_text: Option<String>,
+    pub volunteer_application_open: Option<bool>,
+    pub sponsorship_open: Option<bool>,
+    /// Default true (MY-3).
+    pub accepting_donations: Option<bool>,
+}
+
+impl ConferenceOptions {
+    /// Checks what the domain does not (IANA zone, cents) and writes the present
+    /// fields into `d`.
+    pub(crate) fn apply(self, d: &mut ConferenceDetails) -> ApiResult<()> {
+        if let Some(tz) = &self.timezone {
+            check_timezone(tz)?;
+        }
+        check_money("revenue_budget", self.revenue_budget.flatten())?;
+        check_money("grant_budget", self.grant_budget.flatten())?;
+        check_money("sponsorship_goal", self.sponsorship_goal)?;
+        check_money("donation_goal", self.donation_goal)?;
+        if let Some(v) = self.timezone {
+            d.timezone = v;
+        }
+        if let Some(v) = self.venue {
+            d.venue = v;
+        }
+        if let Some(v) = self.address {
+            d.address = v;
+        }
+        if let Some(v) = self.website_url {
+            d.website_url = v;
+        }
+        if let Some(v) = self.pretalx_event_slug {
+            d.pretalx_event_slug = v;
+        }
+        if let Some(v) = self.total_capacity {
+            d.total_capacity = v;
+        }
+        if let Some(v) = self.revenue_budget {
+            d.revenue_budget = v;
+        }
+        if let Some(v) = self.target_attendance {
+            d.target_attendance = v;
+        }
+        if let Some(v) = self.grant_budget {
+            d.grant_budget = v;
+        }
+        if let Some(v) = self.sponsorship_goal {
+            d.sponsorship_goal = v;
+        }
+        if let Some(v) = self.donation_goal {
+            d.donation_goal = v;
+        }
+        if let Some(v) = self.proposals_count {
+            d.proposals_count = v;
+        }
+        if let Some(v) = self.banner_text {
+            d.banner_text = v;
+        }
+        if let Some(v) = self.volunteer_application_open {
+            d.volunteer_application_open = v;
+        }
+        if let Some(v) = self.sponsorship_open {
+            d.sponsorship_open = v;
+        }
+        if let Some(v) = self.accepting_donations {
+            d.accepting_donations = v;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,164 @@
+//! One error type for the API, rendered as RFC 9457 problem+json with a stable
+//! `code`; 500s are logged, never explained to the client.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::bus::BusError;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: String,
+    pub detail: String,
+}
+
+/// The problem document (RFC 9457) plus our stable `code`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    pub code: String,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            code: code.into(),
+            detail: detail.into(),
+        }
+    }
+
+    pub fn bad_request(code: &str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, detail)
+    }
+
+    pub fn unprocessable(code: &str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} not found."),
+        )
+    }
+
+    pub fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "auth.unauthenticated",
+            "Authentication required: send a valid bearer token.",
+        )
+    }
+
+    pub fn forbidden() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "auth.forbidden",
+            "You do not have permission to do this.",
+        )
+    }
+
+    pub fn conflict(code: &str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, detail)
+    }
+
+    /// A failure that is our fault: logged with its cause, shown generically.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Something went wrong on our side. It has been logged.",
+        )
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::internal(e)
+    }
+}
+
+impl From<tessera_replay::RunnerError> for ApiError {
+    fn from(e: tessera_replay::RunnerError) -> Self {
+        Self::internal(e)
+    }
+}
+
+impl From<serde_json::Error> for ApiError {
+    fn from(e: serde_json::Error) -> Self {
+        Self::internal(e)
+    }
+}
+
+/// A domain error that knows its stable code and whether it means "not found".
+pub trait DomainError: std::error::Error {
+    fn code(&self) -> &'static str;
+    fn is_not_found(&self) -> bool {
+        false
+    }
+    /// Refusals that are about who is asking (403) rather than the request.
+    fn is_forbidden(&self) -> bool {
+        false
+    }
+    /// Refusals because the thing already exists (409).
+    fn is_conflict(&self) -> bool {
+        false
+    }
+}
+
+impl<E: DomainError> From<BusError<E>> for ApiError {
+    fn from(e: BusError<E>) -> Self {
+        match e {
+            BusError::Refused(e) => {
+                let status = if e.is_not_found() {
+                    StatusCode::NOT_FOUND
+                } else if e.is_forbidden() {
+                    StatusCode::FORBIDDEN
+                } else if e.is_conflict() {
+                    StatusCode::CONFLICT
+                } else {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                };
+                Self::new(status, e.code(), e.to_string())
+            }
+            BusError::Conflict => Self::conflict(
+                "concurrency.conflict",
+                "Too many concurrent changes to the same record; try again.",
+            ),
+            BusError::Store(cause) => Self::internal(cause),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let problem = Problem {
+            kind: format!("https://tessera.dev/problems/{}", self.code),
+            title: self
+                .status
+                .canonical_reason()
+                .unwrap_or("Error")
+                .to_string(),
+            status: self.status.as_u16(),
+            detail: self.detail,
+            code: self.code,
+        };
+        let mut response = (self.status, axum::Json(problem)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        response
+    }
+}

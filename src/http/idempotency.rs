@@ -1,0 +1,245 @@
+//! `Idempotency-Key` on POST: the same key and body get the same response; the same
+//! key with another body gets 422; a request still in flight gets 409. A response
+//! that failed on our side (5xx) is forgotten so a retry runs again.
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+use tessera_replay::Db;
+
+use crate::app::AppState;
+use crate::http::error::ApiError;
+
+const MAX_BODY: usize = 2 * 1024 * 1024;
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Stored {
+    content_type: Option<String>,
+    body: String,
+}
+
+enum Claim {
+    Mine,
+    Taken {
+        request: String,
+        status: Option<i32>,
+        response: Option<String>,
+    },
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+async fn claim(db: &Db, actor: &str, key: &str, request: &str) -> Result<Claim, sqlx::Error> {
+    let insert = "INSERT INTO idempotency_keys (actor, key, request) VALUES ($1, $2, $3) \
+                  ON CONFLICT (actor, key) DO NOTHING";
+    let select =
+        "SELECT request, status, response FROM idempotency_keys WHERE actor = $1 AND key = $2";
+    let (inserted, existing): (u64, Option<(String, Option<i32>, Option<String>)>) = match db {
+        Db::Postgres(p) => {
+            let n = sqlx::query(insert)
+                .bind(actor)
+                .bind(key)
+                .bind(request)
+                .execute(p)
+                .await?;
+            let row = if n.rows_affected() == 0 {
+                sqlx::query_as(select)
+                    .bind(actor)
+                    .bind(key)
+                    .fetch_optional(p)
+                    .await?
+            } else {
+                None
+            };
+            (n.rows_affected(), row)
+        }
+        Db::Sqlite(p) => {
+            let n = sqlx::query(insert)
+                .bind(actor)
+                .bind(key)
+                .bind(request)
+                .execute(p)
+                .await?;
+            let row = if n.rows_affected() == 0 {
+                sqlx::query_as(select)
+                    .bind(actor)
+                    .bind(key)
+                    .fetch_optional(p)
+                    .await?
+            } else {
+                None
+            };
+            (n.rows_affected(), row)
+        }
+    };
+    Ok(match (inserted, existing) {
+        (1, _) | (_, None) => Claim::Mine,
+        (_, Some((request, status, response))) => Claim::Taken {
+            request,
+            status,
+            response,
+        },
+    })
+}
+
+async fn finish(
+    db: &Db,
+    actor: &str,
+    key: &str,
+    outcome: Option<(i32, String)>,
+) -> Result<(), sqlx::Error> {
+    match (db, outcome) {
+        (Db::Postgres(p), Some((status, body))) => {
+            sqlx::query("UPDATE idempotency_keys SET status = $1, response = $2 WHERE actor = $3 AND key = $4")
+                .bind(status)
+                .bind(body)
+                .bind(actor)
+                .bind(key)
+                .execute(p)
+                .await?;
+        }
+        (Db::Sqlite(p), Some((status, body))) => {
+            sqlx::query("UPDATE idempotency_keys SET status = $1, response = $2 WHERE actor = $3 AND key = $4")
+                .bind(status)
+                .bind(body)
+                .bind(actor)
+                .bind(key)
+                .execute(p)
+                .await?;
+        }
+        (Db::Postgres(p), None) => {
+            sqlx::query("DELETE FROM idempotency_keys WHERE actor = $1 AND key = $2")
+                .bind(actor)
+                .bind(key)
+                .execute(p)
+                .await?;
+        }
+        (Db::Sqlite(p), None) => {
+            sqlx::query("DELETE FROM idempotency_keys WHERE actor = $1 AND key = $2")
+                .bind(actor)
+                .bind(key)
+                .execute(p)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn idempotency(State(app): State<AppState>, req: Request, next: Next) -> Response {
+    if req.method() != Method::POST {
+        return next.run(req).await;
+    }
+    let Some(key) = req
+        .headers()
+        .get("idempotency-key")
+        .map(|v| v.to_str().map(str::to_string))
+    else {
+        return next.run(req).await;
+    };
+    let key = match key {
+        Ok(k) if !k.is_empty() && k.len() <= 255 => k,
+        _ => {
+            return ApiError::bad_request(
+                "idempotency.invalid_key",
+                "Idempotency-Key must be 1 to 255 visible ASCII characters.",
+            )
+            .into_response();
+        }
+    };
+    // Keys are scoped to whoever sent them (the credential, hashed).
+    let credential = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(|v| v.as_bytes().to_vec())
+        .unwrap_or_default();
+    let actor = hex(&Sha256::digest(&credential)[..16]);
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = to_bytes(body, MAX_BODY).await else {
+        return ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "request.too_large",
+            "The request body is too large.",
+        )
+        .into_response();
+    };
+    let fingerprint = format!(
+        "{} {} {}",
+        parts.method,
+        parts.uri,
+        hex(&Sha256::digest(&bytes))
+    );
+    match claim(&app.db, &actor, &key, &fingerprint).await {
+        Err(e) => ApiError::internal(e).into_response(),
+        Ok(Claim::Taken { request, .. }) if request != fingerprint => ApiError::unprocessable(
+            "idempotency.key_reused",
+            "This Idempotency-Key was already used with a different request.",
+        )
+        .into_response(),
+        Ok(Claim::Taken { status: None, .. }) | Ok(Claim::Taken { response: None, .. }) => {
+            ApiError::conflict(
+                "idempotency.in_flight",
+                "A request with this Idempotency-Key is still being processed.",
+            )
+            .into_response()
+        }
+        Ok(Claim::Taken {
+            status: Some(status),
+            response: Some(stored),
+            ..
+        }) => replay(status, &stored),
+        Ok(Claim::Mine) => {
+            let response = next
+                .run(Request::from_parts(parts, Body::from(bytes)))
+                .await;
+            let (rparts, rbody) = response.into_parts();
+            let Ok(rbytes) = to_bytes(rbody, usize::MAX).await else {
+                let _ = finish(&app.db, &actor, &key, None).await;
+                return ApiError::internal("response body unreadable").into_response();
+            };
+            let outcome = (!rparts.status.is_server_error()).then(|| {
+                let stored = Stored {
+                    content_type: rparts
+                        .headers
+                        .get(header::CONTENT_TYPE)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string),
+                    body: String::from_utf8_lossy(&rbytes).into_owned(),
+                };
+                (
+                    i32::from(rparts.status.as_u16()),
+                    serde_json::to_string(&stored).unwrap_or_default(),
+                )
+            });
+            if let Err(e) = finish(&app.db, &actor, &key, outcome).await {
+                tracing::error!(error = %e, "could not record idempotent response");
+            }
+            Response::from_parts(rparts, Body::from(rbytes))
+        }
+    }
+}
+
+fn replay(status: i32, stored: &str) -> Response {
+    let Ok(stored) = serde_json::from_str::<Stored>(stored) else {
+        return ApiError::internal("stored idempotent response unreadable").into_response();
+    };
+    let status = u16::try_from(status)
+        .ok()
+        .and_then(|s| StatusCode::from_u16(s).ok())
+        .unwrap_or(StatusCode::OK);
+    let mut response = (status, stored.body).into_response();
+    if let Some(ct) = stored
+        .content_type
+        .and_then(|c| HeaderValue::from_str(&c).ok())
+    {
+        response.headers_mut().insert(header::CONTENT_TYPE, ct);
+    }
+    response
+        .headers_mut()
+        .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    response
+}

@@ -1,0 +1,82 @@
+//! The JSON API under /api/v1: one route list, one error type, one access table.
+
+pub mod access;
+pub mod activities;
+pub mod auth;
+pub mod conferences;
+mod domain_errors;
+pub mod error;
+pub mod extract;
+pub mod idempotency;
+pub mod ops;
+
+use axum::Router;
+use axum::http::Method;
+use axum::routing::get;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::app::AppState;
+use access::{Access, Group};
+
+#[derive(OpenApi)]
+#[openapi(info(
+    title = "Tessera",
+    description = "Event-sourced conference back end: conferences, programs, registration."
+))]
+struct ApiDoc;
+
+/// Every API route, grouped by who may call it.
+fn groups() -> Vec<Group> {
+    let mut groups = vec![];
+    groups.extend(auth::groups());
+    groups.extend(conferences::groups());
+    groups.extend(activities::groups());
+    groups
+}
+
+/// `(method, path, access)` of every API route: what the access test walks.
+pub fn access_table() -> Vec<(Method, String, Access)> {
+    access::table(groups())
+}
+
+/// The OpenAPI document, generated from the handlers.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, api) = OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi())
+        .merge(
+            groups()
+                .into_iter()
+                .fold(OpenApiRouter::new(), |all, (_, r)| all.merge(r)),
+        )
+        .split_for_parts();
+    api
+}
+
+/// The whole service: API, ops endpoints, OpenAPI, request ids and tracing.
+pub fn router(state: AppState) -> Router {
+    let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(access::guarded(&state, groups()))
+        .split_for_parts();
+    let doc = std::sync::Arc::new(doc);
+    api.route(
+        "/api/openapi.json",
+        get(move || {
+            let doc = doc.clone();
+            async move { axum::Json(doc.as_ref().clone()) }
+        }),
+    )
+    .route("/healthz", get(ops::healthz))
+    .route("/readyz", get(ops::readyz))
+    .route("/metrics", get(ops::metrics))
+    .layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        idempotency::idempotency,
+    ))
+    .layer(TraceLayer::new_for_http())
+    .layer(PropagateRequestIdLayer::x_request_id())
+    .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+    .fallback(|| async { error::ApiError::not_found("Resource") })
+    .with_state(state)
+}

@@ -1,0 +1,46 @@
+//! Liveness, readiness, metrics and the OpenAPI document: not under /api/v1.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use serde_json::json;
+
+use crate::app::AppState;
+
+pub async fn healthz() -> impl IntoResponse {
+    Json(json!({ "status": "ok" }))
+}
+
+/// Ready when the database answers.
+pub async fn readyz(State(app): State<AppState>) -> impl IntoResponse {
+    if app.db.ping().await {
+        (
+            StatusCode::OK,
+            Json(json!({ "status": "ready", "backend": app.db.backend() })),
+        )
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "database unavailable" })),
+        )
+    }
+}
+
+/// Prometheus text: command latency and conflicts (recorded by the bus) and the
+/// projection lag behind the log head.
+pub async fn metrics(State(app): State<AppState>) -> impl IntoResponse {
+    if let Ok(head) = app.db.head().await {
+        let lag = (head - app.runner.position()).max(0);
+        metrics::gauge!("tessera_projection_lag_events").set(lag as f64);
+        metrics::gauge!("tessera_log_head_position").set(head as f64);
+    }
+    let body = app.metrics.as_ref().map(|h| h.render()).unwrap_or_default();
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        body,
+    )
+}

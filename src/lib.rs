@@ -1,0 +1,14 @@
+//! The Tessera service: CLI, config, HTTP API, process managers and adapters.
+
+pub mod app;
+pub mod bench;
+pub mod bootstrap;
+pub mod bootstrap_run;
+pub mod bus;
+pub mod cli;
+pub mod config;
+pub mod features;
+pub mod http;
+pub mod identity;
+pub mod server;
+pub mod store;

@@ -1,0 +1,65 @@
+//! Assembling the service: database, migrations, projection runner, command bus.
+
+use std::sync::{Arc, OnceLock};
+
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use tessera_aggregates::{Clock, DomainServices, Timestamp};
+use tessera_replay::{Db, Runner};
+
+use crate::app::{App, AppState};
+use crate::bus::CommandBus;
+use crate::config::Config;
+use crate::identity::TokenSigner;
+
+/// The wall clock: read only here, at the edge, and handed to aggregates.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        chrono::Utc::now()
+    }
+}
+
+/// The process-wide Prometheus recorder (installed once).
+pub fn metrics_handle() -> Option<PrometheusHandle> {
+    static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| PrometheusBuilder::new().install_recorder().ok())
+        .clone()
+}
+
+/// Where the database is: `--database-url`, else `DATABASE_URL`, else the SQLite
+/// file `tessera.db`.
+pub fn database_url(flag: Option<String>) -> String {
+    flag.or_else(|| std::env::var("DATABASE_URL").ok())
+        .filter(|u| !u.trim().is_empty())
+        .unwrap_or_else(|| "sqlite://tessera.db".to_string())
+}
+
+/// Connects and migrates.
+pub async fn open_db(url: &str) -> anyhow::Result<Db> {
+    let db = Db::connect(url, 32).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+/// A running service state over `db`: the runner is loaded, caught up and spawned.
+pub async fn build_app(db: Db, config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
+    let mut runner = Runner::load(db.clone()).await?;
+    runner.catch_up().await?;
+    let runner = runner.spawn();
+    let services = DomainServices::new(clock);
+    let bus = CommandBus::new(db.clone(), services, Some(runner.clone()));
+    let tokens = TokenSigner::new(
+        config.secret_key.expose(),
+        i64::from(config.token_ttl_hours),
+    );
+    Ok(Arc::new(App {
+        db,
+        bus,
+        runner,
+        config,
+        tokens,
+        metrics: metrics_handle(),
+    }))
+}

@@ -1,0 +1,272 @@
+//! Our caching event store (ARCHITECTURE §2): implements the cqrs-es `EventStore`
+//! over the postgres-es / sqlite-es repositories, keeps recently used aggregates in
+//! memory with their last sequence, and loads only the newer events
+//! (`get_last_events`), so a command costs O(new events), not O(stream length).
+
+use std::collections::HashMap;
+use std::num::NonZeroUsize;
+use std::sync::Mutex;
+
+use cqrs_es::persist::{
+    EventStoreAggregateContext, PersistedEventRepository, PersistenceError, ReplayStream,
+    SerializedEvent, SerializedSnapshot,
+};
+use cqrs_es::{Aggregate, AggregateError, EventEnvelope, EventStore};
+use lru::LruCache;
+use postgres_es::PostgresEventRepository;
+use serde_json::Value;
+use sqlite_es::SqliteEventRepository;
+use tessera_replay::Db;
+
+/// The cqrs-es repository of the configured backend.
+pub enum Repository {
+    Postgres(PostgresEventRepository),
+    Sqlite(SqliteEventRepository),
+}
+
+impl Repository {
+    pub fn for_db(db: &Db) -> Self {
+        match db {
+            Db::Postgres(p) => Self::Postgres(PostgresEventRepository::new(p.clone())),
+            Db::Sqlite(p) => Self::Sqlite(SqliteEventRepository::new(p.clone())),
+        }
+    }
+}
+
+impl PersistedEventRepository for Repository {
+    async fn get_events<A: Aggregate>(
+        &self,
+        id: &str,
+    ) -> Result<Vec<SerializedEvent>, PersistenceError> {
+        match self {
+            Self::Postgres(r) => r.get_events::<A>(id).await,
+            Self::Sqlite(r) => r.get_events::<A>(id).await,
+        }
+    }
+
+    async fn get_last_events<A: Aggregate>(
+        &self,
+        id: &str,
+        last_sequence: usize,
+    ) -> Result<Vec<SerializedEvent>, PersistenceError> {
+        match self {
+            Self::Postgres(r) => r.get_last_events::<A>(id, last_sequence).await,
+            Self::Sqlite(r) => r.get_last_events::<A>(id, last_sequence).await,
+        }
+    }
+
+    async fn get_snapshot<A: Aggregate>(
+        &self,
+        id: &str,
+    ) -> Result<Option<SerializedSnapshot>, PersistenceError> {
+        match self {
+            Self::Postgres(r) => r.get_snapshot::<A>(id).await,
+            Self::Sqlite(r) => r.get_snapshot::<A>(id).await,
+        }
+    }
+
+    async fn persist<A: Aggregate>(
+        &self,
+        events: &[SerializedEvent],
+        snapshot_update: Option<(String, Value, usize)>,
+    ) -> Result<(), PersistenceError> {
+        match self {
+            Self::Postgres(r) => r.persist::<A>(events, snapshot_update).await,
+            Self::Sqlite(r) => r.persist::<A>(events, snapshot_update).await,
+        }
+    }
+
+    async fn stream_events<A: Aggregate>(
+        &self,
+        id: &str,
+    ) -> Result<ReplayStream, PersistenceError> {
+        match self {
+            Self::Postgres(r) => r.stream_events::<A>(id).await,
+            Self::Sqlite(r) => r.stream_events::<A>(id).await,
+        }
+    }
+
+    async fn stream_all_events<A: Aggregate>(&self) -> Result<ReplayStream, PersistenceError> {
+        match self {
+            Self::Postgres(r) => r.stream_all_events::<A>().await,
+            Self::Sqlite(r) => r.stream_all_events::<A>().await,
+        }
+    }
+}
+
+pub type Context<A> = EventStoreAggregateContext<A>;
+
+/// How many aggregates of one type stay in memory.
+const CACHE_SIZE: usize = 10_000;
+
+pub struct CachingEventStore<A: Aggregate> {
+    repo: Repository,
+    db: Db,
+    cache: Mutex<LruCache<String, (A, usize)>>,
+}
+
+fn to_envelopes<A: Aggregate>(
+    events: Vec<SerializedEvent>,
+) -> Result<Vec<EventEnvelope<A>>, AggregateError<A::Error>> {
+    events
+        .into_iter()
+        .map(|e| EventEnvelope::<A>::try_from(e).map_err(AggregateError::from))
+        .collect()
+}
+
+impl<A: Aggregate> CachingEventStore<A> {
+    pub fn new(db: &Db) -> Self {
+        Self {
+            repo: Repository::for_db(db),
+            db: db.clone(),
+            cache: Mutex::new(LruCache::new(
+                NonZeroUsize::new(CACHE_SIZE).unwrap_or(NonZeroUsize::MIN),
+            )),
+        }
+    }
+
+    fn take_cached(&self, id: &str) -> Option<(A, usize)> {
+        self.cache.lock().ok()?.pop(id)
+    }
+
+    /// Returns a context to the cache (after a refused command, or a commit).
+    pub fn keep(&self, context: Context<A>) {
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.put(
+                context.aggregate_id,
+                (context.aggregate, context.current_sequence),
+            );
+        }
+    }
+
+    /// Forgets an aggregate (after a conflict: another writer got there first).
+    pub fn evict(&self, id: &str) {
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.pop(id);
+        }
+    }
+
+    /// The aggregate with every committed event applied: the cached state plus the
+    /// events committed since, or the whole stream when not cached.
+    pub async fn load(&self, id: &str) -> Result<Context<A>, AggregateError<A::Error>> {
+        let (mut aggregate, mut sequence): (A, usize) = self.take_cached(id).unwrap_or_default();
+        let newer = if sequence == 0 {
+            self.repo.get_events::<A>(id).await?
+        } else {
+            self.repo.get_last_events::<A>(id, sequence).await?
+        };
+        for envelope in to_envelopes::<A>(newer)? {
+            sequence = envelope.sequence;
+            aggregate.apply(envelope.payload);
+        }
+        Ok(Context {
+            aggregate_id: id.to_string(),
+            aggregate,
+            current_sequence: sequence,
+            current_snapshot: None,
+        })
+    }
+
+    /// Appends `events` after the context's sequence. On success the context, with
+    /// the events already applied by the sink, goes back into the cache and the
+    /// global position of the last event is returned.
+    pub async fn append(
+        &self,
+        events: Vec<A::Event>,
+        mut context: Context<A>,
+        metadata: HashMap<String, String>,
+    ) -> Result<Option<i64>, AggregateError<A::Error>> {
+        if events.is_empty() {
+            self.keep(context);
+            return Ok(None);
+        }
+        let id = context.aggregate_id.clone();
+        let first = context.current_sequence + 1;
+        let envelopes: Vec<EventEnvelope<A>> = events
+            .into_iter()
+            .zip(first..)
+            .map(|(payload, sequence)| EventEnvelope {
+                aggregate_id: id.clone(),
+                sequence,
+                payload,
+                metadata: metadata.clone(),
+            })
+            .collect();
+        let serialized = envelopes
+            .iter()
+            .map(SerializedEvent::try_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        let last = first + serialized.len() - 1;
+        if let Err(e) = self.repo.persist::<A>(&serialized, None).await {
+            self.evict(&id);
+            return Err(e.into());
+        }
+        context.current_sequence = last;
+        self.keep(context);
+        let position = self
+            .position_of(&id, last)
+            .await
+            .map_err(|e| AggregateError::DatabaseConnectionError(Box::new(e)))?;
+        Ok(Some(position))
+    }
+
+    async fn position_of(&self, id: &str, sequence: usize) -> Result<i64, sqlx::Error> {
+        let sql = "SELECT position FROM events WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence = $3";
+        match &self.db {
+            Db::Postgres(p) => {
+                sqlx::query_scalar(sql)
+                    .bind(A::TYPE)
+                    .bind(id)
+                    .bind(sequence as i64)
+                    .fetch_one(p)
+                    .await
+            }
+            Db::Sqlite(p) => {
+                sqlx::query_scalar(sql)
+                    .bind(A::TYPE)
+                    .bind(id)
+                    .bind(sequence as i64)
+                    .fetch_one(p)
+                    .await
+            }
+        }
+    }
+}
+
+impl<A: Aggregate> EventStore<A> for CachingEventStore<A> {
+    type AC = Context<A>;
+
+    async fn load_events(
+        &self,
+        id: &str,
+    ) -> Result<Vec<EventEnvelope<A>>, AggregateError<A::Error>> {
+        to_envelopes::<A>(self.repo.get_events::<A>(id).await?)
+    }
+
+    async fn load_aggregate(&self, id: &str) -> Result<Context<A>, AggregateError<A::Error>> {
+        self.load(id).await
+    }
+
+    async fn commit(
+        &self,
+        events: Vec<A::Event>,
+        context: Context<A>,
+        metadata: HashMap<String, String>,
+    ) -> Result<Vec<EventEnvelope<A>>, AggregateError<A::Error>> {
+        let id = context.aggregate_id.clone();
+        let first = context.current_sequence + 1;
+        let envelopes: Vec<EventEnvelope<A>> = events
+            .iter()
+            .cloned()
+            .zip(first..)
+            .map(|(payload, sequence)| EventEnvelope {
+                aggregate_id: id.clone(),
+                sequence,
+                payload,
+                metadata: metadata.clone(),
+            })
+            .collect();
+        self.append(events, context, metadata).await?;
+        Ok(envelopes)
+    }
+}

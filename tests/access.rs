@@ -1,0 +1,168 @@
+//! Every route, walked with every role: the answer matches the route's declared
+//! access (ARCHITECTURE §4: "Every endpoint's access is declared and tested").
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::{Backend, TestApp, User};
+use serde_json::json;
+use tessera::http::access::Access;
+use tessera_aggregates::conference::Role;
+
+const CONF: &str = "pycon-us-2027";
+
+struct Cast {
+    attendee: User,
+    organizer: User,
+    reviewer: User,
+    checkin: User,
+    finance: User,
+    admin: User,
+}
+
+fn roles_of(cast: &Cast, who: &str) -> (Option<String>, Vec<Role>, bool) {
+    match who {
+        "anonymous" => (None, vec![], false),
+        "attendee" => (Some(cast.attendee.token.clone()), vec![], false),
+        "organizer" => (
+            Some(cast.organizer.token.clone()),
+            vec![Role::Organizer],
+            false,
+        ),
+        "reviewer" => (
+            Some(cast.reviewer.token.clone()),
+            vec![Role::Reviewer],
+            false,
+        ),
+        "checkin" => (Some(cast.checkin.token.clone()), vec![Role::Checkin], false),
+        "finance" => (Some(cast.finance.token.clone()), vec![Role::Finance], false),
+        _ => (Some(cast.admin.token.clone()), vec![], true),
+    }
+}
+
+/// What a caller must get from a route of `access`: Ok = neither 401 nor 403.
+fn expected(
+    access: Access,
+    signed_in: bool,
+    roles: &[Role],
+    admin: bool,
+) -> Result<(), StatusCode> {
+    match access {
+        Access::Public => Ok(()),
+        _ if !signed_in => Err(StatusCode::UNAUTHORIZED),
+        Access::Authenticated => Ok(()),
+        Access::Admin if admin => Ok(()),
+        Access::Admin => Err(StatusCode::FORBIDDEN),
+        Access::Staff(allowed) if admin || roles.iter().any(|r| allowed.contains(r)) => Ok(()),
+        Access::Staff(_) => Err(StatusCode::FORBIDDEN),
+        // Conference organizers (or the activity's listed organizers, none here).
+        Access::ActivityOrganizer if admin || roles.contains(&Role::Organizer) => Ok(()),
+        Access::ActivityOrganizer => Err(StatusCode::FORBIDDEN),
+    }
+}
+
+fn concrete(path: &str, cast: &Cast) -> String {
+    path.replace("{slug}", CONF)
+        .replace("{activity}", "django-sprint")
+        .replace("{user_id}", &cast.attendee.id)
+        .replace("{user}", &cast.attendee.id)
+        .replace("{role}", "reviewer")
+}
+
+async fn every_route_answers_every_role_as_declared(b: Backend) {
+    let app = TestApp::start(b).await;
+    let admin = app.admin().await;
+    app.conference(&admin, CONF).await;
+    let r = app
+        .post(&format!("/api/v1/conferences/{CONF}/activities"))
+        .as_user(&admin)
+        .json(json!({ "slug": "django-sprint", "name": "Django Sprint", "max_participants": 5 }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let cast = Cast {
+        attendee: app.user("attendee").await,
+        organizer: app.user("organizer").await,
+        reviewer: app.user("reviewer").await,
+        checkin: app.user("checkin").await,
+        finance: app.user("finance").await,
+        admin,
+    };
+    for (u, role) in [
+        (&cast.organizer, "organizer"),
+        (&cast.reviewer, "reviewer"),
+        (&cast.checkin, "checkin"),
+        (&cast.finance, "finance"),
+    ] {
+        app.grant(&cast.admin, CONF, u, role).await;
+    }
+    let table = tessera::http::access_table();
+    assert!(
+        table.len() >= 25,
+        "the table lists every route ({})",
+        table.len()
+    );
+    let mut checked = 0;
+    for (method, path, access) in &table {
+        for who in [
+            "anonymous",
+            "attendee",
+            "reviewer",
+            "checkin",
+            "finance",
+            "organizer",
+            "admin",
+        ] {
+            let (token, roles, is_admin) = roles_of(&cast, who);
+            let mut call = app.call(method.clone(), &concrete(path, &cast));
+            if let Some(t) = &token {
+                call = call.token(t);
+            }
+            if *method != Method::GET && *method != Method::DELETE {
+                call = call.json(json!({}));
+            }
+            let r = call.send().await;
+            assert!(
+                r.status != StatusCode::INTERNAL_SERVER_ERROR,
+                "{method} {path} as {who}: 500 {}",
+                r.text
+            );
+            match expected(*access, token.is_some(), &roles, is_admin) {
+                Ok(()) => assert!(
+                    r.status != StatusCode::UNAUTHORIZED && r.status != StatusCode::FORBIDDEN,
+                    "{method} {path} ({access:?}) as {who}: got {} {}",
+                    r.status,
+                    r.text
+                ),
+                Err(status) => assert_eq!(
+                    r.status, status,
+                    "{method} {path} ({access:?}) as {who}: {}",
+                    r.text
+                ),
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, table.len() * 7);
+    app.finish().await;
+}
+
+/// A bad token is refused, never treated as anonymous, even on public routes.
+async fn a_bad_token_is_refused_everywhere(b: Backend) {
+    let app = TestApp::start(b).await;
+    let r = app
+        .get("/api/v1/conferences")
+        .token("not-a-token")
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.code(), "auth.unauthenticated");
+    let r = app.get("/api/v1/conferences").send().await;
+    assert_eq!(r.status, StatusCode::OK);
+    app.finish().await;
+}
+
+on_both_backends!(
+    every_route_answers_every_role_as_declared,
+    a_bad_token_is_refused_everywhere
+);

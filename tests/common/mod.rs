@@ -1,0 +1,379 @@
+//! `TestApp`: the real router over a fresh database (a SQLite file, or a new
+//! PostgreSQL database), driven without a socket.
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use chrono::{DateTime, Utc};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tessera::app::AppState;
+use tessera::config::Config;
+use tessera::server::build_app;
+use tessera_aggregates::{Clock, Timestamp};
+use tessera_replay::Db;
+use tower::ServiceExt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A clock tests can move.
+#[derive(Clone)]
+pub struct TestClock(Arc<Mutex<DateTime<Utc>>>);
+
+impl TestClock {
+    pub fn new() -> Self {
+        Self(Arc::new(Mutex::new(Utc::now())))
+    }
+    pub fn advance(&self, by: chrono::Duration) {
+        if let Ok(mut t) = self.0.lock() {
+            *t += by;
+        }
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> Timestamp {
+        self.0.lock().map(|t| *t).unwrap_or_else(|_| Utc::now())
+    }
+}
+
+pub struct TestApp {
+    pub backend: Backend,
+    pub url: String,
+    pub app: AppState,
+    pub router: Router,
+    pub clock: TestClock,
+    _dir: Option<tempfile::TempDir>,
+    pg_name: Option<String>,
+}
+
+pub fn admin_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A fresh, empty PostgreSQL database on the test server; returns its URL.
+pub async fn fresh_postgres() -> (String, String) {
+    let admin = admin_url();
+    let name = format!(
+        "tessera_t_{}_{}_{}",
+        std::process::id(),
+        Utc::now().timestamp_micros(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    );
+    let pool = sqlx::PgPool::connect(&admin)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL at {admin} must be running: {e}"));
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&pool)
+        .await
+        .expect("create test database");
+    pool.close().await;
+    let base = match admin.rfind('/') {
+        Some(i) => admin[..i].to_string(),
+        None => admin.clone(),
+    };
+    (format!("{base}/{name}"), name)
+}
+
+pub async fn drop_postgres(name: &str) {
+    if let Ok(pool) = sqlx::PgPool::connect(&admin_url()).await {
+        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&pool)
+            .await;
+        pool.close().await;
+    }
+}
+
+/// A fresh database of `backend`, migrated: `(db, url, tempdir, pg name)`.
+pub async fn fresh_db(backend: Backend) -> (Db, String, Option<tempfile::TempDir>, Option<String>) {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let url = format!("sqlite://{}/tessera.db", dir.path().display());
+            let db = tessera::server::open_db(&url).await.expect("open sqlite");
+            (db, url, Some(dir), None)
+        }
+        Backend::Postgres => {
+            let (url, name) = fresh_postgres().await;
+            let db = tessera::server::open_db(&url).await.expect("open postgres");
+            (db, url, None, Some(name))
+        }
+    }
+}
+
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Response {
+    /// The `position` a command answered with (for `X-Tessera-After`).
+    pub fn position(&self) -> Option<i64> {
+        self.body.get("position").and_then(Value::as_i64)
+    }
+
+    pub fn code(&self) -> &str {
+        self.body.get("code").and_then(Value::as_str).unwrap_or("")
+    }
+}
+
+pub struct Call<'a> {
+    app: &'a TestApp,
+    method: Method,
+    path: String,
+    token: Option<String>,
+    body: Option<Value>,
+    headers: Vec<(String, String)>,
+}
+
+impl Call<'_> {
+    pub fn token(mut self, token: &str) -> Self {
+        self.token = Some(token.to_string());
+        self
+    }
+    pub fn as_user(self, user: &User) -> Self {
+        self.token(&user.token)
+    }
+    pub fn json(mut self, body: Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+    /// Waits until the read models include `position`.
+    pub fn after(self, position: Option<i64>) -> Self {
+        match position {
+            Some(p) => self.header("x-tessera-after", &p.to_string()),
+            None => self,
+        }
+    }
+    pub async fn send(self) -> Response {
+        let mut req = Request::builder().method(self.method).uri(self.path);
+        if let Some(t) = &self.token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        for (k, v) in &self.headers {
+            req = req.header(k.as_str(), v.as_str());
+        }
+        let body = match &self.body {
+            Some(b) => {
+                req = req.header("content-type", "application/json");
+                Body::from(b.to_string())
+            }
+            None => Body::empty(),
+        };
+        let response = self
+            .app
+            .router
+            .clone()
+            .oneshot(req.body(body).expect("request"))
+            .await
+            .expect("router never fails");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .map(|c| c.to_bytes())
+            .unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Response {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub token: String,
+}
+
+impl TestApp {
+    pub async fn start(backend: Backend) -> Self {
+        Self::start_with(backend, Config::default()).await
+    }
+
+    pub async fn start_with(backend: Backend, config: Config) -> Self {
+        let (db, url, dir, pg_name) = fresh_db(backend).await;
+        let clock = TestClock::new();
+        let app = build_app(db, config, Arc::new(clock.clone()))
+            .await
+            .expect("app starts");
+        let router = tessera::http::router(app.clone());
+        Self {
+            backend,
+            url,
+            app,
+            router,
+            clock,
+            _dir: dir,
+            pg_name,
+        }
+    }
+
+    pub fn call(&self, method: Method, path: &str) -> Call<'_> {
+        Call {
+            app: self,
+            method,
+            path: path.to_string(),
+            token: None,
+            body: None,
+            headers: vec![],
+        }
+    }
+    pub fn get(&self, path: &str) -> Call<'_> {
+        self.call(Method::GET, path)
+    }
+    pub fn post(&self, path: &str) -> Call<'_> {
+        self.call(Method::POST, path)
+    }
+    pub fn put(&self, path: &str) -> Call<'_> {
+        self.call(Method::PUT, path)
+    }
+    pub fn patch(&self, path: &str) -> Call<'_> {
+        self.call(Method::PATCH, path)
+    }
+    pub fn delete(&self, path: &str) -> Call<'_> {
+        self.call(Method::DELETE, path)
+    }
+
+    /// Signs a user up through the API.
+    pub async fn user(&self, name: &str) -> User {
+        let email = format!("{name}@example.org");
+        let r = self
+            .post("/api/v1/auth/signup")
+            .json(json!({ "email": email, "password": "correct horse battery", "name": name }))
+            .send()
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "signup {name}: {}", r.text);
+        User {
+            id: r.body["id"].as_str().unwrap_or_default().to_string(),
+            email,
+            token: r.body["token"].as_str().unwrap_or_default().to_string(),
+        }
+    }
+
+    /// A global admin (made through the same path as `tessera user create --admin`).
+    pub async fn admin(&self) -> User {
+        let email = "admin@example.org";
+        tessera::cli::create_user_with(&self.app.bus, email, "admin password", "Admin", true)
+            .await
+            .expect("admin");
+        let r = self
+            .post("/api/v1/auth/login")
+            .json(json!({ "email": email, "password": "admin password" }))
+            .send()
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "admin login: {}", r.text);
+        User {
+            id: tessera::app::user_id(email).to_string(),
+            email: email.to_string(),
+            token: r.body["token"].as_str().unwrap_or_default().to_string(),
+        }
+    }
+
+    /// Creates series "pycon-us" and conference `slug` (year 2027) as `admin`.
+    pub async fn conference(&self, admin: &User, slug: &str) -> Response {
+        let series = self
+            .post("/api/v1/series")
+            .as_user(admin)
+            .json(json!({ "slug": "pycon-us", "name": "PyCon US" }))
+            .send()
+            .await;
+        assert!(
+            series.status == StatusCode::CREATED || series.status == StatusCode::CONFLICT,
+            "series: {}",
+            series.text
+        );
+        let r = self
+            .post("/api/v1/conferences")
+            .as_user(admin)
+            .json(json!({
+                "series": "pycon-us", "slug": slug, "name": format!("PyCon US {slug}"),
+                "year": 2027, "start_date": "2027-05-14", "end_date": "2027-05-22",
+                "timezone": "America/Chicago", "total_capacity": 2500
+            }))
+            .send()
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "conference: {}", r.text);
+        r
+    }
+
+    /// Grants `role` in conference `slug` to `user`.
+    pub async fn grant(&self, admin: &User, slug: &str, user: &User, role: &str) {
+        let r = self
+            .post(&format!("/api/v1/conferences/{slug}/roles"))
+            .as_user(admin)
+            .json(json!({ "email": user.email, "role": role }))
+            .send()
+            .await;
+        assert!(r.status.is_success(), "grant {role}: {}", r.text);
+    }
+
+    /// Lets the projections reach the log head, then checks replay determinism:
+    /// a rebuild from position 0 equals the incrementally built views.
+    pub async fn finish(self) {
+        let head = self.app.db.head().await.expect("head");
+        assert!(
+            self.app
+                .runner
+                .wait_for(head, std::time::Duration::from_secs(20))
+                .await,
+            "projections did not reach the log head {head}"
+        );
+        let diffs = tessera_replay::admin::verify(&self.app.db)
+            .await
+            .expect("verify");
+        assert!(
+            diffs.is_empty(),
+            "replay verify found differences: {diffs:#?}"
+        );
+        if let Some(name) = &self.pg_name {
+            if let Db::Postgres(pool) = &self.app.db {
+                pool.close().await;
+            }
+            drop_postgres(name).await;
+        }
+    }
+}
+
+/// Runs an async scenario `fn(Backend)` once per backend, as two tests.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn sqlite() {
+                    super::$name($crate::common::Backend::Sqlite).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn postgres() {
+                    super::$name($crate::common::Backend::Postgres).await
+                }
+            }
+        )*
+    };
+}
