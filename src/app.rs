@@ -94,7 +94,7 @@ impl App {
         let found = self
             .bus
             .inspect::<Conference, _>(&id.to_string(), |c| {
-                c.exists().then(|| c.feature_overrides().clone())
+                c.exists().then(|| *c.feature_overrides())
             })
             .await
             .map_err(ApiError::from)?;

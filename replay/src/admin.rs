@@ -175,6 +175,9 @@ pub fn compare(
         .collect()
 }
 
+/// A stored row: key and JSON document.
+type Row = (String, String);
+
 /// The live generation's checkpoint and rows, read in one transaction.
 async fn live_snapshot(
     db: &Db,
@@ -185,7 +188,7 @@ async fn live_snapshot(
                      WHERE name = $1 AND status = 'live' AND version = $2";
     let rows_sql = "SELECT key, doc FROM projection_rows WHERE name = $1 AND generation = $2";
     let mut tx = Tx::begin(db).await?;
-    let (state, rows): (Option<(i64, i64)>, Vec<(String, String)>) = match &mut tx {
+    let (state, rows): (Option<(i64, i64)>, Vec<Row>) = match &mut tx {
         Tx::Postgres(t) => {
             sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 .execute(&mut **t)

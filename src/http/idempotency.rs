@@ -34,12 +34,15 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// request, status, response
+type StoredRow = (String, Option<i32>, Option<String>);
+
 async fn claim(db: &Db, actor: &str, key: &str, request: &str) -> Result<Claim, sqlx::Error> {
     let insert = "INSERT INTO idempotency_keys (actor, key, request) VALUES ($1, $2, $3) \
                   ON CONFLICT (actor, key) DO NOTHING";
     let select =
         "SELECT request, status, response FROM idempotency_keys WHERE actor = $1 AND key = $2";
-    let (inserted, existing): (u64, Option<(String, Option<i32>, Option<String>)>) = match db {
+    let (inserted, existing): (u64, Option<StoredRow>) = match db {
         Db::Postgres(p) => {
             let n = sqlx::query(insert)
                 .bind(actor)

@@ -144,6 +144,7 @@ impl Call<'_> {
         self.token = Some(token.to_string());
         self
     }
+    #[allow(clippy::wrong_self_convention)] // reads as "send this call as user X"
     pub fn as_user(self, user: &User) -> Self {
         self.token(&user.token)
     }
