@@ -110,9 +110,7 @@ impl App {
     /// found" otherwise).
     pub async fn gate(&self, slug: &str, needs: &[Feature]) -> ApiResult<ConferenceRef> {
         let conference = self.conference(slug).await?;
-        let overrides: features::FeatureOverrides =
-            serde_json::to_value(conference.overrides).and_then(serde_json::from_value)?;
-        if !features::all_enabled(needs, &self.config.features, Some(&overrides)) {
+        if !features::all_enabled(needs, &self.config.features, Some(&conference.overrides)) {
             return Err(ApiError::not_found("Conference"));
         }
         Ok(conference)

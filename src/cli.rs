@@ -172,10 +172,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             dry_run,
             seed_demo,
             db,
-        } => {
-            crate::bootstrap_run::run_cli(&config, update, dry_run, seed_demo, db.database_url)
-                .await
-        }
+        } => crate::bootstrap::run_cli(&config, update, dry_run, seed_demo, db.database_url).await,
         Command::Bench { command } => crate::bench::run(command).await,
     }
 }

@@ -189,28 +189,24 @@ impl FeatureDefaults {
 
 /// A conference's feature-flag record (CONF-22): one tri-state value per flag,
 /// `None` = inherit the global default, `Some(true)` = force on, `Some(false)` =
-/// force off. A conference without a record behaves as `FeatureOverrides::default()`
-/// (all `None`).
-///
-/// Stored inside Conference events: field names are a stored format. Missing
-/// fields deserialize as `None`, so flags can be added without an upcaster.
-#[derive(Default, Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct FeatureOverrides {
-    pub registration: Option<bool>,
-    pub sponsors: Option<bool>,
-    pub travel_grants: Option<bool>,
-    pub programs: Option<bool>,
-    pub pretalx_sync: Option<bool>,
-    pub visa_letters: Option<bool>,
-    pub public_ui: Option<bool>,
-    pub manage_ui: Option<bool>,
-    pub all_ui: Option<bool>,
+/// force off. Held by the Conference aggregate (it is stored in its events); a
+/// conference without a record behaves as `FeatureOverrides::default()`.
+pub use tessera_aggregates::conference::FeatureOverrides;
+
+/// Reading and writing one flag of a [`FeatureOverrides`] by [`Feature`].
+pub trait FeatureOverridesExt {
+    /// The override of one flag (`None` = inherit).
+    fn get(&self, feature: Feature) -> Option<bool>;
+    /// Sets (or clears, with `None`) the override of one flag.
+    fn set(&mut self, feature: Feature, value: Option<bool>);
+    /// True when every flag inherits (equivalent to having no record).
+    fn is_empty(&self) -> bool {
+        Feature::ALL.into_iter().all(|f| self.get(f).is_none())
+    }
 }
 
-impl FeatureOverrides {
-    /// The override of one flag (`None` = inherit).
-    pub fn get(&self, feature: Feature) -> Option<bool> {
+impl FeatureOverridesExt for FeatureOverrides {
+    fn get(&self, feature: Feature) -> Option<bool> {
         match feature {
             Feature::Registration => self.registration,
             Feature::Sponsors => self.sponsors,
@@ -224,18 +220,8 @@ impl FeatureOverrides {
         }
     }
 
-    /// Sets (or clears, with `None`) the override of one flag.
-    pub fn set(&mut self, feature: Feature, value: Option<bool>) {
-        *self.slot(feature) = value;
-    }
-
-    /// True when every flag inherits (equivalent to having no record).
-    pub fn is_empty(&self) -> bool {
-        Feature::ALL.into_iter().all(|f| self.get(f).is_none())
-    }
-
-    fn slot(&mut self, feature: Feature) -> &mut Option<bool> {
-        match feature {
+    fn set(&mut self, feature: Feature, value: Option<bool>) {
+        let slot = match feature {
             Feature::Registration => &mut self.registration,
             Feature::Sponsors => &mut self.sponsors,
             Feature::TravelGrants => &mut self.travel_grants,
@@ -245,7 +231,8 @@ impl FeatureOverrides {
             Feature::PublicUi => &mut self.public_ui,
             Feature::ManageUi => &mut self.manage_ui,
             Feature::AllUi => &mut self.all_ui,
-        }
+        };
+        *slot = value;
     }
 }
 

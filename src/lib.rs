@@ -3,12 +3,12 @@
 pub mod app;
 pub mod bench;
 pub mod bootstrap;
-pub mod bootstrap_run;
 pub mod bus;
 pub mod cli;
 pub mod config;
 pub mod features;
 pub mod http;
 pub mod identity;
+pub mod provision;
 pub mod server;
 pub mod store;

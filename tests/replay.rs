@@ -211,7 +211,66 @@ async fn replay_cli_status_verify_history_rebuild(b: Backend) {
     app.finish().await;
 }
 
+/// A projection whose VERSION changed is rebuilt from position 0 beside the live
+/// generation, which keeps serving until the new one has caught up; then the
+/// switch is atomic and the old generation is retired.
+async fn a_new_projection_version_is_built_beside_the_live_one(b: Backend) {
+    let app = TestApp::start(b).await;
+    let last = workload(&app).await;
+    assert!(
+        app.app
+            .runner
+            .wait_for(last.unwrap_or(0), std::time::Duration::from_secs(10))
+            .await
+    );
+    let before = live_documents(&app.app.db).await;
+    // The live generation was built by an older version of the fold.
+    let sql = "UPDATE projection_state SET version = 0 WHERE name = 'activity_roster' AND status = 'live'";
+    match &app.app.db {
+        Db::Postgres(p) => {
+            sqlx::query(sql).execute(p).await.expect("age");
+        }
+        Db::Sqlite(p) => {
+            sqlx::query(sql).execute(p).await.expect("age");
+        }
+    }
+    let old = admin::status(&app.app.db).await.expect("status");
+    let old_gen = old
+        .iter()
+        .find(|s| s.name == "activity_roster")
+        .map(|s| s.generation);
+    // A restarted service's runner builds the new version beside the old one.
+    let mut runner = tessera_replay::Runner::load(app.app.db.clone())
+        .await
+        .expect("load");
+    let building = admin::status(&app.app.db).await.expect("status");
+    assert!(
+        building
+            .iter()
+            .any(|s| s.name == "activity_roster" && s.status == "building"),
+        "{building:?}"
+    );
+    assert!(
+        building.iter().any(|s| s.name == "activity_roster"
+            && s.status == "live"
+            && Some(s.generation) == old_gen),
+        "the old generation keeps serving meanwhile"
+    );
+    runner.catch_up().await.expect("catch up");
+    let after = admin::status(&app.app.db).await.expect("status");
+    let roster: Vec<_> = after
+        .iter()
+        .filter(|s| s.name == "activity_roster")
+        .collect();
+    assert_eq!(roster.len(), 1, "{after:?}");
+    assert_eq!((roster[0].status.as_str(), roster[0].version), ("live", 1));
+    assert_ne!(Some(roster[0].generation), old_gen);
+    assert_eq!(live_documents(&app.app.db).await, before);
+    app.finish().await;
+}
+
 on_both_backends!(
     rebuild_from_zero_equals_incremental_views,
-    replay_cli_status_verify_history_rebuild
+    replay_cli_status_verify_history_rebuild,
+    a_new_projection_version_is_built_beside_the_live_one,
 );

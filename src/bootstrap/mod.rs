@@ -3,8 +3,9 @@
 //! and year).
 //!
 //! [`load_plan`] / [`parse_plan`] turn a conference TOML file into a validated
-//! [`BootstrapPlan`]; the executor (create / `--update` / `--dry-run`, BOOT-14…25)
-//! turns the plan into commands. Nothing here touches the store.
+//! [`BootstrapPlan`]; the executor ([`execute`], [`run_cli`]: create / `--update` /
+//! `--dry-run` / `--seed-demo`, BOOT-14…25) turns the plan into commands. Only the
+//! executor touches the store.
 //!
 //! Add-on prerequisites (BOOT-16): a `requires` slug that names a ticket of the same
 //! file is resolved here. Slugs that name no ticket of the file are not an error
@@ -13,11 +14,13 @@
 //! calls [`BootstrapPlan::check_requires`] with the slugs of the tickets already in
 //! the store (none in create mode) before writing anything.
 
+mod execute;
 mod plan;
 
 use std::fmt::Write as _;
 use std::path::Path;
 
+pub use execute::*;
 pub use plan::{
     AddonPlan, BootstrapPlan, ConferencePlan, SectionPlan, SponsorLevelPlan, TicketPlan,
     UnresolvedRequires, parse_plan,
@@ -42,6 +45,27 @@ pub enum BootstrapError {
     /// message names the table, index and field.
     #[error("{0}")]
     Invalid(String),
+    /// BOOT-14: create mode and the slug is taken.
+    #[error("Conference with slug '{slug}' already exists. Use --update to update it.")]
+    Exists { slug: String },
+    /// A domain rule refused one of the file's changes (BOOT-17: nothing was
+    /// written); the message names the table, index and field.
+    #[error("{0}")]
+    Refused(String),
+    /// The database failed before anything was written.
+    #[error("database error: {0}")]
+    Store(String),
+    /// A write failed after others had succeeded (a concurrent writer changed the
+    /// conference between validation and writing, or the database failed).
+    #[error(
+        "bootstrap stopped after writing {written} of {total} changes: {detail}. \
+         The changes already written stay; fix the cause and run again with --update to finish."
+    )]
+    Interrupted {
+        written: usize,
+        total: usize,
+        detail: String,
+    },
 }
 
 impl BootstrapError {
@@ -53,6 +77,10 @@ impl BootstrapError {
             BootstrapError::InvalidToml { .. } => "boot.invalid_toml",
             BootstrapError::MissingConference => "boot.missing_conference",
             BootstrapError::Invalid(_) => "boot.invalid",
+            BootstrapError::Exists { .. } => "boot.conference_exists",
+            BootstrapError::Refused(_) => "boot.refused",
+            BootstrapError::Store(_) => "boot.store",
+            BootstrapError::Interrupted { .. } => "boot.interrupted",
         }
     }
 }

@@ -1,4 +1,5 @@
 use super::*;
+use crate::features::FeatureOverridesExt;
 
 fn defaults() -> FeatureDefaults {
     FeatureDefaults::default()

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::app::AppState;
-use crate::features::{self, Feature};
+use crate::features::{self, Feature, FeatureOverridesExt};
 use crate::http::access::{Group, ORGANIZER};
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{ApiJson, CommandMeta};
@@ -37,41 +37,12 @@ pub struct FeaturesView {
     pub position: Option<i64>,
 }
 
-/// The feature set of `features.rs` with the conference's override values.
-fn as_flags(o: &conference::FeatureOverrides) -> features::FeatureOverrides {
-    features::FeatureOverrides {
-        registration: o.registration,
-        sponsors: o.sponsors,
-        travel_grants: o.travel_grants,
-        programs: o.programs,
-        pretalx_sync: o.pretalx_sync,
-        visa_letters: o.visa_letters,
-        public_ui: o.public_ui,
-        manage_ui: o.manage_ui,
-        all_ui: o.all_ui,
-    }
-}
-
-fn as_overrides(o: &features::FeatureOverrides) -> conference::FeatureOverrides {
-    conference::FeatureOverrides {
-        registration: o.registration,
-        sponsors: o.sponsors,
-        travel_grants: o.travel_grants,
-        programs: o.programs,
-        pretalx_sync: o.pretalx_sync,
-        visa_letters: o.visa_letters,
-        public_ui: o.public_ui,
-        manage_ui: o.manage_ui,
-        all_ui: o.all_ui,
-    }
-}
-
 fn features_view(
     app: &AppState,
     o: &conference::FeatureOverrides,
     position: Option<i64>,
 ) -> FeaturesView {
-    let flags = as_flags(o);
+    let flags = *o;
     let defaults = app.config.features;
     let name = |f: Feature| f.as_str().to_string();
     FeaturesView {
@@ -131,13 +102,13 @@ async fn set_features(
     ApiJson(body): ApiJson<BTreeMap<String, Option<bool>>>,
 ) -> ApiResult<Json<FeaturesView>> {
     let conf = app.conference(&slug).await?;
-    let mut flags = as_flags(&conf.overrides);
+    let mut flags = conf.overrides;
     for (name, value) in body {
         let feature = Feature::from_str(&name)
             .map_err(|e| ApiError::unprocessable(e.code(), e.to_string()))?;
         flags.set(feature, value);
     }
-    let overrides = as_overrides(&flags);
+    let overrides = flags;
     let sent = app
         .bus
         .send::<Conference>(
