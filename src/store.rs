@@ -197,38 +197,80 @@ impl<A: Aggregate> CachingEventStore<A> {
             .map(SerializedEvent::try_from)
             .collect::<Result<Vec<_>, _>>()?;
         let last = first + serialized.len() - 1;
-        if let Err(e) = self.repo.persist::<A>(&serialized, None).await {
-            self.evict(&id);
-            return Err(e.into());
+        match self.insert(&serialized).await {
+            Ok(position) => {
+                context.current_sequence = last;
+                self.keep(context);
+                Ok(Some(position))
+            }
+            Err(e) => {
+                self.evict(&id);
+                Err(e)
+            }
         }
-        context.current_sequence = last;
-        self.keep(context);
-        let position = self
-            .position_of(&id, last)
-            .await
-            .map_err(|e| AggregateError::DatabaseConnectionError(Box::new(e)))?;
-        Ok(Some(position))
     }
 
-    async fn position_of(&self, id: &str, sequence: usize) -> Result<i64, sqlx::Error> {
-        let sql = "SELECT position FROM events WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence = $3";
-        match &self.db {
+    /// Appends the events in one INSERT statement (atomic on both backends, one
+    /// round trip, no explicit transaction) and returns the global position of the
+    /// last one. The table and columns are the cqrs-es ones, so the postgres-es /
+    /// sqlite-es repositories read what this writes. A taken (type, id, sequence)
+    /// is an optimistic-concurrency conflict.
+    async fn insert(&self, events: &[SerializedEvent]) -> Result<i64, AggregateError<A::Error>> {
+        let column = |f: fn(&SerializedEvent) -> String| events.iter().map(f).collect::<Vec<_>>();
+        let ids = column(|e| e.aggregate_id.clone());
+        let types = column(|e| e.event_type.clone());
+        let versions = column(|e| e.event_version.clone());
+        let payloads = column(|e| e.payload.to_string());
+        let metadata = column(|e| e.metadata.to_string());
+        let sequences: Vec<i64> = events.iter().map(|e| e.sequence as i64).collect();
+        let result: Result<Vec<i64>, sqlx::Error> = match &self.db {
             Db::Postgres(p) => {
-                sqlx::query_scalar(sql)
-                    .bind(A::TYPE)
-                    .bind(id)
-                    .bind(sequence as i64)
-                    .fetch_one(p)
-                    .await
+                sqlx::query_scalar(
+                    "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) \
+                     SELECT $1, i, s, t, v, p::json, m::json \
+                     FROM UNNEST($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[]) AS e(i, s, t, v, p, m) \
+                     RETURNING position",
+                )
+                .bind(A::TYPE)
+                .bind(&ids)
+                .bind(&sequences)
+                .bind(&types)
+                .bind(&versions)
+                .bind(&payloads)
+                .bind(&metadata)
+                .fetch_all(p)
+                .await
             }
             Db::Sqlite(p) => {
-                sqlx::query_scalar(sql)
-                    .bind(A::TYPE)
-                    .bind(id)
-                    .bind(sequence as i64)
-                    .fetch_one(p)
-                    .await
+                let rows = vec!["(?, ?, ?, ?, ?, ?, ?)"; events.len()].join(", ");
+                let sql = format!(
+                    "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) \
+                     VALUES {rows} RETURNING rowid"
+                );
+                let mut query = sqlx::query_scalar(&sql);
+                for i in 0..events.len() {
+                    query = query
+                        .bind(A::TYPE)
+                        .bind(&ids[i])
+                        .bind(sequences[i])
+                        .bind(&types[i])
+                        .bind(&versions[i])
+                        .bind(&payloads[i])
+                        .bind(&metadata[i]);
+                }
+                query.fetch_all(p).await
             }
+        };
+        match result {
+            Ok(positions) => positions.into_iter().max().ok_or_else(|| {
+                AggregateError::UnexpectedError("insert returned no position".into())
+            }),
+            Err(sqlx::Error::Database(e))
+                if matches!(e.code().as_deref(), Some("23505" | "1555" | "2067")) =>
+            {
+                Err(AggregateError::AggregateConflict)
+            }
+            Err(e) => Err(AggregateError::DatabaseConnectionError(Box::new(e))),
         }
     }
 }

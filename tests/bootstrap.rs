@@ -472,6 +472,19 @@ async fn boot_17_a_refused_plan_writes_nothing(b: Backend) {
             slug: SLUG.to_string()
         }
     );
+
+    // AMB-29: another conference for the same year of the series is refused by
+    // the Series, before anything is written.
+    let before = head(&app.app.db).await;
+    let mut twin = base.clone();
+    twin.conference.slug = "pycon-us-2027-twin".to_string();
+    let err = execute(bus, &twin, false).await.expect_err("year taken");
+    assert_eq!(
+        err.to_string(),
+        "conference.year (series 'pycon-us', year 2027): \
+         A conference for year 2027 already exists in this series."
+    );
+    assert_eq!(head(&app.app.db).await, before);
     app.finish().await;
 }
 

@@ -6,6 +6,7 @@
 pub mod activity;
 pub mod conference;
 pub mod inventory;
+pub mod pricing;
 pub mod series;
 mod services;
 pub mod user;

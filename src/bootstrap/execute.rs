@@ -170,8 +170,9 @@ pub struct Summary {
     pub sponsor_levels: Counts,
     /// In file order: sections, sponsor levels, tickets, add-ons.
     pub items: Vec<ItemChange>,
-    /// How many commands changed something (each one wrote one or more events).
-    pub commands_sent: usize,
+    /// How many commands change something (each writes one or more events); all
+    /// of them were sent when [`execute`] returns `Ok`.
+    pub changes: usize,
     /// The newest log position written (None when nothing changed): send it as
     /// `X-Tessera-After` to read the result back.
     pub position: Option<i64>,
@@ -515,7 +516,7 @@ impl Draft {
                 addons: Counts::default(),
                 sponsor_levels: Counts::default(),
                 items: Vec::new(),
-                commands_sent: 0,
+                changes: 0,
                 position: None,
             },
             stores,
@@ -623,6 +624,7 @@ impl Draft {
             )?;
             draft.record(Category::Addons, &a.slug, existed, changed);
         }
+        draft.summary.changes = draft.steps.len();
         Ok(draft)
     }
 
@@ -829,7 +831,6 @@ impl Draft {
             match sent {
                 Ok(sent) => {
                     summary.position = summary.position.max(sent.position);
-                    summary.commands_sent += 1;
                 }
                 Err(detail) if written == 0 => {
                     return Err(BootstrapError::Store(format!("{}: {detail}", step.label)));

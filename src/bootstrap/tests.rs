@@ -1030,3 +1030,77 @@ fn boot_18_plan_serializes_money_as_strings() {
     assert_eq!(json["conference"]["start_date"], "2027-05-14");
     assert_eq!(json["sponsor_levels"][0]["comp_ticket_count"], 25);
 }
+
+// ---- the executor's store-free checks (--dry-run) ----
+
+#[test]
+fn boot_18_check_plan_counts_what_a_new_conference_gets() {
+    let s = check_plan(&plan(EXAMPLE), false).unwrap();
+    assert_eq!(s.conference, Change::Created);
+    assert!(s.series_created);
+    assert_eq!((s.series.as_str(), s.year), ("pycon-us", 2027));
+    assert_eq!(s.sections.created, 2);
+    assert_eq!(s.tickets.created, 2);
+    assert_eq!(s.addons.created, 1);
+    assert_eq!(s.sponsor_levels.created, 1);
+    // series, year registration, conference, ledger, 2 sections, 1 level, 2 tickets, 1 add-on
+    assert_eq!(s.changes, 10);
+    let text = s.render(true);
+    assert!(
+        text.contains("Tickets:        2 created, 0 updated\n  + individual\n  + corporate\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn boot_16_check_plan_needs_prerequisites_in_the_file_unless_updating() {
+    let text = EXAMPLE.replace(
+        "requires = [\"individual\", \"corporate\"]",
+        "requires = [\"individual\", \"vip\"]",
+    );
+    let p = plan(&text);
+    assert_eq!(
+        check_plan(&p, false).unwrap_err().to_string(),
+        "Add-on 'tutorial-intro-to-django' references unknown required ticket slug(s): vip"
+    );
+    // With --update "vip" may be a stored ticket: only the store can tell.
+    assert!(check_plan(&p, true).is_ok());
+}
+
+#[test]
+fn boot_17_check_plan_applies_the_domain_rules() {
+    let long = "x".repeat(201);
+    let text = EXAMPLE.replace(
+        "name = \"PyCon US 2027\"",
+        &format!("name = \"{long}\"\nslug = \"pycon-us-2027\"\nseries = \"PyCon US\""),
+    );
+    let e = check_plan(&plan(&text), false).unwrap_err();
+    assert_eq!(e.code(), "boot.refused");
+    assert_eq!(
+        e.to_string(),
+        "conference.name: Conference name must not be blank and must have at most 200 characters."
+    );
+
+    let mut p = plan(EXAMPLE);
+    p.sponsor_levels[0].cost = Some(d("-1.00"));
+    assert_eq!(
+        check_plan(&p, false).unwrap_err().to_string(),
+        "conference.sponsor_levels[0].cost (sponsor level 'visionary'): cost must not be negative."
+    );
+}
+
+#[test]
+fn boot_5_check_plan_refuses_slugs_the_store_cannot_hold() {
+    let text = EXAMPLE.replace("slug = \"main-conference\"", "slug = \"Main Conference\"");
+    assert_eq!(
+        check_plan(&plan(&text), false).unwrap_err().to_string(),
+        "conference.sections[1].slug 'Main Conference' is not a valid slug: use lowercase \
+         letters, digits and hyphens, at most 200 characters"
+    );
+    let text = EXAMPLE.replace("name = \"Corporate\"", "name = \"Café Corporate\"");
+    assert_eq!(
+        check_plan(&plan(&text), false).unwrap_err().to_string(),
+        "conference.tickets[1].slug 'café-corporate' is not a valid slug: use lowercase \
+         letters, digits and hyphens, at most 200 characters"
+    );
+}

@@ -5,8 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
-use tessera_aggregates::conference::{Conference, ConferenceCommand, ConferenceDetails};
-use tessera_aggregates::inventory::{Inventory, InventoryCommand};
+use tessera_aggregates::conference::{Conference, ConferenceDetails};
 use tessera_aggregates::is_valid_slug;
 use tessera_aggregates::series::{Series, SeriesCommand};
 use utoipa::ToSchema;
@@ -14,12 +13,12 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::{ConferenceOptions, Created, invalid_slug};
-use crate::app::{AppState, conference_id, inventory_id, series_id};
+use crate::app::{AppState, conference_id};
 use crate::bootstrap::slugify;
-use crate::bus::BusError;
 use crate::http::access::{Access, Group};
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{ApiJson, CommandMeta};
+use crate::provision;
 
 pub(super) fn groups() -> Vec<Group> {
     vec![(
@@ -51,18 +50,7 @@ async fn create_series(
     if !is_valid_slug(&slug) {
         return Err(invalid_slug());
     }
-    let id = series_id(&slug);
-    let sent = app
-        .bus
-        .send::<Series>(
-            &id.to_string(),
-            SeriesCommand::Create {
-                slug: slug.clone(),
-                name: body.name,
-            },
-            &meta.for_conf(None),
-        )
-        .await?;
+    let (id, sent) = provision::create_series(&app.bus, &slug, &body.name, &meta).await?;
     Ok((
         StatusCode::CREATED,
         Json(Created {
@@ -119,88 +107,16 @@ async fn create_conference(
     body.options.apply(&mut details)?;
     let slug = body.slug.unwrap_or_else(|| slugify(&details.name));
     let year = body.year.unwrap_or_else(|| details.start_date.year());
-
-    // 1) The series must exist.
-    let sid = series_id(&body.series);
-    let series_slug = app
-        .bus
-        .inspect::<Series, _>(&sid.to_string(), |s| {
-            s.exists().then(|| s.slug().to_string())
-        })
-        .await?
-        .ok_or_else(|| {
-            ApiError::unprocessable(
-                "conf.unknown_series",
-                format!("Unknown series: '{}'", body.series),
-            )
-        })?;
-    let id = conference_id(&slug);
-    let create = ConferenceCommand::Create {
-        series_id: sid,
-        series_slug: series_slug.clone(),
-        slug: slug.clone(),
-        year,
-        details,
-    };
-    // Refuse what the conference would refuse before the series records the year.
-    if let Err(e) = Conference::default().decide(create.clone(), app.bus.services().now()) {
-        return Err(BusError::Refused(e).into());
-    }
-
-    // 2) The slug is global (CONF-1): only a retry of this same conference may reuse it.
-    let existing = app
-        .bus
-        .inspect::<Conference, _>(&id.to_string(), |c| {
-            c.exists().then(|| (c.series_id(), c.year()))
-        })
-        .await?;
-    if existing.is_some_and(|e| e != (sid, year)) {
-        return Err(ApiError::conflict(
-            "conf.slug_taken",
-            "A conference with this slug already exists.",
-        ));
-    }
-
-    let m = meta.for_conf(Some(id));
-    // 3) The year is unique within the series (AMB-29).
-    let registered = app
-        .bus
-        .send::<Series>(
-            &sid.to_string(),
-            SeriesCommand::RegisterConference {
-                conference_id: id,
-                slug: slug.clone(),
-                year,
-            },
-            &m,
-        )
-        .await?;
-    // 4) The conference itself.
-    let created = app
-        .bus
-        .send::<Conference>(&id.to_string(), create, &m)
-        .await?;
-    // 5) Its sales ledger.
-    let opened = app
-        .bus
-        .send::<Inventory>(
-            &inventory_id(id).to_string(),
-            InventoryCommand::Open { conference_id: id },
-            &m,
-        )
-        .await?;
-    let position = registered
-        .position
-        .max(created.position)
-        .max(opened.position);
+    let made =
+        provision::create_conference(&app.bus, &body.series, &slug, year, details, &meta).await?;
     Ok((
         StatusCode::CREATED,
         Json(ConferenceCreated {
-            id,
-            slug,
-            series: series_slug,
-            year,
-            position,
+            id: made.id,
+            slug: made.slug,
+            series: made.series,
+            year: made.year,
+            position: made.position,
         }),
     ))
 }

@@ -1,0 +1,304 @@
+//! Pricing of a cart: the cart summary and the checkout amounts (SPEC CART-40…52,
+//! DISC-11, DISC-15…35). Pure: no I/O, no clock (`now` comes in the
+//! [`PricingContext`]), no state change (CART-50, DISC-35).
+//!
+//! Two phases:
+//! 1. **Conditions.** Active conditions, ordered by (priority, name), are evaluated
+//!    once for the cart owner; each passing one claims every in-scope line not yet
+//!    claimed whose computed amount is > 0. A line gets at most one condition
+//!    discount, capped at the line's subtotal (CART-41, DISC-25…29).
+//! 2. **Voucher.** On top, on the post-condition amounts of the lines in the
+//!    voucher's scope; lines left at 0 by phase 1 are not eligible (CART-42…47).
+//!
+//! Money is a [`Decimal`] with 2 fractional digits; "round-half-up-cents" is
+//! [`round_half_up_cents`]. Inputs are expected as the catalog stores them: prices and
+//! amounts ≥ 0 with at most 2 decimal places. Under that, every line total is ≥ 0,
+//! no discount exceeds its line, and the summary total is the sum of the line totals.
+//!
+//! Decisions where SPEC leaves room:
+//! - a voucher discount never exceeds its line's post-condition amount: a percentage
+//!   above 100 (CART-46 "not clamped") takes the whole line, not more;
+//! - CART-47's "last line gets the remainder" can, in rare rounding cases, exceed
+//!   that line's amount; the excess then goes to the earlier eligible lines in cart
+//!   order, each up to its own amount, so the shares still sum exactly to the budget;
+//! - the voucher is applied as given: whether it is still valid (DISC-2) is the
+//!   caller's decision (CART-35 when applying it, DISC-5 at checkout).
+
+mod model;
+#[cfg(test)]
+mod proptests;
+#[cfg(test)]
+mod tests;
+
+use rust_decimal::{Decimal, RoundingStrategy};
+
+pub use model::{
+    AppliedCondition, CartLine, CartOwner, Condition, ConditionKind, DiscountEffect, DiscountType,
+    PricedLine, PricingContext, PricingSummary, ProductKind, ProductRef, ProductScope, Scope,
+    UsageLimit, Voucher, VoucherKind, Window,
+};
+
+use crate::Timestamp;
+
+/// SPEC "round-half-up-cents": to 0.01, ties away from zero (Python's ROUND_HALF_UP).
+pub fn round_half_up_cents(amount: Decimal) -> Decimal {
+    cents(amount.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero))
+}
+
+/// Shows an amount with at least 2 fractional digits (`30` → `30.00`); never rounds.
+fn cents(mut amount: Decimal) -> Decimal {
+    if amount.scale() < 2 {
+        amount.rescale(2);
+    }
+    amount
+}
+
+fn hundred() -> Decimal {
+    Decimal::ONE_HUNDRED
+}
+
+impl DiscountEffect {
+    /// DISC-18: effective_qty = min(qty, max_quantity) when max_quantity > 0;
+    /// base = unit price × effective_qty; percentage → round-half-up-cents(base ×
+    /// min(value, 100) / 100); fixed_amount → min(value × effective_qty, base).
+    pub fn amount(&self, unit_price: Decimal, quantity: u32) -> Decimal {
+        let effective_qty = if self.max_quantity > 0 {
+            quantity.min(self.max_quantity)
+        } else {
+            quantity
+        };
+        let effective_qty = Decimal::from(effective_qty);
+        let base = unit_price * effective_qty;
+        match self.discount_type {
+            DiscountType::Percentage => {
+                round_half_up_cents(base * self.value.min(hundred()) / hundred())
+            }
+            DiscountType::FixedAmount => cents((self.value * effective_qty).min(base)),
+        }
+    }
+}
+
+impl Condition {
+    /// DISC-26, DISC-30…34: whether the condition holds for the cart owner at `now`.
+    pub fn passes(&self, owner: &CartOwner, now: Timestamp) -> bool {
+        match &self.kind {
+            ConditionKind::TimeOrStockLimit { window, usage, .. }
+            | ConditionKind::DiscountForProduct { window, usage, .. }
+            | ConditionKind::DiscountForCategory { window, usage, .. } => {
+                window.contains(now) && usage.allows()
+            }
+            ConditionKind::Speaker {
+                is_presenter,
+                is_copresenter,
+                ..
+            } => owner.is_speaker && (*is_presenter || (*is_copresenter && owner.has_shared_talk)),
+            ConditionKind::GroupMember { groups, .. } => {
+                groups.iter().any(|group| owner.groups.contains(group))
+            }
+            ConditionKind::IncludedProduct {
+                enabling_ticket_types,
+                ..
+            } => enabling_ticket_types
+                .iter()
+                .any(|slug| owner.paid_ticket_types.contains(slug)),
+        }
+    }
+
+    /// DISC-18, DISC-19, DISC-29: the amount this condition computes for a line, or
+    /// `None` when the line is out of its scope. Not capped at the line (CART-41 is).
+    pub fn amount_for(&self, line: &CartLine) -> Option<Decimal> {
+        match &self.kind {
+            ConditionKind::TimeOrStockLimit { effect, .. }
+            | ConditionKind::Speaker { effect, .. }
+            | ConditionKind::GroupMember { effect, .. }
+            | ConditionKind::IncludedProduct { effect, .. }
+            | ConditionKind::DiscountForProduct { effect, .. } => effect
+                .scope
+                .covers(&line.product)
+                .then(|| effect.amount(line.unit_price, line.quantity)),
+            ConditionKind::DiscountForCategory {
+                percentage,
+                apply_to_tickets,
+                apply_to_addons,
+                ..
+            } => {
+                let in_scope = match line.product.kind {
+                    ProductKind::Ticket => *apply_to_tickets,
+                    ProductKind::Addon => *apply_to_addons,
+                };
+                in_scope.then(|| {
+                    round_half_up_cents(
+                        line.unit_price * Decimal::from(line.quantity) * percentage / hundred(),
+                    )
+                })
+            }
+        }
+    }
+}
+
+/// DISC-25: the active conditions in evaluation order (priority ascending, then name
+/// ascending; ties keep their given order).
+pub fn evaluation_order(conditions: &[Condition]) -> Vec<&Condition> {
+    let mut active: Vec<&Condition> = conditions.iter().filter(|c| c.is_active).collect();
+    active.sort_by(|a, b| {
+        a.priority
+            .cmp(&b.priority)
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    active
+}
+
+/// Prices the cart `lines` (in cart order) with the conference's `conditions` and the
+/// cart's `voucher` (CART-40…49). Pure (CART-50): usage counters are only reported,
+/// through [`PricingSummary::condition_usage`].
+pub fn price(
+    lines: &[CartLine],
+    voucher: Option<&Voucher>,
+    conditions: &[Condition],
+    ctx: &PricingContext,
+) -> PricingSummary {
+    // CART-7, CART-40: undiscounted line totals.
+    let subtotals: Vec<Decimal> = lines
+        .iter()
+        .map(|line| cents(line.unit_price * Decimal::from(line.quantity)))
+        .collect();
+
+    // Phase 1 (CART-41, DISC-25…29): at most one condition per line.
+    let mut claims: Vec<Option<(Decimal, AppliedCondition)>> = vec![None; lines.len()];
+    for condition in evaluation_order(conditions) {
+        if !condition.passes(&ctx.owner, ctx.now) {
+            continue;
+        }
+        for (i, line) in lines.iter().enumerate() {
+            if claims[i].is_some() {
+                continue;
+            }
+            let Some(amount) = condition.amount_for(line) else {
+                continue;
+            };
+            let amount = amount.min(subtotals[i]);
+            if amount > Decimal::ZERO {
+                let applied = AppliedCondition {
+                    id: condition.id,
+                    name: condition.name.clone(),
+                };
+                claims[i] = Some((amount, applied));
+            }
+        }
+    }
+
+    // Phase 2 (CART-42…47): the voucher on post-condition amounts.
+    let post: Vec<Decimal> = subtotals
+        .iter()
+        .zip(&claims)
+        .map(|(subtotal, claim)| *subtotal - claim.as_ref().map_or(Decimal::ZERO, |c| c.0))
+        .collect();
+    let voucher_discounts = voucher.map_or_else(
+        || vec![Decimal::ZERO; lines.len()],
+        |voucher| voucher_discounts(voucher, lines, &post),
+    );
+
+    let mut priced = Vec::with_capacity(lines.len());
+    for (i, (line, claim)) in lines.iter().zip(claims).enumerate() {
+        let (condition_discount, condition) = match claim {
+            Some((amount, applied)) => (amount, Some(applied)),
+            None => (Decimal::ZERO, None),
+        };
+        priced.push(PricedLine {
+            line_id: line.line_id,
+            product: line.product.clone(),
+            unit_price: line.unit_price,
+            quantity: line.quantity,
+            subtotal: subtotals[i],
+            condition_discount: cents(condition_discount),
+            condition,
+            voucher_discount: cents(voucher_discounts[i]),
+            total: cents(post[i] - voucher_discounts[i]),
+        });
+    }
+
+    // CART-48.
+    let subtotal = cents(priced.iter().map(|l| l.subtotal).sum());
+    let condition_discount = cents(priced.iter().map(|l| l.condition_discount).sum());
+    let voucher_discount = cents(priced.iter().map(|l| l.voucher_discount).sum());
+    let discount = cents(condition_discount + voucher_discount);
+    let total = cents((subtotal - discount).max(Decimal::ZERO));
+    PricingSummary {
+        lines: priced,
+        subtotal,
+        condition_discount,
+        voucher_discount,
+        discount,
+        total,
+    }
+}
+
+/// CART-42…47, DISC-11: each line's voucher discount; `post` are the post-condition
+/// amounts. Lines out of scope or with nothing left get 0.
+fn voucher_discounts(voucher: &Voucher, lines: &[CartLine], post: &[Decimal]) -> Vec<Decimal> {
+    let mut discounts = vec![Decimal::ZERO; lines.len()];
+    let eligible: Vec<usize> = (0..lines.len())
+        .filter(|&i| post[i] > Decimal::ZERO && voucher.scope.covers(&lines[i].product))
+        .collect();
+    match voucher.kind {
+        VoucherKind::Comp => {
+            for &i in &eligible {
+                discounts[i] = post[i];
+            }
+        }
+        VoucherKind::Percentage => {
+            for &i in &eligible {
+                let amount = round_half_up_cents(post[i] * voucher.value / hundred());
+                discounts[i] = amount.max(Decimal::ZERO).min(post[i]);
+            }
+        }
+        VoucherKind::FixedAmount => {
+            let amounts: Vec<Decimal> = eligible.iter().map(|&i| post[i]).collect();
+            for (&i, share) in eligible
+                .iter()
+                .zip(split_fixed_amount(voucher.value, &amounts))
+            {
+                discounts[i] = share;
+            }
+        }
+    }
+    discounts
+}
+
+/// CART-47: shares of a fixed-amount budget over the eligible `amounts` (cart order,
+/// each > 0). budget = min(value, Σ amounts); every line but the last gets
+/// round-half-up-cents(budget × amount / Σ amounts), capped at the budget still
+/// unassigned (and at its own amount); the last gets the unassigned remainder. When
+/// that remainder exceeds the last line's amount, the excess goes to the earlier lines
+/// in cart order, each up to its own amount. The shares sum exactly to the budget.
+fn split_fixed_amount(value: Decimal, amounts: &[Decimal]) -> Vec<Decimal> {
+    let Some(last) = amounts.len().checked_sub(1) else {
+        return Vec::new();
+    };
+    let sum: Decimal = amounts.iter().sum();
+    let budget = value.max(Decimal::ZERO).min(sum);
+    let mut shares = Vec::with_capacity(amounts.len());
+    let mut unassigned = budget;
+    for amount in &amounts[..last] {
+        let share = round_half_up_cents(budget * amount / sum)
+            .min(unassigned)
+            .min(*amount);
+        unassigned -= share;
+        shares.push(share);
+    }
+    shares.push(unassigned);
+
+    let mut excess = shares[last] - amounts[last];
+    if excess > Decimal::ZERO {
+        shares[last] = amounts[last];
+        for (share, amount) in shares.iter_mut().zip(amounts).take(last) {
+            if excess <= Decimal::ZERO {
+                break;
+            }
+            let take = (*amount - *share).min(excess);
+            *share += take;
+            excess -= take;
+        }
+    }
+    shares.into_iter().map(cents).collect()
+}
