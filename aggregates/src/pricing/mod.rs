@@ -24,6 +24,7 @@
 //! - the voucher is applied as given: whether it is still valid (DISC-2) is the
 //!   caller's decision (CART-35 when applying it, DISC-5 at checkout).
 
+mod conditions;
 mod model;
 #[cfg(test)]
 mod proptests;
@@ -32,13 +33,14 @@ mod tests;
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
-pub use model::{
-    AppliedCondition, CartLine, CartOwner, Condition, ConditionKind, DiscountEffect, DiscountType,
-    PricedLine, PricingContext, PricingSummary, ProductKind, ProductRef, ProductScope, Scope,
-    UsageLimit, Voucher, VoucherKind, Window,
+pub use conditions::{
+    CartOwner, Condition, ConditionKind, DiscountEffect, DiscountType, UsageLimit,
+    evaluation_order,
 };
-
-use crate::Timestamp;
+pub use model::{
+    AppliedCondition, CartLine, PricedLine, PricingContext, PricingSummary, ProductKind,
+    ProductRef, ProductScope, Scope, Voucher, VoucherKind, Window,
+};
 
 /// SPEC "round-half-up-cents": to 0.01, ties away from zero (Python's ROUND_HALF_UP).
 pub fn round_half_up_cents(amount: Decimal) -> Decimal {
@@ -55,97 +57,6 @@ fn cents(mut amount: Decimal) -> Decimal {
 
 fn hundred() -> Decimal {
     Decimal::ONE_HUNDRED
-}
-
-impl DiscountEffect {
-    /// DISC-18: effective_qty = min(qty, max_quantity) when max_quantity > 0;
-    /// base = unit price × effective_qty; percentage → round-half-up-cents(base ×
-    /// min(value, 100) / 100); fixed_amount → min(value × effective_qty, base).
-    pub fn amount(&self, unit_price: Decimal, quantity: u32) -> Decimal {
-        let effective_qty = if self.max_quantity > 0 {
-            quantity.min(self.max_quantity)
-        } else {
-            quantity
-        };
-        let effective_qty = Decimal::from(effective_qty);
-        let base = unit_price * effective_qty;
-        match self.discount_type {
-            DiscountType::Percentage => {
-                round_half_up_cents(base * self.value.min(hundred()) / hundred())
-            }
-            DiscountType::FixedAmount => cents((self.value * effective_qty).min(base)),
-        }
-    }
-}
-
-impl Condition {
-    /// DISC-26, DISC-30…34: whether the condition holds for the cart owner at `now`.
-    pub fn passes(&self, owner: &CartOwner, now: Timestamp) -> bool {
-        match &self.kind {
-            ConditionKind::TimeOrStockLimit { window, usage, .. }
-            | ConditionKind::DiscountForProduct { window, usage, .. }
-            | ConditionKind::DiscountForCategory { window, usage, .. } => {
-                window.contains(now) && usage.allows()
-            }
-            ConditionKind::Speaker {
-                is_presenter,
-                is_copresenter,
-                ..
-            } => owner.is_speaker && (*is_presenter || (*is_copresenter && owner.has_shared_talk)),
-            ConditionKind::GroupMember { groups, .. } => {
-                groups.iter().any(|group| owner.groups.contains(group))
-            }
-            ConditionKind::IncludedProduct {
-                enabling_ticket_types,
-                ..
-            } => enabling_ticket_types
-                .iter()
-                .any(|slug| owner.paid_ticket_types.contains(slug)),
-        }
-    }
-
-    /// DISC-18, DISC-19, DISC-29: the amount this condition computes for a line, or
-    /// `None` when the line is out of its scope. Not capped at the line (CART-41 is).
-    pub fn amount_for(&self, line: &CartLine) -> Option<Decimal> {
-        match &self.kind {
-            ConditionKind::TimeOrStockLimit { effect, .. }
-            | ConditionKind::Speaker { effect, .. }
-            | ConditionKind::GroupMember { effect, .. }
-            | ConditionKind::IncludedProduct { effect, .. }
-            | ConditionKind::DiscountForProduct { effect, .. } => effect
-                .scope
-                .covers(&line.product)
-                .then(|| effect.amount(line.unit_price, line.quantity)),
-            ConditionKind::DiscountForCategory {
-                percentage,
-                apply_to_tickets,
-                apply_to_addons,
-                ..
-            } => {
-                let in_scope = match line.product.kind {
-                    ProductKind::Ticket => *apply_to_tickets,
-                    ProductKind::Addon => *apply_to_addons,
-                };
-                in_scope.then(|| {
-                    round_half_up_cents(
-                        line.unit_price * Decimal::from(line.quantity) * percentage / hundred(),
-                    )
-                })
-            }
-        }
-    }
-}
-
-/// DISC-25: the active conditions in evaluation order (priority ascending, then name
-/// ascending; ties keep their given order).
-pub fn evaluation_order(conditions: &[Condition]) -> Vec<&Condition> {
-    let mut active: Vec<&Condition> = conditions.iter().filter(|c| c.is_active).collect();
-    active.sort_by(|a, b| {
-        a.priority
-            .cmp(&b.priority)
-            .then_with(|| a.name.cmp(&b.name))
-    });
-    active
 }
 
 /// Prices the cart `lines` (in cart order) with the conference's `conditions` and the

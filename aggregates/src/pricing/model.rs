@@ -1,13 +1,12 @@
-//! The inputs of pricing: products in a cart, vouchers, discount conditions and the
-//! facts about the cart owner that conditions look at. These types are stored in
-//! events, so their serialized names are part of the log format: never rename them.
-
-use std::collections::BTreeSet;
+//! Products in a cart, product scopes, vouchers, and the priced result. These types
+//! are stored in events, so their serialized names are part of the log format: never
+//! rename them.
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::conditions::CartOwner;
 use crate::Timestamp;
 
 fn yes() -> bool {
@@ -211,138 +210,6 @@ impl Voucher {
     pub fn is_valid(&self, now: Timestamp) -> bool {
         self.is_active && self.uses < self.max_uses && self.window.contains(now)
     }
-}
-
-/// DISC-17: how a discount-effect condition computes its amount.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DiscountType {
-    /// `value` percent (clamped to 100) of the effective base (DISC-18).
-    #[default]
-    Percentage,
-    /// `value` off per effective unit, at most the base (DISC-18).
-    FixedAmount,
-}
-
-/// DISC-17: the discount part shared by the five discount-effect kinds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DiscountEffect {
-    #[serde(default)]
-    pub discount_type: DiscountType,
-    /// ≥ 0 (negative values are refused when the condition is defined).
-    #[serde(default)]
-    pub value: Decimal,
-    /// Units of a line that get the discount; 0 = all.
-    #[serde(default)]
-    pub max_quantity: u32,
-    #[serde(default)]
-    pub scope: ProductScope,
-}
-
-/// DISC-30: a usage cap; `limit` 0 = unlimited. Counted in discounted lines (DISC-40).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UsageLimit {
-    #[serde(default)]
-    pub limit: u32,
-    #[serde(default)]
-    pub times_used: u32,
-}
-
-impl UsageLimit {
-    pub fn allows(&self) -> bool {
-        self.limit == 0 || self.times_used < self.limit
-    }
-}
-
-/// DISC-15: the six condition kinds with their own fields.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum ConditionKind {
-    /// Early bird, flash sale: window and usage cap, any user (DISC-30).
-    TimeOrStockLimit {
-        #[serde(default)]
-        window: Window,
-        #[serde(default)]
-        usage: UsageLimit,
-        effect: DiscountEffect,
-    },
-    /// The owner speaks at the conference (DISC-31).
-    Speaker {
-        #[serde(default = "yes")]
-        is_presenter: bool,
-        #[serde(default)]
-        is_copresenter: bool,
-        effect: DiscountEffect,
-    },
-    /// The owner belongs to one of `groups` (DISC-32).
-    GroupMember {
-        #[serde(default)]
-        groups: Vec<String>,
-        effect: DiscountEffect,
-    },
-    /// The owner has paid for one of `enabling_ticket_types` (DISC-33).
-    IncludedProduct {
-        #[serde(default)]
-        enabling_ticket_types: Vec<String>,
-        effect: DiscountEffect,
-    },
-    /// A direct product discount for everyone, window and usage cap (DISC-34).
-    DiscountForProduct {
-        #[serde(default)]
-        window: Window,
-        #[serde(default)]
-        usage: UsageLimit,
-        effect: DiscountEffect,
-    },
-    /// A flat percentage on all tickets and/or all add-ons (DISC-19).
-    DiscountForCategory {
-        #[serde(default)]
-        window: Window,
-        #[serde(default)]
-        usage: UsageLimit,
-        /// Not clamped to 100 (the line cap of CART-41 still applies).
-        percentage: Decimal,
-        #[serde(default = "yes")]
-        apply_to_tickets: bool,
-        #[serde(default = "yes")]
-        apply_to_addons: bool,
-    },
-}
-
-/// DISC-16: a discount condition of a conference.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Condition {
-    /// Identifies the condition for usage bookkeeping (DISC-40); names need not be
-    /// unique.
-    pub id: Uuid,
-    pub name: String,
-    #[serde(default)]
-    pub description: String,
-    #[serde(default = "yes")]
-    pub is_active: bool,
-    /// Lower is evaluated first (DISC-25).
-    #[serde(default)]
-    pub priority: i32,
-    #[serde(flatten)]
-    pub kind: ConditionKind,
-}
-
-/// What conditions may know about the cart owner (CART-52: always the owner, never
-/// the staff member operating a terminal). Gathered by the caller from other streams.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CartOwner {
-    /// Names of the groups the owner belongs to (DISC-32).
-    #[serde(default)]
-    pub groups: BTreeSet<String>,
-    /// The owner has at least one speaker record in the conference (DISC-31).
-    #[serde(default)]
-    pub is_speaker: bool,
-    /// One of the owner's talks in the conference has more than one speaker (DISC-31).
-    #[serde(default)]
-    pub has_shared_talk: bool,
-    /// Ticket-type slugs on the owner's paid-set orders in the conference (DISC-33).
-    #[serde(default)]
-    pub paid_ticket_types: BTreeSet<String>,
 }
 
 /// Everything pricing needs besides the cart, the voucher and the conditions.
