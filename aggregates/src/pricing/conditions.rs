@@ -237,4 +237,3 @@ pub fn evaluation_order(conditions: &[Condition]) -> Vec<&Condition> {
     });
     active
 }
-

@@ -34,8 +34,7 @@ mod tests;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 pub use conditions::{
-    CartOwner, Condition, ConditionKind, DiscountEffect, DiscountType, UsageLimit,
-    evaluation_order,
+    CartOwner, Condition, ConditionKind, DiscountEffect, DiscountType, UsageLimit, evaluation_order,
 };
 pub use model::{
     AppliedCondition, CartLine, PricedLine, PricingContext, PricingSummary, ProductKind,

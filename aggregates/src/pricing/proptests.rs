@@ -6,6 +6,7 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::*;
+use crate::Timestamp;
 
 fn now() -> Timestamp {
     Utc.with_ymd_and_hms(2026, 5, 1, 9, 0, 0).single().unwrap()
