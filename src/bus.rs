@@ -146,20 +146,45 @@ impl CommandBus {
         meta.recorded_at = Some(self.services.now());
         let metadata = meta.to_map();
         let mut attempt = 0;
+        // A cached aggregate decides without a read: when the command writes, the
+        // append's sequence check proves the cache was current (a conflict means
+        // another process wrote first: reload and retry). When it writes nothing or
+        // is refused, the cache is checked against the store first, so no answer
+        // rests on stale state. Aggregates decide before they write, so a refused
+        // command leaves the state untouched.
+        let (mut context, mut verified) = match store.take(id) {
+            Some(cached) => (cached, false),
+            None => (store.load(id).await.map_err(store_error)?, true),
+        };
         let outcome = loop {
             attempt += 1;
-            let mut context: crate::store::Context<A> =
-                store.load(id).await.map_err(store_error)?;
             let sink = EventSink::<A>::default();
-            if let Err(e) = context
+            let decided = context
                 .aggregate
                 .handle(command.clone(), &self.services, &sink)
-                .await
-            {
-                store.evict(id); // the sink may have applied some events before failing
-                break Err(BusError::Refused(e));
-            }
+                .await;
             let events = sink.collect().await;
+            if decided.is_err() && !events.is_empty() {
+                // Broke the decide-then-write rule: the state may be half-applied.
+                store.evict(id);
+                break Err(BusError::Store(format!(
+                    "{} wrote events and then refused",
+                    A::TYPE
+                )));
+            }
+            if decided.is_err() || events.is_empty() {
+                if !verified {
+                    verified = true;
+                    if store.refresh(&mut context).await.map_err(store_error)? > 0 {
+                        continue; // the stream moved on: decide again
+                    }
+                }
+                store.keep(context);
+                break match decided {
+                    Err(e) => Err(BusError::Refused(e)),
+                    Ok(()) => Ok(Sent { position: None }),
+                };
+            }
             match store.append(events, context, metadata.clone()).await {
                 Ok(position) => break Ok(Sent { position }),
                 Err(AggregateError::AggregateConflict) if attempt < MAX_ATTEMPTS => {
@@ -167,6 +192,8 @@ impl CommandBus {
                         .increment(1);
                     let jitter = rand::thread_rng().gen_range(1..=5 * attempt as u64);
                     tokio::time::sleep(Duration::from_millis(jitter)).await;
+                    context = store.load(id).await.map_err(store_error)?;
+                    verified = true;
                 }
                 Err(AggregateError::AggregateConflict) => {
                     metrics::counter!("tessera_command_conflicts_total", "aggregate" => A::TYPE)

@@ -146,6 +146,36 @@ impl<A: Aggregate> CachingEventStore<A> {
         }
     }
 
+    /// The cached state of an aggregate, not checked against the store: good enough
+    /// to decide a command that writes (the append's sequence check refuses it if
+    /// the stream moved on), not to answer a read.
+    pub fn take(&self, id: &str) -> Option<Context<A>> {
+        self.take_cached(id).map(|(aggregate, sequence)| Context {
+            aggregate_id: id.to_string(),
+            aggregate,
+            current_sequence: sequence,
+            current_snapshot: None,
+        })
+    }
+
+    /// Applies the events committed after the context's sequence; returns how many.
+    pub async fn refresh(
+        &self,
+        context: &mut Context<A>,
+    ) -> Result<usize, AggregateError<A::Error>> {
+        let newer = self
+            .repo
+            .get_last_events::<A>(&context.aggregate_id, context.current_sequence)
+            .await?;
+        let envelopes = to_envelopes::<A>(newer)?;
+        let count = envelopes.len();
+        for envelope in envelopes {
+            context.current_sequence = envelope.sequence;
+            context.aggregate.apply(envelope.payload);
+        }
+        Ok(count)
+    }
+
     /// The aggregate with every committed event applied: the cached state plus the
     /// events committed since, or the whole stream when not cached.
     pub async fn load(&self, id: &str) -> Result<Context<A>, AggregateError<A::Error>> {
