@@ -84,7 +84,7 @@ pub async fn rebuild(db: &Db, only: Option<&str>) -> Result<Vec<Rebuilt>, Runner
         .map(|(_, g)| (g.name.clone(), g.generation))
         .collect();
     let mut runner = Runner::with_slots(db.clone(), slots).with_batch(crate::runner::REBUILD_BATCH);
-    let events = runner.catch_up().await?;
+    let events = runner.catch_up_pipelined().await?;
     let mut out = vec![];
     for (name, generation) in generations {
         storage::switch_live(db, &name, generation).await?;

@@ -162,14 +162,32 @@ impl Runner {
     pub async fn step(&mut self) -> Result<(usize, bool), RunnerError> {
         let from = self.position();
         let batch = self.reader.read_after(from, self.batch).await?;
-        let Some(last) = batch.events.last().map(|e| e.position) else {
+        if batch.events.is_empty() {
             self.promote_caught_up().await?;
             return Ok((0, batch.waiting_on_gap));
+        }
+        let envelopes = batch
+            .events
+            .iter()
+            .map(|raw| raw.decode())
+            .collect::<Result<Vec<_>, _>>()?;
+        let folded = self.fold_and_flush(&envelopes).await?;
+        Ok((folded, batch.waiting_on_gap))
+    }
+
+    /// Folds decoded events into every slot behind them and stores the changed rows
+    /// with the new checkpoints in one transaction. Returns how many were folded (0
+    /// when a checkpoint was moved by someone else: the slots are reloaded).
+    async fn fold_and_flush(
+        &mut self,
+        envelopes: &[tessera_projections::Envelope],
+    ) -> Result<usize, RunnerError> {
+        let Some(last) = envelopes.last().map(|e| e.position) else {
+            return Ok(0);
         };
-        for raw in &batch.events {
-            let env = raw.decode()?;
+        for env in envelopes {
             for slot in self.slots.iter_mut().filter(|s| env.position > s.position) {
-                slot.view.apply(&env);
+                slot.view.apply(env);
             }
         }
         let mut tx = Tx::begin(&self.db).await?;
@@ -191,14 +209,65 @@ impl Runner {
             // drop this batch and start again from what is stored.
             drop(tx);
             self.reload().await?;
-            return Ok((0, false));
+            return Ok(0);
         }
         tx.commit().await?;
         for slot in self.slots.iter_mut().filter(|s| s.position < last) {
             slot.position = last;
         }
         self.publish();
-        Ok((batch.events.len(), batch.waiting_on_gap))
+        Ok(envelopes.len())
+    }
+
+    /// Folds up to the log head with reading and decoding pipelined on a second
+    /// task, so the database reads the next batch while this one is folded and
+    /// stored (used by rebuilds, which start far behind).
+    pub async fn catch_up_pipelined(&mut self) -> Result<usize, RunnerError> {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<
+            Result<Vec<tessera_projections::Envelope>, RunnerError>,
+        >(2);
+        let mut reader = LogReader::new(self.db.clone());
+        let (mut at, batch) = (self.position(), self.batch);
+        let feeder = tokio::spawn(async move {
+            loop {
+                let read = match reader.read_after(at, batch).await {
+                    Ok(b) => b,
+                    Err(e) => {
+                        let _ = tx.send(Err(e.into())).await;
+                        return;
+                    }
+                };
+                if read.events.is_empty() {
+                    if read.waiting_on_gap {
+                        tokio::time::sleep(Duration::from_millis(5)).await;
+                        continue;
+                    }
+                    return;
+                }
+                at = read.events.last().map_or(at, |e| e.position);
+                let decoded = read
+                    .events
+                    .iter()
+                    .map(|raw| raw.decode())
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(RunnerError::from);
+                if tx.send(decoded).await.is_err() {
+                    return;
+                }
+            }
+        });
+        let mut total = 0;
+        while let Some(envelopes) = rx.recv().await {
+            let folded = self.fold_and_flush(&envelopes?).await?;
+            if folded == 0 {
+                // Reloaded after losing a checkpoint race: finish the plain way.
+                feeder.abort();
+                return Ok(total + self.catch_up().await?);
+            }
+            total += folded;
+        }
+        // Whatever arrived meanwhile, and the switch of caught-up generations.
+        Ok(total + self.catch_up().await?)
     }
 
     /// Folds until the log head is reached.
