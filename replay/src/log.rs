@@ -10,8 +10,6 @@
 //! later row did), so once a later snapshot's `xmin` reaches that snapshot's `xmax`
 //! the owner has committed (and is visible) or rolled back (a real hole).
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 use tessera_projections::{DomainEvent, Envelope, EventMeta};
@@ -42,24 +40,45 @@ pub enum LogError {
     },
 }
 
+/// The metadata keys a projection reads, decoded without building a map.
+#[derive(serde::Deserialize, Default)]
+struct StoredMeta {
+    conference_id: Option<String>,
+    actor: Option<String>,
+    request_id: Option<String>,
+    causation_id: Option<String>,
+    idempotency_key: Option<String>,
+    recorded_at: Option<String>,
+}
+
 impl RawEvent {
     /// Decodes payload and metadata once; every projection then shares the result.
     pub fn decode(&self) -> Result<Envelope, LogError> {
-        let decode_err = |source| LogError::Decode {
-            position: self.position,
-            source,
-        };
+        self.clone().into_envelope()
+    }
+
+    /// Like [`RawEvent::decode`], consuming the row (no copies of its strings).
+    pub fn into_envelope(self) -> Result<Envelope, LogError> {
+        let position = self.position;
+        let decode_err = |source| LogError::Decode { position, source };
         let event = DomainEvent::decode(&self.aggregate_type, &self.payload).map_err(decode_err)?;
-        let meta: HashMap<String, String> =
-            serde_json::from_str(&self.metadata).map_err(decode_err)?;
+        let meta: StoredMeta = serde_json::from_str(&self.metadata).map_err(decode_err)?;
+        let non_empty = |v: Option<String>| v.filter(|s| !s.is_empty());
         Ok(Envelope {
-            position: self.position,
-            aggregate_type: self.aggregate_type.clone(),
-            aggregate_id: self.aggregate_id.clone(),
+            position,
+            aggregate_type: self.aggregate_type,
+            aggregate_id: self.aggregate_id,
             sequence: self.sequence,
-            event_type: self.event_type.clone(),
+            event_type: self.event_type,
             event,
-            meta: EventMeta::from_map(&meta),
+            meta: EventMeta {
+                conference_id: meta.conference_id.and_then(|v| v.parse().ok()),
+                actor: non_empty(meta.actor).unwrap_or_else(|| "system".to_string()),
+                request_id: non_empty(meta.request_id),
+                causation_id: non_empty(meta.causation_id),
+                idempotency_key: non_empty(meta.idempotency_key),
+                recorded_at: meta.recorded_at.and_then(|v| v.parse().ok()),
+            },
             recorded_at: self.recorded_at,
         })
     }
@@ -182,20 +201,21 @@ impl LogReader {
 fn raw_from_row<R>(row: &R) -> Result<RawEvent, sqlx::Error>
 where
     R: Row,
-    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    usize: sqlx::ColumnIndex<R>,
     i64: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
     String: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
     DateTime<Utc>: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
 {
+    // By index, in SELECT_COLUMNS order: no column-name lookups per row.
     Ok(RawEvent {
-        position: row.try_get("position")?,
-        aggregate_type: row.try_get("aggregate_type")?,
-        aggregate_id: row.try_get("aggregate_id")?,
-        sequence: row.try_get("sequence")?,
-        event_type: row.try_get("event_type")?,
-        payload: row.try_get("payload")?,
-        metadata: row.try_get("metadata")?,
-        recorded_at: row.try_get("recorded_at")?,
+        position: row.try_get(0)?,
+        aggregate_type: row.try_get(1)?,
+        aggregate_id: row.try_get(2)?,
+        sequence: row.try_get(3)?,
+        event_type: row.try_get(4)?,
+        payload: row.try_get(5)?,
+        metadata: row.try_get(6)?,
+        recorded_at: row.try_get(7)?,
     })
 }
 

@@ -166,13 +166,14 @@ impl Runner {
             self.promote_caught_up().await?;
             return Ok((0, batch.waiting_on_gap));
         }
+        let waiting = batch.waiting_on_gap;
         let envelopes = batch
             .events
-            .iter()
-            .map(|raw| raw.decode())
+            .into_iter()
+            .map(|raw| raw.into_envelope())
             .collect::<Result<Vec<_>, _>>()?;
         let folded = self.fold_and_flush(&envelopes).await?;
-        Ok((folded, batch.waiting_on_gap))
+        Ok((folded, waiting))
     }
 
     /// Folds decoded events into every slot behind them and stores the changed rows
@@ -247,8 +248,8 @@ impl Runner {
                 at = read.events.last().map_or(at, |e| e.position);
                 let decoded = read
                     .events
-                    .iter()
-                    .map(|raw| raw.decode())
+                    .into_iter()
+                    .map(|raw| raw.into_envelope())
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(RunnerError::from);
                 if tx.send(decoded).await.is_err() {
