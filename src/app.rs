@@ -21,8 +21,10 @@ pub type AppState = Arc<App>;
 
 pub struct App {
     pub db: Db,
-    pub bus: CommandBus,
+    pub bus: Arc<CommandBus>,
     pub runner: RunnerHandle,
+    /// The process managers (order paid → attendee, …).
+    pub reactor: crate::reactor::ReactorHandle,
     pub config: Config,
     pub tokens: TokenSigner,
     pub metrics: Option<PrometheusHandle>,

@@ -43,6 +43,8 @@ pub struct CommandBus {
     db: Db,
     services: DomainServices,
     runner: Option<RunnerHandle>,
+    /// Woken after every commit, besides the runner (the process managers).
+    wakers: Vec<Arc<tokio::sync::Notify>>,
     stores: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
     /// Commands on one aggregate run one at a time in this process, so they never
     /// conflict with each other; conflicts only come from other processes.
@@ -55,9 +57,16 @@ impl CommandBus {
             db,
             services,
             runner,
+            wakers: vec![],
             stores: Mutex::new(HashMap::new()),
             locks: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Also wake `notify` after every commit.
+    pub fn with_waker(mut self, notify: Arc<tokio::sync::Notify>) -> Self {
+        self.wakers.push(notify);
+        self
     }
 
     pub fn services(&self) -> &DomainServices {
@@ -215,8 +224,13 @@ impl CommandBus {
             "outcome" => outcome_label
         )
         .record(started.elapsed().as_secs_f64());
-        if let (Ok(Sent { position: Some(_) }), Some(runner)) = (&outcome, &self.runner) {
-            runner.wake();
+        if let Ok(Sent { position: Some(_) }) = &outcome {
+            if let Some(runner) = &self.runner {
+                runner.wake();
+            }
+            for w in &self.wakers {
+                w.notify_one();
+            }
         }
         outcome
     }

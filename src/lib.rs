@@ -9,6 +9,8 @@ pub mod config;
 pub mod features;
 pub mod http;
 pub mod identity;
+pub mod process;
 pub mod provision;
+pub mod reactor;
 pub mod server;
 pub mod store;

@@ -10,6 +10,7 @@ use crate::app::{App, AppState};
 use crate::bus::CommandBus;
 use crate::config::Config;
 use crate::identity::TokenSigner;
+use crate::reactor::Reactor;
 
 /// The wall clock: read only here, at the edge, and handed to aggregates.
 pub struct SystemClock;
@@ -49,7 +50,14 @@ pub async fn build_app(db: Db, config: Config, clock: Arc<dyn Clock>) -> anyhow:
     runner.catch_up().await?;
     let runner = runner.spawn();
     let services = DomainServices::new(clock);
-    let bus = CommandBus::new(db.clone(), services, Some(runner.clone()));
+    let reactor_wake = Arc::new(tokio::sync::Notify::new());
+    let bus = Arc::new(
+        CommandBus::new(db.clone(), services, Some(runner.clone()))
+            .with_waker(reactor_wake.clone()),
+    );
+    let reactor = Reactor::load(db.clone(), bus.clone())
+        .await?
+        .spawn(reactor_wake);
     let tokens = TokenSigner::new(
         config.secret_key.expose(),
         i64::from(config.token_ttl_hours),
@@ -58,6 +66,7 @@ pub async fn build_app(db: Db, config: Config, clock: Arc<dyn Clock>) -> anyhow:
         db,
         bus,
         runner,
+        reactor,
         config,
         tokens,
         metrics: metrics_handle(),

@@ -344,6 +344,13 @@ impl TestApp {
                 .await,
             "projections did not reach the log head {head}"
         );
+        assert!(
+            self.app
+                .reactor
+                .wait_for(head, std::time::Duration::from_secs(20))
+                .await,
+            "a process-manager step is still pending below the log head {head}"
+        );
         let diffs = tessera_replay::admin::verify(&self.app.db)
             .await
             .expect("verify");

@@ -1,0 +1,135 @@
+//! The process managers' engine: tails the global log with its own checkpoint and
+//! turns facts into follow-up commands (order paid → sale confirmed, attendee
+//! registered; order cancelled → hold released, credits restored; …).
+//!
+//! Delivery is at-least-once: the checkpoint moves after the reactions of an event
+//! succeeded, and every reaction is an idempotent command, so a crash between a
+//! command and the checkpoint only repeats a no-op. A reaction refused by a rule is
+//! logged and skipped (the fact stands; retrying cannot change the refusal); an
+//! infrastructure failure is retried until it succeeds.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tessera_projections::Envelope;
+use tessera_replay::storage::{self, Status, Tx};
+use tessera_replay::{Db, LogReader};
+use tokio::sync::{Notify, watch};
+
+use crate::bus::CommandBus;
+use crate::process;
+
+/// The checkpoint row of the process managers in `projection_state`.
+pub const NAME: &str = "process_managers";
+const VERSION: u32 = 1;
+
+/// What a reaction can end in.
+#[derive(Debug)]
+pub enum Reaction {
+    Done,
+    /// A rule refused the follow-up command: logged, not retried.
+    Refused(String),
+}
+
+/// Handle held by the service: wake the reactor, wait until it reached a position.
+#[derive(Clone)]
+pub struct ReactorHandle {
+    pub wake: Arc<Notify>,
+    position: watch::Receiver<i64>,
+}
+
+impl ReactorHandle {
+    pub fn position(&self) -> i64 {
+        *self.position.borrow()
+    }
+
+    pub async fn wait_for(&self, position: i64, timeout: Duration) -> bool {
+        let mut rx = self.position.clone();
+        tokio::time::timeout(timeout, rx.wait_for(|p| *p >= position))
+            .await
+            .is_ok_and(|r| r.is_ok())
+    }
+}
+
+pub struct Reactor {
+    db: Db,
+    bus: Arc<CommandBus>,
+    reader: LogReader,
+    generation: i64,
+    position: i64,
+    published: watch::Sender<i64>,
+}
+
+impl Reactor {
+    pub async fn load(db: Db, bus: Arc<CommandBus>) -> anyhow::Result<Self> {
+        let (live, _) = storage::ensure_generations(&db, NAME, VERSION).await?;
+        debug_assert_eq!(live.status, Status::Live);
+        let (published, _) = watch::channel(live.position);
+        Ok(Self {
+            reader: LogReader::new(db.clone()),
+            db,
+            bus,
+            generation: live.generation,
+            position: live.position,
+            published,
+        })
+    }
+
+    /// Reacts to one batch; returns how many events it covered.
+    pub async fn step(&mut self) -> anyhow::Result<(usize, bool)> {
+        let batch = self.reader.read_after(self.position, 500).await?;
+        let waiting = batch.waiting_on_gap;
+        let mut count = 0;
+        for raw in batch.events {
+            let env = raw.into_envelope()?;
+            self.react(&env).await?;
+            let mut tx = Tx::begin(&self.db).await?;
+            if !tx
+                .advance(NAME, self.generation, self.position, env.position)
+                .await?
+            {
+                anyhow::bail!("another process moved the process managers' checkpoint");
+            }
+            tx.commit().await?;
+            self.position = env.position;
+            self.published.send_replace(self.position);
+            count += 1;
+        }
+        Ok((count, waiting))
+    }
+
+    async fn react(&self, env: &Envelope) -> anyhow::Result<()> {
+        match process::react(&self.bus, env).await? {
+            Reaction::Done => {}
+            Reaction::Refused(why) => {
+                tracing::warn!(position = env.position, event = %env.event_type, %why, "process manager step refused");
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs in the background until the process ends.
+    pub fn spawn(mut self, wake: Arc<Notify>) -> ReactorHandle {
+        let handle = ReactorHandle {
+            wake: wake.clone(),
+            position: self.published.subscribe(),
+        };
+        tokio::spawn(async move {
+            loop {
+                match self.step().await {
+                    Ok((n, _)) if n > 0 => continue,
+                    Ok((_, waiting)) => {
+                        let pause = if waiting { 5 } else { 500 };
+                        let _ = tokio::time::timeout(Duration::from_millis(pause), wake.notified())
+                            .await;
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "process manager step failed; retrying");
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                    }
+                }
+            }
+        });
+        handle
+    }
+}
