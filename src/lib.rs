@@ -14,3 +14,4 @@ pub mod provision;
 pub mod reactor;
 pub mod server;
 pub mod store;
+pub mod stripe;

@@ -98,6 +98,8 @@ pub struct ConferenceProvision {
     pub create: ConferenceCommand,
     /// 3) Sent to the conference's Inventory.
     pub open: InventoryCommand,
+    /// 4) The venue capacity, which the Inventory enforces (CAT-10…14).
+    pub capacity: InventoryCommand,
 }
 
 /// A conference that now exists.
@@ -115,6 +117,7 @@ pub struct Provisioned {
 impl ConferenceProvision {
     /// `series_slug` must be the stored slug of the series.
     pub fn new(series_slug: &str, slug: &str, year: i32, details: ConferenceDetails) -> Self {
+        let total_capacity = details.total_capacity;
         let sid = series_id(series_slug);
         let id = conference_id(slug);
         Self {
@@ -137,6 +140,7 @@ impl ConferenceProvision {
                 details,
             },
             open: InventoryCommand::Open { conference_id: id },
+            capacity: InventoryCommand::SetCapacity { total_capacity },
         }
     }
 
@@ -182,10 +186,15 @@ impl ConferenceProvision {
             .send::<Inventory>(&self.inventory_id.to_string(), self.open.clone(), meta)
             .await
             .map_err(ProvisionError::Inventory)?;
+        let capacity = bus
+            .send::<Inventory>(&self.inventory_id.to_string(), self.capacity.clone(), meta)
+            .await
+            .map_err(ProvisionError::Inventory)?;
         Ok(registered
             .position
             .max(created.position)
-            .max(opened.position))
+            .max(opened.position)
+            .max(capacity.position))
     }
 }
 

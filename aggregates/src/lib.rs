@@ -4,11 +4,17 @@
 //! through [`DomainServices`].
 
 pub mod activity;
+pub mod attendee;
+pub mod cart;
 pub mod conference;
+pub mod credit;
 pub mod inventory;
+pub mod order;
 pub mod pricing;
+pub mod purchase_order;
 pub mod series;
 mod services;
+pub mod stripe_event;
 pub mod user;
 
 pub use services::{Clock, DomainServices, FixedClock, Timestamp};

@@ -652,6 +652,7 @@ impl Draft {
         )?;
         self.conference(steps.create, "conference", "")?;
         self.inventory(steps.open, "conference", "sales ledger")?;
+        self.inventory(steps.capacity, "conference", "total_capacity")?;
         self.summary.conference = Change::Created;
         Ok(())
     }
@@ -681,6 +682,7 @@ impl Draft {
 
         let mut details = self.stores.conference.details().clone();
         apply_conference_fields(&mut details, c, false);
+        let total_capacity = details.total_capacity;
         let changed = self.conference(
             ConferenceCommand::UpdateDetails { details },
             "conference",
@@ -701,6 +703,12 @@ impl Draft {
                 "sales ledger",
             )?;
         }
+        // The Inventory enforces the venue capacity (CAT-14): keep it in step.
+        self.inventory(
+            InventoryCommand::SetCapacity { total_capacity },
+            "conference",
+            "total_capacity",
+        )?;
         Ok(())
     }
 

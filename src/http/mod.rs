@@ -9,6 +9,7 @@ pub mod error;
 pub mod extract;
 pub mod idempotency;
 pub mod ops;
+pub mod registration;
 
 use axum::Router;
 use axum::http::Method;
@@ -34,6 +35,7 @@ fn groups() -> Vec<Group> {
     groups.extend(auth::groups());
     groups.extend(conferences::groups());
     groups.extend(activities::groups());
+    groups.extend(registration::groups());
     groups
 }
 

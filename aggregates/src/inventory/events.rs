@@ -1,18 +1,101 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{Addon, TicketType};
+use super::{Addon, HeldLine, ReleaseReason, TicketType, VoucherSnapshot};
 use crate::Timestamp;
+use crate::pricing::{Condition, PricingSummary, Voucher};
 
 /// Facts about one conference's sales ledger. Names are a stored format: never
 /// rename.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum InventoryEvent {
-    InventoryOpened { conference_id: Uuid, at: Timestamp },
-    TicketTypeAdded { ticket: TicketType, at: Timestamp },
-    TicketTypeUpdated { ticket: TicketType, at: Timestamp },
-    AddonAdded { addon: Addon, at: Timestamp },
-    AddonUpdated { addon: Addon, at: Timestamp },
+    InventoryOpened {
+        conference_id: Uuid,
+        at: Timestamp,
+    },
+    TicketTypeAdded {
+        ticket: TicketType,
+        at: Timestamp,
+    },
+    TicketTypeUpdated {
+        ticket: TicketType,
+        at: Timestamp,
+    },
+    AddonAdded {
+        addon: Addon,
+        at: Timestamp,
+    },
+    AddonUpdated {
+        addon: Addon,
+        at: Timestamp,
+    },
+    /// CONF-4: 0 = unlimited.
+    CapacitySet {
+        total_capacity: u32,
+        at: Timestamp,
+    },
+    /// DISC-1; `uses` is 0.
+    VoucherCreated {
+        voucher: Voucher,
+        at: Timestamp,
+    },
+    /// DISC-8…10: one atomic batch; every `uses` is 0.
+    VouchersGenerated {
+        vouchers: Vec<Voucher>,
+        at: Timestamp,
+    },
+    VoucherDeactivated {
+        code: String,
+        at: Timestamp,
+    },
+    /// DISC-15…19: created or replaced by id; `times_used` is the ledger's count.
+    ConditionDefined {
+        condition: Condition,
+        at: Timestamp,
+    },
+    /// ORDER-11…15: a checkout's reservation. `pricing.lines[i]` prices `lines[i]`
+    /// (its `line_id` is `Uuid::from_u128(i + 1)`); `condition_usage` lists only the
+    /// increments actually taken (DISC-41).
+    ItemsHeld {
+        order_id: Uuid,
+        user: Uuid,
+        lines: Vec<HeldLine>,
+        pricing: PricingSummary,
+        voucher: Option<VoucherSnapshot>,
+        condition_usage: Vec<(Uuid, u32)>,
+        expires_at: Timestamp,
+        at: Timestamp,
+    },
+    /// ORDER-18/20, DISC-6: stock and the voucher use go back.
+    HoldReleased {
+        order_id: Uuid,
+        reason: ReleaseReason,
+        voucher_code: Option<String>,
+        at: Timestamp,
+    },
+    /// ORDER-20: the sweeper's record of a hold whose time ran out; same effect as
+    /// `HoldReleased` with reason `Expired`.
+    HoldExpired {
+        order_id: Uuid,
+        voucher_code: Option<String>,
+        at: Timestamp,
+    },
+    /// AMB-6/7: the order is paid. `oversold`: taking its quantities back exceeded a
+    /// product's stock or the global capacity (a late payment after expiry or
+    /// release); `voucher_overused`: its voucher use went past `max_uses`.
+    HoldConverted {
+        order_id: Uuid,
+        #[serde(default)]
+        oversold: bool,
+        #[serde(default)]
+        voucher_overused: bool,
+        at: Timestamp,
+    },
+    /// CAT-3: fully refunded; the stock is back, the voucher use stays (DISC-6).
+    SaleReturned {
+        order_id: Uuid,
+        at: Timestamp,
+    },
 }
 
 impl cqrs_es::DomainEvent for InventoryEvent {
@@ -23,6 +106,16 @@ impl cqrs_es::DomainEvent for InventoryEvent {
             Self::TicketTypeUpdated { .. } => "TicketTypeUpdated",
             Self::AddonAdded { .. } => "AddonAdded",
             Self::AddonUpdated { .. } => "AddonUpdated",
+            Self::CapacitySet { .. } => "CapacitySet",
+            Self::VoucherCreated { .. } => "VoucherCreated",
+            Self::VouchersGenerated { .. } => "VouchersGenerated",
+            Self::VoucherDeactivated { .. } => "VoucherDeactivated",
+            Self::ConditionDefined { .. } => "ConditionDefined",
+            Self::ItemsHeld { .. } => "ItemsHeld",
+            Self::HoldReleased { .. } => "HoldReleased",
+            Self::HoldExpired { .. } => "HoldExpired",
+            Self::HoldConverted { .. } => "HoldConverted",
+            Self::SaleReturned { .. } => "SaleReturned",
         }
         .to_string()
     }

@@ -1,26 +1,45 @@
 //! A conference's sales ledger (ARCHITECTURE §2): one per conference, the stream
-//! that owns everything a checkout must check atomically. For now it holds the
-//! product catalog: ticket types and add-ons (SPEC CAT-1, CAT-6, BOOT-16).
+//! that owns everything a checkout must check atomically: the product catalog
+//! (CAT-1, CAT-6, BOOT-16), the global capacity (CAT-10…14), vouchers and discount
+//! conditions with their uses (DISC-*), live holds with expiry, and the paid set's
+//! per-product and per-user counts (ORDER-*, AMB-4/6/7/22/24).
+//!
+//! Files: `catalog` (products, capacity), `vouchers` (vouchers, conditions),
+//! `holds` (checkout reservations and how they end), `checkout` (the line checks a
+//! hold re-runs), `ledger` (the counts), `availability` (queries for carts and the
+//! read side).
 
+mod availability;
+mod catalog;
+mod checkout;
 mod commands;
 mod errors;
 mod events;
+mod holds;
+mod ledger;
 mod model;
+mod offer;
 #[cfg(test)]
 mod tests;
+mod vouchers;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use cqrs_es::{Aggregate, event_sink::EventSink};
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+pub use availability::ProductAvailability;
+pub use catalog::{upsert_addon, upsert_ticket_type};
 pub use commands::InventoryCommand;
 pub use errors::InventoryError;
 pub use events::InventoryEvent;
+pub use holds::{HeldLine, HoldLine, HoldRecord, HoldStatus, ReleaseReason, VoucherSnapshot};
 pub use model::{Addon, TicketType};
+pub use offer::Offer;
+pub use vouchers::VoucherState;
 
+use crate::pricing::{Condition, Voucher};
 use crate::{DomainServices, Timestamp};
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -31,6 +50,20 @@ pub struct Inventory {
     tickets: BTreeMap<String, TicketType>,
     /// By slug.
     addons: BTreeMap<String, Addon>,
+    /// CONF-4: 0 = unlimited.
+    total_capacity: u32,
+    /// By code; `uses` are the permanent uses (sold orders, DISC-4).
+    vouchers: BTreeMap<String, Voucher>,
+    /// In definition order; `times_used` as counted (DISC-40).
+    conditions: Vec<Condition>,
+    /// Every hold ever taken, by order id.
+    holds: BTreeMap<Uuid, HoldRecord>,
+    /// The ids of the holds whose status is `Held`.
+    pending: BTreeSet<Uuid>,
+    /// The paid set per product.
+    sold: ledger::SoldCounts,
+    /// CART-13: the paid set's ticket quantities per user and ticket slug.
+    purchased: BTreeMap<Uuid, BTreeMap<String, u32>>,
 }
 
 impl Inventory {
@@ -42,17 +75,22 @@ impl Inventory {
         self.conference_id
     }
 
+    /// CONF-4: 0 = unlimited.
+    pub fn total_capacity(&self) -> u32 {
+        self.total_capacity
+    }
+
     /// CAT-1: in display order (order, name).
     pub fn ticket_types(&self) -> Vec<&TicketType> {
         let mut all: Vec<&TicketType> = self.tickets.values().collect();
-        all.sort_by(|a, b| ticket_order(a, b));
+        all.sort_by(|a, b| catalog::ticket_order(a, b));
         all
     }
 
     /// In display order (order, name).
     pub fn addons(&self) -> Vec<&Addon> {
         let mut all: Vec<&Addon> = self.addons.values().collect();
-        all.sort_by(|a, b| addon_order(a, b));
+        all.sort_by(|a, b| catalog::addon_order(a, b));
         all
     }
 
@@ -71,53 +109,56 @@ impl Inventory {
         now: Timestamp,
     ) -> Result<Vec<InventoryEvent>, InventoryError> {
         use InventoryCommand::*;
-        use InventoryEvent::*;
         if !self.created {
             return match cmd {
-                Open { conference_id } => Ok(vec![InventoryOpened {
+                Open { conference_id } => Ok(vec![InventoryEvent::InventoryOpened {
                     conference_id,
                     at: now,
                 }]),
                 _ => Err(InventoryError::NotFound),
             };
         }
-        Ok(match cmd {
-            Open { conference_id } if conference_id == self.conference_id => vec![],
-            Open { .. } => return Err(InventoryError::AlreadyExists),
-            DefineTicketType { ticket } => {
-                check_product(&ticket.slug, &ticket.name, ticket.price)?;
-                match self.tickets.get(&ticket.slug) {
-                    Some(current) if *current == ticket => vec![],
-                    Some(_) => vec![TicketTypeUpdated { ticket, at: now }],
-                    None => vec![TicketTypeAdded { ticket, at: now }],
-                }
-            }
-            DefineAddon { mut addon } => {
-                check_product(&addon.slug, &addon.name, addon.price)?;
-                // BOOT-16: the prerequisites are a set.
-                addon.requires.sort();
-                addon.requires.dedup();
-                let unknown: Vec<String> = addon
-                    .requires
-                    .iter()
-                    .filter(|slug| !self.tickets.contains_key(*slug))
-                    .cloned()
-                    .collect();
-                if !unknown.is_empty() {
-                    return Err(InventoryError::UnknownPrerequisites {
-                        addon: addon.slug,
-                        slugs: unknown,
-                    });
-                }
-                match self.addons.get(&addon.slug) {
-                    Some(current) if *current == addon => vec![],
-                    Some(_) => vec![AddonUpdated { addon, at: now }],
-                    None => vec![AddonAdded { addon, at: now }],
-                }
-            }
-        })
+        match cmd {
+            Open { conference_id } if conference_id == self.conference_id => Ok(vec![]),
+            Open { .. } => Err(InventoryError::AlreadyExists),
+            DefineTicketType { ticket } => self.define_ticket_type(ticket, now),
+            DefineAddon { addon } => self.define_addon(addon, now),
+            SetCapacity { total_capacity } => Ok(self.set_capacity(total_capacity, now)),
+            CreateVoucher { voucher } => self.create_voucher(voucher, now),
+            GenerateVouchers {
+                prefix,
+                count,
+                template,
+                codes,
+            } => self.generate_vouchers(prefix, count, template, codes, now),
+            DeactivateVoucher { code } => self.deactivate_voucher(code, now),
+            DefineCondition { condition } => self.define_condition(condition, now),
+            Hold {
+                order_id,
+                user,
+                lines,
+                voucher_code,
+                owner,
+                expires_at,
+            } => self.take_hold(
+                holds::HoldRequest {
+                    order_id,
+                    user,
+                    lines,
+                    voucher_code,
+                    owner,
+                    expires_at,
+                },
+                now,
+            ),
+            ReleaseHold { order_id, reason } => self.release(order_id, reason, now),
+            ExpireHolds => Ok(self.expire(now)),
+            ConfirmSale { order_id } => self.confirm_sale(order_id, now),
+            ReturnSale { order_id } => self.return_sale(order_id, now),
+        }
     }
 
+    /// Fold only: no checks, cannot fail.
     fn evolve(&mut self, event: InventoryEvent) {
         use InventoryEvent::*;
         match event {
@@ -131,51 +172,61 @@ impl Inventory {
             AddonAdded { addon, .. } | AddonUpdated { addon, .. } => {
                 self.addons.insert(addon.slug.clone(), addon);
             }
+            CapacitySet { total_capacity, .. } => self.total_capacity = total_capacity,
+            VoucherCreated { voucher, .. } => {
+                self.vouchers.insert(voucher.code.clone(), voucher);
+            }
+            VouchersGenerated { vouchers, .. } => {
+                for voucher in vouchers {
+                    self.vouchers.insert(voucher.code.clone(), voucher);
+                }
+            }
+            VoucherDeactivated { code, .. } => {
+                if let Some(v) = self.vouchers.get_mut(&code) {
+                    v.is_active = false;
+                }
+            }
+            ConditionDefined { condition, .. } => {
+                match self.conditions.iter_mut().find(|c| c.id == condition.id) {
+                    Some(c) => *c = condition,
+                    None => self.conditions.push(condition),
+                }
+            }
+            ItemsHeld {
+                order_id,
+                user,
+                lines,
+                voucher,
+                condition_usage,
+                expires_at,
+                ..
+            } => {
+                for (id, count) in condition_usage {
+                    self.count_condition_use(id, count);
+                }
+                self.record_hold(HoldRecord {
+                    order_id,
+                    user,
+                    lines,
+                    voucher_code: voucher.map(|v| v.code),
+                    expires_at,
+                    status: HoldStatus::Held,
+                });
+            }
+            HoldReleased {
+                order_id, reason, ..
+            } => {
+                let status = match reason {
+                    ReleaseReason::Cancelled => HoldStatus::Cancelled,
+                    ReleaseReason::Expired => HoldStatus::Expired,
+                };
+                self.close_hold(order_id, status);
+            }
+            HoldExpired { order_id, .. } => self.close_hold(order_id, HoldStatus::Expired),
+            HoldConverted { order_id, .. } => self.convert_hold(order_id),
+            SaleReturned { order_id, .. } => self.return_hold(order_id),
         }
     }
-}
-
-fn ticket_order(a: &TicketType, b: &TicketType) -> std::cmp::Ordering {
-    (a.order, &a.name, &a.slug).cmp(&(b.order, &b.name, &b.slug))
-}
-
-fn addon_order(a: &Addon, b: &Addon) -> std::cmp::Ordering {
-    (a.order, &a.name, &a.slug).cmp(&(b.order, &b.name, &b.slug))
-}
-
-/// CAT-1: replaces the ticket type with the same slug (or adds it) and keeps the
-/// list in display order (order, name). Shared with the read side.
-pub fn upsert_ticket_type(tickets: &mut Vec<TicketType>, ticket: TicketType) {
-    match tickets.iter_mut().find(|t| t.slug == ticket.slug) {
-        Some(t) => *t = ticket,
-        None => tickets.push(ticket),
-    }
-    tickets.sort_by(ticket_order);
-}
-
-/// Replaces the add-on with the same slug (or adds it) and keeps the list in
-/// display order (order, name). Shared with the read side.
-pub fn upsert_addon(addons: &mut Vec<Addon>, addon: Addon) {
-    match addons.iter_mut().find(|a| a.slug == addon.slug) {
-        Some(a) => *a = addon,
-        None => addons.push(addon),
-    }
-    addons.sort_by(addon_order);
-}
-
-/// CAT-1: money is a decimal with 2 fractional digits, never negative.
-fn is_valid_price(price: Decimal) -> bool {
-    price >= Decimal::ZERO && price.normalize().scale() <= 2
-}
-
-fn check_product(slug: &str, name: &str, price: Decimal) -> Result<(), InventoryError> {
-    if slug.trim().is_empty() || name.trim().is_empty() {
-        return Err(InventoryError::InvalidProduct);
-    }
-    if !is_valid_price(price) {
-        return Err(InventoryError::InvalidPrice);
-    }
-    Ok(())
 }
 
 impl Aggregate for Inventory {

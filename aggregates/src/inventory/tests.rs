@@ -4,6 +4,32 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::*;
+use crate::pricing::ProductRef;
+
+mod holds;
+mod props;
+mod sales;
+mod stock;
+mod vouchers;
+
+fn tk(slug: &str) -> ProductRef {
+    ProductRef::ticket(slug)
+}
+
+fn ad(slug: &str) -> ProductRef {
+    ProductRef::addon(slug)
+}
+
+fn held_ids(result: Result<Vec<InventoryEvent>, InventoryError>) -> Vec<Uuid> {
+    result
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| match e {
+            InventoryEvent::ItemsHeld { order_id, .. } => Some(order_id),
+            _ => None,
+        })
+        .collect()
+}
 
 fn t0() -> Timestamp {
     Utc.with_ymd_and_hms(2026, 5, 1, 9, 0, 0)
@@ -41,6 +67,85 @@ fn ticket_added(slug: &str) -> InventoryEvent {
         ticket: ticket(slug, slug, 0),
         at: t0(),
     }
+}
+
+/// `minutes` after t0.
+fn at(minutes: i64) -> Timestamp {
+    t0() + chrono::Duration::minutes(minutes)
+}
+
+fn framework_at(now: Timestamp) -> TestFramework<Inventory> {
+    TestFramework::with(DomainServices::at(now))
+}
+
+fn uid(name: &str) -> Uuid {
+    crate::natural_id("user", name)
+}
+
+fn oid(n: u128) -> Uuid {
+    Uuid::from_u128(n)
+}
+
+/// A ticket type of 100.00 with `total_quantity` (0 = unlimited).
+fn limited(slug: &str, total_quantity: u32) -> TicketType {
+    TicketType {
+        total_quantity,
+        ..ticket(slug, slug, 0)
+    }
+}
+
+fn define_ticket(t: TicketType) -> (Timestamp, InventoryCommand) {
+    (t0(), InventoryCommand::DefineTicketType { ticket: t })
+}
+
+/// Holds `lines` for `order` until minute `expires` (the pending-order window).
+fn hold_cmd(
+    order: u128,
+    user: &str,
+    lines: &[(ProductRef, u32)],
+    voucher: Option<&str>,
+    expires: i64,
+) -> InventoryCommand {
+    InventoryCommand::Hold {
+        order_id: oid(order),
+        user: uid(user),
+        lines: lines
+            .iter()
+            .map(|(product, quantity)| HoldLine {
+                product: product.clone(),
+                quantity: *quantity,
+            })
+            .collect(),
+        voucher_code: voucher.map(str::to_string),
+        owner: crate::pricing::CartOwner::default(),
+        expires_at: at(expires),
+    }
+}
+
+/// The events of an opened ledger after running `steps` (each at its instant)
+/// through `decide`; every step must be accepted.
+fn history(steps: Vec<(Timestamp, InventoryCommand)>) -> Vec<InventoryEvent> {
+    let mut inv = Inventory::default();
+    let mut events = vec![opened()];
+    inv.apply(opened());
+    for (now, cmd) in steps {
+        let facts = inv
+            .decide(cmd.clone(), now)
+            .unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+        for fact in facts {
+            inv.apply(fact.clone());
+            events.push(fact);
+        }
+    }
+    events
+}
+
+fn state(events: &[InventoryEvent]) -> Inventory {
+    let mut inv = Inventory::default();
+    for e in events {
+        inv.apply(e.clone());
+    }
+    inv
 }
 
 fn addon(slug: &str, requires: &[&str]) -> Addon {

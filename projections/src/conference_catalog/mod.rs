@@ -252,6 +252,16 @@ impl ConferenceCatalog {
             );
             return;
         }
+        // Only catalog changes touch the conference row (sales do not).
+        if !matches!(
+            event,
+            InventoryEvent::TicketTypeAdded { .. }
+                | InventoryEvent::TicketTypeUpdated { .. }
+                | InventoryEvent::AddonAdded { .. }
+                | InventoryEvent::AddonUpdated { .. }
+        ) {
+            return;
+        }
         let Some(&CatalogRow::Ledger { conference_id }) = rows.get(&ledger_key(id)) else {
             return;
         };
@@ -259,7 +269,6 @@ impl ConferenceCatalog {
             return;
         };
         match event {
-            InventoryEvent::InventoryOpened { .. } => {}
             InventoryEvent::TicketTypeAdded { ticket, .. }
             | InventoryEvent::TicketTypeUpdated { ticket, .. } => {
                 inventory::upsert_ticket_type(&mut c.ticket_types, ticket.clone())
@@ -268,6 +277,7 @@ impl ConferenceCatalog {
             | InventoryEvent::AddonUpdated { addon, .. } => {
                 inventory::upsert_addon(&mut c.addons, addon.clone())
             }
+            _ => {}
         }
     }
 }

@@ -13,6 +13,7 @@ use tessera_aggregates::conference::{
     self, Conference, ConferenceCommand, ConferenceDetails, KpiTargets, Role, Section, SponsorLevel,
 };
 use tessera_aggregates::inventory::{Addon, TicketType};
+use tessera_aggregates::inventory::{Inventory, InventoryCommand};
 use tessera_projections::Projection;
 use tessera_projections::user_directory::{UserDirectory, UserRow, user_key};
 use tessera_replay::storage;
@@ -23,6 +24,7 @@ use uuid::Uuid;
 use super::public::conference_row;
 use super::{ConferenceOptions, Created, MANAGE, Saved, check_money, nullable, slug_for};
 use crate::app::AppState;
+use crate::app::inventory_id;
 use crate::http::access::{Group, ORGANIZER};
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{After, ApiJson, CommandMeta};
@@ -75,6 +77,7 @@ async fn update_conference(
         details.end_date = v;
     }
     body.options.apply(&mut details)?;
+    let total_capacity = details.total_capacity;
     let sent = app
         .bus
         .send::<Conference>(
@@ -83,10 +86,19 @@ async fn update_conference(
             &meta.for_conf(Some(conf.id)),
         )
         .await?;
+    // The Inventory enforces the venue capacity (CAT-14): keep it in step.
+    let capacity = app
+        .bus
+        .send::<Inventory>(
+            &inventory_id(conf.id).to_string(),
+            InventoryCommand::SetCapacity { total_capacity },
+            &meta.for_conf(Some(conf.id)),
+        )
+        .await?;
     Ok(Json(Created {
         id: conf.id,
         slug,
-        position: sent.position,
+        position: sent.position.max(capacity.position),
     }))
 }
 

@@ -1,0 +1,109 @@
+//! The product catalog and the global capacity (CAT-1, CAT-6, CAT-10…14, CONF-4,
+//! BOOT-16).
+
+use rust_decimal::Decimal;
+
+use super::{Addon, Inventory, InventoryError, InventoryEvent, TicketType};
+use crate::Timestamp;
+
+impl Inventory {
+    /// CAT-1: create or update a ticket type by slug.
+    pub(super) fn define_ticket_type(
+        &self,
+        ticket: TicketType,
+        now: Timestamp,
+    ) -> Result<Vec<InventoryEvent>, InventoryError> {
+        use InventoryEvent::*;
+        check_product(&ticket.slug, &ticket.name, ticket.price)?;
+        Ok(match self.tickets.get(&ticket.slug) {
+            Some(current) if *current == ticket => vec![],
+            Some(_) => vec![TicketTypeUpdated { ticket, at: now }],
+            None => vec![TicketTypeAdded { ticket, at: now }],
+        })
+    }
+
+    /// CAT-6, BOOT-16: create or update an add-on by slug.
+    pub(super) fn define_addon(
+        &self,
+        mut addon: Addon,
+        now: Timestamp,
+    ) -> Result<Vec<InventoryEvent>, InventoryError> {
+        use InventoryEvent::*;
+        check_product(&addon.slug, &addon.name, addon.price)?;
+        // BOOT-16: the prerequisites are a set.
+        addon.requires.sort();
+        addon.requires.dedup();
+        let unknown: Vec<String> = addon
+            .requires
+            .iter()
+            .filter(|slug| !self.tickets.contains_key(*slug))
+            .cloned()
+            .collect();
+        if !unknown.is_empty() {
+            return Err(InventoryError::UnknownPrerequisites {
+                addon: addon.slug,
+                slugs: unknown,
+            });
+        }
+        Ok(match self.addons.get(&addon.slug) {
+            Some(current) if *current == addon => vec![],
+            Some(_) => vec![AddonUpdated { addon, at: now }],
+            None => vec![AddonAdded { addon, at: now }],
+        })
+    }
+
+    /// CONF-4: 0 = unlimited. Lowering it below what is sold is allowed (CAT-12:
+    /// remaining may be negative).
+    pub(super) fn set_capacity(&self, total_capacity: u32, now: Timestamp) -> Vec<InventoryEvent> {
+        if total_capacity == self.total_capacity {
+            return vec![];
+        }
+        vec![InventoryEvent::CapacitySet {
+            total_capacity,
+            at: now,
+        }]
+    }
+}
+
+pub(super) fn ticket_order(a: &TicketType, b: &TicketType) -> std::cmp::Ordering {
+    (a.order, &a.name, &a.slug).cmp(&(b.order, &b.name, &b.slug))
+}
+
+pub(super) fn addon_order(a: &Addon, b: &Addon) -> std::cmp::Ordering {
+    (a.order, &a.name, &a.slug).cmp(&(b.order, &b.name, &b.slug))
+}
+
+/// CAT-1: replaces the ticket type with the same slug (or adds it) and keeps the
+/// list in display order (order, name). Shared with the read side.
+pub fn upsert_ticket_type(tickets: &mut Vec<TicketType>, ticket: TicketType) {
+    match tickets.iter_mut().find(|t| t.slug == ticket.slug) {
+        Some(t) => *t = ticket,
+        None => tickets.push(ticket),
+    }
+    tickets.sort_by(ticket_order);
+}
+
+/// Replaces the add-on with the same slug (or adds it) and keeps the list in
+/// display order (order, name). Shared with the read side.
+pub fn upsert_addon(addons: &mut Vec<Addon>, addon: Addon) {
+    match addons.iter_mut().find(|a| a.slug == addon.slug) {
+        Some(a) => *a = addon,
+        None => addons.push(addon),
+    }
+    addons.sort_by(addon_order);
+}
+
+/// CAT-1: money is a decimal with 2 fractional digits, never negative.
+fn is_valid_price(price: Decimal) -> bool {
+    price >= Decimal::ZERO && price.normalize().scale() <= 2
+}
+
+fn check_product(slug: &str, name: &str, price: Decimal) -> Result<(), InventoryError> {
+    if slug.trim().is_empty() || name.trim().is_empty() {
+        return Err(InventoryError::InvalidProduct);
+    }
+    if !is_valid_price(price) {
+        return Err(InventoryError::InvalidPrice);
+    }
+    Ok(())
+}

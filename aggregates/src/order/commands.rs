@@ -1,0 +1,96 @@
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{OrderLine, PaymentMethod, RefundReason, RefundTo, VoucherDetails};
+use crate::Timestamp;
+
+/// Commands on one order. The stream id is the order id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum OrderCommand {
+    /// ORDER-11…16: the checkout's priced result; the order starts pending. Re-sending
+    /// the same placement is a no-op.
+    Place {
+        order_id: Uuid,
+        /// AMB-3: `<prefix>-` + 8 characters of A–Z0–9.
+        reference: String,
+        conference_id: Uuid,
+        user: Uuid,
+        /// None for orders created without a cart (terminal walk-ups).
+        cart_id: Option<Uuid>,
+        lines: Vec<OrderLine>,
+        subtotal: Decimal,
+        /// Conditions + voucher (ORDER-11).
+        discount_amount: Decimal,
+        total: Decimal,
+        voucher_code: Option<String>,
+        voucher_details: Option<VoucherDetails>,
+        billing_name: String,
+        billing_email: String,
+        billing_company: String,
+        /// None: never expires and reserves nothing (ORDER-21).
+        hold_expires_at: Option<Timestamp>,
+    },
+    /// PAY-4…8: a new online payment attempt with its persisted idempotency key.
+    /// Re-sending the same attempt id is a no-op.
+    StartPaymentAttempt {
+        attempt_id: Uuid,
+        idempotency_key: String,
+        amount: Decimal,
+    },
+    /// PAY-7/8: the PaymentIntent Stripe created for the attempt.
+    RecordPaymentIntent {
+        attempt_id: Uuid,
+        payment_intent_id: String,
+        client_secret: String,
+    },
+    /// PAY-46: the intent's payment failed; its pending attempt becomes failed (the
+    /// order is never changed). Nothing when no pending attempt has this intent.
+    RecordPaymentFailure { payment_intent_id: String },
+    /// PAY-12/13/20/45: a succeeded payment. Idempotent by `payment_id`, and for card
+    /// payments by intent. Card money arriving for an order that no longer awaits
+    /// payment is recorded and flagged for refund (AMB-6).
+    RecordPayment {
+        payment_id: Uuid,
+        method: PaymentMethod,
+        /// Ignored for comp (recorded as 0.00).
+        amount: Decimal,
+        /// Required for stripe and terminal payments (AMB-31).
+        stripe_payment_intent: Option<String>,
+        /// Required for credit payments: the credit already applied (Credit `Apply`).
+        credit_id: Option<Uuid>,
+        reference: String,
+        note: String,
+        by: Option<Uuid>,
+    },
+    /// ORDER-17/18: only pending orders; cancelling a cancelled order is a no-op.
+    Cancel { by: Option<Uuid> },
+    /// ORDER-20 with AMB-22: a pending order whose hold expired (≤ now) is cancelled as
+    /// expired, its credit payments reversed; anything else is a no-op.
+    Expire,
+    /// PAY-25…29 with AMB-9/10. Idempotent by `refund_id`.
+    Refund {
+        refund_id: Uuid,
+        amount: Decimal,
+        to: RefundTo,
+        reason: RefundReason,
+        by: Option<Uuid>,
+    },
+    /// Compensation: the Stripe call of a card refund failed, so it did not happen.
+    RecordRefundFailure { refund_id: Uuid, reason: String },
+    /// PAY-47: Stripe reports `amount_refunded` (cumulative, converted back) on the
+    /// charge of `payment_intent_id`. Only refunds not already recorded here move the
+    /// order, and only forward.
+    RecordStripeRefund {
+        stripe_refund_id: String,
+        payment_intent_id: String,
+        amount_refunded: Decimal,
+    },
+    /// PAY-48: recorded once per dispute id; the status is unchanged.
+    MarkDisputed {
+        dispute_id: String,
+        payment_intent_id: String,
+        amount: Decimal,
+        reason: String,
+    },
+}

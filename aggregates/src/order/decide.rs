@@ -1,0 +1,185 @@
+//! Order decisions: placing, cancelling, expiring; payments in `payments.rs`, refunds
+//! in `refunds.rs`.
+
+use uuid::Uuid;
+
+use super::{
+    CancelReason, Order, OrderCommand, OrderError, OrderEvent, OrderStatus, PaymentMethod,
+    PaymentStatus,
+};
+use crate::Timestamp;
+
+/// AMB-3: `<prefix>-` + 8 characters of A–Z0–9 (the prefix is the conference's
+/// order_reference_prefix, non-empty).
+pub fn is_valid_reference(reference: &str) -> bool {
+    match reference.rsplit_once('-') {
+        Some((prefix, code)) => {
+            !prefix.is_empty()
+                && code.len() == 8
+                && code
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        }
+        None => false,
+    }
+}
+
+impl Order {
+    /// Pure: state + command + now -> facts. No I/O, no clock. A refusal writes
+    /// nothing.
+    pub fn decide(&self, cmd: OrderCommand, now: Timestamp) -> Result<Vec<OrderEvent>, OrderError> {
+        use OrderCommand::*;
+        if let Place {
+            order_id,
+            reference,
+            conference_id,
+            user,
+            cart_id,
+            lines,
+            subtotal,
+            discount_amount,
+            total,
+            voucher_code,
+            voucher_details,
+            billing_name,
+            billing_email,
+            billing_company,
+            hold_expires_at,
+        } = cmd
+        {
+            if self.placed {
+                let same = self.order_id == order_id
+                    && self.reference == reference
+                    && self.cart_id == cart_id
+                    && self.total == total;
+                return if same {
+                    Ok(vec![])
+                } else {
+                    Err(OrderError::AlreadyPlaced)
+                };
+            }
+            if !is_valid_reference(&reference) {
+                return Err(OrderError::InvalidReference);
+            }
+            return Ok(vec![OrderEvent::OrderPlaced {
+                order_id,
+                reference,
+                conference_id,
+                user,
+                cart_id,
+                lines,
+                subtotal,
+                discount_amount,
+                total,
+                voucher_code,
+                voucher_details,
+                billing_name,
+                billing_email,
+                billing_company,
+                hold_expires_at,
+                at: now,
+            }]);
+        }
+        if !self.placed {
+            return Err(OrderError::NotFound);
+        }
+        match cmd {
+            Place { .. } => Ok(vec![]), // handled above
+            Cancel { by } => match self.status {
+                OrderStatus::Cancelled => Ok(vec![]),
+                OrderStatus::Pending => Ok(self.close(CancelReason::Cancelled, by, now)),
+                status => Err(OrderError::NotPending { status }),
+            },
+            Expire if self.is_stale(now) => Ok(self.close(CancelReason::Expired, None, now)),
+            Expire => Ok(vec![]),
+            StartPaymentAttempt {
+                attempt_id,
+                idempotency_key,
+                amount,
+            } => self.start_attempt(attempt_id, idempotency_key, amount, now),
+            RecordPaymentIntent {
+                attempt_id,
+                payment_intent_id,
+                client_secret,
+            } => self.record_intent(attempt_id, payment_intent_id, client_secret, now),
+            RecordPaymentFailure { payment_intent_id } => {
+                Ok(self.record_failure(payment_intent_id, now))
+            }
+            RecordPayment {
+                payment_id,
+                method,
+                amount,
+                stripe_payment_intent,
+                credit_id,
+                reference,
+                note,
+                by,
+            } => self.record_payment(
+                super::payments::NewPayment {
+                    payment_id,
+                    method,
+                    amount,
+                    stripe_payment_intent,
+                    credit_id,
+                    reference,
+                    note,
+                    by,
+                },
+                now,
+            ),
+            Refund {
+                refund_id,
+                amount,
+                to,
+                reason,
+                by,
+            } => self.decide_refund(refund_id, amount, to, reason, by, now),
+            RecordRefundFailure { refund_id, reason } => {
+                self.record_refund_failure(refund_id, reason, now)
+            }
+            RecordStripeRefund {
+                stripe_refund_id,
+                payment_intent_id,
+                amount_refunded,
+            } => {
+                self.record_stripe_refund(stripe_refund_id, payment_intent_id, amount_refunded, now)
+            }
+            MarkDisputed {
+                dispute_id,
+                payment_intent_id,
+                amount,
+                reason,
+            } => Ok(self.mark_disputed(dispute_id, payment_intent_id, amount, reason, now)),
+        }
+    }
+
+    /// ORDER-18/20 with AMB-22: every succeeded credit payment goes back to its credit,
+    /// then the order is cancelled (hold cleared, voucher use to give back).
+    fn close(&self, reason: CancelReason, by: Option<Uuid>, now: Timestamp) -> Vec<OrderEvent> {
+        let mut facts: Vec<OrderEvent> = self
+            .payments
+            .iter()
+            .filter(|p| {
+                p.method == PaymentMethod::Credit
+                    && p.status == PaymentStatus::Succeeded
+                    && !p.reversed
+            })
+            .filter_map(|p| {
+                p.credit_id
+                    .map(|credit_id| OrderEvent::CreditPaymentReversed {
+                        payment_id: p.payment_id,
+                        credit_id,
+                        amount: p.amount,
+                        at: now,
+                    })
+            })
+            .collect();
+        facts.push(OrderEvent::OrderCancelled {
+            reason,
+            by,
+            voucher_code: self.voucher_code.clone(),
+            at: now,
+        });
+        facts
+    }
+}

@@ -1,0 +1,149 @@
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{
+    CancelReason, OrderLine, OrderStatus, PaymentMethod, RefundReason, RefundTo, VoucherDetails,
+};
+use crate::Timestamp;
+
+/// Facts about one order. Names are a stored format: never rename.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum OrderEvent {
+    OrderPlaced {
+        order_id: Uuid,
+        reference: String,
+        conference_id: Uuid,
+        user: Uuid,
+        cart_id: Option<Uuid>,
+        lines: Vec<OrderLine>,
+        subtotal: Decimal,
+        discount_amount: Decimal,
+        total: Decimal,
+        voucher_code: Option<String>,
+        voucher_details: Option<VoucherDetails>,
+        billing_name: String,
+        billing_email: String,
+        billing_company: String,
+        hold_expires_at: Option<Timestamp>,
+        at: Timestamp,
+    },
+    PaymentAttemptStarted {
+        attempt_id: Uuid,
+        idempotency_key: String,
+        amount: Decimal,
+        at: Timestamp,
+    },
+    PaymentIntentCreated {
+        attempt_id: Uuid,
+        payment_intent_id: String,
+        client_secret: String,
+        at: Timestamp,
+    },
+    PaymentAttemptFailed {
+        attempt_id: Uuid,
+        payment_intent_id: String,
+        at: Timestamp,
+    },
+    /// A succeeded payment.
+    PaymentRecorded {
+        payment_id: Uuid,
+        method: PaymentMethod,
+        amount: Decimal,
+        stripe_payment_intent: Option<String>,
+        credit_id: Option<Uuid>,
+        reference: String,
+        note: String,
+        by: Option<Uuid>,
+        at: Timestamp,
+    },
+    /// AMB-6/7: the one transition to paid (hold cleared, attendee created).
+    OrderPaid {
+        conference_id: Uuid,
+        user: Uuid,
+        at: Timestamp,
+    },
+    /// AMB-6: money arrived for an order that no longer awaits payment (`status`);
+    /// the order is flagged for refund.
+    PaymentReceivedForClosedOrder {
+        payment_id: Uuid,
+        status: OrderStatus,
+        at: Timestamp,
+    },
+    /// ORDER-18 / AMB-22: a credit payment handed back; the process manager restores
+    /// the credit.
+    CreditPaymentReversed {
+        payment_id: Uuid,
+        credit_id: Uuid,
+        amount: Decimal,
+        at: Timestamp,
+    },
+    /// Hold cleared; `voucher_code` is the use to give back (DISC-6).
+    OrderCancelled {
+        reason: CancelReason,
+        by: Option<Uuid>,
+        voucher_code: Option<String>,
+        at: Timestamp,
+    },
+    /// PAY-25…29 with AMB-9/10; `status` is the order's new status.
+    OrderRefunded {
+        refund_id: Uuid,
+        amount: Decimal,
+        to: RefundTo,
+        reason: RefundReason,
+        /// Card refunds: the intent to refund (PAY-27).
+        stripe_payment_intent: Option<String>,
+        by: Option<Uuid>,
+        status: OrderStatus,
+        at: Timestamp,
+    },
+    RefundFailed {
+        refund_id: Uuid,
+        amount: Decimal,
+        reason: String,
+        status: OrderStatus,
+        at: Timestamp,
+    },
+    /// PAY-47: a refund made in Stripe beyond those recorded here (`amount` may be 0
+    /// when only the payment became fully refunded).
+    StripeRefundRecorded {
+        stripe_refund_id: String,
+        payment_intent_id: String,
+        amount: Decimal,
+        payment_refunded: bool,
+        status: OrderStatus,
+        at: Timestamp,
+    },
+    OrderDisputed {
+        dispute_id: String,
+        payment_intent_id: String,
+        amount: Decimal,
+        reason: String,
+        at: Timestamp,
+    },
+}
+
+impl cqrs_es::DomainEvent for OrderEvent {
+    fn event_type(&self) -> String {
+        match self {
+            Self::OrderPlaced { .. } => "OrderPlaced",
+            Self::PaymentAttemptStarted { .. } => "PaymentAttemptStarted",
+            Self::PaymentIntentCreated { .. } => "PaymentIntentCreated",
+            Self::PaymentAttemptFailed { .. } => "PaymentAttemptFailed",
+            Self::PaymentRecorded { .. } => "PaymentRecorded",
+            Self::OrderPaid { .. } => "OrderPaid",
+            Self::PaymentReceivedForClosedOrder { .. } => "PaymentReceivedForClosedOrder",
+            Self::CreditPaymentReversed { .. } => "CreditPaymentReversed",
+            Self::OrderCancelled { .. } => "OrderCancelled",
+            Self::OrderRefunded { .. } => "OrderRefunded",
+            Self::RefundFailed { .. } => "RefundFailed",
+            Self::StripeRefundRecorded { .. } => "StripeRefundRecorded",
+            Self::OrderDisputed { .. } => "OrderDisputed",
+        }
+        .to_string()
+    }
+
+    fn event_version(&self) -> String {
+        "1".to_string()
+    }
+}

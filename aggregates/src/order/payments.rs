@@ -1,0 +1,279 @@
+//! Payments (PAY-2…20, PAY-45/46) and online payment attempts (PAY-4…8).
+
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use super::{
+    AttemptStatus, Order, OrderError, OrderEvent, OrderStatus, Payment, PaymentAttempt,
+    PaymentMethod, PaymentStatus,
+};
+use crate::Timestamp;
+
+/// The fields of `OrderCommand::RecordPayment`.
+pub(super) struct NewPayment {
+    pub payment_id: Uuid,
+    pub method: PaymentMethod,
+    pub amount: Decimal,
+    pub stripe_payment_intent: Option<String>,
+    pub credit_id: Option<Uuid>,
+    pub reference: String,
+    pub note: String,
+    pub by: Option<Uuid>,
+}
+
+impl Order {
+    /// PAY-4: only pending orders with something left to pay.
+    pub(super) fn start_attempt(
+        &self,
+        attempt_id: Uuid,
+        idempotency_key: String,
+        amount: Decimal,
+        now: Timestamp,
+    ) -> Result<Vec<OrderEvent>, OrderError> {
+        if self.attempt(attempt_id).is_some() {
+            return Ok(vec![]);
+        }
+        if self.status != OrderStatus::Pending {
+            return Err(OrderError::PaymentNotInitiable);
+        }
+        if self.balance() <= Decimal::ZERO {
+            return Err(OrderError::AlreadyPaid);
+        }
+        if amount <= Decimal::ZERO {
+            return Err(OrderError::AmountNotPositive);
+        }
+        Ok(vec![OrderEvent::PaymentAttemptStarted {
+            attempt_id,
+            idempotency_key,
+            amount,
+            at: now,
+        }])
+    }
+
+    /// PAY-7/8: the attempt's intent, recorded once.
+    pub(super) fn record_intent(
+        &self,
+        attempt_id: Uuid,
+        payment_intent_id: String,
+        client_secret: String,
+        now: Timestamp,
+    ) -> Result<Vec<OrderEvent>, OrderError> {
+        let attempt = self
+            .attempt(attempt_id)
+            .ok_or(OrderError::AttemptNotFound)?;
+        if payment_intent_id.trim().is_empty() || client_secret.trim().is_empty() {
+            return Err(OrderError::MissingPaymentIntent);
+        }
+        match &attempt.payment_intent_id {
+            Some(known) if *known == payment_intent_id => Ok(vec![]),
+            Some(_) => Err(OrderError::AttemptHasAnotherIntent),
+            None => Ok(vec![OrderEvent::PaymentIntentCreated {
+                attempt_id,
+                payment_intent_id,
+                client_secret,
+                at: now,
+            }]),
+        }
+    }
+
+    /// PAY-46: the first pending attempt with this intent fails; the order is unchanged.
+    pub(super) fn record_failure(
+        &self,
+        payment_intent_id: String,
+        now: Timestamp,
+    ) -> Vec<OrderEvent> {
+        self.attempts
+            .iter()
+            .find(|a| {
+                a.status == AttemptStatus::Pending
+                    && a.payment_intent_id.as_deref() == Some(payment_intent_id.as_str())
+            })
+            .map(|a| OrderEvent::PaymentAttemptFailed {
+                attempt_id: a.attempt_id,
+                payment_intent_id: payment_intent_id.clone(),
+                at: now,
+            })
+            .into_iter()
+            .collect()
+    }
+
+    /// PAY-12 (comp), PAY-13 (manual), PAY-19/20 (credit), PAY-45 (card).
+    pub(super) fn record_payment(
+        &self,
+        p: NewPayment,
+        now: Timestamp,
+    ) -> Result<Vec<OrderEvent>, OrderError> {
+        if self.payment(p.payment_id).is_some() {
+            return Ok(vec![]);
+        }
+        let pending = self.status == OrderStatus::Pending;
+        let mut amount = p.amount;
+        match p.method {
+            PaymentMethod::Stripe | PaymentMethod::Terminal => {
+                let intent = p.stripe_payment_intent.as_deref().unwrap_or_default();
+                if intent.trim().is_empty() {
+                    return Err(OrderError::MissingPaymentIntent); // AMB-31
+                }
+                let captured = self.payments.iter().any(|q| {
+                    q.method.is_card()
+                        && q.counts_as_paid()
+                        && q.stripe_payment_intent.as_deref() == Some(intent)
+                });
+                if captured {
+                    return Ok(vec![]); // PAY-45: already recorded
+                }
+                if amount <= Decimal::ZERO {
+                    return Err(OrderError::AmountNotPositive);
+                }
+            }
+            PaymentMethod::Comp => {
+                if !pending {
+                    return Err(OrderError::CompNotPending);
+                }
+                if self.total > Decimal::ZERO {
+                    return Err(OrderError::CompNonZeroTotal);
+                }
+                amount = Decimal::new(0, 2);
+            }
+            PaymentMethod::Manual => {
+                if !pending {
+                    return Err(OrderError::ManualNotPending);
+                }
+                if amount <= Decimal::ZERO {
+                    return Err(OrderError::AmountNotPositive);
+                }
+            }
+            PaymentMethod::Credit => {
+                if !pending {
+                    return Err(OrderError::CreditNotPending);
+                }
+                if p.credit_id.is_none() {
+                    return Err(OrderError::MissingCredit);
+                }
+                let balance = self.balance();
+                if balance <= Decimal::ZERO {
+                    return Err(OrderError::AlreadyPaid);
+                }
+                if amount <= Decimal::ZERO {
+                    return Err(OrderError::AmountNotPositive);
+                }
+                if amount > balance {
+                    return Err(OrderError::CreditExceedsBalance { amount, balance });
+                }
+            }
+        }
+        let mut facts = vec![OrderEvent::PaymentRecorded {
+            payment_id: p.payment_id,
+            method: p.method,
+            amount,
+            stripe_payment_intent: p.stripe_payment_intent,
+            credit_id: p.credit_id,
+            reference: p.reference,
+            note: p.note,
+            by: p.by,
+            at: now,
+        }];
+        if !pending {
+            facts.push(OrderEvent::PaymentReceivedForClosedOrder {
+                payment_id: p.payment_id,
+                status: self.status,
+                at: now,
+            });
+        } else if self.paid() + amount >= self.total {
+            facts.push(OrderEvent::OrderPaid {
+                conference_id: self.conference_id,
+                user: self.user,
+                at: now,
+            });
+        }
+        Ok(facts)
+    }
+}
+
+pub(super) fn evolve(order: &mut Order, event: OrderEvent) {
+    use OrderEvent::*;
+    match event {
+        PaymentAttemptStarted {
+            attempt_id,
+            idempotency_key,
+            amount,
+            at,
+        } => order.attempts.push(PaymentAttempt {
+            attempt_id,
+            idempotency_key,
+            amount,
+            payment_intent_id: None,
+            client_secret: None,
+            status: AttemptStatus::Pending,
+            started_at: at,
+        }),
+        PaymentIntentCreated {
+            attempt_id,
+            payment_intent_id,
+            client_secret,
+            ..
+        } => {
+            if let Some(a) = order
+                .attempts
+                .iter_mut()
+                .find(|a| a.attempt_id == attempt_id)
+            {
+                a.payment_intent_id = Some(payment_intent_id);
+                a.client_secret = Some(client_secret);
+            }
+        }
+        PaymentAttemptFailed { attempt_id, .. } => {
+            if let Some(a) = order
+                .attempts
+                .iter_mut()
+                .find(|a| a.attempt_id == attempt_id)
+            {
+                a.status = AttemptStatus::Failed;
+            }
+        }
+        PaymentRecorded {
+            payment_id,
+            method,
+            amount,
+            stripe_payment_intent,
+            credit_id,
+            reference,
+            note,
+            by,
+            at,
+        } => {
+            if let Some(intent) = stripe_payment_intent.as_deref()
+                && let Some(a) = order
+                    .attempts
+                    .iter_mut()
+                    .find(|a| a.payment_intent_id.as_deref() == Some(intent))
+            {
+                a.status = AttemptStatus::Succeeded;
+            }
+            order.payments.push(Payment {
+                payment_id,
+                method,
+                status: PaymentStatus::Succeeded,
+                amount,
+                stripe_payment_intent,
+                credit_id,
+                reference,
+                note,
+                by,
+                at,
+                reversed: false,
+            });
+        }
+        CreditPaymentReversed { payment_id, .. } => {
+            if let Some(p) = order
+                .payments
+                .iter_mut()
+                .find(|p| p.payment_id == payment_id)
+            {
+                p.status = PaymentStatus::Refunded;
+                p.reversed = true;
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,237 @@
+//! Refunds (PAY-25…29 with AMB-9/10), Stripe-reported refunds (PAY-47) and disputes
+//! (PAY-48). Refund status compares refunds to what was paid (AMB-10); transitions
+//! only go forward (ORDER-23), except the compensation of a failed card refund.
+
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use super::{
+    Order, OrderError, OrderEvent, OrderStatus, PaymentStatus, Refund, RefundReason, RefundTo,
+};
+use crate::Timestamp;
+
+/// PAY-29 with AMB-10: refunded once refunds reach what was paid.
+fn status_for(refunded: Decimal, paid: Decimal) -> OrderStatus {
+    if refunded <= Decimal::ZERO {
+        OrderStatus::Paid
+    } else if refunded >= paid {
+        OrderStatus::Refunded
+    } else {
+        OrderStatus::PartiallyRefunded
+    }
+}
+
+impl Order {
+    /// PAY-25/26: paid set, amount > 0, a Stripe payment (card refunds), then the
+    /// ceiling: paid − refunded, and for the card also the card money not yet refunded.
+    pub(super) fn decide_refund(
+        &self,
+        refund_id: Uuid,
+        amount: Decimal,
+        to: RefundTo,
+        reason: RefundReason,
+        by: Option<Uuid>,
+        now: Timestamp,
+    ) -> Result<Vec<OrderEvent>, OrderError> {
+        if self.refund(refund_id).is_some() {
+            return Ok(vec![]);
+        }
+        if !self.status.is_paid_set() {
+            return Err(OrderError::NotRefundable {
+                status: self.status,
+            });
+        }
+        if amount <= Decimal::ZERO {
+            return Err(OrderError::RefundAmountNotPositive);
+        }
+        let (balance, intent) = match to {
+            RefundTo::Card => {
+                // PAY-27: the intent of the first succeeded Stripe payment.
+                let first = self.payments.iter().find(|p| {
+                    p.method.is_card() && p.status == PaymentStatus::Succeeded && !p.reversed
+                });
+                let intent = first
+                    .and_then(|p| p.stripe_payment_intent.clone())
+                    .ok_or(OrderError::NoStripePayment)?;
+                (self.refundable_to_card(), Some(intent))
+            }
+            RefundTo::Credit => (self.refundable(), None),
+        };
+        if amount > balance {
+            return Err(OrderError::RefundExceedsBalance { amount, balance });
+        }
+        Ok(vec![OrderEvent::OrderRefunded {
+            refund_id,
+            amount,
+            to,
+            reason,
+            stripe_payment_intent: intent,
+            by,
+            status: status_for(self.refunded() + amount, self.paid()),
+            at: now,
+        }])
+    }
+
+    /// The Stripe call of a refund failed: the refund is void and the status is
+    /// computed again without it.
+    pub(super) fn record_refund_failure(
+        &self,
+        refund_id: Uuid,
+        reason: String,
+        now: Timestamp,
+    ) -> Result<Vec<OrderEvent>, OrderError> {
+        let refund = self.refund(refund_id).ok_or(OrderError::RefundNotFound)?;
+        if refund.failed {
+            return Ok(vec![]);
+        }
+        Ok(vec![OrderEvent::RefundFailed {
+            refund_id,
+            amount: refund.amount,
+            reason,
+            status: status_for(self.refunded() - refund.amount, self.paid()),
+            at: now,
+        }])
+    }
+
+    /// PAY-47 (AMB-31: an empty intent never matches). Only what Stripe refunded
+    /// beyond the refunds recorded on that intent is new; a full refund marks the
+    /// payment refunded. Forward only: only paid-set orders change status.
+    pub(super) fn record_stripe_refund(
+        &self,
+        stripe_refund_id: String,
+        payment_intent_id: String,
+        amount_refunded: Decimal,
+        now: Timestamp,
+    ) -> Result<Vec<OrderEvent>, OrderError> {
+        let intent = payment_intent_id.as_str();
+        let known = self
+            .refunds
+            .iter()
+            .any(|r| r.stripe_refund_id.as_deref() == Some(stripe_refund_id.as_str()));
+        let payment = self.payments.iter().find(|p| {
+            p.method.is_card()
+                && p.counts_as_paid()
+                && p.stripe_payment_intent.as_deref() == Some(intent)
+        });
+        let Some(payment) = payment.filter(|_| !intent.trim().is_empty() && !known) else {
+            return Ok(vec![]);
+        };
+        let recorded: Decimal = self
+            .live_refunds()
+            .filter(|r| r.stripe_payment_intent.as_deref() == Some(intent))
+            .map(|r| r.amount)
+            .sum();
+        let amount = (amount_refunded - recorded).max(Decimal::ZERO);
+        let payment_refunded =
+            amount_refunded >= payment.amount && payment.status != PaymentStatus::Refunded;
+        if amount <= Decimal::ZERO && !payment_refunded {
+            return Ok(vec![]);
+        }
+        let status = if self.status.is_paid_set() && amount > Decimal::ZERO {
+            status_for(self.refunded() + amount, self.paid())
+        } else {
+            self.status
+        };
+        Ok(vec![OrderEvent::StripeRefundRecorded {
+            stripe_refund_id,
+            payment_intent_id,
+            amount,
+            payment_refunded,
+            status,
+            at: now,
+        }])
+    }
+
+    /// PAY-48: recorded once per dispute; nothing else changes.
+    pub(super) fn mark_disputed(
+        &self,
+        dispute_id: String,
+        payment_intent_id: String,
+        amount: Decimal,
+        reason: String,
+        now: Timestamp,
+    ) -> Vec<OrderEvent> {
+        if self.disputes.iter().any(|d| d.dispute_id == dispute_id) {
+            return vec![];
+        }
+        vec![OrderEvent::OrderDisputed {
+            dispute_id,
+            payment_intent_id,
+            amount,
+            reason,
+            at: now,
+        }]
+    }
+}
+
+pub(super) fn evolve(order: &mut Order, event: OrderEvent) {
+    use OrderEvent::*;
+    match event {
+        OrderRefunded {
+            refund_id,
+            amount,
+            to,
+            reason,
+            stripe_payment_intent,
+            by,
+            status,
+            at,
+        } => {
+            order.refunds.push(Refund {
+                refund_id: Some(refund_id),
+                stripe_refund_id: None,
+                amount,
+                to,
+                reason,
+                stripe_payment_intent,
+                by,
+                at,
+                failed: false,
+            });
+            order.status = status;
+        }
+        RefundFailed {
+            refund_id, status, ..
+        } => {
+            if let Some(r) = order
+                .refunds
+                .iter_mut()
+                .find(|r| r.refund_id == Some(refund_id))
+            {
+                r.failed = true;
+            }
+            order.status = status;
+        }
+        StripeRefundRecorded {
+            stripe_refund_id,
+            payment_intent_id,
+            amount,
+            payment_refunded,
+            status,
+            at,
+        } => {
+            if payment_refunded
+                && let Some(p) = order.payments.iter_mut().find(|p| {
+                    p.method.is_card()
+                        && p.counts_as_paid()
+                        && p.stripe_payment_intent.as_deref() == Some(payment_intent_id.as_str())
+                })
+            {
+                p.status = PaymentStatus::Refunded;
+            }
+            order.refunds.push(Refund {
+                refund_id: None,
+                stripe_refund_id: Some(stripe_refund_id),
+                amount,
+                to: RefundTo::Card,
+                reason: RefundReason::default(),
+                stripe_payment_intent: Some(payment_intent_id),
+                by: None,
+                at,
+                failed: false,
+            });
+            order.status = status;
+        }
+        _ => {}
+    }
+}

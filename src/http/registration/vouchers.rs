@@ -1,0 +1,219 @@
+//! Vouchers (single and bulk) and discount conditions (DISC-*). Definitions land on
+//! the conference's Inventory, which owns code uniqueness and usage.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use tessera_aggregates::inventory::{Inventory, InventoryCommand, InventoryError};
+use tessera_aggregates::pricing::{Condition, Voucher};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use super::{FINANCE, MANAGE, ledger};
+use crate::app::{AppState, inventory_id};
+use crate::bus::BusError;
+use crate::http::access::{Group, ORGANIZER};
+use crate::http::error::{ApiError, ApiResult, Problem};
+use crate::http::extract::{ApiJson, CommandMeta};
+
+pub(super) fn groups() -> Vec<Group> {
+    vec![
+        (
+            ORGANIZER,
+            OpenApiRouter::new()
+                .routes(routes!(create_voucher))
+                .routes(routes!(bulk_vouchers))
+                .routes(routes!(define_discount)),
+        ),
+        (FINANCE, OpenApiRouter::new().routes(routes!(list_vouchers))),
+    ]
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VoucherCreated {
+    pub codes: Vec<String>,
+    pub position: Option<i64>,
+}
+
+/// Creates a voucher (DISC-1…3, AMB-32 scope). Body: `{code, kind: comp|percentage|
+/// fixed_amount, value, max_uses, window: {from, until}, unlocks_hidden, is_active,
+/// scope: {tickets: "all"|"none"|{"listed": [slugs]}, addons: …}}`.
+#[utoipa::path(post, path = "/api/v1/conferences/{slug}/vouchers", tag = "registration",
+    params(("slug" = String, Path)), request_body = Object,
+    responses((status = 201, body = VoucherCreated), (status = 422, body = Problem)))]
+async fn create_voucher(
+    State(app): State<AppState>,
+    meta: CommandMeta,
+    Path(slug): Path<String>,
+    ApiJson(voucher): ApiJson<Voucher>,
+) -> ApiResult<(StatusCode, Json<VoucherCreated>)> {
+    let conf = app.gate(&slug, MANAGE).await?;
+    let code = voucher.code.clone();
+    let sent = app
+        .bus
+        .send::<Inventory>(
+            &inventory_id(conf.id).to_string(),
+            InventoryCommand::CreateVoucher { voucher },
+            &meta.for_conf(Some(conf.id)),
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(VoucherCreated {
+            codes: vec![code],
+            position: sent.position,
+        }),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct BulkBody {
+    /// ≤ 20 characters; each code is prefix + 8 characters of A–Z0–9 (DISC-8).
+    pub prefix: String,
+    /// 1…500.
+    pub count: u32,
+    /// Shared by the batch (DISC-9/10); its `code` is ignored.
+    #[schema(value_type = Object)]
+    pub template: Voucher,
+}
+
+/// `prefix` + 8 random characters of A–Z0–9.
+pub fn random_code(prefix: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let mut rng = rand::thread_rng();
+    let tail: String = (0..8)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect();
+    format!("{prefix}{tail}")
+}
+
+/// Generates 1…500 vouchers atomically (DISC-8…10). Codes are drawn here (randomness
+/// stays out of the aggregate); a collision is drawn again, up to 100 times.
+#[utoipa::path(post, path = "/api/v1/conferences/{slug}/vouchers/bulk", tag = "registration",
+    params(("slug" = String, Path)), request_body = BulkBody,
+    responses((status = 201, body = VoucherCreated), (status = 422, body = Problem)))]
+async fn bulk_vouchers(
+    State(app): State<AppState>,
+    meta: CommandMeta,
+    Path(slug): Path<String>,
+    ApiJson(body): ApiJson<BulkBody>,
+) -> ApiResult<(StatusCode, Json<VoucherCreated>)> {
+    let conf = app.gate(&slug, MANAGE).await?;
+    let id = inventory_id(conf.id).to_string();
+    for _ in 0..100 {
+        let codes: Vec<String> = (0..body.count.min(500))
+            .map(|_| random_code(&body.prefix))
+            .collect();
+        let sent = app
+            .bus
+            .send::<Inventory>(
+                &id,
+                InventoryCommand::GenerateVouchers {
+                    prefix: body.prefix.clone(),
+                    count: body.count,
+                    template: body.template.clone(),
+                    codes: codes.clone(),
+                },
+                &meta.for_conf(Some(conf.id)),
+            )
+            .await;
+        match sent {
+            Err(BusError::Refused(InventoryError::CodeCollision { .. })) => continue,
+            other => {
+                let sent = other?;
+                return Ok((
+                    StatusCode::CREATED,
+                    Json(VoucherCreated {
+                        codes,
+                        position: sent.position,
+                    }),
+                ));
+            }
+        }
+    }
+    Err(ApiError::conflict(
+        "inventory.code_collision",
+        "Could not draw unique voucher codes; try another prefix.",
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VoucherView {
+    #[schema(value_type = Object)]
+    pub voucher: Voucher,
+    /// Uses held by pending orders (included in `voucher.uses`).
+    pub live_holds: u32,
+    /// DISC-2 right now.
+    pub valid: bool,
+}
+
+/// Every voucher with its uses (organizers, finance).
+#[utoipa::path(get, path = "/api/v1/conferences/{slug}/vouchers", tag = "registration",
+    params(("slug" = String, Path)),
+    responses((status = 200, body = Vec<VoucherView>), (status = 403, body = Problem)))]
+async fn list_vouchers(
+    State(app): State<AppState>,
+    Path(slug): Path<String>,
+) -> ApiResult<Json<Vec<VoucherView>>> {
+    let conf = app.gate(&slug, MANAGE).await?;
+    let now = app.bus.services().now();
+    let list = ledger(&app, &conf, |inv| {
+        inv.vouchers(now)
+            .into_iter()
+            .map(|v| VoucherView {
+                valid: v.voucher.is_valid(now),
+                live_holds: v.live_holds,
+                voucher: v.voucher,
+            })
+            .collect()
+    })
+    .await?;
+    Ok(Json(list))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DiscountDefined {
+    pub id: Uuid,
+    pub position: Option<i64>,
+}
+
+/// Defines (or replaces, by id) a discount condition of one of the six kinds
+/// (DISC-15…35). Body: the condition with `"kind": "time_or_stock_limit" | "speaker" |
+/// "group_member" | "included_product" | "discount_for_product" | "discount_for_category"`.
+#[utoipa::path(post, path = "/api/v1/conferences/{slug}/discounts", tag = "registration",
+    params(("slug" = String, Path)), request_body = Object,
+    responses((status = 201, body = DiscountDefined), (status = 422, body = Problem)))]
+async fn define_discount(
+    State(app): State<AppState>,
+    meta: CommandMeta,
+    Path(slug): Path<String>,
+    ApiJson(mut body): ApiJson<serde_json::Value>,
+) -> ApiResult<(StatusCode, Json<DiscountDefined>)> {
+    let conf = app.gate(&slug, MANAGE).await?;
+    // A new condition gets its id here (ids are drawn at the edge).
+    if let Some(obj) = body.as_object_mut() {
+        obj.entry("id")
+            .or_insert_with(|| serde_json::json!(Uuid::new_v4()));
+    }
+    let condition: Condition = serde_json::from_value(body)
+        .map_err(|e| ApiError::unprocessable("request.invalid_body", e.to_string()))?;
+    let id = condition.id;
+    let sent = app
+        .bus
+        .send::<Inventory>(
+            &inventory_id(conf.id).to_string(),
+            InventoryCommand::DefineCondition { condition },
+            &meta.for_conf(Some(conf.id)),
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(DiscountDefined {
+            id,
+            position: sent.position,
+        }),
+    ))
+}

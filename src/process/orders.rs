@@ -1,0 +1,10 @@
+//! The order flow's follow-ups (placeholder while being written).
+
+use tessera_projections::Envelope;
+
+use crate::bus::CommandBus;
+use crate::reactor::Reaction;
+
+pub async fn react(_bus: &CommandBus, _env: &Envelope) -> anyhow::Result<Reaction> {
+    Ok(Reaction::Done)
+}
