@@ -59,6 +59,12 @@ pub fn inventory_id(conference: Uuid) -> Uuid {
     natural_id("inventory", &conference.to_string())
 }
 
+/// An order's stream id comes from its reference (unique, AMB-3), so an order is
+/// found by reference without an index.
+pub fn order_id(reference: &str) -> Uuid {
+    natural_id("order", reference)
+}
+
 pub fn user_id(email: &str) -> Uuid {
     natural_id("user", &email.trim().to_lowercase())
 }
