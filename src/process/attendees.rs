@@ -1,10 +1,162 @@
-//! Order paid → attendee registered (ATT-*). Placeholder while being written.
+//! Order paid → attendee registered; order fully refunded → its products stop
+//! counting (ATT-1…3, PAY-51).
+//!
+//! Both steps are idempotent commands on the attendee stream: `Register` with an
+//! order already registered is a no-op, and the access code is derived from the
+//! attendee id, so a redelivered `OrderPaid` sends exactly the same command.
 
-use tessera_projections::Envelope;
+use sha2::{Digest, Sha256};
+use tessera_aggregates::attendee::{Attendee, AttendeeCommand, AttendeeProduct, attendee_id};
+use tessera_aggregates::order::{Order, OrderStatus};
+use tessera_projections::{Envelope, EventMeta};
+use uuid::Uuid;
 
+use super::settle;
 use crate::bus::CommandBus;
 use crate::reactor::Reaction;
 
-pub async fn react(_bus: &CommandBus, _env: &Envelope) -> anyhow::Result<Reaction> {
-    Ok(Reaction::Done)
+/// ATT-2: the alphabet of access codes.
+const ALPHABET: &[u8; 36] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+/// What an order looks like to this flow.
+struct PaidOrder {
+    conference_id: Uuid,
+    user: Uuid,
+    status: OrderStatus,
+    products: Vec<AttendeeProduct>,
+}
+
+pub async fn react(bus: &CommandBus, env: &Envelope) -> anyhow::Result<Reaction> {
+    if env.aggregate_type != "order" {
+        return Ok(Reaction::Done);
+    }
+    match env.event_type.as_str() {
+        "OrderPaid" => registered(bus, env).await,
+        // PAY-29 (our refunds) and PAY-47 (refunds reported by Stripe) both carry
+        // the order's new status; refunded is terminal, so the order's current
+        // status tells whether this refund made it fully refunded.
+        "OrderRefunded" | "StripeRefundRecorded" => refunded(bus, env).await,
+        _ => Ok(Reaction::Done),
+    }
+}
+
+/// ATT-3: the attendee for (order user, order conference) is created if absent; the
+/// paid order becomes its current order; the access code is kept.
+async fn registered(bus: &CommandBus, env: &Envelope) -> anyhow::Result<Reaction> {
+    let Some(order) = load(bus, env).await? else {
+        return Ok(Reaction::Refused(format!(
+            "order {} is unknown",
+            env.aggregate_id
+        )));
+    };
+    let Some(order_id) = env.aggregate_uuid() else {
+        return Ok(Reaction::Refused(format!(
+            "order id {} is not a uuid",
+            env.aggregate_id
+        )));
+    };
+    let id = attendee_id(order.conference_id, order.user);
+    let command = AttendeeCommand::Register {
+        conference_id: order.conference_id,
+        user: order.user,
+        order_id,
+        access_code: access_code(id),
+        products: order.products,
+    };
+    let meta = follow_up(env, order.conference_id);
+    settle(bus.send::<Attendee>(&id.to_string(), command, &meta).await)
+}
+
+/// A fully refunded order is taken off its attendee (a no-op if it never was on).
+async fn refunded(bus: &CommandBus, env: &Envelope) -> anyhow::Result<Reaction> {
+    let Some(order) = load(bus, env).await? else {
+        return Ok(Reaction::Done);
+    };
+    let Some(order_id) = env.aggregate_uuid() else {
+        return Ok(Reaction::Done);
+    };
+    if order.status != OrderStatus::Refunded {
+        return Ok(Reaction::Done);
+    }
+    let id = attendee_id(order.conference_id, order.user).to_string();
+    let exists = bus.inspect::<Attendee, _>(&id, Attendee::exists).await;
+    match exists {
+        Ok(true) => {}
+        Ok(false) => return Ok(Reaction::Done),
+        Err(e) => return settle(Err(e)),
+    }
+    let meta = follow_up(env, order.conference_id);
+    settle(
+        bus.send::<Attendee>(&id, AttendeeCommand::RemoveOrder { order_id }, &meta)
+            .await,
+    )
+}
+
+/// The order as it stands now (None when the stream holds no order).
+async fn load(bus: &CommandBus, env: &Envelope) -> anyhow::Result<Option<PaidOrder>> {
+    let order = bus
+        .inspect::<Order, _>(&env.aggregate_id, |o| {
+            o.exists().then(|| PaidOrder {
+                conference_id: o.conference_id(),
+                user: o.user(),
+                status: o.status(),
+                products: o
+                    .lines()
+                    .iter()
+                    .map(|l| AttendeeProduct {
+                        product: l.product.clone(),
+                        name: l.description.clone(),
+                        quantity: l.quantity,
+                    })
+                    .collect(),
+            })
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("loading order {}: {e}", env.aggregate_id))?;
+    Ok(order)
+}
+
+/// The metadata of a command this flow sends because of `env`.
+fn follow_up(env: &Envelope, conference_id: Uuid) -> EventMeta {
+    EventMeta {
+        conference_id: Some(conference_id),
+        actor: "system".to_string(),
+        request_id: env.meta.request_id.clone(),
+        causation_id: Some(env.position.to_string()),
+        idempotency_key: None,
+        recorded_at: None,
+    }
+}
+
+/// ATT-2: 8 characters of A–Z0–9, derived from the attendee id so that every
+/// delivery of the same `OrderPaid` proposes the same code (the aggregate keeps the
+/// first one anyway). 36⁸ ≈ 2.8·10¹² codes: the first 8 bytes of SHA-256 of the id,
+/// written in base 36.
+pub fn access_code(attendee: Uuid) -> String {
+    let digest = Sha256::digest(attendee.as_bytes());
+    let mut head = [0u8; 8];
+    head.copy_from_slice(&digest[..8]);
+    let mut n = u64::from_be_bytes(head);
+    let mut code = [0u8; 8];
+    for slot in code.iter_mut().rev() {
+        *slot = ALPHABET[(n % 36) as usize];
+        n /= 36;
+    }
+    code.iter().map(|&b| b as char).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tessera_aggregates::attendee::is_valid_access_code;
+
+    #[test]
+    fn att_2_access_codes_are_valid_and_stable() {
+        let id = attendee_id(Uuid::from_u128(1), Uuid::from_u128(2));
+        let code = access_code(id);
+        assert!(is_valid_access_code(&code), "{code}");
+        assert_eq!(code, access_code(id));
+        let other = access_code(attendee_id(Uuid::from_u128(1), Uuid::from_u128(3)));
+        assert_ne!(code, other);
+    }
 }

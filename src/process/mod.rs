@@ -5,6 +5,7 @@
 //! One module per flow; `react` hands every event to each of them.
 
 pub mod attendees;
+pub mod checkout;
 pub mod orders;
 
 use tessera_projections::Envelope;

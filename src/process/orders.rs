@@ -1,10 +1,302 @@
-//! The order flow's follow-ups (placeholder while being written).
+//! The order flow's follow-ups: what an order's facts mean for the conference's
+//! sales ledger (Inventory) and for credits. Every step is an idempotent command
+//! keyed by the order, payment or refund it follows, so a redelivery after a crash
+//! repeats only no-ops.
+//!
+//! | Fact | Follow-up |
+//! |---|---|
+//! | `OrderPaid` | `Inventory.ConfirmSale` (AMB-6/7: a late payment is never lost) |
+//! | `OrderCancelled` (cancelled or expired) | `Inventory.ReleaseHold` (ORDER-18/20, DISC-6) |
+//! | `CreditPaymentReversed` | `Credit.Restore` (ORDER-18, AMB-22) |
+//! | `CreditApplied` | `Order.RecordPayment` with the same payment id, or `Credit.Restore` when the order refuses it |
+//! | `OrderRefunded` to credit | `Credit.Issue { spendable: true }` (AMB-9), id from the refund |
+//! | refunded in full (confirmed money) | `Inventory.ReturnSale` (CAT-3) |
+//!
+//! **Where each step lives.**
+//! - The store credit of a refund to credit is issued **here only**: the refund
+//!   endpoint records `Order.Refund` and answers; a crash between the refund and the
+//!   credit is finished when the reactor runs again. The credit id is
+//!   [`refund_credit_id`] of the refund, so a redelivery re-issues the same credit
+//!   (a no-op).
+//! - The non-spendable credit note of a refund to the card is issued by the refund
+//!   endpoint right after the Stripe call succeeded: only that call knows the money
+//!   moved. It uses the same id scheme.
+//! - A credit payment is `Credit.Apply` then `Order.RecordPayment` with the same
+//!   payment id, sent by the payment endpoint; the reaction to `CreditApplied` sends
+//!   the same `RecordPayment` again (a no-op when the endpoint got there first) so a
+//!   crash between the two steps never leaves a credit spent on nothing, and gives
+//!   the credit back when the order refuses the payment.
+//! - Stock comes back after a full refund only once the money is confirmed gone: a
+//!   refund to credit at once; a refund to the card when its credit note is issued
+//!   (after Stripe succeeded); a refund made in Stripe when the webhook reports it.
 
-use tessera_projections::Envelope;
+use tessera_aggregates::credit::{Credit, CreditCommand, CreditEvent, CreditSource};
+use tessera_aggregates::inventory::{Inventory, InventoryCommand, InventoryError, ReleaseReason};
+use tessera_aggregates::natural_id;
+use tessera_aggregates::order::{
+    CancelReason, Order, OrderCommand, OrderEvent, OrderStatus, PaymentMethod, RefundTo,
+};
+use tessera_projections::{DomainEvent, Envelope, EventMeta};
+use uuid::Uuid;
 
-use crate::bus::CommandBus;
+use super::settle;
+use crate::app::inventory_id;
+use crate::bus::{BusError, CommandBus, Sent};
 use crate::reactor::Reaction;
 
-pub async fn react(_bus: &CommandBus, _env: &Envelope) -> anyhow::Result<Reaction> {
-    Ok(Reaction::Done)
+/// The credit (store credit or credit note) a refund issues: one per refund, the same
+/// id on every delivery.
+pub fn refund_credit_id(refund_id: Uuid) -> Uuid {
+    natural_id("refund-credit", &refund_id.to_string())
+}
+
+pub async fn react(bus: &CommandBus, env: &Envelope) -> anyhow::Result<Reaction> {
+    match &env.event {
+        DomainEvent::Order(event) => on_order(bus, env, event).await,
+        DomainEvent::Credit(event) => on_credit(bus, env, event).await,
+        _ => Ok(Reaction::Done),
+    }
+}
+
+/// The follow-up commands carry the fact's conference and point back at it.
+fn meta_for(env: &Envelope, conference: Option<Uuid>) -> EventMeta {
+    EventMeta {
+        conference_id: conference.or(env.meta.conference_id),
+        actor: "system".to_string(),
+        request_id: env.meta.request_id.clone(),
+        causation_id: Some(env.position.to_string()),
+        idempotency_key: None,
+        recorded_at: None,
+    }
+}
+
+async fn on_order(
+    bus: &CommandBus,
+    env: &Envelope,
+    event: &OrderEvent,
+) -> anyhow::Result<Reaction> {
+    let Some(order_id) = env.aggregate_uuid() else {
+        return Ok(Reaction::Refused(format!(
+            "order stream id {} is not a uuid",
+            env.aggregate_id
+        )));
+    };
+    match event {
+        OrderEvent::OrderPaid { conference_id, .. } => {
+            let outcome = bus
+                .send::<Inventory>(
+                    &inventory_id(*conference_id).to_string(),
+                    InventoryCommand::ConfirmSale { order_id },
+                    &meta_for(env, Some(*conference_id)),
+                )
+                .await;
+            settle(no_hold_is_done(outcome))
+        }
+        OrderEvent::OrderCancelled { reason, .. } => {
+            let Some(conference) = order_conference(bus, order_id).await? else {
+                return Ok(Reaction::Refused(format!("order {order_id} not found")));
+            };
+            let reason = match reason {
+                CancelReason::Cancelled => ReleaseReason::Cancelled,
+                CancelReason::Expired => ReleaseReason::Expired,
+            };
+            let outcome = bus
+                .send::<Inventory>(
+                    &inventory_id(conference).to_string(),
+                    InventoryCommand::ReleaseHold { order_id, reason },
+                    &meta_for(env, Some(conference)),
+                )
+                .await;
+            settle(no_hold_is_done(outcome))
+        }
+        OrderEvent::CreditPaymentReversed {
+            payment_id,
+            credit_id,
+            ..
+        } => settle(
+            bus.send::<Credit>(
+                &credit_id.to_string(),
+                CreditCommand::Restore {
+                    order_id,
+                    payment_id: *payment_id,
+                },
+                &meta_for(env, None),
+            )
+            .await,
+        ),
+        OrderEvent::OrderRefunded {
+            refund_id,
+            amount,
+            to: RefundTo::Credit,
+            status,
+            ..
+        } => {
+            let Some((conference, user)) = bus
+                .inspect::<Order, _>(&order_id.to_string(), |o| {
+                    o.exists().then(|| (o.conference_id(), o.user()))
+                })
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+            else {
+                return Ok(Reaction::Refused(format!("order {order_id} not found")));
+            };
+            let issued = settle(
+                bus.send::<Credit>(
+                    &refund_credit_id(*refund_id).to_string(),
+                    CreditCommand::Issue {
+                        credit_id: refund_credit_id(*refund_id),
+                        conference_id: conference,
+                        user,
+                        amount: *amount,
+                        spendable: true,
+                        source: CreditSource::Refund {
+                            order_id,
+                            refund_id: *refund_id,
+                        },
+                    },
+                    &meta_for(env, Some(conference)),
+                )
+                .await,
+            )?;
+            if *status != OrderStatus::Refunded {
+                return Ok(issued);
+            }
+            let returned = return_sale(bus, env, order_id, conference).await?;
+            Ok(both(issued, returned))
+        }
+        OrderEvent::StripeRefundRecorded {
+            status: OrderStatus::Refunded,
+            ..
+        } => match order_conference(bus, order_id).await? {
+            Some(conference) => return_sale(bus, env, order_id, conference).await,
+            None => Ok(Reaction::Refused(format!("order {order_id} not found"))),
+        },
+        _ => Ok(Reaction::Done),
+    }
+}
+
+async fn on_credit(
+    bus: &CommandBus,
+    env: &Envelope,
+    event: &CreditEvent,
+) -> anyhow::Result<Reaction> {
+    let Some(credit_id) = env.aggregate_uuid() else {
+        return Ok(Reaction::Refused(format!(
+            "credit stream id {} is not a uuid",
+            env.aggregate_id
+        )));
+    };
+    match event {
+        CreditEvent::CreditApplied {
+            order_id,
+            payment_id,
+            amount,
+            ..
+        } => {
+            let recorded = bus
+                .send::<Order>(
+                    &order_id.to_string(),
+                    OrderCommand::RecordPayment {
+                        payment_id: *payment_id,
+                        method: PaymentMethod::Credit,
+                        amount: *amount,
+                        stripe_payment_intent: None,
+                        credit_id: Some(credit_id),
+                        reference: String::new(),
+                        note: String::new(),
+                        by: None,
+                    },
+                    &meta_for(env, None),
+                )
+                .await;
+            match recorded {
+                Err(BusError::Refused(why)) => {
+                    // The order will not take it: the credit gets its money back.
+                    let restored = settle(
+                        bus.send::<Credit>(
+                            &credit_id.to_string(),
+                            CreditCommand::Restore {
+                                order_id: *order_id,
+                                payment_id: *payment_id,
+                            },
+                            &meta_for(env, None),
+                        )
+                        .await,
+                    )?;
+                    tracing::info!(%order_id, %payment_id, %why, "credit payment refused by the order; credit restored");
+                    Ok(restored)
+                }
+                other => settle(other),
+            }
+        }
+        // A refund to the card is confirmed by its credit note: now a full refund
+        // may give the stock back.
+        CreditEvent::CreditIssued {
+            spendable: false,
+            source: CreditSource::Refund { order_id, .. },
+            ..
+        } => {
+            let Some((conference, status)) = bus
+                .inspect::<Order, _>(&order_id.to_string(), |o| {
+                    o.exists().then(|| (o.conference_id(), o.status()))
+                })
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+            else {
+                return Ok(Reaction::Refused(format!("order {order_id} not found")));
+            };
+            if status == OrderStatus::Refunded {
+                return_sale(bus, env, *order_id, conference).await
+            } else {
+                Ok(Reaction::Done)
+            }
+        }
+        _ => Ok(Reaction::Done),
+    }
+}
+
+async fn order_conference(bus: &CommandBus, order_id: Uuid) -> anyhow::Result<Option<Uuid>> {
+    bus.inspect::<Order, _>(&order_id.to_string(), |o| {
+        o.exists().then(|| o.conference_id())
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// CAT-3: a fully refunded order gives its stock back (its voucher use stays).
+async fn return_sale(
+    bus: &CommandBus,
+    env: &Envelope,
+    order_id: Uuid,
+    conference: Uuid,
+) -> anyhow::Result<Reaction> {
+    let outcome = bus
+        .send::<Inventory>(
+            &inventory_id(conference).to_string(),
+            InventoryCommand::ReturnSale { order_id },
+            &meta_for(env, Some(conference)),
+        )
+        .await;
+    settle(no_hold_is_done(outcome))
+}
+
+/// Orders that never held stock (terminal walk-ups, ORDER-21) have nothing to
+/// confirm, release or return.
+fn no_hold_is_done(
+    outcome: Result<Sent, BusError<InventoryError>>,
+) -> Result<Sent, BusError<InventoryError>> {
+    match outcome {
+        Err(BusError::Refused(InventoryError::HoldNotFound { .. })) => Ok(Sent { position: None }),
+        other => other,
+    }
+}
+
+fn both(a: Reaction, b: Reaction) -> Reaction {
+    match (a, b) {
+        (Reaction::Done, Reaction::Done) => Reaction::Done,
+        (Reaction::Refused(x), Reaction::Done) | (Reaction::Done, Reaction::Refused(x)) => {
+            Reaction::Refused(x)
+        }
+        (Reaction::Refused(x), Reaction::Refused(y)) => Reaction::Refused(format!("{x}; {y}")),
+    }
 }

@@ -385,3 +385,42 @@ macro_rules! on_both_backends {
         )*
     };
 }
+
+impl TestApp {
+    /// Adds a ticket type to conference `slug` (as `admin`).
+    pub async fn ticket_type(&self, admin: &User, slug: &str, body: Value) -> Response {
+        let r = self
+            .post(&format!("/api/v1/conferences/{slug}/ticket-types"))
+            .as_user(admin)
+            .json(body)
+            .send()
+            .await;
+        assert!(r.status.is_success(), "ticket type: {}", r.text);
+        r
+    }
+
+    /// Puts `quantity` of ticket type `ticket` in `user`'s cart and checks out:
+    /// the checkout's response (201 with `reference`, or the refusal).
+    pub async fn buy(
+        &self,
+        user: &User,
+        conference: &str,
+        ticket: &str,
+        quantity: u32,
+    ) -> Response {
+        let add = self
+            .post(&format!("/api/v1/conferences/{conference}/cart/items"))
+            .as_user(user)
+            .json(json!({ "ticket_type": ticket, "quantity": quantity }))
+            .send()
+            .await;
+        if !add.status.is_success() {
+            return add;
+        }
+        self.post(&format!("/api/v1/conferences/{conference}/checkout"))
+            .as_user(user)
+            .json(json!({ "billing_name": user.email, "billing_email": user.email }))
+            .send()
+            .await
+    }
+}

@@ -76,6 +76,9 @@ pub struct HoldRecord {
     pub user: Uuid,
     pub lines: Vec<HeldLine>,
     pub voucher_code: Option<String>,
+    /// What the checkout priced and the order records (ORDER-11…14).
+    pub voucher: Option<VoucherSnapshot>,
+    pub pricing: crate::pricing::PricingSummary,
     pub expires_at: Timestamp,
     pub status: HoldStatus,
 }

@@ -196,6 +196,7 @@ impl Inventory {
                 order_id,
                 user,
                 lines,
+                pricing,
                 voucher,
                 condition_usage,
                 expires_at,
@@ -208,7 +209,9 @@ impl Inventory {
                     order_id,
                     user,
                     lines,
-                    voucher_code: voucher.map(|v| v.code),
+                    voucher_code: voucher.as_ref().map(|v| v.code.clone()),
+                    voucher,
+                    pricing,
                     expires_at,
                     status: HoldStatus::Held,
                 });

@@ -2,8 +2,17 @@
 //! orders, payments, refunds, credits, purchase orders, attendees and check-in
 //! (SPEC CAT, CART, DISC, ORDER, PAY, PO, ATT).
 
+mod cart;
 mod catalog;
+mod checkins;
+mod checkout;
+mod credits;
+mod orders;
+mod payments;
+mod purchase_orders;
 mod vouchers;
+
+pub use cart::owner_facts;
 
 use tessera_aggregates::conference::Role;
 use tessera_aggregates::inventory::Inventory;
@@ -24,7 +33,14 @@ pub const FINANCE: Access = Access::Staff(&[Role::Organizer, Role::Finance]);
 pub fn groups() -> Vec<Group> {
     let mut groups = vec![];
     groups.extend(catalog::groups());
+    groups.extend(cart::groups());
+    groups.extend(checkout::groups());
+    groups.extend(orders::groups());
+    groups.extend(payments::groups());
+    groups.extend(credits::groups());
     groups.extend(vouchers::groups());
+    groups.extend(purchase_orders::groups());
+    groups.extend(checkins::groups());
     groups
 }
 

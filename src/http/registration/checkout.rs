@@ -1,0 +1,118 @@
+//! `POST …/checkout`: the caller's cart becomes a pending order with an inventory
+//! hold (ORDER-3…16).
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use tessera_aggregates::order::Order;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use super::PUBLIC;
+use crate::app::AppState;
+use crate::http::access::{Access, Group};
+use crate::http::error::{ApiResult, Problem};
+use crate::http::extract::{AuthUser, CommandMeta};
+use crate::process::checkout::{Billing, checkout};
+
+pub(super) fn groups() -> Vec<Group> {
+    vec![(
+        Access::Authenticated,
+        OpenApiRouter::new().routes(routes!(check_out)),
+    )]
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct CheckoutBody {
+    #[serde(default)]
+    pub billing_name: String,
+    #[serde(default)]
+    pub billing_email: String,
+    #[serde(default)]
+    pub billing_company: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckedOut {
+    pub order_id: Uuid,
+    pub reference: String,
+    /// pending (ORDER-11/16).
+    pub status: String,
+    #[schema(value_type = String)]
+    pub subtotal: Decimal,
+    #[schema(value_type = String)]
+    pub discount_amount: Decimal,
+    #[schema(value_type = String)]
+    pub total: Decimal,
+    pub hold_expires_at: Option<DateTime<Utc>>,
+    pub position: Option<i64>,
+}
+
+/// Checks out the caller's open cart: re-validates it, holds the stock, voucher and
+/// capacity it needs for `pending_order_expiry_minutes`, and places a pending order
+/// `<prefix>-XXXXXXXX`.
+#[utoipa::path(post, path = "/api/v1/conferences/{slug}/checkout", tag = "registration",
+    params(("slug" = String, Path)), request_body = CheckoutBody,
+    responses((status = 201, body = CheckedOut), (status = 422, body = Problem), (status = 409, body = Problem)))]
+async fn check_out(
+    State(app): State<AppState>,
+    AuthUser(user): AuthUser,
+    meta: CommandMeta,
+    Path(slug): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<(StatusCode, Json<CheckedOut>)> {
+    let conf = app.gate(&slug, PUBLIC).await?;
+    // The body is optional: billing fields default to empty (ORDER-2).
+    let body: CheckoutBody = if body.iter().all(u8::is_ascii_whitespace) {
+        CheckoutBody::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| {
+            crate::http::error::ApiError::unprocessable("request.invalid_body", e.to_string())
+        })?
+    };
+    let billing = Billing {
+        name: body.billing_name,
+        email: if body.billing_email.is_empty() {
+            user.email.clone()
+        } else {
+            body.billing_email
+        },
+        company: body.billing_company,
+    };
+    let placed = checkout(
+        &app,
+        conf.id,
+        user.id,
+        billing,
+        &meta.for_conf(Some(conf.id)),
+    )
+    .await?;
+    let order = app
+        .bus
+        .inspect::<Order, _>(&placed.order_id.to_string(), |o| {
+            (
+                o.subtotal(),
+                o.discount_amount(),
+                o.total(),
+                o.hold_expires_at(),
+            )
+        })
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CheckedOut {
+            order_id: placed.order_id,
+            reference: placed.reference,
+            status: "pending".to_string(),
+            subtotal: order.0,
+            discount_amount: order.1,
+            total: order.2,
+            hold_expires_at: order.3,
+            position: placed.position,
+        }),
+    ))
+}
