@@ -13,10 +13,12 @@ use tessera_aggregates::DomainServices;
 use tessera_projections::EventMeta;
 use tessera_replay::{Db, RunnerHandle};
 
-use crate::store::CachingEventStore;
+use crate::store::{CachingEventStore, Pending};
 
 /// How often a command is retried after losing an optimistic-concurrency race.
 const MAX_ATTEMPTS: u32 = 10;
+/// The most commands one batch decides and appends together.
+const MAX_BATCH: usize = 256;
 
 /// Why a command did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -46,9 +48,6 @@ pub struct CommandBus {
     /// Woken after every commit, besides the runner (the process managers).
     wakers: Vec<Arc<tokio::sync::Notify>>,
     stores: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
-    /// Commands on one aggregate run one at a time in this process, so they never
-    /// conflict with each other; conflicts only come from other processes.
-    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl CommandBus {
@@ -59,7 +58,6 @@ impl CommandBus {
             runner,
             wakers: vec![],
             stores: Mutex::new(HashMap::new()),
-            locks: Mutex::new(HashMap::new()),
         }
     }
 
@@ -80,6 +78,8 @@ impl CommandBus {
     fn store<A>(&self) -> Arc<CachingEventStore<A>>
     where
         A: Aggregate + 'static,
+        A::Command: Send,
+        A::Error: Send,
     {
         let mut stores = self.stores.lock().unwrap_or_else(|p| p.into_inner());
         let entry = stores
@@ -92,14 +92,6 @@ impl CommandBus {
         }
     }
 
-    fn lock_for(&self, key: String) -> Arc<tokio::sync::Mutex<()>> {
-        let mut locks = self.locks.lock().unwrap_or_else(|p| p.into_inner());
-        if locks.len() > 10_000 {
-            locks.retain(|_, l| Arc::strong_count(l) > 1);
-        }
-        locks.entry(key).or_default().clone()
-    }
-
     /// Reads the current state of an aggregate (every committed event applied).
     pub async fn inspect<A, T>(
         &self,
@@ -108,10 +100,10 @@ impl CommandBus {
     ) -> Result<T, BusError<A::Error>>
     where
         A: Aggregate<Services = DomainServices> + 'static,
+        A::Command: Send,
+        A::Error: Send,
     {
         let store = self.store::<A>();
-        let lock = self.lock_for(format!("{}:{id}", A::TYPE));
-        let _guard = lock.lock().await;
         let context = store.load(id).await.map_err(store_error)?;
         let value = read(&context.aggregate);
         store.keep(context);
@@ -125,6 +117,8 @@ impl CommandBus {
     pub async fn load_fresh<A>(&self, id: &str) -> Result<A, BusError<A::Error>>
     where
         A: Aggregate<Services = DomainServices> + 'static,
+        A::Command: Send,
+        A::Error: Send,
     {
         let store = self.store::<A>();
         let events = store.load_events(id).await.map_err(store_error)?;
@@ -137,6 +131,12 @@ impl CommandBus {
 
     /// Sends `command` to aggregate `id`. Retries conflicts with jitter; the events
     /// carry `meta` (and `recorded_at` from the clock).
+    ///
+    /// Commands to one aggregate queue up in this process: the first caller leads
+    /// and runs whatever queued meanwhile as one batch, each command decided on the
+    /// state its predecessors left, all events appended in one statement (group
+    /// commit). A hot aggregate (a conference's sales ledger during a rush) then
+    /// costs one round trip per batch, not per command.
     pub async fn send<A>(
         &self,
         id: &str,
@@ -145,73 +145,30 @@ impl CommandBus {
     ) -> Result<Sent, BusError<A::Error>>
     where
         A: Aggregate<Services = DomainServices> + 'static,
-        A::Command: Clone,
+        A::Command: Clone + Send,
+        A::Error: Send,
     {
         let started = Instant::now();
         let store = self.store::<A>();
-        let lock = self.lock_for(format!("{}:{id}", A::TYPE));
-        let _guard = lock.lock().await;
         let mut meta = meta.clone();
         meta.recorded_at = Some(self.services.now());
-        let metadata = meta.to_map();
-        let mut attempt = 0;
-        // A cached aggregate decides without a read: when the command writes, the
-        // append's sequence check proves the cache was current (a conflict means
-        // another process wrote first: reload and retry). When it writes nothing or
-        // is refused, the cache is checked against the store first, so no answer
-        // rests on stale state. Aggregates decide before they write, so a refused
-        // command leaves the state untouched.
-        let (mut context, mut verified) = match store.take(id) {
-            Some(cached) => (cached, false),
-            None => (store.load(id).await.map_err(store_error)?, true),
-        };
-        let outcome = loop {
-            attempt += 1;
-            let sink = EventSink::<A>::default();
-            let decided = context
-                .aggregate
-                .handle(command.clone(), &self.services, &sink)
-                .await;
-            let events = sink.collect().await;
-            if decided.is_err() && !events.is_empty() {
-                // Broke the decide-then-write rule: the state may be half-applied.
-                store.evict(id);
-                break Err(BusError::Store(format!(
-                    "{} wrote events and then refused",
-                    A::TYPE
-                )));
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let leads = store.enqueue(
+            id,
+            Pending {
+                command,
+                metadata: meta.to_map(),
+                reply,
+            },
+        );
+        if leads {
+            while let Some(batch) = store.next_batch(id, MAX_BATCH) {
+                self.run_batch(&store, id, batch).await;
             }
-            if decided.is_err() || events.is_empty() {
-                if !verified {
-                    verified = true;
-                    if store.refresh(&mut context).await.map_err(store_error)? > 0 {
-                        continue; // the stream moved on: decide again
-                    }
-                }
-                store.keep(context);
-                break match decided {
-                    Err(e) => Err(BusError::Refused(e)),
-                    Ok(()) => Ok(Sent { position: None }),
-                };
-            }
-            match store.append(events, context, metadata.clone()).await {
-                Ok(position) => break Ok(Sent { position }),
-                Err(AggregateError::AggregateConflict) if attempt < MAX_ATTEMPTS => {
-                    metrics::counter!("tessera_command_conflicts_total", "aggregate" => A::TYPE)
-                        .increment(1);
-                    let jitter = rand::thread_rng().gen_range(1..=5 * attempt as u64);
-                    tokio::time::sleep(Duration::from_millis(jitter)).await;
-                    context = store.load(id).await.map_err(store_error)?;
-                    verified = true;
-                }
-                Err(AggregateError::AggregateConflict) => {
-                    metrics::counter!("tessera_command_conflicts_total", "aggregate" => A::TYPE)
-                        .increment(1);
-                    break Err(BusError::Conflict);
-                }
-                Err(e) => break Err(store_error(e)),
-            }
-        };
+        }
+        let outcome = answer
+            .await
+            .unwrap_or_else(|_| Err(BusError::Store("the command was dropped".into())));
         let outcome_label = match &outcome {
             Ok(_) => "ok",
             Err(BusError::Refused(_)) => "refused",
@@ -233,6 +190,167 @@ impl CommandBus {
             }
         }
         outcome
+    }
+
+    async fn run_batch<A>(&self, store: &CachingEventStore<A>, id: &str, batch: Vec<Pending<A>>)
+    where
+        A: Aggregate<Services = DomainServices> + 'static,
+        A::Command: Clone + Send,
+        A::Error: Send,
+    {
+        if batch.len() == 1 {
+            for p in batch {
+                let outcome = self.run_one(store, id, p.command, p.metadata).await;
+                let _ = p.reply.send(outcome);
+            }
+            return;
+        }
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            // A batch decides on verified state: one read for the whole batch.
+            let mut context = match store.load(id).await {
+                Ok(c) => c,
+                Err(e) => {
+                    let why = e.to_string();
+                    for p in batch {
+                        let _ = p.reply.send(Err(BusError::Store(why.clone())));
+                    }
+                    return;
+                }
+            };
+            let mut decided: Vec<Result<Vec<A::Event>, A::Error>> = Vec::with_capacity(batch.len());
+            for p in &batch {
+                let sink = EventSink::<A>::default();
+                let result = context
+                    .aggregate
+                    .handle(p.command.clone(), &self.services, &sink)
+                    .await;
+                let events = sink.collect().await;
+                if result.is_err() && !events.is_empty() {
+                    store.evict(id);
+                    for p in batch {
+                        let _ = p.reply.send(Err(BusError::Store(format!(
+                            "{} wrote events and then refused",
+                            A::TYPE
+                        ))));
+                    }
+                    return;
+                }
+                decided.push(result.map(|()| events));
+            }
+            let groups = decided
+                .iter()
+                .zip(&batch)
+                .map(|(d, p)| {
+                    (
+                        d.as_ref().map(Clone::clone).unwrap_or_default(),
+                        p.metadata.clone(),
+                    )
+                })
+                .collect();
+            match store.append_batch(groups, context).await {
+                Ok(positions) => {
+                    for ((p, d), position) in batch.into_iter().zip(decided).zip(positions) {
+                        let _ = p.reply.send(match d {
+                            Ok(_) => Ok(Sent { position }),
+                            Err(e) => Err(BusError::Refused(e)),
+                        });
+                    }
+                    return;
+                }
+                Err(AggregateError::AggregateConflict) if attempt < MAX_ATTEMPTS => {
+                    metrics::counter!("tessera_command_conflicts_total", "aggregate" => A::TYPE)
+                        .increment(1);
+                    let jitter = rand::thread_rng().gen_range(1..=5 * attempt as u64);
+                    tokio::time::sleep(Duration::from_millis(jitter)).await;
+                }
+                Err(e) => {
+                    let conflict = matches!(e, AggregateError::AggregateConflict);
+                    let why = e.to_string();
+                    for p in batch {
+                        let _ = p.reply.send(Err(if conflict {
+                            BusError::Conflict
+                        } else {
+                            BusError::Store(why.clone())
+                        }));
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    /// One command alone: a cached aggregate decides without a read.
+    async fn run_one<A>(
+        &self,
+        store: &CachingEventStore<A>,
+        id: &str,
+        command: A::Command,
+        metadata: HashMap<String, String>,
+    ) -> Result<Sent, BusError<A::Error>>
+    where
+        A: Aggregate<Services = DomainServices> + 'static,
+        A::Command: Clone + Send,
+        A::Error: Send,
+    {
+        let mut attempt = 0;
+        // When the command writes, the append's sequence check proves the cache was
+        // current (a conflict means another process wrote first: reload and retry).
+        // When it writes nothing or is refused, the cache is checked against the
+        // store first, so no answer rests on stale state. Aggregates decide before
+        // they write, so a refused command leaves the state untouched.
+        let (mut context, mut verified) = match store.take(id) {
+            Some(cached) => (cached, false),
+            None => (store.load(id).await.map_err(store_error)?, true),
+        };
+        loop {
+            attempt += 1;
+            let sink = EventSink::<A>::default();
+            let decided = context
+                .aggregate
+                .handle(command.clone(), &self.services, &sink)
+                .await;
+            let events = sink.collect().await;
+            if decided.is_err() && !events.is_empty() {
+                // Broke the decide-then-write rule: the state may be half-applied.
+                store.evict(id);
+                return Err(BusError::Store(format!(
+                    "{} wrote events and then refused",
+                    A::TYPE
+                )));
+            }
+            if decided.is_err() || events.is_empty() {
+                if !verified {
+                    verified = true;
+                    if store.refresh(&mut context).await.map_err(store_error)? > 0 {
+                        continue; // the stream moved on: decide again
+                    }
+                }
+                store.keep(context);
+                return match decided {
+                    Err(e) => Err(BusError::Refused(e)),
+                    Ok(()) => Ok(Sent { position: None }),
+                };
+            }
+            match store.append(events, context, metadata.clone()).await {
+                Ok(position) => return Ok(Sent { position }),
+                Err(AggregateError::AggregateConflict) if attempt < MAX_ATTEMPTS => {
+                    metrics::counter!("tessera_command_conflicts_total", "aggregate" => A::TYPE)
+                        .increment(1);
+                    let jitter = rand::thread_rng().gen_range(1..=5 * attempt as u64);
+                    tokio::time::sleep(Duration::from_millis(jitter)).await;
+                    context = store.load(id).await.map_err(store_error)?;
+                    verified = true;
+                }
+                Err(AggregateError::AggregateConflict) => {
+                    metrics::counter!("tessera_command_conflicts_total", "aggregate" => A::TYPE)
+                        .increment(1);
+                    return Err(BusError::Conflict);
+                }
+                Err(e) => return Err(store_error(e)),
+            }
+        }
     }
 }
 

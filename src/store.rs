@@ -3,7 +3,7 @@
 //! memory with their last sequence, and loads only the newer events
 //! (`get_last_events`), so a command costs O(new events), not O(stream length).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::num::NonZeroUsize;
 use std::sync::Mutex;
 
@@ -17,6 +17,8 @@ use postgres_es::PostgresEventRepository;
 use serde_json::Value;
 use sqlite_es::SqliteEventRepository;
 use tessera_replay::Db;
+
+use crate::bus::{BusError, Sent};
 
 /// The cqrs-es repository of the configured backend.
 pub enum Repository {
@@ -103,6 +105,15 @@ pub struct CachingEventStore<A: Aggregate> {
     repo: Repository,
     db: Db,
     cache: Mutex<LruCache<String, (A, usize)>>,
+    /// Commands waiting per aggregate; an entry exists while a leader runs them.
+    queues: Mutex<HashMap<String, VecDeque<Pending<A>>>>,
+}
+
+/// A command waiting for its aggregate's leader, with where to send the outcome.
+pub struct Pending<A: Aggregate> {
+    pub command: A::Command,
+    pub metadata: HashMap<String, String>,
+    pub reply: tokio::sync::oneshot::Sender<Result<Sent, BusError<A::Error>>>,
 }
 
 fn to_envelopes<A: Aggregate>(
@@ -122,7 +133,37 @@ impl<A: Aggregate> CachingEventStore<A> {
             cache: Mutex::new(LruCache::new(
                 NonZeroUsize::new(CACHE_SIZE).unwrap_or(NonZeroUsize::MIN),
             )),
+            queues: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Queues a command; true when the caller must lead (nobody runs this
+    /// aggregate's queue yet).
+    pub fn enqueue(&self, id: &str, pending: Pending<A>) -> bool {
+        let mut queues = self.queues.lock().unwrap_or_else(|p| p.into_inner());
+        match queues.get_mut(id) {
+            Some(queue) => {
+                queue.push_back(pending);
+                false
+            }
+            None => {
+                queues.insert(id.to_string(), VecDeque::from([pending]));
+                true
+            }
+        }
+    }
+
+    /// The leader's next batch (up to `max` commands, in arrival order); None when
+    /// the queue is empty, which also ends the leadership.
+    pub fn next_batch(&self, id: &str, max: usize) -> Option<Vec<Pending<A>>> {
+        let mut queues = self.queues.lock().unwrap_or_else(|p| p.into_inner());
+        let queue = queues.get_mut(id)?;
+        if queue.is_empty() {
+            queues.remove(id);
+            return None;
+        }
+        let n = queue.len().min(max);
+        Some(queue.drain(..n).collect())
     }
 
     fn take_cached(&self, id: &str) -> Option<(A, usize)> {
@@ -203,35 +244,65 @@ impl<A: Aggregate> CachingEventStore<A> {
     pub async fn append(
         &self,
         events: Vec<A::Event>,
-        mut context: Context<A>,
+        context: Context<A>,
         metadata: HashMap<String, String>,
     ) -> Result<Option<i64>, AggregateError<A::Error>> {
-        if events.is_empty() {
-            self.keep(context);
-            return Ok(None);
-        }
-        let id = context.aggregate_id.clone();
-        let first = context.current_sequence + 1;
-        let envelopes: Vec<EventEnvelope<A>> = events
+        Ok(self
+            .append_batch(vec![(events, metadata)], context)
+            .await?
             .into_iter()
-            .zip(first..)
-            .map(|(payload, sequence)| EventEnvelope {
-                aggregate_id: id.clone(),
-                sequence,
-                payload,
-                metadata: metadata.clone(),
-            })
-            .collect();
+            .next()
+            .flatten())
+    }
+
+    /// Appends the events of several commands decided one after the other on the
+    /// same context, in one statement (group commit for a hot aggregate). Returns,
+    /// per command, the global position of its last event (None: it wrote nothing).
+    pub async fn append_batch(
+        &self,
+        batch: Vec<(Vec<A::Event>, HashMap<String, String>)>,
+        mut context: Context<A>,
+    ) -> Result<Vec<Option<i64>>, AggregateError<A::Error>> {
+        let id = context.aggregate_id.clone();
+        let mut next = context.current_sequence + 1;
+        // The sequence of each command's last event.
+        let mut last_of: Vec<Option<usize>> = Vec::with_capacity(batch.len());
+        let mut envelopes: Vec<EventEnvelope<A>> = vec![];
+        for (events, metadata) in batch {
+            last_of.push((!events.is_empty()).then_some(next + events.len() - 1));
+            for payload in events {
+                envelopes.push(EventEnvelope {
+                    aggregate_id: id.clone(),
+                    sequence: next,
+                    payload,
+                    metadata: metadata.clone(),
+                });
+                next += 1;
+            }
+        }
+        if envelopes.is_empty() {
+            self.keep(context);
+            return Ok(last_of.into_iter().map(|_| None).collect());
+        }
         let serialized = envelopes
             .iter()
             .map(SerializedEvent::try_from)
             .collect::<Result<Vec<_>, _>>()?;
-        let last = first + serialized.len() - 1;
         match self.insert(&serialized).await {
-            Ok(position) => {
-                context.current_sequence = last;
+            Ok(positions) => {
+                context.current_sequence = next - 1;
                 self.keep(context);
-                Ok(Some(position))
+                Ok(last_of
+                    .into_iter()
+                    .map(|last| {
+                        last.and_then(|seq| {
+                            positions
+                                .iter()
+                                .find(|(s, _)| *s == seq as i64)
+                                .map(|(_, p)| *p)
+                        })
+                    })
+                    .collect())
             }
             Err(e) => {
                 self.evict(&id);
@@ -241,11 +312,14 @@ impl<A: Aggregate> CachingEventStore<A> {
     }
 
     /// Appends the events in one INSERT statement (atomic on both backends, one
-    /// round trip, no explicit transaction) and returns the global position of the
-    /// last one. The table and columns are the cqrs-es ones, so the postgres-es /
+    /// round trip, no explicit transaction) and returns `(sequence, position)` of
+    /// each. The table and columns are the cqrs-es ones, so the postgres-es /
     /// sqlite-es repositories read what this writes. A taken (type, id, sequence)
     /// is an optimistic-concurrency conflict.
-    async fn insert(&self, events: &[SerializedEvent]) -> Result<i64, AggregateError<A::Error>> {
+    async fn insert(
+        &self,
+        events: &[SerializedEvent],
+    ) -> Result<Vec<(i64, i64)>, AggregateError<A::Error>> {
         let column = |f: fn(&SerializedEvent) -> String| events.iter().map(f).collect::<Vec<_>>();
         let ids = column(|e| e.aggregate_id.clone());
         let types = column(|e| e.event_type.clone());
@@ -253,13 +327,13 @@ impl<A: Aggregate> CachingEventStore<A> {
         let payloads = column(|e| e.payload.to_string());
         let metadata = column(|e| e.metadata.to_string());
         let sequences: Vec<i64> = events.iter().map(|e| e.sequence as i64).collect();
-        let result: Result<Vec<i64>, sqlx::Error> = match &self.db {
+        let result: Result<Vec<(i64, i64)>, sqlx::Error> = match &self.db {
             Db::Postgres(p) => {
-                sqlx::query_scalar(
+                sqlx::query_as(
                     "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) \
                      SELECT $1, i, s, t, v, p::json, m::json \
                      FROM UNNEST($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[]) AS e(i, s, t, v, p, m) \
-                     RETURNING position",
+                     RETURNING sequence, position",
                 )
                 .bind(A::TYPE)
                 .bind(&ids)
@@ -275,9 +349,9 @@ impl<A: Aggregate> CachingEventStore<A> {
                 let rows = vec!["(?, ?, ?, ?, ?, ?, ?)"; events.len()].join(", ");
                 let sql = format!(
                     "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) \
-                     VALUES {rows} RETURNING rowid"
+                     VALUES {rows} RETURNING sequence, rowid"
                 );
-                let mut query = sqlx::query_scalar(&sql);
+                let mut query = sqlx::query_as(&sql);
                 for i in 0..events.len() {
                     query = query
                         .bind(A::TYPE)
@@ -292,9 +366,10 @@ impl<A: Aggregate> CachingEventStore<A> {
             }
         };
         match result {
-            Ok(positions) => positions.into_iter().max().ok_or_else(|| {
-                AggregateError::UnexpectedError("insert returned no position".into())
-            }),
+            Ok(positions) if positions.len() == events.len() => Ok(positions),
+            Ok(_) => Err(AggregateError::UnexpectedError(
+                "insert returned fewer positions than events".into(),
+            )),
             Err(sqlx::Error::Database(e))
                 if matches!(e.code().as_deref(), Some("23505" | "1555" | "2067")) =>
             {
@@ -305,7 +380,11 @@ impl<A: Aggregate> CachingEventStore<A> {
     }
 }
 
-impl<A: Aggregate> EventStore<A> for CachingEventStore<A> {
+impl<A: Aggregate> EventStore<A> for CachingEventStore<A>
+where
+    A::Command: Send,
+    A::Error: Send,
+{
     type AC = Context<A>;
 
     async fn load_events(

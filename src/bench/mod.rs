@@ -1,6 +1,8 @@
 //! `tessera bench …`: benchmarks that print their figures (never assert on time).
 //! Run them with a release build: `cargo run --release -- bench …`.
 
+mod rush;
+
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -26,6 +28,20 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 10)]
         seconds: u64,
         /// A database to use (default: a fresh scratch database, dropped after).
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// A ticket rush through the HTTP API: checkouts/s, latency, oversell check.
+    Rush {
+        #[arg(long, default_value = "postgres")]
+        backend: String,
+        #[arg(long, default_value_t = 3000)]
+        buyers: usize,
+        #[arg(long, default_value_t = 2000)]
+        tickets: u32,
+        /// Every Nth buyer applies the shared, limited voucher.
+        #[arg(long, default_value_t = 10)]
+        voucher_every: usize,
         #[arg(long)]
         database_url: Option<String>,
     },
@@ -156,6 +172,28 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
             events,
             database_url,
         } => replay(events, database_url).await,
+        BenchCommand::Rush {
+            backend,
+            buyers,
+            tickets,
+            voucher_every,
+            database_url,
+        } => {
+            let (url, cleanup) = match database_url {
+                Some(u) => (u, None),
+                None => scratch(&backend).await?,
+            };
+            let outcome = rush::rush(&url, buyers, tickets, voucher_every).await;
+            if let Some(name) = cleanup
+                && let Ok(pool) = sqlx::PgPool::connect(&server_url()).await
+            {
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&pool)
+                    .await;
+            }
+            outcome?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

@@ -1,0 +1,239 @@
+//! `tessera bench rush`: a ticket rush through the real HTTP API on a socket.
+//! Pre-created buyers all at once add a ticket to their cart and check out against
+//! one shared stock (some with a shared, limited voucher). Prints checkouts/s until
+//! sold out, checkout latency, tickets sold, oversold and vouchers over-used.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use hdrhistogram::Histogram;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use tessera_aggregates::conference::ConferenceDetails;
+use tessera_aggregates::inventory::{Inventory, InventoryCommand, TicketType};
+use tessera_aggregates::pricing::{Voucher, VoucherKind};
+use tessera_aggregates::user::{User, UserCommand};
+use tessera_projections::EventMeta;
+
+use crate::app::{AppState, inventory_id, user_id};
+use crate::config::Config;
+use crate::http::extract::CommandMeta;
+use crate::server::{SystemClock, build_app, open_db};
+
+const CONF: &str = "rush-2027";
+
+type HttpClient = Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>;
+
+async fn call(
+    client: &HttpClient,
+    base: &str,
+    token: &str,
+    path: &str,
+    body: serde_json::Value,
+) -> anyhow::Result<(u16, serde_json::Value)> {
+    let req = hyper::Request::builder()
+        .method("POST")
+        .uri(format!("{base}{path}"))
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(body.to_string())))?;
+    let resp = client.request(req).await?;
+    let status = resp.status().as_u16();
+    let bytes = resp.into_body().collect().await?.to_bytes();
+    Ok((status, serde_json::from_slice(&bytes).unwrap_or_default()))
+}
+
+async fn prepare(
+    app: &AppState,
+    buyers: usize,
+    tickets: u32,
+    voucher_uses: u32,
+) -> anyhow::Result<Vec<String>> {
+    let meta = CommandMeta::system();
+    crate::provision::create_series(&app.bus, "rush", "Rush", &meta)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let details = ConferenceDetails {
+        name: "Rush 2027".into(),
+        start_date: chrono::NaiveDate::from_ymd_opt(2027, 5, 1).unwrap_or_default(),
+        end_date: chrono::NaiveDate::from_ymd_opt(2027, 5, 3).unwrap_or_default(),
+        ..Default::default()
+    };
+    let made = crate::provision::create_conference(&app.bus, "rush", CONF, 2027, details, &meta)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let ledger = inventory_id(made.id).to_string();
+    let m = EventMeta {
+        conference_id: Some(made.id),
+        ..Default::default()
+    };
+    app.bus
+        .send::<Inventory>(
+            &ledger,
+            InventoryCommand::DefineTicketType {
+                ticket: TicketType {
+                    slug: "individual".into(),
+                    name: "Individual".into(),
+                    price: rust_decimal::Decimal::new(10000, 2),
+                    total_quantity: tickets,
+                    ..Default::default()
+                },
+            },
+            &m,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut voucher = Voucher::new("RUSH20");
+    voucher.kind = VoucherKind::Percentage;
+    voucher.value = rust_decimal::Decimal::from(20);
+    voucher.max_uses = voucher_uses;
+    app.bus
+        .send::<Inventory>(&ledger, InventoryCommand::CreateVoucher { voucher }, &m)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    // Buyers share one password hash: the rush measures checkouts, not argon2.
+    let hash = crate::identity::hash_password("rush buyer password")
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let now = app.bus.services().now();
+    let mut tokens = Vec::with_capacity(buyers);
+    for i in 0..buyers {
+        let email = format!("buyer{i}@rush.example");
+        let id = user_id(&email);
+        app.bus
+            .send::<User>(
+                &id.to_string(),
+                UserCommand::Register {
+                    email,
+                    name: format!("Buyer {i}"),
+                    password_hash: hash.clone(),
+                },
+                &EventMeta::default(),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        tokens.push(app.tokens.issue(id, now));
+    }
+    Ok(tokens)
+}
+
+pub async fn rush(
+    url: &str,
+    buyers: usize,
+    tickets: u32,
+    voucher_every: usize,
+) -> anyhow::Result<()> {
+    let db = open_db(url).await?;
+    let app = build_app(db, Config::default(), Arc::new(SystemClock)).await?;
+    let voucher_uses = (buyers / voucher_every.max(1) / 4).max(1) as u32;
+    println!(
+        "bench rush: {buyers} buyers, {tickets} tickets, every {voucher_every}th buyer uses voucher RUSH20 (max_uses {voucher_uses})"
+    );
+    let tokens = prepare(&app, buyers, tickets, voucher_uses).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let router = crate::http::router(app.clone());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    let client: HttpClient = Client::builder(TokioExecutor::new())
+        .pool_max_idle_per_host(buyers)
+        .build_http();
+    let started = Instant::now();
+    let mut tasks = Vec::with_capacity(buyers);
+    for (i, token) in tokens.into_iter().enumerate() {
+        let client = client.clone();
+        let base = base.clone();
+        tasks.push(tokio::spawn(async move {
+            let cart = format!("/api/v1/conferences/{CONF}/cart/items");
+            let (status, _) = call(
+                &client,
+                &base,
+                &token,
+                &cart,
+                serde_json::json!({ "ticket_type": "individual", "quantity": 1 }),
+            )
+            .await?;
+            if status != 201 {
+                return anyhow::Ok((status, Duration::ZERO, Instant::now()));
+            }
+            if i % voucher_every.max(1) == 0 {
+                let req = hyper::Request::builder()
+                    .method("PUT")
+                    .uri(format!("{base}/api/v1/conferences/{CONF}/cart/voucher"))
+                    .header("authorization", format!("Bearer {token}"))
+                    .header("content-type", "application/json")
+                    .body(Full::new(Bytes::from(r#"{"code":"RUSH20"}"#)))?;
+                let _ = client.request(req).await?.into_body().collect().await?;
+            }
+            let t = Instant::now();
+            let (status, _) = call(
+                &client,
+                &base,
+                &token,
+                &format!("/api/v1/conferences/{CONF}/checkout"),
+                serde_json::json!({}),
+            )
+            .await?;
+            Ok((status, t.elapsed(), Instant::now()))
+        }));
+    }
+    let mut latency = Histogram::<u64>::new(3)?;
+    let (mut ok, mut refused, mut errors) = (0u64, 0u64, 0u64);
+    let mut last_success = started;
+    for t in tasks {
+        match t.await.context("buyer task")? {
+            Ok((201, took, at)) => {
+                ok += 1;
+                latency.record(took.as_micros() as u64)?;
+                last_success = last_success.max(at);
+            }
+            Ok((s, took, _)) if s < 500 => {
+                refused += 1;
+                if took > Duration::ZERO {
+                    latency.record(took.as_micros() as u64)?;
+                }
+            }
+            _ => errors += 1,
+        }
+    }
+    let until_sold_out = (last_success - started).as_secs_f64();
+    let now = app.bus.services().now();
+    let conference = crate::app::conference_id(CONF);
+    let (sold, held, remaining, voucher) = app
+        .bus
+        .inspect::<Inventory, _>(&inventory_id(conference).to_string(), |inv| {
+            let p = tessera_aggregates::pricing::ProductRef::ticket("individual");
+            (
+                inv.sold(&p),
+                inv.held(&p, now),
+                inv.remaining(&p, now),
+                inv.voucher("RUSH20", now).map(|v| v.voucher.uses),
+            )
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let taken = sold + held;
+    println!(
+        "successful checkouts: {ok} in {until_sold_out:.2}s until sold out = {:.0} checkouts/s",
+        ok as f64 / until_sold_out.max(1e-9)
+    );
+    println!(
+        "checkout latency: p50 {:.1} ms, p99 {:.1} ms (all checkout requests)",
+        latency.value_at_quantile(0.5) as f64 / 1000.0,
+        latency.value_at_quantile(0.99) as f64 / 1000.0
+    );
+    println!("refused (sold out / voucher used up): {refused}, transport or 5xx errors: {errors}");
+    println!(
+        "tickets taken {taken} of {tickets} (remaining {remaining:?}); oversold: {}",
+        taken.saturating_sub(u64::from(tickets))
+    );
+    let used = voucher.unwrap_or(0);
+    println!(
+        "voucher RUSH20 used {used} of {voucher_uses}; over-used: {}",
+        used.saturating_sub(voucher_uses)
+    );
+    Ok(())
+}
