@@ -3,9 +3,15 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tessera_aggregates::activity::ActivityEvent;
+use tessera_aggregates::attendee::AttendeeEvent;
+use tessera_aggregates::cart::CartEvent;
 use tessera_aggregates::conference::ConferenceEvent;
+use tessera_aggregates::credit::CreditEvent;
 use tessera_aggregates::inventory::InventoryEvent;
+use tessera_aggregates::order::OrderEvent;
+use tessera_aggregates::purchase_order::PurchaseOrderEvent;
 use tessera_aggregates::series::SeriesEvent;
+use tessera_aggregates::stripe_event::StripeEventEvent;
 use tessera_aggregates::user::UserEvent;
 use uuid::Uuid;
 
@@ -18,6 +24,12 @@ pub enum DomainEvent {
     Series(SeriesEvent),
     Conference(ConferenceEvent),
     Inventory(InventoryEvent),
+    Cart(CartEvent),
+    Order(OrderEvent),
+    Credit(CreditEvent),
+    PurchaseOrder(PurchaseOrderEvent),
+    Attendee(AttendeeEvent),
+    StripeEvent(StripeEventEvent),
     /// An event of an aggregate type this build does not know (kept, not folded).
     Unknown,
 }
@@ -31,6 +43,12 @@ impl DomainEvent {
             "series" => Self::Series(serde_json::from_str(payload)?),
             "conference" => Self::Conference(serde_json::from_str(payload)?),
             "inventory" => Self::Inventory(serde_json::from_str(payload)?),
+            "cart" => Self::Cart(serde_json::from_str(payload)?),
+            "order" => Self::Order(serde_json::from_str(payload)?),
+            "credit" => Self::Credit(serde_json::from_str(payload)?),
+            "purchase_order" => Self::PurchaseOrder(serde_json::from_str(payload)?),
+            "attendee" => Self::Attendee(serde_json::from_str(payload)?),
+            "stripe_event" => Self::StripeEvent(serde_json::from_str(payload)?),
             _ => Self::Unknown,
         })
     }
@@ -99,5 +117,68 @@ pub struct Envelope {
 impl Envelope {
     pub fn aggregate_uuid(&self) -> Option<Uuid> {
         self.aggregate_id.parse().ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tessera_aggregates::credit::CreditEvent;
+    use tessera_aggregates::purchase_order::PurchaseOrderEvent;
+    use tessera_aggregates::stripe_event::StripeEventEvent;
+
+    use super::*;
+    use crate::testing::{at, conf, d, user};
+
+    fn stored<E: Serialize>(event: &E) -> String {
+        serde_json::to_string(event).unwrap_or_default()
+    }
+
+    #[test]
+    fn registration_events_decode_by_aggregate_type() {
+        let cart = CartEvent::CartExpired {
+            cart_id: user("cart"),
+            at: at(1, 9),
+        };
+        let order = OrderEvent::OrderPaid {
+            conference_id: conf(),
+            user: user("ana"),
+            at: at(1, 9),
+        };
+        let credit = CreditEvent::CreditRestored {
+            order_id: user("order"),
+            payment_id: user("payment"),
+            amount: d("10.00"),
+            remaining: d("10.00"),
+            at: at(1, 9),
+        };
+        let po = PurchaseOrderEvent::PurchaseOrderSent { at: at(1, 9) };
+        let attendee = AttendeeEvent::AttendeeOrderRemoved {
+            order_id: user("order"),
+            at: at(1, 9),
+        };
+        let stripe = StripeEventEvent::StripeEventProcessed { at: at(1, 9) };
+        let decode = |kind: &str, payload: String| DomainEvent::decode(kind, &payload).ok();
+        assert_eq!(decode("cart", stored(&cart)), Some(DomainEvent::Cart(cart)));
+        assert_eq!(
+            decode("order", stored(&order)),
+            Some(DomainEvent::Order(order))
+        );
+        assert_eq!(
+            decode("credit", stored(&credit)),
+            Some(DomainEvent::Credit(credit))
+        );
+        assert_eq!(
+            decode("purchase_order", stored(&po)),
+            Some(DomainEvent::PurchaseOrder(po))
+        );
+        assert_eq!(
+            decode("attendee", stored(&attendee)),
+            Some(DomainEvent::Attendee(attendee))
+        );
+        assert_eq!(
+            decode("stripe_event", stored(&stripe)),
+            Some(DomainEvent::StripeEvent(stripe))
+        );
+        assert_eq!(decode("sponsor", "{}".into()), Some(DomainEvent::Unknown));
     }
 }

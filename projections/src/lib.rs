@@ -2,9 +2,18 @@
 //! `tessera-replay` persists the rows each fold touches.
 
 pub mod activity_roster;
+pub mod attendees;
+pub mod carts_funnel;
 pub mod conference_catalog;
+pub mod credits;
 mod envelope;
+pub mod keys;
+pub mod orders;
+pub mod purchase_orders;
 mod rows;
+pub mod sales;
+#[cfg(test)]
+mod testing;
 pub mod user_directory;
 
 pub use envelope::{DomainEvent, Envelope, EventMeta};

@@ -4,7 +4,13 @@
 use std::collections::BTreeMap;
 
 use tessera_projections::activity_roster::ActivityRoster;
+use tessera_projections::attendees::Attendees;
+use tessera_projections::carts_funnel::CartsFunnel;
 use tessera_projections::conference_catalog::ConferenceCatalog;
+use tessera_projections::credits::Credits;
+use tessera_projections::orders::Orders;
+use tessera_projections::purchase_orders::PurchaseOrders;
+use tessera_projections::sales::Sales;
 use tessera_projections::user_directory::UserDirectory;
 use tessera_projections::{Envelope, Projection, Rows};
 
@@ -79,6 +85,12 @@ pub fn all_views() -> Vec<Box<dyn View>> {
         Box::new(ViewOf::<ActivityRoster>::default()),
         Box::new(ViewOf::<ConferenceCatalog>::default()),
         Box::new(ViewOf::<UserDirectory>::default()),
+        Box::new(ViewOf::<Orders>::default()),
+        Box::new(ViewOf::<Credits>::default()),
+        Box::new(ViewOf::<Sales>::default()),
+        Box::new(ViewOf::<Attendees>::default()),
+        Box::new(ViewOf::<CartsFunnel>::default()),
+        Box::new(ViewOf::<PurchaseOrders>::default()),
     ]
 }
 

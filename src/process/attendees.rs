@@ -7,8 +7,8 @@
 
 use sha2::{Digest, Sha256};
 use tessera_aggregates::attendee::{Attendee, AttendeeCommand, AttendeeProduct, attendee_id};
-use tessera_aggregates::order::{Order, OrderStatus};
-use tessera_projections::{Envelope, EventMeta};
+use tessera_aggregates::order::{Order, OrderEvent, OrderStatus};
+use tessera_projections::{DomainEvent, Envelope, EventMeta};
 use uuid::Uuid;
 
 use super::settle;
@@ -18,102 +18,90 @@ use crate::reactor::Reaction;
 /// ATT-2: the alphabet of access codes.
 const ALPHABET: &[u8; 36] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
-/// What an order looks like to this flow.
-struct PaidOrder {
-    conference_id: Uuid,
-    user: Uuid,
-    status: OrderStatus,
-    products: Vec<AttendeeProduct>,
-}
-
 pub async fn react(bus: &CommandBus, env: &Envelope) -> anyhow::Result<Reaction> {
-    if env.aggregate_type != "order" {
+    let DomainEvent::Order(event) = &env.event else {
         return Ok(Reaction::Done);
-    }
-    match env.event_type.as_str() {
-        "OrderPaid" => registered(bus, env).await,
-        // PAY-29 (our refunds) and PAY-47 (refunds reported by Stripe) both carry
-        // the order's new status; refunded is terminal, so the order's current
-        // status tells whether this refund made it fully refunded.
-        "OrderRefunded" | "StripeRefundRecorded" => refunded(bus, env).await,
+    };
+    let Some(order_id) = env.aggregate_uuid() else {
+        return Ok(Reaction::Done);
+    };
+    match event {
+        OrderEvent::OrderPaid {
+            conference_id,
+            user,
+            ..
+        } => registered(bus, env, order_id, *conference_id, *user).await,
+        // PAY-29 (our refunds) and PAY-47 (refunds reported by Stripe): the order's
+        // new status says whether it is now fully refunded.
+        OrderEvent::OrderRefunded { status, .. }
+        | OrderEvent::StripeRefundRecorded { status, .. }
+            if *status == OrderStatus::Refunded =>
+        {
+            refunded(bus, env, order_id).await
+        }
         _ => Ok(Reaction::Done),
     }
 }
 
 /// ATT-3: the attendee for (order user, order conference) is created if absent; the
 /// paid order becomes its current order; the access code is kept.
-async fn registered(bus: &CommandBus, env: &Envelope) -> anyhow::Result<Reaction> {
-    let Some(order) = load(bus, env).await? else {
-        return Ok(Reaction::Refused(format!(
-            "order {} is unknown",
-            env.aggregate_id
-        )));
-    };
-    let Some(order_id) = env.aggregate_uuid() else {
-        return Ok(Reaction::Refused(format!(
-            "order id {} is not a uuid",
-            env.aggregate_id
-        )));
-    };
-    let id = attendee_id(order.conference_id, order.user);
+async fn registered(
+    bus: &CommandBus,
+    env: &Envelope,
+    order_id: Uuid,
+    conference_id: Uuid,
+    user: Uuid,
+) -> anyhow::Result<Reaction> {
+    // The lines are fixed at checkout (ORDER-28): reading them now is exact.
+    let products = bus
+        .inspect::<Order, _>(&env.aggregate_id, |o| {
+            o.lines()
+                .iter()
+                .map(|l| AttendeeProduct {
+                    product: l.product.clone(),
+                    name: l.description.clone(),
+                    quantity: l.quantity,
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("loading order {}: {e}", env.aggregate_id))?;
+    let id = attendee_id(conference_id, user);
     let command = AttendeeCommand::Register {
-        conference_id: order.conference_id,
-        user: order.user,
+        conference_id,
+        user,
         order_id,
         access_code: access_code(id),
-        products: order.products,
+        products,
     };
-    let meta = follow_up(env, order.conference_id);
+    let meta = follow_up(env, conference_id);
     settle(bus.send::<Attendee>(&id.to_string(), command, &meta).await)
 }
 
 /// A fully refunded order is taken off its attendee (a no-op if it never was on).
-async fn refunded(bus: &CommandBus, env: &Envelope) -> anyhow::Result<Reaction> {
-    let Some(order) = load(bus, env).await? else {
+async fn refunded(bus: &CommandBus, env: &Envelope, order_id: Uuid) -> anyhow::Result<Reaction> {
+    let owner = bus
+        .inspect::<Order, _>(&env.aggregate_id, |o| {
+            o.exists().then(|| (o.conference_id(), o.user()))
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("loading order {}: {e}", env.aggregate_id))?;
+    let Some((conference_id, user)) = owner else {
         return Ok(Reaction::Done);
     };
-    let Some(order_id) = env.aggregate_uuid() else {
-        return Ok(Reaction::Done);
-    };
-    if order.status != OrderStatus::Refunded {
+    let id = attendee_id(conference_id, user).to_string();
+    let exists = bus
+        .inspect::<Attendee, _>(&id, Attendee::exists)
+        .await
+        .map_err(|e| anyhow::anyhow!("loading attendee {id}: {e}"))?;
+    if !exists {
         return Ok(Reaction::Done);
     }
-    let id = attendee_id(order.conference_id, order.user).to_string();
-    let exists = bus.inspect::<Attendee, _>(&id, Attendee::exists).await;
-    match exists {
-        Ok(true) => {}
-        Ok(false) => return Ok(Reaction::Done),
-        Err(e) => return settle(Err(e)),
-    }
-    let meta = follow_up(env, order.conference_id);
+    let meta = follow_up(env, conference_id);
     settle(
         bus.send::<Attendee>(&id, AttendeeCommand::RemoveOrder { order_id }, &meta)
             .await,
     )
-}
-
-/// The order as it stands now (None when the stream holds no order).
-async fn load(bus: &CommandBus, env: &Envelope) -> anyhow::Result<Option<PaidOrder>> {
-    let order = bus
-        .inspect::<Order, _>(&env.aggregate_id, |o| {
-            o.exists().then(|| PaidOrder {
-                conference_id: o.conference_id(),
-                user: o.user(),
-                status: o.status(),
-                products: o
-                    .lines()
-                    .iter()
-                    .map(|l| AttendeeProduct {
-                        product: l.product.clone(),
-                        name: l.description.clone(),
-                        quantity: l.quantity,
-                    })
-                    .collect(),
-            })
-        })
-        .await
-        .map_err(|e| anyhow::anyhow!("loading order {}: {e}", env.aggregate_id))?;
-    Ok(order)
 }
 
 /// The metadata of a command this flow sends because of `env`.

@@ -478,10 +478,10 @@ fn pay_47_a_full_refund_is_amount_refunded_at_least_amount() {
 fn amb_31_a_charge_without_payment_intent_matches_no_payment() {
     for pi in [json!(null), json!(""), json!({"object": "payment_intent"})] {
         let mut object = charge(pi.clone());
-        if pi.is_null() {
-            if let Some(o) = object.as_object_mut() {
-                o.remove("payment_intent");
-            }
+        if pi.is_null()
+            && let Some(o) = object.as_object_mut()
+        {
+            o.remove("payment_intent");
         }
         let data = data_of(&event("charge.refunded", object));
         let EventData::ChargeRefunded(c) = &data else {

@@ -1,0 +1,418 @@
+//! Orders with their lines, payments, online payment attempts, refunds and disputes,
+//! as organizers and their owners read them (SPEC ORDER-*, PAY-*).
+//!
+//! Keys:
+//! - `order:{conference_id}:{order_id}` → [`OrderRow`]; a conference's orders are
+//!   the prefix [`orders_prefix`], a user's are those rows filtered by `user`;
+//! - `ref:{reference}` → [`OrderRef`], the lookup by reference (ORDER-24);
+//! - `stream:{order_id}` → the conference of the order stream (internal pointer).
+
+#[cfg(test)]
+mod tests;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use tessera_aggregates::order::{
+    AttemptStatus, CancelReason, Dispute, OrderEvent, OrderLine, OrderStatus, Payment,
+    PaymentStatus, Refund, RefundReason, RefundTo, VoucherDetails,
+};
+use uuid::Uuid;
+
+use crate::keys::{conference_of, stream_key};
+use crate::{DomainEvent, Envelope, Projection, Rows};
+
+pub struct Orders;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "row", rename_all = "snake_case")]
+#[allow(clippy::large_enum_variant)] // rows are stored one by one: the size is moot
+pub enum OrdersRow {
+    Order(OrderRow),
+    /// `ref:{reference}`: where the order of a reference lives.
+    Ref(OrderRef),
+    /// `stream:{order_id}`: the conference the order was placed in.
+    Stream {
+        conference_id: Uuid,
+    },
+}
+
+/// The pointer from a reference to its order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderRef {
+    pub conference_id: Uuid,
+    pub order_id: Uuid,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderRow {
+    pub id: Uuid,
+    pub conference_id: Uuid,
+    pub reference: String,
+    pub user: Uuid,
+    pub cart_id: Option<Uuid>,
+    /// ORDER-1, stored lower_snake_case.
+    pub status: OrderStatus,
+    /// ORDER-14/27: in insertion order.
+    pub lines: Vec<OrderLine>,
+    pub subtotal: Decimal,
+    /// Conditions + voucher (ORDER-11).
+    pub discount_amount: Decimal,
+    pub total: Decimal,
+    pub voucher_code: Option<String>,
+    pub voucher_details: Option<VoucherDetails>,
+    pub billing_name: String,
+    pub billing_email: String,
+    pub billing_company: String,
+    /// Cleared by every transition to paid and every cancellation (ORDER-22).
+    pub hold_expires_at: Option<DateTime<Utc>>,
+    pub placed_at: DateTime<Utc>,
+    pub paid_at: Option<DateTime<Utc>>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    /// `cancelled` (ORDER-17) or `expired` (ORDER-20 stale hold).
+    pub cancel_reason: Option<CancelReason>,
+    pub cancelled_by: Option<Uuid>,
+    /// PAY-2: Σ payments received and kept (reversed credit payments excluded).
+    pub paid: Decimal,
+    /// total − paid.
+    pub balance: Decimal,
+    /// Σ refunds that happened (failed ones excluded).
+    pub refunded: Decimal,
+    /// Recorded payments, in order (ORDER-29).
+    pub payments: Vec<Payment>,
+    /// Online payment attempts (PAY-4…8, PAY-46): a pending attempt is the pending
+    /// Stripe payment of the original.
+    pub attempts: Vec<AttemptRow>,
+    pub refunds: Vec<Refund>,
+    /// AMB-6: money arrived for an order that no longer awaited payment.
+    pub flagged_for_refund: bool,
+    /// PAY-48.
+    pub disputed: bool,
+    pub disputes: Vec<Dispute>,
+}
+
+impl OrderRow {
+    /// The paid set: paid or partially refunded.
+    pub fn is_paid_set(&self) -> bool {
+        self.status.is_paid_set()
+    }
+
+    fn recompute(&mut self) {
+        self.paid = self
+            .payments
+            .iter()
+            .filter(|p| p.counts_as_paid())
+            .map(|p| p.amount)
+            .sum();
+        self.balance = self.total - self.paid;
+        self.refunded = self
+            .refunds
+            .iter()
+            .filter(|r| !r.failed)
+            .map(|r| r.amount)
+            .sum();
+        self.disputed = !self.disputes.is_empty();
+    }
+}
+
+/// One online payment attempt. The client secret never reaches a read model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttemptRow {
+    pub attempt_id: Uuid,
+    pub amount: Decimal,
+    pub payment_intent_id: Option<String>,
+    pub status: AttemptStatus,
+    pub started_at: DateTime<Utc>,
+}
+
+pub fn order_key(conference_id: Uuid, order_id: Uuid) -> String {
+    format!("order:{conference_id}:{order_id}")
+}
+
+/// Every order of a conference.
+pub fn orders_prefix(conference_id: Uuid) -> String {
+    format!("order:{conference_id}:")
+}
+
+pub fn ref_key(reference: &str) -> String {
+    format!("ref:{reference}")
+}
+
+impl Orders {
+    fn order<'a>(rows: &'a mut Rows<OrdersRow>, env: &Envelope) -> Option<&'a mut OrderRow> {
+        let pointer = match rows.get(&stream_key(&env.aggregate_id)) {
+            Some(OrdersRow::Stream { conference_id }) => Some(*conference_id),
+            _ => None,
+        };
+        let conference_id = conference_of(pointer, env)?;
+        let order_id = env.aggregate_uuid()?;
+        match rows.get_mut(&order_key(conference_id, order_id)) {
+            Some(OrdersRow::Order(o)) => Some(o),
+            _ => None,
+        }
+    }
+
+    fn place(rows: &mut Rows<OrdersRow>, env: &Envelope, event: &OrderEvent) {
+        let OrderEvent::OrderPlaced {
+            order_id,
+            reference,
+            conference_id,
+            user,
+            cart_id,
+            lines,
+            subtotal,
+            discount_amount,
+            total,
+            voucher_code,
+            voucher_details,
+            billing_name,
+            billing_email,
+            billing_company,
+            hold_expires_at,
+            at,
+        } = event
+        else {
+            return;
+        };
+        // The stream id is the order id; the event's id is the fallback.
+        let id = env.aggregate_uuid().unwrap_or(*order_id);
+        rows.insert(
+            stream_key(&env.aggregate_id),
+            OrdersRow::Stream {
+                conference_id: *conference_id,
+            },
+        );
+        rows.insert(
+            ref_key(reference),
+            OrdersRow::Ref(OrderRef {
+                conference_id: *conference_id,
+                order_id: id,
+            }),
+        );
+        rows.insert(
+            order_key(*conference_id, id),
+            OrdersRow::Order(OrderRow {
+                id,
+                conference_id: *conference_id,
+                reference: reference.clone(),
+                user: *user,
+                cart_id: *cart_id,
+                status: OrderStatus::Pending,
+                lines: lines.clone(),
+                subtotal: *subtotal,
+                discount_amount: *discount_amount,
+                total: *total,
+                voucher_code: voucher_code.clone(),
+                voucher_details: voucher_details.clone(),
+                billing_name: billing_name.clone(),
+                billing_email: billing_email.clone(),
+                billing_company: billing_company.clone(),
+                hold_expires_at: *hold_expires_at,
+                placed_at: *at,
+                paid_at: None,
+                cancelled_at: None,
+                cancel_reason: None,
+                cancelled_by: None,
+                paid: Decimal::ZERO,
+                balance: *total,
+                refunded: Decimal::ZERO,
+                payments: Vec::new(),
+                attempts: Vec::new(),
+                refunds: Vec::new(),
+                flagged_for_refund: false,
+                disputed: false,
+                disputes: Vec::new(),
+            }),
+        );
+    }
+}
+
+/// Folds one later event of the order's stream into its row.
+fn evolve(o: &mut OrderRow, event: &OrderEvent) {
+    use OrderEvent::*;
+    match event {
+        OrderPlaced { .. } => {}
+        PaymentAttemptStarted {
+            attempt_id,
+            amount,
+            at,
+            ..
+        } => {
+            if !o.attempts.iter().any(|a| a.attempt_id == *attempt_id) {
+                o.attempts.push(AttemptRow {
+                    attempt_id: *attempt_id,
+                    amount: *amount,
+                    payment_intent_id: None,
+                    status: AttemptStatus::Pending,
+                    started_at: *at,
+                });
+            }
+        }
+        PaymentIntentCreated {
+            attempt_id,
+            payment_intent_id,
+            ..
+        } => {
+            if let Some(a) = o.attempts.iter_mut().find(|a| a.attempt_id == *attempt_id) {
+                a.payment_intent_id = Some(payment_intent_id.clone());
+            }
+        }
+        PaymentAttemptFailed { attempt_id, .. } => {
+            if let Some(a) = o.attempts.iter_mut().find(|a| a.attempt_id == *attempt_id) {
+                a.status = AttemptStatus::Failed;
+            }
+        }
+        PaymentRecorded {
+            payment_id,
+            method,
+            amount,
+            stripe_payment_intent,
+            credit_id,
+            reference,
+            note,
+            by,
+            at,
+        } => {
+            if let Some(intent) = stripe_payment_intent.as_deref()
+                && let Some(a) = o
+                    .attempts
+                    .iter_mut()
+                    .find(|a| a.payment_intent_id.as_deref() == Some(intent))
+            {
+                a.status = AttemptStatus::Succeeded;
+            }
+            o.payments.push(Payment {
+                payment_id: *payment_id,
+                method: *method,
+                status: PaymentStatus::Succeeded,
+                amount: *amount,
+                stripe_payment_intent: stripe_payment_intent.clone(),
+                credit_id: *credit_id,
+                reference: reference.clone(),
+                note: note.clone(),
+                by: *by,
+                at: *at,
+                reversed: false,
+            });
+        }
+        OrderPaid { at, .. } => {
+            o.status = OrderStatus::Paid;
+            o.paid_at = Some(*at);
+            o.hold_expires_at = None;
+        }
+        PaymentReceivedForClosedOrder { .. } => o.flagged_for_refund = true,
+        CreditPaymentReversed { payment_id, .. } => {
+            if let Some(p) = o.payments.iter_mut().find(|p| p.payment_id == *payment_id) {
+                p.status = PaymentStatus::Refunded;
+                p.reversed = true;
+            }
+        }
+        OrderCancelled { reason, by, at, .. } => {
+            o.status = OrderStatus::Cancelled;
+            o.cancel_reason = Some(*reason);
+            o.cancelled_by = *by;
+            o.cancelled_at = Some(*at);
+            o.hold_expires_at = None;
+        }
+        OrderRefunded {
+            refund_id,
+            amount,
+            to,
+            reason,
+            stripe_payment_intent,
+            by,
+            status,
+            at,
+        } => {
+            o.refunds.push(Refund {
+                refund_id: Some(*refund_id),
+                stripe_refund_id: None,
+                amount: *amount,
+                to: *to,
+                reason: *reason,
+                stripe_payment_intent: stripe_payment_intent.clone(),
+                by: *by,
+                at: *at,
+                failed: false,
+            });
+            o.status = *status;
+        }
+        RefundFailed {
+            refund_id, status, ..
+        } => {
+            if let Some(r) = o
+                .refunds
+                .iter_mut()
+                .find(|r| r.refund_id == Some(*refund_id))
+            {
+                r.failed = true;
+            }
+            o.status = *status;
+        }
+        StripeRefundRecorded {
+            stripe_refund_id,
+            payment_intent_id,
+            amount,
+            payment_refunded,
+            status,
+            at,
+        } => {
+            if *payment_refunded
+                && let Some(p) = o.payments.iter_mut().find(|p| {
+                    p.method.is_card()
+                        && p.counts_as_paid()
+                        && p.stripe_payment_intent.as_deref() == Some(payment_intent_id.as_str())
+                })
+            {
+                p.status = PaymentStatus::Refunded;
+            }
+            o.refunds.push(Refund {
+                refund_id: None,
+                stripe_refund_id: Some(stripe_refund_id.clone()),
+                amount: *amount,
+                to: RefundTo::Card,
+                reason: RefundReason::default(),
+                stripe_payment_intent: Some(payment_intent_id.clone()),
+                by: None,
+                at: *at,
+                failed: false,
+            });
+            o.status = *status;
+        }
+        OrderDisputed {
+            dispute_id,
+            payment_intent_id,
+            amount,
+            reason,
+            at,
+        } => {
+            if !o.disputes.iter().any(|d| d.dispute_id == *dispute_id) {
+                o.disputes.push(Dispute {
+                    dispute_id: dispute_id.clone(),
+                    payment_intent_id: payment_intent_id.clone(),
+                    amount: *amount,
+                    reason: reason.clone(),
+                    at: *at,
+                });
+            }
+        }
+    }
+    o.recompute();
+}
+
+impl Projection for Orders {
+    const NAME: &'static str = "orders";
+    const VERSION: u32 = 1;
+    type Row = OrdersRow;
+
+    fn apply(rows: &mut Rows<OrdersRow>, env: &Envelope) {
+        let DomainEvent::Order(event) = &env.event else {
+            return;
+        };
+        if matches!(event, OrderEvent::OrderPlaced { .. }) {
+            Self::place(rows, env, event);
+        } else if let Some(o) = Self::order(rows, env) {
+            evolve(o, event);
+        }
+    }
+}

@@ -1,0 +1,568 @@
+//! Check-in, door checks and product redemption at the venue, the staff attendee
+//! list and the attendee's own record (SPEC ATT-*). Not feature-gated (CONF-30).
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tessera_aggregates::attendee::{
+    Attendee, AttendeeCommand, CheckInRecord, ProductBalance, attendee_id,
+};
+use tessera_aggregates::conference::Role;
+use tessera_aggregates::order::{Order, OrderStatus};
+use tessera_aggregates::pricing::{ProductKind, ProductRef};
+use tessera_aggregates::user::User;
+use tessera_projections::Projection;
+use tessera_projections::attendees::{
+    AttendeeRow, Attendees, AttendeesRow, attendees_prefix, code_key,
+};
+use tessera_projections::user_directory::{USER_PREFIX, UserDirectory, UserRow};
+use tessera_replay::storage;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use super::{PUBLIC, ledger};
+use crate::app::{AppState, Caller, ConferenceRef};
+use crate::http::access::{Access, Group};
+use crate::http::error::{ApiError, ApiResult, Problem};
+use crate::http::extract::{After, ApiJson, AuthUser, CommandMeta};
+
+/// ATT-10: check-in staff and organizers (and global admins).
+pub const CHECKIN: Access = Access::Staff(&[Role::Checkin, Role::Organizer]);
+
+/// How long a lookup that missed waits for the process managers and projections
+/// to catch up (a scan right after payment still finds the attendee).
+const CATCH_UP: Duration = Duration::from_secs(5);
+
+pub(super) fn groups() -> Vec<Group> {
+    vec![
+        (
+            CHECKIN,
+            OpenApiRouter::new()
+                .routes(routes!(check_in))
+                .routes(routes!(door_check))
+                .routes(routes!(redeem))
+                .routes(routes!(list_attendees))
+                .routes(routes!(lookup)),
+        ),
+        (
+            Access::Authenticated,
+            OpenApiRouter::new().routes(routes!(my_attendee)),
+        ),
+    ]
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Badge {
+    /// ATT-15: the user's name, else their e-mail.
+    pub name: String,
+    /// ATT-15: the first ticket line's name, else "General Admission".
+    pub ticket_type: String,
+}
+
+/// An attendee as staff and the attendee see it (ATT-18, ATT-19).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttendeeView {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub access_code: String,
+    pub name: String,
+    pub email: String,
+    pub checked_in: bool,
+    /// ATT-13: the first check-in only.
+    pub checked_in_at: Option<DateTime<Utc>>,
+    pub check_in_count: usize,
+    pub completed_registration: bool,
+    pub badge: Badge,
+    /// The current order: the latest paid one not fully refunded (ATT-3).
+    pub order_id: Option<Uuid>,
+    pub order_reference: Option<String>,
+    #[schema(value_type = Option<String>, example = "paid")]
+    pub order_status: Option<OrderStatus>,
+    /// Every product held, with redeemed and remaining counts (ATT-19, ATT-22).
+    #[schema(value_type = Vec<Object>)]
+    pub products: Vec<ProductBalance>,
+}
+
+/// What the attendee stream holds, read in one go.
+struct Snapshot {
+    id: Uuid,
+    user: Uuid,
+    access_code: String,
+    checked_in_at: Option<DateTime<Utc>>,
+    check_ins: Vec<CheckInRecord>,
+    completed_registration: bool,
+    ticket_type: String,
+    current_order: Option<Uuid>,
+    products: Vec<ProductBalance>,
+}
+
+/// The attendee stream `id`, if it holds an attendee.
+async fn snapshot(app: &AppState, id: Uuid) -> ApiResult<Option<Snapshot>> {
+    Ok(app
+        .bus
+        .inspect::<Attendee, _>(&id.to_string(), |a| {
+            a.exists().then(|| Snapshot {
+                id,
+                user: a.user(),
+                access_code: a.access_code().to_string(),
+                checked_in_at: a.checked_in_at(),
+                check_ins: a.check_ins().to_vec(),
+                completed_registration: a.completed_registration(),
+                ticket_type: a.ticket_type_label(),
+                current_order: a.current_order(),
+                products: a.products(),
+            })
+        })
+        .await?)
+}
+
+/// The full view of an attendee: name and e-mail from the user, status from the
+/// current order.
+async fn view(app: &AppState, s: Snapshot) -> ApiResult<AttendeeView> {
+    let (name, email) = app
+        .bus
+        .inspect::<User, _>(&s.user.to_string(), |u| {
+            (u.name().trim().to_string(), u.email().to_string())
+        })
+        .await?;
+    let order = match s.current_order {
+        None => None,
+        Some(order) => {
+            app.bus
+                .inspect::<Order, _>(&order.to_string(), |o| {
+                    o.exists().then(|| (o.reference().to_string(), o.status()))
+                })
+                .await?
+        }
+    };
+    let (order_reference, order_status) = order.unzip();
+    let badge_name = if name.is_empty() {
+        email.clone()
+    } else {
+        name.clone()
+    };
+    Ok(AttendeeView {
+        id: s.id,
+        user_id: s.user,
+        access_code: s.access_code,
+        name,
+        email,
+        checked_in: s.checked_in_at.is_some(),
+        checked_in_at: s.checked_in_at,
+        check_in_count: s.check_ins.len(),
+        completed_registration: s.completed_registration,
+        badge: Badge {
+            name: badge_name,
+            ticket_type: s.ticket_type,
+        },
+        order_id: s.current_order,
+        order_reference,
+        order_status,
+        products: s.products,
+    })
+}
+
+/// Lets the process managers (order paid → attendee) and then the projections reach
+/// the current head of the log.
+async fn catch_up(app: &AppState) -> ApiResult<()> {
+    let head = app.db.head().await?;
+    app.reactor.wait_for(head, CATCH_UP).await;
+    let head = app.db.head().await?;
+    app.runner.wait_for(head, CATCH_UP).await;
+    Ok(())
+}
+
+/// The attendee of `conf` whose access code is `code`, from the read model's
+/// `code:` pointer rows.
+async fn find_code(app: &AppState, conf: &ConferenceRef, code: &str) -> ApiResult<Option<Uuid>> {
+    let doc = storage::live_row(&app.db, Attendees::NAME, &code_key(code)).await?;
+    Ok(
+        match doc
+            .map(|d| serde_json::from_str::<AttendeesRow>(&d))
+            .transpose()?
+        {
+            Some(AttendeesRow::Ref(r)) if r.conference_id == conf.id && r.access_code == code => {
+                Some(attendee_id(conf.id, r.user))
+            }
+            _ => None,
+        },
+    )
+}
+
+/// ATT-11: the attendee of the conference with this exact (trimmed) access code,
+/// else 404 "Attendee not found". The stream confirms what the read model found.
+async fn by_code(app: &AppState, conf: &ConferenceRef, code: &str) -> ApiResult<Snapshot> {
+    let code = code.trim();
+    if code.is_empty() {
+        return Err(ApiError::bad_request(
+            "att.access_code_required",
+            "access_code is required",
+        ));
+    }
+    let found = match find_code(app, conf, code).await? {
+        Some(id) => Some(id),
+        None => {
+            catch_up(app).await?;
+            find_code(app, conf, code).await?
+        }
+    };
+    let snapshot = match found {
+        Some(id) => snapshot(app, id).await?,
+        None => None,
+    };
+    snapshot
+        .filter(|s| s.access_code == code)
+        .ok_or_else(attendee_not_found)
+}
+
+fn attendee_not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "att.not_found", "Attendee not found")
+}
+
+/// ATT-16: exactly one of `product`, `ticket_type`, `addon`.
+fn chosen(
+    product: Option<ProductRef>,
+    ticket_type: Option<String>,
+    addon: Option<String>,
+) -> ApiResult<ProductRef> {
+    match (product, ticket_type, addon) {
+        (Some(p), None, None) => Ok(p),
+        (None, Some(t), None) => Ok(ProductRef::ticket(t)),
+        (None, None, Some(a)) => Ok(ProductRef {
+            kind: ProductKind::Addon,
+            slug: a,
+        }),
+        _ => Err(ApiError::bad_request(
+            "att.product_required",
+            "Exactly one of ticket_type or addon must be provided.",
+        )),
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CheckInBody {
+    #[serde(default)]
+    pub access_code: String,
+    #[serde(default)]
+    pub station: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckInView {
+    pub number: u32,
+    pub station: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckedIn {
+    /// Always "checked_in" (ATT-18).
+    pub status: String,
+    pub attendee: AttendeeView,
+    pub check_in: CheckInView,
+    pub check_in_count: usize,
+    pub position: Option<i64>,
+}
+
+/// Scans an attendee in (ATT-11…13, ATT-18): a paid order is required (409
+/// otherwise); re-entry is allowed and each scan is recorded.
+#[utoipa::path(post, path = "/api/v1/conferences/{slug}/checkins", tag = "check-in",
+    params(("slug" = String, Path)), request_body = CheckInBody,
+    responses((status = 201, body = CheckedIn), (status = 400, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem)))]
+async fn check_in(
+    State(app): State<AppState>,
+    AuthUser(staff): AuthUser,
+    meta: CommandMeta,
+    Path(slug): Path<String>,
+    ApiJson(body): ApiJson<CheckInBody>,
+) -> ApiResult<(StatusCode, Json<CheckedIn>)> {
+    let conf = app.conference(&slug).await?;
+    let found = by_code(&app, &conf, &body.access_code).await?;
+    let id = found.id;
+    let sent = app
+        .bus
+        .send::<Attendee>(
+            &id.to_string(),
+            AttendeeCommand::CheckIn {
+                station: body.station,
+                by: staff.id,
+                note: body.note,
+            },
+            &meta.for_conf(Some(conf.id)),
+        )
+        .await?;
+    let now = snapshot(&app, id).await?.ok_or_else(attendee_not_found)?;
+    let last = now
+        .check_ins
+        .last()
+        .cloned()
+        .ok_or_else(|| ApiError::internal("check-in recorded but not found"))?;
+    let attendee = view(&app, now).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CheckedIn {
+            status: "checked_in".to_string(),
+            check_in_count: attendee.check_in_count,
+            attendee,
+            check_in: CheckInView {
+                number: last.number,
+                station: last.station,
+                at: last.at,
+            },
+            position: sent.position,
+        }),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DoorCheckBody {
+    #[serde(default)]
+    pub access_code: String,
+    /// `{kind: ticket|addon, slug}`; or give `ticket_type` or `addon` (a slug).
+    #[schema(value_type = Option<Object>)]
+    pub product: Option<ProductRef>,
+    pub ticket_type: Option<String>,
+    pub addon: Option<String>,
+    #[serde(default)]
+    pub station: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DoorChecked {
+    /// Whether the attendee holds the product (a denial is recorded too).
+    pub admitted: bool,
+    #[schema(value_type = Object)]
+    pub product: ProductRef,
+    pub attendee: AttendeeView,
+    pub position: Option<i64>,
+}
+
+/// Records a door check for one ticket type or add-on of this conference (ATT-16).
+#[utoipa::path(post, path = "/api/v1/conferences/{slug}/checkins/door", tag = "check-in",
+    params(("slug" = String, Path)), request_body = DoorCheckBody,
+    responses((status = 201, body = DoorChecked), (status = 400, body = Problem), (status = 404, body = Problem),
+        (status = 422, body = Problem)))]
+async fn door_check(
+    State(app): State<AppState>,
+    AuthUser(staff): AuthUser,
+    meta: CommandMeta,
+    Path(slug): Path<String>,
+    ApiJson(body): ApiJson<DoorCheckBody>,
+) -> ApiResult<(StatusCode, Json<DoorChecked>)> {
+    let conf = app.conference(&slug).await?;
+    let product = chosen(body.product, body.ticket_type, body.addon)?;
+    let known = ledger(&app, &conf, |inv| match product.kind {
+        ProductKind::Ticket => inv.ticket_type(&product.slug).is_some(),
+        ProductKind::Addon => inv.addon(&product.slug).is_some(),
+    })
+    .await?;
+    if !known {
+        return Err(ApiError::unprocessable(
+            "att.unknown_product",
+            format!("No product '{}' in this conference.", product.slug),
+        ));
+    }
+    let found = by_code(&app, &conf, &body.access_code).await?;
+    let id = found.id;
+    let sent = app
+        .bus
+        .send::<Attendee>(
+            &id.to_string(),
+            AttendeeCommand::DoorCheck {
+                product: product.clone(),
+                station: body.station,
+                by: staff.id,
+            },
+            &meta.for_conf(Some(conf.id)),
+        )
+        .await?;
+    let admitted = app
+        .bus
+        .inspect::<Attendee, _>(&id.to_string(), |a| {
+            a.door_checks().last().is_some_and(|d| d.admitted)
+        })
+        .await?;
+    let now = snapshot(&app, id).await?.ok_or_else(attendee_not_found)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(DoorChecked {
+            admitted,
+            product,
+            attendee: view(&app, now).await?,
+            position: sent.position,
+        }),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RedeemBody {
+    #[serde(default)]
+    pub access_code: String,
+    /// `{kind: ticket|addon, slug}`; or give `ticket_type` or `addon` (a slug).
+    #[schema(value_type = Option<Object>)]
+    pub product: Option<ProductRef>,
+    pub ticket_type: Option<String>,
+    pub addon: Option<String>,
+    /// Default 1.
+    pub quantity: Option<u32>,
+    #[serde(default)]
+    pub station: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Redeemed {
+    #[schema(value_type = Object)]
+    pub product: ProductRef,
+    pub quantity: u32,
+    /// After this redemption.
+    pub redeemed: u32,
+    pub remaining: u32,
+    pub position: Option<i64>,
+}
+
+/// Redeems a held product, at most the purchased quantity in all (ATT-20…22).
+#[utoipa::path(post, path = "/api/v1/conferences/{slug}/redemptions", tag = "check-in",
+    params(("slug" = String, Path)), request_body = RedeemBody,
+    responses((status = 201, body = Redeemed), (status = 400, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn redeem(
+    State(app): State<AppState>,
+    AuthUser(staff): AuthUser,
+    meta: CommandMeta,
+    Path(slug): Path<String>,
+    ApiJson(body): ApiJson<RedeemBody>,
+) -> ApiResult<(StatusCode, Json<Redeemed>)> {
+    let conf = app.conference(&slug).await?;
+    let product = chosen(body.product, body.ticket_type, body.addon)?;
+    let quantity = body.quantity.unwrap_or(1);
+    let found = by_code(&app, &conf, &body.access_code).await?;
+    let id = found.id.to_string();
+    let sent = app
+        .bus
+        .send::<Attendee>(
+            &id,
+            AttendeeCommand::Redeem {
+                product: product.clone(),
+                quantity,
+                station: body.station,
+                by: staff.id,
+            },
+            &meta.for_conf(Some(conf.id)),
+        )
+        .await?;
+    let (redeemed, remaining) = app
+        .bus
+        .inspect::<Attendee, _>(&id, |a| (a.redeemed(&product), a.remaining(&product)))
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Redeemed {
+            product,
+            quantity,
+            redeemed,
+            remaining,
+            position: sent.position,
+        }),
+    ))
+}
+
+/// One attendee by access code, without checking in (ATT-19).
+#[utoipa::path(get, path = "/api/v1/conferences/{slug}/attendees/{access_code}", tag = "check-in",
+    params(("slug" = String, Path), ("access_code" = String, Path)),
+    responses((status = 200, body = AttendeeView), (status = 404, body = Problem)))]
+async fn lookup(
+    State(app): State<AppState>,
+    Path((slug, access_code)): Path<(String, String)>,
+) -> ApiResult<Json<AttendeeView>> {
+    let conf = app.conference(&slug).await?;
+    let found = by_code(&app, &conf, &access_code).await?;
+    Ok(Json(view(&app, found).await?))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttendeeListItem {
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub attendee: AttendeeRow,
+    pub name: String,
+    pub email: String,
+}
+
+/// The conference's attendees with name and e-mail, by name (staff; ATT-23), from
+/// the read models (send `X-Tessera-After` to include a change).
+#[utoipa::path(get, path = "/api/v1/conferences/{slug}/attendees", tag = "check-in",
+    params(("slug" = String, Path)),
+    responses((status = 200, body = Vec<AttendeeListItem>), (status = 403, body = Problem)))]
+async fn list_attendees(
+    State(app): State<AppState>,
+    _after: After,
+    Path(slug): Path<String>,
+) -> ApiResult<Json<Vec<AttendeeListItem>>> {
+    let conf = app.conference(&slug).await?;
+    let rows = storage::live_rows_with_prefix(&app.db, Attendees::NAME, &attendees_prefix(conf.id))
+        .await?;
+    let mut attendees = Vec::with_capacity(rows.len());
+    for (_, doc) in rows {
+        if let AttendeesRow::Attendee(a) = serde_json::from_str(&doc)? {
+            attendees.push(a);
+        }
+    }
+    let mut users: HashMap<Uuid, UserRow> = HashMap::new();
+    if !attendees.is_empty() {
+        let rows =
+            storage::live_rows_with_prefix(&app.db, UserDirectory::NAME, USER_PREFIX).await?;
+        for (_, doc) in rows {
+            let u: UserRow = serde_json::from_str(&doc)?;
+            users.insert(u.id, u);
+        }
+    }
+    let mut out: Vec<AttendeeListItem> = attendees
+        .into_iter()
+        .map(|a| {
+            let (name, email) = users
+                .get(&a.user)
+                .map(|u| (u.name.clone(), u.email.clone()))
+                .unwrap_or_default();
+            AttendeeListItem {
+                attendee: a,
+                name,
+                email,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.name, &a.email).cmp(&(&b.name, &b.email)));
+    Ok(Json(out))
+}
+
+/// The caller's own attendee record with its access code (404 before an order of
+/// theirs was paid).
+#[utoipa::path(get, path = "/api/v1/conferences/{slug}/attendees/me", tag = "check-in",
+    params(("slug" = String, Path)),
+    responses((status = 200, body = AttendeeView), (status = 401, body = Problem), (status = 404, body = Problem)))]
+async fn my_attendee(
+    State(app): State<AppState>,
+    AuthUser(caller): AuthUser,
+    Path(slug): Path<String>,
+) -> ApiResult<Json<AttendeeView>> {
+    let conf = app.gate(&slug, PUBLIC).await?;
+    let found = mine(&app, &conf, &caller).await?;
+    Ok(Json(view(&app, found).await?))
+}
+
+async fn mine(app: &AppState, conf: &ConferenceRef, caller: &Caller) -> ApiResult<Snapshot> {
+    let id = attendee_id(conf.id, caller.id);
+    if let Some(s) = snapshot(app, id).await? {
+        return Ok(s);
+    }
+    catch_up(app).await?;
+    snapshot(app, id).await?.ok_or_else(attendee_not_found)
+}

@@ -1,0 +1,103 @@
+//! Store credits and credit notes (PAY-15…21, AMB-9): each user sees their own in a
+//! conference; organizers, finance staff and admins see all of them.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use tessera_aggregates::credit::CreditStatus;
+use tessera_projections::Projection;
+use tessera_projections::credits::{CreditRow, Credits, CreditsRow, credits_prefix};
+use tessera_replay::storage;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use super::orders::Viewer;
+use crate::app::AppState;
+use crate::http::access::{Access, Group};
+use crate::http::error::{ApiResult, Problem};
+use crate::http::extract::{After, AuthUser};
+
+pub(super) fn groups() -> Vec<Group> {
+    vec![(
+        Access::Authenticated,
+        OpenApiRouter::new().routes(routes!(list_credits)),
+    )]
+}
+
+/// One credit.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreditView {
+    pub credit_id: Uuid,
+    pub user_id: Uuid,
+    #[schema(value_type = String)]
+    pub amount: Decimal,
+    /// What can still be spent (0 for a credit note).
+    #[schema(value_type = String)]
+    pub remaining: Decimal,
+    /// False for a credit note, the record of a refund to the card (AMB-9).
+    pub spendable: bool,
+    /// available, applied, expired or credit_note.
+    #[schema(value_type = String, example = "available")]
+    pub status: CreditStatus,
+    /// PAY-18: the order whose refund issued it.
+    pub source_order: Option<Uuid>,
+    /// PAY-18: the last order it paid.
+    pub applied_to_order: Option<Uuid>,
+    pub issued_at: DateTime<Utc>,
+}
+
+impl From<CreditRow> for CreditView {
+    fn from(c: CreditRow) -> Self {
+        Self {
+            credit_id: c.id,
+            user_id: c.user,
+            amount: c.amount,
+            remaining: c.remaining,
+            spendable: c.spendable,
+            status: c.status,
+            source_order: c.source_order,
+            applied_to_order: c.applied_to_order,
+            issued_at: c.issued_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct CreditsQuery {
+    /// Staff: only their own credits.
+    #[serde(default)]
+    pub mine: bool,
+}
+
+/// Credits in this conference, newest first: the caller's own; staff see all. Read
+/// from the credits read model: send `X-Tessera-After` with a command's position to
+/// include it.
+#[utoipa::path(get, path = "/api/v1/conferences/{slug}/credits", tag = "registration",
+    params(("slug" = String, Path), CreditsQuery),
+    responses((status = 200, body = Vec<CreditView>), (status = 404, body = Problem)))]
+async fn list_credits(
+    State(app): State<AppState>,
+    AuthUser(caller): AuthUser,
+    _after: After,
+    Path(slug): Path<String>,
+    Query(q): Query<CreditsQuery>,
+) -> ApiResult<Json<Vec<CreditView>>> {
+    let viewer = Viewer::resolve(&app, &slug, caller).await?;
+    let everyone = viewer.staff && !q.mine;
+    let rows =
+        storage::live_rows_with_prefix(&app.db, Credits::NAME, &credits_prefix(viewer.conf.id))
+            .await?;
+    let mut out = vec![];
+    for (_, doc) in rows {
+        if let CreditsRow::Credit(c) = serde_json::from_str(&doc)?
+            && (everyone || c.user == viewer.caller.id)
+        {
+            out.push(c);
+        }
+    }
+    out.sort_by(|a, b| (b.issued_at, b.id).cmp(&(a.issued_at, a.id)));
+    Ok(Json(out.into_iter().map(CreditView::from).collect()))
+}

@@ -1,0 +1,462 @@
+//! Payments recorded by hand (PAY-12 comp, PAY-13 manual, PAY-19/20 store credit)
+//! and refunds (PAY-25…29 with AMB-9/10). Every path to paid is the order's one
+//! transition that emits `OrderPaid` (AMB-6/7); a refund never exceeds what was
+//! paid, because the order decides it before any money moves.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use tessera_aggregates::credit::{Credit, CreditCommand, CreditSource};
+use tessera_aggregates::order::{
+    Order, OrderCommand, OrderError, OrderStatus, PaymentMethod, RefundReason, RefundTo,
+};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use super::FINANCE;
+use super::orders::{OrderFacts, Viewer, read_order, visible_order};
+use crate::app::{AppState, ConferenceRef};
+use crate::bus::{BusError, Sent};
+use crate::http::access::{Access, Group};
+use crate::http::error::{ApiError, ApiResult, Problem};
+use crate::http::extract::{ApiJson, AuthUser, CommandMeta};
+use crate::process::orders::refund_credit_id;
+use tessera_projections::EventMeta;
+
+pub(super) fn groups() -> Vec<Group> {
+    vec![
+        (
+            Access::Authenticated,
+            OpenApiRouter::new().routes(routes!(record_payment)),
+        ),
+        (FINANCE, OpenApiRouter::new().routes(routes!(refund_order))),
+    ]
+}
+
+/// The payment methods recorded by hand (card payments come from Stripe).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ManualMethod {
+    /// PAY-12: a zero-total order (owner or staff).
+    Comp,
+    /// PAY-13: money received outside Stripe (organizers and finance).
+    Manual,
+    /// PAY-19/20: the owner's store credit of this conference.
+    Credit,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PaymentBody {
+    pub method: ManualMethod,
+    /// Manual: required, > 0. Credit: at most this much (default: as much as the
+    /// credit and the balance allow). Comp: ignored (0.00).
+    #[schema(value_type = Option<String>, example = "100.00")]
+    pub amount: Option<Decimal>,
+    /// Credit: the credit to spend.
+    pub credit_id: Option<Uuid>,
+    /// Manual: the payment's reference (cheque or transfer number).
+    #[serde(default)]
+    pub reference: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaymentRecorded {
+    pub payment_id: Uuid,
+    pub order_reference: String,
+    pub method: ManualMethod,
+    #[schema(value_type = String)]
+    pub amount: Decimal,
+    /// The order's status after the payment.
+    #[schema(value_type = String, example = "paid")]
+    pub status: OrderStatus,
+    #[schema(value_type = String)]
+    pub balance: Decimal,
+    pub position: Option<i64>,
+}
+
+/// Money has two decimal places (SPEC "How to read").
+fn money(amount: Decimal) -> ApiResult<Decimal> {
+    if amount.normalize().scale() > 2 {
+        return Err(ApiError::unprocessable(
+            "payments.invalid_amount",
+            "Amounts must have at most 2 decimal places.",
+        ));
+    }
+    Ok(amount)
+}
+
+fn refused<E: crate::http::error::DomainError>(e: E) -> ApiError {
+    BusError::Refused(e).into()
+}
+
+/// Records a comp, manual or store-credit payment (PAY-12/13/19/20). When the order
+/// is paid in full it becomes paid, once (AMB-6/7).
+#[utoipa::path(post, path = "/api/v1/conferences/{slug}/orders/{reference}/payments", tag = "registration",
+    params(("slug" = String, Path), ("reference" = String, Path)), request_body = PaymentBody,
+    responses((status = 201, body = PaymentRecorded), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn record_payment(
+    State(app): State<AppState>,
+    AuthUser(caller): AuthUser,
+    meta: CommandMeta,
+    Path((slug, reference)): Path<(String, String)>,
+    ApiJson(body): ApiJson<PaymentBody>,
+) -> ApiResult<(StatusCode, Json<PaymentRecorded>)> {
+    let viewer = Viewer::resolve(&app, &slug, caller).await?;
+    let order = visible_order(&app, &viewer, &reference).await?;
+    let event_meta = meta.for_conf(Some(viewer.conf.id));
+    let payment_id = Uuid::new_v4();
+    let by = Some(viewer.caller.id);
+    let record = |method, amount, credit_id| OrderCommand::RecordPayment {
+        payment_id,
+        method,
+        amount,
+        stripe_payment_intent: None,
+        credit_id,
+        reference: body.reference.clone(),
+        note: body.note.clone(),
+        by,
+    };
+    let order_stream = order.order_id.to_string();
+    let (amount, sent) = match body.method {
+        // PAY-12: anyone who may see the order (its owner or staff): it only ever
+        // completes a zero-total order.
+        ManualMethod::Comp => {
+            let sent = app
+                .bus
+                .send::<Order>(
+                    &order_stream,
+                    record(PaymentMethod::Comp, Decimal::ZERO, None),
+                    &event_meta,
+                )
+                .await?;
+            (Decimal::new(0, 2), sent)
+        }
+        ManualMethod::Manual => {
+            if !viewer.staff {
+                return Err(ApiError::forbidden());
+            }
+            let amount = money(body.amount.unwrap_or(Decimal::ZERO))?;
+            let sent = app
+                .bus
+                .send::<Order>(
+                    &order_stream,
+                    record(PaymentMethod::Manual, amount, None),
+                    &event_meta,
+                )
+                .await?;
+            (amount, sent)
+        }
+        ManualMethod::Credit => {
+            let credit_id = body.credit_id.ok_or_else(|| {
+                ApiError::unprocessable(
+                    "payments.credit_required",
+                    "Choose the credit to apply (credit_id).",
+                )
+            })?;
+            let cap = body.amount.map(money).transpose()?;
+            let amount = apply_credit(
+                &app,
+                &viewer.conf,
+                &order,
+                credit_id,
+                cap,
+                payment_id,
+                &event_meta,
+            )
+            .await?;
+            let recorded = app
+                .bus
+                .send::<Order>(
+                    &order_stream,
+                    record(PaymentMethod::Credit, amount, Some(credit_id)),
+                    &event_meta,
+                )
+                .await;
+            match recorded {
+                Ok(sent) => (amount, sent),
+                Err(BusError::Refused(e)) => {
+                    // The order refused the payment: the credit gets its money back.
+                    // (Other failures are finished by the process manager, which
+                    // records or restores this payment from `CreditApplied`.)
+                    let restored = app
+                        .bus
+                        .send::<Credit>(
+                            &credit_id.to_string(),
+                            CreditCommand::Restore {
+                                order_id: order.order_id,
+                                payment_id,
+                            },
+                            &event_meta,
+                        )
+                        .await;
+                    if let Err(err) = restored {
+                        tracing::warn!(%credit_id, %payment_id, error = %err, "credit restore deferred to the process manager");
+                    }
+                    return Err(refused(e));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    let (status, balance) = read_order(&app, &viewer.conf, &reference, |o| {
+        (o.status(), o.balance())
+    })
+    .await?
+    .ok_or_else(|| ApiError::not_found("Order"))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(PaymentRecorded {
+            payment_id,
+            order_reference: order.reference,
+            method: body.method,
+            amount,
+            status,
+            balance,
+            position: sent.position,
+        }),
+    ))
+}
+
+/// PAY-19/20: spends min(credit remaining, order balance, cap) of the credit on the
+/// order (`Credit.Apply`, idempotent by payment id). The credit checks that it is
+/// available and belongs to the order's owner and conference.
+async fn apply_credit(
+    app: &AppState,
+    conf: &ConferenceRef,
+    order: &OrderFacts,
+    credit_id: Uuid,
+    cap: Option<Decimal>,
+    payment_id: Uuid,
+    meta: &EventMeta,
+) -> ApiResult<Decimal> {
+    if order.status != OrderStatus::Pending {
+        return Err(refused(OrderError::CreditNotPending));
+    }
+    if order.balance <= Decimal::ZERO {
+        return Err(refused(OrderError::AlreadyPaid));
+    }
+    let conference = conf.id;
+    let remaining = app
+        .bus
+        .inspect::<Credit, _>(&credit_id.to_string(), |c| {
+            (c.exists() && c.conference_id() == conference).then(|| c.remaining())
+        })
+        .await?
+        .ok_or_else(|| ApiError::not_found("Credit"))?;
+    let mut amount = remaining.min(order.balance);
+    if let Some(cap) = cap {
+        amount = amount.min(cap);
+    }
+    app.bus
+        .send::<Credit>(
+            &credit_id.to_string(),
+            CreditCommand::Apply {
+                order_id: order.order_id,
+                payment_id,
+                amount,
+                order_user: order.user,
+                order_conference: conference,
+            },
+            meta,
+        )
+        .await?;
+    Ok(amount)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RefundBody {
+    #[schema(value_type = String, example = "25.00")]
+    pub amount: Decimal,
+    /// AMB-9: "card" (Stripe, with a credit note) or "credit" (a spendable store
+    /// credit; no money moves).
+    #[schema(value_type = String, example = "credit")]
+    pub to: RefundTo,
+    /// PAY-27: requested_by_customer (default), duplicate, fraudulent.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub reason: RefundReason,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RefundRecorded {
+    pub refund_id: Uuid,
+    /// The store credit (to credit; issued by the process manager right after) or
+    /// the credit note (to card).
+    pub credit_id: Uuid,
+    #[schema(value_type = String)]
+    pub amount: Decimal,
+    #[schema(value_type = String, example = "credit")]
+    pub to: RefundTo,
+    /// The order's status after the refund (PAY-29 with AMB-10).
+    #[schema(value_type = String, example = "partially_refunded")]
+    pub status: OrderStatus,
+    pub position: Option<i64>,
+}
+
+/// Refunds a paid order, never beyond what was paid (PAY-25…29, AMB-9/10):
+/// to store credit (a spendable credit, no money moves) or to the card (Stripe,
+/// recorded by a non-spendable credit note). Organizers and finance staff.
+#[utoipa::path(post, path = "/api/v1/conferences/{slug}/orders/{reference}/refunds", tag = "registration",
+    params(("slug" = String, Path), ("reference" = String, Path)), request_body = RefundBody,
+    responses((status = 201, body = RefundRecorded), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem),
+        (status = 503, body = Problem, description = "payments.stripe_unavailable")))]
+async fn refund_order(
+    State(app): State<AppState>,
+    AuthUser(caller): AuthUser,
+    meta: CommandMeta,
+    Path((slug, reference)): Path<(String, String)>,
+    ApiJson(body): ApiJson<RefundBody>,
+) -> ApiResult<(StatusCode, Json<RefundRecorded>)> {
+    let viewer = Viewer::resolve(&app, &slug, caller).await?;
+    if !viewer.staff {
+        // The guard checked the role; only the organizer side can be off (CONF-28).
+        return Err(ApiError::not_found("Conference"));
+    }
+    let order = visible_order(&app, &viewer, &reference).await?;
+    let amount = money(body.amount)?;
+    let event_meta = meta.for_conf(Some(viewer.conf.id));
+    let refund_id = Uuid::new_v4();
+    let order_stream = order.order_id.to_string();
+    let mut sent = app
+        .bus
+        .send::<Order>(
+            &order_stream,
+            OrderCommand::Refund {
+                refund_id,
+                amount,
+                to: body.to,
+                reason: body.reason,
+                by: Some(viewer.caller.id),
+            },
+            &event_meta,
+        )
+        .await?;
+    let credit_id = refund_credit_id(refund_id);
+    if body.to == RefundTo::Card {
+        sent = card_refund(&app, &viewer.conf, &order, refund_id, &event_meta).await?;
+    }
+    // To credit: the process manager issues the store credit (src/process/orders.rs).
+    let status = read_order(&app, &viewer.conf, &reference, |o| o.status())
+        .await?
+        .ok_or_else(|| ApiError::not_found("Order"))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(RefundRecorded {
+            refund_id,
+            credit_id,
+            amount,
+            to: body.to,
+            status,
+            position: sent.position,
+        }),
+    ))
+}
+
+/// What the Stripe gateway needs to refund to the card (PAY-27).
+#[derive(Debug, Clone)]
+pub struct CardRefund {
+    pub order_id: Uuid,
+    pub order_reference: String,
+    pub refund_id: Uuid,
+    pub amount: Decimal,
+    pub reason: RefundReason,
+    /// The intent of the order's first succeeded Stripe payment.
+    pub payment_intent: String,
+}
+
+/// The refund recorded on the order goes back to the card; on success a credit note
+/// records it (AMB-9), on failure the refund is voided (`RecordRefundFailure`).
+async fn card_refund(
+    app: &AppState,
+    conf: &ConferenceRef,
+    order: &OrderFacts,
+    refund_id: Uuid,
+    meta: &EventMeta,
+) -> ApiResult<Sent> {
+    let refund = read_order(app, conf, &order.reference, |o| {
+        o.refund(refund_id).map(|r| CardRefund {
+            order_id: order.order_id,
+            order_reference: order.reference.clone(),
+            refund_id,
+            amount: r.amount,
+            reason: r.reason,
+            payment_intent: r.stripe_payment_intent.clone().unwrap_or_default(),
+        })
+    })
+    .await?
+    .flatten()
+    .ok_or_else(|| ApiError::internal(format!("refund {refund_id} vanished from its order")))?;
+    match refund_to_card(app, conf, &refund).await {
+        Ok(_stripe_refund_id) => Ok(app
+            .bus
+            .send::<Credit>(
+                &refund_credit_id(refund_id).to_string(),
+                CreditCommand::Issue {
+                    credit_id: refund_credit_id(refund_id),
+                    conference_id: conf.id,
+                    user: order.user,
+                    amount: refund.amount,
+                    spendable: false,
+                    source: CreditSource::Refund {
+                        order_id: order.order_id,
+                        refund_id,
+                    },
+                },
+                meta,
+            )
+            .await?),
+        Err(e) => {
+            let voided = app
+                .bus
+                .send::<Order>(
+                    &order.order_id.to_string(),
+                    OrderCommand::RecordRefundFailure {
+                        refund_id,
+                        reason: e.code.clone(),
+                    },
+                    meta,
+                )
+                .await;
+            if let Err(err) = voided {
+                tracing::error!(%refund_id, error = %err, "card refund failed and could not be voided");
+            }
+            Err(e)
+        }
+    }
+}
+
+/// TODO(stripe): refund `refund.amount` to the card through the conference's Stripe
+/// account (PAY-27: the intent `refund.payment_intent`, the amount converted by
+/// PAY-9, `refund.reason`, idempotency key
+/// `refund-<intent>-<amount>-<reason>`), returning the Stripe refund id. Until the
+/// gateway in `src/stripe` is wired here, every card refund answers 503 and is
+/// voided. A crash between the recorded refund and this call leaves the refund
+/// recorded without money moved: the Stripe wiring should resume such refunds
+/// (same idempotency key) or void them.
+pub async fn refund_to_card(
+    _app: &AppState,
+    _conf: &ConferenceRef,
+    refund: &CardRefund,
+) -> ApiResult<String> {
+    tracing::warn!(
+        refund_id = %refund.refund_id,
+        order_id = %refund.order_id,
+        order = %refund.order_reference,
+        amount = %refund.amount,
+        reason = refund.reason.as_str(),
+        payment_intent = %refund.payment_intent,
+        "card refund requested but the Stripe gateway is not wired"
+    );
+    Err(ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "payments.stripe_unavailable",
+        "Refunds to the card are not available right now; refund to store credit instead.",
+    ))
+}

@@ -1,0 +1,476 @@
+//! Purchase orders: corporate invoicing by finance staff (SPEC PO-*). Lines and
+//! totals are fixed at creation; payments and credit notes are appended; the status
+//! follows the balance (PO-8).
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, NaiveDate, Utc};
+use rand::Rng;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use tessera_aggregates::natural_id;
+use tessera_aggregates::pricing::{ProductKind, ProductRef};
+use tessera_aggregates::purchase_order::{
+    ExternalInvoice, PoContact, PoCreditNote, PoLine, PoLineInput, PoPayment, PoPaymentMethod,
+    PoStatus, PurchaseOrder, PurchaseOrderCommand, PurchaseOrderError,
+};
+use tessera_projections::Projection;
+use tessera_projections::purchase_orders::{
+    PurchaseOrderRow, PurchaseOrders, PurchaseOrdersRow, pos_prefix,
+};
+use tessera_replay::storage;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use super::{FINANCE, MANAGE, ledger};
+use crate::app::{AppState, ConferenceRef};
+use crate::bus::BusError;
+use crate::http::access::Group;
+use crate::http::error::{ApiError, ApiResult, Problem};
+use crate::http::extract::{After, ApiJson, AuthUser, CommandMeta};
+
+pub(super) fn groups() -> Vec<Group> {
+    vec![(
+        FINANCE,
+        OpenApiRouter::new()
+            .routes(routes!(create_po, list_pos))
+            .routes(routes!(get_po))
+            .routes(routes!(send_po))
+            .routes(routes!(record_payment))
+            .routes(routes!(issue_credit_note))
+            .routes(routes!(cancel_po)),
+    )]
+}
+
+/// PO-2: a PO's stream id comes from its reference (globally unique).
+pub fn purchase_order_id(reference: &str) -> Uuid {
+    natural_id("purchase_order", reference)
+}
+
+/// PO-2: "PO-" + 6 random characters of A–Z0–9.
+fn random_reference() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let mut rng = rand::thread_rng();
+    let tail: String = (0..6)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect();
+    format!("PO-{tail}")
+}
+
+/// PO-2: reference attempts before giving up.
+const REFERENCE_ATTEMPTS: usize = 10;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PoView {
+    pub id: Uuid,
+    pub reference: String,
+    /// draft, sent, partially_paid, paid, overpaid or cancelled (PO-1).
+    #[schema(value_type = String, example = "draft")]
+    pub status: PoStatus,
+    pub organization_name: String,
+    pub contact_email: String,
+    pub contact_name: String,
+    pub billing_address: String,
+    pub notes: String,
+    /// `{description, quantity, unit_price, line_total, product}` (PO-3).
+    #[schema(value_type = Vec<Object>)]
+    pub lines: Vec<PoLine>,
+    #[schema(value_type = String)]
+    pub subtotal: Decimal,
+    #[schema(value_type = String)]
+    pub total: Decimal,
+    /// PO-5.
+    #[schema(value_type = String)]
+    pub total_paid: Decimal,
+    #[schema(value_type = String)]
+    pub total_credited: Decimal,
+    /// total − paid − credited; negative when overpaid.
+    #[schema(value_type = String)]
+    pub balance_due: Decimal,
+    #[schema(value_type = Vec<Object>)]
+    pub payments: Vec<PoPayment>,
+    #[schema(value_type = Vec<Object>)]
+    pub credit_notes: Vec<PoCreditNote>,
+    #[schema(value_type = Option<Object>)]
+    pub stripe_invoice: Option<ExternalInvoice>,
+    #[schema(value_type = Option<Object>)]
+    pub qbo_invoice: Option<ExternalInvoice>,
+    pub created_by: Option<Uuid>,
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+impl PoView {
+    fn of(id: Uuid, po: &PurchaseOrder) -> Self {
+        let contact = po.contact();
+        Self {
+            id,
+            reference: po.reference().to_string(),
+            status: po.status(),
+            organization_name: contact.organization_name.clone(),
+            contact_email: contact.contact_email.clone(),
+            contact_name: contact.contact_name.clone(),
+            billing_address: contact.billing_address.clone(),
+            notes: contact.notes.clone(),
+            lines: po.lines().to_vec(),
+            subtotal: po.subtotal(),
+            total: po.total(),
+            total_paid: po.total_paid(),
+            total_credited: po.total_credited(),
+            balance_due: po.balance_due(),
+            payments: po.payments().to_vec(),
+            credit_notes: po.credit_notes().to_vec(),
+            stripe_invoice: po.stripe_invoice().cloned(),
+            qbo_invoice: po.qbo_invoice().cloned(),
+            created_by: po.created_by(),
+            created_at: po.created_at(),
+        }
+    }
+}
+
+impl From<PurchaseOrderRow> for PoView {
+    fn from(po: PurchaseOrderRow) -> Self {
+        Self {
+            id: po.id,
+            reference: po.reference,
+            status: po.status,
+            organization_name: po.contact.organization_name,
+            contact_email: po.contact.contact_email,
+            contact_name: po.contact.contact_name,
+            billing_address: po.contact.billing_address,
+            notes: po.contact.notes,
+            lines: po.lines,
+            subtotal: po.subtotal,
+            total: po.total,
+            total_paid: po.total_paid,
+            total_credited: po.total_credited,
+            balance_due: po.balance_due,
+            payments: po.payments,
+            credit_notes: po.credit_notes,
+            stripe_invoice: po.stripe_invoice,
+            qbo_invoice: po.qbo_invoice,
+            created_by: po.created_by,
+            created_at: Some(po.created_at),
+        }
+    }
+}
+
+/// A PO after a command, with the log position of the change.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PoChanged {
+    #[serde(flatten)]
+    pub purchase_order: PoView,
+    /// Null when nothing changed (a repeated command).
+    pub position: Option<i64>,
+}
+
+/// The PO `reference` of conference `conf` (404 for another conference's PO).
+async fn load(app: &AppState, conf: &ConferenceRef, reference: &str) -> ApiResult<PoView> {
+    let id = purchase_order_id(reference);
+    app.bus
+        .inspect::<PurchaseOrder, _>(&id.to_string(), |po| {
+            (po.exists() && po.conference_id() == conf.id).then(|| PoView::of(id, po))
+        })
+        .await?
+        .ok_or_else(|| ApiError::not_found("Purchase order"))
+}
+
+/// Sends `command` to the PO `reference` of `conf` and answers its new state.
+async fn change(
+    app: &AppState,
+    conf: &ConferenceRef,
+    meta: &CommandMeta,
+    reference: &str,
+    command: PurchaseOrderCommand,
+) -> ApiResult<Json<PoChanged>> {
+    let view = load(app, conf, reference).await?;
+    let sent = app
+        .bus
+        .send::<PurchaseOrder>(&view.id.to_string(), command, &meta.for_conf(Some(conf.id)))
+        .await?;
+    Ok(Json(PoChanged {
+        purchase_order: load(app, conf, reference).await?,
+        position: sent.position,
+    }))
+}
+
+/// An id for an appended payment or credit note: derived from the Idempotency-Key
+/// when one is given (a retried request is then a no-op in the aggregate too).
+fn entry_id(kind: &str, reference: &str, meta: &CommandMeta) -> Uuid {
+    match &meta.idempotency_key {
+        Some(key) => natural_id(kind, &format!("{reference}/{key}")),
+        None => Uuid::new_v4(),
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreatePoBody {
+    pub organization_name: String,
+    pub contact_email: String,
+    #[serde(default)]
+    pub contact_name: String,
+    #[serde(default)]
+    pub billing_address: String,
+    #[serde(default)]
+    pub notes: String,
+    /// At least one line with a description (PO-4); blank rows are skipped.
+    pub lines: Vec<PoLineBody>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PoLineBody {
+    pub description: String,
+    /// ≥ 1, default 1.
+    pub quantity: Option<u32>,
+    /// ≥ 0, at most 2 decimal places.
+    #[schema(value_type = String, example = "450.00")]
+    pub unit_price: Decimal,
+    /// A ticket type or add-on of this conference the line stands for (a snapshot).
+    #[schema(value_type = Option<Object>, example = json!({"kind": "ticket", "slug": "corporate"}))]
+    pub product: Option<ProductRef>,
+}
+
+/// Creates a draft PO (PO-2…4) with a fresh reference "PO-" + 6 characters.
+#[utoipa::path(post, path = "/api/v1/conferences/{slug}/purchase-orders", tag = "registration",
+    params(("slug" = String, Path)), request_body = CreatePoBody,
+    responses((status = 201, body = PoChanged), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn create_po(
+    State(app): State<AppState>,
+    AuthUser(caller): AuthUser,
+    meta: CommandMeta,
+    Path(slug): Path<String>,
+    ApiJson(body): ApiJson<CreatePoBody>,
+) -> ApiResult<(StatusCode, Json<PoChanged>)> {
+    let conf = app.gate(&slug, MANAGE).await?;
+    check_products(&app, &conf, &body.lines).await?;
+    let contact = PoContact {
+        organization_name: body.organization_name,
+        contact_email: body.contact_email,
+        contact_name: body.contact_name,
+        billing_address: body.billing_address,
+        notes: body.notes,
+    };
+    let lines: Vec<PoLineInput> = body
+        .lines
+        .into_iter()
+        .map(|l| PoLineInput {
+            description: l.description,
+            quantity: l.quantity.unwrap_or(1),
+            unit_price: l.unit_price,
+            product: l.product,
+        })
+        .collect();
+    for _ in 0..REFERENCE_ATTEMPTS {
+        let reference = random_reference();
+        let id = purchase_order_id(&reference);
+        let sent = app
+            .bus
+            .send::<PurchaseOrder>(
+                &id.to_string(),
+                PurchaseOrderCommand::Create {
+                    conference_id: conf.id,
+                    reference: reference.clone(),
+                    contact: contact.clone(),
+                    lines: lines.clone(),
+                    created_by: Some(caller.id),
+                },
+                &meta.for_conf(Some(conf.id)),
+            )
+            .await;
+        match sent {
+            Err(BusError::Refused(PurchaseOrderError::AlreadyExists)) => continue,
+            other => {
+                let sent = other?;
+                return Ok((
+                    StatusCode::CREATED,
+                    Json(PoChanged {
+                        purchase_order: load(&app, &conf, &reference).await?,
+                        position: sent.position,
+                    }),
+                ));
+            }
+        }
+    }
+    Err(ApiError::internal(format!(
+        "no free PO reference after {REFERENCE_ATTEMPTS} attempts"
+    )))
+}
+
+/// PO-3: a line's product must be a ticket type or add-on of this conference.
+async fn check_products(
+    app: &AppState,
+    conf: &ConferenceRef,
+    lines: &[PoLineBody],
+) -> ApiResult<()> {
+    let products: Vec<ProductRef> = lines.iter().filter_map(|l| l.product.clone()).collect();
+    if products.is_empty() {
+        return Ok(());
+    }
+    let unknown = ledger(app, conf, |inv| {
+        products.into_iter().find(|p| match p.kind {
+            ProductKind::Ticket => inv.ticket_type(&p.slug).is_none(),
+            ProductKind::Addon => inv.addon(&p.slug).is_none(),
+        })
+    })
+    .await?;
+    match unknown {
+        None => Ok(()),
+        Some(p) => Err(ApiError::unprocessable(
+            "po.unknown_product",
+            format!("No product '{}' in this conference.", p.slug),
+        )),
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ListQuery {
+    /// Only POs with this status (PO-17).
+    #[param(value_type = Option<String>)]
+    pub status: Option<PoStatus>,
+}
+
+/// The conference's POs, newest first, optionally by status (PO-17), from the
+/// purchase-orders read model (send `X-Tessera-After` to include a change).
+#[utoipa::path(get, path = "/api/v1/conferences/{slug}/purchase-orders", tag = "registration",
+    params(("slug" = String, Path), ListQuery),
+    responses((status = 200, body = Vec<PoView>), (status = 403, body = Problem)))]
+async fn list_pos(
+    State(app): State<AppState>,
+    _after: After,
+    Path(slug): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Vec<PoView>>> {
+    let conf = app.gate(&slug, MANAGE).await?;
+    let rows =
+        storage::live_rows_with_prefix(&app.db, PurchaseOrders::NAME, &pos_prefix(conf.id)).await?;
+    let mut out = vec![];
+    for (_, doc) in rows {
+        if let PurchaseOrdersRow::Po(po) = serde_json::from_str(&doc)?
+            && q.status.is_none_or(|s| s == po.status)
+        {
+            out.push(PoView::from(po));
+        }
+    }
+    out.sort_by(|a, b| (b.created_at, &b.reference).cmp(&(a.created_at, &a.reference)));
+    Ok(Json(out))
+}
+
+/// One PO with its lines, payments, credit notes and balance (PO-5).
+#[utoipa::path(get, path = "/api/v1/conferences/{slug}/purchase-orders/{reference}", tag = "registration",
+    params(("slug" = String, Path), ("reference" = String, Path)),
+    responses((status = 200, body = PoView), (status = 404, body = Problem)))]
+async fn get_po(
+    State(app): State<AppState>,
+    Path((slug, reference)): Path<(String, String)>,
+) -> ApiResult<Json<PoView>> {
+    let conf = app.gate(&slug, MANAGE).await?;
+    Ok(Json(load(&app, &conf, &reference).await?))
+}
+
+/// Marks a draft PO as sent (PO-10: only draft POs).
+#[utoipa::path(post, path = "/api/v1/conferences/{slug}/purchase-orders/{reference}/send", tag = "registration",
+    params(("slug" = String, Path), ("reference" = String, Path)),
+    responses((status = 200, body = PoChanged), (status = 404, body = Problem), (status = 409, body = Problem)))]
+async fn send_po(
+    State(app): State<AppState>,
+    meta: CommandMeta,
+    Path((slug, reference)): Path<(String, String)>,
+) -> ApiResult<Json<PoChanged>> {
+    let conf = app.gate(&slug, MANAGE).await?;
+    change(&app, &conf, &meta, &reference, PurchaseOrderCommand::Send).await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PaymentBody {
+    /// > 0, at most 2 decimal places.
+    #[schema(value_type = String, example = "500.00")]
+    pub amount: Decimal,
+    /// wire (default), ach, check, stripe or other (PO-6).
+    #[schema(value_type = Option<String>, example = "wire")]
+    pub method: Option<PoPaymentMethod>,
+    /// The bank or cheque reference.
+    #[serde(default)]
+    pub reference: String,
+    pub payment_date: Option<NaiveDate>,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Records a payment; the status follows the balance (PO-6, PO-8).
+#[utoipa::path(post, path = "/api/v1/conferences/{slug}/purchase-orders/{reference}/payments", tag = "registration",
+    params(("slug" = String, Path), ("reference" = String, Path)), request_body = PaymentBody,
+    responses((status = 201, body = PoChanged), (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem)))]
+async fn record_payment(
+    State(app): State<AppState>,
+    AuthUser(caller): AuthUser,
+    meta: CommandMeta,
+    Path((slug, reference)): Path<(String, String)>,
+    ApiJson(body): ApiJson<PaymentBody>,
+) -> ApiResult<(StatusCode, Json<PoChanged>)> {
+    let conf = app.gate(&slug, MANAGE).await?;
+    let payment_date = body.payment_date.ok_or_else(|| {
+        ApiError::unprocessable("po.payment_date_required", "Payment date is required.")
+    })?;
+    let command = PurchaseOrderCommand::RecordPayment {
+        payment_id: entry_id("po_payment", &reference, &meta),
+        amount: body.amount,
+        method: body.method.unwrap_or_default(),
+        reference: body.reference,
+        payment_date,
+        note: body.note,
+        recorded_by: Some(caller.id),
+    };
+    let changed = change(&app, &conf, &meta, &reference, command).await?;
+    Ok((StatusCode::CREATED, changed))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreditNoteBody {
+    /// > 0, at most 2 decimal places.
+    #[schema(value_type = String, example = "50.00")]
+    pub amount: Decimal,
+    pub reason: String,
+}
+
+/// Issues a credit note; the status follows the balance (PO-7…9).
+#[utoipa::path(post, path = "/api/v1/conferences/{slug}/purchase-orders/{reference}/credit-notes", tag = "registration",
+    params(("slug" = String, Path), ("reference" = String, Path)), request_body = CreditNoteBody,
+    responses((status = 201, body = PoChanged), (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem)))]
+async fn issue_credit_note(
+    State(app): State<AppState>,
+    AuthUser(caller): AuthUser,
+    meta: CommandMeta,
+    Path((slug, reference)): Path<(String, String)>,
+    ApiJson(body): ApiJson<CreditNoteBody>,
+) -> ApiResult<(StatusCode, Json<PoChanged>)> {
+    let conf = app.gate(&slug, MANAGE).await?;
+    let command = PurchaseOrderCommand::IssueCreditNote {
+        credit_note_id: entry_id("po_credit_note", &reference, &meta),
+        amount: body.amount,
+        reason: body.reason,
+        issued_by: Some(caller.id),
+    };
+    let changed = change(&app, &conf, &meta, &reference, command).await?;
+    Ok((StatusCode::CREATED, changed))
+}
+
+/// Cancels a PO; payments and credit notes are kept (PO-11: a paid PO cannot be
+/// cancelled; cancelling a cancelled PO changes nothing).
+#[utoipa::path(post, path = "/api/v1/conferences/{slug}/purchase-orders/{reference}/cancel", tag = "registration",
+    params(("slug" = String, Path), ("reference" = String, Path)),
+    responses((status = 200, body = PoChanged), (status = 404, body = Problem), (status = 409, body = Problem)))]
+async fn cancel_po(
+    State(app): State<AppState>,
+    AuthUser(caller): AuthUser,
+    meta: CommandMeta,
+    Path((slug, reference)): Path<(String, String)>,
+) -> ApiResult<Json<PoChanged>> {
+    let conf = app.gate(&slug, MANAGE).await?;
+    let command = PurchaseOrderCommand::Cancel {
+        by: Some(caller.id),
+    };
+    change(&app, &conf, &meta, &reference, command).await
+}
