@@ -104,9 +104,10 @@ impl CommandBus {
         A::Error: Send,
     {
         let store = self.store::<A>();
-        let context = store.load(id).await.map_err(store_error)?;
+        let mut slot = store.lock(id).await;
+        let context = store.load(id, &mut slot).await.map_err(store_error)?;
         let value = read(&context.aggregate);
-        store.keep(context);
+        CachingEventStore::keep(&mut slot, context);
         Ok(value)
     }
 
@@ -206,10 +207,11 @@ impl CommandBus {
             return;
         }
         let mut attempt = 0;
+        let mut slot = store.lock(id).await;
         loop {
             attempt += 1;
             // A batch decides on verified state: one read for the whole batch.
-            let mut context = match store.load(id).await {
+            let mut context = match store.load(id, &mut slot).await {
                 Ok(c) => c,
                 Err(e) => {
                     let why = e.to_string();
@@ -228,7 +230,7 @@ impl CommandBus {
                     .await;
                 let events = sink.collect().await;
                 if result.is_err() && !events.is_empty() {
-                    store.evict(id);
+                    // The slot stays empty: the state may be half-applied.
                     for p in batch {
                         let _ = p.reply.send(Err(BusError::Store(format!(
                             "{} wrote events and then refused",
@@ -244,12 +246,12 @@ impl CommandBus {
                 .zip(&batch)
                 .map(|(d, p)| {
                     (
-                        d.as_ref().map(Clone::clone).unwrap_or_default(),
+                        d.as_ref().ok().cloned().unwrap_or_default(),
                         p.metadata.clone(),
                     )
                 })
                 .collect();
-            match store.append_batch(groups, context).await {
+            match store.append_batch(groups, context, &mut slot).await {
                 Ok(positions) => {
                     for ((p, d), position) in batch.into_iter().zip(decided).zip(positions) {
                         let _ = p.reply.send(match d {
@@ -300,9 +302,10 @@ impl CommandBus {
         // When it writes nothing or is refused, the cache is checked against the
         // store first, so no answer rests on stale state. Aggregates decide before
         // they write, so a refused command leaves the state untouched.
-        let (mut context, mut verified) = match store.take(id) {
+        let mut slot = store.lock(id).await;
+        let (mut context, mut verified) = match CachingEventStore::take(id, &mut slot) {
             Some(cached) => (cached, false),
-            None => (store.load(id).await.map_err(store_error)?, true),
+            None => (store.load(id, &mut slot).await.map_err(store_error)?, true),
         };
         loop {
             attempt += 1;
@@ -313,8 +316,8 @@ impl CommandBus {
                 .await;
             let events = sink.collect().await;
             if decided.is_err() && !events.is_empty() {
-                // Broke the decide-then-write rule: the state may be half-applied.
-                store.evict(id);
+                // Broke the decide-then-write rule: the state may be half-applied, so
+                // the slot stays empty.
                 return Err(BusError::Store(format!(
                     "{} wrote events and then refused",
                     A::TYPE
@@ -327,20 +330,23 @@ impl CommandBus {
                         continue; // the stream moved on: decide again
                     }
                 }
-                store.keep(context);
+                CachingEventStore::keep(&mut slot, context);
                 return match decided {
                     Err(e) => Err(BusError::Refused(e)),
                     Ok(()) => Ok(Sent { position: None }),
                 };
             }
-            match store.append(events, context, metadata.clone()).await {
+            match store
+                .append(events, context, metadata.clone(), &mut slot)
+                .await
+            {
                 Ok(position) => return Ok(Sent { position }),
                 Err(AggregateError::AggregateConflict) if attempt < MAX_ATTEMPTS => {
                     metrics::counter!("tessera_command_conflicts_total", "aggregate" => A::TYPE)
                         .increment(1);
                     let jitter = rand::thread_rng().gen_range(1..=5 * attempt as u64);
                     tokio::time::sleep(Duration::from_millis(jitter)).await;
-                    context = store.load(id).await.map_err(store_error)?;
+                    context = store.load(id, &mut slot).await.map_err(store_error)?;
                     verified = true;
                 }
                 Err(AggregateError::AggregateConflict) => {

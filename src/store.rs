@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::num::NonZeroUsize;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use cqrs_es::persist::{
     EventStoreAggregateContext, PersistedEventRepository, PersistenceError, ReplayStream,
@@ -98,13 +98,25 @@ impl PersistedEventRepository for Repository {
 
 pub type Context<A> = EventStoreAggregateContext<A>;
 
+/// One command's events with the metadata they carry.
+pub type Decided<A> = (Vec<<A as Aggregate>::Event>, HashMap<String, String>);
+
+/// An aggregate's cache slot: its state and last sequence, when known.
+type SharedSlot<A> = Arc<tokio::sync::Mutex<Option<(A, usize)>>>;
+
+/// A locked cache slot (see [`CachingEventStore::lock`]).
+pub type Slot<A> = tokio::sync::OwnedMutexGuard<Option<(A, usize)>>;
+
 /// How many aggregates of one type stay in memory.
 const CACHE_SIZE: usize = 10_000;
 
 pub struct CachingEventStore<A: Aggregate> {
     repo: Repository,
     db: Db,
-    cache: Mutex<LruCache<String, (A, usize)>>,
+    /// One lockable slot per aggregate: the state with its last sequence, or None
+    /// when it must be read from the store. Writers hold the slot from decision to
+    /// append; readers hold it while they refresh and read.
+    cache: Mutex<LruCache<String, SharedSlot<A>>>,
     /// Commands waiting per aggregate; an entry exists while a leader runs them.
     queues: Mutex<HashMap<String, VecDeque<Pending<A>>>>,
 }
@@ -166,32 +178,32 @@ impl<A: Aggregate> CachingEventStore<A> {
         Some(queue.drain(..n).collect())
     }
 
-    fn take_cached(&self, id: &str) -> Option<(A, usize)> {
-        self.cache.lock().ok()?.pop(id)
+    /// Locks aggregate `id`'s cache slot.
+    pub async fn lock(&self, id: &str) -> Slot<A> {
+        let slot = {
+            let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+            match cache.get(id) {
+                Some(slot) => slot.clone(),
+                None => {
+                    let slot = Arc::new(tokio::sync::Mutex::new(None));
+                    cache.put(id.to_string(), slot.clone());
+                    slot
+                }
+            }
+        };
+        slot.lock_owned().await
     }
 
-    /// Returns a context to the cache (after a refused command, or a commit).
-    pub fn keep(&self, context: Context<A>) {
-        if let Ok(mut cache) = self.cache.lock() {
-            cache.put(
-                context.aggregate_id,
-                (context.aggregate, context.current_sequence),
-            );
-        }
+    /// Puts a context back into its (locked) slot.
+    pub fn keep(slot: &mut Slot<A>, context: Context<A>) {
+        **slot = Some((context.aggregate, context.current_sequence));
     }
 
-    /// Forgets an aggregate (after a conflict: another writer got there first).
-    pub fn evict(&self, id: &str) {
-        if let Ok(mut cache) = self.cache.lock() {
-            cache.pop(id);
-        }
-    }
-
-    /// The cached state of an aggregate, not checked against the store: good enough
-    /// to decide a command that writes (the append's sequence check refuses it if
-    /// the stream moved on), not to answer a read.
-    pub fn take(&self, id: &str) -> Option<Context<A>> {
-        self.take_cached(id).map(|(aggregate, sequence)| Context {
+    /// The cached state, not checked against the store: good enough to decide a
+    /// command that writes (the append's sequence check refuses it if the stream
+    /// moved on), not to answer a read. Leaves the slot empty until `keep`.
+    pub fn take(id: &str, slot: &mut Slot<A>) -> Option<Context<A>> {
+        slot.take().map(|(aggregate, sequence)| Context {
             aggregate_id: id.to_string(),
             aggregate,
             current_sequence: sequence,
@@ -218,24 +230,34 @@ impl<A: Aggregate> CachingEventStore<A> {
     }
 
     /// The aggregate with every committed event applied: the cached state plus the
-    /// events committed since, or the whole stream when not cached.
-    pub async fn load(&self, id: &str) -> Result<Context<A>, AggregateError<A::Error>> {
-        let (mut aggregate, mut sequence): (A, usize) = self.take_cached(id).unwrap_or_default();
-        let newer = if sequence == 0 {
+    /// events committed since, or the whole stream when not cached. Leaves the slot
+    /// empty until `keep`.
+    pub async fn load(
+        &self,
+        id: &str,
+        slot: &mut Slot<A>,
+    ) -> Result<Context<A>, AggregateError<A::Error>> {
+        let mut context = match Self::take(id, slot) {
+            Some(cached) => cached,
+            None => Context {
+                aggregate_id: id.to_string(),
+                aggregate: A::default(),
+                current_sequence: 0,
+                current_snapshot: None,
+            },
+        };
+        let newer = if context.current_sequence == 0 {
             self.repo.get_events::<A>(id).await?
         } else {
-            self.repo.get_last_events::<A>(id, sequence).await?
+            self.repo
+                .get_last_events::<A>(id, context.current_sequence)
+                .await?
         };
         for envelope in to_envelopes::<A>(newer)? {
-            sequence = envelope.sequence;
-            aggregate.apply(envelope.payload);
+            context.current_sequence = envelope.sequence;
+            context.aggregate.apply(envelope.payload);
         }
-        Ok(Context {
-            aggregate_id: id.to_string(),
-            aggregate,
-            current_sequence: sequence,
-            current_snapshot: None,
-        })
+        Ok(context)
     }
 
     /// Appends `events` after the context's sequence. On success the context, with
@@ -246,9 +268,10 @@ impl<A: Aggregate> CachingEventStore<A> {
         events: Vec<A::Event>,
         context: Context<A>,
         metadata: HashMap<String, String>,
+        slot: &mut Slot<A>,
     ) -> Result<Option<i64>, AggregateError<A::Error>> {
         Ok(self
-            .append_batch(vec![(events, metadata)], context)
+            .append_batch(vec![(events, metadata)], context, slot)
             .await?
             .into_iter()
             .next()
@@ -260,8 +283,9 @@ impl<A: Aggregate> CachingEventStore<A> {
     /// per command, the global position of its last event (None: it wrote nothing).
     pub async fn append_batch(
         &self,
-        batch: Vec<(Vec<A::Event>, HashMap<String, String>)>,
+        batch: Vec<Decided<A>>,
         mut context: Context<A>,
+        slot: &mut Slot<A>,
     ) -> Result<Vec<Option<i64>>, AggregateError<A::Error>> {
         let id = context.aggregate_id.clone();
         let mut next = context.current_sequence + 1;
@@ -281,7 +305,7 @@ impl<A: Aggregate> CachingEventStore<A> {
             }
         }
         if envelopes.is_empty() {
-            self.keep(context);
+            Self::keep(slot, context);
             return Ok(last_of.into_iter().map(|_| None).collect());
         }
         let serialized = envelopes
@@ -291,7 +315,7 @@ impl<A: Aggregate> CachingEventStore<A> {
         match self.insert(&serialized).await {
             Ok(positions) => {
                 context.current_sequence = next - 1;
-                self.keep(context);
+                Self::keep(slot, context);
                 Ok(last_of
                     .into_iter()
                     .map(|last| {
@@ -304,10 +328,8 @@ impl<A: Aggregate> CachingEventStore<A> {
                     })
                     .collect())
             }
-            Err(e) => {
-                self.evict(&id);
-                Err(e)
-            }
+            // The slot stays empty: the next user reads the stream again.
+            Err(e) => Err(e),
         }
     }
 
@@ -395,7 +417,8 @@ where
     }
 
     async fn load_aggregate(&self, id: &str) -> Result<Context<A>, AggregateError<A::Error>> {
-        self.load(id).await
+        let mut slot = self.lock(id).await;
+        self.load(id, &mut slot).await
     }
 
     async fn commit(
@@ -417,7 +440,8 @@ where
                 metadata: metadata.clone(),
             })
             .collect();
-        self.append(events, context, metadata).await?;
+        let mut slot = self.lock(&id).await;
+        self.append(events, context, metadata, &mut slot).await?;
         Ok(envelopes)
     }
 }

@@ -1043,8 +1043,9 @@ fn boot_18_check_plan_counts_what_a_new_conference_gets() {
     assert_eq!(s.tickets.created, 2);
     assert_eq!(s.addons.created, 1);
     assert_eq!(s.sponsor_levels.created, 1);
-    // series, year registration, conference, ledger, 2 sections, 1 level, 2 tickets, 1 add-on
-    assert_eq!(s.changes, 10);
+    // series, year registration, conference, ledger, capacity, 2 sections, 1 level,
+    // 2 tickets, 1 add-on
+    assert_eq!(s.changes, 11);
     let text = s.render(true);
     assert!(
         text.contains("Tickets:        2 created, 0 updated\n  + individual\n  + corporate\n"),

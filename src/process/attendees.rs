@@ -8,7 +8,9 @@
 use sha2::{Digest, Sha256};
 use tessera_aggregates::attendee::{Attendee, AttendeeCommand, AttendeeProduct, attendee_id};
 use tessera_aggregates::order::{Order, OrderEvent, OrderStatus};
-use tessera_projections::{DomainEvent, Envelope, EventMeta};
+use tessera_projections::attendees::{Attendees, AttendeesRow, code_key};
+use tessera_projections::{DomainEvent, Envelope, EventMeta, Projection};
+use tessera_replay::storage;
 use uuid::Uuid;
 
 use super::settle;
@@ -67,15 +69,50 @@ async fn registered(
         .await
         .map_err(|e| anyhow::anyhow!("loading order {}: {e}", env.aggregate_id))?;
     let id = attendee_id(conference_id, user);
+    let Some(access_code) = code_for(bus, id).await? else {
+        return Ok(Reaction::Refused(format!(
+            "no free access code for attendee {id} after {CODE_ATTEMPTS} attempts"
+        )));
+    };
     let command = AttendeeCommand::Register {
         conference_id,
         user,
         order_id,
-        access_code: access_code(id),
+        access_code,
         products,
     };
     let meta = follow_up(env, conference_id);
     settle(bus.send::<Attendee>(&id.to_string(), command, &meta).await)
+}
+
+/// ATT-2: candidates tried before giving up.
+const CODE_ATTEMPTS: u8 = 10;
+
+/// The access code to register attendee `id` with: its own once it exists (the
+/// aggregate keeps it anyway), else the first derived candidate that no other
+/// attendee of any conference holds (ATT-2: unique across conferences).
+async fn code_for(bus: &CommandBus, id: Uuid) -> anyhow::Result<Option<String>> {
+    let stream = id.to_string();
+    let current = bus
+        .inspect::<Attendee, _>(&stream, |a| a.exists().then(|| a.access_code().to_string()))
+        .await
+        .map_err(|e| anyhow::anyhow!("loading attendee {id}: {e}"))?;
+    if current.is_some() {
+        return Ok(current);
+    }
+    for attempt in 0..CODE_ATTEMPTS {
+        let code = candidate(id, attempt);
+        let holder = storage::live_row(bus.db(), Attendees::NAME, &code_key(&code)).await?;
+        let taken = match holder.map(|d| serde_json::from_str::<AttendeesRow>(&d)) {
+            None => false,
+            Some(Ok(AttendeesRow::Ref(r))) => attendee_id(r.conference_id, r.user) != id,
+            Some(_) => true,
+        };
+        if !taken {
+            return Ok(Some(code));
+        }
+    }
+    Ok(None)
 }
 
 /// A fully refunded order is taken off its attendee (a no-op if it never was on).
@@ -118,10 +155,15 @@ fn follow_up(env: &Envelope, conference_id: Uuid) -> EventMeta {
 
 /// ATT-2: 8 characters of A–Z0–9, derived from the attendee id so that every
 /// delivery of the same `OrderPaid` proposes the same code (the aggregate keeps the
-/// first one anyway). 36⁸ ≈ 2.8·10¹² codes: the first 8 bytes of SHA-256 of the id,
-/// written in base 36.
-pub fn access_code(attendee: Uuid) -> String {
-    let digest = Sha256::digest(attendee.as_bytes());
+/// first one anyway). 36⁸ ≈ 2.8·10¹² codes: the first 8 bytes of SHA-256 of the id
+/// (and, after a collision, the attempt number), written in base 36.
+pub fn candidate(attendee: Uuid, attempt: u8) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(attendee.as_bytes());
+    if attempt > 0 {
+        hasher.update([attempt]);
+    }
+    let digest = hasher.finalize();
     let mut head = [0u8; 8];
     head.copy_from_slice(&digest[..8]);
     let mut n = u64::from_be_bytes(head);
@@ -141,10 +183,13 @@ mod tests {
     #[test]
     fn att_2_access_codes_are_valid_and_stable() {
         let id = attendee_id(Uuid::from_u128(1), Uuid::from_u128(2));
-        let code = access_code(id);
+        let code = candidate(id, 0);
         assert!(is_valid_access_code(&code), "{code}");
-        assert_eq!(code, access_code(id));
-        let other = access_code(attendee_id(Uuid::from_u128(1), Uuid::from_u128(3)));
+        assert_eq!(code, candidate(id, 0));
+        let other = candidate(attendee_id(Uuid::from_u128(1), Uuid::from_u128(3)), 0);
         assert_ne!(code, other);
+        let retry = candidate(id, 1);
+        assert!(is_valid_access_code(&retry), "{retry}");
+        assert_ne!(code, retry);
     }
 }

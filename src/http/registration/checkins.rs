@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tessera_aggregates::attendee::{
-    Attendee, AttendeeCommand, CheckInRecord, ProductBalance, attendee_id,
+    Attendee, AttendeeCommand, CheckInRecord, ProductBalance, attendee_id, is_valid_access_code,
 };
 use tessera_aggregates::conference::Role;
 use tessera_aggregates::order::{Order, OrderStatus};
@@ -207,6 +207,8 @@ async fn by_code(app: &AppState, conf: &ConferenceRef, code: &str) -> ApiResult<
     }
     let found = match find_code(app, conf, code).await? {
         Some(id) => Some(id),
+        // Only a well-formed code is worth waiting for.
+        None if !is_valid_access_code(code) => None,
         None => {
             catch_up(app).await?;
             find_code(app, conf, code).await?

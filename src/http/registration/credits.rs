@@ -98,6 +98,6 @@ async fn list_credits(
             out.push(c);
         }
     }
-    out.sort_by(|a, b| (b.issued_at, b.id).cmp(&(a.issued_at, a.id)));
+    out.sort_by_key(|c| std::cmp::Reverse((c.issued_at, c.id)));
     Ok(Json(out.into_iter().map(CreditView::from).collect()))
 }

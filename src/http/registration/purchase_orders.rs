@@ -303,7 +303,11 @@ async fn check_products(
     conf: &ConferenceRef,
     lines: &[PoLineBody],
 ) -> ApiResult<()> {
-    let products: Vec<ProductRef> = lines.iter().filter_map(|l| l.product.clone()).collect();
+    let products: Vec<ProductRef> = lines
+        .iter()
+        .filter(|l| !l.description.trim().is_empty()) // skipped rows (PO-4)
+        .filter_map(|l| l.product.clone())
+        .collect();
     if products.is_empty() {
         return Ok(());
     }
