@@ -103,12 +103,7 @@ impl CommandBus {
         A::Command: Send,
         A::Error: Send,
     {
-        let store = self.store::<A>();
-        let mut slot = store.lock(id).await;
-        let context = store.load(id, &mut slot).await.map_err(store_error)?;
-        let value = read(&context.aggregate);
-        CachingEventStore::keep(&mut slot, context);
-        Ok(value)
+        self.store::<A>().read(id, read).await.map_err(store_error)
     }
 
     /// Folds the whole stream of aggregate `id` into a fresh value, without reading

@@ -211,6 +211,47 @@ impl<A: Aggregate> CachingEventStore<A> {
         })
     }
 
+    /// Reads the current state of `id`. The store is asked for newer events
+    /// WITHOUT holding the slot (readers of a hot aggregate do not queue behind each
+    /// other's round trips); the slot is locked only to apply them and read.
+    pub async fn read<T>(
+        &self,
+        id: &str,
+        read: impl FnOnce(&A) -> T,
+    ) -> Result<T, AggregateError<A::Error>> {
+        let known = self.lock(id).await.as_ref().map(|(_, seq)| *seq);
+        let Some(known) = known else {
+            // Not cached: load under the lock (once; later readers find it).
+            let mut slot = self.lock(id).await;
+            let context = self.load(id, &mut slot).await?;
+            let value = read(&context.aggregate);
+            Self::keep(&mut slot, context);
+            return Ok(value);
+        };
+        let newer = to_envelopes::<A>(self.repo.get_last_events::<A>(id, known).await?)?;
+        let mut slot = self.lock(id).await;
+        match slot.as_mut() {
+            Some((aggregate, seq)) => {
+                // Someone may have moved the slot on meanwhile: apply only what
+                // follows its sequence.
+                for envelope in newer {
+                    if envelope.sequence == *seq + 1 {
+                        *seq = envelope.sequence;
+                        aggregate.apply(envelope.payload);
+                    }
+                }
+                Ok(read(aggregate))
+            }
+            None => {
+                // A writer failed and emptied it: read the stream again.
+                let context = self.load(id, &mut slot).await?;
+                let value = read(&context.aggregate);
+                Self::keep(&mut slot, context);
+                Ok(value)
+            }
+        }
+    }
+
     /// Applies the events committed after the context's sequence; returns how many.
     pub async fn refresh(
         &self,
