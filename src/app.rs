@@ -28,6 +28,8 @@ pub struct App {
     pub config: Config,
     pub tokens: TokenSigner,
     pub metrics: Option<PrometheusHandle>,
+    /// Test-only crash points in checkout (unarmed by default).
+    pub faults: crate::process::Faults,
 }
 
 /// A signed-in user, as resolved from a bearer token.
@@ -83,7 +85,7 @@ impl App {
             .ok_or_else(ApiError::unauthorized)?;
         let caller = self
             .bus
-            .inspect::<User, _>(&id.to_string(), |u| {
+            .peek::<User, _>(&id.to_string(), |u| {
                 u.exists().then(|| Caller {
                     id,
                     email: u.email().to_string(),
@@ -101,7 +103,7 @@ impl App {
         let id = conference_id(slug);
         let found = self
             .bus
-            .inspect::<Conference, _>(&id.to_string(), |c| {
+            .peek::<Conference, _>(&id.to_string(), |c| {
                 c.exists().then(|| *c.feature_overrides())
             })
             .await
@@ -127,7 +129,7 @@ impl App {
     /// The caller's roles in a conference.
     pub async fn roles_in(&self, conference: Uuid, user: Uuid) -> ApiResult<Vec<Role>> {
         self.bus
-            .inspect::<Conference, _>(&conference.to_string(), |c| c.roles_of(&user))
+            .peek::<Conference, _>(&conference.to_string(), |c| c.roles_of(&user))
             .await
             .map_err(ApiError::from)
     }

@@ -17,6 +17,8 @@ use crate::store::{CachingEventStore, Pending};
 
 /// How often a command is retried after losing an optimistic-concurrency race.
 const MAX_ATTEMPTS: u32 = 10;
+/// How stale a `peek` may be with respect to other processes.
+const RECENT: Duration = Duration::from_millis(500);
 /// The most commands one batch decides and appends together.
 const MAX_BATCH: usize = 256;
 
@@ -110,6 +112,22 @@ impl CommandBus {
     /// or filling the cache and without taking the per-aggregate lock: a private
     /// copy a caller may run `decide`/`apply` on (bootstrap's validate-everything-
     /// first pass).
+    /// Like [`Self::inspect`], but may answer from this process's cache when it was
+    /// verified within `RECENT` (at most that stale with respect to other
+    /// processes; never with respect to this one). For pages, feature gates and
+    /// advisory checks on hot aggregates; never for a decision.
+    pub async fn peek<A, T>(&self, id: &str, read: impl FnOnce(&A) -> T) -> Result<T, BusError<A::Error>>
+    where
+        A: Aggregate<Services = DomainServices> + 'static,
+        A::Command: Send,
+        A::Error: Send,
+    {
+        self.store::<A>()
+            .read_recent(id, RECENT, read)
+            .await
+            .map_err(store_error)
+    }
+
     pub async fn load_fresh<A>(&self, id: &str) -> Result<A, BusError<A::Error>>
     where
         A: Aggregate<Services = DomainServices> + 'static,

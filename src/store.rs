@@ -117,6 +117,9 @@ pub struct CachingEventStore<A: Aggregate> {
     /// when it must be read from the store. Writers hold the slot from decision to
     /// append; readers hold it while they refresh and read.
     cache: Mutex<LruCache<String, SharedSlot<A>>>,
+    /// When each aggregate's slot was last known to match the store (a read that
+    /// refreshed it, or an append that succeeded).
+    verified: Mutex<HashMap<String, std::time::Instant>>,
     /// Commands waiting per aggregate; an entry exists while a leader runs them.
     queues: Mutex<HashMap<String, VecDeque<Pending<A>>>>,
 }
@@ -146,7 +149,40 @@ impl<A: Aggregate> CachingEventStore<A> {
                 NonZeroUsize::new(CACHE_SIZE).unwrap_or(NonZeroUsize::MIN),
             )),
             queues: Mutex::new(HashMap::new()),
+            verified: Mutex::new(HashMap::new()),
         }
+    }
+
+    fn mark_verified(&self, id: &str) {
+        let mut verified = self.verified.lock().unwrap_or_else(|p| p.into_inner());
+        if verified.len() > CACHE_SIZE * 2 {
+            verified.clear();
+        }
+        verified.insert(id.to_string(), std::time::Instant::now());
+    }
+
+    fn verified_within(&self, id: &str, max_age: std::time::Duration) -> bool {
+        let verified = self.verified.lock().unwrap_or_else(|p| p.into_inner());
+        verified.get(id).is_some_and(|at| at.elapsed() <= max_age)
+    }
+
+    /// Reads `id` from the cache when it was verified against the store within
+    /// `max_age` (this process's own writes keep it current; only other processes'
+    /// writes can be missing, for at most `max_age`); otherwise like [`Self::read`].
+    /// For display and advisory checks only: decisions go through commands.
+    pub async fn read_recent<T>(
+        &self,
+        id: &str,
+        max_age: std::time::Duration,
+        read: impl FnOnce(&A) -> T,
+    ) -> Result<T, AggregateError<A::Error>> {
+        if self.verified_within(id, max_age) {
+            let slot = self.lock(id).await;
+            if let Some((aggregate, _)) = slot.as_ref() {
+                return Ok(read(aggregate));
+            }
+        }
+        self.read(id, read).await
     }
 
     /// Queues a command; true when the caller must lead (nobody runs this
@@ -240,6 +276,7 @@ impl<A: Aggregate> CachingEventStore<A> {
                         aggregate.apply(envelope.payload);
                     }
                 }
+                self.mark_verified(id);
                 Ok(read(aggregate))
             }
             None => {
@@ -357,6 +394,7 @@ impl<A: Aggregate> CachingEventStore<A> {
             Ok(positions) => {
                 context.current_sequence = next - 1;
                 Self::keep(slot, context);
+                self.mark_verified(&id);
                 Ok(last_of
                     .into_iter()
                     .map(|last| {

@@ -17,6 +17,19 @@ use crate::app::{App, inventory_id, order_id};
 use crate::bus::BusError;
 use crate::http::error::{ApiError, ApiResult};
 
+/// The points between checkout's steps where a test can inject a crash
+/// ([`crate::process::Faults`]): nothing after the point runs, no compensation
+/// either, as if the process died there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckoutStep {
+    /// Stale orders expired; nothing held yet.
+    AfterExpire = 1,
+    /// The hold is recorded; no order placed.
+    AfterHold = 2,
+    /// The pending order is placed; the cart is still open.
+    AfterPlace = 3,
+}
+
 /// What a buyer fills in (ORDER-2/25: all optional at the service level).
 #[derive(Debug, Clone, Default)]
 pub struct Billing {
@@ -52,7 +65,7 @@ pub async fn expire_stale(app: &App, conference: Uuid, meta: &EventMeta) -> ApiR
     let now = app.bus.services().now();
     let expired: Vec<Uuid> = app
         .bus
-        .inspect::<Inventory, _>(&ledger, |inv| inv.expired_holds(now))
+        .peek::<Inventory, _>(&ledger, |inv| inv.expired_holds(now))
         .await?;
     if expired.is_empty() {
         return Ok(None);
@@ -87,6 +100,7 @@ pub async fn checkout(
     meta: &EventMeta,
 ) -> ApiResult<Placed> {
     expire_stale(app, conference, meta).await?;
+    app.faults.trip(CheckoutStep::AfterExpire)?;
     let now = app.bus.services().now();
     let cart_stream = Cart::stream_id(conference, user).to_string();
 
@@ -130,7 +144,7 @@ pub async fn checkout(
     let ledger = inventory_id(conference).to_string();
     let owner = app
         .bus
-        .inspect::<Inventory, _>(&ledger, |inv| {
+        .peek::<Inventory, _>(&ledger, |inv| {
             crate::http::registration::owner_facts(inv, user)
         })
         .await?;
@@ -156,9 +170,10 @@ pub async fn checkout(
             meta,
         )
         .await?;
+    app.faults.trip(CheckoutStep::AfterHold)?;
     let hold: HoldRecord = app
         .bus
-        .inspect::<Inventory, _>(&ledger, |inv| inv.hold(order).cloned())
+        .peek::<Inventory, _>(&ledger, |inv| inv.hold(order).cloned())
         .await?
         .ok_or_else(|| ApiError::internal("hold vanished after it was recorded"))?;
 
@@ -223,6 +238,7 @@ pub async fn checkout(
             return Err(e.into());
         }
     };
+    app.faults.trip(CheckoutStep::AfterPlace)?;
 
     // 3) The cart is done.
     let closed = app

@@ -10,6 +10,7 @@ mod credits;
 mod orders;
 mod payments;
 mod purchase_orders;
+mod stripe_payments;
 mod vouchers;
 
 pub use cart::owner_facts;
@@ -37,6 +38,7 @@ pub fn groups() -> Vec<Group> {
     groups.extend(checkout::groups());
     groups.extend(orders::groups());
     groups.extend(payments::groups());
+    groups.extend(stripe_payments::groups());
     groups.extend(credits::groups());
     groups.extend(vouchers::groups());
     groups.extend(purchase_orders::groups());
@@ -52,6 +54,6 @@ pub async fn ledger<T>(
 ) -> ApiResult<T> {
     Ok(app
         .bus
-        .inspect::<Inventory, _>(&inventory_id(conf.id).to_string(), read)
+        .peek::<Inventory, _>(&inventory_id(conf.id).to_string(), read)
         .await?)
 }
