@@ -10,7 +10,6 @@ mod credits;
 mod orders;
 mod payments;
 mod purchase_orders;
-mod stripe_payments;
 mod vouchers;
 
 pub use cart::owner_facts;
@@ -38,7 +37,6 @@ pub fn groups() -> Vec<Group> {
     groups.extend(checkout::groups());
     groups.extend(orders::groups());
     groups.extend(payments::groups());
-    groups.extend(stripe_payments::groups());
     groups.extend(credits::groups());
     groups.extend(vouchers::groups());
     groups.extend(purchase_orders::groups());
