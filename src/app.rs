@@ -28,6 +28,8 @@ pub struct App {
     pub config: Config,
     pub tokens: TokenSigner,
     pub metrics: Option<PrometheusHandle>,
+    /// Stripe (PAY-4): None when no secret key is configured.
+    pub gateway: Option<crate::stripe::SharedGateway>,
     /// Test-only crash points in checkout (unarmed by default).
     pub faults: crate::process::Faults,
 }

@@ -116,7 +116,11 @@ impl CommandBus {
     /// verified within `RECENT` (at most that stale with respect to other
     /// processes; never with respect to this one). For pages, feature gates and
     /// advisory checks on hot aggregates; never for a decision.
-    pub async fn peek<A, T>(&self, id: &str, read: impl FnOnce(&A) -> T) -> Result<T, BusError<A::Error>>
+    pub async fn peek<A, T>(
+        &self,
+        id: &str,
+        read: impl FnOnce(&A) -> T,
+    ) -> Result<T, BusError<A::Error>>
     where
         A: Aggregate<Services = DomainServices> + 'static,
         A::Command: Send,
@@ -318,7 +322,18 @@ impl CommandBus {
         let mut slot = store.lock(id).await;
         let (mut context, mut verified) = match CachingEventStore::take(id, &mut slot) {
             Some(cached) => (cached, false),
-            None => (store.load(id, &mut slot).await.map_err(store_error)?, true),
+            // Not cached: decide as if the stream were new. A create then costs no
+            // read (a taken sequence 1 is a conflict: reload and retry); anything
+            // else is refused on the empty state and so refreshed and decided again.
+            None => (
+                crate::store::Context::<A> {
+                    aggregate_id: id.to_string(),
+                    aggregate: A::default(),
+                    current_sequence: 0,
+                    current_snapshot: None,
+                },
+                false,
+            ),
         };
         loop {
             attempt += 1;

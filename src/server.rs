@@ -11,6 +11,7 @@ use crate::bus::CommandBus;
 use crate::config::Config;
 use crate::identity::TokenSigner;
 use crate::reactor::Reactor;
+use crate::stripe::{GatewayError, SharedGateway, StripeClient};
 
 /// The wall clock: read only here, at the edge, and handed to aggregates.
 pub struct SystemClock;
@@ -58,6 +59,13 @@ pub async fn build_app(db: Db, config: Config, clock: Arc<dyn Clock>) -> anyhow:
     let reactor = Reactor::load(db.clone(), bus.clone())
         .await?
         .spawn(reactor_wake);
+    // PAY-4: Stripe only with a secret key; a key with an unusable base URL is a
+    // configuration error.
+    let gateway: Option<SharedGateway> = match StripeClient::from_config(&config.stripe) {
+        Ok(client) => Some(Arc::new(client)),
+        Err(GatewayError::NotConfigured) => None,
+        Err(e) => anyhow::bail!("stripe: {e}"),
+    };
     let tokens = TokenSigner::new(
         config.secret_key.expose(),
         i64::from(config.token_ttl_hours),
@@ -70,5 +78,7 @@ pub async fn build_app(db: Db, config: Config, clock: Arc<dyn Clock>) -> anyhow:
         config,
         tokens,
         metrics: metrics_handle(),
+        gateway,
+        faults: Default::default(),
     }))
 }

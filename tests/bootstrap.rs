@@ -605,8 +605,14 @@ async fn boot_21_seed_demo_users_and_activities(b: Backend) {
         "{}",
         run.stdout
     );
+    // BOOT-20: four vouchers with the documented prefixes; BOOT-22: Alice's credit.
+    for prefix in ["SPKR-", "STU-", "EARLY-", "SAVE25-"] {
+        assert!(run.stdout.contains(prefix), "{}", run.stdout);
+    }
+    assert!(run.stdout.contains("Vouchers: 4 created"), "{}", run.stdout);
     assert!(
-        run.stdout.contains("Vouchers (BOOT-20): skipped"),
+        run.stdout
+            .contains("Store credit: $25.00 for attendee_alice@example.com"),
         "{}",
         run.stdout
     );
@@ -681,6 +687,20 @@ async fn boot_21_seed_demo_users_and_activities(b: Backend) {
         again
             .stdout
             .contains("Activities: skipped, the conference already has activities."),
+        "{}",
+        again.stdout
+    );
+    assert!(
+        again
+            .stdout
+            .contains("Vouchers: skipped, the conference already has vouchers."),
+        "{}",
+        again.stdout
+    );
+    assert!(
+        again
+            .stdout
+            .contains("Store credit: skipped, the conference already has credits."),
         "{}",
         again.stdout
     );

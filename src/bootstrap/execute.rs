@@ -942,6 +942,122 @@ fn local_time(tz: &str, date: NaiveDate, hour: u32) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
+/// `prefix` + 8 random characters of A–Z0–9 (BOOT-20).
+fn demo_code(prefix: &str) -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let mut rng = rand::thread_rng();
+    let tail: String = (0..8)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect();
+    format!("{prefix}{tail}")
+}
+
+/// BOOT-20: the four demo vouchers, printed; skipped when the conference has
+/// vouchers already (BOOT-19).
+async fn seed_vouchers(bus: &CommandBus, cid: Uuid, out: &mut String) -> anyhow::Result<()> {
+    use tessera_aggregates::inventory::{Inventory, InventoryCommand};
+    use tessera_aggregates::pricing::{ProductScope, Scope, Voucher, VoucherKind};
+    let ledger = inventory_id(cid).to_string();
+    let now = bus.services().now();
+    let has_vouchers = bus
+        .inspect::<Inventory, _>(&ledger, |inv| !inv.vouchers(now).is_empty())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if has_vouchers {
+        let _ = writeln!(
+            out,
+            "Vouchers: skipped, the conference already has vouchers."
+        );
+        return Ok(());
+    }
+    let only = |slug: &str| ProductScope {
+        tickets: Scope::Listed(vec![slug.to_string()]),
+        addons: Scope::None,
+    };
+    let specs: [(&str, VoucherKind, i64, u32, bool, ProductScope); 4] = [
+        ("SPKR-", VoucherKind::Comp, 0, 200, true, only("speaker")),
+        ("STU-", VoucherKind::Comp, 0, 500, true, only("student")),
+        (
+            "EARLY-",
+            VoucherKind::Percentage,
+            20,
+            100,
+            false,
+            ProductScope::all(),
+        ),
+        (
+            "SAVE25-",
+            VoucherKind::FixedAmount,
+            25,
+            50,
+            false,
+            ProductScope::all(),
+        ),
+    ];
+    let meta = CommandMeta::system().for_conf(Some(cid));
+    let mut codes = vec![];
+    for (prefix, kind, value, max_uses, unlocks_hidden, scope) in specs {
+        let mut voucher = Voucher::new(demo_code(prefix));
+        voucher.kind = kind;
+        voucher.value = rust_decimal::Decimal::from(value);
+        voucher.max_uses = max_uses;
+        voucher.unlocks_hidden = unlocks_hidden;
+        voucher.scope = scope;
+        codes.push(voucher.code.clone());
+        bus.send::<Inventory>(&ledger, InventoryCommand::CreateVoucher { voucher }, &meta)
+            .await
+            .map_err(|e| anyhow::anyhow!("voucher {prefix}: {e}"))?;
+    }
+    let _ = writeln!(out, "Vouchers: 4 created: {}.", codes.join(", "));
+    Ok(())
+}
+
+/// BOOT-22 (the credit part): $25.00 of spendable store credit for Alice; skipped
+/// when the conference has credits already.
+async fn seed_credit(
+    bus: &CommandBus,
+    cid: Uuid,
+    history: &[tessera_replay::RawEvent],
+    out: &mut String,
+) -> anyhow::Result<()> {
+    use tessera_aggregates::credit::{Credit, CreditCommand, CreditSource};
+    if history
+        .iter()
+        .any(|e| e.aggregate_type == <Credit as Aggregate>::TYPE)
+    {
+        let _ = writeln!(
+            out,
+            "Store credit: skipped, the conference already has credits."
+        );
+        return Ok(());
+    }
+    let alice = user_id(&demo_email("attendee_alice"));
+    let credit_id = tessera_aggregates::natural_id("demo-credit", &cid.to_string());
+    bus.send::<Credit>(
+        &credit_id.to_string(),
+        CreditCommand::Issue {
+            credit_id,
+            conference_id: cid,
+            user: alice,
+            amount: rust_decimal::Decimal::new(2500, 2),
+            spendable: true,
+            source: CreditSource::Manual {
+                note: "Demo credit (bootstrap --seed-demo)".into(),
+            },
+        },
+        &CommandMeta::system().for_conf(Some(cid)),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("demo credit: {e}"))?;
+    let _ = writeln!(
+        out,
+        "Store credit: $25.00 for {}.",
+        demo_email("attendee_alice")
+    );
+    Ok(())
+}
+
 /// BOOT-19…24, for the capabilities Tessera has: the demo users (created only if
 /// absent) and the demo activities with a few signups (skipped when the
 /// conference already has activities). Runs after the bootstrap committed; not
@@ -1057,16 +1173,17 @@ pub async fn seed_demo_data(bus: &CommandBus, plan: &BootstrapPlan) -> anyhow::R
         );
     }
 
-    // What belongs to later issues.
+    seed_vouchers(bus, cid, &mut out).await?;
+    seed_credit(bus, cid, &history, &mut out).await?;
+    // What belongs to later work.
     for (what, rule) in [
-        ("Vouchers", "BOOT-20"),
-        ("Orders, carts and store credits", "BOOT-22"),
+        ("Orders and the open cart", "BOOT-22"),
         ("Discount conditions", "BOOT-23"),
         ("Badge template and travel grants", "BOOT-24"),
     ] {
         let _ = writeln!(
             out,
-            "{what} ({rule}): skipped, Tessera does not have this capability yet."
+            "{what} ({rule}): skipped, not seeded by this version yet."
         );
     }
     report.text = out;

@@ -8,10 +8,49 @@ pub mod attendees;
 pub mod checkout;
 pub mod orders;
 
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use axum::http::StatusCode;
 use tessera_projections::Envelope;
 
 use crate::bus::{BusError, CommandBus};
+use crate::http::error::{ApiError, ApiResult};
 use crate::reactor::Reaction;
+
+pub use checkout::CheckoutStep;
+
+/// Crash points for tests (the fault rule). Armed with a step, the next
+/// checkout that reaches it fails once with 503 `fault.injected_crash` and runs
+/// nothing after it. Never armed outside tests; unarmed, a trip is one atomic load.
+#[derive(Debug, Default)]
+pub struct Faults {
+    /// 0: unarmed; else the armed [`CheckoutStep`].
+    armed: AtomicU8,
+}
+
+impl Faults {
+    pub fn arm(&self, step: CheckoutStep) {
+        self.armed.store(step as u8, Ordering::SeqCst);
+    }
+
+    /// Fails once if `step` is armed (and disarms it).
+    pub fn trip(&self, step: CheckoutStep) -> ApiResult<()> {
+        if self.armed.load(Ordering::Relaxed) == 0 {
+            return Ok(());
+        }
+        match self
+            .armed
+            .compare_exchange(step as u8, 0, Ordering::SeqCst, Ordering::SeqCst)
+        {
+            Ok(_) => Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "fault.injected_crash",
+                format!("injected crash {step:?}"),
+            )),
+            Err(_) => Ok(()),
+        }
+    }
+}
 
 /// The follow-up commands of one event.
 pub async fn react(bus: &CommandBus, env: &Envelope) -> anyhow::Result<Reaction> {

@@ -423,6 +423,8 @@ pub struct RefundObject {
     pub amount: i64,
     pub status: Option<String>,
     pub reason: Option<String>,
+    /// Unix seconds, when present.
+    pub created: Option<i64>,
 }
 
 /// A Charge object (`charge.refunded`).
@@ -461,6 +463,7 @@ impl ChargeObject {
                             amount: int(r, "amount").unwrap_or(0),
                             status: non_empty_str(r, "status"),
                             reason: non_empty_str(r, "reason"),
+                            created: int(r, "created"),
                         })
                     })
                     .collect()

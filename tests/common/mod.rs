@@ -424,3 +424,39 @@ impl TestApp {
             .await
     }
 }
+
+impl TestApp {
+    /// A crash of this process: its pool is closed, so in-flight requests, the
+    /// projection runner and the process managers fail at their next step and never
+    /// touch the database again (their tasks linger, cut off, until the test ends).
+    /// The database itself is kept.
+    pub async fn crash(&self) {
+        match &self.app.db {
+            Db::Postgres(pool) => pool.close().await,
+            Db::Sqlite(pool) => pool.close().await,
+        }
+    }
+
+    /// A crash, then a restart over the same database (same tempdir or PostgreSQL
+    /// database, same clock and configuration): a new pool and fresh caches; the
+    /// projections and the process managers resume from their stored checkpoints.
+    pub async fn restart(self) -> TestApp {
+        self.crash().await;
+        let db = tessera::server::open_db(&self.url)
+            .await
+            .expect("reopen the database");
+        let app = build_app(db, self.app.config.clone(), Arc::new(self.clock.clone()))
+            .await
+            .expect("app restarts");
+        let router = tessera::http::router(app.clone());
+        TestApp {
+            backend: self.backend,
+            url: self.url,
+            app,
+            router,
+            clock: self.clock,
+            _dir: self._dir,
+            pg_name: self.pg_name,
+        }
+    }
+}

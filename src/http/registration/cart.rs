@@ -86,7 +86,7 @@ async fn view(
 ) -> ApiResult<CartView> {
     let cart = app
         .bus
-        .inspect::<Cart, _>(&cart_id(conf, user), |c| {
+        .peek::<Cart, _>(&cart_id(conf, user), |c| {
             (
                 c.cart_id(),
                 c.status(),
@@ -212,7 +212,7 @@ async fn add_item(
     let now = app.bus.services().now();
     let cart_voucher = app
         .bus
-        .inspect::<Cart, _>(&cart_id(&conf, user.id), |c| {
+        .peek::<Cart, _>(&cart_id(&conf, user.id), |c| {
             c.voucher().map(|v| v.code.clone())
         })
         .await?;
@@ -282,7 +282,7 @@ async fn update_item(
     let now = app.bus.services().now();
     let product = app
         .bus
-        .inspect::<Cart, _>(&cart_id(&conf, user.id), |c| {
+        .peek::<Cart, _>(&cart_id(&conf, user.id), |c| {
             c.items()
                 .iter()
                 .find(|i| i.item_id == item)

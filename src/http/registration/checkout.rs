@@ -93,7 +93,7 @@ async fn check_out(
     .await?;
     let order = app
         .bus
-        .inspect::<Order, _>(&placed.order_id.to_string(), |o| {
+        .peek::<Order, _>(&placed.order_id.to_string(), |o| {
             (
                 o.subtotal(),
                 o.discount_amount(),

@@ -10,6 +10,7 @@ mod credits;
 mod orders;
 mod payments;
 mod purchase_orders;
+mod stripe_payments;
 mod vouchers;
 
 pub use cart::owner_facts;
@@ -37,6 +38,7 @@ pub fn groups() -> Vec<Group> {
     groups.extend(checkout::groups());
     groups.extend(orders::groups());
     groups.extend(payments::groups());
+    groups.extend(stripe_payments::groups());
     groups.extend(credits::groups());
     groups.extend(vouchers::groups());
     groups.extend(purchase_orders::groups());

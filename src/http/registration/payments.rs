@@ -432,31 +432,97 @@ async fn card_refund(
     }
 }
 
-/// TODO(stripe): refund `refund.amount` to the card through the conference's Stripe
-/// account (PAY-27: the intent `refund.payment_intent`, the amount converted by
-/// PAY-9, `refund.reason`, idempotency key
-/// `refund-<intent>-<amount>-<reason>`), returning the Stripe refund id. Until the
-/// gateway in `src/stripe` is wired here, every card refund answers 503 and is
-/// voided. A crash between the recorded refund and this call leaves the refund
-/// recorded without money moved: the Stripe wiring should resume such refunds
-/// (same idempotency key) or void them.
+/// Refunds `refund.amount` to the card (PAY-27): a Stripe refund of the intent
+/// `refund.payment_intent`, the amount converted by PAY-9, `refund.reason`, and the
+/// idempotency key `refund-<intent>-<amount>-<reason>`. Returns the Stripe refund
+/// id. A call whose outcome is unknown is retried with the same key (Stripe answers
+/// with the refund it made, never a second one); any other failure is the caller's
+/// to void. 503 when Stripe is not configured.
+///
+/// Stripe treats a second refund with the same intent, amount and reason within
+/// its key lifetime (24 h) as the first one: such a refund is refused here (409)
+/// rather than recorded for money that never moves.
+///
+/// Not handled yet: a crash between the recorded refund and this call leaves the
+/// refund recorded without money moved; resuming it (same key) or voiding it is a
+/// recovery job's.
 pub async fn refund_to_card(
-    _app: &AppState,
-    _conf: &ConferenceRef,
+    app: &AppState,
+    conf: &ConferenceRef,
     refund: &CardRefund,
 ) -> ApiResult<String> {
-    tracing::warn!(
-        refund_id = %refund.refund_id,
-        order_id = %refund.order_id,
-        order = %refund.order_reference,
-        amount = %refund.amount,
-        reason = refund.reason.as_str(),
-        payment_intent = %refund.payment_intent,
-        "card refund requested but the Stripe gateway is not wired"
-    );
-    Err(ApiError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "payments.stripe_unavailable",
-        "Refunds to the card are not available right now; refund to store credit instead.",
-    ))
+    use crate::stripe::{RefundReason as StripeReason, RefundRequest, refund_idempotency_key};
+
+    let Some(gateway) = app.gateway.clone() else {
+        tracing::warn!(
+            refund_id = %refund.refund_id,
+            order_id = %refund.order_id,
+            order = %refund.order_reference,
+            "card refund requested but Stripe is not configured"
+        );
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "payments.stripe_unavailable",
+            "Refunds to the card are not available right now; refund to store credit instead.",
+        ));
+    };
+    if refund.payment_intent.trim().is_empty() {
+        return Err(refused(OrderError::NoStripePayment));
+    }
+    let reason = match refund.reason {
+        RefundReason::RequestedByCustomer => StripeReason::RequestedByCustomer,
+        RefundReason::Duplicate => StripeReason::Duplicate,
+        RefundReason::Fraudulent => StripeReason::Fraudulent,
+    };
+    let now = app.bus.services().now();
+    let twin = read_order(app, conf, &refund.order_reference, |o| {
+        o.refunds().iter().any(|r| {
+            !r.failed
+                && r.to == RefundTo::Card
+                && r.refund_id.is_some_and(|id| id != refund.refund_id)
+                && r.stripe_payment_intent.as_deref() == Some(refund.payment_intent.as_str())
+                && r.amount.round_dp(2) == refund.amount.round_dp(2)
+                && r.reason == refund.reason
+                && now - r.at < chrono::Duration::hours(24)
+        })
+    })
+    .await?
+    .unwrap_or(false);
+    if twin {
+        return Err(ApiError::conflict(
+            "payments.duplicate_card_refund",
+            "The same refund to the card was made in the last 24 hours.",
+        ));
+    }
+    let request = RefundRequest {
+        payment_intent: refund.payment_intent.clone(),
+        amount: refund.amount,
+        currency: app.config.currency.clone(),
+        reason,
+        idempotency_key: refund_idempotency_key(&refund.payment_intent, refund.amount, reason),
+    };
+    const ATTEMPTS: u32 = 3;
+    let mut attempt = 1;
+    loop {
+        match gateway.create_refund(&request).await {
+            Ok(done) => {
+                tracing::info!(
+                    refund_id = %refund.refund_id,
+                    order_id = %refund.order_id,
+                    order = %refund.order_reference,
+                    stripe_refund = %done.id,
+                    amount = %refund.amount,
+                    "refunded to the card"
+                );
+                return Ok(done.id);
+            }
+            Err(e) if e.is_retryable() && attempt < ATTEMPTS => {
+                tracing::warn!(refund_id = %refund.refund_id, attempt, error = %e, "card refund: retrying with the same key");
+                tokio::time::sleep(std::time::Duration::from_millis(200 * u64::from(attempt)))
+                    .await;
+                attempt += 1;
+            }
+            Err(e) => return Err(super::stripe_payments::gateway_problem(&e)),
+        }
+    }
 }

@@ -295,7 +295,7 @@ fn charge(payment_intent: Value) -> Value {
         "payment_intent": payment_intent,
         "metadata": { "order_id": ORDER },
         "refunds": { "object": "list", "data": [
-            { "id": "re_1", "amount": 2000, "status": "succeeded", "reason": "requested_by_customer" }
+            { "id": "re_1", "amount": 2000, "status": "succeeded", "reason": "requested_by_customer", "created": 1767225600 }
         ]},
     })
 }
@@ -457,6 +457,7 @@ fn pay_47_charge_refunded_is_typed() {
             amount: 2000,
             status: Some("succeeded".into()),
             reason: Some("requested_by_customer".into()),
+            created: Some(1_767_225_600),
         }]
     );
     assert_eq!(data.payment_intent_id(), Some("pi_123"));
