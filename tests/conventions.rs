@@ -185,6 +185,27 @@ async fn idempotency_key_on_post(b: Backend) {
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
     assert_eq!(r.code(), "idempotency.in_flight");
+    // A claim whose request died with its process is abandoned after its lease:
+    // the retry runs.
+    let age =
+        "UPDATE idempotency_keys SET created_at = '2000-01-01T00:00:00.000Z' WHERE key = 'k-2'";
+    match &app.app.db {
+        tessera_replay::Db::Postgres(p) => {
+            sqlx::query(age).execute(p).await.ok();
+        }
+        tessera_replay::Db::Sqlite(p) => {
+            sqlx::query(age).execute(p).await.ok();
+        }
+    }
+    let in_flight_body =
+        json!({ "email": "eve@example.org", "password": "long enough pw", "name": "Eve" });
+    let r = app
+        .post("/api/v1/auth/signup")
+        .header("idempotency-key", "k-2")
+        .json(in_flight_body)
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     app.finish().await;
 }
 

@@ -37,7 +37,34 @@ fn hex(bytes: &[u8]) -> String {
 /// request, status, response
 type StoredRow = (String, Option<i32>, Option<String>);
 
+/// How long a claim may stay in flight before it is taken for abandoned (its
+/// request died with its process): a retry then runs again. Commands that move
+/// money derive their ids from the key, so running again records nothing twice.
+const LEASE_SECONDS: i64 = 60;
+
 async fn claim(db: &Db, actor: &str, key: &str, request: &str) -> Result<Claim, sqlx::Error> {
+    let abandoned = "DELETE FROM idempotency_keys WHERE actor = $1 AND key = $2 \
+                     AND status IS NULL AND created_at < $3";
+    let cutoff = chrono::Utc::now() - chrono::Duration::seconds(LEASE_SECONDS);
+    match db {
+        Db::Postgres(p) => {
+            sqlx::query(abandoned)
+                .bind(actor)
+                .bind(key)
+                .bind(cutoff)
+                .execute(p)
+                .await?;
+        }
+        Db::Sqlite(p) => {
+            let cutoff = cutoff.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+            sqlx::query(abandoned)
+                .bind(actor)
+                .bind(key)
+                .bind(cutoff)
+                .execute(p)
+                .await?;
+        }
+    }
     let insert = "INSERT INTO idempotency_keys (actor, key, request) VALUES ($1, $2, $3) \
                   ON CONFLICT (actor, key) DO NOTHING";
     let select =
