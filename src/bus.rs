@@ -132,6 +132,16 @@ impl CommandBus {
             .map_err(store_error)
     }
 
+    /// Like [`Self::peek`], but never reads the store: None when not cached.
+    pub async fn cached<A, T>(&self, id: &str, read: impl FnOnce(&A) -> T) -> Option<T>
+    where
+        A: Aggregate<Services = DomainServices> + 'static,
+        A::Command: Send,
+        A::Error: Send,
+    {
+        self.store::<A>().read_cached(id, RECENT, read).await
+    }
+
     pub async fn load_fresh<A>(&self, id: &str) -> Result<A, BusError<A::Error>>
     where
         A: Aggregate<Services = DomainServices> + 'static,

@@ -166,6 +166,23 @@ impl<A: Aggregate> CachingEventStore<A> {
         verified.get(id).is_some_and(|at| at.elapsed() <= max_age)
     }
 
+    /// Reads `id` from the cache only: None when it is not cached or was not
+    /// verified within `max_age`.
+    pub async fn read_cached<T>(
+        &self,
+        id: &str,
+        max_age: std::time::Duration,
+        read: impl FnOnce(&A) -> T,
+    ) -> Option<T> {
+        if !self.verified_within(id, max_age) {
+            return None;
+        }
+        self.lock(id)
+            .await
+            .as_ref()
+            .map(|(aggregate, _)| read(aggregate))
+    }
+
     /// Reads `id` from the cache when it was verified against the store within
     /// `max_age` (this process's own writes keep it current; only other processes'
     /// writes can be missing, for at most `max_age`); otherwise like [`Self::read`].

@@ -140,6 +140,16 @@ async fn open_cart(
     user: &Caller,
     meta: &CommandMeta,
 ) -> ApiResult<Option<i64>> {
+    // Most requests find their cart open: no command (and no round trip) then. A
+    // stale answer only means sending Open, which is a no-op on an open cart.
+    let now = app.bus.services().now();
+    let open = app
+        .bus
+        .cached::<Cart, _>(&cart_id(conf, user.id), |c| c.is_open_at(now))
+        .await;
+    if open == Some(true) {
+        return Ok(None);
+    }
     let sent = app
         .bus
         .send::<Cart>(
