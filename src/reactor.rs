@@ -80,20 +80,26 @@ impl Reactor {
         let batch = self.reader.read_after(self.position, 500).await?;
         let waiting = batch.waiting_on_gap;
         let mut count = 0;
+        let mut last = self.position;
         for raw in batch.events {
             let env = raw.into_envelope()?;
             self.react(&env).await?;
+            last = env.position;
+            count += 1;
+        }
+        // One checkpoint per batch: a crash before it only repeats idempotent
+        // reactions.
+        if last > self.position {
             let mut tx = Tx::begin(&self.db).await?;
             if !tx
-                .advance(NAME, self.generation, self.position, env.position)
+                .advance(NAME, self.generation, self.position, last)
                 .await?
             {
                 anyhow::bail!("another process moved the process managers' checkpoint");
             }
             tx.commit().await?;
-            self.position = env.position;
+            self.position = last;
             self.published.send_replace(self.position);
-            count += 1;
         }
         Ok((count, waiting))
     }
