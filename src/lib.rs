@@ -5,6 +5,7 @@ pub mod bench;
 pub mod bootstrap;
 pub mod bus;
 pub mod cli;
+pub mod codes;
 pub mod config;
 pub mod features;
 pub mod http;

@@ -235,9 +235,8 @@ async fn order_20_expired_holds_release_stock(b: Backend) {
         .after(r.position())
         .send()
         .await;
-    if order.status == StatusCode::OK {
-        assert_eq!(order.body["status"], "cancelled", "{}", order.text);
-    }
+    assert_eq!(order.status, StatusCode::OK, "{}", order.text);
+    assert_eq!(order.body["status"], "cancelled", "{}", order.text);
     app.finish().await;
 }
 

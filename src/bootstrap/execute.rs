@@ -942,17 +942,6 @@ fn local_time(tz: &str, date: NaiveDate, hour: u32) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-/// `prefix` + 8 random characters of A–Z0–9 (BOOT-20).
-fn demo_code(prefix: &str) -> String {
-    use rand::Rng;
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    let mut rng = rand::thread_rng();
-    let tail: String = (0..8)
-        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
-        .collect();
-    format!("{prefix}{tail}")
-}
-
 /// BOOT-20: the four demo vouchers, printed; skipped when the conference has
 /// vouchers already (BOOT-19).
 async fn seed_vouchers(bus: &CommandBus, cid: Uuid, out: &mut String) -> anyhow::Result<()> {
@@ -998,7 +987,7 @@ async fn seed_vouchers(bus: &CommandBus, cid: Uuid, out: &mut String) -> anyhow:
     let meta = CommandMeta::system().for_conf(Some(cid));
     let mut codes = vec![];
     for (prefix, kind, value, max_uses, unlocks_hidden, scope) in specs {
-        let mut voucher = Voucher::new(demo_code(prefix));
+        let mut voucher = Voucher::new(crate::codes::random_code(prefix, 8));
         voucher.kind = kind;
         voucher.value = rust_decimal::Decimal::from(value);
         voucher.max_uses = max_uses;

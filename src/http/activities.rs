@@ -414,13 +414,7 @@ async fn sign_up(
     let conf = app.gate(&slug, PUBLIC).await?;
     let id = activity_id(conf.id, &activity).to_string();
     // The body is optional: no body, or `{"note": "…"}`.
-    let note = if body.iter().all(u8::is_ascii_whitespace) {
-        String::new()
-    } else {
-        serde_json::from_slice::<SignUpBody>(&body)
-            .map_err(|e| ApiError::unprocessable("request.invalid_body", e.to_string()))?
-            .note
-    };
+    let note = crate::http::extract::optional_json::<SignUpBody>(&body)?.note;
     let sent = app
         .bus
         .send::<Activity>(

@@ -133,6 +133,32 @@ impl CommandMeta {
     }
 }
 
+impl CommandMeta {
+    /// The id of something a request appends (a payment, a refund, a PO entry):
+    /// derived from the caller's Idempotency-Key when there is one, so a retry of
+    /// the same request — even after a crash, or after a 5xx made the idempotency
+    /// layer forget it — names the same thing and the aggregate records it once;
+    /// random otherwise.
+    pub fn scoped_id(&self, kind: &str, subject: &str) -> Uuid {
+        match (&self.actor, &self.idempotency_key) {
+            (Some(actor), Some(key)) => {
+                tessera_aggregates::natural_id(kind, &format!("{subject}/{actor}/{key}"))
+            }
+            (None, Some(key)) => tessera_aggregates::natural_id(kind, &format!("{subject}/{key}")),
+            _ => Uuid::new_v4(),
+        }
+    }
+}
+
+/// A JSON body that may be absent: no body (or only whitespace) gives the default.
+pub fn optional_json<T: DeserializeOwned + Default>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::unprocessable("request.invalid_body", e.to_string()))
+}
+
 impl FromRequestParts<AppState> for CommandMeta {
     type Rejection = ApiError;
 

@@ -17,8 +17,7 @@ use super::settle;
 use crate::bus::CommandBus;
 use crate::reactor::Reaction;
 
-/// ATT-2: the alphabet of access codes.
-const ALPHABET: &[u8; 36] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+use crate::codes::ALPHABET;
 
 pub async fn react(bus: &CommandBus, env: &Envelope) -> anyhow::Result<Reaction> {
     let DomainEvent::Order(event) = &env.event else {

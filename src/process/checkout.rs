@@ -4,7 +4,6 @@
 //! by time: stock and voucher uses come back, nothing is oversold.
 
 use chrono::Duration;
-use rand::Rng;
 use tessera_aggregates::cart::{Cart, CartCommand};
 use tessera_aggregates::inventory::{
     HoldLine, HoldRecord, Inventory, InventoryCommand, ReleaseReason,
@@ -48,12 +47,7 @@ pub struct Placed {
 
 /// AMB-3: `<prefix>-` + 8 characters of A–Z0–9 (randomness stays at the edge).
 pub fn new_reference(prefix: &str) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    let mut rng = rand::thread_rng();
-    let tail: String = (0..8)
-        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
-        .collect();
-    format!("{prefix}-{tail}")
+    crate::codes::random_code(&format!("{prefix}-"), 8)
 }
 
 /// ORDER-3/20: pending orders whose hold has expired become cancelled (reason

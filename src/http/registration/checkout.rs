@@ -67,13 +67,7 @@ async fn check_out(
 ) -> ApiResult<(StatusCode, Json<CheckedOut>)> {
     let conf = app.gate(&slug, PUBLIC).await?;
     // The body is optional: billing fields default to empty (ORDER-2).
-    let body: CheckoutBody = if body.iter().all(u8::is_ascii_whitespace) {
-        CheckoutBody::default()
-    } else {
-        serde_json::from_slice(&body).map_err(|e| {
-            crate::http::error::ApiError::unprocessable("request.invalid_body", e.to_string())
-        })?
-    };
+    let body: CheckoutBody = crate::http::extract::optional_json(&body)?;
     let billing = Billing {
         name: body.billing_name,
         email: if body.billing_email.is_empty() {

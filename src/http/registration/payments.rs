@@ -110,7 +110,7 @@ async fn record_payment(
     let viewer = Viewer::resolve(&app, &slug, caller).await?;
     let order = visible_order(&app, &viewer, &reference).await?;
     let event_meta = meta.for_conf(Some(viewer.conf.id));
-    let payment_id = request_scoped_id(&meta, "payment", &reference);
+    let payment_id = meta.scoped_id("payment", &reference);
     let by = Some(viewer.caller.id);
     let record = |method, amount, credit_id| OrderCommand::RecordPayment {
         payment_id,
@@ -322,7 +322,7 @@ async fn refund_order(
     let order = visible_order(&app, &viewer, &reference).await?;
     let amount = money(body.amount)?;
     let event_meta = meta.for_conf(Some(viewer.conf.id));
-    let refund_id = request_scoped_id(&meta, "refund", &reference);
+    let refund_id = meta.scoped_id("refund", &reference);
     let order_stream = order.order_id.to_string();
     let mut sent = app
         .bus
@@ -524,18 +524,5 @@ pub async fn refund_to_card(
             }
             Err(e) => return Err(super::stripe_payments::gateway_problem(&e)),
         }
-    }
-}
-
-/// The id of a payment or refund a request creates: derived from its
-/// Idempotency-Key when there is one, so a retry of the same request (even after
-/// a crash, or a 5xx that made the idempotency layer forget it) names the same
-/// payment or refund and the order records it once; random otherwise.
-fn request_scoped_id(meta: &CommandMeta, kind: &str, reference: &str) -> Uuid {
-    match (&meta.actor, &meta.idempotency_key) {
-        (Some(actor), Some(key)) => {
-            tessera_aggregates::natural_id(kind, &format!("{reference}/{actor}/{key}"))
-        }
-        _ => Uuid::new_v4(),
     }
 }

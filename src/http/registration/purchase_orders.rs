@@ -6,7 +6,6 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
-use rand::Rng;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use tessera_aggregates::natural_id;
@@ -51,12 +50,7 @@ pub fn purchase_order_id(reference: &str) -> Uuid {
 
 /// PO-2: "PO-" + 6 random characters of A–Z0–9.
 fn random_reference() -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    let mut rng = rand::thread_rng();
-    let tail: String = (0..6)
-        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
-        .collect();
-    format!("PO-{tail}")
+    crate::codes::random_code("PO-", 6)
 }
 
 /// PO-2: reference attempts before giving up.
@@ -193,15 +187,6 @@ async fn change(
         purchase_order: load(app, conf, reference).await?,
         position: sent.position,
     }))
-}
-
-/// An id for an appended payment or credit note: derived from the Idempotency-Key
-/// when one is given (a retried request is then a no-op in the aggregate too).
-fn entry_id(kind: &str, reference: &str, meta: &CommandMeta) -> Uuid {
-    match &meta.idempotency_key {
-        Some(key) => natural_id(kind, &format!("{reference}/{key}")),
-        None => Uuid::new_v4(),
-    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -418,7 +403,7 @@ async fn record_payment(
         ApiError::unprocessable("po.payment_date_required", "Payment date is required.")
     })?;
     let command = PurchaseOrderCommand::RecordPayment {
-        payment_id: entry_id("po_payment", &reference, &meta),
+        payment_id: meta.scoped_id("po_payment", &reference),
         amount: body.amount,
         method: body.method.unwrap_or_default(),
         reference: body.reference,
@@ -452,7 +437,7 @@ async fn issue_credit_note(
 ) -> ApiResult<(StatusCode, Json<PoChanged>)> {
     let conf = app.gate(&slug, MANAGE).await?;
     let command = PurchaseOrderCommand::IssueCreditNote {
-        credit_note_id: entry_id("po_credit_note", &reference, &meta),
+        credit_note_id: meta.scoped_id("po_credit_note", &reference),
         amount: body.amount,
         reason: body.reason,
         issued_by: Some(caller.id),

@@ -4,7 +4,6 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use rand::Rng;
 use serde::{Deserialize, Serialize};
 use tessera_aggregates::inventory::{Inventory, InventoryCommand, InventoryError};
 use tessera_aggregates::pricing::{Condition, Voucher};
@@ -80,16 +79,6 @@ pub struct BulkBody {
     pub template: Voucher,
 }
 
-/// `prefix` + 8 random characters of A–Z0–9.
-pub fn random_code(prefix: &str) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    let mut rng = rand::thread_rng();
-    let tail: String = (0..8)
-        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
-        .collect();
-    format!("{prefix}{tail}")
-}
-
 /// Generates 1…500 vouchers atomically (DISC-8…10). Codes are drawn here (randomness
 /// stays out of the aggregate); a collision is drawn again, up to 100 times.
 #[utoipa::path(post, path = "/api/v1/conferences/{slug}/vouchers/bulk", tag = "registration",
@@ -105,7 +94,7 @@ async fn bulk_vouchers(
     let id = inventory_id(conf.id).to_string();
     for _ in 0..100 {
         let codes: Vec<String> = (0..body.count.min(500))
-            .map(|_| random_code(&body.prefix))
+            .map(|_| crate::codes::random_code(&body.prefix, 8))
             .collect();
         let sent = app
             .bus
