@@ -95,7 +95,14 @@ impl Reactor {
                 .advance(NAME, self.generation, self.position, last)
                 .await?
             {
-                anyhow::bail!("another process moved the process managers' checkpoint");
+                // Another process moved the checkpoint: resume from the stored one
+                // (reactions are idempotent, so an overlap only repeats no-ops).
+                drop(tx);
+                let (live, _) = storage::ensure_generations(&self.db, NAME, VERSION).await?;
+                self.generation = live.generation;
+                self.position = live.position;
+                self.published.send_replace(self.position);
+                return Ok((0, false));
             }
             tx.commit().await?;
             self.position = last;
