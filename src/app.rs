@@ -76,6 +76,10 @@ pub fn user_id(email: &str) -> Uuid {
 /// How long a read waits for the projections to reach a position it asked for.
 pub const READ_WAIT: Duration = Duration::from_secs(10);
 
+/// How stale the user record behind a bearer token may be when another instance
+/// changed it (an admin flag revoked, an account disabled).
+pub const CALLER_MAX_AGE: Duration = Duration::from_secs(5);
+
 impl App {
     /// The user a bearer token speaks for. A bad token is refused, never treated as
     /// anonymous.
@@ -85,9 +89,12 @@ impl App {
             .tokens
             .verify(token, now)
             .ok_or_else(ApiError::unauthorized)?;
+        // The token is signed; the user record only adds name, email and the admin
+        // flag. A change made by this process shows at once (it updates the cache);
+        // one made by another instance within CALLER_MAX_AGE.
         let caller = self
             .bus
-            .peek::<User, _>(&id.to_string(), |u| {
+            .peek_within::<User, _>(&id.to_string(), CALLER_MAX_AGE, |u| {
                 u.exists().then(|| Caller {
                     id,
                     email: u.email().to_string(),

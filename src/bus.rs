@@ -132,6 +132,25 @@ impl CommandBus {
             .map_err(store_error)
     }
 
+    /// Like [`Self::peek`] with a caller-chosen staleness bound (identity lookups
+    /// accept a few seconds; decisions never use this).
+    pub async fn peek_within<A, T>(
+        &self,
+        id: &str,
+        max_age: Duration,
+        read: impl FnOnce(&A) -> T,
+    ) -> Result<T, BusError<A::Error>>
+    where
+        A: Aggregate<Services = DomainServices> + 'static,
+        A::Command: Send,
+        A::Error: Send,
+    {
+        self.store::<A>()
+            .read_recent(id, max_age, read)
+            .await
+            .map_err(store_error)
+    }
+
     /// Like [`Self::peek`], but never reads the store: None when not cached.
     pub async fn cached<A, T>(&self, id: &str, read: impl FnOnce(&A) -> T) -> Option<T>
     where

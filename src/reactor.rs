@@ -12,13 +12,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tessera_projections::Envelope;
-use tessera_replay::storage::{self, Status, Tx};
+use tessera_replay::storage::{self, Checkpoint, Status};
 use tessera_replay::{Db, LogReader};
 use tokio::sync::{Notify, watch};
 
 use crate::bus::CommandBus;
 use crate::process;
 
+/// Events reacted to per read.
+const BATCH: usize = 500;
 /// The checkpoint row of the process managers in `projection_state`.
 pub const NAME: &str = "process_managers";
 const VERSION: u32 = 1;
@@ -77,7 +79,7 @@ impl Reactor {
 
     /// Reacts to one batch; returns how many events it covered.
     pub async fn step(&mut self) -> anyhow::Result<(usize, bool)> {
-        let batch = self.reader.read_after(self.position, 500).await?;
+        let batch = self.reader.read_after(self.position, BATCH as i64).await?;
         let waiting = batch.waiting_on_gap;
         let mut count = 0;
         let mut last = self.position;
@@ -90,21 +92,20 @@ impl Reactor {
         // One checkpoint per batch: a crash before it only repeats idempotent
         // reactions.
         if last > self.position {
-            let mut tx = Tx::begin(&self.db).await?;
-            if !tx
-                .advance(NAME, self.generation, self.position, last)
-                .await?
-            {
+            let checkpoint = Checkpoint {
+                name: NAME,
+                generation: self.generation,
+                position: self.position,
+            };
+            if !storage::advance_checkpoints(&self.db, &[checkpoint], last).await? {
                 // Another process moved the checkpoint: resume from the stored one
                 // (reactions are idempotent, so an overlap only repeats no-ops).
-                drop(tx);
                 let (live, _) = storage::ensure_generations(&self.db, NAME, VERSION).await?;
                 self.generation = live.generation;
                 self.position = live.position;
                 self.published.send_replace(self.position);
                 return Ok((0, false));
             }
-            tx.commit().await?;
             self.position = last;
             self.published.send_replace(self.position);
         }
@@ -130,7 +131,14 @@ impl Reactor {
         tokio::spawn(async move {
             loop {
                 match self.step().await {
-                    Ok((n, _)) if n > 0 => continue,
+                    Ok((n, _)) if n > 0 => {
+                        // Busy: gather the next batch for a moment (one read and one
+                        // checkpoint per batch, not per event).
+                        if n < BATCH {
+                            tokio::time::sleep(tessera_replay::runner::COALESCE).await;
+                        }
+                        continue;
+                    }
                     Ok((_, waiting)) => {
                         let pause = if waiting { 5 } else { 500 };
                         let _ = tokio::time::timeout(Duration::from_millis(pause), wake.notified())

@@ -446,11 +446,17 @@ impl<A: Aggregate> CachingEventStore<A> {
         let metadata = column(|e| e.metadata.to_string());
         let sequences: Vec<i64> = events.iter().map(|e| e.sequence as i64).collect();
         let result: Result<Vec<(i64, i64)>, sqlx::Error> = match &self.db {
+            // The WHERE is a one-time filter run before any row is formed: it gives
+            // the transaction its id BEFORE the identity default draws a position.
+            // The log reader's gap rule (replay/src/log.rs) relies on that order: a
+            // position drawn after a snapshot must belong to an xid at or above that
+            // snapshot's xmax, never to one that was assigned later but below it.
             Db::Postgres(p) => {
                 sqlx::query_as(
                     "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) \
                      SELECT $1, i, s, t, v, p::json, m::json \
                      FROM UNNEST($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[]) AS e(i, s, t, v, p, m) \
+                     WHERE pg_current_xact_id() IS NOT NULL \
                      RETURNING sequence, position",
                 )
                 .bind(A::TYPE)

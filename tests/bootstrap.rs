@@ -713,6 +713,335 @@ async fn boot_21_seed_demo_users_and_activities(b: Backend) {
     app.finish().await;
 }
 
+/// The body of `GET path` as `user`, once the read models reached the log head.
+async fn get_as(app: &TestApp, user: &common::User, path: &str) -> Value {
+    let r = app
+        .get(path)
+        .as_user(user)
+        .after(Some(head(&app.app.db).await))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text);
+    r.body
+}
+
+/// `user_id` of a demo user.
+fn demo_user(name: &str) -> String {
+    tessera::app::user_id(&format!("{name}@example.com")).to_string()
+}
+
+/// What the ledger of the conference says, read fresh from the store.
+struct Ledger {
+    sold: Vec<(String, u64)>,
+    held: u64,
+    remaining_individual: Option<i64>,
+    global_sold: u64,
+    /// (name, priority) in definition order.
+    conditions: Vec<(String, i32)>,
+    /// (code prefix, uses) of the vouchers.
+    voucher_uses: Vec<(String, u32)>,
+}
+
+async fn ledger(app: &TestApp) -> Ledger {
+    use tessera_aggregates::inventory::Inventory;
+    use tessera_aggregates::pricing::ProductRef;
+    let cid = tessera::app::conference_id(SLUG);
+    let id = tessera::app::inventory_id(cid).to_string();
+    let now = app.app.bus.services().now();
+    app.app
+        .bus
+        .inspect::<Inventory, _>(&id, |inv| {
+            let products = [
+                ProductRef::ticket("individual"),
+                ProductRef::ticket("corporate"),
+                ProductRef::ticket("speaker"),
+                ProductRef::addon("pycon-t-shirt"),
+                ProductRef::addon("tutorial-intro-to-django"),
+            ];
+            let mut vouchers: Vec<(String, u32)> = inv
+                .vouchers(now)
+                .into_iter()
+                .map(|v| {
+                    let prefix = v.voucher.code.split('-').next().unwrap_or_default();
+                    (prefix.to_string(), v.voucher.uses)
+                })
+                .collect();
+            vouchers.sort();
+            Ledger {
+                sold: products
+                    .iter()
+                    .map(|p| (p.slug.clone(), inv.sold(p)))
+                    .collect(),
+                held: products.iter().map(|p| inv.held(p, now)).sum(),
+                remaining_individual: inv.remaining(&products[0], now),
+                global_sold: inv.global_sold(now),
+                conditions: inv
+                    .conditions()
+                    .iter()
+                    .map(|c| (c.name.clone(), c.priority))
+                    .collect(),
+                voucher_uses: vouchers,
+            }
+        })
+        .await
+        .expect("inventory")
+}
+
+/// BOOT-22/23/25, ATT-3: --seed-demo places and pays Alice's, Bob's and Carol's
+/// orders through the ledger (stock sold, the speaker voucher used once), the
+/// process managers register their attendees, Bob gets an open cart with two
+/// lines priced by the five seeded conditions; BOOT-19: a second run seeds nothing
+/// and writes nothing.
+async fn boot_22_seed_demo_orders_cart_and_conditions(b: Backend) {
+    let app = TestApp::start(b).await;
+    let files = Files::new();
+    let path = files.write("conference.toml", CONFERENCE);
+    let run = bootstrap(&app, &path, &["--seed-demo"]);
+    assert!(run.ok, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
+    // BOOT-25: what was seeded is printed.
+    for line in [
+        "Orders: 3 created and paid.",
+        "attendee_alice@example.com: Individual ×1, PyCon T-Shirt ×1; total 125.00, paid (manual).",
+        "attendee_bob@example.com: Corporate ×1; total 450.00, paid (manual).",
+        "speaker_carol@example.com: Speaker ×1 with voucher SPKR-",
+        "; total 0.00, paid (comp).",
+        "Cart: open cart for attendee_bob@example.com: Individual ×1, PyCon T-Shirt ×2",
+        "Discount conditions: 5 created (Early Bird 20% Off, Speaker Complimentary, \
+         Staff 50% Discount, Corporate $50 Off, Add-on 10% Off), 0 already present.",
+        "Badge template and travel grants (BOOT-24): skipped",
+        "Follow-ups: sales confirmed and attendees registered for the 3 paid order(s).",
+    ] {
+        assert!(
+            run.stdout.contains(line),
+            "missing {line:?} in {}",
+            run.stdout
+        );
+    }
+
+    // BOOT-22: the orders, as an organizer sees them (orders read model).
+    let admin = app.admin().await;
+    let orders = get_as(&app, &admin, &format!("/api/v1/conferences/{SLUG}/orders")).await;
+    let orders = orders.as_array().cloned().unwrap_or_default();
+    assert_eq!(orders.len(), 3, "{orders:?}");
+    let order_of = |name: &str| {
+        let user = demo_user(name);
+        orders
+            .iter()
+            .find(|o| o["user_id"] == user.as_str())
+            .cloned()
+            .unwrap_or_else(|| panic!("no order of {name} in {orders:?}"))
+    };
+    let mut references = vec![];
+    for (name, total, items, method) in [
+        ("attendee_alice", "125.00", 2, "manual"),
+        ("attendee_bob", "450.00", 1, "manual"),
+        ("speaker_carol", "0.00", 1, "comp"),
+    ] {
+        let o = order_of(name);
+        assert_eq!(o["status"], "paid", "{name}: {o}");
+        assert_eq!(o["total"], total, "{name}: {o}");
+        assert_eq!(o["balance"], "0.00", "{name}: {o}");
+        assert_eq!(o["items"], items, "{name}: {o}");
+        let reference = o["reference"].as_str().unwrap_or_default().to_string();
+        let code = reference.strip_prefix("ORD-").unwrap_or_default();
+        assert!(
+            code.len() == 8
+                && code
+                    .bytes()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()),
+            "{reference}"
+        );
+        assert!(run.stdout.contains(&reference), "{}", run.stdout);
+        let detail = get_as(
+            &app,
+            &admin,
+            &format!("/api/v1/conferences/{SLUG}/orders/{reference}"),
+        )
+        .await;
+        assert_eq!(detail["payments"][0]["method"], method, "{detail}");
+        assert_eq!(detail["payments"][0]["status"], "succeeded", "{detail}");
+        references.push((demo_user(name), o["order_id"].clone()));
+    }
+    let alice = get_as(
+        &app,
+        &admin,
+        &format!(
+            "/api/v1/conferences/{SLUG}/orders/{}",
+            order_of("attendee_alice")["reference"]
+                .as_str()
+                .unwrap_or_default()
+        ),
+    )
+    .await;
+    let lines: Vec<(String, u64)> = alice["lines"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|l| {
+            (
+                l["slug"].as_str().unwrap_or_default().to_string(),
+                l["quantity"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            ("individual".to_string(), 1),
+            ("pycon-t-shirt".to_string(), 1)
+        ]
+    );
+    let carol = order_of("speaker_carol");
+    let carol = get_as(
+        &app,
+        &admin,
+        &format!(
+            "/api/v1/conferences/{SLUG}/orders/{}",
+            carol["reference"].as_str().unwrap_or_default()
+        ),
+    )
+    .await;
+    assert!(
+        carol["voucher_code"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("SPKR-")),
+        "{carol}"
+    );
+
+    // ATT-3: one attendee per paid order, on that order.
+    let attendees = get_as(
+        &app,
+        &admin,
+        &format!("/api/v1/conferences/{SLUG}/attendees"),
+    )
+    .await;
+    let mut registered: Vec<(String, Value)> = attendees
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|a| {
+            assert_eq!(a["completed_registration"], true, "{a}");
+            (
+                a["user"].as_str().unwrap_or_default().to_string(),
+                a["current_order"].clone(),
+            )
+        })
+        .collect();
+    registered.sort_by(|a, b| a.0.cmp(&b.0));
+    references.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(registered, references);
+
+    // BOOT-22: Bob's open cart, priced with the BOOT-23 conditions (CART-41).
+    let login = app
+        .post("/api/v1/auth/login")
+        .json(json!({ "email": "attendee_bob@example.com", "password": "demo-password" }))
+        .send()
+        .await;
+    assert_eq!(login.status, StatusCode::OK, "{}", login.text);
+    let bob = common::User {
+        id: demo_user("attendee_bob"),
+        email: "attendee_bob@example.com".to_string(),
+        token: login.body["token"].as_str().unwrap_or_default().to_string(),
+    };
+    let cart = get_as(&app, &bob, &format!("/api/v1/conferences/{SLUG}/cart")).await;
+    assert_eq!(cart["status"], "open", "{cart}");
+    let items: Vec<(String, String, u64)> = cart["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|i| {
+            (
+                i["kind"].as_str().unwrap_or_default().to_string(),
+                i["slug"].as_str().unwrap_or_default().to_string(),
+                i["quantity"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        items,
+        [
+            ("ticket".to_string(), "individual".to_string(), 1),
+            ("addon".to_string(), "pycon-t-shirt".to_string(), 2)
+        ]
+    );
+    let applied: Vec<&str> = cart["summary"]["lines"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|l| l["condition"]["name"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(applied, ["Early Bird 20% Off", "Add-on 10% Off"]);
+    assert_eq!(cart["summary"]["condition_discount"], "25.00", "{cart}");
+
+    // BOOT-23: the five conditions; BOOT-22: stock reflects the three sales (the
+    // open cart holds nothing), the speaker voucher was used once (DISC-4).
+    let seeded = ledger(&app).await;
+    assert_eq!(
+        seeded.conditions,
+        [
+            ("Early Bird 20% Off".to_string(), 10),
+            ("Speaker Complimentary".to_string(), 0),
+            ("Staff 50% Discount".to_string(), 5),
+            ("Corporate $50 Off".to_string(), 15),
+            ("Add-on 10% Off".to_string(), 20),
+        ]
+    );
+    assert_eq!(
+        seeded.sold,
+        [
+            ("individual".to_string(), 1),
+            ("corporate".to_string(), 1),
+            ("speaker".to_string(), 1),
+            ("pycon-t-shirt".to_string(), 1),
+            ("tutorial-intro-to-django".to_string(), 0),
+        ]
+    );
+    assert_eq!(seeded.held, 0);
+    assert_eq!(seeded.remaining_individual, Some(2499));
+    assert_eq!(seeded.global_sold, 3);
+    assert_eq!(
+        seeded.voucher_uses,
+        [
+            ("EARLY".to_string(), 0),
+            ("SAVE25".to_string(), 0),
+            ("SPKR".to_string(), 1),
+            ("STU".to_string(), 0),
+        ]
+    );
+
+    // BOOT-19: a second seed creates nothing and writes nothing.
+    let before = head(&app.app.db).await;
+    let wait = std::time::Duration::from_secs(20);
+    assert!(app.app.runner.wait_for(before, wait).await);
+    assert!(app.app.reactor.wait_for(before, wait).await);
+    let again = bootstrap(&app, &path, &["--update", "--seed-demo"]);
+    assert!(
+        again.ok,
+        "stdout: {}\nstderr: {}",
+        again.stdout, again.stderr
+    );
+    for line in [
+        "Orders: 0 created and paid.",
+        "attendee_alice@example.com: skipped, already has an order in this conference.",
+        "attendee_bob@example.com: skipped, already has an order in this conference.",
+        "speaker_carol@example.com: skipped, already has an order in this conference.",
+        "Cart: skipped, attendee_bob@example.com already has a cart in this conference.",
+        "Discount conditions: 0 created",
+        "5 already present",
+    ] {
+        assert!(
+            again.stdout.contains(line),
+            "missing {line:?} in {}",
+            again.stdout
+        );
+    }
+    assert_eq!(head(&app.app.db).await, before, "{}", again.stdout);
+    let orders = get_as(&app, &admin, &format!("/api/v1/conferences/{SLUG}/orders")).await;
+    assert_eq!(orders.as_array().map(Vec::len), Some(3));
+    assert_eq!(ledger(&app).await.conditions.len(), 5);
+    app.finish().await;
+}
+
 on_both_backends!(
     boot_14_creates_a_conference_then_refuses_it_again,
     boot_15_update_changes_a_price_and_adds_a_ticket,
@@ -721,4 +1050,5 @@ on_both_backends!(
     boot_18_dry_run_previews_and_writes_nothing,
     boot_1_bad_files_are_refused,
     boot_21_seed_demo_users_and_activities,
+    boot_22_seed_demo_orders_cart_and_conditions,
 );

@@ -264,6 +264,27 @@ async fn credits(app: &TestApp, user: &User) -> Vec<Value> {
 }
 
 const POST_INTENTS: (&str, &str) = ("POST", "/v1/payment_intents");
+
+/// Records `customer` as `user`'s Stripe customer in CONF (PAY-5), as an earlier
+/// payment would have.
+async fn known_customer(app: &TestApp, user: &User, customer: &str) {
+    use tessera_aggregates::stripe_customer::{self, StripeCustomer, StripeCustomerCommand};
+    let conference_id = tessera::app::conference_id(CONF);
+    let user = uuid::Uuid::parse_str(&user.id).expect("user id");
+    app.app
+        .bus
+        .send::<StripeCustomer>(
+            &stripe_customer::stream_id(conference_id, user).to_string(),
+            StripeCustomerCommand::Record {
+                conference_id,
+                user,
+                stripe_customer_id: customer.to_string(),
+            },
+            &tessera_projections::EventMeta::default(),
+        )
+        .await
+        .expect("record the customer");
+}
 const POST_REFUNDS: (&str, &str) = ("POST", "/v1/refunds");
 
 /// PAY-4…7, PAY-41, PAY-45, ATT-1: /pay gives the owner one intent (a retry gets
@@ -292,7 +313,13 @@ async fn pay_45_the_webhook_pays_the_order_once(b: Backend) {
     assert_eq!(again.body["client_secret"], secret);
     assert_eq!(again.body["payment_intent_id"], intent);
     assert_eq!(w.fake.calls(POST_INTENTS.0, POST_INTENTS.1), 1);
-    let request = &w.fake.requests()[0];
+    // PAY-5: the customer comes first; then the intent.
+    let requests = w.fake.requests();
+    assert_eq!(requests[0].path, "/v1/customers");
+    let request = requests
+        .iter()
+        .find(|r| r.path == POST_INTENTS.1)
+        .expect("the intent request");
     assert_eq!(request.idempotency_key.as_deref(), Some(reference.as_str()));
     assert_eq!(request.param("amount"), Some("10000"));
     assert_eq!(request.param("currency"), Some("usd"));
@@ -375,6 +402,8 @@ async fn pay_6_a_retried_pay_reuses_the_persisted_key(b: Backend) {
     let w = setup(b).await;
     let app = &w.app;
     let reference = buy(app, &w.ana).await;
+    // Ana's Stripe customer is known (PAY-5), so /pay only creates the intent.
+    known_customer(app, &w.ana, "cus_known").await;
 
     w.fake.lose_next_response();
     let r = pay(app, &w.ana, &reference).await;

@@ -14,7 +14,9 @@ pub mod pricing;
 pub mod purchase_order;
 pub mod series;
 mod services;
+pub mod stripe_customer;
 pub mod stripe_event;
+pub mod terminal_intent;
 pub mod user;
 
 pub use services::{Clock, DomainServices, FixedClock, Timestamp};

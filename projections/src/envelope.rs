@@ -11,7 +11,9 @@ use tessera_aggregates::inventory::InventoryEvent;
 use tessera_aggregates::order::OrderEvent;
 use tessera_aggregates::purchase_order::PurchaseOrderEvent;
 use tessera_aggregates::series::SeriesEvent;
+use tessera_aggregates::stripe_customer::StripeCustomerEvent;
 use tessera_aggregates::stripe_event::StripeEventEvent;
+use tessera_aggregates::terminal_intent::TerminalIntentEvent;
 use tessera_aggregates::user::UserEvent;
 use uuid::Uuid;
 
@@ -30,6 +32,8 @@ pub enum DomainEvent {
     PurchaseOrder(PurchaseOrderEvent),
     Attendee(AttendeeEvent),
     StripeEvent(StripeEventEvent),
+    StripeCustomer(StripeCustomerEvent),
+    TerminalIntent(TerminalIntentEvent),
     /// An event of an aggregate type this build does not know (kept, not folded).
     Unknown,
 }
@@ -49,6 +53,8 @@ impl DomainEvent {
             "purchase_order" => Self::PurchaseOrder(serde_json::from_str(payload)?),
             "attendee" => Self::Attendee(serde_json::from_str(payload)?),
             "stripe_event" => Self::StripeEvent(serde_json::from_str(payload)?),
+            "stripe_customer" => Self::StripeCustomer(serde_json::from_str(payload)?),
+            "terminal_intent" => Self::TerminalIntent(serde_json::from_str(payload)?),
             _ => Self::Unknown,
         })
     }

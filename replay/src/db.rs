@@ -4,7 +4,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
@@ -29,9 +29,19 @@ impl Db {
     /// when missing).
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, DbError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let options = PgConnectOptions::from_str(url)?;
+            let mut options = PgConnectOptions::from_str(url)?;
+            // TLS over loopback protects nothing (only root can read it) and costs
+            // both ends CPU on every statement; a URL that asks for a mode keeps it.
+            let loopback = ["localhost", "127.0.0.1", "::1", "[::1]"].contains(&options.get_host())
+                || options.get_host().starts_with('/');
+            if loopback && !url.contains("sslmode=") {
+                options = options.ssl_mode(PgSslMode::Disable);
+            }
             let pool = PgPoolOptions::new()
                 .max_connections(max_connections)
+                // No ping before every checkout (a round trip per statement): a
+                // connection that died is found by its next statement and dropped.
+                .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(options)
                 .await?;

@@ -8,11 +8,13 @@ use tokio::sync::{Notify, watch};
 
 use crate::Db;
 use crate::log::{LogError, LogReader};
-use crate::storage::{self, Generation, Status, Tx};
+use crate::storage::{self, Checkpoint, Generation, RowChange, Status, Tx};
 use crate::views::{View, all_views};
 
 /// Events read and folded per transaction while serving.
 const BATCH: i64 = 5_000;
+/// How long a busy runner lets events gather before its next read.
+pub const COALESCE: Duration = Duration::from_millis(10);
 /// Events per transaction while rebuilding a generation nobody reads yet.
 pub const REBUILD_BATCH: i64 = 50_000;
 
@@ -191,28 +193,50 @@ impl Runner {
                 slot.view.apply(env);
             }
         }
-        let mut tx = Tx::begin(&self.db).await?;
-        let mut lost = false;
+        let mut changes = vec![];
         for slot in self.slots.iter_mut().filter(|s| s.position < last) {
-            let changes = slot.view.take_changes()?;
-            tx.write_rows(slot.view.name(), slot.generation, changes)
-                .await?;
-            if !tx
-                .advance(slot.view.name(), slot.generation, slot.position, last)
-                .await?
-            {
-                lost = true;
-                break;
-            }
+            let (name, generation) = (slot.view.name(), slot.generation);
+            changes.extend(
+                slot.view
+                    .take_changes()?
+                    .into_iter()
+                    .map(|(key, doc)| RowChange {
+                        name: name.to_string(),
+                        generation,
+                        key,
+                        doc,
+                    }),
+            );
         }
-        if lost {
+        let checkpoints: Vec<Checkpoint<'_>> = self
+            .slots
+            .iter()
+            .filter(|s| s.position < last)
+            .map(|s| Checkpoint {
+                name: s.view.name(),
+                generation: s.generation,
+                position: s.position,
+            })
+            .collect();
+        // Rows and checkpoints in one transaction; a batch that changed no row
+        // only moves the checkpoints, in one statement.
+        let moved = if changes.is_empty() {
+            storage::advance_checkpoints(&self.db, &checkpoints, last).await?
+        } else {
+            let mut tx = Tx::begin(&self.db).await?;
+            tx.write_rows(changes).await?;
+            let moved = tx.advance(&checkpoints, last).await?;
+            if moved {
+                tx.commit().await?;
+            }
+            moved
+        };
+        if !moved {
             // Another runner moved a checkpoint, or a rebuild retired a generation:
             // drop this batch and start again from what is stored.
-            drop(tx);
             self.reload().await?;
             return Ok(0);
         }
-        tx.commit().await?;
         for slot in self.slots.iter_mut().filter(|s| s.position < last) {
             slot.position = last;
         }
@@ -326,7 +350,15 @@ impl Runner {
         tokio::spawn(async move {
             loop {
                 match self.step().await {
-                    Ok((n, _)) if n > 0 => continue,
+                    Ok((n, _)) if n > 0 => {
+                        // Busy: let the next batch gather for a moment rather than
+                        // paying a read and a commit for every few events. After a
+                        // quiet spell the first wake is served at once.
+                        if (n as i64) < self.batch {
+                            tokio::time::sleep(COALESCE).await;
+                        }
+                        continue;
+                    }
                     Ok((_, waiting)) => {
                         let pause = if waiting { 5 } else { 500 };
                         let _ = tokio::time::timeout(Duration::from_millis(pause), wake.notified())

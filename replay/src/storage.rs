@@ -59,63 +59,67 @@ impl Tx {
         }
     }
 
-    /// Writes a batch of row changes of one generation.
-    pub async fn write_rows(
-        &mut self,
-        name: &str,
-        generation: i64,
-        changes: Vec<(String, Option<String>)>,
-    ) -> Result<(), sqlx::Error> {
+    /// Writes a batch of row changes, of one or several generations, with as few
+    /// statements as the backend allows (PostgreSQL: one upsert and one delete).
+    pub async fn write_rows(&mut self, changes: Vec<RowChange>) -> Result<(), sqlx::Error> {
         if changes.is_empty() {
             return Ok(());
         }
         match self {
             Self::Postgres(tx) => {
-                let (mut upsert_keys, mut upsert_docs, mut deletes) = (vec![], vec![], vec![]);
-                for (k, doc) in changes {
-                    match doc {
+                let mut upserts = (vec![], vec![], vec![], vec![]);
+                let mut deletes = (vec![], vec![], vec![]);
+                for c in changes {
+                    match c.doc {
                         Some(d) => {
-                            upsert_keys.push(k);
-                            upsert_docs.push(d);
+                            upserts.0.push(c.name);
+                            upserts.1.push(c.generation);
+                            upserts.2.push(c.key);
+                            upserts.3.push(d);
                         }
-                        None => deletes.push(k),
+                        None => {
+                            deletes.0.push(c.name);
+                            deletes.1.push(c.generation);
+                            deletes.2.push(c.key);
+                        }
                     }
                 }
-                if !upsert_keys.is_empty() {
+                if !upserts.0.is_empty() {
                     sqlx::query(
                         "INSERT INTO projection_rows (name, generation, key, doc) \
-                         SELECT $1, $2, k, d FROM UNNEST($3::text[], $4::text[]) AS t(k, d) \
+                         SELECT n, g, k, d FROM UNNEST($1::text[], $2::bigint[], $3::text[], $4::text[]) AS t(n, g, k, d) \
                          ON CONFLICT (name, generation, key) DO UPDATE SET doc = EXCLUDED.doc",
                     )
-                    .bind(name)
-                    .bind(generation)
-                    .bind(&upsert_keys)
-                    .bind(&upsert_docs)
+                    .bind(&upserts.0)
+                    .bind(&upserts.1)
+                    .bind(&upserts.2)
+                    .bind(&upserts.3)
                     .execute(&mut **tx)
                     .await?;
                 }
-                if !deletes.is_empty() {
+                if !deletes.0.is_empty() {
                     sqlx::query(
-                        "DELETE FROM projection_rows WHERE name = $1 AND generation = $2 AND key = ANY($3)",
+                        "DELETE FROM projection_rows r USING UNNEST($1::text[], $2::bigint[], $3::text[]) AS t(n, g, k) \
+                         WHERE r.name = t.n AND r.generation = t.g AND r.key = t.k",
                     )
-                    .bind(name)
-                    .bind(generation)
-                    .bind(&deletes)
+                    .bind(&deletes.0)
+                    .bind(&deletes.1)
+                    .bind(&deletes.2)
                     .execute(&mut **tx)
                     .await?;
                 }
             }
             Self::Sqlite(tx) => {
-                for (k, doc) in changes {
-                    match doc {
+                for c in changes {
+                    match c.doc {
                         Some(d) => {
                             sqlx::query(
                                 "INSERT INTO projection_rows (name, generation, key, doc) VALUES (?, ?, ?, ?) \
                                  ON CONFLICT (name, generation, key) DO UPDATE SET doc = excluded.doc",
                             )
-                            .bind(name)
-                            .bind(generation)
-                            .bind(k)
+                            .bind(c.name)
+                            .bind(c.generation)
+                            .bind(c.key)
                             .bind(d)
                             .execute(&mut **tx)
                             .await?;
@@ -124,9 +128,9 @@ impl Tx {
                             sqlx::query(
                                 "DELETE FROM projection_rows WHERE name = ? AND generation = ? AND key = ?",
                             )
-                            .bind(name)
-                            .bind(generation)
-                            .bind(k)
+                            .bind(c.name)
+                            .bind(c.generation)
+                            .bind(c.key)
                             .execute(&mut **tx)
                             .await?;
                         }
@@ -137,36 +141,94 @@ impl Tx {
         Ok(())
     }
 
-    /// Moves a generation's checkpoint from `from` to `to`. False when someone else
-    /// moved it, or the generation was retired: the caller must reload.
-    pub async fn advance(
-        &mut self,
-        name: &str,
-        generation: i64,
-        from: i64,
-        to: i64,
-    ) -> Result<bool, sqlx::Error> {
-        let sql = "UPDATE projection_state SET position = $1, updated_at = CURRENT_TIMESTAMP \
-                   WHERE name = $2 AND generation = $3 AND position = $4 AND status <> 'retired'";
-        let affected = match self {
-            Self::Postgres(tx) => sqlx::query(sql)
-                .bind(to)
-                .bind(name)
-                .bind(generation)
-                .bind(from)
-                .execute(&mut **tx)
-                .await?
-                .rows_affected(),
-            Self::Sqlite(tx) => sqlx::query(sql)
-                .bind(to)
-                .bind(name)
-                .bind(generation)
-                .bind(from)
-                .execute(&mut **tx)
-                .await?
-                .rows_affected(),
-        };
-        Ok(affected == 1)
+    /// Moves the checkpoints of `from` (name, generation, stored position) to `to`
+    /// in one statement. False when any of them was moved by someone else or
+    /// retired: the caller must drop the transaction and reload.
+    pub async fn advance(&mut self, from: &[Checkpoint<'_>], to: i64) -> Result<bool, sqlx::Error> {
+        Ok(match self {
+            Self::Postgres(tx) => advance_postgres(&mut **tx, from, to).await?,
+            Self::Sqlite(tx) => {
+                let mut all = true;
+                for c in from {
+                    let affected = sqlx::query(ADVANCE_ONE)
+                        .bind(to)
+                        .bind(c.name)
+                        .bind(c.generation)
+                        .bind(c.position)
+                        .execute(&mut **tx)
+                        .await?
+                        .rows_affected();
+                    all &= affected == 1;
+                }
+                all
+            }
+        })
+    }
+}
+
+/// One change of one projection row: `doc` None deletes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowChange {
+    pub name: String,
+    pub generation: i64,
+    pub key: String,
+    pub doc: Option<String>,
+}
+
+/// A generation's stored checkpoint, as the guard of its next move.
+#[derive(Debug, Clone, Copy)]
+pub struct Checkpoint<'a> {
+    pub name: &'a str,
+    pub generation: i64,
+    pub position: i64,
+}
+
+const ADVANCE_ONE: &str = "UPDATE projection_state SET position = $1, updated_at = CURRENT_TIMESTAMP \
+     WHERE name = $2 AND generation = $3 AND position = $4 AND status <> 'retired'";
+
+async fn advance_postgres<'c, E>(
+    executor: E,
+    from: &[Checkpoint<'_>],
+    to: i64,
+) -> Result<bool, sqlx::Error>
+where
+    E: sqlx::Executor<'c, Database = Postgres>,
+{
+    let names: Vec<&str> = from.iter().map(|c| c.name).collect();
+    let generations: Vec<i64> = from.iter().map(|c| c.generation).collect();
+    let positions: Vec<i64> = from.iter().map(|c| c.position).collect();
+    let affected = sqlx::query(
+        "UPDATE projection_state p SET position = $1, updated_at = CURRENT_TIMESTAMP \
+         FROM UNNEST($2::text[], $3::bigint[], $4::bigint[]) AS t(n, g, old) \
+         WHERE p.name = t.n AND p.generation = t.g AND p.position = t.old AND p.status <> 'retired'",
+    )
+    .bind(to)
+    .bind(&names)
+    .bind(&generations)
+    .bind(&positions)
+    .execute(executor)
+    .await?
+    .rows_affected();
+    Ok(affected == from.len() as u64)
+}
+
+/// Moves checkpoints that cover no row changes, without a transaction of its own
+/// (one statement is atomic). False when any was moved by someone else.
+pub async fn advance_checkpoints(
+    db: &Db,
+    from: &[Checkpoint<'_>],
+    to: i64,
+) -> Result<bool, sqlx::Error> {
+    match db {
+        Db::Postgres(p) => advance_postgres(p, from, to).await,
+        Db::Sqlite(_) => {
+            let mut tx = Tx::begin(db).await?;
+            if !tx.advance(from, to).await? {
+                return Ok(false);
+            }
+            tx.commit().await?;
+            Ok(true)
+        }
     }
 }
 

@@ -141,6 +141,7 @@ pub async fn rush(
     let client: HttpClient = Client::builder(TokioExecutor::new())
         .pool_max_idle_per_host(buyers)
         .build_http();
+    let cpu_before = CpuTicks::read();
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(buyers);
     for (i, token) in tokens.into_iter().enumerate() {
@@ -200,6 +201,7 @@ pub async fn rush(
         }
     }
     let until_sold_out = (last_success - started).as_secs_f64();
+    let cpu = CpuTicks::read().and_then(|now| now.since(&cpu_before));
     let now = app.bus.services().now();
     let conference = crate::app::conference_id(CONF);
     let (sold, held, remaining, voucher) = app
@@ -230,10 +232,72 @@ pub async fn rush(
         "tickets taken {taken} of {tickets} (remaining {remaining:?}); oversold: {}",
         taken.saturating_sub(u64::from(tickets))
     );
+    if let Some((own, postgres)) = cpu {
+        let per = |ticks: u64| ticks as f64 * 10.0 / ok.max(1) as f64;
+        println!(
+            "CPU during the rush: tessera {:.2} ms + postgres {:.2} ms per successful checkout",
+            per(own),
+            per(postgres)
+        );
+    }
     let used = voucher.unwrap_or(0);
     println!(
         "voucher RUSH20 used {used} of {voucher_uses}; over-used: {}",
         used.saturating_sub(voucher_uses)
     );
     Ok(())
+}
+
+/// CPU time (clock ticks of 10 ms) used by this process and by every PostgreSQL
+/// process on the machine, read from /proc (Linux; None elsewhere). Timing
+/// figures on a shared 2-core machine move with whatever else runs; CPU per
+/// checkout moves much less, so the bench prints both.
+struct CpuTicks {
+    own: u64,
+    postgres: std::collections::HashMap<u32, u64>,
+}
+
+impl CpuTicks {
+    fn read() -> Option<Self> {
+        let own = Self::ticks("/proc/self/stat")?.1;
+        let mut postgres = std::collections::HashMap::new();
+        for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            if let Some((comm, ticks)) = Self::ticks(&format!("/proc/{pid}/stat"))
+                && comm == "postgres"
+            {
+                postgres.insert(pid, ticks);
+            }
+        }
+        Some(Self { own, postgres })
+    }
+
+    /// (comm, utime + stime) of one /proc/<pid>/stat.
+    fn ticks(path: &str) -> Option<(String, u64)> {
+        let stat = std::fs::read_to_string(path).ok()?;
+        let (head, rest) = stat.rsplit_once(')')?;
+        let comm = head.split_once('(')?.1.to_string();
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        // After the comm: state is field 3, utime 14 and stime 15 (1-based).
+        let utime: u64 = fields.get(11)?.parse().ok()?;
+        let stime: u64 = fields.get(12)?.parse().ok()?;
+        Some((comm, utime + stime))
+    }
+
+    /// (own, postgres) ticks used since `before`.
+    fn since(self, before: &Option<Self>) -> Option<(u64, u64)> {
+        let before = before.as_ref()?;
+        let postgres = self
+            .postgres
+            .iter()
+            .map(|(pid, t)| t.saturating_sub(before.postgres.get(pid).copied().unwrap_or(0)))
+            .sum();
+        Some((self.own.saturating_sub(before.own), postgres))
+    }
 }

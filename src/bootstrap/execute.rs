@@ -87,7 +87,11 @@ pub async fn run_cli(
 
     let url = database_url(database_url_flag);
     let db = open_db(&url).await?;
-    let bus = CommandBus::new(db, DomainServices::new(Arc::new(SystemClock)), None);
+    let bus = Arc::new(CommandBus::new(
+        db,
+        DomainServices::new(Arc::new(SystemClock)),
+        None,
+    ));
     let summary = execute(&bus, &plan, update).await?;
     print!("{}", summary.render(false));
 
@@ -95,8 +99,41 @@ pub async fn run_cli(
     if seed_demo {
         let report = seed_demo_data(&bus, &plan).await?;
         print!("{}", report.text);
+        let paid = report.orders.orders.len();
+        if !run_process_managers(&bus, PROCESS_MANAGER_WAIT).await? {
+            println!(
+                "Follow-ups: not finished within {} s; the server's process managers finish \
+                 them (sales confirmed, attendees registered) when it runs.",
+                PROCESS_MANAGER_WAIT.as_secs()
+            );
+        } else if paid > 0 {
+            println!(
+                "Follow-ups: sales confirmed and attendees registered for the {paid} paid order(s)."
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// How long `--seed-demo` waits for the process managers.
+const PROCESS_MANAGER_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// BOOT-22, ATT-3: a payment's follow-ups (sale confirmed on the ledger, attendee
+/// registered) are the process managers' (src/process/), whoever recorded it. The
+/// server runs them in the background; this runs them up to the current log head,
+/// so that the seeded attendees exist when the command exits even with no server
+/// running. The checkpoint is shared and every reaction idempotent (src/reactor.rs),
+/// so a server running meanwhile only repeats no-ops. True when they got there
+/// within `wait`.
+pub async fn run_process_managers(
+    bus: &Arc<CommandBus>,
+    wait: std::time::Duration,
+) -> anyhow::Result<bool> {
+    let head = bus.db().head().await?;
+    let reactor = crate::reactor::Reactor::load(bus.db().clone(), bus.clone()).await?;
+    // The task ends with the process; stopping it between steps only repeats no-ops.
+    let handle = reactor.spawn(Arc::new(tokio::sync::Notify::new()));
+    Ok(handle.wait_for(head, wait).await)
 }
 
 /// Which part of the file a change belongs to (BOOT-25).
@@ -868,6 +905,10 @@ pub struct SeedReport {
     pub activities_skipped: bool,
     pub activities_created: usize,
     pub signups: usize,
+    /// BOOT-22: the orders placed and paid, and whether Bob's cart was seeded.
+    pub orders: super::OrdersSeeded,
+    /// BOOT-23: discount conditions defined.
+    pub conditions_created: usize,
     /// The lines printed.
     pub text: String,
 }
@@ -1048,9 +1089,12 @@ async fn seed_credit(
 }
 
 /// BOOT-19…24, for the capabilities Tessera has: the demo users (created only if
-/// absent) and the demo activities with a few signups (skipped when the
-/// conference already has activities). Runs after the bootstrap committed; not
-/// all-or-nothing with it.
+/// absent), the demo activities with a few signups (skipped when the conference
+/// already has activities), vouchers, Alice's credit, the paid demo orders and
+/// Bob's open cart (BOOT-22) and the discount conditions (BOOT-23), each created
+/// only if absent. Runs after the bootstrap committed; not all-or-nothing with it.
+/// The paid orders' attendees come from the process managers
+/// ([`run_process_managers`]).
 pub async fn seed_demo_data(bus: &CommandBus, plan: &BootstrapPlan) -> anyhow::Result<SeedReport> {
     let c = &plan.conference;
     let cid = conference_id(&c.slug);
@@ -1164,17 +1208,22 @@ pub async fn seed_demo_data(bus: &CommandBus, plan: &BootstrapPlan) -> anyhow::R
 
     seed_vouchers(bus, cid, &mut out).await?;
     seed_credit(bus, cid, &history, &mut out).await?;
-    // What belongs to later work.
-    for (what, rule) in [
-        ("Orders and the open cart", "BOOT-22"),
-        ("Discount conditions", "BOOT-23"),
-        ("Badge template and travel grants", "BOOT-24"),
-    ] {
-        let _ = writeln!(
-            out,
-            "{what} ({rule}): skipped, not seeded by this version yet."
-        );
-    }
+    // BOOT-22 after the vouchers (Carol's comp uses a speaker voucher); BOOT-23
+    // after the orders, so the demo orders are at list price.
+    report.orders = super::demo_orders::seed_orders_and_cart(
+        bus,
+        cid,
+        &history,
+        super::SeedTimes::from_service_config(),
+        &mut out,
+    )
+    .await?;
+    report.conditions_created = super::demo_conditions::seed_conditions(bus, cid, &mut out).await?;
+    // Tessera has no badge templates or travel grants yet.
+    let _ = writeln!(
+        out,
+        "Badge template and travel grants (BOOT-24): skipped, Tessera has no badges or travel grants yet."
+    );
     report.text = out;
     Ok(report)
 }

@@ -14,12 +14,16 @@
 //! calls [`BootstrapPlan::check_requires`] with the slugs of the tickets already in
 //! the store (none in create mode) before writing anything.
 
+mod demo_conditions;
+mod demo_orders;
 mod execute;
 mod plan;
 
 use std::fmt::Write as _;
 use std::path::Path;
 
+pub use demo_conditions::{STAFF_GROUP, demo_conditions};
+pub use demo_orders::{OrdersSeeded, SeedTimes, SeededOrder};
 pub use execute::*;
 pub use plan::{
     AddonPlan, BootstrapPlan, ConferencePlan, SectionPlan, SponsorLevelPlan, TicketPlan,

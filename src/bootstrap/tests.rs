@@ -1105,3 +1105,100 @@ fn boot_5_check_plan_refuses_slugs_the_store_cannot_hold() {
          letters, digits and hyphens, at most 200 characters"
     );
 }
+
+/// BOOT-23: the five demo conditions, exactly as specified, with windows relative
+/// to the `now` given (the injected clock), stable ids per conference and name.
+#[test]
+fn boot_23_demo_conditions_are_the_five_specified() {
+    use tessera_aggregates::pricing::{ConditionKind, DiscountType, ProductRef, UsageLimit};
+    let now = DateTime::parse_from_rfc3339("2026-03-01T12:00:00Z")
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_default();
+    let cid = crate::app::conference_id("pycon-us-2027");
+    let list = demo_conditions(cid, now);
+    let summary: Vec<(&str, i32)> = list.iter().map(|c| (c.name.as_str(), c.priority)).collect();
+    assert_eq!(
+        summary,
+        [
+            ("Early Bird 20% Off", 10),
+            ("Speaker Complimentary", 0),
+            ("Staff 50% Discount", 5),
+            ("Corporate $50 Off", 15),
+            ("Add-on 10% Off", 20),
+        ]
+    );
+    assert!(list.iter().all(|c| c.is_active));
+    // The ids are the same on every run, and differ between conferences.
+    assert_eq!(list, demo_conditions(cid, now));
+    let other = demo_conditions(crate::app::conference_id("other"), now);
+    assert_ne!(list[0].id, other[0].id);
+
+    let day = chrono::Duration::days(1);
+    match &list[0].kind {
+        ConditionKind::TimeOrStockLimit {
+            window,
+            usage,
+            effect,
+        } => {
+            assert_eq!(window.from, Some(now - day * 30));
+            assert_eq!(window.until, Some(now + day * 60));
+            assert_eq!(
+                *usage,
+                UsageLimit {
+                    limit: 50,
+                    times_used: 0
+                }
+            );
+            assert_eq!(effect.discount_type, DiscountType::Percentage);
+            assert_eq!(effect.value, Decimal::from(20));
+            assert!(effect.scope.covers(&ProductRef::ticket("individual")));
+            assert!(effect.scope.covers(&ProductRef::ticket("student")));
+            assert!(!effect.scope.covers(&ProductRef::ticket("corporate")));
+            assert!(!effect.scope.covers(&ProductRef::addon("pycon-t-shirt")));
+        }
+        other => panic!("Early Bird: {other:?}"),
+    }
+    match &list[1].kind {
+        ConditionKind::Speaker {
+            is_presenter,
+            is_copresenter,
+            effect,
+        } => {
+            assert!(*is_presenter && *is_copresenter);
+            assert_eq!(effect.value, Decimal::from(100));
+            assert_eq!(effect.discount_type, DiscountType::Percentage);
+        }
+        other => panic!("Speaker: {other:?}"),
+    }
+    match &list[2].kind {
+        ConditionKind::GroupMember { groups, effect } => {
+            assert_eq!(groups, &["Conference Staff".to_string()]);
+            assert_eq!(effect.value, Decimal::from(50));
+        }
+        other => panic!("Staff: {other:?}"),
+    }
+    match &list[3].kind {
+        ConditionKind::DiscountForProduct { window, effect, .. } => {
+            assert_eq!(window.from, Some(now - day * 7));
+            assert_eq!(window.until, Some(now + day * 90));
+            assert_eq!(effect.discount_type, DiscountType::FixedAmount);
+            assert_eq!(effect.value, Decimal::from(50));
+            assert!(effect.scope.covers(&ProductRef::ticket("corporate")));
+            assert!(!effect.scope.covers(&ProductRef::ticket("individual")));
+        }
+        other => panic!("Corporate: {other:?}"),
+    }
+    match &list[4].kind {
+        ConditionKind::DiscountForCategory {
+            percentage,
+            apply_to_tickets,
+            apply_to_addons,
+            ..
+        } => {
+            assert_eq!(*percentage, Decimal::from(10));
+            assert!(!apply_to_tickets);
+            assert!(apply_to_addons);
+        }
+        other => panic!("Add-on: {other:?}"),
+    }
+}

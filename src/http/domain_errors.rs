@@ -10,6 +10,8 @@ use tessera_aggregates::inventory::InventoryError;
 use tessera_aggregates::order::OrderError;
 use tessera_aggregates::purchase_order::PurchaseOrderError;
 use tessera_aggregates::series::SeriesError;
+use tessera_aggregates::stripe_customer::StripeCustomerError;
+use tessera_aggregates::terminal_intent::TerminalIntentError;
 use tessera_aggregates::user::UserError;
 
 use crate::http::error::DomainError;
@@ -141,5 +143,26 @@ impl DomainError for CreditError {
     }
     fn is_not_found(&self) -> bool {
         CreditError::is_not_found(self)
+    }
+}
+
+impl DomainError for StripeCustomerError {
+    fn code(&self) -> &'static str {
+        StripeCustomerError::code(self)
+    }
+    fn is_not_found(&self) -> bool {
+        StripeCustomerError::is_not_found(self)
+    }
+}
+
+impl DomainError for TerminalIntentError {
+    fn code(&self) -> &'static str {
+        TerminalIntentError::code(self)
+    }
+    fn is_not_found(&self) -> bool {
+        TerminalIntentError::is_not_found(self)
+    }
+    fn is_conflict(&self) -> bool {
+        matches!(self, Self::AnotherOrder)
     }
 }

@@ -98,10 +98,13 @@ pub async fn checkout(
     let now = app.bus.services().now();
     let cart_stream = Cart::stream_id(conference, user).to_string();
 
-    // ORDER-4: refusals of the cart come first (not open, expired, empty).
+    // ORDER-4: refusals of the cart come first (not open, expired, empty). The
+    // cart may come from this process's cache: the last step re-checks that it is
+    // still exactly what was held (`CartCommand::Expect`), so a cart changed
+    // meanwhile (another tab, another instance) never gets this order.
     let cart = app
         .bus
-        .inspect::<Cart, _>(&cart_stream, |c| {
+        .peek::<Cart, _>(&cart_stream, |c| {
             let probe = CartCommand::CheckOut {
                 cart_id: c.cart_id().unwrap_or_default(),
                 order_id: Uuid::nil(),
@@ -116,6 +119,11 @@ pub async fn checkout(
         })
         .await?;
     let (cart_id, items, voucher_code) = cart.map_err(|e| ApiError::from(BusError::Refused(e)))?;
+    let seen = CartCommand::Expect {
+        cart_id,
+        items: items.iter().map(|i| (i.item_id, i.quantity)).collect(),
+        voucher: voucher_code.clone(),
+    };
 
     // A fresh reference: 36^8 draws, so a collision is not looked for up front; a
     // taken reference makes the order's creation conflict and the checkout fail
@@ -228,10 +236,13 @@ pub async fn checkout(
         .bus
         .send::<Cart>(
             &cart_stream,
-            CartCommand::CheckOut {
-                cart_id,
-                order_id: order,
-            },
+            CartCommand::Sequence(vec![
+                seen,
+                CartCommand::CheckOut {
+                    cart_id,
+                    order_id: order,
+                },
+            ]),
             meta,
         )
         .await;

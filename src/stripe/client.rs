@@ -15,7 +15,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use rust_decimal::Decimal;
-use stripe_core::payment_intent::{CreatePaymentIntent, RetrievePaymentIntent};
+use serde::Serialize;
+use stripe_client_core::{RequestBuilder, StripeMethod};
+use stripe_core::payment_intent::{
+    CancelPaymentIntent, CapturePaymentIntent, CreatePaymentIntent, RetrievePaymentIntent,
+};
 use stripe_core::refund::{CreateRefund, CreateRefundReason};
 use stripe_sdk::StripeRequest as _;
 use uuid::Uuid;
@@ -131,6 +135,54 @@ pub struct Refund {
     pub payment_intent: Option<String>,
 }
 
+/// PAY-5: a Stripe customer to create for a user of a conference.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerRequest {
+    pub email: String,
+    /// The user's full name.
+    pub name: String,
+    pub user_id: Uuid,
+    pub conference_slug: String,
+    /// PAY-5: see [`customer_idempotency_key`].
+    pub idempotency_key: String,
+}
+
+/// A Stripe customer as Tessera sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Customer {
+    /// `cus_…`
+    pub id: String,
+}
+
+/// A card-present PaymentIntent for a Stripe Terminal reader (PAY-32/33).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TerminalIntentRequest {
+    pub amount: Decimal,
+    /// ISO 4217 code, any case; sent lowercase.
+    pub currency: String,
+    pub conference_id: Uuid,
+    pub conference_slug: String,
+    /// The staff member at the desk.
+    pub staff_user_id: Uuid,
+    /// PAY-33: `order_id` and `reference` go in the metadata only when the intent
+    /// pays an existing order.
+    pub order: Option<(Uuid, String)>,
+    pub description: Option<String>,
+    /// Persisted before the call (see [`terminal_intent_idempotency_key`]).
+    pub idempotency_key: String,
+}
+
+/// A Stripe Terminal reader (PAY-31).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct Reader {
+    pub id: String,
+    pub label: Option<String>,
+    pub location: Option<String>,
+    pub status: Option<String>,
+    pub device_type: Option<String>,
+    pub serial_number: Option<String>,
+}
+
 /// Why a Stripe call did not give an answer Tessera can use.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum GatewayError {
@@ -220,6 +272,39 @@ pub trait PaymentGateway: Send + Sync {
 
     /// PAY-27: refunds (part of) an intent.
     async fn create_refund(&self, request: &RefundRequest) -> Result<Refund, GatewayError>;
+
+    /// PAY-5: creates (or, for a key seen before, returns) a customer.
+    async fn create_customer(&self, request: &CustomerRequest) -> Result<Customer, GatewayError>;
+
+    /// PAY-32/33: a manual-capture, card-present intent for a Terminal reader.
+    async fn create_terminal_intent(
+        &self,
+        request: &TerminalIntentRequest,
+    ) -> Result<PaymentIntent, GatewayError>;
+
+    /// PAY-36: captures what a manual-capture intent authorized.
+    async fn capture_payment_intent(
+        &self,
+        id: &str,
+        idempotency_key: &str,
+    ) -> Result<PaymentIntent, GatewayError>;
+
+    /// PAY-37: cancels an intent that was not captured.
+    async fn cancel_payment_intent(
+        &self,
+        id: &str,
+        idempotency_key: &str,
+    ) -> Result<PaymentIntent, GatewayError>;
+
+    /// PAY-37: cancels whatever the reader is doing (collecting a payment).
+    async fn cancel_reader_action(&self, reader_id: &str) -> Result<(), GatewayError>;
+
+    /// PAY-31: at most 100 readers, optionally of one Stripe location.
+    async fn list_readers(&self, location: Option<&str>) -> Result<Vec<Reader>, GatewayError>;
+
+    /// PAY-31: a connection token for the reader SDK (its `secret`).
+    async fn create_connection_token(&self, location: Option<&str>)
+    -> Result<String, GatewayError>;
 }
 
 /// A shared gateway, as the app state holds it.
@@ -249,6 +334,28 @@ pub fn refund_idempotency_key(
         amount.round_dp(2),
         reason.as_str()
     )
+}
+
+/// PAY-5: `customer-<conference id>-<user id>`.
+pub fn customer_idempotency_key(conference_id: Uuid, user_id: Uuid) -> String {
+    format!("customer-{conference_id}-{user_id}")
+}
+
+/// PAY-32: one terminal intent per terminal request (the caller's request id).
+pub fn terminal_intent_idempotency_key(request: Uuid) -> String {
+    format!("terminal-{request}")
+}
+
+/// PAY-36: one key per capture request (a retry of the request reuses it). Not
+/// one per intent: Stripe keeps a refusal under its key (a capture asked before
+/// the card was presented), so the next request must ask afresh.
+pub fn capture_idempotency_key(payment_intent: &str, request: Uuid) -> String {
+    format!("capture-{payment_intent}-{request}")
+}
+
+/// PAY-37: one key per cancel request, as for captures.
+pub fn cancel_idempotency_key(payment_intent: &str, request: Uuid) -> String {
+    format!("cancel-{payment_intent}-{request}")
 }
 
 /// PAY-7: the intent id is the client secret before `_secret_`.
@@ -446,6 +553,72 @@ fn convert_refund(r: stripe_core::Refund) -> Refund {
     }
 }
 
+/// The form of `POST /v1/customers` (PAY-5).
+#[derive(Serialize)]
+struct CustomerForm<'a> {
+    email: &'a str,
+    name: &'a str,
+    metadata: BTreeMap<&'static str, String>,
+}
+
+/// The form of a card-present `POST /v1/payment_intents` (PAY-33).
+#[derive(Serialize)]
+struct TerminalIntentForm<'a> {
+    amount: i64,
+    currency: &'a str,
+    capture_method: &'static str,
+    payment_method_types: Vec<&'static str>,
+    metadata: BTreeMap<&'static str, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct ReaderQuery<'a> {
+    limit: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct ConnectionTokenForm<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location: Option<&'a str>,
+}
+
+impl StripeClient {
+    /// A request async-stripe has no typed builder for (in the enabled features),
+    /// answered as JSON.
+    async fn send_raw(
+        &self,
+        request: RequestBuilder,
+        strategy: Option<stripe_sdk::RequestStrategy>,
+    ) -> Result<serde_json::Value, GatewayError> {
+        let mut call = request.customize::<miniserde::json::Value>();
+        if let Some(strategy) = strategy {
+            call = call.request_strategy(strategy);
+        }
+        let value = call.send(&self.inner).await.map_err(map_error)?;
+        serde_json::from_str(&miniserde::json::to_string(&value))
+            .map_err(|e| GatewayError::InvalidResponse(e.to_string()))
+    }
+}
+
+fn text(value: &serde_json::Value, key: &str) -> Option<String> {
+    value.get(key).and_then(|v| v.as_str()).map(str::to_string)
+}
+
+fn convert_reader(r: &serde_json::Value) -> Option<Reader> {
+    Some(Reader {
+        id: text(r, "id")?,
+        label: text(r, "label"),
+        location: text(r, "location"),
+        status: text(r, "status"),
+        device_type: text(r, "device_type"),
+        serial_number: text(r, "serial_number"),
+    })
+}
+
 #[async_trait]
 impl PaymentGateway for StripeClient {
     async fn create_payment_intent(
@@ -522,6 +695,149 @@ impl PaymentGateway for StripeClient {
             .await
             .map_err(map_error)?;
         Ok(convert_refund(refund))
+    }
+
+    async fn create_customer(&self, request: &CustomerRequest) -> Result<Customer, GatewayError> {
+        let strategy = idempotent(&request.idempotency_key)?;
+        let form = CustomerForm {
+            email: &request.email,
+            name: &request.name,
+            metadata: BTreeMap::from([
+                ("user_id", request.user_id.to_string()),
+                ("conference_slug", request.conference_slug.clone()),
+            ]),
+        };
+        let answer = self
+            .send_raw(
+                RequestBuilder::new(StripeMethod::Post, "/customers").form(&form),
+                Some(strategy),
+            )
+            .await?;
+        let id = text(&answer, "id")
+            .filter(|id| check_object_id(id, "customer").is_ok())
+            .ok_or_else(|| GatewayError::InvalidResponse("the customer has no id".into()))?;
+        Ok(Customer { id })
+    }
+
+    async fn create_terminal_intent(
+        &self,
+        request: &TerminalIntentRequest,
+    ) -> Result<PaymentIntent, GatewayError> {
+        let currency = currency_code(&request.currency)?;
+        let amount = positive_minor(request.amount, &currency)?;
+        let strategy = idempotent(&request.idempotency_key)?;
+        let mut metadata = BTreeMap::from([
+            ("conference_id", request.conference_id.to_string()),
+            ("conference_slug", request.conference_slug.clone()),
+            ("terminal", "true".to_string()),
+            ("staff_user_id", request.staff_user_id.to_string()),
+        ]);
+        if let Some((order_id, reference)) = &request.order {
+            metadata.insert("order_id", order_id.to_string());
+            metadata.insert("reference", reference.clone());
+        }
+        let form = TerminalIntentForm {
+            amount,
+            currency: &currency,
+            capture_method: "manual",
+            payment_method_types: vec!["card_present"],
+            metadata,
+            description: request.description.as_deref().filter(|d| !d.is_empty()),
+        };
+        let intent = RequestBuilder::new(StripeMethod::Post, "/payment_intents")
+            .form(&form)
+            .customize::<stripe_core::PaymentIntent>()
+            .request_strategy(strategy)
+            .send(&self.inner)
+            .await
+            .map_err(map_error)?;
+        Ok(convert_intent(intent))
+    }
+
+    async fn capture_payment_intent(
+        &self,
+        id: &str,
+        idempotency_key: &str,
+    ) -> Result<PaymentIntent, GatewayError> {
+        check_object_id(id, "payment intent")?;
+        let intent = CapturePaymentIntent::new(id)
+            .customize()
+            .request_strategy(idempotent(idempotency_key)?)
+            .send(&self.inner)
+            .await
+            .map_err(map_error)?;
+        Ok(convert_intent(intent))
+    }
+
+    async fn cancel_payment_intent(
+        &self,
+        id: &str,
+        idempotency_key: &str,
+    ) -> Result<PaymentIntent, GatewayError> {
+        check_object_id(id, "payment intent")?;
+        let intent = CancelPaymentIntent::new(id)
+            .customize()
+            .request_strategy(idempotent(idempotency_key)?)
+            .send(&self.inner)
+            .await
+            .map_err(map_error)?;
+        Ok(convert_intent(intent))
+    }
+
+    async fn cancel_reader_action(&self, reader_id: &str) -> Result<(), GatewayError> {
+        check_object_id(reader_id, "reader")?;
+        self.send_raw(
+            RequestBuilder::new(
+                StripeMethod::Post,
+                format!("/terminal/readers/{reader_id}/cancel_action"),
+            ),
+            None,
+        )
+        .await
+        .map(|_| ())
+    }
+
+    async fn list_readers(&self, location: Option<&str>) -> Result<Vec<Reader>, GatewayError> {
+        let location = location.map(str::trim).filter(|l| !l.is_empty());
+        if let Some(l) = location {
+            check_object_id(l, "location")?;
+        }
+        let answer = self
+            .send_raw(
+                RequestBuilder::new(StripeMethod::Get, "/terminal/readers").query(&ReaderQuery {
+                    limit: 100,
+                    location,
+                }),
+                None,
+            )
+            .await?;
+        let data = answer
+            .get("data")
+            .and_then(|d| d.as_array())
+            .ok_or_else(|| GatewayError::InvalidResponse("the reader list has no data".into()))?;
+        Ok(data.iter().filter_map(convert_reader).take(100).collect())
+    }
+
+    async fn create_connection_token(
+        &self,
+        location: Option<&str>,
+    ) -> Result<String, GatewayError> {
+        let location = location.map(str::trim).filter(|l| !l.is_empty());
+        if let Some(l) = location {
+            check_object_id(l, "location")?;
+        }
+        let answer = self
+            .send_raw(
+                RequestBuilder::new(StripeMethod::Post, "/terminal/connection_tokens")
+                    .form(&ConnectionTokenForm { location }),
+                None,
+            )
+            .await?;
+        text(&answer, "secret")
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| {
+                GatewayError::InvalidResponse("the connection token has no secret".into())
+            })
     }
 }
 

@@ -10,6 +10,12 @@
 //!   `requires_payment_method` with a client secret `<id>_secret_…`.
 //! - `GET /v1/payment_intents/{id}`.
 //! - `POST /v1/refunds`: refunds (part of) a succeeded intent.
+//! - `POST /v1/customers` (PAY-5).
+//! - Terminal (PAY-31…37): `POST /v1/payment_intents/{id}/capture` and `…/cancel`,
+//!   `GET /v1/terminal/readers` (`limit`, `location`), `POST
+//!   /v1/terminal/readers/{id}/cancel_action`, `POST /v1/terminal/connection_tokens`.
+//!   [`FakeStripe::add_reader`] registers a reader; [`FakeStripe::present_card`]
+//!   authorizes a manual-capture intent as a reader would.
 //!
 //! Idempotency as Stripe documents it: the first result under a key is stored; the
 //! same key with the same parameters replays it (`Idempotent-Replayed: true`); the
@@ -83,6 +89,8 @@ struct Stored {
 struct Inner {
     intents: BTreeMap<String, Value>,
     refunds: BTreeMap<String, Value>,
+    customers: BTreeMap<String, Value>,
+    readers: BTreeMap<String, Value>,
     /// Refunded minor units per intent.
     refunded: HashMap<String, i64>,
     idempotency: HashMap<String, Stored>,
@@ -191,6 +199,44 @@ impl FakeStripe {
 
     pub fn refunds(&self) -> Vec<Value> {
         lock(&self.state).refunds.values().cloned().collect()
+    }
+
+    /// Every customer created (each once, whatever the replays).
+    pub fn customers(&self) -> Vec<Value> {
+        lock(&self.state).customers.values().cloned().collect()
+    }
+
+    /// Registers a Terminal reader `id` (`tmr_…`) at `location` (`tml_…`).
+    pub fn add_reader(&self, id: &str, label: &str, location: &str) {
+        lock(&self.state).readers.insert(
+            id.to_string(),
+            json!({
+                "id": id,
+                "object": "terminal.reader",
+                "action": null,
+                "device_type": "bbpos_wisepos_e",
+                "label": label,
+                "livemode": false,
+                "location": location,
+                "metadata": {},
+                "serial_number": format!("WSC-{id}"),
+                "status": "online",
+            }),
+        );
+    }
+
+    pub fn reader(&self, id: &str) -> Option<Value> {
+        lock(&self.state).readers.get(id).cloned()
+    }
+
+    /// A card tapped on the reader: a manual-capture intent becomes
+    /// `requires_capture` (the reader's action is then done). Returns the intent.
+    pub fn present_card(&self, id: &str) -> Option<Value> {
+        let mut inner = lock(&self.state);
+        let intent = inner.intents.get_mut(id)?;
+        intent["status"] = json!("requires_capture");
+        intent["amount_capturable"] = intent["amount"].clone();
+        Some(intent.clone())
     }
 
     /// The next request fails with `fault`; several queue up in order.
@@ -303,7 +349,10 @@ async fn handle(
     body: Bytes,
 ) -> Response {
     let path = uri.path().to_string();
-    let form = parse_form(&body);
+    let mut form = parse_form(&body);
+    if let Some(query) = uri.query() {
+        form.extend(parse_form(query.as_bytes()));
+    }
     let header_text = |name: &str| {
         headers
             .get(name)
@@ -497,13 +546,22 @@ fn execute(
                 .collect();
             let n = inner.next();
             let id = format!("pi_fake{n:08}");
+            let capture_method = param("capture_method").unwrap_or("automatic");
+            let mut method_types: Vec<&str> = form
+                .iter()
+                .filter(|(k, _)| k.starts_with("payment_method_types["))
+                .map(|(_, v)| v.as_str())
+                .collect();
+            if method_types.is_empty() {
+                method_types.push("card");
+            }
             let intent = json!({
                 "id": id,
                 "object": "payment_intent",
                 "amount": amount,
                 "amount_capturable": 0,
                 "amount_received": 0,
-                "capture_method": "automatic",
+                "capture_method": capture_method,
                 "client_secret": format!("{id}_secret_fake{n:04}"),
                 "confirmation_method": "automatic",
                 "created": now_unix(),
@@ -513,11 +571,109 @@ fn execute(
                 "latest_charge": null,
                 "livemode": false,
                 "metadata": metadata,
-                "payment_method_types": ["card"],
+                "payment_method_types": method_types,
                 "status": "requires_payment_method",
             });
             inner.intents.insert(id, intent.clone());
             (200, intent)
+        }
+        ("POST", p) if p.starts_with("/v1/payment_intents/") && p.ends_with("/capture") => {
+            let id = &p["/v1/payment_intents/".len()..p.len() - "/capture".len()];
+            let n = inner.next();
+            let Some(intent) = inner.intents.get_mut(id) else {
+                return no_such("payment_intent", id);
+            };
+            if intent["status"] != "requires_capture" {
+                return unexpected_state(intent, "captured");
+            }
+            intent["status"] = json!("succeeded");
+            intent["amount_capturable"] = json!(0);
+            intent["amount_received"] = intent["amount"].clone();
+            intent["latest_charge"] = json!(format!("ch_fake{n:08}"));
+            (200, intent.clone())
+        }
+        ("POST", p) if p.starts_with("/v1/payment_intents/") && p.ends_with("/cancel") => {
+            let id = &p["/v1/payment_intents/".len()..p.len() - "/cancel".len()];
+            let Some(intent) = inner.intents.get_mut(id) else {
+                return no_such("payment_intent", id);
+            };
+            if intent["status"] == "succeeded" || intent["status"] == "canceled" {
+                return unexpected_state(intent, "canceled");
+            }
+            intent["status"] = json!("canceled");
+            intent["canceled_at"] = json!(now_unix());
+            (200, intent.clone())
+        }
+        ("POST", "/v1/customers") => {
+            let n = inner.next();
+            let id = format!("cus_fake{n:08}");
+            let metadata: serde_json::Map<String, Value> = form
+                .iter()
+                .filter_map(|(k, v)| {
+                    let name = k.strip_prefix("metadata[")?.strip_suffix(']')?;
+                    Some((name.to_string(), json!(v)))
+                })
+                .collect();
+            let customer = json!({
+                "id": id,
+                "object": "customer",
+                "created": now_unix(),
+                "email": param("email"),
+                "name": param("name"),
+                "livemode": false,
+                "metadata": metadata,
+            });
+            inner.customers.insert(id, customer.clone());
+            (200, customer)
+        }
+        ("GET", "/v1/terminal/readers") => {
+            let limit = param("limit")
+                .and_then(|l| l.parse::<usize>().ok())
+                .unwrap_or(10);
+            if limit > 100 {
+                return (
+                    400,
+                    stripe_error(
+                        "invalid_request_error",
+                        Some("parameter_invalid_integer"),
+                        "limit must be at most 100",
+                    ),
+                );
+            }
+            let location = param("location");
+            let data: Vec<Value> = inner
+                .readers
+                .values()
+                .filter(|r| location.is_none_or(|l| r["location"] == l))
+                .take(limit)
+                .cloned()
+                .collect();
+            let has_more = inner.readers.len() > data.len() && location.is_none();
+            (
+                200,
+                json!({ "object": "list", "url": "/v1/terminal/readers", "has_more": has_more, "data": data }),
+            )
+        }
+        ("POST", p) if p.starts_with("/v1/terminal/readers/") && p.ends_with("/cancel_action") => {
+            let id = &p["/v1/terminal/readers/".len()..p.len() - "/cancel_action".len()];
+            match inner.readers.get_mut(id) {
+                Some(reader) => {
+                    reader["action"] = Value::Null;
+                    (200, reader.clone())
+                }
+                None => no_such("terminal.reader", id),
+            }
+        }
+        ("POST", "/v1/terminal/connection_tokens") => {
+            let n = inner.next();
+            let mut token = json!({
+                "object": "terminal.connection_token",
+                "secret": format!("pst_test_fake{n:08}"),
+            });
+            if let Some(location) = param("location") {
+                token["location"] = json!(location);
+            }
+            (200, token)
         }
         ("GET", p) if p.starts_with("/v1/payment_intents/") => {
             let id = &p["/v1/payment_intents/".len()..];
@@ -608,6 +764,20 @@ fn stripe_error(kind: &str, code: Option<&str>, message: &str) -> Value {
         error["code"] = json!(code);
     }
     json!({ "error": error })
+}
+
+fn unexpected_state(intent: &Value, action: &str) -> (u16, Value) {
+    (
+        400,
+        stripe_error(
+            "invalid_request_error",
+            Some("payment_intent_unexpected_state"),
+            &format!(
+                "This PaymentIntent could not be {action} because it has a status of {}.",
+                intent["status"].as_str().unwrap_or("unknown")
+            ),
+        ),
+    )
 }
 
 fn missing(param: &str) -> (u16, Value) {

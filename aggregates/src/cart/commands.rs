@@ -48,6 +48,18 @@ pub enum CartCommand {
     },
     /// CART-25/26.
     RemoveItem { item_id: Uuid },
+    /// PAY-39: the terminal's cart update. The current open cart's items become
+    /// exactly `items`: a product of the cart that is listed gets the listed
+    /// quantity and its current price, one not listed leaves the cart, a new one
+    /// is added (`item_id`). The caller found each product in the catalog and
+    /// skipped unknown ones; nothing is checked against stock, per-user limits,
+    /// sales windows, prerequisites or capacity. A product listed twice counts
+    /// once with the quantities summed (CART-6); a quantity ≤ 0 lists nothing
+    /// (CART-27). Expiry slides (CART-5) when an item is added or changed.
+    ReplaceItems {
+        items: Vec<ReplacementItem>,
+        expiry_minutes: u32,
+    },
     /// CART-35/36/38: `voucher` is the caller's exact-code lookup within the cart's
     /// conference (None = not found).
     ApplyVoucher {
@@ -62,6 +74,31 @@ pub enum CartCommand {
     /// Expires the current cart when it is open and its expires_at is strictly before
     /// now; otherwise nothing happens.
     Expire,
+    /// A checkout's guard, written nothing: refused with `Replaced` unless the
+    /// current cart is generation `cart_id` holding exactly `items` (item id,
+    /// quantity) and `voucher`, i.e. what the checkout held stock for. Sent in a
+    /// `Sequence` before `CheckOut`, it makes a checkout decided on a cached cart
+    /// safe: if the cart changed meanwhile, the order is not tied to it.
+    Expect {
+        cart_id: Uuid,
+        items: Vec<(Uuid, u32)>,
+        voucher: Option<String>,
+    },
+    /// Commands decided in order, each on the state the previous ones left; all or
+    /// nothing (one refusal refuses the sequence), appended together. Lets a
+    /// request open a cart and add to it in one write.
+    Sequence(Vec<CartCommand>),
+}
+
+/// One product of a terminal cart update (PAY-39).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplacementItem {
+    /// Names the item when the product is new to the cart.
+    pub item_id: Uuid,
+    /// The product as the catalog offers it now (only its name, price and
+    /// prerequisites are used).
+    pub offer: Offer,
+    pub quantity: i64,
 }
 
 /// A voucher found by code, as the cart needs it.

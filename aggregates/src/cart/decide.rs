@@ -21,6 +21,37 @@ impl Cart {
             } => self.open(cart_id, conference_id, user, expiry_minutes, now),
             Expire => Ok(self.expire(now)),
             CheckOut { cart_id, order_id } => self.check_out(cart_id, order_id, now),
+            Expect {
+                cart_id,
+                items,
+                voucher,
+            } => {
+                let seen = self.current.as_ref().is_some_and(|c| {
+                    c.cart_id == cart_id
+                        && c.voucher.as_ref().map(|v| &v.code) == voucher.as_ref()
+                        && c.items.len() == items.len()
+                        && c.items
+                            .iter()
+                            .zip(&items)
+                            .all(|(i, (id, q))| i.item_id == *id && i.quantity == *q)
+                });
+                if seen {
+                    Ok(vec![])
+                } else {
+                    Err(CartError::Replaced)
+                }
+            }
+            Sequence(commands) => {
+                let mut scratch = self.clone();
+                let mut facts = vec![];
+                for command in commands {
+                    for fact in scratch.decide(command, now)? {
+                        scratch.evolve(fact.clone());
+                        facts.push(fact);
+                    }
+                }
+                Ok(facts)
+            }
             AddTicket {
                 item_id,
                 offer,
@@ -70,6 +101,10 @@ impl Cart {
                 now,
             ),
             RemoveItem { item_id } => super::items::remove(self.mutable(now)?, item_id, now),
+            ReplaceItems {
+                items,
+                expiry_minutes,
+            } => super::items::replace(self.mutable(now)?, items, slide(now, expiry_minutes), now),
             ApplyVoucher { code, voucher } => apply_voucher(self.mutable(now)?, code, voucher, now),
             RemoveVoucher => {
                 let cart = self.mutable(now)?;

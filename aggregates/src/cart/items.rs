@@ -1,9 +1,10 @@
 //! Adding, updating and removing cart items (CART-6, CART-10…30), validated against
-//! the inventory's [`Offer`] and the cart's own items.
+//! the inventory's [`Offer`] and the cart's own items; the terminal's unchecked
+//! replacement of them all (PAY-39).
 
 use uuid::Uuid;
 
-use super::{CartError, CartEvent, CartGeneration, Offer, VoucherInfo};
+use super::{CartError, CartEvent, CartGeneration, Offer, ReplacementItem, VoucherInfo};
 use crate::Timestamp;
 use crate::pricing::ProductKind;
 
@@ -157,6 +158,73 @@ pub(super) fn remove(
         for addon in cart.items.iter().filter(|i| !i.is_ticket()) {
             if !addon.requires.is_empty() && !has_any_ticket(cart, &addon.requires, Some(item_id)) {
                 facts.push(removed(addon.item_id, addon.product.clone(), true));
+            }
+        }
+    }
+    Ok(facts)
+}
+
+/// PAY-39: the cart's items become exactly `items`, with no stock, limit, window,
+/// prerequisite or capacity check. Items kept keep their id; removals come first,
+/// then changes and additions in list order. Nothing changes: no facts.
+pub(super) fn replace(
+    cart: &CartGeneration,
+    items: Vec<ReplacementItem>,
+    expires_at: Timestamp,
+    now: Timestamp,
+) -> Result<Vec<CartEvent>, CartError> {
+    // One entry per product, in first-listed order (CART-6).
+    let mut wanted: Vec<(Uuid, Offer, u32)> = Vec::new();
+    for item in items.into_iter().filter(|i| i.quantity > 0) {
+        let qty = u32::try_from(item.quantity).unwrap_or(u32::MAX);
+        match wanted
+            .iter_mut()
+            .find(|(_, o, _)| o.product == item.offer.product)
+        {
+            Some((_, _, total)) => *total = total.saturating_add(qty),
+            None => wanted.push((item.item_id, item.offer, qty)),
+        }
+    }
+    let mut facts: Vec<CartEvent> = cart
+        .items
+        .iter()
+        .filter(|i| !wanted.iter().any(|(_, o, _)| o.product == i.product))
+        .map(|i| CartEvent::ItemRemoved {
+            cart_id: cart.cart_id,
+            item_id: i.item_id,
+            product: i.product.clone(),
+            cascaded: false,
+            at: now,
+        })
+        .collect();
+    let mut new_ids: Vec<Uuid> = Vec::new();
+    for (item_id, offer, qty) in wanted {
+        match cart.item_for(&offer.product) {
+            Some(item) if item.quantity == qty && item.unit_price == offer.unit_price => {}
+            Some(item) => facts.push(CartEvent::ItemQuantityChanged {
+                cart_id: cart.cart_id,
+                item_id: item.item_id,
+                quantity: qty,
+                unit_price: offer.unit_price,
+                expires_at,
+                at: now,
+            }),
+            None => {
+                if cart.item(item_id).is_some() || new_ids.contains(&item_id) {
+                    return Err(CartError::DuplicateItemId);
+                }
+                new_ids.push(item_id);
+                facts.push(CartEvent::ItemAdded {
+                    cart_id: cart.cart_id,
+                    item_id,
+                    product: offer.product,
+                    name: offer.name,
+                    unit_price: offer.unit_price,
+                    quantity: qty,
+                    requires: offer.requires,
+                    expires_at,
+                    at: now,
+                });
             }
         }
     }

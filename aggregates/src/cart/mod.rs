@@ -20,7 +20,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-pub use commands::{CartCommand, VoucherLookup};
+pub use commands::{CartCommand, ReplacementItem, VoucherLookup};
 pub use errors::CartError;
 pub use events::CartEvent;
 
@@ -113,7 +113,7 @@ impl CartGeneration {
     }
 }
 
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Cart {
     conference_id: Uuid,
     user: Uuid,

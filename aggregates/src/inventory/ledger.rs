@@ -2,7 +2,7 @@
 //! reserve (summed over the holds still held, filtered by `now`). CAT-2, CAT-3,
 //! CAT-10…12, CART-13, DISC-4…6.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -60,7 +60,79 @@ impl SoldCounts {
     }
 }
 
+/// What the `Held` holds add up to, with the lookups that find the few of them that
+/// do not count at a given instant (past their expiry) or for a given question.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(super) struct PendingIndex {
+    quantities: SoldCounts,
+    by_expiry: BTreeSet<(Timestamp, Uuid)>,
+    by_user: BTreeMap<Uuid, BTreeSet<Uuid>>,
+    by_voucher: BTreeMap<String, BTreeSet<Uuid>>,
+}
+
+impl PendingIndex {
+    fn insert(&mut self, hold: &HoldRecord) {
+        for line in &hold.lines {
+            self.quantities.add(&line.product, u64::from(line.quantity));
+        }
+        self.by_expiry.insert((hold.expires_at, hold.order_id));
+        self.by_user
+            .entry(hold.user)
+            .or_default()
+            .insert(hold.order_id);
+        if let Some(code) = &hold.voucher_code {
+            self.by_voucher
+                .entry(code.clone())
+                .or_default()
+                .insert(hold.order_id);
+        }
+    }
+
+    fn remove(&mut self, hold: &HoldRecord) {
+        for line in &hold.lines {
+            self.quantities
+                .remove(&line.product, u64::from(line.quantity));
+        }
+        self.by_expiry.remove(&(hold.expires_at, hold.order_id));
+        if let Some(ids) = self.by_user.get_mut(&hold.user) {
+            ids.remove(&hold.order_id);
+            if ids.is_empty() {
+                self.by_user.remove(&hold.user);
+            }
+        }
+        if let Some(code) = &hold.voucher_code
+            && let Some(ids) = self.by_voucher.get_mut(code)
+        {
+            ids.remove(&hold.order_id);
+            if ids.is_empty() {
+                self.by_voucher.remove(code);
+            }
+        }
+    }
+
+    /// The pending holds that are not live at `now` (expires_at ≤ now), by expiry.
+    fn past_expiry(&self, now: Timestamp) -> impl Iterator<Item = Uuid> + '_ {
+        self.by_expiry
+            .range(..=(now, Uuid::max()))
+            .map(|(_, id)| *id)
+    }
+}
+
 impl Inventory {
+    /// The pending holds past their expiry at `now` (still pending: not swept yet).
+    fn stale_holds(&self, now: Timestamp) -> impl Iterator<Item = &HoldRecord> {
+        self.pending_index
+            .past_expiry(now)
+            .filter_map(|id| self.holds.get(&id))
+    }
+
+    /// `except`'s hold when it is live at `now` (its share is left out of counts).
+    fn live_except(&self, now: Timestamp, except: Option<Uuid>) -> Option<&HoldRecord> {
+        except
+            .and_then(|id| self.holds.get(&id))
+            .filter(|h| h.is_live(now))
+    }
+
     /// The order's hold, in whatever state.
     pub fn hold(&self, order_id: Uuid) -> Option<&HoldRecord> {
         self.holds.get(&order_id)
@@ -77,14 +149,7 @@ impl Inventory {
 
     /// ORDER-20: the holds still held whose `expires_at` ≤ now, by expiry then id.
     pub fn expired_holds(&self, now: Timestamp) -> Vec<Uuid> {
-        let mut expired: Vec<&HoldRecord> = self
-            .pending
-            .iter()
-            .filter_map(|id| self.holds.get(id))
-            .filter(|h| h.status == HoldStatus::Held && h.expires_at <= now)
-            .collect();
-        expired.sort_by_key(|h| (h.expires_at, h.order_id));
-        expired.into_iter().map(|h| h.order_id).collect()
+        self.pending_index.past_expiry(now).collect()
     }
 
     /// The paid-set quantity of a product.
@@ -94,9 +159,11 @@ impl Inventory {
 
     /// The quantity of a product in live holds.
     pub fn held(&self, product: &ProductRef, now: Timestamp) -> u64 {
-        self.live_holds(now, None)
-            .map(|h| h.quantity_of(product))
-            .sum()
+        self.pending_index.quantities.get(product).saturating_sub(
+            self.stale_holds(now)
+                .map(|h| h.quantity_of(product))
+                .sum::<u64>(),
+        )
     }
 
     /// CAT-2, CAT-9, AMB-4: remaining = total − (paid + live holds); None when
@@ -115,19 +182,6 @@ impl Inventory {
     pub fn global_remaining(&self, now: Timestamp) -> Option<i64> {
         (self.total_capacity > 0)
             .then(|| i64::from(self.total_capacity) - to_i64(self.global_sold(now)))
-    }
-
-    /// The holds that reserve stock at `now`, but `except`.
-    pub(super) fn live_holds(
-        &self,
-        now: Timestamp,
-        except: Option<Uuid>,
-    ) -> impl Iterator<Item = &HoldRecord> {
-        self.pending
-            .iter()
-            .filter(move |id| Some(**id) != except)
-            .filter_map(|id| self.holds.get(id))
-            .filter(move |h| h.is_live(now))
     }
 
     /// The product's total_quantity; 0 (unlimited) when unknown.
@@ -160,20 +214,27 @@ impl Inventory {
         now: Timestamp,
         except: Option<Uuid>,
     ) -> u64 {
-        self.sold(product)
-            + self
-                .live_holds(now, except)
-                .map(|h| h.quantity_of(product))
-                .sum::<u64>()
+        let except = self
+            .live_except(now, except)
+            .map_or(0, |h| h.quantity_of(product));
+        (self.sold(product) + self.held(product, now)).saturating_sub(except)
     }
 
     /// CAT-10 but `except`'s hold.
     pub(super) fn global_consumed(&self, now: Timestamp, except: Option<Uuid>) -> u64 {
-        self.sold.tickets_total()
-            + self
-                .live_holds(now, except)
-                .map(HoldRecord::ticket_quantity)
-                .sum::<u64>()
+        let held = self
+            .pending_index
+            .quantities
+            .tickets_total()
+            .saturating_sub(
+                self.stale_holds(now)
+                    .map(HoldRecord::ticket_quantity)
+                    .sum::<u64>(),
+            );
+        let except = self
+            .live_except(now, except)
+            .map_or(0, HoldRecord::ticket_quantity);
+        (self.sold.tickets_total() + held).saturating_sub(except)
     }
 
     /// The user's live holds of a product (AMB-24).
@@ -183,8 +244,13 @@ impl Inventory {
         product: &ProductRef,
         now: Timestamp,
     ) -> u64 {
-        self.live_holds(now, None)
-            .filter(|h| h.user == user)
+        self.pending_index
+            .by_user
+            .get(&user)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.holds.get(id))
+            .filter(|h| h.is_live(now))
             .map(|h| h.quantity_of(product))
             .sum()
     }
@@ -197,8 +263,14 @@ impl Inventory {
         except: Option<Uuid>,
     ) -> u32 {
         let n = self
-            .live_holds(now, except)
-            .filter(|h| h.voucher_code.as_deref() == Some(code))
+            .pending_index
+            .by_voucher
+            .get(code)
+            .into_iter()
+            .flatten()
+            .filter(|id| Some(**id) != except)
+            .filter_map(|id| self.holds.get(id))
+            .filter(|h| h.is_live(now))
             .count();
         u32::try_from(n).unwrap_or(u32::MAX)
     }
@@ -206,7 +278,16 @@ impl Inventory {
     // Folds.
 
     pub(super) fn record_hold(&mut self, hold: HoldRecord) {
-        self.pending.insert(hold.order_id);
+        if let Some(old) = self.holds.get(&hold.order_id)
+            && self.pending.contains(&hold.order_id)
+        {
+            let old = old.clone();
+            self.pending_index.remove(&old);
+        }
+        if hold.status == HoldStatus::Held {
+            self.pending.insert(hold.order_id);
+            self.pending_index.insert(&hold);
+        }
         self.holds.insert(hold.order_id, hold);
     }
 
@@ -218,6 +299,8 @@ impl Inventory {
         {
             hold.status = status;
             self.pending.remove(&order_id);
+            let hold = hold.clone();
+            self.pending_index.remove(&hold);
         }
     }
 
@@ -229,9 +312,13 @@ impl Inventory {
         if matches!(hold.status, HoldStatus::Sold | HoldStatus::Returned) {
             return;
         }
+        let was_pending = hold.status == HoldStatus::Held;
         hold.status = HoldStatus::Sold;
         self.pending.remove(&order_id);
         let hold = hold.clone();
+        if was_pending {
+            self.pending_index.remove(&hold);
+        }
         self.count_sale(&hold, true);
         if let Some(v) = hold
             .voucher_code

@@ -64,6 +64,12 @@ pub struct Inventory {
     sold: ledger::SoldCounts,
     /// CART-13: the paid set's ticket quantities per user and ticket slug.
     purchased: BTreeMap<Uuid, BTreeMap<String, u32>>,
+    /// Indexes of the `pending` holds, kept by the folds: their quantities per
+    /// product, and the holds by expiry, user and voucher. A count "at now" then
+    /// costs the few holds already past their expiry, not every hold: during a
+    /// rush the ledger holds thousands and decides on each checkout.
+    #[serde(default)]
+    pending_index: ledger::PendingIndex,
 }
 
 impl Inventory {

@@ -63,6 +63,28 @@ pub enum OrderCommand {
         note: String,
         by: Option<Uuid>,
     },
+    /// PAY-32/35: a card-present intent was made for the order at the desk: a
+    /// pending terminal payment and its terminal record (authorized). Only pending
+    /// orders with a balance; re-sending the same intent is a no-op.
+    AuthorizeTerminalPayment {
+        payment_id: Uuid,
+        payment_intent_id: String,
+        reader_id: String,
+        amount: Decimal,
+        by: Option<Uuid>,
+    },
+    /// PAY-36 with AMB-6/7: Stripe captured the intent (`amount`, converted back):
+    /// the payment succeeds and a pending order becomes paid in the one transition
+    /// that emits `OrderPaid` (hold cleared, attendee created), walk-up orders
+    /// included. Capturing again is a no-op, and so is the intent's later success
+    /// webhook (PAY-45).
+    CaptureTerminalPayment {
+        payment_intent_id: String,
+        amount: Decimal,
+    },
+    /// PAY-37: Stripe cancelled the intent: the payment fails, the order is
+    /// unchanged. Cancelling again is a no-op.
+    CancelTerminalPayment { payment_intent_id: String },
     /// ORDER-17/18: only pending orders; cancelling a cancelled order is a no-op.
     Cancel { by: Option<Uuid> },
     /// ORDER-20 with AMB-22: a pending order whose hold expired (≤ now) is cancelled as

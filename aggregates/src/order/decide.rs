@@ -150,6 +150,33 @@ impl Order {
                 amount,
                 reason,
             } => Ok(self.mark_disputed(dispute_id, payment_intent_id, amount, reason, now)),
+            AuthorizeTerminalPayment {
+                payment_id,
+                payment_intent_id,
+                reader_id,
+                amount,
+                by,
+            } => self.authorize_terminal(
+                super::TerminalPayment {
+                    payment_id,
+                    payment_intent_id,
+                    reader_id,
+                    amount,
+                    capture_status: super::TerminalCaptureStatus::Authorized,
+                    by,
+                    authorized_at: now,
+                    captured_at: None,
+                    cancelled_at: None,
+                },
+                now,
+            ),
+            CaptureTerminalPayment {
+                payment_intent_id,
+                amount,
+            } => self.capture_terminal(&payment_intent_id, amount, now),
+            CancelTerminalPayment { payment_intent_id } => {
+                self.cancel_terminal(&payment_intent_id, now)
+            }
         }
     }
 

@@ -47,6 +47,14 @@ pub enum OrderError {
     RefundExceedsBalance { amount: Decimal, balance: Decimal }, // PAY-26
     #[error("Refund not found.")]
     RefundNotFound,
+    #[error("Order is {}, not pending", .status.label())]
+    TerminalNotPending { status: OrderStatus }, // PAY-32
+    #[error("Terminal payment not found")]
+    TerminalPaymentNotFound, // PAY-36
+    #[error("This terminal payment was already captured.")]
+    TerminalAlreadyCaptured, // PAY-37
+    #[error("This terminal payment can no longer be captured (it is {status}).")]
+    TerminalNotCapturable { status: &'static str }, // PAY-36/38
 }
 
 impl OrderError {
@@ -73,6 +81,10 @@ impl OrderError {
             Self::NoStripePayment => "order.no_stripe_payment",
             Self::RefundExceedsBalance { .. } => "order.refund_exceeds_balance",
             Self::RefundNotFound => "order.refund_not_found",
+            Self::TerminalNotPending { .. } => "order.terminal_not_pending",
+            Self::TerminalPaymentNotFound => "order.terminal_payment_not_found",
+            Self::TerminalAlreadyCaptured => "order.terminal_already_captured",
+            Self::TerminalNotCapturable { .. } => "order.terminal_not_capturable",
         }
     }
 
@@ -80,7 +92,10 @@ impl OrderError {
     pub fn is_not_found(&self) -> bool {
         matches!(
             self,
-            Self::NotFound | Self::AttemptNotFound | Self::RefundNotFound
+            Self::NotFound
+                | Self::AttemptNotFound
+                | Self::RefundNotFound
+                | Self::TerminalPaymentNotFound
         )
     }
 }

@@ -121,6 +121,32 @@ pub enum OrderEvent {
         reason: String,
         at: Timestamp,
     },
+    /// PAY-35: a pending terminal payment and its terminal record (authorized).
+    TerminalPaymentAuthorized {
+        payment_id: Uuid,
+        payment_intent_id: String,
+        reader_id: String,
+        amount: Decimal,
+        by: Option<Uuid>,
+        at: Timestamp,
+    },
+    /// PAY-36: the terminal payment succeeded with `amount`. Like
+    /// `PaymentRecorded`, it does not change the order's status: a pending order
+    /// becomes paid by the `OrderPaid` decided with it (AMB-6/7, departing from
+    /// PAY-36's "hold kept, no order-paid event"); money for an order that no
+    /// longer awaits payment comes with `PaymentReceivedForClosedOrder` (AMB-6).
+    TerminalPaymentCaptured {
+        payment_id: Uuid,
+        payment_intent_id: String,
+        amount: Decimal,
+        at: Timestamp,
+    },
+    /// PAY-37: the terminal payment failed (cancelled); the order is unchanged.
+    TerminalPaymentCancelled {
+        payment_id: Uuid,
+        payment_intent_id: String,
+        at: Timestamp,
+    },
 }
 
 impl cqrs_es::DomainEvent for OrderEvent {
@@ -139,6 +165,9 @@ impl cqrs_es::DomainEvent for OrderEvent {
             Self::RefundFailed { .. } => "RefundFailed",
             Self::StripeRefundRecorded { .. } => "StripeRefundRecorded",
             Self::OrderDisputed { .. } => "OrderDisputed",
+            Self::TerminalPaymentAuthorized { .. } => "TerminalPaymentAuthorized",
+            Self::TerminalPaymentCaptured { .. } => "TerminalPaymentCaptured",
+            Self::TerminalPaymentCancelled { .. } => "TerminalPaymentCancelled",
         }
         .to_string()
     }

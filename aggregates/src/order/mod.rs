@@ -10,6 +10,7 @@ mod events;
 mod model;
 mod payments;
 mod refunds;
+mod terminal;
 #[cfg(test)]
 mod tests;
 
@@ -24,8 +25,10 @@ pub use errors::OrderError;
 pub use events::OrderEvent;
 pub use model::{
     AttemptStatus, CancelReason, Dispute, OrderLine, OrderStatus, Payment, PaymentAttempt,
-    PaymentMethod, PaymentStatus, Refund, RefundReason, RefundTo, VoucherDetails,
+    PaymentMethod, PaymentStatus, Refund, RefundReason, RefundTo, TerminalCaptureStatus,
+    TerminalPayment, VoucherDetails,
 };
+pub use terminal::terminal_payment_id;
 
 use crate::{DomainServices, Timestamp};
 
@@ -58,6 +61,9 @@ pub struct Order {
     refunds: Vec<Refund>,
     disputes: Vec<Dispute>,
     flagged_for_refund: bool,
+    /// PAY-35…37: card-present payments taken at the desk.
+    #[serde(default)]
+    terminal_payments: Vec<TerminalPayment>,
 }
 
 impl Order {
@@ -162,6 +168,15 @@ impl Order {
     }
     pub fn disputes(&self) -> &[Dispute] {
         &self.disputes
+    }
+    /// PAY-35: the terminal records, oldest first.
+    pub fn terminal_payments(&self) -> &[TerminalPayment] {
+        &self.terminal_payments
+    }
+    pub fn terminal_payment(&self, payment_intent_id: &str) -> Option<&TerminalPayment> {
+        self.terminal_payments
+            .iter()
+            .find(|t| t.payment_intent_id == payment_intent_id)
     }
     /// AMB-6: money arrived for an order that no longer awaited payment.
     pub fn is_flagged_for_refund(&self) -> bool {
@@ -297,6 +312,9 @@ impl Order {
             other @ (OrderRefunded { .. } | RefundFailed { .. } | StripeRefundRecorded { .. }) => {
                 refunds::evolve(self, other)
             }
+            other @ (TerminalPaymentAuthorized { .. }
+            | TerminalPaymentCaptured { .. }
+            | TerminalPaymentCancelled { .. }) => terminal::evolve(self, other),
         }
     }
 }

@@ -119,6 +119,33 @@ impl Payment {
     }
 }
 
+/// PAY-38: where a terminal (card-present) payment stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TerminalCaptureStatus {
+    Authorized,
+    Captured,
+    Cancelled,
+    Failed,
+}
+
+/// PAY-35: the terminal record of a card-present payment taken at the desk; its
+/// payment is `payment_id` (method terminal).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TerminalPayment {
+    pub payment_id: Uuid,
+    pub payment_intent_id: String,
+    /// The Stripe Terminal reader (`tmr_…`); empty when none was given.
+    pub reader_id: String,
+    pub amount: Decimal,
+    pub capture_status: TerminalCaptureStatus,
+    /// The staff member at the desk.
+    pub by: Option<Uuid>,
+    pub authorized_at: Timestamp,
+    pub captured_at: Option<Timestamp>,
+    pub cancelled_at: Option<Timestamp>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AttemptStatus {

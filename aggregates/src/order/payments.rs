@@ -114,6 +114,10 @@ impl Order {
                 if intent.trim().is_empty() {
                     return Err(OrderError::MissingPaymentIntent); // AMB-31
                 }
+                // PAY-45: the intent of a terminal payment taken at the desk.
+                if let Some(facts) = self.terminal_success(intent, amount, now) {
+                    return Ok(facts);
+                }
                 let captured = self.payments.iter().any(|q| {
                     q.method.is_card()
                         && q.counts_as_paid()

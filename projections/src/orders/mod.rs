@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use tessera_aggregates::order::{
     AttemptStatus, CancelReason, Dispute, OrderEvent, OrderLine, OrderStatus, Payment,
-    PaymentStatus, Refund, RefundReason, RefundTo, VoucherDetails,
+    PaymentMethod, PaymentStatus, Refund, RefundReason, RefundTo, VoucherDetails,
 };
 use uuid::Uuid;
 
@@ -378,6 +378,45 @@ fn evolve(o: &mut OrderRow, event: &OrderEvent) {
                 failed: false,
             });
             o.status = *status;
+        }
+        // PAY-35…37: the terminal payment is pending, then succeeds (the order is
+        // paid by the OrderPaid decided with the capture, AMB-6/7) or fails.
+        TerminalPaymentAuthorized {
+            payment_id,
+            payment_intent_id,
+            amount,
+            by,
+            at,
+            ..
+        } => {
+            if !o.payments.iter().any(|p| p.payment_id == *payment_id) {
+                o.payments.push(Payment {
+                    payment_id: *payment_id,
+                    method: PaymentMethod::Terminal,
+                    status: PaymentStatus::Pending,
+                    amount: *amount,
+                    stripe_payment_intent: Some(payment_intent_id.clone()),
+                    credit_id: None,
+                    reference: payment_intent_id.clone(),
+                    note: String::new(),
+                    by: *by,
+                    at: *at,
+                    reversed: false,
+                });
+            }
+        }
+        TerminalPaymentCaptured {
+            payment_id, amount, ..
+        } => {
+            if let Some(p) = o.payments.iter_mut().find(|p| p.payment_id == *payment_id) {
+                p.status = PaymentStatus::Succeeded;
+                p.amount = *amount;
+            }
+        }
+        TerminalPaymentCancelled { payment_id, .. } => {
+            if let Some(p) = o.payments.iter_mut().find(|p| p.payment_id == *payment_id) {
+                p.status = PaymentStatus::Failed;
+            }
         }
         OrderDisputed {
             dispute_id,

@@ -333,6 +333,21 @@ fn evolve(t: &mut OrderTrack, event: &OrderEvent) {
             t.status = *status;
         }
         OrderDisputed { .. } => t.disputed = true,
+        // PAY-36: money taken at the desk (the order's status comes with the
+        // OrderPaid decided with it, AMB-6/7).
+        TerminalPaymentCaptured {
+            payment_id, amount, ..
+        } => {
+            if !t.payments.iter().any(|p| p.payment_id == *payment_id) {
+                t.payments.push(TrackPayment {
+                    payment_id: *payment_id,
+                    method: PaymentMethod::Terminal,
+                    amount: *amount,
+                    reversed: false,
+                });
+            }
+        }
+        TerminalPaymentAuthorized { .. } | TerminalPaymentCancelled { .. } => {}
         OrderPlaced { .. }
         | PaymentAttemptStarted { .. }
         | PaymentIntentCreated { .. }

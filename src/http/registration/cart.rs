@@ -218,14 +218,25 @@ async fn add_item(
             ));
         }
     };
-    open_cart(&app, &conf, &user, &meta).await?;
     let now = app.bus.services().now();
-    let cart_voucher = app
+    // When this process does not know the cart to be open, the add goes out with
+    // an Open in front, decided and written together (one append, not two). Such
+    // a cart is new (no voucher) or was opened elsewhere, in which case the add
+    // uses the voucher definition recorded when it was applied (CART-16).
+    let known_open = app
         .bus
-        .peek::<Cart, _>(&cart_id(&conf, user.id), |c| {
-            c.voucher().map(|v| v.code.clone())
-        })
-        .await?;
+        .cached::<Cart, _>(&cart_id(&conf, user.id), |c| c.is_open_at(now))
+        .await
+        == Some(true);
+    let cart_voucher = if known_open {
+        app.bus
+            .peek::<Cart, _>(&cart_id(&conf, user.id), |c| {
+                c.voucher().map(|v| v.code.clone())
+            })
+            .await?
+    } else {
+        None
+    };
     let (offer, voucher) = ledger(&app, &conf, |inv| {
         let voucher = cart_voucher
             .as_deref()
@@ -256,6 +267,19 @@ async fn add_item(
             quantity: body.quantity,
             expiry_minutes: app.config.cart_expiry_minutes,
         },
+    };
+    let command = if known_open {
+        command
+    } else {
+        CartCommand::Sequence(vec![
+            CartCommand::Open {
+                cart_id: Uuid::new_v4(),
+                conference_id: conf.id,
+                user: user.id,
+                expiry_minutes: app.config.cart_expiry_minutes,
+            },
+            command,
+        ])
     };
     let sent = app
         .bus

@@ -223,6 +223,17 @@ async fn by_code(app: &AppState, conf: &ConferenceRef, code: &str) -> ApiResult<
         .ok_or_else(attendee_not_found)
 }
 
+/// PAY-30/34: the attendee of `conf` with this access code, as staff see it (404
+/// "Attendee not found").
+pub(super) async fn attendee_by_code(
+    app: &AppState,
+    conf: &ConferenceRef,
+    code: &str,
+) -> ApiResult<AttendeeView> {
+    let found = by_code(app, conf, code).await?;
+    view(app, found).await
+}
+
 fn attendee_not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "att.not_found", "Attendee not found")
 }

@@ -10,7 +10,9 @@ mod credits;
 mod orders;
 mod payments;
 mod purchase_orders;
+mod stripe_customers;
 mod stripe_payments;
+mod terminal;
 mod vouchers;
 
 pub use cart::owner_facts;
@@ -39,6 +41,7 @@ pub fn groups() -> Vec<Group> {
     groups.extend(orders::groups());
     groups.extend(payments::groups());
     groups.extend(stripe_payments::groups());
+    groups.extend(terminal::groups());
     groups.extend(credits::groups());
     groups.extend(vouchers::groups());
     groups.extend(purchase_orders::groups());

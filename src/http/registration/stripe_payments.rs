@@ -51,6 +51,7 @@ use uuid::Uuid;
 
 use super::PUBLIC;
 use super::orders::read_order;
+use super::stripe_customers::{CustomerOf, stripe_customer};
 use crate::app::{AppState, ConferenceRef, order_id};
 use crate::bus::BusError;
 use crate::http::access::{Access, Group};
@@ -233,6 +234,19 @@ async fn pay_order(
         .bus
         .inspect::<Conference, _>(&conf.id.to_string(), |c| c.details().name.clone())
         .await?;
+    // PAY-5: the intent carries the user's Stripe customer of this conference.
+    let customer = stripe_customer(
+        &app,
+        gateway.as_ref(),
+        &conf,
+        CustomerOf {
+            user: caller.id,
+            email: &caller.email,
+            name: &caller.name,
+        },
+        &event_meta,
+    )
+    .await?;
     let request = PaymentIntentRequest {
         amount: attempt.amount,
         currency: app.config.currency.clone(),
@@ -240,7 +254,7 @@ async fn pay_order(
         conference_id: conf.id,
         reference: reference.clone(),
         description: Some(format!("Order {reference} for {conference_name}")),
-        customer: None,
+        customer: Some(customer),
         idempotency_key: attempt.idempotency_key.clone(),
     };
     // On failure the attempt stays open with its key: the next call asks Stripe

@@ -318,3 +318,95 @@ fn cart_7_lines_for_pricing_use_the_latest_offer_price() {
     assert!(cart.is_open_at(t0()));
     assert!(!cart.is_open_at(mins(31)));
 }
+
+fn expect(items: &[(&str, u32)], voucher: Option<&str>) -> CartCommand {
+    CartCommand::Expect {
+        cart_id: cart1(),
+        items: items.iter().map(|(n, q)| (id(n), *q)).collect(),
+        voucher: voucher.map(str::to_string),
+    }
+}
+
+#[test]
+fn cart_3_a_sequence_opens_and_adds_in_one_decision() {
+    let offer = ticket("standard", 100);
+    framework()
+        .given_no_previous_events()
+        .when(CartCommand::Sequence(vec![
+            open(cart1()),
+            add_ticket("i1", offer.clone(), 2),
+        ]))
+        .then_expect_events(vec![
+            opened_at_t0(cart1()),
+            CartEvent::ItemAdded {
+                cart_id: cart1(),
+                item_id: id("i1"),
+                product: offer.product.clone(),
+                name: offer.name.clone(),
+                unit_price: offer.unit_price,
+                quantity: 2,
+                requires: Vec::new(),
+                expires_at: mins(30),
+                at: t0(),
+            },
+        ]);
+}
+
+#[test]
+fn cart_10_a_sequence_is_all_or_nothing() {
+    // The open would succeed, the add is refused: nothing is written.
+    framework()
+        .given_no_previous_events()
+        .when(CartCommand::Sequence(vec![
+            open(cart1()),
+            add_ticket("i1", ticket("standard", 100), 0),
+        ]))
+        .then_expect_error(CartError::QuantityTooLow);
+}
+
+#[test]
+fn order_15_checkout_of_the_cart_as_seen_goes_through() {
+    let offer = ticket("standard", 100);
+    framework()
+        .given(vec![opened(), added("i1", &offer, 2)])
+        .when(CartCommand::Sequence(vec![
+            expect(&[("i1", 2)], None),
+            check_out("order-1"),
+        ]))
+        .then_expect_events(vec![checked_out("order-1")]);
+}
+
+#[test]
+fn order_15_checkout_is_refused_when_the_cart_changed_since_it_was_seen() {
+    let offer = ticket("standard", 100);
+    let dinner = addon("dinner", 40, &["standard"]);
+    // A quantity, an extra item, a voucher, another generation: each is a change.
+    for (seen, voucher) in [
+        (vec![("i1", 1)], None),
+        (vec![("i1", 2), ("i2", 1)], None),
+        (vec![("i1", 2)], Some("SAVE")),
+    ] {
+        framework()
+            .given(vec![opened(), added("i1", &offer, 2)])
+            .when(CartCommand::Sequence(vec![
+                expect(&seen, voucher),
+                check_out("order-1"),
+            ]))
+            .then_expect_error(CartError::Replaced);
+    }
+    framework()
+        .given(vec![
+            opened(),
+            added("i1", &offer, 2),
+            added("i2", &dinner, 1),
+        ])
+        .when(CartCommand::Sequence(vec![
+            expect(&[("i1", 2)], None),
+            check_out("order-1"),
+        ]))
+        .then_expect_error(CartError::Replaced);
+    framework()
+        .given(vec![opened_at_t0(id("cart-2"))])
+        .when(expect(&[], None))
+        .then_expect_error(CartError::Replaced);
+}

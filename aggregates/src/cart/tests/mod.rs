@@ -2,6 +2,7 @@
 
 mod addons;
 mod lifecycle;
+mod terminal;
 mod tickets;
 mod vouchers;
 

@@ -174,6 +174,17 @@ fn check(inv: &Inventory, now: Timestamp) -> Result<(), TestCaseError> {
     for id in &inv.pending {
         prop_assert_eq!(inv.holds.get(id).map(|h| h.status), Some(HoldStatus::Held));
     }
+    // ORDER-20: the sweeper's list, recounted from the records.
+    let mut stale: Vec<&HoldRecord> = inv
+        .holds
+        .values()
+        .filter(|h| h.status == HoldStatus::Held && h.expires_at <= now)
+        .collect();
+    stale.sort_by_key(|h| (h.expires_at, h.order_id));
+    prop_assert_eq!(
+        inv.expired_holds(now),
+        stale.iter().map(|h| h.order_id).collect::<Vec<_>>()
+    );
     Ok(())
 }
 

@@ -5,6 +5,7 @@ mod cancelling;
 mod payments;
 mod placing;
 mod refunds;
+mod terminal;
 
 use chrono::{TimeDelta, TimeZone, Utc};
 use cqrs_es::test::TestFramework;
