@@ -30,8 +30,12 @@ pub struct App {
     pub metrics: Option<PrometheusHandle>,
     /// Stripe (PAY-4): None when no secret key is configured.
     pub gateway: Option<crate::stripe::SharedGateway>,
-    /// Test-only crash points in checkout (unarmed by default).
-    pub faults: crate::process::Faults,
+    /// Test-only crash points in checkout and refunds (unarmed by default); shared
+    /// with the process managers.
+    pub faults: Arc<crate::process::Faults>,
+    /// Card refunds this process's refund endpoint is running: the process managers
+    /// wait for them (src/process/refunds.rs).
+    pub refunds_in_flight: Arc<crate::process::refunds::InFlight>,
 }
 
 /// A signed-in user, as resolved from a bearer token.

@@ -138,7 +138,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("binding {bind}"))?;
             let addr = listener.local_addr()?;
             println!("Tessera listening on http://{addr} ({})", app.db.backend());
-            axum::serve(listener, crate::http::router(app))
+            // `into_make_service`: each connection shares the built router (an Arc)
+            // instead of re-deriving every route from it, which costs more than
+            // most requests do when many clients connect at once.
+            axum::serve(listener, crate::http::router(app).into_make_service())
                 .with_graceful_shutdown(async {
                     let _ = tokio::signal::ctrl_c().await;
                 })

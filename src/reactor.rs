@@ -16,8 +16,7 @@ use tessera_replay::storage::{self, Checkpoint, Status};
 use tessera_replay::{Db, LogReader};
 use tokio::sync::{Notify, watch};
 
-use crate::bus::CommandBus;
-use crate::process;
+use crate::process::{self, Processes};
 
 /// Events reacted to per read.
 const BATCH: usize = 500;
@@ -55,7 +54,7 @@ impl ReactorHandle {
 
 pub struct Reactor {
     db: Db,
-    bus: Arc<CommandBus>,
+    processes: Arc<Processes>,
     reader: LogReader,
     generation: i64,
     position: i64,
@@ -63,14 +62,14 @@ pub struct Reactor {
 }
 
 impl Reactor {
-    pub async fn load(db: Db, bus: Arc<CommandBus>) -> anyhow::Result<Self> {
+    pub async fn load(db: Db, processes: Arc<Processes>) -> anyhow::Result<Self> {
         let (live, _) = storage::ensure_generations(&db, NAME, VERSION).await?;
         debug_assert_eq!(live.status, Status::Live);
         let (published, _) = watch::channel(live.position);
         Ok(Self {
             reader: LogReader::new(db.clone()),
             db,
-            bus,
+            processes,
             generation: live.generation,
             position: live.position,
             published,
@@ -113,7 +112,7 @@ impl Reactor {
     }
 
     async fn react(&self, env: &Envelope) -> anyhow::Result<()> {
-        match process::react(&self.bus, env).await? {
+        match process::react(&self.processes, env).await? {
             Reaction::Done => {}
             Reaction::Refused(why) => {
                 tracing::warn!(position = env.position, event = %env.event_type, %why, "process manager step refused");

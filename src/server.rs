@@ -10,6 +10,7 @@ use crate::app::{App, AppState};
 use crate::bus::CommandBus;
 use crate::config::Config;
 use crate::identity::TokenSigner;
+use crate::process::{Processes, StripeAccess};
 use crate::reactor::Reactor;
 use crate::stripe::{GatewayError, SharedGateway, StripeClient};
 
@@ -56,9 +57,6 @@ pub async fn build_app(db: Db, config: Config, clock: Arc<dyn Clock>) -> anyhow:
         CommandBus::new(db.clone(), services, Some(runner.clone()))
             .with_waker(reactor_wake.clone()),
     );
-    let reactor = Reactor::load(db.clone(), bus.clone())
-        .await?
-        .spawn(reactor_wake);
     // PAY-4: Stripe only with a secret key; a key with an unusable base URL is a
     // configuration error.
     let gateway: Option<SharedGateway> = match StripeClient::from_config(&config.stripe) {
@@ -66,6 +64,21 @@ pub async fn build_app(db: Db, config: Config, clock: Arc<dyn Clock>) -> anyhow:
         Err(GatewayError::NotConfigured) => None,
         Err(e) => anyhow::bail!("stripe: {e}"),
     };
+    let processes = Arc::new(Processes {
+        bus: bus.clone(),
+        stripe: match &gateway {
+            Some(gateway) => StripeAccess::Gateway {
+                gateway: gateway.clone(),
+                currency: config.currency.clone(),
+            },
+            None => StripeAccess::NotConfigured,
+        },
+        faults: Default::default(),
+        in_flight: Default::default(),
+    });
+    let reactor = Reactor::load(db.clone(), processes.clone())
+        .await?
+        .spawn(reactor_wake);
     let tokens = TokenSigner::new(
         config.secret_key.expose(),
         i64::from(config.token_ttl_hours),
@@ -79,6 +92,7 @@ pub async fn build_app(db: Db, config: Config, clock: Arc<dyn Clock>) -> anyhow:
         tokens,
         metrics: metrics_handle(),
         gateway,
-        faults: Default::default(),
+        faults: processes.faults.clone(),
+        refunds_in_flight: processes.in_flight.clone(),
     }))
 }

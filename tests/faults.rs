@@ -10,8 +10,14 @@
 //! the same database: new caches, the reactor resumes from its stored checkpoint.
 //! A crash of the process managers between a command and their checkpoint is the
 //! checkpoint left behind that command: the test puts it back there.
+//!
+//! A refund to the card crosses to Stripe (a fake that honours idempotency keys):
+//! a crash between recording it, the Stripe call, recording the outcome and the
+//! credit note is finished after the restart with exactly one Stripe refund.
 
 mod common;
+#[path = "common/fake_stripe.rs"]
+mod fake_stripe;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -20,12 +26,14 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use common::{Backend, Response, TestApp, User};
+use fake_stripe::{FakeStripe, Fault};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
-use tessera::process::CheckoutStep;
+use tessera::config::{Config, Secret, StripeConfig};
 use tessera::process::orders::refund_credit_id;
+use tessera::process::{CheckoutStep, RefundStep};
 use tessera_aggregates::DomainServices;
-use tessera_aggregates::order::{Order, OrderCommand, RefundReason, RefundTo};
+use tessera_aggregates::order::{Order, OrderCommand, PaymentMethod, RefundReason, RefundTo};
 use tessera_projections::EventMeta;
 use tessera_replay::Db;
 use uuid::Uuid;
@@ -754,6 +762,304 @@ async fn amb_10_concurrent_refunds_across_a_crash_never_exceed_what_was_paid(b: 
     app.finish().await;
 }
 
+// ---------------------------------------------------------------- refunds to the card
+
+const POST_REFUNDS: (&str, &str) = ("POST", "/v1/refunds");
+
+struct CardPaid {
+    app: TestApp,
+    fake: FakeStripe,
+    ana: User,
+    finance: User,
+    reference: String,
+}
+
+/// Ana's order of one 100.00 ticket, paid by card: an intent made through /pay and
+/// succeeded in the fake Stripe, the payment recorded as the webhook would (PAY-45).
+async fn card_paid_order(b: Backend) -> CardPaid {
+    let fake = FakeStripe::start().await;
+    let config = Config {
+        stripe: StripeConfig {
+            secret_key: Some(Secret::new(fake.secret_key())),
+            api_base: fake.base_url().to_string(),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let app = TestApp::start_with(b, config).await;
+    let admin = app.admin().await;
+    app.conference(&admin, CONF).await;
+    app.ticket_type(
+        &admin,
+        CONF,
+        json!({ "slug": "individual", "name": "Individual", "price": "100.00", "total_quantity": 10 }),
+    )
+    .await;
+    let ana = app.user("ana").await;
+    let finance = app.user("fin").await;
+    app.grant(&admin, CONF, &finance, "finance").await;
+    let r = app.buy(&ana, CONF, "individual", 1).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let reference = r.body["reference"].as_str().unwrap_or_default().to_string();
+    let r = app
+        .post(&format!("{}/pay", order_path(&reference)))
+        .as_user(&ana)
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "pay: {}", r.text);
+    let intent = r.body["payment_intent_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    fake.succeed_intent(&intent).expect("intent");
+    let meta = EventMeta {
+        conference_id: Some(tessera::app::conference_id(CONF)),
+        actor: "system".to_string(),
+        ..EventMeta::default()
+    };
+    app.app
+        .bus
+        .send::<Order>(
+            &tessera::app::order_id(&reference).to_string(),
+            OrderCommand::RecordPayment {
+                payment_id: Uuid::new_v4(),
+                method: PaymentMethod::Stripe,
+                amount: money("100.00"),
+                stripe_payment_intent: Some(intent),
+                credit_id: None,
+                reference: String::new(),
+                note: String::new(),
+                by: None,
+            },
+            &meta,
+        )
+        .await
+        .expect("card payment recorded");
+    settled(&app).await;
+    CardPaid {
+        app,
+        fake,
+        ana,
+        finance,
+        reference,
+    }
+}
+
+async fn refund_to_card(app: &TestApp, staff: &User, reference: &str, amount: &str) -> Response {
+    app.post(&format!("{}/refunds", order_path(reference)))
+        .as_user(staff)
+        .json(json!({ "amount": amount, "to": "card" }))
+        .send()
+        .await
+}
+
+async fn order_view(app: &TestApp, user: &User, reference: &str) -> Value {
+    let head = settled(app).await;
+    let r = app
+        .get(&order_path(reference))
+        .as_user(user)
+        .after(head)
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.body
+}
+
+/// What a finished refund of 40.00 to the card leaves: one Stripe refund of 4000
+/// under the refund's own key, the refund made (neither pending nor void) and
+/// recorded once, one non-spendable credit note of 40.00, the order partially
+/// refunded with 60.00 still refundable.
+async fn assert_one_card_refund(w: &CardPaid) {
+    let app = &w.app;
+    let order = order_view(app, &w.finance, &w.reference).await;
+    let refunds = order["refunds"].as_array().cloned().unwrap_or_default();
+    assert_eq!(refunds.len(), 1, "{order}");
+    let refund = &refunds[0];
+    assert_eq!(refund["pending"], false, "{order}");
+    assert_eq!(refund["failed"], false, "{order}");
+    assert_eq!(order["status"], "partially_refunded", "{order}");
+    assert_eq!(dec(&order["refunded"]), money("40.00"));
+    assert_eq!(dec(&order["refundable"]), money("60.00"));
+    let refund_id = refund["refund_id"].as_str().unwrap_or_default().to_string();
+
+    let made = w.fake.refunds();
+    assert_eq!(made.len(), 1, "one Stripe refund: {made:?}");
+    assert_eq!(made[0]["amount"], 4000, "{made:?}");
+    let key = format!("refund-{refund_id}");
+    let calls: Vec<_> = w
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|q| (q.method.as_str(), q.path.as_str()) == POST_REFUNDS)
+        .collect();
+    assert!(!calls.is_empty());
+    assert!(
+        calls
+            .iter()
+            .all(|q| q.idempotency_key.as_deref() == Some(key.as_str())),
+        "every call with the refund's key: {calls:?}"
+    );
+    assert_eq!(facts(app, "order", "CardRefundSucceeded").await, 1);
+    assert_eq!(facts(app, "order", "RefundFailed").await, 0);
+
+    let notes = credits(app, &w.ana).await;
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(dec(&notes[0]["amount"]), money("40.00"));
+    assert_eq!(notes[0]["spendable"], false);
+    let id = Uuid::parse_str(&refund_id).expect("refund id");
+    assert_eq!(
+        notes[0]["credit_id"],
+        refund_credit_id(id).to_string().as_str()
+    );
+    assert_eq!(facts(app, "credit", "CreditIssued").await, 1);
+}
+
+/// PAY-27/28 with AMB-9: the refund endpoint dies at `step` of a refund to the
+/// card (the process is dead from there: its process managers do nothing more);
+/// after the restart the process managers finish the refund with exactly one
+/// Stripe refund. Then they die again after finishing it, before their checkpoint
+/// moved, and once more with the whole log to redeliver: nothing more happens.
+async fn crash_in_card_refund(b: Backend, step: RefundStep) {
+    let w = card_paid_order(b).await;
+    let CardPaid {
+        app,
+        fake,
+        ana,
+        finance,
+        reference,
+    } = w;
+    app.app.faults.arm(step);
+    let r = refund_to_card(&app, &finance, &reference, "40.00").await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.text);
+    assert_eq!(r.code(), "fault.injected_crash", "{}", r.text);
+    let before_stripe = step == RefundStep::AfterRecord;
+    assert_eq!(
+        fake.refunds().len(),
+        usize::from(!before_stripe),
+        "Stripe was called {}",
+        if before_stripe {
+            "after the crash"
+        } else {
+            "other than once"
+        }
+    );
+    let position = app.app.db.head().await.expect("head");
+
+    let app = app.restart().await;
+    let w = CardPaid {
+        app,
+        fake,
+        ana,
+        finance,
+        reference,
+    };
+    assert_one_card_refund(&w).await;
+    let calls = w.fake.calls(POST_REFUNDS.0, POST_REFUNDS.1);
+    // After the Stripe call the process managers asked again: the same key got the
+    // stored answer, not a second refund.
+    let expected = if step == RefundStep::AfterStripe {
+        2
+    } else {
+        1
+    };
+    assert_eq!(calls, expected, "{:?}", w.fake.requests());
+    let replayed = w.fake.requests().iter().filter(|q| q.replayed).count();
+    assert_eq!(replayed, expected - 1);
+
+    // The process managers die after finishing it, before their checkpoint moved.
+    let CardPaid {
+        app,
+        fake,
+        ana,
+        finance,
+        reference,
+    } = w;
+    app.crash().await;
+    rewind_process_managers(&app.url, position.saturating_sub(2)).await;
+    let app = app.restart().await;
+    let w = CardPaid {
+        app,
+        fake,
+        ana,
+        finance,
+        reference,
+    };
+    assert_one_card_refund(&w).await;
+    // And the whole log delivered again.
+    let CardPaid {
+        app,
+        fake,
+        ana,
+        finance,
+        reference,
+    } = w;
+    app.crash().await;
+    rewind_process_managers(&app.url, 0).await;
+    let app = app.restart().await;
+    let w = CardPaid {
+        app,
+        fake,
+        ana,
+        finance,
+        reference,
+    };
+    assert_one_card_refund(&w).await;
+    assert_eq!(w.fake.calls(POST_REFUNDS.0, POST_REFUNDS.1), expected);
+    // The rest can still go back to the card, once.
+    let r = refund_to_card(&w.app, &w.finance, &w.reference, "60.00").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["status"], "refunded", "{}", r.text);
+    assert_eq!(w.fake.refunds().len(), 2);
+    let r = refund_to_card(&w.app, &w.finance, &w.reference, "0.01").await;
+    assert_eq!(r.code(), "order.not_refundable", "{}", r.text);
+    let CardPaid { app, fake, .. } = w;
+    app.finish().await;
+    drop(fake);
+}
+
+/// A crash after the refund was recorded, before Stripe was called.
+async fn pay_27_crash_before_the_stripe_call_refunds_once(b: Backend) {
+    crash_in_card_refund(b, RefundStep::AfterRecord).await;
+}
+
+/// A crash after Stripe made the refund, before its outcome was recorded.
+async fn pay_27_crash_after_the_stripe_call_refunds_once(b: Backend) {
+    crash_in_card_refund(b, RefundStep::AfterStripe).await;
+}
+
+/// AMB-9: a crash after the outcome was recorded, before the credit note.
+async fn amb_9_crash_before_the_credit_note_issues_it_once(b: Backend) {
+    crash_in_card_refund(b, RefundStep::AfterOutcome).await;
+}
+
+/// A Stripe failure never loses a refund nor pays it twice: Stripe makes the
+/// refund but every answer to the endpoint is lost (500); the endpoint answers 502
+/// and leaves the refund pending, and the process managers ask again with the same
+/// key and record the refund Stripe made. A refusal, on the other hand, voids it.
+async fn pay_27_a_refund_whose_answer_was_lost_is_finished_once(b: Backend) {
+    let w = card_paid_order(b).await;
+    for _ in 0..3 {
+        w.fake.push_fault(Fault::LoseResponse);
+    }
+    let r = refund_to_card(&w.app, &w.finance, &w.reference, "40.00").await;
+    assert_eq!(r.status, StatusCode::BAD_GATEWAY, "{}", r.text);
+    assert_one_card_refund(&w).await;
+    assert_eq!(w.fake.calls(POST_REFUNDS.0, POST_REFUNDS.1), 4);
+
+    w.fake.fail_next(402);
+    let r = refund_to_card(&w.app, &w.finance, &w.reference, "10.00").await;
+    assert_eq!(r.status, StatusCode::BAD_GATEWAY, "{}", r.text);
+    let order = order_view(&w.app, &w.finance, &w.reference).await;
+    assert_eq!(dec(&order["refunded"]), money("40.00"), "{order}");
+    let refunds = order["refunds"].as_array().cloned().unwrap_or_default();
+    assert_eq!(refunds.iter().filter(|r| r["failed"] == true).count(), 1);
+    assert!(refunds.iter().all(|r| r["pending"] == false), "{order}");
+    assert_eq!(w.fake.refunds().len(), 1);
+    let CardPaid { app, fake, .. } = w;
+    app.finish().await;
+    drop(fake);
+}
+
 on_both_backends!(
     order_3_crash_after_expire_holds_nothing,
     order_20_crash_after_hold_expires_the_orphan_hold,
@@ -762,4 +1068,8 @@ on_both_backends!(
     pay_28_a_refund_to_credit_survives_crashes,
     pay_26_a_retried_refund_is_not_paid_twice,
     amb_10_concurrent_refunds_across_a_crash_never_exceed_what_was_paid,
+    pay_27_crash_before_the_stripe_call_refunds_once,
+    pay_27_crash_after_the_stripe_call_refunds_once,
+    amb_9_crash_before_the_credit_note_issues_it_once,
+    pay_27_a_refund_whose_answer_was_lost_is_finished_once,
 );

@@ -255,6 +255,7 @@ pub mod order {
             by: None,
             status,
             at: at(4, 9),
+            stripe_idempotency_key: None,
         }
     }
 }

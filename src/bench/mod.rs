@@ -42,6 +42,10 @@ pub enum BenchCommand {
         /// Every Nth buyer applies the shared, limited voucher.
         #[arg(long, default_value_t = 10)]
         voucher_every: usize,
+        /// Buyers in the shop at once, the rest waiting their turn (a waiting
+        /// room); 0 lets every buyer in at the same instant.
+        #[arg(long, default_value_t = 0)]
+        concurrency: usize,
         #[arg(long)]
         database_url: Option<String>,
     },
@@ -177,13 +181,14 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
             buyers,
             tickets,
             voucher_every,
+            concurrency,
             database_url,
         } => {
             let (url, cleanup) = match database_url {
                 Some(u) => (u, None),
                 None => scratch(&backend).await?,
             };
-            let outcome = rush::rush(&url, buyers, tickets, voucher_every).await;
+            let outcome = rush::rush(&url, buyers, tickets, voucher_every, concurrency).await;
             if let Some(name) = cleanup
                 && let Ok(pool) = sqlx::PgPool::connect(&server_url()).await
             {

@@ -124,19 +124,31 @@ pub async fn rush(
     buyers: usize,
     tickets: u32,
     voucher_every: usize,
+    concurrency: usize,
 ) -> anyhow::Result<()> {
     let db = open_db(url).await?;
     let app = build_app(db, Config::default(), Arc::new(SystemClock)).await?;
     let voucher_uses = (buyers / voucher_every.max(1) / 4).max(1) as u32;
+    let admitted = if concurrency == 0 {
+        "all at once".to_string()
+    } else {
+        format!("{concurrency} at a time through a waiting room")
+    };
     println!(
-        "bench rush: {buyers} buyers, {tickets} tickets, every {voucher_every}th buyer uses voucher RUSH20 (max_uses {voucher_uses})"
+        "bench rush: {buyers} buyers ({admitted}), {tickets} tickets, every {voucher_every}th buyer uses voucher RUSH20 (max_uses {voucher_uses})"
     );
+    // The waiting room: a buyer enters the shop when a place is free.
+    let room = Arc::new(tokio::sync::Semaphore::new(if concurrency == 0 {
+        buyers.max(1)
+    } else {
+        concurrency
+    }));
     let tokens = prepare(&app, buyers, tickets, voucher_uses).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let router = crate::http::router(app.clone());
     tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
+        let _ = axum::serve(listener, router.into_make_service()).await;
     });
     let client: HttpClient = Client::builder(TokioExecutor::new())
         .pool_max_idle_per_host(buyers)
@@ -147,7 +159,9 @@ pub async fn rush(
     for (i, token) in tokens.into_iter().enumerate() {
         let client = client.clone();
         let base = base.clone();
+        let room = room.clone();
         tasks.push(tokio::spawn(async move {
+            let _place = room.acquire_owned().await?;
             let cart = format!("/api/v1/conferences/{CONF}/cart/items");
             let (status, _) = call(
                 &client,

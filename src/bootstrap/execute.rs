@@ -130,7 +130,8 @@ pub async fn run_process_managers(
     wait: std::time::Duration,
 ) -> anyhow::Result<bool> {
     let head = bus.db().head().await?;
-    let reactor = crate::reactor::Reactor::load(bus.db().clone(), bus.clone()).await?;
+    let processes = Arc::new(crate::process::Processes::detached(bus.clone()));
+    let reactor = crate::reactor::Reactor::load(bus.db().clone(), processes).await?;
     // The task ends with the process; stopping it between steps only repeats no-ops.
     let handle = reactor.spawn(Arc::new(tokio::sync::Notify::new()));
     Ok(handle.wait_for(head, wait).await)

@@ -10,6 +10,8 @@
 //! | `CreditPaymentReversed` | `Credit.Restore` (ORDER-18, AMB-22) |
 //! | `CreditApplied` | `Order.RecordPayment` with the same payment id, or `Credit.Restore` when the order refuses it |
 //! | `OrderRefunded` to credit | `Credit.Issue { spendable: true }` (AMB-9), id from the refund |
+//! | `OrderRefunded` to the card, still without a Stripe outcome | the Stripe call (persisted key), then `Order.RecordCardRefund` or `Order.RecordRefundFailure` ([`super::refunds`]) |
+//! | `CardRefundSucceeded` | `Credit.Issue { spendable: false }` (AMB-9: the credit note), id from the refund |
 //! | refunded in full (confirmed money) | `Inventory.ReturnSale` (CAT-3) |
 //!
 //! **Where each step lives.**
@@ -18,9 +20,12 @@
 //!   credit is finished when the reactor runs again. The credit id is
 //!   [`refund_credit_id`] of the refund, so a redelivery re-issues the same credit
 //!   (a no-op).
-//! - The non-spendable credit note of a refund to the card is issued by the refund
-//!   endpoint right after the Stripe call succeeded: only that call knows the money
-//!   moved. It uses the same id scheme.
+//! - A refund to the card is run by the refund endpoint (record, Stripe, outcome,
+//!   credit note) so that its answer says what happened; a crash between any two of
+//!   those steps is finished here ([`super::refunds`]): the Stripe call with the
+//!   key persisted on the refund (Stripe answers with the refund it already made),
+//!   the outcome, and the credit note, which only follows a recorded success. The
+//!   credit note uses the same id scheme.
 //! - A credit payment is `Credit.Apply` then `Order.RecordPayment` with the same
 //!   payment id, sent by the payment endpoint; the reaction to `CreditApplied` sends
 //!   the same `RecordPayment` again (a no-op when the endpoint got there first) so a
@@ -39,7 +44,8 @@ use tessera_aggregates::order::{
 use tessera_projections::{DomainEvent, Envelope, EventMeta};
 use uuid::Uuid;
 
-use super::settle;
+use super::refunds::{self, CardRefundState, StripeOutcome};
+use super::{Processes, StripeAccess, settle};
 use crate::app::inventory_id;
 use crate::bus::{BusError, CommandBus, Sent};
 use crate::reactor::Reaction;
@@ -50,8 +56,14 @@ pub fn refund_credit_id(refund_id: Uuid) -> Uuid {
     natural_id("refund-credit", &refund_id.to_string())
 }
 
-pub async fn react(bus: &CommandBus, env: &Envelope) -> anyhow::Result<Reaction> {
+pub async fn react(processes: &Processes, env: &Envelope) -> anyhow::Result<Reaction> {
+    let bus = &*processes.bus;
     match &env.event {
+        DomainEvent::Order(OrderEvent::OrderRefunded {
+            refund_id,
+            to: RefundTo::Card,
+            ..
+        }) => finish_card_refund(processes, env, *refund_id).await,
         DomainEvent::Order(event) => on_order(bus, env, event).await,
         DomainEvent::Credit(event) => on_credit(bus, env, event).await,
         _ => Ok(Reaction::Done),
@@ -164,6 +176,33 @@ async fn on_order(
             let returned = return_sale(bus, env, order_id, conference).await?;
             Ok(both(issued, returned))
         }
+        // AMB-9: the money went back to the card; the credit note records it.
+        OrderEvent::CardRefundSucceeded { refund_id, .. } => {
+            match refunds::card_refund_state(bus, order_id, *refund_id)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+            {
+                Some(CardRefundState::Made {
+                    amount,
+                    user,
+                    conference_id: conference,
+                }) => settle(
+                    refunds::issue_credit_note(
+                        bus,
+                        order_id,
+                        *refund_id,
+                        conference,
+                        user,
+                        amount,
+                        &meta_for(env, Some(conference)),
+                    )
+                    .await,
+                ),
+                _ => Ok(Reaction::Refused(format!(
+                    "card refund {refund_id} of order {order_id} is not made"
+                ))),
+            }
+        }
         OrderEvent::StripeRefundRecorded {
             status: OrderStatus::Refunded,
             ..
@@ -252,6 +291,71 @@ async fn on_credit(
             }
         }
         _ => Ok(Reaction::Done),
+    }
+}
+
+/// A refund to the card whose Stripe call has no recorded outcome: a crash cut the
+/// refund endpoint between recording it and recording the outcome (or Stripe's
+/// answer was unknown). The call is made again with the refund's persisted key, so
+/// Stripe makes the refund at most once; then the outcome is recorded. Waits for
+/// the refund endpoint of this process when it is running that refund.
+async fn finish_card_refund(
+    processes: &Processes,
+    env: &Envelope,
+    refund_id: Uuid,
+) -> anyhow::Result<Reaction> {
+    let bus = &*processes.bus;
+    let Some(order_id) = env.aggregate_uuid() else {
+        return Ok(Reaction::Refused(format!(
+            "order stream id {} is not a uuid",
+            env.aggregate_id
+        )));
+    };
+    processes.in_flight.wait_released(refund_id).await;
+    if processes.faults.crashed() {
+        anyhow::bail!("this process crashed (injected fault): it reacts to nothing more");
+    }
+    let state = refunds::card_refund_state(bus, order_id, refund_id)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let refund = match state {
+        Some(CardRefundState::AwaitsStripe(refund)) => refund,
+        // Made (its credit note follows `CardRefundSucceeded`), void, or not ours.
+        Some(_) => return Ok(Reaction::Done),
+        None => return Ok(Reaction::Refused(format!("order {order_id} not found"))),
+    };
+    let (gateway, currency) = match &processes.stripe {
+        StripeAccess::Gateway { gateway, currency } => (gateway, currency),
+        StripeAccess::NotConfigured => {
+            tracing::error!(%refund_id, %order_id, "card refund left pending: Stripe is not configured");
+            return Ok(Reaction::Refused(format!(
+                "card refund {refund_id} of order {order_id} left pending: Stripe is not configured"
+            )));
+        }
+        StripeAccess::LeftToServer => anyhow::bail!(
+            "card refund {refund_id} of order {order_id} awaits Stripe: the server finishes it"
+        ),
+    };
+    let meta = meta_for(env, Some(refund.conference_id));
+    match refunds::call_stripe(gateway, currency, &refund).await {
+        StripeOutcome::Made(stripe_refund_id) => {
+            if processes
+                .faults
+                .trip(refunds::RefundStep::AfterStripe)
+                .is_err()
+            {
+                anyhow::bail!("injected crash after the Stripe call of refund {refund_id}");
+            }
+            settle(refunds::record_made(bus, &refund, stripe_refund_id, &meta).await)
+        }
+        StripeOutcome::Refused(e) => {
+            tracing::warn!(%refund_id, %order_id, error = %e, "card refund refused by Stripe: voided");
+            settle(refunds::record_refused(bus, order_id, refund_id, e.code(), &meta).await)
+        }
+        // Retried on the next delivery, with the same key.
+        StripeOutcome::Unknown(e) => Err(anyhow::anyhow!(
+            "card refund {refund_id} of order {order_id}: Stripe's answer is unknown ({e}); retrying"
+        )),
     }
 }
 

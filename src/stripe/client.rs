@@ -119,7 +119,7 @@ pub struct RefundRequest {
     /// The currency of the intent: PAY-9 conversion of `amount`.
     pub currency: String,
     pub reason: RefundReason,
-    /// Persisted before the call (see [`refund_idempotency_key`]).
+    /// Persisted before the call (Tessera's refunds: `refund-<refund id>`).
     pub idempotency_key: String,
 }
 
@@ -324,6 +324,11 @@ pub fn intent_idempotency_key(reference: &str, attempt: u32) -> String {
 /// PAY-27: `refund-<intent>-<amount>-<reason>`, the amount with 2 decimals. Two
 /// refunds of one intent with the same amount and reason within Stripe's key
 /// lifetime (24 h) are one refund, as in 0.1.2.
+///
+/// Not used for Tessera's refunds any more: departing from PAY-27, a card refund's
+/// key is `refund-<refund id>` (`tessera_aggregates::order::card_refund_idempotency_key`),
+/// persisted with the refund before the call, so two legitimate partial refunds of
+/// the same amount are two Stripe refunds and a resumed call is still the same one.
 pub fn refund_idempotency_key(
     payment_intent: &str,
     amount: Decimal,

@@ -98,7 +98,15 @@ pub enum OrderCommand {
         reason: RefundReason,
         by: Option<Uuid>,
     },
-    /// Compensation: the Stripe call of a card refund failed, so it did not happen.
+    /// The Stripe call of a card refund succeeded (`stripe_refund_id`). Recording
+    /// it again is a no-op; a refund already voided is refused.
+    RecordCardRefund {
+        refund_id: Uuid,
+        stripe_refund_id: String,
+    },
+    /// Compensation: the Stripe call of a card refund was refused, so it did not
+    /// happen. Voiding again is a no-op; a refund whose Stripe call succeeded is
+    /// refused.
     RecordRefundFailure { refund_id: Uuid, reason: String },
     /// PAY-47: Stripe reports `amount_refunded` (cumulative, converted back) on the
     /// charge of `payment_intent_id`. Only refunds not already recorded here move the

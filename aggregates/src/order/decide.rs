@@ -134,6 +134,10 @@ impl Order {
                 reason,
                 by,
             } => self.decide_refund(refund_id, amount, to, reason, by, now),
+            RecordCardRefund {
+                refund_id,
+                stripe_refund_id,
+            } => self.record_card_refund(refund_id, stripe_refund_id, now),
             RecordRefundFailure { refund_id, reason } => {
                 self.record_refund_failure(refund_id, reason, now)
             }

@@ -47,6 +47,12 @@ pub enum OrderError {
     RefundExceedsBalance { amount: Decimal, balance: Decimal }, // PAY-26
     #[error("Refund not found.")]
     RefundNotFound,
+    #[error("This refund does not go back to the card.")]
+    NotACardRefund,
+    #[error("This refund was already made in Stripe; it cannot be voided.")]
+    RefundAlreadySucceeded,
+    #[error("This refund was voided; it cannot be recorded as made.")]
+    RefundAlreadyFailed,
     #[error("Order is {}, not pending", .status.label())]
     TerminalNotPending { status: OrderStatus }, // PAY-32
     #[error("Terminal payment not found")]
@@ -81,6 +87,9 @@ impl OrderError {
             Self::NoStripePayment => "order.no_stripe_payment",
             Self::RefundExceedsBalance { .. } => "order.refund_exceeds_balance",
             Self::RefundNotFound => "order.refund_not_found",
+            Self::NotACardRefund => "order.not_a_card_refund",
+            Self::RefundAlreadySucceeded => "order.refund_already_succeeded",
+            Self::RefundAlreadyFailed => "order.refund_already_failed",
             Self::TerminalNotPending { .. } => "order.terminal_not_pending",
             Self::TerminalPaymentNotFound => "order.terminal_payment_not_found",
             Self::TerminalAlreadyCaptured => "order.terminal_already_captured",

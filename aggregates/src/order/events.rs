@@ -96,7 +96,20 @@ pub enum OrderEvent {
         by: Option<Uuid>,
         status: OrderStatus,
         at: Timestamp,
+        /// Card refunds: the Stripe idempotency key of the refund's one Stripe
+        /// call, persisted before the call (see `card_refund_idempotency_key`).
+        /// Absent in refunds recorded before keys were persisted.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stripe_idempotency_key: Option<String>,
     },
+    /// A card refund's Stripe call succeeded: the money moved (AMB-9). Recorded
+    /// once per refund; the process managers then issue its credit note.
+    CardRefundSucceeded {
+        refund_id: Uuid,
+        stripe_refund_id: String,
+        at: Timestamp,
+    },
+    /// Compensation: a card refund's Stripe call was refused, so no money moved.
     RefundFailed {
         refund_id: Uuid,
         amount: Decimal,
@@ -162,6 +175,7 @@ impl cqrs_es::DomainEvent for OrderEvent {
             Self::CreditPaymentReversed { .. } => "CreditPaymentReversed",
             Self::OrderCancelled { .. } => "OrderCancelled",
             Self::OrderRefunded { .. } => "OrderRefunded",
+            Self::CardRefundSucceeded { .. } => "CardRefundSucceeded",
             Self::RefundFailed { .. } => "RefundFailed",
             Self::StripeRefundRecorded { .. } => "StripeRefundRecorded",
             Self::OrderDisputed { .. } => "OrderDisputed",

@@ -26,7 +26,7 @@ pub use events::OrderEvent;
 pub use model::{
     AttemptStatus, CancelReason, Dispute, OrderLine, OrderStatus, Payment, PaymentAttempt,
     PaymentMethod, PaymentStatus, Refund, RefundReason, RefundTo, TerminalCaptureStatus,
-    TerminalPayment, VoucherDetails,
+    TerminalPayment, VoucherDetails, card_refund_idempotency_key,
 };
 pub use terminal::terminal_payment_id;
 
@@ -309,9 +309,10 @@ impl Order {
             | PaymentAttemptFailed { .. }
             | PaymentRecorded { .. }
             | CreditPaymentReversed { .. }) => payments::evolve(self, other),
-            other @ (OrderRefunded { .. } | RefundFailed { .. } | StripeRefundRecorded { .. }) => {
-                refunds::evolve(self, other)
-            }
+            other @ (OrderRefunded { .. }
+            | CardRefundSucceeded { .. }
+            | RefundFailed { .. }
+            | StripeRefundRecorded { .. }) => refunds::evolve(self, other),
             other @ (TerminalPaymentAuthorized { .. }
             | TerminalPaymentCaptured { .. }
             | TerminalPaymentCancelled { .. }) => terminal::evolve(self, other),

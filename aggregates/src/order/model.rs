@@ -211,6 +211,32 @@ pub struct Refund {
     pub at: Timestamp,
     /// The Stripe call failed: the refund did not happen.
     pub failed: bool,
+    /// Card refunds recorded before their Stripe call: the idempotency key of that
+    /// call, persisted with the refund so every attempt (the endpoint's, or the
+    /// process managers' after a crash) asks Stripe for the same refund. None for
+    /// refunds to credit, refunds made in Stripe, and card refunds recorded before
+    /// keys were persisted (their Stripe call was made inline and is never resumed).
+    #[serde(default)]
+    pub stripe_idempotency_key: Option<String>,
+}
+
+impl Refund {
+    /// A card refund recorded here whose Stripe call has no recorded outcome yet:
+    /// the money may or may not have moved. The process managers finish it.
+    pub fn awaits_stripe(&self) -> bool {
+        self.stripe_idempotency_key.is_some() && self.stripe_refund_id.is_none() && !self.failed
+    }
+}
+
+/// The Stripe idempotency key of a card refund: one per refund, from its id.
+///
+/// Departs from PAY-27's `refund-<intent>-<amount>-<reason>`: that key made two
+/// legitimate partial refunds of the same amount and reason within 24 h one Stripe
+/// refund (the second was recorded for money that never moved, or refused). A key
+/// per refund id is still stable across retries, restarts and redeliveries, which
+/// is what the key is for.
+pub fn card_refund_idempotency_key(refund_id: Uuid) -> String {
+    format!("refund-{refund_id}")
 }
 
 /// Why a pending order was cancelled.

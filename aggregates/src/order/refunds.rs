@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::{
     Order, OrderError, OrderEvent, OrderStatus, PaymentStatus, Refund, RefundReason, RefundTo,
+    card_refund_idempotency_key,
 };
 use crate::Timestamp;
 
@@ -60,6 +61,12 @@ impl Order {
         if amount > balance {
             return Err(OrderError::RefundExceedsBalance { amount, balance });
         }
+        // The key of the refund's one Stripe call is persisted with it, before the
+        // call: whoever makes the call (the endpoint, or the process managers after
+        // a crash) asks Stripe for the same refund.
+        let stripe_idempotency_key = intent
+            .is_some()
+            .then(|| card_refund_idempotency_key(refund_id));
         Ok(vec![OrderEvent::OrderRefunded {
             refund_id,
             amount,
@@ -69,11 +76,38 @@ impl Order {
             by,
             status: status_for(self.refunded() + amount, self.paid()),
             at: now,
+            stripe_idempotency_key,
         }])
     }
 
-    /// The Stripe call of a refund failed: the refund is void and the status is
-    /// computed again without it.
+    /// A card refund's Stripe call succeeded. Once per refund: again is a no-op. A
+    /// voided refund is refused (its Stripe call was refused under the same key, so
+    /// Stripe cannot have made it).
+    pub(super) fn record_card_refund(
+        &self,
+        refund_id: Uuid,
+        stripe_refund_id: String,
+        now: Timestamp,
+    ) -> Result<Vec<OrderEvent>, OrderError> {
+        let refund = self.refund(refund_id).ok_or(OrderError::RefundNotFound)?;
+        if refund.to != RefundTo::Card {
+            return Err(OrderError::NotACardRefund);
+        }
+        if refund.stripe_refund_id.is_some() {
+            return Ok(vec![]);
+        }
+        if refund.failed {
+            return Err(OrderError::RefundAlreadyFailed);
+        }
+        Ok(vec![OrderEvent::CardRefundSucceeded {
+            refund_id,
+            stripe_refund_id,
+            at: now,
+        }])
+    }
+
+    /// The Stripe call of a refund was refused: the refund is void and the status
+    /// is computed again without it. A refund Stripe made is never voided.
     pub(super) fn record_refund_failure(
         &self,
         refund_id: Uuid,
@@ -83,6 +117,9 @@ impl Order {
         let refund = self.refund(refund_id).ok_or(OrderError::RefundNotFound)?;
         if refund.failed {
             return Ok(vec![]);
+        }
+        if refund.stripe_refund_id.is_some() {
+            return Err(OrderError::RefundAlreadySucceeded);
         }
         Ok(vec![OrderEvent::RefundFailed {
             refund_id,
@@ -104,10 +141,12 @@ impl Order {
         now: Timestamp,
     ) -> Result<Vec<OrderEvent>, OrderError> {
         let intent = payment_intent_id.as_str();
-        let known = self
-            .refunds
-            .iter()
-            .any(|r| r.stripe_refund_id.as_deref() == Some(stripe_refund_id.as_str()));
+        // Refunds made in Stripe and already reported. A card refund made here is
+        // counted by amount below, whether or not its Stripe id is recorded yet.
+        let known = self.refunds.iter().any(|r| {
+            r.refund_id.is_none()
+                && r.stripe_refund_id.as_deref() == Some(stripe_refund_id.as_str())
+        });
         let payment = self.payments.iter().find(|p| {
             p.method.is_card()
                 && p.counts_as_paid()
@@ -176,6 +215,7 @@ pub(super) fn evolve(order: &mut Order, event: OrderEvent) {
             by,
             status,
             at,
+            stripe_idempotency_key,
         } => {
             order.refunds.push(Refund {
                 refund_id: Some(refund_id),
@@ -187,8 +227,22 @@ pub(super) fn evolve(order: &mut Order, event: OrderEvent) {
                 by,
                 at,
                 failed: false,
+                stripe_idempotency_key,
             });
             order.status = status;
+        }
+        CardRefundSucceeded {
+            refund_id,
+            stripe_refund_id,
+            ..
+        } => {
+            if let Some(r) = order
+                .refunds
+                .iter_mut()
+                .find(|r| r.refund_id == Some(refund_id))
+            {
+                r.stripe_refund_id = Some(stripe_refund_id);
+            }
         }
         RefundFailed {
             refund_id, status, ..
@@ -229,6 +283,7 @@ pub(super) fn evolve(order: &mut Order, event: OrderEvent) {
                 by: None,
                 at,
                 failed: false,
+                stripe_idempotency_key: None,
             });
             order.status = status;
         }

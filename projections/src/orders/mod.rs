@@ -323,6 +323,7 @@ fn evolve(o: &mut OrderRow, event: &OrderEvent) {
             by,
             status,
             at,
+            stripe_idempotency_key,
         } => {
             o.refunds.push(Refund {
                 refund_id: Some(*refund_id),
@@ -334,8 +335,22 @@ fn evolve(o: &mut OrderRow, event: &OrderEvent) {
                 by: *by,
                 at: *at,
                 failed: false,
+                stripe_idempotency_key: stripe_idempotency_key.clone(),
             });
             o.status = *status;
+        }
+        CardRefundSucceeded {
+            refund_id,
+            stripe_refund_id,
+            ..
+        } => {
+            if let Some(r) = o
+                .refunds
+                .iter_mut()
+                .find(|r| r.refund_id == Some(*refund_id))
+            {
+                r.stripe_refund_id = Some(stripe_refund_id.clone());
+            }
         }
         RefundFailed {
             refund_id, status, ..
@@ -376,6 +391,7 @@ fn evolve(o: &mut OrderRow, event: &OrderEvent) {
                 by: None,
                 at: *at,
                 failed: false,
+                stripe_idempotency_key: None,
             });
             o.status = *status;
         }

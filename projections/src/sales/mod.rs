@@ -348,6 +348,8 @@ fn evolve(t: &mut OrderTrack, event: &OrderEvent) {
             }
         }
         TerminalPaymentAuthorized { .. } | TerminalPaymentCancelled { .. } => {}
+        // The refund was counted when recorded (AMB-10); its Stripe id adds nothing.
+        CardRefundSucceeded { .. } => {}
         OrderPlaced { .. }
         | PaymentAttemptStarted { .. }
         | PaymentIntentCreated { .. }

@@ -190,6 +190,9 @@ pub struct RefundView {
     pub credit_id: Option<Uuid>,
     /// The Stripe call failed: the refund did not happen.
     pub failed: bool,
+    /// A refund to the card whose Stripe call has no outcome yet (a crash or an
+    /// unknown answer): the process managers finish it with the same Stripe key.
+    pub pending: bool,
     pub at: DateTime<Utc>,
 }
 
@@ -300,6 +303,7 @@ impl OrderView {
                     reason: r.reason,
                     credit_id: r.refund_id.filter(|_| !r.failed).map(refund_credit_id),
                     failed: r.failed,
+                    pending: r.awaits_stripe(),
                     at: r.at,
                 })
                 .collect(),

@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use tessera_aggregates::credit::{Credit, CreditCommand, CreditSource};
+use tessera_aggregates::credit::{Credit, CreditCommand};
 use tessera_aggregates::order::{
     Order, OrderCommand, OrderError, OrderStatus, PaymentMethod, RefundReason, RefundTo,
 };
@@ -324,6 +324,9 @@ async fn refund_order(
     let event_meta = meta.for_conf(Some(viewer.conf.id));
     let refund_id = meta.scoped_id("refund", &reference);
     let order_stream = order.order_id.to_string();
+    // A card refund is claimed before it is recorded: the process managers of this
+    // process wait for this request instead of making the same Stripe call.
+    let _claim = (body.to == RefundTo::Card).then(|| app.refunds_in_flight.claim(refund_id));
     let mut sent = app
         .bus
         .send::<Order>(
@@ -340,7 +343,8 @@ async fn refund_order(
         .await?;
     let credit_id = refund_credit_id(refund_id);
     if body.to == RefundTo::Card {
-        sent = card_refund(&app, &viewer.conf, &order, refund_id, &event_meta).await?;
+        let noted = card_refund(&app, &order, refund_id, &event_meta).await?;
+        sent.position = sent.position.max(noted.position);
     }
     // To credit: the process manager issues the store credit (src/process/orders.rs).
     let status = read_order(&app, &viewer.conf, &reference, |o| o.status())
@@ -359,107 +363,61 @@ async fn refund_order(
     ))
 }
 
-/// What the Stripe gateway needs to refund to the card (PAY-27).
-#[derive(Debug, Clone)]
-pub struct CardRefund {
-    pub order_id: Uuid,
-    pub order_reference: String,
-    pub refund_id: Uuid,
-    pub amount: Decimal,
-    pub reason: RefundReason,
-    /// The intent of the order's first succeeded Stripe payment.
-    pub payment_intent: String,
-}
-
-/// The refund recorded on the order goes back to the card; on success a credit note
-/// records it (AMB-9), on failure the refund is voided (`RecordRefundFailure`).
+/// Steps 2…4 of a refund to the card (src/process/refunds.rs), right after it was
+/// recorded: the Stripe call with the refund's persisted key, its outcome on the
+/// order, and on success the credit note (AMB-9). A refusal voids the refund
+/// (`RecordRefundFailure`); an unknown outcome leaves it pending for the process
+/// managers, which retry it with the same key. What a crash between any two steps
+/// leaves undone, the process managers finish; the key keeps it one Stripe refund.
 async fn card_refund(
     app: &AppState,
-    conf: &ConferenceRef,
     order: &OrderFacts,
     refund_id: Uuid,
     meta: &EventMeta,
 ) -> ApiResult<Sent> {
-    let refund = read_order(app, conf, &order.reference, |o| {
-        o.refund(refund_id).map(|r| CardRefund {
-            order_id: order.order_id,
-            order_reference: order.reference.clone(),
-            refund_id,
-            amount: r.amount,
-            reason: r.reason,
-            payment_intent: r.stripe_payment_intent.clone().unwrap_or_default(),
-        })
-    })
-    .await?
-    .flatten()
-    .ok_or_else(|| ApiError::internal(format!("refund {refund_id} vanished from its order")))?;
-    match refund_to_card(app, conf, &refund).await {
-        Ok(_stripe_refund_id) => Ok(app
-            .bus
-            .send::<Credit>(
-                &refund_credit_id(refund_id).to_string(),
-                CreditCommand::Issue {
-                    credit_id: refund_credit_id(refund_id),
-                    conference_id: conf.id,
-                    user: order.user,
-                    amount: refund.amount,
-                    spendable: false,
-                    source: CreditSource::Refund {
-                        order_id: order.order_id,
-                        refund_id,
-                    },
-                },
+    use crate::process::refunds::{self, CardRefundState, RefundStep, StripeOutcome};
+
+    let state = refunds::card_refund_state(&app.bus, order.order_id, refund_id)
+        .await?
+        .ok_or_else(|| ApiError::internal(format!("refund {refund_id} vanished from its order")))?;
+    let refund = match state {
+        CardRefundState::AwaitsStripe(refund) => refund,
+        // A retried request: the refund is already made (the credit note is
+        // issued again, a no-op) or was voided.
+        CardRefundState::Made {
+            amount,
+            user,
+            conference_id,
+        } => {
+            return Ok(refunds::issue_credit_note(
+                &app.bus,
+                order.order_id,
+                refund_id,
+                conference_id,
+                user,
+                amount,
                 meta,
             )
-            .await?),
-        Err(e) => {
-            let voided = app
-                .bus
-                .send::<Order>(
-                    &order.order_id.to_string(),
-                    OrderCommand::RecordRefundFailure {
-                        refund_id,
-                        reason: e.code.clone(),
-                    },
-                    meta,
-                )
-                .await;
-            if let Err(err) = voided {
-                tracing::error!(%refund_id, error = %err, "card refund failed and could not be voided");
-            }
-            Err(e)
+            .await?);
         }
-    }
-}
-
-/// Refunds `refund.amount` to the card (PAY-27): a Stripe refund of the intent
-/// `refund.payment_intent`, the amount converted by PAY-9, `refund.reason`, and the
-/// idempotency key `refund-<intent>-<amount>-<reason>`. Returns the Stripe refund
-/// id. A call whose outcome is unknown is retried with the same key (Stripe answers
-/// with the refund it made, never a second one); any other failure is the caller's
-/// to void. 503 when Stripe is not configured.
-///
-/// Stripe treats a second refund with the same intent, amount and reason within
-/// its key lifetime (24 h) as the first one: such a refund is refused here (409)
-/// rather than recorded for money that never moves.
-///
-/// Not handled yet: a crash between the recorded refund and this call leaves the
-/// refund recorded without money moved; resuming it (same key) or voiding it is a
-/// recovery job's.
-pub async fn refund_to_card(
-    app: &AppState,
-    conf: &ConferenceRef,
-    refund: &CardRefund,
-) -> ApiResult<String> {
-    use crate::stripe::{RefundReason as StripeReason, RefundRequest, refund_idempotency_key};
-
+        CardRefundState::Failed => {
+            return Err(ApiError::conflict(
+                "payments.card_refund_voided",
+                "This refund to the card failed and was voided; nothing was refunded.",
+            ));
+        }
+        CardRefundState::NotOurs => return Ok(Sent { position: None }),
+    };
+    app.faults.trip(RefundStep::AfterRecord)?;
     let Some(gateway) = app.gateway.clone() else {
         tracing::warn!(
-            refund_id = %refund.refund_id,
+            %refund_id,
             order_id = %refund.order_id,
             order = %refund.order_reference,
             "card refund requested but Stripe is not configured"
         );
+        // This process never called Stripe for it: void it.
+        void(app, &refund, "payments.stripe_unavailable", meta).await;
         return Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "payments.stripe_unavailable",
@@ -467,62 +425,51 @@ pub async fn refund_to_card(
         ));
     };
     if refund.payment_intent.trim().is_empty() {
+        void(app, &refund, OrderError::NoStripePayment.code(), meta).await;
         return Err(refused(OrderError::NoStripePayment));
     }
-    let reason = match refund.reason {
-        RefundReason::RequestedByCustomer => StripeReason::RequestedByCustomer,
-        RefundReason::Duplicate => StripeReason::Duplicate,
-        RefundReason::Fraudulent => StripeReason::Fraudulent,
-    };
-    let now = app.bus.services().now();
-    let twin = read_order(app, conf, &refund.order_reference, |o| {
-        o.refunds().iter().any(|r| {
-            !r.failed
-                && r.to == RefundTo::Card
-                && r.refund_id.is_some_and(|id| id != refund.refund_id)
-                && r.stripe_payment_intent.as_deref() == Some(refund.payment_intent.as_str())
-                && r.amount.round_dp(2) == refund.amount.round_dp(2)
-                && r.reason == refund.reason
-                && now - r.at < chrono::Duration::hours(24)
-        })
-    })
-    .await?
-    .unwrap_or(false);
-    if twin {
-        return Err(ApiError::conflict(
-            "payments.duplicate_card_refund",
-            "The same refund to the card was made in the last 24 hours.",
-        ));
-    }
-    let request = RefundRequest {
-        payment_intent: refund.payment_intent.clone(),
-        amount: refund.amount,
-        currency: app.config.currency.clone(),
-        reason,
-        idempotency_key: refund_idempotency_key(&refund.payment_intent, refund.amount, reason),
-    };
-    const ATTEMPTS: u32 = 3;
-    let mut attempt = 1;
-    loop {
-        match gateway.create_refund(&request).await {
-            Ok(done) => {
-                tracing::info!(
-                    refund_id = %refund.refund_id,
-                    order_id = %refund.order_id,
-                    order = %refund.order_reference,
-                    stripe_refund = %done.id,
-                    amount = %refund.amount,
-                    "refunded to the card"
-                );
-                return Ok(done.id);
-            }
-            Err(e) if e.is_retryable() && attempt < ATTEMPTS => {
-                tracing::warn!(refund_id = %refund.refund_id, attempt, error = %e, "card refund: retrying with the same key");
-                tokio::time::sleep(std::time::Duration::from_millis(200 * u64::from(attempt)))
-                    .await;
-                attempt += 1;
-            }
-            Err(e) => return Err(super::stripe_payments::gateway_problem(&e)),
+    match refunds::call_stripe(&gateway, &app.config.currency, &refund).await {
+        StripeOutcome::Made(stripe_refund_id) => {
+            app.faults.trip(RefundStep::AfterStripe)?;
+            refunds::record_made(&app.bus, &refund, stripe_refund_id, meta).await?;
+            app.faults.trip(RefundStep::AfterOutcome)?;
+            Ok(refunds::issue_credit_note(
+                &app.bus,
+                refund.order_id,
+                refund_id,
+                refund.conference_id,
+                refund.user,
+                refund.amount,
+                meta,
+            )
+            .await?)
         }
+        StripeOutcome::Refused(e) => {
+            void(app, &refund, e.code(), meta).await;
+            Err(super::stripe_payments::gateway_problem(&e))
+        }
+        // Left pending: the process managers retry it with the same key.
+        StripeOutcome::Unknown(e) => Err(super::stripe_payments::gateway_problem(&e)),
+    }
+}
+
+/// Compensation: the refund did not happen. A failure to record it leaves the
+/// refund pending, for the process managers to finish.
+async fn void(
+    app: &AppState,
+    refund: &crate::process::refunds::CardRefund,
+    reason: &str,
+    meta: &EventMeta,
+) {
+    let voided = crate::process::refunds::record_refused(
+        &app.bus,
+        refund.order_id,
+        refund.refund_id,
+        reason,
+        meta,
+    )
+    .await;
+    if let Err(err) = voided {
+        tracing::error!(refund_id = %refund.refund_id, error = %err, "card refund failed and could not be voided");
     }
 }

@@ -28,6 +28,7 @@ fn refunded(
         by: Some(id("olga")),
         status,
         at: t0(),
+        stripe_idempotency_key: (to == RefundTo::Card).then(|| format!("refund-{}", id(name))),
     }
 }
 
@@ -224,6 +225,148 @@ fn amb_9_a_failed_card_refund_is_undone() {
             reason: String::new(),
         })
         .then_expect_error(OrderError::RefundNotFound);
+}
+
+fn card_refund_made(name: &str, stripe_refund: &str) -> OrderEvent {
+    OrderEvent::CardRefundSucceeded {
+        refund_id: id(name),
+        stripe_refund_id: stripe_refund.into(),
+        at: t0(),
+    }
+}
+
+fn record_card_refund(name: &str, stripe_refund: &str) -> OrderCommand {
+    OrderCommand::RecordCardRefund {
+        refund_id: id(name),
+        stripe_refund_id: stripe_refund.into(),
+    }
+}
+
+#[test]
+fn pay_27_a_card_refund_persists_one_stripe_key_per_refund() {
+    // Two partial refunds of the same amount and reason: two keys (unlike PAY-27's
+    // `refund-<intent>-<amount>-<reason>`, which made them one Stripe refund).
+    let mut given = paid_by_card();
+    given.push(refunded(
+        "r1",
+        dec(10),
+        RefundTo::Card,
+        Some("pi_p1"),
+        OrderStatus::PartiallyRefunded,
+    ));
+    let order = state(given.clone());
+    let first = order.refund(id("r1")).expect("r1");
+    assert_eq!(
+        first.stripe_idempotency_key.as_deref(),
+        Some(format!("refund-{}", id("r1")).as_str())
+    );
+    assert!(first.awaits_stripe());
+    framework()
+        .given(given)
+        .when(refund("r2", dec(10), RefundTo::Card))
+        .then_expect_events(vec![refunded(
+            "r2",
+            dec(10),
+            RefundTo::Card,
+            Some("pi_p1"),
+            OrderStatus::PartiallyRefunded,
+        )]);
+}
+
+#[test]
+fn amb_9_a_card_refund_made_in_stripe_is_recorded_once() {
+    let mut given = paid_by_card();
+    given.push(refunded(
+        "r1",
+        dec(40),
+        RefundTo::Card,
+        Some("pi_p1"),
+        OrderStatus::PartiallyRefunded,
+    ));
+    framework()
+        .given(given.clone())
+        .when(record_card_refund("r1", "re_1"))
+        .then_expect_events(vec![card_refund_made("r1", "re_1")]);
+    given.push(card_refund_made("r1", "re_1"));
+    let order = state(given.clone());
+    let r1 = order.refund(id("r1")).expect("r1");
+    assert_eq!(r1.stripe_refund_id.as_deref(), Some("re_1"));
+    assert!(!r1.awaits_stripe());
+    assert_eq!(order.refunded(), dec(40));
+    assert_eq!(order.status(), OrderStatus::PartiallyRefunded);
+    // A redelivery records nothing more; the refund can no longer be voided.
+    framework()
+        .given(given.clone())
+        .when(record_card_refund("r1", "re_1"))
+        .then_expect_events(vec![]);
+    framework()
+        .given(given)
+        .when(OrderCommand::RecordRefundFailure {
+            refund_id: id("r1"),
+            reason: "late".into(),
+        })
+        .then_expect_error(OrderError::RefundAlreadySucceeded);
+}
+
+#[test]
+fn amb_9_a_voided_or_credit_refund_is_never_recorded_as_made_in_stripe() {
+    let mut given = paid_by_card();
+    given.push(refunded(
+        "r1",
+        dec(40),
+        RefundTo::Card,
+        Some("pi_p1"),
+        OrderStatus::PartiallyRefunded,
+    ));
+    given.push(OrderEvent::RefundFailed {
+        refund_id: id("r1"),
+        amount: dec(40),
+        reason: "card_declined".into(),
+        status: OrderStatus::Paid,
+        at: t0(),
+    });
+    given.push(refunded(
+        "r2",
+        dec(10),
+        RefundTo::Credit,
+        None,
+        OrderStatus::PartiallyRefunded,
+    ));
+    assert!(
+        !state(given.clone())
+            .refund(id("r1"))
+            .expect("r1")
+            .awaits_stripe()
+    );
+    framework()
+        .given(given.clone())
+        .when(record_card_refund("r1", "re_1"))
+        .then_expect_error(OrderError::RefundAlreadyFailed);
+    framework()
+        .given(given.clone())
+        .when(record_card_refund("r2", "re_2"))
+        .then_expect_error(OrderError::NotACardRefund);
+    framework()
+        .given(given)
+        .when(record_card_refund("r9", "re_9"))
+        .then_expect_error(OrderError::RefundNotFound);
+}
+
+#[test]
+fn pay_47_a_webhook_after_a_recorded_card_refund_adds_nothing() {
+    let mut given = paid_by_card();
+    given.push(refunded(
+        "r1",
+        dec(40),
+        RefundTo::Card,
+        Some("pi_p1"),
+        OrderStatus::PartiallyRefunded,
+    ));
+    given.push(card_refund_made("r1", "re_1"));
+    framework()
+        .given(given)
+        .when(stripe_refund("re_1", "pi_p1", dec(40)))
+        .then_expect_events(vec![]);
 }
 
 fn stripe_refund(refund: &str, pi: &str, amount_refunded: Decimal) -> OrderCommand {
