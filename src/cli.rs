@@ -133,6 +133,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await
                 .with_context(|| format!("opening {url}"))?;
             let app = build_app(db, config, Arc::new(SystemClock)).await?;
+            // ORDER-20: stale holds are recorded as expired on a timer, not only
+            // when the next checkout in their conference runs (serve only).
+            crate::process::sweeper::spawn(app.clone());
             let listener = tokio::net::TcpListener::bind(bind)
                 .await
                 .with_context(|| format!("binding {bind}"))?;

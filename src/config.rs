@@ -71,6 +71,10 @@ pub struct Config {
     pub cart_expiry_minutes: u32,
     /// Minutes before a pending order's hold expires (default 15; positive, CONF-45).
     pub pending_order_expiry_minutes: u32,
+    /// Seconds between two runs of the hold sweeper under `serve`, which records the
+    /// expiry of stale pending orders (ORDER-20) in every conference without
+    /// waiting for a checkout there (default 30; positive).
+    pub hold_sweep_seconds: u32,
     /// Prefix of order references (default "ORD"; not validated, CONF-47).
     pub order_reference_prefix: String,
     /// ISO 4217 currency code (default "USD"; non-blank, CONF-45).
@@ -194,6 +198,7 @@ impl Default for Config {
         Self {
             cart_expiry_minutes: 30,
             pending_order_expiry_minutes: 15,
+            hold_sweep_seconds: 30,
             order_reference_prefix: "ORD".into(),
             currency: "USD".into(),
             currency_symbol: "$".into(),
@@ -276,6 +281,7 @@ enum Kind {
 const ROOT_KEYS: &[(&str, Kind)] = &[
     ("cart_expiry_minutes", Kind::Int),
     ("pending_order_expiry_minutes", Kind::Int),
+    ("hold_sweep_seconds", Kind::Int),
     ("order_reference_prefix", Kind::Str),
     ("currency", Kind::Str),
     ("currency_symbol", Kind::Str),
@@ -414,6 +420,12 @@ impl Config {
 
     pub fn pending_order_expiry(&self) -> chrono::Duration {
         chrono::Duration::minutes(i64::from(self.pending_order_expiry_minutes))
+    }
+
+    /// How often the hold sweeper runs (a wall-clock period for the scheduler, not
+    /// a business time).
+    pub fn hold_sweep_interval(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(u64::from(self.hold_sweep_seconds))
     }
 
     pub fn token_ttl(&self) -> chrono::Duration {
@@ -728,6 +740,7 @@ fn convert(root: &Table) -> Result<Config, ConfigError> {
         "pending_order_expiry_minutes",
         d.pending_order_expiry_minutes,
     )?;
+    let hold_sweep_seconds = r.positive_u32("hold_sweep_seconds", d.hold_sweep_seconds)?;
     let order_reference_prefix = r.string("order_reference_prefix", &d.order_reference_prefix)?;
     let currency = r.non_blank("currency", &d.currency)?;
     let currency_symbol = r.non_blank("currency_symbol", &d.currency_symbol)?;
@@ -791,6 +804,7 @@ fn convert(root: &Table) -> Result<Config, ConfigError> {
     Ok(Config {
         cart_expiry_minutes,
         pending_order_expiry_minutes,
+        hold_sweep_seconds,
         order_reference_prefix,
         currency,
         currency_symbol,

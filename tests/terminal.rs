@@ -1095,12 +1095,109 @@ async fn finish(w: World) {
     drop(fake);
 }
 
+/// CAT-2/3, CAT-10, PAY-39: a desk order holds no stock, but once paid it is in
+/// the paid set: the ledger counts it sold (staff inventory, public availability,
+/// global sold); a full refund gives the stock back.
+async fn cat_2_a_paid_desk_order_counts_as_sold(b: Backend) {
+    let w = setup(b).await;
+    let app = &w.app;
+    let r = put_cart(
+        app,
+        &w.desk,
+        json!({ "items": [{ "ticket_type": "individual", "quantity": 3 }] }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = checkout_cart(app, &w.desk, json!({})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let reference = r.body["reference"].as_str().unwrap_or_default().to_string();
+
+    // Pending without a hold: nothing consumed (ORDER-21).
+    let head = settled(app).await;
+    assert_eq!(stock(&w, "individual", head).await, (Some(0), Some(0)));
+    assert_eq!(public_remaining(app, "individual").await, Some(10));
+
+    let r = create_intent(
+        app,
+        &w.desk,
+        json!({ "reader_id": "tmr_desk1", "order_id": reference }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let intent = r.body["payment_intent_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    w.fake.present_card(&intent);
+    let r = act(app, &w.desk, &intent, "capture").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["order_status"], "paid");
+
+    let head = settled(app).await;
+    assert_eq!(stock(&w, "individual", head).await, (Some(3), Some(0)));
+    let inv = inventory(&w, head).await;
+    let line = product_line(&inv, "individual");
+    assert_eq!(line["remaining"].as_i64(), Some(7), "{inv}");
+    assert_eq!(inv["global_sold"].as_u64(), Some(3), "{inv}");
+    assert_eq!(public_remaining(app, "individual").await, Some(7));
+
+    // CAT-3: refunded in full, the stock comes back.
+    let r = app
+        .post(&format!(
+            "/api/v1/conferences/{CONF}/orders/{reference}/refunds"
+        ))
+        .as_user(&w.admin)
+        .json(json!({ "amount": "300.00", "to": "credit" }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["status"], "refunded", "{}", r.text);
+    let head = settled(app).await;
+    assert_eq!(stock(&w, "individual", head).await, (Some(0), Some(0)));
+    assert_eq!(public_remaining(app, "individual").await, Some(10));
+    w.app.finish().await;
+}
+
+/// The organizer's view of the sales ledger.
+async fn inventory(w: &World, after: i64) -> Value {
+    let r = w
+        .app
+        .get(&format!("/api/v1/conferences/{CONF}/inventory"))
+        .as_user(&w.admin)
+        .after(Some(after))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.body
+}
+
+fn product_line(inventory: &Value, slug: &str) -> Value {
+    inventory["products"]
+        .as_array()
+        .and_then(|l| l.iter().find(|p| p["slug"] == slug).cloned())
+        .unwrap_or_default()
+}
+
+/// CAT-2 as the public ticket listing shows it.
+async fn public_remaining(app: &TestApp, slug: &str) -> Option<i64> {
+    let r = app
+        .get(&format!("/api/v1/conferences/{CONF}/ticket-types"))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.body
+        .as_array()
+        .and_then(|l| l.iter().find(|t| t["slug"] == slug))
+        .and_then(|t| t["remaining"].as_i64())
+}
+
 on_both_backends!(
     pay_5_one_stripe_customer_per_user_and_conference,
     amb_7_capturing_an_order_payment_pays_it_once,
     pay_45_a_webhook_before_the_desk_capture_pays_once,
     pay_37_a_walk_up_payment_is_cancelled_or_captured,
     pay_39_the_desk_fills_a_cart_and_checks_it_out,
+    cat_2_a_paid_desk_order_counts_as_sold,
     pay_32_terminal_refusals,
     pay_31_readers_and_connection_tokens,
 );

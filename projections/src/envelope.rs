@@ -187,4 +187,27 @@ mod tests {
         );
         assert_eq!(decode("sponsor", "{}".into()), Some(DomainEvent::Unknown));
     }
+
+    #[test]
+    fn a_recorded_desk_sale_decodes_as_an_inventory_event() {
+        use tessera_aggregates::inventory::HeldLine;
+        use tessera_aggregates::pricing::ProductRef;
+
+        let sale = InventoryEvent::SaleRecorded {
+            order_id: user("order"),
+            user: user("ana"),
+            lines: vec![HeldLine {
+                product: ProductRef::ticket("individual"),
+                name: "Individual".into(),
+                unit_price: d("100.00"),
+                quantity: 2,
+            }],
+            oversold: true,
+            at: at(1, 9),
+        };
+        assert_eq!(
+            DomainEvent::decode("inventory", &stored(&sale)).ok(),
+            Some(DomainEvent::Inventory(sale))
+        );
+    }
 }

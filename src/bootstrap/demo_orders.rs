@@ -33,7 +33,7 @@ use tessera_aggregates::cart::{Cart, CartCommand};
 use tessera_aggregates::inventory::{HoldLine, Inventory, InventoryCommand, ReleaseReason};
 use tessera_aggregates::natural_id;
 use tessera_aggregates::order::{
-    Order, OrderCommand, OrderEvent, OrderLine, OrderStatus, PaymentMethod, VoucherDetails,
+    Order, OrderCommand, OrderEvent, OrderStatus, PaymentMethod, VoucherDetails,
 };
 use tessera_aggregates::pricing::{ProductRef, VoucherKind};
 use tessera_projections::EventMeta;
@@ -314,19 +314,7 @@ async fn place_and_pay(
         .ok_or_else(|| anyhow::anyhow!("demo order of {email}: the hold vanished"))?;
 
     // The order, priced exactly as the hold decided (as process::checkout does).
-    let lines: Vec<OrderLine> = hold
-        .lines
-        .iter()
-        .zip(hold.pricing.lines.iter())
-        .map(|(held, priced)| OrderLine {
-            product: held.product.clone(),
-            description: held.name.clone(),
-            unit_price: held.unit_price,
-            quantity: held.quantity,
-            discount_amount: priced.voucher_discount,
-            line_total: priced.total,
-        })
-        .collect();
+    let lines = crate::process::checkout::order_lines(&hold);
     let described = lines
         .iter()
         .map(|l| format!("{} ×{}", l.description, l.quantity))

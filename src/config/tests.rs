@@ -148,6 +148,7 @@ fn conf_40_full_file_with_every_key_is_accepted() {
         r#"
 cart_expiry_minutes = 45
 pending_order_expiry_minutes = 20
+hold_sweep_seconds = 5
 order_reference_prefix = "PYCON"
 currency = "EUR"
 currency_symbol = "€"
@@ -194,6 +195,7 @@ all_ui_enabled = false
     .unwrap();
     assert_eq!(cfg.cart_expiry_minutes, 45);
     assert_eq!(cfg.pending_order_expiry_minutes, 20);
+    assert_eq!(cfg.hold_sweep_seconds, 5);
     assert_eq!(cfg.order_reference_prefix, "PYCON");
     assert_eq!(cfg.currency, "EUR");
     assert_eq!(cfg.currency_symbol, "€");
@@ -463,6 +465,8 @@ fn conf_44_general_defaults() {
     assert_eq!(c.cart_expiry_minutes, 30);
     assert_eq!(c.pending_order_expiry_minutes, 15);
     assert_eq!(c.pending_order_expiry(), chrono::Duration::minutes(15));
+    assert_eq!(c.hold_sweep_seconds, 30);
+    assert_eq!(c.hold_sweep_interval(), std::time::Duration::from_secs(30));
     assert_eq!(c.order_reference_prefix, "ORD");
     assert_eq!(c.currency, "USD");
     assert_eq!(c.currency_symbol, "$");
@@ -541,6 +545,31 @@ fn conf_45_accepts_positive_expiries() {
     let c = parse("cart_expiry_minutes = 1\npending_order_expiry_minutes = 1440\n").unwrap();
     assert_eq!(c.cart_expiry_minutes, 1);
     assert_eq!(c.pending_order_expiry_minutes, 1440);
+}
+
+/// ORDER-20's sweeper period is validated like the expiries (CONF-45's rule).
+#[test]
+fn conf_45_hold_sweep_seconds_must_be_a_positive_integer() {
+    let e = parse("hold_sweep_seconds = 0\n").unwrap_err();
+    assert_eq!(e.key(), Some("hold_sweep_seconds"));
+    assert_eq!(
+        e.to_string(),
+        "invalid config: hold_sweep_seconds must be a positive integer (got 0)"
+    );
+    assert_eq!(
+        err("hold_sweep_seconds = -30\n"),
+        "invalid config: hold_sweep_seconds must be a positive integer (got -30)"
+    );
+    assert_eq!(
+        err("hold_sweep_seconds = 2.5\n"),
+        "invalid config: hold_sweep_seconds must be a positive integer (got 2.5)"
+    );
+    let c = parse_env(
+        "hold_sweep_seconds = 10\n",
+        &[("TESSERA_HOLD_SWEEP_SECONDS", "3")],
+    )
+    .unwrap();
+    assert_eq!(c.hold_sweep_interval(), std::time::Duration::from_secs(3));
 }
 
 #[test]

@@ -85,6 +85,22 @@ pub async fn expire_stale(app: &App, conference: Uuid, meta: &EventMeta) -> ApiR
     Ok(position)
 }
 
+/// The order lines of a hold, priced exactly as the hold decided (ORDER-11…14).
+pub fn order_lines(hold: &HoldRecord) -> Vec<OrderLine> {
+    hold.lines
+        .iter()
+        .zip(hold.pricing.lines.iter())
+        .map(|(held, priced)| OrderLine {
+            product: held.product.clone(),
+            description: held.name.clone(),
+            unit_price: held.unit_price,
+            quantity: held.quantity,
+            discount_amount: priced.voucher_discount,
+            line_total: priced.total,
+        })
+        .collect()
+}
+
 /// Checks out the caller's open cart.
 pub async fn checkout(
     app: &App,
@@ -169,19 +185,7 @@ pub async fn checkout(
         .ok_or_else(|| ApiError::internal("hold vanished after it was recorded"))?;
 
     // 2) The pending order, priced exactly as the hold decided.
-    let lines = hold
-        .lines
-        .iter()
-        .zip(hold.pricing.lines.iter())
-        .map(|(held, priced)| OrderLine {
-            product: held.product.clone(),
-            description: held.name.clone(),
-            unit_price: held.unit_price,
-            quantity: held.quantity,
-            discount_amount: priced.voucher_discount,
-            line_total: priced.total,
-        })
-        .collect();
+    let lines = order_lines(&hold);
     let placed = app
         .bus
         .send::<Order>(

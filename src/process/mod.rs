@@ -8,6 +8,7 @@ pub mod attendees;
 pub mod checkout;
 pub mod orders;
 pub mod refunds;
+pub mod sweeper;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};

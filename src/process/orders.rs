@@ -5,7 +5,7 @@
 //!
 //! | Fact | Follow-up |
 //! |---|---|
-//! | `OrderPaid` | `Inventory.ConfirmSale` (AMB-6/7: a late payment is never lost) |
+//! | `OrderPaid` | `Inventory.ConfirmSale` (AMB-6/7: a late payment is never lost); for an order that held nothing (a desk checkout, ORDER-21), `Inventory.RecordSale` with the order's lines (CAT-2/3) |
 //! | `OrderCancelled` (cancelled or expired) | `Inventory.ReleaseHold` (ORDER-18/20, DISC-6) |
 //! | `CreditPaymentReversed` | `Credit.Restore` (ORDER-18, AMB-22) |
 //! | `CreditApplied` | `Order.RecordPayment` with the same payment id, or `Credit.Restore` when the order refuses it |
@@ -36,7 +36,9 @@
 //!   (after Stripe succeeded); a refund made in Stripe when the webhook reports it.
 
 use tessera_aggregates::credit::{Credit, CreditCommand, CreditEvent, CreditSource};
-use tessera_aggregates::inventory::{Inventory, InventoryCommand, InventoryError, ReleaseReason};
+use tessera_aggregates::inventory::{
+    HeldLine, Inventory, InventoryCommand, InventoryError, ReleaseReason,
+};
 use tessera_aggregates::natural_id;
 use tessera_aggregates::order::{
     CancelReason, Order, OrderCommand, OrderEvent, OrderStatus, PaymentMethod, RefundTo,
@@ -102,7 +104,12 @@ async fn on_order(
                     &meta_for(env, Some(*conference_id)),
                 )
                 .await;
-            settle(no_hold_is_done(outcome))
+            match outcome {
+                Err(BusError::Refused(InventoryError::HoldNotFound { .. })) => {
+                    record_sale(bus, env, order_id, *conference_id).await
+                }
+                other => settle(other),
+            }
         }
         OrderEvent::OrderCancelled { reason, .. } => {
             let Some(conference) = order_conference(bus, order_id).await? else {
@@ -384,8 +391,56 @@ async fn return_sale(
     settle(no_hold_is_done(outcome))
 }
 
+/// CAT-2/3, PAY-39: a paid order that held nothing (a desk checkout, ORDER-21)
+/// enters the paid set with its own lines. The Inventory records it once: a
+/// redelivery finds the record (`ConfirmSale` is then a no-op before we get here,
+/// and `RecordSale` is one too).
+async fn record_sale(
+    bus: &CommandBus,
+    env: &Envelope,
+    order_id: Uuid,
+    conference: Uuid,
+) -> anyhow::Result<Reaction> {
+    let Some((user, lines)) = bus
+        .inspect::<Order, _>(&order_id.to_string(), |o| {
+            o.exists().then(|| {
+                let lines: Vec<HeldLine> = o
+                    .lines()
+                    .iter()
+                    .map(|l| HeldLine {
+                        product: l.product.clone(),
+                        name: l.description.clone(),
+                        unit_price: l.unit_price,
+                        quantity: l.quantity,
+                    })
+                    .collect();
+                (o.user(), lines)
+            })
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+    else {
+        return Ok(Reaction::Refused(format!("order {order_id} not found")));
+    };
+    if lines.is_empty() {
+        return Ok(Reaction::Done); // a walk-up amount (PAY-34): no product sold
+    }
+    settle(
+        bus.send::<Inventory>(
+            &inventory_id(conference).to_string(),
+            InventoryCommand::RecordSale {
+                order_id,
+                user,
+                lines,
+            },
+            &meta_for(env, Some(conference)),
+        )
+        .await,
+    )
+}
+
 /// Orders that never held stock (terminal walk-ups, ORDER-21) have nothing to
-/// confirm, release or return.
+/// release or return.
 fn no_hold_is_done(
     outcome: Result<Sent, BusError<InventoryError>>,
 ) -> Result<Sent, BusError<InventoryError>> {

@@ -1,7 +1,7 @@
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{Addon, HoldLine, ReleaseReason, TicketType};
+use super::{Addon, HeldLine, HoldLine, ReleaseReason, TicketType};
 use crate::Timestamp;
 use crate::pricing::{CartOwner, Condition, Voucher};
 
@@ -59,6 +59,17 @@ pub enum InventoryCommand {
     /// even when the hold had expired or was released (a late payment is never lost;
     /// `HoldConverted::oversold` flags it). Already sold: no-op.
     ConfirmSale { order_id: Uuid },
+    /// CAT-2/3, PAY-39, AMB-6/7: a paid order that held nothing (a desk checkout,
+    /// ORDER-21) enters the paid set with its own lines (names and unit prices as
+    /// the order records them; no discounts). Never refused for stock or capacity
+    /// (the money is taken): `SaleRecorded::oversold` flags it. Lines of unknown
+    /// products or of quantity 0 are left out; nothing left: no-op. An order the
+    /// ledger already has a record of (held, sold or recorded): no-op.
+    RecordSale {
+        order_id: Uuid,
+        user: Uuid,
+        lines: Vec<HeldLine>,
+    },
     /// CAT-3: the order was fully refunded; its stock comes back, its voucher use
     /// does not (DISC-6). Already returned: no-op.
     ReturnSale { order_id: Uuid },

@@ -91,6 +91,18 @@ pub enum InventoryEvent {
         voucher_overused: bool,
         at: Timestamp,
     },
+    /// CAT-2/3, PAY-39: a paid order that held nothing enters the paid set as
+    /// sold, with these lines (priced without discounts). `oversold`: its
+    /// quantities exceeded a product's stock or the global capacity (AMB-6: the
+    /// money was taken, the sale is kept).
+    SaleRecorded {
+        order_id: Uuid,
+        user: Uuid,
+        lines: Vec<HeldLine>,
+        #[serde(default)]
+        oversold: bool,
+        at: Timestamp,
+    },
     /// CAT-3: fully refunded; the stock is back, the voucher use stays (DISC-6).
     SaleReturned {
         order_id: Uuid,
@@ -115,6 +127,7 @@ impl cqrs_es::DomainEvent for InventoryEvent {
             Self::HoldReleased { .. } => "HoldReleased",
             Self::HoldExpired { .. } => "HoldExpired",
             Self::HoldConverted { .. } => "HoldConverted",
+            Self::SaleRecorded { .. } => "SaleRecorded",
             Self::SaleReturned { .. } => "SaleReturned",
         }
         .to_string()

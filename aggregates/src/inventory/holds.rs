@@ -306,6 +306,46 @@ impl Inventory {
         }])
     }
 
+    /// CAT-2/3, PAY-39: a paid order without a hold enters the paid set; a payment
+    /// is never refused here, going over stock or capacity is recorded.
+    pub(super) fn record_sale(
+        &self,
+        order_id: Uuid,
+        user: Uuid,
+        lines: Vec<HeldLine>,
+        now: Timestamp,
+    ) -> Vec<InventoryEvent> {
+        if self.holds.contains_key(&order_id) {
+            return vec![]; // held, sold or recorded already: the redelivery
+        }
+        let lines: Vec<HeldLine> = lines
+            .into_iter()
+            .filter(|l| l.quantity > 0 && self.product_name_and_price(&l.product).is_some())
+            .collect();
+        if lines.is_empty() {
+            return vec![];
+        }
+        let over_stock = requested_from_held(&lines).iter().any(|(product, qty)| {
+            let total = self.total_quantity(product);
+            total > 0 && self.consumed(product, now, None) + qty > u64::from(total)
+        });
+        let tickets: u64 = lines
+            .iter()
+            .filter(|l| l.product.kind == ProductKind::Ticket)
+            .map(|l| u64::from(l.quantity))
+            .sum();
+        let over_capacity = self.total_capacity > 0
+            && tickets > 0
+            && self.global_consumed(now, None) + tickets > u64::from(self.total_capacity);
+        vec![InventoryEvent::SaleRecorded {
+            order_id,
+            user,
+            lines,
+            oversold: over_stock || over_capacity,
+            at: now,
+        }]
+    }
+
     /// CAT-3: a fully refunded order gives its stock back.
     pub(super) fn return_sale(
         &self,

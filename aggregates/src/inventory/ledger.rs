@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::checkout::to_i64;
-use super::{HoldRecord, HoldStatus, Inventory};
+use super::{HeldLine, HoldRecord, HoldStatus, Inventory};
 use crate::Timestamp;
-use crate::pricing::{ProductKind, ProductRef};
+use crate::pricing::{self, CartLine, CartOwner, PricingContext, ProductKind, ProductRef};
 
 /// Sold quantities (paid set) per product slug, one map per kind.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
@@ -327,6 +327,46 @@ impl Inventory {
         {
             v.uses = v.uses.saturating_add(1);
         }
+    }
+
+    /// CAT-2/3: a sale without a hold, recorded as sold (never pending, no voucher,
+    /// priced without discounts as the desk prices it, PAY-39).
+    pub(super) fn record_direct_sale(
+        &mut self,
+        order_id: Uuid,
+        user: Uuid,
+        lines: Vec<HeldLine>,
+        at: Timestamp,
+    ) {
+        if self.holds.contains_key(&order_id) {
+            return;
+        }
+        let cart: Vec<CartLine> = lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| CartLine {
+                line_id: Uuid::from_u128(i as u128 + 1),
+                product: l.product.clone(),
+                unit_price: l.unit_price,
+                quantity: l.quantity,
+            })
+            .collect();
+        let ctx = PricingContext {
+            now: at,
+            owner: CartOwner::default(),
+        };
+        let hold = HoldRecord {
+            order_id,
+            user,
+            pricing: pricing::price(&cart, None, &[], &ctx),
+            lines,
+            voucher_code: None,
+            voucher: None,
+            expires_at: at,
+            status: HoldStatus::Sold,
+        };
+        self.count_sale(&hold, true);
+        self.record_hold(hold);
     }
 
     /// CAT-3: out of the paid set; the voucher use stays (DISC-6).

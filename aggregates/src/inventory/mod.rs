@@ -160,6 +160,11 @@ impl Inventory {
             ReleaseHold { order_id, reason } => self.release(order_id, reason, now),
             ExpireHolds => Ok(self.expire(now)),
             ConfirmSale { order_id } => self.confirm_sale(order_id, now),
+            RecordSale {
+                order_id,
+                user,
+                lines,
+            } => Ok(self.record_sale(order_id, user, lines, now)),
             ReturnSale { order_id } => self.return_sale(order_id, now),
         }
     }
@@ -233,6 +238,13 @@ impl Inventory {
             }
             HoldExpired { order_id, .. } => self.close_hold(order_id, HoldStatus::Expired),
             HoldConverted { order_id, .. } => self.convert_hold(order_id),
+            SaleRecorded {
+                order_id,
+                user,
+                lines,
+                at,
+                ..
+            } => self.record_direct_sale(order_id, user, lines, at),
             SaleReturned { order_id, .. } => self.return_hold(order_id),
         }
     }

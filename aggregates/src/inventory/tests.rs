@@ -6,6 +6,7 @@ use uuid::Uuid;
 use super::*;
 use crate::pricing::ProductRef;
 
+mod desk;
 mod holds;
 mod props;
 mod sales;

@@ -119,6 +119,8 @@ pub fn ledger_key(inventory_id: Uuid) -> String {
 
 pub const SERIES_PREFIX: &str = "series:";
 pub const CONFERENCE_PREFIX: &str = "conference:";
+/// The ledger rows: one per conference whose inventory was opened.
+pub const LEDGER_PREFIX: &str = "inventory:";
 
 impl ConferenceCatalog {
     fn series(rows: &mut Rows<CatalogRow>, id: Uuid) -> Option<&mut SeriesRow> {

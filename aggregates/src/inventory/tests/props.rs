@@ -1,7 +1,8 @@
 //! CAT-2/3, CAT-10…13, DISC-5, AMB-24 as properties: whatever the interleaving of
 //! holds, releases, expiries, sales and returns, without a late payment no product
 //! is sold past its stock, the venue past its capacity, a voucher past its uses or a
-//! user past the per-user limit; and the sold counters match the holds.
+//! user past the per-user limit; and the sold counters match the holds. Desk sales
+//! (PAY-39, no hold) join in when the ledger does not flag them oversold.
 
 use proptest::prelude::*;
 
@@ -30,6 +31,13 @@ enum Op {
     Confirm(usize),
     Return(usize),
     Advance(i64),
+    /// A paid desk order (PAY-39, no hold) of the desk's own user; kept only when
+    /// the ledger does not flag it oversold (the flag must then be right).
+    Desk {
+        ticket: usize,
+        qty: u32,
+        addon_qty: u32,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -49,6 +57,11 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (0usize..64).prop_map(Op::Confirm),
         1 => (0usize..64).prop_map(Op::Return),
         2 => (1i64..=20).prop_map(Op::Advance),
+        1 => (0usize..3, 1u32..=3, 0u32..=2).prop_map(|(ticket, qty, addon_qty)| Op::Desk {
+            ticket,
+            qty,
+            addon_qty,
+        }),
     ]
 }
 
@@ -251,6 +264,32 @@ proptest! {
                     }
                 }
                 Op::Advance(minutes) => now += chrono::Duration::minutes(minutes),
+                Op::Desk { ticket, qty, addon_qty } => {
+                    orders += 1;
+                    let line = |product: ProductRef, quantity: u32| HeldLine {
+                        name: product.slug.clone(),
+                        product,
+                        unit_price: Decimal::ONE,
+                        quantity,
+                    };
+                    let mut lines = vec![line(ProductRef::ticket(TICKETS[ticket].0), qty)];
+                    if addon_qty > 0 {
+                        lines.push(line(ProductRef::addon("x"), addon_qty));
+                    }
+                    let cmd = InventoryCommand::RecordSale {
+                        order_id: oid(orders),
+                        user: uid("desk"),
+                        lines,
+                    };
+                    for fact in inv.decide(cmd, now).unwrap() {
+                        let InventoryEvent::SaleRecorded { oversold, .. } = &fact else {
+                            panic!("{fact:?}")
+                        };
+                        if !oversold {
+                            inv.apply(fact);
+                        }
+                    }
+                }
             }
             check(&inv, now)?;
         }

@@ -1,0 +1,137 @@
+//! The hold sweeper: records the expiry of stale pending orders (ORDER-20) in every
+//! conference, on a timer, so an order whose hold ran out reads as cancelled
+//! (expired) without waiting for the next checkout in its conference (ORDER-3).
+//!
+//! Availability never needed it (CAT-2 ignores expired holds at read time); what
+//! the sweep adds is the recorded fact: the order's status, the voucher use and
+//! applied credits given back (AMB-22) by the process managers that follow
+//! `OrderCancelled`. Each conference is swept by [`expire_stale`], the same
+//! idempotent step a checkout starts with, so a sweep racing a checkout (or
+//! another instance's sweep) only repeats no-ops.
+
+use std::sync::Arc;
+
+use tessera_aggregates::inventory::Inventory;
+use tessera_aggregates::order::Order;
+use tessera_projections::Projection;
+use tessera_projections::conference_catalog::{CatalogRow, ConferenceCatalog, LEDGER_PREFIX};
+use tessera_replay::storage;
+use uuid::Uuid;
+
+use crate::app::{App, AppState, inventory_id};
+use crate::http::error::ApiError;
+use crate::http::extract::CommandMeta;
+use crate::process::checkout::expire_stale;
+
+/// The conferences that can hold anything: those whose inventory was opened, read
+/// from the catalog's ledger rows (one small row each). The catalog is a
+/// projection, so an inventory opened a moment ago may be missed; it is picked up
+/// by the next sweep, long before any of its holds can expire.
+async fn conferences_with_inventory(app: &App) -> anyhow::Result<Vec<Uuid>> {
+    let rows =
+        storage::live_rows_with_prefix(&app.db, ConferenceCatalog::NAME, LEDGER_PREFIX).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (key, doc) in rows {
+        match serde_json::from_str::<CatalogRow>(&doc) {
+            Ok(CatalogRow::Ledger { conference_id }) => out.push(conference_id),
+            Ok(_) => tracing::warn!(%key, "hold sweeper: not a ledger row; skipped"),
+            Err(e) => {
+                tracing::warn!(%key, error = %e, "hold sweeper: unreadable ledger row; skipped")
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Sweeps one conference: how many pending orders it expired. Nothing stale, no
+/// command.
+async fn sweep_conference(app: &App, conference: Uuid) -> anyhow::Result<usize> {
+    let ledger = inventory_id(conference).to_string();
+    let now = app.bus.services().now();
+    let stale = app
+        .bus
+        .peek::<Inventory, _>(&ledger, |inv| inv.expired_holds(now))
+        .await
+        .map_err(|e| anyhow::anyhow!("reading the inventory: {e}"))?;
+    if stale.is_empty() {
+        return Ok(0);
+    }
+    // Only for the count: a stale hold may have no order (a crash mid-checkout), or
+    // one already paid or cancelled; `expire_stale` expires the rest.
+    let mut orders = 0;
+    for order in &stale {
+        let pending = app
+            .bus
+            .peek::<Order, _>(&order.to_string(), |o| o.is_stale(now))
+            .await
+            .map_err(|e| anyhow::anyhow!("reading order {order}: {e}"))?;
+        orders += usize::from(pending);
+    }
+    let meta = CommandMeta::system().for_conf(Some(conference));
+    expire_stale(app, conference, &meta)
+        .await
+        .map_err(api_error)?;
+    Ok(orders)
+}
+
+fn api_error(e: ApiError) -> anyhow::Error {
+    anyhow::anyhow!("{} ({}): {}", e.code, e.status, e.detail)
+}
+
+/// One sweep over every conference (ORDER-20): records the expiry of every stale
+/// hold and expires its pending order; returns how many orders it expired. A
+/// conference that fails does not stop the others; the failures are returned
+/// together once every conference was tried.
+pub async fn sweep_once(app: &App) -> anyhow::Result<usize> {
+    let mut expired = 0;
+    let mut failures = Vec::new();
+    for conference in conferences_with_inventory(app).await? {
+        match sweep_conference(app, conference).await {
+            Ok(n) => expired += n,
+            Err(e) => failures.push(format!("conference {conference}: {e:#}")),
+        }
+    }
+    if failures.is_empty() {
+        Ok(expired)
+    } else {
+        anyhow::bail!(
+            "{} conference(s) not swept ({expired} order(s) expired elsewhere): {}",
+            failures.len(),
+            failures.join("; ")
+        )
+    }
+}
+
+/// Runs [`sweep_once`] every `hold_sweep_seconds` (the first at once, for what
+/// expired while the service was down) until the process ends. A failed or even
+/// panicking sweep is logged and the next one runs on time.
+pub fn spawn(app: AppState) -> tokio::task::JoinHandle<()> {
+    let every = app.config.hold_sweep_interval();
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            // Its own task: a panic ends that sweep, not the sweeper.
+            let app = Arc::clone(&app);
+            match tokio::spawn(async move { sweep_once(&app).await }).await {
+                Ok(Ok(0)) => {}
+                Ok(Ok(n)) => tracing::info!(expired = n, "hold sweeper expired stale orders"),
+                Ok(Err(e)) => tracing::error!(error = %format!("{e:#}"), "hold sweep failed"),
+                Err(e) => tracing::error!(error = %e, "hold sweep panicked"),
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use tessera_projections::conference_catalog::ledger_key;
+
+    use super::*;
+
+    #[test]
+    fn order_20_the_sweeper_lists_ledger_rows_by_their_key_prefix() {
+        assert!(ledger_key(Uuid::nil()).starts_with(LEDGER_PREFIX));
+    }
+}
