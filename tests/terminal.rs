@@ -1,5 +1,5 @@
 //! Stripe customers (PAY-5, PAY-11) and Stripe Terminal at the desk (PAY-30…38,
-//! PAY-45) end to end against the in-process fake Stripe, on SQLite and
+//! PAY-45/46) end to end against the in-process fake Stripe, on SQLite and
 //! PostgreSQL.
 
 mod common;
@@ -215,8 +215,23 @@ async fn intent_succeeded(w: &World, intent: &str) -> Response {
         .fake
         .payment_intent_succeeded_event(intent)
         .expect("intent of the fake");
+    deliver_event(w, &event).await
+}
+
+/// Delivers a signed `payment_intent.payment_failed` of `intent` to the webhook.
+async fn intent_failed(w: &World, intent: &str) -> (Value, Response) {
+    let event = w
+        .fake
+        .payment_intent_failed_event(intent)
+        .expect("intent of the fake");
+    let r = deliver_event(w, &event).await;
+    (event, r)
+}
+
+/// Delivers `event`, signed, to the webhook.
+async fn deliver_event(w: &World, event: &Value) -> Response {
     let now = w.app.app.bus.services().now().timestamp();
-    let delivery = deliver(&event, WHSEC, now);
+    let delivery = deliver(event, WHSEC, now);
     let req = Request::builder()
         .method("POST")
         .uri(format!("/api/v1/conferences/{CONF}/webhooks/stripe"))
@@ -513,6 +528,145 @@ async fn pay_45_a_webhook_before_the_desk_capture_pays_once(b: Backend) {
     let head = settled(app).await;
     assert_eq!(attendees_of(&w, &w.ana, head).await.len(), 1);
     assert_eq!(stock(&w, "individual", head).await, (Some(1), Some(0)));
+    finish(w).await;
+}
+
+/// PAY-38/46: the card is declined at the reader and Stripe reports the intent's
+/// payment failed: the terminal record fails (with its failure time) and so does
+/// its pending payment; the order stays pending. A duplicate or a later failure
+/// report changes nothing; the failed intent can neither be captured nor
+/// cancelled in Stripe; the desk tries again with a new intent, captured normally.
+async fn pay_46_a_declined_terminal_intent_fails_and_the_desk_tries_again(b: Backend) {
+    let w = setup(b).await;
+    let app = &w.app;
+    let reference = buy(app, &w.ana).await;
+    let r = create_intent(
+        app,
+        &w.desk,
+        json!({ "reader_id": "tmr_desk1", "order_id": reference }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["capture_status"], "authorized");
+    assert!(r.body["failed_at"].is_null(), "{}", r.text);
+    let first = r.body["payment_intent_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+
+    // Declined at the reader.
+    w.fake.present_card(&first);
+    w.fake
+        .fail_intent(&first, "Your card was declined.")
+        .expect("intent of the fake");
+    let (event, r) = intent_failed(&w, &first).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["outcome"], "processed", "{}", r.text);
+    assert_eq!(
+        order_facts(app, &reference, "TerminalPaymentFailed").await,
+        1
+    );
+    let (status, balance, hold, payments) = read_order(app, &reference, |o| {
+        (
+            o.status(),
+            o.balance(),
+            o.hold_expires_at(),
+            o.payments()
+                .iter()
+                .map(|p| (p.method, p.status))
+                .collect::<Vec<_>>(),
+        )
+    })
+    .await;
+    assert_eq!(status, OrderStatus::Pending);
+    assert_eq!(balance, money("100.00"));
+    assert!(hold.is_some(), "the order is unchanged: its hold is kept");
+    assert_eq!(
+        payments,
+        vec![(PaymentMethod::Terminal, PaymentStatus::Failed)]
+    );
+
+    // Forward only: the same delivery again, then another failure report of the
+    // intent, change nothing.
+    let r = deliver_event(&w, &event).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["outcome"], "duplicate", "{}", r.text);
+    let (_, r) = intent_failed(&w, &first).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        order_facts(app, &reference, "TerminalPaymentFailed").await,
+        1
+    );
+
+    // The desk sees the record failed: cancelling it answers the recorded
+    // outcome without asking Stripe; it cannot be captured.
+    let r = act(app, &w.desk, &first, "cancel").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["capture_status"], "failed");
+    assert_eq!(r.body["payment_status"], "failed");
+    assert_eq!(r.body["order_status"], "pending");
+    assert!(r.body["failed_at"].is_string(), "{}", r.text);
+    assert!(r.body["cancelled_at"].is_null(), "{}", r.text);
+    assert!(r.body["captured_at"].is_null(), "{}", r.text);
+    assert_eq!(
+        w.fake
+            .calls("POST", &format!("/v1/payment_intents/{first}/cancel")),
+        0
+    );
+    let r = act(app, &w.desk, &first, "capture").await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert_eq!(r.code(), "order.terminal_not_capturable");
+    assert_eq!(
+        w.fake
+            .calls("POST", &format!("/v1/payment_intents/{first}/capture")),
+        0
+    );
+
+    // The desk tries again with a new intent, captured normally.
+    let r = create_intent(
+        app,
+        &w.desk,
+        json!({ "reader_id": "tmr_desk1", "order_id": reference }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["capture_status"], "authorized");
+    assert_eq!(dec(&r.body["amount"]), money("100.00"));
+    let second = r.body["payment_intent_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert_ne!(second, first);
+    w.fake.present_card(&second);
+    let r = act(app, &w.desk, &second, "capture").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["capture_status"], "captured");
+    assert_eq!(r.body["payment_status"], "succeeded");
+    assert_eq!(r.body["order_status"], "paid");
+    assert!(r.body["failed_at"].is_null(), "{}", r.text);
+    assert_eq!(order_facts(app, &reference, "OrderPaid").await, 1);
+    let (status, balance, payments) = read_order(app, &reference, |o| {
+        (
+            o.status(),
+            o.balance(),
+            o.payments()
+                .iter()
+                .map(|p| (p.method, p.status))
+                .collect::<Vec<_>>(),
+        )
+    })
+    .await;
+    assert_eq!(status, OrderStatus::Paid);
+    assert_eq!(balance, Decimal::ZERO);
+    assert_eq!(
+        payments,
+        vec![
+            (PaymentMethod::Terminal, PaymentStatus::Failed),
+            (PaymentMethod::Terminal, PaymentStatus::Succeeded),
+        ]
+    );
+    let head = settled(app).await;
+    assert_eq!(attendees_of(&w, &w.ana, head).await.len(), 1);
     finish(w).await;
 }
 
@@ -1195,6 +1349,7 @@ on_both_backends!(
     pay_5_one_stripe_customer_per_user_and_conference,
     amb_7_capturing_an_order_payment_pays_it_once,
     pay_45_a_webhook_before_the_desk_capture_pays_once,
+    pay_46_a_declined_terminal_intent_fails_and_the_desk_tries_again,
     pay_37_a_walk_up_payment_is_cancelled_or_captured,
     pay_39_the_desk_fills_a_cart_and_checks_it_out,
     cat_2_a_paid_desk_order_counts_as_sold,

@@ -171,6 +171,7 @@ impl Order {
                     authorized_at: now,
                     captured_at: None,
                     cancelled_at: None,
+                    failed_at: None,
                 },
                 now,
             ),

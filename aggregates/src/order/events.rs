@@ -160,6 +160,14 @@ pub enum OrderEvent {
         payment_intent_id: String,
         at: Timestamp,
     },
+    /// PAY-38/46: Stripe reported the terminal intent's payment failed (declined
+    /// at the reader): the record is failed, its payment fails; the order is
+    /// unchanged, so the desk can try again with a new intent.
+    TerminalPaymentFailed {
+        payment_id: Uuid,
+        payment_intent_id: String,
+        at: Timestamp,
+    },
 }
 
 impl cqrs_es::DomainEvent for OrderEvent {
@@ -182,6 +190,7 @@ impl cqrs_es::DomainEvent for OrderEvent {
             Self::TerminalPaymentAuthorized { .. } => "TerminalPaymentAuthorized",
             Self::TerminalPaymentCaptured { .. } => "TerminalPaymentCaptured",
             Self::TerminalPaymentCancelled { .. } => "TerminalPaymentCancelled",
+            Self::TerminalPaymentFailed { .. } => "TerminalPaymentFailed",
         }
         .to_string()
     }

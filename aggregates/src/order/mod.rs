@@ -315,7 +315,8 @@ impl Order {
             | StripeRefundRecorded { .. }) => refunds::evolve(self, other),
             other @ (TerminalPaymentAuthorized { .. }
             | TerminalPaymentCaptured { .. }
-            | TerminalPaymentCancelled { .. }) => terminal::evolve(self, other),
+            | TerminalPaymentCancelled { .. }
+            | TerminalPaymentFailed { .. }) => terminal::evolve(self, other),
         }
     }
 }

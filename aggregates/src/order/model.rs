@@ -144,6 +144,9 @@ pub struct TerminalPayment {
     pub authorized_at: Timestamp,
     pub captured_at: Option<Timestamp>,
     pub cancelled_at: Option<Timestamp>,
+    /// PAY-38/46: when Stripe reported the payment failed.
+    #[serde(default)]
+    pub failed_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -76,12 +76,21 @@ impl Order {
         }
     }
 
-    /// PAY-46: the first pending attempt with this intent fails; the order is unchanged.
+    /// PAY-46: the first pending attempt with this intent fails, and so does an
+    /// authorized terminal payment of this intent (declined at the reader); the
+    /// order is unchanged.
     pub(super) fn record_failure(
         &self,
         payment_intent_id: String,
         now: Timestamp,
     ) -> Vec<OrderEvent> {
+        let mut facts = self.terminal_failure(&payment_intent_id, now);
+        facts.extend(self.attempt_failure(payment_intent_id, now));
+        facts
+    }
+
+    /// PAY-46 for an online payment: its pending attempt fails.
+    fn attempt_failure(&self, payment_intent_id: String, now: Timestamp) -> Vec<OrderEvent> {
         self.attempts
             .iter()
             .find(|a| {

@@ -1,7 +1,8 @@
 //! Terminal (card-present) payments taken at the desk (PAY-32…38), and how the
-//! intent's success webhook meets them (PAY-45). Whichever comes first, the desk's
-//! capture or the webhook, pays the order with its one `OrderPaid` (AMB-6/7); the
-//! other then changes nothing.
+//! intent's success and failure webhooks meet them (PAY-45/46). Whichever comes
+//! first, the desk's capture or the success webhook, pays the order with its one
+//! `OrderPaid` (AMB-6/7); the other then changes nothing. A failure webhook fails
+//! only an authorized record; the order stays as it was.
 
 use rust_decimal::Decimal;
 use uuid::Uuid;
@@ -105,6 +106,27 @@ impl Order {
         }
     }
 
+    /// PAY-38/46: Stripe reported the intent's payment failed (card declined at the
+    /// reader). Forward only: an authorized record fails with its pending payment;
+    /// after a capture, a cancellation or an earlier failure nothing changes. The
+    /// order is unchanged (still pending: the desk may try again with a new intent).
+    pub(super) fn terminal_failure(
+        &self,
+        payment_intent_id: &str,
+        now: Timestamp,
+    ) -> Vec<OrderEvent> {
+        match self.terminal_payment(payment_intent_id) {
+            Some(t) if t.capture_status == TerminalCaptureStatus::Authorized => {
+                vec![OrderEvent::TerminalPaymentFailed {
+                    payment_id: t.payment_id,
+                    payment_intent_id: t.payment_intent_id.clone(),
+                    at: now,
+                }]
+            }
+            _ => vec![],
+        }
+    }
+
     /// PAY-45 for an intent of a terminal payment (the webhook's `RecordPayment`):
     /// `None` when the intent is not a terminal one (or its payment failed), so the
     /// money is recorded as a new card payment.
@@ -192,6 +214,7 @@ pub(super) fn evolve(order: &mut Order, event: OrderEvent) {
                 authorized_at: at,
                 captured_at: None,
                 cancelled_at: None,
+                failed_at: None,
             });
         }
         TerminalPaymentCaptured {
@@ -232,6 +255,23 @@ pub(super) fn evolve(order: &mut Order, event: OrderEvent) {
             {
                 t.capture_status = TerminalCaptureStatus::Cancelled;
                 t.cancelled_at = Some(at);
+            }
+        }
+        TerminalPaymentFailed { payment_id, at, .. } => {
+            if let Some(p) = order
+                .payments
+                .iter_mut()
+                .find(|p| p.payment_id == payment_id)
+            {
+                p.status = PaymentStatus::Failed;
+            }
+            if let Some(t) = order
+                .terminal_payments
+                .iter_mut()
+                .find(|t| t.payment_id == payment_id)
+            {
+                t.capture_status = TerminalCaptureStatus::Failed;
+                t.failed_at = Some(at);
             }
         }
         _ => {}

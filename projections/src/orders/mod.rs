@@ -429,7 +429,7 @@ fn evolve(o: &mut OrderRow, event: &OrderEvent) {
                 p.amount = *amount;
             }
         }
-        TerminalPaymentCancelled { payment_id, .. } => {
+        TerminalPaymentCancelled { payment_id, .. } | TerminalPaymentFailed { payment_id, .. } => {
             if let Some(p) = o.payments.iter_mut().find(|p| p.payment_id == *payment_id) {
                 p.status = PaymentStatus::Failed;
             }

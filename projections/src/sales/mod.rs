@@ -347,7 +347,9 @@ fn evolve(t: &mut OrderTrack, event: &OrderEvent) {
                 });
             }
         }
-        TerminalPaymentAuthorized { .. } | TerminalPaymentCancelled { .. } => {}
+        TerminalPaymentAuthorized { .. }
+        | TerminalPaymentCancelled { .. }
+        | TerminalPaymentFailed { .. } => {}
         // The refund was counted when recorded (AMB-10); its Stripe id adds nothing.
         CardRefundSucceeded { .. } => {}
         OrderPlaced { .. }

@@ -22,7 +22,9 @@
 //! 4. The event is applied to the order, forward only:
 //!    `payment_intent.succeeded` → `RecordPayment { method: Stripe }` (money for an
 //!    order that stopped awaiting payment is recorded and flagged, AMB-6);
-//!    `payment_intent.payment_failed` → `RecordPaymentFailure`; `charge.refunded` →
+//!    `payment_intent.payment_failed` → `RecordPaymentFailure` (the intent's
+//!    pending attempt, or its authorized terminal record with its payment, fails;
+//!    the order is unchanged); `charge.refunded` →
 //!    the payment (if its own event has not arrived yet) then `RecordStripeRefund`
 //!    (AMB-31: a charge without intent matches nothing); `charge.dispute.created` →
 //!    `MarkDisputed`. Other kinds are stored and not processed (PAY-43).

@@ -20,7 +20,10 @@
 //! `Inventory.ConfirmSale`), exactly as for the other payment methods. The
 //! intent's success webhook (PAY-45), before or after the capture, pays the order
 //! only once: whichever comes second records nothing. Cancelled → the reader's
-//! action and the intent are cancelled and the payment fails (PAY-37).
+//! action and the intent are cancelled and the payment fails (PAY-37). A
+//! `payment_intent.payment_failed` webhook (declined at the reader, PAY-46) fails
+//! an authorized record and its payment (`failed_at`); the order stays pending,
+//! so the desk can create a new intent.
 //! Stripe failures answer 502 "Payment processing error. Please try again."
 //! (PAY-38). Capturing or cancelling twice answers the recorded outcome.
 //!
@@ -162,6 +165,8 @@ pub struct TerminalPaymentView {
     pub order_status: OrderStatus,
     pub captured_at: Option<DateTime<Utc>>,
     pub cancelled_at: Option<DateTime<Utc>>,
+    /// PAY-38/46: when Stripe reported the payment failed (declined at the reader).
+    pub failed_at: Option<DateTime<Utc>>,
     /// Null when nothing changed.
     pub position: Option<i64>,
 }
@@ -195,6 +200,7 @@ async fn view(
                 order_status: o.status(),
                 captured_at: t.captured_at,
                 cancelled_at: t.cancelled_at,
+                failed_at: t.failed_at,
                 position,
             })
         })

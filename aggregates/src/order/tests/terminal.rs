@@ -1,5 +1,5 @@
-//! PAY-32…38, PAY-45: terminal (card-present) payments, paid with one `OrderPaid`
-//! (AMB-6/7).
+//! PAY-32…38, PAY-45/46: terminal (card-present) payments, paid with one
+//! `OrderPaid` (AMB-6/7), failed by the failure webhook.
 
 use super::*;
 
@@ -45,6 +45,21 @@ fn cancelled(intent: &str) -> OrderEvent {
         payment_id: terminal_payment_id(intent),
         payment_intent_id: intent.into(),
         at: t0(),
+    }
+}
+
+fn failed(intent: &str) -> OrderEvent {
+    OrderEvent::TerminalPaymentFailed {
+        payment_id: terminal_payment_id(intent),
+        payment_intent_id: intent.into(),
+        at: t0(),
+    }
+}
+
+/// The failure webhook's command (PAY-46).
+fn payment_failed(intent: &str) -> OrderCommand {
+    OrderCommand::RecordPaymentFailure {
+        payment_intent_id: intent.into(),
     }
 }
 
@@ -337,4 +352,107 @@ fn pay_45_the_webhook_before_a_capture_makes_the_pending_payment_succeed() {
         ])
         .when(capture("pi_t", dec(100)))
         .then_expect_events(vec![]);
+}
+
+/// PAY-38/46: declined at the reader: the authorized record fails, with its
+/// pending payment; the order is unchanged.
+#[test]
+fn pay_46_a_failed_terminal_intent_fails_its_record_and_payment() {
+    framework()
+        .given(vec![placed(100), authorized("pi_t", dec(100))])
+        .when(payment_failed("pi_t"))
+        .then_expect_events(vec![failed("pi_t")]);
+}
+
+#[test]
+fn pay_46_the_failed_record_keeps_the_order_pending() {
+    let order = state(vec![
+        placed(100),
+        authorized("pi_t", dec(100)),
+        failed("pi_t"),
+    ]);
+    assert_eq!(order.status(), OrderStatus::Pending);
+    assert_eq!(order.balance(), dec(100));
+    let t = order.terminal_payment("pi_t").expect("the terminal record");
+    assert_eq!(t.capture_status, TerminalCaptureStatus::Failed);
+    assert_eq!(t.failed_at, Some(t0()));
+    assert_eq!(t.captured_at, None);
+    assert_eq!(t.cancelled_at, None);
+    let p = order
+        .payment(terminal_payment_id("pi_t"))
+        .expect("the payment");
+    assert_eq!(p.status, PaymentStatus::Failed);
+}
+
+/// Forward only: a duplicate failure changes nothing.
+#[test]
+fn pay_46_a_failure_reported_again_changes_nothing() {
+    framework()
+        .given(vec![
+            placed(100),
+            authorized("pi_t", dec(100)),
+            failed("pi_t"),
+        ])
+        .when(payment_failed("pi_t"))
+        .then_expect_events(vec![]);
+}
+
+/// Forward only: a failure after the capture changes nothing.
+#[test]
+fn pay_46_a_failure_after_a_capture_changes_nothing() {
+    framework()
+        .given(vec![
+            placed(100),
+            authorized("pi_t", dec(100)),
+            captured("pi_t", dec(100)),
+            order_paid(),
+        ])
+        .when(payment_failed("pi_t"))
+        .then_expect_events(vec![]);
+}
+
+/// Forward only: a failure after the cancellation changes nothing.
+#[test]
+fn pay_46_a_failure_after_a_cancel_changes_nothing() {
+    framework()
+        .given(vec![
+            placed(100),
+            authorized("pi_t", dec(100)),
+            cancelled("pi_t"),
+        ])
+        .when(payment_failed("pi_t"))
+        .then_expect_events(vec![]);
+}
+
+/// PAY-38: a failed record is neither captured nor cancelled afterwards.
+#[test]
+fn pay_38_a_failed_record_cannot_be_captured_and_cancelling_it_is_a_no_op() {
+    let given = vec![placed(100), authorized("pi_t", dec(100)), failed("pi_t")];
+    framework()
+        .given(given.clone())
+        .when(capture("pi_t", dec(100)))
+        .then_expect_error(OrderError::TerminalNotCapturable { status: "failed" });
+    framework()
+        .given(given)
+        .when(OrderCommand::CancelTerminalPayment {
+            payment_intent_id: "pi_t".into(),
+        })
+        .then_expect_events(vec![]);
+}
+
+/// The desk tries again: a new intent for the still pending order is authorized
+/// and its capture pays the order.
+#[test]
+fn pay_46_after_a_failure_a_new_intent_can_pay_the_order() {
+    let given = vec![placed(100), authorized("pi_t", dec(100)), failed("pi_t")];
+    framework()
+        .given(given.clone())
+        .when(authorize("pi_t2", dec(100)))
+        .then_expect_events(vec![authorized("pi_t2", dec(100))]);
+    let mut then = given;
+    then.push(authorized("pi_t2", dec(100)));
+    framework()
+        .given(then)
+        .when(capture("pi_t2", dec(100)))
+        .then_expect_events(vec![captured("pi_t2", dec(100)), order_paid()]);
 }
