@@ -158,10 +158,13 @@ pub async fn rush(
     let cpu_before = CpuTicks::read();
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(buyers);
+    // PUT …/cart/voucher answers by status.
+    let applied = Arc::new(std::sync::Mutex::new(std::collections::BTreeMap::new()));
     for (i, token) in tokens.into_iter().enumerate() {
         let client = client.clone();
         let base = base.clone();
         let room = room.clone();
+        let applied = applied.clone();
         tasks.push(tokio::spawn(async move {
             let _place = room.acquire_owned().await?;
             let cart = format!("/api/v1/conferences/{CONF}/cart/items");
@@ -183,7 +186,12 @@ pub async fn rush(
                     .header("authorization", format!("Bearer {token}"))
                     .header("content-type", "application/json")
                     .body(Full::new(Bytes::from_static(br#"{"code":"RUSH20"}"#)))?;
-                let _ = client.request(req).await?.into_body().collect().await?;
+                let resp = client.request(req).await?;
+                let status = resp.status().as_u16();
+                resp.into_body().collect().await?;
+                if let Ok(mut seen) = applied.lock() {
+                    *seen.entry(status).or_insert(0u32) += 1;
+                }
             }
             let t = Instant::now();
             let status = call(
@@ -255,6 +263,10 @@ pub async fn rush(
             per(own),
             per(postgres)
         );
+    }
+    if let Ok(seen) = applied.lock() {
+        let answers: Vec<String> = seen.iter().map(|(s, n)| format!("{n}× {s}")).collect();
+        println!("voucher applications answered: {}", answers.join(", "));
     }
     let used = voucher.unwrap_or(0);
     println!(
