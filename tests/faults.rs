@@ -56,27 +56,6 @@ fn order_path(reference: &str) -> String {
     format!("/api/v1/conferences/{CONF}/orders/{reference}")
 }
 
-/// Lets the process managers finish what the log holds (their commands append
-/// more), then returns the head for `X-Tessera-After`.
-async fn settled(app: &TestApp) -> Option<i64> {
-    let mut head = app.app.db.head().await.ok()?;
-    for _ in 0..20 {
-        assert!(
-            app.app
-                .reactor
-                .wait_for(head, Duration::from_secs(10))
-                .await,
-            "process managers stuck below {head}"
-        );
-        let now = app.app.db.head().await.ok()?;
-        if now == head {
-            break;
-        }
-        head = now;
-    }
-    Some(head)
-}
-
 async fn checkout(app: &TestApp, user: &User) -> Response {
     app.post(&format!("/api/v1/conferences/{CONF}/checkout"))
         .as_user(user)
@@ -125,7 +104,7 @@ async fn voucher(app: &TestApp, admin: &User) -> (u64, bool) {
 
 /// The orders `user` sees (all of them for staff), read after the log head.
 async fn orders(app: &TestApp, user: &User, query: &str) -> Vec<Value> {
-    let head = settled(app).await;
+    let head = Some(app.settled().await);
     let r = app
         .get(&format!("/api/v1/conferences/{CONF}/orders{query}"))
         .as_user(user)
@@ -137,7 +116,7 @@ async fn orders(app: &TestApp, user: &User, query: &str) -> Vec<Value> {
 }
 
 async fn credits(app: &TestApp, user: &User) -> Vec<Value> {
-    let head = settled(app).await;
+    let head = Some(app.settled().await);
     let r = app
         .get(&format!("/api/v1/conferences/{CONF}/credits"))
         .as_user(user)
@@ -170,20 +149,8 @@ async fn refund(app: &TestApp, staff: &User, reference: &str, amount: &str, key:
 
 /// How many `event_type` facts of `aggregate_type` the log holds.
 async fn facts(app: &TestApp, aggregate_type: &str, event_type: &str) -> usize {
-    let mut reader = tessera_replay::LogReader::without_gap_protection(app.app.db.clone());
-    let (mut after, mut n) = (0, 0);
-    loop {
-        let batch = reader.read_after(after, 1000).await.expect("read log");
-        if batch.events.is_empty() {
-            return n;
-        }
-        for e in &batch.events {
-            after = e.position;
-            if e.aggregate_type == aggregate_type && e.event_type == event_type {
-                n += 1;
-            }
-        }
-    }
+    app.count_events(|e| e.aggregate_type == aggregate_type && e.event_type == event_type)
+        .await
 }
 
 /// Runs one statement against the database of a crashed app (its own pool is
@@ -310,7 +277,7 @@ async fn crash_in_checkout(b: Backend, step: CheckoutStep) {
         let carl = app.user("carl").await;
         let r = checkout(&app, &carl).await;
         assert_eq!(r.code(), "cart.not_found", "{}", r.text);
-        settled(&app).await;
+        app.settled().await;
         assert_eq!(inventory(&app, &admin).await, (0, 0, 2));
         if step == CheckoutStep::AfterPlace {
             let mine = orders(&app, &ana, "").await;
@@ -336,7 +303,7 @@ async fn crash_in_checkout(b: Backend, step: CheckoutStep) {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     pay_manual(&app, &admin, &ana_order, "50.00").await;
     pay_manual(&app, &admin, &bo_order, "100.00").await;
-    settled(&app).await;
+    app.settled().await;
     assert_eq!(inventory(&app, &admin).await, (2, 0, 0));
     assert_eq!(voucher(&app, &admin).await, (1, false));
     let all = orders(&app, &admin, "").await;
@@ -465,7 +432,7 @@ async fn cat_2_a_crash_mid_rush_never_oversells(b: Backend) {
     for reference in &placed {
         pay_manual(&app, &admin, reference, "50.00").await;
     }
-    settled(&app).await;
+    app.settled().await;
     app.clock.advance(chrono::Duration::minutes(16));
     let missing = 10 - placed.len();
     assert_eq!(
@@ -482,7 +449,7 @@ async fn cat_2_a_crash_mid_rush_never_oversells(b: Backend) {
         let r = buy_again(&app, u).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     }
-    settled(&app).await;
+    app.settled().await;
     assert_eq!(inventory(&app, &admin).await, (10, 0, 0));
     let paid = orders(&app, &admin, "?status=paid").await;
     assert_eq!(paid.len(), 10);
@@ -526,7 +493,7 @@ async fn paid_order(b: Backend) -> Paid {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let reference = r.body["reference"].as_str().unwrap_or_default().to_string();
     pay_manual(&app, &finance, &reference, "100.00").await;
-    settled(&app).await;
+    app.settled().await;
     Paid {
         app,
         ana,
@@ -835,7 +802,7 @@ async fn card_paid_order(b: Backend) -> CardPaid {
         )
         .await
         .expect("card payment recorded");
-    settled(&app).await;
+    app.settled().await;
     CardPaid {
         app,
         fake,
@@ -854,7 +821,7 @@ async fn refund_to_card(app: &TestApp, staff: &User, reference: &str, amount: &s
 }
 
 async fn order_view(app: &TestApp, user: &User, reference: &str) -> Value {
-    let head = settled(app).await;
+    let head = Some(app.settled().await);
     let r = app
         .get(&order_path(reference))
         .as_user(user)

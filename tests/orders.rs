@@ -6,7 +6,6 @@ mod common;
 
 use std::str::FromStr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::http::StatusCode;
 use common::{Backend, Response, TestApp, User};
@@ -78,27 +77,6 @@ async fn buy(app: &TestApp, user: &User, ticket: &str, quantity: u32) -> String 
     r.body["reference"].as_str().unwrap_or_default().to_string()
 }
 
-/// Lets the process managers finish what the log holds (their commands append
-/// more), then returns the head for `X-Tessera-After`.
-async fn settled(app: &TestApp) -> Option<i64> {
-    let mut head = app.app.db.head().await.ok()?;
-    for _ in 0..20 {
-        assert!(
-            app.app
-                .reactor
-                .wait_for(head, Duration::from_secs(10))
-                .await,
-            "process managers stuck below {head}"
-        );
-        let now = app.app.db.head().await.ok()?;
-        if now == head {
-            break;
-        }
-        head = now;
-    }
-    Some(head)
-}
-
 async fn get_order(app: &TestApp, user: &User, reference: &str) -> Response {
     app.get(&order_path(reference)).as_user(user).send().await
 }
@@ -132,7 +110,7 @@ async fn remaining(app: &TestApp, ticket: &str) -> Option<i64> {
 }
 
 async fn credits(app: &TestApp, user: &User) -> Vec<Value> {
-    let head = settled(app).await;
+    let head = Some(app.settled().await);
     let r = app
         .get(&format!("/api/v1/conferences/{CONF}/credits"))
         .as_user(user)
@@ -145,24 +123,10 @@ async fn credits(app: &TestApp, user: &User) -> Vec<Value> {
 
 /// How many `event_type` facts the log holds for order `order_id`.
 async fn facts(app: &TestApp, order_id: &str, event_type: &str) -> usize {
-    let mut reader = tessera_replay::LogReader::without_gap_protection(app.app.db.clone());
-    let mut after = 0;
-    let mut n = 0;
-    loop {
-        let batch = reader.read_after(after, 1000).await.expect("read log");
-        if batch.events.is_empty() {
-            return n;
-        }
-        for e in &batch.events {
-            after = e.position;
-            if e.aggregate_type == "order"
-                && e.aggregate_id == order_id
-                && e.event_type == event_type
-            {
-                n += 1;
-            }
-        }
-    }
+    app.count_events(|e| {
+        e.aggregate_type == "order" && e.aggregate_id == order_id && e.event_type == event_type
+    })
+    .await
 }
 
 /// ORDER-24/29: the owner sees the order with its lines, totals and hold; the
@@ -233,7 +197,7 @@ async fn order_27_lists_mine_newest_first_staff_see_all(b: Backend) {
     let bos = buy(&app, &cast.bo, "individual", 1).await;
     let r = pay(&app, &cast.ana, &second, json!({ "method": "comp" })).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let head = settled(&app).await;
+    let head = Some(app.settled().await);
 
     let list = |user: &User, query: &str| {
         let path = format!("/api/v1/conferences/{CONF}/orders{query}");
@@ -340,7 +304,7 @@ async fn order_18_cancel_restores_stock_and_voucher_use(b: Backend) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["status"], "cancelled");
     assert!(r.position().is_some());
-    settled(&app).await;
+    app.settled().await;
 
     assert_eq!(remaining(&app, "individual").await, Some(10));
     let r = get_order(&app, &cast.ana, &reference).await;
@@ -426,7 +390,7 @@ async fn pay_12_comp_pays_a_zero_total_order(b: Backend) {
     );
 
     // AMB-6/7: one OrderPaid; the sale is confirmed on the ledger.
-    settled(&app).await;
+    app.settled().await;
     let order_id = tessera::app::order_id(&free).to_string();
     assert_eq!(facts(&app, &order_id, "OrderPaid").await, 1);
     let inv = app
@@ -515,7 +479,7 @@ async fn pay_13_manual_payments_pay_once(b: Backend) {
         cast.finance.id.as_str()
     );
 
-    settled(&app).await;
+    app.settled().await;
     let order_id = tessera::app::order_id(&reference).to_string();
     assert_eq!(facts(&app, &order_id, "OrderPaid").await, 1);
     // The sale stands after the hold's time is up.
@@ -710,7 +674,7 @@ async fn pay_28_refund_to_credit_then_spend_it(b: Backend) {
     assert_eq!(r.body["status"], "paid", "{}", r.text);
 
     // CAT-3: a full refund of the first order returns its ticket.
-    settled(&app).await;
+    app.settled().await;
     app.clock.advance(chrono::Duration::minutes(1));
     assert_eq!(remaining(&app, "individual").await, Some(7));
     let r = refund(
@@ -730,7 +694,7 @@ async fn pay_28_refund_to_credit_then_spend_it(b: Backend) {
     )
     .await;
     assert_eq!(r.code(), "order.not_refundable", "{}", r.text);
-    settled(&app).await;
+    app.settled().await;
     assert_eq!(remaining(&app, "individual").await, Some(8));
     let all = credits(&app, &cast.ana).await;
     assert_eq!(all.len(), 2);
@@ -833,7 +797,7 @@ async fn amb_22_stale_expiry_restores_applied_credits(b: Backend) {
     // The hold runs out; the next checkout in the conference expires the order.
     app.clock.advance(chrono::Duration::minutes(16));
     buy(&app, &cast.bo, "individual", 1).await;
-    settled(&app).await;
+    app.settled().await;
     let r = get_order(&app, &cast.ana, &second).await;
     assert_eq!(
         (&r.body["status"], &r.body["cancel_reason"]),

@@ -8,7 +8,6 @@ mod common;
 mod fake_stripe;
 
 use std::str::FromStr;
-use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -188,44 +187,12 @@ async fn deliver_ok(app: &TestApp, event: &Value, outcome: &str) -> Response {
     r
 }
 
-/// Lets the process managers finish what the log holds (their commands append
-/// more), then returns the head.
-async fn settled(app: &TestApp) -> i64 {
-    let mut head = app.app.db.head().await.expect("head");
-    for _ in 0..20 {
-        assert!(
-            app.app
-                .reactor
-                .wait_for(head, Duration::from_secs(10))
-                .await,
-            "process managers stuck below {head}"
-        );
-        let now = app.app.db.head().await.expect("head");
-        if now == head {
-            break;
-        }
-        head = now;
-    }
-    head
-}
-
 /// How many `event_type` facts the log holds for aggregate `id` of `kind`.
 async fn facts(app: &TestApp, kind: &str, id: &str, event_type: &str) -> usize {
-    let mut reader = tessera_replay::LogReader::without_gap_protection(app.app.db.clone());
-    let mut after = 0;
-    let mut n = 0;
-    loop {
-        let batch = reader.read_after(after, 1000).await.expect("read log");
-        if batch.events.is_empty() {
-            return n;
-        }
-        for e in &batch.events {
-            after = e.position;
-            if e.aggregate_type == kind && e.aggregate_id == id && e.event_type == event_type {
-                n += 1;
-            }
-        }
-    }
+    app.count_events(|e| {
+        e.aggregate_type == kind && e.aggregate_id == id && e.event_type == event_type
+    })
+    .await
 }
 
 async fn order_facts(app: &TestApp, reference: &str, event_type: &str) -> usize {
@@ -252,7 +219,7 @@ async fn read_order<T>(app: &TestApp, reference: &str, read: impl FnOnce(&Order)
 }
 
 async fn credits(app: &TestApp, user: &User) -> Vec<Value> {
-    let head = settled(app).await;
+    let head = app.settled().await;
     let r = app
         .get(&format!("/api/v1/conferences/{CONF}/credits"))
         .as_user(user)
@@ -358,7 +325,7 @@ async fn pay_45_the_webhook_pays_the_order_once(b: Backend) {
     );
 
     // ATT-1: the attendee exists.
-    let head = settled(app).await;
+    let head = app.settled().await;
     let me = app
         .get(&format!("/api/v1/conferences/{CONF}/attendees/me"))
         .as_user(&w.ana)
@@ -368,7 +335,7 @@ async fn pay_45_the_webhook_pays_the_order_once(b: Backend) {
     assert_eq!(me.status, StatusCode::OK, "{}", me.text);
 
     // PAY-41: the same delivery again changes nothing.
-    let head = settled(app).await;
+    let head = app.settled().await;
     let r = webhook(app, &delivery).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["outcome"], "duplicate");
@@ -578,7 +545,7 @@ async fn pay_40_only_verified_deliveries_are_stored(b: Backend) {
         .payment_intent_succeeded_event(&intent)
         .expect("event");
     let event_id = succeeded["id"].as_str().unwrap_or_default().to_string();
-    let head = settled(app).await;
+    let head = app.settled().await;
 
     let good = signed(app, &succeeded, WHSEC);
     let forged = signed(app, &succeeded, "whsec_forged");

@@ -54,27 +54,6 @@ async fn buy(app: &TestApp, user: &User, slug: &str) -> String {
     r.body["reference"].as_str().unwrap_or_default().to_string()
 }
 
-/// Lets the process managers finish what the log holds (their commands append
-/// more); the head for `X-Tessera-After`.
-async fn settled(app: &TestApp) -> Option<i64> {
-    let mut head = app.app.db.head().await.ok()?;
-    for _ in 0..20 {
-        assert!(
-            app.app
-                .reactor
-                .wait_for(head, Duration::from_secs(10))
-                .await,
-            "process managers stuck below {head}"
-        );
-        let now = app.app.db.head().await.ok()?;
-        if now == head {
-            break;
-        }
-        head = now;
-    }
-    Some(head)
-}
-
 fn order_path(slug: &str, reference: &str) -> String {
     format!("/api/v1/conferences/{slug}/orders/{reference}")
 }
@@ -91,7 +70,7 @@ async fn get_order(app: &TestApp, user: &User, slug: &str, reference: &str) -> R
 
 /// The order as the orders read model lists it (staff view).
 async fn listed(app: &TestApp, staff: &User, slug: &str, reference: &str) -> Value {
-    let head = settled(app).await;
+    let head = Some(app.settled().await);
     let r = app
         .get(&format!("/api/v1/conferences/{slug}/orders"))
         .as_user(staff)
@@ -115,7 +94,7 @@ async fn pay(app: &TestApp, user: &User, reference: &str, body: Value) -> Respon
 }
 
 async fn credits(app: &TestApp, user: &User) -> Vec<Value> {
-    let head = settled(app).await;
+    let head = Some(app.settled().await);
     let r = app
         .get(&format!("/api/v1/conferences/{CONF}/credits"))
         .as_user(user)
@@ -193,7 +172,7 @@ async fn order_20_the_sweeper_expires_a_stale_order_without_any_checkout(b: Back
     assert_eq!(unrecorded_expiries(&app, CONF).await, 1);
 
     assert_eq!(sweep_once(&app.app).await.expect("sweep"), 1);
-    settled(&app).await;
+    app.settled().await;
 
     let r = get_order(&app, &ana, CONF, &second).await;
     assert_eq!(
@@ -217,7 +196,7 @@ async fn order_20_the_sweeper_expires_a_stale_order_without_any_checkout(b: Back
 
     // The Inventory recorded the expiry; the organizer sees nothing held.
     assert_eq!(unrecorded_expiries(&app, CONF).await, 0);
-    let head = settled(&app).await;
+    let head = Some(app.settled().await);
     let inv = app
         .get(&format!("/api/v1/conferences/{CONF}/inventory"))
         .as_user(&admin)
@@ -256,7 +235,7 @@ async fn order_20_the_sweeper_covers_every_conference_and_is_free_when_nothing_i
     let bo = app.user("bo").await;
     let anas = buy(&app, &ana, CONF).await;
     let bos = buy(&app, &bo, OTHER).await;
-    settled(&app).await;
+    app.settled().await;
 
     // Live holds only: nothing to record, nothing appended.
     let head = app.app.db.head().await.ok();
@@ -265,7 +244,7 @@ async fn order_20_the_sweeper_covers_every_conference_and_is_free_when_nothing_i
 
     app.clock.advance(PAST_THE_HOLD);
     assert_eq!(sweep_once(&app.app).await.expect("sweep"), 2);
-    settled(&app).await;
+    app.settled().await;
     for (user, slug, reference) in [(&ana, CONF, &anas), (&bo, OTHER, &bos)] {
         let r = get_order(&app, user, slug, reference).await;
         assert_eq!(
@@ -306,7 +285,7 @@ async fn order_20_the_spawned_sweeper_runs_on_its_own(b: Backend) {
     }
     sweeper.abort();
     assert_eq!(status, "cancelled");
-    settled(&app).await;
+    app.settled().await;
     app.finish().await;
 }
 

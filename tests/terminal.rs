@@ -7,7 +7,6 @@ mod common;
 mod fake_stripe;
 
 use std::str::FromStr;
-use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -127,41 +126,10 @@ async fn read_order<T>(app: &TestApp, reference: &str, read: impl FnOnce(&Order)
 /// How many `event_type` facts the log holds for the order of `reference`.
 async fn order_facts(app: &TestApp, reference: &str, event_type: &str) -> usize {
     let id = tessera::app::order_id(reference).to_string();
-    let mut reader = tessera_replay::LogReader::without_gap_protection(app.app.db.clone());
-    let mut after = 0;
-    let mut n = 0;
-    loop {
-        let batch = reader.read_after(after, 1000).await.expect("read log");
-        if batch.events.is_empty() {
-            return n;
-        }
-        for e in &batch.events {
-            after = e.position;
-            if e.aggregate_type == "order" && e.aggregate_id == id && e.event_type == event_type {
-                n += 1;
-            }
-        }
-    }
-}
-
-/// Lets the process managers finish what the log holds.
-async fn settled(app: &TestApp) -> i64 {
-    let mut head = app.app.db.head().await.expect("head");
-    for _ in 0..20 {
-        assert!(
-            app.app
-                .reactor
-                .wait_for(head, Duration::from_secs(10))
-                .await,
-            "process managers stuck below {head}"
-        );
-        let now = app.app.db.head().await.expect("head");
-        if now == head {
-            break;
-        }
-        head = now;
-    }
-    head
+    app.count_events(|e| {
+        e.aggregate_type == "order" && e.aggregate_id == id && e.event_type == event_type
+    })
+    .await
 }
 
 /// (sold, held) of a product on the conference's sales ledger, as staff see it.
@@ -327,7 +295,7 @@ async fn pay_5_one_stripe_customer_per_user_and_conference(b: Backend) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(w.fake.customers().len(), 3);
 
-    settled(app).await;
+    app.settled().await;
     finish(w).await;
 }
 
@@ -406,7 +374,7 @@ async fn amb_7_capturing_an_order_payment_pays_it_once(b: Backend) {
     assert!(hold.is_none(), "AMB-6/7: OrderPaid releases the hold");
     assert_eq!(balance, Decimal::ZERO);
     assert_eq!(order_facts(app, &reference, "OrderPaid").await, 1);
-    let head = settled(app).await;
+    let head = app.settled().await;
     let me = my_attendee(app, &w.ana, head).await;
     assert_eq!(me.status, StatusCode::OK, "{}", me.text);
     assert_eq!(me.body["order_reference"], reference.as_str());
@@ -440,7 +408,7 @@ async fn amb_7_capturing_an_order_payment_pays_it_once(b: Backend) {
         let payments = read_order(app, &reference, |o| o.payments().len()).await;
         assert_eq!(payments, 1);
     }
-    let head = settled(app).await;
+    let head = app.settled().await;
     assert_eq!(attendees_of(&w, &w.ana, head).await.len(), 1);
     assert_eq!(stock(&w, "individual", head).await, (Some(1), Some(0)));
 
@@ -525,7 +493,7 @@ async fn pay_45_a_webhook_before_the_desk_capture_pays_once(b: Backend) {
         payments,
         vec![(PaymentMethod::Terminal, PaymentStatus::Succeeded)]
     );
-    let head = settled(app).await;
+    let head = app.settled().await;
     assert_eq!(attendees_of(&w, &w.ana, head).await.len(), 1);
     assert_eq!(stock(&w, "individual", head).await, (Some(1), Some(0)));
     finish(w).await;
@@ -665,7 +633,7 @@ async fn pay_46_a_declined_terminal_intent_fails_and_the_desk_tries_again(b: Bac
             (PaymentMethod::Terminal, PaymentStatus::Succeeded),
         ]
     );
-    let head = settled(app).await;
+    let head = app.settled().await;
     assert_eq!(attendees_of(&w, &w.ana, head).await.len(), 1);
     finish(w).await;
 }
@@ -756,7 +724,7 @@ async fn pay_37_a_walk_up_payment_is_cancelled_or_captured(b: Backend) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["order_status"], "paid");
     assert_eq!(order_facts(app, &desk_order, "OrderPaid").await, 1);
-    let head = settled(app).await;
+    let head = app.settled().await;
     let me = my_attendee(app, &w.desk, head).await;
     assert_eq!(me.status, StatusCode::OK, "{}", me.text);
     assert_eq!(me.body["order_reference"], desk_order.as_str());
@@ -780,7 +748,7 @@ async fn pay_37_a_walk_up_payment_is_cancelled_or_captured(b: Backend) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let r = intent_succeeded(&w, &first).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let head = settled(app).await;
+    let head = app.settled().await;
     let me = my_attendee(app, &w.ana, head).await;
     assert_eq!(me.status, StatusCode::OK, "{}", me.text);
     let code = me.body["access_code"].as_str().unwrap_or_default();
@@ -817,7 +785,7 @@ async fn pay_37_a_walk_up_payment_is_cancelled_or_captured(b: Backend) {
     assert_eq!(order_facts(app, &walk_up, "OrderPaid").await, 1);
     let (status, payments) = read_order(app, &walk_up, |o| (o.status(), o.payments().len())).await;
     assert_eq!((status, payments), (OrderStatus::Paid, 1));
-    let head = settled(app).await;
+    let head = app.settled().await;
     // One attendee, its current order the latest paid one (ATT-3).
     let mine = attendees_of(&w, &w.ana, head).await;
     assert_eq!(mine.len(), 1);
@@ -1009,7 +977,7 @@ async fn pay_39_the_desk_fills_a_cart_and_checks_it_out(b: Backend) {
         .send()
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let head = settled(app).await;
+    let head = app.settled().await;
     let me = my_attendee(app, &w.ana, head).await;
     assert_eq!(me.status, StatusCode::OK, "{}", me.text);
     let code = me.body["access_code"]
@@ -1066,7 +1034,7 @@ async fn pay_39_the_desk_fills_a_cart_and_checks_it_out(b: Backend) {
     let r = checkout_cart(app, &w.ana, json!({})).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
 
-    settled(app).await;
+    app.settled().await;
     finish(w).await;
 }
 
@@ -1180,7 +1148,7 @@ async fn pay_32_terminal_refusals(b: Backend) {
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{id}: {}", r.text);
     }
 
-    settled(app).await;
+    app.settled().await;
     finish(w).await;
 }
 
@@ -1267,7 +1235,7 @@ async fn cat_2_a_paid_desk_order_counts_as_sold(b: Backend) {
     let reference = r.body["reference"].as_str().unwrap_or_default().to_string();
 
     // Pending without a hold: nothing consumed (ORDER-21).
-    let head = settled(app).await;
+    let head = app.settled().await;
     assert_eq!(stock(&w, "individual", head).await, (Some(0), Some(0)));
     assert_eq!(public_remaining(app, "individual").await, Some(10));
 
@@ -1287,7 +1255,7 @@ async fn cat_2_a_paid_desk_order_counts_as_sold(b: Backend) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["order_status"], "paid");
 
-    let head = settled(app).await;
+    let head = app.settled().await;
     assert_eq!(stock(&w, "individual", head).await, (Some(3), Some(0)));
     let inv = inventory(&w, head).await;
     let line = product_line(&inv, "individual");
@@ -1306,7 +1274,7 @@ async fn cat_2_a_paid_desk_order_counts_as_sold(b: Backend) {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     assert_eq!(r.body["status"], "refunded", "{}", r.text);
-    let head = settled(app).await;
+    let head = app.settled().await;
     assert_eq!(stock(&w, "individual", head).await, (Some(0), Some(0)));
     assert_eq!(public_remaining(app, "individual").await, Some(10));
     w.app.finish().await;

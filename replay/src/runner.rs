@@ -201,7 +201,7 @@ impl Runner {
                     .take_changes()?
                     .into_iter()
                     .map(|(key, doc)| RowChange {
-                        name: name.to_string(),
+                        name,
                         generation,
                         key,
                         doc,

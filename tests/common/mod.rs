@@ -387,6 +387,45 @@ macro_rules! on_both_backends {
 }
 
 impl TestApp {
+    /// Lets the process managers finish what the log holds (their commands append
+    /// more), then returns the head to read after (`X-Tessera-After`).
+    pub async fn settled(&self) -> i64 {
+        let mut head = self.app.db.head().await.expect("log head");
+        for _ in 0..20 {
+            assert!(
+                self.app
+                    .reactor
+                    .wait_for(head, std::time::Duration::from_secs(10))
+                    .await,
+                "process managers stuck below {head}"
+            );
+            let now = self.app.db.head().await.expect("log head");
+            if now == head {
+                break;
+            }
+            head = now;
+        }
+        head
+    }
+
+    /// How many events of the whole log `matches` accepts.
+    pub async fn count_events(&self, matches: impl Fn(&tessera_replay::RawEvent) -> bool) -> usize {
+        let mut reader = tessera_replay::LogReader::without_gap_protection(self.app.db.clone());
+        let (mut after, mut n) = (0, 0);
+        loop {
+            let batch = reader.read_after(after, 1000).await.expect("read log");
+            if batch.events.is_empty() {
+                return n;
+            }
+            for e in &batch.events {
+                after = e.position;
+                n += usize::from(matches(e));
+            }
+        }
+    }
+}
+
+impl TestApp {
     /// Adds a ticket type to conference `slug` (as `admin`).
     pub async fn ticket_type(&self, admin: &User, slug: &str, body: Value) -> Response {
         let r = self
