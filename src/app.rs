@@ -16,6 +16,7 @@ use crate::config::Config;
 use crate::features::{self, Feature};
 use crate::http::error::{ApiError, ApiResult};
 use crate::identity::TokenSigner;
+use crate::identity::throttle::LoginThrottle;
 
 pub type AppState = Arc<App>;
 
@@ -27,6 +28,8 @@ pub struct App {
     pub reactor: crate::reactor::ReactorHandle,
     pub config: Config,
     pub tokens: TokenSigner,
+    /// Login attempts per account and per client address (this process's counts).
+    pub logins: LoginThrottle,
     pub metrics: Option<PrometheusHandle>,
     /// Stripe (PAY-4): None when no secret key is configured.
     pub gateway: Option<crate::stripe::SharedGateway>,
@@ -81,7 +84,8 @@ pub fn user_id(email: &str) -> Uuid {
 pub const READ_WAIT: Duration = Duration::from_secs(10);
 
 /// How stale the user record behind a bearer token may be when another instance
-/// changed it (an admin flag revoked, an account disabled).
+/// changed it (an admin flag revoked, a token signed out, every session revoked).
+/// This instance's own changes show at once.
 pub const CALLER_MAX_AGE: Duration = Duration::from_secs(5);
 
 impl App {
@@ -89,17 +93,19 @@ impl App {
     /// anonymous.
     pub async fn caller_from_token(&self, token: &str) -> ApiResult<Caller> {
         let now = self.bus.services().now();
-        let id = self
+        let claims = self
             .tokens
             .verify(token, now)
             .ok_or_else(ApiError::unauthorized)?;
-        // The token is signed; the user record only adds name, email and the admin
+        let id = claims.user;
+        // The token is signed; the user record says whether its session is still
+        // open (not signed out, not revoked) and adds name, email and the admin
         // flag. A change made by this process shows at once (it updates the cache);
         // one made by another instance within CALLER_MAX_AGE.
         let caller = self
             .bus
             .peek_within::<User, _>(&id.to_string(), CALLER_MAX_AGE, |u| {
-                u.exists().then(|| Caller {
+                u.accepts_session(claims.epoch, &claims.id).then(|| Caller {
                     id,
                     email: u.email().to_string(),
                     name: u.name().to_string(),

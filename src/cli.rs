@@ -125,30 +125,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve { bind, db, config } => {
             let config = Config::load(config.as_deref(), &env_map())?;
-            if config.uses_dev_secret() {
-                tracing::warn!("secret_key is the development default: set TESSERA_SECRET_KEY");
-            }
             let url = database_url(db.database_url);
             let db = open_db(&url)
                 .await
                 .with_context(|| format!("opening {url}"))?;
             let app = build_app(db, config, Arc::new(SystemClock)).await?;
-            // ORDER-20: stale holds are recorded as expired on a timer, not only
-            // when the next checkout in their conference runs (serve only).
-            crate::process::sweeper::spawn(app.clone());
             let listener = tokio::net::TcpListener::bind(bind)
                 .await
                 .with_context(|| format!("binding {bind}"))?;
             let addr = listener.local_addr()?;
             println!("Tessera listening on http://{addr} ({})", app.db.backend());
-            // `into_make_service`: each connection shares the built router (an Arc)
-            // instead of re-deriving every route from it, which costs more than
-            // most requests do when many clients connect at once.
-            axum::serve(listener, crate::http::router(app).into_make_service())
-                .with_graceful_shutdown(async {
-                    let _ = tokio::signal::ctrl_c().await;
-                })
-                .await?;
+            crate::server::serve(listener, app, async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate { db } => {

@@ -38,9 +38,9 @@ pub const ENV_PREFIX: &str = "TESSERA_";
 /// therefore not rejected as unknown keys.
 pub const NON_CONFIG_ENV_VARS: &[&str] = &["TESSERA_CONFIG", "TESSERA_LOG"];
 
-/// The development value of [`Config::secret_key`]. Never use it in production:
-/// anyone can forge tokens signed with it. See [`Config::uses_dev_secret`].
-pub const DEV_SECRET_KEY: &str = "tessera-dev-secret-change-me";
+/// The shortest `secret_key` accepted: a short key can be guessed offline from
+/// any one token.
+pub const MIN_SECRET_KEY_LEN: usize = 32;
 
 /// A secret string (API key, token, signing key). Its `Debug` output is redacted so
 /// a logged config never leaks it; read it with [`Secret::expose`].
@@ -85,12 +85,31 @@ pub struct Config {
     pub max_grant_amount: Decimal,
     /// "app.Model" of a custom attendee profile, "" = none (CONF-49).
     pub attendee_profile_model: String,
-    /// Key that signs auth tokens. Defaults to the public development value
-    /// [`DEV_SECRET_KEY`]; production deployments must set it
-    /// (`TESSERA_SECRET_KEY`). Must be non-blank.
-    pub secret_key: Secret,
+    /// Key that signs auth tokens (`TESSERA_SECRET_KEY`; at least
+    /// [`MIN_SECRET_KEY_LEN`] characters). None (the default): a random key is
+    /// generated on first start and kept in the database, shared by every
+    /// instance on it (src/identity/signing_key.rs).
+    pub secret_key: Option<Secret>,
     /// Lifetime of auth tokens in hours (default 720; positive).
     pub token_ttl_hours: u32,
+    /// Failed logins allowed per account within `login_failure_window_seconds`
+    /// (default 5; positive); more answer 429.
+    pub login_max_failures: u32,
+    /// The window of `login_max_failures`, in seconds (default 900; positive).
+    pub login_failure_window_seconds: u32,
+    /// Login attempts allowed per client address within
+    /// `login_address_window_seconds` (default 20; positive); more answer 429.
+    pub login_max_attempts_per_address: u32,
+    /// The window of `login_max_attempts_per_address`, in seconds (default 60;
+    /// positive).
+    pub login_address_window_seconds: u32,
+    /// Take the client address from the last `X-Forwarded-For` entry instead of
+    /// the socket's peer (default false). Only behind a proxy that sets it: a
+    /// client could otherwise claim any address.
+    pub trust_forwarded_for: bool,
+    /// Hours an `Idempotency-Key` response is kept and replayed (default 24;
+    /// positive); older records are deleted.
+    pub idempotency_ttl_hours: u32,
     pub stripe: StripeConfig,
     pub pretalx: PretalxConfig,
     pub psf_sponsors: PsfSponsorsConfig,
@@ -204,8 +223,14 @@ impl Default for Config {
             currency_symbol: "$".into(),
             max_grant_amount: Decimal::from(3000),
             attendee_profile_model: String::new(),
-            secret_key: Secret::new(DEV_SECRET_KEY),
+            secret_key: None,
             token_ttl_hours: 720,
+            login_max_failures: 5,
+            login_failure_window_seconds: 900,
+            login_max_attempts_per_address: 20,
+            login_address_window_seconds: 60,
+            trust_forwarded_for: false,
+            idempotency_ttl_hours: 24,
             stripe: StripeConfig::default(),
             pretalx: PretalxConfig::default(),
             psf_sponsors: PsfSponsorsConfig::default(),
@@ -289,6 +314,12 @@ const ROOT_KEYS: &[(&str, Kind)] = &[
     ("attendee_profile_model", Kind::Str),
     ("secret_key", Kind::Str),
     ("token_ttl_hours", Kind::Int),
+    ("login_max_failures", Kind::Int),
+    ("login_failure_window_seconds", Kind::Int),
+    ("login_max_attempts_per_address", Kind::Int),
+    ("login_address_window_seconds", Kind::Int),
+    ("trust_forwarded_for", Kind::Bool),
+    ("idempotency_ttl_hours", Kind::Int),
 ];
 
 const STRIPE_KEYS: &[(&str, Kind)] = &[
@@ -409,11 +440,6 @@ impl Config {
         convert(&root)
     }
 
-    /// True while [`Config::secret_key`] is the public development value.
-    pub fn uses_dev_secret(&self) -> bool {
-        self.secret_key.expose() == DEV_SECRET_KEY
-    }
-
     pub fn cart_expiry(&self) -> chrono::Duration {
         chrono::Duration::minutes(i64::from(self.cart_expiry_minutes))
     }
@@ -430,6 +456,26 @@ impl Config {
 
     pub fn token_ttl(&self) -> chrono::Duration {
         chrono::Duration::hours(i64::from(self.token_ttl_hours))
+    }
+
+    /// Failed logins allowed per account, and within how long.
+    pub fn login_failure_limit(&self) -> crate::identity::throttle::Limit {
+        crate::identity::throttle::Limit {
+            max: self.login_max_failures,
+            span: chrono::Duration::seconds(i64::from(self.login_failure_window_seconds)),
+        }
+    }
+
+    /// Login attempts allowed per client address, and within how long.
+    pub fn login_address_limit(&self) -> crate::identity::throttle::Limit {
+        crate::identity::throttle::Limit {
+            max: self.login_max_attempts_per_address,
+            span: chrono::Duration::seconds(i64::from(self.login_address_window_seconds)),
+        }
+    }
+
+    pub fn idempotency_ttl(&self) -> chrono::Duration {
+        chrono::Duration::hours(i64::from(self.idempotency_ttl_hours))
     }
 }
 
@@ -686,6 +732,23 @@ impl<'a> Reader<'a> {
         Ok(self.opt_string(key)?.map(Secret::new))
     }
 
+    /// An optional secret that, when set, has at least `min` characters.
+    fn opt_strong_secret(&self, key: &str, min: usize) -> Result<Option<Secret>, ConfigError> {
+        match self.get(key) {
+            // The message gives the length only: a secret is never echoed.
+            Some(Value::String(s))
+                if !s.is_empty() && (s.trim().is_empty() || s.chars().count() < min) =>
+            {
+                Err(ConfigError::Value {
+                    key: self.qualified(key),
+                    expected: format!("empty or a non-blank key of at least {min} characters"),
+                    got: format!("{} characters", s.chars().count()),
+                })
+            }
+            _ => self.opt_secret(key),
+        }
+    }
+
     fn string_list(&self, key: &str) -> Result<Vec<String>, ConfigError> {
         const EXPECTED: &str = "a list of strings";
         match self.get(key) {
@@ -746,8 +809,23 @@ fn convert(root: &Table) -> Result<Config, ConfigError> {
     let currency_symbol = r.non_blank("currency_symbol", &d.currency_symbol)?;
     let max_grant_amount = r.decimal("max_grant_amount", d.max_grant_amount)?;
     let attendee_profile_model = r.string("attendee_profile_model", &d.attendee_profile_model)?;
-    let secret_key = Secret::new(r.non_blank("secret_key", d.secret_key.expose())?);
+    let secret_key = r.opt_strong_secret("secret_key", MIN_SECRET_KEY_LEN)?;
     let token_ttl_hours = r.positive_u32("token_ttl_hours", d.token_ttl_hours)?;
+    let login_max_failures = r.positive_u32("login_max_failures", d.login_max_failures)?;
+    let login_failure_window_seconds = r.positive_u32(
+        "login_failure_window_seconds",
+        d.login_failure_window_seconds,
+    )?;
+    let login_max_attempts_per_address = r.positive_u32(
+        "login_max_attempts_per_address",
+        d.login_max_attempts_per_address,
+    )?;
+    let login_address_window_seconds = r.positive_u32(
+        "login_address_window_seconds",
+        d.login_address_window_seconds,
+    )?;
+    let trust_forwarded_for = r.bool("trust_forwarded_for", d.trust_forwarded_for)?;
+    let idempotency_ttl_hours = r.positive_u32("idempotency_ttl_hours", d.idempotency_ttl_hours)?;
 
     let s = section(root, "stripe");
     let ds = &d.stripe;
@@ -812,6 +890,12 @@ fn convert(root: &Table) -> Result<Config, ConfigError> {
         attendee_profile_model,
         secret_key,
         token_ttl_hours,
+        login_max_failures,
+        login_failure_window_seconds,
+        login_max_attempts_per_address,
+        login_address_window_seconds,
+        trust_forwarded_for,
+        idempotency_ttl_hours,
         stripe,
         pretalx,
         psf_sponsors,

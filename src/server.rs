@@ -1,5 +1,8 @@
-//! Assembling the service: database, migrations, projection runner, command bus.
+//! Assembling the service: database, migrations, projection runner, command bus,
+//! token key; and serving it with its timers.
 
+use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
@@ -10,6 +13,8 @@ use crate::app::{App, AppState};
 use crate::bus::CommandBus;
 use crate::config::Config;
 use crate::identity::TokenSigner;
+use crate::identity::signing_key::{self, KeySource};
+use crate::identity::throttle::LoginThrottle;
 use crate::process::{Processes, StripeAccess};
 use crate::reactor::Reactor;
 use crate::stripe::{GatewayError, SharedGateway, StripeClient};
@@ -79,10 +84,16 @@ pub async fn build_app(db: Db, config: Config, clock: Arc<dyn Clock>) -> anyhow:
     let reactor = Reactor::load(db.clone(), processes.clone())
         .await?
         .spawn(reactor_wake);
-    let tokens = TokenSigner::new(
-        config.secret_key.expose(),
-        i64::from(config.token_ttl_hours),
-    );
+    // No built-in key: the configured one, else the one kept in the database.
+    let (key, source) = signing_key::token_key(&db, config.secret_key.as_ref()).await?;
+    match source {
+        KeySource::Configured => tracing::info!("tokens are signed with the configured secret_key"),
+        KeySource::Database => {
+            tracing::info!("tokens are signed with the key kept in the database")
+        }
+    }
+    let tokens = TokenSigner::new(key.expose(), i64::from(config.token_ttl_hours));
+    let logins = LoginThrottle::new(config.login_failure_limit(), config.login_address_limit());
     Ok(Arc::new(App {
         db,
         bus,
@@ -90,9 +101,36 @@ pub async fn build_app(db: Db, config: Config, clock: Arc<dyn Clock>) -> anyhow:
         reactor,
         config,
         tokens,
+        logins,
         metrics: metrics_handle(),
         gateway,
         faults: processes.faults.clone(),
         refunds_in_flight: processes.in_flight.clone(),
     }))
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, with the timers only a
+/// serving process runs: the hold sweeper and the idempotency-record cleanup.
+/// Each connection carries its peer address (the login throttle's client address).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    // ORDER-20: stale holds are recorded as expired on a timer, not only when the
+    // next checkout in their conference runs.
+    let sweeper = crate::process::sweeper::spawn(app.clone());
+    let cleanup = crate::http::idempotency::spawn_cleanup(app.clone());
+    // `into_make_service_with_connect_info`: each connection shares the built
+    // router (an Arc) instead of re-deriving every route from it, which costs
+    // more than most requests do when many clients connect at once.
+    let served = axum::serve(
+        listener,
+        crate::http::router(app).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
+    sweeper.abort();
+    cleanup.abort();
+    Ok(served?)
 }

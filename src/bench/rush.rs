@@ -116,7 +116,7 @@ async fn prepare(
             )
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-        tokens.push(app.tokens.issue(id, now));
+        tokens.push(app.tokens.issue(id, 0, now));
     }
     Ok(tokens)
 }

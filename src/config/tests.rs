@@ -154,8 +154,14 @@ currency = "EUR"
 currency_symbol = "€"
 max_grant_amount = 2500.50
 attendee_profile_model = "myapp.Profile"
-secret_key = "s3cret"
+secret_key = "0123456789abcdef0123456789abcdef"
 token_ttl_hours = 24
+login_max_failures = 3
+login_failure_window_seconds = 600
+login_max_attempts_per_address = 50
+login_address_window_seconds = 30
+trust_forwarded_for = true
+idempotency_ttl_hours = 2
 
 [stripe]
 secret_key = "sk_test_1"
@@ -201,9 +207,17 @@ all_ui_enabled = false
     assert_eq!(cfg.currency_symbol, "€");
     assert_eq!(cfg.max_grant_amount, Decimal::from_str("2500.50").unwrap());
     assert_eq!(cfg.attendee_profile_model, "myapp.Profile");
-    assert_eq!(cfg.secret_key.expose(), "s3cret");
-    assert!(!cfg.uses_dev_secret());
+    assert_eq!(
+        cfg.secret_key,
+        Some(Secret::new("0123456789abcdef0123456789abcdef"))
+    );
     assert_eq!(cfg.token_ttl_hours, 24);
+    assert_eq!(cfg.login_max_failures, 3);
+    assert_eq!(cfg.login_failure_window_seconds, 600);
+    assert_eq!(cfg.login_max_attempts_per_address, 50);
+    assert_eq!(cfg.login_address_window_seconds, 30);
+    assert!(cfg.trust_forwarded_for);
+    assert_eq!(cfg.idempotency_ttl_hours, 2);
     assert_eq!(cfg.stripe.secret_key, Some(Secret::new("sk_test_1")));
     assert_eq!(cfg.stripe.publishable_key.as_deref(), Some("pk_test_1"));
     assert_eq!(cfg.stripe.api_version, "2025-01-01");
@@ -474,8 +488,28 @@ fn conf_44_general_defaults() {
     assert_eq!(c.attendee_profile_model, "");
     assert_eq!(c.token_ttl_hours, 720);
     assert_eq!(c.token_ttl(), chrono::Duration::hours(720));
-    assert_eq!(c.secret_key.expose(), DEV_SECRET_KEY);
-    assert!(c.uses_dev_secret());
+    assert_eq!(c.secret_key, None, "no built-in signing key");
+    assert_eq!(c.login_max_failures, 5);
+    assert_eq!(c.login_failure_window_seconds, 900);
+    assert_eq!(
+        c.login_failure_limit(),
+        crate::identity::throttle::Limit {
+            max: 5,
+            span: chrono::Duration::minutes(15)
+        }
+    );
+    assert_eq!(c.login_max_attempts_per_address, 20);
+    assert_eq!(c.login_address_window_seconds, 60);
+    assert_eq!(
+        c.login_address_limit(),
+        crate::identity::throttle::Limit {
+            max: 20,
+            span: chrono::Duration::minutes(1)
+        }
+    );
+    assert!(!c.trust_forwarded_for);
+    assert_eq!(c.idempotency_ttl_hours, 24);
+    assert_eq!(c.idempotency_ttl(), chrono::Duration::hours(24));
 }
 
 #[test]
@@ -489,7 +523,11 @@ fn conf_21_feature_defaults_are_all_true_and_settable_individually() {
 
 #[test]
 fn conf_44_secrets_are_redacted_in_debug_output() {
-    let c = parse("secret_key = \"topsecret\"\n[stripe]\nsecret_key = \"sk_live_abc\"\n").unwrap();
+    let c = parse(
+        "secret_key = \"topsecret-topsecret-topsecret-topsecret\"\n\
+         [stripe]\nsecret_key = \"sk_live_abc\"\n",
+    )
+    .unwrap();
     let dbg = format!("{c:?}");
     assert!(!dbg.contains("topsecret"), "{dbg}");
     assert!(!dbg.contains("sk_live_abc"), "{dbg}");
@@ -589,15 +627,56 @@ fn conf_45_rejects_blank_currency_and_symbol() {
 }
 
 #[test]
-fn conf_45_rejects_zero_token_ttl_and_blank_secret_key() {
+fn conf_45_rejects_zero_token_ttl_and_blank_or_short_secret_key() {
     assert_eq!(
         err("token_ttl_hours = 0\n"),
         "invalid config: token_ttl_hours must be a positive integer (got 0)"
     );
+    let expected = "invalid config: secret_key must be empty or a non-blank key of at least \
+                    32 characters";
     assert_eq!(
         err("secret_key = \" \"\n"),
-        "invalid config: secret_key must be a non-blank string (got ' ')"
+        format!("{expected} (got 1 characters)")
     );
+    let blank = " ".repeat(40);
+    assert_eq!(
+        err(&format!("secret_key = \"{blank}\"\n")),
+        format!("{expected} (got 40 characters)")
+    );
+    // The message never echoes the key.
+    let short = env_err("", &[("TESSERA_SECRET_KEY", "hunter2")]);
+    assert_eq!(short, format!("{expected} (got 7 characters)"));
+    assert!(!short.contains("hunter2"));
+}
+
+#[test]
+fn an_empty_secret_key_means_none_configured() {
+    assert_eq!(parse("secret_key = \"\"\n").unwrap().secret_key, None);
+    let key = "k".repeat(32);
+    let c = parse_env("", &[("TESSERA_SECRET_KEY", &key)]).unwrap();
+    assert_eq!(c.secret_key, Some(Secret::new(key)));
+}
+
+#[test]
+fn login_limits_and_idempotency_ttl_are_positive() {
+    for key in [
+        "login_max_failures",
+        "login_failure_window_seconds",
+        "login_max_attempts_per_address",
+        "login_address_window_seconds",
+        "idempotency_ttl_hours",
+    ] {
+        assert_eq!(
+            err(&format!("{key} = 0\n")),
+            format!("invalid config: {key} must be a positive integer (got 0)")
+        );
+    }
+    assert_eq!(
+        err("trust_forwarded_for = \"yes\"\n"),
+        "invalid config: trust_forwarded_for must be a boolean (got 'yes')"
+    );
+    let c = parse_env("", &[("TESSERA_TRUST_FORWARDED_FOR", "on")]).unwrap();
+    assert!(c.trust_forwarded_for);
 }
 
 // ---- CONF-46 ----

@@ -1,8 +1,18 @@
-//! Sign-up, log-in and "who am I". Accounts are global across years (MY-9).
+//! Sign-up, log-in, "who am I", and ending sessions. Accounts are global across
+//! years (MY-9).
+//!
+//! Log-in is throttled (src/identity/throttle.rs): too many failures for one
+//! account, or too many attempts from one client address, answer 429 with
+//! `Retry-After`. Responses carrying a token are never stored for
+//! `Idempotency-Key` replay.
+
+mod client;
+mod sessions;
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use tessera_aggregates::user::{User, UserCommand};
 use utoipa::ToSchema;
@@ -13,7 +23,10 @@ use crate::app::{AppState, user_id};
 use crate::http::access::{Access, Group};
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{ApiJson, AuthUser, CommandMeta};
+use crate::http::idempotency::NotStored;
+use crate::identity::throttle::Refusal;
 use crate::identity::{MIN_PASSWORD_LEN, hash_password, verify_password};
+use client::ClientAddr;
 
 pub fn groups() -> Vec<Group> {
     vec![
@@ -25,9 +38,22 @@ pub fn groups() -> Vec<Group> {
         ),
         (
             Access::Authenticated,
-            OpenApiRouter::new().routes(routes!(me)),
+            OpenApiRouter::new()
+                .routes(routes!(me))
+                .routes(routes!(sessions::logout)),
+        ),
+        (
+            Access::Admin,
+            OpenApiRouter::new().routes(routes!(sessions::revoke_sessions)),
         ),
     ]
+}
+
+/// A response whose body holds a secret: never stored for replay.
+fn not_stored(response: impl IntoResponse) -> Response {
+    let mut response = response.into_response();
+    response.extensions_mut().insert(NotStored);
+    response
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -52,10 +78,11 @@ async fn signup(
     State(app): State<AppState>,
     meta: CommandMeta,
     ApiJson(body): ApiJson<SignupBody>,
-) -> ApiResult<(StatusCode, Json<SignedUp>)> {
+) -> ApiResult<Response> {
     let id = register(&app, &body.email, &body.password, &body.name, &meta).await?;
-    let token = app.tokens.issue(id.0, app.bus.services().now());
-    Ok((
+    // A new account is in its first session epoch.
+    let token = app.tokens.issue(id.0, 0, app.bus.services().now());
+    Ok(not_stored((
         StatusCode::CREATED,
         Json(SignedUp {
             id: id.0,
@@ -63,7 +90,7 @@ async fn signup(
             token,
             position: id.1,
         }),
-    ))
+    )))
 }
 
 /// Creates a user account (also used by `tessera user create`).
@@ -112,37 +139,71 @@ pub struct Token {
     pub token: String,
 }
 
-/// Exchanges email and password for a bearer token.
+/// Exchanges email and password for a bearer token. 429 with `Retry-After` after
+/// too many failures for the account or too many attempts from the address.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginBody,
-    responses((status = 200, body = Token), (status = 401, body = Problem)))]
+    responses((status = 200, body = Token), (status = 401, body = Problem),
+        (status = 429, body = Problem, headers(("Retry-After" = i64, description = "Seconds to wait")))))]
 async fn login(
     State(app): State<AppState>,
+    ClientAddr(address): ClientAddr,
     ApiJson(body): ApiJson<LoginBody>,
-) -> ApiResult<Json<Token>> {
+) -> ApiResult<Response> {
     let id = user_id(&body.email);
-    let hash = app
+    let account = id.to_string();
+    let now = app.bus.services().now();
+    // Counted whether or not the account exists: a 429 tells nothing about it.
+    let address = address.map(|a| a.to_string());
+    if let Err(refusal) = app.logins.admit(&account, address.as_deref(), now) {
+        return Ok(too_many(refusal));
+    }
+    let found = app
         .bus
-        .inspect::<User, _>(&id.to_string(), |u| {
-            u.exists().then(|| u.password_hash().to_string())
+        .inspect::<User, _>(&account, |u| {
+            u.exists()
+                .then(|| (u.password_hash().to_string(), u.session_epoch()))
         })
         .await?;
     let password = body.password;
-    let ok = match hash {
-        Some(hash) => tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-            .await
-            .unwrap_or(false),
-        None => false,
+    let epoch = match found {
+        Some((hash, epoch)) => {
+            tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+                .await
+                .unwrap_or(false)
+                .then_some(epoch)
+        }
+        None => None,
     };
-    if !ok {
+    let Some(epoch) = epoch else {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "auth.invalid_credentials",
             "Invalid email or password.",
         ));
-    }
-    Ok(Json(Token {
-        token: app.tokens.issue(id, app.bus.services().now()),
-    }))
+    };
+    app.logins.succeeded(&account);
+    Ok(not_stored(Json(Token {
+        token: app.tokens.issue(id, epoch, now),
+    })))
+}
+
+fn too_many(refusal: Refusal) -> Response {
+    let (code, detail) = match refusal {
+        Refusal::Account(_) => (
+            "auth.too_many_failures",
+            "Too many failed log-ins for this account. Try again later.",
+        ),
+        Refusal::Address(_) => (
+            "auth.too_many_attempts",
+            "Too many log-in attempts from this address. Try again later.",
+        ),
+    };
+    let mut response = ApiError::new(StatusCode::TOO_MANY_REQUESTS, code, detail).into_response();
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from(refusal.retry_after_secs()),
+    );
+    response
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -1,6 +1,14 @@
 //! `Idempotency-Key` on POST: the same key and body get the same response; the same
 //! key with another body gets 422; a request still in flight gets 409. A response
 //! that failed on our side (5xx) is forgotten so a retry runs again.
+//!
+//! What is kept holds no secret and not for long:
+//! - requests that carry a password (sign-up, log-in) bypass this layer: not even a
+//!   hash of their body is stored, and a retry runs again;
+//! - a response marked [`NotStored`] (one that carries a token) is not stored;
+//!   its claim is dropped so a retry runs again;
+//! - records expire after `idempotency_ttl_hours`: an expired record is deleted
+//!   when its key comes back, and [`spawn_cleanup`] deletes the rest under `serve`.
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -14,6 +22,22 @@ use crate::app::AppState;
 use crate::http::error::ApiError;
 
 const MAX_BODY: usize = 2 * 1024 * 1024;
+
+/// Routes whose requests carry a password: never fingerprinted, never stored.
+const BYPASS: &[&str] = &["/api/v1/auth/signup", "/api/v1/auth/login"];
+
+/// A response extension a handler sets when its body holds a secret (a token):
+/// the response is never stored for replay.
+#[derive(Debug, Clone, Copy)]
+pub struct NotStored;
+
+/// How often `serve` deletes expired records.
+const CLEANUP_EVERY: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// SQLite keeps times as RFC 3339 text with milliseconds (see the migration).
+fn sqlite_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Stored {
@@ -42,25 +66,36 @@ type StoredRow = (String, Option<i32>, Option<String>);
 /// money derive their ids from the key, so running again records nothing twice.
 const LEASE_SECONDS: i64 = 60;
 
-async fn claim(db: &Db, actor: &str, key: &str, request: &str) -> Result<Claim, sqlx::Error> {
-    let abandoned = "DELETE FROM idempotency_keys WHERE actor = $1 AND key = $2 \
-                     AND status IS NULL AND created_at < $3";
-    let cutoff = chrono::Utc::now() - chrono::Duration::seconds(LEASE_SECONDS);
+async fn claim(
+    db: &Db,
+    ttl: chrono::Duration,
+    actor: &str,
+    key: &str,
+    request: &str,
+) -> Result<Claim, sqlx::Error> {
+    // An abandoned claim, or any record past its time to live, is gone before the
+    // key is looked at: it is neither replayed nor a conflict.
+    let stale = "DELETE FROM idempotency_keys WHERE actor = $1 AND key = $2 \
+                 AND ((status IS NULL AND created_at < $3) OR created_at < $4)";
+    let now = chrono::Utc::now();
+    let lease_cutoff = now - chrono::Duration::seconds(LEASE_SECONDS);
+    let expired_cutoff = now - ttl;
     match db {
         Db::Postgres(p) => {
-            sqlx::query(abandoned)
+            sqlx::query(stale)
                 .bind(actor)
                 .bind(key)
-                .bind(cutoff)
+                .bind(lease_cutoff)
+                .bind(expired_cutoff)
                 .execute(p)
                 .await?;
         }
         Db::Sqlite(p) => {
-            let cutoff = cutoff.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
-            sqlx::query(abandoned)
+            sqlx::query(stale)
                 .bind(actor)
                 .bind(key)
-                .bind(cutoff)
+                .bind(sqlite_time(lease_cutoff))
+                .bind(sqlite_time(expired_cutoff))
                 .execute(p)
                 .await?;
         }
@@ -160,8 +195,42 @@ async fn finish(
     Ok(())
 }
 
+/// Deletes every record older than `ttl`; answers how many.
+pub async fn delete_expired(db: &Db, ttl: chrono::Duration) -> Result<u64, sqlx::Error> {
+    let sql = "DELETE FROM idempotency_keys WHERE created_at < $1";
+    let cutoff = chrono::Utc::now() - ttl;
+    Ok(match db {
+        Db::Postgres(p) => sqlx::query(sql)
+            .bind(cutoff)
+            .execute(p)
+            .await?
+            .rows_affected(),
+        Db::Sqlite(p) => sqlx::query(sql)
+            .bind(sqlite_time(cutoff))
+            .execute(p)
+            .await?
+            .rows_affected(),
+    })
+}
+
+/// Deletes expired records now and then every [`CLEANUP_EVERY`] (`serve` only).
+pub fn spawn_cleanup(app: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(CLEANUP_EVERY);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            match delete_expired(&app.db, app.config.idempotency_ttl()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(deleted = n, "expired idempotency records deleted"),
+                Err(e) => tracing::error!(error = %e, "idempotency cleanup failed"),
+            }
+        }
+    })
+}
+
 pub async fn idempotency(State(app): State<AppState>, req: Request, next: Next) -> Response {
-    if req.method() != Method::POST {
+    if req.method() != Method::POST || BYPASS.contains(&req.uri().path()) {
         return next.run(req).await;
     }
     let Some(key) = req
@@ -203,7 +272,15 @@ pub async fn idempotency(State(app): State<AppState>, req: Request, next: Next) 
         parts.uri,
         hex(&Sha256::digest(&bytes))
     );
-    match claim(&app.db, &actor, &key, &fingerprint).await {
+    match claim(
+        &app.db,
+        app.config.idempotency_ttl(),
+        &actor,
+        &key,
+        &fingerprint,
+    )
+    .await
+    {
         Err(e) => ApiError::internal(e).into_response(),
         Ok(Claim::Taken { request, .. }) if request != fingerprint => ApiError::unprocessable(
             "idempotency.key_reused",
@@ -231,7 +308,9 @@ pub async fn idempotency(State(app): State<AppState>, req: Request, next: Next) 
                 let _ = finish(&app.db, &actor, &key, None).await;
                 return ApiError::internal("response body unreadable").into_response();
             };
-            let outcome = (!rparts.status.is_server_error()).then(|| {
+            let keep =
+                !rparts.status.is_server_error() && rparts.extensions.get::<NotStored>().is_none();
+            let outcome = keep.then(|| {
                 let stored = Stored {
                     content_type: rparts
                         .headers

@@ -1,5 +1,7 @@
 use serde::Deserialize;
 
+use crate::Timestamp;
+
 /// Commands on a user account. The stream id is
 /// `natural_id("user", &email.to_lowercase())`, computed by the caller.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -17,4 +19,10 @@ pub enum UserCommand {
     RevokeAdmin,
     /// A no-op when the hash is unchanged.
     ChangePassword { password_hash: String },
+    /// Signs one bearer token out (by its id): it is refused from then on. A no-op
+    /// when that token is already signed out or already expired (`until` passed).
+    SignOut { token: String, until: Timestamp },
+    /// Ends every session: each token issued before is refused (a new session
+    /// epoch). Always recorded, so each revocation is on the log.
+    RevokeSessions,
 }

@@ -22,6 +22,19 @@ pub enum UserEvent {
         password_hash: String,
         at: Timestamp,
     },
+    /// One bearer token, named by its id, was signed out. `until` is when it
+    /// would have expired: past then it need not be remembered.
+    SignedOut {
+        token: String,
+        until: Timestamp,
+        at: Timestamp,
+    },
+    /// Every session was ended: only tokens of session epoch `epoch` (issued
+    /// after this) are accepted.
+    SessionsRevoked {
+        epoch: u32,
+        at: Timestamp,
+    },
 }
 
 impl cqrs_es::DomainEvent for UserEvent {
@@ -31,6 +44,8 @@ impl cqrs_es::DomainEvent for UserEvent {
             Self::AdminGranted { .. } => "AdminGranted",
             Self::AdminRevoked { .. } => "AdminRevoked",
             Self::PasswordChanged { .. } => "PasswordChanged",
+            Self::SignedOut { .. } => "SignedOut",
+            Self::SessionsRevoked { .. } => "SessionsRevoked",
         }
         .to_string()
     }

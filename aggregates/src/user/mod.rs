@@ -1,11 +1,17 @@
 //! A user account: global across years (MY-9), with its password hash and the
 //! global admin flag. Per-conference roles live on the Conference aggregate.
+//!
+//! Sessions: a bearer token names its user, the user's session epoch when it was
+//! issued, and its own id. The user refuses a token of another epoch (every
+//! session revoked) or one signed out by id.
 
 mod commands;
 mod errors;
 mod events;
 #[cfg(test)]
 mod tests;
+
+use std::collections::BTreeMap;
 
 use cqrs_es::{Aggregate, event_sink::EventSink};
 use serde::{Deserialize, Serialize};
@@ -23,6 +29,12 @@ pub struct User {
     name: String,
     password_hash: String,
     is_admin: bool,
+    /// Bumped by each `SessionsRevoked`; tokens carry the epoch they were issued in.
+    #[serde(default)]
+    session_epoch: u32,
+    /// Signed-out token ids with their expiry (forgotten once expired).
+    #[serde(default)]
+    signed_out: BTreeMap<String, Timestamp>,
 }
 
 impl User {
@@ -45,6 +57,17 @@ impl User {
 
     pub fn exists(&self) -> bool {
         self.created
+    }
+
+    /// The epoch new tokens are issued in.
+    pub fn session_epoch(&self) -> u32 {
+        self.session_epoch
+    }
+
+    /// Whether a token of `epoch` with id `token` still speaks for this user
+    /// (its signature and expiry are checked by whoever verified it).
+    pub fn accepts_session(&self, epoch: u32, token: &str) -> bool {
+        self.created && epoch == self.session_epoch && !self.signed_out.contains_key(token)
     }
 
     /// Pure: state + command + now -> facts. No I/O, no clock.
@@ -84,6 +107,18 @@ impl User {
                 password_hash,
                 at: now,
             }],
+            SignOut { token, until } if until <= now || self.signed_out.contains_key(&token) => {
+                vec![]
+            }
+            SignOut { token, until } => vec![SignedOut {
+                token,
+                until,
+                at: now,
+            }],
+            RevokeSessions => vec![SessionsRevoked {
+                epoch: self.session_epoch.wrapping_add(1),
+                at: now,
+            }],
         })
     }
 
@@ -104,6 +139,16 @@ impl User {
             AdminGranted { .. } => self.is_admin = true,
             AdminRevoked { .. } => self.is_admin = false,
             PasswordChanged { password_hash, .. } => self.password_hash = password_hash,
+            SignedOut { token, until, at } => {
+                // Expired tokens are refused anyway: keep only the live ones.
+                self.signed_out.retain(|_, expiry| *expiry > at);
+                self.signed_out.insert(token, until);
+            }
+            SessionsRevoked { epoch, .. } => {
+                self.session_epoch = epoch;
+                // Every token of the old epoch is refused by its epoch alone.
+                self.signed_out.clear();
+            }
         }
     }
 }

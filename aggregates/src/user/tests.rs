@@ -80,6 +80,8 @@ fn commands_on_a_missing_user_are_not_found() {
         UserCommand::ChangePassword {
             password_hash: "x".into(),
         },
+        UserCommand::RevokeSessions,
+        sign_out("t-1", 1),
     ] {
         framework()
             .given_no_previous_events()
@@ -129,6 +131,87 @@ fn changes_the_password_unless_unchanged() {
             password_hash: "$argon2id$hash".into(),
         })
         .then_expect_events(vec![]);
+}
+
+fn sign_out(token: &str, hours_left: i64) -> UserCommand {
+    UserCommand::SignOut {
+        token: token.into(),
+        until: t0() + chrono::Duration::hours(hours_left),
+    }
+}
+
+fn signed_out(token: &str, hours_left: i64) -> UserEvent {
+    UserEvent::SignedOut {
+        token: token.into(),
+        until: t0() + chrono::Duration::hours(hours_left),
+        at: t0(),
+    }
+}
+
+#[test]
+fn signs_a_token_out_once() {
+    framework()
+        .given(vec![registered()])
+        .when(sign_out("t-1", 1))
+        .then_expect_events(vec![signed_out("t-1", 1)]);
+    framework()
+        .given(vec![registered(), signed_out("t-1", 1)])
+        .when(sign_out("t-1", 1))
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn signing_out_an_expired_token_records_nothing() {
+    framework()
+        .given(vec![registered()])
+        .when(sign_out("t-1", 0))
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn revoking_sessions_starts_a_new_epoch_each_time() {
+    framework()
+        .given(vec![registered()])
+        .when(UserCommand::RevokeSessions)
+        .then_expect_events(vec![UserEvent::SessionsRevoked { epoch: 1, at: t0() }]);
+    framework()
+        .given(vec![
+            registered(),
+            UserEvent::SessionsRevoked { epoch: 1, at: t0() },
+        ])
+        .when(UserCommand::RevokeSessions)
+        .then_expect_events(vec![UserEvent::SessionsRevoked { epoch: 2, at: t0() }]);
+}
+
+#[test]
+fn sessions_are_accepted_until_signed_out_or_revoked() {
+    let mut user = User::default();
+    assert!(!user.accepts_session(0, "t-1"), "no user, no session");
+    user.apply(registered());
+    assert!(user.accepts_session(0, "t-1"));
+    user.apply(signed_out("t-1", 1));
+    assert!(!user.accepts_session(0, "t-1"));
+    assert!(user.accepts_session(0, "t-2"));
+    user.apply(UserEvent::SessionsRevoked { epoch: 1, at: t0() });
+    assert_eq!(user.session_epoch(), 1);
+    assert!(!user.accepts_session(0, "t-2"), "an older epoch is refused");
+    assert!(user.accepts_session(1, "t-3"));
+}
+
+#[test]
+fn expired_sign_outs_are_forgotten() {
+    let mut user = User::default();
+    user.apply(registered());
+    user.apply(signed_out("t-1", 1));
+    // A later sign-out, after t-1 expired, drops t-1 from the state (a token that
+    // old fails its expiry check before its id is looked at).
+    user.apply(UserEvent::SignedOut {
+        token: "t-2".into(),
+        until: t0() + chrono::Duration::hours(5),
+        at: t0() + chrono::Duration::hours(2),
+    });
+    assert_eq!(user.signed_out.len(), 1);
+    assert!(!user.accepts_session(0, "t-2"));
 }
 
 #[test]

@@ -85,7 +85,9 @@ impl Projection for UserDirectory {
                         u.is_admin = false;
                     }
                 }
-                UserEvent::PasswordChanged { .. } => {}
+                UserEvent::PasswordChanged { .. }
+                | UserEvent::SignedOut { .. }
+                | UserEvent::SessionsRevoked { .. } => {}
             },
             // The conference id is the conference event's aggregate id.
             DomainEvent::Conference(ConferenceEvent::RoleGranted { user, role, .. }) => {
