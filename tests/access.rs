@@ -96,12 +96,24 @@ async fn every_route_answers_every_role_as_declared(b: Backend) {
     ] {
         app.grant(&cast.admin, CONF, u, role).await;
     }
+    // Routes that end sessions are called with throwaway tokens and a bystander,
+    // so the cast's tokens stay valid for the routes after them.
+    let bystander = app.user("bystander").await;
     let table = tessera::http::access_table();
     assert!(
         table.len() >= 25,
         "the table lists every route ({})",
         table.len()
     );
+    for (path, access) in [
+        ("/api/v1/auth/logout", Access::Authenticated),
+        ("/api/v1/users/{user_id}/revoke-sessions", Access::Admin),
+    ] {
+        assert!(
+            table.contains(&(Method::POST, path.to_string(), access)),
+            "POST {path} is {access:?}"
+        );
+    }
     let mut checked = 0;
     for (method, path, access) in &table {
         for who in [
@@ -113,8 +125,15 @@ async fn every_route_answers_every_role_as_declared(b: Backend) {
             "organizer",
             "admin",
         ] {
-            let (token, roles, is_admin) = roles_of(&cast, who);
-            let mut call = app.call(method.clone(), &concrete(path, &cast));
+            let (mut token, roles, is_admin) = roles_of(&cast, who);
+            let mut target = concrete(path, &cast);
+            if path.ends_with("/revoke-sessions") {
+                target = path.replace("{user_id}", &bystander.id);
+            }
+            if path == "/api/v1/auth/logout" && token.is_some() {
+                token = Some(fresh_token(&app, &cast, who).await);
+            }
+            let mut call = app.call(method.clone(), &target);
             if let Some(t) = &token {
                 call = call.token(t);
             }
@@ -145,6 +164,21 @@ async fn every_route_answers_every_role_as_declared(b: Backend) {
     }
     assert_eq!(checked, table.len() * 7);
     app.finish().await;
+}
+
+/// A second token of the cast member `who`, to be signed out.
+async fn fresh_token(app: &TestApp, cast: &Cast, who: &str) -> String {
+    let (email, password) = match who {
+        "admin" => (cast.admin.email.clone(), "admin password"),
+        _ => (format!("{who}@example.org"), "correct horse battery"),
+    };
+    let r = app
+        .post("/api/v1/auth/login")
+        .json(json!({ "email": email, "password": password }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "login {who}: {}", r.text);
+    r.body["token"].as_str().unwrap_or_default().to_string()
 }
 
 /// A bad token is refused, never treated as anonymous, even on public routes.

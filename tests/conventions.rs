@@ -88,30 +88,42 @@ async fn signup_login_me(b: Backend) {
     app.finish().await;
 }
 
+/// Conference `pycon-us-<year>` (one per series and year).
+fn conference_body(year: i32) -> serde_json::Value {
+    json!({
+        "series": "pycon-us", "slug": format!("pycon-us-{year}"), "name": format!("PyCon US {year}"),
+        "year": year, "start_date": format!("{year}-05-14"), "end_date": format!("{year}-05-22"),
+        "timezone": "America/Chicago", "total_capacity": 2500
+    })
+}
+
 /// Same key and body: the stored response, once. Same key, other body: 422.
-/// Still in flight: 409.
+/// Still in flight: 409. Keys are scoped to the credential that sent them.
 async fn idempotency_key_on_post(b: Backend) {
     let app = TestApp::start(b).await;
-    let body = json!({ "email": "cy@example.org", "password": "long enough pw", "name": "Cy" });
-    let first = app
-        .post("/api/v1/auth/signup")
-        .header("idempotency-key", "k-1")
-        .json(body.clone())
+    let admin = app.admin().await;
+    let series = app
+        .post("/api/v1/series")
+        .as_user(&admin)
+        .json(json!({ "slug": "pycon-us", "name": "PyCon US" }))
         .send()
         .await;
+    assert_eq!(series.status, StatusCode::CREATED, "{}", series.text);
+    let create = |key: &'static str, body: serde_json::Value| {
+        app.post("/api/v1/conferences")
+            .as_user(&admin)
+            .header("idempotency-key", key)
+            .json(body)
+    };
+    let first = create("k-1", conference_body(2027)).send().await;
     assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
-    let second = app
-        .post("/api/v1/auth/signup")
-        .header("idempotency-key", "k-1")
-        .json(body.clone())
-        .send()
-        .await;
+    let second = create("k-1", conference_body(2027)).send().await;
+    assert_eq!(second.status, StatusCode::CREATED);
+    assert!(first.position().is_some(), "{}", first.text);
     assert_eq!(
-        second.status,
-        StatusCode::CREATED,
-        "replayed, not 'email taken'"
+        second.text, first.text,
+        "the stored answer, with its position"
     );
-    assert_eq!(second.text, first.text);
     assert_eq!(
         second
             .headers
@@ -119,41 +131,42 @@ async fn idempotency_key_on_post(b: Backend) {
             .and_then(|v| v.to_str().ok()),
         Some("true")
     );
-    // Without the key the same request is a new command, refused as a duplicate.
+    // Without the key the same request is a new command: it runs, and now records
+    // nothing (the conference exists), so it answers without a position.
     let third = app
-        .post("/api/v1/auth/signup")
-        .json(body.clone())
+        .post("/api/v1/conferences")
+        .as_user(&admin)
+        .json(conference_body(2027))
         .send()
         .await;
-    assert_eq!(third.status, StatusCode::CONFLICT);
-    let other = app
-        .post("/api/v1/auth/signup")
-        .header("idempotency-key", "k-1")
-        .json(json!({ "email": "dee@example.org", "password": "long enough pw", "name": "Dee" }))
-        .send()
-        .await;
+    assert_eq!(third.status, StatusCode::CREATED);
+    assert!(third.headers.get("idempotent-replayed").is_none());
+    assert_eq!(third.position(), None, "{}", third.text);
+    let other = create("k-1", conference_body(2028)).send().await;
     assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(other.code(), "idempotency.key_reused");
-    let login = app
-        .post("/api/v1/auth/login")
-        .json(json!({ "email": "dee@example.org", "password": "long enough pw" }))
+    let r = app
+        .post("/api/v1/conferences")
+        .as_user(&admin)
+        .json(conference_body(2028))
         .send()
         .await;
-    assert_eq!(
-        login.status,
-        StatusCode::UNAUTHORIZED,
-        "the refused request changed nothing"
+    assert_eq!(r.status, StatusCode::CREATED);
+    assert!(
+        r.position().is_some(),
+        "the refused request changed nothing: {}",
+        r.text
     );
 
     // A request whose first delivery is still being processed.
-    let in_flight_body =
-        json!({ "email": "eve@example.org", "password": "long enough pw", "name": "Eve" });
+    let in_flight_body = conference_body(2029);
     let fingerprint = {
         use sha2::{Digest, Sha256};
         let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
-        let actor = hex(&Sha256::digest(b"")[..16]);
+        let credential = format!("Bearer {}", admin.token);
+        let actor = hex(&Sha256::digest(credential.as_bytes())[..16]);
         let request = format!(
-            "POST /api/v1/auth/signup {}",
+            "POST /api/v1/conferences {}",
             hex(&Sha256::digest(in_flight_body.to_string().as_bytes()))
         );
         (actor, request)
@@ -177,12 +190,7 @@ async fn idempotency_key_on_post(b: Backend) {
                 .ok();
         }
     }
-    let r = app
-        .post("/api/v1/auth/signup")
-        .header("idempotency-key", "k-2")
-        .json(in_flight_body)
-        .send()
-        .await;
+    let r = create("k-2", in_flight_body.clone()).send().await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
     assert_eq!(r.code(), "idempotency.in_flight");
     // A claim whose request died with its process is abandoned after its lease:
@@ -197,14 +205,7 @@ async fn idempotency_key_on_post(b: Backend) {
             sqlx::query(age).execute(p).await.ok();
         }
     }
-    let in_flight_body =
-        json!({ "email": "eve@example.org", "password": "long enough pw", "name": "Eve" });
-    let r = app
-        .post("/api/v1/auth/signup")
-        .header("idempotency-key", "k-2")
-        .json(in_flight_body)
-        .send()
-        .await;
+    let r = create("k-2", in_flight_body).send().await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     app.finish().await;
 }
