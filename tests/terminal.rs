@@ -1189,10 +1189,26 @@ async fn pay_31_readers_and_connection_tokens(b: Backend) {
     let r = app
         .post(&terminal("connection-token"))
         .as_user(&w.desk)
+        .header("idempotency-key", "token-1")
         .json(json!({ "location": "tml_hall_a" }))
         .send()
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // A secret is never kept for Idempotency-Key replay.
+    let kept: Vec<(String,)> = match &app.app.db {
+        tessera_replay::Db::Postgres(p) => {
+            sqlx::query_as("SELECT key FROM idempotency_keys")
+                .fetch_all(p)
+                .await
+        }
+        tessera_replay::Db::Sqlite(p) => {
+            sqlx::query_as("SELECT key FROM idempotency_keys")
+                .fetch_all(p)
+                .await
+        }
+    }
+    .expect("idempotency records");
+    assert!(kept.is_empty(), "{kept:?}");
 
     w.fake.fail_next(503);
     let r = app.get(&terminal("readers")).as_user(&w.desk).send().await;

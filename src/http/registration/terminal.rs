@@ -1086,7 +1086,7 @@ async fn connection_token(
     State(app): State<AppState>,
     Path(slug): Path<String>,
     body: Bytes,
-) -> ApiResult<Json<ConnectionToken>> {
+) -> ApiResult<axum::response::Response> {
     app.conference(&slug).await?;
     let body: ConnectionTokenBody = optional_json(&body)?;
     let gateway = gateway(&app)?;
@@ -1094,5 +1094,11 @@ async fn connection_token(
         .create_connection_token(body.location.as_deref())
         .await
         .map_err(|e| gateway_problem(&e))?;
-    Ok(Json(ConnectionToken { secret }))
+    // A secret: never kept for Idempotency-Key replay (a retry mints a new one).
+    let mut response =
+        axum::response::IntoResponse::into_response(Json(ConnectionToken { secret }));
+    response
+        .extensions_mut()
+        .insert(crate::http::idempotency::NotStored);
+    Ok(response)
 }
