@@ -71,7 +71,11 @@ pub async fn postgres_available() -> bool {
         .get_or_init(|| async {
             let outcome = probe_postgres(&admin_url()).await;
             if let (Err(e), false) = (&outcome, postgres_required()) {
-                eprintln!(
+                // Straight to stderr: the test harness captures `eprintln!` of
+                // passing tests, and this line must be seen.
+                use std::io::Write;
+                let _ = writeln!(
+                    std::io::stderr(),
                     "PostgreSQL not reachable at {} ({e}): skipping PostgreSQL variants \
                      (set TESSERA_REQUIRE_POSTGRES=1 to fail instead)",
                     redacted(&admin_url())
