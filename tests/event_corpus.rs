@@ -14,9 +14,9 @@ mod corpus;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use corpus::Fixture;
 use cqrs_es::persist::SerializedEvent;
 use cqrs_es::{Aggregate, DomainEvent, EventEnvelope};
-use corpus::Fixture;
 use serde::de::{self, DeserializeOwned, Visitor};
 use tessera_aggregates::activity::Activity;
 use tessera_aggregates::attendee::Attendee;
@@ -127,7 +127,10 @@ fn stored() -> Vec<(PathBuf, Result<Fixture, String>)> {
     let mut files = vec![];
     let dirs = std::fs::read_dir(corpus_dir()).expect("tests/fixtures/events exists");
     for dir in dirs.flatten().filter(|d| d.path().is_dir()) {
-        for file in std::fs::read_dir(dir.path()).expect("a fixture folder").flatten() {
+        for file in std::fs::read_dir(dir.path())
+            .expect("a fixture folder")
+            .flatten()
+        {
             let path = file.path();
             if path.extension().is_some_and(|e| e == "json") {
                 let fixture = std::fs::read_to_string(&path)
@@ -275,7 +278,10 @@ fn write_missing_fixtures() {
             continue;
         }
         if !write {
-            eprintln!("missing (set TESSERA_WRITE_CORPUS=1 to write): {}", path.display());
+            eprintln!(
+                "missing (set TESSERA_WRITE_CORPUS=1 to write): {}",
+                path.display()
+            );
             continue;
         }
         if let Some(dir) = path.parent() {

@@ -61,7 +61,12 @@ async fn season(app: &TestApp) {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "cart: {}", r.text);
     let order = app.buy(&ana, CONF, "individual", 1).await;
-    assert_eq!(order.status, StatusCode::CREATED, "checkout: {}", order.text);
+    assert_eq!(
+        order.status,
+        StatusCode::CREATED,
+        "checkout: {}",
+        order.text
+    );
     let reference = order.body["reference"].as_str().unwrap_or_default();
     let r = app
         .post(&url(&format!("orders/{reference}/payments")))
@@ -82,7 +87,12 @@ async fn season(app: &TestApp) {
 
     let bo = app.user("bo").await;
     let order = app.buy(&bo, CONF, "student", 2).await;
-    assert_eq!(order.status, StatusCode::CREATED, "checkout: {}", order.text);
+    assert_eq!(
+        order.status,
+        StatusCode::CREATED,
+        "checkout: {}",
+        order.text
+    );
     let reference = order.body["reference"].as_str().unwrap_or_default();
     let r = app
         .post(&url(&format!("orders/{reference}/cancel")))
@@ -194,10 +204,12 @@ async fn load_postgres(pool: &sqlx::PgPool) {
         .await
         .expect("insert an event");
     }
-    sqlx::query("SELECT setval(pg_get_serial_sequence('events', 'position'), max(position)) FROM events")
-        .execute(&mut *tx)
-        .await
-        .expect("move the position sequence past the history");
+    sqlx::query(
+        "SELECT setval(pg_get_serial_sequence('events', 'position'), max(position)) FROM events",
+    )
+    .execute(&mut *tx)
+    .await
+    .expect("move the position sequence past the history");
     for s in read_lines::<StateRow>("postgres/projection_state.jsonl") {
         sqlx::query(
             "INSERT INTO projection_state (name, generation, version, position, status, updated_at) \
@@ -214,14 +226,16 @@ async fn load_postgres(pool: &sqlx::PgPool) {
         .expect("insert a checkpoint");
     }
     for r in read_lines::<ProjectionRow>("postgres/projection_rows.jsonl") {
-        sqlx::query("INSERT INTO projection_rows (name, generation, key, doc) VALUES ($1, $2, $3, $4)")
-            .bind(r.name)
-            .bind(r.generation)
-            .bind(r.key)
-            .bind(r.doc)
-            .execute(&mut *tx)
-            .await
-            .expect("insert a projection row");
+        sqlx::query(
+            "INSERT INTO projection_rows (name, generation, key, doc) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(r.name)
+        .bind(r.generation)
+        .bind(r.key)
+        .bind(r.doc)
+        .execute(&mut *tx)
+        .await
+        .expect("insert a projection row");
     }
     tx.commit().await.expect("commit the history");
 }
@@ -256,14 +270,31 @@ async fn the_previous_release_is_served(b: Backend) {
     assert_eq!(r.body["details"]["name"], "PyCon US pycon-us-2027");
     assert_eq!(r.body["year"], 2027);
     let slugs = |list: &Value| -> Vec<Value> {
-        list.as_array().into_iter().flatten().map(|p| p["slug"].clone()).collect()
+        list.as_array()
+            .into_iter()
+            .flatten()
+            .map(|p| p["slug"].clone())
+            .collect()
     };
-    assert_eq!(slugs(&r.body["ticket_types"]), vec![json!("individual"), json!("student")]);
+    assert_eq!(
+        slugs(&r.body["ticket_types"]),
+        vec![json!("individual"), json!("student")]
+    );
     assert_eq!(slugs(&r.body["addons"]), vec![json!("tutorial")]);
     let r = app.get(&url("ticket-types")).send().await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let remaining: Vec<(Value, Value, Value)> = r.body.as_array().into_iter().flatten()
-        .map(|t| (t["slug"].clone(), t["price"].clone(), t["remaining"].clone()))
+    let remaining: Vec<(Value, Value, Value)> = r
+        .body
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|t| {
+            (
+                t["slug"].clone(),
+                t["price"].clone(),
+                t["remaining"].clone(),
+            )
+        })
         .collect();
     assert_eq!(
         remaining,
@@ -283,15 +314,33 @@ async fn the_previous_release_is_served(b: Backend) {
     assert_eq!(orders.len(), 2, "{}", r.text);
     let paid = order_of(&orders, &ana);
     assert_eq!(
-        (&paid["status"], &paid["items"], &paid["total"], &paid["paid"], &paid["balance"]),
-        (&json!("paid"), &json!(2), &json!("550.00"), &json!("550.00"), &json!("0.00"))
+        (
+            &paid["status"],
+            &paid["items"],
+            &paid["total"],
+            &paid["paid"],
+            &paid["balance"]
+        ),
+        (
+            &json!("paid"),
+            &json!(2),
+            &json!("550.00"),
+            &json!("550.00"),
+            &json!("0.00")
+        )
     );
     let cancelled = order_of(&orders, &bo);
     assert_eq!(
-        (&cancelled["status"], &cancelled["items"], &cancelled["total"]),
+        (
+            &cancelled["status"],
+            &cancelled["items"],
+            &cancelled["total"]
+        ),
         (&json!("cancelled"), &json!(2), &json!("200.00"))
     );
-    let nothing_paid = cancelled["paid"].as_str().and_then(|p| p.parse::<Decimal>().ok());
+    let nothing_paid = cancelled["paid"]
+        .as_str()
+        .and_then(|p| p.parse::<Decimal>().ok());
     assert_eq!(nothing_paid, Some(Decimal::ZERO), "{cancelled}");
     let reference = paid["reference"].as_str().unwrap_or_default();
     let r = app
@@ -305,8 +354,18 @@ async fn the_previous_release_is_served(b: Backend) {
     // The attendees.
     let r = app.get(&url("attendees")).as_user(&admin).send().await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let attendees: Vec<(Value, Value, Value)> = r.body.as_array().into_iter().flatten()
-        .map(|a| (a["email"].clone(), a["ticket_type"].clone(), a["checked_in"].clone()))
+    let attendees: Vec<(Value, Value, Value)> = r
+        .body
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|a| {
+            (
+                a["email"].clone(),
+                a["ticket_type"].clone(),
+                a["checked_in"].clone(),
+            )
+        })
         .collect();
     assert_eq!(
         attendees,
@@ -319,7 +378,12 @@ async fn the_previous_release_is_served(b: Backend) {
 
     // And the season goes on: bo buys a student ticket after all.
     let order = app.buy(&bo, CONF, "student", 1).await;
-    assert_eq!(order.status, StatusCode::CREATED, "checkout: {}", order.text);
+    assert_eq!(
+        order.status,
+        StatusCode::CREATED,
+        "checkout: {}",
+        order.text
+    );
     let reference = order.body["reference"].as_str().unwrap_or_default();
     let r = app
         .post(&url(&format!("orders/{reference}/payments")))
@@ -377,14 +441,23 @@ async fn write_previous_release_fixture() {
         .execute(pool)
         .await
         .expect("write the database file");
-    let events: Vec<(i64, String, String, i64, String, String, String, String, String)> =
-        sqlx::query_as(
-            "SELECT position, aggregate_type, aggregate_id, sequence, event_type, event_version, \
+    let events: Vec<(
+        i64,
+        String,
+        String,
+        i64,
+        String,
+        String,
+        String,
+        String,
+        String,
+    )> = sqlx::query_as(
+        "SELECT position, aggregate_type, aggregate_id, sequence, event_type, event_version, \
              payload, metadata, recorded_at FROM events ORDER BY position",
-        )
-        .fetch_all(pool)
-        .await
-        .expect("read the events");
+    )
+    .fetch_all(pool)
+    .await
+    .expect("read the events");
     let events: Vec<EventRow> = events
         .into_iter()
         .map(|e| EventRow {

@@ -110,18 +110,16 @@ pub fn inventory() -> Vec<Fixture> {
             },
         },
     };
-    let priced = |line_id: u128, product: ProductRef, unit: &str, qty: u32, sub: &str| {
-        PricedLine {
-            line_id: Uuid::from_u128(line_id),
-            product,
-            unit_price: money(unit),
-            quantity: qty,
-            subtotal: money(sub),
-            condition_discount: money("0.00"),
-            condition: None,
-            voucher_discount: money("0.00"),
-            total: money(sub),
-        }
+    let priced = |line_id: u128, product: ProductRef, unit: &str, qty: u32, sub: &str| PricedLine {
+        line_id: Uuid::from_u128(line_id),
+        product,
+        unit_price: money(unit),
+        quantity: qty,
+        subtotal: money(sub),
+        condition_discount: money("0.00"),
+        condition: None,
+        voucher_discount: money("0.00"),
+        total: money(sub),
     };
     let pricing = PricingSummary {
         lines: vec![
@@ -327,7 +325,10 @@ pub fn cart() -> Vec<Fixture> {
             at: later(90),
         },
     ];
-    stream::<Cart>(id("cart", &format!("{}/{}", conference_id(), uid("ana"))), events)
+    stream::<Cart>(
+        id("cart", &format!("{}/{}", conference_id(), uid("ana"))),
+        events,
+    )
 }
 
 #[allow(dead_code)]

@@ -3,8 +3,8 @@
 use tessera_aggregates::attendee::{Attendee, AttendeeEvent, AttendeeProduct, attendee_id};
 use tessera_aggregates::credit::{Credit, CreditEvent, CreditSource};
 use tessera_aggregates::order::{
-    CancelReason, Order, OrderEvent, OrderLine, OrderStatus, PaymentMethod, RefundReason,
-    RefundTo, VoucherDetails, card_refund_idempotency_key,
+    CancelReason, Order, OrderEvent, OrderLine, OrderStatus, PaymentMethod, RefundReason, RefundTo,
+    VoucherDetails, card_refund_idempotency_key,
 };
 use tessera_aggregates::pricing::{ProductRef, VoucherKind};
 use tessera_aggregates::terminal_intent::{self, TerminalIntent, TerminalIntentEvent};

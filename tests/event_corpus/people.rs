@@ -36,7 +36,10 @@ pub fn user() -> Vec<Fixture> {
 fn user_variants(e: &UserEvent) {
     use UserEvent::*;
     match e {
-        UserRegistered { .. } | AdminGranted { .. } | AdminRevoked { .. } | PasswordChanged { .. } => {}
+        UserRegistered { .. }
+        | AdminGranted { .. }
+        | AdminRevoked { .. }
+        | PasswordChanged { .. } => {}
     }
 }
 
