@@ -117,7 +117,7 @@ async fn login(app: &TestApp, email: &str, password: &str) -> User {
 }
 
 /// One stored row of a table, as JSON lines (the PostgreSQL path of the fixture).
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, sqlx::FromRow)]
 struct EventRow {
     position: i64,
     aggregate_type: String,
@@ -441,37 +441,13 @@ async fn write_previous_release_fixture() {
         .execute(pool)
         .await
         .expect("write the database file");
-    let events: Vec<(
-        i64,
-        String,
-        String,
-        i64,
-        String,
-        String,
-        String,
-        String,
-        String,
-    )> = sqlx::query_as(
+    let events: Vec<EventRow> = sqlx::query_as(
         "SELECT position, aggregate_type, aggregate_id, sequence, event_type, event_version, \
-             payload, metadata, recorded_at FROM events ORDER BY position",
+         payload, metadata, recorded_at FROM events ORDER BY position",
     )
     .fetch_all(pool)
     .await
     .expect("read the events");
-    let events: Vec<EventRow> = events
-        .into_iter()
-        .map(|e| EventRow {
-            position: e.0,
-            aggregate_type: e.1,
-            aggregate_id: e.2,
-            sequence: e.3,
-            event_type: e.4,
-            event_version: e.5,
-            payload: e.6,
-            metadata: e.7,
-            recorded_at: e.8,
-        })
-        .collect();
     let states: Vec<StateRow> = sqlx::query_as(
         "SELECT name, generation, version, position, status, updated_at FROM projection_state \
          ORDER BY name, generation",
