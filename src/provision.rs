@@ -1,4 +1,4 @@
-//! Putting a conference into a series (ARCHITECTURE §6 AMB-29): the steps that
+//! Putting a conference into a series (AMB-29): the steps that
 //! `POST /api/v1/series`, `POST /api/v1/conferences` and `tessera bootstrap` share,
 //! so both paths use the same ids, commands and order.
 //!

@@ -1,4 +1,4 @@
-//! Our caching event store (ARCHITECTURE §2): implements the cqrs-es `EventStore`
+//! Our caching event store (docs/architecture.md): implements the cqrs-es `EventStore`
 //! over the postgres-es / sqlite-es repositories, keeps recently used aggregates in
 //! memory with their last sequence, and loads only the newer events
 //! (`get_last_events`), so a command costs O(new events), not O(stream length).

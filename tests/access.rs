@@ -1,5 +1,5 @@
 //! Every route, walked with every role: the answer matches the route's declared
-//! access (ARCHITECTURE §4: "Every endpoint's access is declared and tested").
+//! access: every endpoint's access is declared and tested.
 
 mod common;
 

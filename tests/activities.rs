@@ -32,7 +32,7 @@ fn signups() -> String {
     format!("/api/v1/conferences/{CONF}/activities/django-sprint/signups")
 }
 
-/// ACT-6/9, the concurrency rule: 50 concurrent signups for 10 places give
+/// ACT-6/9 under concurrency: 50 concurrent signups for 10 places give
 /// exactly 10 confirmed and 40 waitlisted; cancellations promote first-in-first-out.
 async fn act_6_fifty_concurrent_signups_for_ten_places(b: Backend) {
     let (app, admin, _) = setup(b, Some(10)).await;

@@ -14,7 +14,7 @@ use tessera_replay::Db;
 
 const SLUG: &str = "pycon-us-2027";
 
-/// The documented example (seeds/configuration.txt), fleshed out: a hidden
+/// The documented configuration example, fleshed out: a hidden
 /// speaker ticket, a second add-on without prerequisites, two sponsor levels.
 const CONFERENCE: &str = r#"
 [conference]

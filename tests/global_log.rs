@@ -39,6 +39,9 @@ async fn read_all(reader: &mut LogReader, after: &mut i64, seen: &mut Vec<i64>) 
 /// protected reader waits for it, the naive reader skips it for ever.
 #[tokio::test]
 async fn log_reader_never_skips_an_event_that_commits_late() {
+    if !common::postgres_available().await {
+        return;
+    }
     let (db, _, _, name) = fresh_db(Backend::Postgres).await;
     let Db::Postgres(pool) = &db else {
         unreachable!()
@@ -76,6 +79,9 @@ async fn log_reader_never_skips_an_event_that_commits_late() {
 /// transaction that could own them has ended.
 #[tokio::test]
 async fn log_reader_passes_rolled_back_holes() {
+    if !common::postgres_available().await {
+        return;
+    }
     let (db, _, _, name) = fresh_db(Backend::Postgres).await;
     let Db::Postgres(pool) = &db else {
         unreachable!()
@@ -136,6 +142,9 @@ async fn writer(pool: PgPool, id: usize, events: usize) -> Vec<i64> {
 /// and one reader tailing the log: every committed event exactly once, in order.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_tailing_reader_sees_every_event_once_in_position_order() {
+    if !common::postgres_available().await {
+        return;
+    }
     let (db, _, _, name) = fresh_db(Backend::Postgres).await;
     let Db::Postgres(pool) = &db else {
         unreachable!()

@@ -1,5 +1,5 @@
 //! Card payments end to end against an in-process fake Stripe (SPEC PAY-4…9,
-//! PAY-27, PAY-40…48, PAY-53, AMB-6/9/31; ARCHITECTURE §4 and §6): paying an
+//! PAY-27, PAY-40…48, PAY-53, AMB-6/9/31): paying an
 //! order, the signed webhook that records the money, deduplication and retries of
 //! deliveries, and refunds to the card, on SQLite and PostgreSQL.
 
@@ -609,7 +609,7 @@ async fn pay_40_only_verified_deliveries_are_stored(b: Backend) {
     app_finish(w).await;
 }
 
-/// PAY-44, ARCHITECTURE §6: a delivery whose processing fails is answered 500 and
+/// PAY-44: a delivery whose processing fails is answered 500 and
 /// recorded as failed; Stripe's redelivery processes it. Here the order of a
 /// dispute is looked up in Stripe, which fails once. PAY-43, AMB-31: other kinds,
 /// and charges without intent, are stored and change nothing.

@@ -27,8 +27,7 @@ use uuid::Uuid;
 const TESSERA_NAMESPACE: Uuid = Uuid::from_u128(0x6d2b_4c1e_8f0a_4b7e_9c3d_1a2b_3c4d_5e6f);
 
 /// A deterministic id for a natural key: the same `(kind, key)` always gives the same
-/// id, so uniqueness by natural key is enforced by the event stream itself
-/// (ARCHITECTURE §2).
+/// id, so uniqueness by natural key is enforced by the event stream itself.
 pub fn natural_id(kind: &str, key: &str) -> Uuid {
     let mut name = String::with_capacity(kind.len() + key.len() + 1);
     name.push_str(kind);

@@ -60,7 +60,7 @@ impl DomainEvent {
     }
 }
 
-/// Metadata every event carries (ARCHITECTURE §2).
+/// Metadata every event carries.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EventMeta {
     pub conference_id: Option<Uuid>,

@@ -426,7 +426,7 @@ impl StripeClient {
             return Err(GatewayError::NotConfigured);
         }
         let api_base = normalize_base(api_base)?;
-        // ARCHITECTURE §4: rustls with the ring provider. Installing it as the
+        // rustls with the ring provider. Installing it as the
         // process default keeps rustls from refusing to choose should another
         // crate ever enable a second provider; an already installed one stays.
         let _ = rustls::crypto::ring::default_provider().install_default();

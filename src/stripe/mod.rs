@@ -1,5 +1,5 @@
 //! Stripe: the API calls Tessera makes and the webhooks it receives (SPEC PAY-4…10,
-//! PAY-27, PAY-40…54; ARCHITECTURE §4 and §6).
+//! PAY-27, PAY-40…54).
 //!
 //! - [`client`]: [`PaymentGateway`], the calls (create/retrieve a PaymentIntent,
 //!   create a Refund) with persisted idempotency keys, and [`StripeClient`], the

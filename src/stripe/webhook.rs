@@ -1,5 +1,5 @@
 //! Stripe webhooks: signature verification and typed reading of events (SPEC
-//! PAY-40…54, AMB-31; ARCHITECTURE §4 and §6).
+//! PAY-40…54, AMB-31).
 //!
 //! Pure functions: no clock, no I/O. The HTTP handler passes the raw body, the
 //! `Stripe-Signature` header, the configured secrets and tolerance, and "now".
@@ -20,7 +20,7 @@ type HmacSha256 = Hmac<Sha256>;
 pub const SIGNATURE_HEADER: &str = "Stripe-Signature";
 
 /// Why a delivery was not verified. Every one of them answers 400 and stores
-/// nothing (ARCHITECTURE §6).
+/// nothing.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WebhookError {
     #[error("The Stripe-Signature header is missing.")]
@@ -111,7 +111,7 @@ fn parse_header(header: &str) -> Result<SignatureHeader<'_>, WebhookError> {
     })
 }
 
-/// Verifies a delivery (PAY-40, ARCHITECTURE §4): accepted when any `v1` signature
+/// Verifies a delivery (PAY-40): accepted when any `v1` signature
 /// of the header is HMAC-SHA256(secret, "{t}.{payload}") for any of `secrets`
 /// (secret rotation), compared in constant time, and `t` is within
 /// `tolerance_secs` of `now_unix` in either direction (a tolerance of 0 accepts only

@@ -60,10 +60,80 @@ pub fn admin_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
 }
 
+/// Whether the PostgreSQL variants run. The server at [`admin_url`] is tried once
+/// per process (whether `TEST_DATABASE_URL` is set or not). When it does not
+/// answer, the PostgreSQL variants are skipped, said once on stderr, so the suite
+/// runs on a machine without PostgreSQL; with `TESSERA_REQUIRE_POSTGRES=1` (CI)
+/// they fail instead. Every test that needs PostgreSQL asks this first.
+pub async fn postgres_available() -> bool {
+    static PROBE: tokio::sync::OnceCell<Result<(), String>> = tokio::sync::OnceCell::const_new();
+    let probe = PROBE
+        .get_or_init(|| async {
+            let outcome = probe_postgres(&admin_url()).await;
+            if let (Err(e), false) = (&outcome, postgres_required()) {
+                // Straight to stderr: the test harness captures `eprintln!` of
+                // passing tests, and this line must be seen.
+                use std::io::Write;
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "PostgreSQL not reachable at {} ({e}): skipping PostgreSQL variants \
+                     (set TESSERA_REQUIRE_POSTGRES=1 to fail instead)",
+                    redacted(&admin_url())
+                );
+            }
+            outcome
+        })
+        .await;
+    match probe {
+        Ok(()) => true,
+        Err(e) if postgres_required() => panic!(
+            "PostgreSQL not reachable at {} ({e}) and TESSERA_REQUIRE_POSTGRES=1",
+            redacted(&admin_url())
+        ),
+        Err(_) => false,
+    }
+}
+
+fn postgres_required() -> bool {
+    std::env::var("TESSERA_REQUIRE_POSTGRES").is_ok_and(|v| v == "1" || v == "true")
+}
+
+async fn probe_postgres(url: &str) -> Result<(), String> {
+    use sqlx::Connection;
+    let connect = sqlx::PgConnection::connect(url);
+    match tokio::time::timeout(std::time::Duration::from_secs(5), connect).await {
+        Ok(Ok(conn)) => {
+            let _ = conn.close().await;
+            Ok(())
+        }
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("no answer within 5 s".into()),
+    }
+}
+
+/// `url` without its password, for messages.
+fn redacted(url: &str) -> String {
+    let Some(scheme) = url.find("://").map(|i| i + 3) else {
+        return url.to_string();
+    };
+    let rest = &url[scheme..];
+    match (rest.find('@'), rest.find(':')) {
+        (Some(at), Some(colon)) if colon < at => {
+            format!("{}{}:***{}", &url[..scheme], &rest[..colon], &rest[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
-/// A fresh, empty PostgreSQL database on the test server; returns its URL.
+/// A fresh, empty PostgreSQL database on the test server; returns its URL. Only
+/// for tests that asked [`postgres_available`] first.
 pub async fn fresh_postgres() -> (String, String) {
+    assert!(
+        postgres_available().await,
+        "a PostgreSQL test must check common::postgres_available() first"
+    );
     let admin = admin_url();
     let name = format!(
         "tessera_t_{}_{}_{}",
@@ -367,7 +437,8 @@ impl TestApp {
     }
 }
 
-/// Runs an async scenario `fn(Backend)` once per backend, as two tests.
+/// Runs an async scenario `fn(Backend)` once per backend, as two tests; the
+/// PostgreSQL one is skipped when no PostgreSQL answers (see [`postgres_available`]).
 #[macro_export]
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
@@ -379,7 +450,9 @@ macro_rules! on_both_backends {
                 }
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn postgres() {
-                    super::$name($crate::common::Backend::Postgres).await
+                    if $crate::common::postgres_available().await {
+                        super::$name($crate::common::Backend::Postgres).await
+                    }
                 }
             }
         )*
@@ -496,6 +569,33 @@ impl TestApp {
             clock: self.clock,
             _dir: self._dir,
             pg_name: self.pg_name,
+        }
+    }
+}
+
+impl TestApp {
+    /// The service over a database that already holds a history (opened and
+    /// migrated by the caller with `tessera::server::open_db`, as `serve` does).
+    pub async fn over(
+        backend: Backend,
+        db: Db,
+        url: String,
+        dir: Option<tempfile::TempDir>,
+        pg_name: Option<String>,
+    ) -> TestApp {
+        let clock = TestClock::new();
+        let app = build_app(db, Config::default(), Arc::new(clock.clone()))
+            .await
+            .expect("app starts over an existing database");
+        let router = tessera::http::router(app.clone());
+        TestApp {
+            backend,
+            url,
+            app,
+            router,
+            clock,
+            _dir: dir,
+            pg_name,
         }
     }
 }

@@ -25,7 +25,7 @@ pub use model::{
 use crate::pricing::ProductRef;
 use crate::{DomainServices, Timestamp};
 
-/// ARCHITECTURE §2: the stream id of the attendee of `user` at `conference`.
+/// The stream id of the attendee of `user` at `conference`.
 pub fn attendee_id(conference: Uuid, user: Uuid) -> Uuid {
     crate::natural_id("attendee", &format!("{conference}/{user}"))
 }

@@ -172,7 +172,7 @@ impl KpiTargets {
     }
 }
 
-/// Roles granted per conference (ARCHITECTURE §4); stored lower_snake_case.
+/// Roles granted per conference; stored lower_snake_case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {

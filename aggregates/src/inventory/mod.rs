@@ -1,4 +1,4 @@
-//! A conference's sales ledger (ARCHITECTURE §2): one per conference, the stream
+//! A conference's sales ledger: one per conference, the stream
 //! that owns everything a checkout must check atomically: the product catalog
 //! (CAT-1, CAT-6, BOOT-16), the global capacity (CAT-10…14), vouchers and discount
 //! conditions with their uses (DISC-*), live holds with expiry, and the paid set's

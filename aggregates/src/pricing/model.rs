@@ -48,8 +48,8 @@ impl ProductRef {
     }
 }
 
-/// Which products of one kind a voucher or condition covers (ARCHITECTURE §6,
-/// AMB-32: explicit, never "empty means all").
+/// Which products of one kind a voucher or condition covers (AMB-32:
+/// explicit, never "empty means all").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {

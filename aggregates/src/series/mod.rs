@@ -1,5 +1,5 @@
 //! A series (e.g. "PyCon US") groups its yearly conferences. It owns the two rules
-//! that span them (ARCHITECTURE §6 AMB-29, SPEC MY-2): a year is unique within the
+//! that span them (AMB-29, MY-2): a year is unique within the
 //! series, and exactly one conference of the series is active.
 
 mod commands;

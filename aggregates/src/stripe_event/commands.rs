@@ -1,7 +1,7 @@
 use serde::Deserialize;
 use uuid::Uuid;
 
-/// Bookkeeping of one Stripe event (PAY-40…44, ARCHITECTURE §6). The stream id is
+/// Bookkeeping of one Stripe event (PAY-40…44). The stream id is
 /// `natural_id("stripe_event", event_id)`, so every delivery of one Stripe event,
 /// to whichever conference endpoint, lands on the same stream.
 #[derive(Debug, Clone, PartialEq, Deserialize)]

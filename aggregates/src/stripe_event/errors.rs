@@ -4,7 +4,7 @@ pub enum StripeEventError {
     #[error("Stripe event not found.")]
     NotFound,
     /// A delivery of an event that was already processed: answer 200, do nothing
-    /// (PAY-41, ARCHITECTURE §6).
+    /// (PAY-41).
     #[error("This Stripe event was already processed.")]
     AlreadyProcessed,
     /// A delivery of an event this endpoint already refused (PAY-53): answer 200, do

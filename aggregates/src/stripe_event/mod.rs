@@ -1,5 +1,5 @@
 //! The record of one Stripe event: deduplication and retry bookkeeping of webhook
-//! deliveries (SPEC PAY-40…44, PAY-53; ARCHITECTURE §4 and §6).
+//! deliveries (SPEC PAY-40…44, PAY-53).
 //!
 //! One stream per Stripe event id (`natural_id("stripe_event", event_id)`). Every
 //! delivery whose signature verified sends `Receive`:
