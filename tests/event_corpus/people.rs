@@ -27,6 +27,15 @@ pub fn user() -> Vec<Fixture> {
             password_hash: hash.replace("9mCj", "Xq2z"),
             at: later(3),
         },
+        UserEvent::SignedOut {
+            token: "5b1f0c1e-6a47-4a4e-9a0e-2f3c8d9e7b10".into(),
+            until: later(30),
+            at: later(4),
+        },
+        UserEvent::SessionsRevoked {
+            epoch: 1,
+            at: later(5),
+        },
     ];
     stream::<User>(uid("ana"), events)
 }
@@ -39,7 +48,9 @@ fn user_variants(e: &UserEvent) {
         UserRegistered { .. }
         | AdminGranted { .. }
         | AdminRevoked { .. }
-        | PasswordChanged { .. } => {}
+        | PasswordChanged { .. }
+        | SignedOut { .. }
+        | SessionsRevoked { .. } => {}
     }
 }
 
