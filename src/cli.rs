@@ -14,7 +14,7 @@ use tessera_replay::admin;
 use crate::app::{conference_id, user_id};
 use crate::bus::CommandBus;
 use crate::config::Config;
-use crate::http::extract::CommandMeta;
+use crate::meta::CommandMeta;
 use crate::server::{SystemClock, build_app, database_url, open_db};
 
 #[derive(Debug, Parser)]
@@ -135,7 +135,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let app = build_app(db, config, Arc::new(SystemClock)).await?;
             // ORDER-20: stale holds are recorded as expired on a timer, not only
             // when the next checkout in their conference runs (serve only).
-            crate::process::sweeper::spawn(app.clone());
+            crate::process::sweeper::spawn(app.bus.clone(), app.config.hold_sweep_interval());
             let listener = tokio::net::TcpListener::bind(bind)
                 .await
                 .with_context(|| format!("binding {bind}"))?;
@@ -144,7 +144,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             // `into_make_service`: each connection shares the built router (an Arc)
             // instead of re-deriving every route from it, which costs more than
             // most requests do when many clients connect at once.
-            axum::serve(listener, crate::http::router(app).into_make_service())
+            axum::serve(listener, crate::server::router(app).into_make_service())
                 .with_graceful_shutdown(async {
                     let _ = tokio::signal::ctrl_c().await;
                 })

@@ -14,6 +14,10 @@ use crate::process::{Processes, StripeAccess};
 use crate::reactor::Reactor;
 use crate::stripe::{GatewayError, SharedGateway, StripeClient};
 
+/// The whole service as one router (the HTTP edge), for `serve` and the load
+/// generator.
+pub use crate::http::router;
+
 /// The wall clock: read only here, at the edge, and handed to aggregates.
 pub struct SystemClock;
 

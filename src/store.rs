@@ -18,7 +18,7 @@ use serde_json::Value;
 use sqlite_es::SqliteEventRepository;
 use tessera_replay::Db;
 
-use crate::bus::{BusError, Sent};
+use crate::outcome::{BusError, Decided as Outcome};
 
 /// The cqrs-es repository of the configured backend.
 pub enum Repository {
@@ -128,7 +128,7 @@ pub struct CachingEventStore<A: Aggregate> {
 pub struct Pending<A: Aggregate> {
     pub command: A::Command,
     pub metadata: HashMap<String, String>,
-    pub reply: tokio::sync::oneshot::Sender<Result<Sent, BusError<A::Error>>>,
+    pub reply: tokio::sync::oneshot::Sender<Result<Outcome<A::Event>, BusError<A::Error>>>,
 }
 
 fn to_envelopes<A: Aggregate>(

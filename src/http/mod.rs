@@ -7,6 +7,7 @@ pub mod conferences;
 mod domain_errors;
 pub mod error;
 pub mod extract;
+mod gate;
 pub mod idempotency;
 pub mod ops;
 pub mod registration;

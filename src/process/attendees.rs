@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::settle;
 use crate::bus::CommandBus;
-use crate::reactor::Reaction;
+use super::Reaction;
 
 use crate::codes::ALPHABET;
 

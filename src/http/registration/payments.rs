@@ -90,7 +90,7 @@ fn money(amount: Decimal) -> ApiResult<Decimal> {
     Ok(amount)
 }
 
-fn refused<E: crate::http::error::DomainError>(e: E) -> ApiError {
+fn refused<E: crate::refusal::Failure>(e: E) -> ApiError {
     BusError::Refused(e).into()
 }
 

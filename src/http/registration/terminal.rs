@@ -68,7 +68,7 @@ use crate::bus::BusError;
 use crate::http::access::{Access, Group};
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{ApiJson, AuthUser, CommandMeta, optional_json};
-use crate::process::checkout::new_reference;
+use crate::process::checkout::{Billing, How, checkout, new_reference};
 use crate::stripe::{
     GatewayError, Reader, SharedGateway, TerminalIntentRequest, cancel_idempotency_key,
     capture_idempotency_key, terminal_intent_idempotency_key,
@@ -817,131 +817,32 @@ async fn checkout_cart(
     let conf = app.conference(&slug).await?;
     let body: TerminalCheckoutBody = optional_json(&body)?;
     let who = customer(&app, &conf, &staff, body.attendee_access_code.as_deref()).await?;
-    let now = app.bus.services().now();
-    let stream = cart_stream(&conf, who.user);
-
-    // ORDER-4: the cart's refusals first (not open, expired, empty).
-    let (cart_id, items, voucher) = app
-        .bus
-        .peek::<Cart, _>(&stream, |c| {
-            let cart_id = c.cart_id().unwrap_or_default();
-            let probe = CartCommand::CheckOut {
-                cart_id,
-                order_id: Uuid::nil(),
-            };
-            c.decide(probe, now).map(|_| {
-                (
-                    cart_id,
-                    c.items().to_vec(),
-                    c.voucher().map(|v| v.code.clone()),
-                )
-            })
-        })
-        .await?
-        .map_err(|e| ApiError::from(BusError::Refused(e)))?;
-    // The checkout is tied to the cart exactly as seen here (a voucher on it is
-    // ignored: the desk gives no discounts).
-    let seen = CartCommand::Expect {
-        cart_id,
-        items: items.iter().map(|i| (i.item_id, i.quantity)).collect(),
-        voucher,
-    };
-
-    // CART-7: prices are live until checkout; a product gone from the catalog
-    // keeps the price it was put in the cart with.
-    let lines: Vec<OrderLine> = ledger(&app, &conf, |inv| {
-        items
-            .iter()
-            .map(|i| {
-                let unit_price = inv
-                    .offer(&i.product, who.user, now)
-                    .map_or(i.unit_price, |o| o.unit_price);
-                OrderLine {
-                    product: i.product.clone(),
-                    description: i.name.clone(),
-                    unit_price,
-                    quantity: i.quantity,
-                    discount_amount: Decimal::ZERO,
-                    line_total: unit_price * Decimal::from(i.quantity),
-                }
-            })
-            .collect()
-    })
+    let placed = checkout(
+        app.flows(),
+        conf.id,
+        who.user,
+        Billing {
+            name: who.name,
+            email: who.email,
+            company: String::new(),
+        },
+        How::Desk { staff: staff.id },
+        &meta.for_conf(Some(conf.id)),
+    )
     .await?;
-    let subtotal: Decimal = lines.iter().map(|l| l.line_total).sum();
-
-    let reference = new_reference(&app.config.order_reference_prefix);
-    let order = order_id(&reference);
-    let event_meta = meta.for_conf(Some(conf.id));
-    let placed = app
-        .bus
-        .send::<Order>(
-            &order.to_string(),
-            OrderCommand::Place {
-                order_id: order,
-                reference: reference.clone(),
-                conference_id: conf.id,
-                user: who.user,
-                cart_id: Some(cart_id),
-                lines: lines.clone(),
-                subtotal,
-                discount_amount: Decimal::ZERO,
-                total: subtotal,
-                voucher_code: None,
-                voucher_details: None,
-                billing_name: who.name,
-                billing_email: who.email,
-                billing_company: String::new(),
-                hold_expires_at: None,
-            },
-            &event_meta,
-        )
-        .await?;
-    let closed = app
-        .bus
-        .send::<Cart>(
-            &stream,
-            CartCommand::Sequence(vec![
-                seen,
-                CartCommand::CheckOut {
-                    cart_id,
-                    order_id: order,
-                },
-            ]),
-            &event_meta,
-        )
-        .await;
-    let closed = match closed {
-        Ok(sent) => sent,
-        Err(e) => {
-            // The cart changed meanwhile: this order must not stand.
-            if let Err(cancel) = app
-                .bus
-                .send::<Order>(
-                    &order.to_string(),
-                    OrderCommand::Cancel { by: Some(staff.id) },
-                    &event_meta,
-                )
-                .await
-            {
-                tracing::warn!(order = %reference, error = %cancel, "could not cancel a terminal order whose cart changed");
-            }
-            return Err(e.into());
-        }
-    };
-    tracing::info!(order = %reference, total = %subtotal, "terminal cart checked out");
+    tracing::info!(order = %placed.reference, total = %placed.total, "terminal cart checked out");
     Ok((
         StatusCode::CREATED,
         Json(TerminalCheckoutView {
-            order_id: order,
-            reference,
+            order_id: placed.order_id,
+            reference: placed.reference,
             user_id: who.user,
-            cart_id,
+            cart_id: placed.cart_id.unwrap_or_default(),
             status: OrderStatus::Pending,
-            subtotal,
-            total: subtotal,
-            lines,
-            position: placed.position.max(closed.position),
+            subtotal: placed.subtotal,
+            total: placed.total,
+            lines: placed.lines,
+            position: placed.position,
         }),
     ))
 }
