@@ -11,9 +11,9 @@ use clap::{Args, Parser, Subcommand};
 use tessera_aggregates::user::{User, UserCommand};
 use tessera_replay::admin;
 
-use crate::app::{conference_id, user_id};
 use crate::bus::CommandBus;
 use crate::config::Config;
+use crate::ids::{conference_id, user_id};
 use crate::meta::CommandMeta;
 use crate::server::{SystemClock, build_app, database_url, open_db};
 

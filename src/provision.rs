@@ -16,8 +16,8 @@ use tessera_aggregates::series::{Series, SeriesCommand};
 use tessera_projections::EventMeta;
 use uuid::Uuid;
 
-use crate::ids::{conference_id, inventory_id, series_id};
 use crate::bus::{BusError, CommandBus, Sent};
+use crate::ids::{conference_id, inventory_id, series_id};
 use crate::meta::CommandMeta;
 use crate::refusal::{Failure, Kind};
 

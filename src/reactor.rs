@@ -25,7 +25,6 @@ const BATCH: usize = 500;
 pub const NAME: &str = "process_managers";
 const VERSION: u32 = 1;
 
-
 /// Handle held by the service: wake the reactor, wait until it reached a position.
 #[derive(Clone)]
 pub struct ReactorHandle {

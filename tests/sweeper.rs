@@ -274,7 +274,8 @@ async fn order_20_the_spawned_sweeper_runs_on_its_own(b: Backend) {
     let reference = buy(&app, &ana, CONF).await;
     app.clock.advance(PAST_THE_HOLD);
 
-    let sweeper = tessera::process::sweeper::spawn(app.app.bus.clone(), app.app.config.hold_sweep_interval());
+    let sweeper =
+        tessera::process::sweeper::spawn(app.app.bus.clone(), app.app.config.hold_sweep_interval());
     let mut status = Value::Null;
     for _ in 0..100 {
         status = get_order(&app, &ana, CONF, &reference).await.body["status"].clone();

@@ -25,8 +25,8 @@ use tessera_aggregates::pricing::{
 };
 use uuid::Uuid;
 
-use crate::app::inventory_id;
 use crate::bus::CommandBus;
+use crate::ids::inventory_id;
 use crate::meta::CommandMeta;
 
 /// The group of "Staff 50% Discount".

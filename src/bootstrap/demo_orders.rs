@@ -261,13 +261,7 @@ async fn place_and_pay(
             } else {
                 None
             };
-            Some((
-                t.requires_voucher,
-                Ready {
-                    lines,
-                    voucher,
-                },
-            ))
+            Some((t.requires_voucher, Ready { lines, voucher }))
         })
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;

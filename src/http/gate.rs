@@ -71,5 +71,4 @@ impl App {
             .await
             .map_err(ApiError::from)
     }
-
 }

@@ -19,7 +19,6 @@
 
 use chrono::Duration;
 use rust_decimal::Decimal;
-use tessera_aggregates::{Timestamp, natural_id};
 use tessera_aggregates::cart::{Cart, CartCommand, CartError, CartItem};
 use tessera_aggregates::inventory::{
     HoldLine, Inventory, InventoryCommand, InventoryError, InventoryEvent, ReleaseReason,
@@ -28,6 +27,7 @@ use tessera_aggregates::order::{
     Order, OrderCommand, OrderError, OrderEvent, OrderLine, PaymentMethod, VoucherDetails,
 };
 use tessera_aggregates::pricing::CartOwner;
+use tessera_aggregates::{Timestamp, natural_id};
 use tessera_projections::EventMeta;
 use uuid::Uuid;
 
@@ -353,7 +353,9 @@ pub async fn checkout(
     let mut position = None;
 
     let priced = match (&how, &basket) {
-        (How::Desk { .. }, Some(basket)) => desk_prices(ctx, conference, user, &basket.items).await?,
+        (How::Desk { .. }, Some(basket)) => {
+            desk_prices(ctx, conference, user, &basket.items).await?
+        }
         (How::Seeded { lines, voucher, .. }, _) => {
             let (priced, at) = hold(
                 ctx,

@@ -51,7 +51,6 @@ use super::{Processes, Reaction, StripeAccess, settle};
 use crate::bus::{BusError, CommandBus, Sent};
 use crate::ids::inventory_id;
 
-
 pub async fn react(processes: &Processes, env: &Envelope) -> anyhow::Result<Reaction> {
     let bus = &*processes.bus;
     match &env.event {

@@ -15,8 +15,6 @@ mod stripe_payments;
 mod terminal;
 mod vouchers;
 
-pub use cart::owner_facts;
-
 use tessera_aggregates::conference::Role;
 use tessera_aggregates::inventory::Inventory;
 
