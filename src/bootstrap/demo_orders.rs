@@ -54,7 +54,7 @@ pub const DEMO_ADDON: &str = "pycon-t-shirt";
 pub const CART_OWNER: &str = "attendee_bob";
 
 /// AMB-3/ORDER-12: the seed's reference prefix.
-const REFERENCE_PREFIX: &str = "ORD-";
+const REFERENCE_PREFIX: &str = "ORD";
 
 /// How long the seeded cart and pending orders last, as the service is configured
 /// (`tessera.toml` in the working directory and `TESSERA_*`, like `serve`), or the

@@ -10,6 +10,7 @@
 //! to each of them.
 
 pub mod attendees;
+pub mod card_payment;
 pub mod checkout;
 pub mod expiry;
 pub mod orders;

@@ -10,7 +10,6 @@ mod credits;
 mod orders;
 mod payments;
 mod purchase_orders;
-mod stripe_customers;
 mod stripe_payments;
 mod terminal;
 mod vouchers;

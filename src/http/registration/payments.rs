@@ -446,10 +446,10 @@ async fn card_refund(
         }
         StripeOutcome::Refused(e) => {
             void(app, &refund, e.code(), meta).await;
-            Err(super::stripe_payments::gateway_problem(&e))
+            Err(ApiError::from(e))
         }
         // Left pending: the process managers retry it with the same key.
-        StripeOutcome::Unknown(e) => Err(super::stripe_payments::gateway_problem(&e)),
+        StripeOutcome::Unknown(e) => Err(ApiError::from(e)),
     }
 }
 

@@ -62,7 +62,6 @@ use uuid::Uuid;
 use super::checkins::{AttendeeView, attendee_by_code};
 use super::credits::CreditView;
 use super::ledger;
-use super::stripe_payments::gateway_problem;
 use crate::app::{AppState, ConferenceRef, order_id};
 use crate::bus::BusError;
 use crate::http::access::{Access, Group};
@@ -95,7 +94,7 @@ pub(super) fn groups() -> Vec<Group> {
 fn gateway(app: &AppState) -> ApiResult<SharedGateway> {
     app.gateway
         .clone()
-        .ok_or_else(|| gateway_problem(&GatewayError::NotConfigured))
+        .ok_or_else(|| ApiError::from(GatewayError::NotConfigured))
 }
 
 fn order_not_found() -> ApiError {
@@ -404,7 +403,7 @@ async fn create_intent(
     let intent = gateway
         .create_terminal_intent(&request)
         .await
-        .map_err(|e| gateway_problem(&e))?;
+        .map_err(ApiError::from)?;
 
     let stream = target.order.to_string();
     if let Some(place) = target.walk_up {
@@ -532,7 +531,7 @@ async fn capture_intent(
         // found on the intent itself.
         Err(e) => match gateway.retrieve_payment_intent(&intent).await {
             Ok(pi) if pi.is_succeeded() => pi,
-            _ => return Err(gateway_problem(&e)),
+            _ => return Err(ApiError::from(e)),
         },
     };
     let sent = app
@@ -584,14 +583,14 @@ async fn cancel_intent(
         gateway
             .cancel_reader_action(&reader)
             .await
-            .map_err(|e| gateway_problem(&e))?;
+            .map_err(ApiError::from)?;
     }
     let key = cancel_idempotency_key(&intent, meta.scoped_id("terminal-cancel", &intent));
     if let Err(e) = gateway.cancel_payment_intent(&intent, &key).await {
         // A cancellation whose answer was lost is found on the intent itself.
         match gateway.retrieve_payment_intent(&intent).await {
             Ok(pi) if pi.status == "canceled" => {}
-            _ => return Err(gateway_problem(&e)),
+            _ => return Err(ApiError::from(e)),
         }
     }
     let sent = app
@@ -963,7 +962,7 @@ async fn list_readers(
     let readers = gateway
         .list_readers(q.location.as_deref())
         .await
-        .map_err(|e| gateway_problem(&e))?;
+        .map_err(ApiError::from)?;
     Ok(Json(ReaderList { readers }))
 }
 
@@ -994,6 +993,6 @@ async fn connection_token(
     let secret = gateway
         .create_connection_token(body.location.as_deref())
         .await
-        .map_err(|e| gateway_problem(&e))?;
+        .map_err(ApiError::from)?;
     Ok(Json(ConnectionToken { secret }))
 }
