@@ -296,9 +296,7 @@ async fn stripe_customer(
     let stream = stripe_customer::stream_id(conference, payer.user).to_string();
     let stored = || async {
         ctx.bus
-            .inspect::<StripeCustomer, _>(&stream, |c| {
-                c.stripe_customer_id().map(str::to_string)
-            })
+            .inspect::<StripeCustomer, _>(&stream, |c| c.stripe_customer_id().map(str::to_string))
             .await
             .map_err(PayError::Customer)
     };

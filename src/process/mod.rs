@@ -16,6 +16,7 @@ pub mod expiry;
 pub mod orders;
 pub mod refunds;
 pub mod sweeper;
+pub mod terminal;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};

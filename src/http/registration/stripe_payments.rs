@@ -37,12 +37,11 @@ use std::fmt::Display;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use rust_decimal::Decimal;
 use serde::Serialize;
-use tessera_aggregates::conference::Conference;
 use tessera_aggregates::natural_id;
-use tessera_aggregates::order::{Order, OrderCommand, OrderError, OrderStatus, PaymentMethod};
+use tessera_aggregates::order::{Order, OrderCommand, PaymentMethod};
 use tessera_aggregates::stripe_event::{
     self, StripeEventCommand, StripeEventError, StripeEventRecord,
 };
@@ -52,21 +51,17 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::PUBLIC;
-use crate::app::{AppState, ConferenceRef, order_id};
+use crate::app::{AppState, ConferenceRef};
 use crate::bus::BusError;
 use crate::http::access::{Access, Group};
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{AuthUser, CommandMeta};
 use crate::process::card_payment::{Payer, pay_by_card};
 use crate::stripe::amount::from_minor_units;
-use crate::stripe::client::PUBLIC_ERROR_DETAIL;
 use crate::stripe::webhook::{
     ChargeObject, DisputeObject, PaymentIntentObject, SIGNATURE_HEADER, payload_digest,
 };
-use crate::stripe::{
-    EventData, GatewayError, PaymentIntentRequest, StripeEvent, intent_idempotency_key,
-    parse_event, verify_with_config,
-};
+use crate::stripe::{EventData, GatewayError, StripeEvent, parse_event, verify_with_config};
 
 pub(super) fn groups() -> Vec<Group> {
     vec![
