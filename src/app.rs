@@ -1,20 +1,18 @@
-//! The service's shared state and the questions every handler asks of it: who is
-//! calling, which conference, is the feature on.
+//! The service's shared state: the command bus, the read side, the process
+//! managers, configuration and the outside services. The questions every handler
+//! asks of it (who is calling, which conference, is the feature on) are answered at
+//! the edge (`src/http/gate.rs`).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use metrics_exporter_prometheus::PrometheusHandle;
-use tessera_aggregates::conference::{Conference, FeatureOverrides, Role};
-use tessera_aggregates::natural_id;
-use tessera_aggregates::user::User;
+use tessera_aggregates::conference::FeatureOverrides;
 use tessera_replay::{Db, RunnerHandle};
 use uuid::Uuid;
 
 use crate::bus::CommandBus;
 use crate::config::Config;
-use crate::features::{self, Feature};
-use crate::http::error::{ApiError, ApiResult};
 use crate::identity::TokenSigner;
 use crate::identity::throttle::LoginThrottle;
 
@@ -58,27 +56,7 @@ pub struct ConferenceRef {
     pub overrides: FeatureOverrides,
 }
 
-pub fn conference_id(slug: &str) -> Uuid {
-    natural_id("conference", slug)
-}
-
-pub fn series_id(slug: &str) -> Uuid {
-    natural_id("series", slug)
-}
-
-pub fn inventory_id(conference: Uuid) -> Uuid {
-    natural_id("inventory", &conference.to_string())
-}
-
-/// An order's stream id comes from its reference (unique, AMB-3), so an order is
-/// found by reference without an index.
-pub fn order_id(reference: &str) -> Uuid {
-    natural_id("order", reference)
-}
-
-pub fn user_id(email: &str) -> Uuid {
-    natural_id("user", &email.trim().to_lowercase())
-}
+pub use crate::ids::{conference_id, inventory_id, order_id, series_id, user_id};
 
 /// How long a read waits for the projections to reach a position it asked for.
 pub const READ_WAIT: Duration = Duration::from_secs(10);
@@ -89,68 +67,14 @@ pub const READ_WAIT: Duration = Duration::from_secs(10);
 pub const CALLER_MAX_AGE: Duration = Duration::from_secs(5);
 
 impl App {
-    /// The user a bearer token speaks for. A bad token is refused, never treated as
-    /// anonymous.
-    pub async fn caller_from_token(&self, token: &str) -> ApiResult<Caller> {
-        let now = self.bus.services().now();
-        let claims = self
-            .tokens
-            .verify(token, now)
-            .ok_or_else(ApiError::unauthorized)?;
-        let id = claims.user;
-        // The token is signed; the user record says whether its session is still
-        // open (not signed out, not revoked) and adds name, email and the admin
-        // flag. A change made by this process shows at once (it updates the cache);
-        // one made by another instance within CALLER_MAX_AGE.
-        let caller = self
-            .bus
-            .peek_within::<User, _>(&id.to_string(), CALLER_MAX_AGE, |u| {
-                u.accepts_session(claims.epoch, &claims.id).then(|| Caller {
-                    id,
-                    email: u.email().to_string(),
-                    name: u.name().to_string(),
-                    is_admin: u.is_admin(),
-                })
-            })
-            .await
-            .map_err(ApiError::from)?;
-        caller.ok_or_else(ApiError::unauthorized)
-    }
-
-    /// The conference named by `slug`, or 404.
-    pub async fn conference(&self, slug: &str) -> ApiResult<ConferenceRef> {
-        let id = conference_id(slug);
-        let found = self
-            .bus
-            .peek::<Conference, _>(&id.to_string(), |c| {
-                c.exists().then(|| *c.feature_overrides())
-            })
-            .await
-            .map_err(ApiError::from)?;
-        let overrides = found.ok_or_else(|| ApiError::not_found("Conference"))?;
-        Ok(ConferenceRef {
-            id,
-            slug: slug.to_string(),
-            overrides,
-        })
-    }
-
-    /// The conference, only if every feature is enabled for it (CONF-28: "not
-    /// found" otherwise).
-    pub async fn gate(&self, slug: &str, needs: &[Feature]) -> ApiResult<ConferenceRef> {
-        let conference = self.conference(slug).await?;
-        if !features::all_enabled(needs, &self.config.features, Some(&conference.overrides)) {
-            return Err(ApiError::not_found("Conference"));
+    /// What the flows work with (src/process).
+    pub fn flows(&self) -> crate::process::Context<'_> {
+        crate::process::Context {
+            bus: &self.bus,
+            gateway: self.gateway.as_ref(),
+            faults: &self.faults,
+            config: &self.config,
         }
-        Ok(conference)
-    }
-
-    /// The caller's roles in a conference.
-    pub async fn roles_in(&self, conference: Uuid, user: Uuid) -> ApiResult<Vec<Role>> {
-        self.bus
-            .peek::<Conference, _>(&conference.to_string(), |c| c.roles_of(&user))
-            .await
-            .map_err(ApiError::from)
     }
 
     /// Waits until the projections reached `position` (a command's answer).

@@ -13,6 +13,7 @@ use tessera_aggregates::DomainServices;
 use tessera_projections::EventMeta;
 use tessera_replay::{Db, RunnerHandle};
 
+pub use crate::outcome::{BusError, Decided, Sent};
 use crate::store::{CachingEventStore, Pending};
 
 /// How often a command is retried after losing an optimistic-concurrency race.
@@ -21,27 +22,6 @@ const MAX_ATTEMPTS: u32 = 10;
 const RECENT: Duration = Duration::from_millis(500);
 /// The most commands one batch decides and appends together.
 const MAX_BATCH: usize = 256;
-
-/// Why a command did not happen.
-#[derive(Debug, thiserror::Error)]
-pub enum BusError<E: std::error::Error> {
-    /// A rule refused it (4xx).
-    #[error(transparent)]
-    Refused(E),
-    /// Other writers kept winning until the retries ran out (409).
-    #[error("the aggregate kept changing; retries ran out")]
-    Conflict,
-    /// The store failed (500).
-    #[error("event store: {0}")]
-    Store(String),
-}
-
-/// A command's outcome: the global log position its last event reached (None when
-/// the command changed nothing).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub struct Sent {
-    pub position: Option<i64>,
-}
 
 pub struct CommandBus {
     db: Db,
@@ -195,6 +175,25 @@ impl CommandBus {
         A::Command: Clone + Send,
         A::Error: Send,
     {
+        self.send_decided::<A>(id, command, meta)
+            .await
+            .map(|decided| decided.sent())
+    }
+
+    /// Like [`Self::send`], answering with the events the aggregate decided (empty
+    /// when the command changed nothing) besides their position, so the caller
+    /// learns what it just did without reading the aggregate back.
+    pub async fn send_decided<A>(
+        &self,
+        id: &str,
+        command: A::Command,
+        meta: &EventMeta,
+    ) -> Result<Decided<A::Event>, BusError<A::Error>>
+    where
+        A: Aggregate<Services = DomainServices> + 'static,
+        A::Command: Clone + Send,
+        A::Error: Send,
+    {
         let started = Instant::now();
         let store = self.store::<A>();
         let mut meta = meta.clone();
@@ -228,7 +227,10 @@ impl CommandBus {
             "outcome" => outcome_label
         )
         .record(started.elapsed().as_secs_f64());
-        if let Ok(Sent { position: Some(_) }) = &outcome {
+        if let Ok(Decided {
+            position: Some(_), ..
+        }) = &outcome
+        {
             if let Some(runner) = &self.runner {
                 runner.wake();
             }
@@ -301,7 +303,7 @@ impl CommandBus {
                 Ok(positions) => {
                     for ((p, d), position) in batch.into_iter().zip(decided).zip(positions) {
                         let _ = p.reply.send(match d {
-                            Ok(_) => Ok(Sent { position }),
+                            Ok(events) => Ok(Decided { events, position }),
                             Err(e) => Err(BusError::Refused(e)),
                         });
                     }
@@ -336,7 +338,7 @@ impl CommandBus {
         id: &str,
         command: A::Command,
         metadata: HashMap<String, String>,
-    ) -> Result<Sent, BusError<A::Error>>
+    ) -> Result<Decided<A::Event>, BusError<A::Error>>
     where
         A: Aggregate<Services = DomainServices> + 'static,
         A::Command: Clone + Send,
@@ -390,14 +392,23 @@ impl CommandBus {
                 CachingEventStore::keep(&mut slot, context);
                 return match decided {
                     Err(e) => Err(BusError::Refused(e)),
-                    Ok(()) => Ok(Sent { position: None }),
+                    Ok(()) => Ok(Decided {
+                        events: vec![],
+                        position: None,
+                    }),
                 };
             }
+            let answer = events.clone();
             match store
                 .append(events, context, metadata.clone(), &mut slot)
                 .await
             {
-                Ok(position) => return Ok(Sent { position }),
+                Ok(position) => {
+                    return Ok(Decided {
+                        events: answer,
+                        position,
+                    });
+                }
                 Err(AggregateError::AggregateConflict) if attempt < MAX_ATTEMPTS => {
                     metrics::counter!("tessera_command_conflicts_total", "aggregate" => A::TYPE)
                         .increment(1);

@@ -11,10 +11,10 @@ use clap::{Args, Parser, Subcommand};
 use tessera_aggregates::user::{User, UserCommand};
 use tessera_replay::admin;
 
-use crate::app::{conference_id, user_id};
 use crate::bus::CommandBus;
 use crate::config::Config;
-use crate::http::extract::CommandMeta;
+use crate::ids::{conference_id, user_id};
+use crate::meta::CommandMeta;
 use crate::server::{SystemClock, build_app, database_url, open_db};
 
 #[derive(Debug, Parser)]
@@ -135,7 +135,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("binding {bind}"))?;
             let addr = listener.local_addr()?;
             println!("Tessera listening on http://{addr} ({})", app.db.backend());
-            crate::server::serve(listener, app, async {
+            crate::serve(listener, app, async {
                 let _ = tokio::signal::ctrl_c().await;
             })
             .await?;

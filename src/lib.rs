@@ -10,9 +10,17 @@ pub mod config;
 pub mod features;
 pub mod http;
 pub mod identity;
+pub mod ids;
+pub mod meta;
+pub mod outcome;
 pub mod process;
 pub mod provision;
 pub mod reactor;
+pub mod refusal;
 pub mod server;
 pub mod store;
 pub mod stripe;
+
+/// The edge, for the CLI and the load generator: the whole API as one router, and
+/// serving it.
+pub use http::{router, serve};

@@ -16,10 +16,10 @@ use tessera_aggregates::series::{Series, SeriesCommand};
 use tessera_projections::EventMeta;
 use uuid::Uuid;
 
-use crate::app::{conference_id, inventory_id, series_id};
 use crate::bus::{BusError, CommandBus, Sent};
-use crate::http::error::ApiError;
-use crate::http::extract::CommandMeta;
+use crate::ids::{conference_id, inventory_id, series_id};
+use crate::meta::CommandMeta;
+use crate::refusal::{Failure, Kind};
 
 pub use tessera_aggregates::conference::ConferenceError;
 pub use tessera_aggregates::inventory::InventoryError;
@@ -42,16 +42,31 @@ pub enum ProvisionError {
     Inventory(BusError<InventoryError>),
 }
 
-impl From<ProvisionError> for ApiError {
-    fn from(e: ProvisionError) -> Self {
-        match e {
-            ProvisionError::UnknownSeries(_) => {
-                ApiError::unprocessable("conf.unknown_series", e.to_string())
-            }
-            ProvisionError::SlugTaken => ApiError::conflict("conf.slug_taken", e.to_string()),
-            ProvisionError::Series(e) => e.into(),
-            ProvisionError::Conference(e) => e.into(),
-            ProvisionError::Inventory(e) => e.into(),
+impl Failure for ProvisionError {
+    fn code(&self) -> &'static str {
+        match self {
+            ProvisionError::UnknownSeries(_) => "conf.unknown_series",
+            ProvisionError::SlugTaken => "conf.slug_taken",
+            ProvisionError::Series(e) => e.code(),
+            ProvisionError::Conference(e) => e.code(),
+            ProvisionError::Inventory(e) => e.code(),
+        }
+    }
+    fn kind(&self) -> Kind {
+        match self {
+            ProvisionError::UnknownSeries(_) => Kind::Refused,
+            ProvisionError::SlugTaken => Kind::Conflict,
+            ProvisionError::Series(e) => e.kind(),
+            ProvisionError::Conference(e) => e.kind(),
+            ProvisionError::Inventory(e) => e.kind(),
+        }
+    }
+    fn detail(&self) -> String {
+        match self {
+            ProvisionError::Series(e) => e.detail(),
+            ProvisionError::Conference(e) => e.detail(),
+            ProvisionError::Inventory(e) => e.detail(),
+            other => other.to_string(),
         }
     }
 }

@@ -16,6 +16,7 @@ use tessera_replay::storage::{self, Checkpoint, Status};
 use tessera_replay::{Db, LogReader};
 use tokio::sync::{Notify, watch};
 
+pub use crate::process::Reaction;
 use crate::process::{self, Processes};
 
 /// Events reacted to per read.
@@ -23,14 +24,6 @@ const BATCH: usize = 500;
 /// The checkpoint row of the process managers in `projection_state`.
 pub const NAME: &str = "process_managers";
 const VERSION: u32 = 1;
-
-/// What a reaction can end in.
-#[derive(Debug)]
-pub enum Reaction {
-    Done,
-    /// A rule refused the follow-up command: logged, not retried.
-    Refused(String),
-}
 
 /// Handle held by the service: wake the reactor, wait until it reached a position.
 #[derive(Clone)]

@@ -1,8 +1,6 @@
 //! Assembling the service: database, migrations, projection runner, command bus,
-//! token key; and serving it with its timers.
+//! token key. Serving it on a socket is the edge's job (`http::serve`).
 
-use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
@@ -107,30 +105,4 @@ pub async fn build_app(db: Db, config: Config, clock: Arc<dyn Clock>) -> anyhow:
         faults: processes.faults.clone(),
         refunds_in_flight: processes.in_flight.clone(),
     }))
-}
-
-/// Serves `app` on `listener` until `shutdown` resolves, with the timers only a
-/// serving process runs: the hold sweeper and the idempotency-record cleanup.
-/// Each connection carries its peer address (the login throttle's client address).
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    app: AppState,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
-    // ORDER-20: stale holds are recorded as expired on a timer, not only when the
-    // next checkout in their conference runs.
-    let sweeper = crate::process::sweeper::spawn(app.clone());
-    let cleanup = crate::http::idempotency::spawn_cleanup(app.clone());
-    // `into_make_service_with_connect_info`: each connection shares the built
-    // router (an Arc) instead of re-deriving every route from it, which costs
-    // more than most requests do when many clients connect at once.
-    let served = axum::serve(
-        listener,
-        crate::http::router(app).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
-    sweeper.abort();
-    cleanup.abort();
-    Ok(served?)
 }

@@ -343,7 +343,7 @@ async fn serve_counts_attempts_per_socket_address(b: Backend) {
         .expect("bind loopback");
     let base = format!("http://{}", listener.local_addr().expect("address"));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(tessera::server::serve(listener, app.app.clone(), async {
+    let server = tokio::spawn(tessera::serve(listener, app.app.clone(), async {
         let _ = stopped.await;
     }));
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();

@@ -161,7 +161,7 @@ async fn order_20_the_sweeper_expires_a_stale_order_without_any_checkout(b: Back
     assert_eq!(credits(&app, &ana).await[0]["remaining"], "0.00");
 
     // Nothing stale yet: the sweep changes nothing.
-    assert_eq!(sweep_once(&app.app).await.expect("sweep"), 0);
+    assert_eq!(sweep_once(&app.app.bus).await.expect("sweep"), 0);
 
     app.clock.advance(PAST_THE_HOLD);
     // CAT-2: availability already ignores the hold; the order is still pending.
@@ -171,7 +171,7 @@ async fn order_20_the_sweeper_expires_a_stale_order_without_any_checkout(b: Back
     );
     assert_eq!(unrecorded_expiries(&app, CONF).await, 1);
 
-    assert_eq!(sweep_once(&app.app).await.expect("sweep"), 1);
+    assert_eq!(sweep_once(&app.app.bus).await.expect("sweep"), 1);
     app.settled().await;
 
     let r = get_order(&app, &ana, CONF, &second).await;
@@ -216,7 +216,7 @@ async fn order_20_the_sweeper_expires_a_stale_order_without_any_checkout(b: Back
 
     // A second sweep has nothing left to do and appends nothing.
     let head = app.app.db.head().await.ok();
-    assert_eq!(sweep_once(&app.app).await.expect("sweep"), 0);
+    assert_eq!(sweep_once(&app.app.bus).await.expect("sweep"), 0);
     assert_eq!(app.app.db.head().await.ok(), head);
     app.finish().await;
 }
@@ -239,11 +239,11 @@ async fn order_20_the_sweeper_covers_every_conference_and_is_free_when_nothing_i
 
     // Live holds only: nothing to record, nothing appended.
     let head = app.app.db.head().await.ok();
-    assert_eq!(sweep_once(&app.app).await.expect("sweep"), 0);
+    assert_eq!(sweep_once(&app.app.bus).await.expect("sweep"), 0);
     assert_eq!(app.app.db.head().await.ok(), head, "a command was sent");
 
     app.clock.advance(PAST_THE_HOLD);
-    assert_eq!(sweep_once(&app.app).await.expect("sweep"), 2);
+    assert_eq!(sweep_once(&app.app.bus).await.expect("sweep"), 2);
     app.settled().await;
     for (user, slug, reference) in [(&ana, CONF, &anas), (&bo, OTHER, &bos)] {
         let r = get_order(&app, user, slug, reference).await;
@@ -256,7 +256,7 @@ async fn order_20_the_sweeper_covers_every_conference_and_is_free_when_nothing_i
     }
 
     let head = app.app.db.head().await.ok();
-    assert_eq!(sweep_once(&app.app).await.expect("sweep"), 0);
+    assert_eq!(sweep_once(&app.app.bus).await.expect("sweep"), 0);
     assert_eq!(app.app.db.head().await.ok(), head, "a command was sent");
     app.finish().await;
 }
@@ -274,7 +274,8 @@ async fn order_20_the_spawned_sweeper_runs_on_its_own(b: Backend) {
     let reference = buy(&app, &ana, CONF).await;
     app.clock.advance(PAST_THE_HOLD);
 
-    let sweeper = tessera::process::sweeper::spawn(app.app.clone());
+    let sweeper =
+        tessera::process::sweeper::spawn(app.app.bus.clone(), app.app.config.hold_sweep_interval());
     let mut status = Value::Null;
     for _ in 0..100 {
         status = get_order(&app, &ana, CONF, &reference).await.body["status"].clone();

@@ -20,7 +20,7 @@ use tessera_projections::EventMeta;
 
 use crate::app::{AppState, inventory_id, user_id};
 use crate::config::Config;
-use crate::http::extract::CommandMeta;
+use crate::meta::CommandMeta;
 use crate::server::{SystemClock, build_app, open_db};
 
 const CONF: &str = "rush-2027";
@@ -148,7 +148,7 @@ pub async fn rush(
     let tokens = prepare(&app, buyers, tickets, voucher_uses).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
-    let router = crate::http::router(app.clone());
+    let router = crate::router(app.clone());
     tokio::spawn(async move {
         let _ = axum::serve(listener, router.into_make_service()).await;
     });

@@ -25,9 +25,9 @@ use tessera_aggregates::pricing::{
 };
 use uuid::Uuid;
 
-use crate::app::inventory_id;
 use crate::bus::CommandBus;
-use crate::http::extract::CommandMeta;
+use crate::ids::inventory_id;
+use crate::meta::CommandMeta;
 
 /// The group of "Staff 50% Discount".
 pub const STAFF_GROUP: &str = "Conference Staff";

@@ -2,10 +2,10 @@
 //!
 //! The orders take the path of a checkout followed by a recorded payment, through
 //! the real aggregates, so stock, voucher uses, read models and attendees agree:
+//! the one checkout (`process::checkout`, `How::Seeded`):
 //! 1. `Inventory.Hold`: stock, per-user limits, hidden tickets, voucher use, prices
-//!    and conditions, decided by the ledger in one decision (as
-//!    `process::checkout` does; the seed has no cart to check out, so the order
-//!    is placed without one, like a terminal walk-up);
+//!    and conditions, decided by the ledger in one decision (the seed has no cart
+//!    to check out, so the order is placed without one);
 //! 2. `Order.Place` with exactly the lines and amounts the hold priced;
 //! 3. `Order.RecordPayment`: **comp** for a zero total (PAY-12), otherwise
 //!    **manual** for the total (PAY-13). The demo moves no card money, and a manual
@@ -30,20 +30,21 @@ use std::fmt::Write as _;
 use cqrs_es::Aggregate;
 use rust_decimal::Decimal;
 use tessera_aggregates::cart::{Cart, CartCommand};
-use tessera_aggregates::inventory::{HoldLine, Inventory, InventoryCommand, ReleaseReason};
-use tessera_aggregates::natural_id;
-use tessera_aggregates::order::{
-    Order, OrderCommand, OrderEvent, OrderStatus, PaymentMethod, VoucherDetails,
-};
+use tessera_aggregates::inventory::{HoldLine, Inventory};
+use tessera_aggregates::order::{Order, OrderEvent, PaymentMethod};
 use tessera_aggregates::pricing::{ProductRef, VoucherKind};
 use tessera_projections::EventMeta;
 use tessera_replay::RawEvent;
 use uuid::Uuid;
 
 use super::demo_email;
-use crate::app::{inventory_id, order_id, user_id};
 use crate::bus::{BusError, CommandBus};
-use crate::http::extract::CommandMeta;
+use crate::config::Config;
+use crate::ids::{inventory_id, user_id};
+use crate::meta::CommandMeta;
+use crate::process::checkout::{Billing, How, checkout};
+use crate::process::{Context, Faults};
+use crate::refusal::{Failure, Kind};
 
 /// BOOT-22 seeds orders and the cart only when the conference sells this ticket.
 pub const GATE_TICKET: &str = "individual";
@@ -53,7 +54,7 @@ pub const DEMO_ADDON: &str = "pycon-t-shirt";
 pub const CART_OWNER: &str = "attendee_bob";
 
 /// AMB-3/ORDER-12: the seed's reference prefix.
-const REFERENCE_PREFIX: &str = "ORD-";
+const REFERENCE_PREFIX: &str = "ORD";
 
 /// How long the seeded cart and pending orders last, as the service is configured
 /// (`tessera.toml` in the working directory and `TESSERA_*`, like `serve`), or the
@@ -223,7 +224,6 @@ fn buyers(history: &[RawEvent]) -> anyhow::Result<BTreeSet<Uuid>> {
 struct Ready {
     lines: Vec<HoldLine>,
     voucher: Option<String>,
-    owner: tessera_aggregates::pricing::CartOwner,
 }
 
 /// Hold, place, pay (see the module documentation).
@@ -261,14 +261,7 @@ async fn place_and_pay(
             } else {
                 None
             };
-            Some((
-                t.requires_voucher,
-                Ready {
-                    lines,
-                    voucher,
-                    owner: crate::http::registration::owner_facts(inv, user),
-                },
-            ))
+            Some((t.requires_voucher, Ready { lines, voucher }))
         })
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -285,123 +278,47 @@ async fn place_and_pay(
         )));
     }
 
-    let reference = crate::codes::random_code(REFERENCE_PREFIX, 8);
-    let order = order_id(&reference);
-    let expires_at = now + chrono::Duration::minutes(i64::from(times.pending_order_expiry_minutes));
-    let held = bus
-        .send::<Inventory>(
-            &ledger,
-            InventoryCommand::Hold {
-                order_id: order,
-                user,
-                lines: ready.lines,
-                voucher_code: ready.voucher.clone(),
-                owner: ready.owner,
-                expires_at,
-            },
-            meta,
-        )
-        .await;
-    match held {
-        Ok(_) => {}
-        Err(BusError::Refused(e)) => return Ok(Outcome::Skipped(format!("{e}"))),
-        Err(e) => return Err(anyhow::anyhow!("demo order of {email}: {e}")),
-    }
-    let hold = bus
-        .inspect::<Inventory, _>(&ledger, |inv| inv.hold(order).cloned())
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?
-        .ok_or_else(|| anyhow::anyhow!("demo order of {email}: the hold vanished"))?;
-
-    // The order, priced exactly as the hold decided (as process::checkout does).
-    let lines = crate::process::checkout::order_lines(&hold);
-    let described = lines
-        .iter()
-        .map(|l| format!("{} ×{}", l.description, l.quantity))
-        .collect();
-    let total = hold.pricing.total;
-    let placed = bus
-        .send::<Order>(
-            &order.to_string(),
-            OrderCommand::Place {
-                order_id: order,
-                reference: reference.clone(),
-                conference_id: cid,
-                user,
-                cart_id: None,
-                lines,
-                subtotal: hold.pricing.subtotal,
-                discount_amount: hold.pricing.discount,
-                total,
-                voucher_code: hold.voucher.as_ref().map(|v| v.code.clone()),
-                voucher_details: hold.voucher.as_ref().map(|v| VoucherDetails {
-                    code: v.code.clone(),
-                    voucher_type: v.kind,
-                    discount_value: v.value,
-                    unlocks_hidden_tickets: v.unlocks_hidden,
-                }),
-                billing_name: spec.buyer.to_string(),
-                billing_email: email.clone(),
-                billing_company: String::new(),
-                hold_expires_at: Some(expires_at),
-            },
-            meta,
-        )
-        .await;
-    if let Err(e) = placed {
-        // Compensation: give the hold back now rather than at its expiry.
-        let _ = bus
-            .send::<Inventory>(
-                &ledger,
-                InventoryCommand::ReleaseHold {
-                    order_id: order,
-                    reason: ReleaseReason::Cancelled,
-                },
-                meta,
-            )
-            .await;
-        return match e {
-            BusError::Refused(e) => Ok(Outcome::Skipped(format!("{e}"))),
-            e => Err(anyhow::anyhow!("demo order {reference}: {e}")),
-        };
-    }
-
-    // PAY-12 for a zero total, else PAY-13 for the whole total (see above).
-    let (method, amount) = if total <= Decimal::ZERO {
-        (PaymentMethod::Comp, Decimal::ZERO)
-    } else {
-        (PaymentMethod::Manual, total)
+    // The seed's settings: its reference prefix and how long a pending order lasts.
+    let config = Config {
+        order_reference_prefix: REFERENCE_PREFIX.to_string(),
+        pending_order_expiry_minutes: times.pending_order_expiry_minutes,
+        ..Config::default()
     };
-    bus.send::<Order>(
-        &order.to_string(),
-        OrderCommand::RecordPayment {
-            payment_id: natural_id("demo-payment", &reference),
-            method,
-            amount,
-            stripe_payment_intent: None,
-            credit_id: None,
-            reference: String::new(),
-            note: "Demo data (bootstrap --seed-demo)".into(),
-            by: None,
-        },
-        meta,
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("payment of demo order {reference}: {e}"))?;
-    let status = bus
-        .inspect::<Order, _>(&order.to_string(), Order::status)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    if status != OrderStatus::Paid {
-        anyhow::bail!("demo order {reference} is {status:?} after its payment");
-    }
+    let faults = Faults::default();
+    let ctx = Context {
+        bus,
+        gateway: None,
+        faults: &faults,
+        config: &config,
+    };
+    let how = How::Seeded {
+        lines: ready.lines,
+        voucher: ready.voucher,
+        note: "Demo data (bootstrap --seed-demo)".into(),
+    };
+    let billing = Billing {
+        name: spec.buyer.to_string(),
+        email: email.clone(),
+        company: String::new(),
+    };
+    let placed = match checkout(ctx, cid, user, billing, how, meta).await {
+        Ok(placed) => placed,
+        Err(e) if matches!(e.kind(), Kind::Refused | Kind::NotFound | Kind::Conflict) => {
+            return Ok(Outcome::Skipped(e.detail()));
+        }
+        Err(e) => return Err(anyhow::anyhow!("demo order of {email}: {e}")),
+    };
     Ok(Outcome::Seeded(SeededOrder {
         buyer: email,
-        reference,
-        total,
-        method,
-        voucher: hold.voucher.map(|v| v.code),
-        lines: described,
+        reference: placed.reference,
+        total: placed.total,
+        method: placed.paid_with.unwrap_or(PaymentMethod::Manual),
+        voucher: placed.voucher_code,
+        lines: placed
+            .lines
+            .iter()
+            .map(|l| format!("{} ×{}", l.description, l.quantity))
+            .collect(),
     }))
 }
 

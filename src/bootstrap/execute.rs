@@ -34,10 +34,10 @@ use tessera_projections::EventMeta;
 use uuid::Uuid;
 
 use super::{BootstrapError, BootstrapPlan, ConferencePlan, load_plan, render_preview};
-use crate::app::{conference_id, inventory_id, series_id, user_id};
 use crate::bus::{BusError, CommandBus};
-use crate::http::activities::activity_id;
-use crate::http::extract::CommandMeta;
+use crate::ids::activity_id;
+use crate::ids::{conference_id, inventory_id, series_id, user_id};
+use crate::meta::CommandMeta;
 use crate::provision::{ConferenceProvision, series_create};
 use crate::server::{SystemClock, database_url, open_db};
 

@@ -9,7 +9,6 @@ use tessera_aggregates::activity::{
     Activity, ActivityCommand, ActivityDetails, ActivityType, SignupStatus,
 };
 use tessera_aggregates::conference::Role;
-use tessera_aggregates::natural_id;
 use tessera_projections::Projection;
 use tessera_projections::activity_roster::{
     ActivityRoster, ActivityRow, RosterRow, SignupRow, activity_key, signup_key, signups_prefix,
@@ -60,9 +59,7 @@ pub fn groups() -> Vec<Group> {
     ]
 }
 
-pub fn activity_id(conference: Uuid, slug: &str) -> Uuid {
-    natural_id("activity", &format!("{conference}/{slug}"))
-}
+pub use crate::ids::activity_id;
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ActivityBody {

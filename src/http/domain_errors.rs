@@ -1,168 +1,38 @@
-//! How each aggregate's refusals map to HTTP: the code and SPEC text come from the
-//! domain; the status from what kind of refusal it is.
+//! How refusals and flow failures map to HTTP, in one place: the code and text
+//! come from below (`crate::refusal`), the status from the kind of refusal.
 
-use tessera_aggregates::activity::ActivityError;
-use tessera_aggregates::attendee::AttendeeError;
-use tessera_aggregates::cart::CartError;
-use tessera_aggregates::conference::ConferenceError;
-use tessera_aggregates::credit::CreditError;
-use tessera_aggregates::inventory::InventoryError;
-use tessera_aggregates::order::OrderError;
-use tessera_aggregates::purchase_order::PurchaseOrderError;
-use tessera_aggregates::series::SeriesError;
-use tessera_aggregates::stripe_customer::StripeCustomerError;
-use tessera_aggregates::terminal_intent::TerminalIntentError;
-use tessera_aggregates::user::UserError;
+use axum::http::StatusCode;
 
-use crate::http::error::DomainError;
+use crate::http::error::ApiError;
+use crate::refusal::{Failure, Kind};
 
-impl DomainError for ActivityError {
-    fn code(&self) -> &'static str {
-        ActivityError::code(self)
-    }
-    fn is_not_found(&self) -> bool {
-        ActivityError::is_not_found(self)
-    }
-    fn is_forbidden(&self) -> bool {
-        matches!(self, Self::NotAnOrganizer)
-    }
-    fn is_conflict(&self) -> bool {
-        matches!(self, Self::AlreadyExists)
+/// The status of each kind of refusal.
+fn status(kind: Kind) -> StatusCode {
+    match kind {
+        Kind::Invalid => StatusCode::BAD_REQUEST,
+        Kind::NotFound => StatusCode::NOT_FOUND,
+        Kind::Forbidden => StatusCode::FORBIDDEN,
+        Kind::Conflict => StatusCode::CONFLICT,
+        Kind::Refused => StatusCode::UNPROCESSABLE_ENTITY,
+        Kind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        Kind::Upstream => StatusCode::BAD_GATEWAY,
+        Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
-impl DomainError for UserError {
-    fn code(&self) -> &'static str {
-        UserError::code(self)
-    }
-    fn is_not_found(&self) -> bool {
-        UserError::is_not_found(self)
-    }
-    fn is_conflict(&self) -> bool {
-        matches!(self, Self::EmailTaken)
-    }
-}
-
-impl DomainError for ConferenceError {
-    fn code(&self) -> &'static str {
-        ConferenceError::code(self)
-    }
-    fn is_not_found(&self) -> bool {
-        ConferenceError::is_not_found(self)
-    }
-    fn is_conflict(&self) -> bool {
-        matches!(self, Self::AlreadyExists)
-    }
-}
-
-impl DomainError for SeriesError {
-    fn code(&self) -> &'static str {
-        SeriesError::code(self)
-    }
-    fn is_not_found(&self) -> bool {
-        SeriesError::is_not_found(self)
-    }
-    fn is_conflict(&self) -> bool {
-        matches!(self, Self::AlreadyExists | Self::YearTaken { .. })
-    }
-}
-
-impl DomainError for InventoryError {
-    fn code(&self) -> &'static str {
-        InventoryError::code(self)
-    }
-    fn is_not_found(&self) -> bool {
-        InventoryError::is_not_found(self)
-    }
-}
-
-impl DomainError for PurchaseOrderError {
-    fn code(&self) -> &'static str {
-        PurchaseOrderError::code(self)
-    }
-    fn is_not_found(&self) -> bool {
-        PurchaseOrderError::is_not_found(self)
-    }
-    /// PO-10/11, PO-6/7 on a cancelled PO, PO-12/14: refused by the PO's state.
-    fn is_conflict(&self) -> bool {
-        matches!(
-            self,
-            Self::AlreadyExists
-                | Self::IdReused
-                | Self::NotDraft(_)
-                | Self::CancelPaid
-                | Self::PaymentOnCancelled(_)
-                | Self::CreditOnCancelled(_)
-                | Self::InvoiceNotAllowed(_)
-                | Self::StripeInvoiceExists(_)
-                | Self::QboInvoiceExists(_)
-        )
-    }
-}
-
-impl DomainError for AttendeeError {
-    fn code(&self) -> &'static str {
-        AttendeeError::code(self)
-    }
-    fn is_not_found(&self) -> bool {
-        AttendeeError::is_not_found(self)
-    }
-    /// ATT-12, ATT-21: ineligible order and fully redeemed answer 409.
-    fn is_conflict(&self) -> bool {
-        matches!(
-            self,
-            Self::OrderNotEligible(_)
-                | Self::FullyRedeemed { .. }
-                | Self::ExceedsRemaining { .. }
-                | Self::IdentityMismatch
-        )
-    }
-}
-
-impl DomainError for CartError {
-    fn code(&self) -> &'static str {
-        CartError::code(self)
-    }
-    fn is_not_found(&self) -> bool {
-        CartError::is_not_found(self)
-    }
-}
-
-impl DomainError for OrderError {
-    fn code(&self) -> &'static str {
-        OrderError::code(self)
-    }
-    fn is_not_found(&self) -> bool {
-        OrderError::is_not_found(self)
-    }
-}
-
-impl DomainError for CreditError {
-    fn code(&self) -> &'static str {
-        CreditError::code(self)
-    }
-    fn is_not_found(&self) -> bool {
-        CreditError::is_not_found(self)
-    }
-}
-
-impl DomainError for StripeCustomerError {
-    fn code(&self) -> &'static str {
-        StripeCustomerError::code(self)
-    }
-    fn is_not_found(&self) -> bool {
-        StripeCustomerError::is_not_found(self)
-    }
-}
-
-impl DomainError for TerminalIntentError {
-    fn code(&self) -> &'static str {
-        TerminalIntentError::code(self)
-    }
-    fn is_not_found(&self) -> bool {
-        TerminalIntentError::is_not_found(self)
-    }
-    fn is_conflict(&self) -> bool {
-        matches!(self, Self::AnotherOrder)
+/// Every refusal, command outcome and flow error answers as problem+json: 500s
+/// are logged with their cause and shown generically; an outside service's failure
+/// is logged and shown without its details.
+impl<E: Failure> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        let kind = e.kind();
+        match kind {
+            Kind::Internal => ApiError::internal(e),
+            Kind::Upstream | Kind::Unavailable => {
+                tracing::warn!(code = e.code(), error = %e, "an outside service failed");
+                ApiError::new(status(kind), e.code(), e.detail())
+            }
+            _ => ApiError::new(status(kind), e.code(), e.detail()),
+        }
     }
 }

@@ -5,8 +5,6 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::bus::BusError;
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
     pub status: StatusCode,
@@ -98,46 +96,6 @@ impl From<tessera_replay::RunnerError> for ApiError {
 impl From<serde_json::Error> for ApiError {
     fn from(e: serde_json::Error) -> Self {
         Self::internal(e)
-    }
-}
-
-/// A domain error that knows its stable code and whether it means "not found".
-pub trait DomainError: std::error::Error {
-    fn code(&self) -> &'static str;
-    fn is_not_found(&self) -> bool {
-        false
-    }
-    /// Refusals that are about who is asking (403) rather than the request.
-    fn is_forbidden(&self) -> bool {
-        false
-    }
-    /// Refusals because the thing already exists (409).
-    fn is_conflict(&self) -> bool {
-        false
-    }
-}
-
-impl<E: DomainError> From<BusError<E>> for ApiError {
-    fn from(e: BusError<E>) -> Self {
-        match e {
-            BusError::Refused(e) => {
-                let status = if e.is_not_found() {
-                    StatusCode::NOT_FOUND
-                } else if e.is_forbidden() {
-                    StatusCode::FORBIDDEN
-                } else if e.is_conflict() {
-                    StatusCode::CONFLICT
-                } else {
-                    StatusCode::UNPROCESSABLE_ENTITY
-                };
-                Self::new(status, e.code(), e.to_string())
-            }
-            BusError::Conflict => Self::conflict(
-                "concurrency.conflict",
-                "Too many concurrent changes to the same record; try again.",
-            ),
-            BusError::Store(cause) => Self::internal(cause),
-        }
     }
 }
 

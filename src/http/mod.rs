@@ -7,9 +7,13 @@ pub mod conferences;
 mod domain_errors;
 pub mod error;
 pub mod extract;
+mod gate;
 pub mod idempotency;
 pub mod ops;
 pub mod registration;
+mod serve;
+
+pub use serve::serve;
 
 use axum::Router;
 use axum::http::Method;

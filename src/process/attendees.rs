@@ -13,9 +13,9 @@ use tessera_projections::{DomainEvent, Envelope, EventMeta, Projection};
 use tessera_replay::storage;
 use uuid::Uuid;
 
+use super::Reaction;
 use super::settle;
 use crate::bus::CommandBus;
-use crate::reactor::Reaction;
 
 use crate::codes::ALPHABET;
 

@@ -1,24 +1,31 @@
-//! Process managers: multi-aggregate flows as reactions to facts in the log. Each
-//! reaction is an idempotent command keyed by the order or request it follows, so
-//! the reactor may deliver an event again after a crash.
+//! Flows: every use case that touches more than one aggregate or an outside
+//! service, one module per flow (ARCHITECTURE §4). A flow is a function over a
+//! small [`Context`] (bus, gateway, clock, faults, settings) returning its own
+//! error enum (a [`Failure`]: stable code, kind); the edge maps it. Flows never
+//! import the edge.
 //!
-//! One module per flow; `react` hands every event to each of them.
+//! The process managers are flows too: reactions to facts in the log. Each
+//! reaction is an idempotent command keyed by the order or request it follows, so
+//! the reactor may deliver an event again after a crash; `react` hands every event
+//! to each of them.
 
 pub mod attendees;
+pub mod card_payment;
 pub mod checkout;
+pub mod expiry;
 pub mod orders;
 pub mod refunds;
 pub mod sweeper;
+pub mod terminal;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
-use axum::http::StatusCode;
 use tessera_projections::Envelope;
 
 use crate::bus::{BusError, CommandBus};
-use crate::http::error::{ApiError, ApiResult};
-use crate::reactor::Reaction;
+use crate::config::Config;
+use crate::refusal::{Failure, Kind};
 use crate::stripe::SharedGateway;
 
 pub use checkout::CheckoutStep;
@@ -36,8 +43,46 @@ impl FaultPoint for CheckoutStep {
     }
 }
 
-/// Crash points for tests (the fault rule). Armed with a step, the next
-/// request that reaches it fails once with 503 `fault.injected_crash` and runs
+/// What a flow works with: the command bus (and its clock), Stripe when
+/// configured, the crash points, and the service's settings.
+#[derive(Clone, Copy)]
+pub struct Context<'a> {
+    pub bus: &'a CommandBus,
+    pub gateway: Option<&'a SharedGateway>,
+    pub faults: &'a Faults,
+    pub config: &'a Config,
+}
+
+impl Context<'_> {
+    pub fn now(&self) -> tessera_aggregates::Timestamp {
+        self.bus.services().now()
+    }
+}
+
+/// What a reaction can end in.
+#[derive(Debug)]
+pub enum Reaction {
+    Done,
+    /// A rule refused the follow-up command: logged, not retried.
+    Refused(String),
+}
+
+/// An armed crash point was reached: nothing after it ran.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("injected crash {0}")]
+pub struct InjectedCrash(String);
+
+impl Failure for InjectedCrash {
+    fn code(&self) -> &'static str {
+        "fault.injected_crash"
+    }
+    fn kind(&self) -> Kind {
+        Kind::Unavailable
+    }
+}
+
+/// Crash points for tests. Armed with a step, the next
+/// request that reaches it fails once with `fault.injected_crash` and runs
 /// nothing after it; from then on this process counts as dead: its process
 /// managers do nothing more (a restart over the same database takes over). Never
 /// armed outside tests; unarmed, a trip is one atomic load.
@@ -55,7 +100,7 @@ impl Faults {
     }
 
     /// Fails once if `step` is armed (and disarms it).
-    pub fn trip(&self, step: impl FaultPoint) -> ApiResult<()> {
+    pub fn trip(&self, step: impl FaultPoint) -> Result<(), InjectedCrash> {
         if self.armed.load(Ordering::Relaxed) == 0 {
             return Ok(());
         }
@@ -65,11 +110,7 @@ impl Faults {
         {
             Ok(_) => {
                 self.crashed.store(true, Ordering::SeqCst);
-                Err(ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "fault.injected_crash",
-                    format!("injected crash {step:?}"),
-                ))
+                Err(InjectedCrash(format!("{step:?}")))
             }
             Err(_) => Ok(()),
         }

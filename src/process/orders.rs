@@ -39,24 +39,17 @@ use tessera_aggregates::credit::{Credit, CreditCommand, CreditEvent, CreditSourc
 use tessera_aggregates::inventory::{
     HeldLine, Inventory, InventoryCommand, InventoryError, ReleaseReason,
 };
-use tessera_aggregates::natural_id;
 use tessera_aggregates::order::{
     CancelReason, Order, OrderCommand, OrderEvent, OrderStatus, PaymentMethod, RefundTo,
 };
 use tessera_projections::{DomainEvent, Envelope, EventMeta};
 use uuid::Uuid;
 
+pub use super::refunds::refund_credit_id;
 use super::refunds::{self, CardRefundState, StripeOutcome};
-use super::{Processes, StripeAccess, settle};
-use crate::app::inventory_id;
+use super::{Processes, Reaction, StripeAccess, settle};
 use crate::bus::{BusError, CommandBus, Sent};
-use crate::reactor::Reaction;
-
-/// The credit (store credit or credit note) a refund issues: one per refund, the same
-/// id on every delivery.
-pub fn refund_credit_id(refund_id: Uuid) -> Uuid {
-    natural_id("refund-credit", &refund_id.to_string())
-}
+use crate::ids::inventory_id;
 
 pub async fn react(processes: &Processes, env: &Envelope) -> anyhow::Result<Reaction> {
     let bus = &*processes.bus;

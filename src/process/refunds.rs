@@ -42,11 +42,16 @@ use tokio::sync::Notify;
 use uuid::Uuid;
 
 use super::FaultPoint;
-use super::orders::refund_credit_id;
 use crate::bus::{BusError, CommandBus, Sent};
 use crate::stripe::{GatewayError, RefundRequest, SharedGateway};
 
 pub use tessera_aggregates::order::card_refund_idempotency_key;
+
+/// The credit (store credit or credit note) a refund issues: one per refund, the same
+/// id on every delivery.
+pub fn refund_credit_id(refund_id: Uuid) -> Uuid {
+    tessera_aggregates::natural_id("refund-credit", &refund_id.to_string())
+}
 
 /// The points between a card refund's steps where a test can inject a crash
 /// ([`super::Faults`]): nothing after the point runs, as if the process died there.

@@ -6,30 +6,29 @@
 //! the sweep adds is the recorded fact: the order's status, the voucher use and
 //! applied credits given back (AMB-22) by the process managers that follow
 //! `OrderCancelled`. Each conference is swept by [`expire_stale`], the same
-//! idempotent step a checkout starts with, so a sweep racing a checkout (or
+//! idempotent flow a checkout starts with, so a sweep racing a checkout (or
 //! another instance's sweep) only repeats no-ops.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use tessera_aggregates::inventory::Inventory;
-use tessera_aggregates::order::Order;
 use tessera_projections::Projection;
 use tessera_projections::conference_catalog::{CatalogRow, ConferenceCatalog, LEDGER_PREFIX};
 use tessera_replay::storage;
 use uuid::Uuid;
 
-use crate::app::{App, AppState, inventory_id};
-use crate::http::error::ApiError;
-use crate::http::extract::CommandMeta;
-use crate::process::checkout::expire_stale;
+use super::expiry::expire_stale;
+use crate::bus::CommandBus;
+use crate::meta::CommandMeta;
+use crate::refusal::Failure;
 
 /// The conferences that can hold anything: those whose inventory was opened, read
 /// from the catalog's ledger rows (one small row each). The catalog is a
 /// projection, so an inventory opened a moment ago may be missed; it is picked up
 /// by the next sweep, long before any of its holds can expire.
-async fn conferences_with_inventory(app: &App) -> anyhow::Result<Vec<Uuid>> {
+async fn conferences_with_inventory(bus: &CommandBus) -> anyhow::Result<Vec<Uuid>> {
     let rows =
-        storage::live_rows_with_prefix(&app.db, ConferenceCatalog::NAME, LEDGER_PREFIX).await?;
+        storage::live_rows_with_prefix(bus.db(), ConferenceCatalog::NAME, LEDGER_PREFIX).await?;
     let mut out = Vec::with_capacity(rows.len());
     for (key, doc) in rows {
         match serde_json::from_str::<CatalogRow>(&doc) {
@@ -45,48 +44,23 @@ async fn conferences_with_inventory(app: &App) -> anyhow::Result<Vec<Uuid>> {
 
 /// Sweeps one conference: how many pending orders it expired. Nothing stale, no
 /// command.
-async fn sweep_conference(app: &App, conference: Uuid) -> anyhow::Result<usize> {
-    let ledger = inventory_id(conference).to_string();
-    let now = app.bus.services().now();
-    let stale = app
-        .bus
-        .peek::<Inventory, _>(&ledger, |inv| inv.expired_holds(now))
-        .await
-        .map_err(|e| anyhow::anyhow!("reading the inventory: {e}"))?;
-    if stale.is_empty() {
-        return Ok(0);
-    }
-    // Only for the count: a stale hold may have no order (a crash mid-checkout), or
-    // one already paid or cancelled; `expire_stale` expires the rest.
-    let mut orders = 0;
-    for order in &stale {
-        let pending = app
-            .bus
-            .peek::<Order, _>(&order.to_string(), |o| o.is_stale(now))
-            .await
-            .map_err(|e| anyhow::anyhow!("reading order {order}: {e}"))?;
-        orders += usize::from(pending);
-    }
+async fn sweep_conference(bus: &CommandBus, conference: Uuid) -> anyhow::Result<usize> {
     let meta = CommandMeta::system().for_conf(Some(conference));
-    expire_stale(app, conference, &meta)
+    let expired = expire_stale(bus, conference, &meta)
         .await
-        .map_err(api_error)?;
-    Ok(orders)
-}
-
-fn api_error(e: ApiError) -> anyhow::Error {
-    anyhow::anyhow!("{} ({}): {}", e.code, e.status, e.detail)
+        .map_err(|e| anyhow::anyhow!("{} ({:?}): {}", e.code(), e.kind(), e.detail()))?;
+    Ok(expired.orders)
 }
 
 /// One sweep over every conference (ORDER-20): records the expiry of every stale
 /// hold and expires its pending order; returns how many orders it expired. A
 /// conference that fails does not stop the others; the failures are returned
 /// together once every conference was tried.
-pub async fn sweep_once(app: &App) -> anyhow::Result<usize> {
+pub async fn sweep_once(bus: &CommandBus) -> anyhow::Result<usize> {
     let mut expired = 0;
     let mut failures = Vec::new();
-    for conference in conferences_with_inventory(app).await? {
-        match sweep_conference(app, conference).await {
+    for conference in conferences_with_inventory(bus).await? {
+        match sweep_conference(bus, conference).await {
             Ok(n) => expired += n,
             Err(e) => failures.push(format!("conference {conference}: {e:#}")),
         }
@@ -102,19 +76,18 @@ pub async fn sweep_once(app: &App) -> anyhow::Result<usize> {
     }
 }
 
-/// Runs [`sweep_once`] every `hold_sweep_seconds` (the first at once, for what
+/// Runs [`sweep_once`] at each `every` (`hold_sweep_seconds`; the first at once, for what
 /// expired while the service was down) until the process ends. A failed or even
 /// panicking sweep is logged and the next one runs on time.
-pub fn spawn(app: AppState) -> tokio::task::JoinHandle<()> {
-    let every = app.config.hold_sweep_interval();
+pub fn spawn(bus: Arc<CommandBus>, every: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(every);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
             // Its own task: a panic ends that sweep, not the sweeper.
-            let app = Arc::clone(&app);
-            match tokio::spawn(async move { sweep_once(&app).await }).await {
+            let bus = Arc::clone(&bus);
+            match tokio::spawn(async move { sweep_once(&bus).await }).await {
                 Ok(Ok(0)) => {}
                 Ok(Ok(n)) => tracing::info!(expired = n, "hold sweeper expired stale orders"),
                 Ok(Err(e)) => tracing::error!(error = %format!("{e:#}"), "hold sweep failed"),

@@ -44,6 +44,8 @@ pub enum InventoryCommand {
         user: Uuid,
         lines: Vec<HoldLine>,
         voucher_code: Option<String>,
+        /// Facts about the owner kept outside the ledger (groups, speaker records);
+        /// the ledger adds what the owner bought (DISC-33) itself.
         owner: CartOwner,
         expires_at: Timestamp,
     },

@@ -204,10 +204,13 @@ impl Inventory {
                 quantity: l.quantity,
             })
             .collect();
-        let ctx = PricingContext {
-            now,
-            owner: req.owner,
-        };
+        // DISC-33: what the owner bought is the ledger's own fact, exact at this
+        // decision; the command brings only the facts kept elsewhere.
+        let mut owner = req.owner;
+        owner
+            .paid_ticket_types
+            .extend(self.owner_facts(req.user).paid_ticket_types);
+        let ctx = PricingContext { now, owner };
         let summary = pricing::price(&cart, voucher, &self.conditions, &ctx);
         let snapshot = match (&req.voucher_code, voucher) {
             (None, _) => None,

@@ -147,6 +147,26 @@ impl Inventory {
             .unwrap_or(0)
     }
 
+    /// What the ledger knows of a cart's owner, for conditions (DISC-33, CART-52):
+    /// the ticket types of their paid-set orders. Facts kept elsewhere (groups,
+    /// speaker records) stay at their defaults.
+    pub fn owner_facts(&self, user: Uuid) -> CartOwner {
+        CartOwner {
+            paid_ticket_types: self
+                .purchased
+                .get(&user)
+                .map(|by_slug| {
+                    by_slug
+                        .iter()
+                        .filter(|(slug, n)| **n > 0 && self.tickets.contains_key(slug.as_str()))
+                        .map(|(slug, _)| slug.clone())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            ..Default::default()
+        }
+    }
+
     /// ORDER-20: the holds still held whose `expires_at` ≤ now, by expiry then id.
     pub fn expired_holds(&self, now: Timestamp) -> Vec<Uuid> {
         self.pending_index.past_expiry(now).collect()

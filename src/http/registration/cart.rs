@@ -8,10 +8,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use tessera_aggregates::cart::{Cart, CartCommand, CartStatus, VoucherInfo, VoucherLookup};
-use tessera_aggregates::inventory::Inventory;
-use tessera_aggregates::pricing::{
-    self, CartOwner, PricingContext, PricingSummary, ProductKind, ProductRef,
-};
+use tessera_aggregates::pricing::{self, PricingContext, PricingSummary, ProductKind, ProductRef};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -35,19 +32,6 @@ pub(super) fn groups() -> Vec<Group> {
 
 pub fn cart_id(conf: &ConferenceRef, user: Uuid) -> String {
     Cart::stream_id(conf.id, user).to_string()
-}
-
-/// What the cart's owner is, for conditions (CART-52: always the owner).
-pub fn owner_facts(inv: &Inventory, user: Uuid) -> CartOwner {
-    CartOwner {
-        paid_ticket_types: inv
-            .ticket_types()
-            .into_iter()
-            .filter(|t| inv.purchased(user, &t.slug) > 0)
-            .map(|t| t.slug.clone())
-            .collect(),
-        ..Default::default()
-    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -107,7 +91,7 @@ async fn view(
             .map(|v| v.voucher);
         let ctx = PricingContext {
             now,
-            owner: owner_facts(inv, user),
+            owner: inv.owner_facts(user),
         };
         pricing::price(&lines, voucher.as_ref(), inv.conditions(), &ctx)
     })

@@ -7,7 +7,6 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use tessera_aggregates::order::Order;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -17,7 +16,7 @@ use crate::app::AppState;
 use crate::http::access::{Access, Group};
 use crate::http::error::{ApiResult, Problem};
 use crate::http::extract::{AuthUser, CommandMeta};
-use crate::process::checkout::{Billing, checkout};
+use crate::process::checkout::{Billing, How, checkout};
 
 pub(super) fn groups() -> Vec<Group> {
     vec![(
@@ -78,34 +77,24 @@ async fn check_out(
         company: body.billing_company,
     };
     let placed = checkout(
-        &app,
+        app.flows(),
         conf.id,
         user.id,
         billing,
+        How::Online,
         &meta.for_conf(Some(conf.id)),
     )
     .await?;
-    let order = app
-        .bus
-        .peek::<Order, _>(&placed.order_id.to_string(), |o| {
-            (
-                o.subtotal(),
-                o.discount_amount(),
-                o.total(),
-                o.hold_expires_at(),
-            )
-        })
-        .await?;
     Ok((
         StatusCode::CREATED,
         Json(CheckedOut {
             order_id: placed.order_id,
             reference: placed.reference,
             status: "pending".to_string(),
-            subtotal: order.0,
-            discount_amount: order.1,
-            total: order.2,
-            hold_expires_at: order.3,
+            subtotal: placed.subtotal,
+            discount_amount: placed.discount_amount,
+            total: placed.total,
+            hold_expires_at: placed.hold_expires_at,
             position: placed.position,
         }),
     ))

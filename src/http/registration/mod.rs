@@ -10,12 +10,9 @@ mod credits;
 mod orders;
 mod payments;
 mod purchase_orders;
-mod stripe_customers;
 mod stripe_payments;
 mod terminal;
 mod vouchers;
-
-pub use cart::owner_facts;
 
 use tessera_aggregates::conference::Role;
 use tessera_aggregates::inventory::Inventory;

@@ -90,7 +90,7 @@ fn money(amount: Decimal) -> ApiResult<Decimal> {
     Ok(amount)
 }
 
-fn refused<E: crate::http::error::DomainError>(e: E) -> ApiError {
+fn refused<E: crate::refusal::Failure>(e: E) -> ApiError {
     BusError::Refused(e).into()
 }
 
@@ -446,10 +446,10 @@ async fn card_refund(
         }
         StripeOutcome::Refused(e) => {
             void(app, &refund, e.code(), meta).await;
-            Err(super::stripe_payments::gateway_problem(&e))
+            Err(ApiError::from(e))
         }
         // Left pending: the process managers retry it with the same key.
-        StripeOutcome::Unknown(e) => Err(super::stripe_payments::gateway_problem(&e)),
+        StripeOutcome::Unknown(e) => Err(ApiError::from(e)),
     }
 }
 

@@ -37,12 +37,11 @@ use std::fmt::Display;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use rust_decimal::Decimal;
 use serde::Serialize;
-use tessera_aggregates::conference::Conference;
 use tessera_aggregates::natural_id;
-use tessera_aggregates::order::{Order, OrderCommand, OrderError, OrderStatus, PaymentMethod};
+use tessera_aggregates::order::{Order, OrderCommand, PaymentMethod};
 use tessera_aggregates::stripe_event::{
     self, StripeEventCommand, StripeEventError, StripeEventRecord,
 };
@@ -52,22 +51,17 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::PUBLIC;
-use super::orders::read_order;
-use super::stripe_customers::{CustomerOf, stripe_customer};
-use crate::app::{AppState, ConferenceRef, order_id};
+use crate::app::{AppState, ConferenceRef};
 use crate::bus::BusError;
 use crate::http::access::{Access, Group};
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{AuthUser, CommandMeta};
+use crate::process::card_payment::{Payer, pay_by_card};
 use crate::stripe::amount::from_minor_units;
-use crate::stripe::client::PUBLIC_ERROR_DETAIL;
 use crate::stripe::webhook::{
     ChargeObject, DisputeObject, PaymentIntentObject, SIGNATURE_HEADER, payload_digest,
 };
-use crate::stripe::{
-    EventData, GatewayError, PaymentIntentRequest, StripeEvent, intent_idempotency_key,
-    parse_event, verify_with_config,
-};
+use crate::stripe::{EventData, GatewayError, StripeEvent, parse_event, verify_with_config};
 
 pub(super) fn groups() -> Vec<Group> {
     vec![
@@ -82,27 +76,6 @@ pub(super) fn groups() -> Vec<Group> {
     ]
 }
 
-/// A gateway failure as the client sees it (PAY-38): 400 for a request refused
-/// before anything was sent, 502 for anything Stripe did (never the details), 503
-/// when Stripe is not configured. The cause is logged.
-pub(super) fn gateway_problem(e: &GatewayError) -> ApiError {
-    let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_GATEWAY);
-    tracing::warn!(code = e.code(), error = %e, "Stripe call failed");
-    let detail = if status == StatusCode::BAD_GATEWAY {
-        PUBLIC_ERROR_DETAIL.to_string()
-    } else {
-        e.to_string()
-    };
-    ApiError::new(status, e.code(), detail)
-}
-
-fn refused(e: OrderError) -> ApiError {
-    BusError::Refused(e).into()
-}
-
-// ---------------------------------------------------------------------------
-// Paying
-
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PaymentStarted {
     /// For Stripe.js (PAY-7).
@@ -113,43 +86,6 @@ pub struct PaymentStarted {
     pub amount: Decimal,
     /// Null when nothing changed (a retried call answered from the open attempt).
     pub position: Option<i64>,
-}
-
-/// What paying needs to know about the order.
-struct PayFacts {
-    user: Uuid,
-    status: OrderStatus,
-    balance: Decimal,
-    /// The open attempt: id, key, amount, intent, client secret.
-    open: Option<Attempt>,
-    attempts: usize,
-}
-
-#[derive(Clone)]
-struct Attempt {
-    attempt_id: Uuid,
-    idempotency_key: String,
-    amount: Decimal,
-    intent: Option<(String, String)>,
-}
-
-fn attempt_of(a: &tessera_aggregates::order::PaymentAttempt) -> Attempt {
-    Attempt {
-        attempt_id: a.attempt_id,
-        idempotency_key: a.idempotency_key.clone(),
-        amount: a.amount,
-        intent: a
-            .payment_intent_id
-            .clone()
-            .zip(a.client_secret.clone())
-            .filter(|(id, secret)| !id.is_empty() && !secret.is_empty()),
-    }
-}
-
-/// The id of the `n`-th payment attempt of an order: the same on every retry, so
-/// two concurrent calls open one attempt.
-fn attempt_id(reference: &str, n: u32) -> Uuid {
-    natural_id("payment-attempt", &format!("{reference}#{n}"))
 }
 
 /// Pays the order by card (PAY-4…9): the owner gets the client secret of the
@@ -170,120 +106,25 @@ async fn pay_order(
     Path((slug, reference)): Path<(String, String)>,
 ) -> ApiResult<Json<PaymentStarted>> {
     let conf = app.gate(&slug, PUBLIC).await?;
-    let facts = read_order(&app, &conf, &reference, |o| PayFacts {
-        user: o.user(),
-        status: o.status(),
-        balance: o.balance(),
-        open: o.open_attempt().map(attempt_of),
-        attempts: o.attempts().len(),
-    })
-    .await?;
-    // Only the owner pays; anyone else is told the order does not exist (ORDER-24).
-    let facts = match facts {
-        Some(f) if f.user == caller.id => f,
-        _ => return Err(ApiError::not_found("Order")),
+    let payer = Payer {
+        user: caller.id,
+        email: caller.email,
+        name: caller.name,
     };
-    let gateway = app
-        .gateway
-        .clone()
-        .ok_or_else(|| gateway_problem(&GatewayError::NotConfigured))?;
-    if facts.status != OrderStatus::Pending {
-        return Err(refused(OrderError::PaymentNotInitiable));
-    }
-    if facts.balance <= Decimal::ZERO {
-        return Err(refused(OrderError::AlreadyPaid));
-    }
-    let order = order_id(&reference);
-    let stream = order.to_string();
-    let event_meta = meta.for_conf(Some(conf.id));
-
-    // The open attempt, unless the balance moved since it started (another payment
-    // came in): then a new attempt charges what is left.
-    let attempt = match facts.open.filter(|a| a.amount == facts.balance) {
-        Some(open) => open,
-        None => {
-            let n = u32::try_from(facts.attempts + 1).unwrap_or(u32::MAX);
-            let id = attempt_id(&reference, n);
-            app.bus
-                .send::<Order>(
-                    &stream,
-                    OrderCommand::StartPaymentAttempt {
-                        attempt_id: id,
-                        idempotency_key: intent_idempotency_key(&reference, n),
-                        amount: facts.balance,
-                    },
-                    &event_meta,
-                )
-                .await?;
-            // A concurrent call may have opened (and even completed) the same
-            // attempt: what the order holds is what counts.
-            app.bus
-                .inspect::<Order, _>(&stream, |o| o.attempt(id).map(attempt_of))
-                .await?
-                .ok_or_else(|| ApiError::internal(format!("attempt {id} vanished")))?
-        }
-    };
-    if let Some((payment_intent_id, client_secret)) = attempt.intent {
-        return Ok(Json(PaymentStarted {
-            client_secret,
-            payment_intent_id,
-            amount: attempt.amount,
-            position: None,
-        }));
-    }
-
-    let conference_name = app
-        .bus
-        .inspect::<Conference, _>(&conf.id.to_string(), |c| c.details().name.clone())
-        .await?;
-    // PAY-5: the intent carries the user's Stripe customer of this conference.
-    let customer = stripe_customer(
-        &app,
-        gateway.as_ref(),
-        &conf,
-        CustomerOf {
-            user: caller.id,
-            email: &caller.email,
-            name: &caller.name,
-        },
-        &event_meta,
+    let started = pay_by_card(
+        app.flows(),
+        conf.id,
+        &conf.slug,
+        &reference,
+        &payer,
+        &meta.for_conf(Some(conf.id)),
     )
     .await?;
-    let request = PaymentIntentRequest {
-        amount: attempt.amount,
-        currency: app.config.currency.clone(),
-        order_id: order,
-        conference_id: conf.id,
-        reference: reference.clone(),
-        description: Some(format!("Order {reference} for {conference_name}")),
-        customer: Some(customer),
-        idempotency_key: attempt.idempotency_key.clone(),
-    };
-    // On failure the attempt stays open with its key: the next call asks Stripe
-    // again with the same key, so an intent made despite the error is found.
-    let intent = gateway
-        .create_payment_intent(&request)
-        .await
-        .map_err(|e| gateway_problem(&e))?;
-    let client_secret = intent.client_secret.clone().unwrap_or_default();
-    let sent = app
-        .bus
-        .send::<Order>(
-            &stream,
-            OrderCommand::RecordPaymentIntent {
-                attempt_id: attempt.attempt_id,
-                payment_intent_id: intent.id.clone(),
-                client_secret: client_secret.clone(),
-            },
-            &event_meta,
-        )
-        .await?;
-    tracing::info!(order = %reference, payment_intent = %intent.id, amount = %attempt.amount, "payment intent ready");
     Ok(Json(PaymentStarted {
-        client_secret,
-        payment_intent_id: intent.id,
-        amount: attempt.amount,
-        position: sent.position,
+        client_secret: started.client_secret,
+        payment_intent_id: started.payment_intent_id,
+        amount: started.amount,
+        position: started.position,
     }))
 }
 

@@ -47,11 +47,9 @@ use tessera_aggregates::cart::{Cart, CartCommand, CartStatus, ReplacementItem};
 use tessera_aggregates::conference::Role;
 use tessera_aggregates::credit::CreditStatus;
 use tessera_aggregates::order::{
-    Order, OrderCommand, OrderError, OrderLine, OrderStatus, PaymentStatus, TerminalCaptureStatus,
-    terminal_payment_id,
+    Order, OrderLine, OrderStatus, PaymentStatus, TerminalCaptureStatus,
 };
 use tessera_aggregates::pricing::{ProductKind, ProductRef};
-use tessera_aggregates::terminal_intent::{self, TerminalIntent, TerminalIntentCommand};
 use tessera_projections::Projection;
 use tessera_projections::credits::{Credits, CreditsRow, credits_prefix};
 use tessera_replay::storage;
@@ -62,17 +60,13 @@ use uuid::Uuid;
 use super::checkins::{AttendeeView, attendee_by_code};
 use super::credits::CreditView;
 use super::ledger;
-use super::stripe_payments::gateway_problem;
-use crate::app::{AppState, ConferenceRef, order_id};
-use crate::bus::BusError;
+use crate::app::{AppState, ConferenceRef};
 use crate::http::access::{Access, Group};
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{ApiJson, AuthUser, CommandMeta, optional_json};
-use crate::process::checkout::new_reference;
-use crate::stripe::{
-    GatewayError, Reader, SharedGateway, TerminalIntentRequest, cancel_idempotency_key,
-    capture_idempotency_key, terminal_intent_idempotency_key,
-};
+use crate::process::checkout::{Billing, How, checkout};
+use crate::process::terminal::{self, Charge, Customer, Desk, TerminalError};
+use crate::stripe::{GatewayError, Reader, SharedGateway};
 
 /// The desk: organizers, finance and check-in staff (and global admins).
 pub const TERMINAL: Access = Access::Staff(&[Role::Organizer, Role::Finance, Role::Checkin]);
@@ -95,35 +89,7 @@ pub(super) fn groups() -> Vec<Group> {
 fn gateway(app: &AppState) -> ApiResult<SharedGateway> {
     app.gateway
         .clone()
-        .ok_or_else(|| gateway_problem(&GatewayError::NotConfigured))
-}
-
-fn order_not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "order.not_found", "Order not found")
-}
-
-fn terminal_not_found() -> ApiError {
-    let e = OrderError::TerminalPaymentNotFound;
-    ApiError::new(StatusCode::NOT_FOUND, e.code(), e.to_string())
-}
-
-/// PAY-32: the refusals of a terminal payment are conflicts (409).
-fn terminal_refusal(e: BusError<OrderError>) -> ApiError {
-    match e {
-        BusError::Refused(
-            e @ (OrderError::TerminalNotPending { .. }
-            | OrderError::AlreadyPaid
-            | OrderError::TerminalAlreadyCaptured
-            | OrderError::TerminalNotCapturable { .. }),
-        ) => {
-            let detail = match &e {
-                OrderError::AlreadyPaid => "Order is already fully paid".to_string(),
-                other => other.to_string(),
-            };
-            ApiError::new(StatusCode::CONFLICT, e.code(), detail)
-        }
-        other => other.into(),
-    }
+        .ok_or_else(|| ApiError::from(GatewayError::NotConfigured))
 }
 
 // ---------------------------------------------------------------------------
@@ -205,7 +171,7 @@ async fn view(
             })
         })
         .await?
-        .ok_or_else(terminal_not_found)
+        .ok_or_else(|| TerminalError::PaymentNotFound.into())
 }
 
 /// PAY-32: a decimal > 0 with at most 2 places, given as a string or a number.
@@ -228,53 +194,8 @@ fn parse_amount(raw: &serde_json::Value) -> ApiResult<Decimal> {
     Ok(amount.round_dp(2))
 }
 
-/// What the intent pays.
-struct Target {
-    order: Uuid,
-    reference: String,
-    amount: Decimal,
-    /// PAY-33: the order existed before (its id goes in the metadata).
-    existing: bool,
-    /// PAY-34: the walk-up order to place once Stripe made the intent.
-    walk_up: Option<OrderCommand>,
-}
-
-/// PAY-32: an existing order of the conference, pending with a balance.
-async fn existing_order(app: &AppState, conf: &ConferenceRef, key: &str) -> ApiResult<Target> {
-    let id = Uuid::parse_str(key).unwrap_or_else(|_| order_id(key));
-    let facts = app
-        .bus
-        .inspect::<Order, _>(&id.to_string(), |o| {
-            (o.exists() && o.conference_id() == conf.id)
-                .then(|| (o.reference().to_string(), o.status(), o.balance()))
-        })
-        .await?;
-    let (reference, status, balance) = facts.ok_or_else(order_not_found)?;
-    if status != OrderStatus::Pending {
-        return Err(terminal_refusal(BusError::Refused(
-            OrderError::TerminalNotPending { status },
-        )));
-    }
-    if balance <= Decimal::ZERO {
-        return Err(terminal_refusal(BusError::Refused(OrderError::AlreadyPaid)));
-    }
-    Ok(Target {
-        order: id,
-        reference,
-        amount: balance,
-        existing: true,
-        walk_up: None,
-    })
-}
-
 /// Whom the desk serves: the attendee of the access code (404 when unknown), else
 /// the staff member (PAY-34, PAY-39).
-struct Customer {
-    user: Uuid,
-    name: String,
-    email: String,
-}
-
 async fn customer(
     app: &AppState,
     conf: &ConferenceRef,
@@ -295,43 +216,6 @@ async fn customer(
             name: staff.name.clone(),
             email: staff.email.clone(),
         },
-    })
-}
-
-/// PAY-34: a pending order of `amount` for the attendee of the access code (404
-/// when unknown), else for the staff member: no lines, no hold (AMB-3 reference).
-async fn walk_up(
-    app: &AppState,
-    conf: &ConferenceRef,
-    staff: &crate::app::Caller,
-    amount: Decimal,
-    access_code: Option<&str>,
-) -> ApiResult<Target> {
-    let Customer { user, name, email } = customer(app, conf, staff, access_code).await?;
-    let reference = new_reference(&app.config.order_reference_prefix);
-    let order = order_id(&reference);
-    Ok(Target {
-        order,
-        reference: reference.clone(),
-        amount,
-        existing: false,
-        walk_up: Some(OrderCommand::Place {
-            order_id: order,
-            reference,
-            conference_id: conf.id,
-            user,
-            cart_id: None,
-            lines: vec![],
-            subtotal: amount,
-            discount_amount: Decimal::ZERO,
-            total: amount,
-            voucher_code: None,
-            voucher_details: None,
-            billing_name: name,
-            billing_email: email,
-            billing_company: String::new(),
-            hold_expires_at: None,
-        }),
     })
 }
 
@@ -365,18 +249,13 @@ async fn create_intent(
         .as_deref()
         .map(str::trim)
         .filter(|k| !k.is_empty());
-    let target = match (order_key, body.amount.as_ref()) {
-        (Some(key), _) => existing_order(&app, &conf, key).await?,
+    let charge = match (order_key, body.amount.as_ref()) {
+        (Some(key), _) => Charge::Order(key.to_string()),
         (None, Some(raw)) => {
             let amount = parse_amount(raw)?;
-            walk_up(
-                &app,
-                &conf,
-                &staff,
-                amount,
-                body.attendee_access_code.as_deref(),
-            )
-            .await?
+            let customer =
+                customer(&app, &conf, &staff, body.attendee_access_code.as_deref()).await?;
+            Charge::WalkUp { amount, customer }
         }
         (None, None) => {
             return Err(ApiError::bad_request(
@@ -385,113 +264,21 @@ async fn create_intent(
             ));
         }
     };
-    let gateway = gateway(&app)?;
-    let event_meta = meta.for_conf(Some(conf.id));
-    let request = TerminalIntentRequest {
-        amount: target.amount,
-        currency: app.config.currency.clone(),
-        conference_id: conf.id,
-        conference_slug: conf.slug.clone(),
-        staff_user_id: staff.id,
-        order: target
-            .existing
-            .then(|| (target.order, target.reference.clone())),
-        description: Some(format!("Order {} (terminal)", target.reference)),
-        idempotency_key: terminal_intent_idempotency_key(
-            meta.scoped_id("terminal-intent", &conf.slug),
-        ),
+    let desk = Desk {
+        conference: conf.id,
+        slug: &conf.slug,
+        staff: staff.id,
     };
-    let intent = gateway
-        .create_terminal_intent(&request)
-        .await
-        .map_err(|e| gateway_problem(&e))?;
-
-    let stream = target.order.to_string();
-    if let Some(place) = target.walk_up {
-        app.bus.send::<Order>(&stream, place, &event_meta).await?;
-    }
-    app.bus
-        .send::<TerminalIntent>(
-            &terminal_intent::stream_id(&intent.id).to_string(),
-            TerminalIntentCommand::Register {
-                payment_intent_id: intent.id.clone(),
-                conference_id: conf.id,
-                order_id: target.order,
-                reader_id: reader_id.clone(),
-            },
-            &event_meta,
-        )
-        .await?;
-    let authorized = app
-        .bus
-        .send::<Order>(
-            &stream,
-            OrderCommand::AuthorizeTerminalPayment {
-                payment_id: terminal_payment_id(&intent.id),
-                payment_intent_id: intent.id.clone(),
-                reader_id,
-                amount: target.amount,
-                by: Some(staff.id),
-            },
-            &event_meta,
-        )
-        .await;
-    let sent = match authorized {
-        Ok(sent) => sent,
-        Err(e) => {
-            // The order stopped awaiting payment meanwhile: the intent must not
-            // stay open on the reader.
-            let key =
-                cancel_idempotency_key(&intent.id, meta.scoped_id("terminal-cancel", &intent.id));
-            if let Err(cancel) = gateway.cancel_payment_intent(&intent.id, &key).await {
-                tracing::warn!(payment_intent = %intent.id, error = %cancel, "could not cancel a refused terminal intent");
-            }
-            return Err(terminal_refusal(e));
-        }
-    };
-    tracing::info!(order = %target.reference, payment_intent = %intent.id, amount = %target.amount, "terminal intent ready");
+    let ready = terminal::create_intent(app.flows(), desk, reader_id, charge, &meta).await?;
     let shown = view(
         &app,
-        target.order,
-        &intent.id,
-        intent.client_secret.clone(),
-        sent.position,
+        ready.order,
+        &ready.payment_intent_id,
+        ready.client_secret,
+        ready.position,
     )
     .await?;
     Ok((StatusCode::CREATED, Json(shown)))
-}
-
-/// The order of a terminal intent of this conference (404 otherwise) and its reader.
-async fn locate(app: &AppState, conf: &ConferenceRef, intent: &str) -> ApiResult<(Uuid, String)> {
-    let well_formed = !intent.is_empty()
-        && intent.len() <= 255
-        && intent
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_');
-    if !well_formed {
-        return Err(terminal_not_found());
-    }
-    app.bus
-        .inspect::<TerminalIntent, _>(&terminal_intent::stream_id(intent).to_string(), |t| {
-            t.order_id()
-                .filter(|_| t.conference_id() == conf.id)
-                .map(|o| (o, t.reader_id().to_string()))
-        })
-        .await?
-        .ok_or_else(terminal_not_found)
-}
-
-async fn capture_status(
-    app: &AppState,
-    order: Uuid,
-    intent: &str,
-) -> ApiResult<TerminalCaptureStatus> {
-    app.bus
-        .inspect::<Order, _>(&order.to_string(), |o| {
-            o.terminal_payment(intent).map(|t| t.capture_status)
-        })
-        .await?
-        .ok_or_else(terminal_not_found)
 }
 
 /// Captures an authorized terminal payment (PAY-36): the payment succeeds and a
@@ -510,45 +297,10 @@ async fn capture_intent(
     Path((slug, intent)): Path<(String, String)>,
 ) -> ApiResult<Json<TerminalPaymentView>> {
     let conf = app.conference(&slug).await?;
-    let (order, _) = locate(&app, &conf, &intent).await?;
-    match capture_status(&app, order, &intent).await? {
-        TerminalCaptureStatus::Captured => {
-            return Ok(Json(view(&app, order, &intent, None, None).await?));
-        }
-        status @ (TerminalCaptureStatus::Cancelled | TerminalCaptureStatus::Failed) => {
-            return Err(terminal_refusal(BusError::Refused(
-                OrderError::TerminalNotCapturable {
-                    status: status.as_str(),
-                },
-            )));
-        }
-        TerminalCaptureStatus::Authorized => {}
-    }
-    let gateway = gateway(&app)?;
-    let key = capture_idempotency_key(&intent, meta.scoped_id("terminal-capture", &intent));
-    let captured = match gateway.capture_payment_intent(&intent, &key).await {
-        Ok(pi) => pi,
-        // A capture whose answer was lost (or made by a concurrent request) is
-        // found on the intent itself.
-        Err(e) => match gateway.retrieve_payment_intent(&intent).await {
-            Ok(pi) if pi.is_succeeded() => pi,
-            _ => return Err(gateway_problem(&e)),
-        },
-    };
-    let sent = app
-        .bus
-        .send::<Order>(
-            &order.to_string(),
-            OrderCommand::CaptureTerminalPayment {
-                payment_intent_id: intent.clone(),
-                amount: captured.amount,
-            },
-            &meta.for_conf(Some(conf.id)),
-        )
-        .await
-        .map_err(terminal_refusal)?;
-    tracing::info!(payment_intent = %intent, amount = %captured.amount, "terminal payment captured");
-    Ok(Json(view(&app, order, &intent, None, sent.position).await?))
+    let moved = terminal::capture(app.flows(), conf.id, &intent, &meta).await?;
+    Ok(Json(
+        view(&app, moved.order, &intent, None, moved.position).await?,
+    ))
 }
 
 /// Cancels an authorized terminal payment (PAY-37): the reader's action and the
@@ -567,46 +319,10 @@ async fn cancel_intent(
     Path((slug, intent)): Path<(String, String)>,
 ) -> ApiResult<Json<TerminalPaymentView>> {
     let conf = app.conference(&slug).await?;
-    let (order, reader) = locate(&app, &conf, &intent).await?;
-    match capture_status(&app, order, &intent).await? {
-        TerminalCaptureStatus::Cancelled | TerminalCaptureStatus::Failed => {
-            return Ok(Json(view(&app, order, &intent, None, None).await?));
-        }
-        TerminalCaptureStatus::Captured => {
-            return Err(terminal_refusal(BusError::Refused(
-                OrderError::TerminalAlreadyCaptured,
-            )));
-        }
-        TerminalCaptureStatus::Authorized => {}
-    }
-    let gateway = gateway(&app)?;
-    if !reader.is_empty() {
-        gateway
-            .cancel_reader_action(&reader)
-            .await
-            .map_err(|e| gateway_problem(&e))?;
-    }
-    let key = cancel_idempotency_key(&intent, meta.scoped_id("terminal-cancel", &intent));
-    if let Err(e) = gateway.cancel_payment_intent(&intent, &key).await {
-        // A cancellation whose answer was lost is found on the intent itself.
-        match gateway.retrieve_payment_intent(&intent).await {
-            Ok(pi) if pi.status == "canceled" => {}
-            _ => return Err(gateway_problem(&e)),
-        }
-    }
-    let sent = app
-        .bus
-        .send::<Order>(
-            &order.to_string(),
-            OrderCommand::CancelTerminalPayment {
-                payment_intent_id: intent.clone(),
-            },
-            &meta.for_conf(Some(conf.id)),
-        )
-        .await
-        .map_err(terminal_refusal)?;
-    tracing::info!(payment_intent = %intent, "terminal payment cancelled");
-    Ok(Json(view(&app, order, &intent, None, sent.position).await?))
+    let moved = terminal::cancel(app.flows(), conf.id, &intent, &meta).await?;
+    Ok(Json(
+        view(&app, moved.order, &intent, None, moved.position).await?,
+    ))
 }
 
 // ---------------------------------------------------------------------------
@@ -817,131 +533,32 @@ async fn checkout_cart(
     let conf = app.conference(&slug).await?;
     let body: TerminalCheckoutBody = optional_json(&body)?;
     let who = customer(&app, &conf, &staff, body.attendee_access_code.as_deref()).await?;
-    let now = app.bus.services().now();
-    let stream = cart_stream(&conf, who.user);
-
-    // ORDER-4: the cart's refusals first (not open, expired, empty).
-    let (cart_id, items, voucher) = app
-        .bus
-        .peek::<Cart, _>(&stream, |c| {
-            let cart_id = c.cart_id().unwrap_or_default();
-            let probe = CartCommand::CheckOut {
-                cart_id,
-                order_id: Uuid::nil(),
-            };
-            c.decide(probe, now).map(|_| {
-                (
-                    cart_id,
-                    c.items().to_vec(),
-                    c.voucher().map(|v| v.code.clone()),
-                )
-            })
-        })
-        .await?
-        .map_err(|e| ApiError::from(BusError::Refused(e)))?;
-    // The checkout is tied to the cart exactly as seen here (a voucher on it is
-    // ignored: the desk gives no discounts).
-    let seen = CartCommand::Expect {
-        cart_id,
-        items: items.iter().map(|i| (i.item_id, i.quantity)).collect(),
-        voucher,
-    };
-
-    // CART-7: prices are live until checkout; a product gone from the catalog
-    // keeps the price it was put in the cart with.
-    let lines: Vec<OrderLine> = ledger(&app, &conf, |inv| {
-        items
-            .iter()
-            .map(|i| {
-                let unit_price = inv
-                    .offer(&i.product, who.user, now)
-                    .map_or(i.unit_price, |o| o.unit_price);
-                OrderLine {
-                    product: i.product.clone(),
-                    description: i.name.clone(),
-                    unit_price,
-                    quantity: i.quantity,
-                    discount_amount: Decimal::ZERO,
-                    line_total: unit_price * Decimal::from(i.quantity),
-                }
-            })
-            .collect()
-    })
+    let placed = checkout(
+        app.flows(),
+        conf.id,
+        who.user,
+        Billing {
+            name: who.name,
+            email: who.email,
+            company: String::new(),
+        },
+        How::Desk { staff: staff.id },
+        &meta.for_conf(Some(conf.id)),
+    )
     .await?;
-    let subtotal: Decimal = lines.iter().map(|l| l.line_total).sum();
-
-    let reference = new_reference(&app.config.order_reference_prefix);
-    let order = order_id(&reference);
-    let event_meta = meta.for_conf(Some(conf.id));
-    let placed = app
-        .bus
-        .send::<Order>(
-            &order.to_string(),
-            OrderCommand::Place {
-                order_id: order,
-                reference: reference.clone(),
-                conference_id: conf.id,
-                user: who.user,
-                cart_id: Some(cart_id),
-                lines: lines.clone(),
-                subtotal,
-                discount_amount: Decimal::ZERO,
-                total: subtotal,
-                voucher_code: None,
-                voucher_details: None,
-                billing_name: who.name,
-                billing_email: who.email,
-                billing_company: String::new(),
-                hold_expires_at: None,
-            },
-            &event_meta,
-        )
-        .await?;
-    let closed = app
-        .bus
-        .send::<Cart>(
-            &stream,
-            CartCommand::Sequence(vec![
-                seen,
-                CartCommand::CheckOut {
-                    cart_id,
-                    order_id: order,
-                },
-            ]),
-            &event_meta,
-        )
-        .await;
-    let closed = match closed {
-        Ok(sent) => sent,
-        Err(e) => {
-            // The cart changed meanwhile: this order must not stand.
-            if let Err(cancel) = app
-                .bus
-                .send::<Order>(
-                    &order.to_string(),
-                    OrderCommand::Cancel { by: Some(staff.id) },
-                    &event_meta,
-                )
-                .await
-            {
-                tracing::warn!(order = %reference, error = %cancel, "could not cancel a terminal order whose cart changed");
-            }
-            return Err(e.into());
-        }
-    };
-    tracing::info!(order = %reference, total = %subtotal, "terminal cart checked out");
+    tracing::info!(order = %placed.reference, total = %placed.total, "terminal cart checked out");
     Ok((
         StatusCode::CREATED,
         Json(TerminalCheckoutView {
-            order_id: order,
-            reference,
+            order_id: placed.order_id,
+            reference: placed.reference,
             user_id: who.user,
-            cart_id,
+            cart_id: placed.cart_id.unwrap_or_default(),
             status: OrderStatus::Pending,
-            subtotal,
-            total: subtotal,
-            lines,
-            position: placed.position.max(closed.position),
+            subtotal: placed.subtotal,
+            total: placed.total,
+            lines: placed.lines,
+            position: placed.position,
         }),
     ))
 }
@@ -1062,7 +679,7 @@ async fn list_readers(
     let readers = gateway
         .list_readers(q.location.as_deref())
         .await
-        .map_err(|e| gateway_problem(&e))?;
+        .map_err(ApiError::from)?;
     Ok(Json(ReaderList { readers }))
 }
 
@@ -1093,7 +710,7 @@ async fn connection_token(
     let secret = gateway
         .create_connection_token(body.location.as_deref())
         .await
-        .map_err(|e| gateway_problem(&e))?;
+        .map_err(ApiError::from)?;
     // A secret: never kept for Idempotency-Key replay (a retry mints a new one).
     let mut response =
         axum::response::IntoResponse::into_response(Json(ConnectionToken { secret }));

@@ -1,0 +1,32 @@
+//! Serving the router on a socket, with the timers that run beside it.
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use crate::app::AppState;
+
+/// Serves `app` on `listener` until `shutdown` resolves, with the timers only a
+/// serving process runs: the hold sweeper and the idempotency-record cleanup.
+/// Each connection carries its peer address (the login throttle's client address).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    // ORDER-20: stale holds are recorded as expired on a timer, not only when the
+    // next checkout in their conference runs.
+    let sweeper = crate::process::sweeper::spawn(app.bus.clone(), app.config.hold_sweep_interval());
+    let cleanup = super::idempotency::spawn_cleanup(app.clone());
+    // `into_make_service_with_connect_info`: each connection shares the built
+    // router (an Arc) instead of re-deriving every route from it, which costs
+    // more than most requests do when many clients connect at once.
+    let served = axum::serve(
+        listener,
+        super::router(app).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
+    sweeper.abort();
+    cleanup.abort();
+    Ok(served?)
+}

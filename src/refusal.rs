@@ -1,0 +1,156 @@
+//! How every refusal and failure is classified, below any edge: a stable `code`,
+//! a `Kind` that says what sort of "no" it is, and the text the caller is shown.
+//! The HTTP API turns a kind into a status in one place
+//! (`src/http/domain_errors.rs`); the CLI prints code and detail.
+
+use tessera_aggregates::activity::ActivityError;
+use tessera_aggregates::attendee::AttendeeError;
+use tessera_aggregates::cart::CartError;
+use tessera_aggregates::conference::ConferenceError;
+use tessera_aggregates::credit::CreditError;
+use tessera_aggregates::inventory::InventoryError;
+use tessera_aggregates::order::OrderError;
+use tessera_aggregates::purchase_order::PurchaseOrderError;
+use tessera_aggregates::series::SeriesError;
+use tessera_aggregates::stripe_customer::StripeCustomerError;
+use tessera_aggregates::terminal_intent::TerminalIntentError;
+use tessera_aggregates::user::UserError;
+
+use crate::outcome::BusError;
+use crate::stripe::GatewayError;
+use crate::stripe::client::PUBLIC_ERROR_DETAIL;
+
+/// What sort of "no" a failure is, independent of any protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The request itself is malformed or incomplete.
+    Invalid,
+    /// The thing it names does not exist (or is not the caller's to see).
+    NotFound,
+    /// It is about who is asking.
+    Forbidden,
+    /// The state of the thing refuses it (already exists, already done, changed
+    /// meanwhile).
+    Conflict,
+    /// A business rule refuses it.
+    Refused,
+    /// A service it needs is not configured or not reachable right now.
+    Unavailable,
+    /// An outside service (Stripe) failed.
+    Upstream,
+    /// Our fault: logged, never explained.
+    Internal,
+}
+
+/// A refusal or failure with a stable code and a kind.
+pub trait Failure: std::error::Error {
+    fn code(&self) -> &'static str;
+    fn kind(&self) -> Kind;
+    /// What the caller is told (the SPEC text for a rule).
+    fn detail(&self) -> String {
+        self.to_string()
+    }
+}
+
+/// An aggregate's refusal: not found, forbidden, conflict, or else a rule (the
+/// order in which they are told apart).
+macro_rules! refusal {
+    ($t:ty $(, forbidden: $f:pat)? $(, conflict: $c:pat)?) => {
+        impl Failure for $t {
+            fn code(&self) -> &'static str {
+                <$t>::code(self)
+            }
+            #[allow(unreachable_patterns)]
+            fn kind(&self) -> Kind {
+                if self.is_not_found() {
+                    return Kind::NotFound;
+                }
+                match self {
+                    $($f => Kind::Forbidden,)?
+                    $($c => Kind::Conflict,)?
+                    _ => Kind::Refused,
+                }
+            }
+        }
+    };
+}
+
+refusal!(ActivityError, forbidden: ActivityError::NotAnOrganizer, conflict: ActivityError::AlreadyExists);
+refusal!(UserError, conflict: UserError::EmailTaken);
+refusal!(ConferenceError, conflict: ConferenceError::AlreadyExists);
+refusal!(SeriesError, conflict: SeriesError::AlreadyExists | SeriesError::YearTaken { .. });
+refusal!(InventoryError);
+// PO-10/11, PO-6/7 on a cancelled PO, PO-12/14: refused by the PO's state.
+refusal!(
+    PurchaseOrderError,
+    conflict: PurchaseOrderError::AlreadyExists
+        | PurchaseOrderError::IdReused
+        | PurchaseOrderError::NotDraft(_)
+        | PurchaseOrderError::CancelPaid
+        | PurchaseOrderError::PaymentOnCancelled(_)
+        | PurchaseOrderError::CreditOnCancelled(_)
+        | PurchaseOrderError::InvoiceNotAllowed(_)
+        | PurchaseOrderError::StripeInvoiceExists(_)
+        | PurchaseOrderError::QboInvoiceExists(_)
+);
+// ATT-12, ATT-21: ineligible order and fully redeemed answer 409.
+refusal!(
+    AttendeeError,
+    conflict: AttendeeError::OrderNotEligible(_)
+        | AttendeeError::FullyRedeemed { .. }
+        | AttendeeError::ExceedsRemaining { .. }
+        | AttendeeError::IdentityMismatch
+);
+refusal!(CartError);
+refusal!(OrderError);
+refusal!(CreditError);
+refusal!(StripeCustomerError);
+refusal!(TerminalIntentError, conflict: TerminalIntentError::AnotherOrder);
+
+impl<E: Failure> Failure for BusError<E> {
+    fn code(&self) -> &'static str {
+        match self {
+            BusError::Refused(e) => e.code(),
+            BusError::Conflict => "concurrency.conflict",
+            BusError::Store(_) => "internal",
+        }
+    }
+    fn kind(&self) -> Kind {
+        match self {
+            BusError::Refused(e) => e.kind(),
+            BusError::Conflict => Kind::Conflict,
+            BusError::Store(_) => Kind::Internal,
+        }
+    }
+    fn detail(&self) -> String {
+        match self {
+            BusError::Refused(e) => e.detail(),
+            BusError::Conflict => {
+                "Too many concurrent changes to the same record; try again.".to_string()
+            }
+            BusError::Store(_) => self.to_string(),
+        }
+    }
+}
+
+/// PAY-38: a request refused before anything was sent is invalid; Stripe not
+/// configured is unavailable; anything Stripe did is an upstream failure whose
+/// details are never shown.
+impl Failure for GatewayError {
+    fn code(&self) -> &'static str {
+        GatewayError::code(self)
+    }
+    fn kind(&self) -> Kind {
+        match self.http_status() {
+            400 => Kind::Invalid,
+            503 => Kind::Unavailable,
+            _ => Kind::Upstream,
+        }
+    }
+    fn detail(&self) -> String {
+        match self.kind() {
+            Kind::Upstream => PUBLIC_ERROR_DETAIL.to_string(),
+            _ => self.to_string(),
+        }
+    }
+}
