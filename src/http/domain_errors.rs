@@ -8,13 +8,14 @@ use tessera_aggregates::conference::ConferenceError;
 use tessera_aggregates::credit::CreditError;
 use tessera_aggregates::inventory::InventoryError;
 use tessera_aggregates::order::OrderError;
+use tessera_aggregates::pricing::PricingError;
 use tessera_aggregates::purchase_order::PurchaseOrderError;
 use tessera_aggregates::series::SeriesError;
 use tessera_aggregates::stripe_customer::StripeCustomerError;
 use tessera_aggregates::terminal_intent::TerminalIntentError;
 use tessera_aggregates::user::UserError;
 
-use crate::http::error::DomainError;
+use crate::http::error::{ApiError, DomainError};
 
 impl DomainError for ActivityError {
     fn code(&self) -> &'static str {
@@ -164,5 +165,18 @@ impl DomainError for TerminalIntentError {
     }
     fn is_conflict(&self) -> bool {
         matches!(self, Self::AnotherOrder)
+    }
+}
+
+impl DomainError for PricingError {
+    fn code(&self) -> &'static str {
+        PricingError::code(self)
+    }
+}
+
+/// A cart that cannot be priced (422), wherever it is priced outside a command.
+impl From<PricingError> for ApiError {
+    fn from(e: PricingError) -> Self {
+        ApiError::unprocessable(e.code(), e.to_string())
     }
 }

@@ -12,6 +12,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: String,
     pub detail: String,
+    /// Seconds for a `Retry-After` header (503s the client should simply retry).
+    pub retry_after: Option<u64>,
 }
 
 /// The problem document (RFC 9457) plus our stable `code`.
@@ -33,7 +35,14 @@ impl ApiError {
             status,
             code: code.into(),
             detail: detail.into(),
+            retry_after: None,
         }
+    }
+
+    /// Asks the client to retry after `seconds` (a `Retry-After` header).
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 
     pub fn bad_request(code: &str, detail: impl Into<String>) -> Self {
@@ -137,6 +146,15 @@ impl<E: DomainError> From<BusError<E>> for ApiError {
                 "Too many concurrent changes to the same record; try again.",
             ),
             BusError::Store(cause) => Self::internal(cause),
+            BusError::Deadline(after) => {
+                tracing::warn!(?after, "a command missed its deadline");
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "command.deadline_exceeded",
+                    "The service is busy and could not complete this in time; try again shortly.",
+                )
+                .retry_after(1)
+            }
         }
     }
 }
@@ -159,6 +177,11 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         response
     }
 }

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::{CartError, CartEvent, CartGeneration, Offer, ReplacementItem, VoucherInfo};
 use crate::Timestamp;
-use crate::pricing::ProductKind;
+use crate::pricing::{MAX_QUANTITY, ProductKind};
 
 /// CART-10: guard (done by the caller), quantity, conference (the offer comes from the
 /// conference's inventory: a ticket of it), availability, stock, per-user limit,
@@ -185,6 +185,9 @@ pub(super) fn replace(
             None => wanted.push((item.item_id, item.offer, qty)),
         }
     }
+    if wanted.iter().any(|(_, _, qty)| *qty > MAX_QUANTITY) {
+        return Err(CartError::QuantityTooHigh);
+    }
     let mut facts: Vec<CartEvent> = cart
         .items
         .iter()
@@ -235,7 +238,10 @@ fn at_least_one(quantity: i64) -> Result<u32, CartError> {
     if quantity < 1 {
         return Err(CartError::QuantityTooLow);
     }
-    Ok(u32::try_from(quantity).unwrap_or(u32::MAX))
+    match u32::try_from(quantity) {
+        Ok(qty) if qty <= MAX_QUANTITY => Ok(qty),
+        _ => Err(CartError::QuantityTooHigh),
+    }
 }
 
 /// Whether the cart holds a ticket with one of `slugs`, leaving out `except`.
@@ -297,10 +303,14 @@ fn add_or_increment(
     now: Timestamp,
 ) -> Result<Vec<CartEvent>, CartError> {
     if let Some(item) = cart.item_for(&offer.product) {
+        let quantity = item.quantity.saturating_add(qty);
+        if quantity > MAX_QUANTITY {
+            return Err(CartError::QuantityTooHigh);
+        }
         return Ok(vec![CartEvent::ItemQuantityChanged {
             cart_id: cart.cart_id,
             item_id: item.item_id,
-            quantity: item.quantity.saturating_add(qty),
+            quantity,
             unit_price: offer.unit_price,
             expires_at,
             at: now,
