@@ -119,7 +119,7 @@ impl CommandBus {
                 running_ms: running.as_millis(),
             })
             .collect();
-        stuck.sort_by(|a, b| b.running_ms.cmp(&a.running_ms));
+        stuck.sort_by_key(|s| std::cmp::Reverse(s.running_ms));
         stuck
     }
 

@@ -32,8 +32,6 @@ enum FlakyCommand {
     Inc,
     /// Increments after `ms` milliseconds.
     SlowInc(u64),
-    /// Changes nothing, after `ms` milliseconds.
-    Sleep(u64),
     Panic,
     /// Panics after `ms` milliseconds, when others have queued behind it.
     SlowPanic(u64),
@@ -84,17 +82,12 @@ impl Aggregate for Flaky {
         match command {
             FlakyCommand::Inc => {}
             FlakyCommand::SlowInc(ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
-            FlakyCommand::Sleep(ms) => {
-                tokio::time::sleep(Duration::from_millis(ms)).await;
-                return Ok(());
-            }
             FlakyCommand::Panic => panic!("decide panicked on purpose"),
             FlakyCommand::SlowPanic(ms) => {
                 tokio::time::sleep(Duration::from_millis(ms)).await;
                 panic!("decide panicked on purpose, late");
             }
         }
-        // Half-change the state before a later panic would matter: apply first.
         sink.write(FlakyEvent::Incremented, self).await;
         Ok(())
     }
@@ -122,10 +115,7 @@ fn spawn_send(
     command: FlakyCommand,
 ) -> tokio::task::JoinHandle<Outcome> {
     let (bus, id) = (bus.clone(), id.to_string());
-    tokio::spawn(async move {
-        bus.send::<Flaky>(&id, command, &EventMeta::default())
-            .await
-    })
+    tokio::spawn(async move { bus.send::<Flaky>(&id, command, &EventMeta::default()).await })
 }
 
 /// Every outcome, failing (not hanging) when one does not come within 5 s.
@@ -226,7 +216,11 @@ async fn a_cancelled_leader_strands_nobody(b: Backend) {
     leader.abort();
     let outcomes = answers(followers).await;
     assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
-    assert_eq!(count(&bus, id).await, 4, "the cancelled caller's command completed");
+    assert_eq!(
+        count(&bus, id).await,
+        4,
+        "the cancelled caller's command completed"
+    );
     let later = answers(vec![spawn_send(&bus, id, FlakyCommand::Inc)]).await;
     assert!(later[0].is_ok(), "{later:?}");
     cleanup(db, pg).await;
@@ -343,8 +337,17 @@ async fn a_busy_aggregate_answers_503_and_readyz_names_it(b: Backend) {
     assert!(started.elapsed() < Duration::from_millis(1200));
 
     let ready = app.get("/readyz").send().await;
-    assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE, "{}", ready.text);
-    assert_eq!(ready.body["stuck"][0]["aggregate_type"], "cart", "{}", ready.text);
+    assert_eq!(
+        ready.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        ready.text
+    );
+    assert_eq!(
+        ready.body["stuck"][0]["aggregate_type"], "cart",
+        "{}",
+        ready.text
+    );
     assert_eq!(ready.body["stuck"][0]["aggregate_id"], cart.as_str());
 
     assert!(blocker.await.expect("blocker"));
