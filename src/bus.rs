@@ -1,20 +1,28 @@
 //! The one command path: load (cached), decide, append, retry on conflict, wake the
 //! projection runner. Every client, web page or API goes through `send`.
+//!
+//! Resilience: an aggregate's queue is run by a spawned task, so a caller that goes
+//! away (a client disconnect cancels its handler) never stops the commands queued
+//! behind it; a `decide` that panics is answered as an internal error, its cached
+//! state is dropped and the rest of the queue still runs; every caller waits at most
+//! the deadline (then 503), and a queue running longer than that shows in `/readyz`.
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::{Aggregate, AggregateError, EventStore};
+use futures::FutureExt;
 use rand::Rng;
 use tessera_aggregates::DomainServices;
 use tessera_projections::EventMeta;
 use tessera_replay::{Db, RunnerHandle};
 
 pub use crate::outcome::{BusError, Decided, Sent};
-use crate::store::{CachingEventStore, Pending};
+use crate::store::{CachingEventStore, Pending, QueueWatch};
 
 /// How often a command is retried after losing an optimistic-concurrency race.
 const MAX_ATTEMPTS: u32 = 10;
@@ -22,6 +30,22 @@ const MAX_ATTEMPTS: u32 = 10;
 const RECENT: Duration = Duration::from_millis(500);
 /// The most commands one batch decides and appends together.
 const MAX_BATCH: usize = 256;
+/// How long a command may take, queue included, unless configured otherwise.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(10);
+
+/// An aggregate queue running longer than it should (see [`CommandBus::stuck`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StuckQueue {
+    pub aggregate_type: &'static str,
+    pub aggregate_id: String,
+    pub running_ms: u128,
+}
+
+/// One aggregate type's store, typed (for commands) and as a queue watch.
+struct Registered {
+    store: Arc<dyn Any + Send + Sync>,
+    watch: Arc<dyn QueueWatch>,
+}
 
 pub struct CommandBus {
     db: Db,
@@ -29,7 +53,8 @@ pub struct CommandBus {
     runner: Option<RunnerHandle>,
     /// Woken after every commit, besides the runner (the process managers).
     wakers: Vec<Arc<tokio::sync::Notify>>,
-    stores: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
+    stores: Mutex<HashMap<TypeId, Registered>>,
+    deadline: Duration,
 }
 
 impl CommandBus {
@@ -40,7 +65,38 @@ impl CommandBus {
             runner,
             wakers: vec![],
             stores: Mutex::new(HashMap::new()),
+            deadline: DEFAULT_DEADLINE,
         }
+    }
+
+    /// Answers every command within `deadline` (503 past it).
+    pub fn with_deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    pub fn deadline(&self) -> Duration {
+        self.deadline
+    }
+
+    /// The aggregates whose current batch of commands has run longer than `age`
+    /// (a decision or a store call that hangs): what `/readyz` reports.
+    pub fn stuck(&self, age: Duration) -> Vec<StuckQueue> {
+        let watches: Vec<Arc<dyn QueueWatch>> = {
+            let stores = self.stores.lock().unwrap_or_else(|p| p.into_inner());
+            stores.values().map(|r| r.watch.clone()).collect()
+        };
+        let mut stuck: Vec<StuckQueue> = watches
+            .iter()
+            .flat_map(|w| w.running_longer_than(age))
+            .map(|(aggregate_type, aggregate_id, running)| StuckQueue {
+                aggregate_type,
+                aggregate_id,
+                running_ms: running.as_millis(),
+            })
+            .collect();
+        stuck.sort_by_key(|s| std::cmp::Reverse(s.running_ms));
+        stuck
     }
 
     /// Also wake `notify` after every commit.
@@ -64,10 +120,14 @@ impl CommandBus {
         A::Error: Send,
     {
         let mut stores = self.stores.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = stores
-            .entry(TypeId::of::<A>())
-            .or_insert_with(|| Arc::new(CachingEventStore::<A>::new(&self.db)));
-        match entry.clone().downcast::<CachingEventStore<A>>() {
+        let entry = stores.entry(TypeId::of::<A>()).or_insert_with(|| {
+            let store = Arc::new(CachingEventStore::<A>::new(&self.db));
+            Registered {
+                store: store.clone(),
+                watch: store,
+            }
+        });
+        match entry.store.clone().downcast::<CachingEventStore<A>>() {
             Ok(store) => store,
             // Unreachable: the map is keyed by the type it holds.
             Err(_) => Arc::new(CachingEventStore::<A>::new(&self.db)),
@@ -205,21 +265,31 @@ impl CommandBus {
                 command,
                 metadata: meta.to_map(),
                 reply,
+                deadline: started + self.deadline,
             },
         );
         if leads {
-            while let Some(batch) = store.next_batch(id, MAX_BATCH) {
-                self.run_batch(&store, id, batch).await;
-            }
+            // The queue is run by its own task: cancelling this caller (a client
+            // that went away) must not stop it half-way or strand the commands
+            // queued behind it.
+            let driver = Driver {
+                store: store.clone(),
+                services: self.services.clone(),
+                id: id.to_string(),
+            };
+            tokio::spawn(driver.run());
         }
-        let outcome = answer
-            .await
-            .unwrap_or_else(|_| Err(BusError::Store("the command was dropped".into())));
+        let outcome = match tokio::time::timeout(self.deadline, answer).await {
+            Ok(Ok(outcome)) => outcome,
+            Ok(Err(_)) => Err(BusError::Store("the command was dropped".into())),
+            Err(_) => Err(BusError::Deadline(self.deadline)),
+        };
         let outcome_label = match &outcome {
             Ok(_) => "ok",
             Err(BusError::Refused(_)) => "refused",
             Err(BusError::Conflict) => "conflict",
             Err(BusError::Store(_)) => "error",
+            Err(BusError::Deadline(_)) => "deadline",
         };
         metrics::histogram!(
             "tessera_command_duration_seconds",
@@ -240,23 +310,105 @@ impl CommandBus {
         }
         outcome
     }
+}
 
-    async fn run_batch<A>(&self, store: &CachingEventStore<A>, id: &str, batch: Vec<Pending<A>>)
-    where
-        A: Aggregate<Services = DomainServices> + 'static,
-        A::Command: Clone + Send,
-        A::Error: Send,
-    {
+/// Runs one aggregate's queue, batch after batch, until it is empty: the leader's
+/// work, in a task of its own.
+struct Driver<A: Aggregate> {
+    store: Arc<CachingEventStore<A>>,
+    services: DomainServices,
+    id: String,
+}
+
+/// Ends the leadership if the driver stops before its queue is empty (its task
+/// cancelled at shutdown): otherwise the queue would stay marked running and every
+/// later command on the aggregate would wait for nobody.
+struct Leadership<'a, A: Aggregate> {
+    store: &'a CachingEventStore<A>,
+    id: &'a str,
+    done: bool,
+}
+
+impl<A: Aggregate> Drop for Leadership<'_, A> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.store.abandon(self.id);
+        }
+    }
+}
+
+impl<A> Driver<A>
+where
+    A: Aggregate<Services = DomainServices> + 'static,
+    A::Command: Clone + Send,
+    A::Error: Send,
+{
+    async fn run(self) {
+        let mut leadership = Leadership {
+            store: &self.store,
+            id: &self.id,
+            done: false,
+        };
+        while let Some(batch) = self.store.next_batch(&self.id, MAX_BATCH) {
+            let run = AssertUnwindSafe(self.run_batch(batch)).catch_unwind().await;
+            if let Err(panic) = run {
+                // Outside any decision (a fold of stored events, say): the batch's
+                // callers are answered by their dropped reply senders; the state
+                // may be half-applied, so it is read again next time.
+                tracing::error!(
+                    aggregate = A::TYPE,
+                    id = %self.id,
+                    panic = %panic_message(&*panic),
+                    "a command batch panicked"
+                );
+                metrics::counter!("tessera_command_panics_total", "aggregate" => A::TYPE)
+                    .increment(1);
+                self.store.evict(&self.id).await;
+            }
+        }
+        leadership.done = true;
+    }
+
+    /// Decides the command, catching a panic: `Err(message)` when it panicked (the
+    /// aggregate may be half-changed then, and must be dropped).
+    async fn decide(
+        &self,
+        aggregate: &mut A,
+        command: A::Command,
+    ) -> Result<(Result<(), A::Error>, Vec<A::Event>), String> {
+        let sink = EventSink::<A>::default();
+        let decided = AssertUnwindSafe(aggregate.handle(command, &self.services, &sink))
+            .catch_unwind()
+            .await;
+        match decided {
+            Ok(result) => Ok((result, sink.collect().await)),
+            Err(panic) => {
+                let message = panic_message(&*panic);
+                tracing::error!(aggregate = A::TYPE, id = %self.id, panic = %message, "a decision panicked");
+                metrics::counter!("tessera_command_panics_total", "aggregate" => A::TYPE)
+                    .increment(1);
+                Err(message)
+            }
+        }
+    }
+
+    async fn run_batch(&self, batch: Vec<Pending<A>>) {
+        let (store, id) = (&*self.store, self.id.as_str());
         if batch.len() == 1 {
             for p in batch {
-                let outcome = self.run_one(store, id, p.command, p.metadata).await;
+                let outcome = self.run_one(p.command, p.metadata, p.deadline).await;
                 let _ = p.reply.send(outcome);
             }
             return;
         }
         let mut attempt = 0;
         let mut slot = store.lock(id).await;
+        // Commands whose callers gave up waiting never start.
+        let mut batch = live(batch);
         loop {
+            if batch.is_empty() {
+                return;
+            }
             attempt += 1;
             // A batch decides on verified state: one read for the whole batch.
             let mut context = match store.load(id, &mut slot).await {
@@ -270,24 +422,39 @@ impl CommandBus {
                 }
             };
             let mut decided: Vec<Result<Vec<A::Event>, A::Error>> = Vec::with_capacity(batch.len());
-            for p in &batch {
-                let sink = EventSink::<A>::default();
-                let result = context
-                    .aggregate
-                    .handle(p.command.clone(), &self.services, &sink)
-                    .await;
-                let events = sink.collect().await;
-                if result.is_err() && !events.is_empty() {
-                    // The slot stays empty: the state may be half-applied.
-                    for p in batch {
-                        let _ = p.reply.send(Err(BusError::Store(format!(
-                            "{} wrote events and then refused",
-                            A::TYPE
-                        ))));
+            let mut panicked = None;
+            for i in 0..batch.len() {
+                let command = batch[i].command.clone();
+                match self.decide(&mut context.aggregate, command).await {
+                    Ok((result, events)) => {
+                        if result.is_err() && !events.is_empty() {
+                            // The slot stays empty: the state may be half-applied.
+                            for p in batch {
+                                let _ = p.reply.send(Err(BusError::Store(format!(
+                                    "{} wrote events and then refused",
+                                    A::TYPE
+                                ))));
+                            }
+                            return;
+                        }
+                        decided.push(result.map(|()| events));
                     }
-                    return;
+                    Err(message) => {
+                        panicked = Some((i, message));
+                        break;
+                    }
                 }
-                decided.push(result.map(|()| events));
+            }
+            if let Some((i, message)) = panicked {
+                // The panicking command is answered; the others are decided again
+                // on state read afresh (the slot stays empty: this context may be
+                // half-changed). Nothing was appended.
+                let p = batch.remove(i);
+                let _ = p.reply.send(Err(BusError::Store(format!(
+                    "{} panicked deciding a command: {message}",
+                    A::TYPE
+                ))));
+                continue;
             }
             let groups = decided
                 .iter()
@@ -332,18 +499,13 @@ impl CommandBus {
     }
 
     /// One command alone: a cached aggregate decides without a read.
-    async fn run_one<A>(
+    async fn run_one(
         &self,
-        store: &CachingEventStore<A>,
-        id: &str,
         command: A::Command,
         metadata: HashMap<String, String>,
-    ) -> Result<Decided<A::Event>, BusError<A::Error>>
-    where
-        A: Aggregate<Services = DomainServices> + 'static,
-        A::Command: Clone + Send,
-        A::Error: Send,
-    {
+        deadline: Instant,
+    ) -> Result<Decided<A::Event>, BusError<A::Error>> {
+        let (store, id) = (&*self.store, self.id.as_str());
         let mut attempt = 0;
         // When the command writes, the append's sequence check proves the cache was
         // current (a conflict means another process wrote first: reload and retry).
@@ -351,6 +513,10 @@ impl CommandBus {
         // store first, so no answer rests on stale state. Aggregates decide before
         // they write, so a refused command leaves the state untouched.
         let mut slot = store.lock(id).await;
+        if Instant::now() >= deadline {
+            // Its caller was answered 503 meanwhile: it must not start now.
+            return Err(BusError::Deadline(Duration::ZERO));
+        }
         let (mut context, mut verified) = match CachingEventStore::take(id, &mut slot) {
             Some(cached) => (cached, false),
             // Not cached: decide as if the stream were new. A create then costs no
@@ -368,12 +534,17 @@ impl CommandBus {
         };
         loop {
             attempt += 1;
-            let sink = EventSink::<A>::default();
-            let decided = context
-                .aggregate
-                .handle(command.clone(), &self.services, &sink)
-                .await;
-            let events = sink.collect().await;
+            let (decided, events) = match self.decide(&mut context.aggregate, command.clone()).await
+            {
+                Ok(outcome) => outcome,
+                // The slot stays empty: the state may be half-changed.
+                Err(message) => {
+                    return Err(BusError::Store(format!(
+                        "{} panicked deciding a command: {message}",
+                        A::TYPE
+                    )));
+                }
+            };
             if decided.is_err() && !events.is_empty() {
                 // Broke the decide-then-write rule: the state may be half-applied, so
                 // the slot stays empty.
@@ -426,6 +597,26 @@ impl CommandBus {
             }
         }
     }
+}
+
+/// The commands whose callers still wait; the others are answered (to nobody)
+/// with the deadline and never start.
+fn live<A: Aggregate>(batch: Vec<Pending<A>>) -> Vec<Pending<A>> {
+    let now = Instant::now();
+    let (live, expired): (Vec<_>, Vec<_>) = batch.into_iter().partition(|p| now < p.deadline);
+    for p in expired {
+        let _ = p.reply.send(Err(BusError::Deadline(Duration::ZERO)));
+    }
+    live
+}
+
+/// What a panic said, when it said it with a string.
+fn panic_message(panic: &(dyn Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".to_string())
 }
 
 fn store_error<E: std::error::Error>(e: AggregateError<E>) -> BusError<E> {

@@ -75,6 +75,10 @@ pub struct Config {
     /// expiry of stale pending orders (ORDER-20) in every conference without
     /// waiting for a checkout there (default 30; positive).
     pub hold_sweep_seconds: u32,
+    /// Milliseconds a command may take, queue included, before its caller is
+    /// answered 503 with Retry-After (default 10000; positive). `/readyz` reports
+    /// an aggregate whose commands have been running longer than this.
+    pub command_deadline_ms: u32,
     /// Prefix of order references (default "ORD"; not validated, CONF-47).
     pub order_reference_prefix: String,
     /// ISO 4217 currency code (default "USD"; non-blank, CONF-45).
@@ -218,6 +222,7 @@ impl Default for Config {
             cart_expiry_minutes: 30,
             pending_order_expiry_minutes: 15,
             hold_sweep_seconds: 30,
+            command_deadline_ms: 10_000,
             order_reference_prefix: "ORD".into(),
             currency: "USD".into(),
             currency_symbol: "$".into(),
@@ -307,6 +312,7 @@ const ROOT_KEYS: &[(&str, Kind)] = &[
     ("cart_expiry_minutes", Kind::Int),
     ("pending_order_expiry_minutes", Kind::Int),
     ("hold_sweep_seconds", Kind::Int),
+    ("command_deadline_ms", Kind::Int),
     ("order_reference_prefix", Kind::Str),
     ("currency", Kind::Str),
     ("currency_symbol", Kind::Str),
@@ -452,6 +458,12 @@ impl Config {
     /// a business time).
     pub fn hold_sweep_interval(&self) -> std::time::Duration {
         std::time::Duration::from_secs(u64::from(self.hold_sweep_seconds))
+    }
+
+    /// How long a command may take before its caller gets 503 (a wall-clock
+    /// bound on waiting, not a business time).
+    pub fn command_deadline(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(u64::from(self.command_deadline_ms))
     }
 
     pub fn token_ttl(&self) -> chrono::Duration {
@@ -804,6 +816,7 @@ fn convert(root: &Table) -> Result<Config, ConfigError> {
         d.pending_order_expiry_minutes,
     )?;
     let hold_sweep_seconds = r.positive_u32("hold_sweep_seconds", d.hold_sweep_seconds)?;
+    let command_deadline_ms = r.positive_u32("command_deadline_ms", d.command_deadline_ms)?;
     let order_reference_prefix = r.string("order_reference_prefix", &d.order_reference_prefix)?;
     let currency = r.non_blank("currency", &d.currency)?;
     let currency_symbol = r.non_blank("currency_symbol", &d.currency_symbol)?;
@@ -883,6 +896,7 @@ fn convert(root: &Table) -> Result<Config, ConfigError> {
         cart_expiry_minutes,
         pending_order_expiry_minutes,
         hold_sweep_seconds,
+        command_deadline_ms,
         order_reference_prefix,
         currency,
         currency_symbol,

@@ -11,9 +11,13 @@ pub enum BusError<E: std::error::Error> {
     /// Other writers kept winning until the retries ran out (409).
     #[error("the aggregate kept changing; retries ran out")]
     Conflict,
-    /// The store failed (500).
+    /// The store failed, or the decision panicked (500).
     #[error("event store: {0}")]
     Store(String),
+    /// No answer within the deadline (503 with Retry-After). A command that had not
+    /// started by then never runs; one that had may still complete.
+    #[error("the command did not complete within {0:?}")]
+    Deadline(std::time::Duration),
 }
 
 /// A command's outcome: the global log position its last event reached (None when

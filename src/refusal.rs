@@ -10,6 +10,7 @@ use tessera_aggregates::conference::ConferenceError;
 use tessera_aggregates::credit::CreditError;
 use tessera_aggregates::inventory::InventoryError;
 use tessera_aggregates::order::OrderError;
+use tessera_aggregates::pricing::PricingError;
 use tessera_aggregates::purchase_order::PurchaseOrderError;
 use tessera_aggregates::series::SeriesError;
 use tessera_aggregates::stripe_customer::StripeCustomerError;
@@ -49,6 +50,10 @@ pub trait Failure: std::error::Error {
     /// What the caller is told (the SPEC text for a rule).
     fn detail(&self) -> String {
         self.to_string()
+    }
+    /// Seconds after which a retry may succeed (a `Retry-After` header).
+    fn retry_after(&self) -> Option<u64> {
+        None
     }
 }
 
@@ -107,12 +112,23 @@ refusal!(CreditError);
 refusal!(StripeCustomerError);
 refusal!(TerminalIntentError, conflict: TerminalIntentError::AnotherOrder);
 
+/// A cart whose amounts do not fit (422), wherever it is priced.
+impl Failure for PricingError {
+    fn code(&self) -> &'static str {
+        PricingError::code(self)
+    }
+    fn kind(&self) -> Kind {
+        Kind::Refused
+    }
+}
+
 impl<E: Failure> Failure for BusError<E> {
     fn code(&self) -> &'static str {
         match self {
             BusError::Refused(e) => e.code(),
             BusError::Conflict => "concurrency.conflict",
             BusError::Store(_) => "internal",
+            BusError::Deadline(_) => "command.deadline_exceeded",
         }
     }
     fn kind(&self) -> Kind {
@@ -120,6 +136,7 @@ impl<E: Failure> Failure for BusError<E> {
             BusError::Refused(e) => e.kind(),
             BusError::Conflict => Kind::Conflict,
             BusError::Store(_) => Kind::Internal,
+            BusError::Deadline(_) => Kind::Unavailable,
         }
     }
     fn detail(&self) -> String {
@@ -129,7 +146,14 @@ impl<E: Failure> Failure for BusError<E> {
                 "Too many concurrent changes to the same record; try again.".to_string()
             }
             BusError::Store(_) => self.to_string(),
+            BusError::Deadline(_) => {
+                "The service is busy and could not complete this in time; try again shortly."
+                    .to_string()
+            }
         }
+    }
+    fn retry_after(&self) -> Option<u64> {
+        matches!(self, BusError::Deadline(_)).then_some(1)
     }
 }
 

@@ -58,7 +58,8 @@ pub async fn build_app(db: Db, config: Config, clock: Arc<dyn Clock>) -> anyhow:
     let reactor_wake = Arc::new(tokio::sync::Notify::new());
     let bus = Arc::new(
         CommandBus::new(db.clone(), services, Some(runner.clone()))
-            .with_waker(reactor_wake.clone()),
+            .with_waker(reactor_wake.clone())
+            .with_deadline(config.command_deadline()),
     );
     // PAY-4: Stripe only with a secret key; a key with an unusable base URL is a
     // configuration error.

@@ -6,6 +6,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use cqrs_es::persist::{
     EventStoreAggregateContext, PersistedEventRepository, PersistenceError, ReplayStream,
@@ -121,7 +122,13 @@ pub struct CachingEventStore<A: Aggregate> {
     /// refreshed it, or an append that succeeded).
     verified: Mutex<HashMap<String, std::time::Instant>>,
     /// Commands waiting per aggregate; an entry exists while a leader runs them.
-    queues: Mutex<HashMap<String, VecDeque<Pending<A>>>>,
+    queues: Mutex<HashMap<String, Queue<A>>>,
+}
+
+/// An aggregate's waiting commands, and since when its current batch runs.
+struct Queue<A: Aggregate> {
+    waiting: VecDeque<Pending<A>>,
+    since: Instant,
 }
 
 /// What a queued command is answered with.
@@ -132,6 +139,30 @@ pub struct Pending<A: Aggregate> {
     pub command: A::Command,
     pub metadata: HashMap<String, String>,
     pub reply: tokio::sync::oneshot::Sender<Answer<A>>,
+    /// Past it the caller has been answered 503: the command must not start.
+    pub deadline: Instant,
+}
+
+/// Aggregate queues whose current batch has run for too long, whatever the type.
+pub trait QueueWatch: Send + Sync {
+    /// `(aggregate type, id, running for)` of every batch running longer than `age`.
+    fn running_longer_than(&self, age: Duration) -> Vec<(&'static str, String, Duration)>;
+}
+
+impl<A: Aggregate> QueueWatch for CachingEventStore<A>
+where
+    A::Command: Send,
+    A::Error: Send,
+{
+    fn running_longer_than(&self, age: Duration) -> Vec<(&'static str, String, Duration)> {
+        let queues = self.queues.lock().unwrap_or_else(|p| p.into_inner());
+        queues
+            .iter()
+            .map(|(id, q)| (id, q.since.elapsed()))
+            .filter(|(_, running)| *running > age)
+            .map(|(id, running)| (A::TYPE, id.clone(), running))
+            .collect()
+    }
 }
 
 fn to_envelopes<A: Aggregate>(
@@ -211,11 +242,15 @@ impl<A: Aggregate> CachingEventStore<A> {
         let mut queues = self.queues.lock().unwrap_or_else(|p| p.into_inner());
         match queues.get_mut(id) {
             Some(queue) => {
-                queue.push_back(pending);
+                queue.waiting.push_back(pending);
                 false
             }
             None => {
-                queues.insert(id.to_string(), VecDeque::from([pending]));
+                let queue = Queue {
+                    waiting: VecDeque::from([pending]),
+                    since: Instant::now(),
+                };
+                queues.insert(id.to_string(), queue);
                 true
             }
         }
@@ -226,12 +261,29 @@ impl<A: Aggregate> CachingEventStore<A> {
     pub fn next_batch(&self, id: &str, max: usize) -> Option<Vec<Pending<A>>> {
         let mut queues = self.queues.lock().unwrap_or_else(|p| p.into_inner());
         let queue = queues.get_mut(id)?;
-        if queue.is_empty() {
+        if queue.waiting.is_empty() {
             queues.remove(id);
             return None;
         }
-        let n = queue.len().min(max);
-        Some(queue.drain(..n).collect())
+        queue.since = Instant::now();
+        let n = queue.waiting.len().min(max);
+        Some(queue.waiting.drain(..n).collect())
+    }
+
+    /// Ends the leadership of a leader that stopped before its queue was empty (its
+    /// task was cancelled): the queue is dropped, so its callers are answered (their
+    /// reply senders go) and the next command leads afresh.
+    pub fn abandon(&self, id: &str) {
+        let dropped = {
+            let mut queues = self.queues.lock().unwrap_or_else(|p| p.into_inner());
+            queues.remove(id)
+        };
+        drop(dropped);
+    }
+
+    /// Forgets the cached state of `id`: the next user reads the stream again.
+    pub async fn evict(&self, id: &str) {
+        *self.lock(id).await = None;
     }
 
     /// Locks aggregate `id`'s cache slot.

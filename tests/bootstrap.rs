@@ -425,7 +425,7 @@ async fn boot_17_a_refused_plan_writes_nothing(b: Backend) {
     assert_eq!(
         err.to_string(),
         "conference.tickets[1].price (ticket 'corporate'): \
-         Price must be zero or more, with at most 2 decimal places."
+         Price must be between 0.00 and 99999999.99, with at most 2 decimal places."
     );
     assert_eq!(err.code(), "boot.refused");
     assert_eq!(head(&app.app.db).await, before);

@@ -879,6 +879,46 @@ async fn pay_27_refunds_to_the_card_go_through_stripe(b: Backend) {
     app_finish(w).await;
 }
 
+/// PAY-47: the charge.refunded Stripe sends for a full refund made here (and
+/// already recorded with its Stripe refund id) adds nothing: no 0.00 refund.
+async fn pay_47_a_refund_made_here_is_not_recorded_again(b: Backend) {
+    let w = setup(b).await;
+    let app = &w.app;
+    let reference = buy(app, &w.ana).await;
+    let intent = intent_for(app, &w.ana, &reference).await;
+    w.fake.succeed_intent(&intent).expect("intent");
+    let succeeded = w
+        .fake
+        .payment_intent_succeeded_event(&intent)
+        .expect("event");
+    deliver_ok(app, &succeeded, "processed").await;
+    let r = app
+        .post(&format!("{}/refunds", order_path(CONF, &reference)))
+        .as_user(&w.finance)
+        .json(json!({ "amount": "100.00", "to": "card" }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["status"], "refunded", "{}", r.text);
+
+    let refunded = w.fake.charge_refunded_event(&intent).expect("event");
+    deliver_ok(app, &refunded, "processed").await;
+    assert_eq!(
+        order_facts(app, &reference, "StripeRefundRecorded").await,
+        0
+    );
+    let order = get_order(app, &w.finance, &reference).await;
+    assert_eq!(order.body["status"], "refunded", "{}", order.text);
+    assert_eq!(dec(&order.body["refunded"]), money("100.00"));
+    let refunds = order.body["refunds"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(refunds.len(), 1, "{}", order.text);
+    assert_eq!(dec(&refunds[0]["amount"]), money("100.00"));
+    app_finish(w).await;
+}
+
 on_both_backends!(
     pay_45_the_webhook_pays_the_order_once,
     pay_6_a_retried_pay_reuses_the_persisted_key,
@@ -887,4 +927,5 @@ on_both_backends!(
     pay_44_a_failed_delivery_is_processed_when_redelivered,
     pay_53_events_of_another_conference_are_refused,
     pay_27_refunds_to_the_card_go_through_stripe,
+    pay_47_a_refund_made_here_is_not_recorded_again,
 );

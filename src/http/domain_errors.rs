@@ -30,7 +30,11 @@ impl<E: Failure> From<E> for ApiError {
             Kind::Internal => ApiError::internal(e),
             Kind::Upstream | Kind::Unavailable => {
                 tracing::warn!(code = e.code(), error = %e, "an outside service failed");
-                ApiError::new(status(kind), e.code(), e.detail())
+                let problem = ApiError::new(status(kind), e.code(), e.detail());
+                match e.retry_after() {
+                    Some(seconds) => problem.retry_after(seconds),
+                    None => problem,
+                }
             }
             _ => ApiError::new(status(kind), e.code(), e.detail()),
         }

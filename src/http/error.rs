@@ -10,6 +10,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: String,
     pub detail: String,
+    /// Seconds for a `Retry-After` header (503s the client should simply retry).
+    pub retry_after: Option<u64>,
 }
 
 /// The problem document (RFC 9457) plus our stable `code`.
@@ -31,7 +33,14 @@ impl ApiError {
             status,
             code: code.into(),
             detail: detail.into(),
+            retry_after: None,
         }
+    }
+
+    /// Asks the client to retry after `seconds` (a `Retry-After` header).
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 
     pub fn bad_request(code: &str, detail: impl Into<String>) -> Self {
@@ -117,6 +126,11 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         response
     }
 }

@@ -12,19 +12,27 @@ pub async fn healthz() -> impl IntoResponse {
     Json(json!({ "status": "ok" }))
 }
 
-/// Ready when the database answers.
+/// Ready when the database answers and no aggregate's commands have been running
+/// longer than the command deadline (a decision or store call that hangs: its
+/// callers get 503s, and this names the aggregate so it can be found).
 pub async fn readyz(State(app): State<AppState>) -> impl IntoResponse {
-    if app.db.ping().await {
-        (
-            StatusCode::OK,
-            Json(json!({ "status": "ready", "backend": app.db.backend() })),
-        )
-    } else {
-        (
+    if !app.db.ping().await {
+        return (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(json!({ "status": "database unavailable" })),
-        )
+        );
     }
+    let stuck = app.bus.stuck(app.bus.deadline());
+    if !stuck.is_empty() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "aggregate queue stuck", "stuck": stuck })),
+        );
+    }
+    (
+        StatusCode::OK,
+        Json(json!({ "status": "ready", "backend": app.db.backend() })),
+    )
 }
 
 /// Prometheus text: command latency and conflicts (recorded by the bus) and the

@@ -15,6 +15,10 @@ pub enum CartError {
     NotOpen, // CART-4
     #[error("Quantity must be at least 1.")]
     QuantityTooLow, // CART-10, CART-20
+    #[error("A cart line holds at most 10000 units.")]
+    QuantityTooHigh, // bounded so that no cart total overflows
+    #[error("'{name}' has a price outside 0.00–99999999.99 and cannot be sold.")]
+    PriceOutOfBounds { name: String }, // CAT-1
     #[error("Ticket type not found.")]
     TicketTypeNotFound, // CART-10 (3)
     #[error("Add-on not found.")]
@@ -78,6 +82,8 @@ impl CartError {
             Self::Expired => "cart.expired",
             Self::NotOpen => "cart.not_open",
             Self::QuantityTooLow => "cart.quantity_too_low",
+            Self::QuantityTooHigh => "cart.quantity_too_high",
+            Self::PriceOutOfBounds { .. } => "cart.price_out_of_bounds",
             Self::TicketTypeNotFound => "cart.ticket_type_not_found",
             Self::AddonNotFound => "cart.addon_not_found",
             Self::OfferMismatch => "cart.offer_mismatch",

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::{CartError, CartEvent, CartGeneration, Offer, ReplacementItem, VoucherInfo};
 use crate::Timestamp;
-use crate::pricing::ProductKind;
+use crate::pricing::{MAX_QUANTITY, ProductKind, is_within_bounds};
 
 /// CART-10: guard (done by the caller), quantity, conference (the offer comes from the
 /// conference's inventory: a ticket of it), availability, stock, per-user limit,
@@ -112,6 +112,7 @@ pub(super) fn update_quantity(
         return Err(CartError::OfferMismatch);
     }
     let qty = at_least_one(quantity)?;
+    check_price(offer)?;
     if item.is_ticket() {
         check_ticket_stock(offer, u64::from(qty))?;
         if let Some(limit) = offer.limit_per_user
@@ -185,6 +186,12 @@ pub(super) fn replace(
             None => wanted.push((item.item_id, item.offer, qty)),
         }
     }
+    if wanted.iter().any(|(_, _, qty)| *qty > MAX_QUANTITY) {
+        return Err(CartError::QuantityTooHigh);
+    }
+    for (_, offer, _) in &wanted {
+        check_price(offer)?;
+    }
     let mut facts: Vec<CartEvent> = cart
         .items
         .iter()
@@ -231,11 +238,26 @@ pub(super) fn replace(
     Ok(facts)
 }
 
+/// CAT-1's bounds: a price stored before they were enforced is not sold (it could
+/// not be priced).
+fn check_price(offer: &Offer) -> Result<(), CartError> {
+    if is_within_bounds(offer.unit_price) {
+        Ok(())
+    } else {
+        Err(CartError::PriceOutOfBounds {
+            name: offer.name.clone(),
+        })
+    }
+}
+
 fn at_least_one(quantity: i64) -> Result<u32, CartError> {
     if quantity < 1 {
         return Err(CartError::QuantityTooLow);
     }
-    Ok(u32::try_from(quantity).unwrap_or(u32::MAX))
+    match u32::try_from(quantity) {
+        Ok(qty) if qty <= MAX_QUANTITY => Ok(qty),
+        _ => Err(CartError::QuantityTooHigh),
+    }
 }
 
 /// Whether the cart holds a ticket with one of `slugs`, leaving out `except`.
@@ -296,11 +318,16 @@ fn add_or_increment(
     expires_at: Timestamp,
     now: Timestamp,
 ) -> Result<Vec<CartEvent>, CartError> {
+    check_price(offer)?;
     if let Some(item) = cart.item_for(&offer.product) {
+        let quantity = item.quantity.saturating_add(qty);
+        if quantity > MAX_QUANTITY {
+            return Err(CartError::QuantityTooHigh);
+        }
         return Ok(vec![CartEvent::ItemQuantityChanged {
             cart_id: cart.cart_id,
             item_id: item.item_id,
-            quantity: item.quantity.saturating_add(qty),
+            quantity,
             unit_price: offer.unit_price,
             expires_at,
             at: now,

@@ -65,9 +65,10 @@ impl CartItem {
         self.product.kind == ProductKind::Ticket
     }
 
-    /// CART-7: unit price × quantity.
+    /// CART-7: unit price × quantity (for display: bounded prices and quantities
+    /// never reach the saturation; pricing refuses what would).
     pub fn line_total(&self) -> Decimal {
-        self.unit_price * Decimal::from(self.quantity)
+        self.unit_price.saturating_mul(Decimal::from(self.quantity))
     }
 }
 
@@ -104,7 +105,7 @@ impl CartGeneration {
             .iter()
             .filter(|i| i.is_ticket())
             .map(|i| i.quantity)
-            .sum()
+            .fold(0u32, u32::saturating_add)
     }
 
     /// Stale: expires_at strictly before now (CART-3/4).

@@ -93,9 +93,10 @@ pub fn upsert_addon(addons: &mut Vec<Addon>, addon: Addon) {
     addons.sort_by(addon_order);
 }
 
-/// CAT-1: money is a decimal with 2 fractional digits, never negative.
+/// CAT-1: money is a decimal(10, 2): 2 fractional digits, never negative, at most
+/// 99999999.99 (so that no cart of the catalog's products overflows its totals).
 fn is_valid_price(price: Decimal) -> bool {
-    price >= Decimal::ZERO && price.normalize().scale() <= 2
+    crate::pricing::is_within_bounds(price) && price.normalize().scale() <= 2
 }
 
 fn check_product(slug: &str, name: &str, price: Decimal) -> Result<(), InventoryError> {

@@ -12,8 +12,13 @@ pub enum InventoryError {
     // Catalog (CAT-1, CAT-6, BOOT-16).
     #[error("A product needs a slug and a name.")]
     InvalidProduct,
-    #[error("Price must be zero or more, with at most 2 decimal places.")]
+    #[error("Price must be between 0.00 and 99999999.99, with at most 2 decimal places.")]
     InvalidPrice, // CAT-1: decimal(10, 2)
+    #[error("Discount values are limited to 99999999.99.")]
+    DiscountTooLarge, // CAT-1's decimal(10, 2) for every amount
+    /// A hold whose amounts cannot be computed (prices stored before the bounds).
+    #[error(transparent)]
+    Pricing(#[from] crate::pricing::PricingError),
     #[error(
         "Add-on '{addon}' references unknown required ticket slug(s): {}",
         slugs.join(", ")
@@ -104,6 +109,8 @@ impl InventoryError {
             Self::AlreadyExists => "inventory.already_exists",
             Self::InvalidProduct => "inventory.invalid_product",
             Self::InvalidPrice => "inventory.invalid_price",
+            Self::DiscountTooLarge => "inventory.discount_too_large",
+            Self::Pricing(e) => e.code(),
             Self::UnknownPrerequisites { .. } => "inventory.unknown_prerequisites",
             Self::VoucherNotFound { .. } => "inventory.voucher_not_found",
             Self::InvalidVoucherCode => "inventory.invalid_voucher_code",

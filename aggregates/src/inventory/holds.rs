@@ -134,7 +134,11 @@ impl Inventory {
         if req.lines.is_empty() {
             return Err(InventoryError::EmptyHold);
         }
-        if req.lines.iter().any(|l| l.quantity == 0) {
+        if req
+            .lines
+            .iter()
+            .any(|l| l.quantity == 0 || l.quantity > pricing::MAX_QUANTITY)
+        {
             return Err(InventoryError::InvalidQuantity);
         }
         if req.expires_at <= now {
@@ -211,7 +215,7 @@ impl Inventory {
             .paid_ticket_types
             .extend(self.owner_facts(req.user).paid_ticket_types);
         let ctx = PricingContext { now, owner };
-        let summary = pricing::price(&cart, voucher, &self.conditions, &ctx);
+        let summary = pricing::price(&cart, voucher, &self.conditions, &ctx)?;
         let snapshot = match (&req.voucher_code, voucher) {
             (None, _) => None,
             (Some(code), Some(v)) if self.voucher_has_free_use(v, now, None) => {

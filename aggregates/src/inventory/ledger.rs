@@ -378,7 +378,10 @@ impl Inventory {
         let hold = HoldRecord {
             order_id,
             user,
-            pricing: pricing::price(&cart, None, &[], &ctx),
+            // Bounded prices always price; an unpriceable sale (prices stored before
+            // the bounds) still counts, with empty amounts, rather than failing a fold.
+            pricing: pricing::price(&cart, None, &[], &ctx)
+                .unwrap_or_else(|_| pricing::PricingSummary::empty()),
             lines,
             voucher_code: None,
             voucher: None,

@@ -168,6 +168,9 @@ impl Inventory {
         if discount_value(&condition) < Decimal::ZERO {
             return Err(InventoryError::NegativeDiscount);
         }
+        if discount_value(&condition) > crate::pricing::MAX_AMOUNT {
+            return Err(InventoryError::DiscountTooLarge);
+        }
         let current = self.conditions.iter().find(|c| c.id == condition.id);
         let times_used = current.and_then(usage).map_or(0, |u| u.times_used);
         if let Some(u) = usage_mut(&mut condition) {
@@ -267,6 +270,9 @@ fn check_terms(voucher: &Voucher) -> Result<(), InventoryError> {
         }
         VoucherKind::FixedAmount if voucher.value < Decimal::ZERO => {
             Err(InventoryError::NegativeDiscount)
+        }
+        VoucherKind::FixedAmount if voucher.value > crate::pricing::MAX_AMOUNT => {
+            Err(InventoryError::DiscountTooLarge)
         }
         VoucherKind::Percentage | VoucherKind::FixedAmount => Ok(()),
     }

@@ -27,6 +27,10 @@ pub enum OrderError {
     AmountNotPositive, // PAY-13
     #[error("Order is already fully paid.")]
     AlreadyPaid, // PAY-19
+    #[error(
+        "Manual payment amount {amount} exceeds the order balance of {balance}. Over-payments are refused, not kept as credit: record at most the balance."
+    )]
+    ManualExceedsBalance { amount: Decimal, balance: Decimal }, // PAY-13
     #[error("Credit amount {amount} exceeds the order balance of {balance}.")]
     CreditExceedsBalance { amount: Decimal, balance: Decimal }, // PAY-20
     #[error("A credit payment needs the credit it comes from.")]
@@ -77,6 +81,7 @@ impl OrderError {
             Self::CreditNotPending => "order.credit_not_pending",
             Self::AmountNotPositive => "order.amount_not_positive",
             Self::AlreadyPaid => "order.already_paid",
+            Self::ManualExceedsBalance { .. } => "order.manual_exceeds_balance",
             Self::CreditExceedsBalance { .. } => "order.credit_exceeds_balance",
             Self::MissingCredit => "order.missing_credit",
             Self::MissingPaymentIntent => "order.missing_payment_intent",

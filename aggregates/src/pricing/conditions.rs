@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::model::{CartLine, ProductKind, ProductScope, Window};
-use super::{cents, hundred, round_half_up_cents};
+use super::{PricingError, cents, hundred, mul, percent_of};
 use crate::Timestamp;
 
 fn yes() -> bool {
@@ -151,20 +151,18 @@ impl DiscountEffect {
     /// DISC-18: effective_qty = min(qty, max_quantity) when max_quantity > 0;
     /// base = unit price × effective_qty; percentage → round-half-up-cents(base ×
     /// min(value, 100) / 100); fixed_amount → min(value × effective_qty, base).
-    pub fn amount(&self, unit_price: Decimal, quantity: u32) -> Decimal {
+    pub fn amount(&self, unit_price: Decimal, quantity: u32) -> Result<Decimal, PricingError> {
         let effective_qty = if self.max_quantity > 0 {
             quantity.min(self.max_quantity)
         } else {
             quantity
         };
         let effective_qty = Decimal::from(effective_qty);
-        let base = unit_price * effective_qty;
-        match self.discount_type {
-            DiscountType::Percentage => {
-                round_half_up_cents(base * self.value.min(hundred()) / hundred())
-            }
-            DiscountType::FixedAmount => cents((self.value * effective_qty).min(base)),
-        }
+        let base = mul(unit_price, effective_qty)?;
+        Ok(match self.discount_type {
+            DiscountType::Percentage => percent_of(base, self.value.min(hundred()))?,
+            DiscountType::FixedAmount => cents(mul(self.value, effective_qty)?.min(base)),
+        })
     }
 }
 
@@ -196,16 +194,18 @@ impl Condition {
 
     /// DISC-18, DISC-19, DISC-29: the amount this condition computes for a line, or
     /// `None` when the line is out of its scope. Not capped at the line (CART-41 is).
-    pub fn amount_for(&self, line: &CartLine) -> Option<Decimal> {
-        match &self.kind {
+    pub fn amount_for(&self, line: &CartLine) -> Result<Option<Decimal>, PricingError> {
+        Ok(match &self.kind {
             ConditionKind::TimeOrStockLimit { effect, .. }
             | ConditionKind::Speaker { effect, .. }
             | ConditionKind::GroupMember { effect, .. }
             | ConditionKind::IncludedProduct { effect, .. }
-            | ConditionKind::DiscountForProduct { effect, .. } => effect
-                .scope
-                .covers(&line.product)
-                .then(|| effect.amount(line.unit_price, line.quantity)),
+            | ConditionKind::DiscountForProduct { effect, .. } => {
+                if !effect.scope.covers(&line.product) {
+                    return Ok(None);
+                }
+                Some(effect.amount(line.unit_price, line.quantity)?)
+            }
             ConditionKind::DiscountForCategory {
                 percentage,
                 apply_to_tickets,
@@ -216,13 +216,13 @@ impl Condition {
                     ProductKind::Ticket => *apply_to_tickets,
                     ProductKind::Addon => *apply_to_addons,
                 };
-                in_scope.then(|| {
-                    round_half_up_cents(
-                        line.unit_price * Decimal::from(line.quantity) * percentage / hundred(),
-                    )
-                })
+                if !in_scope {
+                    return Ok(None);
+                }
+                let base = mul(line.unit_price, Decimal::from(line.quantity))?;
+                Some(percent_of(base, *percentage)?)
             }
-        }
+        })
     }
 }
 

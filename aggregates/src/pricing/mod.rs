@@ -15,6 +15,10 @@
 //! amounts ≥ 0 with at most 2 decimal places. Under that, every line total is ≥ 0,
 //! no discount exceeds its line, and the summary total is the sum of the line totals.
 //!
+//! Every product, sum and difference is checked: amounts beyond what a `Decimal`
+//! holds (a price stored before [`MAX_AMOUNT`] was enforced, say) make the cart
+//! unpriceable ([`PricingError::Overflow`]), never a panic.
+//!
 //! Decisions where SPEC leaves room:
 //! - a voucher discount never exceeds its line's post-condition amount: a percentage
 //!   above 100 (CART-46 "not clamped") takes the whole line, not more;
@@ -25,6 +29,7 @@
 //!   caller's decision (CART-35 when applying it, DISC-5 at checkout).
 
 mod conditions;
+mod error;
 mod model;
 #[cfg(test)]
 mod proptests;
@@ -36,6 +41,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 pub use conditions::{
     CartOwner, Condition, ConditionKind, DiscountEffect, DiscountType, UsageLimit, evaluation_order,
 };
+pub use error::{MAX_AMOUNT, MAX_QUANTITY, PricingError, is_within_bounds};
 pub use model::{
     AppliedCondition, CartLine, PricedLine, PricingContext, PricingSummary, ProductKind,
     ProductRef, ProductScope, Scope, Voucher, VoucherKind, Window,
@@ -60,18 +66,19 @@ fn hundred() -> Decimal {
 
 /// Prices the cart `lines` (in cart order) with the conference's `conditions` and the
 /// cart's `voucher` (CART-40…49). Pure (CART-50): usage counters are only reported,
-/// through [`PricingSummary::condition_usage`].
+/// through [`PricingSummary::condition_usage`]. Amounts too large to compute are
+/// refused ([`PricingError::Overflow`]).
 pub fn price(
     lines: &[CartLine],
     voucher: Option<&Voucher>,
     conditions: &[Condition],
     ctx: &PricingContext,
-) -> PricingSummary {
+) -> Result<PricingSummary, PricingError> {
     // CART-7, CART-40: undiscounted line totals.
     let subtotals: Vec<Decimal> = lines
         .iter()
-        .map(|line| cents(line.unit_price * Decimal::from(line.quantity)))
-        .collect();
+        .map(|line| Ok(cents(mul(line.unit_price, Decimal::from(line.quantity))?)))
+        .collect::<Result<_, PricingError>>()?;
 
     // Phase 1 (CART-41, DISC-25…29): at most one condition per line.
     let mut claims: Vec<Option<(Decimal, AppliedCondition)>> = vec![None; lines.len()];
@@ -83,7 +90,7 @@ pub fn price(
             if claims[i].is_some() {
                 continue;
             }
-            let Some(amount) = condition.amount_for(line) else {
+            let Some(amount) = condition.amount_for(line)? else {
                 continue;
             };
             let amount = amount.min(subtotals[i]);
@@ -101,12 +108,12 @@ pub fn price(
     let post: Vec<Decimal> = subtotals
         .iter()
         .zip(&claims)
-        .map(|(subtotal, claim)| *subtotal - claim.as_ref().map_or(Decimal::ZERO, |c| c.0))
-        .collect();
-    let voucher_discounts = voucher.map_or_else(
-        || vec![Decimal::ZERO; lines.len()],
-        |voucher| voucher_discounts(voucher, lines, &post),
-    );
+        .map(|(subtotal, claim)| sub(*subtotal, claim.as_ref().map_or(Decimal::ZERO, |c| c.0)))
+        .collect::<Result<_, PricingError>>()?;
+    let voucher_discounts = match voucher {
+        Some(voucher) => voucher_discounts(voucher, lines, &post)?,
+        None => vec![Decimal::ZERO; lines.len()],
+    };
 
     let mut priced = Vec::with_capacity(lines.len());
     for (i, (line, claim)) in lines.iter().zip(claims).enumerate() {
@@ -123,29 +130,58 @@ pub fn price(
             condition_discount: cents(condition_discount),
             condition,
             voucher_discount: cents(voucher_discounts[i]),
-            total: cents(post[i] - voucher_discounts[i]),
+            total: cents(sub(post[i], voucher_discounts[i])?),
         });
     }
 
     // CART-48.
-    let subtotal = cents(priced.iter().map(|l| l.subtotal).sum());
-    let condition_discount = cents(priced.iter().map(|l| l.condition_discount).sum());
-    let voucher_discount = cents(priced.iter().map(|l| l.voucher_discount).sum());
-    let discount = cents(condition_discount + voucher_discount);
-    let total = cents((subtotal - discount).max(Decimal::ZERO));
-    PricingSummary {
+    let subtotal = cents(sum(priced.iter().map(|l| l.subtotal))?);
+    let condition_discount = cents(sum(priced.iter().map(|l| l.condition_discount))?);
+    let voucher_discount = cents(sum(priced.iter().map(|l| l.voucher_discount))?);
+    let discount = cents(add(condition_discount, voucher_discount)?);
+    let total = cents(sub(subtotal, discount)?.max(Decimal::ZERO));
+    Ok(PricingSummary {
         lines: priced,
         subtotal,
         condition_discount,
         voucher_discount,
         discount,
         total,
-    }
+    })
+}
+
+fn mul(a: Decimal, b: Decimal) -> Result<Decimal, PricingError> {
+    a.checked_mul(b).ok_or(PricingError::Overflow)
+}
+
+fn add(a: Decimal, b: Decimal) -> Result<Decimal, PricingError> {
+    a.checked_add(b).ok_or(PricingError::Overflow)
+}
+
+fn sub(a: Decimal, b: Decimal) -> Result<Decimal, PricingError> {
+    a.checked_sub(b).ok_or(PricingError::Overflow)
+}
+
+fn div(a: Decimal, b: Decimal) -> Result<Decimal, PricingError> {
+    a.checked_div(b).ok_or(PricingError::Overflow)
+}
+
+fn sum(amounts: impl IntoIterator<Item = Decimal>) -> Result<Decimal, PricingError> {
+    amounts.into_iter().try_fold(Decimal::ZERO, add)
+}
+
+/// `amount × percent / 100`, rounded half up to cents.
+fn percent_of(amount: Decimal, percent: Decimal) -> Result<Decimal, PricingError> {
+    Ok(round_half_up_cents(div(mul(amount, percent)?, hundred())?))
 }
 
 /// CART-42…47, DISC-11: each line's voucher discount; `post` are the post-condition
 /// amounts. Lines out of scope or with nothing left get 0.
-fn voucher_discounts(voucher: &Voucher, lines: &[CartLine], post: &[Decimal]) -> Vec<Decimal> {
+fn voucher_discounts(
+    voucher: &Voucher,
+    lines: &[CartLine],
+    post: &[Decimal],
+) -> Result<Vec<Decimal>, PricingError> {
     let mut discounts = vec![Decimal::ZERO; lines.len()];
     let eligible: Vec<usize> = (0..lines.len())
         .filter(|&i| post[i] > Decimal::ZERO && voucher.scope.covers(&lines[i].product))
@@ -158,7 +194,7 @@ fn voucher_discounts(voucher: &Voucher, lines: &[CartLine], post: &[Decimal]) ->
         }
         VoucherKind::Percentage => {
             for &i in &eligible {
-                let amount = round_half_up_cents(post[i] * voucher.value / hundred());
+                let amount = percent_of(post[i], voucher.value)?;
                 discounts[i] = amount.max(Decimal::ZERO).min(post[i]);
             }
         }
@@ -166,13 +202,13 @@ fn voucher_discounts(voucher: &Voucher, lines: &[CartLine], post: &[Decimal]) ->
             let amounts: Vec<Decimal> = eligible.iter().map(|&i| post[i]).collect();
             for (&i, share) in eligible
                 .iter()
-                .zip(split_fixed_amount(voucher.value, &amounts))
+                .zip(split_fixed_amount(voucher.value, &amounts)?)
             {
                 discounts[i] = share;
             }
         }
     }
-    discounts
+    Ok(discounts)
 }
 
 /// CART-47: shares of a fixed-amount budget over the eligible `amounts` (cart order,
@@ -181,34 +217,36 @@ fn voucher_discounts(voucher: &Voucher, lines: &[CartLine], post: &[Decimal]) ->
 /// unassigned (and at its own amount); the last gets the unassigned remainder. When
 /// that remainder exceeds the last line's amount, the excess goes to the earlier lines
 /// in cart order, each up to its own amount. The shares sum exactly to the budget.
-fn split_fixed_amount(value: Decimal, amounts: &[Decimal]) -> Vec<Decimal> {
+fn split_fixed_amount(value: Decimal, amounts: &[Decimal]) -> Result<Vec<Decimal>, PricingError> {
     let Some(last) = amounts.len().checked_sub(1) else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
-    let sum: Decimal = amounts.iter().sum();
-    let budget = value.max(Decimal::ZERO).min(sum);
+    let total = sum(amounts.iter().copied())?;
+    let budget = value.max(Decimal::ZERO).min(total);
     let mut shares = Vec::with_capacity(amounts.len());
     let mut unassigned = budget;
     for amount in &amounts[..last] {
-        let share = round_half_up_cents(budget * amount / sum)
+        let share = round_half_up_cents(div(mul(budget, *amount)?, total)?)
             .min(unassigned)
             .min(*amount);
-        unassigned -= share;
+        unassigned = sub(unassigned, share)?;
         shares.push(share);
     }
     shares.push(unassigned);
 
-    let mut excess = shares[last] - amounts[last];
+    // Shares never exceed the budget, and the budget never exceeds the amounts'
+    // sum, so the subtractions and additions below stay in range.
+    let mut excess = sub(shares[last], amounts[last])?;
     if excess > Decimal::ZERO {
         shares[last] = amounts[last];
         for (share, amount) in shares.iter_mut().zip(amounts).take(last) {
             if excess <= Decimal::ZERO {
                 break;
             }
-            let take = (*amount - *share).min(excess);
-            *share += take;
-            excess -= take;
+            let take = sub(*amount, *share)?.min(excess);
+            *share = add(*share, take)?;
+            excess = sub(excess, take)?;
         }
     }
-    shares.into_iter().map(cents).collect()
+    Ok(shares.into_iter().map(cents).collect())
 }

@@ -270,6 +270,19 @@ pub struct PricingSummary {
 }
 
 impl PricingSummary {
+    /// No lines, every amount 0.00.
+    pub fn empty() -> Self {
+        let zero = Decimal::new(0, 2);
+        Self {
+            lines: vec![],
+            subtotal: zero,
+            condition_discount: zero,
+            voucher_discount: zero,
+            discount: zero,
+            total: zero,
+        }
+    }
+
     /// DISC-40: for each applied condition, the number of lines (not units) it
     /// discounted; conditions appear in the cart order of their first line.
     pub fn condition_usage(&self) -> Vec<(Uuid, u32)> {

@@ -8,6 +8,20 @@ use uuid::Uuid;
 use super::*;
 use crate::Timestamp;
 
+/// The cart's pricing; these carts are always priceable.
+fn price(
+    lines: &[CartLine],
+    voucher: Option<&Voucher>,
+    conditions: &[Condition],
+    ctx: &PricingContext,
+) -> PricingSummary {
+    super::price(lines, voucher, conditions, ctx).expect("priceable")
+}
+
+fn split_fixed_amount(value: Decimal, amounts: &[Decimal]) -> Vec<Decimal> {
+    super::split_fixed_amount(value, amounts).expect("in range")
+}
+
 fn now() -> Timestamp {
     Utc.with_ymd_and_hms(2026, 5, 1, 9, 0, 0).single().unwrap()
 }

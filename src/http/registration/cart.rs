@@ -95,7 +95,7 @@ async fn view(
         };
         pricing::price(&lines, voucher.as_ref(), inv.conditions(), &ctx)
     })
-    .await?;
+    .await??;
     Ok(CartView {
         cart_id: id,
         status,

@@ -49,6 +49,38 @@ fn pay_13_a_partial_manual_payment_leaves_the_order_pending() {
     assert_eq!(order.balance(), dec(60));
 }
 
+/// PAY-13 (departing from "over-payments are accepted"): a manual payment above
+/// the balance is refused; the balance never goes negative.
+#[test]
+fn pay_13_refuses_a_manual_payment_above_the_balance() {
+    framework()
+        .given(vec![placed(125)])
+        .when(pay("p1", Manual, dec(1000)))
+        .then_expect_error(OrderError::ManualExceedsBalance {
+            amount: dec(1000),
+            balance: dec(125),
+        });
+    framework()
+        .given(vec![placed(125), paid_with("p1", Manual, dec(100))])
+        .when(pay("p2", Manual, dec(26)))
+        .then_expect_error(OrderError::ManualExceedsBalance {
+            amount: dec(26),
+            balance: dec(25),
+        });
+    framework()
+        .given(vec![placed(125), paid_with("p1", Manual, dec(100))])
+        .when(pay("p2", Manual, dec(25)))
+        .then_expect_events(vec![paid_with("p2", Manual, dec(25)), order_paid()]);
+    assert_eq!(
+        OrderError::ManualExceedsBalance {
+            amount: dec(1000),
+            balance: dec(125)
+        }
+        .code(),
+        "order.manual_exceeds_balance"
+    );
+}
+
 #[test]
 fn pay_13_refuses_a_manual_payment_of_zero() {
     framework()

@@ -393,27 +393,20 @@ fn pay_47_a_refund_made_in_stripe_moves_the_order_forward() {
 }
 
 #[test]
-fn pay_47_a_full_refund_marks_the_payment_refunded() {
-    let mut given = paid_by_card();
-    given.push(refunded(
-        "r1",
-        dec(100),
-        RefundTo::Card,
-        Some("pi_p1"),
-        OrderStatus::Refunded,
-    ));
+fn pay_47_a_full_refund_in_stripe_marks_the_payment_refunded() {
     let recorded = OrderEvent::StripeRefundRecorded {
         stripe_refund_id: "re_1".into(),
         payment_intent_id: "pi_p1".into(),
-        amount: dec(0),
+        amount: dec(100),
         payment_refunded: true,
         status: OrderStatus::Refunded,
         at: t0(),
     };
     framework()
-        .given(given.clone())
+        .given(paid_by_card())
         .when(stripe_refund("re_1", "pi_p1", dec(100)))
         .then_expect_events(vec![recorded.clone()]);
+    let mut given = paid_by_card();
     given.push(recorded);
     let order = state(given.clone());
     assert_eq!(order.refunded(), dec(100));
@@ -424,6 +417,51 @@ fn pay_47_a_full_refund_marks_the_payment_refunded() {
     framework()
         .given(given)
         .when(stripe_refund("re_2", "pi_p1", dec(100)))
+        .then_expect_events(vec![]);
+}
+
+/// PAY-47: the charge.refunded of a full refund made here reports nothing new: no
+/// 0.00 refund is recorded.
+#[test]
+fn pay_47_a_full_refund_made_here_then_reported_adds_nothing() {
+    let mut given = paid_by_card();
+    given.push(refunded(
+        "r1",
+        dec(100),
+        RefundTo::Card,
+        Some("pi_p1"),
+        OrderStatus::Refunded,
+    ));
+    framework()
+        .given(given.clone())
+        .when(stripe_refund("evt_1", "pi_p1", dec(100)))
+        .then_expect_events(vec![]);
+    given.push(card_refund_made("r1", "re_1"));
+    framework()
+        .given(given.clone())
+        .when(stripe_refund("re_1", "pi_p1", dec(100)))
+        .then_expect_events(vec![]);
+    let order = state(given);
+    assert_eq!(order.refunded(), dec(100));
+    assert_eq!(order.refunds().len(), 1);
+}
+
+/// PAY-47: a Stripe refund id already on the order (here, a card refund made here
+/// and confirmed) is never recorded twice, whatever amount the report carries.
+#[test]
+fn pay_47_a_refund_known_by_its_stripe_id_is_not_recorded_again() {
+    let mut given = paid_by_card();
+    given.push(refunded(
+        "r1",
+        dec(40),
+        RefundTo::Card,
+        Some("pi_p1"),
+        OrderStatus::PartiallyRefunded,
+    ));
+    given.push(card_refund_made("r1", "re_1"));
+    framework()
+        .given(given)
+        .when(stripe_refund("re_1", "pi_p1", dec(70)))
         .then_expect_events(vec![]);
 }
 

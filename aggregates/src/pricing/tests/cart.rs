@@ -344,3 +344,57 @@ fn cart_47_spill_case_found_by_proptest() {
         ])
     );
 }
+
+/// CART-40 with CAT-1: a cart whose amounts do not fit a decimal (a price stored
+/// before prices were bounded) is refused with a typed error, never a panic.
+#[test]
+fn cart_40_amounts_beyond_a_decimal_are_refused() {
+    let huge = Decimal::MAX.to_string();
+    let lines = vec![ticket(1, "t", &huge, 2)];
+    assert_eq!(
+        crate::pricing::price(&lines, None, &[], &ctx()),
+        Err(PricingError::Overflow)
+    );
+    // Each line fits, their sum does not.
+    let lines = vec![ticket(1, "t", &huge, 1), ticket(2, "u", &huge, 1)];
+    assert_eq!(
+        crate::pricing::price(&lines, None, &[], &ctx()),
+        Err(PricingError::Overflow)
+    );
+    // A percentage beyond any bound on a large line.
+    let lines = vec![ticket(1, "t", "1000000000.00", 1)];
+    let mut v = Voucher::new("HUGE");
+    v.kind = VoucherKind::Percentage;
+    v.value = Decimal::MAX;
+    assert_eq!(
+        crate::pricing::price(&lines, Some(&v), &[], &ctx()),
+        Err(PricingError::Overflow)
+    );
+    assert_eq!(PricingError::Overflow.code(), "pricing.overflow");
+}
+
+/// CAT-1: within the aggregates' bounds every cart prices, however large.
+#[test]
+fn cat_1_the_largest_bounded_cart_prices() {
+    let max = MAX_AMOUNT.to_string();
+    let lines: Vec<CartLine> = (0..100)
+        .map(|n| ticket(n, "t", &max, MAX_QUANTITY))
+        .collect();
+    let mut v = Voucher::new("MAX");
+    v.kind = VoucherKind::FixedAmount;
+    v.value = MAX_AMOUNT;
+    let s = price(&lines, Some(&v), &[], &ctx());
+    assert_eq!(s.voucher_discount, MAX_AMOUNT);
+    assert_eq!(
+        s.subtotal,
+        MAX_AMOUNT * Decimal::from(MAX_QUANTITY) * Decimal::from(100)
+    );
+}
+
+#[test]
+fn cat_1_the_bound_is_decimal_10_2() {
+    assert_eq!(MAX_AMOUNT, d("99999999.99"));
+    assert!(is_within_bounds(d("99999999.99")));
+    assert!(!is_within_bounds(d("100000000.00")));
+    assert!(!is_within_bounds(d("-0.01")));
+}
