@@ -1,7 +1,8 @@
 //! Activities and their signups (SPEC ACT-*): capacity, FIFO waitlist, promotion.
 
+use crate::http::extract::{Path, Query};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

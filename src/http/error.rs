@@ -12,6 +12,16 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: String,
     pub detail: String,
+    /// The fields a refused body got wrong, each named (empty otherwise).
+    pub errors: Vec<FieldProblem>,
+}
+
+/// One refused field of a request: its path in the body (`lines[0].quantity`) or
+/// the name of a path or query parameter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FieldProblem {
+    pub field: String,
+    pub detail: String,
 }
 
 /// The problem document (RFC 9457) plus our stable `code`.
@@ -23,6 +33,9 @@ pub struct Problem {
     pub status: u16,
     pub detail: String,
     pub code: String,
+    /// Present when the request named fields that were refused.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldProblem>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -33,7 +46,14 @@ impl ApiError {
             status,
             code: code.into(),
             detail: detail.into(),
+            errors: vec![],
         }
+    }
+
+    /// The same refusal, naming the fields it is about.
+    pub fn with_errors(mut self, errors: Vec<FieldProblem>) -> Self {
+        self.errors = errors;
+        self
     }
 
     pub fn bad_request(code: &str, detail: impl Into<String>) -> Self {
@@ -153,6 +173,7 @@ impl IntoResponse for ApiError {
             status: self.status.as_u16(),
             detail: self.detail,
             code: self.code,
+            errors: self.errors,
         };
         let mut response = (self.status, axum::Json(problem)).into_response();
         response.headers_mut().insert(

@@ -1,7 +1,8 @@
 //! Admin: series, conference creation (a small process manager) and activation.
 
+use crate::http::extract::Path;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};

@@ -2,8 +2,9 @@
 
 use std::str::FromStr;
 
+use crate::http::extract::Path;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use tessera_aggregates::conference::{Conference, ConferenceCommand, Role};

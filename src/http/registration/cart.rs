@@ -1,8 +1,9 @@
 //! The caller's cart (CART-*): one open cart per user and conference, sliding
 //! expiry, items, voucher, and the pricing summary (CART-40…52).
 
+use crate::http::extract::Path;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;

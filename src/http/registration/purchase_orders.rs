@@ -2,8 +2,9 @@
 //! totals are fixed at creation; payments and credit notes are appended; the status
 //! follows the balance (PO-8).
 
+use crate::http::extract::{Path, Query};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
