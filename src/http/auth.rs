@@ -32,8 +32,11 @@ pub fn groups() -> Vec<Group> {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SignupBody {
+    #[schema(max_length = 320, format = Email)]
     pub email: String,
+    #[schema(max_length = 1000)]
     pub password: String,
+    #[schema(max_length = 200)]
     pub name: String,
 }
 
@@ -103,7 +106,9 @@ pub async fn register(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct LoginBody {
+    #[schema(max_length = 320, format = Email)]
     pub email: String,
+    #[schema(max_length = 1000)]
     pub password: String,
 }
 

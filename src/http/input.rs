@@ -14,6 +14,8 @@ use crate::http::error::{ApiError, FieldProblem};
 /// PostgreSQL text cannot hold NUL, and no field has a use for it.
 const NUL: char = '\0';
 
+const NOT_EMAIL: &str = "must be an e-mail address.";
+
 /// Parses `bytes` as a `T`, checked against `schema` (a JSON Schema whose `$ref`s
 /// point into `components`). 400 when the bytes are not JSON; 422 naming every
 /// offending field otherwise.
@@ -88,7 +90,12 @@ fn invalid(problems: Vec<FieldProblem>) -> ApiError {
         .map(|p| format!("{} {}", p.field, p.detail))
         .collect::<Vec<_>>()
         .join(" ");
-    ApiError::unprocessable("request.invalid_field", detail).with_errors(problems)
+    let code = if problems.iter().all(|p| p.detail == NOT_EMAIL) {
+        "request.invalid_email"
+    } else {
+        "request.invalid_field"
+    };
+    ApiError::unprocessable(code, detail).with_errors(problems)
 }
 
 fn push(path: &mut String, segment: &str) -> usize {
@@ -240,7 +247,7 @@ fn check_one(
             {
                 out.push(FieldProblem {
                     field,
-                    detail: "must be an e-mail address.".into(),
+                    detail: NOT_EMAIL.into(),
                 });
             }
         }
@@ -304,5 +311,45 @@ impl utoipa::PartialSchema for MoneyString {
 impl utoipa::ToSchema for MoneyString {
     fn name() -> std::borrow::Cow<'static, str> {
         "Money".into()
+    }
+}
+
+/// `#[serde(default, deserialize_with = "…::nullable_money")]`: an amount that may
+/// be absent (keep), null (clear) or an amount, read as strictly as `Money`.
+pub fn nullable_money<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<rust_decimal::Decimal>>, D::Error> {
+    use serde::Deserialize;
+    Option::<tessera_aggregates::money::Money>::deserialize(d).map(|m| Some(m.map(Into::into)))
+}
+
+/// `#[serde(default, deserialize_with = "…::optional_money_text")]`: for a body
+/// that keeps an amount as JSON to read it later; the amount is checked as `Money`
+/// here and kept as its plain decimal text.
+pub fn optional_money_text<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Value>, D::Error> {
+    use serde::Deserialize;
+    Option::<tessera_aggregates::money::Money>::deserialize(d)
+        .map(|m| m.map(|m| Value::String(m.to_string())))
+}
+
+/// A product, group or code slug in a list.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(transparent)]
+pub struct SlugString(pub String);
+
+impl utoipa::PartialSchema for SlugString {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .max_length(Some(100))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for SlugString {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "Slug".into()
     }
 }

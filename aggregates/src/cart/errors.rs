@@ -15,6 +15,9 @@ pub enum CartError {
     NotOpen, // CART-4
     #[error("Quantity must be at least 1.")]
     QuantityTooLow, // CART-10, CART-20
+    /// A quantity no stock could hold (beyond 4294967295): refused, never capped.
+    #[error("Quantity must be at most 4294967295.")]
+    QuantityTooHigh,
     #[error("Ticket type not found.")]
     TicketTypeNotFound, // CART-10 (3)
     #[error("Add-on not found.")]
@@ -78,6 +81,7 @@ impl CartError {
             Self::Expired => "cart.expired",
             Self::NotOpen => "cart.not_open",
             Self::QuantityTooLow => "cart.quantity_too_low",
+            Self::QuantityTooHigh => "cart.quantity_too_high",
             Self::TicketTypeNotFound => "cart.ticket_type_not_found",
             Self::AddonNotFound => "cart.addon_not_found",
             Self::OfferMismatch => "cart.offer_mismatch",

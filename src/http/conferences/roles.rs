@@ -31,8 +31,10 @@ pub(super) fn groups() -> Vec<Group> {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RoleBody {
     /// The email of an existing user.
+    #[schema(max_length = 320, format = Email)]
     pub email: String,
     /// organizer, reviewer, checkin or finance.
+    #[schema(max_length = 32)]
     pub role: String,
 }
 

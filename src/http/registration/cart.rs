@@ -185,8 +185,10 @@ async fn get_cart(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct AddItemBody {
     /// A ticket type's slug, or…
+    #[schema(max_length = 100)]
     pub ticket_type: Option<String>,
     /// …an add-on's slug.
+    #[schema(max_length = 100)]
     pub addon: Option<String>,
     #[serde(default = "one")]
     pub quantity: i64,
@@ -374,6 +376,7 @@ async fn remove_item(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct VoucherBody {
+    #[schema(max_length = 100)]
     pub code: String,
 }
 

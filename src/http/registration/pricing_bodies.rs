@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::http::error::{ApiError, FieldProblem};
-use crate::http::input::MoneyString;
+use crate::http::input::{MoneyString, SlugString};
 
 fn yes() -> bool {
     true
@@ -96,7 +96,7 @@ pub enum VoucherKindBody {
 
 /// A voucher code (DISC-1…3, AMB-32 scope).
 #[derive(Debug, Clone, Deserialize, ToSchema)]
-pub struct VoucherBody {
+pub struct NewVoucherBody {
     /// Unique per conference, case-sensitive.
     #[schema(max_length = 100)]
     pub code: String,
@@ -119,8 +119,8 @@ pub struct VoucherBody {
     pub scope: ProductScopeBody,
 }
 
-impl From<VoucherBody> for Voucher {
-    fn from(b: VoucherBody) -> Self {
+impl From<NewVoucherBody> for Voucher {
+    fn from(b: NewVoucherBody) -> Self {
         Self {
             kind: match b.kind {
                 VoucherKindBody::Comp => VoucherKind::Comp,
@@ -160,7 +160,7 @@ pub struct VoucherTemplateBody {
 
 impl From<VoucherTemplateBody> for Voucher {
     fn from(b: VoucherTemplateBody) -> Self {
-        VoucherBody {
+        NewVoucherBody {
             code: String::new(),
             kind: b.kind,
             value: b.value,
@@ -410,22 +410,20 @@ impl ConditionBody {
     }
 }
 
-/// A product, group or code slug in a list.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(transparent)]
-pub struct SlugString(pub String);
-
-impl utoipa::PartialSchema for SlugString {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::String)
-            .max_length(Some(100))
-            .into()
-    }
+/// The documented shape of a product reference in a body (`ProductRef`).
+#[derive(ToSchema)]
+#[schema(as = ProductRef)]
+#[allow(dead_code)] // a schema only: bodies read `ProductRef` itself
+pub struct ProductRefSchema {
+    kind: ProductKindSchema,
+    #[schema(max_length = 100)]
+    slug: String,
 }
 
-impl ToSchema for SlugString {
-    fn name() -> std::borrow::Cow<'static, str> {
-        "Slug".into()
-    }
+#[derive(ToSchema)]
+#[schema(as = ProductKind, rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum ProductKindSchema {
+    Ticket,
+    Addon,
 }

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::pricing_bodies::{ConditionBody, VoucherBody, VoucherTemplateBody};
+use super::pricing_bodies::{ConditionBody, NewVoucherBody, VoucherTemplateBody};
 use super::{FINANCE, MANAGE, ledger};
 use crate::app::{AppState, inventory_id};
 use crate::bus::BusError;
@@ -40,13 +40,13 @@ pub struct VoucherCreated {
 
 /// Creates a voucher (DISC-1…3, AMB-32 scope).
 #[utoipa::path(post, path = "/api/v1/conferences/{slug}/vouchers", tag = "registration",
-    params(("slug" = String, Path)), request_body = VoucherBody,
+    params(("slug" = String, Path)), request_body = NewVoucherBody,
     responses((status = 201, body = VoucherCreated), (status = 422, body = Problem)))]
 async fn create_voucher(
     State(app): State<AppState>,
     meta: CommandMeta,
     Path(slug): Path<String>,
-    ApiJson(body): ApiJson<VoucherBody>,
+    ApiJson(body): ApiJson<NewVoucherBody>,
 ) -> ApiResult<(StatusCode, Json<VoucherCreated>)> {
     let conf = app.gate(&slug, MANAGE).await?;
     let voucher = Voucher::from(body);
