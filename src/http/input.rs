@@ -323,17 +323,6 @@ pub fn nullable_money<'de, D: serde::Deserializer<'de>>(
     Option::<tessera_aggregates::money::Money>::deserialize(d).map(|m| Some(m.map(Into::into)))
 }
 
-/// `#[serde(default, deserialize_with = "…::optional_money_text")]`: for a body
-/// that keeps an amount as JSON to read it later; the amount is checked as `Money`
-/// here and kept as its plain decimal text.
-pub fn optional_money_text<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Value>, D::Error> {
-    use serde::Deserialize;
-    Option::<tessera_aggregates::money::Money>::deserialize(d)
-        .map(|m| m.map(|m| Value::String(m.to_string())))
-}
-
 /// A product, group or code slug in a list.
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(transparent)]

@@ -194,7 +194,8 @@ async fn change(
 pub struct CreatePoBody {
     #[schema(max_length = 200)]
     pub organization_name: String,
-    #[schema(max_length = 320, format = Email)]
+    /// Checked by the domain, which answers its own code for a bad address.
+    #[schema(max_length = 320)]
     pub contact_email: String,
     #[serde(default)]
     #[schema(max_length = 200)]

@@ -139,7 +139,6 @@ pub struct TerminalIntentBody {
     #[schema(max_length = 100)]
     pub order_id: Option<String>,
     /// Without an order: the amount to charge, a decimal > 0.
-    #[serde(default, deserialize_with = "crate::http::input::optional_money_text")]
     #[schema(value_type = Option<crate::http::input::MoneyString>)]
     pub amount: Option<serde_json::Value>,
     /// Without an order: the attendee the walk-up order is for (else the staff
