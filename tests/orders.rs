@@ -431,8 +431,10 @@ async fn pay_13_manual_payments_pay_once(b: Backend) {
         r.body["detail"],
         "Payment amount must be greater than zero."
     );
+    // Refused at the edge: money has at most two places.
     let r = pay(&app, &cast.finance, &reference, manual("1.234")).await;
-    assert_eq!(r.code(), "payments.invalid_amount", "{}", r.text);
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(r.body["errors"][0]["field"], "amount", "{}", r.text);
     let r = pay(
         &app,
         &cast.finance,

@@ -9,6 +9,7 @@ pub mod cart;
 pub mod conference;
 pub mod credit;
 pub mod inventory;
+pub mod money;
 pub mod order;
 pub mod pricing;
 pub mod purchase_order;

@@ -1,7 +1,8 @@
 //! Activities and their signups (SPEC ACT-*): capacity, FIFO waitlist, promotion.
 
+use crate::http::extract::{Path, Query};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -64,12 +65,17 @@ pub use crate::ids::activity_id;
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ActivityBody {
     /// Defaults to slugify(name), made unique with "-2", "-3", … (CONF-10).
+    #[schema(max_length = 100)]
     pub slug: Option<String>,
+    #[schema(max_length = 200)]
     pub name: Option<String>,
-    #[schema(value_type = Option<String>, example = "sprint")]
+    #[schema(value_type = Option<String>, max_length = 32, example = "sprint")]
     pub activity_type: Option<ActivityType>,
+    #[schema(max_length = 5000)]
     pub description: Option<String>,
+    #[schema(max_length = 200)]
     pub location: Option<String>,
+    #[schema(max_length = 200)]
     pub room: Option<String>,
     pub start_time: Option<DateTime<Utc>>,
     pub end_time: Option<DateTime<Utc>>,
@@ -78,6 +84,7 @@ pub struct ActivityBody {
     #[serde(default)]
     pub unlimited: bool,
     pub requires_ticket: Option<bool>,
+    #[schema(max_length = 2000)]
     pub external_url: Option<String>,
     pub is_active: Option<bool>,
     pub organizers: Option<Vec<Uuid>>,
@@ -128,6 +135,7 @@ impl ActivityBody {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ActivityCreated)]
 pub struct Created {
     pub id: Uuid,
     pub slug: String,
@@ -384,6 +392,7 @@ async fn get_activity(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct SignUpBody {
     #[serde(default)]
+    #[schema(max_length = 5000)]
     pub note: String,
 }
 

@@ -58,8 +58,12 @@ fn not_stored(response: impl IntoResponse) -> Response {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SignupBody {
+    /// Checked by the domain, which answers its own code for a bad address.
+    #[schema(max_length = 320)]
     pub email: String,
+    #[schema(max_length = 1000)]
     pub password: String,
+    #[schema(max_length = 200)]
     pub name: String,
 }
 
@@ -130,7 +134,10 @@ pub async fn register(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct LoginBody {
+    /// Checked by the domain, which answers its own code for a bad address.
+    #[schema(max_length = 320)]
     pub email: String,
+    #[schema(max_length = 1000)]
     pub password: String,
 }
 

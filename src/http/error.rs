@@ -12,6 +12,16 @@ pub struct ApiError {
     pub detail: String,
     /// Seconds for a `Retry-After` header (503s the client should simply retry).
     pub retry_after: Option<u64>,
+    /// The fields a refused body got wrong, each named (empty otherwise).
+    pub errors: Vec<FieldProblem>,
+}
+
+/// One refused field of a request: its path in the body (`lines[0].quantity`) or
+/// the name of a path or query parameter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FieldProblem {
+    pub field: String,
+    pub detail: String,
 }
 
 /// The problem document (RFC 9457) plus our stable `code`.
@@ -23,6 +33,9 @@ pub struct Problem {
     pub status: u16,
     pub detail: String,
     pub code: String,
+    /// Present when the request named fields that were refused.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldProblem>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -34,12 +47,19 @@ impl ApiError {
             code: code.into(),
             detail: detail.into(),
             retry_after: None,
+            errors: vec![],
         }
     }
 
     /// Asks the client to retry after `seconds` (a `Retry-After` header).
     pub fn retry_after(mut self, seconds: u64) -> Self {
         self.retry_after = Some(seconds);
+        self
+    }
+
+    /// The same refusal, naming the fields it is about.
+    pub fn with_errors(mut self, errors: Vec<FieldProblem>) -> Self {
+        self.errors = errors;
         self
     }
 
@@ -120,6 +140,7 @@ impl IntoResponse for ApiError {
             status: self.status.as_u16(),
             detail: self.detail,
             code: self.code,
+            errors: self.errors,
         };
         let mut response = (self.status, axum::Json(problem)).into_response();
         response.headers_mut().insert(

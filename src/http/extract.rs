@@ -1,44 +1,120 @@
 //! Extractors: JSON bodies with problem+json rejections, the caller, command
 //! metadata, and read-your-writes waits.
 
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::body::Bytes;
+use axum::extract::path::ErrorKind;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 
 use crate::app::{AppState, Caller};
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, FieldProblem};
+use crate::http::{input, schema};
 pub use crate::meta::CommandMeta;
 
-/// `Json<T>` whose rejections are problem+json (400 malformed, 415 wrong type,
-/// 422 wrong shape).
+/// A JSON body, read strictly (see `input`): it must be `application/json` (415),
+/// within the body limit (413) and JSON (400); it is checked against the request
+/// schema the OpenAPI document gives its route, and every unknown or invalid
+/// field is refused with 422 naming it.
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(Self(v)),
-            Err(rejection) => Err(match rejection {
-                JsonRejection::JsonDataError(e) => ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "request.invalid_body",
-                    e.body_text(),
-                ),
-                JsonRejection::MissingJsonContentType(e) => ApiError::new(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "request.unsupported_media_type",
-                    e.body_text(),
-                ),
-                other => ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "request.malformed_json",
-                    other.body_text(),
-                ),
-            }),
+        if !is_json(req.headers()) {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "request.unsupported_media_type",
+                "Expected a body with `Content-Type: application/json`.",
+            ));
         }
+        let schema = req
+            .extensions()
+            .get::<MatchedPath>()
+            .and_then(|p| schema::request_body(req.method(), p.as_str()));
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|r| body_rejection(r.status(), r.body_text()))?;
+        input::parse(&bytes, schema, schema::components()).map(Self)
+    }
+}
+
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let mime = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+}
+
+fn body_rejection(status: StatusCode, text: String) -> ApiError {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
+            status,
+            "request.too_large",
+            format!(
+                "The request body exceeds {} bytes.",
+                crate::http::edge::MAX_BODY
+            ),
+        )
+    } else {
+        ApiError::bad_request("request.unreadable_body", text)
+    }
+}
+
+/// `axum::extract::Path` whose refusals are problem+json: a value that does not
+/// parse (a malformed id) names no resource, so 404 naming the parameter.
+pub struct Path<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(Self(v)),
+            Err(PathRejection::FailedToDeserializePathParams(e)) => {
+                let field = match e.kind() {
+                    ErrorKind::ParseErrorAtKey { key, .. }
+                    | ErrorKind::InvalidUtf8InPathParam { key }
+                    | ErrorKind::DeserializeError { key, .. } => key.clone(),
+                    _ => String::new(),
+                };
+                let detail = e.body_text();
+                if e.status().is_server_error() {
+                    return Err(ApiError::internal(detail));
+                }
+                Err(
+                    ApiError::new(StatusCode::NOT_FOUND, "request.invalid_path", &detail)
+                        .with_errors(vec![FieldProblem { field, detail }]),
+                )
+            }
+            Err(other) => Err(ApiError::internal(other.body_text())),
+        }
+    }
+}
+
+/// `axum::extract::Query` whose refusals are 400 problem+json.
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(v)| Self(v))
+            .map_err(|r| ApiError::bad_request("request.invalid_query", r.body_text()))
     }
 }
 
@@ -101,12 +177,15 @@ pub(crate) async fn caller_of(
 }
 
 /// A JSON body that may be absent: no body (or only whitespace) gives the default.
-pub fn optional_json<T: DeserializeOwned + Default>(body: &[u8]) -> Result<T, ApiError> {
+/// Otherwise read as strictly as `ApiJson`, against `T`'s own schema.
+pub fn optional_json<T: DeserializeOwned + Default + utoipa::ToSchema>(
+    body: &[u8],
+) -> Result<T, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    serde_json::from_slice(body)
-        .map_err(|e| ApiError::unprocessable("request.invalid_body", e.to_string()))
+    let components = schema::components();
+    input::parse(body, components.get(T::name().as_ref()), components)
 }
 
 impl FromRequestParts<AppState> for CommandMeta {

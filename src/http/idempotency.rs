@@ -19,9 +19,8 @@ use sha2::{Digest, Sha256};
 use tessera_replay::Db;
 
 use crate::app::AppState;
+use crate::http::edge::MAX_BODY;
 use crate::http::error::ApiError;
-
-const MAX_BODY: usize = 2 * 1024 * 1024;
 
 /// Routes whose requests carry a password: never fingerprinted, never stored.
 const BYPASS: &[&str] = &["/api/v1/auth/signup", "/api/v1/auth/login"];
@@ -262,7 +261,7 @@ pub async fn idempotency(State(app): State<AppState>, req: Request, next: Next) 
         return ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "request.too_large",
-            "The request body is too large.",
+            format!("The request body exceeds {MAX_BODY} bytes."),
         )
         .into_response();
     };

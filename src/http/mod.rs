@@ -5,17 +5,21 @@ pub mod activities;
 pub mod auth;
 pub mod conferences;
 mod domain_errors;
+pub mod edge;
 pub mod error;
 pub mod extract;
 mod gate;
 pub mod idempotency;
+pub mod input;
 pub mod ops;
 pub mod registration;
+pub mod schema;
 mod serve;
 
 pub use serve::serve;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
 use axum::routing::get;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -27,10 +31,13 @@ use crate::app::AppState;
 use access::{Access, Group};
 
 #[derive(OpenApi)]
-#[openapi(info(
-    title = "Tessera",
-    description = "Event-sourced conference back end: conferences, programs, registration."
-))]
+#[openapi(
+    info(
+        title = "Tessera",
+        description = "Event-sourced conference back end: conferences, programs, registration."
+    ),
+    components(schemas(error::Problem, error::FieldProblem, input::MoneyString))
+)]
 struct ApiDoc;
 
 /// Every API route, grouped by who may call it.
@@ -48,8 +55,14 @@ pub fn access_table() -> Vec<(Method, String, Access)> {
     access::table(groups())
 }
 
-/// The OpenAPI document, generated from the handlers.
-pub fn openapi() -> utoipa::openapi::OpenApi {
+/// The OpenAPI document as served: generated from the handlers, then completed
+/// with the refusals every route shares (`schema`).
+pub fn openapi() -> serde_json::Value {
+    schema::document().clone()
+}
+
+/// The OpenAPI document as the handlers declare it.
+fn generated() -> utoipa::openapi::OpenApi {
     let (_, api) = OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi())
         .merge(
             groups()
@@ -60,18 +73,16 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     api
 }
 
-/// The whole service: API, ops endpoints, OpenAPI, request ids and tracing.
+/// The whole service: API, ops endpoints, OpenAPI, request ids and tracing. Every
+/// error answer, whoever produced it, is problem+json (`edge`); one body limit
+/// holds for every route, with or without an `Idempotency-Key`.
 pub fn router(state: AppState) -> Router {
-    let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (api, _) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(access::guarded(&state, groups()))
         .split_for_parts();
-    let doc = std::sync::Arc::new(doc);
     api.route(
         "/api/openapi.json",
-        get(move || {
-            let doc = doc.clone();
-            async move { axum::Json(doc.as_ref().clone()) }
-        }),
+        get(|| async { axum::Json(schema::document()) }),
     )
     .route("/healthz", get(ops::healthz))
     .route("/readyz", get(ops::readyz))
@@ -80,6 +91,8 @@ pub fn router(state: AppState) -> Router {
         state.clone(),
         idempotency::idempotency,
     ))
+    .layer(DefaultBodyLimit::max(edge::MAX_BODY))
+    .layer(axum::middleware::from_fn(edge::edge))
     .layer(TraceLayer::new_for_http())
     .layer(PropagateRequestIdLayer::x_request_id())
     .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

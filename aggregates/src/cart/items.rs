@@ -177,12 +177,14 @@ pub(super) fn replace(
     // One entry per product, in first-listed order (CART-6).
     let mut wanted: Vec<(Uuid, Offer, u32)> = Vec::new();
     for item in items.into_iter().filter(|i| i.quantity > 0) {
-        let qty = u32::try_from(item.quantity).unwrap_or(u32::MAX);
+        let qty = u32::try_from(item.quantity).map_err(|_| CartError::QuantityTooHigh)?;
         match wanted
             .iter_mut()
             .find(|(_, o, _)| o.product == item.offer.product)
         {
-            Some((_, _, total)) => *total = total.saturating_add(qty),
+            Some((_, _, total)) => {
+                *total = total.checked_add(qty).ok_or(CartError::QuantityTooHigh)?
+            }
             None => wanted.push((item.item_id, item.offer, qty)),
         }
     }

@@ -1,7 +1,8 @@
 //! Admin: series, conference creation (a small process manager) and activation.
 
+use crate::http::extract::Path;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -33,7 +34,9 @@ pub(super) fn groups() -> Vec<Group> {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewSeries {
     /// Defaults to slugify(name).
+    #[schema(max_length = 100)]
     pub slug: Option<String>,
+    #[schema(max_length = 200)]
     pub name: String,
 }
 
@@ -64,11 +67,14 @@ async fn create_series(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewConference {
     /// The series' slug.
+    #[schema(max_length = 100)]
     pub series: String,
     /// Defaults to slugify(name). Not editable afterwards (CONF-11).
+    #[schema(max_length = 100)]
     pub slug: Option<String>,
     /// Unique within the series (AMB-29); defaults to start_date's year.
     pub year: Option<i32>,
+    #[schema(max_length = 200)]
     pub name: String,
     pub start_date: NaiveDate,
     pub end_date: NaiveDate,

@@ -3,8 +3,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::http::extract::Path;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -22,7 +23,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::public::conference_row;
-use super::{ConferenceOptions, Created, MANAGE, Saved, check_money, nullable, slug_for};
+use super::{ConferenceOptions, Created, MANAGE, Saved, check_money, slug_for};
 use crate::app::AppState;
 use crate::app::inventory_id;
 use crate::http::access::{Group, ORGANIZER};
@@ -45,6 +46,7 @@ pub(super) fn groups() -> Vec<Group> {
 /// editable (CONF-11).
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct ConferencePatch {
+    #[schema(max_length = 200)]
     pub name: Option<String>,
     pub start_date: Option<NaiveDate>,
     pub end_date: Option<NaiveDate>,
@@ -106,7 +108,9 @@ async fn update_conference(
 pub struct SectionBody {
     /// With a slug: create or update that section. Without: a new section,
     /// slugify(name) (fallback "section") made unique with "-2", "-3", … (CONF-10).
+    #[schema(max_length = 100)]
     pub slug: Option<String>,
+    #[schema(max_length = 200)]
     pub name: String,
     pub start_date: NaiveDate,
     pub end_date: NaiveDate,
@@ -181,11 +185,13 @@ pub(super) fn saved(
 pub struct SponsorLevelBody {
     /// With a slug: create or update that level. Without: a new level,
     /// slugify(name) (fallback "level") made unique with "-2", "-3", ….
+    #[schema(max_length = 100)]
     pub slug: Option<String>,
+    #[schema(max_length = 200)]
     pub name: String,
     /// At most 2 decimal places; null clears; absent keeps.
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, example = "5000.00")]
+    #[serde(default, deserialize_with = "crate::http::input::nullable_money")]
+    #[schema(value_type = Option<crate::http::input::MoneyString>)]
     pub cost: Option<Option<Decimal>>,
     /// Comp vouchers per sponsor (AMB-5); absent keeps (default 0).
     pub comp_ticket_count: Option<u32>,
@@ -245,23 +251,23 @@ async fn upsert_sponsor_level(
 /// KPI targets (CONF-13): absent keeps, null clears (= use the ANA-7 default).
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct KpiBody {
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[serde(default, deserialize_with = "crate::http::input::nullable_money")]
+    #[schema(value_type = Option<crate::http::input::MoneyString>)]
     pub target_conversion_rate: Option<Option<Decimal>>,
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[serde(default, deserialize_with = "crate::http::input::nullable_money")]
+    #[schema(value_type = Option<crate::http::input::MoneyString>)]
     pub target_refund_rate: Option<Option<Decimal>>,
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[serde(default, deserialize_with = "crate::http::input::nullable_money")]
+    #[schema(value_type = Option<crate::http::input::MoneyString>)]
     pub target_checkin_rate: Option<Option<Decimal>>,
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[serde(default, deserialize_with = "crate::http::input::nullable_money")]
+    #[schema(value_type = Option<crate::http::input::MoneyString>)]
     pub target_fulfillment_rate: Option<Option<Decimal>>,
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[serde(default, deserialize_with = "crate::http::input::nullable_money")]
+    #[schema(value_type = Option<crate::http::input::MoneyString>)]
     pub target_revenue_per_attendee: Option<Option<Decimal>>,
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[serde(default, deserialize_with = "crate::http::input::nullable_money")]
+    #[schema(value_type = Option<crate::http::input::MoneyString>)]
     pub target_room_utilization: Option<Option<Decimal>>,
 }
 

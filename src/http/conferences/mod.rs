@@ -131,33 +131,47 @@ pub(crate) fn slug_for(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct ConferenceOptions {
     /// An IANA name; default "UTC" (CONF-1).
+    #[schema(max_length = 64)]
     pub timezone: Option<String>,
+    #[schema(max_length = 200)]
     pub venue: Option<String>,
+    #[schema(max_length = 5000)]
     pub address: Option<String>,
+    #[schema(max_length = 2000)]
     pub website_url: Option<String>,
+    #[schema(max_length = 100)]
     pub pretalx_event_slug: Option<String>,
     /// 0 = no global ticket cap (CONF-4).
     pub total_capacity: Option<u32>,
     /// CONF-5; null clears.
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, example = "150000.00")]
+    #[serde(default, deserialize_with = "crate::http::input::nullable_money")]
+    #[schema(value_type = Option<crate::http::input::MoneyString>)]
     pub revenue_budget: Option<Option<Decimal>>,
     /// CONF-5; null clears.
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<u32>)]
     pub target_attendance: Option<Option<u32>>,
     /// CONF-5; null clears.
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, example = "20000.00")]
+    #[serde(default, deserialize_with = "crate::http::input::nullable_money")]
+    #[schema(value_type = Option<crate::http::input::MoneyString>)]
     pub grant_budget: Option<Option<Decimal>>,
     /// MY-3 (default 0).
-    #[schema(value_type = Option<String>, example = "50000.00")]
+    #[serde(
+        default,
+        deserialize_with = "tessera_aggregates::money::optional_decimal"
+    )]
+    #[schema(value_type = Option<crate::http::input::MoneyString>)]
     pub sponsorship_goal: Option<Decimal>,
     /// MY-3 (default 0).
-    #[schema(value_type = Option<String>, example = "10000.00")]
+    #[serde(
+        default,
+        deserialize_with = "tessera_aggregates::money::optional_decimal"
+    )]
+    #[schema(value_type = Option<crate::http::input::MoneyString>)]
     pub donation_goal: Option<Decimal>,
     pub proposals_count: Option<u32>,
     /// At most 255 characters (MY-3).
+    #[schema(max_length = 255)]
     pub banner_text: Option<String>,
     pub volunteer_application_open: Option<bool>,
     pub sponsorship_open: Option<bool>,

@@ -3,8 +3,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::http::extract::Path;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -34,11 +35,15 @@ pub(super) fn groups() -> Vec<Group> {
 /// unique with "-2", "-3", … (CONF-10).
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TicketTypeBody {
+    #[schema(max_length = 100)]
     pub slug: Option<String>,
+    #[schema(max_length = 200)]
     pub name: String,
+    #[schema(max_length = 5000)]
     pub description: Option<String>,
     /// ≥ 0, at most 2 decimal places.
-    #[schema(value_type = String, example = "100.00")]
+    #[serde(deserialize_with = "tessera_aggregates::money::decimal")]
+    #[schema(value_type = crate::http::input::MoneyString)]
     pub price: Decimal,
     /// 0 = unlimited (default).
     pub total_quantity: Option<u32>,
@@ -133,13 +138,21 @@ async fn define_ticket_type(
 /// their value). Without: a new one, slugify(name) (fallback "addon") made unique.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct AddonBody {
+    #[schema(max_length = 100)]
     pub slug: Option<String>,
+    #[schema(max_length = 200)]
     pub name: String,
+    #[schema(max_length = 5000)]
     pub description: Option<String>,
     /// ≥ 0, at most 2 decimal places; default 0.
-    #[schema(value_type = Option<String>, example = "25.00")]
+    #[serde(
+        default,
+        deserialize_with = "tessera_aggregates::money::optional_decimal"
+    )]
+    #[schema(value_type = Option<crate::http::input::MoneyString>)]
     pub price: Option<Decimal>,
     /// Prerequisite ticket-type slugs of this conference (empty = any or no ticket).
+    #[schema(value_type = Option<Vec<crate::http::input::SlugString>>)]
     pub requires: Option<Vec<String>>,
     /// 0 = unlimited (default).
     pub total_quantity: Option<u32>,

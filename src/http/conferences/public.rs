@@ -1,7 +1,8 @@
 //! Public reads from the `conference_catalog` read model (not feature-gated).
 
+use crate::http::extract::Path;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};

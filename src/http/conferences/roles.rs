@@ -2,8 +2,9 @@
 
 use std::str::FromStr;
 
+use crate::http::extract::Path;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use tessera_aggregates::conference::{Conference, ConferenceCommand, Role};
@@ -30,8 +31,10 @@ pub(super) fn groups() -> Vec<Group> {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RoleBody {
     /// The email of an existing user.
+    #[schema(max_length = 320, format = Email)]
     pub email: String,
     /// organizer, reviewer, checkin or finance.
+    #[schema(max_length = 32)]
     pub role: String,
 }
 

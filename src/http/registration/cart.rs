@@ -1,8 +1,9 @@
 //! The caller's cart (CART-*): one open cart per user and conference, sliding
 //! expiry, items, voucher, and the pricing summary (CART-40…52).
 
+use crate::http::extract::Path;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -168,8 +169,10 @@ async fn get_cart(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct AddItemBody {
     /// A ticket type's slug, or…
+    #[schema(max_length = 100)]
     pub ticket_type: Option<String>,
     /// …an add-on's slug.
+    #[schema(max_length = 100)]
     pub addon: Option<String>,
     #[serde(default = "one")]
     pub quantity: i64,
@@ -357,6 +360,7 @@ async fn remove_item(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct VoucherBody {
+    #[schema(max_length = 100)]
     pub code: String,
 }
 

@@ -1,8 +1,9 @@
 //! Live availability of ticket types and add-ons (CAT-*), and the organizers'
 //! inventory breakdown.
 
+use crate::http::extract::Path;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;

@@ -4,8 +4,9 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use crate::http::extract::Path;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -261,10 +262,13 @@ fn chosen(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CheckInBody {
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub access_code: String,
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub station: String,
     #[serde(default)]
+    #[schema(max_length = 5000)]
     pub note: String,
 }
 
@@ -339,13 +343,17 @@ async fn check_in(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct DoorCheckBody {
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub access_code: String,
     /// `{kind: ticket|addon, slug}`; or give `ticket_type` or `addon` (a slug).
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<super::pricing_bodies::ProductRefSchema>)]
     pub product: Option<ProductRef>,
+    #[schema(max_length = 100)]
     pub ticket_type: Option<String>,
+    #[schema(max_length = 100)]
     pub addon: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub station: String,
 }
 
@@ -419,15 +427,19 @@ async fn door_check(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RedeemBody {
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub access_code: String,
     /// `{kind: ticket|addon, slug}`; or give `ticket_type` or `addon` (a slug).
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<super::pricing_bodies::ProductRefSchema>)]
     pub product: Option<ProductRef>,
+    #[schema(max_length = 100)]
     pub ticket_type: Option<String>,
+    #[schema(max_length = 100)]
     pub addon: Option<String>,
     /// Default 1.
     pub quantity: Option<u32>,
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub station: String,
 }
 

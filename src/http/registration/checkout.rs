@@ -28,10 +28,13 @@ pub(super) fn groups() -> Vec<Group> {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct CheckoutBody {
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub billing_name: String,
     #[serde(default)]
+    #[schema(max_length = 320, format = Email)]
     pub billing_email: String,
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub billing_company: String,
 }
 

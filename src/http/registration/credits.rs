@@ -1,8 +1,9 @@
 //! Store credits and credit notes (PAY-15…21, AMB-9): each user sees their own in a
 //! conference; organizers, finance staff and admins see all of them.
 
+use crate::http::extract::{Path, Query};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};

@@ -9,6 +9,7 @@ mod checkout;
 mod credits;
 mod orders;
 mod payments;
+mod pricing_bodies;
 mod purchase_orders;
 mod stripe_payments;
 mod terminal;

@@ -3,8 +3,9 @@
 //! orders are cancelled by either (ORDER-17/18; the process manager gives the hold,
 //! the voucher use and the applied credits back).
 
+use crate::http::extract::{Path, Query};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};

@@ -53,14 +53,20 @@ pub struct PaymentBody {
     pub method: ManualMethod,
     /// Manual: required, > 0. Credit: at most this much (default: as much as the
     /// credit and the balance allow). Comp: ignored (0.00).
-    #[schema(value_type = Option<String>, example = "100.00")]
+    #[serde(
+        default,
+        deserialize_with = "tessera_aggregates::money::optional_decimal"
+    )]
+    #[schema(value_type = Option<crate::http::input::MoneyString>)]
     pub amount: Option<Decimal>,
     /// Credit: the credit to spend.
     pub credit_id: Option<Uuid>,
     /// Manual: the payment's reference (cheque or transfer number).
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub reference: String,
     #[serde(default)]
+    #[schema(max_length = 5000)]
     pub note: String,
 }
 
@@ -271,15 +277,16 @@ async fn apply_credit(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RefundBody {
-    #[schema(value_type = String, example = "25.00")]
+    #[serde(deserialize_with = "tessera_aggregates::money::decimal")]
+    #[schema(value_type = crate::http::input::MoneyString)]
     pub amount: Decimal,
     /// AMB-9: "card" (Stripe, with a credit note) or "credit" (a spendable store
     /// credit; no money moves).
-    #[schema(value_type = String, example = "credit")]
+    #[schema(value_type = String, max_length = 32, example = "credit")]
     pub to: RefundTo,
     /// PAY-27: requested_by_customer (default), duplicate, fraudulent.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 32)]
     pub reason: RefundReason,
 }
 
@@ -291,7 +298,7 @@ pub struct RefundRecorded {
     pub credit_id: Uuid,
     #[schema(value_type = String)]
     pub amount: Decimal,
-    #[schema(value_type = String, example = "credit")]
+    #[schema(value_type = String, max_length = 32, example = "credit")]
     pub to: RefundTo,
     /// The order's status after the refund (PAY-29 with AMB-10).
     #[schema(value_type = String, example = "partially_refunded")]

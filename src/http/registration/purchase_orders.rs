@@ -2,8 +2,9 @@
 //! totals are fixed at creation; payments and credit notes are appended; the status
 //! follows the balance (PO-8).
 
+use crate::http::extract::{Path, Query};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -191,13 +192,19 @@ async fn change(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreatePoBody {
+    #[schema(max_length = 200)]
     pub organization_name: String,
+    /// Checked by the domain, which answers its own code for a bad address.
+    #[schema(max_length = 320)]
     pub contact_email: String,
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub contact_name: String,
     #[serde(default)]
+    #[schema(max_length = 5000)]
     pub billing_address: String,
     #[serde(default)]
+    #[schema(max_length = 5000)]
     pub notes: String,
     /// At least one line with a description (PO-4); blank rows are skipped.
     pub lines: Vec<PoLineBody>,
@@ -205,14 +212,16 @@ pub struct CreatePoBody {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PoLineBody {
+    #[schema(max_length = 200)]
     pub description: String,
     /// ≥ 1, default 1.
     pub quantity: Option<u32>,
     /// ≥ 0, at most 2 decimal places.
-    #[schema(value_type = String, example = "450.00")]
+    #[serde(deserialize_with = "tessera_aggregates::money::decimal")]
+    #[schema(value_type = crate::http::input::MoneyString)]
     pub unit_price: Decimal,
     /// A ticket type or add-on of this conference the line stands for (a snapshot).
-    #[schema(value_type = Option<Object>, example = json!({"kind": "ticket", "slug": "corporate"}))]
+    #[schema(value_type = Option<super::pricing_bodies::ProductRefSchema>)]
     pub product: Option<ProductRef>,
 }
 
@@ -371,18 +380,22 @@ async fn send_po(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = PoPaymentBody)]
 pub struct PaymentBody {
     /// > 0, at most 2 decimal places.
-    #[schema(value_type = String, example = "500.00")]
+    #[serde(deserialize_with = "tessera_aggregates::money::decimal")]
+    #[schema(value_type = crate::http::input::MoneyString)]
     pub amount: Decimal,
     /// wire (default), ach, check, stripe or other (PO-6).
-    #[schema(value_type = Option<String>, example = "wire")]
+    #[schema(value_type = Option<String>, max_length = 32, example = "wire")]
     pub method: Option<PoPaymentMethod>,
     /// The bank or cheque reference.
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub reference: String,
     pub payment_date: Option<NaiveDate>,
     #[serde(default)]
+    #[schema(max_length = 5000)]
     pub note: String,
 }
 
@@ -418,8 +431,10 @@ async fn record_payment(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreditNoteBody {
     /// > 0, at most 2 decimal places.
-    #[schema(value_type = String, example = "50.00")]
+    #[serde(deserialize_with = "tessera_aggregates::money::decimal")]
+    #[schema(value_type = crate::http::input::MoneyString)]
     pub amount: Decimal,
+    #[schema(max_length = 5000)]
     pub reason: String,
 }
 

@@ -99,14 +99,17 @@ fn gateway(app: &AppState) -> ApiResult<SharedGateway> {
 pub struct TerminalIntentBody {
     /// The Stripe Terminal reader (`tmr_…`). Required.
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub reader_id: String,
     /// The order to pay: its id or its reference.
+    #[schema(max_length = 100)]
     pub order_id: Option<String>,
     /// Without an order: the amount to charge, a decimal > 0.
-    #[schema(value_type = Option<String>, example = "25.00")]
+    #[schema(value_type = Option<crate::http::input::MoneyString>)]
     pub amount: Option<serde_json::Value>,
     /// Without an order: the attendee the walk-up order is for (else the staff
     /// member).
+    #[schema(max_length = 100)]
     pub attendee_access_code: Option<String>,
 }
 
@@ -331,9 +334,11 @@ async fn cancel_intent(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TerminalCartItemBody {
     /// A ticket type's slug, or…
+    #[schema(max_length = 100)]
     pub ticket_type: Option<String>,
     /// …an add-on's slug. An item naming neither, both, or an unknown product is
     /// skipped.
+    #[schema(max_length = 100)]
     pub addon: Option<String>,
     /// ≤ 0 leaves the product out of the cart.
     #[serde(default = "one")]
@@ -347,6 +352,7 @@ fn one() -> i64 {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct TerminalCartBody {
     /// The attendee whose cart it is (else the staff member's own).
+    #[schema(max_length = 100)]
     pub attendee_access_code: Option<String>,
     /// The cart's items, all of them.
     #[serde(default)]
@@ -492,6 +498,7 @@ async fn update_cart(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct TerminalCheckoutBody {
     /// The attendee whose cart it is (else the staff member's own).
+    #[schema(max_length = 100)]
     pub attendee_access_code: Option<String>,
 }
 
@@ -686,6 +693,7 @@ async fn list_readers(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct ConnectionTokenBody {
     /// Restricts the token to the readers of one Stripe location.
+    #[schema(max_length = 100)]
     pub location: Option<String>,
 }
 

@@ -2,21 +2,22 @@
 //! the conference's Inventory, which owns code uniqueness and usage.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use tessera_aggregates::inventory::{Inventory, InventoryCommand, InventoryError};
-use tessera_aggregates::pricing::{Condition, Voucher};
+use tessera_aggregates::pricing::Voucher;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
+use super::pricing_bodies::{ConditionBody, NewVoucherBody, VoucherTemplateBody};
 use super::{FINANCE, MANAGE, ledger};
 use crate::app::{AppState, inventory_id};
 use crate::bus::BusError;
 use crate::http::access::{Group, ORGANIZER};
 use crate::http::error::{ApiError, ApiResult, Problem};
-use crate::http::extract::{ApiJson, CommandMeta};
+use crate::http::extract::{ApiJson, CommandMeta, Path};
 
 pub(super) fn groups() -> Vec<Group> {
     vec![
@@ -37,19 +38,18 @@ pub struct VoucherCreated {
     pub position: Option<i64>,
 }
 
-/// Creates a voucher (DISC-1…3, AMB-32 scope). Body: `{code, kind: comp|percentage|
-/// fixed_amount, value, max_uses, window: {from, until}, unlocks_hidden, is_active,
-/// scope: {tickets: "all"|"none"|{"listed": [slugs]}, addons: …}}`.
+/// Creates a voucher (DISC-1…3, AMB-32 scope).
 #[utoipa::path(post, path = "/api/v1/conferences/{slug}/vouchers", tag = "registration",
-    params(("slug" = String, Path)), request_body = Object,
+    params(("slug" = String, Path)), request_body = NewVoucherBody,
     responses((status = 201, body = VoucherCreated), (status = 422, body = Problem)))]
 async fn create_voucher(
     State(app): State<AppState>,
     meta: CommandMeta,
     Path(slug): Path<String>,
-    ApiJson(voucher): ApiJson<Voucher>,
+    ApiJson(body): ApiJson<NewVoucherBody>,
 ) -> ApiResult<(StatusCode, Json<VoucherCreated>)> {
     let conf = app.gate(&slug, MANAGE).await?;
+    let voucher = Voucher::from(body);
     let code = voucher.code.clone();
     let sent = app
         .bus
@@ -71,12 +71,12 @@ async fn create_voucher(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct BulkBody {
     /// ≤ 20 characters; each code is prefix + 8 characters of A–Z0–9 (DISC-8).
+    #[schema(max_length = 20)]
     pub prefix: String,
     /// 1…500.
     pub count: u32,
-    /// Shared by the batch (DISC-9/10); its `code` is ignored.
-    #[schema(value_type = Object)]
-    pub template: Voucher,
+    /// Shared by the batch (DISC-9/10).
+    pub template: VoucherTemplateBody,
 }
 
 /// Generates 1…500 vouchers atomically (DISC-8…10). Codes are drawn here (randomness
@@ -103,7 +103,7 @@ async fn bulk_vouchers(
                 InventoryCommand::GenerateVouchers {
                     prefix: body.prefix.clone(),
                     count: body.count,
-                    template: body.template.clone(),
+                    template: Voucher::from(body.template.clone()),
                     codes: codes.clone(),
                 },
                 &meta.for_conf(Some(conf.id)),
@@ -170,25 +170,19 @@ pub struct DiscountDefined {
 }
 
 /// Defines (or replaces, by id) a discount condition of one of the six kinds
-/// (DISC-15…35). Body: the condition with `"kind": "time_or_stock_limit" | "speaker" |
-/// "group_member" | "included_product" | "discount_for_product" | "discount_for_category"`.
+/// (DISC-15…35).
 #[utoipa::path(post, path = "/api/v1/conferences/{slug}/discounts", tag = "registration",
-    params(("slug" = String, Path)), request_body = Object,
+    params(("slug" = String, Path)), request_body = ConditionBody,
     responses((status = 201, body = DiscountDefined), (status = 422, body = Problem)))]
 async fn define_discount(
     State(app): State<AppState>,
     meta: CommandMeta,
     Path(slug): Path<String>,
-    ApiJson(mut body): ApiJson<serde_json::Value>,
+    ApiJson(body): ApiJson<ConditionBody>,
 ) -> ApiResult<(StatusCode, Json<DiscountDefined>)> {
     let conf = app.gate(&slug, MANAGE).await?;
     // A new condition gets its id here (ids are drawn at the edge).
-    if let Some(obj) = body.as_object_mut() {
-        obj.entry("id")
-            .or_insert_with(|| serde_json::json!(Uuid::new_v4()));
-    }
-    let condition: Condition = serde_json::from_value(body)
-        .map_err(|e| ApiError::unprocessable("request.invalid_body", e.to_string()))?;
+    let condition = body.into_condition(Uuid::new_v4())?;
     let id = condition.id;
     let sent = app
         .bus

@@ -37,6 +37,18 @@ fn cart_10_refuses_a_quantity_below_one() {
 }
 
 #[test]
+fn cart_10_refuses_a_quantity_beyond_u32_rather_than_capping_it() {
+    framework()
+        .given(vec![opened()])
+        .when(add_ticket(
+            "i1",
+            ticket("standard", 100),
+            i64::from(u32::MAX) + 1,
+        ))
+        .then_expect_error(CartError::QuantityTooHigh);
+}
+
+#[test]
 fn cart_10_refuses_a_product_that_is_not_a_ticket_type() {
     framework()
         .given(vec![opened()])

@@ -1,0 +1,115 @@
+//! The outermost checks of every request, and the last word on every error
+//! response: whatever refused a request (a handler, an extractor, the router's 405,
+//! a body limit), the client gets problem+json with a stable `code`.
+
+use axum::body::to_bytes;
+use axum::extract::Request;
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::http::error::ApiError;
+
+/// The most a request body may hold, with or without an `Idempotency-Key`.
+pub const MAX_BODY: usize = 2 * 1024 * 1024;
+
+/// The most all request headers together may hold (names and values).
+pub const MAX_HEADERS: usize = 16 * 1024;
+
+/// Refuses, before routing, what no route could accept: oversized headers (431)
+/// and a NUL character (`%00`) in the path or query (PostgreSQL text cannot hold
+/// it), then puts every error response of the rest into problem+json.
+pub async fn edge(req: Request, next: Next) -> Response {
+    let header_bytes: usize = req
+        .headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len())
+        .sum();
+    if header_bytes > MAX_HEADERS {
+        return ApiError::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "request.headers_too_large",
+            format!("The request headers exceed {MAX_HEADERS} bytes."),
+        )
+        .into_response();
+    }
+    let uri = req.uri().to_string().to_ascii_lowercase();
+    if uri.contains("%00") {
+        return ApiError::bad_request(
+            "request.nul_character",
+            "The path and query must not contain a NUL character.",
+        )
+        .into_response();
+    }
+    problem_json(next.run(req).await).await
+}
+
+fn is_problem(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"))
+}
+
+/// An error response that is not problem+json yet (axum's own rejections and
+/// 405s): the same status, a stable code, the original text as detail.
+async fn problem_json(response: Response) -> Response {
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) || is_problem(&response) {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = to_bytes(body, 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let error = match status {
+        // An extractor of a path value that does not parse (a malformed id): no
+        // such resource.
+        StatusCode::BAD_REQUEST if text.starts_with("Invalid URL") => {
+            ApiError::new(StatusCode::NOT_FOUND, "request.invalid_path", text)
+        }
+        StatusCode::BAD_REQUEST if text.starts_with("Failed to deserialize query") => {
+            ApiError::bad_request("request.invalid_query", text)
+        }
+        s if s.is_server_error() => ApiError::internal(text),
+        s => {
+            let code = code_for(s);
+            let detail = if text.is_empty() {
+                s.canonical_reason().unwrap_or("Refused.").to_string()
+            } else {
+                text
+            };
+            ApiError::new(s, code, detail)
+        }
+    };
+    let mut out = error.into_response();
+    // Keep what the refusal said besides its body (`Allow` on a 405).
+    for (name, value) in parts.headers.iter() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            out.headers_mut().insert(name, value.clone());
+        }
+    }
+    *out.status_mut() = status;
+    out
+}
+
+/// The stable code of a refusal known only by its status.
+pub fn code_for(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::BAD_REQUEST => "request.bad_request",
+        StatusCode::UNAUTHORIZED => "auth.unauthenticated",
+        StatusCode::FORBIDDEN => "auth.forbidden",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "request.method_not_allowed",
+        StatusCode::NOT_ACCEPTABLE => "request.not_acceptable",
+        StatusCode::LENGTH_REQUIRED => "request.length_required",
+        StatusCode::PAYLOAD_TOO_LARGE => "request.too_large",
+        StatusCode::URI_TOO_LONG => "request.uri_too_long",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "request.unsupported_media_type",
+        StatusCode::UNPROCESSABLE_ENTITY => "request.invalid_body",
+        StatusCode::TOO_MANY_REQUESTS => "request.too_many",
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => "request.headers_too_large",
+        _ => "request.refused",
+    }
+}
