@@ -34,9 +34,14 @@ pub const DEFAULT_CONFIG_FILE: &str = "tessera.toml";
 /// The prefix of configuration environment variables.
 pub const ENV_PREFIX: &str = "TESSERA_";
 
-/// `TESSERA_*` variables that are not configuration keys (read by the CLI) and are
-/// therefore not rejected as unknown keys.
-pub const NON_CONFIG_ENV_VARS: &[&str] = &["TESSERA_CONFIG", "TESSERA_LOG"];
+/// `TESSERA_*` variables that are not configuration keys (read by the CLI or by the
+/// test harness) and are therefore not rejected as unknown keys.
+pub const NON_CONFIG_ENV_VARS: &[&str] = &[
+    "TESSERA_CONFIG",
+    "TESSERA_LOG",
+    "TESSERA_REQUIRE_POSTGRES",
+    "TESSERA_WRITE_CORPUS",
+];
 
 /// The shortest `secret_key` accepted: a short key can be guessed offline from
 /// any one token.

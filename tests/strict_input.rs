@@ -209,10 +209,23 @@ async fn loose_money_is_refused(b: Backend) {
         assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY, "request.invalid_body");
         assert_eq!(fields(&r), vec!["price"], "{price}");
     }
+    // Within the edge's bound, the business rule still applies: a ticket price is a
+    // decimal(10, 2) (CAT-1).
     let r = app
         .post("/api/v1/conferences/c27/ticket-types")
         .as_user(&admin)
         .json(json!({ "slug": "t", "name": "T", "price": "1000000000.00" }))
+        .send()
+        .await;
+    assert_problem(
+        &r,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "inventory.invalid_price",
+    );
+    let r = app
+        .post("/api/v1/conferences/c27/ticket-types")
+        .as_user(&admin)
+        .json(json!({ "slug": "t", "name": "T", "price": "99999999.99" }))
         .send()
         .await;
     assert!(r.status.is_success(), "{}", r.text);
