@@ -43,6 +43,15 @@ pub struct Sent {
     pub position: Option<i64>,
 }
 
+/// What a command decided: its events (none when it changed nothing) and the global
+/// log position the last of them reached. A caller learns what it just did from
+/// here, never by reading the aggregate back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decided<E> {
+    pub position: Option<i64>,
+    pub events: Vec<E>,
+}
+
 pub struct CommandBus {
     db: Db,
     services: DomainServices,
@@ -178,18 +187,36 @@ impl CommandBus {
 
     /// Sends `command` to aggregate `id`. Retries conflicts with jitter; the events
     /// carry `meta` (and `recorded_at` from the clock).
-    ///
-    /// Commands to one aggregate queue up in this process: the first caller leads
-    /// and runs whatever queued meanwhile as one batch, each command decided on the
-    /// state its predecessors left, all events appended in one statement (group
-    /// commit). A hot aggregate (a conference's sales ledger during a rush) then
-    /// costs one round trip per batch, not per command.
     pub async fn send<A>(
         &self,
         id: &str,
         command: A::Command,
         meta: &EventMeta,
     ) -> Result<Sent, BusError<A::Error>>
+    where
+        A: Aggregate<Services = DomainServices> + 'static,
+        A::Command: Clone + Send,
+        A::Error: Send,
+    {
+        let decided = self.send_decided::<A>(id, command, meta).await?;
+        Ok(Sent {
+            position: decided.position,
+        })
+    }
+
+    /// Like [`Self::send`], answering the events the command decided too.
+    ///
+    /// Commands to one aggregate queue up in this process: the first caller leads
+    /// and runs whatever queued meanwhile as one batch, each command decided on the
+    /// state its predecessors left, all events appended in one statement (group
+    /// commit). A hot aggregate (a conference's sales ledger during a rush) then
+    /// costs one round trip per batch, not per command.
+    pub async fn send_decided<A>(
+        &self,
+        id: &str,
+        command: A::Command,
+        meta: &EventMeta,
+    ) -> Result<Decided<A::Event>, BusError<A::Error>>
     where
         A: Aggregate<Services = DomainServices> + 'static,
         A::Command: Clone + Send,
@@ -228,7 +255,10 @@ impl CommandBus {
             "outcome" => outcome_label
         )
         .record(started.elapsed().as_secs_f64());
-        if let Ok(Sent { position: Some(_) }) = &outcome {
+        if let Ok(Decided {
+            position: Some(_), ..
+        }) = &outcome
+        {
             if let Some(runner) = &self.runner {
                 runner.wake();
             }
@@ -301,7 +331,7 @@ impl CommandBus {
                 Ok(positions) => {
                     for ((p, d), position) in batch.into_iter().zip(decided).zip(positions) {
                         let _ = p.reply.send(match d {
-                            Ok(_) => Ok(Sent { position }),
+                            Ok(events) => Ok(Decided { position, events }),
                             Err(e) => Err(BusError::Refused(e)),
                         });
                     }
@@ -336,7 +366,7 @@ impl CommandBus {
         id: &str,
         command: A::Command,
         metadata: HashMap<String, String>,
-    ) -> Result<Sent, BusError<A::Error>>
+    ) -> Result<Decided<A::Event>, BusError<A::Error>>
     where
         A: Aggregate<Services = DomainServices> + 'static,
         A::Command: Clone + Send,
@@ -390,14 +420,17 @@ impl CommandBus {
                 CachingEventStore::keep(&mut slot, context);
                 return match decided {
                     Err(e) => Err(BusError::Refused(e)),
-                    Ok(()) => Ok(Sent { position: None }),
+                    Ok(()) => Ok(Decided {
+                        position: None,
+                        events: vec![],
+                    }),
                 };
             }
             match store
-                .append(events, context, metadata.clone(), &mut slot)
+                .append(events.clone(), context, metadata.clone(), &mut slot)
                 .await
             {
-                Ok(position) => return Ok(Sent { position }),
+                Ok(position) => return Ok(Decided { position, events }),
                 Err(AggregateError::AggregateConflict) if attempt < MAX_ATTEMPTS => {
                     metrics::counter!("tessera_command_conflicts_total", "aggregate" => A::TYPE)
                         .increment(1);

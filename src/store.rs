@@ -18,7 +18,7 @@ use serde_json::Value;
 use sqlite_es::SqliteEventRepository;
 use tessera_replay::Db;
 
-use crate::bus::{BusError, Sent};
+use crate::bus::{BusError, Decided as Answer};
 
 /// The cqrs-es repository of the configured backend.
 pub enum Repository {
@@ -124,11 +124,14 @@ pub struct CachingEventStore<A: Aggregate> {
     queues: Mutex<HashMap<String, VecDeque<Pending<A>>>>,
 }
 
+/// What a queued command is answered: the events it decided, or why not.
+pub type Reply<A> = Result<Answer<<A as Aggregate>::Event>, BusError<<A as Aggregate>::Error>>;
+
 /// A command waiting for its aggregate's leader, with where to send the outcome.
 pub struct Pending<A: Aggregate> {
     pub command: A::Command,
     pub metadata: HashMap<String, String>,
-    pub reply: tokio::sync::oneshot::Sender<Result<Sent, BusError<A::Error>>>,
+    pub reply: tokio::sync::oneshot::Sender<Reply<A>>,
 }
 
 fn to_envelopes<A: Aggregate>(
