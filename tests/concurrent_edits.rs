@@ -251,8 +251,205 @@ async fn act_2_concurrent_activity_edits_all_survive(b: Backend) {
     finish(app).await;
 }
 
+/// AMB-5: concurrent upserts of one sponsor level, each changing a different
+/// optional field (the name, required by the body, unchanged); null clears the cost.
+async fn amb_5_concurrent_sponsor_level_edits_all_survive(b: Backend) {
+    let app = TestApp::start(b).await;
+    let admin = app.admin().await;
+    app.conference(&admin, CONF).await;
+    let app = Arc::new(app);
+    let path = format!("/api/v1/conferences/{CONF}/sponsor-levels");
+    let base = json!({ "slug": "gold", "name": "Gold" });
+    let rounds = [
+        vec![
+            json!({ "cost": "10000.00" }),
+            json!({ "comp_ticket_count": 4 }),
+            json!({ "order": 1 }),
+        ],
+        vec![
+            json!({ "cost": null }),
+            json!({ "comp_ticket_count": 6 }),
+            json!({ "order": 2 }),
+        ],
+        vec![
+            json!({ "cost": "12000.00" }),
+            json!({ "comp_ticket_count": 8 }),
+            json!({ "order": 3 }),
+        ],
+    ];
+    let first = app
+        .post(&path)
+        .as_user(&admin)
+        .json(base.clone())
+        .send()
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    for (round, changes) in rounds.iter().enumerate() {
+        let calls = changes
+            .iter()
+            .map(|change| {
+                let mut body = base.clone();
+                for (k, v) in change.as_object().into_iter().flatten() {
+                    body[k] = v.clone();
+                }
+                (Method::POST, path.clone(), body)
+            })
+            .collect();
+        let last = all_at_once(&app, &admin.token, calls).await;
+        let settings = app
+            .get(&format!("/api/v1/conferences/{CONF}/settings"))
+            .as_user(&admin)
+            .after(Some(last))
+            .send()
+            .await;
+        let level = settings.body["sponsor_levels"][0].clone();
+        assert_eq!(level["slug"], "gold", "{}", settings.text);
+        assert_all_kept(
+            &level,
+            changes,
+            &format!("sponsor level, round {}", round + 1),
+        );
+    }
+    finish(app).await;
+}
+
+/// CONF-13: concurrent PUTs of the KPI targets, each setting a different one, all
+/// survive; null clears one and keeps the others; an unchanged record answers in
+/// full without a position; a negative target is refused and changes nothing.
+async fn conf_13_concurrent_kpi_target_edits_all_survive(b: Backend) {
+    let app = TestApp::start(b).await;
+    let admin = app.admin().await;
+    app.conference(&admin, CONF).await;
+    let app = Arc::new(app);
+    let path = format!("/api/v1/conferences/{CONF}/kpi-targets");
+    let changes = vec![
+        json!({ "target_conversion_rate": "75.00" }),
+        json!({ "target_refund_rate": "5.00" }),
+        json!({ "target_checkin_rate": "90.00" }),
+        json!({ "target_fulfillment_rate": "95.00" }),
+        json!({ "target_revenue_per_attendee": "450.00" }),
+        json!({ "target_room_utilization": "80.00" }),
+    ];
+    let calls = changes
+        .iter()
+        .map(|c| (Method::PUT, path.clone(), c.clone()))
+        .collect();
+    let last = all_at_once(&app, &admin.token, calls).await;
+    let settings = app
+        .get(&format!("/api/v1/conferences/{CONF}/settings"))
+        .as_user(&admin)
+        .after(Some(last))
+        .send()
+        .await;
+    assert_all_kept(&settings.body["kpi_targets"], &changes, "KPI targets");
+
+    let r = app
+        .put(&path)
+        .as_user(&admin)
+        .json(json!({ "target_refund_rate": null }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["targets"]["target_refund_rate"], Value::Null);
+    assert_eq!(r.body["targets"]["target_conversion_rate"], "75.00");
+    let r = app
+        .put(&path)
+        .as_user(&admin)
+        .json(json!({ "target_checkin_rate": "90.00" }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.position(), None, "nothing changed: {}", r.text);
+    assert_eq!(r.body["targets"]["target_room_utilization"], "80.00");
+    assert_eq!(r.body["targets"]["target_refund_rate"], Value::Null);
+
+    let head = app.app.db.head().await.unwrap_or_default();
+    let r = app
+        .put(&path)
+        .as_user(&admin)
+        .json(json!({ "target_checkin_rate": "-1" }))
+        .send()
+        .await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "conf.negative_amount"),
+        "{}",
+        r.text
+    );
+    assert_eq!(app.app.db.head().await.unwrap_or_default(), head);
+    finish(app).await;
+}
+
+/// CONF-10: concurrent creations without a slug each get their own slug
+/// ("-2", "-3", …), none overwrites another.
+async fn conf_10_concurrent_creations_without_a_slug_all_survive(b: Backend) {
+    let app = TestApp::start(b).await;
+    let admin = app.admin().await;
+    app.conference(&admin, CONF).await;
+    let app = Arc::new(app);
+    let base = format!("/api/v1/conferences/{CONF}");
+    let mut calls = vec![];
+    for i in 0..5 {
+        calls.push((
+            Method::POST,
+            format!("{base}/ticket-types"),
+            json!({ "name": "VIP", "price": format!("50{i}.00") }),
+        ));
+        calls.push((
+            Method::POST,
+            format!("{base}/sections"),
+            json!({ "name": "Talks", "start_date": "2027-05-16", "end_date": "2027-05-18", "order": i }),
+        ));
+    }
+    let last = all_at_once(&app, &admin.token, calls).await;
+    let settings = app
+        .get(&format!("{base}/settings"))
+        .as_user(&admin)
+        .after(Some(last))
+        .send()
+        .await;
+    let slugs = |list: &str| {
+        let mut slugs: Vec<String> = settings.body[list]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|t| t["slug"].as_str().map(str::to_string))
+            .collect();
+        slugs.sort();
+        slugs
+    };
+    assert_eq!(
+        slugs("ticket_types"),
+        vec!["vip", "vip-2", "vip-3", "vip-4", "vip-5"],
+        "{}",
+        settings.text
+    );
+    assert_eq!(
+        slugs("sections"),
+        vec!["talks", "talks-2", "talks-3", "talks-4", "talks-5"],
+        "{}",
+        settings.text
+    );
+    let mut prices: Vec<String> = settings.body["ticket_types"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t["price"].as_str().map(str::to_string))
+        .collect();
+    prices.sort();
+    assert_eq!(
+        prices,
+        vec!["500.00", "501.00", "502.00", "503.00", "504.00"],
+        "every creation kept its own price"
+    );
+    finish(app).await;
+}
+
 on_both_backends!(
     cat_1_concurrent_ticket_type_edits_all_survive,
     conf_1_concurrent_conference_edits_all_survive,
     act_2_concurrent_activity_edits_all_survive,
+    amb_5_concurrent_sponsor_level_edits_all_survive,
+    conf_13_concurrent_kpi_target_edits_all_survive,
+    conf_10_concurrent_creations_without_a_slug_all_survive,
 );
