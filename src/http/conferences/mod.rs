@@ -11,7 +11,7 @@ mod roles;
 use axum::Json;
 use axum::http::StatusCode;
 use rust_decimal::Decimal;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use tessera_aggregates::conference::{ConferenceDetails, DetailsPatch};
 use tessera_aggregates::{PartSlug, is_valid_slug};
 use utoipa::ToSchema;
@@ -61,14 +61,9 @@ pub struct Saved {
     pub position: Option<i64>,
 }
 
-/// `Option<Option<T>>` for PATCH-like bodies: absent = keep, null = clear, value = set.
-pub(crate) fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(d).map(Some)
-}
+/// `Option<Option<T>>` for PATCH-like bodies: absent = keep, null = clear, value =
+/// set (the domain's edits read them the same way).
+pub(crate) use tessera_aggregates::nullable;
 
 /// Money is a decimal with at most 2 fractional digits (SPEC "How to read").
 pub(crate) fn check_money(field: &str, value: Option<Decimal>) -> ApiResult<()> {
