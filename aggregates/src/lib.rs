@@ -8,6 +8,7 @@ pub mod attendee;
 pub mod cart;
 pub mod conference;
 pub mod credit;
+mod edit;
 pub mod inventory;
 pub mod money;
 pub mod order;
@@ -20,6 +21,7 @@ pub mod stripe_event;
 pub mod terminal_intent;
 pub mod user;
 
+pub use edit::{PartSlug, nullable};
 pub use services::{Clock, DomainServices, FixedClock, Timestamp};
 
 use uuid::Uuid;

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tessera_aggregates::activity::{
-    Activity, ActivityCommand, ActivityDetails, ActivityType, SignupStatus,
+    Activity, ActivityCommand, ActivityDetails, ActivityPatch, ActivityType, SignupStatus,
 };
 use tessera_aggregates::conference::Role;
 use tessera_projections::Projection;
@@ -91,46 +91,27 @@ pub struct ActivityBody {
 }
 
 impl ActivityBody {
-    fn merge_into(self, mut d: ActivityDetails) -> ActivityDetails {
-        if let Some(v) = self.name {
-            d.name = v;
+    /// The change this body asks for: the fields present.
+    fn into_patch(self) -> ActivityPatch {
+        let max_participants = if self.unlimited {
+            Some(None)
+        } else {
+            self.max_participants.map(Some)
+        };
+        ActivityPatch {
+            name: self.name,
+            activity_type: self.activity_type,
+            description: self.description,
+            location: self.location,
+            room: self.room,
+            start_time: self.start_time.map(Some),
+            end_time: self.end_time.map(Some),
+            max_participants,
+            requires_ticket: self.requires_ticket,
+            external_url: self.external_url,
+            is_active: self.is_active,
+            organizers: self.organizers,
         }
-        if let Some(v) = self.activity_type {
-            d.activity_type = v;
-        }
-        if let Some(v) = self.description {
-            d.description = v;
-        }
-        if let Some(v) = self.location {
-            d.location = v;
-        }
-        if let Some(v) = self.room {
-            d.room = v;
-        }
-        if self.start_time.is_some() {
-            d.start_time = self.start_time;
-        }
-        if self.end_time.is_some() {
-            d.end_time = self.end_time;
-        }
-        if self.unlimited {
-            d.max_participants = None;
-        } else if self.max_participants.is_some() {
-            d.max_participants = self.max_participants;
-        }
-        if let Some(v) = self.requires_ticket {
-            d.requires_ticket = v;
-        }
-        if let Some(v) = self.external_url {
-            d.external_url = v;
-        }
-        if let Some(v) = self.is_active {
-            d.is_active = v;
-        }
-        if let Some(v) = self.organizers {
-            d.organizers = v;
-        }
-        d
     }
 }
 
@@ -165,10 +146,11 @@ async fn create_activity(
         }
         None => unique_slug(&app, conf.id, &name).await?,
     };
-    let details = body.merge_into(ActivityDetails {
+    let mut details = ActivityDetails {
         is_active: true,
         ..Default::default()
-    });
+    };
+    body.into_patch().apply_to(&mut details);
     let id = activity_id(conf.id, &activity_slug);
     let sent = app
         .bus
@@ -229,17 +211,13 @@ async fn update_activity(
 ) -> ApiResult<Json<Created>> {
     let conf = app.gate(&slug, MANAGE).await?;
     let id = activity_id(conf.id, &activity);
-    let current = app
-        .bus
-        .inspect::<Activity, _>(&id.to_string(), |a| a.exists().then(|| a.details().clone()))
-        .await?
-        .ok_or_else(|| ApiError::not_found("Activity"))?;
-    let details = body.merge_into(current);
     let sent = app
         .bus
         .send::<Activity>(
             &id.to_string(),
-            ActivityCommand::Update { details },
+            ActivityCommand::Change {
+                patch: body.into_patch(),
+            },
             &meta.for_conf(Some(conf.id)),
         )
         .await?;

@@ -5,6 +5,7 @@
 mod commands;
 mod errors;
 mod events;
+mod patch;
 #[cfg(test)]
 mod tests;
 
@@ -17,6 +18,7 @@ use uuid::Uuid;
 pub use commands::ActivityCommand;
 pub use errors::ActivityError;
 pub use events::ActivityEvent;
+pub use patch::ActivityPatch;
 
 use crate::{DomainServices, Timestamp};
 
@@ -132,8 +134,12 @@ impl Activity {
         Ok(match cmd {
             Create { details, .. } if details == self.details => vec![], // retried create
             Create { .. } => return Err(ActivityError::AlreadyExists),
-            Update { details } if details == self.details => vec![],
-            Update { details } => {
+            Change { patch } => {
+                let mut details = self.details.clone();
+                patch.apply_to(&mut details);
+                if details == self.details {
+                    return Ok(vec![]);
+                }
                 check_details(&details)?;
                 vec![ActivityUpdated { details, at: now }]
             }

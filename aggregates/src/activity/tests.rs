@@ -281,3 +281,96 @@ fn act_9_promotion_follows_signup_order_over_several_cancellations() {
     );
     assert_eq!(activity.spots_remaining(), Some(0));
 }
+
+fn updated(details: ActivityDetails) -> ActivityEvent {
+    ActivityEvent::ActivityUpdated { details, at: t0() }
+}
+
+#[test]
+fn act_2_a_change_keeps_the_fields_it_does_not_carry() {
+    let mut expected = details(Some(10));
+    expected.room = "C1".into();
+    framework()
+        .given(vec![created(Some(10))])
+        .when(ActivityCommand::Change {
+            patch: ActivityPatch {
+                room: Some("C1".into()),
+                ..Default::default()
+            },
+        })
+        .then_expect_events(vec![updated(expected)]);
+}
+
+#[test]
+fn act_2_changes_decided_one_after_another_all_survive() {
+    // Two edits of different fields, each decided on the state the other left:
+    // the second keeps the first's field.
+    let mut roomed = details(Some(10));
+    roomed.room = "C1".into();
+    let mut both = roomed.clone();
+    both.name = "Django Sprint (day 1)".into();
+    framework()
+        .given(vec![created(Some(10)), updated(roomed)])
+        .when(ActivityCommand::Change {
+            patch: ActivityPatch {
+                name: Some("Django Sprint (day 1)".into()),
+                ..Default::default()
+            },
+        })
+        .then_expect_events(vec![updated(both)]);
+}
+
+#[test]
+fn act_3_null_clears_the_capacity_and_the_times() {
+    let mut timed = details(Some(10));
+    timed.start_time = Some(t0());
+    timed.end_time = Some(t0());
+    framework()
+        .given(vec![created(Some(10)), updated(timed)])
+        .when(ActivityCommand::Change {
+            patch: ActivityPatch {
+                max_participants: Some(None),
+                start_time: Some(None),
+                end_time: Some(None),
+                ..Default::default()
+            },
+        })
+        .then_expect_events(vec![updated(details(None))]);
+}
+
+#[test]
+fn act_2_an_unchanged_result_is_a_no_op() {
+    framework()
+        .given(vec![created(Some(10))])
+        .when(ActivityCommand::Change {
+            patch: ActivityPatch {
+                name: Some("Django Sprint".into()),
+                max_participants: Some(Some(10)),
+                ..Default::default()
+            },
+        })
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn act_2_a_change_to_a_blank_name_is_refused() {
+    framework()
+        .given(vec![created(Some(10))])
+        .when(ActivityCommand::Change {
+            patch: ActivityPatch {
+                name: Some(" ".into()),
+                ..Default::default()
+            },
+        })
+        .then_expect_error(ActivityError::BlankName);
+}
+
+#[test]
+fn act_2_changing_a_missing_activity_is_not_found() {
+    framework()
+        .given_no_previous_events()
+        .when(ActivityCommand::Change {
+            patch: ActivityPatch::default(),
+        })
+        .then_expect_error(ActivityError::NotFound);
+}

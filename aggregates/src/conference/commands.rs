@@ -1,7 +1,11 @@
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{ConferenceDetails, FeatureOverrides, KpiTargets, Role, Section, SponsorLevel};
+use super::{
+    ConferenceDetails, DetailsPatch, FeatureOverrides, KpiTargetsPatch, Role, Section,
+    SectionPatch, SponsorLevel, SponsorLevelPatch,
+};
+use crate::PartSlug;
 
 /// Commands on a conference. The stream id is `natural_id("conference", slug)`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -15,24 +19,46 @@ pub enum ConferenceCommand {
         year: i32,
         details: ConferenceDetails,
     },
+    /// Replace every detail (bootstrap, which owns the whole record). Same details:
+    /// no-op.
     UpdateDetails {
         details: ConferenceDetails,
+    },
+    /// CONF-1/4/5, MY-3/4: change the details `patch` carries, keep the others; the
+    /// merged details must pass the same checks as a create. No change: no-op.
+    ChangeDetails {
+        patch: DetailsPatch,
     },
     /// CONF-9: create or update the section with this slug.
     UpsertSection {
         section: Section,
     },
+    /// CONF-9/10: change the section `slug` addresses (fields absent keep their
+    /// value), or create it (a new one needs a name and both dates). No change:
+    /// no-op.
+    SaveSection {
+        slug: PartSlug,
+        patch: SectionPatch,
+    },
     /// AMB-5: create or update the sponsor level with this slug.
     UpsertSponsorLevel {
         level: SponsorLevel,
+    },
+    /// AMB-5, CONF-10: change the sponsor level `slug` addresses (fields absent
+    /// keep their value), or create it (defaults for what is absent). No change:
+    /// no-op.
+    SaveSponsorLevel {
+        slug: PartSlug,
+        patch: SponsorLevelPatch,
     },
     /// CONF-22: replace the whole override record.
     SetFeatureOverrides {
         overrides: FeatureOverrides,
     },
-    /// CONF-13: replace the whole KPI target record.
-    SetKpiTargets {
-        targets: KpiTargets,
+    /// CONF-13: change the targets `patch` carries (null clears one), keep the
+    /// others. No change: no-op.
+    ChangeKpiTargets {
+        patch: KpiTargetsPatch,
     },
     /// A no-op when the role is held.
     GrantRole {

@@ -19,6 +19,8 @@ pub enum ConferenceError {
     NegativeAmount { field: &'static str },
     #[error("A section needs a slug and a name.")]
     InvalidSection, // CONF-9
+    #[error("A new section needs a start date and an end date.")]
+    SectionDatesMissing, // CONF-9
     #[error("A sponsor level needs a slug and a name.")]
     InvalidSponsorLevel,
     #[error("This user does not hold this role in this conference.")]
@@ -39,6 +41,7 @@ impl ConferenceError {
             Self::BannerTooLong => "conf.banner_too_long",
             Self::NegativeAmount { .. } => "conf.negative_amount",
             Self::InvalidSection => "conf.invalid_section",
+            Self::SectionDatesMissing => "conf.section_dates_missing",
             Self::InvalidSponsorLevel => "conf.invalid_sponsor_level",
             Self::RoleNotHeld => "conf.role_not_held",
             Self::UnknownRole { .. } => "conf.unknown_role",

@@ -7,6 +7,7 @@ mod commands;
 mod errors;
 mod events;
 mod model;
+mod patch;
 #[cfg(test)]
 mod tests;
 
@@ -21,8 +22,9 @@ pub use commands::ConferenceCommand;
 pub use errors::ConferenceError;
 pub use events::ConferenceEvent;
 pub use model::{ConferenceDetails, FeatureOverrides, KpiTargets, Role, Section, SponsorLevel};
+pub use patch::{DetailsPatch, KpiTargetsPatch, SectionPatch, SponsorLevelPatch};
 
-use crate::{DomainServices, Timestamp};
+use crate::{DomainServices, PartSlug, Timestamp};
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Conference {
@@ -158,36 +160,37 @@ impl Conference {
                 vec![] // retried create
             }
             Create { .. } => return Err(ConferenceError::AlreadyExists),
-            UpdateDetails { details } if details == self.details => vec![],
-            UpdateDetails { details } => {
-                check_details(&details)?;
-                vec![ConferenceDetailsUpdated { details, at: now }]
+            UpdateDetails { details } => self.update_details(details, now)?,
+            ChangeDetails { patch } => {
+                let mut details = self.details.clone();
+                patch.apply_to(&mut details);
+                self.update_details(details, now)?
             }
-            UpsertSection { section } => {
-                if section.slug.trim().is_empty() || section.name.trim().is_empty() {
-                    return Err(ConferenceError::InvalidSection);
-                }
-                match self.section(&section.slug) {
-                    Some(current) if *current == section => vec![],
-                    Some(_) => vec![SectionUpdated { section, at: now }],
-                    None => vec![SectionAdded { section, at: now }],
-                }
+            UpsertSection { section } => self.upsert_section(section, now)?,
+            SaveSection { slug, patch } => {
+                let slug = part_slug(&slug, |s| self.section(s).is_some())?;
+                let current = self.section(&slug);
+                let section = patch
+                    .applied(slug.clone(), current)
+                    .ok_or(ConferenceError::SectionDatesMissing)?;
+                self.upsert_section(section, now)?
             }
-            UpsertSponsorLevel { level } => {
-                if level.slug.trim().is_empty() || level.name.trim().is_empty() {
-                    return Err(ConferenceError::InvalidSponsorLevel);
-                }
-                non_negative("cost", level.cost)?;
-                match self.sponsor_level(&level.slug) {
-                    Some(current) if *current == level => vec![],
-                    Some(_) => vec![SponsorLevelUpdated { level, at: now }],
-                    None => vec![SponsorLevelAdded { level, at: now }],
-                }
+            UpsertSponsorLevel { level } => self.upsert_sponsor_level(level, now)?,
+            SaveSponsorLevel { slug, patch } => {
+                let slug = part_slug(&slug, |s| self.sponsor_level(s).is_some())?;
+                let mut level = self.sponsor_level(&slug).cloned().unwrap_or_default();
+                level.slug = slug;
+                patch.apply_to(&mut level);
+                self.upsert_sponsor_level(level, now)?
             }
             SetFeatureOverrides { overrides } if overrides == self.feature_overrides => vec![],
             SetFeatureOverrides { overrides } => vec![FeatureOverridesSet { overrides, at: now }],
-            SetKpiTargets { targets } if targets == self.kpi_targets => vec![],
-            SetKpiTargets { targets } => {
+            ChangeKpiTargets { patch } => {
+                let mut targets = self.kpi_targets.clone();
+                patch.apply_to(&mut targets);
+                if targets == self.kpi_targets {
+                    return Ok(vec![]);
+                }
                 for (field, value) in targets.fields() {
                     non_negative(field, value)?;
                 }
@@ -207,6 +210,57 @@ impl Conference {
                 role,
                 at: now,
             }],
+        })
+    }
+
+    /// The details become `details` (checked as a create's). Same details: no-op.
+    fn update_details(
+        &self,
+        details: ConferenceDetails,
+        now: Timestamp,
+    ) -> Result<Vec<ConferenceEvent>, ConferenceError> {
+        if details == self.details {
+            return Ok(vec![]);
+        }
+        check_details(&details)?;
+        Ok(vec![ConferenceEvent::ConferenceDetailsUpdated {
+            details,
+            at: now,
+        }])
+    }
+
+    /// CONF-9: adds or replaces the section with this slug. Same section: no-op.
+    fn upsert_section(
+        &self,
+        section: Section,
+        now: Timestamp,
+    ) -> Result<Vec<ConferenceEvent>, ConferenceError> {
+        use ConferenceEvent::*;
+        if section.slug.trim().is_empty() || section.name.trim().is_empty() {
+            return Err(ConferenceError::InvalidSection);
+        }
+        Ok(match self.section(&section.slug) {
+            Some(current) if *current == section => vec![],
+            Some(_) => vec![SectionUpdated { section, at: now }],
+            None => vec![SectionAdded { section, at: now }],
+        })
+    }
+
+    /// AMB-5: adds or replaces the sponsor level with this slug. Same level: no-op.
+    fn upsert_sponsor_level(
+        &self,
+        level: SponsorLevel,
+        now: Timestamp,
+    ) -> Result<Vec<ConferenceEvent>, ConferenceError> {
+        use ConferenceEvent::*;
+        if level.slug.trim().is_empty() || level.name.trim().is_empty() {
+            return Err(ConferenceError::InvalidSponsorLevel);
+        }
+        non_negative("cost", level.cost)?;
+        Ok(match self.sponsor_level(&level.slug) {
+            Some(current) if *current == level => vec![],
+            Some(_) => vec![SponsorLevelUpdated { level, at: now }],
+            None => vec![SponsorLevelAdded { level, at: now }],
         })
     }
 
@@ -281,6 +335,16 @@ pub fn revoke_role(roles: &mut BTreeMap<Uuid, Vec<Role>>, user: Uuid, role: Role
         if held.is_empty() {
             roles.remove(&user);
         }
+    }
+}
+
+/// CONF-10: the slug a save addresses, unique among the parts `taken` knows.
+fn part_slug(slug: &PartSlug, taken: impl Fn(&str) -> bool) -> Result<String, ConferenceError> {
+    let slug = slug.resolve(taken);
+    if crate::is_valid_slug(&slug) {
+        Ok(slug)
+    } else {
+        Err(ConferenceError::InvalidSlug)
     }
 }
 

@@ -7,6 +7,8 @@ use uuid::Uuid;
 
 use super::*;
 
+mod edits;
+
 fn t0() -> Timestamp {
     Utc.with_ymd_and_hms(2026, 5, 1, 9, 0, 0)
         .single()
@@ -419,48 +421,6 @@ fn conf_22_sets_feature_overrides_unless_unchanged() {
             overrides: FeatureOverrides::default(),
         })
         .then_expect_events(vec![]);
-}
-
-#[test]
-fn conf_13_sets_kpi_targets() {
-    let targets = KpiTargets {
-        target_conversion_rate: Some(Decimal::new(75, 0)),
-        ..Default::default()
-    };
-    framework()
-        .given(vec![created()])
-        .when(ConferenceCommand::SetKpiTargets {
-            targets: targets.clone(),
-        })
-        .then_expect_events(vec![ConferenceEvent::KpiTargetsSet {
-            targets: targets.clone(),
-            at: t0(),
-        }]);
-    framework()
-        .given(vec![
-            created(),
-            ConferenceEvent::KpiTargetsSet {
-                targets: targets.clone(),
-                at: t0(),
-            },
-        ])
-        .when(ConferenceCommand::SetKpiTargets { targets })
-        .then_expect_events(vec![]);
-}
-
-#[test]
-fn conf_13_refuses_negative_kpi_targets() {
-    framework()
-        .given(vec![created()])
-        .when(ConferenceCommand::SetKpiTargets {
-            targets: KpiTargets {
-                target_refund_rate: Some(Decimal::new(-1, 0)),
-                ..Default::default()
-            },
-        })
-        .then_expect_error(ConferenceError::NegativeAmount {
-            field: "target_refund_rate",
-        });
 }
 
 #[test]

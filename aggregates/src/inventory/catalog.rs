@@ -3,8 +3,10 @@
 
 use rust_decimal::Decimal;
 
-use super::{Addon, Inventory, InventoryError, InventoryEvent, TicketType};
-use crate::Timestamp;
+use super::{
+    Addon, AddonPatch, Inventory, InventoryError, InventoryEvent, TicketType, TicketTypePatch,
+};
+use crate::{PartSlug, Timestamp};
 
 impl Inventory {
     /// CAT-1: create or update a ticket type by slug.
@@ -20,6 +22,21 @@ impl Inventory {
             Some(_) => vec![TicketTypeUpdated { ticket, at: now }],
             None => vec![TicketTypeAdded { ticket, at: now }],
         })
+    }
+
+    /// CAT-1, CONF-10: the ticket type `slug` addresses with `patch` written in
+    /// (a new one starts from the defaults), then defined as above.
+    pub(super) fn save_ticket_type(
+        &self,
+        slug: PartSlug,
+        patch: TicketTypePatch,
+        now: Timestamp,
+    ) -> Result<Vec<InventoryEvent>, InventoryError> {
+        let slug = part_slug(&slug, |s| self.tickets.contains_key(s))?;
+        let mut ticket = self.tickets.get(&slug).cloned().unwrap_or_default();
+        ticket.slug = slug;
+        patch.apply_to(&mut ticket);
+        self.define_ticket_type(ticket, now)
     }
 
     /// CAT-6, BOOT-16: create or update an add-on by slug.
@@ -50,6 +67,21 @@ impl Inventory {
             Some(_) => vec![AddonUpdated { addon, at: now }],
             None => vec![AddonAdded { addon, at: now }],
         })
+    }
+
+    /// CAT-6, CONF-10: the add-on `slug` addresses with `patch` written in (a new
+    /// one starts from the defaults), then defined as above.
+    pub(super) fn save_addon(
+        &self,
+        slug: PartSlug,
+        patch: AddonPatch,
+        now: Timestamp,
+    ) -> Result<Vec<InventoryEvent>, InventoryError> {
+        let slug = part_slug(&slug, |s| self.addons.contains_key(s))?;
+        let mut addon = self.addons.get(&slug).cloned().unwrap_or_default();
+        addon.slug = slug;
+        patch.apply_to(&mut addon);
+        self.define_addon(addon, now)
     }
 
     /// CONF-4: 0 = unlimited. Lowering it below what is sold is allowed (CAT-12:
@@ -91,6 +123,16 @@ pub fn upsert_addon(addons: &mut Vec<Addon>, addon: Addon) {
         None => addons.push(addon),
     }
     addons.sort_by(addon_order);
+}
+
+/// CONF-10: the slug a save addresses, unique among the products `taken` knows.
+fn part_slug(slug: &PartSlug, taken: impl Fn(&str) -> bool) -> Result<String, InventoryError> {
+    let slug = slug.resolve(taken);
+    if crate::is_valid_slug(&slug) {
+        Ok(slug)
+    } else {
+        Err(InventoryError::InvalidSlug)
+    }
 }
 
 /// CAT-1: money is a decimal(10, 2): 2 fractional digits, never negative, at most

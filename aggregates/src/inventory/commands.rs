@@ -1,9 +1,9 @@
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{Addon, HeldLine, HoldLine, ReleaseReason, TicketType};
-use crate::Timestamp;
+use super::{Addon, AddonPatch, HeldLine, HoldLine, ReleaseReason, TicketType, TicketTypePatch};
 use crate::pricing::{CartOwner, Condition, Voucher};
+use crate::{PartSlug, Timestamp};
 
 /// Commands on a conference's sales ledger. The stream id is
 /// `natural_id("inventory", &conference_id.to_string())`.
@@ -13,9 +13,20 @@ pub enum InventoryCommand {
     Open { conference_id: Uuid },
     /// CAT-1: create or update the ticket type with this slug.
     DefineTicketType { ticket: TicketType },
+    /// CAT-1, CONF-10: change the ticket type `slug` addresses (fields absent keep
+    /// their value), or create it (defaults for what is absent); the result is
+    /// checked as `DefineTicketType`'s. No change: no-op.
+    SaveTicketType {
+        slug: PartSlug,
+        patch: TicketTypePatch,
+    },
     /// CAT-6, BOOT-16: create or update the add-on with this slug; every required
     /// slug must name a ticket type of this conference.
     DefineAddon { addon: Addon },
+    /// CAT-6, BOOT-16, CONF-10: change the add-on `slug` addresses (fields absent
+    /// keep their value), or create it; the result is checked as `DefineAddon`'s.
+    /// No change: no-op.
+    SaveAddon { slug: PartSlug, patch: AddonPatch },
     /// CONF-4, CAT-10…14: the global ticket cap; 0 = unlimited. Same value: no-op.
     SetCapacity { total_capacity: u32 },
     /// DISC-1: a new voucher; its code is unique per conference (case-sensitive).

@@ -12,6 +12,8 @@ pub enum InventoryError {
     // Catalog (CAT-1, CAT-6, BOOT-16).
     #[error("A product needs a slug and a name.")]
     InvalidProduct,
+    #[error("Enter a valid slug: lowercase letters, digits and hyphens, at most 200 characters.")]
+    InvalidSlug,
     #[error("Price must be between 0.00 and 99999999.99, with at most 2 decimal places.")]
     InvalidPrice, // CAT-1: decimal(10, 2)
     #[error("Discount values are limited to 99999999.99.")]
@@ -108,6 +110,7 @@ impl InventoryError {
             Self::NotFound => "inventory.not_found",
             Self::AlreadyExists => "inventory.already_exists",
             Self::InvalidProduct => "inventory.invalid_product",
+            Self::InvalidSlug => "inventory.invalid_slug",
             Self::InvalidPrice => "inventory.invalid_price",
             Self::DiscountTooLarge => "inventory.discount_too_large",
             Self::Pricing(e) => e.code(),

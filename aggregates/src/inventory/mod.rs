@@ -19,6 +19,7 @@ mod holds;
 mod ledger;
 mod model;
 mod offer;
+mod patch;
 #[cfg(test)]
 mod tests;
 mod vouchers;
@@ -37,6 +38,7 @@ pub use events::InventoryEvent;
 pub use holds::{HeldLine, HoldLine, HoldRecord, HoldStatus, ReleaseReason, VoucherSnapshot};
 pub use model::{Addon, TicketType};
 pub use offer::Offer;
+pub use patch::{AddonPatch, TicketTypePatch};
 pub use vouchers::VoucherState;
 
 use crate::pricing::{Condition, Voucher};
@@ -128,7 +130,9 @@ impl Inventory {
             Open { conference_id } if conference_id == self.conference_id => Ok(vec![]),
             Open { .. } => Err(InventoryError::AlreadyExists),
             DefineTicketType { ticket } => self.define_ticket_type(ticket, now),
+            SaveTicketType { slug, patch } => self.save_ticket_type(slug, patch, now),
             DefineAddon { addon } => self.define_addon(addon, now),
+            SaveAddon { slug, patch } => self.save_addon(slug, patch, now),
             SetCapacity { total_capacity } => Ok(self.set_capacity(total_capacity, now)),
             CreateVoucher { voucher } => self.create_voucher(voucher, now),
             GenerateVouchers {

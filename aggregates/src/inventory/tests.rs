@@ -7,6 +7,7 @@ use super::*;
 use crate::pricing::ProductRef;
 
 mod desk;
+mod edits;
 mod holds;
 mod props;
 mod sales;

@@ -1,8 +1,6 @@
 //! Organizer settings of a conference: details, sections, sponsor levels, KPI
 //! targets, and the full settings view. Gated on `manage_ui` (AMB-17).
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use crate::http::extract::Path;
 use axum::Json;
 use axum::extract::State;
@@ -11,7 +9,8 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use tessera_aggregates::conference::{
-    self, Conference, ConferenceCommand, ConferenceDetails, KpiTargets, Role, Section, SponsorLevel,
+    self, Conference, ConferenceCommand, ConferenceDetails, ConferenceEvent, DetailsPatch,
+    KpiTargets, KpiTargetsPatch, Role, Section, SectionPatch, SponsorLevel, SponsorLevelPatch,
 };
 use tessera_aggregates::inventory::{Addon, TicketType};
 use tessera_aggregates::inventory::{Inventory, InventoryCommand};
@@ -23,7 +22,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::public::conference_row;
-use super::{ConferenceOptions, Created, MANAGE, Saved, check_money, slug_for};
+use super::{ConferenceOptions, Created, MANAGE, Saved, check_money, part_slug, saved};
 use crate::app::AppState;
 use crate::app::inventory_id;
 use crate::http::access::{Group, ORGANIZER};
@@ -65,43 +64,58 @@ async fn update_conference(
     ApiJson(body): ApiJson<ConferencePatch>,
 ) -> ApiResult<Json<Created>> {
     let conf = app.gate(&slug, MANAGE).await?;
-    let mut details = app
+    let patch = body.into_patch()?;
+    let capacity_asked = patch.total_capacity;
+    let decided = app
         .bus
-        .inspect::<Conference, _>(&conf.id.to_string(), |c| c.details().clone())
-        .await?;
-    if let Some(v) = body.name {
-        details.name = v;
-    }
-    if let Some(v) = body.start_date {
-        details.start_date = v;
-    }
-    if let Some(v) = body.end_date {
-        details.end_date = v;
-    }
-    body.options.apply(&mut details)?;
-    let total_capacity = details.total_capacity;
-    let sent = app
-        .bus
-        .send::<Conference>(
+        .send_decided::<Conference>(
             &conf.id.to_string(),
-            ConferenceCommand::UpdateDetails { details },
+            ConferenceCommand::ChangeDetails { patch },
             &meta.for_conf(Some(conf.id)),
         )
         .await?;
-    // The Inventory enforces the venue capacity (CAT-14): keep it in step.
-    let capacity = app
-        .bus
-        .send::<Inventory>(
-            &inventory_id(conf.id).to_string(),
-            InventoryCommand::SetCapacity { total_capacity },
-            &meta.for_conf(Some(conf.id)),
-        )
-        .await?;
+    let mut position = decided.position;
+    // The Inventory enforces the venue capacity (CAT-14): an edit of it is mirrored
+    // there, with the capacity the conference decided (when nothing changed, the
+    // conference already held the one asked).
+    if let Some(asked) = capacity_asked {
+        let total_capacity = decided
+            .events
+            .iter()
+            .find_map(|e| match e {
+                ConferenceEvent::ConferenceDetailsUpdated { details, .. } => {
+                    Some(details.total_capacity)
+                }
+                _ => None,
+            })
+            .unwrap_or(asked);
+        let capacity = app
+            .bus
+            .send::<Inventory>(
+                &inventory_id(conf.id).to_string(),
+                InventoryCommand::SetCapacity { total_capacity },
+                &meta.for_conf(Some(conf.id)),
+            )
+            .await?;
+        position = position.max(capacity.position);
+    }
     Ok(Json(Created {
         id: conf.id,
         slug,
-        position: sent.position.max(capacity.position),
+        position,
     }))
+}
+
+impl ConferencePatch {
+    /// Checks what the domain does not (IANA zone, cents): the change to send.
+    fn into_patch(self) -> ApiResult<DetailsPatch> {
+        Ok(DetailsPatch {
+            name: self.name,
+            start_date: self.start_date,
+            end_date: self.end_date,
+            ..self.options.into_patch()?
+        })
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -130,55 +144,30 @@ async fn upsert_section(
     ApiJson(body): ApiJson<SectionBody>,
 ) -> ApiResult<(StatusCode, Json<Saved>)> {
     let conf = app.gate(&slug, MANAGE).await?;
-    let existing: BTreeMap<String, Section> = app
-        .bus
-        .inspect::<Conference, _>(&conf.id.to_string(), |c| {
-            c.sections()
-                .iter()
-                .map(|s| (s.slug.clone(), s.clone()))
-                .collect()
-        })
-        .await?;
-    let taken: BTreeSet<String> = existing.keys().cloned().collect();
-    let section_slug = slug_for(body.slug, &body.name, "section", &taken)?;
-    let current = existing.get(&section_slug);
-    let section = Section {
-        slug: section_slug.clone(),
-        name: body.name,
-        start_date: body.start_date,
-        end_date: body.end_date,
-        order: body.order.or(current.map(|s| s.order)).unwrap_or(0),
+    let part = part_slug(body.slug, &body.name, "section")?;
+    let patch = SectionPatch {
+        name: Some(body.name),
+        start_date: Some(body.start_date),
+        end_date: Some(body.end_date),
+        order: body.order,
     };
-    let created = current.is_none();
-    let sent = app
+    let decided = app
         .bus
-        .send::<Conference>(
+        .send_decided::<Conference>(
             &conf.id.to_string(),
-            ConferenceCommand::UpsertSection { section },
+            ConferenceCommand::SaveSection {
+                slug: part.clone(),
+                patch,
+            },
             &meta.for_conf(Some(conf.id)),
         )
         .await?;
-    Ok(saved(section_slug, created, sent.position))
-}
-
-pub(super) fn saved(
-    slug: String,
-    created: bool,
-    position: Option<i64>,
-) -> (StatusCode, Json<Saved>) {
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    (
-        status,
-        Json(Saved {
-            slug,
-            created,
-            position,
-        }),
-    )
+    let written = decided.events.iter().find_map(|e| match e {
+        ConferenceEvent::SectionAdded { section, .. } => Some((section.slug.clone(), true)),
+        ConferenceEvent::SectionUpdated { section, .. } => Some((section.slug.clone(), false)),
+        _ => None,
+    });
+    Ok(saved(part, written, decided.position))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -212,40 +201,30 @@ async fn upsert_sponsor_level(
 ) -> ApiResult<(StatusCode, Json<Saved>)> {
     let conf = app.gate(&slug, MANAGE).await?;
     check_money("cost", body.cost.flatten())?;
-    let existing: BTreeMap<String, SponsorLevel> = app
+    let part = part_slug(body.slug, &body.name, "level")?;
+    let patch = SponsorLevelPatch {
+        name: Some(body.name),
+        cost: body.cost,
+        comp_ticket_count: body.comp_ticket_count,
+        order: body.order,
+    };
+    let decided = app
         .bus
-        .inspect::<Conference, _>(&conf.id.to_string(), |c| {
-            c.sponsor_levels()
-                .iter()
-                .map(|l| (l.slug.clone(), l.clone()))
-                .collect()
-        })
-        .await?;
-    let taken: BTreeSet<String> = existing.keys().cloned().collect();
-    let level_slug = slug_for(body.slug, &body.name, "level", &taken)?;
-    let current = existing.get(&level_slug).cloned();
-    let created = current.is_none();
-    let mut level = current.unwrap_or_default();
-    level.slug = level_slug.clone();
-    level.name = body.name;
-    if let Some(v) = body.cost {
-        level.cost = v;
-    }
-    if let Some(v) = body.comp_ticket_count {
-        level.comp_ticket_count = v;
-    }
-    if let Some(v) = body.order {
-        level.order = v;
-    }
-    let sent = app
-        .bus
-        .send::<Conference>(
+        .send_decided::<Conference>(
             &conf.id.to_string(),
-            ConferenceCommand::UpsertSponsorLevel { level },
+            ConferenceCommand::SaveSponsorLevel {
+                slug: part.clone(),
+                patch,
+            },
             &meta.for_conf(Some(conf.id)),
         )
         .await?;
-    Ok(saved(level_slug, created, sent.position))
+    let written = decided.events.iter().find_map(|e| match e {
+        ConferenceEvent::SponsorLevelAdded { level, .. } => Some((level.slug.clone(), true)),
+        ConferenceEvent::SponsorLevelUpdated { level, .. } => Some((level.slug.clone(), false)),
+        _ => None,
+    });
+    Ok(saved(part, written, decided.position))
 }
 
 /// KPI targets (CONF-13): absent keeps, null clears (= use the ANA-7 default).
@@ -290,46 +269,41 @@ async fn set_kpi_targets(
     ApiJson(body): ApiJson<KpiBody>,
 ) -> ApiResult<Json<KpiView>> {
     let conf = app.gate(&slug, MANAGE).await?;
-    let mut targets = app
-        .bus
-        .inspect::<Conference, _>(&conf.id.to_string(), |c| c.kpi_targets().clone())
-        .await?;
-    let merge = |slot: &mut Option<Decimal>, v: Option<Option<Decimal>>| {
-        if let Some(v) = v {
-            *slot = v;
-        }
+    let patch = KpiTargetsPatch {
+        target_conversion_rate: body.target_conversion_rate,
+        target_refund_rate: body.target_refund_rate,
+        target_checkin_rate: body.target_checkin_rate,
+        target_fulfillment_rate: body.target_fulfillment_rate,
+        target_revenue_per_attendee: body.target_revenue_per_attendee,
+        target_room_utilization: body.target_room_utilization,
     };
-    merge(
-        &mut targets.target_conversion_rate,
-        body.target_conversion_rate,
-    );
-    merge(&mut targets.target_refund_rate, body.target_refund_rate);
-    merge(&mut targets.target_checkin_rate, body.target_checkin_rate);
-    merge(
-        &mut targets.target_fulfillment_rate,
-        body.target_fulfillment_rate,
-    );
-    merge(
-        &mut targets.target_revenue_per_attendee,
-        body.target_revenue_per_attendee,
-    );
-    merge(
-        &mut targets.target_room_utilization,
-        body.target_room_utilization,
-    );
-    let sent = app
+    let decided = app
         .bus
-        .send::<Conference>(
+        .send_decided::<Conference>(
             &conf.id.to_string(),
-            ConferenceCommand::SetKpiTargets {
-                targets: targets.clone(),
-            },
+            ConferenceCommand::ChangeKpiTargets { patch },
             &meta.for_conf(Some(conf.id)),
         )
         .await?;
+    let set = decided.events.into_iter().find_map(|e| match e {
+        ConferenceEvent::KpiTargetsSet { targets, .. } => Some(targets),
+        _ => None,
+    });
+    let targets = match set {
+        Some(targets) => targets,
+        // Nothing changed: answer with the record as the read model holds it once
+        // it has caught up with the log.
+        None => {
+            app.wait_for(Some(app.db.head().await?)).await;
+            conference_row(&app, conf.id)
+                .await?
+                .map(|row| row.kpi_targets)
+                .unwrap_or_default()
+        }
+    };
     Ok(Json(KpiView {
         targets,
-        position: sent.position,
+        position: decided.position,
     }))
 }
 

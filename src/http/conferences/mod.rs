@@ -8,12 +8,12 @@ mod products;
 mod public;
 mod roles;
 
-use std::collections::BTreeSet;
-
+use axum::Json;
+use axum::http::StatusCode;
 use rust_decimal::Decimal;
-use serde::{Deserialize, Deserializer, Serialize};
-use tessera_aggregates::conference::ConferenceDetails;
-use tessera_aggregates::is_valid_slug;
+use serde::{Deserialize, Serialize};
+use tessera_aggregates::conference::{ConferenceDetails, DetailsPatch};
+use tessera_aggregates::{PartSlug, is_valid_slug};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -61,14 +61,9 @@ pub struct Saved {
     pub position: Option<i64>,
 }
 
-/// `Option<Option<T>>` for PATCH-like bodies: absent = keep, null = clear, value = set.
-pub(crate) fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(d).map(Some)
-}
+/// `Option<Option<T>>` for PATCH-like bodies: absent = keep, null = clear, value =
+/// set (the domain's edits read them the same way).
+pub(crate) use tessera_aggregates::nullable;
 
 /// Money is a decimal with at most 2 fractional digits (SPEC "How to read").
 pub(crate) fn check_money(field: &str, value: Option<Decimal>) -> ApiResult<()> {
@@ -95,35 +90,54 @@ pub(crate) fn invalid_slug() -> ApiError {
     )
 }
 
-/// A slug the client sent, checked; or, without one, CONF-10: slugify(name)
-/// (`fallback` when that is empty), suffixed "-2", "-3", … until not in `taken`.
-pub(crate) fn slug_for(
-    given: Option<String>,
-    name: &str,
-    fallback: &str,
-    taken: &BTreeSet<String>,
-) -> ApiResult<String> {
-    let slug = match given {
-        Some(s) => s,
+/// The part (section, product, sponsor level) a save addresses: the slug the client
+/// sent, checked; or, without one, a new part whose slug is CONF-10's
+/// slugify(name) (`fallback` when that is empty), which the aggregate suffixes
+/// "-2", "-3", … until unique when it decides.
+pub(crate) fn part_slug(given: Option<String>, name: &str, fallback: &str) -> ApiResult<PartSlug> {
+    let (slug, part) = match given {
+        Some(s) => (s.clone(), PartSlug::Given(s)),
         None => {
             let base = match slugify(name) {
                 s if s.is_empty() => fallback.to_string(),
                 s => s,
             };
-            let mut candidate = base.clone();
-            let mut n = 1;
-            while taken.contains(&candidate) {
-                n += 1;
-                candidate = format!("{base}-{n}");
-            }
-            candidate
+            (base.clone(), PartSlug::New { base })
         }
     };
     if is_valid_slug(&slug) {
-        Ok(slug)
+        Ok(part)
     } else {
         Err(invalid_slug())
     }
+}
+
+/// The answer to a save, from the event the aggregate decided: the slug it wrote
+/// and whether that part is new (`written`); no event = the addressed part, which
+/// already was as asked.
+pub(crate) fn saved(
+    part: PartSlug,
+    written: Option<(String, bool)>,
+    position: Option<i64>,
+) -> (StatusCode, Json<Saved>) {
+    let (slug, created) = written.unwrap_or(match part {
+        PartSlug::Given(slug) => (slug, false),
+        // Unreachable: a new part always has an event.
+        PartSlug::New { base } => (base, false),
+    });
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    (
+        status,
+        Json(Saved {
+            slug,
+            created,
+            position,
+        }),
+    )
 }
 
 /// The conference fields every body may set; absent fields keep their value.
@@ -180,9 +194,9 @@ pub struct ConferenceOptions {
 }
 
 impl ConferenceOptions {
-    /// Checks what the domain does not (IANA zone, cents) and writes the present
-    /// fields into `d`.
-    pub(crate) fn apply(self, d: &mut ConferenceDetails) -> ApiResult<()> {
+    /// Checks what the domain does not (IANA zone, cents): the fields present, as a
+    /// change of the details.
+    pub(crate) fn into_patch(self) -> ApiResult<DetailsPatch> {
         if let Some(tz) = &self.timezone {
             check_timezone(tz)?;
         }
@@ -190,54 +204,33 @@ impl ConferenceOptions {
         check_money("grant_budget", self.grant_budget.flatten())?;
         check_money("sponsorship_goal", self.sponsorship_goal)?;
         check_money("donation_goal", self.donation_goal)?;
-        if let Some(v) = self.timezone {
-            d.timezone = v;
-        }
-        if let Some(v) = self.venue {
-            d.venue = v;
-        }
-        if let Some(v) = self.address {
-            d.address = v;
-        }
-        if let Some(v) = self.website_url {
-            d.website_url = v;
-        }
-        if let Some(v) = self.pretalx_event_slug {
-            d.pretalx_event_slug = v;
-        }
-        if let Some(v) = self.total_capacity {
-            d.total_capacity = v;
-        }
-        if let Some(v) = self.revenue_budget {
-            d.revenue_budget = v;
-        }
-        if let Some(v) = self.target_attendance {
-            d.target_attendance = v;
-        }
-        if let Some(v) = self.grant_budget {
-            d.grant_budget = v;
-        }
-        if let Some(v) = self.sponsorship_goal {
-            d.sponsorship_goal = v;
-        }
-        if let Some(v) = self.donation_goal {
-            d.donation_goal = v;
-        }
-        if let Some(v) = self.proposals_count {
-            d.proposals_count = v;
-        }
-        if let Some(v) = self.banner_text {
-            d.banner_text = v;
-        }
-        if let Some(v) = self.volunteer_application_open {
-            d.volunteer_application_open = v;
-        }
-        if let Some(v) = self.sponsorship_open {
-            d.sponsorship_open = v;
-        }
-        if let Some(v) = self.accepting_donations {
-            d.accepting_donations = v;
-        }
+        Ok(DetailsPatch {
+            name: None,
+            start_date: None,
+            end_date: None,
+            timezone: self.timezone,
+            venue: self.venue,
+            address: self.address,
+            website_url: self.website_url,
+            pretalx_event_slug: self.pretalx_event_slug,
+            total_capacity: self.total_capacity,
+            revenue_budget: self.revenue_budget,
+            target_attendance: self.target_attendance,
+            grant_budget: self.grant_budget,
+            sponsorship_goal: self.sponsorship_goal,
+            donation_goal: self.donation_goal,
+            proposals_count: self.proposals_count,
+            banner_text: self.banner_text,
+            volunteer_application_open: self.volunteer_application_open,
+            sponsorship_open: self.sponsorship_open,
+            accepting_donations: self.accepting_donations,
+        })
+    }
+
+    /// Checks as above and writes the present fields into `d` (a new conference's
+    /// details).
+    pub(crate) fn apply(self, d: &mut ConferenceDetails) -> ApiResult<()> {
+        self.into_patch()?.apply_to(d);
         Ok(())
     }
 }

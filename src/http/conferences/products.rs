@@ -1,8 +1,6 @@
 //! Organizer: the products a conference sells, defined on its sales ledger
 //! (Inventory; CAT-1, CAT-6, BOOT-16). Gated on manage_ui (AMB-17).
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use crate::http::extract::Path;
 use axum::Json;
 use axum::extract::State;
@@ -10,12 +8,13 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Deserialize;
-use tessera_aggregates::inventory::{Addon, Inventory, InventoryCommand, TicketType};
+use tessera_aggregates::inventory::{
+    AddonPatch, Inventory, InventoryCommand, InventoryEvent, TicketTypePatch,
+};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::manage::saved;
-use super::{MANAGE, Saved, nullable, slug_for};
+use super::{MANAGE, Saved, nullable, part_slug, saved};
 use crate::app::{AppState, inventory_id};
 use crate::http::access::{Group, ORGANIZER};
 use crate::http::error::{ApiResult, Problem};
@@ -78,60 +77,37 @@ async fn define_ticket_type(
     ApiJson(body): ApiJson<TicketTypeBody>,
 ) -> ApiResult<(StatusCode, Json<Saved>)> {
     let conf = app.gate(&slug, MANAGE).await?;
-    let ledger = inventory_id(conf.id).to_string();
-    let mut existing: BTreeMap<String, TicketType> = app
+    let part = part_slug(body.slug, &body.name, "ticket")?;
+    let patch = TicketTypePatch {
+        name: Some(body.name),
+        description: body.description,
+        price: Some(body.price),
+        total_quantity: body.total_quantity,
+        limit_per_user: body.limit_per_user,
+        requires_voucher: body.requires_voucher,
+        is_active: body.is_active,
+        bulk_enabled: body.bulk_enabled,
+        available_from: body.available_from,
+        available_until: body.available_until,
+        order: body.order,
+    };
+    let decided = app
         .bus
-        .inspect::<Inventory, _>(&ledger, |i| {
-            i.ticket_types()
-                .into_iter()
-                .map(|t| (t.slug.clone(), t.clone()))
-                .collect()
-        })
-        .await?;
-    let taken: BTreeSet<String> = existing.keys().cloned().collect();
-    let ticket_slug = slug_for(body.slug, &body.name, "ticket", &taken)?;
-    let current = existing.remove(&ticket_slug);
-    let created = current.is_none();
-    let mut t = current.unwrap_or_default();
-    t.slug = ticket_slug.clone();
-    t.name = body.name;
-    t.price = body.price;
-    if let Some(v) = body.description {
-        t.description = v;
-    }
-    if let Some(v) = body.total_quantity {
-        t.total_quantity = v;
-    }
-    if let Some(v) = body.limit_per_user {
-        t.limit_per_user = v;
-    }
-    if let Some(v) = body.requires_voucher {
-        t.requires_voucher = v;
-    }
-    if let Some(v) = body.is_active {
-        t.is_active = v;
-    }
-    if let Some(v) = body.bulk_enabled {
-        t.bulk_enabled = v;
-    }
-    if let Some(v) = body.available_from {
-        t.available_from = v;
-    }
-    if let Some(v) = body.available_until {
-        t.available_until = v;
-    }
-    if let Some(v) = body.order {
-        t.order = v;
-    }
-    let sent = app
-        .bus
-        .send::<Inventory>(
-            &ledger,
-            InventoryCommand::DefineTicketType { ticket: t },
+        .send_decided::<Inventory>(
+            &inventory_id(conf.id).to_string(),
+            InventoryCommand::SaveTicketType {
+                slug: part.clone(),
+                patch,
+            },
             &meta.for_conf(Some(conf.id)),
         )
         .await?;
-    Ok(saved(ticket_slug, created, sent.position))
+    let written = decided.events.iter().find_map(|e| match e {
+        InventoryEvent::TicketTypeAdded { ticket, .. } => Some((ticket.slug.clone(), true)),
+        InventoryEvent::TicketTypeUpdated { ticket, .. } => Some((ticket.slug.clone(), false)),
+        _ => None,
+    });
+    Ok(saved(part, written, decided.position))
 }
 
 /// CAT-6. With a slug: create or update that add-on (absent optional fields keep
@@ -184,57 +160,34 @@ async fn define_addon(
     ApiJson(body): ApiJson<AddonBody>,
 ) -> ApiResult<(StatusCode, Json<Saved>)> {
     let conf = app.gate(&slug, MANAGE).await?;
-    let ledger = inventory_id(conf.id).to_string();
-    let mut existing: BTreeMap<String, Addon> = app
+    let part = part_slug(body.slug, &body.name, "addon")?;
+    let patch = AddonPatch {
+        name: Some(body.name),
+        description: body.description,
+        price: body.price,
+        requires: body.requires,
+        total_quantity: body.total_quantity,
+        is_active: body.is_active,
+        bulk_enabled: body.bulk_enabled,
+        available_from: body.available_from,
+        available_until: body.available_until,
+        order: body.order,
+    };
+    let decided = app
         .bus
-        .inspect::<Inventory, _>(&ledger, |i| {
-            i.addons()
-                .into_iter()
-                .map(|a| (a.slug.clone(), a.clone()))
-                .collect()
-        })
-        .await?;
-    let taken: BTreeSet<String> = existing.keys().cloned().collect();
-    let addon_slug = slug_for(body.slug, &body.name, "addon", &taken)?;
-    let current = existing.remove(&addon_slug);
-    let created = current.is_none();
-    let mut a = current.unwrap_or_default();
-    a.slug = addon_slug.clone();
-    a.name = body.name;
-    if let Some(v) = body.description {
-        a.description = v;
-    }
-    if let Some(v) = body.price {
-        a.price = v;
-    }
-    if let Some(v) = body.requires {
-        a.requires = v;
-    }
-    if let Some(v) = body.total_quantity {
-        a.total_quantity = v;
-    }
-    if let Some(v) = body.is_active {
-        a.is_active = v;
-    }
-    if let Some(v) = body.bulk_enabled {
-        a.bulk_enabled = v;
-    }
-    if let Some(v) = body.available_from {
-        a.available_from = v;
-    }
-    if let Some(v) = body.available_until {
-        a.available_until = v;
-    }
-    if let Some(v) = body.order {
-        a.order = v;
-    }
-    let sent = app
-        .bus
-        .send::<Inventory>(
-            &ledger,
-            InventoryCommand::DefineAddon { addon: a },
+        .send_decided::<Inventory>(
+            &inventory_id(conf.id).to_string(),
+            InventoryCommand::SaveAddon {
+                slug: part.clone(),
+                patch,
+            },
             &meta.for_conf(Some(conf.id)),
         )
         .await?;
-    Ok(saved(addon_slug, created, sent.position))
+    let written = decided.events.iter().find_map(|e| match e {
+        InventoryEvent::AddonAdded { addon, .. } => Some((addon.slug.clone(), true)),
+        InventoryEvent::AddonUpdated { addon, .. } => Some((addon.slug.clone(), false)),
+        _ => None,
+    });
+    Ok(saved(part, written, decided.position))
 }
