@@ -1,4 +1,4 @@
-//! Stream ids derived from natural keys (UUID v5, ARCHITECTURE §2): the same key
+//! Stream ids derived from natural keys (UUID v5): the same key
 //! names the same stream in every process, so a thing is found without an index
 //! and created at most once.
 

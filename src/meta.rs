@@ -1,5 +1,5 @@
-//! Who asked, and under which request: what every command's events carry
-//! (ARCHITECTURE §2). Gathered at the edge (the HTTP extractor, the CLI) and handed
+//! Who asked, and under which request: what every command's events carry.
+//! Gathered at the edge (the HTTP extractor, the CLI) and handed
 //! down to flows and commands.
 
 use tessera_projections::EventMeta;

@@ -1,6 +1,6 @@
 //! Concurrent edits of different fields of one thing all survive: a partial
 //! update is a command the aggregate merges under its concurrency check, never a
-//! read-merge-send in the handler (ARCHITECTURE §4). On SQLite and PostgreSQL.
+//! read-merge-send in the handler. On SQLite and PostgreSQL.
 
 mod common;
 

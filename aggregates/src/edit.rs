@@ -1,4 +1,4 @@
-//! Partial edits (ARCHITECTURE §4: partial updates are commands decided by the
+//! Partial edits (docs/architecture.md: partial updates are commands decided by the
 //! aggregate). An edit command carries only the fields it changes; the aggregate
 //! merges them into its current state and checks the result under its concurrency
 //! check, so two edits of different fields never lose one another.

@@ -1,4 +1,4 @@
-//! Series and conferences (SPEC CONF-1…14, MY-1…4, ARCHITECTURE AMB-29): admin
+//! Series and conferences (CONF-1…14, MY-1…4, AMB-29): admin
 //! creation and activation, organizer settings, public catalog reads.
 
 mod admin;

@@ -1,4 +1,4 @@
-//! Conference roles (ARCHITECTURE §4): organizers grant and revoke them.
+//! Conference roles: organizers grant and revoke them.
 
 use std::str::FromStr;
 

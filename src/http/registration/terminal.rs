@@ -14,7 +14,7 @@
 //! the order: captured → the payment succeeds and a pending order becomes paid in
 //! its one transition that emits `OrderPaid`, walk-up orders included. That
 //! departs from PAY-36 (hold kept, no order-paid event until the success webhook,
-//! never for walk-ups) as ARCHITECTURE AMB-6/7 settles it: every path to paid
+//! never for walk-ups) as AMB-6/7 settles it: every path to paid
 //! emits `OrderPaid`, so the process managers create the attendee
 //! (`process::attendees`) and turn the hold into a sale (`process::orders`,
 //! `Inventory.ConfirmSale`), exactly as for the other payment methods. The
