@@ -130,6 +130,29 @@ ADMIN_TOKEN=$(post /api/v1/auth/login '{"email":"admin@fuzz.test","password":"fu
 ATTENDEE_TOKEN=$(post /api/v1/auth/signup \
     '{"email":"attendee@fuzz.test","password":"fuzz-attendee-password","name":"Attendee"}' | token)
 
+# Known identifiers, so deeper paths answer more than 404: a pending order of
+# the attendee, an activity. Schemathesis draws them half of the time.
+SLUG=fuzz-conf-2030
+call() { # call TOKEN PATH BODY
+    curl -sS -H "Authorization: Bearer $1" -H 'Content-Type: application/json' -d "$3" "$BASE$2"
+}
+field() { "$PY" -c 'import json,sys
+try: print(json.load(sys.stdin).get(sys.argv[1]) or "")
+except Exception: print("")' "$1"; }
+call "$ATTENDEE_TOKEN" "/api/v1/conferences/$SLUG/cart/items" '{"ticket_type":"individual"}' >/dev/null
+REFERENCE=$(call "$ATTENDEE_TOKEN" "/api/v1/conferences/$SLUG/checkout" '{}' | field reference)
+ACTIVITY=$(call "$ADMIN_TOKEN" "/api/v1/conferences/$SLUG/activities" \
+    '{"name":"Sprint Day","activity_type":"sprint"}' | field slug)
+echo "   order ${REFERENCE:-none}, activity ${ACTIVITY:-none}"
+{
+    echo '[parameters]'
+    [ -n "$REFERENCE" ] && echo '"path.reference" = { dictionary = "references", probability = 0.5 }'
+    [ -n "$ACTIVITY" ] && echo '"path.activity" = { dictionary = "activities", probability = 0.5 }'
+    [ -n "$REFERENCE" ] && printf '[dictionaries.references]\nvalues = ["%s"]\n' "$REFERENCE"
+    [ -n "$ACTIVITY" ] && printf '[dictionaries.activities]\nvalues = ["%s"]\n' "$ACTIVITY"
+    true
+} >"$SCRATCH/schemathesis.toml"
+
 # Logging out would end the token the run relies on; revoking sessions of a
 # random id is harmless but could hit the admin's own. Everything else is fuzzed.
 EXCLUDE='^/api/v1/auth/logout$|^/api/v1/users/\{user_id\}/revoke-sessions$'
@@ -138,7 +161,7 @@ CHECKS=not_a_server_error,status_code_conformance,content_type_conformance,respo
 run() { # run NAME TOKEN
     local name=$1 tok=$2
     echo "== schemathesis as $name ($BACKEND, $EXAMPLES examples/operation, ${MAX_TIME}s max)"
-    "$VENV/bin/st" run "$BASE/api/openapi.json" \
+    "$VENV/bin/st" --config-file "$SCRATCH/schemathesis.toml" run "$BASE/api/openapi.json" \
         --header "Authorization: Bearer $tok" \
         --checks "$CHECKS" \
         --max-examples "$EXAMPLES" \
