@@ -4,7 +4,8 @@
 
 Per run: operations tested, requests sent, 5xx answers (500s apart: a 500 is
 always a bug; a documented 503 is the honest answer of an unconfigured
-integration), undocumented statuses and other failed checks. Exit status 1 when
+integration), undocumented statuses and other failed checks, and errors of schemathesis
+itself (not findings about the API). Exit status 1 when
 any 500, undocumented status or failed check was found.
 """
 
@@ -28,9 +29,15 @@ def summarise(prefix):
     ops, requests = set(), 0
     server = collections.Counter()
     failed = collections.defaultdict(set)
+    tool_errors = []
     with open(prefix + ".ndjson", encoding="utf-8") as f:
         for line in f:
             event = json.loads(line)
+            error = event.get("NonFatalError") or event.get("FatalError")
+            if error:
+                message = (error.get("value") or {}).get("message", "?")
+                tool_errors.append(f"{error.get('label', '?')}: {message}")
+                continue
             finished = event.get("ScenarioFinished")
             if not finished:
                 continue
@@ -49,21 +56,22 @@ def summarise(prefix):
                     if check["status"] != "failure" or check["name"] == "not_a_server_error":
                         continue
                     failed[check["name"]].add((label, status))
-    return ops, requests, server, failed
+    return ops, requests, server, failed, tool_errors
 
 
 def main(prefixes):
     bad = False
     for prefix in prefixes:
         name = prefix.rsplit("/", 1)[-1]
-        ops, requests, server, failed = summarise(prefix)
+        ops, requests, server, failed, tool_errors = summarise(prefix)
         five = sum(server.values())
         five_hundred = sum(n for (_, s, _), n in server.items() if s == 500)
         undocumented = failed.pop("status_code_conformance", set())
         print(f"{name}: {len(ops)} operations, {requests} requests, "
               f"{five} 5xx ({five_hundred} x 500), "
               f"{len(undocumented)} undocumented statuses, "
-              f"{sum(len(v) for v in failed.values())} other check failures")
+              f"{sum(len(v) for v in failed.values())} other check failures, "
+              f"{len(tool_errors)} schemathesis errors")
         for (label, status, code), n in sorted(server.items()):
             print(f"    {status} x{n} {label} {code}")
         for label, status in sorted(undocumented):
@@ -71,6 +79,8 @@ def main(prefixes):
         for check, hits in sorted(failed.items()):
             for label, status in sorted(hits):
                 print(f"    {check} ({status}): {label}")
+        for message in tool_errors:
+            print(f"    schemathesis error (not an API finding): {message}")
         bad |= bool(five_hundred or undocumented or failed)
     return 1 if bad else 0
 
