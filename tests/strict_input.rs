@@ -407,7 +407,11 @@ async fn unconfigured_stripe_is_a_documented_503(b: Backend) {
     let terminal = "/api/v1/conferences/{slug}/terminal";
     for (method, template, body) in [
         ("get", format!("{terminal}/readers"), None),
-        ("post", format!("{terminal}/connection-token"), Some(json!({}))),
+        (
+            "post",
+            format!("{terminal}/connection-token"),
+            Some(json!({})),
+        ),
     ] {
         let path = template.replace("{slug}", "c27");
         let call = match body {
@@ -415,7 +419,11 @@ async fn unconfigured_stripe_is_a_documented_503(b: Backend) {
             None => app.get(&path),
         };
         let r = call.as_user(&admin).send().await;
-        assert_problem(&r, StatusCode::SERVICE_UNAVAILABLE, "pay.stripe_not_configured");
+        assert_problem(
+            &r,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "pay.stripe_not_configured",
+        );
         let documented = doc["paths"][template.as_str()][method]["responses"]["503"]
             .pointer("/content/application~1problem+json/schema")
             .is_some();
