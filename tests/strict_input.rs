@@ -398,10 +398,45 @@ async fn every_refusal_is_problem_json(b: Backend) {
     app.finish().await;
 }
 
+/// Without a Stripe key, the operations that need Stripe answer 503
+/// `pay.stripe_not_configured` as problem+json, and their documentation lists
+/// that 503: the only 5xx the API fuzzer (scripts/fuzz_api.sh) may meet.
+async fn unconfigured_stripe_is_a_documented_503(b: Backend) {
+    let (app, admin) = organizer_app(b).await;
+    let doc = tessera::http::openapi();
+    let terminal = "/api/v1/conferences/{slug}/terminal";
+    for (method, template, body) in [
+        ("get", format!("{terminal}/readers"), None),
+        (
+            "post",
+            format!("{terminal}/connection-token"),
+            Some(json!({})),
+        ),
+    ] {
+        let path = template.replace("{slug}", "c27");
+        let call = match body {
+            Some(body) => app.post(&path).json(body),
+            None => app.get(&path),
+        };
+        let r = call.as_user(&admin).send().await;
+        assert_problem(
+            &r,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "pay.stripe_not_configured",
+        );
+        let documented = doc["paths"][template.as_str()][method]["responses"]["503"]
+            .pointer("/content/application~1problem+json/schema")
+            .is_some();
+        assert!(documented, "{method} {template}: 503 is not documented");
+    }
+    app.finish().await;
+}
+
 on_both_backends!(
     unknown_fields_are_refused_by_name,
     out_of_range_numbers_are_refused,
     loose_money_is_refused,
     bad_strings_are_refused,
     every_refusal_is_problem_json,
+    unconfigured_stripe_is_a_documented_503,
 );
