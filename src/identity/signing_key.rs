@@ -41,10 +41,11 @@ pub async fn token_key(
     if let Some(key) = configured {
         return Ok((key.clone(), KeySource::Configured));
     }
-    Ok((stored_or_new(db).await?, KeySource::Database))
+    Ok((stored_or_new(db, TOKEN_KEY).await?, KeySource::Database))
 }
 
-async fn stored_or_new(db: &Db) -> Result<Secret, sqlx::Error> {
+/// The key stored as `name`, generated and stored first if there is none yet.
+pub(crate) async fn stored_or_new(db: &Db, name: &str) -> Result<Secret, sqlx::Error> {
     // Several instances may start at once: the first insert wins and everyone
     // reads the winner.
     let candidate = generate();
@@ -54,19 +55,19 @@ async fn stored_or_new(db: &Db) -> Result<Secret, sqlx::Error> {
     let (stored,): (String,) = match db {
         Db::Postgres(p) => {
             sqlx::query(insert)
-                .bind(TOKEN_KEY)
+                .bind(name)
                 .bind(candidate.expose())
                 .execute(p)
                 .await?;
-            sqlx::query_as(select).bind(TOKEN_KEY).fetch_one(p).await?
+            sqlx::query_as(select).bind(name).fetch_one(p).await?
         }
         Db::Sqlite(p) => {
             sqlx::query(insert)
-                .bind(TOKEN_KEY)
+                .bind(name)
                 .bind(candidate.expose())
                 .execute(p)
                 .await?;
-            sqlx::query_as(select).bind(TOKEN_KEY).fetch_one(p).await?
+            sqlx::query_as(select).bind(name).fetch_one(p).await?
         }
     };
     Ok(Secret::new(stored))

@@ -8,6 +8,7 @@
 mod commands;
 mod errors;
 mod events;
+mod sealed;
 #[cfg(test)]
 mod tests;
 
@@ -19,6 +20,7 @@ use serde::{Deserialize, Serialize};
 pub use commands::UserCommand;
 pub use errors::UserError;
 pub use events::UserEvent;
+pub use sealed::Sealed;
 
 use crate::{DomainServices, Timestamp};
 

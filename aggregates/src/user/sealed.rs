@@ -1,0 +1,16 @@
+//! A personal value as it is stored in events: encrypted (AES-256-GCM) under the
+//! key of the person it belongs to. The domain never opens it; the service does
+//! (`src/personal`), and once the person is erased nobody can.
+
+use serde::{Deserialize, Serialize};
+
+/// `{"v":1,"n":nonce_b64,"c":ciphertext_b64}`. A stored format: never rename.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sealed {
+    /// The scheme: 1 = AES-256-GCM, 96-bit nonce, base64 (standard, padded).
+    pub v: u8,
+    /// The nonce.
+    pub n: String,
+    /// The ciphertext with its tag.
+    pub c: String,
+}
