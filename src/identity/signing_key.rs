@@ -41,11 +41,10 @@ pub async fn token_key(
     if let Some(key) = configured {
         return Ok((key.clone(), KeySource::Configured));
     }
-    Ok((stored_or_new(db, TOKEN_KEY).await?, KeySource::Database))
+    Ok((stored_or_new(db).await?, KeySource::Database))
 }
 
-/// The key stored as `name`, generated and stored first if there is none yet.
-pub(crate) async fn stored_or_new(db: &Db, name: &str) -> Result<Secret, sqlx::Error> {
+async fn stored_or_new(db: &Db) -> Result<Secret, sqlx::Error> {
     // Several instances may start at once: the first insert wins and everyone
     // reads the winner.
     let candidate = generate();
@@ -55,19 +54,19 @@ pub(crate) async fn stored_or_new(db: &Db, name: &str) -> Result<Secret, sqlx::E
     let (stored,): (String,) = match db {
         Db::Postgres(p) => {
             sqlx::query(insert)
-                .bind(name)
+                .bind(TOKEN_KEY)
                 .bind(candidate.expose())
                 .execute(p)
                 .await?;
-            sqlx::query_as(select).bind(name).fetch_one(p).await?
+            sqlx::query_as(select).bind(TOKEN_KEY).fetch_one(p).await?
         }
         Db::Sqlite(p) => {
             sqlx::query(insert)
-                .bind(name)
+                .bind(TOKEN_KEY)
                 .bind(candidate.expose())
                 .execute(p)
                 .await?;
-            sqlx::query_as(select).bind(name).fetch_one(p).await?
+            sqlx::query_as(select).bind(TOKEN_KEY).fetch_one(p).await?
         }
     };
     Ok(Secret::new(stored))

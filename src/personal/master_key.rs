@@ -16,9 +16,6 @@ use super::{PersonalError, hmac_hex};
 use crate::config::Secret;
 use crate::identity::signing_key::{self, KeySource};
 
-/// The row of `signing_keys` holding a generated master key.
-const STORED_NAME: &str = "personal_data";
-
 /// What the e-mail lookup key is derived with (HMAC of this under the master key).
 const LOOKUP_LABEL: &[u8] = b"tessera/email-lookup/v1";
 
@@ -72,7 +69,7 @@ impl MasterKey {
             })?;
             return Ok((key, KeySource::Configured));
         }
-        let stored = signing_key::stored_or_new(db, STORED_NAME).await?;
+        let stored = stored_or_new(db).await?;
         let key = Self::parse(stored.expose())
             .ok_or_else(|| anyhow::anyhow!("the stored personal-data key is not 32 bytes"))?;
         Ok((key, KeySource::Database))
@@ -123,4 +120,31 @@ impl MasterKey {
     pub(super) fn lookup_hash(&self, data: &[u8]) -> String {
         hmac_hex(&self.lookup, data)
     }
+}
+
+/// The key kept in `personal_data_master`, generated first if there is none.
+async fn stored_or_new(db: &Db) -> Result<Secret, sqlx::Error> {
+    // Several instances may start at once: the first insert wins and everyone
+    // reads the winner.
+    let candidate = signing_key::generate();
+    let insert = "INSERT INTO personal_data_master (id, secret) VALUES (1, $1) \
+                  ON CONFLICT (id) DO NOTHING";
+    let select = "SELECT secret FROM personal_data_master WHERE id = 1";
+    let (stored,): (String,) = match db {
+        Db::Postgres(p) => {
+            sqlx::query(insert)
+                .bind(candidate.expose())
+                .execute(p)
+                .await?;
+            sqlx::query_as(select).fetch_one(p).await?
+        }
+        Db::Sqlite(p) => {
+            sqlx::query(insert)
+                .bind(candidate.expose())
+                .execute(p)
+                .await?;
+            sqlx::query_as(select).fetch_one(p).await?
+        }
+    };
+    Ok(Secret::new(stored))
 }

@@ -29,7 +29,8 @@ use tessera_replay::Db;
 use uuid::Uuid;
 
 pub use master_key::MasterKey;
-pub use tessera_aggregates::user::Sealed;
+pub use tessera_aggregates::user::{Sealed, SealedIdentity};
+use tessera_projections::user_directory::UserRow;
 
 /// What a personal field reads as once its person is erased.
 pub const ERASED: &str = "erased";
@@ -98,6 +99,15 @@ impl PersonalData {
         })
     }
 
+    /// For the commands run outside the server (`tessera user …`, `bootstrap`):
+    /// the master key from the environment's configuration, else the database's.
+    pub async fn for_cli(db: &Db) -> anyhow::Result<Self> {
+        let env: std::collections::HashMap<String, String> = std::env::vars().collect();
+        let config = crate::config::Config::load(None, &env)?;
+        let (master, _) = MasterKey::load(db, config.personal_data_key.as_ref()).await?;
+        Ok(Self::new(db.clone(), master))
+    }
+
     /// Seals `plaintext` unless it is empty (an empty field stays empty).
     pub async fn seal_opt(
         &self,
@@ -138,6 +148,52 @@ impl PersonalData {
                 .await?
                 .unwrap_or_else(|| ERASED.to_string())),
         }
+    }
+
+    /// A user-directory row with its e-mail and name opened (or [`ERASED`]).
+    pub async fn open_user_row(&self, row: &mut UserRow) -> Result<(), PersonalError> {
+        row.email = self
+            .read(row.id, &row.email, row.sealed_email.as_ref())
+            .await?;
+        row.name = self
+            .read(row.id, &row.name, row.sealed_name.as_ref())
+            .await?;
+        Ok(())
+    }
+
+    /// A user's (e-mail, name), opened; None once the user was erased.
+    pub async fn open_user(
+        &self,
+        id: Uuid,
+        plain_email: &str,
+        plain_name: &str,
+        sealed: Option<&SealedIdentity>,
+    ) -> Result<Option<(String, String)>, PersonalError> {
+        let Some(s) = sealed else {
+            if self.is_erased(id).await? {
+                return Ok(None);
+            }
+            return Ok(Some((plain_email.to_string(), plain_name.to_string())));
+        };
+        let Some(email) = self.open(id, &s.email).await? else {
+            return Ok(None);
+        };
+        let name = self.open(id, &s.name).await?.unwrap_or_default();
+        Ok(Some((email, name)))
+    }
+
+    /// The sealed e-mail and name of user `id`, with the e-mail's keyed hash.
+    pub async fn seal_identity(
+        &self,
+        id: Uuid,
+        normalized_email: &str,
+        name: &str,
+    ) -> Result<SealedIdentity, PersonalError> {
+        Ok(SealedIdentity {
+            email: self.seal(id, normalized_email).await?,
+            name: self.seal(id, name.trim()).await?,
+            email_hash: self.email_hash(normalized_email),
+        })
     }
 
     /// Forgets `person`'s key for good. Idempotent; an unknown person is recorded
@@ -265,6 +321,12 @@ impl PersonalData {
             Some((None,)) => Stored::Erased,
             Some((Some(w),)) => Stored::Wrapped(w),
         })
+    }
+}
+
+impl From<PersonalError> for crate::http::error::ApiError {
+    fn from(e: PersonalError) -> Self {
+        Self::internal(e)
     }
 }
 

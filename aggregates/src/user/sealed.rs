@@ -14,3 +14,13 @@ pub struct Sealed {
     /// The ciphertext with its tag.
     pub c: String,
 }
+
+/// A person's e-mail and name as they enter `UserRegistered`: sealed by the
+/// caller under the user's key, with the keyed hash of the normalized e-mail
+/// (for lookups and uniqueness without the plain address).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealedIdentity {
+    pub email: Sealed,
+    pub name: Sealed,
+    pub email_hash: String,
+}
