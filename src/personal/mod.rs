@@ -29,7 +29,8 @@ use tessera_replay::Db;
 use uuid::Uuid;
 
 pub use master_key::MasterKey;
-pub use tessera_aggregates::user::{Sealed, SealedIdentity};
+pub use tessera_aggregates::user::{Sealed, SealedBilling, SealedIdentity};
+use tessera_projections::orders::OrderRow;
 use tessera_projections::user_directory::UserRow;
 
 /// What a personal field reads as once its person is erased.
@@ -194,6 +195,54 @@ impl PersonalData {
             name: self.seal(id, name.trim()).await?,
             email_hash: self.email_hash(normalized_email),
         })
+    }
+
+    /// An order's billing details sealed under the buyer's key.
+    pub async fn seal_billing(
+        &self,
+        buyer: Uuid,
+        name: &str,
+        email: &str,
+        company: &str,
+    ) -> Result<SealedBilling, PersonalError> {
+        Ok(SealedBilling {
+            name: self.seal_opt(buyer, name).await?,
+            email: self.seal_opt(buyer, email).await?,
+            company: self.seal_opt(buyer, company).await?,
+        })
+    }
+
+    /// An order's (name, e-mail, company) as read: opened, or [`ERASED`] for
+    /// each sealed field of an erased buyer.
+    pub async fn open_billing(
+        &self,
+        buyer: Uuid,
+        plain: (&str, &str, &str),
+        sealed: Option<&SealedBilling>,
+    ) -> Result<(String, String, String), PersonalError> {
+        let Some(s) = sealed else {
+            return Ok((plain.0.into(), plain.1.into(), plain.2.into()));
+        };
+        Ok((
+            self.read(buyer, "", s.name.as_ref()).await?,
+            self.read(buyer, "", s.email.as_ref()).await?,
+            self.read(buyer, "", s.company.as_ref()).await?,
+        ))
+    }
+
+    /// An orders-projection row with its billing details opened.
+    pub async fn open_order_row(&self, row: &mut OrderRow) -> Result<(), PersonalError> {
+        let (name, email, company) = self
+            .open_billing(
+                row.user,
+                (&row.billing_name, &row.billing_email, &row.billing_company),
+                row.sealed_billing.as_ref(),
+            )
+            .await?;
+        row.billing_name = name;
+        row.billing_email = email;
+        row.billing_company = company;
+        Ok(())
     }
 
     /// Forgets `person`'s key for good. Idempotent; an unknown person is recorded

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 pub use commands::UserCommand;
 pub use errors::UserError;
 pub use events::UserEvent;
-pub use sealed::{Sealed, SealedIdentity};
+pub use sealed::{Sealed, SealedBilling, SealedIdentity};
 
 use crate::{DomainServices, Timestamp};
 

@@ -24,3 +24,15 @@ pub struct SealedIdentity {
     pub name: Sealed,
     pub email_hash: String,
 }
+
+/// An order's billing details sealed under the buyer's key (an empty field is
+/// None). A stored format: never rename.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealedBilling {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<Sealed>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<Sealed>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<Sealed>,
+}
