@@ -203,7 +203,43 @@ async fn an_erased_person_reads_erased_and_cannot_sign_in(b: Backend) {
     app.finish().await;
 }
 
+/// `tessera user erase --email E` erases from outside the server: the log-in is
+/// refused at once (another running instance keeps an unwrapped key it already
+/// holds in memory until it restarts; its reads of a cold key see the erasure).
+async fn the_cli_erases_a_user(b: Backend) {
+    let app = TestApp::start(b).await;
+    let admin = app.admin().await;
+    purchase(&app, &admin).await;
+    let erase = |email: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_tessera"))
+            .env("RUST_LOG", "warn")
+            .env_remove("DATABASE_URL")
+            .env_remove("TESSERA_PERSONAL_DATA_KEY")
+            .args([
+                "user",
+                "erase",
+                "--email",
+                email,
+                "--database-url",
+                &app.url,
+            ])
+            .output()
+            .expect("run")
+    };
+    let out = erase("nobody@example.org");
+    assert!(!out.status.success(), "an unknown user is an error");
+    let out = erase(EMAIL);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(login(&app).await, StatusCode::UNAUTHORIZED);
+    app.finish().await;
+}
+
 on_both_backends!(
     personal_values_enter_the_log_only_sealed,
     an_erased_person_reads_erased_and_cannot_sign_in,
+    the_cli_erases_a_user,
 );

@@ -424,7 +424,7 @@ pub async fn checkout(
                 billing_email: billing.email,
                 billing_company: billing.company,
                 hold_expires_at: priced.expires_at,
-                sealed_billing: billing.sealed,
+                sealed_billing: billing.sealed.map(Box::new),
             },
             meta,
         )

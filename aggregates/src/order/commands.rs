@@ -34,7 +34,7 @@ pub enum OrderCommand {
         /// The same billing details sealed under the buyer's key: then only they
         /// are recorded.
         #[serde(default)]
-        sealed_billing: Option<SealedBilling>,
+        sealed_billing: Option<Box<SealedBilling>>,
     },
     /// PAY-4…8: a new online payment attempt with its persisted idempotency key.
     /// Re-sending the same attempt id is a no-op.

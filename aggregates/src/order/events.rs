@@ -31,7 +31,7 @@ pub enum OrderEvent {
         /// The billing details sealed under the buyer's key; the plain
         /// `billing_*` fields are then empty (events written before carry them).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        sealed_billing: Option<SealedBilling>,
+        sealed_billing: Option<Box<SealedBilling>>,
     },
     PaymentAttemptStarted {
         attempt_id: Uuid,

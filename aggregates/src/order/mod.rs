@@ -268,7 +268,7 @@ impl Order {
                 sealed_billing,
             } => {
                 *self = Order {
-                    sealed_billing,
+                    sealed_billing: sealed_billing.map(|b| *b),
                     placed: true,
                     order_id,
                     reference,

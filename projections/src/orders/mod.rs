@@ -214,7 +214,7 @@ impl Orders {
                 billing_name: billing_name.clone(),
                 billing_email: billing_email.clone(),
                 billing_company: billing_company.clone(),
-                sealed_billing: sealed_billing.clone(),
+                sealed_billing: sealed_billing.as_deref().cloned(),
                 hold_expires_at: *hold_expires_at,
                 placed_at: *at,
                 paid_at: None,
