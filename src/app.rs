@@ -26,6 +26,8 @@ pub struct App {
     pub reactor: crate::reactor::ReactorHandle,
     pub config: Config,
     pub tokens: TokenSigner,
+    /// Seals and opens personal data; erases people (src/personal).
+    pub personal: Arc<crate::personal::PersonalData>,
     /// Login attempts per account and per client address (this process's counts).
     pub logins: LoginThrottle,
     pub metrics: Option<PrometheusHandle>,

@@ -15,6 +15,7 @@ use crate::bus::CommandBus;
 use crate::config::Config;
 use crate::ids::{conference_id, user_id};
 use crate::meta::CommandMeta;
+use crate::personal::PersonalData;
 use crate::server::{SystemClock, build_app, database_url, open_db};
 
 #[derive(Debug, Parser)]
@@ -115,6 +116,12 @@ pub enum UserCli {
         #[arg(long)]
         admin: bool,
     },
+    /// Erases a user's personal data (crypto-shredding: their key is forgotten;
+    /// their fields read as "erased", their log-in is gone). Final.
+    Erase {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 fn env_map() -> HashMap<String, String> {
@@ -160,6 +167,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     name,
                     admin,
                 } => create_user(&db, &email, &password, name, admin).await,
+                UserCli::Erase { email } => erase_user(&db, &email).await,
             }
         }
         Command::Bootstrap {
@@ -285,7 +293,8 @@ async fn create_user(
         None,
     );
     let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or(email).to_string());
-    let id = create_user_with(&bus, email, password, &name, admin).await?;
+    let personal = PersonalData::for_cli(db).await?;
+    let id = create_user_with(&bus, &personal, email, password, &name, admin).await?;
     println!(
         "user {email} ({id}){}",
         if admin { " is an admin" } else { "" }
@@ -293,9 +302,29 @@ async fn create_user(
     Ok(ExitCode::SUCCESS)
 }
 
+async fn erase_user(db: &tessera_replay::Db, email: &str) -> anyhow::Result<ExitCode> {
+    let bus = CommandBus::new(
+        db.clone(),
+        tessera_aggregates::DomainServices::new(Arc::new(SystemClock)),
+        None,
+    );
+    let id = user_id(email);
+    let exists = bus
+        .inspect::<User, _>(&id.to_string(), |u| u.exists())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if !exists {
+        anyhow::bail!("no user {email}");
+    }
+    PersonalData::for_cli(db).await?.erase(id).await?;
+    println!("user {id}: personal data erased");
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Registers a user (or finds an existing one) and sets the admin flag.
 pub async fn create_user_with(
     bus: &CommandBus,
+    personal: &PersonalData,
     email: &str,
     password: &str,
     name: &str,
@@ -315,12 +344,16 @@ pub async fn create_user_with(
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     if !exists {
         let hash = crate::identity::hash_password(password).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let normalized = tessera_aggregates::user::normalize_email(email)
+            .ok_or_else(|| anyhow::anyhow!("'{email}' is not an e-mail address"))?;
+        let sealed = personal.seal_identity(id, &normalized, name).await?;
         bus.send::<User>(
             &id.to_string(),
             UserCommand::Register {
                 email: email.to_string(),
                 name: name.to_string(),
                 password_hash: hash,
+                sealed: Some(sealed),
             },
             &meta,
         )

@@ -99,6 +99,11 @@ pub struct Config {
     /// generated on first start and kept in the database, shared by every
     /// instance on it (src/identity/signing_key.rs).
     pub secret_key: Option<Secret>,
+    /// Master key of personal data (`TESSERA_PERSONAL_DATA_KEY`; 32 bytes as
+    /// base64 or 64 hex digits): wraps each person's data key (src/personal).
+    /// None (the default): generated on first start and kept in the database;
+    /// production should set it outside the database.
+    pub personal_data_key: Option<Secret>,
     /// Lifetime of auth tokens in hours (default 720; positive).
     pub token_ttl_hours: u32,
     /// Failed logins allowed per account within `login_failure_window_seconds`
@@ -234,6 +239,7 @@ impl Default for Config {
             max_grant_amount: Decimal::from(3000),
             attendee_profile_model: String::new(),
             secret_key: None,
+            personal_data_key: None,
             token_ttl_hours: 720,
             login_max_failures: 5,
             login_failure_window_seconds: 900,
@@ -324,6 +330,7 @@ const ROOT_KEYS: &[(&str, Kind)] = &[
     ("max_grant_amount", Kind::Decimal),
     ("attendee_profile_model", Kind::Str),
     ("secret_key", Kind::Str),
+    ("personal_data_key", Kind::Str),
     ("token_ttl_hours", Kind::Int),
     ("login_max_failures", Kind::Int),
     ("login_failure_window_seconds", Kind::Int),
@@ -828,6 +835,19 @@ fn convert(root: &Table) -> Result<Config, ConfigError> {
     let max_grant_amount = r.decimal("max_grant_amount", d.max_grant_amount)?;
     let attendee_profile_model = r.string("attendee_profile_model", &d.attendee_profile_model)?;
     let secret_key = r.opt_strong_secret("secret_key", MIN_SECRET_KEY_LEN)?;
+    let personal_data_key = r
+        .opt_secret("personal_data_key")?
+        .filter(|k| !k.expose().is_empty());
+    if let Some(key) = &personal_data_key
+        && crate::personal::MasterKey::parse(key.expose()).is_none()
+    {
+        // The message gives the length only: a secret is never echoed.
+        return Err(ConfigError::Value {
+            key: "personal_data_key".into(),
+            expected: "32 bytes as base64 or 64 hex digits".into(),
+            got: format!("{} characters", key.expose().chars().count()),
+        });
+    }
     let token_ttl_hours = r.positive_u32("token_ttl_hours", d.token_ttl_hours)?;
     let login_max_failures = r.positive_u32("login_max_failures", d.login_max_failures)?;
     let login_failure_window_seconds = r.positive_u32(
@@ -908,6 +928,7 @@ fn convert(root: &Table) -> Result<Config, ConfigError> {
         max_grant_amount,
         attendee_profile_model,
         secret_key,
+        personal_data_key,
         token_ttl_hours,
         login_max_failures,
         login_failure_window_seconds,

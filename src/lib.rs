@@ -13,6 +13,7 @@ pub mod identity;
 pub mod ids;
 pub mod meta;
 pub mod outcome;
+pub mod personal;
 pub mod process;
 pub mod provision;
 pub mod reactor;

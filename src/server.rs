@@ -91,6 +91,14 @@ pub async fn build_app(db: Db, config: Config, clock: Arc<dyn Clock>) -> anyhow:
             tracing::info!("tokens are signed with the key kept in the database")
         }
     }
+    let (master, source) =
+        crate::personal::MasterKey::load(&db, config.personal_data_key.as_ref()).await?;
+    if source == KeySource::Database {
+        tracing::warn!(
+            "personal data is keyed by a master key kept in the database: set personal_data_key"
+        );
+    }
+    let personal = Arc::new(crate::personal::PersonalData::new(db.clone(), master));
     let tokens = TokenSigner::new(key.expose(), i64::from(config.token_ttl_hours));
     let logins = LoginThrottle::new(config.login_failure_limit(), config.login_address_limit());
     Ok(Arc::new(App {
@@ -100,6 +108,7 @@ pub async fn build_app(db: Db, config: Config, clock: Arc<dyn Clock>) -> anyhow:
         reactor,
         config,
         tokens,
+        personal,
         logins,
         metrics: metrics_handle(),
         gateway,

@@ -997,7 +997,20 @@ async fn pay_39_the_desk_fills_a_cart_and_checks_it_out(b: Backend) {
     assert_eq!(r.body["user_id"], w.ana.id.as_str());
     assert_eq!(dec(&r.body["total"]), money("50.00"));
     let ana_order = r.body["reference"].as_str().unwrap_or_default().to_string();
-    let billed = read_order(app, &ana_order, |o| o.billing_email().to_string()).await;
+    // The billing e-mail is sealed under the buyer's key: open it as the API does.
+    let (plain, sealed) = read_order(app, &ana_order, |o| {
+        (o.billing_email().to_string(), o.sealed_billing().cloned())
+    })
+    .await;
+    let user = w.ana.id.parse().unwrap_or_default();
+    let billed = app
+        .app
+        .personal
+        .open_billing(user, ("", &plain, ""), sealed.as_ref())
+        .await
+        .map(|(_, email, _)| email)
+        .unwrap_or_default();
+    assert!(plain.is_empty() && sealed.is_some(), "stored sealed only");
     assert_eq!(billed, w.ana.email);
 
     // Paid at the desk like any pending order (AMB-6/7: one OrderPaid).

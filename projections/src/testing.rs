@@ -205,6 +205,7 @@ pub mod order {
             billing_company: String::new(),
             hold_expires_at: Some(at(day, 10)),
             at: at(day, 9),
+            sealed_billing: None,
         }
     }
 

@@ -111,6 +111,8 @@ async fn prepare(
                     email,
                     name: format!("Buyer {i}"),
                     password_hash: hash.clone(),
+                    // Synthetic buyers of a benchmark: nothing personal to seal.
+                    sealed: None,
                 },
                 &EventMeta::default(),
             )

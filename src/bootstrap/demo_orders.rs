@@ -300,6 +300,8 @@ async fn place_and_pay(
         name: spec.buyer.to_string(),
         email: email.clone(),
         company: String::new(),
+        // Demo buyers of a seeded conference: not sealed.
+        sealed: None,
     };
     let placed = match checkout(ctx, cid, user, billing, how, meta).await {
         Ok(placed) => placed,

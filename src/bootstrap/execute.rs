@@ -1097,6 +1097,7 @@ async fn seed_credit(
 /// The paid orders' attendees come from the process managers
 /// ([`run_process_managers`]).
 pub async fn seed_demo_data(bus: &CommandBus, plan: &BootstrapPlan) -> anyhow::Result<SeedReport> {
+    let personal = crate::personal::PersonalData::for_cli(bus.db()).await?;
     let c = &plan.conference;
     let cid = conference_id(&c.slug);
     let mut report = SeedReport::default();
@@ -1113,7 +1114,8 @@ pub async fn seed_demo_data(bus: &CommandBus, plan: &BootstrapPlan) -> anyhow::R
         if exists {
             report.users_existing += 1;
         } else {
-            crate::cli::create_user_with(bus, &email, DEMO_PASSWORD, name, false).await?;
+            crate::cli::create_user_with(bus, &personal, &email, DEMO_PASSWORD, name, false)
+                .await?;
             report.users_created += 1;
         }
     }

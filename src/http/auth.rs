@@ -7,6 +7,7 @@
 //! `Idempotency-Key` replay.
 
 mod client;
+mod erasure;
 mod sessions;
 
 use axum::Json;
@@ -26,6 +27,7 @@ use crate::http::extract::{ApiJson, AuthUser, CommandMeta};
 use crate::http::idempotency::NotStored;
 use crate::identity::throttle::Refusal;
 use crate::identity::{MIN_PASSWORD_LEN, hash_password, verify_password};
+use crate::personal::PersonalError;
 use client::ClientAddr;
 
 pub fn groups() -> Vec<Group> {
@@ -44,7 +46,9 @@ pub fn groups() -> Vec<Group> {
         ),
         (
             Access::Admin,
-            OpenApiRouter::new().routes(routes!(sessions::revoke_sessions)),
+            OpenApiRouter::new()
+                .routes(routes!(sessions::revoke_sessions))
+                .routes(routes!(erasure::erase_user)),
         ),
     ]
 }
@@ -117,6 +121,16 @@ pub async fn register(
         .map_err(ApiError::internal)?
         .map_err(ApiError::internal)?;
     let id = user_id(email);
+    // A bad address is the domain's to refuse (its own code): seal only good ones.
+    let sealed = match tessera_aggregates::user::normalize_email(email) {
+        Some(normalized) => match app.personal.seal_identity(id, &normalized, name).await {
+            Ok(sealed) => Some(sealed),
+            // The account exists (erased): the domain says so.
+            Err(PersonalError::Erased(_)) => None,
+            Err(e) => return Err(e.into()),
+        },
+        None => None,
+    };
     let sent = app
         .bus
         .send::<User>(
@@ -125,6 +139,7 @@ pub async fn register(
                 email: email.to_string(),
                 name: name.to_string(),
                 password_hash: hash,
+                sealed,
             },
             &meta.for_conf(None),
         )
@@ -171,6 +186,11 @@ async fn login(
                 .then(|| (u.password_hash().to_string(), u.session_epoch()))
         })
         .await?;
+    // An erased account cannot sign in: the same answer as a wrong password.
+    let found = match found {
+        Some(f) if !app.personal.is_erased(id).await? => Some(f),
+        _ => None,
+    };
     let password = body.password;
     let epoch = match found {
         Some((hash, epoch)) => {

@@ -23,19 +23,33 @@ impl App {
         // open (not signed out, not revoked) and adds name, email and the admin
         // flag. A change made by this process shows at once (it updates the cache);
         // one made by another instance within CALLER_MAX_AGE.
-        let caller = self
+        let user = self
             .bus
             .peek_within::<User, _>(&id.to_string(), CALLER_MAX_AGE, |u| {
-                u.accepts_session(claims.epoch, &claims.id).then(|| Caller {
-                    id,
-                    email: u.email().to_string(),
-                    name: u.name().to_string(),
-                    is_admin: u.is_admin(),
+                u.accepts_session(claims.epoch, &claims.id).then(|| {
+                    (
+                        u.email().to_string(),
+                        u.name().to_string(),
+                        u.sealed().cloned(),
+                        u.is_admin(),
+                    )
                 })
             })
             .await
             .map_err(ApiError::from)?;
-        caller.ok_or_else(ApiError::unauthorized)
+        let (email, name, sealed, is_admin) = user.ok_or_else(ApiError::unauthorized)?;
+        // An erased user's tokens speak for nobody.
+        let (email, name) = self
+            .personal
+            .open_user(id, &email, &name, sealed.as_ref())
+            .await?
+            .ok_or_else(ApiError::unauthorized)?;
+        Ok(Caller {
+            id,
+            email,
+            name,
+            is_admin,
+        })
     }
 
     /// The conference named by `slug`, or 404.

@@ -56,6 +56,9 @@ pub struct Billing {
     pub name: String,
     pub email: String,
     pub company: String,
+    /// The same details sealed under the buyer's key (src/personal): then only
+    /// they are recorded.
+    pub sealed: Option<tessera_aggregates::user::SealedBilling>,
 }
 
 /// The differences between the checkouts (see the module table).
@@ -421,6 +424,7 @@ pub async fn checkout(
                 billing_email: billing.email,
                 billing_company: billing.company,
                 hold_expires_at: priced.expires_at,
+                sealed_billing: billing.sealed.map(Box::new),
             },
             meta,
         )

@@ -205,6 +205,8 @@ fn walk_up(ctx: Context<'_>, conference: Uuid, amount: Decimal, customer: Custom
             billing_email: customer.email,
             billing_company: String::new(),
             hold_expires_at: None,
+            // Walk-ups are not sealed yet: the flow has no personal-data service.
+            sealed_billing: None,
         }),
     }
 }

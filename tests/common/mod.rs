@@ -349,9 +349,16 @@ impl TestApp {
     /// A global admin (made through the same path as `tessera user create --admin`).
     pub async fn admin(&self) -> User {
         let email = "admin@example.org";
-        tessera::cli::create_user_with(&self.app.bus, email, "admin password", "Admin", true)
-            .await
-            .expect("admin");
+        tessera::cli::create_user_with(
+            &self.app.bus,
+            &self.app.personal,
+            email,
+            "admin password",
+            "Admin",
+            true,
+        )
+        .await
+        .expect("admin");
         let r = self
             .post("/api/v1/auth/login")
             .json(json!({ "email": email, "password": "admin password" }))

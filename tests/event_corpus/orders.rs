@@ -59,6 +59,8 @@ pub fn order() -> Vec<Fixture> {
             billing_company: "Analytical Engines Ltd".into(),
             hold_expires_at: Some(later(40)),
             at: later(10),
+            // The stored fixture predates sealing: plain billing details.
+            sealed_billing: None,
         },
         OrderEvent::PaymentAttemptStarted {
             attempt_id,

@@ -20,6 +20,10 @@ pub fn user() -> Vec<Fixture> {
             name: "Ana Lovelace".into(),
             password_hash: hash.into(),
             at: at(),
+            // The stored fixture predates sealing: it carries the plain values.
+            sealed_email: None,
+            sealed_name: None,
+            email_hash: None,
         },
         UserEvent::AdminGranted { at: later(1) },
         UserEvent::AdminRevoked { at: later(2) },

@@ -4,6 +4,7 @@ use uuid::Uuid;
 
 use super::{OrderLine, PaymentMethod, RefundReason, RefundTo, VoucherDetails};
 use crate::Timestamp;
+use crate::user::SealedBilling;
 
 /// Commands on one order. The stream id is the order id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -30,6 +31,10 @@ pub enum OrderCommand {
         billing_company: String,
         /// None: never expires and reserves nothing (ORDER-21).
         hold_expires_at: Option<Timestamp>,
+        /// The same billing details sealed under the buyer's key: then only they
+        /// are recorded.
+        #[serde(default)]
+        sealed_billing: Option<Box<SealedBilling>>,
     },
     /// PAY-4…8: a new online payment attempt with its persisted idempotency key.
     /// Re-sending the same attempt id is a no-op.

@@ -45,6 +45,7 @@ impl Order {
             billing_email,
             billing_company,
             hold_expires_at,
+            sealed_billing,
         } = cmd
         {
             if self.placed {
@@ -61,6 +62,11 @@ impl Order {
             if !is_valid_reference(&reference) {
                 return Err(OrderError::InvalidReference);
             }
+            // Sealed: the plain details are never recorded.
+            let (billing_name, billing_email, billing_company) = match &sealed_billing {
+                Some(_) => (String::new(), String::new(), String::new()),
+                None => (billing_name, billing_email, billing_company),
+            };
             return Ok(vec![OrderEvent::OrderPlaced {
                 order_id,
                 reference,
@@ -78,6 +84,7 @@ impl Order {
                 billing_company,
                 hold_expires_at,
                 at: now,
+                sealed_billing,
             }]);
         }
         if !self.placed {

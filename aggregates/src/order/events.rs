@@ -6,6 +6,7 @@ use super::{
     CancelReason, OrderLine, OrderStatus, PaymentMethod, RefundReason, RefundTo, VoucherDetails,
 };
 use crate::Timestamp;
+use crate::user::SealedBilling;
 
 /// Facts about one order. Names are a stored format: never rename.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,6 +28,10 @@ pub enum OrderEvent {
         billing_company: String,
         hold_expires_at: Option<Timestamp>,
         at: Timestamp,
+        /// The billing details sealed under the buyer's key; the plain
+        /// `billing_*` fields are then empty (events written before carry them).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sealed_billing: Option<Box<SealedBilling>>,
     },
     PaymentAttemptStarted {
         attempt_id: Uuid,

@@ -30,6 +30,7 @@ pub use model::{
 };
 pub use terminal::terminal_payment_id;
 
+use crate::user::SealedBilling;
 use crate::{DomainServices, Timestamp};
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -49,6 +50,9 @@ pub struct Order {
     billing_name: String,
     billing_email: String,
     billing_company: String,
+    /// Empty `billing_*` then (src/personal opens them).
+    #[serde(default)]
+    sealed_billing: Option<SealedBilling>,
     hold_expires_at: Option<Timestamp>,
     status: OrderStatus,
     placed_at: Option<Timestamp>,
@@ -115,6 +119,11 @@ impl Order {
     }
     pub fn billing_company(&self) -> &str {
         &self.billing_company
+    }
+    /// The billing details sealed under the buyer's key (orders placed since
+    /// personal data is encrypted).
+    pub fn sealed_billing(&self) -> Option<&SealedBilling> {
+        self.sealed_billing.as_ref()
     }
     /// Cleared by every transition to paid and every cancellation (ORDER-22).
     pub fn hold_expires_at(&self) -> Option<Timestamp> {
@@ -256,8 +265,10 @@ impl Order {
                 billing_company,
                 hold_expires_at,
                 at,
+                sealed_billing,
             } => {
                 *self = Order {
+                    sealed_billing: sealed_billing.map(|b| *b),
                     placed: true,
                     order_id,
                     reference,

@@ -1,5 +1,6 @@
 use serde::Deserialize;
 
+use super::SealedIdentity;
 use crate::Timestamp;
 
 /// Commands on a user account. The stream id is
@@ -8,10 +9,14 @@ use crate::Timestamp;
 pub enum UserCommand {
     /// Sign up. Refused when the account exists, even with identical data: signup
     /// must report duplicates.
+    /// `sealed`: the same e-mail and name sealed by the service; then only they
+    /// are recorded (the plain values are only checked).
     Register {
         email: String,
         name: String,
         password_hash: String,
+        #[serde(default)]
+        sealed: Option<SealedIdentity>,
     },
     /// A no-op when the user is already an admin.
     GrantAdmin,

@@ -1,16 +1,26 @@
 use serde::{Deserialize, Serialize};
 
+use super::Sealed;
 use crate::Timestamp;
 
 /// Facts about one user account. Names are a stored format: never rename.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum UserEvent {
-    /// `email` is trimmed and lowercased.
+    /// `email` is trimmed and lowercased. Since personal data is encrypted,
+    /// `email` and `name` are empty and the values are in `sealed_email` and
+    /// `sealed_name` (under the user's key), with `email_hash` the keyed hash
+    /// of the e-mail; events written before carry them in plain.
     UserRegistered {
         email: String,
         name: String,
         password_hash: String,
         at: Timestamp,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sealed_email: Option<Sealed>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sealed_name: Option<Sealed>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        email_hash: Option<String>,
     },
     AdminGranted {
         at: Timestamp,

@@ -8,6 +8,7 @@
 mod commands;
 mod errors;
 mod events;
+mod sealed;
 #[cfg(test)]
 mod tests;
 
@@ -19,6 +20,7 @@ use serde::{Deserialize, Serialize};
 pub use commands::UserCommand;
 pub use errors::UserError;
 pub use events::UserEvent;
+pub use sealed::{Sealed, SealedBilling, SealedIdentity};
 
 use crate::{DomainServices, Timestamp};
 
@@ -28,6 +30,10 @@ pub struct User {
     email: String,
     name: String,
     password_hash: String,
+    /// E-mail and name as sealed by the service (accounts registered since
+    /// personal data is encrypted; `email` and `name` are then empty).
+    #[serde(default)]
+    sealed: Option<SealedIdentity>,
     is_admin: bool,
     /// Bumped by each `SessionsRevoked`; tokens carry the epoch they were issued in.
     #[serde(default)]
@@ -38,13 +44,19 @@ pub struct User {
 }
 
 impl User {
-    /// Trimmed and lowercased.
+    /// Trimmed and lowercased. Empty when the e-mail is sealed ([`User::sealed`]).
     pub fn email(&self) -> &str {
         &self.email
     }
 
+    /// Empty when the name is sealed ([`User::sealed`]).
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The sealed e-mail and name; None for accounts registered in plain.
+    pub fn sealed(&self) -> Option<&SealedIdentity> {
+        self.sealed.as_ref()
     }
 
     pub fn password_hash(&self) -> &str {
@@ -80,17 +92,26 @@ impl User {
                     email,
                     name,
                     password_hash,
+                    sealed,
                 } => {
                     let email = normalize_email(&email).ok_or(UserError::InvalidEmail)?;
                     let name = name.trim();
                     if name.is_empty() {
                         return Err(UserError::BlankName);
                     }
+                    // Sealed: the plain values are checked here but never stored.
+                    let (email, name) = match &sealed {
+                        Some(_) => (String::new(), String::new()),
+                        None => (email, name.to_string()),
+                    };
                     Ok(vec![UserRegistered {
                         email,
-                        name: name.to_string(),
+                        name,
                         password_hash,
                         at: now,
+                        sealed_email: sealed.as_ref().map(|s| s.email.clone()),
+                        sealed_name: sealed.as_ref().map(|s| s.name.clone()),
+                        email_hash: sealed.map(|s| s.email_hash),
                     }])
                 }
                 _ => Err(UserError::NotFound),
@@ -129,12 +150,23 @@ impl User {
                 email,
                 name,
                 password_hash,
+                sealed_email,
+                sealed_name,
+                email_hash,
                 ..
             } => {
                 self.created = true;
                 self.email = email;
                 self.name = name;
                 self.password_hash = password_hash;
+                self.sealed = match (sealed_email, sealed_name, email_hash) {
+                    (Some(email), Some(name), Some(email_hash)) => Some(SealedIdentity {
+                        email,
+                        name,
+                        email_hash,
+                    }),
+                    _ => None,
+                };
             }
             AdminGranted { .. } => self.is_admin = true,
             AdminRevoked { .. } => self.is_admin = false,

@@ -18,6 +18,7 @@ fn register(email: &str, name: &str) -> UserCommand {
         email: email.into(),
         name: name.into(),
         password_hash: "$argon2id$hash".into(),
+        sealed: None,
     }
 }
 
@@ -27,7 +28,86 @@ fn registered() -> UserEvent {
         name: "Ana".into(),
         password_hash: "$argon2id$hash".into(),
         at: t0(),
+        sealed_email: None,
+        sealed_name: None,
+        email_hash: None,
     }
+}
+
+fn sealed(c: &str) -> Sealed {
+    Sealed {
+        v: 1,
+        n: "bm9uY2U=".into(),
+        c: c.into(),
+    }
+}
+
+fn identity() -> SealedIdentity {
+    SealedIdentity {
+        email: sealed("ZW1haWw="),
+        name: sealed("bmFtZQ=="),
+        email_hash: "ab12".into(),
+    }
+}
+
+#[test]
+fn a_sealed_registration_records_no_plain_email_or_name() {
+    framework()
+        .given_no_previous_events()
+        .when(UserCommand::Register {
+            email: "  Ana@Example.ORG ".into(),
+            name: " Ana ".into(),
+            password_hash: "$argon2id$hash".into(),
+            sealed: Some(identity()),
+        })
+        .then_expect_events(vec![UserEvent::UserRegistered {
+            email: String::new(),
+            name: String::new(),
+            password_hash: "$argon2id$hash".into(),
+            at: t0(),
+            sealed_email: Some(identity().email),
+            sealed_name: Some(identity().name),
+            email_hash: Some(identity().email_hash),
+        }]);
+}
+
+#[test]
+fn a_sealed_registration_still_checks_the_plain_values() {
+    framework()
+        .given_no_previous_events()
+        .when(UserCommand::Register {
+            email: "ana".into(),
+            name: "Ana".into(),
+            password_hash: "$argon2id$hash".into(),
+            sealed: Some(identity()),
+        })
+        .then_expect_error(UserError::InvalidEmail);
+}
+
+#[test]
+fn the_state_keeps_the_sealed_identity() {
+    let mut user = User::default();
+    user.apply(UserEvent::UserRegistered {
+        email: String::new(),
+        name: String::new(),
+        password_hash: "h".into(),
+        at: t0(),
+        sealed_email: Some(identity().email),
+        sealed_name: Some(identity().name),
+        email_hash: Some(identity().email_hash),
+    });
+    assert_eq!(user.sealed(), Some(&identity()));
+    assert_eq!(user.email(), "");
+}
+
+#[test]
+fn an_old_plain_registration_still_loads() {
+    let json = r#"{"UserRegistered":{"email":"ana@example.org","name":"Ana","password_hash":"h","at":"2026-05-01T09:00:00Z"}}"#;
+    let event: Result<UserEvent, _> = serde_json::from_str(json);
+    assert!(matches!(
+        event,
+        Ok(UserEvent::UserRegistered { sealed_email: None, ref email, .. }) if email == "ana@example.org"
+    ));
 }
 
 #[test]

@@ -17,6 +17,7 @@ use tessera_aggregates::order::{
     AttemptStatus, CancelReason, Dispute, OrderEvent, OrderLine, OrderStatus, Payment,
     PaymentMethod, PaymentStatus, Refund, RefundReason, RefundTo, VoucherDetails,
 };
+use tessera_aggregates::user::SealedBilling;
 use uuid::Uuid;
 
 use crate::keys::{conference_of, stream_key};
@@ -64,6 +65,11 @@ pub struct OrderRow {
     pub billing_name: String,
     pub billing_email: String,
     pub billing_company: String,
+    /// The billing details sealed under the buyer's key (the `billing_*`
+    /// fields are then empty). Kept sealed so the fold stays pure; the read
+    /// edge opens them (src/personal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed_billing: Option<SealedBilling>,
     /// Cleared by every transition to paid and every cancellation (ORDER-22).
     pub hold_expires_at: Option<DateTime<Utc>>,
     pub placed_at: DateTime<Utc>,
@@ -170,6 +176,7 @@ impl Orders {
             billing_company,
             hold_expires_at,
             at,
+            sealed_billing,
         } = event
         else {
             return;
@@ -207,6 +214,7 @@ impl Orders {
                 billing_name: billing_name.clone(),
                 billing_email: billing_email.clone(),
                 billing_company: billing_company.clone(),
+                sealed_billing: sealed_billing.as_deref().cloned(),
                 hold_expires_at: *hold_expires_at,
                 placed_at: *at,
                 paid_at: None,

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tessera_aggregates::conference::{self, ConferenceEvent, Role};
-use tessera_aggregates::user::UserEvent;
+use tessera_aggregates::user::{Sealed, UserEvent};
 use uuid::Uuid;
 
 use crate::{DomainEvent, Envelope, Projection, Rows};
@@ -21,9 +21,14 @@ pub struct UserDirectory;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserRow {
     pub id: Uuid,
-    /// Lowercased.
+    /// Lowercased. Empty when sealed: the folds stay pure, so the sealed values
+    /// are kept as they are and opened at the read edge (src/personal).
     pub email: String,
     pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed_email: Option<Sealed>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed_name: Option<Sealed>,
     pub is_admin: bool,
     pub created_at: DateTime<Utc>,
     /// Roles by conference id.
@@ -63,13 +68,20 @@ impl Projection for UserDirectory {
         match &env.event {
             DomainEvent::User(event) => match event {
                 UserEvent::UserRegistered {
-                    email, name, at, ..
+                    email,
+                    name,
+                    at,
+                    sealed_email,
+                    sealed_name,
+                    ..
                 } => rows.insert(
                     user_key(id),
                     UserRow {
                         id,
                         email: email.clone(),
                         name: name.clone(),
+                        sealed_email: sealed_email.clone(),
+                        sealed_name: sealed_name.clone(),
                         is_admin: false,
                         created_at: *at,
                         roles: BTreeMap::new(),

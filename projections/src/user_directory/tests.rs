@@ -52,7 +52,32 @@ fn registered() -> UserEvent {
         name: "Ana".into(),
         password_hash: "secret-hash".into(),
         at: at(),
+        sealed_email: None,
+        sealed_name: None,
+        email_hash: None,
     }
+}
+
+#[test]
+fn sealed_values_are_kept_sealed_for_the_read_edge() {
+    let sealed = tessera_aggregates::user::Sealed {
+        v: 1,
+        n: "bm9uY2U=".into(),
+        c: "c2VhbGVk".into(),
+    };
+    let rows = fold_all::<UserDirectory>(&log(vec![u(UserEvent::UserRegistered {
+        email: String::new(),
+        name: String::new(),
+        password_hash: "secret-hash".into(),
+        at: at(),
+        sealed_email: Some(sealed.clone()),
+        sealed_name: Some(sealed.clone()),
+        email_hash: Some("ab".into()),
+    })]));
+    let r = row(&rows);
+    assert_eq!((r.email.as_str(), r.name.as_str()), ("", ""));
+    assert_eq!(r.sealed_email, Some(sealed.clone()));
+    assert_eq!(r.sealed_name, Some(sealed));
 }
 
 fn granted(role: Role) -> ConferenceEvent {

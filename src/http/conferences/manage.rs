@@ -360,9 +360,12 @@ async fn settings(
     let mut roles = vec![];
     for (user, held) in row.roles {
         let doc = storage::live_row(&app.db, UserDirectory::NAME, &user_key(user)).await?;
-        let found = doc
+        let mut found = doc
             .map(|d| serde_json::from_str::<UserRow>(&d))
             .transpose()?;
+        if let Some(u) = &mut found {
+            app.personal.open_user_row(u).await?;
+        }
         let (email, name) = found.map(|u| (u.email, u.name)).unwrap_or_default();
         roles.push(RoleHolder {
             user_id: user,

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::http::extract::Path;
+use crate::personal::ERASED;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -126,12 +127,21 @@ async fn snapshot(app: &AppState, id: Uuid) -> ApiResult<Option<Snapshot>> {
 /// The full view of an attendee: name and e-mail from the user, status from the
 /// current order.
 async fn view(app: &AppState, s: Snapshot) -> ApiResult<AttendeeView> {
-    let (name, email) = app
+    let (name, email, sealed) = app
         .bus
         .inspect::<User, _>(&s.user.to_string(), |u| {
-            (u.name().trim().to_string(), u.email().to_string())
+            (
+                u.name().trim().to_string(),
+                u.email().to_string(),
+                u.sealed().cloned(),
+            )
         })
         .await?;
+    let (email, name) = app
+        .personal
+        .open_user(s.user, &email, &name, sealed.as_ref())
+        .await?
+        .unwrap_or_else(|| (ERASED.to_string(), ERASED.to_string()));
     let order = match s.current_order {
         None => None,
         Some(order) => {
@@ -546,7 +556,8 @@ async fn list_attendees(
         let rows =
             storage::live_rows_with_prefix(&app.db, UserDirectory::NAME, USER_PREFIX).await?;
         for (_, doc) in rows {
-            let u: UserRow = serde_json::from_str(&doc)?;
+            let mut u: UserRow = serde_json::from_str(&doc)?;
+            app.personal.open_user_row(&mut u).await?;
             users.insert(u.id, u);
         }
     }

@@ -70,14 +70,20 @@ async fn check_out(
     let conf = app.gate(&slug, PUBLIC).await?;
     // The body is optional: billing fields default to empty (ORDER-2).
     let body: CheckoutBody = crate::http::extract::optional_json(&body)?;
+    let email = if body.billing_email.is_empty() {
+        user.email.clone()
+    } else {
+        body.billing_email
+    };
+    let sealed = app
+        .personal
+        .seal_billing(user.id, &body.billing_name, &email, &body.billing_company)
+        .await?;
     let billing = Billing {
         name: body.billing_name,
-        email: if body.billing_email.is_empty() {
-            user.email.clone()
-        } else {
-            body.billing_email
-        },
+        email,
         company: body.billing_company,
+        sealed: Some(sealed),
     };
     let placed = checkout(
         app.flows(),

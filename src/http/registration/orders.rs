@@ -326,11 +326,30 @@ async fn get_order(
     let viewer = Viewer::resolve(&app, &slug, caller).await?;
     let staff = viewer.staff;
     let view = read_order(&app, &viewer.conf, &reference, |o| {
-        (o.user(), OrderView::of(o, staff))
+        (
+            o.user(),
+            OrderView::of(o, staff),
+            o.sealed_billing().cloned(),
+        )
     })
     .await?;
     match view {
-        Some((owner, view)) if viewer.may_see(owner) => Ok(Json(view)),
+        Some((owner, mut view, sealed)) if viewer.may_see(owner) => {
+            // Personal fields are sealed under the buyer's key (src/personal).
+            (view.billing_name, view.billing_email, view.billing_company) = app
+                .personal
+                .open_billing(
+                    owner,
+                    (
+                        &view.billing_name,
+                        &view.billing_email,
+                        &view.billing_company,
+                    ),
+                    sealed.as_ref(),
+                )
+                .await?;
+            Ok(Json(view))
+        }
         _ => Err(ApiError::not_found("Order")),
     }
 }
@@ -421,6 +440,9 @@ async fn list_orders(
         }
     }
     out.sort_by(|a, b| (b.placed_at, &b.reference).cmp(&(a.placed_at, &a.reference)));
+    for o in &mut out {
+        app.personal.open_order_row(o).await?;
+    }
     Ok(Json(out.into_iter().map(OrderSummary::from).collect()))
 }
 

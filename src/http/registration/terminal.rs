@@ -545,6 +545,11 @@ async fn checkout_cart(
         conf.id,
         who.user,
         Billing {
+            sealed: Some(
+                app.personal
+                    .seal_billing(who.user, &who.name, &who.email, "")
+                    .await?,
+            ),
             name: who.name,
             email: who.email,
             company: String::new(),

@@ -70,6 +70,7 @@ pub(super) fn place(total: i64) -> OrderCommand {
         billing_email: "ana@example.org".into(),
         billing_company: String::new(),
         hold_expires_at: Some(mins(15)),
+        sealed_billing: None,
     }
 }
 
@@ -96,6 +97,7 @@ pub(super) fn placed_at(total: i64, at: Timestamp) -> OrderEvent {
             billing_email,
             billing_company,
             hold_expires_at,
+            sealed_billing,
         } => OrderEvent::OrderPlaced {
             order_id,
             reference,
@@ -113,6 +115,7 @@ pub(super) fn placed_at(total: i64, at: Timestamp) -> OrderEvent {
             billing_company,
             hold_expires_at,
             at,
+            sealed_billing,
         },
         _ => OrderEvent::OrderPaid {
             conference_id: id("conf"),

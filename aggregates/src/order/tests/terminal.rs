@@ -187,6 +187,7 @@ fn amb_7_capturing_a_walk_up_order_emits_order_paid() {
             billing_company: String::new(),
             hold_expires_at: None,
             at,
+            sealed_billing: None,
         },
         other => other,
     };

@@ -1,0 +1,245 @@
+//! Personal data is crypto-shredded, on SQLite and PostgreSQL: names, e-mail
+//! addresses and billing details enter the log only sealed under
+//! a key per person; erasing the person forgets the key, so their fields read
+//! "erased" everywhere, every projection still rebuilds and verifies, the amounts
+//! are unchanged, and their log-in is gone.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{Backend, TestApp, User};
+use serde_json::json;
+use tessera_replay::admin;
+
+const CONF: &str = "pycon-us-2027";
+const NAME: &str = "Ada Lovelace-Byron";
+const COMPANY: &str = "Analytical Engines Ltd";
+const EMAIL: &str = "ada.lovelace@example.org";
+const PASSWORD: &str = "correct horse battery";
+
+fn order_path(reference: &str) -> String {
+    format!("/api/v1/conferences/{CONF}/orders/{reference}")
+}
+
+/// A conference selling "individual" (100.00); Ada signs up, checks out with
+/// billing details and is paid manually by finance. Her order's reference.
+async fn purchase(app: &TestApp, admin: &User) -> (User, String) {
+    app.conference(admin, CONF).await;
+    app.ticket_type(
+        admin,
+        CONF,
+        json!({ "slug": "individual", "name": "Individual", "price": "100.00", "total_quantity": 10 }),
+    )
+    .await;
+    let r = app
+        .post("/api/v1/auth/signup")
+        .json(json!({ "email": EMAIL, "password": PASSWORD, "name": NAME }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "signup: {}", r.text);
+    let ada = User {
+        id: r.body["id"].as_str().unwrap_or_default().to_string(),
+        email: EMAIL.into(),
+        token: r.body["token"].as_str().unwrap_or_default().to_string(),
+    };
+    let r = app
+        .post(&format!("/api/v1/conferences/{CONF}/cart/items"))
+        .as_user(&ada)
+        .json(json!({ "ticket_type": "individual", "quantity": 1 }))
+        .send()
+        .await;
+    assert!(r.status.is_success(), "cart: {}", r.text);
+    let r = app
+        .post(&format!("/api/v1/conferences/{CONF}/checkout"))
+        .as_user(&ada)
+        .json(json!({ "billing_name": NAME, "billing_email": EMAIL, "billing_company": COMPANY }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "checkout: {}", r.text);
+    let reference = r.body["reference"].as_str().unwrap_or_default().to_string();
+    let r = app
+        .post(&format!("{}/payments", order_path(&reference)))
+        .as_user(admin)
+        .json(json!({ "method": "manual", "amount": "100.00", "reference": "WIRE-1", "note": "bank transfer" }))
+        .send()
+        .await;
+    assert!(r.status.is_success(), "manual payment: {}", r.text);
+    app.settled().await;
+    (ada, reference)
+}
+
+async fn login(app: &TestApp) -> StatusCode {
+    app.post("/api/v1/auth/login")
+        .json(json!({ "email": EMAIL, "password": PASSWORD }))
+        .send()
+        .await
+        .status
+}
+
+/// The log holds none of Ada's plain values, yet every read shows them.
+async fn personal_values_enter_the_log_only_sealed(b: Backend) {
+    let app = TestApp::start(b).await;
+    let admin = app.admin().await;
+    let (ada, reference) = purchase(&app, &admin).await;
+    for value in [EMAIL, NAME, COMPANY, "ada.lovelace", "Lovelace"] {
+        let leaks = app
+            .count_events(|e| e.payload.contains(value) || e.metadata.contains(value))
+            .await;
+        assert_eq!(leaks, 0, "'{value}' is in {leaks} stored event(s)");
+    }
+    // Sealed values are stored instead.
+    let sealed = app
+        .count_events(|e| e.payload.contains(r#""sealed_billing""#))
+        .await;
+    assert_eq!(sealed, 1, "the order's billing details are sealed");
+
+    let r = app.get(&order_path(&reference)).as_user(&ada).send().await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["billing_name"], NAME);
+    assert_eq!(r.body["billing_email"], EMAIL);
+    assert_eq!(r.body["billing_company"], COMPANY);
+    assert_eq!(r.body["status"], "paid");
+    let r = app.get("/api/v1/auth/me").as_user(&ada).send().await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        (&r.body["email"], &r.body["name"]),
+        (&json!(EMAIL), &json!(NAME))
+    );
+    let r = app
+        .get(&format!("/api/v1/conferences/{CONF}/orders"))
+        .as_user(&admin)
+        .after(Some(app.settled().await))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body[0]["billing_name"], NAME);
+    assert_eq!(login(&app).await, StatusCode::OK);
+    app.finish().await;
+}
+
+/// After erasure: the order reads "erased" with its amounts unchanged, every
+/// projection rebuilds and verifies, Ada's tokens and log-in are refused; others
+/// are untouched.
+async fn an_erased_person_reads_erased_and_cannot_sign_in(b: Backend) {
+    let app = TestApp::start(b).await;
+    let admin = app.admin().await;
+    let (ada, reference) = purchase(&app, &admin).await;
+    let bo = app.user("bo").await;
+    let before = app
+        .get(&order_path(&reference))
+        .as_user(&admin)
+        .send()
+        .await;
+    assert_eq!(before.status, StatusCode::OK, "{}", before.text);
+
+    // Only an admin erases; an unknown user is 404.
+    let erase = format!("/api/v1/users/{}/erase", ada.id);
+    let r = app.post(&erase).as_user(&bo).json(json!({})).send().await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    let r = app
+        .post(&format!("/api/v1/users/{}/erase", uuid::Uuid::new_v4()))
+        .as_user(&admin)
+        .json(json!({}))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    let r = app
+        .post(&erase)
+        .as_user(&admin)
+        .json(json!({}))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["erased"], true);
+
+    // Every projection rebuilt from the log, and verified.
+    admin::rebuild(&app.app.db, None).await.expect("rebuild");
+    let diffs = admin::verify(&app.app.db).await.expect("verify");
+    assert!(diffs.is_empty(), "verify after erasure: {diffs:?}");
+
+    let after = app
+        .get(&order_path(&reference))
+        .as_user(&admin)
+        .send()
+        .await;
+    assert_eq!(after.status, StatusCode::OK, "{}", after.text);
+    for field in ["billing_name", "billing_email", "billing_company"] {
+        assert_eq!(after.body[field], "erased", "{field}");
+    }
+    for field in ["total", "paid", "balance", "refunded", "status", "lines"] {
+        assert_eq!(after.body[field], before.body[field], "{field} unchanged");
+    }
+    let r = app
+        .get(&format!("/api/v1/conferences/{CONF}/orders"))
+        .as_user(&admin)
+        .after(Some(app.settled().await))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body[0]["billing_name"], "erased");
+    assert_eq!(r.body[0]["total"], before.body["total"]);
+
+    // Her log-in and her tokens are gone; signing up again is refused, not a 500.
+    assert_eq!(login(&app).await, StatusCode::UNAUTHORIZED);
+    let r = app.get("/api/v1/auth/me").as_user(&ada).send().await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.text);
+    let r = app
+        .post("/api/v1/auth/signup")
+        .json(json!({ "email": EMAIL, "password": PASSWORD, "name": NAME }))
+        .send()
+        .await;
+    assert!(r.status.is_client_error(), "{} {}", r.status, r.text);
+
+    // Erasing again changes nothing; Bo is untouched.
+    let r = app
+        .post(&erase)
+        .as_user(&admin)
+        .json(json!({}))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = app.get("/api/v1/auth/me").as_user(&bo).send().await;
+    assert_eq!(r.body["email"], bo.email.as_str());
+    app.finish().await;
+}
+
+/// `tessera user erase --email E` erases from outside the server: the log-in is
+/// refused at once (another running instance keeps an unwrapped key it already
+/// holds in memory until it restarts; its reads of a cold key see the erasure).
+async fn the_cli_erases_a_user(b: Backend) {
+    let app = TestApp::start(b).await;
+    let admin = app.admin().await;
+    purchase(&app, &admin).await;
+    let erase = |email: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_tessera"))
+            .env("RUST_LOG", "warn")
+            .env_remove("DATABASE_URL")
+            .env_remove("TESSERA_PERSONAL_DATA_KEY")
+            .args([
+                "user",
+                "erase",
+                "--email",
+                email,
+                "--database-url",
+                &app.url,
+            ])
+            .output()
+            .expect("run")
+    };
+    let out = erase("nobody@example.org");
+    assert!(!out.status.success(), "an unknown user is an error");
+    let out = erase(EMAIL);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(login(&app).await, StatusCode::UNAUTHORIZED);
+    app.finish().await;
+}
+
+on_both_backends!(
+    personal_values_enter_the_log_only_sealed,
+    an_erased_person_reads_erased_and_cannot_sign_in,
+    the_cli_erases_a_user,
+);
