@@ -26,7 +26,13 @@ async fn setup(b: Backend) -> (TestApp, User) {
 }
 
 /// A ticket type of this round: `limit` per user, `stock` in all.
-async fn ticket(app: &TestApp, admin: &User, round: usize, stock: u32, limit: Option<u32>) -> String {
+async fn ticket(
+    app: &TestApp,
+    admin: &User,
+    round: usize,
+    stock: u32,
+    limit: Option<u32>,
+) -> String {
     let slug = format!("t{round}");
     let mut body = json!({ "slug": slug, "name": format!("Ticket {round}"), "price": "10.00", "total_quantity": stock });
     if let Some(limit) = limit {
