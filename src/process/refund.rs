@@ -32,9 +32,10 @@ use crate::stripe::GatewayError;
 pub use super::refunds::refund_credit_id;
 
 /// The order refunded, as the caller found it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Refundable {
     pub order_id: Uuid,
+    pub reference: String,
     pub conference: Uuid,
     pub user: Uuid,
     pub status: OrderStatus,
@@ -195,7 +196,11 @@ pub async fn refund(
             );
         }
         RefundTo::Card => {
-            note(card(ctx, order.order_id, ask.refund_id, meta).await?);
+            let recorded = decided
+                .events
+                .iter()
+                .find_map(|e| recorded_card_refund(&order, e));
+            note(card(ctx, order.order_id, ask.refund_id, recorded, meta).await?);
             if status == OrderStatus::Refunded {
                 // CAT-3: the money is confirmed gone; the stock comes back.
                 match sales::return_sale(ctx.bus, order.order_id, order.conference, meta).await {
@@ -222,12 +227,17 @@ async fn card(
     ctx: Context<'_>,
     order_id: Uuid,
     refund_id: Uuid,
+    recorded: Option<CardRefundState>,
     meta: &EventMeta,
 ) -> Result<Option<i64>, RefundError> {
-    let state = refunds::card_refund_state(ctx.bus, order_id, refund_id)
-        .await
-        .map_err(RefundError::Order)?
-        .ok_or(RefundError::Vanished(refund_id))?;
+    let state = match recorded {
+        Some(state) => state,
+        // A retried request recorded nothing now: where the refund stands.
+        None => refunds::card_refund_state(ctx.bus, order_id, refund_id)
+            .await
+            .map_err(RefundError::Order)?
+            .ok_or(RefundError::Vanished(refund_id))?,
+    };
     let refund = match state {
         CardRefundState::AwaitsStripe(refund) => refund,
         // A retried request: the refund is already made (the credit note is
@@ -298,6 +308,37 @@ async fn card(
         // Left pending: the process managers retry it with the same key.
         StripeOutcome::Unknown(e) => Err(RefundError::Gateway(e)),
     }
+}
+
+/// What the Stripe call of a refund to the card needs, from the refund the order
+/// just decided (as `refunds::card_refund_state` reads it from the order).
+fn recorded_card_refund(order: &Refundable, event: &OrderEvent) -> Option<CardRefundState> {
+    let OrderEvent::OrderRefunded {
+        refund_id,
+        amount,
+        to,
+        reason,
+        stripe_payment_intent,
+        stripe_idempotency_key,
+        ..
+    } = event
+    else {
+        return None;
+    };
+    Some(match (to, stripe_idempotency_key, stripe_payment_intent) {
+        (RefundTo::Card, Some(key), Some(intent)) => CardRefundState::AwaitsStripe(CardRefund {
+            order_id: order.order_id,
+            order_reference: order.reference.clone(),
+            conference_id: order.conference,
+            user: order.user,
+            refund_id: *refund_id,
+            amount: *amount,
+            reason: *reason,
+            payment_intent: intent.clone(),
+            idempotency_key: key.clone(),
+        }),
+        _ => CardRefundState::NotOurs,
+    })
 }
 
 /// Compensation: the refund did not happen. A failure to record it leaves the

@@ -214,6 +214,7 @@ async fn refund_order(
     let amount = money(body.amount)?;
     let refundable = Refundable {
         order_id: order.order_id,
+        reference: order.reference.clone(),
         conference: viewer.conf.id,
         user: order.user,
         status: order.status,
