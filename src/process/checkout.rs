@@ -32,7 +32,7 @@ use tessera_projections::EventMeta;
 use uuid::Uuid;
 
 use super::expiry::{ExpiryError, expire_stale};
-use super::{Context, InjectedCrash};
+use super::{Context, InjectedCrash, sales};
 use crate::bus::BusError;
 use crate::ids::{inventory_id, order_id};
 use crate::refusal::{Failure, Kind};
@@ -484,15 +484,7 @@ pub async fn checkout(
                     How::Desk { staff } => staff,
                     _ => user,
                 };
-                if let Err(cancel) = ctx
-                    .bus
-                    .send::<Order>(
-                        &order.to_string(),
-                        OrderCommand::Cancel { by: Some(by) },
-                        meta,
-                    )
-                    .await
-                {
+                if let Err(cancel) = super::cancel::cancel(ctx, order, conference, by, meta).await {
                     tracing::warn!(order = %reference, error = %cancel, "could not cancel an order whose cart changed");
                 }
                 return Err(CheckoutError::Cart(e));
@@ -535,6 +527,8 @@ pub async fn checkout(
             )));
         }
         position = position.max(paid.position);
+        let sold = sales::follow_now(ctx.bus, order, conference, &paid.events, meta).await;
+        position = position.max(sold);
         paid_with = Some(method);
     }
 

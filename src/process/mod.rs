@@ -10,11 +10,16 @@
 //! to each of them.
 
 pub mod attendees;
+pub mod cancel;
 pub mod card_payment;
 pub mod checkout;
 pub mod expiry;
 pub mod orders;
+pub mod payments;
+pub mod refund;
 pub mod refunds;
+pub mod sales;
+pub mod stripe_webhook;
 pub mod sweeper;
 pub mod terminal;
 

@@ -15,11 +15,14 @@
 //! | refunded in full (confirmed money) | `Inventory.ReturnSale` (CAT-3) |
 //!
 //! **Where each step lives.**
-//! - The store credit of a refund to credit is issued **here only**: the refund
-//!   endpoint records `Order.Refund` and answers; a crash between the refund and the
-//!   credit is finished when the reactor runs again. The credit id is
-//!   [`refund_credit_id`] of the refund, so a redelivery re-issues the same credit
-//!   (a no-op).
+//! - The Inventory steps ([`super::sales`]) are run by the flow that decided the
+//!   fact, before it answers; here they are catch-up after a crash, and no-ops
+//!   otherwise.
+//! - The store credit of a refund to credit is issued by the refund flow
+//!   ([`super::refund`]) before it answers, and again here (a no-op then): a crash
+//!   between the refund and the credit is finished when the reactor runs again. The
+//!   credit id is [`refund_credit_id`] of the refund, so every delivery issues the
+//!   same credit.
 //! - A refund to the card is run by the refund endpoint (record, Stripe, outcome,
 //!   credit note) so that its answer says what happened; a crash between any two of
 //!   those steps is finished here ([`super::refunds`]): the Stripe call with the
@@ -36,20 +39,16 @@
 //!   (after Stripe succeeded); a refund made in Stripe when the webhook reports it.
 
 use tessera_aggregates::credit::{Credit, CreditCommand, CreditEvent, CreditSource};
-use tessera_aggregates::inventory::{
-    HeldLine, Inventory, InventoryCommand, InventoryError, ReleaseReason,
-};
 use tessera_aggregates::order::{
-    CancelReason, Order, OrderCommand, OrderEvent, OrderStatus, PaymentMethod, RefundTo,
+    Order, OrderCommand, OrderEvent, OrderStatus, PaymentMethod, RefundTo,
 };
 use tessera_projections::{DomainEvent, Envelope, EventMeta};
 use uuid::Uuid;
 
 pub use super::refunds::refund_credit_id;
 use super::refunds::{self, CardRefundState, StripeOutcome};
-use super::{Processes, Reaction, StripeAccess, settle};
+use super::{Processes, Reaction, StripeAccess, sales, settle};
 use crate::bus::{BusError, CommandBus, Sent};
-use crate::ids::inventory_id;
 
 pub async fn react(processes: &Processes, env: &Envelope) -> anyhow::Result<Reaction> {
     let bus = &*processes.bus;
@@ -90,37 +89,12 @@ async fn on_order(
     };
     match event {
         OrderEvent::OrderPaid { conference_id, .. } => {
-            let outcome = bus
-                .send::<Inventory>(
-                    &inventory_id(*conference_id).to_string(),
-                    InventoryCommand::ConfirmSale { order_id },
-                    &meta_for(env, Some(*conference_id)),
-                )
-                .await;
-            match outcome {
-                Err(BusError::Refused(InventoryError::HoldNotFound { .. })) => {
-                    record_sale(bus, env, order_id, *conference_id).await
-                }
-                other => settle(other),
-            }
+            inventory(bus, env, order_id, *conference_id, event).await
         }
-        OrderEvent::OrderCancelled { reason, .. } => {
-            let Some(conference) = order_conference(bus, order_id).await? else {
-                return Ok(Reaction::Refused(format!("order {order_id} not found")));
-            };
-            let reason = match reason {
-                CancelReason::Cancelled => ReleaseReason::Cancelled,
-                CancelReason::Expired => ReleaseReason::Expired,
-            };
-            let outcome = bus
-                .send::<Inventory>(
-                    &inventory_id(conference).to_string(),
-                    InventoryCommand::ReleaseHold { order_id, reason },
-                    &meta_for(env, Some(conference)),
-                )
-                .await;
-            settle(no_hold_is_done(outcome))
-        }
+        OrderEvent::OrderCancelled { .. } => match order_conference(bus, order_id).await? {
+            Some(conference) => inventory(bus, env, order_id, conference, event).await,
+            None => Ok(Reaction::Refused(format!("order {order_id} not found"))),
+        },
         OrderEvent::CreditPaymentReversed {
             payment_id,
             credit_id,
@@ -173,7 +147,7 @@ async fn on_order(
             if *status != OrderStatus::Refunded {
                 return Ok(issued);
             }
-            let returned = return_sale(bus, env, order_id, conference).await?;
+            let returned = inventory(bus, env, order_id, conference, event).await?;
             Ok(both(issued, returned))
         }
         // AMB-9: the money went back to the card; the credit note records it.
@@ -207,7 +181,7 @@ async fn on_order(
             status: OrderStatus::Refunded,
             ..
         } => match order_conference(bus, order_id).await? {
-            Some(conference) => return_sale(bus, env, order_id, conference).await,
+            Some(conference) => inventory(bus, env, order_id, conference, event).await,
             None => Ok(Reaction::Refused(format!("order {order_id} not found"))),
         },
         _ => Ok(Reaction::Done),
@@ -285,7 +259,8 @@ async fn on_credit(
                 return Ok(Reaction::Refused(format!("order {order_id} not found")));
             };
             if status == OrderStatus::Refunded {
-                return_sale(bus, env, *order_id, conference).await
+                let meta = meta_for(env, Some(conference));
+                settle(sales::return_sale(bus, *order_id, conference, &meta).await)
             } else {
                 Ok(Reaction::Done)
             }
@@ -367,80 +342,26 @@ async fn order_conference(bus: &CommandBus, order_id: Uuid) -> anyhow::Result<Op
     .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-/// CAT-3: a fully refunded order gives its stock back (its voucher use stays).
-async fn return_sale(
+/// The Inventory step of `event` ([`sales`]): the same commands the flow that
+/// decided it ran before answering, so after that flow they are no-ops.
+async fn inventory(
     bus: &CommandBus,
     env: &Envelope,
     order_id: Uuid,
     conference: Uuid,
+    event: &OrderEvent,
 ) -> anyhow::Result<Reaction> {
-    let outcome = bus
-        .send::<Inventory>(
-            &inventory_id(conference).to_string(),
-            InventoryCommand::ReturnSale { order_id },
-            &meta_for(env, Some(conference)),
-        )
-        .await;
-    settle(no_hold_is_done(outcome))
-}
-
-/// CAT-2/3, PAY-39: a paid order that held nothing (a desk checkout, ORDER-21)
-/// enters the paid set with its own lines. The Inventory records it once: a
-/// redelivery finds the record (`ConfirmSale` is then a no-op before we get here,
-/// and `RecordSale` is one too).
-async fn record_sale(
-    bus: &CommandBus,
-    env: &Envelope,
-    order_id: Uuid,
-    conference: Uuid,
-) -> anyhow::Result<Reaction> {
-    let Some((user, lines)) = bus
-        .inspect::<Order, _>(&order_id.to_string(), |o| {
-            o.exists().then(|| {
-                let lines: Vec<HeldLine> = o
-                    .lines()
-                    .iter()
-                    .map(|l| HeldLine {
-                        product: l.product.clone(),
-                        name: l.description.clone(),
-                        unit_price: l.unit_price,
-                        quantity: l.quantity,
-                    })
-                    .collect();
-                (o.user(), lines)
-            })
-        })
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?
-    else {
-        return Ok(Reaction::Refused(format!("order {order_id} not found")));
-    };
-    if lines.is_empty() {
-        return Ok(Reaction::Done); // a walk-up amount (PAY-34): no product sold
-    }
-    settle(
-        bus.send::<Inventory>(
-            &inventory_id(conference).to_string(),
-            InventoryCommand::RecordSale {
-                order_id,
-                user,
-                lines,
-            },
-            &meta_for(env, Some(conference)),
-        )
-        .await,
+    let meta = meta_for(env, Some(conference));
+    let outcome = sales::follow(
+        bus,
+        order_id,
+        conference,
+        std::slice::from_ref(event),
+        &meta,
     )
-}
-
-/// Orders that never held stock (terminal walk-ups, ORDER-21) have nothing to
-/// release or return.
-fn no_hold_is_done(
-    outcome: Result<Sent, BusError<InventoryError>>,
-) -> Result<Sent, BusError<InventoryError>> {
-    match outcome {
-        Err(BusError::Refused(InventoryError::HoldNotFound { .. })) => Ok(Sent { position: None }),
-        other => other,
-    }
+    .await
+    .map(|position| Sent { position });
+    settle(outcome)
 }
 
 fn both(a: Reaction, b: Reaction) -> Reaction {

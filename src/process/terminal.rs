@@ -380,22 +380,25 @@ pub async fn capture(
             _ => return Err(TerminalError::Gateway(e)),
         },
     };
-    let sent = ctx
+    let meta = meta.for_conf(Some(conference));
+    let decided = ctx
         .bus
-        .send::<Order>(
+        .send_decided::<Order>(
             &order.to_string(),
             OrderCommand::CaptureTerminalPayment {
                 payment_intent_id: intent.to_string(),
                 amount: captured.amount,
             },
-            &meta.for_conf(Some(conference)),
+            &meta,
         )
         .await
         .map_err(refusal)?;
     tracing::info!(payment_intent = %intent, amount = %captured.amount, "terminal payment captured");
+    // The sale is in the Inventory before the answer (CART-12 counts it at once).
+    let sold = super::sales::follow_now(ctx.bus, order, conference, &decided.events, &meta).await;
     Ok(Moved {
         order,
-        position: sent.position,
+        position: sold.or(decided.position),
     })
 }
 

@@ -11,8 +11,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use tessera_aggregates::conference::Role;
 use tessera_aggregates::order::{
-    CancelReason, Order, OrderCommand, OrderStatus, PaymentMethod, PaymentStatus, RefundReason,
-    RefundTo, is_valid_reference,
+    CancelReason, Order, OrderStatus, PaymentMethod, PaymentStatus, RefundReason, RefundTo,
+    is_valid_reference,
 };
 use tessera_aggregates::pricing::ProductKind;
 use tessera_projections::Projection;
@@ -472,20 +472,18 @@ async fn cancel_order(
 ) -> ApiResult<Json<OrderChanged>> {
     let viewer = Viewer::resolve(&app, &slug, caller).await?;
     let order = visible_order(&app, &viewer, &reference).await?;
-    let sent = app
-        .bus
-        .send::<Order>(
-            &order.order_id.to_string(),
-            OrderCommand::Cancel {
-                by: Some(viewer.caller.id),
-            },
-            &meta.for_conf(Some(viewer.conf.id)),
-        )
-        .await?;
+    let position = crate::process::cancel::cancel(
+        app.flows(),
+        order.order_id,
+        viewer.conf.id,
+        viewer.caller.id,
+        &meta.for_conf(Some(viewer.conf.id)),
+    )
+    .await?;
     Ok(Json(OrderChanged {
         order_id: order.order_id,
         reference: order.reference,
         status: OrderStatus::Cancelled,
-        position: sent.position,
+        position,
     }))
 }

@@ -8,23 +8,19 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use tessera_aggregates::credit::{Credit, CreditCommand};
-use tessera_aggregates::order::{
-    Order, OrderCommand, OrderError, OrderStatus, PaymentMethod, RefundReason, RefundTo,
-};
+use tessera_aggregates::order::{OrderStatus, RefundReason, RefundTo};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::FINANCE;
-use super::orders::{OrderFacts, Viewer, read_order, visible_order};
-use crate::app::{AppState, ConferenceRef};
-use crate::bus::{BusError, Sent};
+use super::orders::{Viewer, visible_order};
+use crate::app::AppState;
 use crate::http::access::{Access, Group};
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{ApiJson, AuthUser, CommandMeta};
-use crate::process::orders::refund_credit_id;
-use tessera_projections::EventMeta;
+use crate::process::payments::{self, Details, Method, Payable};
+use crate::process::refund::{self, Ask, Refundable};
 
 pub(super) fn groups() -> Vec<Group> {
     vec![
@@ -96,10 +92,6 @@ fn money(amount: Decimal) -> ApiResult<Decimal> {
     Ok(amount)
 }
 
-fn refused<E: crate::refusal::Failure>(e: E) -> ApiError {
-    BusError::Refused(e).into()
-}
-
 /// Records a comp, manual or store-credit payment (PAY-12/13/19/20). When the order
 /// is paid in full it becomes paid, once (AMB-6/7).
 #[utoipa::path(post, path = "/api/v1/conferences/{slug}/orders/{reference}/payments", tag = "registration",
@@ -115,164 +107,56 @@ async fn record_payment(
 ) -> ApiResult<(StatusCode, Json<PaymentRecorded>)> {
     let viewer = Viewer::resolve(&app, &slug, caller).await?;
     let order = visible_order(&app, &viewer, &reference).await?;
-    let event_meta = meta.for_conf(Some(viewer.conf.id));
-    let payment_id = meta.scoped_id("payment", &reference);
-    let by = Some(viewer.caller.id);
-    let record = |method, amount, credit_id| OrderCommand::RecordPayment {
-        payment_id,
-        method,
-        amount,
-        stripe_payment_intent: None,
-        credit_id,
-        reference: body.reference.clone(),
-        note: body.note.clone(),
-        by,
-    };
-    let order_stream = order.order_id.to_string();
-    let (amount, sent) = match body.method {
+    let method = match body.method {
         // PAY-12: anyone who may see the order (its owner or staff): it only ever
         // completes a zero-total order.
-        ManualMethod::Comp => {
-            let sent = app
-                .bus
-                .send::<Order>(
-                    &order_stream,
-                    record(PaymentMethod::Comp, Decimal::ZERO, None),
-                    &event_meta,
-                )
-                .await?;
-            (Decimal::new(0, 2), sent)
-        }
-        ManualMethod::Manual => {
-            if !viewer.staff {
-                return Err(ApiError::forbidden());
-            }
-            let amount = money(body.amount.unwrap_or(Decimal::ZERO))?;
-            let sent = app
-                .bus
-                .send::<Order>(
-                    &order_stream,
-                    record(PaymentMethod::Manual, amount, None),
-                    &event_meta,
-                )
-                .await?;
-            (amount, sent)
-        }
-        ManualMethod::Credit => {
-            let credit_id = body.credit_id.ok_or_else(|| {
+        ManualMethod::Comp => Method::Comp,
+        ManualMethod::Manual if !viewer.staff => return Err(ApiError::forbidden()),
+        ManualMethod::Manual => Method::Manual(money(body.amount.unwrap_or(Decimal::ZERO))?),
+        ManualMethod::Credit => Method::Credit {
+            credit_id: body.credit_id.ok_or_else(|| {
                 ApiError::unprocessable(
                     "payments.credit_required",
                     "Choose the credit to apply (credit_id).",
                 )
-            })?;
-            let cap = body.amount.map(money).transpose()?;
-            let amount = apply_credit(
-                &app,
-                &viewer.conf,
-                &order,
-                credit_id,
-                cap,
-                payment_id,
-                &event_meta,
-            )
-            .await?;
-            let recorded = app
-                .bus
-                .send::<Order>(
-                    &order_stream,
-                    record(PaymentMethod::Credit, amount, Some(credit_id)),
-                    &event_meta,
-                )
-                .await;
-            match recorded {
-                Ok(sent) => (amount, sent),
-                Err(BusError::Refused(e)) => {
-                    // The order refused the payment: the credit gets its money back.
-                    // (Other failures are finished by the process manager, which
-                    // records or restores this payment from `CreditApplied`.)
-                    let restored = app
-                        .bus
-                        .send::<Credit>(
-                            &credit_id.to_string(),
-                            CreditCommand::Restore {
-                                order_id: order.order_id,
-                                payment_id,
-                            },
-                            &event_meta,
-                        )
-                        .await;
-                    if let Err(err) = restored {
-                        tracing::warn!(%credit_id, %payment_id, error = %err, "credit restore deferred to the process manager");
-                    }
-                    return Err(refused(e));
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
+            })?,
+            cap: body.amount.map(money).transpose()?,
+        },
     };
-    let (status, balance) = read_order(&app, &viewer.conf, &reference, |o| {
-        (o.status(), o.balance())
-    })
-    .await?
-    .ok_or_else(|| ApiError::not_found("Order"))?;
+    let payable = Payable {
+        order_id: order.order_id,
+        conference: viewer.conf.id,
+        user: order.user,
+        status: order.status,
+        balance: order.balance,
+    };
+    let details = Details {
+        payment_id: meta.scoped_id("payment", &reference),
+        reference: body.reference,
+        note: body.note,
+        by: Some(viewer.caller.id),
+    };
+    let payment_id = details.payment_id;
+    let paid = payments::record(
+        app.flows(),
+        payable,
+        method,
+        details,
+        &meta.for_conf(Some(viewer.conf.id)),
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(PaymentRecorded {
             payment_id,
             order_reference: order.reference,
             method: body.method,
-            amount,
-            status,
-            balance,
-            position: sent.position,
+            amount: paid.amount,
+            status: paid.status,
+            balance: paid.balance,
+            position: paid.position,
         }),
     ))
-}
-
-/// PAY-19/20: spends min(credit remaining, order balance, cap) of the credit on the
-/// order (`Credit.Apply`, idempotent by payment id). The credit checks that it is
-/// available and belongs to the order's owner and conference.
-async fn apply_credit(
-    app: &AppState,
-    conf: &ConferenceRef,
-    order: &OrderFacts,
-    credit_id: Uuid,
-    cap: Option<Decimal>,
-    payment_id: Uuid,
-    meta: &EventMeta,
-) -> ApiResult<Decimal> {
-    if order.status != OrderStatus::Pending {
-        return Err(refused(OrderError::CreditNotPending));
-    }
-    if order.balance <= Decimal::ZERO {
-        return Err(refused(OrderError::AlreadyPaid));
-    }
-    let conference = conf.id;
-    let remaining = app
-        .bus
-        .inspect::<Credit, _>(&credit_id.to_string(), |c| {
-            (c.exists() && c.conference_id() == conference).then(|| c.remaining())
-        })
-        .await?
-        .ok_or_else(|| ApiError::not_found("Credit"))?;
-    let mut amount = remaining.min(order.balance);
-    if let Some(cap) = cap {
-        amount = amount.min(cap);
-    }
-    app.bus
-        .send::<Credit>(
-            &credit_id.to_string(),
-            CreditCommand::Apply {
-                order_id: order.order_id,
-                payment_id,
-                amount,
-                order_user: order.user,
-                order_conference: conference,
-            },
-            meta,
-        )
-        .await?;
-    Ok(amount)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -293,7 +177,7 @@ pub struct RefundBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RefundRecorded {
     pub refund_id: Uuid,
-    /// The store credit (to credit; issued by the process manager right after) or
+    /// The store credit (to credit) or
     /// the credit note (to card).
     pub credit_id: Uuid,
     #[schema(value_type = String)]
@@ -328,155 +212,37 @@ async fn refund_order(
     }
     let order = visible_order(&app, &viewer, &reference).await?;
     let amount = money(body.amount)?;
-    let event_meta = meta.for_conf(Some(viewer.conf.id));
-    let refund_id = meta.scoped_id("refund", &reference);
-    let order_stream = order.order_id.to_string();
-    // A card refund is claimed before it is recorded: the process managers of this
-    // process wait for this request instead of making the same Stripe call.
-    let _claim = (body.to == RefundTo::Card).then(|| app.refunds_in_flight.claim(refund_id));
-    let mut sent = app
-        .bus
-        .send::<Order>(
-            &order_stream,
-            OrderCommand::Refund {
-                refund_id,
-                amount,
-                to: body.to,
-                reason: body.reason,
-                by: Some(viewer.caller.id),
-            },
-            &event_meta,
-        )
-        .await?;
-    let credit_id = refund_credit_id(refund_id);
-    if body.to == RefundTo::Card {
-        let noted = card_refund(&app, &order, refund_id, &event_meta).await?;
-        sent.position = sent.position.max(noted.position);
-    }
-    // To credit: the process manager issues the store credit (src/process/orders.rs).
-    let status = read_order(&app, &viewer.conf, &reference, |o| o.status())
-        .await?
-        .ok_or_else(|| ApiError::not_found("Order"))?;
+    let refundable = Refundable {
+        order_id: order.order_id,
+        reference: order.reference.clone(),
+        conference: viewer.conf.id,
+        user: order.user,
+        status: order.status,
+    };
+    let ask = Ask {
+        refund_id: meta.scoped_id("refund", &reference),
+        amount,
+        to: body.to,
+        reason: body.reason,
+        by: Some(viewer.caller.id),
+    };
+    let refunded = refund::refund(
+        app.flows(),
+        &app.refunds_in_flight,
+        refundable,
+        ask,
+        &meta.for_conf(Some(viewer.conf.id)),
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(RefundRecorded {
-            refund_id,
-            credit_id,
+            refund_id: ask.refund_id,
+            credit_id: refunded.credit_id,
             amount,
             to: body.to,
-            status,
-            position: sent.position,
+            status: refunded.status,
+            position: refunded.position,
         }),
     ))
-}
-
-/// Steps 2…4 of a refund to the card (src/process/refunds.rs), right after it was
-/// recorded: the Stripe call with the refund's persisted key, its outcome on the
-/// order, and on success the credit note (AMB-9). A refusal voids the refund
-/// (`RecordRefundFailure`); an unknown outcome leaves it pending for the process
-/// managers, which retry it with the same key. What a crash between any two steps
-/// leaves undone, the process managers finish; the key keeps it one Stripe refund.
-async fn card_refund(
-    app: &AppState,
-    order: &OrderFacts,
-    refund_id: Uuid,
-    meta: &EventMeta,
-) -> ApiResult<Sent> {
-    use crate::process::refunds::{self, CardRefundState, RefundStep, StripeOutcome};
-
-    let state = refunds::card_refund_state(&app.bus, order.order_id, refund_id)
-        .await?
-        .ok_or_else(|| ApiError::internal(format!("refund {refund_id} vanished from its order")))?;
-    let refund = match state {
-        CardRefundState::AwaitsStripe(refund) => refund,
-        // A retried request: the refund is already made (the credit note is
-        // issued again, a no-op) or was voided.
-        CardRefundState::Made {
-            amount,
-            user,
-            conference_id,
-        } => {
-            return Ok(refunds::issue_credit_note(
-                &app.bus,
-                order.order_id,
-                refund_id,
-                conference_id,
-                user,
-                amount,
-                meta,
-            )
-            .await?);
-        }
-        CardRefundState::Failed => {
-            return Err(ApiError::conflict(
-                "payments.card_refund_voided",
-                "This refund to the card failed and was voided; nothing was refunded.",
-            ));
-        }
-        CardRefundState::NotOurs => return Ok(Sent { position: None }),
-    };
-    app.faults.trip(RefundStep::AfterRecord)?;
-    let Some(gateway) = app.gateway.clone() else {
-        tracing::warn!(
-            %refund_id,
-            order_id = %refund.order_id,
-            order = %refund.order_reference,
-            "card refund requested but Stripe is not configured"
-        );
-        // This process never called Stripe for it: void it.
-        void(app, &refund, "payments.stripe_unavailable", meta).await;
-        return Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "payments.stripe_unavailable",
-            "Refunds to the card are not available right now; refund to store credit instead.",
-        ));
-    };
-    if refund.payment_intent.trim().is_empty() {
-        void(app, &refund, OrderError::NoStripePayment.code(), meta).await;
-        return Err(refused(OrderError::NoStripePayment));
-    }
-    match refunds::call_stripe(&gateway, &app.config.currency, &refund).await {
-        StripeOutcome::Made(stripe_refund_id) => {
-            app.faults.trip(RefundStep::AfterStripe)?;
-            refunds::record_made(&app.bus, &refund, stripe_refund_id, meta).await?;
-            app.faults.trip(RefundStep::AfterOutcome)?;
-            Ok(refunds::issue_credit_note(
-                &app.bus,
-                refund.order_id,
-                refund_id,
-                refund.conference_id,
-                refund.user,
-                refund.amount,
-                meta,
-            )
-            .await?)
-        }
-        StripeOutcome::Refused(e) => {
-            void(app, &refund, e.code(), meta).await;
-            Err(ApiError::from(e))
-        }
-        // Left pending: the process managers retry it with the same key.
-        StripeOutcome::Unknown(e) => Err(ApiError::from(e)),
-    }
-}
-
-/// Compensation: the refund did not happen. A failure to record it leaves the
-/// refund pending, for the process managers to finish.
-async fn void(
-    app: &AppState,
-    refund: &crate::process::refunds::CardRefund,
-    reason: &str,
-    meta: &EventMeta,
-) {
-    let voided = crate::process::refunds::record_refused(
-        &app.bus,
-        refund.order_id,
-        refund.refund_id,
-        reason,
-        meta,
-    )
-    .await;
-    if let Err(err) = voided {
-        tracing::error!(refund_id = %refund.refund_id, error = %err, "card refund failed and could not be voided");
-    }
 }
