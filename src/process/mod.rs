@@ -1,5 +1,5 @@
 //! Flows: every use case that touches more than one aggregate or an outside
-//! service, one module per flow (ARCHITECTURE §4). A flow is a function over a
+//! service, one module per flow. A flow is a function over a
 //! small [`Context`] (bus, gateway, clock, faults, settings) returning its own
 //! error enum (a [`Failure`]: stable code, kind); the edge maps it. Flows never
 //! import the edge.

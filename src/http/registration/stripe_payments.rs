@@ -1,6 +1,5 @@
 //! Card payments through Stripe: paying an order (PAY-4…9) and the webhook that
-//! reports what happened to the money (PAY-40…48, PAY-53, AMB-6/31;
-//! ARCHITECTURE §4 and §6).
+//! reports what happened to the money (PAY-40…48, PAY-53, AMB-6/31).
 //!
 //! **Paying.** `POST …/orders/{reference}/pay` opens (or reuses) a payment attempt
 //! on the order, its idempotency key persisted by `StartPaymentAttempt` before
