@@ -1,5 +1,6 @@
-//! Stripe's webhook, once the delivery is verified (PAY-40…48, PAY-53, AMB-6/31): what happened to the money, applied to the order
-//! forward only, with its consequences in place before the answer.
+//! Stripe's webhook, once the delivery is verified (PAY-40…48, PAY-53, AMB-6/31):
+//! what happened to the money, applied to the order forward only, with its
+//! consequences in place before the answer.
 //!
 //! | Step | Command |
 //! |---|---|
