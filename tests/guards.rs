@@ -57,18 +57,21 @@ impl Instance {
         let db = tessera::server::open_db(&app.url)
             .await
             .expect("second pool");
-        let state = tessera::server::build_app(
-            db,
-            app.app.config.clone(),
-            Arc::new(app.clock.clone()),
-        )
-        .await
-        .expect("second instance starts");
+        let state =
+            tessera::server::build_app(db, app.app.config.clone(), Arc::new(app.clock.clone()))
+                .await
+                .expect("second instance starts");
         let router = tessera::http::router(state.clone());
         Self { state, router }
     }
 
-    async fn send(&self, method: Method, path: &str, user: &User, body: Value) -> (StatusCode, Value) {
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        user: &User,
+        body: Value,
+    ) -> (StatusCode, Value) {
         let request = Request::builder()
             .method(method)
             .uri(path)
@@ -89,7 +92,10 @@ impl Instance {
             .await
             .map(|c| c.to_bytes())
             .unwrap_or_default();
-        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
     }
 
     async fn add_to_cart(&self, user: &User, ticket: &str) {
@@ -289,7 +295,10 @@ async fn disc_5_a_voucher_use_is_granted_once_across_instances(b: Backend) {
         .iter()
         .map(|v| {
             (
-                v["voucher"]["code"].as_str().unwrap_or_default().to_string(),
+                v["voucher"]["code"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
                 v["voucher"]["uses"].clone(),
             )
         })
@@ -308,12 +317,7 @@ async fn disc_5_a_voucher_use_is_granted_once_across_instances(b: Backend) {
 async fn an_idempotency_key_runs_one_request_at_a_time(b: Backend) {
     let app = Arc::new(TestApp::start(b).await);
     if b == Backend::Postgres {
-        slow_appends(
-            &app.app.db,
-            "NEW.metadata->>'request_id' = 'first'",
-            0.5,
-        )
-        .await;
+        slow_appends(&app.app.db, "NEW.metadata->>'request_id' = 'first'", "0.5").await;
     }
     let body = json!({ "email": "cy@example.org", "password": "long enough pw", "name": "Cy" });
     let signup = |request_id: &'static str| {
@@ -406,11 +410,7 @@ fn create(slug: &str) -> ActivityCommand {
 /// older rows; it reloads what is stored and carries on from there.
 async fn a_runner_behind_another_never_moves_a_checkpoint_back(b: Backend) {
     let (db, _, _dir, pg) = fresh_db(b).await;
-    let bus = CommandBus::new(
-        db.clone(),
-        DomainServices::new(Arc::new(SystemClock)),
-        None,
-    );
+    let bus = CommandBus::new(db.clone(), DomainServices::new(Arc::new(SystemClock)), None);
     let meta = EventMeta::default();
     let id = |slug: &str| natural_id("activity", slug).to_string();
     bus.send::<Activity>(&id("a"), create("a"), &meta)
@@ -441,7 +441,10 @@ async fn a_runner_behind_another_never_moves_a_checkpoint_back(b: Backend) {
     assert_eq!(ahead.position(), head);
     // Behind folds the first two events onto its empty views and tries to store them.
     let (folded, _) = behind.step().await.expect("behind steps");
-    assert_eq!(folded, 0, "its batch was dropped: the checkpoint had moved on");
+    assert_eq!(
+        folded, 0,
+        "its batch was dropped: the checkpoint had moved on"
+    );
     let live: Vec<i64> = storage::generations(&db)
         .await
         .expect("generations")
