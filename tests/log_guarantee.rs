@@ -158,9 +158,10 @@ fn activity(slug: &str) -> ActivityCommand {
 }
 
 /// One slow-motion race through the command bus: an append draws its position and
-/// sleeps; a later append commits meanwhile; the first then takes its transaction
-/// id and sleeps again before it commits. Returns (slow, fast) positions.
-async fn race(app: &TestApp, round: u32) -> (i64, i64) {
+/// sleeps; a later append commits meanwhile. Returns the slow append, still
+/// running (it takes its transaction id and sleeps again before it commits), and
+/// the fast one's position.
+async fn start_race(app: &TestApp, round: u32) -> (JoinHandle<i64>, i64) {
     let slow = {
         let bus = app.app.bus.clone();
         tokio::spawn(async move {
@@ -171,6 +172,9 @@ async fn race(app: &TestApp, round: u32) -> (i64, i64) {
             let id = natural_id("activity", &format!("slow-{round}")).to_string();
             bus.send::<Activity>(&id, activity(&format!("slow-{round}")), &meta)
                 .await
+                .expect("slow append")
+                .position
+                .expect("slow position")
         })
     };
     // The slow append has drawn its position and sleeps before its row exists.
@@ -188,13 +192,22 @@ async fn race(app: &TestApp, round: u32) -> (i64, i64) {
         .expect("fast append")
         .position
         .expect("fast position");
-    let slow = slow
-        .await
-        .expect("slow task")
-        .expect("slow append")
-        .position
-        .expect("slow position");
     (slow, fast)
+}
+
+/// A whole race: (slow, fast) positions once both committed.
+async fn race(app: &TestApp, round: u32) -> (i64, i64) {
+    let (slow, fast) = start_race(app, round).await;
+    (slow.await.expect("slow append"), fast)
+}
+
+async fn first_event(app: &TestApp) {
+    let id = natural_id("activity", "first").to_string();
+    app.app
+        .bus
+        .send::<Activity>(&id, activity("first"), &EventMeta::default())
+        .await
+        .expect("first append");
 }
 
 /// The race in slow motion, through the command bus, with a tailing reader, the
@@ -212,12 +225,7 @@ async fn an_append_that_commits_after_a_later_position_is_never_skipped() {
     )
     .await;
     let tail = Tail::start(app.app.db.clone());
-    let id = natural_id("activity", "first").to_string();
-    app.app
-        .bus
-        .send::<Activity>(&id, activity("first"), &EventMeta::default())
-        .await
-        .expect("first append");
+    first_event(&app).await;
     for round in 1..=2 {
         let (slow, fast) = race(&app, round).await;
         assert!(
@@ -228,6 +236,49 @@ async fn an_append_that_commits_after_a_later_position_is_never_skipped() {
     let head = app.settled().await;
     let findings = check_readers(&app, tail, head).await;
     assert!(findings.is_empty(), "{findings:#?}");
+    app.finish().await;
+}
+
+/// A reader whose caller jumps ahead while it waits on a gap (a runner or the
+/// process managers reloading a checkpoint another instance moved) judges the
+/// next gap by that gap's own horizon, not by the one it was waiting on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_reader_judges_each_gap_by_its_own_horizon() {
+    let app = TestApp::start(Backend::Postgres).await;
+    slow_appends(
+        &app.app.db,
+        "NEW.metadata->>'request_id' LIKE 'slow-%'",
+        "0.3",
+    )
+    .await;
+    first_event(&app).await;
+    let mut reader = LogReader::new(app.app.db.clone());
+    let (slow, fast) = start_race(&app, 1).await;
+    let batch = reader.read_after(fast - 2, 100).await.expect("read");
+    assert!(batch.events.is_empty() && batch.waiting_on_gap);
+    let first = slow.await.expect("slow append");
+    assert!(first < fast);
+    // The first race is over; a second one starts, and the caller jumps past the
+    // first without reading it.
+    let (slow, fast) = start_race(&app, 2).await;
+    let batch = reader.read_after(fast - 2, 100).await.expect("read");
+    let jumped: Vec<i64> = batch.events.iter().map(|e| e.position).collect();
+    let second = slow.await.expect("slow append");
+    assert!(second < fast);
+    assert!(
+        jumped.is_empty() && batch.waiting_on_gap,
+        "passed the open append at {second} on an old gap's horizon: read {jumped:?}"
+    );
+    let mut seen = vec![];
+    for _ in 0..200 {
+        let batch = reader.read_after(fast - 2, 100).await.expect("read");
+        if !batch.events.is_empty() {
+            seen = batch.events.iter().map(|e| e.position).collect();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(seen, vec![second, fast]);
     app.finish().await;
 }
 
