@@ -213,14 +213,14 @@ async fn cat_2_the_last_ticket_is_sold_once_across_instances(b: Backend) {
         StatusCode::UNPROCESSABLE_ENTITY,
         "the last ticket is sold once: {body}"
     );
-    assert_eq!(body["code"], "inventory.sold_out", "{body}");
+    assert_eq!(body["code"], "inventory.ticket_unavailable", "{body}");
 
     let buyers = users(&app, "buyer", 24).await;
     let instances = [one, two.clone()];
     for (i, u) in buyers.iter().enumerate() {
         instances[i % 2].add_to_cart(u, "rush").await;
     }
-    let placed = rush(&instances, buyers, "inventory.sold_out").await;
+    let placed = rush(&instances, buyers, "inventory.ticket_unavailable").await;
     assert_eq!(placed, 5, "exactly the stock, never more");
     let r = app
         .get(&format!("/api/v1/conferences/{CONF}/inventory"))
