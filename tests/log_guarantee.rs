@@ -415,3 +415,88 @@ async fn every_committed_event_once_in_position_order(b: Backend) {
 }
 
 on_both_backends!(every_committed_event_once_in_position_order);
+
+/// Inserts one event in `tx` (another writer, in plain SQL) and returns its position.
+async fn insert_in(tx: &mut sqlx::PgConnection, stream: &str) -> i64 {
+    sqlx::query_scalar(
+        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) \
+         VALUES ('test', $1, 1, 'Tested', '1', '{\"Tested\":{}}', '{}') RETURNING position",
+    )
+    .bind(stream)
+    .fetch_one(tx)
+    .await
+    .expect("insert event")
+}
+
+/// Reads after `after` until something comes (at most a second).
+async fn read_until_some(reader: &mut LogReader, after: i64) -> Vec<i64> {
+    for _ in 0..200 {
+        let batch = reader.read_after(after, 100).await.expect("read");
+        if !batch.events.is_empty() {
+            return batch.events.iter().map(|e| e.position).collect();
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    vec![]
+}
+
+/// A rolled-back hole is passed once every transaction that was open when the
+/// reader first met it has ended, even while later transactions stay open (the
+/// horizon is the one of the first sight, not moved on by each new look), and a
+/// reader whose caller jumped past the gap it was waiting on is not stuck on it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn holes_are_passed_on_the_horizon_of_their_first_sight() {
+    let (db, _, _, name) = common::fresh_db(Backend::Postgres).await;
+    let Db::Postgres(pool) = &db else {
+        unreachable!()
+    };
+    let xid = "SELECT pg_current_xact_id()::text";
+    let mut reader = LogReader::new(db.clone());
+    // An open transaction, then a hole (rolled back) before a committed event.
+    let mut old = pool.begin().await.expect("begin");
+    sqlx::query(xid).execute(&mut *old).await.expect("xid");
+    let mut aborted = pool.begin().await.expect("begin");
+    let hole = insert_in(&mut aborted, "hole").await;
+    aborted.rollback().await.expect("rollback");
+    let mut tx = pool.begin().await.expect("begin");
+    let after_hole = insert_in(&mut tx, "after-hole").await;
+    tx.commit().await.expect("commit");
+    let batch = reader.read_after(hole - 1, 100).await.expect("read");
+    assert!(batch.events.is_empty() && batch.waiting_on_gap);
+    // A transaction that starts after the first sight stays open throughout.
+    let mut later = pool.begin().await.expect("begin");
+    sqlx::query(xid).execute(&mut *later).await.expect("xid");
+    let batch = reader.read_after(hole - 1, 100).await.expect("read");
+    assert!(
+        batch.events.is_empty(),
+        "the old transaction may own the hole"
+    );
+    old.commit().await.expect("commit");
+    assert_eq!(
+        read_until_some(&mut reader, hole - 1).await,
+        vec![after_hole],
+        "passed once the transactions older than the first sight ended"
+    );
+    later.commit().await.expect("commit");
+
+    // Waiting on a gap, the caller jumps past it (it reloaded a newer checkpoint)
+    // to a hole of its own.
+    let mut open = pool.begin().await.expect("begin");
+    let gap = insert_in(&mut open, "late").await;
+    let mut tx = pool.begin().await.expect("begin");
+    let after_gap = insert_in(&mut tx, "after-late").await;
+    tx.commit().await.expect("commit");
+    let batch = reader.read_after(gap - 1, 100).await.expect("read");
+    assert!(batch.events.is_empty() && batch.waiting_on_gap);
+    open.commit().await.expect("commit");
+    let mut aborted = pool.begin().await.expect("begin");
+    let hole = insert_in(&mut aborted, "hole-2").await;
+    aborted.rollback().await.expect("rollback");
+    let mut tx = pool.begin().await.expect("begin");
+    let last = insert_in(&mut tx, "last").await;
+    tx.commit().await.expect("commit");
+    assert!(gap < after_gap && after_gap < hole && hole < last);
+    assert_eq!(read_until_some(&mut reader, after_gap).await, vec![last]);
+    pool.close().await;
+    common::drop_postgres(&name.unwrap_or_default()).await;
+}
