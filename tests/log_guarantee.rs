@@ -466,6 +466,10 @@ async fn holes_are_passed_on_the_horizon_of_their_first_sight() {
     // A transaction that starts after the first sight stays open throughout.
     let mut later = pool.begin().await.expect("begin");
     sqlx::query(xid).execute(&mut *later).await.expect("xid");
+    // And a newer one ends, so the snapshots' xmax moves past the open one.
+    let mut newer = pool.begin().await.expect("begin");
+    sqlx::query(xid).execute(&mut *newer).await.expect("xid");
+    newer.commit().await.expect("commit");
     let batch = reader.read_after(hole - 1, 100).await.expect("read");
     assert!(
         batch.events.is_empty(),
