@@ -270,7 +270,7 @@ async fn a_reader_judges_each_gap_by_its_own_horizon() {
         "passed the open append at {second} on an old gap's horizon: read {jumped:?}"
     );
     let mut seen = vec![];
-    for _ in 0..200 {
+    for _ in 0..3000 {
         let batch = reader.read_after(fast - 2, 100).await.expect("read");
         if !batch.events.is_empty() {
             seen = batch.events.iter().map(|e| e.position).collect();
@@ -428,9 +428,10 @@ async fn insert_in(tx: &mut sqlx::PgConnection, stream: &str) -> i64 {
     .expect("insert event")
 }
 
-/// Reads after `after` until something comes (at most a second).
+/// Reads after `after` until something comes (at most 15 s: the snapshot bounds are
+/// the whole server's, and other databases' transactions hold them back too).
 async fn read_until_some(reader: &mut LogReader, after: i64) -> Vec<i64> {
-    for _ in 0..200 {
+    for _ in 0..3000 {
         let batch = reader.read_after(after, 100).await.expect("read");
         if !batch.events.is_empty() {
             return batch.events.iter().map(|e| e.position).collect();
