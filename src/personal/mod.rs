@@ -373,9 +373,13 @@ impl PersonalData {
     }
 }
 
-impl From<PersonalError> for crate::http::error::ApiError {
-    fn from(e: PersonalError) -> Self {
-        Self::internal(e)
+/// A failure to seal or open is ours (500): the caller cannot mend it.
+impl crate::refusal::Failure for PersonalError {
+    fn code(&self) -> &'static str {
+        "internal"
+    }
+    fn kind(&self) -> crate::refusal::Kind {
+        crate::refusal::Kind::Internal
     }
 }
 
