@@ -839,7 +839,7 @@ fn convert(root: &Table) -> Result<Config, ConfigError> {
         .opt_secret("personal_data_key")?
         .filter(|k| !k.expose().is_empty());
     if let Some(key) = &personal_data_key
-        && crate::personal::MasterKey::parse(key.expose()).is_none()
+        && key_bytes(key.expose()).is_none()
     {
         // The message gives the length only: a secret is never echoed.
         return Err(ConfigError::Value {
@@ -945,3 +945,21 @@ fn convert(root: &Table) -> Result<Config, ConfigError> {
 
 #[cfg(test)]
 mod tests;
+
+/// A 32-byte key given as 64 hex digits or base64 (standard or URL-safe, padded or
+/// not), as `personal_data_key` takes it; None otherwise.
+pub fn key_bytes(text: &str) -> Option<[u8; 32]> {
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    let text = text.trim();
+    let bytes = if text.len() == 64 && text.chars().all(|c| c.is_ascii_hexdigit()) {
+        (0..32)
+            .map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok())
+            .collect::<Option<Vec<u8>>>()?
+    } else {
+        [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD]
+            .iter()
+            .find_map(|engine| engine.decode(text).ok())?
+    };
+    bytes.try_into().ok()
+}

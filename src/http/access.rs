@@ -11,8 +11,8 @@ use utoipa::openapi::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::app::{AppState, conference_id};
+use crate::http::caller::caller_of;
 use crate::http::error::ApiError;
-use crate::http::extract::caller_of;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {

@@ -10,6 +10,7 @@ use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 
 use crate::app::{AppState, Caller};
+use crate::http::caller::caller_of;
 use crate::http::error::{ApiError, FieldProblem};
 use crate::http::{input, schema};
 pub use crate::meta::CommandMeta;
@@ -118,26 +119,6 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
     }
 }
 
-/// The caller, resolved once per request and kept in the request extensions.
-async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<Caller>, ApiError> {
-    if let Some(resolved) = parts.extensions.get::<Option<Caller>>() {
-        return Ok(resolved.clone());
-    }
-    let caller = match parts.headers.get(header::AUTHORIZATION) {
-        None => None,
-        Some(value) => {
-            let token = value
-                .to_str()
-                .ok()
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .ok_or_else(ApiError::unauthorized)?;
-            Some(state.caller_from_token(token.trim()).await?)
-        }
-    };
-    parts.extensions.insert(caller.clone());
-    Ok(caller)
-}
-
 /// A signed-in caller (401 otherwise).
 pub struct AuthUser(pub Caller);
 
@@ -148,7 +129,7 @@ impl FromRequestParts<AppState> for AuthUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        resolve(parts, state)
+        caller_of(parts, state)
             .await?
             .map(Self)
             .ok_or_else(ApiError::unauthorized)
@@ -165,15 +146,8 @@ impl FromRequestParts<AppState> for MaybeUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        Ok(Self(resolve(parts, state).await?))
+        Ok(Self(caller_of(parts, state).await?))
     }
-}
-
-pub(crate) async fn caller_of(
-    parts: &mut Parts,
-    state: &AppState,
-) -> Result<Option<Caller>, ApiError> {
-    resolve(parts, state).await
 }
 
 /// A JSON body that may be absent: no body (or only whitespace) gives the default.
@@ -204,7 +178,7 @@ impl FromRequestParts<AppState> for CommandMeta {
         };
         let request_id = header("x-request-id");
         let idempotency_key = header("idempotency-key");
-        let actor = resolve(parts, state).await?.map(|c| c.id);
+        let actor = caller_of(parts, state).await?.map(|c| c.id);
         Ok(Self {
             actor,
             request_id,

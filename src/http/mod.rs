@@ -3,6 +3,7 @@
 pub mod access;
 pub mod activities;
 pub mod auth;
+mod caller;
 pub mod conferences;
 mod domain_errors;
 pub mod edge;

@@ -8,7 +8,7 @@
 use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
 use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::STANDARD;
 use tessera_replay::Db;
 use uuid::Uuid;
 
@@ -35,18 +35,7 @@ impl MasterKey {
     /// 32 bytes given as 64 hex digits or base64 (standard or URL-safe, padded
     /// or not); None otherwise.
     pub fn parse(text: &str) -> Option<Self> {
-        let text = text.trim();
-        let bytes = if text.len() == 64 && text.chars().all(|c| c.is_ascii_hexdigit()) {
-            (0..32)
-                .map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok())
-                .collect::<Option<Vec<u8>>>()?
-        } else {
-            [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD]
-                .iter()
-                .find_map(|engine| engine.decode(text).ok())?
-        };
-        let key: [u8; 32] = bytes.try_into().ok()?;
-        Some(Self::from_bytes(key))
+        crate::config::key_bytes(text).map(Self::from_bytes)
     }
 
     pub fn from_bytes(key: [u8; 32]) -> Self {

@@ -1,13 +1,11 @@
 //! Discount conditions (SPEC DISC-15…35): the six kinds, when they pass for the cart
 //! owner, and what they compute for a line. Stored in events: never rename.
 
-use std::collections::BTreeSet;
-
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::model::{CartLine, ProductKind, ProductScope, Window};
+use super::model::{CartLine, CartOwner, ProductKind, ProductScope, Window};
 use super::{PricingError, cents, hundred, mul, percent_of};
 use crate::Timestamp;
 
@@ -127,24 +125,6 @@ pub struct Condition {
     pub priority: i32,
     #[serde(flatten)]
     pub kind: ConditionKind,
-}
-
-/// What conditions may know about the cart owner (CART-52: always the owner, never
-/// the staff member operating a terminal). Gathered by the caller from other streams.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CartOwner {
-    /// Names of the groups the owner belongs to (DISC-32).
-    #[serde(default)]
-    pub groups: BTreeSet<String>,
-    /// The owner has at least one speaker record in the conference (DISC-31).
-    #[serde(default)]
-    pub is_speaker: bool,
-    /// One of the owner's talks in the conference has more than one speaker (DISC-31).
-    #[serde(default)]
-    pub has_shared_talk: bool,
-    /// Ticket-type slugs on the owner's paid-set orders in the conference (DISC-33).
-    #[serde(default)]
-    pub paid_ticket_types: BTreeSet<String>,
 }
 
 impl DiscountEffect {

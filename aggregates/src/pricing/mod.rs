@@ -39,11 +39,11 @@ mod tests;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 pub use conditions::{
-    CartOwner, Condition, ConditionKind, DiscountEffect, DiscountType, UsageLimit, evaluation_order,
+    Condition, ConditionKind, DiscountEffect, DiscountType, UsageLimit, evaluation_order,
 };
 pub use error::{MAX_AMOUNT, MAX_QUANTITY, PricingError, is_within_bounds};
 pub use model::{
-    AppliedCondition, CartLine, PricedLine, PricingContext, PricingSummary, ProductKind,
+    AppliedCondition, CartLine, CartOwner, PricedLine, PricingContext, PricingSummary, ProductKind,
     ProductRef, ProductScope, Scope, Voucher, VoucherKind, Window,
 };
 

@@ -2,11 +2,12 @@
 //! are stored in events, so their serialized names are part of the log format: never
 //! rename them.
 
+use std::collections::BTreeSet;
+
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::conditions::CartOwner;
 use crate::Timestamp;
 
 fn yes() -> bool {
@@ -295,4 +296,22 @@ impl PricingSummary {
         }
         usage
     }
+}
+
+/// What conditions may know about the cart owner (CART-52: always the owner, never
+/// the staff member operating a terminal). Gathered by the caller from other streams.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CartOwner {
+    /// Names of the groups the owner belongs to (DISC-32).
+    #[serde(default)]
+    pub groups: BTreeSet<String>,
+    /// The owner has at least one speaker record in the conference (DISC-31).
+    #[serde(default)]
+    pub is_speaker: bool,
+    /// One of the owner's talks in the conference has more than one speaker (DISC-31).
+    #[serde(default)]
+    pub has_shared_talk: bool,
+    /// Ticket-type slugs on the owner's paid-set orders in the conference (DISC-33).
+    #[serde(default)]
+    pub paid_ticket_types: BTreeSet<String>,
 }
