@@ -323,7 +323,7 @@ async fn an_idempotency_key_runs_one_request_at_a_time(b: Backend) {
         slow_appends(&app.app.db, "NEW.metadata->>'request_id' = 'first'", "0.5").await;
     }
     let body = json!({ "slug": "pycon-us", "name": "PyCon US" });
-    let signup = |request_id: &'static str| {
+    let create_series = |request_id: &'static str| {
         let (app, body, admin) = (app.clone(), body.clone(), admin.clone());
         tokio::spawn(async move {
             app.post("/api/v1/series")
@@ -335,12 +335,12 @@ async fn an_idempotency_key_runs_one_request_at_a_time(b: Backend) {
                 .await
         })
     };
-    let first = signup("first");
+    let first = create_series("first");
     if b == Backend::Postgres {
         // The first request has claimed the key and is held in its append.
         tokio::time::sleep(Duration::from_millis(150)).await;
     }
-    let others: Vec<_> = (0..10).map(|_| signup("other")).collect();
+    let others: Vec<_> = (0..10).map(|_| create_series("other")).collect();
     let mut answers = vec![first.await.expect("first")];
     for other in others {
         answers.push(other.await.expect("other"));

@@ -12,7 +12,7 @@ use base64::engine::general_purpose::STANDARD;
 use tessera_replay::Db;
 use uuid::Uuid;
 
-use super::{PersonalError, hmac_hex};
+use super::{PersonalError, hmac, hmac_hex};
 use crate::config::Secret;
 use crate::identity::signing_key::{self, KeySource};
 
@@ -39,11 +39,7 @@ impl MasterKey {
     }
 
     pub fn from_bytes(key: [u8; 32]) -> Self {
-        let mut lookup = [0u8; 32];
-        let mac = hmac_hex(&key, LOOKUP_LABEL);
-        for (i, byte) in lookup.iter_mut().enumerate() {
-            *byte = u8::from_str_radix(&mac[2 * i..2 * i + 2], 16).unwrap_or_default();
-        }
+        let lookup = hmac(&key, LOOKUP_LABEL);
         Self { key, lookup }
     }
 

@@ -413,13 +413,13 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// HMAC-SHA256 of `data` under `key`, hex.
-fn hmac_hex(key: &[u8], data: &[u8]) -> String {
+fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
         .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
     mac.update(data);
-    mac.finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    mac.finalize().into_bytes().into()
+}
+
+fn hmac_hex(key: &[u8], data: &[u8]) -> String {
+    hmac(key, data).iter().map(|b| format!("{b:02x}")).collect()
 }
