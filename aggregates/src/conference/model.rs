@@ -180,14 +180,17 @@ pub enum Role {
     Reviewer,
     Checkin,
     Finance,
+    /// Reads a conference's history, statistics and exports; sends no command.
+    Auditor,
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [
+    pub const ALL: [Role; 5] = [
         Role::Organizer,
         Role::Reviewer,
         Role::Checkin,
         Role::Finance,
+        Role::Auditor,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -196,6 +199,7 @@ impl Role {
             Self::Reviewer => "reviewer",
             Self::Checkin => "checkin",
             Self::Finance => "finance",
+            Self::Auditor => "auditor",
         }
     }
 }
@@ -216,6 +220,7 @@ impl FromStr for Role {
             "reviewer" => Ok(Self::Reviewer),
             "checkin" | "check_in" | "check-in" => Ok(Self::Checkin),
             "finance" => Ok(Self::Finance),
+            "auditor" => Ok(Self::Auditor),
             _ => Err(ConferenceError::UnknownRole {
                 role: s.to_string(),
             }),
