@@ -17,6 +17,7 @@ struct Cast {
     reviewer: User,
     checkin: User,
     finance: User,
+    auditor: User,
     admin: User,
 }
 
@@ -36,12 +37,14 @@ fn roles_of(cast: &Cast, who: &str) -> (Option<String>, Vec<Role>, bool) {
         ),
         "checkin" => (Some(cast.checkin.token.clone()), vec![Role::Checkin], false),
         "finance" => (Some(cast.finance.token.clone()), vec![Role::Finance], false),
+        "auditor" => (Some(cast.auditor.token.clone()), vec![Role::Auditor], false),
         _ => (Some(cast.admin.token.clone()), vec![], true),
     }
 }
 
 /// What a caller must get from a route of `access`: Ok = neither 401 nor 403.
 fn expected(
+    method: &Method,
     access: Access,
     signed_in: bool,
     roles: &[Role],
@@ -57,6 +60,10 @@ fn expected(
         Access::Staff(_) => Err(StatusCode::FORBIDDEN),
         // Conference organizers (or the activity's listed organizers, none here).
         Access::ActivityOrganizer if admin || roles.contains(&Role::Organizer) => Ok(()),
+        // Auditors read the roster, and change nothing.
+        Access::ActivityOrganizer if *method == Method::GET && roles.contains(&Role::Auditor) => {
+            Ok(())
+        }
         Access::ActivityOrganizer => Err(StatusCode::FORBIDDEN),
     }
 }
@@ -86,6 +93,7 @@ async fn every_route_answers_every_role_as_declared(b: Backend) {
         reviewer: app.user("reviewer").await,
         checkin: app.user("checkin").await,
         finance: app.user("finance").await,
+        auditor: app.user("auditor").await,
         admin,
     };
     for (u, role) in [
@@ -93,6 +101,7 @@ async fn every_route_answers_every_role_as_declared(b: Backend) {
         (&cast.reviewer, "reviewer"),
         (&cast.checkin, "checkin"),
         (&cast.finance, "finance"),
+        (&cast.auditor, "auditor"),
     ] {
         app.grant(&cast.admin, CONF, u, role).await;
     }
@@ -114,6 +123,16 @@ async fn every_route_answers_every_role_as_declared(b: Backend) {
             "POST {path} is {access:?}"
         );
     }
+    // The auditor role reads and never commands: no staff route that admits it
+    // changes anything.
+    for (method, path, access) in &table {
+        if let Access::Staff(allowed) = access {
+            assert!(
+                *method == Method::GET || !allowed.contains(&Role::Auditor),
+                "{method} {path} admits auditors"
+            );
+        }
+    }
     let mut checked = 0;
     for (method, path, access) in &table {
         for who in [
@@ -122,6 +141,7 @@ async fn every_route_answers_every_role_as_declared(b: Backend) {
             "reviewer",
             "checkin",
             "finance",
+            "auditor",
             "organizer",
             "admin",
         ] {
@@ -147,7 +167,7 @@ async fn every_route_answers_every_role_as_declared(b: Backend) {
                 "{method} {path} as {who}: 500 {}",
                 r.text
             );
-            match expected(*access, token.is_some(), &roles, is_admin) {
+            match expected(method, *access, token.is_some(), &roles, is_admin) {
                 Ok(()) => assert!(
                     r.status != StatusCode::UNAUTHORIZED && r.status != StatusCode::FORBIDDEN,
                     "{method} {path} ({access:?}) as {who}: got {} {}",
@@ -163,7 +183,7 @@ async fn every_route_answers_every_role_as_declared(b: Backend) {
             checked += 1;
         }
     }
-    assert_eq!(checked, table.len() * 7);
+    assert_eq!(checked, table.len() * 8);
     app.finish().await;
 }
 

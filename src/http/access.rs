@@ -30,6 +30,14 @@ pub enum Access {
 }
 
 pub const ORGANIZER: Access = Access::Staff(&[Role::Organizer]);
+/// Organizers' reads, open to the conference's auditors too.
+pub const ORGANIZER_READ: Access = Access::Staff(&[Role::Organizer, Role::Auditor]);
+/// Organizers' and finance staff's reads, open to auditors too.
+pub const FINANCE_READ: Access = Access::Staff(&[Role::Organizer, Role::Finance, Role::Auditor]);
+/// Check-in staff's and organizers' reads, open to auditors too.
+pub const CHECKIN_READ: Access = Access::Staff(&[Role::Checkin, Role::Organizer, Role::Auditor]);
+/// The conference's history and exports: its auditors (and global admins).
+pub const AUDIT: Access = Access::Staff(&[Role::Auditor]);
 
 /// A group of routes sharing one access rule.
 pub type Group = (Access, OpenApiRouter<AppState>);

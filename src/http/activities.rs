@@ -459,19 +459,21 @@ async fn cancel_mine(
     }))
 }
 
-/// Whether the caller may manage this activity's roster (ACT-10): admins,
-/// conference organizers, and the activity's listed organizers.
-async fn may_manage(
+/// Whether the caller may read this activity's roster (ACT-10): admins, conference
+/// organizers and auditors, and the activity's listed organizers.
+async fn may_read_roster(
     app: &AppState,
     conf: &ConferenceRef,
     caller: &Caller,
     activity: Uuid,
 ) -> ApiResult<bool> {
+    let roles = [Role::Organizer, Role::Auditor];
     if caller.is_admin
         || app
             .roles_in(conf.id, caller.id)
             .await?
-            .contains(&Role::Organizer)
+            .iter()
+            .any(|r| roles.contains(r))
     {
         return Ok(true);
     }
@@ -504,7 +506,7 @@ async fn roster(
 ) -> ApiResult<Json<Vec<SignupView>>> {
     let conf = app.gate(&slug, &[Feature::Programs]).await?;
     let id = activity_id(conf.id, &activity);
-    if !may_manage(&app, &conf, &caller, id).await? {
+    if !may_read_roster(&app, &conf, &caller, id).await? {
         return Err(ApiError::forbidden());
     }
     let rows =

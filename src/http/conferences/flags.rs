@@ -14,15 +14,21 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::app::AppState;
 use crate::features::{self, Feature, FeatureOverridesExt};
-use crate::http::access::{Group, ORGANIZER};
+use crate::http::access::{Group, ORGANIZER, ORGANIZER_READ};
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{ApiJson, CommandMeta};
 
 pub(super) fn groups() -> Vec<Group> {
-    vec![(
-        ORGANIZER,
-        OpenApiRouter::new().routes(routes!(get_features, set_features)),
-    )]
+    vec![
+        (
+            ORGANIZER,
+            OpenApiRouter::new().routes(routes!(set_features)),
+        ),
+        (
+            ORGANIZER_READ,
+            OpenApiRouter::new().routes(routes!(get_features)),
+        ),
+    ]
 }
 
 /// The feature flags of a conference, by feature name (CONF-20).

@@ -25,20 +25,25 @@ use super::public::conference_row;
 use super::{ConferenceOptions, Created, MANAGE, Saved, check_money, part_slug, saved};
 use crate::app::AppState;
 use crate::app::inventory_id;
-use crate::http::access::{Group, ORGANIZER};
+use crate::http::access::{Group, ORGANIZER, ORGANIZER_READ};
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{After, ApiJson, CommandMeta};
 
 pub(super) fn groups() -> Vec<Group> {
-    vec![(
-        ORGANIZER,
-        OpenApiRouter::new()
-            .routes(routes!(update_conference))
-            .routes(routes!(settings))
-            .routes(routes!(upsert_section))
-            .routes(routes!(upsert_sponsor_level))
-            .routes(routes!(set_kpi_targets)),
-    )]
+    vec![
+        (
+            ORGANIZER,
+            OpenApiRouter::new()
+                .routes(routes!(update_conference))
+                .routes(routes!(upsert_section))
+                .routes(routes!(upsert_sponsor_level))
+                .routes(routes!(set_kpi_targets)),
+        ),
+        (
+            ORGANIZER_READ,
+            OpenApiRouter::new().routes(routes!(settings)),
+        ),
+    ]
 }
 
 /// Every field optional; absent fields keep their value. The slug and year are not

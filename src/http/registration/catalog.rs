@@ -12,9 +12,9 @@ use tessera_aggregates::pricing::ProductKind;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{FINANCE, MANAGE, PUBLIC, ledger};
+use super::{MANAGE, PUBLIC, ledger};
 use crate::app::AppState;
-use crate::http::access::{Access, Group};
+use crate::http::access::{Access, FINANCE_READ, Group};
 use crate::http::error::{ApiResult, Problem};
 
 pub(super) fn groups() -> Vec<Group> {
@@ -25,7 +25,10 @@ pub(super) fn groups() -> Vec<Group> {
                 .routes(routes!(ticket_types))
                 .routes(routes!(addons)),
         ),
-        (FINANCE, OpenApiRouter::new().routes(routes!(inventory))),
+        (
+            FINANCE_READ,
+            OpenApiRouter::new().routes(routes!(inventory)),
+        ),
     ]
 }
 

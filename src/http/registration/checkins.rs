@@ -30,7 +30,7 @@ use uuid::Uuid;
 
 use super::{PUBLIC, ledger};
 use crate::app::{AppState, Caller, ConferenceRef};
-use crate::http::access::{Access, Group};
+use crate::http::access::{Access, CHECKIN_READ, Group};
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{After, ApiJson, AuthUser, CommandMeta};
 
@@ -48,7 +48,11 @@ pub(super) fn groups() -> Vec<Group> {
             OpenApiRouter::new()
                 .routes(routes!(check_in))
                 .routes(routes!(door_check))
-                .routes(routes!(redeem))
+                .routes(routes!(redeem)),
+        ),
+        (
+            CHECKIN_READ,
+            OpenApiRouter::new()
                 .routes(routes!(list_attendees))
                 .routes(routes!(lookup)),
         ),

@@ -87,7 +87,7 @@ async fn list_credits(
     Query(q): Query<CreditsQuery>,
 ) -> ApiResult<Json<Vec<CreditView>>> {
     let viewer = Viewer::resolve(&app, &slug, caller).await?;
-    let everyone = viewer.staff && !q.mine;
+    let everyone = viewer.reader && !q.mine;
     let rows =
         storage::live_rows_with_prefix(&app.db, Credits::NAME, &credits_prefix(viewer.conf.id))
             .await?;

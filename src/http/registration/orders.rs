@@ -46,6 +46,8 @@ pub(super) struct Viewer {
     pub conf: ConferenceRef,
     /// Organizer, finance or admin, with the organizer side on (AMB-17).
     pub staff: bool,
+    /// Staff, or an auditor of the conference: reads every order, acts on none.
+    pub reader: bool,
     /// The attendee side is on (CONF-29: registration + public_ui).
     pub public: bool,
 }
@@ -58,37 +60,38 @@ impl Viewer {
         let conf = app.conference(slug).await?;
         let on = |needs| features::all_enabled(needs, &app.config.features, Some(&conf.overrides));
         let public = on(PUBLIC);
-        let staff = on(MANAGE) && is_staff(app, &conf, &caller).await?;
-        if !public && !staff {
+        let roles = match caller.is_admin {
+            true => vec![],
+            false => app.roles_in(conf.id, caller.id).await?,
+        };
+        let manage = on(MANAGE);
+        let staff = manage
+            && (caller.is_admin
+                || roles
+                    .iter()
+                    .any(|r| matches!(r, Role::Organizer | Role::Finance)));
+        let reader = staff || (manage && roles.contains(&Role::Auditor));
+        if !public && !reader {
             return Err(ApiError::not_found("Conference"));
         }
         Ok(Self {
             caller,
             conf,
             staff,
+            reader,
             public,
         })
+    }
+
+    /// Whether the viewer may read the order of `owner`: its owner or a reader.
+    pub fn may_read(&self, owner: Uuid) -> bool {
+        self.reader || (self.public && owner == self.caller.id)
     }
 
     /// ORDER-24: the owner (through the public side) or staff.
     pub fn may_see(&self, owner: Uuid) -> bool {
         self.staff || (self.public && owner == self.caller.id)
     }
-}
-
-/// Organizers and finance staff of the conference, and global admins.
-pub(super) async fn is_staff(
-    app: &AppState,
-    conf: &ConferenceRef,
-    caller: &Caller,
-) -> ApiResult<bool> {
-    if caller.is_admin {
-        return Ok(true);
-    }
-    let roles = app.roles_in(conf.id, caller.id).await?;
-    Ok(roles
-        .iter()
-        .any(|r| matches!(r, Role::Organizer | Role::Finance)))
 }
 
 /// What a handler needs to know about an order before acting on it.
@@ -324,7 +327,7 @@ async fn get_order(
     Path((slug, reference)): Path<(String, String)>,
 ) -> ApiResult<Json<OrderView>> {
     let viewer = Viewer::resolve(&app, &slug, caller).await?;
-    let staff = viewer.staff;
+    let staff = viewer.reader;
     let view = read_order(&app, &viewer.conf, &reference, |o| {
         (
             o.user(),
@@ -334,7 +337,7 @@ async fn get_order(
     })
     .await?;
     match view {
-        Some((owner, mut view, sealed)) if viewer.may_see(owner) => {
+        Some((owner, mut view, sealed)) if viewer.may_read(owner) => {
             // Personal fields are sealed under the buyer's key (src/personal).
             (view.billing_name, view.billing_email, view.billing_company) = app
                 .personal
@@ -426,7 +429,7 @@ async fn list_orders(
     Query(q): Query<OrdersQuery>,
 ) -> ApiResult<Json<Vec<OrderSummary>>> {
     let viewer = Viewer::resolve(&app, &slug, caller).await?;
-    let everyone = viewer.staff && !q.mine;
+    let everyone = viewer.reader && !q.mine;
     let rows =
         storage::live_rows_with_prefix(&app.db, Orders::NAME, &orders_prefix(viewer.conf.id))
             .await?;

@@ -27,21 +27,28 @@ use uuid::Uuid;
 use super::{FINANCE, MANAGE, ledger};
 use crate::app::{AppState, ConferenceRef};
 use crate::bus::BusError;
-use crate::http::access::Group;
+use crate::http::access::{FINANCE_READ, Group};
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{After, ApiJson, AuthUser, CommandMeta};
 
 pub(super) fn groups() -> Vec<Group> {
-    vec![(
-        FINANCE,
-        OpenApiRouter::new()
-            .routes(routes!(create_po, list_pos))
-            .routes(routes!(get_po))
-            .routes(routes!(send_po))
-            .routes(routes!(record_payment))
-            .routes(routes!(issue_credit_note))
-            .routes(routes!(cancel_po)),
-    )]
+    vec![
+        (
+            FINANCE,
+            OpenApiRouter::new()
+                .routes(routes!(create_po))
+                .routes(routes!(send_po))
+                .routes(routes!(record_payment))
+                .routes(routes!(issue_credit_note))
+                .routes(routes!(cancel_po)),
+        ),
+        (
+            FINANCE_READ,
+            OpenApiRouter::new()
+                .routes(routes!(list_pos))
+                .routes(routes!(get_po)),
+        ),
+    ]
 }
 
 /// PO-2: a PO's stream id comes from its reference (globally unique).

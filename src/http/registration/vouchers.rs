@@ -12,10 +12,10 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::pricing_bodies::{ConditionBody, NewVoucherBody, VoucherTemplateBody};
-use super::{FINANCE, MANAGE, ledger};
+use super::{MANAGE, ledger};
 use crate::app::{AppState, inventory_id};
 use crate::bus::BusError;
-use crate::http::access::{Group, ORGANIZER};
+use crate::http::access::{FINANCE_READ, Group, ORGANIZER};
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{ApiJson, CommandMeta, Path};
 
@@ -28,7 +28,10 @@ pub(super) fn groups() -> Vec<Group> {
                 .routes(routes!(bulk_vouchers))
                 .routes(routes!(define_discount)),
         ),
-        (FINANCE, OpenApiRouter::new().routes(routes!(list_vouchers))),
+        (
+            FINANCE_READ,
+            OpenApiRouter::new().routes(routes!(list_vouchers)),
+        ),
     ]
 }
 
