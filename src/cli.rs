@@ -76,6 +76,13 @@ pub enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Auditors' exports of a conference's history, and their verification.
+    Audit {
+        #[command(subcommand)]
+        command: crate::audit::cli::AuditCommand,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Benchmarks that print their figures.
     Bench {
         #[command(subcommand)]
@@ -177,6 +184,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             seed_demo,
             db,
         } => crate::bootstrap::run_cli(&config, update, dry_run, seed_demo, db.database_url).await,
+        Command::Audit { command, db } => {
+            crate::audit::cli::run(command, || async {
+                open_db(&database_url(db.database_url)).await
+            })
+            .await
+        }
         Command::Bench { command } => crate::bench::run(command).await,
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod admin;
 mod db;
+pub mod history;
 pub mod log;
 pub mod runner;
 pub mod storage;

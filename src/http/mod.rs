@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod activities;
+pub mod audit;
 pub mod auth;
 mod caller;
 pub mod conferences;
@@ -48,6 +49,7 @@ fn groups() -> Vec<Group> {
     groups.extend(conferences::groups());
     groups.extend(activities::groups());
     groups.extend(registration::groups());
+    groups.extend(audit::groups());
     groups
 }
 

@@ -1,0 +1,202 @@
+//! A conference's history: its events in log order, a page at a time, filtered.
+//!
+//! An event belongs to a conference when its metadata names it
+//! (`conference_id`, recorded by every command sent for a conference). Both
+//! backends index that expression together with the position
+//! (`events_conference`), so a page is an index range scan, never a pass over
+//! the whole log.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use sqlx::Row;
+
+use crate::Db;
+use crate::log::RawEvent;
+
+/// Which events of a conference, from where, how many.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryQuery {
+    pub conference_id: String,
+    /// Only events after this position.
+    pub after: i64,
+    /// At most this many; `None` for every one (exports).
+    pub limit: Option<i64>,
+    pub aggregate_type: Option<String>,
+    pub aggregate_id: Option<String>,
+    pub event_type: Option<String>,
+    /// A user id, or "system".
+    pub actor: Option<String>,
+    /// Recorded at or after.
+    pub since: Option<DateTime<Utc>>,
+    /// Recorded before.
+    pub until: Option<DateTime<Utc>>,
+    /// At most this position (a state as of a moment).
+    pub up_to: Option<i64>,
+}
+
+enum Bind {
+    Text(String),
+    Int(i64),
+    Time(DateTime<Utc>),
+}
+
+/// A statement under construction, with its placeholders numbered per backend.
+struct Sql {
+    pg: bool,
+    text: String,
+    binds: Vec<Bind>,
+}
+
+impl Sql {
+    /// Appends `clause`, its `{}` replaced by the placeholder of `value`.
+    fn push(&mut self, clause: &str, value: Bind) {
+        self.binds.push(value);
+        let p = match self.pg {
+            true => format!("${}", self.binds.len()),
+            false => "?".to_string(),
+        };
+        self.text.push_str(&clause.replace("{}", &p));
+    }
+}
+
+/// The events the query selects, in position order.
+pub async fn page(db: &Db, q: &HistoryQuery) -> Result<Vec<RawEvent>, sqlx::Error> {
+    let pg = matches!(db, Db::Postgres(_));
+    let (conf_expr, actor_expr, columns) = if pg {
+        (
+            "(metadata->>'conference_id')",
+            "coalesce(metadata->>'actor', 'system')",
+            "position, aggregate_type, aggregate_id, sequence, event_type, payload::text, \
+             metadata::text, recorded_at",
+        )
+    } else {
+        (
+            "json_extract(metadata, '$.conference_id')",
+            "coalesce(json_extract(metadata, '$.actor'), 'system')",
+            "position, aggregate_type, aggregate_id, sequence, event_type, payload, metadata, \
+             recorded_at",
+        )
+    };
+    let mut sql = Sql {
+        pg,
+        text: format!("SELECT {columns} FROM events WHERE "),
+        binds: vec![],
+    };
+    sql.push(
+        &format!("{conf_expr} = {{}}"),
+        Bind::Text(q.conference_id.clone()),
+    );
+    sql.push(" AND position > {}", Bind::Int(q.after));
+    for (column, value) in [
+        ("aggregate_type", &q.aggregate_type),
+        ("aggregate_id", &q.aggregate_id),
+        ("event_type", &q.event_type),
+        (actor_expr, &q.actor),
+    ] {
+        if let Some(v) = value {
+            sql.push(&format!(" AND {column} = {{}}"), Bind::Text(v.clone()));
+        }
+    }
+    // SQLite keeps recorded_at as RFC 3339 text with milliseconds and a Z, so
+    // text order is time order.
+    let time = |t: DateTime<Utc>| match pg {
+        true => Bind::Time(t),
+        false => Bind::Text(t.to_rfc3339_opts(SecondsFormat::Millis, true)),
+    };
+    if let Some(t) = q.since {
+        sql.push(" AND recorded_at >= {}", time(t));
+    }
+    if let Some(t) = q.until {
+        sql.push(" AND recorded_at < {}", time(t));
+    }
+    if let Some(up_to) = q.up_to {
+        sql.push(" AND position <= {}", Bind::Int(up_to));
+    }
+    sql.text.push_str(" ORDER BY position");
+    if let Some(limit) = q.limit {
+        sql.push(" LIMIT {}", Bind::Int(limit));
+    }
+    let Sql {
+        text: sql, binds, ..
+    } = sql;
+    let rows = match db {
+        Db::Postgres(pool) => {
+            let mut query = sqlx::query(&sql);
+            for b in binds {
+                query = match b {
+                    Bind::Text(v) => query.bind(v),
+                    Bind::Int(v) => query.bind(v),
+                    Bind::Time(v) => query.bind(v),
+                };
+            }
+            query
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(raw)
+                .collect::<Result<Vec<_>, _>>()?
+        }
+        Db::Sqlite(pool) => {
+            let mut query = sqlx::query(&sql);
+            for b in binds {
+                query = match b {
+                    Bind::Text(v) => query.bind(v),
+                    Bind::Int(v) => query.bind(v),
+                    Bind::Time(v) => query.bind(v),
+                };
+            }
+            query
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(raw)
+                .collect::<Result<Vec<_>, _>>()?
+        }
+    };
+    Ok(rows)
+}
+
+/// The stored event at `position`, as the log holds it now.
+pub async fn at_position(db: &Db, position: i64) -> Result<Option<RawEvent>, sqlx::Error> {
+    match db {
+        Db::Postgres(pool) => sqlx::query(
+            "SELECT position, aggregate_type, aggregate_id, sequence, event_type, payload::text, \
+             metadata::text, recorded_at FROM events WHERE position = $1",
+        )
+        .bind(position)
+        .fetch_optional(pool)
+        .await?
+        .as_ref()
+        .map(raw)
+        .transpose(),
+        Db::Sqlite(pool) => sqlx::query(
+            "SELECT position, aggregate_type, aggregate_id, sequence, event_type, payload, \
+             metadata, recorded_at FROM events WHERE position = ?",
+        )
+        .bind(position)
+        .fetch_optional(pool)
+        .await?
+        .as_ref()
+        .map(raw)
+        .transpose(),
+    }
+}
+
+fn raw<R>(row: &R) -> Result<RawEvent, sqlx::Error>
+where
+    R: Row,
+    usize: sqlx::ColumnIndex<R>,
+    i64: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    String: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    DateTime<Utc>: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(RawEvent {
+        position: row.try_get(0)?,
+        aggregate_type: row.try_get(1)?,
+        aggregate_id: row.try_get(2)?,
+        sequence: row.try_get(3)?,
+        event_type: row.try_get(4)?,
+        payload: row.try_get(5)?,
+        metadata: row.try_get(6)?,
+        recorded_at: row.try_get(7)?,
+    })
+}

@@ -1,0 +1,257 @@
+//! The export's line format and its hash chain.
+//!
+//! An export is JSON lines: a header, one entry per event, a trailer. Each
+//! entry's `hash` is SHA-256 over its `prev_hash` (hex), a newline, and the
+//! canonical JSON of the entry without `prev_hash` and `hash`; the first entry's
+//! `prev_hash` is the hash of the header's canonical JSON. The trailer names the
+//! last hash (`head`) and the number of entries. Canonical JSON: object keys
+//! sorted, no whitespace, strings and numbers as serde_json writes them.
+
+use chrono::SecondsFormat;
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use tessera_replay::RawEvent;
+
+/// The format name in every header.
+pub const FORMAT: &str = "tessera-audit/1";
+
+/// The first line of an export.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Header {
+    pub format: String,
+    pub conference: String,
+    pub conference_id: String,
+    /// Personal fields replaced by keyed pseudonyms (see `pseudonymize`).
+    pub pseudonymized: bool,
+    pub exported_at: String,
+}
+
+/// Where an event sits in its aggregate's stream.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Stream {
+    pub aggregate_type: String,
+    pub aggregate_id: String,
+    pub sequence: i64,
+}
+
+/// One event, as exported.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    pub position: i64,
+    pub stream: Stream,
+    pub event_type: String,
+    pub payload: Value,
+    pub metadata: Value,
+    pub recorded_at: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// The last line: the head of the chain and how many entries it holds.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Trailer {
+    pub head: String,
+    pub count: u64,
+}
+
+impl Entry {
+    /// The entry of a stored event, not yet chained (hashes empty).
+    pub fn of(e: &RawEvent) -> Self {
+        let json = |s: &str| serde_json::from_str(s).unwrap_or_else(|_| Value::String(s.into()));
+        Self {
+            position: e.position,
+            stream: Stream {
+                aggregate_type: e.aggregate_type.clone(),
+                aggregate_id: e.aggregate_id.clone(),
+                sequence: e.sequence,
+            },
+            event_type: e.event_type.clone(),
+            payload: json(&e.payload),
+            metadata: json(&e.metadata),
+            recorded_at: e.recorded_at.to_rfc3339_opts(SecondsFormat::Micros, true),
+            prev_hash: String::new(),
+            hash: String::new(),
+        }
+    }
+
+    /// The canonical JSON of what the hash covers (all but the two hashes).
+    pub fn content(&self) -> String {
+        let mut v = serde_json::json!({
+            "position": self.position,
+            "stream": self.stream,
+            "event_type": self.event_type,
+            "payload": self.payload,
+            "metadata": self.metadata,
+            "recorded_at": self.recorded_at,
+        });
+        canonical(&mut v)
+    }
+
+    /// The hash this entry must carry after `prev_hash`.
+    pub fn expected_hash(&self) -> String {
+        link(&self.prev_hash, &self.content())
+    }
+
+    /// Chains the entry after `prev`.
+    pub fn chain(mut self, prev: &str) -> Self {
+        self.prev_hash = prev.to_string();
+        self.hash = self.expected_hash();
+        self
+    }
+}
+
+/// SHA-256 of `prev`, a newline and `content`, in hex.
+pub fn link(prev: &str, content: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(prev.as_bytes());
+    h.update(b"\n");
+    h.update(content.as_bytes());
+    hex(&h.finalize())
+}
+
+/// The chain's start: the hash of the header.
+pub fn genesis(header: &Header) -> String {
+    let mut v = serde_json::to_value(header).unwrap_or(Value::Null);
+    let mut h = Sha256::new();
+    h.update(canonical(&mut v).as_bytes());
+    hex(&h.finalize())
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Canonical JSON: keys sorted at every level, no whitespace.
+pub fn canonical(v: &mut Value) -> String {
+    sort(v);
+    v.to_string()
+}
+
+fn sort(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> = std::mem::take(map).into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            let mut sorted = Map::new();
+            for (k, mut inner) in entries {
+                sort(&mut inner);
+                sorted.insert(k, inner);
+            }
+            *map = sorted;
+        }
+        Value::Array(items) => items.iter_mut().for_each(sort),
+        _ => {}
+    }
+}
+
+/// Keys whose values are personal wherever they appear in a payload.
+pub const PERSONAL_KEYS: &[&str] = &[
+    "email",
+    "email_hash",
+    "password_hash",
+    "billing_name",
+    "billing_email",
+    "billing_company",
+    "billing_address",
+    "address",
+    "contact_name",
+    "contact_email",
+    "phone",
+    "passport_number",
+    "card_last4",
+    "iban",
+];
+
+/// Aggregates whose `name` is a person's (elsewhere a name is a product's, an
+/// activity's or a conference's).
+const PERSON_AGGREGATES: &[&str] = &["user", "attendee"];
+
+fn is_personal(aggregate_type: &str, key: &str) -> bool {
+    PERSONAL_KEYS.contains(&key)
+        || key.starts_with("sealed_")
+        || key.starts_with("passport")
+        || (key == "name" && PERSON_AGGREGATES.contains(&aggregate_type))
+}
+
+/// Replaces every personal value of `payload` (string or object) by `replace`
+/// applied to its canonical JSON.
+pub fn pseudonymize(aggregate_type: &str, payload: &mut Value, replace: &dyn Fn(&str) -> String) {
+    match payload {
+        Value::Object(map) => {
+            for (k, v) in map.iter_mut() {
+                let empty = v.is_null() || v.as_str().is_some_and(str::is_empty);
+                if is_personal(aggregate_type, k) && !empty {
+                    let original = canonical(v);
+                    *v = Value::String(replace(&original));
+                } else {
+                    pseudonymize(aggregate_type, v, replace);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for v in items {
+                pseudonymize(aggregate_type, v, replace);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A stable pseudonym: HMAC-SHA256 of the value under the export's salt.
+pub fn pseudonym(salt: &[u8], value: &str) -> String {
+    let mut mac = match Hmac::<Sha256>::new_from_slice(salt) {
+        Ok(m) => m,
+        // HMAC takes keys of any length.
+        Err(_) => return "pseudonym".to_string(),
+    };
+    mac.update(value.as_bytes());
+    format!("pseudonym:{}", &hex(&mac.finalize().into_bytes())[..24])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn canonical_json_sorts_keys_at_every_level() {
+        let mut v = json!({ "b": 1, "a": { "d": [ { "f": 1, "e": 2 } ], "c": "x" } });
+        assert_eq!(
+            canonical(&mut v),
+            r#"{"a":{"c":"x","d":[{"e":2,"f":1}]},"b":1}"#
+        );
+    }
+
+    #[test]
+    fn pseudonyms_are_stable_per_salt_and_hide_the_value() {
+        let salt = [7u8; 32];
+        let mut a = json!({ "OrderPlaced": { "billing_email": "ana@example.org",
+            "billing_name": "", "total": "100.00",
+            "sealed_billing": { "v": 1, "n": "nonce", "c": "cipher" } } });
+        let mut b = a.clone();
+        pseudonymize("order", &mut a, &|v| pseudonym(&salt, v));
+        pseudonymize("order", &mut b, &|v| pseudonym(&salt, v));
+        assert_eq!(a, b);
+        let text = a.to_string();
+        assert!(!text.contains("ana@example.org") && !text.contains("cipher"));
+        assert_eq!(a["OrderPlaced"]["total"], "100.00");
+        assert_eq!(a["OrderPlaced"]["billing_name"], "");
+        let mut c = json!({ "billing_email": "ana@example.org" });
+        pseudonymize("order", &mut c, &|v| pseudonym(&[8u8; 32], v));
+        assert_ne!(c["billing_email"], a["OrderPlaced"]["billing_email"]);
+    }
+
+    #[test]
+    fn a_product_name_is_not_personal_a_user_name_is() {
+        let mut product = json!({ "name": "Individual" });
+        pseudonymize("inventory", &mut product, &|_| "p".into());
+        assert_eq!(product["name"], "Individual");
+        let mut user = json!({ "name": "Ana" });
+        pseudonymize("user", &mut user, &|_| "p".into());
+        assert_eq!(user["name"], "p");
+    }
+}

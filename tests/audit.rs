@@ -1,0 +1,293 @@
+//! Auditors: the auditor role reads every staff view and changes nothing; the
+//! conference's history and an order's timeline over HTTP.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{Backend, TestApp, User};
+use serde_json::{Value, json};
+
+const CONF: &str = "pycon-us-2027";
+
+struct Cast {
+    admin: User,
+    auditor: User,
+    organizer: User,
+    ana: User,
+}
+
+/// A conference with a ticket type, an auditor and an organizer, and one order
+/// of Ana's paid by the organizer: its reference.
+async fn setup(b: Backend) -> (TestApp, Cast, String) {
+    let app = TestApp::start(b).await;
+    let admin = app.admin().await;
+    app.conference(&admin, CONF).await;
+    app.ticket_type(
+        &admin,
+        CONF,
+        json!({ "slug": "individual", "name": "Individual", "price": "100.00", "total_quantity": 10 }),
+    )
+    .await;
+    let cast = Cast {
+        auditor: app.user("audrey").await,
+        organizer: app.user("olga").await,
+        ana: app.user("ana").await,
+        admin,
+    };
+    app.grant(&cast.admin, CONF, &cast.auditor, "auditor").await;
+    app.grant(&cast.admin, CONF, &cast.organizer, "organizer")
+        .await;
+    let r = app.buy(&cast.ana, CONF, "individual", 1).await;
+    assert_eq!(r.status, StatusCode::CREATED, "checkout: {}", r.text);
+    let reference = r.body["reference"].as_str().unwrap_or_default().to_string();
+    let r = app
+        .post(&format!(
+            "/api/v1/conferences/{CONF}/orders/{reference}/payments"
+        ))
+        .as_user(&cast.organizer)
+        .json(json!({ "method": "manual", "amount": "100.00", "reference": "cheque 1" }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "payment: {}", r.text);
+    app.settled().await;
+    (app, cast, reference)
+}
+
+fn events(r: &common::Response) -> Vec<Value> {
+    r.body["events"].as_array().cloned().unwrap_or_default()
+}
+
+/// The auditor reads the staff views (orders, attendees, purchase orders,
+/// vouchers, settings) and every command is refused, changing nothing.
+async fn the_auditor_reads_everything_and_changes_nothing(b: Backend) {
+    let (app, cast, reference) = setup(b).await;
+    let head = app.settled().await;
+    let r = app
+        .get(&format!("/api/v1/conferences/{CONF}/orders"))
+        .as_user(&cast.auditor)
+        .after(Some(head))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let orders = r.body.as_array().cloned().unwrap_or_default();
+    assert_eq!(orders.len(), 1, "the auditor sees Ana's order: {}", r.text);
+    let r = app
+        .get(&format!("/api/v1/conferences/{CONF}/orders/{reference}"))
+        .as_user(&cast.auditor)
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["status"], "paid");
+    for path in [
+        "attendees",
+        "purchase-orders",
+        "vouchers",
+        "settings",
+        "inventory",
+    ] {
+        let r = app
+            .get(&format!("/api/v1/conferences/{CONF}/{path}"))
+            .as_user(&cast.auditor)
+            .after(Some(head))
+            .send()
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "GET {path}: {}", r.text);
+    }
+    // Commands: refused, and the log does not move.
+    let before = app.app.db.head().await.expect("head");
+    let refused = [
+        (
+            format!("/api/v1/conferences/{CONF}/orders/{reference}/refunds"),
+            json!({ "amount": "10.00", "to": "credit" }),
+        ),
+        (
+            format!("/api/v1/conferences/{CONF}/vouchers"),
+            json!({ "code": "AUDIT", "value": "100" }),
+        ),
+        (
+            format!("/api/v1/conferences/{CONF}/ticket-types"),
+            json!({ "slug": "free", "name": "Free", "price": "0.00", "total_quantity": 1 }),
+        ),
+        (
+            format!("/api/v1/conferences/{CONF}/roles"),
+            json!({ "email": cast.auditor.email, "role": "organizer" }),
+        ),
+    ];
+    for (path, body) in refused {
+        let r = app
+            .post(&path)
+            .as_user(&cast.auditor)
+            .json(body)
+            .send()
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "POST {path}: {}", r.text);
+    }
+    // Cancelling someone else's order: not theirs to see as an actor.
+    let r = app
+        .post(&format!(
+            "/api/v1/conferences/{CONF}/orders/{reference}/cancel"
+        ))
+        .as_user(&cast.auditor)
+        .send()
+        .await;
+    assert!(r.status.is_client_error(), "cancel: {}", r.text);
+    assert_eq!(app.app.db.head().await.expect("head"), before);
+    app.finish().await;
+}
+
+/// The history pages through the conference's events in log order with who,
+/// when and under which request; filters narrow it; pages join up exactly.
+async fn history_pages_in_log_order_with_filters(b: Backend) {
+    let (app, cast, reference) = setup(b).await;
+    let path = format!("/api/v1/conferences/{CONF}/history");
+    let r = app
+        .get(&format!("{path}?limit=1000"))
+        .as_user(&cast.auditor)
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let all = events(&r);
+    assert!(all.len() >= 5, "{}", r.text);
+    assert_eq!(r.body["next_cursor"], Value::Null);
+    let positions: Vec<i64> = all.iter().filter_map(|e| e["position"].as_i64()).collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "log order");
+    for e in &all {
+        assert!(e["stream"]["aggregate_type"].is_string());
+        assert!(e["stream"]["sequence"].is_i64());
+        assert!(e["recorded_at"].is_string());
+        assert!(e["actor"].is_string());
+        assert!(e["payload"].is_object());
+    }
+    // Who placed the order and who recorded its payment.
+    let placed = all
+        .iter()
+        .find(|e| e["event_type"] == "OrderPlaced")
+        .expect("OrderPlaced in the history");
+    assert_eq!(placed["actor"], cast.ana.id.as_str());
+    assert!(placed["request_id"].is_string(), "{placed}");
+    let paid = all
+        .iter()
+        .find(|e| e["event_type"] == "PaymentRecorded")
+        .expect("PaymentRecorded");
+    assert_eq!(paid["actor"], cast.organizer.id.as_str());
+
+    // Pages of 2 join up to the whole, with no event twice.
+    let mut paged = vec![];
+    let mut after = 0;
+    loop {
+        let r = app
+            .get(&format!("{path}?limit=2&after={after}"))
+            .as_user(&cast.auditor)
+            .send()
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        paged.extend(events(&r));
+        match r.body["next_cursor"].as_i64() {
+            Some(next) => after = next,
+            None => break,
+        }
+    }
+    assert_eq!(paged, all);
+
+    // Filters: event type, stream, actor, time.
+    let r = app
+        .get(&format!("{path}?event_type=OrderPlaced"))
+        .as_user(&cast.auditor)
+        .send()
+        .await;
+    assert_eq!(events(&r).len(), 1, "{}", r.text);
+    let r = app
+        .get(&format!("{path}?aggregate_type=order"))
+        .as_user(&cast.auditor)
+        .send()
+        .await;
+    let orders = events(&r);
+    assert!(!orders.is_empty());
+    assert!(
+        orders
+            .iter()
+            .all(|e| e["stream"]["aggregate_type"] == "order")
+    );
+    let r = app
+        .get(&format!("{path}?actor={}", cast.organizer.id))
+        .as_user(&cast.auditor)
+        .send()
+        .await;
+    let by_olga = events(&r);
+    assert!(!by_olga.is_empty());
+    assert!(
+        by_olga
+            .iter()
+            .all(|e| e["actor"] == cast.organizer.id.as_str())
+    );
+    let r = app
+        .get(&format!("{path}?since=2100-01-01T00:00:00Z"))
+        .as_user(&cast.auditor)
+        .send()
+        .await;
+    assert_eq!(events(&r).len(), 0, "{}", r.text);
+    let r = app
+        .get(&format!(
+            "{path}?until=2100-01-01T00:00:00Z&since=2000-01-01T00:00:00Z&limit=1000"
+        ))
+        .as_user(&cast.auditor)
+        .send()
+        .await;
+    assert_eq!(events(&r).len(), all.len(), "{}", r.text);
+
+    // The order's own timeline.
+    let r = app
+        .get(&format!(
+            "/api/v1/conferences/{CONF}/orders/{reference}/history"
+        ))
+        .as_user(&cast.auditor)
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let timeline = events(&r);
+    assert_eq!(timeline[0]["event_type"], "OrderPlaced");
+    assert!(timeline.iter().any(|e| e["event_type"] == "OrderPaid"));
+    let id = &timeline[0]["stream"]["aggregate_id"];
+    assert!(timeline.iter().all(|e| &e["stream"]["aggregate_id"] == id));
+    let r = app
+        .get(&format!(
+            "/api/v1/conferences/{CONF}/orders/NOPE-0000/history"
+        ))
+        .as_user(&cast.auditor)
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+
+    // Bad paging is refused; staff without the role and attendees get 403.
+    for bad in ["limit=0", "limit=1001", "after=-1"] {
+        let r = app
+            .get(&format!("{path}?{bad}"))
+            .as_user(&cast.auditor)
+            .send()
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {}",
+            r.text
+        );
+    }
+    let r = app
+        .get(&format!("{path}?since=yesterday"))
+        .as_user(&cast.auditor)
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    for who in [&cast.organizer, &cast.ana] {
+        let r = app.get(&path).as_user(who).send().await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    }
+    let r = app.get(&path).as_user(&cast.admin).send().await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    app.finish().await;
+}
+
+on_both_backends!(
+    the_auditor_reads_everything_and_changes_nothing,
+    history_pages_in_log_order_with_filters
+);
