@@ -101,6 +101,22 @@ pub enum ReplayCommand {
     },
     /// Rebuilds into scratch memory and compares with the live views.
     Verify,
+    /// An order as it stood at a moment (--as-of RFC 3339) or a log position
+    /// (--position), folded from its events up to then, as JSON.
+    State {
+        #[arg(long)]
+        conference: String,
+        #[arg(long)]
+        order: String,
+        #[arg(
+            long,
+            conflicts_with = "position",
+            required_unless_present = "position"
+        )]
+        as_of: Option<chrono::DateTime<chrono::Utc>>,
+        #[arg(long)]
+        position: Option<i64>,
+    },
     /// A conference's events in order.
     History {
         #[arg(long)]
@@ -247,6 +263,31 @@ async fn replay(command: ReplayCommand, db: &tessera_replay::Db) -> anyhow::Resu
                 );
             }
             Ok(ExitCode::FAILURE)
+        }
+        ReplayCommand::State {
+            conference,
+            order,
+            as_of,
+            position,
+        } => {
+            use crate::audit::state::{AsOf, order_as_of};
+            let at = match (as_of, position) {
+                (Some(t), _) => AsOf::Time(t),
+                (None, Some(p)) => AsOf::Position(p),
+                (None, None) => anyhow::bail!("give --as-of or --position"),
+            };
+            let id = crate::ids::order_id(&order);
+            let Some(folded) = order_as_of(db, conference_id(&conference), id, at).await? else {
+                anyhow::bail!("order {order} of {conference} did not exist then");
+            };
+            let doc = serde_json::json!({
+                "reference": order,
+                "position": folded.position,
+                "events": folded.events,
+                "state": folded.order,
+            });
+            println!("{}", serde_json::to_string_pretty(&doc)?);
+            Ok(ExitCode::SUCCESS)
         }
         ReplayCommand::History { conference, json } => {
             let id = conference_id(&conference);

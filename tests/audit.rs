@@ -287,7 +287,98 @@ async fn history_pages_in_log_order_with_filters(b: Backend) {
     app.finish().await;
 }
 
+/// An order as it stood: at the position (or the moment) it was placed it is
+/// pending, at the head it is paid; the CLI answers the same.
+async fn an_order_as_of_a_moment_or_position(b: Backend) {
+    let (app, cast, reference) = setup(b).await;
+    let r = app
+        .get(&format!(
+            "/api/v1/conferences/{CONF}/orders/{reference}/history"
+        ))
+        .as_user(&cast.auditor)
+        .send()
+        .await;
+    let timeline = events(&r);
+    let placed = &timeline[0];
+    assert_eq!(placed["event_type"], "OrderPlaced");
+    let placed_at = placed["position"].as_i64().unwrap_or_default();
+    let state = |q: String| {
+        let app = &app;
+        let auditor = &cast.auditor;
+        let reference = reference.clone();
+        async move {
+            app.get(&format!(
+                "/api/v1/conferences/{CONF}/orders/{reference}/state?{q}"
+            ))
+            .as_user(auditor)
+            .send()
+            .await
+        }
+    };
+    let r = state(format!("position={placed_at}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["position"], placed_at);
+    assert_eq!(r.body["events"], 1);
+    assert_eq!(r.body["state"]["status"], "pending");
+    let moment = placed["recorded_at"]
+        .as_str()
+        .unwrap_or_default()
+        .replace('+', "%2B");
+    let r = state(format!("as_of={moment}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["position"], placed_at, "{}", r.text);
+    assert_eq!(r.body["state"]["status"], "pending");
+    let head = app.app.db.head().await.expect("head");
+    let r = state(format!("position={head}")).await;
+    assert_eq!(r.body["state"]["status"], "paid", "{}", r.text);
+    let last = timeline.last().map(|e| e["position"].clone());
+    assert_eq!(Some(r.body["position"].clone()), last);
+    // Before it was placed there was no such order; a query needs one bound.
+    let r = state(format!("position={}", placed_at - 1)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    let r = state("as_of=2000-01-01T00:00:00Z".to_string()).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    for bad in ["", "position=-1", "position=3&as_of=2000-01-01T00:00:00Z"] {
+        let r = state(bad.to_string()).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {}",
+            r.text
+        );
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .env("RUST_LOG", "warn")
+        .env_remove("DATABASE_URL")
+        .args([
+            "replay",
+            "state",
+            "--conference",
+            CONF,
+            "--order",
+            &reference,
+        ])
+        .args([
+            "--position",
+            &placed_at.to_string(),
+            "--database-url",
+            &app.url,
+        ])
+        .output()
+        .expect("run tessera replay state");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(doc["state"]["status"], "pending");
+    assert_eq!(doc["position"], placed_at);
+    app.finish().await;
+}
+
 on_both_backends!(
     the_auditor_reads_everything_and_changes_nothing,
-    history_pages_in_log_order_with_filters
+    history_pages_in_log_order_with_filters,
+    an_order_as_of_a_moment_or_position
 );

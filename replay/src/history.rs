@@ -97,10 +97,18 @@ pub async fn page(db: &Db, q: &HistoryQuery) -> Result<Vec<RawEvent>, sqlx::Erro
         }
     }
     // SQLite keeps recorded_at as RFC 3339 text with milliseconds and a Z, so
-    // text order is time order.
+    // text order is time order. A bound between two milliseconds is rounded up:
+    // for whole-millisecond values `>= t` and `< t` then mean the same.
     let time = |t: DateTime<Utc>| match pg {
         true => Bind::Time(t),
-        false => Bind::Text(t.to_rfc3339_opts(SecondsFormat::Millis, true)),
+        false => {
+            let sub_ms = t.timestamp_subsec_nanos() % 1_000_000;
+            let t = match sub_ms {
+                0 => t,
+                n => t + chrono::Duration::nanoseconds(i64::from(1_000_000 - n)),
+            };
+            Bind::Text(t.to_rfc3339_opts(SecondsFormat::Millis, true))
+        }
     };
     if let Some(t) = q.since {
         sql.push(" AND recorded_at >= {}", time(t));

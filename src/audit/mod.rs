@@ -4,6 +4,7 @@
 pub mod chain;
 pub mod cli;
 pub mod export;
+pub mod state;
 pub mod verify;
 
 pub use export::Exporter;

@@ -8,7 +8,6 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tessera_aggregates::order::Order;
 use tessera_replay::RawEvent;
 use tessera_replay::history::{HistoryQuery, page};
 use utoipa::ToSchema;
@@ -16,6 +15,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::app::{AppState, order_id};
 use crate::audit::Exporter;
+use crate::audit::state::{AsOf, order_as_of};
 use crate::http::access::{AUDIT, Group};
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{Path, Query};
@@ -26,6 +26,7 @@ pub fn groups() -> Vec<Group> {
         OpenApiRouter::new()
             .routes(routes!(history))
             .routes(routes!(order_history))
+            .routes(routes!(order_state))
             .routes(routes!(export)),
     )]
 }
@@ -189,25 +190,77 @@ async fn order_history(
     Query(p): Query<PageParams>,
 ) -> ApiResult<axum::Json<HistoryPage>> {
     let conf = app.conference(&slug).await?;
-    let id = order_id(&reference);
-    let ours = app
-        .bus
-        .inspect::<Order, _>(&id.to_string(), |o| {
-            o.exists() && o.conference_id() == conf.id
-        })
-        .await?;
-    if !ours {
-        return Err(ApiError::not_found("Order"));
-    }
+    let after = p.after.unwrap_or(0);
     let q = HistoryQuery {
         conference_id: conf.id.to_string(),
-        after: p.after.unwrap_or(0),
+        after,
         limit: Some(limit_of(p.limit)?),
         aggregate_type: Some("order".to_string()),
-        aggregate_id: Some(id.to_string()),
+        aggregate_id: Some(order_id(&reference).to_string()),
         ..HistoryQuery::default()
     };
-    Ok(axum::Json(answer(&app, q).await?))
+    let answer = answer(&app, q).await?;
+    // No event of this conference in the order's stream: no such order here.
+    if after == 0 && answer.events.is_empty() {
+        return Err(ApiError::not_found("Order"));
+    }
+    Ok(axum::Json(answer))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct StateParams {
+    /// The moment (RFC 3339): events recorded at or before it.
+    pub as_of: Option<DateTime<Utc>>,
+    /// The log position: events at or before it.
+    pub position: Option<i64>,
+}
+
+/// An order as it stood then.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderState {
+    pub reference: String,
+    /// The position of the last event folded: the state stands there.
+    pub position: i64,
+    /// How many of the order's events were folded.
+    pub events: usize,
+    /// The order aggregate's state (billing details stay sealed).
+    #[schema(value_type = Object)]
+    pub state: Value,
+}
+
+/// An order folded from its own events up to a moment (`as_of`) or a log
+/// position (`position`): exactly one of them.
+#[utoipa::path(get, path = "/api/v1/conferences/{slug}/orders/{reference}/state", tag = "audit",
+    params(("slug" = String, Path), ("reference" = String, Path), StateParams),
+    responses((status = 200, body = OrderState), (status = 404, body = Problem),
+        (status = 422, body = Problem)))]
+async fn order_state(
+    State(app): State<AppState>,
+    Path((slug, reference)): Path<(String, String)>,
+    Query(p): Query<StateParams>,
+) -> ApiResult<axum::Json<OrderState>> {
+    let as_of = match (p.as_of, p.position) {
+        (Some(t), None) => AsOf::Time(t),
+        (None, Some(n)) if n >= 0 => AsOf::Position(n),
+        _ => {
+            return Err(ApiError::unprocessable(
+                "history.invalid_as_of",
+                "Give exactly one of as_of (RFC 3339) and position (0 or more).",
+            ));
+        }
+    };
+    let conf = app.conference(&slug).await?;
+    let folded = order_as_of(&app.db, conf.id, order_id(&reference), as_of)
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| ApiError::not_found("Order"))?;
+    Ok(axum::Json(OrderState {
+        reference,
+        position: folded.position,
+        events: folded.events,
+        state: serde_json::to_value(&folded.order)?,
+    }))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
