@@ -1,6 +1,7 @@
 //! `tessera bench …`: benchmarks that print their figures (never assert on time).
 //! Run them with a release build: `cargo run --release -- bench …`.
 
+mod audit;
 mod rush;
 
 use std::process::ExitCode;
@@ -46,6 +47,14 @@ pub enum BenchCommand {
         /// room); 0 lets every buyer in at the same instant.
         #[arg(long, default_value_t = 0)]
         concurrency: usize,
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// Events/s of an audit export and of its verification (chain, then against
+    /// the log), over a seeded PostgreSQL log of one conference.
+    Audit {
+        #[arg(long, default_value_t = 200_000)]
+        events: i64,
         #[arg(long)]
         database_url: Option<String>,
     },
@@ -176,6 +185,10 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
             events,
             database_url,
         } => replay(events, database_url).await,
+        BenchCommand::Audit {
+            events,
+            database_url,
+        } => audit::audit(events, database_url).await,
         BenchCommand::Rush {
             backend,
             buyers,

@@ -1,0 +1,63 @@
+//! `tessera bench audit`: export and verify speed, in events/s.
+
+use std::io::{BufReader, Write};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use tessera_aggregates::natural_id;
+
+use super::{drop_scratch, scratch, seed_log};
+use crate::audit::{Exporter, verify};
+use crate::server::open_db;
+
+pub async fn audit(events: i64, database_url: Option<String>) -> anyhow::Result<ExitCode> {
+    let (url, cleanup) = match database_url {
+        Some(u) => (u, None),
+        None => scratch("postgres").await?,
+    };
+    let db = open_db(&url).await?;
+    println!("bench audit: seeding {events} events of one conference…");
+    seed_log(&db, events).await?;
+    let conference = natural_id("conference", "bench");
+    let dir = std::env::temp_dir().join(format!(
+        "tessera_bench_audit_{}.jsonl",
+        chrono::Utc::now().timestamp_micros()
+    ));
+
+    let t = Instant::now();
+    let mut exporter = Exporter::start(db.clone(), "bench", conference, false).await?;
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&dir)?);
+    while let Some(chunk) = exporter.next_chunk().await? {
+        file.write_all(chunk.as_bytes())?;
+    }
+    file.flush()?;
+    let export_s = t.elapsed().as_secs_f64();
+
+    let t = Instant::now();
+    let v = verify(BufReader::new(std::fs::File::open(&dir)?), None).await?;
+    let verify_s = t.elapsed().as_secs_f64();
+
+    let t = Instant::now();
+    verify(BufReader::new(std::fs::File::open(&dir)?), Some(&db)).await?;
+    let against_s = t.elapsed().as_secs_f64();
+
+    let n = v.count as f64;
+    println!(
+        "export:                     {} events, {:>10.0} events/s",
+        v.count,
+        n / export_s
+    );
+    println!(
+        "verify (chain):             {} events, {:>10.0} events/s",
+        v.count,
+        n / verify_s
+    );
+    println!(
+        "verify --against-database:  {} events, {:>10.0} events/s",
+        v.count,
+        n / against_s
+    );
+    let _ = std::fs::remove_file(&dir);
+    drop_scratch(db, cleanup).await;
+    Ok(ExitCode::SUCCESS)
+}
