@@ -49,7 +49,14 @@ async fn setup(b: Backend) -> (TestApp, Cast, String) {
         .send()
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "payment: {}", r.text);
-    app.settled().await;
+    // The history reads up to the projection runner's position.
+    let head = app.settled().await;
+    assert!(
+        app.app
+            .runner
+            .wait_for(head, std::time::Duration::from_secs(20))
+            .await
+    );
     (app, cast, reference)
 }
 
@@ -377,8 +384,30 @@ async fn an_order_as_of_a_moment_or_position(b: Backend) {
     app.finish().await;
 }
 
+/// A page of history is read through the conference index, never by scanning
+/// the whole log.
+async fn history_reads_through_the_conference_index(b: Backend) {
+    let (app, _cast, _) = setup(b).await;
+    let q = tessera_replay::history::HistoryQuery {
+        conference_id: tessera::app::conference_id(CONF).to_string(),
+        after: 3,
+        limit: Some(100),
+        event_type: Some("OrderPlaced".to_string()),
+        ..Default::default()
+    };
+    let plan = tessera_replay::history::plan(&app.app.db, &q)
+        .await
+        .expect("explain");
+    assert!(
+        plan.iter().any(|l| l.contains("events_conference")),
+        "{plan:#?}"
+    );
+    app.finish().await;
+}
+
 on_both_backends!(
     the_auditor_reads_everything_and_changes_nothing,
     history_pages_in_log_order_with_filters,
-    an_order_as_of_a_moment_or_position
+    an_order_as_of_a_moment_or_position,
+    history_reads_through_the_conference_index
 );

@@ -58,9 +58,8 @@ impl Sql {
     }
 }
 
-/// The events the query selects, in position order.
-pub async fn page(db: &Db, q: &HistoryQuery) -> Result<Vec<RawEvent>, sqlx::Error> {
-    let pg = matches!(db, Db::Postgres(_));
+/// The statement selecting the query's events, in position order.
+fn statement(pg: bool, q: &HistoryQuery) -> Sql {
     let (conf_expr, actor_expr, columns) = if pg {
         (
             "(metadata->>'conference_id')",
@@ -123,9 +122,14 @@ pub async fn page(db: &Db, q: &HistoryQuery) -> Result<Vec<RawEvent>, sqlx::Erro
     if let Some(limit) = q.limit {
         sql.push(" LIMIT {}", Bind::Int(limit));
     }
+    sql
+}
+
+/// The events the query selects, in position order.
+pub async fn page(db: &Db, q: &HistoryQuery) -> Result<Vec<RawEvent>, sqlx::Error> {
     let Sql {
         text: sql, binds, ..
-    } = sql;
+    } = statement(matches!(db, Db::Postgres(_)), q);
     let rows = match db {
         Db::Postgres(pool) => {
             let mut query = sqlx::query(&sql);
@@ -163,29 +167,44 @@ pub async fn page(db: &Db, q: &HistoryQuery) -> Result<Vec<RawEvent>, sqlx::Erro
     Ok(rows)
 }
 
-/// The stored event at `position`, as the log holds it now.
-pub async fn at_position(db: &Db, position: i64) -> Result<Option<RawEvent>, sqlx::Error> {
+/// How the database runs the query (`EXPLAIN`), one line per plan step; on
+/// PostgreSQL with sequential scans priced out, as on a log too large to scan.
+pub async fn plan(db: &Db, q: &HistoryQuery) -> Result<Vec<String>, sqlx::Error> {
+    let Sql {
+        text: sql, binds, ..
+    } = statement(matches!(db, Db::Postgres(_)), q);
     match db {
-        Db::Postgres(pool) => sqlx::query(
-            "SELECT position, aggregate_type, aggregate_id, sequence, event_type, payload::text, \
-             metadata::text, recorded_at FROM events WHERE position = $1",
-        )
-        .bind(position)
-        .fetch_optional(pool)
-        .await?
-        .as_ref()
-        .map(raw)
-        .transpose(),
-        Db::Sqlite(pool) => sqlx::query(
-            "SELECT position, aggregate_type, aggregate_id, sequence, event_type, payload, \
-             metadata, recorded_at FROM events WHERE position = ?",
-        )
-        .bind(position)
-        .fetch_optional(pool)
-        .await?
-        .as_ref()
-        .map(raw)
-        .transpose(),
+        Db::Postgres(pool) => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("SET LOCAL enable_seqscan = off")
+                .execute(&mut *tx)
+                .await?;
+            let explain = format!("EXPLAIN {sql}");
+            let mut query = sqlx::query(&explain);
+            for b in binds {
+                query = match b {
+                    Bind::Text(v) => query.bind(v),
+                    Bind::Int(v) => query.bind(v),
+                    Bind::Time(v) => query.bind(v),
+                };
+            }
+            let rows = query.fetch_all(&mut *tx).await?;
+            tx.rollback().await?;
+            rows.iter().map(|r| r.try_get::<String, _>(0)).collect()
+        }
+        Db::Sqlite(pool) => {
+            let explain = format!("EXPLAIN QUERY PLAN {sql}");
+            let mut query = sqlx::query(&explain);
+            for b in binds {
+                query = match b {
+                    Bind::Text(v) => query.bind(v),
+                    Bind::Int(v) => query.bind(v),
+                    Bind::Time(v) => query.bind(v),
+                };
+            }
+            let rows = query.fetch_all(pool).await?;
+            rows.iter().map(|r| r.try_get::<String, _>(3)).collect()
+        }
     }
 }
 

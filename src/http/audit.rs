@@ -18,7 +18,7 @@ use crate::audit::Exporter;
 use crate::audit::state::{AsOf, order_as_of};
 use crate::http::access::{AUDIT, Group};
 use crate::http::error::{ApiError, ApiResult, Problem};
-use crate::http::extract::{Path, Query};
+use crate::http::extract::{After, Path, Query};
 
 pub fn groups() -> Vec<Group> {
     vec![(
@@ -124,7 +124,12 @@ fn limit_of(limit: Option<i64>) -> ApiResult<i64> {
     }
 }
 
-async fn answer(app: &AppState, q: HistoryQuery) -> ApiResult<HistoryPage> {
+/// Pages stop at the projection runner's position: on PostgreSQL a position can
+/// commit after a higher one is visible, and the runner never passes such a gap,
+/// so a cursor never skips an event that commits late. Send `X-Tessera-After`
+/// with a command's position to include it.
+async fn answer(app: &AppState, mut q: HistoryQuery) -> ApiResult<HistoryPage> {
+    q.up_to = Some(app.runner.position());
     if q.after < 0 {
         return Err(ApiError::unprocessable(
             "history.invalid_cursor",
@@ -151,6 +156,7 @@ async fn answer(app: &AppState, q: HistoryQuery) -> ApiResult<HistoryPage> {
         (status = 422, body = Problem)))]
 async fn history(
     State(app): State<AppState>,
+    _after: After,
     Path(slug): Path<String>,
     Query(p): Query<HistoryParams>,
 ) -> ApiResult<axum::Json<HistoryPage>> {
@@ -186,6 +192,7 @@ pub struct PageParams {
         (status = 422, body = Problem)))]
 async fn order_history(
     State(app): State<AppState>,
+    _after: After,
     Path((slug, reference)): Path<(String, String)>,
     Query(p): Query<PageParams>,
 ) -> ApiResult<axum::Json<HistoryPage>> {
