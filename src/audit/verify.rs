@@ -228,3 +228,74 @@ impl<'a> LogWindow<'a> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::chain::{Entry, FORMAT, Header, Trailer, genesis};
+    use chrono::{TimeZone, Utc};
+
+    fn export(n: i64) -> Vec<String> {
+        let header = Header {
+            format: FORMAT.to_string(),
+            conference: "pycon-us-2027".to_string(),
+            conference_id: "c".to_string(),
+            pseudonymized: false,
+            exported_at: "2027-05-14T09:30:00.000000Z".to_string(),
+        };
+        let mut prev = genesis(&header);
+        let mut lines = vec![serde_json::to_string(&header).unwrap_or_default()];
+        for position in 1..=n {
+            let raw = RawEvent {
+                position,
+                aggregate_type: "order".to_string(),
+                aggregate_id: "o".to_string(),
+                sequence: position,
+                event_type: "OrderPaid".to_string(),
+                payload: r#"{"OrderPaid":{"at":"2027-05-14T09:30:00Z"}}"#.to_string(),
+                metadata: r#"{"actor":"system"}"#.to_string(),
+                recorded_at: Utc
+                    .timestamp_opt(1_800_000_000 + position, 0)
+                    .single()
+                    .unwrap_or_default(),
+            };
+            let entry = Entry::of(&raw).chain(&prev);
+            prev = entry.hash.clone();
+            lines.push(serde_json::to_string(&entry).unwrap_or_default());
+        }
+        let trailer = Trailer {
+            head: prev,
+            count: n as u64,
+        };
+        lines.push(serde_json::to_string(&trailer).unwrap_or_default());
+        lines
+    }
+
+    async fn check(lines: &[String]) -> Result<Verified, VerifyError> {
+        verify(std::io::Cursor::new(lines.join("\n")), None).await
+    }
+
+    #[tokio::test]
+    async fn a_sound_export_verifies() {
+        let v = check(&export(3)).await.expect("verifies");
+        assert_eq!(v.count, 3);
+    }
+
+    #[tokio::test]
+    async fn an_edited_header_breaks_the_first_link() {
+        let mut lines = export(3);
+        lines[0] = lines[0].replace("pycon-us-2027", "pycon-us-2028");
+        match check(&lines).await {
+            Err(VerifyError::Broken(b)) => assert_eq!(b.position, Some(1)),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_rewritten_trailer_count_is_refused() {
+        let mut lines = export(3);
+        let last = lines.len() - 1;
+        lines[last] = lines[last].replace("\"count\":3", "\"count\":2");
+        assert!(matches!(check(&lines).await, Err(VerifyError::Broken(_))));
+    }
+}
