@@ -66,11 +66,12 @@ pub fn summary<'a>(
         }
     }
     let applications = mine.len() as u32;
-    let returning_share = if applications == 0 {
-        Decimal::ZERO.round_dp(2)
+    let mut returning_share = if applications == 0 {
+        Decimal::ZERO
     } else {
         (Decimal::from(returning) / Decimal::from(applications)).round_dp(2)
     };
+    returning_share.rescale(2);
     VolunteerSummary {
         conference_id: conference,
         year: mine.first().map(|a| a.year.year),

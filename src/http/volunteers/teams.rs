@@ -20,7 +20,7 @@ use crate::bootstrap::slugify;
 use crate::features::Feature;
 use crate::http::access::{Access, Group, ORGANIZER};
 use crate::http::conferences::MANAGE;
-use crate::http::error::{ApiError, ApiResult, Problem};
+use crate::http::error::{ApiResult, Problem};
 use crate::http::extract::{After, ApiJson, CommandMeta};
 use crate::process::volunteers::{clone_teams as clone_flow, year_of};
 
