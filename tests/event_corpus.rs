@@ -30,7 +30,10 @@ use tessera_aggregates::series::Series;
 use tessera_aggregates::stripe_customer::StripeCustomer;
 use tessera_aggregates::stripe_event::StripeEventRecord;
 use tessera_aggregates::terminal_intent::TerminalIntent;
+use tessera_aggregates::profile::Profile;
+use tessera_aggregates::team::Team;
 use tessera_aggregates::user::User;
+use tessera_aggregates::volunteer::Volunteer;
 use tessera_replay::RawEvent;
 
 fn corpus_dir() -> PathBuf {
@@ -77,6 +80,9 @@ fn kinds() -> Vec<Kind> {
         kind::<PurchaseOrder>(),
         kind::<StripeEventRecord>(),
         kind::<StripeCustomer>(),
+        kind::<Profile>(),
+        kind::<Volunteer>(),
+        kind::<Team>(),
     ]
 }
 
