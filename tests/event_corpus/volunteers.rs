@@ -41,13 +41,13 @@ pub fn volunteer() -> Vec<Fixture> {
                 year: 2027,
             },
             user: uid("ana"),
-            form: VolunteerForm {
+            form: Box::new(VolunteerForm {
                 languages: vec!["en".into()],
                 region: "Americas".into(),
                 availability: "weekends".into(),
                 previous_events: vec!["2026".into()],
                 ..Default::default()
-            },
+            }),
             brought_forward_from: Some(id("conference", "pycon-us/2026")),
             at: at(),
         },

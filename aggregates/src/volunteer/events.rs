@@ -12,7 +12,7 @@ pub enum VolunteerEvent {
     VolunteerApplied {
         year: Year,
         user: Uuid,
-        form: VolunteerForm,
+        form: Box<VolunteerForm>,
         brought_forward_from: Option<Uuid>,
         at: Timestamp,
     },

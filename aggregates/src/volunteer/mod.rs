@@ -150,7 +150,7 @@ impl Volunteer {
                     Ok(vec![VolunteerApplied {
                         year,
                         user,
-                        form,
+                        form: Box::new(form),
                         brought_forward_from: None,
                         at: now,
                     }])
@@ -163,7 +163,7 @@ impl Volunteer {
                 } => Ok(vec![VolunteerApplied {
                     year,
                     user,
-                    form,
+                    form: Box::new(form),
                     brought_forward_from: Some(from),
                     at: now,
                 }]),
@@ -228,7 +228,7 @@ impl Volunteer {
         match event {
             VolunteerApplied { form, .. } => {
                 self.status = Some(ApplicationStatus::Pending);
-                self.form = form;
+                self.form = *form;
             }
             VolunteerApproved { teams, roles, .. } => {
                 self.status = Some(ApplicationStatus::Approved);

@@ -45,7 +45,7 @@ fn applied() -> VolunteerEvent {
     VolunteerEvent::VolunteerApplied {
         year: year(),
         user: uid("ana"),
-        form: form(&[]),
+        form: Box::new(form(&[])),
         brought_forward_from: None,
         at: t0(),
     }
@@ -78,7 +78,7 @@ fn my_11_applying_creates_a_pending_application() {
         .then_expect_events(vec![VolunteerEvent::VolunteerApplied {
             year: year(),
             user: uid("ana"),
-            form: form(&["2024", "2025"]),
+            form: Box::new(form(&["2024", "2025"])),
             brought_forward_from: None,
             at: t0(),
         }]);
@@ -120,7 +120,7 @@ fn my_13_previous_events_are_earlier_years_or_first_time() {
         .then_expect_events(vec![VolunteerEvent::VolunteerApplied {
             year: year(),
             user: uid("ana"),
-            form: form(&["first_time"]),
+            form: Box::new(form(&["first_time"])),
             brought_forward_from: None,
             at: t0(),
         }]);
@@ -238,7 +238,7 @@ fn bring_forward_starts_pending_and_skips_users_already_applying() {
         .then_expect_events(vec![VolunteerEvent::VolunteerApplied {
             year: year(),
             user: uid("ana"),
-            form: form(&[]),
+            form: Box::new(form(&[])),
             brought_forward_from: Some(from),
             at: t0(),
         }]);

@@ -110,7 +110,7 @@ impl Volunteers {
                         year: *year,
                         user_id: *user,
                         status: ApplicationStatus::Pending,
-                        form: form.clone(),
+                        form: form.as_ref().clone(),
                         teams: vec![],
                         roles: vec![],
                         brought_forward_from: *brought_forward_from,

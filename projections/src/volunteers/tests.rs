@@ -47,10 +47,10 @@ fn applied(position: i64, who: &str, y: i32) -> Envelope {
         DomainEvent::Volunteer(VolunteerEvent::VolunteerApplied {
             year,
             user: user(who),
-            form: VolunteerForm {
+            form: Box::new(VolunteerForm {
                 region: format!("region {y}"),
                 ..Default::default()
-            },
+            }),
             brought_forward_from: None,
             at: Utc::now(),
         }),

@@ -79,6 +79,7 @@ pub struct VolunteerFormBody {
     #[serde(default)]
     pub social: SocialBody,
     #[serde(default)]
+    #[schema(value_type = Vec<crate::http::input::SlugString>)]
     pub languages: Vec<String>,
     #[serde(default)]
     #[schema(max_length = 100)]
@@ -91,6 +92,7 @@ pub struct VolunteerFormBody {
     pub availability: String,
     /// MY-13: earlier years of the series ("2024"), or "first_time".
     #[serde(default)]
+    #[schema(value_type = Vec<crate::http::input::SlugString>)]
     pub previous_events: Vec<String>,
 }
 

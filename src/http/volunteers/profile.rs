@@ -43,6 +43,7 @@ pub struct ProfileBody {
     #[schema(max_length = 100)]
     pub chapter: String,
     #[serde(default)]
+    #[schema(value_type = Vec<crate::http::input::SlugString>)]
     pub languages: Vec<String>,
     #[serde(default)]
     #[schema(max_length = 100)]

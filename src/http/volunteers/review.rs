@@ -64,9 +64,11 @@ pub struct ReviewBody {
     pub decision: String,
     /// Team slugs of this year (approve: at least one).
     #[serde(default)]
+    #[schema(value_type = Vec<crate::http::input::SlugString>)]
     pub teams: Vec<String>,
     /// Volunteer roles (approve: at least one).
     #[serde(default)]
+    #[schema(value_type = Vec<crate::http::input::SlugString>)]
     pub roles: Vec<String>,
 }
 
