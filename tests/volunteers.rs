@@ -313,7 +313,52 @@ async fn my_9_the_profile_is_global_and_terms_are_accepted_once(b: Backend) {
     app.finish().await;
 }
 
+/// Profiles and social handles enter the log only sealed under the person's key;
+/// erasing the person empties them everywhere, the application itself stays.
+async fn personal_fields_are_sealed_and_erased_with_the_person(b: Backend) {
+    let app = TestApp::start(b).await;
+    let admin = app.admin().await;
+    two_years(&app, &admin).await;
+    let ana = app.user("ana").await;
+    let r = app
+        .put("/api/v1/me/profile")
+        .as_user(&ana)
+        .json(json!({ "pronouns": "she/her", "social": { "github": "ana-gh" } }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = apply(&app, &ana, 2026, form("Americas", &[])).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    app.settled().await;
+    let plain = app
+        .count_events(|e| e.payload.contains("ana-gh") || e.payload.contains("she/her"))
+        .await;
+    assert_eq!(plain, 0, "personal fields in plain in the log");
+    let path = format!("/api/v1/conferences/{}/volunteers", slug(2026));
+    let list = read(&app, &admin, &path).await;
+    assert_eq!(
+        list.body[0]["form"]["social"]["github"], "ana-gh",
+        "{}",
+        list.text
+    );
+    let r = app
+        .post(&format!("/api/v1/users/{}/erase", ana.id))
+        .as_user(&admin)
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let list = read(&app, &admin, &path).await;
+    assert_eq!(
+        list.body[0]["form"]["social"]["github"], "",
+        "{}",
+        list.text
+    );
+    assert_eq!(list.body[0]["form"]["region"], "Americas");
+    app.finish().await;
+}
+
 on_both_backends!(
+    personal_fields_are_sealed_and_erased_with_the_person,
     my_6_fifty_concurrent_applications_make_one,
     applications_open_only_while_the_year_says_so,
     my_12_a_returning_volunteers_form_is_prefilled,

@@ -143,6 +143,7 @@ pub async fn seed_volunteers(
             form,
             open: true,
             earlier_years: vec![],
+            sealed_social: None,
         };
         bus.send::<Volunteer>(&id, apply, &meta)
             .await

@@ -15,6 +15,7 @@
 use tessera_aggregates::conference::{Conference, ConferenceError};
 use tessera_aggregates::series::{Series, SeriesError};
 use tessera_aggregates::team::{Team, TeamCommand, TeamError, team_id};
+use tessera_aggregates::user::Sealed;
 use tessera_aggregates::volunteer::{
     ApplicationStatus, Volunteer, VolunteerCommand, VolunteerError, VolunteerForm, Year,
     volunteer_id,
@@ -143,12 +144,14 @@ pub async fn year_of(ctx: Context<'_>, conference: Uuid) -> Result<YearOf, YearF
     })
 }
 
-/// MY-11: `user` applies for the year of `conference`.
+/// MY-11: `user` applies for the year of `conference`; `sealed_social` is the
+/// form's social handles sealed under the user's key.
 pub async fn apply(
     ctx: Context<'_>,
     conference: Uuid,
     user: Uuid,
     form: VolunteerForm,
+    sealed_social: Option<Sealed>,
     meta: &EventMeta,
 ) -> Result<Sent, YearFlowError> {
     let year = year_of(ctx, conference).await?;
@@ -158,6 +161,7 @@ pub async fn apply(
         form,
         open: year.applications_open,
         earlier_years: year.earlier_years,
+        sealed_social,
     };
     let id = volunteer_id(conference, user).to_string();
     Ok(ctx.bus.send::<Volunteer>(&id, cmd, meta).await?)
@@ -240,6 +244,7 @@ pub async fn bring_forward(
             user: row.user_id,
             form: row.form.clone(),
             from,
+            sealed_social: row.sealed_social.clone(),
         };
         let id = volunteer_id(to.year.conference_id, row.user_id).to_string();
         copied.count(ctx.bus.send::<Volunteer>(&id, cmd, meta).await?);

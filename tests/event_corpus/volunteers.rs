@@ -1,27 +1,30 @@
 //! Samples of the volunteer side: global profiles, applications per year, teams.
 
-use tessera_aggregates::profile::{PortalProfile, Profile, ProfileEvent, SocialHandles};
+use tessera_aggregates::profile::{Profile, ProfileEvent};
 use tessera_aggregates::team::{Team, TeamEvent, team_id};
 use tessera_aggregates::volunteer::{
     ApplicationStatus, Volunteer, VolunteerEvent, VolunteerForm, Year, volunteer_id,
 };
 
+use tessera_aggregates::user::Sealed;
+
 use super::{Fixture, at, conference_id, id, later, stream, uid};
+
+fn sealed() -> Sealed {
+    Sealed {
+        v: 1,
+        n: "AAAAAAAAAAAAAAAA".into(),
+        c: "c2VhbGVkIHNvY2lhbCBoYW5kbGVz".into(),
+    }
+}
 
 pub fn profile() -> Vec<Fixture> {
     let events = vec![
         ProfileEvent::ProfileSaved {
             user: uid("ana"),
-            profile: PortalProfile {
-                pronouns: "she/her".into(),
-                chapter: "PyLadies Lima".into(),
-                languages: vec!["en".into(), "es".into()],
-                region: "Latin America".into(),
-                social: SocialHandles {
-                    github: "ana".into(),
-                    ..Default::default()
-                },
-            },
+            // Sealed: the profile is recorded only under the user's key.
+            profile: Box::default(),
+            sealed: Some(sealed()),
             at: at(),
         },
         ProfileEvent::TermsAccepted {
@@ -50,6 +53,7 @@ pub fn volunteer() -> Vec<Fixture> {
             }),
             brought_forward_from: Some(id("conference", "pycon-us/2026")),
             at: at(),
+            sealed_social: Some(sealed()),
         },
         VolunteerEvent::VolunteerWaitlisted { at: later(1) },
         VolunteerEvent::VolunteerApproved {

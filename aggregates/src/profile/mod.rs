@@ -9,6 +9,7 @@ use cqrs_es::{Aggregate, event_sink::EventSink};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::user::Sealed;
 use crate::{DomainServices, Timestamp};
 
 /// MY-12: the social handles a volunteer form carries (and pre-fills from).
@@ -49,8 +50,15 @@ pub struct PortalProfile {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ProfileCommand {
-    /// MY-9: replace the profile. Same profile: no-op.
-    Save { user: Uuid, profile: PortalProfile },
+    /// MY-9: replace the profile. `sealed`: the same profile (as JSON) sealed by
+    /// the service under the user's key; then only it is recorded, the plain one
+    /// is only checked. Same plain profile (unsealed): no-op.
+    Save {
+        user: Uuid,
+        profile: Box<PortalProfile>,
+        #[serde(default)]
+        sealed: Option<Sealed>,
+    },
     /// MY-10: accept the code of conduct and the terms, once. A no-op when accepted.
     AcceptTerms { user: Uuid },
 }
@@ -58,9 +66,13 @@ pub enum ProfileCommand {
 /// Facts about one user's global profile. Names are a stored format: never rename.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ProfileEvent {
+    /// With `sealed`, `profile` is empty and the profile is in `sealed` (JSON,
+    /// under the user's key): erasing the person forgets it.
     ProfileSaved {
         user: Uuid,
-        profile: PortalProfile,
+        profile: Box<PortalProfile>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sealed: Option<Sealed>,
         at: Timestamp,
     },
     TermsAccepted {
@@ -149,12 +161,27 @@ impl Profile {
         use ProfileCommand::*;
         use ProfileEvent::*;
         Ok(match cmd {
-            Save { profile, .. } if profile == self.profile => vec![],
-            Save { user, profile } => {
+            Save {
+                profile,
+                sealed: None,
+                ..
+            } if *profile == self.profile => vec![],
+            Save {
+                user,
+                profile,
+                sealed,
+            } => {
                 check_profile(&profile)?;
+                // Sealed: the plain profile is checked here but never stored.
+                let profile = if sealed.is_some() {
+                    Box::default()
+                } else {
+                    profile
+                };
                 vec![ProfileSaved {
                     user,
                     profile,
+                    sealed,
                     at: now,
                 }]
             }
@@ -165,7 +192,7 @@ impl Profile {
 
     fn evolve(&mut self, event: ProfileEvent) {
         match event {
-            ProfileEvent::ProfileSaved { profile, .. } => self.profile = profile,
+            ProfileEvent::ProfileSaved { profile, .. } => self.profile = *profile,
             ProfileEvent::TermsAccepted { at, .. } => self.terms_accepted_at = Some(at),
         }
     }

@@ -31,11 +31,35 @@ fn my_9_the_profile_is_saved_once_for_every_year() {
         .given_no_previous_events()
         .when(ProfileCommand::Save {
             user: uid(),
-            profile: profile(),
+            profile: Box::new(profile()),
+            sealed: None,
         })
         .then_expect_events(vec![ProfileEvent::ProfileSaved {
             user: uid(),
-            profile: profile(),
+            profile: Box::new(profile()),
+            sealed: None,
+            at: t0(),
+        }]);
+}
+
+#[test]
+fn my_9_a_sealed_profile_is_checked_but_only_recorded_sealed() {
+    let sealed = Sealed {
+        v: 1,
+        n: "bm9uY2U=".into(),
+        c: "Y2lwaGVy".into(),
+    };
+    framework()
+        .given_no_previous_events()
+        .when(ProfileCommand::Save {
+            user: uid(),
+            profile: Box::new(profile()),
+            sealed: Some(sealed.clone()),
+        })
+        .then_expect_events(vec![ProfileEvent::ProfileSaved {
+            user: uid(),
+            profile: Box::default(),
+            sealed: Some(sealed),
             at: t0(),
         }]);
 }
@@ -57,10 +81,11 @@ fn my_9_overlong_fields_are_refused() {
         .given_no_previous_events()
         .when(ProfileCommand::Save {
             user: uid(),
-            profile: PortalProfile {
+            profile: Box::new(PortalProfile {
                 pronouns: "x".repeat(101),
                 ..Default::default()
-            },
+            }),
+            sealed: None,
         })
         .then_expect_error(ProfileError::FieldTooLong);
 }

@@ -2,6 +2,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{VolunteerForm, Year};
+use crate::user::Sealed;
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub enum VolunteerCommand {
@@ -14,6 +15,10 @@ pub enum VolunteerCommand {
         form: VolunteerForm,
         open: bool,
         earlier_years: Vec<i32>,
+        /// The form's social handles (JSON) sealed by the service under the
+        /// user's key; then only they are recorded, the plain ones only checked.
+        #[serde(default)]
+        sealed_social: Option<Sealed>,
     },
     /// Bring forward: an organizer copies `from` (last year's approved
     /// application) into this year as pending. A no-op when the user already
@@ -23,6 +28,9 @@ pub enum VolunteerCommand {
         user: Uuid,
         form: VolunteerForm,
         from: Uuid,
+        /// The earlier application's sealed social handles, carried over.
+        #[serde(default)]
+        sealed_social: Option<Sealed>,
     },
     /// Needs at least one team and one role. The same teams and roles again: no-op.
     Approve {

@@ -20,6 +20,7 @@ pub use errors::VolunteerError;
 pub use events::VolunteerEvent;
 
 use crate::profile::{SocialHandles, check_languages};
+use crate::user::Sealed;
 use crate::{DomainServices, Timestamp};
 
 /// MY-6: the stream of `user`'s application for `conference`.
@@ -142,6 +143,7 @@ impl Volunteer {
                     form,
                     open,
                     earlier_years,
+                    sealed_social,
                 } => {
                     if !open {
                         return Err(VolunteerError::ApplicationsClosed);
@@ -150,9 +152,10 @@ impl Volunteer {
                     Ok(vec![VolunteerApplied {
                         year,
                         user,
-                        form: Box::new(form),
+                        form: Box::new(without_sealed(form, &sealed_social)),
                         brought_forward_from: None,
                         at: now,
+                        sealed_social,
                     }])
                 }
                 BringForward {
@@ -160,12 +163,14 @@ impl Volunteer {
                     user,
                     form,
                     from,
+                    sealed_social,
                 } => Ok(vec![VolunteerApplied {
                     year,
                     user,
-                    form: Box::new(form),
+                    form: Box::new(without_sealed(form, &sealed_social)),
                     brought_forward_from: Some(from),
                     at: now,
+                    sealed_social,
                 }]),
                 _ => Err(VolunteerError::NotFound),
             };
@@ -239,6 +244,17 @@ impl Volunteer {
             VolunteerRejected { .. } => self.status = Some(ApplicationStatus::Rejected),
             VolunteerCancelled { .. } => self.status = Some(ApplicationStatus::Cancelled),
         }
+    }
+}
+
+/// The form as recorded: without its social handles when they are sealed.
+fn without_sealed(form: VolunteerForm, sealed: &Option<Sealed>) -> VolunteerForm {
+    match sealed {
+        Some(_) => VolunteerForm {
+            social: SocialHandles::default(),
+            ..form
+        },
+        None => form,
     }
 }
 

@@ -38,6 +38,7 @@ fn apply(open: bool, previous: &[&str]) -> VolunteerCommand {
         form: form(previous),
         open,
         earlier_years: vec![2023, 2024, 2025],
+        sealed_social: None,
     }
 }
 
@@ -48,6 +49,7 @@ fn applied() -> VolunteerEvent {
         form: Box::new(form(&[])),
         brought_forward_from: None,
         at: t0(),
+        sealed_social: None,
     }
 }
 
@@ -81,6 +83,7 @@ fn my_11_applying_creates_a_pending_application() {
             form: Box::new(form(&["2024", "2025"])),
             brought_forward_from: None,
             at: t0(),
+            sealed_social: None,
         }]);
 }
 
@@ -123,6 +126,7 @@ fn my_13_previous_events_are_earlier_years_or_first_time() {
             form: Box::new(form(&["first_time"])),
             brought_forward_from: None,
             at: t0(),
+            sealed_social: None,
         }]);
 }
 
@@ -231,6 +235,7 @@ fn bring_forward_starts_pending_and_skips_users_already_applying() {
         user: uid("ana"),
         form: form(&[]),
         from,
+        sealed_social: None,
     };
     framework()
         .given_no_previous_events()
@@ -241,6 +246,7 @@ fn bring_forward_starts_pending_and_skips_users_already_applying() {
             form: Box::new(form(&[])),
             brought_forward_from: Some(from),
             at: t0(),
+            sealed_social: None,
         }]);
     framework()
         .given(vec![applied()])
@@ -254,4 +260,33 @@ fn reviewing_without_an_application_is_not_found() {
         .given_no_previous_events()
         .when(VolunteerCommand::Reject)
         .then_expect_error(VolunteerError::NotFound);
+}
+
+#[test]
+fn sealed_social_handles_are_checked_but_recorded_only_sealed() {
+    let sealed = crate::user::Sealed {
+        v: 1,
+        n: "bm9uY2U=".into(),
+        c: "Y2lwaGVy".into(),
+    };
+    let mut with_social = form(&[]);
+    with_social.social.github = "ana-gh".into();
+    framework()
+        .given_no_previous_events()
+        .when(VolunteerCommand::Apply {
+            year: year(),
+            user: uid("ana"),
+            form: with_social,
+            open: true,
+            earlier_years: vec![],
+            sealed_social: Some(sealed.clone()),
+        })
+        .then_expect_events(vec![VolunteerEvent::VolunteerApplied {
+            year: year(),
+            user: uid("ana"),
+            form: Box::new(form(&[])),
+            brought_forward_from: None,
+            at: t0(),
+            sealed_social: Some(sealed),
+        }]);
 }

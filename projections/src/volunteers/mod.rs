@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tessera_aggregates::profile::{PortalProfile, ProfileEvent};
 use tessera_aggregates::team::TeamEvent;
+use tessera_aggregates::user::Sealed;
 use tessera_aggregates::volunteer::{ApplicationStatus, VolunteerEvent, VolunteerForm, Year};
 use uuid::Uuid;
 
@@ -37,7 +38,10 @@ pub struct ApplicationRow {
     pub year: Year,
     pub user_id: Uuid,
     pub status: ApplicationStatus,
+    /// Its social handles are empty when they are sealed (`sealed_social`).
     pub form: VolunteerForm,
+    #[serde(default)]
+    pub sealed_social: Option<Sealed>,
     /// Team slugs, set when approved.
     pub teams: Vec<String>,
     pub roles: Vec<String>,
@@ -63,7 +67,10 @@ pub struct TeamRow {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ProfileRow {
     pub user_id: Uuid,
+    /// Empty when the profile is sealed (`sealed`, JSON under the user's key).
     pub profile: PortalProfile,
+    #[serde(default)]
+    pub sealed: Option<Sealed>,
     pub terms_accepted_at: Option<DateTime<Utc>>,
 }
 
@@ -102,6 +109,7 @@ impl Volunteers {
                 form,
                 brought_forward_from,
                 at,
+                sealed_social,
             } => {
                 rows.insert(
                     application_key(id),
@@ -111,6 +119,7 @@ impl Volunteers {
                         user_id: *user,
                         status: ApplicationStatus::Pending,
                         form: form.as_ref().clone(),
+                        sealed_social: sealed_social.clone(),
                         teams: vec![],
                         roles: vec![],
                         brought_forward_from: *brought_forward_from,
@@ -190,7 +199,12 @@ impl Volunteers {
         }
         if let Some(VolunteerRow::Profile(p)) = rows.get_mut(&key) {
             match event {
-                ProfileEvent::ProfileSaved { profile, .. } => p.profile = profile.clone(),
+                ProfileEvent::ProfileSaved {
+                    profile, sealed, ..
+                } => {
+                    p.profile = profile.as_ref().clone();
+                    p.sealed = sealed.clone();
+                }
                 ProfileEvent::TermsAccepted { at, .. } => p.terms_accepted_at = Some(*at),
             }
         }

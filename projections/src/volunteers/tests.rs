@@ -53,6 +53,7 @@ fn applied(position: i64, who: &str, y: i32) -> Envelope {
             }),
             brought_forward_from: None,
             at: Utc::now(),
+            sealed_social: None,
         }),
     )
 }

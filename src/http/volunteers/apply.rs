@@ -6,13 +6,13 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Serialize;
 use tessera_aggregates::volunteer::{
-    ApplicationStatus, FIRST_TIME, Volunteer, VolunteerCommand, volunteer_id,
+    ApplicationStatus, FIRST_TIME, Volunteer, VolunteerCommand, VolunteerForm, volunteer_id,
 };
 use tessera_projections::volunteers::latest_earlier;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{ApplicationView, VolunteerAccepted, VolunteerFormBody, all_applications};
+use super::{ApplicationView, VolunteerAccepted, VolunteerFormBody, all_applications, sealing};
 use crate::app::AppState;
 use crate::features::Feature;
 use crate::http::access::{Access, Group};
@@ -67,14 +67,19 @@ async fn form(
     let previous = latest_earlier(&all, user.id, year.year.series_id, year.year.year);
     let mut choices: Vec<String> = year.earlier_years.iter().map(|y| y.to_string()).collect();
     choices.push(FIRST_TIME.to_string());
-    let mut form: VolunteerFormBody = previous.map(|p| p.form.clone().into()).unwrap_or_default();
+    let mut form: VolunteerFormBody = match previous {
+        Some(p) => sealing::view(&app, p.clone()).await?.form,
+        None => VolunteerFormBody::default(),
+    };
     // The previous events are this year's answer, not last year's.
     form.previous_events = vec![];
-    let application = all
+    let application = match all
         .iter()
         .find(|a| a.year.conference_id == conf.id && a.user_id == user.id)
-        .cloned()
-        .map(ApplicationView::from);
+    {
+        Some(a) => Some(sealing::view(&app, a.clone()).await?),
+        None => None,
+    };
     Ok(Json(VolunteerFormView {
         conference_id: conf.id,
         year: year.year.year,
@@ -101,11 +106,14 @@ async fn apply(
     ApiJson(body): ApiJson<VolunteerFormBody>,
 ) -> ApiResult<(StatusCode, Json<VolunteerAccepted>)> {
     let conf = app.gate(&slug, PUBLIC).await?;
+    let form: VolunteerForm = body.into();
+    let sealed = sealing::seal_social(&app, user.id, &form.social).await?;
     let sent = apply_flow(
         app.flows(),
         conf.id,
         user.id,
-        body.into(),
+        form,
+        sealed,
         &meta.for_conf(Some(conf.id)),
     )
     .await?;
@@ -130,10 +138,11 @@ async fn mine(
 ) -> ApiResult<Json<ApplicationView>> {
     let conf = app.gate(&slug, PUBLIC).await?;
     let all = all_applications(&app).await?;
-    all.into_iter()
+    let row = all
+        .into_iter()
         .find(|a| a.year.conference_id == conf.id && a.user_id == user.id)
-        .map(|a| Json(a.into()))
-        .ok_or_else(|| ApiError::not_found("Volunteer application"))
+        .ok_or_else(|| ApiError::not_found("Volunteer application"))?;
+    Ok(Json(sealing::view(&app, row).await?))
 }
 
 /// The caller withdraws this year's application.

@@ -5,6 +5,7 @@
 mod apply;
 mod profile;
 mod review;
+mod sealing;
 mod teams;
 mod years;
 

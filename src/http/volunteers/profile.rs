@@ -81,7 +81,8 @@ async fn my_profile(
         Some(VolunteerRow::Profile(p)) => p,
         _ => Default::default(),
     };
-    let p = row.profile;
+    let p: PortalProfile =
+        super::sealing::open_json(&app, user.id, row.sealed.as_ref(), row.profile).await?;
     Ok(Json(ProfileView {
         profile: ProfileBody {
             pronouns: p.pronouns,
@@ -110,13 +111,15 @@ async fn save_profile(
         region: body.region,
         social: body.social.into(),
     };
+    let sealed = super::sealing::seal_json(&app, user.id, &profile).await?;
     let sent = app
         .bus
         .send::<Profile>(
             &profile_id(user.id).to_string(),
             ProfileCommand::Save {
                 user: user.id,
-                profile,
+                profile: Box::new(profile),
+                sealed: Some(sealed),
             },
             &meta.for_conf(None),
         )

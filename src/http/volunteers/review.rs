@@ -11,7 +11,9 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::{ApplicationView, CopiedView, VolunteerAccepted, all_applications, applications_of};
+use super::{
+    ApplicationView, CopiedView, VolunteerAccepted, all_applications, applications_of, sealing,
+};
 use crate::app::{AppState, conference_id};
 use crate::http::access::{Group, ORGANIZER};
 use crate::http::conferences::MANAGE;
@@ -48,13 +50,9 @@ async fn list(
     Query(q): Query<ListQuery>,
 ) -> ApiResult<Json<Vec<ApplicationView>>> {
     let conf = app.gate(&slug, MANAGE).await?;
-    let rows = applications_of(&app, conf.id).await?;
-    Ok(Json(
-        rows.into_iter()
-            .filter(|a| q.status.is_none_or(|s| s == a.status))
-            .map(ApplicationView::from)
-            .collect(),
-    ))
+    let mut rows = applications_of(&app, conf.id).await?;
+    rows.retain(|a| q.status.is_none_or(|s| s == a.status));
+    Ok(Json(sealing::views(&app, rows).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
