@@ -12,6 +12,7 @@ use uuid::Uuid;
 use super::{CopiedView, applications_of, teams_of};
 use crate::app::AppState;
 use crate::http::access::{Group, ORGANIZER};
+use crate::http::conferences::MANAGE;
 use crate::http::error::{ApiResult, Problem};
 use crate::http::extract::{ApiJson, CommandMeta};
 use crate::process::new_year::{NextYearOptions, start_next_year};
@@ -58,7 +59,7 @@ async fn next_year(
     Path(slug): Path<String>,
     ApiJson(body): ApiJson<NextYearBody>,
 ) -> ApiResult<(StatusCode, Json<NextYearCreated>)> {
-    let conf = app.conference(&slug).await?;
+    let conf = app.gate(&slug, MANAGE).await?;
     let teams = teams_of(&app, conf.id).await?;
     let applications = applications_of(&app, conf.id).await?;
     let options = NextYearOptions {
