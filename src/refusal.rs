@@ -11,11 +11,14 @@ use tessera_aggregates::credit::CreditError;
 use tessera_aggregates::inventory::InventoryError;
 use tessera_aggregates::order::OrderError;
 use tessera_aggregates::pricing::PricingError;
+use tessera_aggregates::profile::ProfileError;
 use tessera_aggregates::purchase_order::PurchaseOrderError;
 use tessera_aggregates::series::SeriesError;
 use tessera_aggregates::stripe_customer::StripeCustomerError;
+use tessera_aggregates::team::TeamError;
 use tessera_aggregates::terminal_intent::TerminalIntentError;
 use tessera_aggregates::user::UserError;
+use tessera_aggregates::volunteer::VolunteerError;
 
 use crate::outcome::BusError;
 use crate::stripe::GatewayError;
@@ -82,6 +85,13 @@ macro_rules! refusal {
 
 refusal!(ActivityError, forbidden: ActivityError::NotAnOrganizer, conflict: ActivityError::AlreadyExists);
 refusal!(UserError, conflict: UserError::EmailTaken);
+// MY-6: one application per (user, conference); a refused transition is the state's.
+refusal!(
+    VolunteerError,
+    conflict: VolunteerError::AlreadyApplied | VolunteerError::InvalidTransition { .. }
+);
+refusal!(TeamError, conflict: TeamError::AlreadyExists);
+refusal!(ProfileError);
 refusal!(ConferenceError, conflict: ConferenceError::AlreadyExists);
 refusal!(SeriesError, conflict: SeriesError::AlreadyExists | SeriesError::YearTaken { .. });
 refusal!(InventoryError);

@@ -25,12 +25,15 @@ use tessera_aggregates::conference::Conference;
 use tessera_aggregates::credit::Credit;
 use tessera_aggregates::inventory::Inventory;
 use tessera_aggregates::order::Order;
+use tessera_aggregates::profile::Profile;
 use tessera_aggregates::purchase_order::PurchaseOrder;
 use tessera_aggregates::series::Series;
 use tessera_aggregates::stripe_customer::StripeCustomer;
 use tessera_aggregates::stripe_event::StripeEventRecord;
+use tessera_aggregates::team::Team;
 use tessera_aggregates::terminal_intent::TerminalIntent;
 use tessera_aggregates::user::User;
+use tessera_aggregates::volunteer::Volunteer;
 use tessera_replay::RawEvent;
 
 fn corpus_dir() -> PathBuf {
@@ -77,6 +80,9 @@ fn kinds() -> Vec<Kind> {
         kind::<PurchaseOrder>(),
         kind::<StripeEventRecord>(),
         kind::<StripeCustomer>(),
+        kind::<Profile>(),
+        kind::<Volunteer>(),
+        kind::<Team>(),
     ]
 }
 

@@ -13,13 +13,16 @@ pub mod inventory;
 pub mod money;
 pub mod order;
 pub mod pricing;
+pub mod profile;
 pub mod purchase_order;
 pub mod series;
 mod services;
 pub mod stripe_customer;
 pub mod stripe_event;
+pub mod team;
 pub mod terminal_intent;
 pub mod user;
+pub mod volunteer;
 
 pub use edit::{PartSlug, nullable};
 pub use services::{Clock, DomainServices, FixedClock, Timestamp};

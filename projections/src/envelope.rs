@@ -9,12 +9,15 @@ use tessera_aggregates::conference::ConferenceEvent;
 use tessera_aggregates::credit::CreditEvent;
 use tessera_aggregates::inventory::InventoryEvent;
 use tessera_aggregates::order::OrderEvent;
+use tessera_aggregates::profile::ProfileEvent;
 use tessera_aggregates::purchase_order::PurchaseOrderEvent;
 use tessera_aggregates::series::SeriesEvent;
 use tessera_aggregates::stripe_customer::StripeCustomerEvent;
 use tessera_aggregates::stripe_event::StripeEventEvent;
+use tessera_aggregates::team::TeamEvent;
 use tessera_aggregates::terminal_intent::TerminalIntentEvent;
 use tessera_aggregates::user::UserEvent;
+use tessera_aggregates::volunteer::VolunteerEvent;
 use uuid::Uuid;
 
 /// Every domain event, decoded once by the runner and shared by all projections.
@@ -34,6 +37,9 @@ pub enum DomainEvent {
     StripeEvent(StripeEventEvent),
     StripeCustomer(StripeCustomerEvent),
     TerminalIntent(TerminalIntentEvent),
+    Profile(ProfileEvent),
+    Volunteer(VolunteerEvent),
+    Team(TeamEvent),
     /// An event of an aggregate type this build does not know (kept, not folded).
     Unknown,
 }
@@ -55,6 +61,9 @@ impl DomainEvent {
             "stripe_event" => Self::StripeEvent(serde_json::from_str(payload)?),
             "stripe_customer" => Self::StripeCustomer(serde_json::from_str(payload)?),
             "terminal_intent" => Self::TerminalIntent(serde_json::from_str(payload)?),
+            "profile" => Self::Profile(serde_json::from_str(payload)?),
+            "volunteer" => Self::Volunteer(serde_json::from_str(payload)?),
+            "team" => Self::Team(serde_json::from_str(payload)?),
             _ => Self::Unknown,
         })
     }

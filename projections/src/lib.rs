@@ -15,6 +15,7 @@ pub mod sales;
 #[cfg(test)]
 mod testing;
 pub mod user_directory;
+pub mod volunteers;
 
 pub use envelope::{DomainEvent, Envelope, EventMeta};
 pub use rows::{Projection, Rows, fold_all};

@@ -12,6 +12,7 @@ use tessera_projections::orders::Orders;
 use tessera_projections::purchase_orders::PurchaseOrders;
 use tessera_projections::sales::Sales;
 use tessera_projections::user_directory::UserDirectory;
+use tessera_projections::volunteers::Volunteers;
 use tessera_projections::{Envelope, Projection, Rows};
 
 /// A projection with its rows in memory.
@@ -91,6 +92,7 @@ pub fn all_views() -> Vec<Box<dyn View>> {
         Box::new(ViewOf::<Attendees>::default()),
         Box::new(ViewOf::<CartsFunnel>::default()),
         Box::new(ViewOf::<PurchaseOrders>::default()),
+        Box::new(ViewOf::<Volunteers>::default()),
     ]
 }
 

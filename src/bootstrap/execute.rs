@@ -94,6 +94,7 @@ pub async fn run_cli(
     ));
     let summary = execute(&bus, &plan, update).await?;
     print!("{}", summary.render(false));
+    print!("{}", super::create_teams(&bus, &plan).await?);
 
     // BOOT-19: after the bootstrap has committed, as a separate step.
     if seed_demo {
@@ -1222,6 +1223,7 @@ pub async fn seed_demo_data(bus: &CommandBus, plan: &BootstrapPlan) -> anyhow::R
     )
     .await?;
     report.conditions_created = super::demo_conditions::seed_conditions(bus, cid, &mut out).await?;
+    super::seed_volunteers(bus, plan, &mut out).await?;
     // Tessera has no badge templates or travel grants yet.
     let _ = writeln!(
         out,

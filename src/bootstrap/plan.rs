@@ -28,6 +28,9 @@ pub struct BootstrapPlan {
     pub addons: Vec<AddonPlan>,
     /// Created too (AMB-5).
     pub sponsor_levels: Vec<SponsorLevelPlan>,
+    /// `[[conference.teams]]`: the year's volunteer teams (MY-5), created after
+    /// the conference.
+    pub teams: Vec<TeamPlan>,
     /// Add-on `requires` slugs naming no ticket of this file, per add-on in file
     /// order. Not an error by itself: see [`BootstrapPlan::check_requires`].
     pub unresolved_requires: Vec<UnresolvedRequires>,
@@ -123,6 +126,15 @@ pub struct AddonPlan {
     pub order: i32,
 }
 
+/// One `[[conference.teams]]` (MY-5): slug (default slugify(name)), name and
+/// description.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TeamPlan {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+}
+
 /// One `[[conference.sponsor_levels]]` (AMB-5: created, SPONSOR-1).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SponsorLevelPlan {
@@ -195,6 +207,7 @@ pub fn parse_plan(text: &str, path_for_messages: &str) -> Result<BootstrapPlan, 
     let tickets = parse_tickets(conf, tz)?;
     let addons = parse_addons(conf, tz)?;
     let sponsor_levels = parse_sponsor_levels(conf)?;
+    let teams = parse_teams(conf)?;
 
     let ticket_slugs: BTreeSet<&str> = tickets.iter().map(|t| t.slug.as_str()).collect();
     let unresolved_requires = addons
@@ -219,6 +232,7 @@ pub fn parse_plan(text: &str, path_for_messages: &str) -> Result<BootstrapPlan, 
         tickets,
         addons,
         sponsor_levels,
+        teams,
         unresolved_requires,
     })
 }
@@ -729,6 +743,31 @@ fn parse_sponsor_levels(conf: &Table) -> Result<Vec<SponsorLevelPlan>, Bootstrap
                 cost: f.opt_money("cost")?,
                 comp_ticket_count: f.opt_u32("comp_tickets")?.unwrap_or(0),
                 order: item.order()?,
+                slug: item.slug,
+            })
+        })
+        .collect()
+}
+
+fn parse_teams(conf: &Table) -> Result<Vec<TeamPlan>, BootstrapError> {
+    list_items(conf, "teams")?
+        .into_iter()
+        .map(|item| {
+            let f = &item.fields;
+            let name = required_name(&item)?;
+            if name.chars().count() > 100 {
+                return Err(f.err("name", "must be at most 100 characters"));
+            }
+            if !tessera_aggregates::is_valid_slug(&item.slug) {
+                return Err(f.err("slug", "must be lowercase letters, digits and hyphens"));
+            }
+            let description = f.opt_string("description")?.unwrap_or_default();
+            if description.chars().count() > 2000 {
+                return Err(f.err("description", "must be at most 2000 characters"));
+            }
+            Ok(TeamPlan {
+                name,
+                description,
                 slug: item.slug,
             })
         })

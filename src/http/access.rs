@@ -7,6 +7,7 @@ use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tessera_aggregates::conference::Role;
+use tessera_aggregates::volunteer::{Volunteer, volunteer_id};
 use utoipa::openapi::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -27,6 +28,9 @@ pub enum Access {
     /// Signed in; the handler checks conference roles or the activity's organizer
     /// list (ACT-10).
     ActivityOrganizer,
+    /// A global admin, an organizer of the `{slug}` conference, or a volunteer
+    /// approved for that conference year (MY-5: approval is per year).
+    Volunteer,
 }
 
 pub const ORGANIZER: Access = Access::Staff(&[Role::Organizer]);
@@ -63,14 +67,7 @@ async fn check(
             if caller.is_admin {
                 return Ok(());
             }
-            let params = RawPathParams::from_request_parts(parts, app)
-                .await
-                .map_err(|_| ApiError::forbidden())?;
-            let slug = params
-                .iter()
-                .find(|(k, _)| *k == "slug")
-                .map(|(_, v)| v.to_string())
-                .ok_or_else(ApiError::forbidden)?;
+            let slug = slug_of(app, parts).await?;
             let held = app.roles_in(conference_id(&slug), caller.id).await?;
             if held.iter().any(|r| roles.contains(r)) {
                 Ok(())
@@ -78,7 +75,47 @@ async fn check(
                 Err(ApiError::forbidden())
             }
         }
+        Access::Volunteer => {
+            let caller = caller.ok_or_else(ApiError::unauthorized)?;
+            if caller.is_admin {
+                return Ok(());
+            }
+            let conference = conference_id(&slug_of(app, parts).await?);
+            if app
+                .roles_in(conference, caller.id)
+                .await?
+                .contains(&Role::Organizer)
+            {
+                return Ok(());
+            }
+            let approved = app
+                .bus
+                .inspect::<Volunteer, _>(&volunteer_id(conference, caller.id).to_string(), |v| {
+                    v.is_approved()
+                })
+                .await?;
+            if approved {
+                Ok(())
+            } else {
+                Err(ApiError::forbidden())
+            }
+        }
     }
+}
+
+/// The `{slug}` path parameter (a route without one refuses).
+async fn slug_of(
+    app: &AppState,
+    parts: &mut axum::http::request::Parts,
+) -> Result<String, ApiError> {
+    let params = RawPathParams::from_request_parts(parts, app)
+        .await
+        .map_err(|_| ApiError::forbidden())?;
+    params
+        .iter()
+        .find(|(k, _)| *k == "slug")
+        .map(|(_, v)| v.to_string())
+        .ok_or_else(ApiError::forbidden)
 }
 
 async fn enforce(

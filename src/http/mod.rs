@@ -17,6 +17,7 @@ pub mod ops;
 pub mod registration;
 pub mod schema;
 mod serve;
+pub mod volunteers;
 
 pub use serve::serve;
 
@@ -50,6 +51,7 @@ fn groups() -> Vec<Group> {
     groups.extend(activities::groups());
     groups.extend(registration::groups());
     groups.extend(audit::groups());
+    groups.extend(volunteers::groups());
     groups
 }
 

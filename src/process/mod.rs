@@ -14,6 +14,7 @@ pub mod cancel;
 pub mod card_payment;
 pub mod checkout;
 pub mod expiry;
+pub mod new_year;
 pub mod orders;
 pub mod payments;
 pub mod refund;
@@ -22,6 +23,7 @@ pub mod sales;
 pub mod stripe_webhook;
 pub mod sweeper;
 pub mod terminal;
+pub mod volunteers;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};

@@ -10,6 +10,7 @@ mod billing;
 mod catalog;
 mod orders;
 mod people;
+mod volunteers;
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -81,6 +82,9 @@ pub fn all() -> Vec<Fixture> {
         billing::purchase_order(),
         billing::stripe_event(),
         billing::stripe_customer(),
+        volunteers::profile(),
+        volunteers::volunteer(),
+        volunteers::team(),
     ]
     .into_iter()
     .flatten()
