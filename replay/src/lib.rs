@@ -4,6 +4,7 @@ pub mod admin;
 mod db;
 pub mod log;
 pub mod runner;
+pub mod stats;
 pub mod storage;
 pub mod views;
 
