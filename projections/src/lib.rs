@@ -13,6 +13,7 @@ pub mod purchase_orders;
 mod rows;
 pub mod sales;
 pub mod stats;
+pub mod stats_archive;
 #[cfg(test)]
 mod testing;
 pub mod user_directory;
