@@ -2,7 +2,9 @@
 //! or folded from the log up to a position (what a freeze records and what
 //! `tessera replay verify --conference` checks).
 
+use tessera_projections::Projection;
 use tessera_projections::stats::{self, Sources};
+use tessera_projections::stats_archive::{ArchiveRow, FrozenSnapshot, StatsArchive, archive_key};
 use uuid::Uuid;
 
 use crate::admin::fold_from_zero;
@@ -50,4 +52,91 @@ pub async fn replayed(
         }
     }
     Ok(stats::assemble(conference_id, &sources)?)
+}
+
+/// What `verify --conference` found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// The snapshot is the replay of the log up to its position, byte for byte.
+    Verified,
+    /// Same stats version, different figures: the snapshot or the log was changed.
+    Tampered {
+        /// The snapshot's SHA-256 matches its text.
+        digest_ok: bool,
+        differences: Vec<Difference>,
+    },
+    /// Made by another stats version: recomputed with this one; the differences are
+    /// a schema change, not tampering.
+    SchemaChanged {
+        recorded: u32,
+        current: u32,
+        differences: Vec<Difference>,
+    },
+}
+
+/// A metric (its path in the document) with the snapshot's and the replay's values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Difference {
+    pub metric: String,
+    pub snapshot: Option<serde_json::Value>,
+    pub replayed: Option<serde_json::Value>,
+}
+
+/// The latest frozen snapshot of a conference as served, checked against the log
+/// replayed up to its position. `None`: the conference was never frozen.
+pub async fn verify_conference(
+    db: &Db,
+    conference_id: Uuid,
+    sha256: impl Fn(&str) -> String,
+) -> Result<Option<(FrozenSnapshot, Verdict)>, RunnerError> {
+    let Some(doc) = storage::live_row(db, StatsArchive::NAME, &archive_key(conference_id)).await?
+    else {
+        return Ok(None);
+    };
+    let row: ArchiveRow = serde_json::from_str(&doc)?;
+    let Some(frozen) = row.latest().cloned() else {
+        return Ok(None);
+    };
+    let s = &frozen.snapshot;
+    let replayed = replayed(db, conference_id, s.position).await?;
+    let text = stats::canonical(&replayed);
+    let digest_ok = sha256(&s.snapshot) == s.sha256;
+    if text == s.snapshot && digest_ok && s.stats_version == stats::VERSION {
+        return Ok(Some((frozen, Verdict::Verified)));
+    }
+    let mut differences: Vec<Difference> = match serde_json::from_str(&s.snapshot) {
+        Ok(recorded) => stats::differences(&recorded, &replayed)
+            .into_iter()
+            .map(|(metric, snapshot, replayed)| Difference {
+                metric,
+                snapshot,
+                replayed,
+            })
+            .collect(),
+        Err(_) => vec![Difference {
+            metric: "(document)".into(),
+            snapshot: Some(serde_json::Value::String(s.snapshot.clone())),
+            replayed: Some(replayed.clone()),
+        }],
+    };
+    if differences.is_empty() && text != s.snapshot {
+        differences.push(Difference {
+            metric: "(canonical text)".into(),
+            snapshot: Some(serde_json::Value::String(s.snapshot.clone())),
+            replayed: Some(serde_json::Value::String(text)),
+        });
+    }
+    let verdict = if s.stats_version != stats::VERSION && digest_ok {
+        Verdict::SchemaChanged {
+            recorded: s.stats_version,
+            current: stats::VERSION,
+            differences,
+        }
+    } else {
+        Verdict::Tampered {
+            digest_ok,
+            differences,
+        }
+    };
+    Ok(Some((frozen, verdict)))
 }
