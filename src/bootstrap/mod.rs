@@ -18,6 +18,7 @@ mod demo_conditions;
 mod demo_orders;
 mod execute;
 mod plan;
+pub mod series_file;
 
 use std::fmt::Write as _;
 use std::path::Path;
