@@ -265,7 +265,53 @@ async fn my_19_verify_by_replay_catches_tampering(b: Backend) {
     app.finish().await;
 }
 
+/// MY-19 under concurrency: ten organizers freeze at once without a reason; the
+/// conference decides them one after the other, so exactly one is the first freeze
+/// and the nine others need a reason.
+async fn my_19_concurrent_first_freezes_record_one(b: Backend) {
+    let (app, cast) = setup(b).await;
+    sale(&app, &cast, "ana").await;
+    let mut organizers = vec![];
+    for i in 0..10 {
+        let u = app.user(&format!("organizer{i}")).await;
+        app.grant(&cast.admin, CONF, &u, "organizer").await;
+        organizers.push(u);
+    }
+    app.settled().await;
+    let app = std::sync::Arc::new(app);
+    let mut tasks = vec![];
+    for u in organizers {
+        let app = app.clone();
+        tasks.push(tokio::spawn(async move {
+            app.post(&url("stats/freeze"))
+                .as_user(&u)
+                .json(json!({}))
+                .send()
+                .await
+        }));
+    }
+    let (mut created, mut refused) = (0, 0);
+    for t in tasks {
+        let r = t.await.expect("task");
+        match r.status {
+            StatusCode::CREATED => created += 1,
+            StatusCode::UNPROCESSABLE_ENTITY if r.code() == "conf.refreeze_needs_reason" => {
+                refused += 1
+            }
+            other => panic!("unexpected {other}: {}", r.text),
+        }
+    }
+    assert_eq!((created, refused), (1, 9));
+    let s = stats(&app, &cast.auditor, "").await;
+    assert_eq!(s["freezes"], 1);
+    let Ok(app) = std::sync::Arc::try_unwrap(app) else {
+        panic!("tasks still hold the app");
+    };
+    app.finish().await;
+}
+
 on_both_backends!(
+    my_19_concurrent_first_freezes_record_one,
     my_19_freeze_serves_the_snapshot,
     my_19_verify_by_replay_catches_tampering,
 );
