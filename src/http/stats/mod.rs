@@ -2,6 +2,7 @@
 //! organizers, finance staff, auditors and admins; historical years (MY-18), frozen
 //! snapshots (MY-19) and the years of a series (MY-15…17, ANA-41/42).
 
+mod exports;
 mod manage;
 mod series;
 
@@ -33,7 +34,12 @@ pub fn groups() -> Vec<Group> {
     vec![
         (
             STATS_READERS,
-            OpenApiRouter::new().routes(routes!(conference_stats)),
+            OpenApiRouter::new()
+                .routes(routes!(conference_stats))
+                .routes(routes!(exports::sales_by_date))
+                .routes(routes!(exports::registration_flow))
+                .routes(routes!(exports::reconciliation))
+                .routes(routes!(exports::inventory)),
         ),
         (
             ORGANIZER,
