@@ -206,7 +206,123 @@ async fn ana_empty_conference_answers_zeros(b: Backend) {
     app.finish().await;
 }
 
+/// ANA-22/26: a voucher's discount and revenue impact; ANA-12: activity
+/// utilization; ANA-33: budget tiles; ANA-7: a conference's own target replaces the
+/// default.
+async fn ana_vouchers_activities_budget_and_targets(b: Backend) {
+    let (app, cast) = setup(b).await;
+    let r = app
+        .patch(&format!("/api/v1/conferences/{CONF}"))
+        .as_user(&cast.admin)
+        .json(json!({ "revenue_budget": "1000.00", "target_attendance": 4 }))
+        .send()
+        .await;
+    assert!(r.status.is_success(), "{}", r.text);
+    let r = app
+        .put(&url("kpi-targets"))
+        .as_user(&cast.admin)
+        .json(json!({ "target_checkin_rate": "40.00" }))
+        .send()
+        .await;
+    assert!(r.status.is_success(), "{}", r.text);
+    let r = app
+        .post(&url("vouchers"))
+        .as_user(&cast.admin)
+        .json(json!({ "code": "EARLY", "kind": "percentage", "value": "20", "max_uses": 5 }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = app
+        .post(&url("activities"))
+        .as_user(&cast.admin)
+        .json(json!({ "slug": "sprint", "name": "Sprint", "max_participants": 4 }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+
+    // Ana buys with the voucher (100.00 − 20 %), signs up and checks in.
+    let r = app
+        .post(&url("cart/items"))
+        .as_user(&cast.ana)
+        .json(json!({ "ticket_type": "individual", "quantity": 1 }))
+        .send()
+        .await;
+    assert!(r.status.is_success(), "{}", r.text);
+    let r = app
+        .put(&url("cart/voucher"))
+        .as_user(&cast.ana)
+        .json(json!({ "code": "EARLY" }))
+        .send()
+        .await;
+    assert!(r.status.is_success(), "{}", r.text);
+    let r = app
+        .post(&url("checkout"))
+        .as_user(&cast.ana)
+        .json(json!({ "billing_name": "Ana", "billing_email": cast.ana.email }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let reference = r.body["reference"].as_str().unwrap_or_default().to_string();
+    let r = app
+        .post(&url(&format!("orders/{reference}/payments")))
+        .as_user(&cast.finance)
+        .json(json!({ "method": "manual", "amount": "80.00" }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = app
+        .post(&url("activities/sprint/signups"))
+        .as_user(&cast.ana)
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    app.settled().await;
+    let me = app
+        .get(&url("attendees/me"))
+        .as_user(&cast.ana)
+        .send()
+        .await;
+    let code = me.body["access_code"].as_str().unwrap_or_default();
+    let r = app
+        .post(&url("checkins"))
+        .as_user(&cast.checkin)
+        .json(json!({ "access_code": code, "station": "main" }))
+        .send()
+        .await;
+    assert!(r.status.is_success(), "check-in: {}", r.text);
+
+    let r = stats_as(&app, &cast.auditor, "").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let sec = &r.body["stats"]["sections"];
+    // ANA-22, ANA-26.
+    assert_eq!(sec["money"]["gross"], "100.00");
+    assert_eq!(sec["money"]["discounts"], "20.00");
+    assert_eq!(sec["money"]["discount_rate"], "20.0");
+    assert_eq!(sec["money"]["orders_with_discount"], 1);
+    assert_eq!(
+        sec["vouchers"]["codes"][0],
+        json!({ "code": "EARLY", "uses": 1, "paid_orders": 1,
+                "revenue_impact": "20.00", "revenue": "80.00" })
+    );
+    // ANA-12: 1 confirmed of 4 places.
+    let a = &sec["activities"][0];
+    assert_eq!(
+        (a["slug"].clone(), a["confirmed"].clone()),
+        (json!("sprint"), json!(1))
+    );
+    assert_eq!(a["utilization"], "25.0");
+    // ANA-33: 80 / 1000 revenue, 1 / 4 attendance.
+    assert_eq!(sec["kpis"]["budget"]["revenue_pct"], "8.0");
+    assert_eq!(sec["kpis"]["budget"]["attendance_pct"], "25.0");
+    // ANA-7: the conference's 40.00 % target, met by 100 %.
+    assert_eq!(sec["kpis"]["checkin_rate"]["target"], "40.00");
+    assert_eq!(sec["kpis"]["checkin_rate"]["value"], "100.0");
+    assert_eq!(sec["kpis"]["checkin_rate"]["met"], true);
+    app.finish().await;
+}
+
 on_both_backends!(
+    ana_vouchers_activities_budget_and_targets,
     ana_stats_after_sales_refund_and_checkin,
     ana_empty_conference_answers_zeros,
 );
