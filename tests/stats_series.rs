@@ -182,7 +182,55 @@ async fn my_17_comparison_across_the_years(b: Backend) {
     app.finish().await;
 }
 
+fn bootstrap(app: &TestApp, extra: &[&str]) -> (bool, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .env("RUST_LOG", "warn")
+        .env_remove("DATABASE_URL")
+        .args(["bootstrap", "--config"])
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/pyladiescon.toml"
+        ))
+        .args(extra)
+        .args(["--database-url", &app.url])
+        .output()
+        .expect("run tessera");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// MY-21…24: `tessera bootstrap --config examples/pyladiescon.toml` sets up the
+/// series; a second run changes nothing; `--dry-run` writes nothing.
+async fn my_21_bootstrap_loads_the_example(b: Backend) {
+    let app = TestApp::start(b).await;
+    let admin = app.admin().await;
+    let (ok, out) = bootstrap(&app, &["--dry-run"]);
+    assert!(ok && out.contains("valid series file (4 year(s))"), "{out}");
+    let (ok, out) = bootstrap(&app, &[]);
+    assert!(ok, "{out}");
+    assert!(out.contains("created series pyladiescon"), "{out}");
+    assert!(
+        out.contains("recorded the historical figures of 2023"),
+        "{out}"
+    );
+    assert!(out.contains("activated 2025"), "{out}");
+    let (ok, out) = bootstrap(&app, &[]);
+    assert!(ok && out.contains("nothing to change"), "{out}");
+    let r = get(&app, &admin, &format!("{SERIES}/stats?year=2024")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["limited_data"], true);
+    assert_eq!(r.body["stats"]["sponsors"], 11);
+    let r = get(&app, &admin, &format!("{SERIES}/stats")).await;
+    assert_eq!(r.body["year"], 2025, "{}", r.text);
+    app.finish().await;
+}
+
 on_both_backends!(
+    my_21_bootstrap_loads_the_example,
     my_18_historical_years_answer_their_figures,
     my_17_comparison_across_the_years,
 );
