@@ -167,15 +167,16 @@ async fn set_archive_doc(app: &TestApp, doc: &str) {
     .await;
 }
 
-/// The payload column is json on PostgreSQL and text on SQLite.
-fn payload_replace(b: Backend) -> &'static str {
+/// Replaces text in the payloads of `event_type` events ($1 → $2). The payload
+/// column is json on PostgreSQL and text on SQLite.
+fn payload_replace(b: Backend, event_type: &str) -> String {
     match b {
-        Backend::Postgres => {
-            "UPDATE events SET payload = replace(payload::text, $1, $2)::json WHERE event_type = 'PaymentRecorded'"
-        }
-        Backend::Sqlite => {
-            "UPDATE events SET payload = replace(payload, $1, $2) WHERE event_type = 'PaymentRecorded'"
-        }
+        Backend::Postgres => format!(
+            "UPDATE events SET payload = replace(payload::text, $1, $2)::json WHERE event_type = '{event_type}'"
+        ),
+        Backend::Sqlite => format!(
+            "UPDATE events SET payload = replace(payload, $1, $2) WHERE event_type = '{event_type}'"
+        ),
     }
 }
 
@@ -214,25 +215,52 @@ async fn my_19_verify_by_replay_catches_tampering(b: Backend) {
         "{out}"
     );
 
-    // A snapshot of an older stats version: a schema change, not tampering.
+    // A snapshot of an older stats version (as recorded, and as served): a schema
+    // change, not tampering.
+    let frozen = payload_replace(b, "StatsFrozen");
+    exec(
+        &app,
+        &frozen,
+        &["\"stats_version\":1", "\"stats_version\":0"],
+    )
+    .await;
     let mut row: Value = serde_json::from_str(&original).expect("archive json");
     row["snapshots"][0]["stats_version"] = json!(0);
     set_archive_doc(&app, &row.to_string()).await;
     let (code, out) = verify(&app);
     assert_eq!(code, 3, "older version: {out}");
     assert!(out.contains("schema change"), "{out}");
+    exec(
+        &app,
+        &frozen,
+        &["\"stats_version\":0", "\"stats_version\":1"],
+    )
+    .await;
     set_archive_doc(&app, &original).await;
     let (code, out) = verify(&app);
     assert_eq!(code, 0, "restored: {out}");
 
     // An event altered in the log: a payment of 100.00 becomes 10.00.
-    exec(&app, payload_replace(b), &["\"100.00\"", "\"10.00\""]).await;
+    let payments = payload_replace(b, "PaymentRecorded");
+    exec(&app, &payments, &["\"100.00\"", "\"10.00\""]).await;
     let (code, out) = verify(&app);
     assert_eq!(code, 1, "altered event: {out}");
     assert!(out.contains("payments_total"), "{out}");
-    exec(&app, payload_replace(b), &["\"10.00\"", "\"100.00\""]).await;
+    exec(&app, &payments, &["\"10.00\"", "\"100.00\""]).await;
     let (code, out) = verify(&app);
     assert_eq!(code, 0, "restored log: {out}");
+
+    // The StatsFrozen event itself altered in the log: the served snapshot is no
+    // longer the one recorded.
+    let sha = r.body["sha256"].as_str().unwrap_or_default().to_string();
+    let forged = "0".repeat(64);
+    exec(&app, &frozen, &[&sha, &forged]).await;
+    let (code, out) = verify(&app);
+    assert_eq!(code, 1, "altered StatsFrozen: {out}");
+    assert!(out.contains("(snapshot recorded in the log)"), "{out}");
+    exec(&app, &frozen, &[&forged, &sha]).await;
+    let (code, out) = verify(&app);
+    assert_eq!(code, 0, "restored StatsFrozen: {out}");
 
     // An event deleted from the log (the first payment), then put back as it was.
     let (save, restore) = match b {

@@ -2,9 +2,10 @@
 //! or folded from the log up to a position (what a freeze records and what
 //! `tessera replay verify --conference` checks).
 
-use tessera_projections::Projection;
+use tessera_aggregates::conference::{ConferenceEvent, StatsSnapshot};
 use tessera_projections::stats::{self, Sources};
 use tessera_projections::stats_archive::{ArchiveRow, FrozenSnapshot, StatsArchive, archive_key};
+use tessera_projections::{DomainEvent, Projection};
 use uuid::Uuid;
 
 use crate::admin::fold_from_zero;
@@ -54,6 +55,26 @@ pub async fn replayed(
     Ok(stats::assemble(conference_id, &sources)?)
 }
 
+/// The snapshot of the conference's last `StatsFrozen` event in the log.
+async fn recorded_snapshot(
+    db: &Db,
+    conference_id: Uuid,
+) -> Result<Option<StatsSnapshot>, RunnerError> {
+    let id = conference_id.to_string();
+    let events = crate::log::conference_history(db, &id).await?;
+    let mut last = None;
+    for raw in events.iter().filter(|e| {
+        e.aggregate_type == "conference" && e.aggregate_id == id && e.event_type == "StatsFrozen"
+    }) {
+        if let DomainEvent::Conference(ConferenceEvent::StatsFrozen { snapshot, .. }) =
+            raw.decode()?.event
+        {
+            last = Some(snapshot);
+        }
+    }
+    Ok(last)
+}
+
 /// What `verify --conference` found.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
@@ -101,7 +122,10 @@ pub async fn verify_conference(
     let replayed = replayed(db, conference_id, s.position).await?;
     let text = stats::canonical(&replayed);
     let digest_ok = sha256(&s.snapshot) == s.sha256;
-    if text == s.snapshot && digest_ok && s.stats_version == stats::VERSION {
+    // The served snapshot must be the one the log recorded last.
+    let recorded = recorded_snapshot(db, conference_id).await?;
+    let record_ok = recorded.as_ref() == Some(s);
+    if text == s.snapshot && digest_ok && record_ok && s.stats_version == stats::VERSION {
         return Ok(Some((frozen, Verdict::Verified)));
     }
     let mut differences: Vec<Difference> = match serde_json::from_str(&s.snapshot) {
@@ -126,7 +150,14 @@ pub async fn verify_conference(
             replayed: Some(serde_json::Value::String(text)),
         });
     }
-    let verdict = if s.stats_version != stats::VERSION && digest_ok {
+    if !record_ok {
+        differences.push(Difference {
+            metric: "(snapshot recorded in the log)".into(),
+            snapshot: Some(serde_json::Value::String(s.sha256.clone())),
+            replayed: recorded.map(|r| serde_json::Value::String(r.sha256)),
+        });
+    }
+    let verdict = if s.stats_version != stats::VERSION && digest_ok && record_ok {
         Verdict::SchemaChanged {
             recorded: s.stats_version,
             current: stats::VERSION,
