@@ -99,8 +99,14 @@ pub enum ReplayCommand {
         #[arg(long)]
         projection: Option<String>,
     },
-    /// Rebuilds into scratch memory and compares with the live views.
-    Verify,
+    /// Rebuilds into scratch memory and compares with the live views. With
+    /// `--conference SLUG`: rebuilds that conference's statistics from the log up to
+    /// its frozen position and compares them with the snapshot (exit 0 identical,
+    /// 1 different, 3 made by another stats version, 4 never frozen).
+    Verify {
+        #[arg(long)]
+        conference: Option<String>,
+    },
     /// An order as it stood at a moment (--as-of RFC 3339) or a log position
     /// (--position), folded from its events up to then, as JSON.
     State {
@@ -210,6 +216,73 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Exit statuses of `replay verify --conference`.
+pub const VERIFY_DIFFERENT: u8 = 1;
+pub const VERIFY_SCHEMA_CHANGED: u8 = 3;
+pub const VERIFY_NEVER_FROZEN: u8 = 4;
+
+async fn verify_conference(db: &tessera_replay::Db, slug: &str) -> anyhow::Result<ExitCode> {
+    use tessera_replay::stats::{Difference, Verdict};
+    let id = conference_id(slug);
+    let found =
+        tessera_replay::stats::verify_conference(db, id, crate::process::stats::sha256_hex).await?;
+    let Some((frozen, verdict)) = found else {
+        println!("verify {slug}: never frozen");
+        return Ok(ExitCode::from(VERIFY_NEVER_FROZEN));
+    };
+    let s = &frozen.snapshot;
+    let print = |diffs: &[Difference]| {
+        for d in diffs {
+            let show = |v: &Option<serde_json::Value>| {
+                v.as_ref()
+                    .map(|v| v.to_string())
+                    .unwrap_or("(missing)".into())
+            };
+            println!("--- {}", d.metric);
+            println!("  snapshot: {}", show(&d.snapshot));
+            println!("  replayed: {}", show(&d.replayed));
+        }
+    };
+    match verdict {
+        Verdict::Verified => {
+            println!(
+                "verify {slug}: the snapshot frozen at position {} (stats v{}, sha256 {}) matches the log",
+                s.position, s.stats_version, s.sha256
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Verdict::Tampered {
+            digest_ok,
+            differences,
+        } => {
+            println!(
+                "verify {slug}: the snapshot frozen at position {} differs from the log replayed to it: {} metric(s){}",
+                s.position,
+                differences.len(),
+                if digest_ok {
+                    ""
+                } else {
+                    "; its SHA-256 does not match its text"
+                }
+            );
+            print(&differences);
+            Ok(ExitCode::from(VERIFY_DIFFERENT))
+        }
+        Verdict::SchemaChanged {
+            recorded,
+            current,
+            differences,
+        } => {
+            println!(
+                "verify {slug}: schema change, not tampering: the snapshot was made by stats v{recorded}, this build is v{current}; {} metric(s) differ when recomputed",
+                differences.len()
+            );
+            print(&differences);
+            Ok(ExitCode::from(VERIFY_SCHEMA_CHANGED))
+        }
+    }
+}
+
 async fn replay(command: ReplayCommand, db: &tessera_replay::Db) -> anyhow::Result<ExitCode> {
     match command {
         ReplayCommand::Status => {
@@ -242,7 +315,10 @@ async fn replay(command: ReplayCommand, db: &tessera_replay::Db) -> anyhow::Resu
             }
             Ok(ExitCode::SUCCESS)
         }
-        ReplayCommand::Verify => {
+        ReplayCommand::Verify {
+            conference: Some(slug),
+        } => verify_conference(db, &slug).await,
+        ReplayCommand::Verify { conference: None } => {
             let diffs = admin::verify(db).await?;
             if diffs.is_empty() {
                 println!("verify: every live projection matches a rebuild from position 0");

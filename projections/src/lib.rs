@@ -12,6 +12,8 @@ pub mod orders;
 pub mod purchase_orders;
 mod rows;
 pub mod sales;
+pub mod stats;
+pub mod stats_archive;
 #[cfg(test)]
 mod testing;
 pub mod user_directory;

@@ -5,6 +5,7 @@ mod db;
 pub mod history;
 pub mod log;
 pub mod runner;
+pub mod stats;
 pub mod storage;
 pub mod views;
 

@@ -64,6 +64,12 @@ pub async fn run_cli(
     seed_demo: bool,
     database_url_flag: Option<String>,
 ) -> anyhow::Result<ExitCode> {
+    // A `[series]` file with `[[years]]` (MY-21…26) is bootstrapped as a whole series.
+    if let Ok(text) = std::fs::read_to_string(config)
+        && let Some(file) = super::series_file::parse(&text)?
+    {
+        return super::series_file::run(config, &file, dry_run, database_url_flag).await;
+    }
     let plan = load_plan(config)?;
 
     // BOOT-18: a dry run validates and previews; it wins over --update and

@@ -19,6 +19,7 @@ mod demo_orders;
 mod execute;
 mod plan;
 mod volunteers;
+pub mod series_file;
 
 use std::fmt::Write as _;
 use std::path::Path;

@@ -18,6 +18,7 @@ pub mod registration;
 pub mod schema;
 mod serve;
 pub mod volunteers;
+pub mod stats;
 
 pub use serve::serve;
 
@@ -52,6 +53,7 @@ fn groups() -> Vec<Group> {
     groups.extend(registration::groups());
     groups.extend(audit::groups());
     groups.extend(volunteers::groups());
+    groups.extend(stats::groups());
     groups
 }
 

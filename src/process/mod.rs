@@ -20,6 +20,7 @@ pub mod payments;
 pub mod refund;
 pub mod refunds;
 pub mod sales;
+pub mod stats;
 pub mod stripe_webhook;
 pub mod sweeper;
 pub mod terminal;

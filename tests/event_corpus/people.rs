@@ -4,8 +4,8 @@ use tessera_aggregates::activity::{
     Activity, ActivityDetails, ActivityEvent, ActivityType, SignupStatus,
 };
 use tessera_aggregates::conference::{
-    Conference, ConferenceDetails, ConferenceEvent, FeatureOverrides, KpiTargets, Role, Section,
-    SponsorLevel,
+    Conference, ConferenceDetails, ConferenceEvent, FeatureOverrides, HistoricalFigures,
+    KpiTargets, Role, Section, SponsorLevel, StatsSnapshot,
 };
 use tessera_aggregates::series::{Series, SeriesEvent};
 use tessera_aggregates::user::{User, UserEvent};
@@ -191,6 +191,26 @@ pub fn conference() -> Vec<Fixture> {
             role: Role::Checkin,
             at: later(9),
         },
+        ConferenceEvent::HistoricalFiguresRecorded {
+            figures: HistoricalFigures {
+                registrations: 600,
+                sponsors: 8,
+                sponsorship_amount: money("10500.00"),
+                donors: 58,
+                donation_amount: money("650.00"),
+            },
+            at: later(10),
+        },
+        ConferenceEvent::StatsFrozen {
+            snapshot: StatsSnapshot {
+                position: 42,
+                stats_version: 1,
+                snapshot: r#"{"conference_id":"00000000-0000-0000-0000-000000000000","sections":{},"version":1}"#.into(),
+                sha256: "0".repeat(64),
+            },
+            reason: "Year closed".into(),
+            at: later(11),
+        },
     ];
     stream::<Conference>(conference_id(), events)
 }
@@ -208,7 +228,9 @@ fn conference_variants(e: &ConferenceEvent) {
         | FeatureOverridesSet { .. }
         | KpiTargetsSet { .. }
         | RoleGranted { .. }
-        | RoleRevoked { .. } => {}
+        | RoleRevoked { .. }
+        | HistoricalFiguresRecorded { .. }
+        | StatsFrozen { .. } => {}
     }
 }
 

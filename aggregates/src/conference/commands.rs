@@ -2,8 +2,8 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{
-    ConferenceDetails, DetailsPatch, FeatureOverrides, KpiTargetsPatch, Role, Section,
-    SectionPatch, SponsorLevel, SponsorLevelPatch,
+    ConferenceDetails, DetailsPatch, FeatureOverrides, HistoricalFigures, KpiTargetsPatch, Role,
+    Section, SectionPatch, SponsorLevel, SponsorLevelPatch, StatsSnapshot,
 };
 use crate::PartSlug;
 
@@ -68,5 +68,15 @@ pub enum ConferenceCommand {
     RevokeRole {
         user: Uuid,
         role: Role,
+    },
+    /// MY-18, MY-21…26: record the figures of a year that predates the portal; the
+    /// same figures again are a no-op.
+    RecordHistoricalFigures {
+        figures: HistoricalFigures,
+    },
+    /// MY-19: freeze the statistics; a later freeze needs a reason.
+    FreezeStats {
+        snapshot: StatsSnapshot,
+        reason: String,
     },
 }

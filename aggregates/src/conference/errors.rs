@@ -27,6 +27,14 @@ pub enum ConferenceError {
     RoleNotHeld,
     #[error("Unknown role: '{role}'")]
     UnknownRole { role: String },
+    #[error("Historical money figures need at most 2 decimal places.")]
+    InvalidFigures, // MY-26
+    #[error("These statistics are frozen already: freezing again needs a reason.")]
+    RefreezeNeedsReason, // MY-19
+    #[error("A reason must have at most 500 characters.")]
+    ReasonTooLong,
+    #[error("A stats snapshot needs a position, a document and its SHA-256.")]
+    InvalidSnapshot,
 }
 
 impl ConferenceError {
@@ -45,6 +53,10 @@ impl ConferenceError {
             Self::InvalidSponsorLevel => "conf.invalid_sponsor_level",
             Self::RoleNotHeld => "conf.role_not_held",
             Self::UnknownRole { .. } => "conf.unknown_role",
+            Self::InvalidFigures => "conf.invalid_figures",
+            Self::RefreezeNeedsReason => "conf.refreeze_needs_reason",
+            Self::ReasonTooLong => "conf.reason_too_long",
+            Self::InvalidSnapshot => "conf.invalid_snapshot",
         }
     }
 

@@ -1,7 +1,10 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{ConferenceDetails, FeatureOverrides, KpiTargets, Role, Section, SponsorLevel};
+use super::{
+    ConferenceDetails, FeatureOverrides, HistoricalFigures, KpiTargets, Role, Section,
+    SponsorLevel, StatsSnapshot,
+};
 use crate::Timestamp;
 
 /// Facts about one conference. Names are a stored format: never rename.
@@ -53,6 +56,17 @@ pub enum ConferenceEvent {
         role: Role,
         at: Timestamp,
     },
+    /// MY-18, MY-21…26: the figures of a year that predates the portal.
+    HistoricalFiguresRecorded {
+        figures: HistoricalFigures,
+        at: Timestamp,
+    },
+    /// MY-19: the conference's statistics frozen at a log position.
+    StatsFrozen {
+        snapshot: StatsSnapshot,
+        reason: String,
+        at: Timestamp,
+    },
 }
 
 impl cqrs_es::DomainEvent for ConferenceEvent {
@@ -68,6 +82,8 @@ impl cqrs_es::DomainEvent for ConferenceEvent {
             Self::KpiTargetsSet { .. } => "KpiTargetsSet",
             Self::RoleGranted { .. } => "RoleGranted",
             Self::RoleRevoked { .. } => "RoleRevoked",
+            Self::HistoricalFiguresRecorded { .. } => "HistoricalFiguresRecorded",
+            Self::StatsFrozen { .. } => "StatsFrozen",
         }
         .to_string()
     }

@@ -8,6 +8,7 @@ mod errors;
 mod events;
 mod model;
 mod patch;
+mod stats;
 #[cfg(test)]
 mod tests;
 
@@ -23,6 +24,7 @@ pub use errors::ConferenceError;
 pub use events::ConferenceEvent;
 pub use model::{ConferenceDetails, FeatureOverrides, KpiTargets, Role, Section, SponsorLevel};
 pub use patch::{DetailsPatch, KpiTargetsPatch, SectionPatch, SponsorLevelPatch};
+pub use stats::{HistoricalFigures, StatsSnapshot, StatsState};
 
 use crate::{DomainServices, PartSlug, Timestamp};
 
@@ -42,6 +44,8 @@ pub struct Conference {
     kpi_targets: KpiTargets,
     /// Roles by user, each list sorted and without duplicates.
     roles: BTreeMap<Uuid, Vec<Role>>,
+    #[serde(default)]
+    stats: StatsState,
 }
 
 impl Conference {
@@ -104,6 +108,11 @@ impl Conference {
     }
 
     /// Every user holding at least one role, with their roles.
+    /// MY-18/19: the historical figures and how many times the stats were frozen.
+    pub fn stats(&self) -> &StatsState {
+        &self.stats
+    }
+
     pub fn role_grants(&self) -> &BTreeMap<Uuid, Vec<Role>> {
         &self.roles
     }
@@ -210,6 +219,8 @@ impl Conference {
                 role,
                 at: now,
             }],
+            RecordHistoricalFigures { figures } => self.stats.record(figures, now)?,
+            FreezeStats { snapshot, reason } => self.stats.freeze(snapshot, reason, now)?,
         })
     }
 
@@ -293,6 +304,7 @@ impl Conference {
             KpiTargetsSet { targets, .. } => self.kpi_targets = targets,
             RoleGranted { user, role, .. } => grant_role(&mut self.roles, user, role),
             RoleRevoked { user, role, .. } => revoke_role(&mut self.roles, user, role),
+            e @ (HistoricalFiguresRecorded { .. } | StatsFrozen { .. }) => self.stats.evolve(&e),
         }
     }
 }

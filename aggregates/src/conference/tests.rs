@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::*;
 
 mod edits;
+mod stats;
 
 fn t0() -> Timestamp {
     Utc.with_ymd_and_hms(2026, 5, 1, 9, 0, 0)

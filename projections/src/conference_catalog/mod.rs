@@ -241,6 +241,9 @@ impl ConferenceCatalog {
             ConferenceEvent::RoleRevoked { user, role, .. } => {
                 conference::revoke_role(&mut c.roles, *user, *role)
             }
+            // The stats archive keeps them (`stats_archive`).
+            ConferenceEvent::HistoricalFiguresRecorded { .. }
+            | ConferenceEvent::StatsFrozen { .. } => {}
         }
     }
 

@@ -1,0 +1,158 @@
+//! Typed access to the rows the sections read, with the reads that fetch them.
+
+use uuid::Uuid;
+
+use super::{Ctx, Read};
+use crate::Projection;
+use crate::activity_roster::{ActivityRoster, ActivityRow, RosterRow};
+use crate::attendees::{
+    AttendeeRow, AttendeeSummary, Attendees, AttendeesRow, attendees_prefix, summary_key,
+};
+use crate::carts_funnel::{CartRow, CartsFunnel, CartsRow, carts_prefix};
+use crate::conference_catalog::{CatalogRow, ConferenceCatalog, ConferenceRow, conference_key};
+use crate::credits::{CreditSummary, Credits, CreditsRow};
+use crate::orders::{OrderRow, Orders, OrdersRow, orders_prefix};
+use crate::sales::{Sales, SalesRow, SalesRows, sales_key};
+
+type R<T> = Result<T, serde_json::Error>;
+
+pub fn sales_read(c: Uuid) -> Read {
+    Read::new(Sales::NAME, sales_key(c))
+}
+
+pub fn sales(ctx: &Ctx) -> R<SalesRow> {
+    let rows: Vec<SalesRows> = ctx
+        .sources
+        .rows(Sales::NAME, &sales_key(ctx.conference_id))?;
+    Ok(rows
+        .into_iter()
+        .find_map(|r| match r {
+            SalesRows::Sales(s) => Some(s),
+            _ => None,
+        })
+        .unwrap_or_else(|| SalesRow {
+            conference_id: ctx.conference_id,
+            ..Default::default()
+        }))
+}
+
+pub fn catalog_read(c: Uuid) -> Read {
+    Read::new(ConferenceCatalog::NAME, conference_key(c))
+}
+
+pub fn conference(ctx: &Ctx) -> R<Option<ConferenceRow>> {
+    let rows: Vec<CatalogRow> = ctx
+        .sources
+        .rows(ConferenceCatalog::NAME, &conference_key(ctx.conference_id))?;
+    Ok(rows.into_iter().find_map(|r| match r {
+        CatalogRow::Conference(c) => Some(c),
+        _ => None,
+    }))
+}
+
+pub fn attendees_reads(c: Uuid) -> Vec<Read> {
+    vec![
+        Read::new(Attendees::NAME, attendees_prefix(c)),
+        Read::new(Attendees::NAME, summary_key(c)),
+    ]
+}
+
+pub fn attendees(ctx: &Ctx) -> R<Vec<AttendeeRow>> {
+    let rows: Vec<AttendeesRow> = ctx
+        .sources
+        .rows(Attendees::NAME, &attendees_prefix(ctx.conference_id))?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| match r {
+            AttendeesRow::Attendee(a) => Some(a),
+            _ => None,
+        })
+        .collect())
+}
+
+pub fn attendee_summary(ctx: &Ctx) -> R<AttendeeSummary> {
+    let rows: Vec<AttendeesRow> = ctx
+        .sources
+        .rows(Attendees::NAME, &summary_key(ctx.conference_id))?;
+    Ok(rows
+        .into_iter()
+        .find_map(|r| match r {
+            AttendeesRow::Summary(s) => Some(s),
+            _ => None,
+        })
+        .unwrap_or_else(|| AttendeeSummary {
+            conference_id: ctx.conference_id,
+            ..Default::default()
+        }))
+}
+
+pub fn credits_read(c: Uuid) -> Read {
+    Read::new(Credits::NAME, crate::credits::summary_key(c))
+}
+
+pub fn credit_summary(ctx: &Ctx) -> R<CreditSummary> {
+    let rows: Vec<CreditsRow> = ctx.sources.rows(
+        Credits::NAME,
+        &crate::credits::summary_key(ctx.conference_id),
+    )?;
+    Ok(rows
+        .into_iter()
+        .find_map(|r| match r {
+            CreditsRow::Summary(s) => Some(s),
+            _ => None,
+        })
+        .unwrap_or_else(|| CreditSummary {
+            conference_id: ctx.conference_id,
+            ..Default::default()
+        }))
+}
+
+pub fn orders_read(c: Uuid) -> Read {
+    Read::new(Orders::NAME, orders_prefix(c))
+}
+
+pub fn orders(ctx: &Ctx) -> R<Vec<OrderRow>> {
+    let rows: Vec<OrdersRow> = ctx
+        .sources
+        .rows(Orders::NAME, &orders_prefix(ctx.conference_id))?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| match r {
+            OrdersRow::Order(o) => Some(o),
+            _ => None,
+        })
+        .collect())
+}
+
+pub fn carts_read(c: Uuid) -> Read {
+    Read::new(CartsFunnel::NAME, carts_prefix(c))
+}
+
+pub fn carts(ctx: &Ctx) -> R<Vec<CartRow>> {
+    let rows: Vec<CartsRow> = ctx
+        .sources
+        .rows(CartsFunnel::NAME, &carts_prefix(ctx.conference_id))?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| match r {
+            CartsRow::Cart(c) => Some(c),
+            _ => None,
+        })
+        .collect())
+}
+
+/// Activities are keyed by their own id: every activity row is read and filtered.
+pub fn activities_read(_: Uuid) -> Read {
+    Read::new(ActivityRoster::NAME, "activity:")
+}
+
+pub fn activities(ctx: &Ctx) -> R<Vec<ActivityRow>> {
+    let rows: Vec<RosterRow> = ctx.sources.rows(ActivityRoster::NAME, "activity:")?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| match r {
+            RosterRow::Activity(a) if a.conference_id == ctx.conference_id => Some(a),
+            _ => None,
+        })
+        .collect())
+}

@@ -1,0 +1,173 @@
+//! A conference's statistics from the stored projection rows (what the API serves),
+//! or folded from the log up to a position (what a freeze records and what
+//! `tessera replay verify --conference` checks).
+
+use tessera_aggregates::conference::{ConferenceEvent, StatsSnapshot};
+use tessera_projections::stats::{self, Sources};
+use tessera_projections::stats_archive::{ArchiveRow, FrozenSnapshot, StatsArchive, archive_key};
+use tessera_projections::{DomainEvent, Projection};
+use uuid::Uuid;
+
+use crate::admin::fold_from_zero;
+use crate::runner::RunnerError;
+use crate::views::all_views;
+use crate::{Db, storage};
+
+/// The statistics document from the live projection rows.
+pub async fn live(db: &Db, conference_id: Uuid) -> Result<serde_json::Value, RunnerError> {
+    let mut sources = Sources::default();
+    for read in stats::reads(conference_id) {
+        for (key, doc) in storage::live_rows_with_prefix(db, read.projection, &read.prefix).await? {
+            sources.insert(read.projection, key, serde_json::from_str(&doc)?);
+        }
+    }
+    Ok(stats::assemble(conference_id, &sources)?)
+}
+
+/// The statistics document as the log up to `position` (inclusive) makes it: the
+/// projections the stats read, folded from position 0 in memory.
+pub async fn replayed(
+    db: &Db,
+    conference_id: Uuid,
+    position: i64,
+) -> Result<serde_json::Value, RunnerError> {
+    let wanted = stats::projections();
+    let mut views: Vec<_> = all_views()
+        .into_iter()
+        .filter(|v| wanted.contains(&v.name()))
+        .collect();
+    fold_from_zero(db, &mut views, position).await?;
+    let mut sources = Sources::default();
+    for view in &views {
+        let docs = view.documents()?;
+        for read in stats::reads(conference_id) {
+            if read.projection != view.name() {
+                continue;
+            }
+            for (key, doc) in docs
+                .range(read.prefix.clone()..)
+                .take_while(|(k, _)| k.starts_with(&read.prefix))
+            {
+                sources.insert(read.projection, key.clone(), doc.clone());
+            }
+        }
+    }
+    Ok(stats::assemble(conference_id, &sources)?)
+}
+
+/// The snapshot of the conference's last `StatsFrozen` event in the log.
+async fn recorded_snapshot(
+    db: &Db,
+    conference_id: Uuid,
+) -> Result<Option<StatsSnapshot>, RunnerError> {
+    let id = conference_id.to_string();
+    let events = crate::log::conference_history(db, &id).await?;
+    let mut last = None;
+    for raw in events.iter().filter(|e| {
+        e.aggregate_type == "conference" && e.aggregate_id == id && e.event_type == "StatsFrozen"
+    }) {
+        if let DomainEvent::Conference(ConferenceEvent::StatsFrozen { snapshot, .. }) =
+            raw.decode()?.event
+        {
+            last = Some(snapshot);
+        }
+    }
+    Ok(last)
+}
+
+/// What `verify --conference` found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// The snapshot is the replay of the log up to its position, byte for byte.
+    Verified,
+    /// Same stats version, different figures: the snapshot or the log was changed.
+    Tampered {
+        /// The snapshot's SHA-256 matches its text.
+        digest_ok: bool,
+        differences: Vec<Difference>,
+    },
+    /// Made by another stats version: recomputed with this one; the differences are
+    /// a schema change, not tampering.
+    SchemaChanged {
+        recorded: u32,
+        current: u32,
+        differences: Vec<Difference>,
+    },
+}
+
+/// A metric (its path in the document) with the snapshot's and the replay's values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Difference {
+    pub metric: String,
+    pub snapshot: Option<serde_json::Value>,
+    pub replayed: Option<serde_json::Value>,
+}
+
+/// The latest frozen snapshot of a conference as served, checked against the log
+/// replayed up to its position. `None`: the conference was never frozen.
+pub async fn verify_conference(
+    db: &Db,
+    conference_id: Uuid,
+    sha256: impl Fn(&str) -> String,
+) -> Result<Option<(FrozenSnapshot, Verdict)>, RunnerError> {
+    let Some(doc) = storage::live_row(db, StatsArchive::NAME, &archive_key(conference_id)).await?
+    else {
+        return Ok(None);
+    };
+    let row: ArchiveRow = serde_json::from_str(&doc)?;
+    let Some(frozen) = row.latest().cloned() else {
+        return Ok(None);
+    };
+    let s = &frozen.snapshot;
+    let replayed = replayed(db, conference_id, s.position).await?;
+    let text = stats::canonical(&replayed);
+    let digest_ok = sha256(&s.snapshot) == s.sha256;
+    // The served snapshot must be the one the log recorded last.
+    let recorded = recorded_snapshot(db, conference_id).await?;
+    let record_ok = recorded.as_ref() == Some(s);
+    if text == s.snapshot && digest_ok && record_ok && s.stats_version == stats::VERSION {
+        return Ok(Some((frozen, Verdict::Verified)));
+    }
+    let mut differences: Vec<Difference> = match serde_json::from_str(&s.snapshot) {
+        Ok(recorded) => stats::differences(&recorded, &replayed)
+            .into_iter()
+            .map(|(metric, snapshot, replayed)| Difference {
+                metric,
+                snapshot,
+                replayed,
+            })
+            .collect(),
+        Err(_) => vec![Difference {
+            metric: "(document)".into(),
+            snapshot: Some(serde_json::Value::String(s.snapshot.clone())),
+            replayed: Some(replayed.clone()),
+        }],
+    };
+    if differences.is_empty() && text != s.snapshot {
+        differences.push(Difference {
+            metric: "(canonical text)".into(),
+            snapshot: Some(serde_json::Value::String(s.snapshot.clone())),
+            replayed: Some(serde_json::Value::String(text)),
+        });
+    }
+    if !record_ok {
+        differences.push(Difference {
+            metric: "(snapshot recorded in the log)".into(),
+            snapshot: Some(serde_json::Value::String(s.sha256.clone())),
+            replayed: recorded.map(|r| serde_json::Value::String(r.sha256)),
+        });
+    }
+    let verdict = if s.stats_version != stats::VERSION && digest_ok && record_ok {
+        Verdict::SchemaChanged {
+            recorded: s.stats_version,
+            current: stats::VERSION,
+            differences,
+        }
+    } else {
+        Verdict::Tampered {
+            digest_ok,
+            differences,
+        }
+    };
+    Ok(Some((frozen, verdict)))
+}

@@ -1,0 +1,93 @@
+//! MY-19: freezing a conference's statistics. The snapshot is what the log up to the
+//! current head makes (the stats' projections folded from position 0), so
+//! `tessera replay verify --conference` can rebuild it byte for byte.
+
+use sha2::{Digest, Sha256};
+use tessera_aggregates::conference::{
+    Conference, ConferenceCommand, ConferenceError, StatsSnapshot,
+};
+use tessera_projections::EventMeta;
+use tessera_projections::stats;
+use uuid::Uuid;
+
+use crate::bus::{BusError, CommandBus};
+use crate::refusal::{Failure, Kind};
+
+#[derive(Debug, thiserror::Error)]
+pub enum FreezeError {
+    #[error(transparent)]
+    Conference(BusError<ConferenceError>),
+    #[error("the statistics could not be replayed: {0}")]
+    Replay(#[from] tessera_replay::RunnerError),
+    #[error("the log head could not be read: {0}")]
+    Head(#[from] sqlx::Error),
+}
+
+impl Failure for FreezeError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Conference(e) => e.code(),
+            Self::Replay(_) | Self::Head(_) => "internal",
+        }
+    }
+    fn kind(&self) -> Kind {
+        match self {
+            Self::Conference(e) => e.kind(),
+            Self::Replay(_) | Self::Head(_) => Kind::Internal,
+        }
+    }
+    fn detail(&self) -> String {
+        match self {
+            Self::Conference(e) => e.detail(),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// SHA-256 of `text`, lowercase hex.
+pub fn sha256_hex(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What a freeze recorded.
+#[derive(Debug, Clone)]
+pub struct Frozen {
+    pub snapshot: StatsSnapshot,
+    /// The log position of the `StatsFrozen` event.
+    pub position: Option<i64>,
+}
+
+/// Replays the log up to its head into the stats model and records the snapshot on
+/// the conference.
+pub async fn freeze(
+    bus: &CommandBus,
+    conference: Uuid,
+    reason: String,
+    meta: &EventMeta,
+) -> Result<Frozen, FreezeError> {
+    let position = bus.db().head().await?;
+    let doc = tessera_replay::stats::replayed(bus.db(), conference, position).await?;
+    let text = stats::canonical(&doc);
+    let snapshot = StatsSnapshot {
+        position,
+        stats_version: stats::VERSION,
+        sha256: sha256_hex(&text),
+        snapshot: text,
+    };
+    let sent = bus
+        .send::<Conference>(
+            &conference.to_string(),
+            ConferenceCommand::FreezeStats {
+                snapshot: snapshot.clone(),
+                reason,
+            },
+            meta,
+        )
+        .await
+        .map_err(FreezeError::Conference)?;
+    Ok(Frozen {
+        snapshot,
+        position: sent.position,
+    })
+}
