@@ -27,6 +27,11 @@ pub fn user_id(email: &str) -> Uuid {
     natural_id("user", &email.trim().to_lowercase())
 }
 
+/// SPONSOR-2: a sponsor's slug is unique per conference.
+pub fn sponsor_id(conference: Uuid, slug: &str) -> Uuid {
+    natural_id("sponsor", &format!("{conference}/{slug}"))
+}
+
 pub fn activity_id(conference: Uuid, slug: &str) -> Uuid {
     natural_id("activity", &format!("{conference}/{slug}"))
 }

@@ -13,6 +13,7 @@ use tessera_aggregates::order::OrderError;
 use tessera_aggregates::pricing::PricingError;
 use tessera_aggregates::purchase_order::PurchaseOrderError;
 use tessera_aggregates::series::SeriesError;
+use tessera_aggregates::sponsor::SponsorError;
 use tessera_aggregates::stripe_customer::StripeCustomerError;
 use tessera_aggregates::terminal_intent::TerminalIntentError;
 use tessera_aggregates::user::UserError;
@@ -106,6 +107,7 @@ refusal!(
         | AttendeeError::ExceedsRemaining { .. }
         | AttendeeError::IdentityMismatch
 );
+refusal!(SponsorError, conflict: SponsorError::AlreadyExists);
 refusal!(CartError);
 refusal!(OrderError);
 refusal!(CreditError);

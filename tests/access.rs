@@ -67,6 +67,10 @@ fn concrete(path: &str, cast: &Cast) -> String {
         .replace("{user_id}", &cast.attendee.id)
         .replace("{user}", &cast.attendee.id)
         .replace("{role}", "reviewer")
+        .replace("{sponsor}", "acme")
+        .replace("{benefit}", "00000000-0000-0000-0000-000000000007")
+        .replace("{deal}", "00000000-0000-0000-0000-000000000008")
+        .replace("{donation}", "00000000-0000-0000-0000-000000000009")
 }
 
 async fn every_route_answers_every_role_as_declared(b: Backend) {

@@ -27,6 +27,7 @@ use tessera_aggregates::inventory::Inventory;
 use tessera_aggregates::order::Order;
 use tessera_aggregates::purchase_order::PurchaseOrder;
 use tessera_aggregates::series::Series;
+use tessera_aggregates::sponsor::Sponsor;
 use tessera_aggregates::stripe_customer::StripeCustomer;
 use tessera_aggregates::stripe_event::StripeEventRecord;
 use tessera_aggregates::terminal_intent::TerminalIntent;
@@ -77,6 +78,7 @@ fn kinds() -> Vec<Kind> {
         kind::<PurchaseOrder>(),
         kind::<StripeEventRecord>(),
         kind::<StripeCustomer>(),
+        kind::<Sponsor>(),
     ]
 }
 

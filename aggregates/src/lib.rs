@@ -16,6 +16,7 @@ pub mod pricing;
 pub mod purchase_order;
 pub mod series;
 mod services;
+pub mod sponsor;
 pub mod stripe_customer;
 pub mod stripe_event;
 pub mod terminal_intent;

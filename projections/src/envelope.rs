@@ -11,6 +11,7 @@ use tessera_aggregates::inventory::InventoryEvent;
 use tessera_aggregates::order::OrderEvent;
 use tessera_aggregates::purchase_order::PurchaseOrderEvent;
 use tessera_aggregates::series::SeriesEvent;
+use tessera_aggregates::sponsor::SponsorEvent;
 use tessera_aggregates::stripe_customer::StripeCustomerEvent;
 use tessera_aggregates::stripe_event::StripeEventEvent;
 use tessera_aggregates::terminal_intent::TerminalIntentEvent;
@@ -34,6 +35,7 @@ pub enum DomainEvent {
     StripeEvent(StripeEventEvent),
     StripeCustomer(StripeCustomerEvent),
     TerminalIntent(TerminalIntentEvent),
+    Sponsor(SponsorEvent),
     /// An event of an aggregate type this build does not know (kept, not folded).
     Unknown,
 }
@@ -55,6 +57,7 @@ impl DomainEvent {
             "stripe_event" => Self::StripeEvent(serde_json::from_str(payload)?),
             "stripe_customer" => Self::StripeCustomer(serde_json::from_str(payload)?),
             "terminal_intent" => Self::TerminalIntent(serde_json::from_str(payload)?),
+            "sponsor" => Self::Sponsor(serde_json::from_str(payload)?),
             _ => Self::Unknown,
         })
     }
@@ -185,7 +188,10 @@ mod tests {
             decode("stripe_event", stored(&stripe)),
             Some(DomainEvent::StripeEvent(stripe))
         );
-        assert_eq!(decode("sponsor", "{}".into()), Some(DomainEvent::Unknown));
+        assert_eq!(
+            decode("not_an_aggregate", "{}".into()),
+            Some(DomainEvent::Unknown)
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod orders;
 pub mod purchase_orders;
 mod rows;
 pub mod sales;
+pub mod sponsors;
 #[cfg(test)]
 mod testing;
 pub mod user_directory;

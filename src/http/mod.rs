@@ -16,6 +16,7 @@ pub mod ops;
 pub mod registration;
 pub mod schema;
 mod serve;
+pub mod sponsors;
 
 pub use serve::serve;
 
@@ -48,6 +49,7 @@ fn groups() -> Vec<Group> {
     groups.extend(conferences::groups());
     groups.extend(activities::groups());
     groups.extend(registration::groups());
+    groups.extend(sponsors::groups());
     groups
 }
 

@@ -10,6 +10,7 @@ mod billing;
 mod catalog;
 mod orders;
 mod people;
+mod sponsorship;
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -81,6 +82,7 @@ pub fn all() -> Vec<Fixture> {
         billing::purchase_order(),
         billing::stripe_event(),
         billing::stripe_customer(),
+        sponsorship::sponsor(),
     ]
     .into_iter()
     .flatten()
