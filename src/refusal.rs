@@ -8,6 +8,7 @@ use tessera_aggregates::attendee::AttendeeError;
 use tessera_aggregates::cart::CartError;
 use tessera_aggregates::conference::ConferenceError;
 use tessera_aggregates::credit::CreditError;
+use tessera_aggregates::fundraising::FundraisingError;
 use tessera_aggregates::inventory::InventoryError;
 use tessera_aggregates::order::OrderError;
 use tessera_aggregates::pricing::PricingError;
@@ -108,6 +109,7 @@ refusal!(
         | AttendeeError::IdentityMismatch
 );
 refusal!(SponsorError, conflict: SponsorError::AlreadyExists);
+refusal!(FundraisingError, conflict: FundraisingError::IdReused);
 refusal!(CartError);
 refusal!(OrderError);
 refusal!(CreditError);

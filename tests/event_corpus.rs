@@ -23,6 +23,7 @@ use tessera_aggregates::attendee::Attendee;
 use tessera_aggregates::cart::Cart;
 use tessera_aggregates::conference::Conference;
 use tessera_aggregates::credit::Credit;
+use tessera_aggregates::fundraising::Fundraising;
 use tessera_aggregates::inventory::Inventory;
 use tessera_aggregates::order::Order;
 use tessera_aggregates::purchase_order::PurchaseOrder;
@@ -79,6 +80,7 @@ fn kinds() -> Vec<Kind> {
         kind::<StripeEventRecord>(),
         kind::<StripeCustomer>(),
         kind::<Sponsor>(),
+        kind::<Fundraising>(),
     ]
 }
 

@@ -297,7 +297,7 @@ async fn sponsor_5_override_benefits_and_fulfilment(b: Backend) {
         .after(r.position())
         .send()
         .await;
-    assert_eq!(r.body["fulfilment_rate"], "100");
+    assert_eq!(r.body["fulfilment_rate"], "100.00");
     // Deleting the sponsor takes it off every list.
     let r = app
         .delete(&url("/sponsors/acme"))

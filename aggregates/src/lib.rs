@@ -9,6 +9,7 @@ pub mod cart;
 pub mod conference;
 pub mod credit;
 mod edit;
+pub mod fundraising;
 pub mod inventory;
 pub mod money;
 pub mod order;

@@ -7,6 +7,7 @@ use tessera_aggregates::attendee::AttendeeEvent;
 use tessera_aggregates::cart::CartEvent;
 use tessera_aggregates::conference::ConferenceEvent;
 use tessera_aggregates::credit::CreditEvent;
+use tessera_aggregates::fundraising::FundraisingEvent;
 use tessera_aggregates::inventory::InventoryEvent;
 use tessera_aggregates::order::OrderEvent;
 use tessera_aggregates::purchase_order::PurchaseOrderEvent;
@@ -36,6 +37,7 @@ pub enum DomainEvent {
     StripeCustomer(StripeCustomerEvent),
     TerminalIntent(TerminalIntentEvent),
     Sponsor(SponsorEvent),
+    Fundraising(FundraisingEvent),
     /// An event of an aggregate type this build does not know (kept, not folded).
     Unknown,
 }
@@ -58,6 +60,7 @@ impl DomainEvent {
             "stripe_customer" => Self::StripeCustomer(serde_json::from_str(payload)?),
             "terminal_intent" => Self::TerminalIntent(serde_json::from_str(payload)?),
             "sponsor" => Self::Sponsor(serde_json::from_str(payload)?),
+            "fundraising" => Self::Fundraising(serde_json::from_str(payload)?),
             _ => Self::Unknown,
         })
     }

@@ -8,6 +8,7 @@ use tessera_projections::attendees::Attendees;
 use tessera_projections::carts_funnel::CartsFunnel;
 use tessera_projections::conference_catalog::ConferenceCatalog;
 use tessera_projections::credits::Credits;
+use tessera_projections::fundraising::Fundraising;
 use tessera_projections::orders::Orders;
 use tessera_projections::purchase_orders::PurchaseOrders;
 use tessera_projections::sales::Sales;
@@ -93,6 +94,7 @@ pub fn all_views() -> Vec<Box<dyn View>> {
         Box::new(ViewOf::<CartsFunnel>::default()),
         Box::new(ViewOf::<PurchaseOrders>::default()),
         Box::new(ViewOf::<Sponsors>::default()),
+        Box::new(ViewOf::<Fundraising>::default()),
     ]
 }
 

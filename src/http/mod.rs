@@ -9,6 +9,7 @@ mod domain_errors;
 pub mod edge;
 pub mod error;
 pub mod extract;
+pub mod fundraising;
 mod gate;
 pub mod idempotency;
 pub mod input;
@@ -50,6 +51,7 @@ fn groups() -> Vec<Group> {
     groups.extend(activities::groups());
     groups.extend(registration::groups());
     groups.extend(sponsors::groups());
+    groups.extend(fundraising::groups());
     groups
 }
 

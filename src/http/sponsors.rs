@@ -568,7 +568,7 @@ pub struct ManagedSponsors {
     pub sponsors: Vec<ManagedSponsor>,
     pub benefits_completed: u32,
     pub benefits_total: u32,
-    /// completed / all × 100, 2 dp; "0" without benefits (ANA-5).
+    /// completed / all × 100, 2 dp; "0.00" without benefits (ANA-5).
     #[schema(value_type = String)]
     pub fulfilment_rate: Decimal,
 }

@@ -83,6 +83,7 @@ pub fn all() -> Vec<Fixture> {
         billing::stripe_event(),
         billing::stripe_customer(),
         sponsorship::sponsor(),
+        sponsorship::fundraising(),
     ]
     .into_iter()
     .flatten()

@@ -78,3 +78,82 @@ fn sponsor_variants(e: &SponsorEvent) {
         | SponsorRemoved { .. } => {}
     }
 }
+
+pub fn fundraising() -> Vec<Fixture> {
+    use tessera_aggregates::fundraising::{
+        Deal, DealStatus, Donation, Fundraising, FundraisingEvent, Tier,
+    };
+    let deal = uuid::Uuid::from_u128(11);
+    let donation = uuid::Uuid::from_u128(12);
+    let events = vec![
+        FundraisingEvent::FundraisingOpened {
+            conference_id: conference_id(),
+            at: at(),
+        },
+        FundraisingEvent::SponsorshipTierSaved {
+            slug: "gold".into(),
+            tier: Tier {
+                name: "Gold".into(),
+                price: super::money("5000.00"),
+            },
+            at: later(1),
+        },
+        FundraisingEvent::SponsorshipDealOpened {
+            id: deal,
+            deal: Deal {
+                organisation: "Acme Corp".into(),
+                contact_email: "jo@acme.example.org".into(),
+                tier: Some("gold".into()),
+                amount: None,
+                notes: "Met at PyCon".into(),
+            },
+            at: later(2),
+        },
+        FundraisingEvent::SponsorshipDealChanged {
+            id: deal,
+            deal: Deal {
+                organisation: "Acme Corp".into(),
+                contact_email: "jo@acme.example.org".into(),
+                tier: Some("gold".into()),
+                amount: Some(super::money("4500.00")),
+                notes: "Discount agreed".into(),
+            },
+            at: later(3),
+        },
+        FundraisingEvent::SponsorshipDealMoved {
+            id: deal,
+            from: DealStatus::NotContacted,
+            to: DealStatus::AwaitingResponse,
+            at: later(4),
+        },
+        FundraisingEvent::DonationRecorded {
+            id: donation,
+            donation: Donation {
+                donor_name: "Ada".into(),
+                donor_email: "ada@example.org".into(),
+                amount: super::money("25.00"),
+                transaction_date: super::date("2027-05-01"),
+            },
+            at: later(5),
+        },
+        FundraisingEvent::DonationRefunded {
+            id: donation,
+            at: later(6),
+        },
+    ];
+    stream::<Fundraising>(id("fundraising", "pycon-us-2027"), events)
+}
+
+#[allow(dead_code)]
+fn fundraising_variants(e: &tessera_aggregates::fundraising::FundraisingEvent) {
+    use tessera_aggregates::fundraising::FundraisingEvent::*;
+    match e {
+        FundraisingOpened { .. }
+        | SponsorshipTierSaved { .. }
+        | SponsorshipDealOpened { .. }
+        | SponsorshipDealChanged { .. }
+        | SponsorshipDealMoved { .. }
+        | DonationRecorded { .. }
+        | DonationRefunded { .. } => {}
+    }
+}

@@ -82,11 +82,12 @@ pub fn fulfilment<'a>(sponsors: impl IntoIterator<Item = &'a SponsorRow>) -> (u3
             done += u32::from(b.is_complete);
         }
     }
-    let rate = if all == 0 {
+    let mut rate = if all == 0 {
         Decimal::ZERO
     } else {
         (Decimal::from(done) * Decimal::ONE_HUNDRED / Decimal::from(all)).round_dp(2)
     };
+    rate.rescale(2);
     (done, all, rate)
 }
 
