@@ -359,3 +359,74 @@ on_both_backends!(
     sponsor_5_override_benefits_and_fulfilment,
     sponsor_2_concurrent_creates_of_one_slug,
 );
+
+const BOOTSTRAP: &str = r#"
+[conference]
+name = "PyCon US 2027"
+start = 2027-05-14
+end = 2027-05-22
+timezone = "America/New_York"
+
+[[conference.sections]]
+name = "Talks"
+start = 2027-05-16
+end = 2027-05-18
+
+[[conference.sponsor_levels]]
+name = "Gold"
+comp_tickets = 2
+
+[[conference.sponsors]]
+name = "Acme Corp"
+level = "gold"
+website_url = "https://acme.test"
+
+[[conference.sponsorship_tiers]]
+name = "Community"
+price = 500.00
+"#;
+
+/// The bootstrap file's sponsors get their level's comp vouchers once (a second
+/// run updates, issues nothing); its tiers price this year's deals; a sponsor at a
+/// level the file does not define is refused before anything is written.
+async fn sponsor_12_bootstrap_creates_sponsors_and_tiers(b: Backend) {
+    let app = TestApp::start(b).await;
+    let admin = app.admin().await;
+    let plan = tessera::bootstrap::parse_plan(BOOTSTRAP, "conference.toml").expect("valid plan");
+    let bus = app.app.bus.clone();
+    tessera::bootstrap::execute(&bus, &plan, false)
+        .await
+        .expect("bootstrap");
+    let first = tessera::bootstrap::execute_sponsorships(&bus, &plan)
+        .await
+        .expect("sponsors");
+    assert_eq!((first.sponsors_created, first.tiers_saved), (1, 1));
+    let again = tessera::bootstrap::execute_sponsorships(&bus, &plan)
+        .await
+        .expect("sponsors again");
+    assert_eq!((again.sponsors_created, again.sponsors_updated), (0, 1));
+    let head = app.settled().await;
+    assert_eq!(
+        codes(&vouchers(&app, &admin, "SPONSOR-").await),
+        vec!["SPONSOR-ACME-CORP-1", "SPONSOR-ACME-CORP-2"]
+    );
+    let r = app.get(&url("/sponsors")).after(Some(head)).send().await;
+    assert_eq!(r.body[0]["name"], "Acme Corp", "{}", r.text);
+    let r = app
+        .get(&url("/sponsorships/deals"))
+        .as_user(&admin)
+        .send()
+        .await;
+    assert_eq!(r.body["tiers"][0]["price"], "500.00", "{}", r.text);
+    let bad = BOOTSTRAP.replace("level = \"gold\"", "level = \"platinum\"");
+    let refused = tessera::bootstrap::parse_plan(&bad, "conference.toml");
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|e| e.to_string().contains("platinum")),
+        "{refused:?}"
+    );
+    app.finish().await;
+}
+
+on_both_backends!(sponsor_12_bootstrap_creates_sponsors_and_tiers);

@@ -18,6 +18,7 @@ mod demo_conditions;
 mod demo_orders;
 mod execute;
 mod plan;
+mod sponsorships;
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -26,9 +27,10 @@ pub use demo_conditions::{STAFF_GROUP, demo_conditions};
 pub use demo_orders::{OrdersSeeded, SeedTimes, SeededOrder};
 pub use execute::*;
 pub use plan::{
-    AddonPlan, BootstrapPlan, ConferencePlan, SectionPlan, SponsorLevelPlan, TicketPlan,
-    UnresolvedRequires, parse_plan,
+    AddonPlan, BootstrapPlan, ConferencePlan, SectionPlan, SponsorLevelPlan, SponsorPlan,
+    TicketPlan, TierPlan, UnresolvedRequires, parse_plan,
 };
+pub use sponsorships::{SponsorshipsReport, execute_sponsorships};
 
 /// Why a bootstrap file was refused. `Display` is the user-facing message.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
