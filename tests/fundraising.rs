@@ -318,7 +318,51 @@ async fn my_29_donations_donors_refunds_and_progress(b: Backend) {
     app.finish().await;
 }
 
+/// MY-29 under concurrency: 30 donations recorded at once by finance staff are
+/// all counted, none lost; an auditor reads the figures but records nothing.
+async fn my_29_concurrent_donations_all_count(b: Backend) {
+    let (app, admin) = setup(b).await;
+    let fin = app.user("fin").await;
+    app.grant(&admin, Y25, &fin, "finance").await;
+    let audrey = app.user("audrey").await;
+    app.grant(&admin, Y25, &audrey, "auditor").await;
+    let app = std::sync::Arc::new(app);
+    let mut tasks = vec![];
+    for i in 0..30 {
+        let (app, fin) = (app.clone(), fin.clone());
+        tasks.push(tokio::spawn(async move {
+            app.post(&url(Y25, "/donations"))
+                .as_user(&fin)
+                .json(
+                    json!({ "donor_name": format!("Donor {i}"), "amount": "10.00",
+                    "transaction_date": "2025-09-01" }),
+                )
+                .send()
+                .await
+        }));
+    }
+    for t in tasks {
+        let r = t.await.expect("task");
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    }
+    let s = summary(&app, &audrey, Y25).await;
+    assert_eq!(s["donations"]["donations"], 30, "{s}");
+    assert_eq!(s["donations"]["donors"], 30);
+    assert_eq!(s["donations"]["total"], "300.00");
+    assert_eq!(s["donations"]["progress"], "12.00");
+    let r = app
+        .post(&url(Y25, "/donations"))
+        .as_user(&audrey)
+        .json(json!({ "donor_name": "A", "amount": "1.00", "transaction_date": "2025-09-01" }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    let app = std::sync::Arc::into_inner(app).expect("only owner");
+    app.finish().await;
+}
+
 on_both_backends!(
+    my_29_concurrent_donations_all_count,
     my_5_pipeline_figures_and_progress,
     my_5_organizers_of_another_year_see_nothing,
     my_29_donations_donors_refunds_and_progress,
