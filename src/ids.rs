@@ -27,6 +27,16 @@ pub fn user_id(email: &str) -> Uuid {
     natural_id("user", &email.trim().to_lowercase())
 }
 
+/// MY-5: one fundraising stream (pipeline and donations) per conference.
+pub fn fundraising_id(conference: Uuid) -> Uuid {
+    natural_id("fundraising", &conference.to_string())
+}
+
+/// SPONSOR-2: a sponsor's slug is unique per conference.
+pub fn sponsor_id(conference: Uuid, slug: &str) -> Uuid {
+    natural_id("sponsor", &format!("{conference}/{slug}"))
+}
+
 pub fn activity_id(conference: Uuid, slug: &str) -> Uuid {
     natural_id("activity", &format!("{conference}/{slug}"))
 }

@@ -8,12 +8,14 @@ use tessera_aggregates::attendee::AttendeeError;
 use tessera_aggregates::cart::CartError;
 use tessera_aggregates::conference::ConferenceError;
 use tessera_aggregates::credit::CreditError;
+use tessera_aggregates::fundraising::FundraisingError;
 use tessera_aggregates::inventory::InventoryError;
 use tessera_aggregates::order::OrderError;
 use tessera_aggregates::pricing::PricingError;
 use tessera_aggregates::profile::ProfileError;
 use tessera_aggregates::purchase_order::PurchaseOrderError;
 use tessera_aggregates::series::SeriesError;
+use tessera_aggregates::sponsor::SponsorError;
 use tessera_aggregates::stripe_customer::StripeCustomerError;
 use tessera_aggregates::team::TeamError;
 use tessera_aggregates::terminal_intent::TerminalIntentError;
@@ -116,6 +118,8 @@ refusal!(
         | AttendeeError::ExceedsRemaining { .. }
         | AttendeeError::IdentityMismatch
 );
+refusal!(SponsorError, conflict: SponsorError::AlreadyExists);
+refusal!(FundraisingError, conflict: FundraisingError::IdReused);
 refusal!(CartError);
 refusal!(OrderError);
 refusal!(CreditError);

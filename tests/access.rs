@@ -78,6 +78,10 @@ fn concrete(path: &str, cast: &Cast) -> String {
         .replace("{user}", &cast.attendee.id)
         .replace("{role}", "reviewer")
         .replace("{team}", "design")
+        .replace("{sponsor}", "acme")
+        .replace("{benefit}", "00000000-0000-0000-0000-000000000007")
+        .replace("{deal}", "00000000-0000-0000-0000-000000000008")
+        .replace("{donation}", "00000000-0000-0000-0000-000000000009")
 }
 
 async fn every_route_answers_every_role_as_declared(b: Backend) {

@@ -23,11 +23,13 @@ use tessera_aggregates::attendee::Attendee;
 use tessera_aggregates::cart::Cart;
 use tessera_aggregates::conference::Conference;
 use tessera_aggregates::credit::Credit;
+use tessera_aggregates::fundraising::Fundraising;
 use tessera_aggregates::inventory::Inventory;
 use tessera_aggregates::order::Order;
 use tessera_aggregates::profile::Profile;
 use tessera_aggregates::purchase_order::PurchaseOrder;
 use tessera_aggregates::series::Series;
+use tessera_aggregates::sponsor::Sponsor;
 use tessera_aggregates::stripe_customer::StripeCustomer;
 use tessera_aggregates::stripe_event::StripeEventRecord;
 use tessera_aggregates::team::Team;
@@ -83,6 +85,8 @@ fn kinds() -> Vec<Kind> {
         kind::<Profile>(),
         kind::<Volunteer>(),
         kind::<Team>(),
+        kind::<Sponsor>(),
+        kind::<Fundraising>(),
     ]
 }
 

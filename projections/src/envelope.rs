@@ -7,11 +7,13 @@ use tessera_aggregates::attendee::AttendeeEvent;
 use tessera_aggregates::cart::CartEvent;
 use tessera_aggregates::conference::ConferenceEvent;
 use tessera_aggregates::credit::CreditEvent;
+use tessera_aggregates::fundraising::FundraisingEvent;
 use tessera_aggregates::inventory::InventoryEvent;
 use tessera_aggregates::order::OrderEvent;
 use tessera_aggregates::profile::ProfileEvent;
 use tessera_aggregates::purchase_order::PurchaseOrderEvent;
 use tessera_aggregates::series::SeriesEvent;
+use tessera_aggregates::sponsor::SponsorEvent;
 use tessera_aggregates::stripe_customer::StripeCustomerEvent;
 use tessera_aggregates::stripe_event::StripeEventEvent;
 use tessera_aggregates::team::TeamEvent;
@@ -40,6 +42,8 @@ pub enum DomainEvent {
     Profile(ProfileEvent),
     Volunteer(VolunteerEvent),
     Team(TeamEvent),
+    Sponsor(SponsorEvent),
+    Fundraising(FundraisingEvent),
     /// An event of an aggregate type this build does not know (kept, not folded).
     Unknown,
 }
@@ -64,6 +68,8 @@ impl DomainEvent {
             "profile" => Self::Profile(serde_json::from_str(payload)?),
             "volunteer" => Self::Volunteer(serde_json::from_str(payload)?),
             "team" => Self::Team(serde_json::from_str(payload)?),
+            "sponsor" => Self::Sponsor(serde_json::from_str(payload)?),
+            "fundraising" => Self::Fundraising(serde_json::from_str(payload)?),
             _ => Self::Unknown,
         })
     }
@@ -194,7 +200,10 @@ mod tests {
             decode("stripe_event", stored(&stripe)),
             Some(DomainEvent::StripeEvent(stripe))
         );
-        assert_eq!(decode("sponsor", "{}".into()), Some(DomainEvent::Unknown));
+        assert_eq!(
+            decode("not_an_aggregate", "{}".into()),
+            Some(DomainEvent::Unknown)
+        );
     }
 
     #[test]

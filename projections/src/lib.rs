@@ -7,6 +7,7 @@ pub mod carts_funnel;
 pub mod conference_catalog;
 pub mod credits;
 mod envelope;
+pub mod fundraising;
 pub mod keys;
 pub mod orders;
 pub mod purchase_orders;
@@ -14,6 +15,7 @@ mod rows;
 pub mod sales;
 pub mod stats;
 pub mod stats_archive;
+pub mod sponsors;
 #[cfg(test)]
 mod testing;
 pub mod user_directory;

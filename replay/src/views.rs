@@ -8,10 +8,12 @@ use tessera_projections::attendees::Attendees;
 use tessera_projections::carts_funnel::CartsFunnel;
 use tessera_projections::conference_catalog::ConferenceCatalog;
 use tessera_projections::credits::Credits;
+use tessera_projections::fundraising::Fundraising;
 use tessera_projections::orders::Orders;
 use tessera_projections::purchase_orders::PurchaseOrders;
 use tessera_projections::sales::Sales;
 use tessera_projections::stats_archive::StatsArchive;
+use tessera_projections::sponsors::Sponsors;
 use tessera_projections::user_directory::UserDirectory;
 use tessera_projections::volunteers::Volunteers;
 use tessera_projections::{Envelope, Projection, Rows};
@@ -95,6 +97,8 @@ pub fn all_views() -> Vec<Box<dyn View>> {
         Box::new(ViewOf::<PurchaseOrders>::default()),
         Box::new(ViewOf::<Volunteers>::default()),
         Box::new(ViewOf::<StatsArchive>::default()),
+        Box::new(ViewOf::<Sponsors>::default()),
+        Box::new(ViewOf::<Fundraising>::default()),
     ]
 }
 

@@ -101,6 +101,13 @@ pub async fn run_cli(
     let summary = execute(&bus, &plan, update).await?;
     print!("{}", summary.render(false));
     print!("{}", super::create_teams(&bus, &plan).await?);
+    if !plan.sponsors.is_empty() || !plan.sponsorship_tiers.is_empty() {
+        let s = super::execute_sponsorships(&bus, &plan).await?;
+        println!(
+            "Sponsors: {} created, {} updated; sponsorship tiers: {} saved.",
+            s.sponsors_created, s.sponsors_updated, s.tiers_saved
+        );
+    }
 
     // BOOT-19: after the bootstrap has committed, as a separate step.
     if seed_demo {

@@ -20,6 +20,7 @@ mod execute;
 mod plan;
 mod volunteers;
 pub mod series_file;
+mod sponsorships;
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -28,9 +29,10 @@ pub use demo_conditions::{STAFF_GROUP, demo_conditions};
 pub use demo_orders::{OrdersSeeded, SeedTimes, SeededOrder};
 pub use execute::*;
 pub use plan::{
-    AddonPlan, BootstrapPlan, ConferencePlan, SectionPlan, SponsorLevelPlan, TeamPlan, TicketPlan,
-    UnresolvedRequires, parse_plan,
+    AddonPlan, BootstrapPlan, ConferencePlan, SectionPlan, SponsorLevelPlan, SponsorPlan,
+    TeamPlan, TicketPlan, TierPlan, UnresolvedRequires, parse_plan,
 };
+pub use sponsorships::{SponsorshipsReport, execute_sponsorships};
 pub use volunteers::{create_teams, seed_volunteers};
 
 /// Why a bootstrap file was refused. `Display` is the user-facing message.

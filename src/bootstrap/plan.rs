@@ -31,6 +31,10 @@ pub struct BootstrapPlan {
     /// `[[conference.teams]]`: the year's volunteer teams (MY-5), created after
     /// the conference.
     pub teams: Vec<TeamPlan>,
+    /// `[[conference.sponsors]]`, each at a level of this file (SPONSOR-2/3).
+    pub sponsors: Vec<SponsorPlan>,
+    /// `[[conference.sponsorship_tiers]]`: the year's tiers and prices (MY-5).
+    pub sponsorship_tiers: Vec<TierPlan>,
     /// Add-on `requires` slugs naming no ticket of this file, per add-on in file
     /// order. Not an error by itself: see [`BootstrapPlan::check_requires`].
     pub unresolved_requires: Vec<UnresolvedRequires>,
@@ -149,6 +153,30 @@ pub struct SponsorLevelPlan {
     pub order: i32,
 }
 
+/// One `[[conference.sponsors]]` (SPONSOR-2); `level` names a level of the file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SponsorPlan {
+    pub slug: String,
+    pub name: String,
+    pub level: String,
+    pub website_url: String,
+    pub logo_url: String,
+    pub description: String,
+    pub contact_name: String,
+    pub contact_email: String,
+    /// Default true.
+    pub is_active: bool,
+}
+
+/// One `[[conference.sponsorship_tiers]]` (MY-5).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TierPlan {
+    pub slug: String,
+    pub name: String,
+    /// Scale 2; default 0.
+    pub price: Decimal,
+}
+
 /// The `requires` slugs of one add-on that name no ticket of the file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UnresolvedRequires {
@@ -208,6 +236,8 @@ pub fn parse_plan(text: &str, path_for_messages: &str) -> Result<BootstrapPlan, 
     let addons = parse_addons(conf, tz)?;
     let sponsor_levels = parse_sponsor_levels(conf)?;
     let teams = parse_teams(conf)?;
+    let sponsors = parse_sponsors(conf, &sponsor_levels)?;
+    let sponsorship_tiers = parse_tiers(conf)?;
 
     let ticket_slugs: BTreeSet<&str> = tickets.iter().map(|t| t.slug.as_str()).collect();
     let unresolved_requires = addons
@@ -233,6 +263,8 @@ pub fn parse_plan(text: &str, path_for_messages: &str) -> Result<BootstrapPlan, 
         addons,
         sponsor_levels,
         teams,
+        sponsors,
+        sponsorship_tiers,
         unresolved_requires,
     })
 }
@@ -768,6 +800,54 @@ fn parse_teams(conf: &Table) -> Result<Vec<TeamPlan>, BootstrapError> {
             Ok(TeamPlan {
                 name,
                 description,
+                slug: item.slug,
+            })
+        })
+        .collect()
+}
+
+/// SPONSOR-2/3: sponsors, each at a level of this file.
+fn parse_sponsors(
+    conf: &Table,
+    levels: &[SponsorLevelPlan],
+) -> Result<Vec<SponsorPlan>, BootstrapError> {
+    list_items(conf, "sponsors")?
+        .into_iter()
+        .map(|item| {
+            let f = &item.fields;
+            let level = f
+                .opt_non_empty("level")?
+                .ok_or_else(|| f.err("level", "is missing"))?;
+            if !levels.iter().any(|l| l.slug == level) {
+                return Err(f.err(
+                    "level",
+                    &format!("names no sponsor level of this file ('{level}')"),
+                ));
+            }
+            let text = |key: &str| f.opt_string(key).map(Option::unwrap_or_default);
+            Ok(SponsorPlan {
+                name: name_or_slug(&item)?,
+                level,
+                website_url: text("website_url")?,
+                logo_url: text("logo_url")?,
+                description: text("description")?,
+                contact_name: text("contact_name")?,
+                contact_email: text("contact_email")?,
+                is_active: f.opt_bool("is_active")?.unwrap_or(true),
+                slug: item.slug,
+            })
+        })
+        .collect()
+}
+
+/// MY-5: the year's sponsorship tiers with their prices.
+fn parse_tiers(conf: &Table) -> Result<Vec<TierPlan>, BootstrapError> {
+    list_items(conf, "sponsorship_tiers")?
+        .into_iter()
+        .map(|item| {
+            Ok(TierPlan {
+                name: name_or_slug(&item)?,
+                price: item.fields.opt_money("price")?.unwrap_or(ZERO_MONEY),
                 slug: item.slug,
             })
         })

@@ -10,6 +10,7 @@ mod domain_errors;
 pub mod edge;
 pub mod error;
 pub mod extract;
+pub mod fundraising;
 mod gate;
 pub mod idempotency;
 pub mod input;
@@ -19,6 +20,7 @@ pub mod schema;
 mod serve;
 pub mod volunteers;
 pub mod stats;
+pub mod sponsors;
 
 pub use serve::serve;
 
@@ -54,6 +56,8 @@ fn groups() -> Vec<Group> {
     groups.extend(audit::groups());
     groups.extend(volunteers::groups());
     groups.extend(stats::groups());
+    groups.extend(sponsors::groups());
+    groups.extend(fundraising::groups());
     groups
 }
 

@@ -21,6 +21,7 @@ pub mod refund;
 pub mod refunds;
 pub mod sales;
 pub mod stats;
+pub mod sponsors;
 pub mod stripe_webhook;
 pub mod sweeper;
 pub mod terminal;
@@ -176,6 +177,7 @@ pub async fn react(processes: &Processes, env: &Envelope) -> anyhow::Result<Reac
     for outcome in [
         orders::react(processes, env).await?,
         attendees::react(bus, env).await?,
+        sponsors::react(bus, env).await?,
     ] {
         if let Reaction::Refused(why) = outcome {
             refused.push(why);

@@ -11,6 +11,7 @@ mod catalog;
 mod orders;
 mod people;
 mod volunteers;
+mod sponsorship;
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -85,6 +86,8 @@ pub fn all() -> Vec<Fixture> {
         volunteers::profile(),
         volunteers::volunteer(),
         volunteers::team(),
+        sponsorship::sponsor(),
+        sponsorship::fundraising(),
     ]
     .into_iter()
     .flatten()

@@ -43,6 +43,10 @@ pub enum InventoryCommand {
         template: Voucher,
         codes: Vec<String>,
     },
+    /// SPONSOR-12/13, AMB-32: a sponsor's comp vouchers, one `Voucher::sponsor_comp`
+    /// per code; codes that already exist (whatever their terms) are silently
+    /// skipped, so the same issue again is a no-op.
+    IssueSponsorVouchers { codes: Vec<String> },
     /// Deactivates a voucher (DISC-2: then invalid). Already inactive: no-op.
     DeactivateVoucher { code: String },
     /// DISC-15…19: create or update (by id) a discount condition; its usage counter

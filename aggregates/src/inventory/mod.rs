@@ -141,6 +141,7 @@ impl Inventory {
                 template,
                 codes,
             } => self.generate_vouchers(prefix, count, template, codes, now),
+            IssueSponsorVouchers { codes } => self.issue_sponsor_vouchers(codes, now),
             DeactivateVoucher { code } => self.deactivate_voucher(code, now),
             DefineCondition { condition } => self.define_condition(condition, now),
             Hold {

@@ -11,6 +11,7 @@ mod edits;
 mod holds;
 mod props;
 mod sales;
+mod sponsor_vouchers;
 mod stock;
 mod vouchers;
 

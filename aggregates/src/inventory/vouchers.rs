@@ -88,6 +88,27 @@ impl Inventory {
         Ok(vec![InventoryEvent::VoucherCreated { voucher, at: now }])
     }
 
+    /// SPONSOR-12/13: every code not yet taken becomes a sponsor comp voucher; a
+    /// taken code is skipped. Nothing new: no-op.
+    pub(super) fn issue_sponsor_vouchers(
+        &self,
+        codes: Vec<String>,
+        now: Timestamp,
+    ) -> Result<Vec<InventoryEvent>, InventoryError> {
+        for code in &codes {
+            check_code(code)?;
+        }
+        let mut seen = BTreeSet::new();
+        Ok(codes
+            .into_iter()
+            .filter(|c| !self.vouchers.contains_key(c) && seen.insert(c.clone()))
+            .map(|code| InventoryEvent::VoucherCreated {
+                voucher: Voucher::sponsor_comp(code),
+                at: now,
+            })
+            .collect())
+    }
+
     /// DISC-8…10: all or nothing. The same batch again (every code already there with
     /// the template's terms) is a no-op.
     pub(super) fn generate_vouchers(

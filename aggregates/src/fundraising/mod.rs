@@ -1,0 +1,244 @@
+//! A conference's fundraising: the yearly sponsorship pipeline (tiers with their
+//! prices, deals moving along an explicit transition table) and individual
+//! donations (SPEC MY-5/7, MY-29). One stream per conference, so a deal's tier is
+//! checked against the same year's tiers in one decision, and an organizer of
+//! another conference (year) never reaches it.
+
+mod commands;
+mod errors;
+mod events;
+mod model;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+
+use cqrs_es::{Aggregate, event_sink::EventSink};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+pub use commands::FundraisingCommand;
+pub use errors::FundraisingError;
+pub use events::FundraisingEvent;
+pub use model::{Deal, DealStatus, Donation, Tier};
+
+use crate::{DomainServices, Timestamp};
+
+/// A change of a deal; absent fields keep their value, `Some(None)` clears.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct DealPatch {
+    pub organisation: Option<String>,
+    pub contact_email: Option<String>,
+    pub tier: Option<Option<String>>,
+    pub amount: Option<Option<Decimal>>,
+    pub notes: Option<String>,
+}
+
+impl DealPatch {
+    fn apply_to(self, d: &mut Deal) {
+        if let Some(v) = self.organisation {
+            d.organisation = v;
+        }
+        if let Some(v) = self.contact_email {
+            d.contact_email = v;
+        }
+        if let Some(v) = self.tier {
+            d.tier = v;
+        }
+        if let Some(v) = self.amount {
+            d.amount = v;
+        }
+        if let Some(v) = self.notes {
+            d.notes = v;
+        }
+    }
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Fundraising {
+    created: bool,
+    conference_id: Uuid,
+    tiers: BTreeMap<String, Tier>,
+    deals: BTreeMap<Uuid, (Deal, DealStatus)>,
+    /// With whether it was refunded.
+    donations: BTreeMap<Uuid, (Donation, bool)>,
+}
+
+impl Fundraising {
+    pub fn tier(&self, slug: &str) -> Option<&Tier> {
+        self.tiers.get(slug)
+    }
+
+    /// Pure: state + command + now -> facts. No I/O, no clock.
+    pub fn decide(
+        &self,
+        cmd: FundraisingCommand,
+        now: Timestamp,
+    ) -> Result<Vec<FundraisingEvent>, FundraisingError> {
+        use FundraisingCommand::*;
+        use FundraisingEvent::*;
+        let opening = match &cmd {
+            SaveTier { conference_id, .. }
+            | OpenDeal { conference_id, .. }
+            | RecordDonation { conference_id, .. } => Some(*conference_id),
+            _ => None,
+        };
+        let mut facts = vec![];
+        match opening {
+            Some(c) if !self.created => facts.push(FundraisingOpened {
+                conference_id: c,
+                at: now,
+            }),
+            Some(c) if c != self.conference_id => return Err(FundraisingError::OtherConference),
+            _ => {}
+        }
+        match cmd {
+            SaveTier { slug, tier, .. } => {
+                if tier.name.trim().is_empty() || tier.price < Decimal::ZERO || slug.is_empty() {
+                    return Err(FundraisingError::InvalidTier);
+                }
+                if self.tiers.get(&slug) != Some(&tier) {
+                    facts.push(SponsorshipTierSaved {
+                        slug,
+                        tier,
+                        at: now,
+                    });
+                }
+            }
+            OpenDeal { id, deal, .. } => match self.deals.get(&id) {
+                Some((current, _)) if *current == deal => {}
+                Some(_) => return Err(FundraisingError::IdReused),
+                None => {
+                    self.check_deal(&deal)?;
+                    facts.push(SponsorshipDealOpened { id, deal, at: now });
+                }
+            },
+            ChangeDeal { id, patch } => {
+                let (current, _) = self.deals.get(&id).ok_or(FundraisingError::DealNotFound)?;
+                let mut deal = current.clone();
+                patch.apply_to(&mut deal);
+                if deal != *current {
+                    self.check_deal(&deal)?;
+                    facts.push(SponsorshipDealChanged { id, deal, at: now });
+                }
+            }
+            MoveDeal { id, to } => {
+                let (_, from) = self.deals.get(&id).ok_or(FundraisingError::DealNotFound)?;
+                let from = *from;
+                if from != to {
+                    if !from.can_move_to(to) {
+                        return Err(FundraisingError::InvalidTransition { from, to });
+                    }
+                    facts.push(SponsorshipDealMoved {
+                        id,
+                        from,
+                        to,
+                        at: now,
+                    });
+                }
+            }
+            RecordDonation { id, donation, .. } => match self.donations.get(&id) {
+                Some((current, _)) if *current == donation => {}
+                Some(_) => return Err(FundraisingError::IdReused),
+                None => {
+                    if donation.donor_name.trim().is_empty() || donation.amount <= Decimal::ZERO {
+                        return Err(FundraisingError::InvalidDonation);
+                    }
+                    facts.push(DonationRecorded {
+                        id,
+                        donation,
+                        at: now,
+                    });
+                }
+            },
+            RefundDonation { id } => {
+                let (_, refunded) = self
+                    .donations
+                    .get(&id)
+                    .ok_or(FundraisingError::DonationNotFound)?;
+                if !refunded {
+                    facts.push(DonationRefunded { id, at: now });
+                }
+            }
+        }
+        // Opening alone changes nothing a reader sees: a no-op stays a no-op.
+        if facts.len() == 1 && matches!(facts[0], FundraisingOpened { .. }) {
+            facts.clear();
+        }
+        Ok(facts)
+    }
+
+    fn check_deal(&self, deal: &Deal) -> Result<(), FundraisingError> {
+        if deal.organisation.trim().is_empty() {
+            return Err(FundraisingError::BlankOrganisation);
+        }
+        if deal.amount.is_some_and(|a| a < Decimal::ZERO) {
+            return Err(FundraisingError::NegativeAmount);
+        }
+        if let Some(t) = &deal.tier
+            && !self.tiers.contains_key(t)
+        {
+            return Err(FundraisingError::UnknownTier(t.clone()));
+        }
+        Ok(())
+    }
+
+    fn evolve(&mut self, event: FundraisingEvent) {
+        use FundraisingEvent::*;
+        match event {
+            FundraisingOpened { conference_id, .. } => {
+                self.created = true;
+                self.conference_id = conference_id;
+            }
+            SponsorshipTierSaved { slug, tier, .. } => {
+                self.tiers.insert(slug, tier);
+            }
+            SponsorshipDealOpened { id, deal, .. } => {
+                self.deals.insert(id, (deal, DealStatus::NotContacted));
+            }
+            SponsorshipDealChanged { id, deal, .. } => {
+                if let Some(d) = self.deals.get_mut(&id) {
+                    d.0 = deal;
+                }
+            }
+            SponsorshipDealMoved { id, to, .. } => {
+                if let Some(d) = self.deals.get_mut(&id) {
+                    d.1 = to;
+                }
+            }
+            DonationRecorded { id, donation, .. } => {
+                self.donations.insert(id, (donation, false));
+            }
+            DonationRefunded { id, .. } => {
+                if let Some(d) = self.donations.get_mut(&id) {
+                    d.1 = true;
+                }
+            }
+        }
+    }
+}
+
+impl Aggregate for Fundraising {
+    const TYPE: &'static str = "fundraising";
+    type Command = FundraisingCommand;
+    type Event = FundraisingEvent;
+    type Error = FundraisingError;
+    type Services = DomainServices;
+
+    async fn handle(
+        &mut self,
+        command: Self::Command,
+        services: &Self::Services,
+        sink: &EventSink<Self>,
+    ) -> Result<(), Self::Error> {
+        for fact in self.decide(command, services.now())? {
+            sink.write(fact, self).await;
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, event: Self::Event) {
+        self.evolve(event)
+    }
+}

@@ -1,0 +1,268 @@
+use chrono::{NaiveDate, TimeZone, Utc};
+use cqrs_es::test::TestFramework;
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use super::*;
+use DealStatus::*;
+
+fn t0() -> Timestamp {
+    Utc.with_ymd_and_hms(2026, 5, 1, 9, 0, 0)
+        .single()
+        .unwrap_or_default()
+}
+
+fn conf() -> Uuid {
+    crate::natural_id("conference", "pyladiescon-2025")
+}
+
+fn framework() -> TestFramework<Fundraising> {
+    TestFramework::with(DomainServices::at(t0()))
+}
+
+fn d(s: &str) -> Decimal {
+    s.parse().unwrap_or_default()
+}
+
+fn opened() -> FundraisingEvent {
+    FundraisingEvent::FundraisingOpened {
+        conference_id: conf(),
+        at: t0(),
+    }
+}
+
+fn gold() -> Tier {
+    Tier {
+        name: "Gold".into(),
+        price: d("5000.00"),
+    }
+}
+
+fn tier_saved() -> FundraisingEvent {
+    FundraisingEvent::SponsorshipTierSaved {
+        slug: "gold".into(),
+        tier: gold(),
+        at: t0(),
+    }
+}
+
+fn deal(tier: Option<&str>) -> Deal {
+    Deal {
+        organisation: "Acme".into(),
+        tier: tier.map(str::to_string),
+        ..Default::default()
+    }
+}
+
+fn did(n: u128) -> Uuid {
+    Uuid::from_u128(n)
+}
+
+fn deal_opened(n: u128) -> FundraisingEvent {
+    FundraisingEvent::SponsorshipDealOpened {
+        id: did(n),
+        deal: deal(Some("gold")),
+        at: t0(),
+    }
+}
+
+fn moved(n: u128, from: DealStatus, to: DealStatus) -> FundraisingEvent {
+    FundraisingEvent::SponsorshipDealMoved {
+        id: did(n),
+        from,
+        to,
+        at: t0(),
+    }
+}
+
+#[test]
+fn my_5_the_first_tier_opens_the_years_fundraising() {
+    framework()
+        .given_no_previous_events()
+        .when(FundraisingCommand::SaveTier {
+            conference_id: conf(),
+            slug: "gold".into(),
+            tier: gold(),
+        })
+        .then_expect_events(vec![opened(), tier_saved()]);
+}
+
+#[test]
+fn my_5_refuses_a_command_naming_another_conference() {
+    framework()
+        .given(vec![opened()])
+        .when(FundraisingCommand::SaveTier {
+            conference_id: crate::natural_id("conference", "pyladiescon-2026"),
+            slug: "gold".into(),
+            tier: gold(),
+        })
+        .then_expect_error(FundraisingError::OtherConference);
+}
+
+#[test]
+fn my_7_several_deals_per_organisation_are_allowed() {
+    framework()
+        .given(vec![opened(), tier_saved(), deal_opened(1)])
+        .when(FundraisingCommand::OpenDeal {
+            conference_id: conf(),
+            id: did(2),
+            deal: deal(Some("gold")),
+        })
+        .then_expect_events(vec![FundraisingEvent::SponsorshipDealOpened {
+            id: did(2),
+            deal: deal(Some("gold")),
+            at: t0(),
+        }]);
+}
+
+#[test]
+fn my_5_a_deals_tier_must_be_one_of_the_years_tiers() {
+    framework()
+        .given(vec![opened()])
+        .when(FundraisingCommand::OpenDeal {
+            conference_id: conf(),
+            id: did(1),
+            deal: deal(Some("platinum")),
+        })
+        .then_expect_error(FundraisingError::UnknownTier("platinum".into()));
+}
+
+#[test]
+fn deals_move_only_along_the_transition_table() {
+    framework()
+        .given(vec![opened(), tier_saved(), deal_opened(1)])
+        .when(FundraisingCommand::MoveDeal {
+            id: did(1),
+            to: AwaitingResponse,
+        })
+        .then_expect_events(vec![moved(1, NotContacted, AwaitingResponse)]);
+    framework()
+        .given(vec![opened(), tier_saved(), deal_opened(1)])
+        .when(FundraisingCommand::MoveDeal {
+            id: did(1),
+            to: Paid,
+        })
+        .then_expect_error(FundraisingError::InvalidTransition {
+            from: NotContacted,
+            to: Paid,
+        });
+    framework()
+        .given(vec![
+            opened(),
+            tier_saved(),
+            deal_opened(1),
+            moved(1, NotContacted, Cancelled),
+        ])
+        .when(FundraisingCommand::MoveDeal {
+            id: did(1),
+            to: AwaitingResponse,
+        })
+        .then_expect_error(FundraisingError::InvalidTransition {
+            from: Cancelled,
+            to: AwaitingResponse,
+        });
+}
+
+#[test]
+fn the_transition_table_reaches_paid_step_by_step_and_ends_there() {
+    let path = [
+        NotContacted,
+        AwaitingResponse,
+        Accepted,
+        Approved,
+        AgreementSent,
+        AgreementSigned,
+        Invoiced,
+        Paid,
+    ];
+    for w in path.windows(2) {
+        assert!(w[0].can_move_to(w[1]), "{:?} → {:?}", w[0], w[1]);
+    }
+    for end in [Rejected, Paid, Cancelled] {
+        assert!(end.next().is_empty(), "{end:?} is final");
+    }
+}
+
+#[test]
+fn the_figures_group_statuses_as_the_pipeline_reads_them() {
+    let all = [
+        NotContacted,
+        AwaitingResponse,
+        Rejected,
+        Accepted,
+        Approved,
+        AgreementSent,
+        AgreementSigned,
+        Invoiced,
+        Paid,
+        Cancelled,
+    ];
+    let count = |f: fn(DealStatus) -> bool| all.iter().filter(|s| f(**s)).count();
+    assert_eq!(count(DealStatus::is_engaged), 9);
+    assert_eq!(count(DealStatus::is_committed), 6);
+    assert_eq!(count(DealStatus::is_pending), 5);
+    assert_eq!(count(DealStatus::is_awaiting_invoice), 4);
+    assert!(!Invoiced.is_awaiting_invoice() && Invoiced.is_pending());
+    assert!(Paid.is_committed() && !Paid.is_pending());
+}
+
+#[test]
+fn a_deals_amount_is_the_tier_price_unless_overridden() {
+    let mut dl = deal(Some("gold"));
+    assert_eq!(dl.amount_with(Some(d("5000.00"))), d("5000.00"));
+    dl.amount = Some(d("4200.00"));
+    assert_eq!(dl.amount_with(Some(d("5000.00"))), d("4200.00"));
+    assert_eq!(deal(None).amount_with(None), Decimal::ZERO);
+}
+
+fn donation(amount: &str) -> Donation {
+    Donation {
+        donor_name: "Ada".into(),
+        donor_email: "ada@example.org".into(),
+        amount: d(amount),
+        transaction_date: NaiveDate::from_ymd_opt(2025, 9, 1).unwrap_or_default(),
+    }
+}
+
+#[test]
+fn my_29_records_and_refunds_a_donation_once() {
+    let recorded = FundraisingEvent::DonationRecorded {
+        id: did(9),
+        donation: donation("25.00"),
+        at: t0(),
+    };
+    framework()
+        .given_no_previous_events()
+        .when(FundraisingCommand::RecordDonation {
+            conference_id: conf(),
+            id: did(9),
+            donation: donation("25.00"),
+        })
+        .then_expect_events(vec![opened(), recorded.clone()]);
+    framework()
+        .given(vec![opened(), recorded.clone()])
+        .when(FundraisingCommand::RefundDonation { id: did(9) })
+        .then_expect_events(vec![FundraisingEvent::DonationRefunded {
+            id: did(9),
+            at: t0(),
+        }]);
+    framework()
+        .given(vec![
+            opened(),
+            recorded,
+            FundraisingEvent::DonationRefunded {
+                id: did(9),
+                at: t0(),
+            },
+        ])
+        .when(FundraisingCommand::RefundDonation { id: did(9) })
+        .then_expect_events(vec![]);
+    framework()
+        .given(vec![opened()])
+        .when(FundraisingCommand::RecordDonation {
+            conference_id: conf(),
+            id: did(10),
+            donation: donation("0.00"),
+        })
+        .then_expect_error(FundraisingError::InvalidDonation);
+}

@@ -1,0 +1,458 @@
+//! The yearly sponsorship pipeline and donations (SPEC MY-5/7, MY-29): tiers and
+//! deals (organizers), donations (finance staff), and the summary of both
+//! (organizers, finance, auditors). Each conference is one year: a caller's roles
+//! in another conference give no access here.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use tessera_aggregates::conference::Role;
+use tessera_aggregates::fundraising::{
+    Deal, DealPatch, DealStatus, Donation, Fundraising, FundraisingCommand, Tier,
+};
+use tessera_projections::Projection;
+use tessera_projections::conference_catalog::{CatalogRow, ConferenceCatalog, conference_key};
+use tessera_projections::fundraising::{
+    DealRow, DonationRow, Fundraising as FundraisingView, FundraisingRow, FundraisingSummary,
+    TierRow, prefix, summary,
+};
+use tessera_replay::storage;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use crate::app::{AppState, ConferenceRef};
+use crate::features::Feature;
+use crate::http::access::{Access, Group, ORGANIZER};
+use crate::http::error::{ApiResult, Problem};
+use crate::http::extract::{After, ApiJson, CommandMeta, Path};
+use crate::ids::fundraising_id;
+
+/// Donations are recorded by finance staff.
+const FINANCE: Access = Access::Staff(&[Role::Organizer, Role::Finance]);
+/// The figures are read by organizers, finance and auditors.
+const READERS: Access = Access::Staff(&[Role::Organizer, Role::Finance, Role::Auditor]);
+/// AMB-17: the pipeline needs sponsors + manage_ui; donations manage_ui.
+const PIPELINE: &[Feature] = &[Feature::Sponsors, Feature::ManageUi];
+const DONATIONS: &[Feature] = &[Feature::ManageUi];
+
+pub fn groups() -> Vec<Group> {
+    vec![
+        (
+            ORGANIZER,
+            OpenApiRouter::new()
+                .routes(routes!(save_tier))
+                .routes(routes!(open_deal))
+                .routes(routes!(change_deal))
+                .routes(routes!(move_deal)),
+        ),
+        (
+            FINANCE,
+            OpenApiRouter::new()
+                .routes(routes!(record_donation))
+                .routes(routes!(refund_donation)),
+        ),
+        (
+            READERS,
+            OpenApiRouter::new()
+                .routes(routes!(list_pipeline))
+                .routes(routes!(list_donations))
+                .routes(routes!(fundraising_summary)),
+        ),
+    ]
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FundraisingSaved {
+    pub id: Option<Uuid>,
+    /// The log position of the change: send it as `X-Tessera-After` to read it back.
+    pub position: Option<i64>,
+}
+
+async fn send(
+    app: &AppState,
+    meta: &CommandMeta,
+    conf: &ConferenceRef,
+    cmd: FundraisingCommand,
+) -> ApiResult<Option<i64>> {
+    let sent = app
+        .bus
+        .send::<Fundraising>(
+            &fundraising_id(conf.id).to_string(),
+            cmd,
+            &meta.for_conf(Some(conf.id)),
+        )
+        .await?;
+    Ok(sent.position)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TierBody {
+    #[schema(max_length = 200)]
+    pub name: String,
+    #[serde(deserialize_with = "tessera_aggregates::money::decimal")]
+    #[schema(value_type = crate::http::input::MoneyString)]
+    pub price: Decimal,
+}
+
+/// Creates or replaces a sponsorship tier of this year with its price (MY-5).
+#[utoipa::path(put, path = "/api/v1/conferences/{slug}/sponsorships/tiers/{tier}", tag = "sponsorships",
+    params(("slug" = String, Path), ("tier" = String, Path)), request_body = TierBody,
+    responses((status = 200, body = FundraisingSaved), (status = 422, body = Problem)))]
+async fn save_tier(
+    State(app): State<AppState>,
+    meta: CommandMeta,
+    Path((slug, tier)): Path<(String, String)>,
+    ApiJson(body): ApiJson<TierBody>,
+) -> ApiResult<Json<FundraisingSaved>> {
+    let conf = app.gate(&slug, PIPELINE).await?;
+    let cmd = FundraisingCommand::SaveTier {
+        conference_id: conf.id,
+        slug: tier,
+        tier: Tier {
+            name: body.name,
+            price: body.price,
+        },
+    };
+    let position = send(&app, &meta, &conf, cmd).await?;
+    Ok(Json(FundraisingSaved { id: None, position }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DealBody {
+    #[schema(max_length = 200)]
+    pub organisation: Option<String>,
+    #[schema(max_length = 254)]
+    pub contact_email: Option<String>,
+    /// A tier slug of this year; "" clears.
+    #[schema(max_length = 200)]
+    pub tier: Option<String>,
+    /// Overrides the tier's price; null clears (MY-5).
+    #[serde(default, deserialize_with = "crate::http::input::nullable_money")]
+    #[schema(value_type = Option<crate::http::input::MoneyString>)]
+    pub amount: Option<Option<Decimal>>,
+    #[schema(max_length = 5000)]
+    pub notes: Option<String>,
+}
+
+impl DealBody {
+    fn into_patch(self) -> DealPatch {
+        DealPatch {
+            organisation: self.organisation,
+            contact_email: self.contact_email,
+            tier: self.tier.map(|t| Some(t).filter(|t| !t.is_empty())),
+            amount: self.amount,
+            notes: self.notes,
+        }
+    }
+}
+
+/// Opens a sponsorship deal, not contacted yet (MY-7: several per organisation).
+#[utoipa::path(post, path = "/api/v1/conferences/{slug}/sponsorships/deals", tag = "sponsorships",
+    params(("slug" = String, Path)), request_body = DealBody,
+    responses((status = 201, body = FundraisingSaved), (status = 422, body = Problem)))]
+async fn open_deal(
+    State(app): State<AppState>,
+    meta: CommandMeta,
+    Path(slug): Path<String>,
+    ApiJson(body): ApiJson<DealBody>,
+) -> ApiResult<(StatusCode, Json<FundraisingSaved>)> {
+    let conf = app.gate(&slug, PIPELINE).await?;
+    let id = meta.scoped_id("sponsorship-deal", &conf.id.to_string());
+    let mut deal = Deal::default();
+    let patch = body.into_patch();
+    deal.organisation = patch.organisation.unwrap_or_default();
+    deal.contact_email = patch.contact_email.unwrap_or_default();
+    deal.tier = patch.tier.flatten();
+    deal.amount = patch.amount.flatten();
+    deal.notes = patch.notes.unwrap_or_default();
+    let cmd = FundraisingCommand::OpenDeal {
+        conference_id: conf.id,
+        id,
+        deal,
+    };
+    let position = send(&app, &meta, &conf, cmd).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(FundraisingSaved {
+            id: Some(id),
+            position,
+        }),
+    ))
+}
+
+/// Changes a deal; absent fields keep their value.
+#[utoipa::path(patch, path = "/api/v1/conferences/{slug}/sponsorships/deals/{deal}", tag = "sponsorships",
+    params(("slug" = String, Path), ("deal" = Uuid, Path)), request_body = DealBody,
+    responses((status = 200, body = FundraisingSaved), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn change_deal(
+    State(app): State<AppState>,
+    meta: CommandMeta,
+    Path((slug, id)): Path<(String, Uuid)>,
+    ApiJson(body): ApiJson<DealBody>,
+) -> ApiResult<Json<FundraisingSaved>> {
+    let conf = app.gate(&slug, PIPELINE).await?;
+    let cmd = FundraisingCommand::ChangeDeal {
+        id,
+        patch: body.into_patch(),
+    };
+    let position = send(&app, &meta, &conf, cmd).await?;
+    Ok(Json(FundraisingSaved {
+        id: Some(id),
+        position,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MoveBody {
+    /// not_contacted, awaiting_response, rejected, accepted, approved,
+    /// agreement_sent, agreement_signed, invoiced, paid, cancelled.
+    #[schema(value_type = String, max_length = 32)]
+    pub status: DealStatus,
+}
+
+/// Moves a deal along the transition table.
+#[utoipa::path(post, path = "/api/v1/conferences/{slug}/sponsorships/deals/{deal}/status", tag = "sponsorships",
+    params(("slug" = String, Path), ("deal" = Uuid, Path)), request_body = MoveBody,
+    responses((status = 200, body = FundraisingSaved), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn move_deal(
+    State(app): State<AppState>,
+    meta: CommandMeta,
+    Path((slug, id)): Path<(String, Uuid)>,
+    ApiJson(body): ApiJson<MoveBody>,
+) -> ApiResult<Json<FundraisingSaved>> {
+    let conf = app.gate(&slug, PIPELINE).await?;
+    let cmd = FundraisingCommand::MoveDeal {
+        id,
+        to: body.status,
+    };
+    let position = send(&app, &meta, &conf, cmd).await?;
+    Ok(Json(FundraisingSaved {
+        id: Some(id),
+        position,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DonationBody {
+    #[schema(max_length = 200)]
+    pub donor_name: String,
+    #[serde(default)]
+    #[schema(max_length = 254)]
+    pub donor_email: String,
+    #[serde(deserialize_with = "tessera_aggregates::money::decimal")]
+    #[schema(value_type = crate::http::input::MoneyString)]
+    pub amount: Decimal,
+    pub transaction_date: NaiveDate,
+}
+
+/// Records an individual donation to this conference (MY-29).
+#[utoipa::path(post, path = "/api/v1/conferences/{slug}/donations", tag = "sponsorships",
+    params(("slug" = String, Path)), request_body = DonationBody,
+    responses((status = 201, body = FundraisingSaved), (status = 422, body = Problem)))]
+async fn record_donation(
+    State(app): State<AppState>,
+    meta: CommandMeta,
+    Path(slug): Path<String>,
+    ApiJson(body): ApiJson<DonationBody>,
+) -> ApiResult<(StatusCode, Json<FundraisingSaved>)> {
+    let conf = app.gate(&slug, DONATIONS).await?;
+    let id = meta.scoped_id("donation", &conf.id.to_string());
+    let cmd = FundraisingCommand::RecordDonation {
+        conference_id: conf.id,
+        id,
+        donation: Donation {
+            donor_name: body.donor_name,
+            donor_email: body.donor_email,
+            amount: body.amount,
+            transaction_date: body.transaction_date,
+        },
+    };
+    let position = send(&app, &meta, &conf, cmd).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(FundraisingSaved {
+            id: Some(id),
+            position,
+        }),
+    ))
+}
+
+/// Refunds a donation: it no longer counts (MY-29).
+#[utoipa::path(post, path = "/api/v1/conferences/{slug}/donations/{donation}/refund", tag = "sponsorships",
+    params(("slug" = String, Path), ("donation" = Uuid, Path)),
+    responses((status = 200, body = FundraisingSaved), (status = 404, body = Problem)))]
+async fn refund_donation(
+    State(app): State<AppState>,
+    meta: CommandMeta,
+    Path((slug, id)): Path<(String, Uuid)>,
+) -> ApiResult<Json<FundraisingSaved>> {
+    let conf = app.gate(&slug, DONATIONS).await?;
+    let position = send(
+        &app,
+        &meta,
+        &conf,
+        FundraisingCommand::RefundDonation { id },
+    )
+    .await?;
+    Ok(Json(FundraisingSaved {
+        id: Some(id),
+        position,
+    }))
+}
+
+/// One conference's rows: tiers, deals, donations.
+async fn rows(
+    app: &AppState,
+    conference: uuid::Uuid,
+) -> ApiResult<(Vec<TierRow>, Vec<DealRow>, Vec<DonationRow>)> {
+    let (mut tiers, mut deals, mut donations) = (vec![], vec![], vec![]);
+    for p in prefix(fundraising_id(conference)) {
+        for (_, doc) in storage::live_rows_with_prefix(&app.db, FundraisingView::NAME, &p).await? {
+            match serde_json::from_str(&doc)? {
+                FundraisingRow::Tier(t) => tiers.push(t),
+                FundraisingRow::Deal(d) => deals.push(d),
+                FundraisingRow::Donation(d) => donations.push(d),
+            }
+        }
+    }
+    Ok((tiers, deals, donations))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TierView {
+    pub slug: String,
+    pub name: String,
+    #[schema(value_type = String)]
+    pub price: Decimal,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DealView {
+    pub id: Uuid,
+    pub organisation: String,
+    pub contact_email: String,
+    pub tier: Option<String>,
+    /// The deal's own amount, else its tier's price (MY-5).
+    #[schema(value_type = String)]
+    pub amount: Decimal,
+    #[schema(value_type = String)]
+    pub status: DealStatus,
+    pub notes: String,
+    pub opened_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Pipeline {
+    pub tiers: Vec<TierView>,
+    pub deals: Vec<DealView>,
+}
+
+/// This year's tiers and deals, oldest deal first.
+#[utoipa::path(get, path = "/api/v1/conferences/{slug}/sponsorships/deals", tag = "sponsorships",
+    params(("slug" = String, Path)),
+    responses((status = 200, body = Pipeline), (status = 404, body = Problem)))]
+async fn list_pipeline(
+    State(app): State<AppState>,
+    _after: After,
+    Path(slug): Path<String>,
+) -> ApiResult<Json<Pipeline>> {
+    let conf = app.gate(&slug, PIPELINE).await?;
+    let (tiers, deals, _) = rows(&app, conf.id).await?;
+    let price = |t: &Option<String>| {
+        t.as_ref()
+            .and_then(|t| tiers.iter().find(|x| x.slug == *t))
+            .map(|x| x.tier.price)
+    };
+    let mut deals: Vec<DealView> = deals
+        .into_iter()
+        .map(|d| DealView {
+            amount: d.deal.amount_with(price(&d.deal.tier)),
+            id: d.id,
+            organisation: d.deal.organisation,
+            contact_email: d.deal.contact_email,
+            tier: d.deal.tier,
+            status: d.status,
+            notes: d.deal.notes,
+            opened_at: d.opened_at,
+            updated_at: d.updated_at,
+        })
+        .collect();
+    deals.sort_by_key(|d| (d.opened_at, d.id));
+    let tiers = tiers
+        .into_iter()
+        .map(|t| TierView {
+            slug: t.slug,
+            name: t.tier.name,
+            price: t.tier.price,
+        })
+        .collect();
+    Ok(Json(Pipeline { tiers, deals }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DonationView {
+    pub id: Uuid,
+    pub donor_name: String,
+    pub donor_email: String,
+    #[schema(value_type = String)]
+    pub amount: Decimal,
+    pub transaction_date: NaiveDate,
+    pub refunded: bool,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// This year's donations, newest first (MY-29).
+#[utoipa::path(get, path = "/api/v1/conferences/{slug}/donations", tag = "sponsorships",
+    params(("slug" = String, Path)),
+    responses((status = 200, body = Vec<DonationView>), (status = 404, body = Problem)))]
+async fn list_donations(
+    State(app): State<AppState>,
+    _after: After,
+    Path(slug): Path<String>,
+) -> ApiResult<Json<Vec<DonationView>>> {
+    let conf = app.gate(&slug, DONATIONS).await?;
+    let (_, _, donations) = rows(&app, conf.id).await?;
+    let mut out: Vec<DonationView> = donations
+        .into_iter()
+        .map(|d| DonationView {
+            id: d.id,
+            donor_name: d.donation.donor_name,
+            donor_email: d.donation.donor_email,
+            amount: d.donation.amount,
+            transaction_date: d.donation.transaction_date,
+            refunded: d.refunded,
+            recorded_at: d.recorded_at,
+        })
+        .collect();
+    out.sort_by_key(|d| std::cmp::Reverse((d.transaction_date, d.recorded_at)));
+    Ok(Json(out))
+}
+
+/// Sponsorship and donation figures of this year, with progress toward the
+/// conference's `sponsorship_goal` and `donation_goal` (MY-3/5/29).
+#[utoipa::path(get, path = "/api/v1/conferences/{slug}/sponsorships/summary", tag = "sponsorships",
+    params(("slug" = String, Path)),
+    responses((status = 200, body = Object), (status = 404, body = Problem)))]
+async fn fundraising_summary(
+    State(app): State<AppState>,
+    _after: After,
+    Path(slug): Path<String>,
+) -> ApiResult<Json<FundraisingSummary>> {
+    let conf = app.gate(&slug, &[]).await?;
+    let (tiers, deals, donations) = rows(&app, conf.id).await?;
+    let goals = match storage::live_row(&app.db, ConferenceCatalog::NAME, &conference_key(conf.id))
+        .await?
+    {
+        Some(doc) => match serde_json::from_str::<CatalogRow>(&doc)? {
+            CatalogRow::Conference(c) => (c.details.sponsorship_goal, c.details.donation_goal),
+            _ => (Decimal::ZERO, Decimal::ZERO),
+        },
+        None => (Decimal::ZERO, Decimal::ZERO),
+    };
+    Ok(Json(summary(&tiers, &deals, &donations, goals.0, goals.1)))
+}
