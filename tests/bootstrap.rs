@@ -821,7 +821,7 @@ async fn boot_22_seed_demo_orders_cart_and_conditions(b: Backend) {
     // BOOT-22: the orders, as an organizer sees them (orders read model).
     let admin = app.admin().await;
     let orders = get_as(&app, &admin, &format!("/api/v1/conferences/{SLUG}/orders")).await;
-    let orders = orders.as_array().cloned().unwrap_or_default();
+    let orders = orders["items"].as_array().cloned().unwrap_or_default();
     assert_eq!(orders.len(), 3, "{orders:?}");
     let order_of = |name: &str| {
         let user = demo_user(name);
@@ -915,7 +915,7 @@ async fn boot_22_seed_demo_orders_cart_and_conditions(b: Backend) {
         &format!("/api/v1/conferences/{SLUG}/attendees"),
     )
     .await;
-    let mut registered: Vec<(String, Value)> = attendees
+    let mut registered: Vec<(String, Value)> = attendees["items"]
         .as_array()
         .into_iter()
         .flatten()
@@ -1037,7 +1037,7 @@ async fn boot_22_seed_demo_orders_cart_and_conditions(b: Backend) {
     }
     assert_eq!(head(&app.app.db).await, before, "{}", again.stdout);
     let orders = get_as(&app, &admin, &format!("/api/v1/conferences/{SLUG}/orders")).await;
-    assert_eq!(orders.as_array().map(Vec::len), Some(3));
+    assert_eq!(orders["items"].as_array().map(Vec::len), Some(3));
     assert_eq!(ledger(&app).await.conditions.len(), 5);
     app.finish().await;
 }

@@ -346,8 +346,12 @@ async fn disc_5_a_voucher_is_never_used_past_max_uses(b: Backend) {
         .as_user(&admin)
         .send()
         .await;
-    assert_eq!(vouchers.body[0]["voucher"]["uses"], 5, "{}", vouchers.text);
-    assert_eq!(vouchers.body[0]["valid"], false);
+    assert_eq!(
+        vouchers.body["items"][0]["voucher"]["uses"], 5,
+        "{}",
+        vouchers.text
+    );
+    assert_eq!(vouchers.body["items"][0]["valid"], false);
     match Arc::try_unwrap(app) {
         Ok(app) => app.finish().await,
         Err(_) => panic!("app still shared"),

@@ -354,8 +354,7 @@ async fn the_previous_release_is_served(b: Backend) {
     // The attendees.
     let r = app.get(&url("attendees")).as_user(&admin).send().await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let attendees: Vec<(Value, Value, Value)> = r
-        .body
+    let attendees: Vec<(Value, Value, Value)> = r.body["items"]
         .as_array()
         .into_iter()
         .flatten()

@@ -159,7 +159,7 @@ async fn attendees_of(w: &World, user: &User, after: i64) -> Vec<Value> {
         .send()
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    r.body
+    r.body["items"]
         .as_array()
         .cloned()
         .unwrap_or_default()

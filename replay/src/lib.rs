@@ -2,6 +2,7 @@
 
 pub mod admin;
 mod db;
+pub mod listing;
 pub mod log;
 pub mod runner;
 pub mod storage;
