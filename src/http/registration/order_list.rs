@@ -57,8 +57,10 @@ pub enum OrderSort {
 }
 
 fn instant(t: DateTime<Utc>) -> String {
-    // As the read model stores timestamps (chrono's serde form).
-    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+    // The read model stores chrono's serde form (RFC 3339, UTC, 0 to 9 fraction
+    // digits) and compares it as text; nine digits order every stored instant
+    // right but those within the same fraction-digit prefix of the bound.
+    t.to_rfc3339_opts(SecondsFormat::Nanos, true)
 }
 
 /// Orders, newest first (ORDER-27): the caller's own; organizers, finance staff and
