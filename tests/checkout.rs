@@ -80,7 +80,7 @@ async fn order_11_checkout_places_a_pending_order_with_a_hold(b: Backend) {
         .get(&format!("/api/v1/conferences/{CONF}/ticket-types"))
         .send()
         .await;
-    assert_eq!(tickets.body[0]["remaining"], 8, "{}", tickets.text);
+    assert_eq!(tickets.body["items"][0]["remaining"], 8, "{}", tickets.text);
     let inv = inventory(&app, &admin).await;
     assert_eq!(
         (
@@ -226,7 +226,7 @@ async fn order_20_expired_holds_release_stock(b: Backend) {
         .get(&format!("/api/v1/conferences/{CONF}/ticket-types"))
         .send()
         .await;
-    assert_eq!(tickets.body[0]["remaining"], 1, "{}", tickets.text);
+    assert_eq!(tickets.body["items"][0]["remaining"], 1, "{}", tickets.text);
     let r = app.buy(&bo, CONF, "individual", 1).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let order = app

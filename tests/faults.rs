@@ -69,7 +69,7 @@ async fn remaining(app: &TestApp) -> Option<i64> {
         .send()
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    r.body[0]["remaining"].as_i64()
+    r.body["items"][0]["remaining"].as_i64()
 }
 
 /// `(sold, held, remaining)` of the only ticket type.

@@ -103,7 +103,7 @@ async fn remaining(app: &TestApp, ticket: &str) -> Option<i64> {
         .send()
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    r.body
+    r.body["items"]
         .as_array()
         .and_then(|l| l.iter().find(|t| t["slug"] == ticket))
         .and_then(|t| t["remaining"].as_i64())

@@ -1336,7 +1336,7 @@ async fn public_remaining(app: &TestApp, slug: &str) -> Option<i64> {
         .send()
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    r.body
+    r.body["items"]
         .as_array()
         .and_then(|l| l.iter().find(|t| t["slug"] == slug))
         .and_then(|t| t["remaining"].as_i64())

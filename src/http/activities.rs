@@ -275,31 +275,36 @@ async fn activity_row(app: &AppState, id: Uuid) -> ApiResult<Option<ActivityRow>
     )
 }
 
-/// Active activities of the conference with their counts (ACT-12).
+/// Active activities of the conference with their counts (ACT-12), by start
+/// time then name, paged (`limit`, `cursor`).
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/activities", tag = "activities",
-    params(("slug" = String, Path), ListQuery),
-    responses((status = 200, body = Vec<ActivityView>), (status = 404, body = Problem)))]
+    params(("slug" = String, Path), ListQuery, PageParams),
+    responses((status = 200, body = Page<ActivityView>), (status = 400, body = Problem),
+        (status = 404, body = Problem)))]
 async fn list_activities(
     State(app): State<AppState>,
     _after: After,
     Path(slug): Path<String>,
     Query(q): Query<ListQuery>,
-) -> ApiResult<Json<Vec<ActivityView>>> {
+    paging: Paging,
+) -> ApiResult<Json<Page<ActivityView>>> {
     let conf = app.gate(&slug, PUBLIC).await?;
     let rows = storage::live_rows_with_prefix(&app.db, ActivityRoster::NAME, "activity:").await?;
     let mut out = vec![];
-    for (_, doc) in rows {
+    for (key, doc) in rows {
         if let RosterRow::Activity(a) = serde_json::from_str(&doc)? {
             let wanted = q.activity_type.is_none_or(|t| t == a.details.activity_type);
             if a.conference_id == conf.id && a.details.is_active && wanted {
-                out.push(ActivityView::from(a));
+                // No start time sorts first, as `Option` does.
+                let start = a.details.start_time.map_or("0".to_string(), |t| {
+                    format!("1{}", t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true))
+                });
+                let sort = format!("{start}\u{1}{}", a.details.name);
+                out.push((sort, key, ActivityView::from(a)));
             }
         }
     }
-    out.sort_by(|a, b| {
-        (a.details.start_time, &a.details.name).cmp(&(b.details.start_time, &b.details.name))
-    });
-    Ok(Json(out))
+    Ok(Json(page_in_memory(&paging, "start", false, out)?))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
