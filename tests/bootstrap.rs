@@ -660,17 +660,17 @@ async fn boot_21_seed_demo_users_and_activities(b: Backend) {
             "Open Source Workshop"
         ]
     );
-    let sprint = find(&r.body, "django-sprint");
+    let sprint = find(&r.body["items"], "django-sprint");
     assert_eq!(sprint["details"]["max_participants"], 50);
     assert_eq!(sprint["details"]["activity_type"], "sprint");
     assert_eq!(sprint["confirmed"], 2);
     assert_eq!(sprint["spots_remaining"], 48);
     assert_eq!(
-        find(&r.body, "open-source-workshop")["details"]["max_participants"],
+        find(&r.body["items"], "open-source-workshop")["details"]["max_participants"],
         30
     );
     assert_eq!(
-        find(&r.body, "lightning-talks")["details"]["max_participants"],
+        find(&r.body["items"], "lightning-talks")["details"]["max_participants"],
         Value::Null
     );
 
