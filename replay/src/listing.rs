@@ -13,6 +13,10 @@ use crate::Db;
 /// A condition on a top-level field of the row document.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cond {
+    /// The field equals the value, which the key prefix already implies (the
+    /// conference of a row): it lets the scoped indexes serve the page, and a
+    /// count with no other condition leaves it out and counts keys only.
+    Scope(&'static str, String),
     /// The text (or UUID, or enum) field equals the value.
     Eq(&'static str, String),
     /// The boolean field is the value.
@@ -25,8 +29,13 @@ pub enum Cond {
     Lt(&'static str, String),
     /// The boolean expression `field` over a numeric field: `field > 0` when true.
     Positive(&'static str, bool),
+    /// The sort value (see [`ListSpec::sort`]) is ≥ the value: a range on the
+    /// leading sort field that the sort index serves.
+    SortFrom(String),
+    /// The sort value is < the value.
+    SortBefore(String),
     /// The array field has an element whose nested text field (`path`) equals
-    /// the value.
+    /// the value (PostgreSQL: JSON containment, which a GIN index serves).
     Has {
         array: &'static str,
         path: &'static [&'static str],
@@ -116,8 +125,9 @@ impl Sql {
     }
 }
 
-/// The WHERE clause (without the cursor) of `spec`.
-fn where_clause(spec: &ListSpec, sql: &mut Sql) -> Result<String, sqlx::Error> {
+/// The WHERE clause (without the cursor) of `spec`; `keys_only` keeps just the
+/// projection, generation and key prefix (a count with no condition of its own).
+fn where_clause(spec: &ListSpec, sql: &mut Sql, keys_only: bool) -> Result<String, sqlx::Error> {
     let b = sql.backend;
     let bad = |what: &str| sqlx::Error::Protocol(format!("bad list identifier {what}"));
     if !check_ident(spec.view) {
@@ -133,6 +143,9 @@ fn where_clause(spec: &ListSpec, sql: &mut Sql) -> Result<String, sqlx::Error> {
         ),
         format!("key >= {lo} AND key < {hi}"),
     ];
+    if keys_only {
+        return Ok(parts.join(" AND "));
+    }
     if let Some(fields) = spec.sort {
         if fields.is_empty() || !fields.iter().all(|f| check_ident(f)) {
             return Err(bad("sort"));
@@ -141,12 +154,12 @@ fn where_clause(spec: &ListSpec, sql: &mut Sql) -> Result<String, sqlx::Error> {
     }
     for c in &spec.conds {
         let part = match c {
-            Cond::Eq(f, v) | Cond::Ge(f, v) | Cond::Lt(f, v) => {
+            Cond::Scope(f, v) | Cond::Eq(f, v) | Cond::Ge(f, v) | Cond::Lt(f, v) => {
                 if !check_ident(f) {
                     return Err(bad(f));
                 }
                 let op = match c {
-                    Cond::Eq(..) => "=",
+                    Cond::Scope(..) | Cond::Eq(..) => "=",
                     Cond::Ge(..) => ">=",
                     _ => "<",
                 };
@@ -185,22 +198,39 @@ fn where_clause(spec: &ListSpec, sql: &mut Sql) -> Result<String, sqlx::Error> {
                     format!("{e} <= 0")
                 }
             }
+            Cond::SortFrom(v) | Cond::SortBefore(v) => {
+                let Some(fields) = spec.sort else {
+                    return Err(bad("sort range without a sort"));
+                };
+                let op = if matches!(c, Cond::SortFrom(_)) {
+                    ">="
+                } else {
+                    "<"
+                };
+                let p = sql.bind(v.clone());
+                format!("{} {op} {p}", sort_expr(b, fields))
+            }
             Cond::Has { array, path, value } => {
                 if !check_ident(array) || !path.iter().all(|p| check_ident(p)) {
                     return Err(bad(array));
                 }
-                let p = sql.bind(value.clone());
                 match b {
-                    Backend::Postgres => format!(
-                        "EXISTS (SELECT 1 FROM jsonb_array_elements((doc)::jsonb -> '{array}') AS el \
-                         WHERE el #>> '{{{}}}' = {p})",
-                        path.join(",")
-                    ),
-                    Backend::Sqlite => format!(
-                        "EXISTS (SELECT 1 FROM json_each(doc, '$.{array}') AS el \
-                         WHERE json_extract(el.value, '$.{}') = {p})",
-                        path.join(".")
-                    ),
+                    Backend::Postgres => {
+                        let mut element = serde_json::Value::String(value.clone());
+                        for key in path.iter().rev() {
+                            element = serde_json::json!({ *key: element });
+                        }
+                        let p = sql.bind(serde_json::Value::Array(vec![element]).to_string());
+                        format!("((doc)::jsonb -> '{array}') @> CAST({p} AS jsonb)")
+                    }
+                    Backend::Sqlite => {
+                        let p = sql.bind(value.clone());
+                        format!(
+                            "EXISTS (SELECT 1 FROM json_each(doc, '$.{array}') AS el \
+                             WHERE json_extract(el.value, '$.{}') = {p})",
+                            path.join(".")
+                        )
+                    }
                 }
             }
         };
@@ -215,13 +245,15 @@ fn build(spec: &ListSpec, backend: Backend) -> Result<(Sql, Option<Sql>), sqlx::
         text: String::new(),
         binds: vec![],
     };
-    let mut filter = where_clause(spec, &mut page)?;
+    let mut filter = where_clause(spec, &mut page, false)?;
     let count = if spec.count {
+        let keys_only = spec.conds.iter().all(|c| matches!(c, Cond::Scope(..)));
         let mut c = Sql {
             backend,
             text: String::new(),
-            binds: page.binds.clone(),
+            binds: vec![],
         };
+        let filter = where_clause(spec, &mut c, keys_only)?;
         c.text = format!("SELECT COUNT(*) FROM projection_rows WHERE {filter}");
         Some(c)
     } else {

@@ -10,7 +10,9 @@ use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use tessera_projections::Projection;
-use tessera_projections::attendees::{AttendeeRow, Attendees, AttendeesRow, attendees_prefix};
+use tessera_projections::attendees::{
+    AttendeeRow, Attendees, AttendeesRow, attendee_key, attendees_prefix,
+};
 use tessera_projections::user_directory::{UserDirectory, UserRow, user_key};
 use tessera_replay::listing::{Cond, live_page};
 use tessera_replay::storage;
@@ -66,7 +68,7 @@ pub(super) async fn list_attendees(
     paging: Paging,
 ) -> ApiResult<Json<Page<AttendeeListItem>>> {
     let conf = app.conference(&slug).await?;
-    let mut conds = vec![Cond::Eq("conference_id", conf.id.to_string())];
+    let mut conds = vec![Cond::Scope("conference_id", conf.id.to_string())];
     if let Some(c) = q.checked_in {
         conds.push(Cond::Bool("checked_in", c));
     }
@@ -77,13 +79,15 @@ pub(super) async fn list_attendees(
             value: t.clone(),
         });
     }
-    if let Some(email) = &q.email {
-        conds.push(Cond::Eq("user", user_id(email).to_string()));
-    }
+    // An attendee's key ends with their account id: the e-mail is a key lookup.
+    let prefix = match &q.email {
+        Some(email) => attendee_key(conf.id, user_id(email)),
+        None => attendees_prefix(conf.id),
+    };
     let descending = matches!(q.sort, Some(RegisteredSort::Newest));
     let spec = paging.spec(
         Attendees::NAME,
-        attendees_prefix(conf.id),
+        prefix,
         conds,
         Some(&["registered_at"]),
         descending,

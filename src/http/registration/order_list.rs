@@ -82,7 +82,7 @@ pub(super) async fn list_orders(
 ) -> ApiResult<Json<Page<OrderSummary>>> {
     let viewer = Viewer::resolve(&app, &slug, caller).await?;
     let everyone = viewer.staff && !q.mine;
-    let mut conds = vec![Cond::Eq("conference_id", viewer.conf.id.to_string())];
+    let mut conds = vec![Cond::Scope("conference_id", viewer.conf.id.to_string())];
     if !everyone {
         conds.push(Cond::Eq("user", viewer.caller.id.to_string()));
     }
@@ -95,11 +95,12 @@ pub(super) async fn list_orders(
     if let Some(r) = &q.reference {
         conds.push(Cond::Eq("reference", r.trim().to_string()));
     }
+    // On the sort value `placed_at reference`, so the sort index serves the range.
     if let Some(t) = q.placed_from {
-        conds.push(Cond::Ge("placed_at", instant(t)));
+        conds.push(Cond::SortFrom(instant(t)));
     }
     if let Some(t) = q.placed_to {
-        conds.push(Cond::Lt("placed_at", instant(t)));
+        conds.push(Cond::SortBefore(instant(t)));
     }
     if let Some(t) = &q.ticket_type {
         conds.push(Cond::Has {
