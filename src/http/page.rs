@@ -45,8 +45,8 @@ impl<T> Page<T> {
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
-    /// Items per page: 1 to 500, 50 when absent.
-    #[param(minimum = 1, maximum = 500)]
+    /// Items per page: 1 to 500, 50 when absent (anything else is a 400).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     pub limit: Option<String>,
     /// The `next_cursor` of the previous page (opaque).
     pub cursor: Option<String>,
