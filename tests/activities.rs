@@ -71,7 +71,7 @@ async fn act_6_fifty_concurrent_signups_for_ten_places(b: Backend) {
         .send()
         .await;
     assert_eq!(roster.status, StatusCode::OK, "{}", roster.text);
-    let rows = roster.body.as_array().cloned().unwrap_or_default();
+    let rows = roster.body["items"].as_array().cloned().unwrap_or_default();
     assert_eq!(rows.len(), 50);
     let status_of = |s: &str| rows.iter().filter(|r| r["status"] == s).count();
     assert_eq!((status_of("confirmed"), status_of("waitlisted")), (10, 40));
@@ -105,7 +105,7 @@ async fn act_6_fifty_concurrent_signups_for_ten_places(b: Backend) {
         .after(position)
         .send()
         .await;
-    let rows = roster.body.as_array().cloned().unwrap_or_default();
+    let rows = roster.body["items"].as_array().cloned().unwrap_or_default();
     for promoted in &waitlist[..3] {
         let row = rows.iter().find(|r| r["user_id"] == promoted.as_str());
         assert_eq!(

@@ -639,8 +639,7 @@ async fn boot_21_seed_demo_users_and_activities(b: Backend) {
         .send()
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let mut names: Vec<String> = r
-        .body
+    let mut names: Vec<String> = r.body["items"]
         .as_array()
         .into_iter()
         .flatten()
@@ -661,17 +660,17 @@ async fn boot_21_seed_demo_users_and_activities(b: Backend) {
             "Open Source Workshop"
         ]
     );
-    let sprint = find(&r.body, "django-sprint");
+    let sprint = find(&r.body["items"], "django-sprint");
     assert_eq!(sprint["details"]["max_participants"], 50);
     assert_eq!(sprint["details"]["activity_type"], "sprint");
     assert_eq!(sprint["confirmed"], 2);
     assert_eq!(sprint["spots_remaining"], 48);
     assert_eq!(
-        find(&r.body, "open-source-workshop")["details"]["max_participants"],
+        find(&r.body["items"], "open-source-workshop")["details"]["max_participants"],
         30
     );
     assert_eq!(
-        find(&r.body, "lightning-talks")["details"]["max_participants"],
+        find(&r.body["items"], "lightning-talks")["details"]["max_participants"],
         Value::Null
     );
 
@@ -709,7 +708,7 @@ async fn boot_21_seed_demo_users_and_activities(b: Backend) {
         .after(Some(head(&app.app.db).await))
         .send()
         .await;
-    assert_eq!(r.body.as_array().map(Vec::len), Some(4));
+    assert_eq!(r.body["items"].as_array().map(Vec::len), Some(4));
     app.finish().await;
 }
 
@@ -821,7 +820,7 @@ async fn boot_22_seed_demo_orders_cart_and_conditions(b: Backend) {
     // BOOT-22: the orders, as an organizer sees them (orders read model).
     let admin = app.admin().await;
     let orders = get_as(&app, &admin, &format!("/api/v1/conferences/{SLUG}/orders")).await;
-    let orders = orders.as_array().cloned().unwrap_or_default();
+    let orders = orders["items"].as_array().cloned().unwrap_or_default();
     assert_eq!(orders.len(), 3, "{orders:?}");
     let order_of = |name: &str| {
         let user = demo_user(name);
@@ -915,7 +914,7 @@ async fn boot_22_seed_demo_orders_cart_and_conditions(b: Backend) {
         &format!("/api/v1/conferences/{SLUG}/attendees"),
     )
     .await;
-    let mut registered: Vec<(String, Value)> = attendees
+    let mut registered: Vec<(String, Value)> = attendees["items"]
         .as_array()
         .into_iter()
         .flatten()
@@ -1037,7 +1036,7 @@ async fn boot_22_seed_demo_orders_cart_and_conditions(b: Backend) {
     }
     assert_eq!(head(&app.app.db).await, before, "{}", again.stdout);
     let orders = get_as(&app, &admin, &format!("/api/v1/conferences/{SLUG}/orders")).await;
-    assert_eq!(orders.as_array().map(Vec::len), Some(3));
+    assert_eq!(orders["items"].as_array().map(Vec::len), Some(3));
     assert_eq!(ledger(&app).await.conditions.len(), 5);
     app.finish().await;
 }

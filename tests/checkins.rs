@@ -452,7 +452,7 @@ async fn att_19_staff_lookup_and_list(b: Backend) {
         .send()
         .await;
     assert_eq!(list.status, StatusCode::OK, "{}", list.text);
-    let rows = list.body.as_array().cloned().unwrap_or_default();
+    let rows = list.body["items"].as_array().cloned().unwrap_or_default();
     assert_eq!(rows.len(), 2, "{}", list.text);
     let codes: Vec<&str> = rows
         .iter()

@@ -80,7 +80,7 @@ async fn order_11_checkout_places_a_pending_order_with_a_hold(b: Backend) {
         .get(&format!("/api/v1/conferences/{CONF}/ticket-types"))
         .send()
         .await;
-    assert_eq!(tickets.body[0]["remaining"], 8, "{}", tickets.text);
+    assert_eq!(tickets.body["items"][0]["remaining"], 8, "{}", tickets.text);
     let inv = inventory(&app, &admin).await;
     assert_eq!(
         (
@@ -226,7 +226,7 @@ async fn order_20_expired_holds_release_stock(b: Backend) {
         .get(&format!("/api/v1/conferences/{CONF}/ticket-types"))
         .send()
         .await;
-    assert_eq!(tickets.body[0]["remaining"], 1, "{}", tickets.text);
+    assert_eq!(tickets.body["items"][0]["remaining"], 1, "{}", tickets.text);
     let r = app.buy(&bo, CONF, "individual", 1).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let order = app
@@ -346,8 +346,12 @@ async fn disc_5_a_voucher_is_never_used_past_max_uses(b: Backend) {
         .as_user(&admin)
         .send()
         .await;
-    assert_eq!(vouchers.body[0]["voucher"]["uses"], 5, "{}", vouchers.text);
-    assert_eq!(vouchers.body[0]["valid"], false);
+    assert_eq!(
+        vouchers.body["items"][0]["voucher"]["uses"], 5,
+        "{}",
+        vouchers.text
+    );
+    assert_eq!(vouchers.body["items"][0]["valid"], false);
     match Arc::try_unwrap(app) {
         Ok(app) => app.finish().await,
         Err(_) => panic!("app still shared"),

@@ -99,7 +99,7 @@ async fn my_2_one_active_conference_per_series(b: Backend) {
         .after(a.position())
         .send()
         .await;
-    let rows = list.body.as_array().cloned().unwrap_or_default();
+    let rows = list.body["items"].as_array().cloned().unwrap_or_default();
     let slugs: Vec<&str> = rows.iter().filter_map(|c| c["slug"].as_str()).collect();
     assert_eq!(
         slugs,

@@ -69,7 +69,7 @@ async fn remaining(app: &TestApp) -> Option<i64> {
         .send()
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    r.body[0]["remaining"].as_i64()
+    r.body["items"][0]["remaining"].as_i64()
 }
 
 /// `(sold, held, remaining)` of the only ticket type.
@@ -97,8 +97,10 @@ async fn voucher(app: &TestApp, admin: &User) -> (u64, bool) {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     (
-        r.body[0]["voucher"]["uses"].as_u64().unwrap_or(u64::MAX),
-        r.body[0]["valid"].as_bool().unwrap_or_default(),
+        r.body["items"][0]["voucher"]["uses"]
+            .as_u64()
+            .unwrap_or(u64::MAX),
+        r.body["items"][0]["valid"].as_bool().unwrap_or_default(),
     )
 }
 
@@ -112,7 +114,7 @@ async fn orders(app: &TestApp, user: &User, query: &str) -> Vec<Value> {
         .send()
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    r.body.as_array().cloned().unwrap_or_default()
+    r.body["items"].as_array().cloned().unwrap_or_default()
 }
 
 async fn credits(app: &TestApp, user: &User) -> Vec<Value> {
@@ -124,7 +126,7 @@ async fn credits(app: &TestApp, user: &User) -> Vec<Value> {
         .send()
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    r.body.as_array().cloned().unwrap_or_default()
+    r.body["items"].as_array().cloned().unwrap_or_default()
 }
 
 async fn pay_manual(app: &TestApp, staff: &User, reference: &str, amount: &str) {

@@ -287,8 +287,7 @@ async fn disc_5_a_voucher_use_is_granted_once_across_instances(b: Backend) {
         .send()
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let mut uses: Vec<(String, Value)> = r
-        .body
+    let mut uses: Vec<(String, Value)> = r.body["items"]
         .as_array()
         .cloned()
         .unwrap_or_default()

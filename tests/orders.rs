@@ -103,7 +103,7 @@ async fn remaining(app: &TestApp, ticket: &str) -> Option<i64> {
         .send()
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    r.body
+    r.body["items"]
         .as_array()
         .and_then(|l| l.iter().find(|t| t["slug"] == ticket))
         .and_then(|t| t["remaining"].as_i64())
@@ -118,7 +118,7 @@ async fn credits(app: &TestApp, user: &User) -> Vec<Value> {
         .send()
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    r.body.as_array().cloned().unwrap_or_default()
+    r.body["items"].as_array().cloned().unwrap_or_default()
 }
 
 /// How many `event_type` facts the log holds for order `order_id`.
@@ -205,7 +205,7 @@ async fn order_27_lists_mine_newest_first_staff_see_all(b: Backend) {
         async move {
             let r = call.send().await;
             assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-            r.body
+            r.body["items"]
                 .as_array()
                 .map(|l| {
                     l.iter()
@@ -241,7 +241,7 @@ async fn order_27_lists_mine_newest_first_staff_see_all(b: Backend) {
         .after(head)
         .send()
         .await;
-    assert_eq!(r.body[0]["status"], "paid", "{}", r.text);
+    assert_eq!(r.body["items"][0]["status"], "paid", "{}", r.text);
     let r = app
         .get(&format!("/api/v1/conferences/{CONF}/orders"))
         .send()

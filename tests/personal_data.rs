@@ -112,7 +112,7 @@ async fn personal_values_enter_the_log_only_sealed(b: Backend) {
         .send()
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    assert_eq!(r.body[0]["billing_name"], NAME);
+    assert_eq!(r.body["items"][0]["billing_name"], NAME);
     assert_eq!(login(&app).await, StatusCode::OK);
     app.finish().await;
 }
@@ -176,8 +176,8 @@ async fn an_erased_person_reads_erased_and_cannot_sign_in(b: Backend) {
         .send()
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    assert_eq!(r.body[0]["billing_name"], "erased");
-    assert_eq!(r.body[0]["total"], before.body["total"]);
+    assert_eq!(r.body["items"][0]["billing_name"], "erased");
+    assert_eq!(r.body["items"][0]["total"], before.body["total"]);
 
     // Her log-in and her tokens are gone; signing up again is refused, not a 500.
     assert_eq!(login(&app).await, StatusCode::UNAUTHORIZED);

@@ -283,8 +283,7 @@ async fn the_previous_release_is_served(b: Backend) {
     assert_eq!(slugs(&r.body["addons"]), vec![json!("tutorial")]);
     let r = app.get(&url("ticket-types")).send().await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let remaining: Vec<(Value, Value, Value)> = r
-        .body
+    let remaining: Vec<(Value, Value, Value)> = r.body["items"]
         .as_array()
         .into_iter()
         .flatten()
@@ -304,13 +303,13 @@ async fn the_previous_release_is_served(b: Backend) {
         ]
     );
     let r = app.get(&url("addons")).send().await;
-    assert_eq!(r.body[0]["slug"], "tutorial");
-    assert_eq!(r.body[0]["remaining"], 19);
+    assert_eq!(r.body["items"][0]["slug"], "tutorial");
+    assert_eq!(r.body["items"][0]["remaining"], 19);
 
     // The orders.
     let r = app.get(&url("orders")).as_user(&admin).send().await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let orders = r.body.as_array().cloned().unwrap_or_default();
+    let orders = r.body["items"].as_array().cloned().unwrap_or_default();
     assert_eq!(orders.len(), 2, "{}", r.text);
     let paid = order_of(&orders, &ana);
     assert_eq!(
@@ -354,8 +353,7 @@ async fn the_previous_release_is_served(b: Backend) {
     // The attendees.
     let r = app.get(&url("attendees")).as_user(&admin).send().await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let attendees: Vec<(Value, Value, Value)> = r
-        .body
+    let attendees: Vec<(Value, Value, Value)> = r.body["items"]
         .as_array()
         .into_iter()
         .flatten()
@@ -393,15 +391,20 @@ async fn the_previous_release_is_served(b: Backend) {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "manual payment: {}", r.text);
     let r = app.get(&url("ticket-types")).send().await;
-    assert_eq!(r.body[1]["slug"], "student");
-    assert_eq!(r.body[1]["remaining"], 49);
+    assert_eq!(r.body["items"][1]["slug"], "student");
+    assert_eq!(r.body["items"][1]["remaining"], 49);
     let r = app
         .get(&url("orders"))
         .as_user(&admin)
         .after(Some(app.settled().await))
         .send()
         .await;
-    assert_eq!(r.body.as_array().map(Vec::len), Some(3), "{}", r.text);
+    assert_eq!(
+        r.body["items"].as_array().map(Vec::len),
+        Some(3),
+        "{}",
+        r.text
+    );
     app.finish().await;
 }
 

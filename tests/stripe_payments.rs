@@ -227,7 +227,7 @@ async fn credits(app: &TestApp, user: &User) -> Vec<Value> {
         .send()
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    r.body.as_array().cloned().unwrap_or_default()
+    r.body["items"].as_array().cloned().unwrap_or_default()
 }
 
 const POST_INTENTS: (&str, &str) = ("POST", "/v1/payment_intents");

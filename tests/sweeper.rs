@@ -78,7 +78,7 @@ async fn listed(app: &TestApp, staff: &User, slug: &str, reference: &str) -> Val
         .send()
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    r.body
+    r.body["items"]
         .as_array()
         .and_then(|l| l.iter().find(|o| o["reference"] == reference))
         .cloned()
@@ -102,7 +102,7 @@ async fn credits(app: &TestApp, user: &User) -> Vec<Value> {
         .send()
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    r.body.as_array().cloned().unwrap_or_default()
+    r.body["items"].as_array().cloned().unwrap_or_default()
 }
 
 /// Stale holds the conference's Inventory has not recorded as expired yet.

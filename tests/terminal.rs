@@ -159,7 +159,7 @@ async fn attendees_of(w: &World, user: &User, after: i64) -> Vec<Value> {
         .send()
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    r.body
+    r.body["items"]
         .as_array()
         .cloned()
         .unwrap_or_default()
@@ -1336,7 +1336,7 @@ async fn public_remaining(app: &TestApp, slug: &str) -> Option<i64> {
         .send()
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    r.body
+    r.body["items"]
         .as_array()
         .and_then(|l| l.iter().find(|t| t["slug"] == slug))
         .and_then(|t| t["remaining"].as_i64())

@@ -3,6 +3,7 @@
 pub mod admin;
 mod db;
 pub mod history;
+pub mod listing;
 pub mod log;
 pub mod runner;
 pub mod stats;

@@ -2,6 +2,7 @@
 //! Run them with a release build: `cargo run --release -- bench …`.
 
 mod audit;
+mod lists;
 mod rush;
 
 use std::process::ExitCode;
@@ -55,6 +56,21 @@ pub enum BenchCommand {
     Audit {
         #[arg(long, default_value_t = 200_000)]
         events: i64,
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// First-page latency of every list with its filters, and items/s walking
+    /// every page of the orders, over seeded read models.
+    Lists {
+        #[arg(long, default_value = "postgres")]
+        backend: String,
+        #[arg(long, default_value_t = 100_000)]
+        orders: usize,
+        #[arg(long, default_value_t = 120_000)]
+        attendees: usize,
+        /// First-page requests per list and filter.
+        #[arg(long, default_value_t = 200)]
+        samples: usize,
         #[arg(long)]
         database_url: Option<String>,
     },
@@ -189,6 +205,28 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
             events,
             database_url,
         } => audit::audit(events, database_url).await,
+        BenchCommand::Lists {
+            backend,
+            orders,
+            attendees,
+            samples,
+            database_url,
+        } => {
+            let (url, cleanup) = match database_url {
+                Some(u) => (u, None),
+                None => scratch(&backend).await?,
+            };
+            let outcome = lists::lists(&url, orders, attendees, samples).await;
+            if let Some(name) = cleanup
+                && let Ok(pool) = sqlx::PgPool::connect(&server_url()).await
+            {
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&pool)
+                    .await;
+            }
+            outcome?;
+            Ok(ExitCode::SUCCESS)
+        }
         BenchCommand::Rush {
             backend,
             buyers,

@@ -25,6 +25,7 @@ use crate::features::Feature;
 use crate::http::access::{Access, Group, ORGANIZER};
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{After, ApiJson, AuthUser, CommandMeta, MaybeUser};
+use crate::http::page::{Page, PageParams, Paging, page_in_memory};
 
 /// CONF-29: public activity pages need programs + public_ui.
 const PUBLIC: &[Feature] = &[Feature::Programs, Feature::PublicUi];
@@ -274,31 +275,36 @@ async fn activity_row(app: &AppState, id: Uuid) -> ApiResult<Option<ActivityRow>
     )
 }
 
-/// Active activities of the conference with their counts (ACT-12).
+/// Active activities of the conference with their counts (ACT-12), by start
+/// time then name, paged (`limit`, `cursor`).
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/activities", tag = "activities",
-    params(("slug" = String, Path), ListQuery),
-    responses((status = 200, body = Vec<ActivityView>), (status = 404, body = Problem)))]
+    params(("slug" = String, Path), ListQuery, PageParams),
+    responses((status = 200, body = Page<ActivityView>), (status = 400, body = Problem),
+        (status = 404, body = Problem)))]
 async fn list_activities(
     State(app): State<AppState>,
     _after: After,
     Path(slug): Path<String>,
     Query(q): Query<ListQuery>,
-) -> ApiResult<Json<Vec<ActivityView>>> {
+    paging: Paging,
+) -> ApiResult<Json<Page<ActivityView>>> {
     let conf = app.gate(&slug, PUBLIC).await?;
     let rows = storage::live_rows_with_prefix(&app.db, ActivityRoster::NAME, "activity:").await?;
     let mut out = vec![];
-    for (_, doc) in rows {
+    for (key, doc) in rows {
         if let RosterRow::Activity(a) = serde_json::from_str(&doc)? {
             let wanted = q.activity_type.is_none_or(|t| t == a.details.activity_type);
             if a.conference_id == conf.id && a.details.is_active && wanted {
-                out.push(ActivityView::from(a));
+                // No start time sorts first, as `Option` does.
+                let start = a.details.start_time.map_or("0".to_string(), |t| {
+                    format!("1{}", t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true))
+                });
+                let sort = format!("{start}\u{1}{}", a.details.name);
+                out.push((sort, key, ActivityView::from(a)));
             }
         }
     }
-    out.sort_by(|a, b| {
-        (a.details.start_time, &a.details.name).cmp(&(b.details.start_time, &b.details.name))
-    });
-    Ok(Json(out))
+    Ok(Json(page_in_memory(&paging, "start", false, out)?))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -493,17 +499,20 @@ pub struct RosterQuery {
     pub status: Option<SignupStatus>,
 }
 
-/// The roster, oldest signup first (organizers of the conference or the activity).
+/// The roster, oldest signup first (organizers of the conference or the activity),
+/// paged (`limit`, `cursor`; the cursor is the signup's place in line).
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/activities/{activity}/signups", tag = "activities",
-    params(("slug" = String, Path), ("activity" = String, Path), RosterQuery),
-    responses((status = 200, body = Vec<SignupView>), (status = 403, body = Problem)))]
+    params(("slug" = String, Path), ("activity" = String, Path), RosterQuery, PageParams),
+    responses((status = 200, body = Page<SignupView>), (status = 400, body = Problem),
+        (status = 403, body = Problem)))]
 async fn roster(
     State(app): State<AppState>,
     AuthUser(caller): AuthUser,
     _after: After,
     Path((slug, activity)): Path<(String, String)>,
     Query(q): Query<RosterQuery>,
-) -> ApiResult<Json<Vec<SignupView>>> {
+    paging: Paging,
+) -> ApiResult<Json<Page<SignupView>>> {
     let conf = app.gate(&slug, &[Feature::Programs]).await?;
     let id = activity_id(conf.id, &activity);
     if !may_read_roster(&app, &conf, &caller, id).await? {
@@ -511,20 +520,20 @@ async fn roster(
     }
     let rows =
         storage::live_rows_with_prefix(&app.db, ActivityRoster::NAME, &signups_prefix(id)).await?;
-    let mut signups: Vec<SignupRow> = vec![];
-    for (_, doc) in rows {
+    let mut signups = vec![];
+    for (key, doc) in rows {
         if let RosterRow::Signup(s) = serde_json::from_str(&doc)? {
             let keep = match q.status {
                 Some(status) => s.status == status,
                 None => s.status != SignupStatus::Cancelled,
             };
             if keep {
-                signups.push(s);
+                // Places in line are never reused: a stable keyset order.
+                signups.push((format!("{:020}", s.position), key, SignupView::from(s)));
             }
         }
     }
-    signups.sort_by_key(|s| s.position);
-    Ok(Json(signups.into_iter().map(SignupView::from).collect()))
+    Ok(Json(page_in_memory(&paging, "position", false, signups)?))
 }
 
 /// Confirms a waitlisted signup even when full (ACT-10).

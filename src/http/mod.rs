@@ -15,6 +15,7 @@ mod gate;
 pub mod idempotency;
 pub mod input;
 pub mod ops;
+pub mod page;
 pub mod registration;
 pub mod schema;
 mod serve;

@@ -3,7 +3,7 @@
 use crate::http::extract::Path;
 use axum::Json;
 use axum::extract::State;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use tessera_aggregates::conference::{ConferenceDetails, Section, SponsorLevel};
@@ -21,6 +21,7 @@ use crate::app::{AppState, conference_id, series_id};
 use crate::http::access::{Access, Group};
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::After;
+use crate::http::page::{Page, PageParams, Paging, page_in_memory};
 
 pub(super) fn groups() -> Vec<Group> {
     vec![(
@@ -102,27 +103,29 @@ impl From<&ConferenceRow> for ConferenceSummary {
     }
 }
 
-/// Every conference, newest start_date first (CONF-7).
+/// Every conference, newest start_date first (CONF-7), then by slug; paged
+/// (`limit`, `cursor`).
 #[utoipa::path(get, path = "/api/v1/conferences", tag = "conferences",
-    responses((status = 200, body = Vec<ConferenceSummary>)))]
+    params(PageParams),
+    responses((status = 200, body = Page<ConferenceSummary>), (status = 400, body = Problem)))]
 async fn list_conferences(
     State(app): State<AppState>,
     _after: After,
-) -> ApiResult<Json<Vec<ConferenceSummary>>> {
+    paging: Paging,
+) -> ApiResult<Json<Page<ConferenceSummary>>> {
     let rows =
         storage::live_rows_with_prefix(&app.db, ConferenceCatalog::NAME, CONFERENCE_PREFIX).await?;
     let mut out = vec![];
     for (_, doc) in rows {
         if let CatalogRow::Conference(c) = serde_json::from_str(&doc)? {
-            out.push(ConferenceSummary::from(&c));
+            let c = ConferenceSummary::from(&c);
+            // Newest first as an ascending key: days before the end of the calendar.
+            let days =
+                i64::from(NaiveDate::MAX.num_days_from_ce() - c.start_date.num_days_from_ce());
+            out.push((format!("{days:010}"), c.slug.clone(), c));
         }
     }
-    out.sort_by(|a, b| {
-        b.start_date
-            .cmp(&a.start_date)
-            .then_with(|| a.slug.cmp(&b.slug))
-    });
-    Ok(Json(out))
+    Ok(Json(page_in_memory(&paging, "start_date", false, out)?))
 }
 
 /// The public part of a conference's details: everything but the planning fields

@@ -16,6 +16,7 @@ use super::{MANAGE, PUBLIC, ledger};
 use crate::app::AppState;
 use crate::http::access::{Access, FINANCE_READ, Group};
 use crate::http::error::{ApiResult, Problem};
+use crate::http::page::{Page, PageParams, Paging, page_in_memory};
 
 pub(super) fn groups() -> Vec<Group> {
     vec![
@@ -63,47 +64,80 @@ impl From<&ProductAvailability> for ProductView {
     }
 }
 
+/// The display order of a product as a keyset sort value: `(order, name)` as
+/// the catalog sorts them (the slug is the key).
+fn display_key(order: i32, name: &str) -> String {
+    format!(
+        "{:010}\u{1}{name}",
+        i64::from(order) + i64::from(i32::MAX) + 1
+    )
+}
+
 /// Ticket types on public sale with live availability (CAT-2/4/5: voucher-only and
-/// inactive types are not listed).
+/// inactive types are not listed), in display order, paged (`limit`, `cursor`).
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/ticket-types", tag = "registration",
-    params(("slug" = String, Path)),
-    responses((status = 200, body = Vec<ProductView>), (status = 404, body = Problem)))]
+    params(("slug" = String, Path), PageParams),
+    responses((status = 200, body = Page<ProductView>), (status = 400, body = Problem),
+        (status = 404, body = Problem)))]
 async fn ticket_types(
     State(app): State<AppState>,
     Path(slug): Path<String>,
-) -> ApiResult<Json<Vec<ProductView>>> {
+    paging: Paging,
+) -> ApiResult<Json<Page<ProductView>>> {
     let conf = app.gate(&slug, PUBLIC).await?;
     let now = app.bus.services().now();
     let list = ledger(&app, &conf, |inv| {
         inv.availability(now)
             .iter()
             .filter(|p| p.product.kind == ProductKind::Ticket && p.is_active && !p.requires_voucher)
-            .map(ProductView::from)
+            .map(|p| {
+                let order = inv.ticket_type(&p.product.slug).map_or(0, |t| t.order);
+                (
+                    display_key(order, &p.name),
+                    p.product.slug.clone(),
+                    ProductView::from(p),
+                )
+            })
             .collect()
     })
     .await?;
-    Ok(Json(list))
+    Ok(Json(page_in_memory(&paging, "display", false, list)?))
 }
 
-/// Active add-ons with live availability (CAT-6/7/8).
+/// Active add-ons with live availability (CAT-6/7/8), in display order, paged
+/// (`limit`, `cursor`).
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/addons", tag = "registration",
-    params(("slug" = String, Path)),
-    responses((status = 200, body = Vec<ProductView>), (status = 404, body = Problem)))]
+    params(("slug" = String, Path), PageParams),
+    responses((status = 200, body = Page<ProductView>), (status = 400, body = Problem),
+        (status = 404, body = Problem)))]
 async fn addons(
     State(app): State<AppState>,
     Path(slug): Path<String>,
-) -> ApiResult<Json<Vec<ProductView>>> {
+    paging: Paging,
+) -> ApiResult<Json<Page<ProductView>>> {
     let conf = app.gate(&slug, PUBLIC).await?;
     let now = app.bus.services().now();
     let list = ledger(&app, &conf, |inv| {
+        let orders: std::collections::HashMap<&str, i32> = inv
+            .addons()
+            .into_iter()
+            .map(|a| (a.slug.as_str(), a.order))
+            .collect();
         inv.availability(now)
             .iter()
             .filter(|p| p.product.kind == ProductKind::Addon && p.is_active)
-            .map(ProductView::from)
+            .map(|p| {
+                let order = orders.get(p.product.slug.as_str()).copied().unwrap_or(0);
+                (
+                    display_key(order, &p.name),
+                    p.product.slug.clone(),
+                    ProductView::from(p),
+                )
+            })
             .collect()
     })
     .await?;
-    Ok(Json(list))
+    Ok(Json(page_in_memory(&paging, "display", false, list)?))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -1,7 +1,6 @@
 //! Check-in, door checks and product redemption at the venue, the staff attendee
 //! list and the attendee's own record (SPEC ATT-*). Not feature-gated (CONF-30).
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::http::extract::Path;
@@ -19,10 +18,8 @@ use tessera_aggregates::order::{Order, OrderStatus};
 use tessera_aggregates::pricing::{ProductKind, ProductRef};
 use tessera_aggregates::user::User;
 use tessera_projections::Projection;
-use tessera_projections::attendees::{
-    AttendeeRow, Attendees, AttendeesRow, attendees_prefix, code_key,
-};
-use tessera_projections::user_directory::{USER_PREFIX, UserDirectory, UserRow};
+use tessera_projections::attendees::{Attendees, AttendeesRow, code_key};
+
 use tessera_replay::storage;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -32,7 +29,7 @@ use super::{PUBLIC, ledger};
 use crate::app::{AppState, Caller, ConferenceRef};
 use crate::http::access::{Access, CHECKIN_READ, Group};
 use crate::http::error::{ApiError, ApiResult, Problem};
-use crate::http::extract::{After, ApiJson, AuthUser, CommandMeta};
+use crate::http::extract::{ApiJson, AuthUser, CommandMeta};
 
 /// ATT-10: check-in staff and organizers (and global admins).
 pub const CHECKIN: Access = Access::Staff(&[Role::Checkin, Role::Organizer]);
@@ -53,7 +50,7 @@ pub(super) fn groups() -> Vec<Group> {
         (
             CHECKIN_READ,
             OpenApiRouter::new()
-                .routes(routes!(list_attendees))
+                .routes(routes!(super::attendee_list::list_attendees))
                 .routes(routes!(lookup)),
         ),
         (
@@ -525,62 +522,6 @@ async fn lookup(
     let conf = app.conference(&slug).await?;
     let found = by_code(&app, &conf, &access_code).await?;
     Ok(Json(view(&app, found).await?))
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AttendeeListItem {
-    #[serde(flatten)]
-    #[schema(value_type = Object)]
-    pub attendee: AttendeeRow,
-    pub name: String,
-    pub email: String,
-}
-
-/// The conference's attendees with name and e-mail, by name (staff; ATT-23), from
-/// the read models (send `X-Tessera-After` to include a change).
-#[utoipa::path(get, path = "/api/v1/conferences/{slug}/attendees", tag = "check-in",
-    params(("slug" = String, Path)),
-    responses((status = 200, body = Vec<AttendeeListItem>), (status = 403, body = Problem)))]
-async fn list_attendees(
-    State(app): State<AppState>,
-    _after: After,
-    Path(slug): Path<String>,
-) -> ApiResult<Json<Vec<AttendeeListItem>>> {
-    let conf = app.conference(&slug).await?;
-    let rows = storage::live_rows_with_prefix(&app.db, Attendees::NAME, &attendees_prefix(conf.id))
-        .await?;
-    let mut attendees = Vec::with_capacity(rows.len());
-    for (_, doc) in rows {
-        if let AttendeesRow::Attendee(a) = serde_json::from_str(&doc)? {
-            attendees.push(a);
-        }
-    }
-    let mut users: HashMap<Uuid, UserRow> = HashMap::new();
-    if !attendees.is_empty() {
-        let rows =
-            storage::live_rows_with_prefix(&app.db, UserDirectory::NAME, USER_PREFIX).await?;
-        for (_, doc) in rows {
-            let mut u: UserRow = serde_json::from_str(&doc)?;
-            app.personal.open_user_row(&mut u).await?;
-            users.insert(u.id, u);
-        }
-    }
-    let mut out: Vec<AttendeeListItem> = attendees
-        .into_iter()
-        .map(|a| {
-            let (name, email) = users
-                .get(&a.user)
-                .map(|u| (u.name.clone(), u.email.clone()))
-                .unwrap_or_default();
-            AttendeeListItem {
-                attendee: a,
-                name,
-                email,
-            }
-        })
-        .collect();
-    out.sort_by(|a, b| (&a.name, &a.email).cmp(&(&b.name, &b.email)));
-    Ok(Json(out))
 }
 
 /// The caller's own attendee record with its access code (404 before an order of

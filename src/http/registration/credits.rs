@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 use tessera_aggregates::credit::CreditStatus;
 use tessera_projections::Projection;
 use tessera_projections::credits::{CreditRow, Credits, CreditsRow, credits_prefix};
-use tessera_replay::storage;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -20,6 +19,8 @@ use crate::app::AppState;
 use crate::http::access::{Access, Group};
 use crate::http::error::{ApiResult, Problem};
 use crate::http::extract::{After, AuthUser};
+use crate::http::page::{Page, PageParams, Paging};
+use tessera_replay::listing::{Cond, live_page};
 
 pub(super) fn groups() -> Vec<Group> {
     vec![(
@@ -73,32 +74,41 @@ pub struct CreditsQuery {
     pub mine: bool,
 }
 
-/// Credits in this conference, newest first: the caller's own; staff see all. Read
-/// from the credits read model: send `X-Tessera-After` with a command's position to
-/// include it.
+/// Credits in this conference, newest first: the caller's own; staff see all.
+/// Paged (`limit`, `cursor`). Read from the credits read model: send
+/// `X-Tessera-After` with a command's position to include it.
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/credits", tag = "registration",
-    params(("slug" = String, Path), CreditsQuery),
-    responses((status = 200, body = Vec<CreditView>), (status = 404, body = Problem)))]
+    params(("slug" = String, Path), CreditsQuery, PageParams),
+    responses((status = 200, body = Page<CreditView>), (status = 400, body = Problem),
+        (status = 404, body = Problem)))]
 async fn list_credits(
     State(app): State<AppState>,
     AuthUser(caller): AuthUser,
     _after: After,
     Path(slug): Path<String>,
     Query(q): Query<CreditsQuery>,
-) -> ApiResult<Json<Vec<CreditView>>> {
+    paging: Paging,
+) -> ApiResult<Json<Page<CreditView>>> {
     let viewer = Viewer::resolve(&app, &slug, caller).await?;
     let everyone = viewer.reader && !q.mine;
-    let rows =
-        storage::live_rows_with_prefix(&app.db, Credits::NAME, &credits_prefix(viewer.conf.id))
-            .await?;
-    let mut out = vec![];
-    for (_, doc) in rows {
-        if let CreditsRow::Credit(c) = serde_json::from_str(&doc)?
-            && (everyone || c.user == viewer.caller.id)
-        {
-            out.push(c);
-        }
+    let mut conds = vec![];
+    if !everyone {
+        conds.push(Cond::Eq("user", viewer.caller.id.to_string()));
     }
-    out.sort_by_key(|c| std::cmp::Reverse((c.issued_at, c.id)));
-    Ok(Json(out.into_iter().map(CreditView::from).collect()))
+    let spec = paging.spec(
+        Credits::NAME,
+        credits_prefix(viewer.conf.id),
+        conds,
+        Some(&["issued_at", "id"]),
+        true,
+    )?;
+    let listing = live_page(&app.db, &spec).await?;
+    Ok(Json(paging.page(
+        &spec,
+        listing,
+        |doc| match serde_json::from_str(doc)? {
+            CreditsRow::Credit(c) => Ok(Some(CreditView::from(c))),
+            _ => Ok(None),
+        },
+    )?))
 }

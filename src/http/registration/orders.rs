@@ -3,21 +3,20 @@
 //! orders are cancelled by either (ORDER-17/18; the process manager gives the hold,
 //! the voucher use and the applied credits back).
 
-use crate::http::extract::{Path, Query};
+use crate::http::extract::Path;
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use tessera_aggregates::conference::Role;
 use tessera_aggregates::order::{
     CancelReason, Order, OrderStatus, PaymentMethod, PaymentStatus, RefundReason, RefundTo,
     is_valid_reference,
 };
 use tessera_aggregates::pricing::ProductKind;
-use tessera_projections::Projection;
-use tessera_projections::orders::{OrderRow, Orders, OrdersRow, orders_prefix};
-use tessera_replay::storage;
+
+use tessera_projections::orders::OrderRow;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -27,14 +26,14 @@ use crate::app::{AppState, Caller, ConferenceRef, order_id};
 use crate::features;
 use crate::http::access::{Access, Group};
 use crate::http::error::{ApiError, ApiResult, Problem};
-use crate::http::extract::{After, AuthUser, CommandMeta};
+use crate::http::extract::{AuthUser, CommandMeta};
 use crate::process::orders::refund_credit_id;
 
 pub(super) fn groups() -> Vec<Group> {
     vec![(
         Access::Authenticated,
         OpenApiRouter::new()
-            .routes(routes!(list_orders))
+            .routes(routes!(super::order_list::list_orders))
             .routes(routes!(get_order))
             .routes(routes!(cancel_order)),
     )]
@@ -402,51 +401,6 @@ impl From<OrderRow> for OrderSummary {
             flagged_for_refund: o.flagged_for_refund,
         }
     }
-}
-
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-pub struct OrdersQuery {
-    /// Only orders with this status (pending, paid, refunded, partially_refunded,
-    /// cancelled).
-    #[param(value_type = Option<String>)]
-    pub status: Option<OrderStatus>,
-    /// Staff: only their own orders.
-    #[serde(default)]
-    pub mine: bool,
-}
-
-/// Orders, newest first (ORDER-27): the caller's own; organizers, finance staff and
-/// admins see every order of the conference. Read from the orders read model: send
-/// `X-Tessera-After` with a command's position to include it.
-#[utoipa::path(get, path = "/api/v1/conferences/{slug}/orders", tag = "registration",
-    params(("slug" = String, Path), OrdersQuery),
-    responses((status = 200, body = Vec<OrderSummary>), (status = 404, body = Problem)))]
-async fn list_orders(
-    State(app): State<AppState>,
-    AuthUser(caller): AuthUser,
-    _after: After,
-    Path(slug): Path<String>,
-    Query(q): Query<OrdersQuery>,
-) -> ApiResult<Json<Vec<OrderSummary>>> {
-    let viewer = Viewer::resolve(&app, &slug, caller).await?;
-    let everyone = viewer.reader && !q.mine;
-    let rows =
-        storage::live_rows_with_prefix(&app.db, Orders::NAME, &orders_prefix(viewer.conf.id))
-            .await?;
-    let mut out = vec![];
-    for (_, doc) in rows {
-        if let OrdersRow::Order(o) = serde_json::from_str(&doc)? {
-            let visible = everyone || o.user == viewer.caller.id;
-            if visible && q.status.is_none_or(|s| s == o.status) {
-                out.push(o);
-            }
-        }
-    }
-    out.sort_by(|a, b| (b.placed_at, &b.reference).cmp(&(a.placed_at, &a.reference)));
-    for o in &mut out {
-        app.personal.open_order_row(o).await?;
-    }
-    Ok(Json(out.into_iter().map(OrderSummary::from).collect()))
 }
 
 /// The answer to a command on an order.

@@ -19,7 +19,6 @@ use tessera_projections::Projection;
 use tessera_projections::purchase_orders::{
     PurchaseOrderRow, PurchaseOrders, PurchaseOrdersRow, pos_prefix,
 };
-use tessera_replay::storage;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -30,6 +29,8 @@ use crate::bus::BusError;
 use crate::http::access::{FINANCE_READ, Group};
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{After, ApiJson, AuthUser, CommandMeta};
+use crate::http::page::{Page, PageParams, Paging, stored_name};
+use tessera_replay::listing::{Cond, live_page};
 
 pub(super) fn groups() -> Vec<Group> {
     vec![
@@ -335,30 +336,41 @@ pub struct ListQuery {
     pub status: Option<PoStatus>,
 }
 
-/// The conference's POs, newest first, optionally by status (PO-17), from the
-/// purchase-orders read model (send `X-Tessera-After` to include a change).
+/// The conference's POs, newest first, optionally by status (PO-17), paged
+/// (`limit`, `cursor`), from the purchase-orders read model (send
+/// `X-Tessera-After` to include a change).
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/purchase-orders", tag = "registration",
-    params(("slug" = String, Path), ListQuery),
-    responses((status = 200, body = Vec<PoView>), (status = 403, body = Problem)))]
+    params(("slug" = String, Path), ListQuery, PageParams),
+    responses((status = 200, body = Page<PoView>), (status = 400, body = Problem),
+        (status = 403, body = Problem)))]
 async fn list_pos(
     State(app): State<AppState>,
     _after: After,
     Path(slug): Path<String>,
     Query(q): Query<ListQuery>,
-) -> ApiResult<Json<Vec<PoView>>> {
+    paging: Paging,
+) -> ApiResult<Json<Page<PoView>>> {
     let conf = app.gate(&slug, MANAGE).await?;
-    let rows =
-        storage::live_rows_with_prefix(&app.db, PurchaseOrders::NAME, &pos_prefix(conf.id)).await?;
-    let mut out = vec![];
-    for (_, doc) in rows {
-        if let PurchaseOrdersRow::Po(po) = serde_json::from_str(&doc)?
-            && q.status.is_none_or(|s| s == po.status)
-        {
-            out.push(PoView::from(po));
-        }
+    let mut conds = vec![];
+    if let Some(s) = q.status {
+        conds.push(Cond::Eq("status", stored_name(&s)?));
     }
-    out.sort_by(|a, b| (b.created_at, &b.reference).cmp(&(a.created_at, &a.reference)));
-    Ok(Json(out))
+    let spec = paging.spec(
+        PurchaseOrders::NAME,
+        pos_prefix(conf.id),
+        conds,
+        Some(&["created_at", "reference"]),
+        true,
+    )?;
+    let listing = live_page(&app.db, &spec).await?;
+    Ok(Json(paging.page(
+        &spec,
+        listing,
+        |doc| match serde_json::from_str(doc)? {
+            PurchaseOrdersRow::Po(po) => Ok(Some(PoView::from(po))),
+            _ => Ok(None),
+        },
+    )?))
 }
 
 /// One PO with its lines, payments, credit notes and balance (PO-5).

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use tessera_aggregates::inventory::{Inventory, InventoryCommand, InventoryError};
-use tessera_aggregates::pricing::Voucher;
+use tessera_aggregates::pricing::{Voucher, VoucherKind};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -17,7 +17,8 @@ use crate::app::{AppState, inventory_id};
 use crate::bus::BusError;
 use crate::http::access::{FINANCE_READ, Group, ORGANIZER};
 use crate::http::error::{ApiError, ApiResult, Problem};
-use crate::http::extract::{ApiJson, CommandMeta, Path};
+use crate::http::extract::{ApiJson, CommandMeta, Path, Query};
+use crate::http::page::{Page, PageParams, Paging, page_in_memory};
 
 pub(super) fn groups() -> Vec<Group> {
     vec![
@@ -142,28 +143,61 @@ pub struct VoucherView {
     pub valid: bool,
 }
 
-/// Every voucher with its uses (organizers, finance).
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct VouchersQuery {
+    /// Only codes starting with this (case-sensitive, as stored).
+    pub code_prefix: Option<String>,
+    /// Only vouchers of this kind (comp, percentage, fixed_amount).
+    #[param(value_type = Option<String>)]
+    pub kind: Option<VoucherKind>,
+    /// Only vouchers used at least once, pending holds included (true) or never
+    /// used (false).
+    pub used: Option<bool>,
+}
+
+/// Every voucher with its uses (organizers, finance), by code, paged (`limit`,
+/// `cursor`) and filtered by code prefix, kind and use. Vouchers live in the
+/// conference's sales ledger (the aggregate the bus keeps in memory), so the page
+/// is cut from its state: no read-model query, and cursors are keyset cursors on
+/// the code as everywhere.
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/vouchers", tag = "registration",
-    params(("slug" = String, Path)),
-    responses((status = 200, body = Vec<VoucherView>), (status = 403, body = Problem)))]
+    params(("slug" = String, Path), VouchersQuery, PageParams),
+    responses((status = 200, body = Page<VoucherView>), (status = 400, body = Problem),
+        (status = 403, body = Problem)))]
 async fn list_vouchers(
     State(app): State<AppState>,
     Path(slug): Path<String>,
-) -> ApiResult<Json<Vec<VoucherView>>> {
+    Query(q): Query<VouchersQuery>,
+    paging: Paging,
+) -> ApiResult<Json<Page<VoucherView>>> {
     let conf = app.gate(&slug, MANAGE).await?;
     let now = app.bus.services().now();
     let list = ledger(&app, &conf, |inv| {
         inv.vouchers(now)
             .into_iter()
-            .map(|v| VoucherView {
-                valid: v.voucher.is_valid(now),
-                live_holds: v.live_holds,
-                voucher: v.voucher,
+            .filter(|v| {
+                q.code_prefix
+                    .as_deref()
+                    .is_none_or(|p| v.voucher.code.starts_with(p))
+                    && q.kind.is_none_or(|k| k == v.voucher.kind)
+                    && q.used.is_none_or(|u| u == (v.voucher.uses > 0))
+            })
+            .map(|v| {
+                (
+                    v.voucher.code.clone(),
+                    String::new(),
+                    VoucherView {
+                        valid: v.voucher.is_valid(now),
+                        live_holds: v.live_holds,
+                        voucher: v.voucher,
+                    },
+                )
             })
             .collect()
     })
     .await?;
-    Ok(Json(list))
+    Ok(Json(page_in_memory(&paging, "code", false, list)?))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

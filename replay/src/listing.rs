@@ -1,0 +1,360 @@
+//! Pages of a projection's live rows, filtered and sorted in SQL on fields of the
+//! stored JSON documents, with keyset pagination on `(sort value, key)`: a page
+//! starts strictly after the last `(sort value, key)` of the previous one, so rows
+//! inserted meanwhile never shift a page (nothing skipped or repeated).
+//!
+//! The fields used to scope, filter and sort the big lists have expression indexes
+//! (migrations `*_list_indexes.sql`); the SQL below writes each expression exactly
+//! as the index does, with the projection's name as a literal so the partial
+//! indexes apply.
+
+use crate::Db;
+
+/// A condition on a top-level field of the row document.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cond {
+    /// The field equals the value, which the key prefix already implies (the
+    /// conference of a row): it lets the scoped indexes serve the page, and a
+    /// count with no other condition leaves it out and counts keys only.
+    Scope(&'static str, String),
+    /// The text (or UUID, or enum) field equals the value.
+    Eq(&'static str, String),
+    /// The boolean field is the value.
+    Bool(&'static str, bool),
+    /// The text field starts with the value.
+    Prefix(&'static str, String),
+    /// The text field is ≥ the value (timestamps are RFC 3339 UTC text).
+    Ge(&'static str, String),
+    /// The text field is < the value.
+    Lt(&'static str, String),
+    /// The boolean expression `field` over a numeric field: `field > 0` when true.
+    Positive(&'static str, bool),
+    /// The sort value (see [`ListSpec::sort`]) is ≥ the value: a range on the
+    /// leading sort field that the sort index serves.
+    SortFrom(String),
+    /// The sort value is < the value.
+    SortBefore(String),
+    /// The array field has an element whose nested text field (`path`) equals
+    /// the value (PostgreSQL: JSON containment, which a GIN index serves).
+    Has {
+        array: &'static str,
+        path: &'static [&'static str],
+        value: String,
+    },
+}
+
+/// What to list.
+#[derive(Debug, Clone)]
+pub struct ListSpec {
+    /// The projection (a `Projection::NAME`: static, safe to inline).
+    pub view: &'static str,
+    /// Only keys with this prefix (the row kind and its scope).
+    pub prefix: String,
+    pub conds: Vec<Cond>,
+    /// The text fields to sort on, joined by a space into one sort value (so a
+    /// timestamp can be tied by a reference); None sorts by key.
+    pub sort: Option<&'static [&'static str]>,
+    pub descending: bool,
+    /// Start strictly after this `(sort value, key)`.
+    pub after: Option<(String, String)>,
+    pub limit: i64,
+    /// Count every match too (first pages).
+    pub count: bool,
+}
+
+/// One listed row: its key, its sort value and its document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listed {
+    pub key: String,
+    pub sort: String,
+    pub doc: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listing {
+    pub rows: Vec<Listed>,
+    /// Every match, when asked for.
+    pub total: Option<i64>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+fn check_ident(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// The text of a top-level field, written as the indexes write it.
+fn field(b: Backend, name: &str) -> String {
+    match b {
+        Backend::Postgres => format!("((doc)::jsonb ->> '{name}')"),
+        Backend::Sqlite => format!("json_extract(doc, '$.{name}')"),
+    }
+}
+
+/// The sort value of `fields`, written as the indexes write it.
+fn sort_expr(b: Backend, fields: &[&str]) -> String {
+    match fields {
+        [one] => field(b, one),
+        _ => format!(
+            "({})",
+            fields
+                .iter()
+                .map(|f| field(b, f))
+                .collect::<Vec<_>>()
+                .join(" || ' ' || ")
+        ),
+    }
+}
+
+struct Sql {
+    backend: Backend,
+    text: String,
+    binds: Vec<String>,
+}
+
+impl Sql {
+    fn bind(&mut self, v: String) -> String {
+        self.binds.push(v);
+        format!("${}", self.binds.len())
+    }
+}
+
+/// The WHERE clause (without the cursor) of `spec`; `keys_only` keeps just the
+/// projection, generation and key prefix (a count with no condition of its own).
+fn where_clause(spec: &ListSpec, sql: &mut Sql, keys_only: bool) -> Result<String, sqlx::Error> {
+    let b = sql.backend;
+    let bad = |what: &str| sqlx::Error::Protocol(format!("bad list identifier {what}"));
+    if !check_ident(spec.view) {
+        return Err(bad(spec.view));
+    }
+    let view = spec.view;
+    let lo = sql.bind(spec.prefix.clone());
+    let hi = sql.bind(format!("{}\u{7f}", spec.prefix));
+    let mut parts = vec![
+        format!("name = '{view}'"),
+        format!(
+            "generation = (SELECT generation FROM projection_state WHERE name = '{view}' AND status = 'live')"
+        ),
+        format!("key >= {lo} AND key < {hi}"),
+    ];
+    if keys_only {
+        return Ok(parts.join(" AND "));
+    }
+    if let Some(fields) = spec.sort {
+        if fields.is_empty() || !fields.iter().all(|f| check_ident(f)) {
+            return Err(bad("sort"));
+        }
+        parts.push(format!("{} IS NOT NULL", sort_expr(b, fields)));
+    }
+    for c in &spec.conds {
+        let part = match c {
+            Cond::Scope(f, v) | Cond::Eq(f, v) | Cond::Ge(f, v) | Cond::Lt(f, v) => {
+                if !check_ident(f) {
+                    return Err(bad(f));
+                }
+                let op = match c {
+                    Cond::Scope(..) | Cond::Eq(..) => "=",
+                    Cond::Ge(..) => ">=",
+                    _ => "<",
+                };
+                let p = sql.bind(v.clone());
+                format!("{} {op} {p}", field(b, f))
+            }
+            Cond::Prefix(f, v) => {
+                if !check_ident(f) {
+                    return Err(bad(f));
+                }
+                let lo = sql.bind(v.clone());
+                let hi = sql.bind(format!("{v}\u{10ffff}"));
+                let e = field(b, f);
+                format!("{e} >= {lo} AND {e} < {hi}")
+            }
+            Cond::Bool(f, v) => {
+                if !check_ident(f) {
+                    return Err(bad(f));
+                }
+                match b {
+                    Backend::Postgres => format!("{} = '{v}'", field(b, f)),
+                    Backend::Sqlite => format!("{} = {}", field(b, f), i32::from(*v)),
+                }
+            }
+            Cond::Positive(f, v) => {
+                if !check_ident(f) {
+                    return Err(bad(f));
+                }
+                let e = match b {
+                    Backend::Postgres => format!("CAST({} AS numeric)", field(b, f)),
+                    Backend::Sqlite => format!("CAST({} AS REAL)", field(b, f)),
+                };
+                if *v {
+                    format!("{e} > 0")
+                } else {
+                    format!("{e} <= 0")
+                }
+            }
+            Cond::SortFrom(v) | Cond::SortBefore(v) => {
+                let Some(fields) = spec.sort else {
+                    return Err(bad("sort range without a sort"));
+                };
+                let op = if matches!(c, Cond::SortFrom(_)) {
+                    ">="
+                } else {
+                    "<"
+                };
+                let p = sql.bind(v.clone());
+                format!("{} {op} {p}", sort_expr(b, fields))
+            }
+            Cond::Has { array, path, value } => {
+                if !check_ident(array) || !path.iter().all(|p| check_ident(p)) {
+                    return Err(bad(array));
+                }
+                match b {
+                    Backend::Postgres => {
+                        let mut element = serde_json::Value::String(value.clone());
+                        for key in path.iter().rev() {
+                            element = serde_json::json!({ *key: element });
+                        }
+                        let p = sql.bind(serde_json::Value::Array(vec![element]).to_string());
+                        format!("((doc)::jsonb -> '{array}') @> CAST({p} AS jsonb)")
+                    }
+                    Backend::Sqlite => {
+                        let p = sql.bind(value.clone());
+                        format!(
+                            "EXISTS (SELECT 1 FROM json_each(doc, '$.{array}') AS el \
+                             WHERE json_extract(el.value, '$.{}') = {p})",
+                            path.join(".")
+                        )
+                    }
+                }
+            }
+        };
+        parts.push(part);
+    }
+    Ok(parts.join(" AND "))
+}
+
+fn build(spec: &ListSpec, backend: Backend) -> Result<(Sql, Option<Sql>), sqlx::Error> {
+    let mut page = Sql {
+        backend,
+        text: String::new(),
+        binds: vec![],
+    };
+    let mut filter = where_clause(spec, &mut page, false)?;
+    let count = if spec.count {
+        let keys_only = spec.conds.iter().all(|c| matches!(c, Cond::Scope(..)));
+        let mut c = Sql {
+            backend,
+            text: String::new(),
+            binds: vec![],
+        };
+        let filter = where_clause(spec, &mut c, keys_only)?;
+        c.text = format!("SELECT COUNT(*) FROM projection_rows WHERE {filter}");
+        Some(c)
+    } else {
+        None
+    };
+    let sort = match spec.sort {
+        Some(fields) => sort_expr(backend, fields),
+        None => "key".to_string(),
+    };
+    let (cmp, dir) = if spec.descending {
+        ("<", "DESC")
+    } else {
+        (">", "ASC")
+    };
+    if let Some((value, key)) = &spec.after {
+        let v = page.bind(value.clone());
+        let k = page.bind(key.clone());
+        filter.push_str(&format!(" AND ({sort}, key) {cmp} ({v}, {k})"));
+    }
+    let limit = spec.limit.clamp(0, 10_000);
+    page.text = format!(
+        "SELECT key, {sort} AS sort_value, doc FROM projection_rows WHERE {filter} \
+         ORDER BY {sort} {dir}, key {dir} LIMIT {limit}"
+    );
+    Ok((page, count))
+}
+
+macro_rules! run {
+    ($pool:expr, $page:expr, $count:expr) => {{
+        let mut q = sqlx::query_as::<_, (String, Option<String>, String)>(&$page.text);
+        for v in &$page.binds {
+            q = q.bind(v);
+        }
+        let rows = q.fetch_all($pool).await?;
+        let total = match &$count {
+            Some(c) => {
+                let mut q = sqlx::query_scalar::<_, i64>(&c.text);
+                for v in &c.binds {
+                    q = q.bind(v);
+                }
+                Some(q.fetch_one($pool).await?)
+            }
+            None => None,
+        };
+        (rows, total)
+    }};
+}
+
+/// One page of `spec`.
+pub async fn live_page(db: &Db, spec: &ListSpec) -> Result<Listing, sqlx::Error> {
+    let (rows, total) = match db {
+        Db::Postgres(p) => {
+            let (page, count) = build(spec, Backend::Postgres)?;
+            run!(p, page, count)
+        }
+        Db::Sqlite(p) => {
+            let (page, count) = build(spec, Backend::Sqlite)?;
+            run!(p, page, count)
+        }
+    };
+    Ok(Listing {
+        rows: rows
+            .into_iter()
+            .map(|(key, sort, doc)| Listed {
+                sort: sort.unwrap_or_else(|| key.clone()),
+                key,
+                doc,
+            })
+            .collect(),
+        total,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> ListSpec {
+        ListSpec {
+            view: "orders",
+            prefix: "order:c:".into(),
+            conds: vec![Cond::Eq("status", "paid".into())],
+            sort: Some(&["placed_at", "reference"]),
+            descending: true,
+            after: Some(("2026".into(), "order:c:x".into())),
+            limit: 50,
+            count: true,
+        }
+    }
+
+    #[test]
+    fn values_are_bound_and_identifiers_checked() {
+        let (page, count) = build(&spec(), Backend::Postgres).unwrap();
+        assert!(page.text.contains("name = 'orders'"));
+        assert!(page.text.contains(
+            "ORDER BY (((doc)::jsonb ->> 'placed_at') || ' ' || ((doc)::jsonb ->> 'reference')) DESC, key DESC"
+        ));
+        assert_eq!(page.binds.len(), 5);
+        assert!(!count.unwrap().text.contains("ORDER BY"));
+        let mut bad = spec();
+        bad.conds = vec![Cond::Eq("x'; DROP TABLE events; --", "1".into())];
+        assert!(build(&bad, Backend::Sqlite).is_err());
+    }
+}

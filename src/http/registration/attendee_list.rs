@@ -1,0 +1,122 @@
+//! The attendees list (staff), paged and filtered in the attendees read model
+//! with the indexes of the `list_indexes` migration, each page completed with
+//! the attendees' names and e-mails from the user directory.
+//!
+//! Names and e-mails are sealed personal data (opened per page at the edge), so
+//! they cannot be searched in SQL: the e-mail filter matches the account id the
+//! read model holds (account ids derive from the lowercased e-mail).
+
+use axum::Json;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use tessera_projections::Projection;
+use tessera_projections::attendees::{
+    AttendeeRow, Attendees, AttendeesRow, attendee_key, attendees_prefix,
+};
+use tessera_projections::user_directory::{UserDirectory, UserRow, user_key};
+use tessera_replay::listing::{Cond, live_page};
+use tessera_replay::storage;
+use utoipa::ToSchema;
+
+use crate::app::{AppState, user_id};
+use crate::http::error::{ApiResult, Problem};
+use crate::http::extract::{After, Path, Query};
+use crate::http::page::{Page, PageParams, Paging};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttendeeListItem {
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub attendee: AttendeeRow,
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AttendeesQuery {
+    /// Only attendees checked in (true) or not yet (false).
+    pub checked_in: Option<bool>,
+    /// Only attendees holding this ticket type or add-on (its slug).
+    pub ticket_type: Option<String>,
+    /// The attendee with the account of this e-mail (exact, case-insensitive).
+    pub email: Option<String>,
+    /// `oldest` (default) or `newest`, by registration date.
+    pub sort: Option<RegisteredSort>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RegisteredSort {
+    #[default]
+    Oldest,
+    Newest,
+}
+
+/// The conference's attendees with name and e-mail, in registration order (staff),
+/// paged (`limit`, `cursor`) and filtered by check-in, ticket type and e-mail;
+/// from the read models (send `X-Tessera-After` to include a change).
+#[utoipa::path(get, path = "/api/v1/conferences/{slug}/attendees", tag = "check-in",
+    params(("slug" = String, Path), AttendeesQuery, PageParams),
+    responses((status = 200, body = Page<AttendeeListItem>), (status = 400, body = Problem),
+        (status = 403, body = Problem)))]
+pub(super) async fn list_attendees(
+    State(app): State<AppState>,
+    _after: After,
+    Path(slug): Path<String>,
+    Query(q): Query<AttendeesQuery>,
+    paging: Paging,
+) -> ApiResult<Json<Page<AttendeeListItem>>> {
+    let conf = app.conference(&slug).await?;
+    let mut conds = vec![Cond::Scope("conference_id", conf.id.to_string())];
+    if let Some(c) = q.checked_in {
+        conds.push(Cond::Bool("checked_in", c));
+    }
+    if let Some(t) = &q.ticket_type {
+        conds.push(Cond::Has {
+            array: "products",
+            path: &["product", "slug"],
+            value: t.clone(),
+        });
+    }
+    // An attendee's key ends with their account id: the e-mail is a key lookup.
+    let prefix = match &q.email {
+        Some(email) => attendee_key(conf.id, user_id(email)),
+        None => attendees_prefix(conf.id),
+    };
+    let descending = matches!(q.sort, Some(RegisteredSort::Newest));
+    let spec = paging.spec(
+        Attendees::NAME,
+        prefix,
+        conds,
+        Some(&["registered_at"]),
+        descending,
+    )?;
+    let listing = live_page(&app.db, &spec).await?;
+    let page = paging.page(&spec, listing, |doc| match serde_json::from_str(doc)? {
+        AttendeesRow::Attendee(a) => Ok(Some(a)),
+        _ => Ok(None),
+    })?;
+    let mut items = Vec::with_capacity(page.items.len());
+    for a in page.items {
+        let (name, email) =
+            match storage::live_row(&app.db, UserDirectory::NAME, &user_key(a.user)).await? {
+                Some(doc) => {
+                    let mut u: UserRow = serde_json::from_str(&doc)?;
+                    app.personal.open_user_row(&mut u).await?;
+                    (u.name, u.email)
+                }
+                None => Default::default(),
+            };
+        items.push(AttendeeListItem {
+            attendee: a,
+            name,
+            email,
+        });
+    }
+    Ok(Json(Page {
+        items,
+        next_cursor: page.next_cursor,
+        total: page.total,
+    }))
+}

@@ -1,0 +1,17 @@
+//! Lists at real sizes: every list endpoint walked page by page (`limit`,
+//! `cursor`, `next_cursor`, `total`), with writes between the pages, compared with
+//! the unpaged truth; the filters compared with the truth filtered here; bad
+//! paging parameters refused with problem+json. On SQLite and PostgreSQL.
+
+mod common;
+
+#[path = "lists/orders.rs"]
+mod orders;
+#[path = "lists/people.rs"]
+mod people;
+#[path = "lists/small.rs"]
+mod small;
+#[path = "lists/staff.rs"]
+mod staff;
+#[path = "lists/walk.rs"]
+mod walk;
