@@ -46,9 +46,13 @@ async fn create(app: &TestApp, admin: &User, body: Value) -> common::Response {
 
 /// The codes of the conference's vouchers that start with `prefix`.
 async fn vouchers(app: &TestApp, admin: &User, prefix: &str) -> Vec<Value> {
-    let r = app.get(&url("/vouchers")).as_user(admin).send().await;
+    let r = app
+        .get(&url("/vouchers?limit=500"))
+        .as_user(admin)
+        .send()
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    r.body
+    r.body["items"]
         .as_array()
         .cloned()
         .unwrap_or_default()
