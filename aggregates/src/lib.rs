@@ -19,6 +19,7 @@ mod services;
 pub mod stripe_customer;
 pub mod stripe_event;
 pub mod terminal_intent;
+pub mod travel_grant;
 pub mod user;
 
 pub use edit::{PartSlug, nullable};
