@@ -48,5 +48,5 @@ pub enum GrantCommand {
     /// GRANT-20: finance staff pay out an accepted grant.
     Disburse { by: Uuid, amount: Decimal },
     /// GRANT-38…42: the applicant's payment details, sealed by the caller.
-    RecordPaymentInfo { info: SealedPaymentInfo },
+    RecordPaymentInfo { info: Box<SealedPaymentInfo> },
 }

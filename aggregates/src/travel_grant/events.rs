@@ -54,7 +54,7 @@ pub enum GrantEvent {
         at: Timestamp,
     },
     GrantPaymentInfoRecorded {
-        info: SealedPaymentInfo,
+        info: Box<SealedPaymentInfo>,
         at: Timestamp,
     },
 }

@@ -545,17 +545,17 @@ fn grant_38_payment_info_needs_an_accepted_grant_with_an_approved_amount() {
         framework()
             .given(given)
             .when(GrantCommand::RecordPaymentInfo {
-                info: payment(PaymentMethod::Check),
+                info: Box::new(payment(PaymentMethod::Check)),
             })
             .then_expect_error(GrantError::PaymentInfoNotAllowed);
     }
     framework()
         .given(accepted_with(Some(800)))
         .when(GrantCommand::RecordPaymentInfo {
-            info: payment(PaymentMethod::Check),
+            info: Box::new(payment(PaymentMethod::Check)),
         })
         .then_expect_events(vec![GrantEvent::GrantPaymentInfoRecorded {
-            info: payment(PaymentMethod::Check),
+            info: Box::new(payment(PaymentMethod::Check)),
             at: t0(),
         }]);
 }
@@ -568,7 +568,9 @@ fn grant_40_legal_name_and_address_are_always_required() {
     };
     framework()
         .given(accepted_with(Some(800)))
-        .when(GrantCommand::RecordPaymentInfo { info })
+        .when(GrantCommand::RecordPaymentInfo {
+            info: Box::new(info),
+        })
         .then_expect_error(GrantError::Required("address_city"));
 }
 
@@ -600,7 +602,7 @@ fn grant_41_each_method_requires_its_fields() {
     framework()
         .given(accepted_with(Some(800)))
         .when(GrantCommand::RecordPaymentInfo {
-            info: payment(PaymentMethod::Paypal),
+            info: Box::new(payment(PaymentMethod::Paypal)),
         })
         .then_expect_error(GrantError::Required("paypal_email"));
 }
