@@ -15,6 +15,7 @@ use tessera_aggregates::purchase_order::PurchaseOrderError;
 use tessera_aggregates::series::SeriesError;
 use tessera_aggregates::stripe_customer::StripeCustomerError;
 use tessera_aggregates::terminal_intent::TerminalIntentError;
+use tessera_aggregates::travel_grant::GrantError;
 use tessera_aggregates::user::UserError;
 
 use crate::outcome::BusError;
@@ -111,6 +112,21 @@ refusal!(OrderError);
 refusal!(CreditError);
 refusal!(StripeCustomerError);
 refusal!(TerminalIntentError, conflict: TerminalIntentError::AnotherOrder);
+// GRANT-1, GRANT-18, GRANT-20, GRANT-38, AMB-13: refused by the grant's state.
+impl Failure for GrantError {
+    fn code(&self) -> &'static str {
+        GrantError::code(self)
+    }
+    fn kind(&self) -> Kind {
+        if self.is_not_found() {
+            Kind::NotFound
+        } else if self.is_conflict() {
+            Kind::Conflict
+        } else {
+            Kind::Refused
+        }
+    }
+}
 
 /// A cart whose amounts do not fit (422), wherever it is priced.
 impl Failure for PricingError {

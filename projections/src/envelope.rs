@@ -14,6 +14,7 @@ use tessera_aggregates::series::SeriesEvent;
 use tessera_aggregates::stripe_customer::StripeCustomerEvent;
 use tessera_aggregates::stripe_event::StripeEventEvent;
 use tessera_aggregates::terminal_intent::TerminalIntentEvent;
+use tessera_aggregates::travel_grant::GrantEvent;
 use tessera_aggregates::user::UserEvent;
 use uuid::Uuid;
 
@@ -34,6 +35,7 @@ pub enum DomainEvent {
     StripeEvent(StripeEventEvent),
     StripeCustomer(StripeCustomerEvent),
     TerminalIntent(TerminalIntentEvent),
+    TravelGrant(GrantEvent),
     /// An event of an aggregate type this build does not know (kept, not folded).
     Unknown,
 }
@@ -55,6 +57,7 @@ impl DomainEvent {
             "stripe_event" => Self::StripeEvent(serde_json::from_str(payload)?),
             "stripe_customer" => Self::StripeCustomer(serde_json::from_str(payload)?),
             "terminal_intent" => Self::TerminalIntent(serde_json::from_str(payload)?),
+            "travel_grant" => Self::TravelGrant(serde_json::from_str(payload)?),
             _ => Self::Unknown,
         })
     }

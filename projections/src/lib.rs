@@ -14,6 +14,7 @@ mod rows;
 pub mod sales;
 #[cfg(test)]
 mod testing;
+pub mod travel_grants;
 pub mod user_directory;
 
 pub use envelope::{DomainEvent, Envelope, EventMeta};

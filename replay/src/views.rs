@@ -11,6 +11,7 @@ use tessera_projections::credits::Credits;
 use tessera_projections::orders::Orders;
 use tessera_projections::purchase_orders::PurchaseOrders;
 use tessera_projections::sales::Sales;
+use tessera_projections::travel_grants::TravelGrants;
 use tessera_projections::user_directory::UserDirectory;
 use tessera_projections::{Envelope, Projection, Rows};
 
@@ -91,6 +92,7 @@ pub fn all_views() -> Vec<Box<dyn View>> {
         Box::new(ViewOf::<Attendees>::default()),
         Box::new(ViewOf::<CartsFunnel>::default()),
         Box::new(ViewOf::<PurchaseOrders>::default()),
+        Box::new(ViewOf::<TravelGrants>::default()),
     ]
 }
 

@@ -11,6 +11,7 @@ pub mod edge;
 pub mod error;
 pub mod extract;
 mod gate;
+pub mod grants;
 pub mod idempotency;
 pub mod input;
 pub mod ops;
@@ -50,6 +51,7 @@ fn groups() -> Vec<Group> {
     groups.extend(activities::groups());
     groups.extend(registration::groups());
     groups.extend(audit::groups());
+    groups.extend(grants::groups());
     groups
 }
 

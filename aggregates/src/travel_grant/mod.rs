@@ -41,6 +41,7 @@ pub const DECLINED: &str = "Declined the travel grant offer.";
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct TravelGrant {
     created: bool,
+    conference_id: Uuid,
     applicant: Uuid,
     application: GrantApplication,
     status: GrantStatus,
@@ -51,6 +52,11 @@ pub struct TravelGrant {
 impl TravelGrant {
     pub fn exists(&self) -> bool {
         self.created
+    }
+
+    /// The conference applied to (nil before the application).
+    pub fn conference_id(&self) -> Uuid {
+        self.conference_id
     }
 
     pub fn status(&self) -> GrantStatus {
@@ -190,11 +196,13 @@ impl TravelGrant {
         use GrantEvent::*;
         match event {
             GrantApplied {
+                conference_id,
                 applicant,
                 application,
                 ..
             } => {
                 self.created = true;
+                self.conference_id = conference_id;
                 self.applicant = applicant;
                 self.application = application;
                 self.status = GrantStatus::Submitted;
