@@ -30,6 +30,7 @@ use tessera_aggregates::series::Series;
 use tessera_aggregates::stripe_customer::StripeCustomer;
 use tessera_aggregates::stripe_event::StripeEventRecord;
 use tessera_aggregates::terminal_intent::TerminalIntent;
+use tessera_aggregates::travel_grant::TravelGrant;
 use tessera_aggregates::user::User;
 use tessera_replay::RawEvent;
 
@@ -77,6 +78,7 @@ fn kinds() -> Vec<Kind> {
         kind::<PurchaseOrder>(),
         kind::<StripeEventRecord>(),
         kind::<StripeCustomer>(),
+        kind::<TravelGrant>(),
     ]
 }
 

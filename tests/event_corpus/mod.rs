@@ -8,6 +8,7 @@
 
 mod billing;
 mod catalog;
+mod grants;
 mod orders;
 mod people;
 
@@ -81,6 +82,7 @@ pub fn all() -> Vec<Fixture> {
         billing::purchase_order(),
         billing::stripe_event(),
         billing::stripe_customer(),
+        grants::travel_grant(),
     ]
     .into_iter()
     .flatten()

@@ -16,13 +16,13 @@ use crate::http::input::MoneyString;
 /// GRANT-3/10 defaults.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct GrantForm {
-    #[schema(value_type = Option<String>, example = "ticket_and_grant")]
+    #[schema(value_type = Option<String>, max_length = 32, example = "ticket_and_grant")]
     #[serde(default)]
     pub request_type: RequestType,
-    #[schema(value_type = Option<String>, example = "general")]
+    #[schema(value_type = Option<String>, max_length = 32, example = "general")]
     #[serde(default)]
     pub application_type: ApplicationType,
-    #[schema(value_type = String, example = "intermediate")]
+    #[schema(value_type = String, max_length = 32, example = "intermediate")]
     pub experience_level: ExperienceLevel,
     #[schema(max_length = 200)]
     pub travel_from: String,
@@ -104,7 +104,7 @@ pub struct ApplicantMessageBody {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ReviewBody {
-    #[schema(value_type = String, example = "offered")]
+    #[schema(value_type = String, max_length = 32, example = "offered")]
     pub status: GrantStatus,
     #[serde(
         default,

@@ -13,7 +13,7 @@ use crate::http::error::ApiResult;
 /// values (a blank field is absent).
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PaymentInfoBody {
-    #[schema(value_type = String, example = "paypal")]
+    #[schema(value_type = String, max_length = 32, example = "paypal")]
     pub payment_method: PaymentMethod,
     #[serde(default)]
     #[schema(max_length = 300)]
