@@ -17,6 +17,7 @@ use tessera_aggregates::stripe_customer::StripeCustomerError;
 use tessera_aggregates::terminal_intent::TerminalIntentError;
 use tessera_aggregates::travel_grant::GrantError;
 use tessera_aggregates::user::UserError;
+use tessera_aggregates::visa_letter::LetterError;
 
 use crate::outcome::BusError;
 use crate::stripe::GatewayError;
@@ -113,6 +114,9 @@ refusal!(CreditError);
 refusal!(StripeCustomerError);
 refusal!(TerminalIntentError, conflict: TerminalIntentError::AnotherOrder);
 // GRANT-1, GRANT-18, GRANT-20, GRANT-38, AMB-13: refused by the grant's state.
+// LETTER-1, LETTER-6/12: refused by the request's state.
+refusal!(LetterError, conflict: LetterError::AlreadyRequested | LetterError::InvalidTransition);
+
 impl Failure for GrantError {
     fn code(&self) -> &'static str {
         GrantError::code(self)

@@ -32,6 +32,7 @@ use tessera_aggregates::stripe_event::StripeEventRecord;
 use tessera_aggregates::terminal_intent::TerminalIntent;
 use tessera_aggregates::travel_grant::TravelGrant;
 use tessera_aggregates::user::User;
+use tessera_aggregates::visa_letter::VisaLetter;
 use tessera_replay::RawEvent;
 
 fn corpus_dir() -> PathBuf {
@@ -79,6 +80,7 @@ fn kinds() -> Vec<Kind> {
         kind::<StripeEventRecord>(),
         kind::<StripeCustomer>(),
         kind::<TravelGrant>(),
+        kind::<VisaLetter>(),
     ]
 }
 

@@ -21,6 +21,7 @@ pub mod stripe_event;
 pub mod terminal_intent;
 pub mod travel_grant;
 pub mod user;
+pub mod visa_letter;
 
 pub use edit::{PartSlug, nullable};
 pub use services::{Clock, DomainServices, FixedClock, Timestamp};

@@ -16,6 +16,7 @@ use tessera_aggregates::stripe_event::StripeEventEvent;
 use tessera_aggregates::terminal_intent::TerminalIntentEvent;
 use tessera_aggregates::travel_grant::GrantEvent;
 use tessera_aggregates::user::UserEvent;
+use tessera_aggregates::visa_letter::LetterEvent;
 use uuid::Uuid;
 
 /// Every domain event, decoded once by the runner and shared by all projections.
@@ -36,6 +37,7 @@ pub enum DomainEvent {
     StripeCustomer(StripeCustomerEvent),
     TerminalIntent(TerminalIntentEvent),
     TravelGrant(GrantEvent),
+    VisaLetter(LetterEvent),
     /// An event of an aggregate type this build does not know (kept, not folded).
     Unknown,
 }
@@ -58,6 +60,7 @@ impl DomainEvent {
             "stripe_customer" => Self::StripeCustomer(serde_json::from_str(payload)?),
             "terminal_intent" => Self::TerminalIntent(serde_json::from_str(payload)?),
             "travel_grant" => Self::TravelGrant(serde_json::from_str(payload)?),
+            "visa_letter" => Self::VisaLetter(serde_json::from_str(payload)?),
             _ => Self::Unknown,
         })
     }

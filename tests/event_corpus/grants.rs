@@ -135,3 +135,54 @@ fn travel_grant_variants(e: &GrantEvent) {
         | GrantPaymentInfoRecorded { .. } => {}
     }
 }
+
+pub fn visa_letter() -> Vec<Fixture> {
+    use tessera_aggregates::visa_letter::{LetterEvent, LetterRequest, VisaLetter};
+    let request = LetterRequest {
+        passport_name: sealed("cGFzc3BvcnQgbmFtZQ=="),
+        passport_number: sealed("bnVtYmVy"),
+        nationality: "Nigerian".into(),
+        date_of_birth: sealed("ZG9i"),
+        embassy_name: "US Embassy Abuja".into(),
+        travel_from: super::date("2027-05-12"),
+        travel_until: super::date("2027-05-20"),
+        destination_address: sealed("YWRkcmVzcw=="),
+    };
+    let ana = vec![
+        LetterEvent::VisaLetterRequested {
+            conference_id: conference_id(),
+            applicant: uid("ana"),
+            request: Box::new(request),
+            at: at(),
+        },
+        LetterEvent::VisaLetterUnderReview { at: later(1) },
+        LetterEvent::VisaLetterApproved {
+            by: uid("olga"),
+            at: later(2),
+        },
+    ];
+    let mut fixtures = stream::<VisaLetter>(
+        tessera_aggregates::visa_letter::stream_id(conference_id(), uid("ana")),
+        ana,
+    );
+    fixtures.extend(stream::<VisaLetter>(
+        tessera_aggregates::visa_letter::stream_id(conference_id(), uid("bo")),
+        vec![LetterEvent::VisaLetterRejected {
+            by: uid("olga"),
+            reason: "Travel dates outside the conference.".into(),
+            at: later(3),
+        }],
+    ));
+    fixtures
+}
+
+#[allow(dead_code)]
+fn visa_letter_variants(e: &tessera_aggregates::visa_letter::LetterEvent) {
+    use tessera_aggregates::visa_letter::LetterEvent::*;
+    match e {
+        VisaLetterRequested { .. }
+        | VisaLetterUnderReview { .. }
+        | VisaLetterApproved { .. }
+        | VisaLetterRejected { .. } => {}
+    }
+}

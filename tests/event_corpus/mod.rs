@@ -83,6 +83,7 @@ pub fn all() -> Vec<Fixture> {
         billing::stripe_event(),
         billing::stripe_customer(),
         grants::travel_grant(),
+        grants::visa_letter(),
     ]
     .into_iter()
     .flatten()
