@@ -76,6 +76,7 @@ fn concrete(path: &str, cast: &Cast) -> String {
         .replace("{role}", "reviewer")
         // No grant has this id: the guard answers before the handler's 404.
         .replace("{grant}", &cast.attendee.id)
+        .replace("{letter}", &cast.attendee.id)
 }
 
 async fn every_route_answers_every_role_as_declared(b: Backend) {

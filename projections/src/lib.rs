@@ -16,6 +16,7 @@ pub mod sales;
 mod testing;
 pub mod travel_grants;
 pub mod user_directory;
+pub mod visa_letters;
 
 pub use envelope::{DomainEvent, Envelope, EventMeta};
 pub use rows::{Projection, Rows, fold_all};

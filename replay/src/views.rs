@@ -13,6 +13,7 @@ use tessera_projections::purchase_orders::PurchaseOrders;
 use tessera_projections::sales::Sales;
 use tessera_projections::travel_grants::TravelGrants;
 use tessera_projections::user_directory::UserDirectory;
+use tessera_projections::visa_letters::VisaLetters;
 use tessera_projections::{Envelope, Projection, Rows};
 
 /// A projection with its rows in memory.
@@ -93,6 +94,7 @@ pub fn all_views() -> Vec<Box<dyn View>> {
         Box::new(ViewOf::<CartsFunnel>::default()),
         Box::new(ViewOf::<PurchaseOrders>::default()),
         Box::new(ViewOf::<TravelGrants>::default()),
+        Box::new(ViewOf::<VisaLetters>::default()),
     ]
 }
 

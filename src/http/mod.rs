@@ -18,6 +18,7 @@ pub mod ops;
 pub mod registration;
 pub mod schema;
 mod serve;
+pub mod visa_letters;
 
 pub use serve::serve;
 
@@ -52,6 +53,7 @@ fn groups() -> Vec<Group> {
     groups.extend(registration::groups());
     groups.extend(audit::groups());
     groups.extend(grants::groups());
+    groups.extend(visa_letters::groups());
     groups
 }
 
