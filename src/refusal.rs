@@ -19,7 +19,9 @@ use tessera_aggregates::sponsor::SponsorError;
 use tessera_aggregates::stripe_customer::StripeCustomerError;
 use tessera_aggregates::team::TeamError;
 use tessera_aggregates::terminal_intent::TerminalIntentError;
+use tessera_aggregates::travel_grant::GrantError;
 use tessera_aggregates::user::UserError;
+use tessera_aggregates::visa_letter::LetterError;
 use tessera_aggregates::volunteer::VolunteerError;
 
 use crate::outcome::BusError;
@@ -125,6 +127,24 @@ refusal!(OrderError);
 refusal!(CreditError);
 refusal!(StripeCustomerError);
 refusal!(TerminalIntentError, conflict: TerminalIntentError::AnotherOrder);
+// GRANT-1, GRANT-18, GRANT-20, GRANT-38, AMB-13: refused by the grant's state.
+// LETTER-1, LETTER-6/12: refused by the request's state.
+refusal!(LetterError, conflict: LetterError::AlreadyRequested | LetterError::InvalidTransition);
+
+impl Failure for GrantError {
+    fn code(&self) -> &'static str {
+        GrantError::code(self)
+    }
+    fn kind(&self) -> Kind {
+        if self.is_not_found() {
+            Kind::NotFound
+        } else if self.is_conflict() {
+            Kind::Conflict
+        } else {
+            Kind::Refused
+        }
+    }
+}
 
 /// A cart whose amounts do not fit (422), wherever it is priced.
 impl Failure for PricingError {

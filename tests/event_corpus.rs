@@ -34,7 +34,9 @@ use tessera_aggregates::stripe_customer::StripeCustomer;
 use tessera_aggregates::stripe_event::StripeEventRecord;
 use tessera_aggregates::team::Team;
 use tessera_aggregates::terminal_intent::TerminalIntent;
+use tessera_aggregates::travel_grant::TravelGrant;
 use tessera_aggregates::user::User;
+use tessera_aggregates::visa_letter::VisaLetter;
 use tessera_aggregates::volunteer::Volunteer;
 use tessera_replay::RawEvent;
 
@@ -87,6 +89,8 @@ fn kinds() -> Vec<Kind> {
         kind::<Team>(),
         kind::<Sponsor>(),
         kind::<Fundraising>(),
+        kind::<TravelGrant>(),
+        kind::<VisaLetter>(),
     ]
 }
 

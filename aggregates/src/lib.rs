@@ -23,7 +23,9 @@ pub mod stripe_customer;
 pub mod stripe_event;
 pub mod team;
 pub mod terminal_intent;
+pub mod travel_grant;
 pub mod user;
+pub mod visa_letter;
 pub mod volunteer;
 
 pub use edit::{PartSlug, nullable};

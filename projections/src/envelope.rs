@@ -18,7 +18,9 @@ use tessera_aggregates::stripe_customer::StripeCustomerEvent;
 use tessera_aggregates::stripe_event::StripeEventEvent;
 use tessera_aggregates::team::TeamEvent;
 use tessera_aggregates::terminal_intent::TerminalIntentEvent;
+use tessera_aggregates::travel_grant::GrantEvent;
 use tessera_aggregates::user::UserEvent;
+use tessera_aggregates::visa_letter::LetterEvent;
 use tessera_aggregates::volunteer::VolunteerEvent;
 use uuid::Uuid;
 
@@ -44,6 +46,8 @@ pub enum DomainEvent {
     Team(TeamEvent),
     Sponsor(SponsorEvent),
     Fundraising(FundraisingEvent),
+    TravelGrant(GrantEvent),
+    VisaLetter(LetterEvent),
     /// An event of an aggregate type this build does not know (kept, not folded).
     Unknown,
 }
@@ -70,6 +74,8 @@ impl DomainEvent {
             "team" => Self::Team(serde_json::from_str(payload)?),
             "sponsor" => Self::Sponsor(serde_json::from_str(payload)?),
             "fundraising" => Self::Fundraising(serde_json::from_str(payload)?),
+            "travel_grant" => Self::TravelGrant(serde_json::from_str(payload)?),
+            "visa_letter" => Self::VisaLetter(serde_json::from_str(payload)?),
             _ => Self::Unknown,
         })
     }

@@ -13,12 +13,14 @@ pub mod orders;
 pub mod purchase_orders;
 mod rows;
 pub mod sales;
+pub mod sponsors;
 pub mod stats;
 pub mod stats_archive;
-pub mod sponsors;
 #[cfg(test)]
 mod testing;
+pub mod travel_grants;
 pub mod user_directory;
+pub mod visa_letters;
 pub mod volunteers;
 
 pub use envelope::{DomainEvent, Envelope, EventMeta};

@@ -12,9 +12,11 @@ use tessera_projections::fundraising::Fundraising;
 use tessera_projections::orders::Orders;
 use tessera_projections::purchase_orders::PurchaseOrders;
 use tessera_projections::sales::Sales;
-use tessera_projections::stats_archive::StatsArchive;
 use tessera_projections::sponsors::Sponsors;
+use tessera_projections::stats_archive::StatsArchive;
+use tessera_projections::travel_grants::TravelGrants;
 use tessera_projections::user_directory::UserDirectory;
+use tessera_projections::visa_letters::VisaLetters;
 use tessera_projections::volunteers::Volunteers;
 use tessera_projections::{Envelope, Projection, Rows};
 
@@ -99,6 +101,8 @@ pub fn all_views() -> Vec<Box<dyn View>> {
         Box::new(ViewOf::<StatsArchive>::default()),
         Box::new(ViewOf::<Sponsors>::default()),
         Box::new(ViewOf::<Fundraising>::default()),
+        Box::new(ViewOf::<TravelGrants>::default()),
+        Box::new(ViewOf::<VisaLetters>::default()),
     ]
 }
 

@@ -18,9 +18,9 @@ mod demo_conditions;
 mod demo_orders;
 mod execute;
 mod plan;
-mod volunteers;
 pub mod series_file;
 mod sponsorships;
+mod volunteers;
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -29,8 +29,8 @@ pub use demo_conditions::{STAFF_GROUP, demo_conditions};
 pub use demo_orders::{OrdersSeeded, SeedTimes, SeededOrder};
 pub use execute::*;
 pub use plan::{
-    AddonPlan, BootstrapPlan, ConferencePlan, SectionPlan, SponsorLevelPlan, SponsorPlan,
-    TeamPlan, TicketPlan, TierPlan, UnresolvedRequires, parse_plan,
+    AddonPlan, BootstrapPlan, ConferencePlan, SectionPlan, SponsorLevelPlan, SponsorPlan, TeamPlan,
+    TicketPlan, TierPlan, UnresolvedRequires, parse_plan,
 };
 pub use sponsorships::{SponsorshipsReport, execute_sponsorships};
 pub use volunteers::{create_teams, seed_volunteers};

@@ -12,6 +12,7 @@ pub mod error;
 pub mod extract;
 pub mod fundraising;
 mod gate;
+pub mod grants;
 pub mod idempotency;
 pub mod input;
 pub mod ops;
@@ -19,9 +20,10 @@ pub mod page;
 pub mod registration;
 pub mod schema;
 mod serve;
-pub mod volunteers;
-pub mod stats;
 pub mod sponsors;
+pub mod stats;
+pub mod visa_letters;
+pub mod volunteers;
 
 pub use serve::serve;
 
@@ -59,6 +61,8 @@ fn groups() -> Vec<Group> {
     groups.extend(stats::groups());
     groups.extend(sponsors::groups());
     groups.extend(fundraising::groups());
+    groups.extend(grants::groups());
+    groups.extend(visa_letters::groups());
     groups
 }
 

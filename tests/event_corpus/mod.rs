@@ -8,10 +8,11 @@
 
 mod billing;
 mod catalog;
+mod grants;
 mod orders;
 mod people;
-mod volunteers;
 mod sponsorship;
+mod volunteers;
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -88,6 +89,8 @@ pub fn all() -> Vec<Fixture> {
         volunteers::team(),
         sponsorship::sponsor(),
         sponsorship::fundraising(),
+        grants::travel_grant(),
+        grants::visa_letter(),
     ]
     .into_iter()
     .flatten()
