@@ -103,6 +103,7 @@ pub struct ApplicantMessageBody {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = GrantReviewBody)]
 pub struct ReviewBody {
     #[schema(value_type = String, max_length = 32, example = "offered")]
     pub status: GrantStatus,
