@@ -504,8 +504,8 @@ impl<A: Aggregate> CachingEventStore<A> {
             // The WHERE is a one-time filter run before any row is formed: it gives
             // the transaction its id BEFORE the identity default draws a position.
             // The log reader's gap rule (replay/src/log.rs) relies on that order: a
-            // position drawn after a snapshot must belong to an xid at or above that
-            // snapshot's xmax, never to one that was assigned later but below it.
+            // writer that drew a position before some moment took its xid before it,
+            // so it is below the next xid to assign at that moment.
             Db::Postgres(p) => {
                 sqlx::query_as(
                     "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) \

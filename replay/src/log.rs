@@ -181,9 +181,20 @@ impl LogReader {
                                 break;
                             }
                             _ => {
+                                // The snapshot's xmax is only "latest completed + 1":
+                                // a writer that drew the missing position may hold a
+                                // higher xid and still run. The next xid to assign,
+                                // taken now, bounds every writer that drew a position
+                                // before this snapshot (each takes its xid first, see
+                                // the store's insert): once the oldest running xid
+                                // reaches it, the hole is final.
+                                let next: i64 =
+                                    sqlx::query_scalar("SELECT pg_current_xact_id()::text::bigint")
+                                        .fetch_one(pool)
+                                        .await?;
                                 self.gap = Some(Gap {
                                     after: last,
-                                    horizon: xmax,
+                                    horizon: next.max(xmax),
                                 });
                                 batch.waiting_on_gap = true;
                                 break;
