@@ -144,7 +144,7 @@ pub async fn page(db: &Db, q: &HistoryQuery) -> Result<Vec<RawEvent>, sqlx::Erro
                 .fetch_all(pool)
                 .await?
                 .iter()
-                .map(raw)
+                .map(crate::log::raw_from_row)
                 .collect::<Result<Vec<_>, _>>()?
         }
         Db::Sqlite(pool) => {
@@ -160,7 +160,7 @@ pub async fn page(db: &Db, q: &HistoryQuery) -> Result<Vec<RawEvent>, sqlx::Erro
                 .fetch_all(pool)
                 .await?
                 .iter()
-                .map(raw)
+                .map(crate::log::raw_from_row)
                 .collect::<Result<Vec<_>, _>>()?
         }
     };
@@ -206,24 +206,4 @@ pub async fn plan(db: &Db, q: &HistoryQuery) -> Result<Vec<String>, sqlx::Error>
             rows.iter().map(|r| r.try_get::<String, _>(3)).collect()
         }
     }
-}
-
-fn raw<R>(row: &R) -> Result<RawEvent, sqlx::Error>
-where
-    R: Row,
-    usize: sqlx::ColumnIndex<R>,
-    i64: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    String: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    DateTime<Utc>: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-{
-    Ok(RawEvent {
-        position: row.try_get(0)?,
-        aggregate_type: row.try_get(1)?,
-        aggregate_id: row.try_get(2)?,
-        sequence: row.try_get(3)?,
-        event_type: row.try_get(4)?,
-        payload: row.try_get(5)?,
-        metadata: row.try_get(6)?,
-        recorded_at: row.try_get(7)?,
-    })
 }

@@ -211,7 +211,7 @@ impl LogReader {
     }
 }
 
-fn raw_from_row<R>(row: &R) -> Result<RawEvent, sqlx::Error>
+pub(crate) fn raw_from_row<R>(row: &R) -> Result<RawEvent, sqlx::Error>
 where
     R: Row,
     usize: sqlx::ColumnIndex<R>,
