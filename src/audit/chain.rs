@@ -164,6 +164,25 @@ pub const PERSONAL_KEYS: &[&str] = &[
     "passport_number",
     "card_last4",
     "iban",
+    // Travel-grant payment information (GRANT-40/41): sealed per person, and
+    // still never shown in a pseudonymized export.
+    "legal_name",
+    "address_street",
+    "address_city",
+    "address_state",
+    "address_zip",
+    "address_country",
+    "paypal_email",
+    "zelle_email",
+    "wise_email",
+    "bank_name",
+    "bank_account_number",
+    "bank_routing_number",
+    "bank_holder_name",
+    "bank_holder_address",
+    "bank_address",
+    "bank_additional",
+    "travel_from",
 ];
 
 /// Aggregates whose `name` is a person's (elsewhere a name is a product's, an
@@ -172,6 +191,7 @@ const PERSON_AGGREGATES: &[&str] = &["user", "attendee"];
 
 fn is_personal(aggregate_type: &str, key: &str) -> bool {
     PERSONAL_KEYS.contains(&key)
+        || key == "sealed"
         || key.starts_with("sealed_")
         || key.starts_with("passport")
         || (key == "name" && PERSON_AGGREGATES.contains(&aggregate_type))
@@ -253,5 +273,22 @@ mod tests {
         let mut user = json!({ "name": "Ana" });
         pseudonymize("user", &mut user, &|_| "p".into());
         assert_eq!(user["name"], "p");
+    }
+
+    #[test]
+    fn grant_payment_info_and_sealed_profiles_are_personal() {
+        let sealed = json!({ "v": 1, "n": "nonce", "c": "cipher" });
+        let mut grant = json!({ "GrantPaymentInfoRecorded": { "info": {
+            "payment_method": "paypal", "legal_name": sealed, "paypal_email": sealed,
+            "bank_account_number": sealed } } });
+        pseudonymize("travel_grant", &mut grant, &|_| "p".into());
+        let info = &grant["GrantPaymentInfoRecorded"]["info"];
+        assert_eq!(info["payment_method"], "paypal");
+        for key in ["legal_name", "paypal_email", "bank_account_number"] {
+            assert_eq!(info[key], "p", "{key}");
+        }
+        let mut profile = json!({ "ProfileSaved": { "sealed": sealed } });
+        pseudonymize("profile", &mut profile, &|_| "p".into());
+        assert_eq!(profile["ProfileSaved"]["sealed"], "p");
     }
 }
