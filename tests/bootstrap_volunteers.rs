@@ -76,8 +76,7 @@ async fn bootstrap_creates_teams_and_seed_demo_volunteers(b: Backend) {
         .send()
         .await;
     assert_eq!(teams.status, StatusCode::OK, "{}", teams.text);
-    let names: Vec<&str> = teams
-        .body
+    let names: Vec<&str> = teams.body["items"]
         .as_array()
         .map(|a| a.iter().filter_map(|t| t["name"].as_str()).collect())
         .unwrap_or_default();
@@ -88,7 +87,7 @@ async fn bootstrap_creates_teams_and_seed_demo_volunteers(b: Backend) {
         .after(Some(head))
         .send()
         .await;
-    let rows = list.body.as_array().cloned().unwrap_or_default();
+    let rows = list.body["items"].as_array().cloned().unwrap_or_default();
     let count = |s: &str| rows.iter().filter(|r| r["status"] == s).count();
     assert_eq!(
         (count("approved"), count("pending")),
@@ -96,7 +95,10 @@ async fn bootstrap_creates_teams_and_seed_demo_volunteers(b: Backend) {
         "{}",
         list.text
     );
-    assert_eq!(teams.body[0]["members"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        teams.body["items"][0]["members"].as_array().map(Vec::len),
+        Some(2)
+    );
     // A bad team is refused before anything is written.
     let bad = FILE.replace(
         "name = \"Social Media\"",

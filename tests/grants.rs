@@ -141,7 +141,8 @@ async fn grant_1_fifty_concurrent_applications_create_one(b: Backend) {
         .send()
         .await;
     assert_eq!(list.status, StatusCode::OK, "{}", list.text);
-    assert_eq!(list.body.as_array().map(Vec::len), Some(1));
+    assert_eq!(list.body["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(list.body["total"], 1);
     let applied = cast
         .app
         .count_events(|e| e.event_type == "GrantApplied")

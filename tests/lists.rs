@@ -5,6 +5,8 @@
 
 mod common;
 
+#[path = "lists/domains.rs"]
+mod domains;
 #[path = "lists/orders.rs"]
 mod orders;
 #[path = "lists/people.rs"]

@@ -136,8 +136,7 @@ async fn sponsor_12_creation_issues_comp_vouchers_once(b: Backend) {
     // SPONSOR-8: only active sponsors, gold (order 1) first, then by name.
     let r = app.get(&url("/sponsors")).after(Some(head)).send().await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let names: Vec<&str> = r
-        .body
+    let names: Vec<&str> = r.body["items"]
         .as_array()
         .map(|a| a.iter().filter_map(|s| s["name"].as_str()).collect())
         .unwrap_or_default();
@@ -310,7 +309,7 @@ async fn sponsor_5_override_benefits_and_fulfilment(b: Backend) {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let r = app.get(&url("/sponsors")).after(r.position()).send().await;
-    assert_eq!(r.body, json!([]));
+    assert_eq!(r.body["items"], json!([]));
     app.finish().await;
 }
 
@@ -415,7 +414,7 @@ async fn sponsor_12_bootstrap_creates_sponsors_and_tiers(b: Backend) {
         vec!["SPONSOR-ACME-CORP-1", "SPONSOR-ACME-CORP-2"]
     );
     let r = app.get(&url("/sponsors")).after(Some(head)).send().await;
-    assert_eq!(r.body[0]["name"], "Acme Corp", "{}", r.text);
+    assert_eq!(r.body["items"][0]["name"], "Acme Corp", "{}", r.text);
     let r = app
         .get(&url("/sponsorships/deals"))
         .as_user(&admin)

@@ -94,7 +94,7 @@ async fn every_volunteer_and_team_route_is_bound_to_its_year(b: Backend) {
     )
     .await;
     assert_eq!(teams.status, StatusCode::OK, "{}", teams.text);
-    assert_eq!(teams.body[0]["members"], json!([ana.id]));
+    assert_eq!(teams.body["items"][0]["members"], json!([ana.id]));
     app.finish().await;
 }
 
@@ -146,11 +146,11 @@ async fn my_20_cloning_teams_from_the_prior_year(b: Backend) {
         &format!("/api/v1/conferences/{}/teams", slug(2026)),
     )
     .await;
-    assert_eq!(teams.body[0]["name"], "Design");
-    assert_eq!(teams.body[0]["description"], "This year's design");
-    assert_eq!(teams.body[1]["name"], "Program");
-    assert_eq!(teams.body[1]["description"], "Program team");
-    assert_eq!(teams.body[1]["leads"], json!([]));
+    assert_eq!(teams.body["items"][0]["name"], "Design");
+    assert_eq!(teams.body["items"][0]["description"], "This year's design");
+    assert_eq!(teams.body["items"][1]["name"], "Program");
+    assert_eq!(teams.body["items"][1]["description"], "Program team");
+    assert_eq!(teams.body["items"][1]["leads"], json!([]));
     // From a named earlier year, with the leads.
     let r = clone(2027, json!({ "from": slug(2025), "with_leads": true })).await;
     assert_eq!(r.body["created"], 2, "{}", r.text);
@@ -160,7 +160,7 @@ async fn my_20_cloning_teams_from_the_prior_year(b: Backend) {
         &format!("/api/v1/conferences/{}/teams", slug(2027)),
     )
     .await;
-    assert_eq!(teams.body[1]["leads"], json!([lea.id]));
+    assert_eq!(teams.body["items"][1]["leads"], json!([lea.id]));
     // Nothing earlier than the first year.
     let r = clone(2025, json!({})).await;
     assert_eq!(r.code(), "year.no_earlier_year", "{}", r.text);
@@ -244,7 +244,7 @@ async fn starting_a_new_year_from_the_active_one(b: Backend) {
     )
     .await;
     assert_eq!(list.status, StatusCode::OK, "{}", list.text);
-    let rows = list.body.as_array().cloned().unwrap_or_default();
+    let rows = list.body["items"].as_array().cloned().unwrap_or_default();
     assert_eq!(rows.len(), 1);
     assert_eq!(
         (rows[0]["user_id"].clone(), rows[0]["status"].clone()),

@@ -51,7 +51,7 @@ async fn my_6_fifty_concurrent_applications_make_one(b: Backend) {
     )
     .await;
     assert_eq!(list.status, StatusCode::OK, "{}", list.text);
-    let rows = list.body.as_array().cloned().unwrap_or_default();
+    let rows = list.body["items"].as_array().cloned().unwrap_or_default();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["status"], "pending");
     assert_eq!(rows[0]["user_id"], ana.id.as_str());
@@ -190,7 +190,12 @@ async fn review_follows_the_transition_table(b: Backend) {
         ),
     )
     .await;
-    assert_eq!(list.body.as_array().map(Vec::len), Some(1), "{}", list.text);
+    assert_eq!(
+        list.body["items"].as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        list.text
+    );
     // Reviewing someone who never applied: not found.
     let bo = app.user("bo").await;
     let r = review(&app, &admin, 2026, &bo, "reject", &[]).await;
@@ -253,7 +258,7 @@ async fn bring_forward_copies_only_last_years_approved(b: Backend) {
         &format!("/api/v1/conferences/{}/volunteers", slug(2026)),
     )
     .await;
-    let rows = list.body.as_array().cloned().unwrap_or_default();
+    let rows = list.body["items"].as_array().cloned().unwrap_or_default();
     let status_of = |u: &str| {
         rows.iter()
             .find(|r| r["user_id"] == u)
@@ -337,7 +342,7 @@ async fn personal_fields_are_sealed_and_erased_with_the_person(b: Backend) {
     let path = format!("/api/v1/conferences/{}/volunteers", slug(2026));
     let list = read(&app, &admin, &path).await;
     assert_eq!(
-        list.body[0]["form"]["social"]["github"], "ana-gh",
+        list.body["items"][0]["form"]["social"]["github"], "ana-gh",
         "{}",
         list.text
     );
@@ -349,11 +354,11 @@ async fn personal_fields_are_sealed_and_erased_with_the_person(b: Backend) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let list = read(&app, &admin, &path).await;
     assert_eq!(
-        list.body[0]["form"]["social"]["github"], "",
+        list.body["items"][0]["form"]["social"]["github"], "",
         "{}",
         list.text
     );
-    assert_eq!(list.body[0]["form"]["region"], "Americas");
+    assert_eq!(list.body["items"][0]["form"]["region"], "Americas");
     app.finish().await;
 }
 

@@ -29,6 +29,7 @@ use crate::features::Feature;
 use crate::http::access::{Access, Group, ORGANIZER};
 use crate::http::error::{ApiResult, Problem};
 use crate::http::extract::{After, ApiJson, CommandMeta, Path};
+use crate::http::page::{Page, PageParams, Paging, page_in_memory, time_sort};
 use crate::ids::fundraising_id;
 
 /// Donations are recorded by finance staff.
@@ -406,18 +407,20 @@ pub struct DonationView {
     pub recorded_at: DateTime<Utc>,
 }
 
-/// This year's donations, newest first (MY-29).
+/// This year's donations, newest first (MY-29); paged (`limit`, `cursor`).
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/donations", tag = "sponsorships",
-    params(("slug" = String, Path)),
-    responses((status = 200, body = Vec<DonationView>), (status = 404, body = Problem)))]
+    params(("slug" = String, Path), PageParams),
+    responses((status = 200, body = Page<DonationView>), (status = 400, body = Problem),
+        (status = 404, body = Problem)))]
 async fn list_donations(
     State(app): State<AppState>,
     _after: After,
     Path(slug): Path<String>,
-) -> ApiResult<Json<Vec<DonationView>>> {
+    paging: Paging,
+) -> ApiResult<Json<Page<DonationView>>> {
     let conf = app.gate(&slug, DONATIONS).await?;
     let (_, _, donations) = rows(&app, conf.id).await?;
-    let mut out: Vec<DonationView> = donations
+    let items = donations
         .into_iter()
         .map(|d| DonationView {
             id: d.id,
@@ -428,9 +431,12 @@ async fn list_donations(
             refunded: d.refunded,
             recorded_at: d.recorded_at,
         })
+        .map(|d| {
+            let sort = format!("{}|{}", d.transaction_date, time_sort(&d.recorded_at));
+            (sort, d.id.to_string(), d)
+        })
         .collect();
-    out.sort_by_key(|d| std::cmp::Reverse((d.transaction_date, d.recorded_at)));
-    Ok(Json(out))
+    Ok(Json(page_in_memory(&paging, "date", true, items)?))
 }
 
 /// Sponsorship and donation figures of this year, with progress toward the

@@ -189,6 +189,17 @@ fn encode(sort: &str, value: &str, key: &str) -> String {
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(&c).unwrap_or_default())
 }
 
+/// A timestamp as a sort value: fixed width, so text order is time order.
+pub fn time_sort(t: &chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+/// A signed display order as a sort value: fixed width, so text order is
+/// numeric order (negative orders first).
+pub fn order_sort(order: i32) -> String {
+    format!("{:010}", i64::from(order) - i64::from(i32::MIN))
+}
+
 /// A page of a list held in memory: `items` as `(sort value, unique key, item)`,
 /// already filtered; sorted here by `(sort value, key)`.
 pub fn page_in_memory<T>(

@@ -25,6 +25,7 @@ use crate::features::Feature;
 use crate::http::access::{Access, Group, ORGANIZER};
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{After, ApiJson, CommandMeta, Path};
+use crate::http::page::{Page, PageParams, Paging, order_sort, page_in_memory};
 use crate::ids::sponsor_id;
 use crate::process::sponsors as flow;
 
@@ -486,30 +487,31 @@ fn public_view(levels: &[LevelRow], s: SponsorRow) -> PublicSponsor {
     }
 }
 
-/// SPONSOR-2: by (level order, name).
-fn sort_public(out: &mut [PublicSponsor]) {
-    out.sort_by(|a, b| (a.level.order, &a.name).cmp(&(b.level.order, &b.name)));
-}
-
-/// Active sponsors of the conference, by level order then name (SPONSOR-8: the
+/// Active sponsors of the conference, by level order then name (SPONSOR-2), paged
+/// (`limit`, `cursor`) (SPONSOR-8: the
 /// base active flag decides, overrides are not consulted).
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/sponsors", tag = "sponsors",
-    params(("slug" = String, Path)),
-    responses((status = 200, body = Vec<PublicSponsor>), (status = 404, body = Problem)))]
+    params(("slug" = String, Path), PageParams),
+    responses((status = 200, body = Page<PublicSponsor>), (status = 400, body = Problem),
+        (status = 404, body = Problem)))]
 async fn list_sponsors(
     State(app): State<AppState>,
     _after: After,
     Path(slug): Path<String>,
-) -> ApiResult<Json<Vec<PublicSponsor>>> {
+    paging: Paging,
+) -> ApiResult<Json<Page<PublicSponsor>>> {
     let conf = app.gate(&slug, PUBLIC).await?;
     let (levels, sponsors) = conference_rows(&app, conf.id).await?;
-    let mut out: Vec<PublicSponsor> = sponsors
+    let items = sponsors
         .into_iter()
         .filter(|s| s.details.is_active)
-        .map(|s| public_view(&levels, s))
+        .map(|s| {
+            let view = public_view(&levels, s);
+            let sort = format!("{}|{}", order_sort(view.level.order), view.name);
+            (sort, view.slug.clone(), view)
+        })
         .collect();
-    sort_public(&mut out);
-    Ok(Json(out))
+    Ok(Json(page_in_memory(&paging, "level", false, items)?))
 }
 
 /// One active sponsor (SPONSOR-8).

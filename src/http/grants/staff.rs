@@ -14,19 +14,33 @@ use super::{GrantChanged, MANAGE, changed, conference_grants, grant_row};
 use crate::app::{AppState, ConferenceRef};
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{After, ApiJson, AuthUser, CommandMeta, Path};
+use crate::http::page::{Page, PageParams, Paging, page_in_memory, time_sort};
 
-/// Every application of the conference, oldest first, with every message.
+/// The conference's applications, oldest first, with every message; paged
+/// (`limit`, `cursor`).
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/grants", tag = "grants",
-    params(("slug" = String, Path)),
-    responses((status = 200, body = Vec<GrantView>), (status = 403, body = Problem)))]
+    params(("slug" = String, Path), PageParams),
+    responses((status = 200, body = Page<GrantView>), (status = 400, body = Problem),
+        (status = 403, body = Problem)))]
 pub async fn list(
     State(app): State<AppState>,
     _after: After,
     Path(slug): Path<String>,
-) -> ApiResult<Json<Vec<GrantView>>> {
+    paging: Paging,
+) -> ApiResult<Json<Page<GrantView>>> {
     let conf = app.gate(&slug, MANAGE).await?;
     let rows = conference_grants(&app, conf.id).await?;
-    Ok(Json(rows.into_iter().map(Into::into).collect()))
+    let items = rows
+        .into_iter()
+        .map(|r| {
+            (
+                time_sort(&r.created_at),
+                r.id.to_string(),
+                GrantView::from(r),
+            )
+        })
+        .collect();
+    Ok(Json(page_in_memory(&paging, "created", false, items)?))
 }
 
 /// One application with reviewer notes and every message (GRANT-26).

@@ -19,6 +19,7 @@ use crate::http::access::{Group, ORGANIZER};
 use crate::http::conferences::MANAGE;
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{After, ApiJson, CommandMeta};
+use crate::http::page::{Page, PageParams, Paging, page_in_memory, time_sort};
 use crate::process::volunteers::{Decision, bring_forward as bring, review as decide, year_of};
 
 pub(super) fn groups() -> Vec<Group> {
@@ -39,20 +40,32 @@ pub struct ListQuery {
     pub status: Option<ApplicationStatus>,
 }
 
-/// This year's applications, oldest first (organizers).
+/// This year's applications, oldest first (organizers); paged (`limit`, `cursor`).
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/volunteers", tag = "volunteers",
-    params(("slug" = String, Path), ListQuery),
-    responses((status = 200, body = Vec<ApplicationView>), (status = 404, body = Problem)))]
+    params(("slug" = String, Path), ListQuery, PageParams),
+    responses((status = 200, body = Page<ApplicationView>), (status = 400, body = Problem),
+        (status = 404, body = Problem)))]
 async fn list(
     State(app): State<AppState>,
     _after: After,
     Path(slug): Path<String>,
     Query(q): Query<ListQuery>,
-) -> ApiResult<Json<Vec<ApplicationView>>> {
+    paging: Paging,
+) -> ApiResult<Json<Page<ApplicationView>>> {
     let conf = app.gate(&slug, MANAGE).await?;
     let mut rows = applications_of(&app, conf.id).await?;
     rows.retain(|a| q.status.is_none_or(|s| s == a.status));
-    Ok(Json(sealing::views(&app, rows).await?))
+    let items = rows
+        .into_iter()
+        .map(|a| (time_sort(&a.applied_at), a.user_id.to_string(), a))
+        .collect();
+    // Only the page's applications are unsealed.
+    let page = page_in_memory(&paging, "applied", false, items)?;
+    Ok(Json(Page {
+        items: sealing::views(&app, page.items).await?,
+        next_cursor: page.next_cursor,
+        total: page.total,
+    }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -22,6 +22,7 @@ use crate::http::access::{Access, Group, ORGANIZER};
 use crate::http::conferences::MANAGE;
 use crate::http::error::{ApiResult, Problem};
 use crate::http::extract::{After, ApiJson, CommandMeta};
+use crate::http::page::{Page, PageParams, Paging, page_in_memory};
 use crate::process::volunteers::{clone_teams as clone_flow, year_of};
 
 pub(super) fn groups() -> Vec<Group> {
@@ -174,13 +175,15 @@ pub struct TeamView {
 /// This year's teams with their leads and members (the year's approved
 /// volunteers and its organizers).
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/teams", tag = "volunteers",
-    params(("slug" = String, Path)),
-    responses((status = 200, body = Vec<TeamView>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    params(("slug" = String, Path), PageParams),
+    responses((status = 200, body = Page<TeamView>), (status = 400, body = Problem),
+        (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn list_teams(
     State(app): State<AppState>,
     _after: After,
     Path(slug): Path<String>,
-) -> ApiResult<Json<Vec<TeamView>>> {
+    paging: Paging,
+) -> ApiResult<Json<Page<TeamView>>> {
     let conf = app.gate(&slug, &[Feature::PublicUi]).await?;
     let approved: Vec<_> = applications_of(&app, conf.id)
         .await?
@@ -188,10 +191,10 @@ async fn list_teams(
         .filter(|a| a.status == ApplicationStatus::Approved)
         .collect();
     let teams = teams_of(&app, conf.id).await?;
-    Ok(Json(
-        teams
-            .into_iter()
-            .map(|t| TeamView {
+    let items = teams
+        .into_iter()
+        .map(|t| {
+            let view = TeamView {
                 members: approved
                     .iter()
                     .filter(|a| a.teams.contains(&t.slug))
@@ -202,7 +205,9 @@ async fn list_teams(
                 name: t.name,
                 description: t.description,
                 leads: t.leads,
-            })
-            .collect(),
-    ))
+            };
+            (view.name.clone(), view.id.to_string(), view)
+        })
+        .collect();
+    Ok(Json(page_in_memory(&paging, "name", false, items)?))
 }
