@@ -44,8 +44,11 @@ pub enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
-    /// Applies the database migrations.
+    /// Applies the database migrations (and, with `personal-data`, seals the
+    /// personal values of events written before they were encrypted).
     Migrate {
+        #[command(subcommand)]
+        what: Option<MigrateCli>,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -133,6 +136,14 @@ pub enum ReplayCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum MigrateCli {
+    /// Seals the plain e-mails, names and billing details of events written by
+    /// the first releases (and drops those of erased people), then rebuilds the
+    /// read models. Resumable: run it again after an interruption.
+    PersonalData,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum UserCli {
     /// Creates a user (use --admin for the first admin).
     Create {
@@ -177,11 +188,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Migrate { db } => {
+        Command::Migrate { what, db } => {
             let url = database_url(db.database_url);
-            open_db(&url).await?;
+            let db = open_db(&url).await?;
             println!("migrated {url}");
-            Ok(ExitCode::SUCCESS)
+            match what {
+                None => Ok(ExitCode::SUCCESS),
+                Some(MigrateCli::PersonalData) => migrate_personal_data(&db).await,
+            }
         }
         Command::Replay { command, db } => {
             let db = open_db(&database_url(db.database_url)).await?;
@@ -429,6 +443,28 @@ async fn create_user(
         "user {email} ({id}){}",
         if admin { " is an admin" } else { "" }
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn migrate_personal_data(db: &tessera_replay::Db) -> anyhow::Result<ExitCode> {
+    let personal = PersonalData::for_cli(db).await?;
+    let report = crate::personal::migrate::migrate_personal_data(db, &personal, |r| {
+        eprintln!(
+            "personal data: {} events looked at, {} sealed, {} of erased people dropped",
+            r.scanned, r.sealed, r.dropped
+        );
+    })
+    .await?;
+    println!(
+        "personal data: {} events looked at, {} sealed, {} of erased people dropped",
+        report.scanned, report.sealed, report.dropped
+    );
+    if report.sealed + report.dropped > 0 {
+        // The read models still hold the plain values they were folded from.
+        for r in admin::rebuild(db, None).await? {
+            println!("rebuilt {} as generation {}", r.name, r.generation);
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

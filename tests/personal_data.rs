@@ -238,8 +238,204 @@ async fn the_cli_erases_a_user(b: Backend) {
     app.finish().await;
 }
 
+/// Rewrites Ada's registration and order into the plain shape the first
+/// releases stored (before personal values were sealed).
+async fn as_the_first_release_wrote_them(app: &TestApp, ada: &User) {
+    use tessera_replay::Db;
+    let select = "SELECT position, aggregate_id, event_type, payload FROM events \
+                  WHERE event_type IN ('UserRegistered', 'OrderPlaced')";
+    let rows: Vec<(i64, String, String, String)> = match &app.app.db {
+        Db::Postgres(p) => sqlx::query_as(&select.replace(", payload", ", payload::text"))
+            .fetch_all(p)
+            .await
+            .expect("select"),
+        Db::Sqlite(p) => sqlx::query_as(select).fetch_all(p).await.expect("select"),
+    };
+    let mut rewritten = 0;
+    for (position, aggregate_id, event_type, payload) in rows {
+        let mut payload: serde_json::Value = serde_json::from_str(&payload).expect("json");
+        let inner = &mut payload[&event_type];
+        match event_type.as_str() {
+            "UserRegistered" if aggregate_id == ada.id => {
+                let o = inner.as_object_mut().expect("object");
+                for k in ["sealed_email", "sealed_name", "email_hash"] {
+                    o.remove(k);
+                }
+                o.insert("email".into(), json!(EMAIL));
+                o.insert("name".into(), json!(NAME));
+            }
+            "OrderPlaced" if inner["user"] == json!(ada.id) => {
+                let o = inner.as_object_mut().expect("object");
+                o.remove("sealed_billing");
+                o.insert("billing_name".into(), json!(NAME));
+                o.insert("billing_email".into(), json!(EMAIL));
+                o.insert("billing_company".into(), json!(COMPANY));
+            }
+            _ => continue,
+        }
+        rewritten += 1;
+        let text = payload.to_string();
+        match &app.app.db {
+            Db::Postgres(p) => {
+                sqlx::query("UPDATE events SET payload = $1::json WHERE position = $2")
+                    .bind(text)
+                    .bind(position)
+                    .execute(p)
+                    .await
+                    .map(|_| ())
+                    .expect("update");
+            }
+            Db::Sqlite(p) => {
+                sqlx::query("UPDATE events SET payload = $1 WHERE position = $2")
+                    .bind(text)
+                    .bind(position)
+                    .execute(p)
+                    .await
+                    .map(|_| ())
+                    .expect("update");
+            }
+        }
+    }
+    assert_eq!(rewritten, 2, "Ada's registration and order");
+    admin::rebuild(&app.app.db, None).await.expect("rebuild");
+}
+
+fn migrate_personal_data(app: &TestApp) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .env("RUST_LOG", "warn")
+        .env_remove("DATABASE_URL")
+        .env_remove("TESSERA_PERSONAL_DATA_KEY")
+        .args(["migrate", "personal-data", "--database-url", &app.url])
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+async fn plain_values_in_the_log(app: &TestApp) -> usize {
+    app.count_events(|e| e.payload.contains(EMAIL) || e.payload.contains(NAME))
+        .await
+}
+
+/// Events of the first releases hold plain values: `tessera migrate
+/// personal-data` seals them in place (resumably: a second run changes
+/// nothing), rebuilds the read models, and everything reads and signs in as
+/// before; the projections verify.
+async fn the_migration_seals_plain_values_of_old_events(b: Backend) {
+    let app = TestApp::start(b).await;
+    let admin = app.admin().await;
+    let (ada, reference) = purchase(&app, &admin).await;
+    as_the_first_release_wrote_them(&app, &ada).await;
+    assert_eq!(plain_values_in_the_log(&app).await, 2);
+    let r = app
+        .get(&order_path(&reference))
+        .as_user(&admin)
+        .send()
+        .await;
+    assert_eq!(
+        r.body["billing_name"], NAME,
+        "old events still read: {}",
+        r.text
+    );
+
+    let out = migrate_personal_data(&app);
+    assert!(
+        out.contains("2 sealed, 0 of erased people dropped"),
+        "{out}"
+    );
+    assert_eq!(
+        plain_values_in_the_log(&app).await,
+        0,
+        "no plain value left"
+    );
+    let r = app
+        .get(&order_path(&reference))
+        .as_user(&admin)
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        (
+            &r.body["billing_name"],
+            &r.body["billing_email"],
+            &r.body["billing_company"]
+        ),
+        (&json!(NAME), &json!(EMAIL), &json!(COMPANY))
+    );
+    assert_eq!(r.body["total"], "100.00");
+    assert_eq!(
+        login(&app).await,
+        StatusCode::OK,
+        "the account still signs in"
+    );
+    let r = app.get("/api/v1/auth/me").as_user(&ada).send().await;
+    assert_eq!(r.body["name"], NAME, "{}", r.text);
+    let diffs = admin::verify(&app.app.db).await.expect("verify");
+    assert!(diffs.is_empty(), "verify after the migration: {diffs:?}");
+
+    let again = migrate_personal_data(&app);
+    assert!(
+        again.contains("0 sealed, 0 of erased people dropped"),
+        "{again}"
+    );
+    app.finish().await;
+}
+
+/// Erasing a person whose events predate sealing leaves their plain values in
+/// the log until the migration runs; the migration then drops them: the log
+/// holds none, every read says "erased", the amounts stand, and the
+/// projections verify.
+async fn the_migration_drops_plain_values_of_erased_people(b: Backend) {
+    let app = TestApp::start(b).await;
+    let admin = app.admin().await;
+    let (ada, reference) = purchase(&app, &admin).await;
+    as_the_first_release_wrote_them(&app, &ada).await;
+    let r = app
+        .post(&format!("/api/v1/users/{}/erase", ada.id))
+        .as_user(&admin)
+        .json(json!({}))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // The reads already say "erased", but the log still holds the values.
+    assert_eq!(
+        plain_values_in_the_log(&app).await,
+        2,
+        "a plain value outlives its key"
+    );
+
+    let out = migrate_personal_data(&app);
+    assert!(
+        out.contains("0 sealed, 2 of erased people dropped"),
+        "{out}"
+    );
+    assert_eq!(plain_values_in_the_log(&app).await, 0);
+    let r = app
+        .get(&order_path(&reference))
+        .as_user(&admin)
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    for field in ["billing_name", "billing_email", "billing_company"] {
+        assert_eq!(r.body[field], "erased", "{field}");
+    }
+    assert_eq!(r.body["total"], "100.00");
+    assert_eq!(r.body["status"], "paid");
+    assert_eq!(login(&app).await, StatusCode::UNAUTHORIZED);
+    let diffs = admin::verify(&app.app.db).await.expect("verify");
+    assert!(diffs.is_empty(), "verify after the migration: {diffs:?}");
+    app.finish().await;
+}
+
 on_both_backends!(
     personal_values_enter_the_log_only_sealed,
     an_erased_person_reads_erased_and_cannot_sign_in,
     the_cli_erases_a_user,
+    the_migration_seals_plain_values_of_old_events,
+    the_migration_drops_plain_values_of_erased_people,
 );

@@ -13,6 +13,7 @@
 //! master key), stored beside the sealed e-mail.
 
 pub mod master_key;
+pub mod migrate;
 #[cfg(test)]
 mod tests;
 
