@@ -110,13 +110,15 @@ pub enum ReplayCommand {
         #[arg(long)]
         conference: Option<String>,
     },
-    /// An order as it stood at a moment (--as-of RFC 3339) or a log position
-    /// (--position), folded from its events up to then, as JSON.
+    /// An order (--order) or the conference's statistics as they stood at a
+    /// moment (--as-of RFC 3339) or a log position (--position), folded from the
+    /// log up to then, as JSON.
     State {
         #[arg(long)]
         conference: String,
+        /// An order's state; without it, the conference's statistics.
         #[arg(long)]
-        order: String,
+        order: Option<String>,
         #[arg(
             long,
             conflicts_with = "position",
@@ -365,6 +367,25 @@ async fn replay(command: ReplayCommand, db: &tessera_replay::Db) -> anyhow::Resu
                 (Some(t), _) => AsOf::Time(t),
                 (None, Some(p)) => AsOf::Position(p),
                 (None, None) => anyhow::bail!("give --as-of or --position"),
+            };
+            let Some(order) = order else {
+                let (up_to, until) = match at {
+                    AsOf::Time(t) => (None, Some(t + chrono::Duration::microseconds(1))),
+                    AsOf::Position(p) => (Some(p), None),
+                };
+                let conf = conference_id(&conference);
+                let Some((position, stats)) =
+                    tessera_replay::stats::as_of(db, conf, up_to, until).await?
+                else {
+                    anyhow::bail!("conference {conference} had no event then");
+                };
+                let doc = serde_json::json!({
+                    "conference": conference,
+                    "position": position,
+                    "stats": stats,
+                });
+                println!("{}", serde_json::to_string_pretty(&doc)?);
+                return Ok(ExitCode::SUCCESS);
             };
             let id = crate::ids::order_id(&order);
             let Some(folded) = order_as_of(db, conference_id(&conference), id, at).await? else {

@@ -167,6 +167,44 @@ pub async fn page(db: &Db, q: &HistoryQuery) -> Result<Vec<RawEvent>, sqlx::Erro
     Ok(rows)
 }
 
+/// The highest position the query selects (its `limit` ignored); None when it
+/// selects nothing.
+pub async fn last_position(db: &Db, q: &HistoryQuery) -> Result<Option<i64>, sqlx::Error> {
+    let q = HistoryQuery {
+        limit: None,
+        ..q.clone()
+    };
+    let Sql { text, binds, .. } = statement(matches!(db, Db::Postgres(_)), &q);
+    // The same selection, its highest position.
+    let from = text.find(" FROM events").unwrap_or(0);
+    let end = text.rfind(" ORDER BY position").unwrap_or(text.len());
+    let sql = format!("SELECT max(position){}", &text[from..end]);
+    match db {
+        Db::Postgres(pool) => {
+            let mut query = sqlx::query_scalar::<_, Option<i64>>(&sql);
+            for b in binds {
+                query = match b {
+                    Bind::Text(v) => query.bind(v),
+                    Bind::Int(v) => query.bind(v),
+                    Bind::Time(v) => query.bind(v),
+                };
+            }
+            query.fetch_one(pool).await
+        }
+        Db::Sqlite(pool) => {
+            let mut query = sqlx::query_scalar::<_, Option<i64>>(&sql);
+            for b in binds {
+                query = match b {
+                    Bind::Text(v) => query.bind(v),
+                    Bind::Int(v) => query.bind(v),
+                    Bind::Time(v) => query.bind(v),
+                };
+            }
+            query.fetch_one(pool).await
+        }
+    }
+}
+
 /// How the database runs the query (`EXPLAIN`), one line per plan step; on
 /// PostgreSQL with sequential scans priced out, as on a log too large to scan.
 pub async fn plan(db: &Db, q: &HistoryQuery) -> Result<Vec<String>, sqlx::Error> {

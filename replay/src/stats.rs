@@ -2,6 +2,7 @@
 //! or folded from the log up to a position (what a freeze records and what
 //! `tessera replay verify --conference` checks).
 
+use chrono::{DateTime, Utc};
 use tessera_aggregates::conference::{ConferenceEvent, StatsSnapshot};
 use tessera_projections::stats::{self, Sources};
 use tessera_projections::stats_archive::{ArchiveRow, FrozenSnapshot, StatsArchive, archive_key};
@@ -53,6 +54,31 @@ pub async fn replayed(
         }
     }
     Ok(stats::assemble(conference_id, &sources)?)
+}
+
+/// The statistics as they stood at a past moment (an auditor's "as of"): the
+/// position of the conference's last event at or before `up_to` and recorded
+/// before `until`, and the log folded up to it. None when the conference had no
+/// event yet then.
+pub async fn as_of(
+    db: &Db,
+    conference_id: Uuid,
+    up_to: Option<i64>,
+    until: Option<DateTime<Utc>>,
+) -> Result<Option<(i64, serde_json::Value)>, RunnerError> {
+    let q = crate::history::HistoryQuery {
+        conference_id: conference_id.to_string(),
+        up_to,
+        until,
+        ..Default::default()
+    };
+    let Some(position) = crate::history::last_position(db, &q).await? else {
+        return Ok(None);
+    };
+    Ok(Some((
+        position,
+        replayed(db, conference_id, position).await?,
+    )))
 }
 
 /// The snapshot of the conference's last `StatsFrozen` event in the log.

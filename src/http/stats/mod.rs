@@ -8,6 +8,7 @@ mod series;
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tessera_aggregates::conference::{HistoricalFigures, Role};
@@ -20,7 +21,7 @@ use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::http::access::{Access, Group, ORGANIZER};
-use crate::http::error::{ApiResult, Problem};
+use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{After, Path, Query};
 
 /// Who reads a conference's statistics (admins always may).
@@ -64,7 +65,8 @@ pub struct StatsView {
     pub conference: String,
     pub year: Option<i32>,
     /// `live` (the projections now), `frozen` (the latest snapshot a freeze
-    /// recorded) or `historical` (figures of a year that predates the portal).
+    /// recorded), `historical` (figures of a year that predates the portal) or
+    /// `as_of` (folded from the log up to `position`, for `?as_of`/`?position`).
     #[schema(example = "live")]
     pub source: String,
     /// MY-18: true for a year that predates the portal.
@@ -73,7 +75,8 @@ pub struct StatsView {
     pub notice: Option<String>,
     /// The version of the stats model that computed `stats`.
     pub version: u32,
-    /// A frozen snapshot: when it was frozen and the log position it covers.
+    /// A frozen snapshot: when it was frozen and the log position it covers; an
+    /// `as_of` answer: the position of the conference's last event folded.
     pub frozen_at: Option<DateTime<Utc>>,
     pub position: Option<i64>,
     /// How many times the statistics were frozen (earlier snapshots are kept).
@@ -92,6 +95,10 @@ pub struct StatsQuery {
     /// A frozen conference: the live projection instead of the snapshot.
     #[serde(default)]
     pub live: bool,
+    /// The figures as they stood at this moment (RFC 3339), folded from the log.
+    pub as_of: Option<DateTime<Utc>>,
+    /// The figures as they stood at this log position, folded from the log.
+    pub position: Option<i64>,
 }
 
 pub(crate) async fn archive(app: &AppState, conference: Uuid) -> ApiResult<Option<ArchiveRow>> {
@@ -143,13 +150,56 @@ pub(crate) async fn stats_of(
     Ok(view)
 }
 
+/// The statistics of one conference as they stood at `?as_of` or `?position`
+/// (exactly one), folded from the log: what an auditor asks.
+async fn stats_as_of(
+    app: &AppState,
+    conference: Uuid,
+    slug: &str,
+    q: &StatsQuery,
+) -> ApiResult<StatsView> {
+    let (up_to, until) = match (q.as_of, q.position) {
+        (Some(t), None) => (None, Some(t + chrono::Duration::microseconds(1))),
+        (None, Some(p)) if p >= 0 => (Some(p), None),
+        _ => {
+            return Err(ApiError::bad_request(
+                "stats.invalid_as_of",
+                "Give exactly one of as_of (RFC 3339) and position (0 or more).",
+            ));
+        }
+    };
+    let Some((position, stats)) = replay_stats::as_of(&app.db, conference, up_to, until).await?
+    else {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "stats.not_yet",
+            "The conference had no recorded event at that moment.",
+        ));
+    };
+    Ok(StatsView {
+        conference: slug.to_string(),
+        year: None,
+        source: "as_of".into(),
+        limited_data: false,
+        notice: None,
+        version: tessera_projections::stats::VERSION,
+        frozen_at: None,
+        position: Some(position),
+        freezes: 0,
+        historical: None,
+        stats,
+    })
+}
+
 /// The statistics of a conference: the live read models, the latest frozen
 /// snapshot (MY-19; `?live=true` for the live figures) or, for a year that predates
-/// the portal, its recorded figures (MY-18). Send `X-Tessera-After` with a
-/// command's position to include it.
+/// the portal, its recorded figures (MY-18); with `?as_of` or `?position`, as they
+/// stood then, folded from the log. Send `X-Tessera-After` with a command's
+/// position to include it.
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/stats", tag = "stats",
     params(("slug" = String, Path), StatsQuery),
-    responses((status = 200, body = StatsView), (status = 404, body = Problem)))]
+    responses((status = 200, body = StatsView), (status = 400, body = Problem),
+        (status = 404, body = Problem)))]
 async fn conference_stats(
     State(app): State<AppState>,
     _after: After,
@@ -157,6 +207,9 @@ async fn conference_stats(
     Query(q): Query<StatsQuery>,
 ) -> ApiResult<Json<StatsView>> {
     let conf = app.conference(&slug).await?;
+    if q.as_of.is_some() || q.position.is_some() {
+        return Ok(Json(stats_as_of(&app, conf.id, &slug, &q).await?));
+    }
     let year = app
         .bus
         .peek::<tessera_aggregates::conference::Conference, _>(&conf.id.to_string(), |c| c.year())
