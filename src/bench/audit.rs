@@ -57,6 +57,19 @@ pub async fn audit(events: i64, database_url: Option<String>) -> anyhow::Result<
         v.count,
         n / against_s
     );
+    // Statistics as of the middle of the history: a fold from the start.
+    let middle = (v.count as i64 / 2).max(1);
+    let mut times = vec![];
+    for _ in 0..5 {
+        let t = Instant::now();
+        tessera_replay::stats::as_of(&db, conference, Some(middle), None).await?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "stats as of position {middle}: median {:.0} ms, slowest {:.0} ms (5 runs)",
+        times[2], times[4]
+    );
     let _ = std::fs::remove_file(&dir);
     drop_scratch(db, cleanup).await;
     Ok(ExitCode::SUCCESS)
