@@ -41,8 +41,10 @@ pub fn groups() -> Vec<Group> {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RegisterBody {
     /// `https://…` (plain HTTP only to localhost when the service allows it).
+    #[schema(max_length = 2000)]
     pub url: String,
     /// Published kinds (`GET …/webhooks/kinds`).
+    #[schema(value_type = Vec<crate::http::input::SlugString>)]
     pub kinds: Vec<String>,
     #[serde(default)]
     #[schema(max_length = 200)]
