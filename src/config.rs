@@ -967,7 +967,8 @@ fn convert(root: &Table) -> Result<Config, ConfigError> {
     let w = section(root, "webhooks");
     let dw = WebhooksConfig::default();
     let webhooks = WebhooksConfig {
-        allow_insecure_localhost: w.bool("allow_insecure_localhost", dw.allow_insecure_localhost)?,
+        allow_insecure_localhost: w
+            .bool("allow_insecure_localhost", dw.allow_insecure_localhost)?,
         retry_base_ms: w.non_negative_u64("retry_base_ms", dw.retry_base_ms)?,
         retry_max_ms: w.non_negative_u64("retry_max_ms", dw.retry_max_ms)?,
         retry_window_hours: w.positive_u32("retry_window_hours", dw.retry_window_hours)?,

@@ -169,16 +169,32 @@ async fn wh_5_both_secrets_sign_during_the_grace_period(b: Backend) {
     let new = r.body["secret"].as_str().unwrap_or_default().to_string();
     assert!(new.starts_with("whsec_") && new != old);
     receiver.trust(&new);
-    let listed = app.get(&path("")).as_user(&admin).after(r.position()).send().await;
-    assert!(!listed.text.contains(&new) && !listed.text.contains(&old), "no secret is listed");
-    assert!(listed.body[0]["previous_secret_valid_until"].is_string(), "{}", listed.text);
+    let listed = app
+        .get(&path(""))
+        .as_user(&admin)
+        .after(r.position())
+        .send()
+        .await;
+    assert!(
+        !listed.text.contains(&new) && !listed.text.contains(&old),
+        "no secret is listed"
+    );
+    assert!(
+        listed.body[0]["previous_secret_valid_until"].is_string(),
+        "{}",
+        listed.text
+    );
 
     purchase(&app, "bo").await;
     let m = published(&app).await;
     let got = receiver.wait_for(m).await;
     assert_eq!(got.len(), m);
     for r in &got[n..] {
-        assert_eq!(r.signed_by, vec![0, 1], "both signatures during the grace period");
+        assert_eq!(
+            r.signed_by,
+            vec![0, 1],
+            "both signatures during the grace period"
+        );
     }
 
     app.clock.advance(chrono::Duration::hours(25));
@@ -187,7 +203,11 @@ async fn wh_5_both_secrets_sign_during_the_grace_period(b: Backend) {
     let got = receiver.wait_for(k).await;
     assert_eq!(got.len(), k);
     for r in &got[m..] {
-        assert_eq!(r.signed_by, vec![1], "only the new secret after the grace period");
+        assert_eq!(
+            r.signed_by,
+            vec![1],
+            "only the new secret after the grace period"
+        );
     }
     app.finish().await;
 }
@@ -219,7 +239,11 @@ async fn wh_12_replay_redelivers_from_a_position(b: Backend) {
     let got = receiver.wait_for(n + again).await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(receiver.accepted().len(), n + again, "replayed once");
-    assert_eq!(ids(&got[n..]), ids(&got[first..n]), "the same events, same ids, in order");
+    assert_eq!(
+        ids(&got[n..]),
+        ids(&got[first..n]),
+        "the same events, same ids, in order"
+    );
 
     let r = app
         .post(&path(&format!("/{id}/replay")))
@@ -253,7 +277,13 @@ async fn wh_1_registration_rules_and_lifecycle(b: Backend) {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     assert_eq!(r.code(), "webhook.unknown_kind");
     let kinds = app.get(&path("/kinds")).as_user(&admin).send().await;
-    assert!(kinds.body["kinds"].as_array().is_some_and(|k| k.len() >= 10), "{}", kinds.text);
+    assert!(
+        kinds.body["kinds"]
+            .as_array()
+            .is_some_and(|k| k.len() >= 10),
+        "{}",
+        kinds.text
+    );
 
     let (id, secret, position) = register(&app, &admin, "https://crm.example.org/hook").await;
     let one = app

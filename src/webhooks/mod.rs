@@ -117,10 +117,13 @@ impl Worker {
                     }
                 }
             }
-            if let DomainEvent::Webhook(WebhookEvent::WebhookReplayRequested { from_position, .. }) =
-                &env.event
+            if let DomainEvent::Webhook(WebhookEvent::WebhookReplayRequested {
+                from_position,
+                ..
+            }) = &env.event
             {
-                self.record_replay(&env, *from_position, &endpoints, now).await?;
+                self.record_replay(&env, *from_position, &endpoints, now)
+                    .await?;
             }
             last = env.position;
             count += 1;

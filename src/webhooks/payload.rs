@@ -131,8 +131,6 @@ fn volunteer(e: &VolunteerEvent, application_id: &str) -> Option<(&'static str, 
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     /// WH-2/WH-8: every kind the mapping can produce is published, and back.
     #[test]
     fn wh_8_every_mapped_kind_is_published() {

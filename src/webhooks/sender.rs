@@ -38,7 +38,10 @@ struct Inner {
 /// attempt, at most the maximum.
 pub fn backoff_ms(config: &WebhooksConfig, attempt: i32) -> i64 {
     let factor = 1u64 << attempt.clamp(1, 30).saturating_sub(1);
-    let delay = config.retry_base_ms.saturating_mul(factor).min(config.retry_max_ms);
+    let delay = config
+        .retry_base_ms
+        .saturating_mul(factor)
+        .min(config.retry_max_ms);
     i64::try_from(delay).unwrap_or(i64::MAX)
 }
 
@@ -119,7 +122,10 @@ impl Sender {
 
 impl Inner {
     fn is_in_flight(&self, key: &Key) -> bool {
-        self.in_flight.lock().map(|s| s.contains(key)).unwrap_or(true)
+        self.in_flight
+            .lock()
+            .map(|s| s.contains(key))
+            .unwrap_or(true)
     }
 
     /// WH-5: the secrets that sign now: the current one, and the previous one
@@ -130,7 +136,8 @@ impl Inner {
             secrets.push(s);
         }
         let now = self.clock.now();
-        if let (Some(previous), Some(until)) = (&endpoint.previous_secret, endpoint.previous_valid_until)
+        if let (Some(previous), Some(until)) =
+            (&endpoint.previous_secret, endpoint.previous_valid_until)
             && until > now
             && let Some(s) = self.personal.open(endpoint.id, previous).await?
         {
@@ -168,7 +175,10 @@ impl Inner {
                 let error = (!status.is_success()).then(|| format!("HTTP {}", status.as_u16()));
                 (Some(i32::from(status.as_u16())), error)
             }
-            Err(e) => (None, Some(e.to_string().chars().take(ERROR_CHARS).collect())),
+            Err(e) => (
+                None,
+                Some(e.to_string().chars().take(ERROR_CHARS).collect()),
+            ),
         };
         let status = if error.is_none() {
             "delivered"
@@ -207,7 +217,9 @@ mod tests {
         let delays: Vec<i64> = (1..=9).map(|n| backoff_ms(&config, n)).collect();
         assert_eq!(
             delays,
-            [30_000, 60_000, 120_000, 240_000, 480_000, 960_000, 1_920_000, 3_600_000, 3_600_000]
+            [
+                30_000, 60_000, 120_000, 240_000, 480_000, 960_000, 1_920_000, 3_600_000, 3_600_000
+            ]
         );
         // Within a day that is 8 attempts in the first ~2 hours, then one an hour.
         let mut at = 0;

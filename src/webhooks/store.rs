@@ -210,7 +210,11 @@ type DeliveryRow = (String, i64, i64, String, String);
 type AttemptRow = (i64, i64, i32, i64, Option<i32>, i64, Option<String>);
 
 /// The latest `limit` deliveries of an endpoint (newest first), with attempts.
-pub async fn list(db: &Db, endpoint_id: &str, limit: i64) -> Result<Vec<DeliveryView>, sqlx::Error> {
+pub async fn list(
+    db: &Db,
+    endpoint_id: &str,
+    limit: i64,
+) -> Result<Vec<DeliveryView>, sqlx::Error> {
     let sql = "SELECT event_id, position, round, kind, status FROM webhook_deliveries \
                WHERE endpoint_id = $1 ORDER BY round DESC, position DESC LIMIT $2";
     let rows: Vec<DeliveryRow> = on_db!(db, |p| sqlx::query_as(sql)

@@ -224,7 +224,8 @@ impl WebhookEndpoint {
             WebhookEvent::WebhookEndpointDisabled { .. } => self.enabled = false,
             WebhookEvent::WebhookEndpointEnabled { .. } => self.enabled = true,
             WebhookEvent::WebhookEndpointDeleted { .. } => self.deleted = true,
-            WebhookEvent::WebhookSecretRotated { .. } | WebhookEvent::WebhookReplayRequested { .. } => {}
+            WebhookEvent::WebhookSecretRotated { .. }
+            | WebhookEvent::WebhookReplayRequested { .. } => {}
         }
     }
 }

@@ -70,7 +70,11 @@ fn wh_2_registers_with_sorted_unique_kinds() {
 fn wh_1_refuses_plain_http() {
     TestFramework::<WebhookEndpoint>::with(services())
         .given_no_previous_events()
-        .when(register("http://crm.example.org/hook", &["order.paid"], true))
+        .when(register(
+            "http://crm.example.org/hook",
+            &["order.paid"],
+            true,
+        ))
         .then_expect_error(WebhookError::InvalidUrl);
 }
 
@@ -78,11 +82,19 @@ fn wh_1_refuses_plain_http() {
 fn wh_1_allows_http_to_localhost_only_when_configured() {
     TestFramework::<WebhookEndpoint>::with(services())
         .given_no_previous_events()
-        .when(register("http://127.0.0.1:8080/hook", &["order.paid"], false))
+        .when(register(
+            "http://127.0.0.1:8080/hook",
+            &["order.paid"],
+            false,
+        ))
         .then_expect_error(WebhookError::InvalidUrl);
     TestFramework::<WebhookEndpoint>::with(services())
         .given_no_previous_events()
-        .when(register("http://127.0.0.1:8080/hook", &["order.paid"], true))
+        .when(register(
+            "http://127.0.0.1:8080/hook",
+            &["order.paid"],
+            true,
+        ))
         .then_expect_events(vec![registered(
             "http://127.0.0.1:8080/hook",
             &["order.paid"],
@@ -132,11 +144,17 @@ fn wh_5_rotation_records_the_grace_period_of_the_old_secret() {
 #[test]
 fn wh_6_disabling_twice_is_a_no_op_and_enable_restores() {
     TestFramework::<WebhookEndpoint>::with(services())
-        .given(vec![registered("https://a.example", &["order.paid"]), disabled()])
+        .given(vec![
+            registered("https://a.example", &["order.paid"]),
+            disabled(),
+        ])
         .when(WebhookCommand::Disable)
         .then_expect_events(vec![]);
     TestFramework::<WebhookEndpoint>::with(services())
-        .given(vec![registered("https://a.example", &["order.paid"]), disabled()])
+        .given(vec![
+            registered("https://a.example", &["order.paid"]),
+            disabled(),
+        ])
         .when(WebhookCommand::Enable)
         .then_expect_events(vec![WebhookEvent::WebhookEndpointEnabled { at: t0() }]);
 }
@@ -145,11 +163,17 @@ fn wh_6_disabling_twice_is_a_no_op_and_enable_restores() {
 fn wh_7_a_deleted_endpoint_is_gone() {
     let deleted = WebhookEvent::WebhookEndpointDeleted { at: t0() };
     TestFramework::<WebhookEndpoint>::with(services())
-        .given(vec![registered("https://a.example", &["order.paid"]), deleted.clone()])
+        .given(vec![
+            registered("https://a.example", &["order.paid"]),
+            deleted.clone(),
+        ])
         .when(WebhookCommand::Enable)
         .then_expect_error(WebhookError::NotFound);
     TestFramework::<WebhookEndpoint>::with(services())
-        .given(vec![registered("https://a.example", &["order.paid"]), deleted])
+        .given(vec![
+            registered("https://a.example", &["order.paid"]),
+            deleted,
+        ])
         .when(WebhookCommand::Delete)
         .then_expect_events(vec![]);
 }
@@ -161,7 +185,10 @@ fn wh_12_replay_needs_a_valid_position_and_an_enabled_endpoint() {
         .when(WebhookCommand::RequestReplay { from_position: -1 })
         .then_expect_error(WebhookError::InvalidPosition);
     TestFramework::<WebhookEndpoint>::with(services())
-        .given(vec![registered("https://a.example", &["order.paid"]), disabled()])
+        .given(vec![
+            registered("https://a.example", &["order.paid"]),
+            disabled(),
+        ])
         .when(WebhookCommand::RequestReplay { from_position: 0 })
         .then_expect_error(WebhookError::Disabled);
     TestFramework::<WebhookEndpoint>::with(services())

@@ -32,7 +32,10 @@ fn sealed(n: &str) -> Sealed {
 fn wh_5_rotation_keeps_the_previous_secret_until_its_grace_ends_and_delete_removes() {
     let conf = natural_id("conference", "c");
     let id = natural_id("webhook", "a");
-    let at = Utc.with_ymd_and_hms(2026, 5, 1, 9, 0, 0).single().unwrap_or_default();
+    let at = Utc
+        .with_ymd_and_hms(2026, 5, 1, 9, 0, 0)
+        .single()
+        .unwrap_or_default();
     let until = at + chrono::Duration::hours(24);
     let registered = WebhookEvent::WebhookEndpointRegistered {
         conference_id: conf,

@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::Response;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tessera_aggregates::webhook::{WebhookCommand, WebhookEndpoint};
@@ -60,7 +61,7 @@ pub(super) async fn rotate_secret(
     meta: CommandMeta,
     _after: After,
     Path((slug, id)): Path<(String, Uuid)>,
-) -> ApiResult<Json<RotatedSecret>> {
+) -> ApiResult<Response> {
     let secret = generate_secret();
     let sealed = app.personal.seal(id, &secret).await?;
     let grace = chrono::Duration::hours(i64::from(app.config.webhooks.secret_grace_hours));
@@ -70,11 +71,11 @@ pub(super) async fn rotate_secret(
         grace_until: until,
     };
     let changed = send(&app, &meta, &slug, id, command).await?;
-    Ok(Json(RotatedSecret {
+    Ok(super::not_stored(Json(RotatedSecret {
         secret,
         previous_valid_until: until,
         position: changed.position,
-    }))
+    })))
 }
 
 /// Stops deliveries to the endpoint; what is owed waits until it is enabled (WH-6).
@@ -87,7 +88,9 @@ pub(super) async fn disable(
     _after: After,
     Path((slug, id)): Path<(String, Uuid)>,
 ) -> ApiResult<Json<Changed>> {
-    Ok(Json(send(&app, &meta, &slug, id, WebhookCommand::Disable).await?))
+    Ok(Json(
+        send(&app, &meta, &slug, id, WebhookCommand::Disable).await?,
+    ))
 }
 
 /// Resumes deliveries to the endpoint (WH-6).
@@ -100,7 +103,9 @@ pub(super) async fn enable(
     _after: After,
     Path((slug, id)): Path<(String, Uuid)>,
 ) -> ApiResult<Json<Changed>> {
-    Ok(Json(send(&app, &meta, &slug, id, WebhookCommand::Enable).await?))
+    Ok(Json(
+        send(&app, &meta, &slug, id, WebhookCommand::Enable).await?,
+    ))
 }
 
 /// Deletes the endpoint: deliveries stop and its secrets are shredded (WH-7).

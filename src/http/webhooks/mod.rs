@@ -7,6 +7,7 @@ mod manage;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tessera_aggregates::webhook::{KINDS, WebhookCommand, WebhookEndpoint};
@@ -21,6 +22,7 @@ use crate::http::access::{Group, ORGANIZER};
 use crate::http::conferences::MANAGE;
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{After, ApiJson, CommandMeta, Path};
+use crate::http::idempotency::NotStored;
 use crate::webhooks::signing::generate_secret;
 
 pub fn groups() -> Vec<Group> {
@@ -106,7 +108,7 @@ async fn register(
     meta: CommandMeta,
     Path(slug): Path<String>,
     ApiJson(body): ApiJson<RegisterBody>,
-) -> ApiResult<(StatusCode, Json<RegisteredEndpoint>)> {
+) -> ApiResult<Response> {
     let conf = app.gate(&slug, MANAGE).await?;
     let id = Uuid::new_v4();
     let secret = generate_secret();
@@ -130,16 +132,22 @@ async fn register(
     let mut kinds = body.kinds;
     kinds.sort();
     kinds.dedup();
-    Ok((
-        StatusCode::CREATED,
-        Json(RegisteredEndpoint {
-            id,
-            url: body.url.trim().to_string(),
-            kinds,
-            secret,
-            position: sent.position,
-        }),
-    ))
+    let answer = Json(RegisteredEndpoint {
+        id,
+        url: body.url.trim().to_string(),
+        kinds,
+        secret,
+        position: sent.position,
+    });
+    Ok(not_stored((StatusCode::CREATED, answer)))
+}
+
+/// WH-4: an answer holding a secret is never kept for `Idempotency-Key` replay
+/// (a retry registers or rotates again, with a new secret).
+fn not_stored(answer: impl IntoResponse) -> Response {
+    let mut response = answer.into_response();
+    response.extensions_mut().insert(NotStored);
+    response
 }
 
 /// The conference's endpoints, oldest first (no secrets).
