@@ -365,7 +365,42 @@ async fn wh_6_a_disabled_endpoint_receives_after_enabling(b: Backend) {
     app.finish().await;
 }
 
+/// WH-10: two instances on one database (each with its consumer and sender)
+/// still deliver every event exactly once, through failures and retries.
+async fn wh_10_two_instances_deliver_each_event_once(b: Backend) {
+    let (app, admin) = setup(b, config()).await;
+    let second = tessera::webhooks::Worker::load(
+        app.app.db.clone(),
+        std::sync::Arc::new(app.clock.clone()),
+        app.app.personal.clone(),
+        app.app.config.webhooks.clone(),
+    )
+    .await
+    .expect("a second worker");
+    second.spawn();
+    let (receiver, url) = Receiver::start(1).await;
+    let (_, secret, _) = register(&app, &admin, &url).await;
+    receiver.trust(&secret);
+    let buyers: Vec<String> = (0..8).map(|i| format!("buyer{i}")).collect();
+    let purchases = buyers.iter().map(|name| purchase(&app, name));
+    futures::future::join_all(purchases).await;
+    let expected = published(&app).await;
+    let got = receiver.wait_for(expected).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let got_after = receiver.accepted();
+    assert_eq!(got.len(), expected);
+    assert_eq!(got_after.len(), expected, "nothing delivered twice");
+    let unique: HashSet<String> = ids(&got_after).into_iter().collect();
+    assert_eq!(unique.len(), expected);
+    assert!(
+        receiver.lock().attempts.values().all(|n| *n == 2),
+        "one failure, one success each"
+    );
+    app.finish().await;
+}
+
 on_both_backends!(
+    wh_10_two_instances_deliver_each_event_once,
     wh_10_delivers_every_event_once_despite_failures_and_restarts,
     wh_5_both_secrets_sign_during_the_grace_period,
     wh_12_replay_redelivers_from_a_position,

@@ -17,6 +17,8 @@ use crate::personal::PersonalData;
 const TAKE: i64 = 200;
 /// How often deliveries owed to a disabled endpoint are looked at again.
 const PAUSED_MS: i64 = 1000;
+/// How far a claim outlasts the request's timeout.
+const LEASE_MARGIN_MS: i64 = 5000;
 /// How much of an error text is kept.
 const ERROR_CHARS: usize = 300;
 
@@ -98,8 +100,10 @@ impl Sender {
                 store::postpone(&inner.db, &key, now.saturating_add(PAUSED_MS)).await?;
                 continue;
             }
-            let retry_at = now.saturating_add(backoff_ms(&inner.config, d.attempts + 1));
-            if !store::claim(&inner.db, &d, retry_at, now).await? {
+            // The lease outlasts the request, and is at least the backoff.
+            let lease = backoff_ms(&inner.config, d.attempts + 1)
+                .max(i64::from(inner.config.timeout_ms) + LEASE_MARGIN_MS);
+            if !store::claim(&inner.db, &d, now.saturating_add(lease), now).await? {
                 continue;
             }
             if let Ok(mut set) = inner.in_flight.lock() {
@@ -108,7 +112,7 @@ impl Sender {
             let inner = inner.clone();
             let endpoint = endpoint.clone();
             tokio::spawn(async move {
-                if let Err(e) = inner.deliver(&d, &endpoint, retry_at).await {
+                if let Err(e) = inner.deliver(&d, &endpoint).await {
                     tracing::error!(error = %e, endpoint = %d.endpoint_id, "webhook attempt not logged");
                 }
                 if let Ok(mut set) = inner.in_flight.lock() {
@@ -146,7 +150,7 @@ impl Inner {
         Ok(secrets)
     }
 
-    async fn deliver(&self, d: &Due, endpoint: &EndpointRow, retry_at: i64) -> anyhow::Result<()> {
+    async fn deliver(&self, d: &Due, endpoint: &EndpointRow) -> anyhow::Result<()> {
         let secrets = self.secrets(endpoint).await?;
         let key = d.key();
         let now = self.clock.now();
@@ -180,6 +184,9 @@ impl Inner {
                 Some(e.to_string().chars().take(ERROR_CHARS).collect()),
             ),
         };
+        // WH-11: the backoff counts from the end of this attempt.
+        let done = self.clock.now().timestamp_millis();
+        let retry_at = done.saturating_add(backoff_ms(&self.config, d.attempts + 1));
         let status = if error.is_none() {
             "delivered"
         } else if retry_at > d.created_at.saturating_add(self.window_ms()) {
@@ -194,7 +201,7 @@ impl Inner {
             duration_ms,
             error: error.as_deref(),
         };
-        store::record(&self.db, &key, &attempt, status).await?;
+        store::record(&self.db, &key, &attempt, status, retry_at).await?;
         Ok(())
     }
 

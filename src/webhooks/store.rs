@@ -88,15 +88,15 @@ pub async fn due(db: &Db, now: i64, limit: i64) -> Result<Vec<Due>, sqlx::Error>
         .await)
 }
 
-/// Takes the next attempt of `d` (WH-10): moves its next attempt to `retry_at`
-/// first, so a crash during the request retries later instead of at once, and
-/// another instance does not take the same attempt. False when someone else
-/// took it.
-pub async fn claim(db: &Db, d: &Due, retry_at: i64, now: i64) -> Result<bool, sqlx::Error> {
+/// Takes the next attempt of `d` (WH-10): moves its next attempt to `lease_until`
+/// first (past the request's timeout), so another instance does not take the
+/// same delivery while the request runs, and a crash during it retries later.
+/// False when someone else took it.
+pub async fn claim(db: &Db, d: &Due, lease_until: i64, now: i64) -> Result<bool, sqlx::Error> {
     let sql = "UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = $1, updated_at = $2 \
                WHERE endpoint_id = $3 AND position = $4 AND round = $5 AND attempts = $6 AND status = 'pending'";
     let n = on_db!(db, |p| sqlx::query(sql)
-        .bind(retry_at)
+        .bind(lease_until)
         .bind(now)
         .bind(&d.endpoint_id)
         .bind(d.position)
@@ -116,12 +116,20 @@ pub struct Attempt<'a> {
     pub error: Option<&'a str>,
 }
 
-/// Logs an attempt and sets the delivery's status (`pending` keeps it retrying).
-pub async fn record(db: &Db, key: &Key, a: &Attempt<'_>, status: &str) -> Result<(), sqlx::Error> {
+/// Logs an attempt and sets the delivery's status (`pending` keeps it retrying,
+/// next at `next_attempt_at`).
+pub async fn record(
+    db: &Db,
+    key: &Key,
+    a: &Attempt<'_>,
+    status: &str,
+    next_attempt_at: i64,
+) -> Result<(), sqlx::Error> {
     let log = "INSERT INTO webhook_attempts (endpoint_id, position, round, attempt, at, status_code, duration_ms, error) \
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
                ON CONFLICT (endpoint_id, position, round, attempt) DO NOTHING";
-    let update = "UPDATE webhook_deliveries SET status = $1, last_status = $2, last_error = $3, updated_at = $4 \
+    let update = "UPDATE webhook_deliveries SET status = $1, last_status = $2, last_error = $3, updated_at = $4, \
+                  next_attempt_at = $8 \
                   WHERE endpoint_id = $5 AND position = $6 AND round = $7 AND status = 'pending'";
     on_db!(db, |p| {
         sqlx::query(log)
@@ -144,6 +152,7 @@ pub async fn record(db: &Db, key: &Key, a: &Attempt<'_>, status: &str) -> Result
             .bind(&key.endpoint_id)
             .bind(key.position)
             .bind(key.round)
+            .bind(next_attempt_at)
             .execute(p)
             .await
             .map(|r| r.rows_affected())?
