@@ -399,7 +399,53 @@ async fn wh_10_two_instances_deliver_each_event_once(b: Backend) {
     app.finish().await;
 }
 
+/// WH-11: an endpoint that keeps failing is retried until the window ends, then
+/// its delivery is failed and attempts stop.
+async fn wh_11_retries_end_in_failed_after_the_window(b: Backend) {
+    let (app, admin) = setup(b, config()).await;
+    let (receiver, url) = Receiver::start(usize::MAX).await;
+    let (id, secret, _) = register(&app, &admin, &url).await;
+    receiver.trust(&secret);
+    purchase(&app, "ana").await;
+    let deliveries = path(&format!("/{id}/deliveries"));
+    let status_of = |r: &common::Response| r.body[0]["status"].as_str().map(str::to_string);
+    let mut r = app.get(&deliveries).as_user(&admin).send().await;
+    for _ in 0..200 {
+        if r.body[0]["attempts"]
+            .as_array()
+            .is_some_and(|a| a.len() >= 3)
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        r = app.get(&deliveries).as_user(&admin).send().await;
+    }
+    assert_eq!(status_of(&r).as_deref(), Some("pending"), "{}", r.text);
+    app.clock.advance(chrono::Duration::hours(25));
+    for _ in 0..200 {
+        if status_of(&r).as_deref() == Some("failed") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        r = app.get(&deliveries).as_user(&admin).send().await;
+    }
+    assert_eq!(status_of(&r).as_deref(), Some("failed"), "{}", r.text);
+    let attempts = r.body[0]["attempts"].as_array().map_or(0, Vec::len);
+    assert!(r.body[0]["attempts"][0]["status_code"] == 500);
+    assert!(r.body[0]["attempts"][0]["duration_ms"].is_i64());
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let r = app.get(&deliveries).as_user(&admin).send().await;
+    assert_eq!(
+        r.body[0]["attempts"].as_array().map_or(0, Vec::len),
+        attempts,
+        "no attempt after failed"
+    );
+    assert!(receiver.accepted().is_empty());
+    app.finish().await;
+}
+
 on_both_backends!(
+    wh_11_retries_end_in_failed_after_the_window,
     wh_10_two_instances_deliver_each_event_once,
     wh_10_delivers_every_event_once_despite_failures_and_restarts,
     wh_5_both_secrets_sign_during_the_grace_period,
