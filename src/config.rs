@@ -129,6 +129,41 @@ pub struct Config {
     pub psf_sponsors: PsfSponsorsConfig,
     /// Global feature defaults (CONF-21), section `[features]`.
     pub features: FeatureDefaults,
+    pub webhooks: WebhooksConfig,
+}
+
+/// `[webhooks]`: outgoing webhook delivery (docs/webhooks.md).
+#[derive(Clone, Debug, PartialEq)]
+pub struct WebhooksConfig {
+    /// Accept `http://` endpoints on 127.0.0.1, [::1] and localhost (default
+    /// false: HTTPS only). For tests and local development.
+    pub allow_insecure_localhost: bool,
+    /// First retry delay in milliseconds, doubled per attempt (default 30000).
+    pub retry_base_ms: u64,
+    /// Longest delay between two attempts in milliseconds (default 3600000).
+    pub retry_max_ms: u64,
+    /// Hours a delivery is retried before it is marked failed (default 24; positive).
+    pub retry_window_hours: u32,
+    /// Timeout of one delivery request in milliseconds (default 10000; positive).
+    pub timeout_ms: u32,
+    /// Hours a rotated-out secret keeps signing beside the new one (default 24).
+    pub secret_grace_hours: u32,
+    /// Milliseconds between two polls of the delivery worker (default 1000; positive).
+    pub poll_ms: u32,
+}
+
+impl Default for WebhooksConfig {
+    fn default() -> Self {
+        Self {
+            allow_insecure_localhost: false,
+            retry_base_ms: 30_000,
+            retry_max_ms: 3_600_000,
+            retry_window_hours: 24,
+            timeout_ms: 10_000,
+            secret_grace_hours: 24,
+            poll_ms: 1000,
+        }
+    }
 }
 
 /// `[stripe]` (CONF-41).
@@ -251,6 +286,7 @@ impl Default for Config {
             pretalx: PretalxConfig::default(),
             psf_sponsors: PsfSponsorsConfig::default(),
             features: FeatureDefaults::default(),
+            webhooks: WebhooksConfig::default(),
         }
     }
 }
@@ -378,7 +414,18 @@ const FEATURE_KEYS: &[(&str, Kind)] = &[
     ("all_ui_enabled", Kind::Bool),
 ];
 
+const WEBHOOK_KEYS: &[(&str, Kind)] = &[
+    ("allow_insecure_localhost", Kind::Bool),
+    ("retry_base_ms", Kind::Int),
+    ("retry_max_ms", Kind::Int),
+    ("retry_window_hours", Kind::Int),
+    ("timeout_ms", Kind::Int),
+    ("secret_grace_hours", Kind::Int),
+    ("poll_ms", Kind::Int),
+];
+
 const SECTIONS: &[(&str, &[(&str, Kind)])] = &[
+    ("webhooks", WEBHOOK_KEYS),
     ("stripe", STRIPE_KEYS),
     ("pretalx", PRETALX_KEYS),
     ("psf_sponsors", PSF_KEYS),
@@ -917,6 +964,19 @@ fn convert(root: &Table) -> Result<Config, ConfigError> {
         features.set(feature, f.bool(feature.flag_name(), true)?);
     }
 
+    let w = section(root, "webhooks");
+    let dw = WebhooksConfig::default();
+    let webhooks = WebhooksConfig {
+        allow_insecure_localhost: w
+            .bool("allow_insecure_localhost", dw.allow_insecure_localhost)?,
+        retry_base_ms: w.non_negative_u64("retry_base_ms", dw.retry_base_ms)?,
+        retry_max_ms: w.non_negative_u64("retry_max_ms", dw.retry_max_ms)?,
+        retry_window_hours: w.positive_u32("retry_window_hours", dw.retry_window_hours)?,
+        timeout_ms: w.positive_u32("timeout_ms", dw.timeout_ms)?,
+        secret_grace_hours: w.non_negative_u32("secret_grace_hours", dw.secret_grace_hours)?,
+        poll_ms: w.positive_u32("poll_ms", dw.poll_ms)?,
+    };
+
     Ok(Config {
         cart_expiry_minutes,
         pending_order_expiry_minutes,
@@ -940,6 +1000,7 @@ fn convert(root: &Table) -> Result<Config, ConfigError> {
         pretalx,
         psf_sponsors,
         features,
+        webhooks,
     })
 }
 

@@ -23,6 +23,7 @@ use tessera_aggregates::travel_grant::GrantError;
 use tessera_aggregates::user::UserError;
 use tessera_aggregates::visa_letter::LetterError;
 use tessera_aggregates::volunteer::VolunteerError;
+use tessera_aggregates::webhook::WebhookError;
 
 use crate::outcome::BusError;
 use crate::stripe::GatewayError;
@@ -95,6 +96,8 @@ refusal!(
     conflict: VolunteerError::AlreadyApplied | VolunteerError::InvalidTransition { .. }
 );
 refusal!(TeamError, conflict: TeamError::AlreadyExists);
+// WH-12: a replay is refused by a disabled endpoint's state.
+refusal!(WebhookError, conflict: WebhookError::AlreadyExists | WebhookError::Disabled);
 refusal!(ProfileError);
 refusal!(ConferenceError, conflict: ConferenceError::AlreadyExists);
 refusal!(SeriesError, conflict: SeriesError::AlreadyExists | SeriesError::YearTaken { .. });

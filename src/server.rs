@@ -54,6 +54,7 @@ pub async fn build_app(db: Db, config: Config, clock: Arc<dyn Clock>) -> anyhow:
     let mut runner = Runner::load(db.clone()).await?;
     runner.catch_up().await?;
     let runner = runner.spawn();
+    let services_clock = clock.clone();
     let services = DomainServices::new(clock);
     let reactor_wake = Arc::new(tokio::sync::Notify::new());
     let bus = Arc::new(
@@ -99,6 +100,15 @@ pub async fn build_app(db: Db, config: Config, clock: Arc<dyn Clock>) -> anyhow:
         );
     }
     let personal = Arc::new(crate::personal::PersonalData::new(db.clone(), master));
+    // Outgoing webhooks: their own log consumer and sender (src/webhooks).
+    crate::webhooks::Worker::load(
+        db.clone(),
+        services_clock.clone(),
+        personal.clone(),
+        config.webhooks.clone(),
+    )
+    .await?
+    .spawn();
     let tokens = TokenSigner::new(key.expose(), i64::from(config.token_ttl_hours));
     let logins = LoginThrottle::new(config.login_failure_limit(), config.login_address_limit());
     Ok(Arc::new(App {

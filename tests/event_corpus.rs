@@ -38,6 +38,7 @@ use tessera_aggregates::travel_grant::TravelGrant;
 use tessera_aggregates::user::User;
 use tessera_aggregates::visa_letter::VisaLetter;
 use tessera_aggregates::volunteer::Volunteer;
+use tessera_aggregates::webhook::WebhookEndpoint;
 use tessera_replay::RawEvent;
 
 fn corpus_dir() -> PathBuf {
@@ -91,6 +92,7 @@ fn kinds() -> Vec<Kind> {
         kind::<Fundraising>(),
         kind::<TravelGrant>(),
         kind::<VisaLetter>(),
+        kind::<WebhookEndpoint>(),
     ]
 }
 

@@ -27,6 +27,7 @@ pub mod travel_grant;
 pub mod user;
 pub mod visa_letter;
 pub mod volunteer;
+pub mod webhook;
 
 pub use edit::{PartSlug, nullable};
 pub use services::{Clock, DomainServices, FixedClock, Timestamp};

@@ -22,6 +22,7 @@ use tessera_aggregates::travel_grant::GrantEvent;
 use tessera_aggregates::user::UserEvent;
 use tessera_aggregates::visa_letter::LetterEvent;
 use tessera_aggregates::volunteer::VolunteerEvent;
+use tessera_aggregates::webhook::WebhookEvent;
 use uuid::Uuid;
 
 /// Every domain event, decoded once by the runner and shared by all projections.
@@ -48,6 +49,7 @@ pub enum DomainEvent {
     Fundraising(FundraisingEvent),
     TravelGrant(GrantEvent),
     VisaLetter(LetterEvent),
+    Webhook(WebhookEvent),
     /// An event of an aggregate type this build does not know (kept, not folded).
     Unknown,
 }
@@ -76,6 +78,7 @@ impl DomainEvent {
             "fundraising" => Self::Fundraising(serde_json::from_str(payload)?),
             "travel_grant" => Self::TravelGrant(serde_json::from_str(payload)?),
             "visa_letter" => Self::VisaLetter(serde_json::from_str(payload)?),
+            "webhook_endpoint" => Self::Webhook(serde_json::from_str(payload)?),
             _ => Self::Unknown,
         })
     }

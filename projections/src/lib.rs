@@ -22,6 +22,7 @@ pub mod travel_grants;
 pub mod user_directory;
 pub mod visa_letters;
 pub mod volunteers;
+pub mod webhooks;
 
 pub use envelope::{DomainEvent, Envelope, EventMeta};
 pub use rows::{Projection, Rows, fold_all};

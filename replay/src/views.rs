@@ -18,6 +18,7 @@ use tessera_projections::travel_grants::TravelGrants;
 use tessera_projections::user_directory::UserDirectory;
 use tessera_projections::visa_letters::VisaLetters;
 use tessera_projections::volunteers::Volunteers;
+use tessera_projections::webhooks::Webhooks;
 use tessera_projections::{Envelope, Projection, Rows};
 
 /// A projection with its rows in memory.
@@ -103,6 +104,7 @@ pub fn all_views() -> Vec<Box<dyn View>> {
         Box::new(ViewOf::<Fundraising>::default()),
         Box::new(ViewOf::<TravelGrants>::default()),
         Box::new(ViewOf::<VisaLetters>::default()),
+        Box::new(ViewOf::<Webhooks>::default()),
     ]
 }
 

@@ -24,6 +24,7 @@ pub mod sponsors;
 pub mod stats;
 pub mod visa_letters;
 pub mod volunteers;
+pub mod webhooks;
 
 pub use serve::serve;
 
@@ -63,6 +64,7 @@ fn groups() -> Vec<Group> {
     groups.extend(fundraising::groups());
     groups.extend(grants::groups());
     groups.extend(visa_letters::groups());
+    groups.extend(webhooks::groups());
     groups
 }
 

@@ -13,6 +13,7 @@ mod orders;
 mod people;
 mod sponsorship;
 mod volunteers;
+mod webhooks;
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -91,6 +92,7 @@ pub fn all() -> Vec<Fixture> {
         sponsorship::fundraising(),
         grants::travel_grant(),
         grants::visa_letter(),
+        webhooks::webhook_endpoint(),
     ]
     .into_iter()
     .flatten()
