@@ -7,6 +7,7 @@ pub mod carts_funnel;
 pub mod conference_catalog;
 pub mod credits;
 mod envelope;
+pub mod messages;
 pub mod fundraising;
 pub mod keys;
 pub mod orders;
