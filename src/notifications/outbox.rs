@@ -113,9 +113,9 @@ pub async fn drafts(bus: &CommandBus, db: &Db, env: &Envelope) -> anyhow::Result
                 .map_err(failed("loading the order"))?;
             let mut draft = Draft::to(kind, user, Some(conf))
                 .with("reference", reference)
-                .with("total", total.round_dp(2));
+                .with("total", format!("{total:.2}"));
             if let OrderEvent::OrderRefunded { amount, .. } = event {
-                draft = draft.with("amount", amount.round_dp(2));
+                draft = draft.with("amount", format!("{amount:.2}"));
             }
             vec![draft]
         }

@@ -9,6 +9,7 @@
 mod billing;
 mod catalog;
 mod grants;
+mod messages;
 mod orders;
 mod people;
 mod sponsorship;
@@ -91,6 +92,7 @@ pub fn all() -> Vec<Fixture> {
         sponsorship::fundraising(),
         grants::travel_grant(),
         grants::visa_letter(),
+        messages::message(),
     ]
     .into_iter()
     .flatten()
