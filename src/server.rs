@@ -40,7 +40,10 @@ fn reset_limits() -> (Limit, Limit) {
     let hour = chrono::Duration::hours(1);
     (
         Limit { max: 3, span: hour },
-        Limit { max: 20, span: hour },
+        Limit {
+            max: 20,
+            span: hour,
+        },
     )
 }
 

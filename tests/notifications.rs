@@ -80,7 +80,9 @@ async fn buy_free_ticket(app: &TestApp, ana: &User) -> String {
     let reference = r.body["reference"].as_str().unwrap_or_default().to_string();
     // A zero total is paid with a comp payment.
     let r = app
-        .post(&format!("/api/v1/conferences/{CONF}/orders/{reference}/payments"))
+        .post(&format!(
+            "/api/v1/conferences/{CONF}/orders/{reference}/payments"
+        ))
         .as_user(ana)
         .json(json!({ "method": "comp" }))
         .send()
@@ -90,7 +92,10 @@ async fn buy_free_ticket(app: &TestApp, ana: &User) -> String {
 }
 
 fn by_subject<'a>(mails: &'a [Received], part: &str) -> Vec<&'a Received> {
-    mails.iter().filter(|m| m.subject().contains(part)).collect()
+    mails
+        .iter()
+        .filter(|m| m.subject().contains(part))
+        .collect()
 }
 
 async fn order_and_access_code_mails_reach_the_buyer_once(b: Backend) {
@@ -108,14 +113,27 @@ async fn order_and_access_code_mails_reach_the_buyer_once(b: Backend) {
         confirmation.subject(),
         format!("PyCon US {CONF}: order {reference} confirmed")
     );
-    assert!(confirmation.data.contains("Hello ana,"), "{}", confirmation.data);
+    assert!(
+        confirmation.data.contains("Hello ana,"),
+        "{}",
+        confirmation.data
+    );
     assert!(confirmation.data.contains("2027-05-14 to 2027-05-22"));
     assert!(confirmation.data.contains("$0.00"));
     let code = by_subject(&mails, "your access code");
     assert_eq!(code.len(), 1, "{mails:?}");
-    let access_code = code[0].subject().rsplit(' ').next().unwrap_or_default().to_string();
+    let access_code = code[0]
+        .subject()
+        .rsplit(' ')
+        .next()
+        .unwrap_or_default()
+        .to_string();
     assert_eq!(access_code.len(), 8, "{}", code[0].subject());
-    assert!(code[0].data.contains(&format!("Your access code is {access_code}")));
+    assert!(
+        code[0]
+            .data
+            .contains(&format!("Your access code is {access_code}"))
+    );
     // The QR code travels as an inline SVG the HTML part shows.
     assert!(code[0].data.contains("image/svg+xml"), "{}", code[0].data);
     assert!(code[0].data.contains("cid:access-code"));
@@ -126,12 +144,17 @@ async fn order_and_access_code_mails_reach_the_buyer_once(b: Backend) {
     assert_eq!(count(&list, "sent"), 2, "{list}");
     let ids: Vec<String> = list["messages"]
         .as_array()
-        .map(|a| a.iter().map(|m| m["id"].as_str().unwrap_or_default().to_string()).collect())
+        .map(|a| {
+            a.iter()
+                .map(|m| m["id"].as_str().unwrap_or_default().to_string())
+                .collect()
+        })
         .unwrap_or_default();
     for mail in &mails {
         let message_id = mail.header("Message-ID").unwrap_or_default();
         assert!(
-            ids.iter().any(|id| message_id == format!("<{id}@pycon.example>")),
+            ids.iter()
+                .any(|id| message_id == format!("<{id}@pycon.example>")),
             "{message_id} in {ids:?}"
         );
     }
@@ -140,9 +163,7 @@ async fn order_and_access_code_mails_reach_the_buyer_once(b: Backend) {
     let app = app.restart().await;
     app.settled().await;
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    let queued = app
-        .count_events(|e| e.event_type == "MessageQueued")
-        .await;
+    let queued = app.count_events(|e| e.event_type == "MessageQueued").await;
     assert_eq!(queued, 2);
     assert_eq!(sink.received().len(), 2);
     app.finish().await;
@@ -189,22 +210,37 @@ async fn failures_retry_with_backoff_then_dead_letter_and_an_admin_retries(b: Ba
     let admin = app.admin().await;
     let ana = app.user("ana").await;
     sink.refuse_next(2, "451 4.3.0 try again later");
-    assert_eq!(request_reset(&app, &ana.email).await.status, StatusCode::ACCEPTED);
+    assert_eq!(
+        request_reset(&app, &ana.email).await.status,
+        StatusCode::ACCEPTED
+    );
     // MSG-4: the first failure waits for its retry.
     let list = outbox_until(&app, &admin, |l| count(l, "failed") == 1).await;
     assert_eq!(count(&list, "failed"), 1, "{list}");
     let failed = &list["messages"][0];
     assert_eq!(failed["attempts"], 1);
-    assert!(failed["last_error"].as_str().unwrap_or_default().contains("try again later"));
+    assert!(
+        failed["last_error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("try again later")
+    );
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    assert_eq!(count(&outbox(&app, &admin, None).await, "failed"), 1, "not before its time");
+    assert_eq!(
+        count(&outbox(&app, &admin, None).await, "failed"),
+        1,
+        "not before its time"
+    );
     // 30 s later (the backoff's base) the second and last attempt fails too.
     app.clock.advance(Duration::seconds(31));
     let list = outbox_until(&app, &admin, |l| count(l, "dead_lettered") == 1).await;
     assert_eq!(count(&list, "dead_lettered"), 1, "{list}");
     let dead = outbox(&app, &admin, Some("dead_lettered")).await;
     assert_eq!(dead["total"], 1);
-    let id = dead["messages"][0]["id"].as_str().unwrap_or_default().to_string();
+    let id = dead["messages"][0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     assert_eq!(dead["messages"][0]["attempts"], 2);
     assert!(sink.received().is_empty());
     // MSG-5: an admin's retry sends it.
@@ -225,7 +261,10 @@ async fn failures_retry_with_backoff_then_dead_letter_and_an_admin_retries(b: Ba
         .as_user(&admin)
         .send()
         .await;
-    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "message.not_dead_lettered"));
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::CONFLICT, "message.not_dead_lettered")
+    );
     app.finish().await;
 }
 
@@ -236,7 +275,10 @@ async fn a_crash_mid_send_sends_once_after_restart(b: Backend) {
     let ana = app.user("ana").await;
     // The mail server hangs: the sender has claimed the message and waits.
     sink.pause();
-    assert_eq!(request_reset(&app, &ana.email).await.status, StatusCode::ACCEPTED);
+    assert_eq!(
+        request_reset(&app, &ana.email).await.status,
+        StatusCode::ACCEPTED
+    );
     for _ in 0..100 {
         if sink.held() > 0 {
             break;
@@ -270,7 +312,11 @@ async fn a_reset_mail_sets_a_new_password_once_and_ends_every_session(b: Backend
     assert_eq!((unknown.status, &unknown.body), (known.status, &known.body));
     let mails = sink.wait_for(1).await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    assert_eq!(sink.received().len(), 1, "nothing sent for an unknown address");
+    assert_eq!(
+        sink.received().len(),
+        1,
+        "nothing sent for an unknown address"
+    );
     assert_eq!(mails[0].to, vec![ana.email.clone()]);
     let token = token_in(&mails[0]);
     assert!(!token.is_empty(), "{}", mails[0].data);
@@ -284,7 +330,10 @@ async fn a_reset_mail_sets_a_new_password_once_and_ends_every_session(b: Backend
             .send()
     };
     let r = confirm(token.clone(), "short").await;
-    assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "auth.weak_password"));
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "auth.weak_password")
+    );
     let r = confirm(token.clone(), "a brand new password").await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
     // RESET-5: every session ended.
@@ -295,17 +344,29 @@ async fn a_reset_mail_sets_a_new_password_once_and_ends_every_session(b: Backend
             .json(json!({ "email": ana.email, "password": password }))
             .send()
     };
-    assert_eq!(login("correct horse battery").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        login("correct horse battery").await.status,
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(login("a brand new password").await.status, StatusCode::OK);
     // RESET-4: once only.
     let r = confirm(token, "yet another password").await;
-    assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "auth.reset_token_used"));
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "auth.reset_token_used")
+    );
     // RESET-2: a made-up token.
     let fake = format!("{}.bm90IGEgdG9rZW4", ana.id.replace('-', ""));
     let r = confirm(fake, "yet another password").await;
-    assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "auth.reset_token_invalid"));
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "auth.reset_token_invalid")
+    );
     let r = confirm("garbage".into(), "yet another password").await;
-    assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "auth.reset_token_invalid"));
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "auth.reset_token_invalid")
+    );
     app.finish().await;
 }
 
@@ -313,7 +374,10 @@ async fn a_reset_token_expires_after_an_hour(b: Backend) {
     let sink = Sink::start().await;
     let app = TestApp::start_with(b, mail_config(&sink, 5)).await;
     let ana = app.user("ana").await;
-    assert_eq!(request_reset(&app, &ana.email).await.status, StatusCode::ACCEPTED);
+    assert_eq!(
+        request_reset(&app, &ana.email).await.status,
+        StatusCode::ACCEPTED
+    );
     let mails = sink.wait_for(1).await;
     let token = token_in(&mails[0]);
     app.clock.advance(Duration::minutes(61));
@@ -322,7 +386,10 @@ async fn a_reset_token_expires_after_an_hour(b: Backend) {
         .json(json!({ "token": token, "password": "a brand new password" }))
         .send()
         .await;
-    assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "auth.reset_token_expired"));
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "auth.reset_token_expired")
+    );
     app.finish().await;
 }
 
@@ -331,10 +398,19 @@ async fn reset_requests_are_rate_limited_alike_for_every_address(b: Backend) {
     let ana = app.user("ana").await;
     for email in [ana.email.as_str(), "nobody@example.org"] {
         for _ in 0..3 {
-            assert_eq!(request_reset(&app, email).await.status, StatusCode::ACCEPTED);
+            assert_eq!(
+                request_reset(&app, email).await.status,
+                StatusCode::ACCEPTED
+            );
         }
         let r = request_reset(&app, email).await;
-        assert_eq!((r.status, r.code()), (StatusCode::TOO_MANY_REQUESTS, "auth.too_many_reset_requests"));
+        assert_eq!(
+            (r.status, r.code()),
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                "auth.too_many_reset_requests"
+            )
+        );
         assert!(r.headers.contains_key("retry-after"));
     }
     // Three requests, three reset facts for the account.

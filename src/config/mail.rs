@@ -90,3 +90,28 @@ pub(super) fn read(m: &Reader<'_>) -> Result<MailConfig, ConfigError> {
         retry_base_seconds: m.positive_u32("retry_base_seconds", d.retry_base_seconds)?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::config::Config;
+
+    #[test]
+    fn mail_is_read_from_the_file_and_the_environment() {
+        let text = "[mail]\nhost = \"smtp.example.org\"\ntls = \"tls\"\nport = 465\nfrom = \"T <t@example.org>\"\n";
+        let env = HashMap::from([("TESSERA_MAIL__PASSWORD".to_string(), "pw".to_string())]);
+        let mail = Config::from_toml_str(text, "t.toml", &env).map(|c| c.mail);
+        let mail = mail.unwrap_or_default();
+        assert_eq!(mail.host.as_deref(), Some("smtp.example.org"));
+        assert_eq!((mail.port, mail.tls), (465, MailTls::Tls));
+        assert_eq!(mail.password.as_ref().map(|p| p.expose()), Some("pw"));
+        assert_eq!(mail.max_attempts, 5);
+        let bad = Config::from_toml_str("[mail]\ntls = \"ssl\"\n", "t.toml", &HashMap::new());
+        assert!(matches!(bad, Err(ConfigError::Value { key, .. }) if key == "mail.tls"));
+        // No host: nothing is sent.
+        let none = Config::from_toml_str("", "t.toml", &HashMap::new()).map(|c| c.mail.host);
+        assert_eq!(none, Ok(None));
+    }
+}

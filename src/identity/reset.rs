@@ -59,7 +59,10 @@ mod tests {
         assert_eq!(reset_token_user(&token), Some(user));
         assert_eq!(token, signer.reset_token(user, request));
         assert_ne!(token, signer.reset_token(user, Uuid::new_v4()));
-        assert_ne!(token, TokenSigner::new("other", 1).reset_token(user, request));
+        assert_ne!(
+            token,
+            TokenSigner::new("other", 1).reset_token(user, request)
+        );
         assert_eq!(reset_token_hash(&token).len(), 64);
         assert_eq!(reset_token_user("nonsense"), None);
     }

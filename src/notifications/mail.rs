@@ -100,10 +100,10 @@ impl Mailer for SmtpMailer {
         } else {
             let mut related = MultiPart::related().multipart(alternative);
             for (cid, name, content_type, bytes) in &mail.inline {
-                let content_type = ContentType::parse(content_type).map_err(SendError::permanent)?;
-                let part: SinglePart =
-                    Attachment::new_inline_with_name(cid.clone(), name.clone())
-                        .body(bytes.clone(), content_type);
+                let content_type =
+                    ContentType::parse(content_type).map_err(SendError::permanent)?;
+                let part: SinglePart = Attachment::new_inline_with_name(cid.clone(), name.clone())
+                    .body(bytes.clone(), content_type);
                 related = related.singlepart(part);
             }
             related

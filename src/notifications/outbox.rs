@@ -119,12 +119,14 @@ pub async fn drafts(bus: &CommandBus, db: &Db, env: &Envelope) -> anyhow::Result
             }
             vec![draft]
         }
-        DomainEvent::Attendee(tessera_aggregates::attendee::AttendeeEvent::AttendeeRegistered {
-            conference_id,
-            user,
-            access_code,
-            ..
-        }) => vec![
+        DomainEvent::Attendee(
+            tessera_aggregates::attendee::AttendeeEvent::AttendeeRegistered {
+                conference_id,
+                user,
+                access_code,
+                ..
+            },
+        ) => vec![
             Draft::to(MessageKind::AccessCode, *user, Some(*conference_id))
                 .with("access_code", access_code),
         ],
@@ -168,9 +170,13 @@ pub async fn drafts(bus: &CommandBus, db: &Db, env: &Envelope) -> anyhow::Result
                     conference_id,
                     ..
                 })) => vec![
-                    Draft::to(MessageKind::VisaLetterStatus, applicant, Some(conference_id))
-                        .with("status", status)
-                        .with("reason", reason),
+                    Draft::to(
+                        MessageKind::VisaLetterStatus,
+                        applicant,
+                        Some(conference_id),
+                    )
+                    .with("status", status)
+                    .with("reason", reason),
                 ],
                 _ => vec![],
             }
@@ -200,9 +206,10 @@ pub async fn drafts(bus: &CommandBus, db: &Db, env: &Envelope) -> anyhow::Result
             match deal {
                 // A deal without a contact has nobody to tell.
                 Some(deal) if !deal.contact_email.trim().is_empty() => {
-                    let mut draft = Draft::to(MessageKind::SponsorshipStatus, Uuid::nil(), conference)
-                        .with("organisation", &deal.organisation)
-                        .with("status", label(to));
+                    let mut draft =
+                        Draft::to(MessageKind::SponsorshipStatus, Uuid::nil(), conference)
+                            .with("organisation", &deal.organisation)
+                            .with("status", label(to));
                     draft.address = Some(deal.contact_email.trim().to_string());
                     vec![draft]
                 }
@@ -217,7 +224,10 @@ pub async fn drafts(bus: &CommandBus, db: &Db, env: &Envelope) -> anyhow::Result
 async fn record(bus: &CommandBus, db: &Db, env: &Envelope) -> anyhow::Result<bool> {
     let drafts = drafts(bus, db, env).await?;
     let any = !drafts.is_empty();
-    let source = format!("{}:{}:{}", env.aggregate_type, env.aggregate_id, env.sequence);
+    let source = format!(
+        "{}:{}:{}",
+        env.aggregate_type, env.aggregate_id, env.sequence
+    );
     for d in drafts {
         let id = message_id(d.kind, &source);
         let meta = EventMeta {

@@ -12,10 +12,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tessera_aggregates::Timestamp;
 use tessera_aggregates::conference::Conference;
 use tessera_aggregates::message::{Message, MessageCommand, MessageKind, MessageStatus};
 use tessera_aggregates::user::User;
-use tessera_aggregates::Timestamp;
 use tessera_projections::messages::{MESSAGES_PREFIX, MessageRow, Messages};
 use tessera_projections::{EventMeta, Projection};
 use tessera_replay::{Db, storage};
@@ -59,7 +59,8 @@ fn system() -> EventMeta {
 impl Sender {
     /// Messages waiting whose time has come.
     pub async fn due(&self, now: Timestamp) -> anyhow::Result<Vec<MessageRow>> {
-        let rows = storage::live_rows_with_prefix(&self.db, Messages::NAME, MESSAGES_PREFIX).await?;
+        let rows =
+            storage::live_rows_with_prefix(&self.db, Messages::NAME, MESSAGES_PREFIX).await?;
         let mut due = vec![];
         for (_, doc) in rows {
             let row: MessageRow = serde_json::from_str(&doc)?;
@@ -154,7 +155,11 @@ impl Sender {
                     .bus
                     .inspect::<User, _>(&id.to_string(), |u| {
                         u.exists().then(|| {
-                            (u.email().to_string(), u.name().to_string(), u.sealed().cloned())
+                            (
+                                u.email().to_string(),
+                                u.name().to_string(),
+                                u.sealed().cloned(),
+                            )
                         })
                     })
                     .await
@@ -176,7 +181,10 @@ impl Sender {
         if row.kind == MessageKind::PasswordReset
             && let Some(request) = row.data.get("request").and_then(|r| r.parse().ok())
         {
-            vars.insert("token".into(), self.tokens.reset_token(row.recipient, request));
+            vars.insert(
+                "token".into(),
+                self.tokens.reset_token(row.recipient, request),
+            );
         }
         let Rendered {
             subject,

@@ -111,7 +111,11 @@ impl Sink {
                                 if l == ".\r\n" {
                                     break;
                                 }
-                                data.push_str(l.strip_prefix('.').filter(|_| l.starts_with("..")).unwrap_or(&l));
+                                data.push_str(
+                                    l.strip_prefix('.')
+                                        .filter(|_| l.starts_with(".."))
+                                        .unwrap_or(&l),
+                                );
                             }
                             let mut s = state.lock().expect("sink state");
                             if s.refusals.is_empty() {

@@ -158,7 +158,10 @@ fn msg_5_only_a_dead_lettered_message_is_retried_and_starts_over() {
     framework()
         .given(vec![queued(), started(3, 2), dead.clone()])
         .when(MessageCommand::Retry { by: admin })
-        .then_expect_events(vec![MessageEvent::MessageRequeued { by: admin, at: t0() }]);
+        .then_expect_events(vec![MessageEvent::MessageRequeued {
+            by: admin,
+            at: t0(),
+        }]);
     framework()
         .given(vec![queued()])
         .when(MessageCommand::Retry { by: admin })
@@ -168,7 +171,10 @@ fn msg_5_only_a_dead_lettered_message_is_retried_and_starts_over() {
         queued(),
         started(3, 2),
         dead,
-        MessageEvent::MessageRequeued { by: admin, at: t0() },
+        MessageEvent::MessageRequeued {
+            by: admin,
+            at: t0(),
+        },
     ] {
         message.evolve(e);
     }

@@ -54,10 +54,7 @@ pub(super) async fn request_reset(
     if let Err(refusal) = app.resets.admit(&account, address.as_deref(), now) {
         return Ok(too_many(refusal));
     }
-    let exists = app
-        .bus
-        .inspect::<User, _>(&account, |u| u.exists())
-        .await?;
+    let exists = app.bus.inspect::<User, _>(&account, |u| u.exists()).await?;
     if exists && !app.personal.is_erased(id).await? {
         let request = Uuid::new_v4();
         let token = app.tokens.reset_token(id, request);
@@ -102,7 +99,12 @@ pub(super) async fn confirm_reset(
     meta: CommandMeta,
     ApiJson(body): ApiJson<ResetConfirmBody>,
 ) -> ApiResult<StatusCode> {
-    let invalid = || ApiError::unprocessable(UserError::ResetTokenInvalid.code(), UserError::ResetTokenInvalid.to_string());
+    let invalid = || {
+        ApiError::unprocessable(
+            UserError::ResetTokenInvalid.code(),
+            UserError::ResetTokenInvalid.to_string(),
+        )
+    };
     if body.password.chars().count() < MIN_PASSWORD_LEN {
         return Err(ApiError::unprocessable(
             "auth.weak_password",
