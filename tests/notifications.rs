@@ -422,6 +422,61 @@ async fn reset_requests_are_rate_limited_alike_for_every_address(b: Backend) {
     app.finish().await;
 }
 
+async fn visa_letter_decisions_reach_the_applicant(b: Backend) {
+    let sink = Sink::start().await;
+    let app = TestApp::start_with(b, mail_config(&sink, 5)).await;
+    let admin = app.admin().await;
+    app.conference(&admin, CONF).await;
+    let ana = app.user("ana").await;
+    let bo = app.user("bo").await;
+    let letters = format!("/api/v1/conferences/{CONF}/visa-letters");
+    let mut ids = vec![];
+    for u in [&ana, &bo] {
+        let r = app
+            .post(&letters)
+            .as_user(u)
+            .json(json!({
+                "passport_name": "Ana Plainpassport", "passport_number": "A99887766",
+                "nationality": "Nigerian", "date_of_birth": "1990-04-01",
+                "travel_from": "2027-05-12", "travel_until": "2027-05-20",
+                "destination_address": "1000 Fort Duquesne Blvd"
+            }))
+            .send()
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        ids.push(r.body["id"].as_str().unwrap_or_default().to_string());
+    }
+    for (id, body) in [
+        (&ids[0], json!({ "action": "approve" })),
+        (
+            &ids[1],
+            json!({ "action": "reject", "reason": "Travel dates outside the conference." }),
+        ),
+    ] {
+        let r = app
+            .post(&format!("{letters}/{id}/review"))
+            .as_user(&admin)
+            .json(body)
+            .send()
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+    let mails = sink.wait_for(2).await;
+    assert_eq!(mails.len(), 2, "{mails:?}");
+    let approved = by_subject(&mails, "your visa letter request is approved");
+    assert_eq!(approved.len(), 1, "{mails:?}");
+    assert_eq!(approved[0].to, vec![ana.email.clone()]);
+    let rejected = by_subject(&mails, "your visa letter request is rejected");
+    assert_eq!(rejected.len(), 1, "{mails:?}");
+    assert_eq!(rejected[0].to, vec![bo.email.clone()]);
+    assert!(
+        rejected[0]
+            .data
+            .contains("Travel dates outside the conference.")
+    );
+    app.finish().await;
+}
+
 on_both_backends!(
     order_and_access_code_mails_reach_the_buyer_once,
     without_smtp_messages_are_recorded_and_listed_for_admins,
@@ -430,4 +485,5 @@ on_both_backends!(
     a_reset_mail_sets_a_new_password_once_and_ends_every_session,
     a_reset_token_expires_after_an_hour,
     reset_requests_are_rate_limited_alike_for_every_address,
+    visa_letter_decisions_reach_the_applicant,
 );
