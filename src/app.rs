@@ -30,6 +30,10 @@ pub struct App {
     pub personal: Arc<crate::personal::PersonalData>,
     /// Login attempts per account and per client address (this process's counts).
     pub logins: LoginThrottle,
+    /// Password reset requests per account and per client address.
+    pub resets: LoginThrottle,
+    /// The outbox and its sender (src/notifications).
+    pub notifications: crate::notifications::NotificationsHandle,
     pub metrics: Option<PrometheusHandle>,
     /// Stripe (PAY-4): None when no secret key is configured.
     pub gateway: Option<crate::stripe::SharedGateway>,

@@ -28,6 +28,9 @@ use toml::{Table, Value};
 
 use crate::features::{Feature, FeatureDefaults};
 
+mod mail;
+pub use mail::{MailConfig, MailTls};
+
 /// The default file name looked up in the current directory.
 pub const DEFAULT_CONFIG_FILE: &str = "tessera.toml";
 
@@ -127,6 +130,8 @@ pub struct Config {
     pub stripe: StripeConfig,
     pub pretalx: PretalxConfig,
     pub psf_sponsors: PsfSponsorsConfig,
+    /// `[mail]`: the SMTP server of the outbox (src/notifications).
+    pub mail: MailConfig,
     /// Global feature defaults (CONF-21), section `[features]`.
     pub features: FeatureDefaults,
     pub webhooks: WebhooksConfig,
@@ -285,6 +290,7 @@ impl Default for Config {
             stripe: StripeConfig::default(),
             pretalx: PretalxConfig::default(),
             psf_sponsors: PsfSponsorsConfig::default(),
+            mail: MailConfig::default(),
             features: FeatureDefaults::default(),
             webhooks: WebhooksConfig::default(),
         }
@@ -430,6 +436,7 @@ const SECTIONS: &[(&str, &[(&str, Kind)])] = &[
     ("pretalx", PRETALX_KEYS),
     ("psf_sponsors", PSF_KEYS),
     ("features", FEATURE_KEYS),
+    ("mail", mail::MAIL_KEYS),
 ];
 
 fn section_keys(section: &str) -> Option<&'static [(&'static str, Kind)]> {
@@ -958,6 +965,8 @@ fn convert(root: &Table) -> Result<Config, ConfigError> {
         flight: q.string("flight", &dq.flight)?,
     };
 
+    let mail = mail::read(&section(root, "mail"))?;
+
     let f = section(root, "features");
     let mut features = FeatureDefaults::default();
     for feature in Feature::ALL {
@@ -999,6 +1008,7 @@ fn convert(root: &Table) -> Result<Config, ConfigError> {
         stripe,
         pretalx,
         psf_sponsors,
+        mail,
         features,
         webhooks,
     })

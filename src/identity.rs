@@ -1,6 +1,7 @@
 //! Passwords (argon2), bearer tokens (HMAC-SHA256 over the user, session epoch,
 //! token id and lifetime), the key that signs them, and the login throttle.
 
+pub mod reset;
 pub mod signing_key;
 pub mod throttle;
 

@@ -13,6 +13,7 @@ pub mod http;
 pub mod identity;
 pub mod ids;
 pub mod meta;
+pub mod notifications;
 pub mod outcome;
 pub mod personal;
 pub mod process;

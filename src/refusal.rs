@@ -10,6 +10,7 @@ use tessera_aggregates::conference::ConferenceError;
 use tessera_aggregates::credit::CreditError;
 use tessera_aggregates::fundraising::FundraisingError;
 use tessera_aggregates::inventory::InventoryError;
+use tessera_aggregates::message::MessageError;
 use tessera_aggregates::order::OrderError;
 use tessera_aggregates::pricing::PricingError;
 use tessera_aggregates::profile::ProfileError;
@@ -90,6 +91,11 @@ macro_rules! refusal {
 
 refusal!(ActivityError, forbidden: ActivityError::NotAnOrganizer, conflict: ActivityError::AlreadyExists);
 refusal!(UserError, conflict: UserError::EmailTaken);
+// MSG-3/5: refused by the message's state.
+refusal!(
+    MessageError,
+    conflict: MessageError::InFlight | MessageError::NotPending | MessageError::NotDeadLettered
+);
 // MY-6: one application per (user, conference); a refused transition is the state's.
 refusal!(
     VolunteerError,

@@ -12,7 +12,7 @@ use crate::bus::CommandBus;
 use crate::config::Config;
 use crate::identity::TokenSigner;
 use crate::identity::signing_key::{self, KeySource};
-use crate::identity::throttle::LoginThrottle;
+use crate::identity::throttle::{Limit, LoginThrottle};
 use crate::process::{Processes, StripeAccess};
 use crate::reactor::Reactor;
 use crate::stripe::{GatewayError, SharedGateway, StripeClient};
@@ -32,6 +32,19 @@ pub fn metrics_handle() -> Option<PrometheusHandle> {
     HANDLE
         .get_or_init(|| PrometheusBuilder::new().install_recorder().ok())
         .clone()
+}
+
+/// RESET-6: password reset requests per account per hour, and per client
+/// address per hour.
+fn reset_limits() -> (Limit, Limit) {
+    let hour = chrono::Duration::hours(1);
+    (
+        Limit { max: 3, span: hour },
+        Limit {
+            max: 20,
+            span: hour,
+        },
+    )
 }
 
 /// Where the database is: `--database-url`, else `DATABASE_URL`, else the SQLite
@@ -57,9 +70,11 @@ pub async fn build_app(db: Db, config: Config, clock: Arc<dyn Clock>) -> anyhow:
     let services_clock = clock.clone();
     let services = DomainServices::new(clock);
     let reactor_wake = Arc::new(tokio::sync::Notify::new());
+    let outbox_wake = Arc::new(tokio::sync::Notify::new());
     let bus = Arc::new(
         CommandBus::new(db.clone(), services, Some(runner.clone()))
             .with_waker(reactor_wake.clone())
+            .with_waker(outbox_wake.clone())
             .with_deadline(config.command_deadline()),
     );
     // PAY-4: Stripe only with a secret key; a key with an unusable base URL is a
@@ -111,6 +126,17 @@ pub async fn build_app(db: Db, config: Config, clock: Arc<dyn Clock>) -> anyhow:
     .spawn();
     let tokens = TokenSigner::new(key.expose(), i64::from(config.token_ttl_hours));
     let logins = LoginThrottle::new(config.login_failure_limit(), config.login_address_limit());
+    let (per_account, per_address) = reset_limits();
+    let resets = LoginThrottle::new(per_account, per_address);
+    let notifications = crate::notifications::start(
+        db.clone(),
+        bus.clone(),
+        personal.clone(),
+        tokens.clone(),
+        &config,
+        outbox_wake,
+    )
+    .await?;
     Ok(Arc::new(App {
         db,
         bus,
@@ -120,6 +146,8 @@ pub async fn build_app(db: Db, config: Config, clock: Arc<dyn Clock>) -> anyhow:
         tokens,
         personal,
         logins,
+        resets,
+        notifications,
         metrics: metrics_handle(),
         gateway,
         faults: processes.faults.clone(),

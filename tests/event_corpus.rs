@@ -25,6 +25,7 @@ use tessera_aggregates::conference::Conference;
 use tessera_aggregates::credit::Credit;
 use tessera_aggregates::fundraising::Fundraising;
 use tessera_aggregates::inventory::Inventory;
+use tessera_aggregates::message::Message;
 use tessera_aggregates::order::Order;
 use tessera_aggregates::profile::Profile;
 use tessera_aggregates::purchase_order::PurchaseOrder;
@@ -93,6 +94,7 @@ fn kinds() -> Vec<Kind> {
         kind::<TravelGrant>(),
         kind::<VisaLetter>(),
         kind::<WebhookEndpoint>(),
+        kind::<Message>(),
     ]
 }
 

@@ -11,6 +11,7 @@ pub mod credit;
 mod edit;
 pub mod fundraising;
 pub mod inventory;
+pub mod message;
 pub mod money;
 pub mod order;
 pub mod pricing;

@@ -9,6 +9,7 @@ use tessera_aggregates::conference::ConferenceEvent;
 use tessera_aggregates::credit::CreditEvent;
 use tessera_aggregates::fundraising::FundraisingEvent;
 use tessera_aggregates::inventory::InventoryEvent;
+use tessera_aggregates::message::MessageEvent;
 use tessera_aggregates::order::OrderEvent;
 use tessera_aggregates::profile::ProfileEvent;
 use tessera_aggregates::purchase_order::PurchaseOrderEvent;
@@ -50,6 +51,7 @@ pub enum DomainEvent {
     TravelGrant(GrantEvent),
     VisaLetter(LetterEvent),
     Webhook(WebhookEvent),
+    Message(MessageEvent),
     /// An event of an aggregate type this build does not know (kept, not folded).
     Unknown,
 }
@@ -79,6 +81,7 @@ impl DomainEvent {
             "travel_grant" => Self::TravelGrant(serde_json::from_str(payload)?),
             "visa_letter" => Self::VisaLetter(serde_json::from_str(payload)?),
             "webhook_endpoint" => Self::Webhook(serde_json::from_str(payload)?),
+            "message" => Self::Message(serde_json::from_str(payload)?),
             _ => Self::Unknown,
         })
     }

@@ -9,6 +9,7 @@ pub mod credits;
 mod envelope;
 pub mod fundraising;
 pub mod keys;
+pub mod messages;
 pub mod orders;
 pub mod purchase_orders;
 mod rows;

@@ -9,6 +9,7 @@ use tessera_projections::carts_funnel::CartsFunnel;
 use tessera_projections::conference_catalog::ConferenceCatalog;
 use tessera_projections::credits::Credits;
 use tessera_projections::fundraising::Fundraising;
+use tessera_projections::messages::Messages;
 use tessera_projections::orders::Orders;
 use tessera_projections::purchase_orders::PurchaseOrders;
 use tessera_projections::sales::Sales;
@@ -105,6 +106,7 @@ pub fn all_views() -> Vec<Box<dyn View>> {
         Box::new(ViewOf::<TravelGrants>::default()),
         Box::new(ViewOf::<VisaLetters>::default()),
         Box::new(ViewOf::<Webhooks>::default()),
+        Box::new(ViewOf::<Messages>::default()),
     ]
 }
 

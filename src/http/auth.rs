@@ -1,4 +1,4 @@
-//! Sign-up, log-in, "who am I", and ending sessions. Accounts are global across
+//! Sign-up, log-in, "who am I", password reset, and ending sessions. Accounts are global across
 //! years (MY-9).
 //!
 //! Log-in is throttled (src/identity/throttle.rs): too many failures for one
@@ -8,6 +8,7 @@
 
 mod client;
 mod erasure;
+mod reset;
 mod sessions;
 
 use axum::Json;
@@ -36,7 +37,9 @@ pub fn groups() -> Vec<Group> {
             Access::Public,
             OpenApiRouter::new()
                 .routes(routes!(signup))
-                .routes(routes!(login)),
+                .routes(routes!(login))
+                .routes(routes!(reset::request_reset))
+                .routes(routes!(reset::confirm_reset)),
         ),
         (
             Access::Authenticated,

@@ -15,6 +15,7 @@ mod gate;
 pub mod grants;
 pub mod idempotency;
 pub mod input;
+pub mod messages;
 pub mod ops;
 pub mod page;
 pub mod registration;
@@ -65,6 +66,7 @@ fn groups() -> Vec<Group> {
     groups.extend(grants::groups());
     groups.extend(visa_letters::groups());
     groups.extend(webhooks::groups());
+    groups.extend(messages::groups());
     groups
 }
 

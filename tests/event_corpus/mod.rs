@@ -9,6 +9,7 @@
 mod billing;
 mod catalog;
 mod grants;
+mod messages;
 mod orders;
 mod people;
 mod sponsorship;
@@ -93,6 +94,7 @@ pub fn all() -> Vec<Fixture> {
         grants::travel_grant(),
         grants::visa_letter(),
         webhooks::webhook_endpoint(),
+        messages::message(),
     ]
     .into_iter()
     .flatten()

@@ -40,6 +40,17 @@ pub fn user() -> Vec<Fixture> {
             epoch: 1,
             at: later(5),
         },
+        UserEvent::PasswordResetRequested {
+            request: id("reset", "ana-1"),
+            token_hash: "9f2c4a1be0d35e7f8a6b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f".into(),
+            expires_at: later(66),
+            at: later(6),
+        },
+        UserEvent::PasswordResetCompleted {
+            token_hash: "9f2c4a1be0d35e7f8a6b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f".into(),
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$reset".into(),
+            at: later(7),
+        },
     ];
     stream::<User>(uid("ana"), events)
 }
@@ -54,7 +65,9 @@ fn user_variants(e: &UserEvent) {
         | AdminRevoked { .. }
         | PasswordChanged { .. }
         | SignedOut { .. }
-        | SessionsRevoked { .. } => {}
+        | SessionsRevoked { .. }
+        | PasswordResetRequested { .. }
+        | PasswordResetCompleted { .. } => {}
     }
 }
 

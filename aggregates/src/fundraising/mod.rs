@@ -66,6 +66,11 @@ pub struct Fundraising {
 }
 
 impl Fundraising {
+    /// A deal of the pipeline, with its status.
+    pub fn deal(&self, id: Uuid) -> Option<&(Deal, DealStatus)> {
+        self.deals.get(&id)
+    }
+
     pub fn tier(&self, slug: &str) -> Option<&Tier> {
         self.tiers.get(slug)
     }

@@ -30,4 +30,18 @@ pub enum UserCommand {
     /// Ends every session: each token issued before is refused (a new session
     /// epoch). Always recorded, so each revocation is on the log.
     RevokeSessions,
+    /// RESET-1: a password reset was asked for; the token (known only to the
+    /// mail that carries it) is recorded by its hash and expires at `expires_at`.
+    /// `request` names the request (the mail's token is derived from it).
+    RequestPasswordReset {
+        request: uuid::Uuid,
+        token_hash: String,
+        expires_at: Timestamp,
+    },
+    /// RESET-2…4: sets a new password with a reset token (by its hash): refused
+    /// when unknown, expired or used; ends every session.
+    ResetPassword {
+        token_hash: String,
+        password_hash: String,
+    },
 }

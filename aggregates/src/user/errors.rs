@@ -9,6 +9,15 @@ pub enum UserError {
     InvalidEmail,
     #[error("Name must not be blank.")]
     BlankName,
+    /// RESET-2: no such reset token for this account.
+    #[error("This password reset link is not valid.")]
+    ResetTokenInvalid,
+    /// RESET-3: the token is older than an hour.
+    #[error("This password reset link has expired. Ask for a new one.")]
+    ResetTokenExpired,
+    /// RESET-4: the token was used already.
+    #[error("This password reset link was already used.")]
+    ResetTokenUsed,
 }
 
 impl UserError {
@@ -18,6 +27,9 @@ impl UserError {
             Self::EmailTaken => "user.email_taken",
             Self::InvalidEmail => "user.invalid_email",
             Self::BlankName => "user.blank_name",
+            Self::ResetTokenInvalid => "auth.reset_token_invalid",
+            Self::ResetTokenExpired => "auth.reset_token_expired",
+            Self::ResetTokenUsed => "auth.reset_token_used",
         }
     }
 

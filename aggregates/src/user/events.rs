@@ -1,4 +1,5 @@
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use super::Sealed;
 use crate::Timestamp;
@@ -45,6 +46,20 @@ pub enum UserEvent {
         epoch: u32,
         at: Timestamp,
     },
+    /// RESET-1: only the token's hash is recorded (SHA-256, hex).
+    PasswordResetRequested {
+        request: Uuid,
+        token_hash: String,
+        expires_at: Timestamp,
+        at: Timestamp,
+    },
+    /// RESET-2: the token `token_hash` was used (it and every other outstanding
+    /// reset token are spent) and the password set to `password_hash`.
+    PasswordResetCompleted {
+        token_hash: String,
+        password_hash: String,
+        at: Timestamp,
+    },
 }
 
 impl cqrs_es::DomainEvent for UserEvent {
@@ -56,6 +71,8 @@ impl cqrs_es::DomainEvent for UserEvent {
             Self::PasswordChanged { .. } => "PasswordChanged",
             Self::SignedOut { .. } => "SignedOut",
             Self::SessionsRevoked { .. } => "SessionsRevoked",
+            Self::PasswordResetRequested { .. } => "PasswordResetRequested",
+            Self::PasswordResetCompleted { .. } => "PasswordResetCompleted",
         }
         .to_string()
     }

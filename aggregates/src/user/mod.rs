@@ -12,7 +12,7 @@ mod sealed;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use cqrs_es::{Aggregate, event_sink::EventSink};
 use serde::{Deserialize, Serialize};
@@ -41,6 +41,12 @@ pub struct User {
     /// Signed-out token ids with their expiry (forgotten once expired).
     #[serde(default)]
     signed_out: BTreeMap<String, Timestamp>,
+    /// Outstanding password reset tokens (by hash) with their expiry.
+    #[serde(default)]
+    reset_tokens: BTreeMap<String, Timestamp>,
+    /// Reset tokens spent by a reset (by hash), to tell "used" from "unknown".
+    #[serde(default)]
+    spent_reset_tokens: BTreeSet<String>,
 }
 
 impl User {
@@ -140,6 +146,43 @@ impl User {
                 epoch: self.session_epoch.wrapping_add(1),
                 at: now,
             }],
+            RequestPasswordReset {
+                request,
+                token_hash,
+                expires_at,
+            } => vec![PasswordResetRequested {
+                request,
+                token_hash,
+                expires_at,
+                at: now,
+            }],
+            ResetPassword {
+                token_hash,
+                password_hash,
+            } => {
+                if self.spent_reset_tokens.contains(&token_hash) {
+                    return Err(UserError::ResetTokenUsed);
+                }
+                let expires_at = self
+                    .reset_tokens
+                    .get(&token_hash)
+                    .ok_or(UserError::ResetTokenInvalid)?;
+                if *expires_at <= now {
+                    return Err(UserError::ResetTokenExpired);
+                }
+                // RESET-5: a reset ends every session, the resetter's included.
+                vec![
+                    PasswordResetCompleted {
+                        token_hash,
+                        password_hash,
+                        at: now,
+                    },
+                    SessionsRevoked {
+                        epoch: self.session_epoch.wrapping_add(1),
+                        at: now,
+                    },
+                ]
+            }
         })
     }
 
@@ -180,6 +223,26 @@ impl User {
                 self.session_epoch = epoch;
                 // Every token of the old epoch is refused by its epoch alone.
                 self.signed_out.clear();
+            }
+            PasswordResetRequested {
+                token_hash,
+                expires_at,
+                at,
+                ..
+            } => {
+                self.reset_tokens.retain(|_, expiry| *expiry > at);
+                self.reset_tokens.insert(token_hash, expires_at);
+            }
+            PasswordResetCompleted {
+                token_hash,
+                password_hash,
+                ..
+            } => {
+                self.password_hash = password_hash;
+                // Every outstanding token is spent: a reset link works once.
+                self.spent_reset_tokens
+                    .extend(std::mem::take(&mut self.reset_tokens).into_keys());
+                self.spent_reset_tokens.insert(token_hash);
             }
         }
     }

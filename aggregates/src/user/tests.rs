@@ -322,3 +322,93 @@ fn the_stream_id_is_the_lowercased_email() {
         Some(crate::natural_id("user", "ana@example.org"))
     );
 }
+
+mod password_reset {
+    use chrono::Duration;
+
+    use super::*;
+
+    fn requested(hash: &str, expires_in: Duration) -> UserEvent {
+        UserEvent::PasswordResetRequested {
+            request: crate::natural_id("reset", hash),
+            token_hash: hash.into(),
+            expires_at: t0() + expires_in,
+            at: t0(),
+        }
+    }
+
+    fn reset(hash: &str) -> UserCommand {
+        UserCommand::ResetPassword {
+            token_hash: hash.into(),
+            password_hash: "$argon2id$new".into(),
+        }
+    }
+
+    #[test]
+    fn reset_1_a_request_records_only_the_tokens_hash() {
+        framework()
+            .given(vec![registered()])
+            .when(UserCommand::RequestPasswordReset {
+                request: crate::natural_id("reset", "h1"),
+                token_hash: "h1".into(),
+                expires_at: t0() + Duration::hours(1),
+            })
+            .then_expect_events(vec![requested("h1", Duration::hours(1))]);
+    }
+
+    #[test]
+    fn reset_2_5_a_valid_token_sets_the_password_and_ends_every_session() {
+        framework()
+            .given(vec![registered(), requested("h1", Duration::hours(1))])
+            .when(reset("h1"))
+            .then_expect_events(vec![
+                UserEvent::PasswordResetCompleted {
+                    token_hash: "h1".into(),
+                    password_hash: "$argon2id$new".into(),
+                    at: t0(),
+                },
+                UserEvent::SessionsRevoked { epoch: 1, at: t0() },
+            ]);
+    }
+
+    #[test]
+    fn reset_2_an_unknown_token_is_refused() {
+        framework()
+            .given(vec![registered(), requested("h1", Duration::hours(1))])
+            .when(reset("other"))
+            .then_expect_error(UserError::ResetTokenInvalid);
+    }
+
+    #[test]
+    fn reset_3_an_expired_token_is_refused() {
+        framework()
+            .given(vec![registered(), requested("h1", Duration::zero())])
+            .when(reset("h1"))
+            .then_expect_error(UserError::ResetTokenExpired);
+    }
+
+    #[test]
+    fn reset_4_a_token_works_once_and_spends_the_others() {
+        let done = UserEvent::PasswordResetCompleted {
+            token_hash: "h1".into(),
+            password_hash: "$argon2id$new".into(),
+            at: t0(),
+        };
+        let given = || {
+            vec![
+                registered(),
+                requested("h1", Duration::hours(1)),
+                requested("h2", Duration::hours(1)),
+                done.clone(),
+            ]
+        };
+        framework()
+            .given(given())
+            .when(reset("h1"))
+            .then_expect_error(UserError::ResetTokenUsed);
+        framework()
+            .given(given())
+            .when(reset("h2"))
+            .then_expect_error(UserError::ResetTokenUsed);
+    }
+}

@@ -99,7 +99,9 @@ impl Projection for UserDirectory {
                 }
                 UserEvent::PasswordChanged { .. }
                 | UserEvent::SignedOut { .. }
-                | UserEvent::SessionsRevoked { .. } => {}
+                | UserEvent::SessionsRevoked { .. }
+                | UserEvent::PasswordResetRequested { .. }
+                | UserEvent::PasswordResetCompleted { .. } => {}
             },
             // The conference id is the conference event's aggregate id.
             DomainEvent::Conference(ConferenceEvent::RoleGranted { user, role, .. }) => {
