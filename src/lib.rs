@@ -22,6 +22,7 @@ pub mod refusal;
 pub mod server;
 pub mod store;
 pub mod stripe;
+pub mod web;
 
 /// The edge, for the CLI and the load generator: the whole API as one router, and
 /// serving it.
