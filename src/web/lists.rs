@@ -74,7 +74,13 @@ pub(super) async fn orders(
                 .map_err(|_| ApiError::bad_request("list.invalid_status", "Unknown status."))?,
         ),
     };
-    let by_name = !q.is_empty() && !q.contains('@') && !q.starts_with("TES") && !q.chars().any(|c| c.is_ascii_digit());
+    // An order reference is upper-case letters and digits with a dash
+    // (`ORD-9P1T35XD`); an e-mail has an @; anything else is a name.
+    let reference = q.contains('-')
+        && q
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
+    let by_name = !q.is_empty() && !q.contains('@') && !reference;
     let query = |cursor: Option<String>, limit: Option<String>| -> Result<(OrdersQuery, Paging), ApiError> {
         Ok((
             OrdersQuery {

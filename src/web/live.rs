@@ -16,19 +16,23 @@ pub(super) async fn events(
     State(app): State<AppState>,
     _session: Session,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let rx = app.runner.watch();
-    let first = *rx.borrow();
-    let stream = futures::stream::unfold((rx, Some(first)), |(mut rx, first)| async move {
-        // The position now, then each change (changes in between coalesce).
-        let position = match first {
-            Some(p) => p,
-            None => {
+    let mut rx = app.runner.watch();
+    let now = *rx.borrow_and_update();
+    // The position now, then each new one (changes in between coalesce; a
+    // republished position is not announced again).
+    let stream = futures::stream::unfold((rx, None), move |(mut rx, last)| async move {
+        let position = match last {
+            None => now,
+            Some(last) => loop {
                 rx.changed().await.ok()?;
-                *rx.borrow_and_update()
-            }
+                let p = *rx.borrow_and_update();
+                if p != last {
+                    break p;
+                }
+            },
         };
         let event = Event::default().event("position").data(position.to_string());
-        Some((Ok(event), (rx, None)))
+        Some((Ok(event), (rx, Some(position))))
     });
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }

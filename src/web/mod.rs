@@ -9,6 +9,7 @@
 //! error edge.
 
 mod charts;
+pub mod demo;
 mod lists;
 mod live;
 mod overview;
