@@ -180,7 +180,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     tessera_aggregates::DomainServices::new(Arc::new(SystemClock)),
                     None,
                 ));
-                crate::web::demo::load(&bus).await.context("loading the demo")?;
+                crate::web::demo::load(&bus)
+                    .await
+                    .context("loading the demo")?;
             }
             let app = build_app(db, config, Arc::new(SystemClock)).await?;
             let listener = tokio::net::TcpListener::bind(bind)

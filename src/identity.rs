@@ -79,7 +79,10 @@ impl TokenSigner {
     /// it): a MAC of the session's own value under the signing key, so it cannot
     /// be computed without the key nor reused with another session.
     pub fn csrf(&self, session: &str) -> String {
-        let sig = self.mac(format!("csrf.{session}").as_bytes()).finalize().into_bytes();
+        let sig = self
+            .mac(format!("csrf.{session}").as_bytes())
+            .finalize()
+            .into_bytes();
         URL_SAFE_NO_PAD.encode(sig)
     }
 

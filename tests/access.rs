@@ -223,14 +223,9 @@ async fn walk_pages(app: &TestApp, cast: &Cast) {
                 .method(method.clone())
                 .uri(&target);
             if let Some(t) = &token {
-                req = req.header(
-                    "cookie",
-                    format!("{}={t}", tessera::web::SESSION_COOKIE),
-                );
+                req = req.header("cookie", format!("{}={t}", tessera::web::SESSION_COOKIE));
             }
-            let req = req
-                .body(axum::body::Body::empty())
-                .unwrap_or_default();
+            let req = req.body(axum::body::Body::empty()).unwrap_or_default();
             // Only the status: the live page's body never ends.
             let status = app
                 .router

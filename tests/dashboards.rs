@@ -17,7 +17,13 @@ struct Page {
     text: String,
 }
 
-async fn page(app: &TestApp, method: Method, path: &str, cookie: &str, form: Option<String>) -> Page {
+async fn page(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    cookie: &str,
+    form: Option<String>,
+) -> Page {
     let mut req = Request::builder().method(method).uri(path);
     if !cookie.is_empty() {
         req = req.header(header::COOKIE, cookie);
@@ -37,7 +43,12 @@ async fn page(app: &TestApp, method: Method, path: &str, cookie: &str, form: Opt
         .expect("router never fails");
     let status = r.status();
     let headers = r.headers().clone();
-    let bytes = r.into_body().collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+    let bytes = r
+        .into_body()
+        .collect()
+        .await
+        .map(|c| c.to_bytes())
+        .unwrap_or_default();
     Page {
         status,
         headers,
@@ -78,7 +89,10 @@ fn metric(text: &str, id: &str) -> String {
 }
 
 fn enc(s: &str) -> String {
-    s.replace('@', "%40").replace('/', "%2F").replace('=', "%3D").replace('+', "%2B")
+    s.replace('@', "%40")
+        .replace('/', "%2F")
+        .replace('=', "%3D")
+        .replace('+', "%2B")
 }
 
 /// Signs in through the form; the session cookie (`name=value`).
@@ -92,7 +106,12 @@ async fn sign_in(app: &TestApp, email: &str, password: &str) -> String {
         Method::POST,
         "/login",
         &pre,
-        Some(format!("email={}&password={}&csrf={}&next=%2Fdashboard", enc(email), enc(password), enc(&csrf))),
+        Some(format!(
+            "email={}&password={}&csrf={}&next=%2Fdashboard",
+            enc(email),
+            enc(password),
+            enc(&csrf)
+        )),
     )
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
@@ -108,49 +127,121 @@ async fn sign_in_csrf_and_sign_out(b: Backend) {
     // The dashboard sends anonymous browsers to the sign-in page.
     let r = page(&app, Method::GET, "/dashboard/series/pyladiescon", "", None).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert_eq!(r.headers[header::LOCATION], "/login?next=/dashboard/series/pyladiescon");
+    assert_eq!(
+        r.headers[header::LOCATION],
+        "/login?next=/dashboard/series/pyladiescon"
+    );
 
     let login = page(&app, Method::GET, "/login", "", None).await;
     let pre = cookie_value(&set_cookie(&login, "tessera_pre").unwrap_or_default());
     let csrf = hidden(&login.text, "csrf");
     let form = |csrf: &str, password: &str| {
-        Some(format!("email=organizer%40example.com&password={password}&csrf={}", enc(csrf)))
+        Some(format!(
+            "email=organizer%40example.com&password={password}&csrf={}",
+            enc(csrf)
+        ))
     };
     // No token, or one bound to another pre-session: refused.
-    let r = page(&app, Method::POST, "/login", &pre, form("", demo::ORGANIZER_PASSWORD)).await;
+    let r = page(
+        &app,
+        Method::POST,
+        "/login",
+        &pre,
+        form("", demo::ORGANIZER_PASSWORD),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = page(&app, Method::POST, "/login", "tessera_pre=other", form(&csrf, demo::ORGANIZER_PASSWORD)).await;
+    let r = page(
+        &app,
+        Method::POST,
+        "/login",
+        "tessera_pre=other",
+        form(&csrf, demo::ORGANIZER_PASSWORD),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     // A wrong password: the form again, with the error.
-    let r = page(&app, Method::POST, "/login", &pre, form(&csrf, "wrong-password")).await;
+    let r = page(
+        &app,
+        Method::POST,
+        "/login",
+        &pre,
+        form(&csrf, "wrong-password"),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert!(r.text.contains("Invalid email or password."));
     assert!(set_cookie(&r, "tessera_session").is_none());
     // The right one: a session cookie with its attributes, and on to `next`.
-    let r = page(&app, Method::POST, "/login", &pre, form(&csrf, demo::ORGANIZER_PASSWORD)).await;
+    let r = page(
+        &app,
+        Method::POST,
+        "/login",
+        &pre,
+        form(&csrf, demo::ORGANIZER_PASSWORD),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.headers[header::LOCATION], "/dashboard");
     let set = set_cookie(&r, "tessera_session").unwrap_or_default();
-    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
-    assert!(!set.contains("Secure"), "plain HTTP: no Secure flag ({set})");
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
+    assert!(
+        !set.contains("Secure"),
+        "plain HTTP: no Secure flag ({set})"
+    );
     let session = cookie_value(&set);
     let home = page(&app, Method::GET, "/dashboard", &session, None).await;
     assert_eq!(home.status, StatusCode::OK);
     assert!(home.text.contains("PyLadiesCon"));
     // Behind TLS the cookie is Secure.
-    let mut req = Request::builder().method(Method::GET).uri("/login").header("x-forwarded-proto", "https");
+    let mut req = Request::builder()
+        .method(Method::GET)
+        .uri("/login")
+        .header("x-forwarded-proto", "https");
     req = req.header(header::COOKIE, "tessera_pre=x");
-    let r = app.router.clone().oneshot(req.body(Body::empty()).expect("request")).await.expect("answer");
-    let secure = r.headers().get(header::SET_COOKIE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    let r = app
+        .router
+        .clone()
+        .oneshot(req.body(Body::empty()).expect("request"))
+        .await
+        .expect("answer");
+    let secure = r
+        .headers()
+        .get(header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
     assert!(secure.contains("; Secure"), "{secure}");
 
     // Sign-out needs the session's own token: another session's is refused.
     let other = sign_in(&app, demo::ORGANIZER_EMAIL, demo::ORGANIZER_PASSWORD).await;
-    let other_csrf = hidden(&page(&app, Method::GET, "/dashboard", &other, None).await.text, "csrf");
-    let r = page(&app, Method::POST, "/logout", &session, Some(format!("csrf={}", enc(&other_csrf)))).await;
+    let other_csrf = hidden(
+        &page(&app, Method::GET, "/dashboard", &other, None)
+            .await
+            .text,
+        "csrf",
+    );
+    let r = page(
+        &app,
+        Method::POST,
+        "/logout",
+        &session,
+        Some(format!("csrf={}", enc(&other_csrf))),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let own = hidden(&home.text, "csrf");
-    let r = page(&app, Method::POST, "/logout", &session, Some(format!("csrf={}", enc(&own)))).await;
+    let r = page(
+        &app,
+        Method::POST,
+        "/logout",
+        &session,
+        Some(format!("csrf={}", enc(&own))),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     // The signed-out session opens nothing; the other one still works.
     let r = page(&app, Method::GET, "/dashboard", &session, None).await;
@@ -160,9 +251,23 @@ async fn sign_in_csrf_and_sign_out(b: Backend) {
     // A user without a role in the series is refused its pages.
     let stranger = app.user("stranger").await;
     let cookie = sign_in(&app, &stranger.email, "correct horse battery").await;
-    let r = page(&app, Method::GET, "/dashboard/series/pyladiescon", &cookie, None).await;
+    let r = page(
+        &app,
+        Method::GET,
+        "/dashboard/series/pyladiescon",
+        &cookie,
+        None,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = page(&app, Method::GET, "/dashboard/conferences/pyladiescon-2025/orders", &cookie, None).await;
+    let r = page(
+        &app,
+        Method::GET,
+        "/dashboard/conferences/pyladiescon-2025/orders",
+        &cookie,
+        None,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     app.finish().await;
 }
@@ -180,36 +285,93 @@ async fn pages_show_the_json_figures(b: Backend) {
         let app = &app;
         let admin = admin.clone();
         async move {
-            let r = app.get(&path).as_user(&admin).after(Some(head)).send().await;
+            let r = app
+                .get(&path)
+                .as_user(&admin)
+                .after(Some(head))
+                .send()
+                .await;
             assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text);
             r.body
         }
     };
     let stats = json("/api/v1/series/pyladiescon/stats".into()).await;
     let s = &stats["stats"]["sections"];
-    let overview = page(&app, Method::GET, "/dashboard/series/pyladiescon", &cookie, None).await;
+    let overview = page(
+        &app,
+        Method::GET,
+        "/dashboard/series/pyladiescon",
+        &cookie,
+        None,
+    )
+    .await;
     assert_eq!(overview.status, StatusCode::OK);
-    assert_eq!(metric(&overview.text, "attendees"), s["registrations"]["attendees"].to_string());
-    assert_eq!(metric(&overview.text, "net_revenue"), s["money"]["net"].as_str().unwrap_or_default());
+    assert_eq!(
+        metric(&overview.text, "attendees"),
+        s["registrations"]["attendees"].to_string()
+    );
+    assert_eq!(
+        metric(&overview.text, "net_revenue"),
+        s["money"]["net"].as_str().unwrap_or_default()
+    );
     assert_eq!(
         metric(&overview.text, "conversion_rate"),
-        s["kpis"]["conversion_rate"]["value"].as_str().unwrap_or_default()
+        s["kpis"]["conversion_rate"]["value"]
+            .as_str()
+            .unwrap_or_default()
     );
     assert!(overview.text.contains("<svg"), "charts drawn on the server");
-    assert_ne!(metric(&overview.text, "attendees"), "0", "the demo sold tickets");
+    assert_ne!(
+        metric(&overview.text, "attendees"),
+        "0",
+        "the demo sold tickets"
+    );
 
     // MY-18: a year before the portal, with its banner.
     let old = json("/api/v1/series/pyladiescon/stats?year=2023".into()).await;
-    let p = page(&app, Method::GET, "/dashboard/series/pyladiescon?year=2023", &cookie, None).await;
-    assert!(p.text.contains("Limited data — this conference predates the portal."));
-    assert_eq!(metric(&p.text, "registrations"), old["historical"]["registrations"].to_string());
-    let p = page(&app, Method::GET, "/dashboard/series/pyladiescon?year=1999", &cookie, None).await;
+    let p = page(
+        &app,
+        Method::GET,
+        "/dashboard/series/pyladiescon?year=2023",
+        &cookie,
+        None,
+    )
+    .await;
+    assert!(
+        p.text
+            .contains("Limited data — this conference predates the portal.")
+    );
+    assert_eq!(
+        metric(&p.text, "registrations"),
+        old["historical"]["registrations"].to_string()
+    );
+    let p = page(
+        &app,
+        Method::GET,
+        "/dashboard/series/pyladiescon?year=1999",
+        &cookie,
+        None,
+    )
+    .await;
     assert_eq!(p.status, StatusCode::NOT_FOUND);
 
     // MY-17, ANA-42: each year's metric and growth.
     let cmp = json("/api/v1/series/pyladiescon/stats/comparison".into()).await;
-    let p = page(&app, Method::GET, "/dashboard/series/pyladiescon/compare", &cookie, None).await;
-    for (i, y) in cmp["years"].as_array().cloned().unwrap_or_default().iter().enumerate() {
+    let p = page(
+        &app,
+        Method::GET,
+        "/dashboard/series/pyladiescon/compare",
+        &cookie,
+        None,
+    )
+    .await;
+    for (i, y) in cmp["years"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
         let cell = metric(&p.text, &format!("registrations-{i}"));
         let want = match &y["metrics"]["registrations"] {
             serde_json::Value::Null => "—".to_string(),
@@ -217,28 +379,80 @@ async fn pages_show_the_json_figures(b: Backend) {
         };
         assert_eq!(cell.trim(), want, "year {}", y["year"]);
     }
-    assert!(p.text.contains(&format!("({} %)", cmp["years"][1]["growth"]["registrations"].as_str().unwrap_or("?"))));
+    assert!(p.text.contains(
+        &format!("({} %)", cmp["years"][1]["growth"]["registrations"].as_str().unwrap_or("?"))
+    ));
 
     // Orders: the list's first page, by reference, by name.
     let orders = json("/api/v1/conferences/pyladiescon-2025/orders".into()).await;
     let first = orders["items"][0].clone();
     let reference = first["reference"].as_str().unwrap_or_default().to_string();
-    let p = page(&app, Method::GET, "/dashboard/conferences/pyladiescon-2025/orders", &cookie, None).await;
+    let p = page(
+        &app,
+        Method::GET,
+        "/dashboard/conferences/pyladiescon-2025/orders",
+        &cookie,
+        None,
+    )
+    .await;
     assert!(p.text.contains(&format!("{} orders", orders["total"])));
-    let p = page(&app, Method::GET, &format!("/dashboard/conferences/pyladiescon-2025/orders?q={reference}"), &cookie, None).await;
+    let p = page(
+        &app,
+        Method::GET,
+        &format!("/dashboard/conferences/pyladiescon-2025/orders?q={reference}"),
+        &cookie,
+        None,
+    )
+    .await;
     assert_eq!(p.text.matches("/orders/ORD-").count(), 1, "{}", p.text);
-    let p = page(&app, Method::GET, "/dashboard/conferences/pyladiescon-2025/orders?q=alice", &cookie, None).await;
+    let p = page(
+        &app,
+        Method::GET,
+        "/dashboard/conferences/pyladiescon-2025/orders?q=alice",
+        &cookie,
+        None,
+    )
+    .await;
     assert!(p.text.contains("attendee_alice"));
     assert!(!p.text.contains("attendee_bob"));
 
-    let o = json(format!("/api/v1/conferences/pyladiescon-2025/orders/{reference}")).await;
-    let p = page(&app, Method::GET, &format!("/dashboard/conferences/pyladiescon-2025/orders/{reference}"), &cookie, None).await;
-    assert_eq!(metric(&p.text, "total"), o["total"].as_str().unwrap_or_default());
-    assert_eq!(metric(&p.text, "paid"), o["paid"].as_str().unwrap_or_default());
+    let o = json(format!(
+        "/api/v1/conferences/pyladiescon-2025/orders/{reference}"
+    ))
+    .await;
+    let p = page(
+        &app,
+        Method::GET,
+        &format!("/dashboard/conferences/pyladiescon-2025/orders/{reference}"),
+        &cookie,
+        None,
+    )
+    .await;
+    assert_eq!(
+        metric(&p.text, "total"),
+        o["total"].as_str().unwrap_or_default()
+    );
+    assert_eq!(
+        metric(&p.text, "paid"),
+        o["paid"].as_str().unwrap_or_default()
+    );
     assert!(p.text.contains("OrderPlaced"), "the timeline from the log");
 
-    for path in ["attendees", "activities", "vouchers", "exports", "exports/sales-by-date.csv"] {
-        let p = page(&app, Method::GET, &format!("/dashboard/conferences/pyladiescon-2025/{path}"), &cookie, None).await;
+    for path in [
+        "attendees",
+        "activities",
+        "vouchers",
+        "exports",
+        "exports/sales-by-date.csv",
+    ] {
+        let p = page(
+            &app,
+            Method::GET,
+            &format!("/dashboard/conferences/pyladiescon-2025/{path}"),
+            &cookie,
+            None,
+        )
+        .await;
         assert_eq!(p.status, StatusCode::OK, "{path}: {}", p.text);
     }
     // Projections' status: admins only.

@@ -77,11 +77,12 @@ pub(super) async fn orders(
     // An order reference is upper-case letters and digits with a dash
     // (`ORD-9P1T35XD`); an e-mail has an @; anything else is a name.
     let reference = q.contains('-')
-        && q
-            .chars()
+        && q.chars()
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
     let by_name = !q.is_empty() && !q.contains('@') && !reference;
-    let query = |cursor: Option<String>, limit: Option<String>| -> Result<(OrdersQuery, Paging), ApiError> {
+    let query = |cursor: Option<String>,
+                 limit: Option<String>|
+     -> Result<(OrdersQuery, Paging), ApiError> {
         Ok((
             OrdersQuery {
                 status,
@@ -124,7 +125,9 @@ pub(super) async fn orders(
         let page = orders_page(&app, session.caller.clone(), &slug, oq, paging).await?;
         items = page.items;
         (
-            page.total.map(|t| format!("{t} orders")).unwrap_or_default(),
+            page.total
+                .map(|t| format!("{t} orders"))
+                .unwrap_or_default(),
             page.next_cursor,
         )
     };
@@ -141,7 +144,13 @@ pub(super) async fn orders(
         conference: slug,
         q,
         status: f.status,
-        statuses: vec!["pending", "paid", "partially_refunded", "refunded", "cancelled"],
+        statuses: vec![
+            "pending",
+            "paid",
+            "partially_refunded",
+            "refunded",
+            "cancelled",
+        ],
         items: items
             .into_iter()
             .map(|o| OrderItem {
@@ -317,7 +326,12 @@ pub(super) async fn attendees(
                 Row4(
                     a.name,
                     a.attendee.ticket_type,
-                    if a.attendee.checked_in { "Checked in" } else { "Not yet" }.to_string(),
+                    if a.attendee.checked_in {
+                        "Checked in"
+                    } else {
+                        "Not yet"
+                    }
+                    .to_string(),
                     a.attendee
                         .checked_in_at
                         .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
@@ -328,9 +342,12 @@ pub(super) async fn attendees(
         total: page.total.map(|t| t.to_string()).unwrap_or_default(),
         checked_in: text(&ci["checked_in"]),
         attendees: text(&ci["attendees"]),
-        next: page
-            .next_cursor
-            .map(|c| format!("?checked_in={}&cursor={c}", super::session::encode(&f.checked_in))),
+        next: page.next_cursor.map(|c| {
+            format!(
+                "?checked_in={}&cursor={c}",
+                super::session::encode(&f.checked_in)
+            )
+        }),
     })
 }
 
@@ -364,10 +381,17 @@ pub(super) async fn activities(
         .unwrap_or_default()
         .iter()
         .map(|a| {
-            ["name", "max_participants", "confirmed", "waitlisted", "cancelled", "utilization"]
-                .iter()
-                .map(|k| text(&a[*k]))
-                .collect()
+            [
+                "name",
+                "max_participants",
+                "confirmed",
+                "waitlisted",
+                "cancelled",
+                "utilization",
+            ]
+            .iter()
+            .map(|k| text(&a[*k]))
+            .collect()
         })
         .collect();
     render(&TablePage {
@@ -375,7 +399,14 @@ pub(super) async fn activities(
         conference: slug,
         title: "Activities".into(),
         caption: "Activity rosters with their waitlists".into(),
-        headers: vec!["Activity", "Capacity", "Confirmed", "Waitlist", "Cancelled", "Utilization %"],
+        headers: vec![
+            "Activity",
+            "Capacity",
+            "Confirmed",
+            "Waitlist",
+            "Cancelled",
+            "Utilization %",
+        ],
         rows,
     })
 }

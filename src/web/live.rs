@@ -31,7 +31,9 @@ pub(super) async fn events(
                 }
             },
         };
-        let event = Event::default().event("position").data(position.to_string());
+        let event = Event::default()
+            .event("position")
+            .data(position.to_string());
         Some((Ok(event), (rx, Some(position))))
     });
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))

@@ -39,7 +39,12 @@ struct PageRoute {
     handler: MethodRouter<AppState>,
 }
 
-fn page(method: Method, path: &'static str, access: Access, handler: MethodRouter<AppState>) -> PageRoute {
+fn page(
+    method: Method,
+    path: &'static str,
+    access: Access,
+    handler: MethodRouter<AppState>,
+) -> PageRoute {
     PageRoute {
         method,
         path,
@@ -53,27 +58,102 @@ fn routes() -> Vec<PageRoute> {
     vec![
         page(M::GET, "/login", Access::Public, get(session::login_page)),
         page(M::POST, "/login", Access::Public, post(session::login)),
-        page(M::POST, "/logout", Access::Authenticated, post(session::logout)),
+        page(
+            M::POST,
+            "/logout",
+            Access::Authenticated,
+            post(session::logout),
+        ),
         page(M::GET, "/static/app.css", Access::Public, get(stylesheet)),
         page(M::GET, "/static/live.js", Access::Public, get(script)),
-        page(M::GET, "/dashboard", Access::Authenticated, get(overview::home)),
-        page(M::GET, "/dashboard/live", Access::Authenticated, get(live::events)),
+        page(
+            M::GET,
+            "/dashboard",
+            Access::Authenticated,
+            get(overview::home),
+        ),
+        page(
+            M::GET,
+            "/dashboard/live",
+            Access::Authenticated,
+            get(live::events),
+        ),
         // The series pages check a stats role in the year concerned, as the JSON
         // series routes do.
-        page(M::GET, "/dashboard/series/{slug}", Access::Authenticated, get(overview::overview)),
-        page(M::GET, "/dashboard/series/{slug}/compare", Access::Authenticated, get(overview::compare)),
-        page(M::GET, "/dashboard/conferences/{slug}/orders", FINANCE_READ, get(lists::orders)),
-        page(M::GET, "/dashboard/conferences/{slug}/orders/{reference}", FINANCE_READ, get(lists::order)),
-        page(M::GET, "/dashboard/conferences/{slug}/attendees", CHECKIN_READ, get(lists::attendees)),
-        page(M::GET, "/dashboard/conferences/{slug}/activities", STATS_READERS, get(lists::activities)),
-        page(M::GET, "/dashboard/conferences/{slug}/vouchers", STATS_READERS, get(lists::vouchers)),
-        page(M::GET, "/dashboard/conferences/{slug}/exports", STATS_READERS, get(lists::exports)),
+        page(
+            M::GET,
+            "/dashboard/series/{slug}",
+            Access::Authenticated,
+            get(overview::overview),
+        ),
+        page(
+            M::GET,
+            "/dashboard/series/{slug}/compare",
+            Access::Authenticated,
+            get(overview::compare),
+        ),
+        page(
+            M::GET,
+            "/dashboard/conferences/{slug}/orders",
+            FINANCE_READ,
+            get(lists::orders),
+        ),
+        page(
+            M::GET,
+            "/dashboard/conferences/{slug}/orders/{reference}",
+            FINANCE_READ,
+            get(lists::order),
+        ),
+        page(
+            M::GET,
+            "/dashboard/conferences/{slug}/attendees",
+            CHECKIN_READ,
+            get(lists::attendees),
+        ),
+        page(
+            M::GET,
+            "/dashboard/conferences/{slug}/activities",
+            STATS_READERS,
+            get(lists::activities),
+        ),
+        page(
+            M::GET,
+            "/dashboard/conferences/{slug}/vouchers",
+            STATS_READERS,
+            get(lists::vouchers),
+        ),
+        page(
+            M::GET,
+            "/dashboard/conferences/{slug}/exports",
+            STATS_READERS,
+            get(lists::exports),
+        ),
         page(M::GET, "/dashboard/ops", Access::Admin, get(lists::ops)),
         // The CSV exports: the API's own handlers, for a browser session.
-        page(M::GET, "/dashboard/conferences/{slug}/exports/sales-by-date.csv", STATS_READERS, get(exports::sales_by_date)),
-        page(M::GET, "/dashboard/conferences/{slug}/exports/registration-flow.csv", STATS_READERS, get(exports::registration_flow)),
-        page(M::GET, "/dashboard/conferences/{slug}/exports/reconciliation.csv", STATS_READERS, get(exports::reconciliation)),
-        page(M::GET, "/dashboard/conferences/{slug}/exports/inventory.csv", STATS_READERS, get(exports::inventory)),
+        page(
+            M::GET,
+            "/dashboard/conferences/{slug}/exports/sales-by-date.csv",
+            STATS_READERS,
+            get(exports::sales_by_date),
+        ),
+        page(
+            M::GET,
+            "/dashboard/conferences/{slug}/exports/registration-flow.csv",
+            STATS_READERS,
+            get(exports::registration_flow),
+        ),
+        page(
+            M::GET,
+            "/dashboard/conferences/{slug}/exports/reconciliation.csv",
+            STATS_READERS,
+            get(exports::reconciliation),
+        ),
+        page(
+            M::GET,
+            "/dashboard/conferences/{slug}/exports/inventory.csv",
+            STATS_READERS,
+            get(exports::inventory),
+        ),
     ]
 }
 
@@ -101,7 +181,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
 }
 
 async fn stylesheet() -> Response {
-    static_file("text/css; charset=utf-8", include_str!("../../static/app.css"))
+    static_file(
+        "text/css; charset=utf-8",
+        include_str!("../../static/app.css"),
+    )
 }
 
 async fn script() -> Response {
@@ -159,7 +242,8 @@ async fn guard(
                 .path_and_query()
                 .map(|p| p.as_str().to_string())
                 .unwrap_or_default();
-            let mut r = Redirect::to(&format!("/login?next={}", session::encode(&next))).into_response();
+            let mut r =
+                Redirect::to(&format!("/login?next={}", session::encode(&next))).into_response();
             if token.is_some() {
                 // A stale session cookie: drop it.
                 if let Ok(v) = session::clear_cookie(SESSION_COOKIE, &parts.headers).parse() {
@@ -250,11 +334,7 @@ pub(crate) type PageResult = Result<Response, PageError>;
 
 /// A rendered template as an HTML answer.
 pub(crate) fn render(t: &impl Template) -> PageResult {
-    Ok((
-        [(header::CACHE_CONTROL, "no-store")],
-        Html(t.render()?),
-    )
-        .into_response())
+    Ok(([(header::CACHE_CONTROL, "no-store")], Html(t.render()?)).into_response())
 }
 
 /// A JSON figure as text: strings as they are, numbers, "—" for null.

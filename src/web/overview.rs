@@ -56,10 +56,9 @@ pub(super) async fn home(State(app): State<AppState>, session: Session) -> PageR
         }
     }
     let mut series = vec![];
-    for (_, doc) in
-        storage::live_rows_with_prefix(&app.db, ConferenceCatalog::NAME, SERIES_PREFIX)
-            .await
-            .map_err(ApiError::from)?
+    for (_, doc) in storage::live_rows_with_prefix(&app.db, ConferenceCatalog::NAME, SERIES_PREFIX)
+        .await
+        .map_err(ApiError::from)?
     {
         if let Ok(CatalogRow::Series(s)) = serde_json::from_str(&doc) {
             let mut years = years_of.remove(&s.id).unwrap_or_default();
@@ -193,23 +192,47 @@ pub(super) async fn overview(
     };
     if let Some(h) = &view.historical {
         page.tiles = vec![
-            tile("registrations", "Registrations", h.registrations.to_string()),
+            tile(
+                "registrations",
+                "Registrations",
+                h.registrations.to_string(),
+            ),
             tile("sponsors", "Sponsors", h.sponsors.to_string()),
-            tile("sponsorship_amount", "Sponsorship", format!("{:.2}", h.sponsorship_amount)),
+            tile(
+                "sponsorship_amount",
+                "Sponsorship",
+                format!("{:.2}", h.sponsorship_amount),
+            ),
             tile("donors", "Donors", h.donors.to_string()),
-            tile("donation_amount", "Donations", format!("{:.2}", h.donation_amount)),
+            tile(
+                "donation_amount",
+                "Donations",
+                format!("{:.2}", h.donation_amount),
+            ),
         ];
         return render(&page);
     }
     let s = &view.stats["sections"];
     let k = &s["kpis"];
     page.tiles = vec![
-        tile("attendees", "Attendees", text(&s["registrations"]["attendees"])),
+        tile(
+            "attendees",
+            "Attendees",
+            text(&s["registrations"]["attendees"]),
+        ),
         tile("net_revenue", "Net revenue", text(&s["money"]["net"])),
-        kpi("conversion_rate", "Cart conversion %", &k["conversion_rate"]),
+        kpi(
+            "conversion_rate",
+            "Cart conversion %",
+            &k["conversion_rate"],
+        ),
         kpi("refund_rate", "Refund rate %", &k["refund_rate"]),
         kpi("checkin_rate", "Check-in rate %", &k["checkin_rate"]),
-        kpi("revenue_per_attendee", "Revenue per attendee", &k["revenue_per_attendee"]),
+        kpi(
+            "revenue_per_attendee",
+            "Revenue per attendee",
+            &k["revenue_per_attendee"],
+        ),
     ];
     let by_day = s["sales"]["by_day"].as_array().cloned().unwrap_or_default();
     let points: Vec<(String, f64)> = by_day
@@ -303,7 +326,11 @@ pub(super) async fn compare(
                     let g = y.growth.get(*id).cloned().unwrap_or(Value::Null);
                     (
                         text(y.metrics.get(*id).unwrap_or(&Value::Null)),
-                        if g.is_null() { String::new() } else { format!("{} %", text(&g)) },
+                        if g.is_null() {
+                            String::new()
+                        } else {
+                            format!("{} %", text(&g))
+                        },
                     )
                 })
                 .collect(),
@@ -312,7 +339,12 @@ pub(super) async fn compare(
     let points: Vec<(String, f64)> = c
         .years
         .iter()
-        .map(|y| (y.year.to_string(), num(y.metrics.get("registrations").unwrap_or(&Value::Null))))
+        .map(|y| {
+            (
+                y.year.to_string(),
+                num(y.metrics.get("registrations").unwrap_or(&Value::Null)),
+            )
+        })
         .collect();
     render(&Compare {
         nav: Nav::of(&app, &session),
@@ -320,7 +352,13 @@ pub(super) async fn compare(
         years: c
             .years
             .iter()
-            .map(|y| (y.year, y.source.clone(), y.retention.clone().unwrap_or_else(|| "—".into())))
+            .map(|y| {
+                (
+                    y.year,
+                    y.source.clone(),
+                    y.retention.clone().unwrap_or_else(|| "—".into()),
+                )
+            })
             .collect(),
         rows,
         chart: charts::bars("Registrations by year", &points),

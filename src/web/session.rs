@@ -122,7 +122,14 @@ pub(super) async fn login_page(
     headers: HeaderMap,
     Query(q): Query<NextQuery>,
 ) -> PageResult {
-    login_form(&app, &headers, StatusCode::OK, next_of(q.next.as_deref()), String::new(), None)
+    login_form(
+        &app,
+        &headers,
+        StatusCode::OK,
+        next_of(q.next.as_deref()),
+        String::new(),
+        None,
+    )
 }
 
 #[derive(Deserialize)]
@@ -175,7 +182,14 @@ pub(super) async fn login(
         }
         Err(e) => return Err(PageError(e)),
     };
-    login_form(&app, &headers, status, next, f.email, Some(error.to_string()))
+    login_form(
+        &app,
+        &headers,
+        status,
+        next,
+        f.email,
+        Some(error.to_string()),
+    )
 }
 
 #[derive(Deserialize)]
