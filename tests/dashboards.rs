@@ -455,6 +455,42 @@ async fn pages_show_the_json_figures(b: Backend) {
         .await;
         assert_eq!(p.status, StatusCode::OK, "{path}: {}", p.text);
     }
+    // MY-19: a frozen year says so, with the day it was frozen.
+    let r = app
+        .post("/api/v1/conferences/pyladiescon-2025/stats/freeze")
+        .as_user(&admin)
+        .json(serde_json::json!({ "reason": "final" }))
+        .send()
+        .await;
+    assert!(r.status.is_success(), "freeze: {}", r.text);
+    let head = app.settled().await;
+    assert!(
+        app.app
+            .runner
+            .wait_for(head, std::time::Duration::from_secs(10))
+            .await
+    );
+    let frozen = json("/api/v1/series/pyladiescon/stats".into()).await;
+    let day = frozen["frozen_at"]
+        .as_str()
+        .unwrap_or_default()
+        .get(..10)
+        .unwrap_or_default()
+        .to_string();
+    let p = page(
+        &app,
+        Method::GET,
+        "/dashboard/series/pyladiescon",
+        &cookie,
+        None,
+    )
+    .await;
+    assert!(
+        p.text
+            .contains(&format!("Final numbers (frozen on {day}).")),
+        "{}",
+        p.text
+    );
     // Projections' status: admins only.
     let p = page(&app, Method::GET, "/dashboard/ops", &cookie, None).await;
     assert_eq!(p.status, StatusCode::FORBIDDEN);

@@ -12,6 +12,7 @@ mod charts;
 pub mod demo;
 mod lists;
 mod live;
+mod orders;
 mod overview;
 mod session;
 
@@ -56,6 +57,12 @@ fn page(
 fn routes() -> Vec<PageRoute> {
     use Method as M;
     vec![
+        page(
+            M::GET,
+            "/",
+            Access::Public,
+            get(|| async { Redirect::to("/dashboard") }),
+        ),
         page(M::GET, "/login", Access::Public, get(session::login_page)),
         page(M::POST, "/login", Access::Public, post(session::login)),
         page(
@@ -96,13 +103,13 @@ fn routes() -> Vec<PageRoute> {
             M::GET,
             "/dashboard/conferences/{slug}/orders",
             FINANCE_READ,
-            get(lists::orders),
+            get(orders::orders),
         ),
         page(
             M::GET,
             "/dashboard/conferences/{slug}/orders/{reference}",
             FINANCE_READ,
-            get(lists::order),
+            get(orders::order),
         ),
         page(
             M::GET,
@@ -167,7 +174,7 @@ pub fn access_table() -> Vec<(Method, String, Access)> {
 
 /// The pages, each behind its access guard.
 pub fn router(state: &AppState) -> Router<AppState> {
-    let mut router = Router::new().route("/", get(|| async { Redirect::to("/dashboard") }));
+    let mut router = Router::new();
     for r in routes() {
         router = router.route(
             r.path,
@@ -331,6 +338,9 @@ impl IntoResponse for PageError {
 }
 
 pub(crate) type PageResult = Result<Response, PageError>;
+
+/// A table row of four cells.
+pub(crate) struct Row4(pub String, pub String, pub String, pub String);
 
 /// A rendered template as an HTML answer.
 pub(crate) fn render(t: &impl Template) -> PageResult {
