@@ -297,6 +297,14 @@ async fn pages_show_the_json_figures(b: Backend) {
     };
     let stats = json("/api/v1/series/pyladiescon/stats".into()).await;
     let s = &stats["stats"]["sections"];
+    // `serve --demo` on a database that has the demo already changes nothing.
+    let events = app.count_events(|_| true).await;
+    demo::load(&app.app.bus).await.expect("demo loads again");
+    assert_eq!(
+        app.count_events(|_| true).await,
+        events,
+        "a second load appends nothing"
+    );
     let overview = page(
         &app,
         Method::GET,
