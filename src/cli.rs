@@ -43,6 +43,10 @@ pub enum Command {
         /// Service configuration (default: ./tessera.toml when present).
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Loads a demo series and an organizer account first (idempotent), and
+        /// prints the dashboard's URL and that account's credentials.
+        #[arg(long)]
+        demo: bool,
     },
     /// Applies the database migrations (and, with `personal-data`, seals the
     /// personal values of events written before they were encrypted).
@@ -172,18 +176,42 @@ fn env_map() -> HashMap<String, String> {
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Serve { bind, db, config } => {
+        Command::Serve {
+            bind,
+            db,
+            config,
+            demo,
+        } => {
             let config = Config::load(config.as_deref(), &env_map())?;
             let url = database_url(db.database_url);
             let db = open_db(&url)
                 .await
                 .with_context(|| format!("opening {url}"))?;
+            if demo {
+                let bus = Arc::new(crate::bus::CommandBus::new(
+                    db.clone(),
+                    tessera_aggregates::DomainServices::new(Arc::new(SystemClock)),
+                    None,
+                ));
+                crate::web::demo::load(&bus)
+                    .await
+                    .context("loading the demo")?;
+            }
             let app = build_app(db, config, Arc::new(SystemClock)).await?;
             let listener = tokio::net::TcpListener::bind(bind)
                 .await
                 .with_context(|| format!("binding {bind}"))?;
             let addr = listener.local_addr()?;
             println!("Tessera listening on http://{addr} ({})", app.db.backend());
+            if demo {
+                use crate::web::demo;
+                println!(
+                    "Dashboard: http://{addr}/dashboard/series/{}\nSign in as {} with password {}",
+                    demo::SERIES,
+                    demo::ORGANIZER_EMAIL,
+                    demo::ORGANIZER_PASSWORD
+                );
+            }
             crate::serve(listener, app, async {
                 let _ = tokio::signal::ctrl_c().await;
             })

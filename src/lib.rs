@@ -24,6 +24,7 @@ pub mod server;
 pub mod store;
 pub mod stripe;
 pub mod webhooks;
+pub mod web;
 
 /// The edge, for the CLI and the load generator: the whole API as one router, and
 /// serving it.

@@ -201,7 +201,75 @@ async fn every_route_answers_every_role_as_declared(b: Backend) {
         }
     }
     assert_eq!(checked, table.len() * 8);
+    walk_pages(&app, &cast).await;
     app.finish().await;
+}
+
+/// The dashboard pages, walked with every role through the session cookie: a
+/// page that needs a session sends anonymous browsers to the sign-in page (303),
+/// a page the role may not open answers 403, any other answer is the page's own.
+async fn walk_pages(app: &TestApp, cast: &Cast) {
+    use tower::ServiceExt;
+    let table = tessera::web::access_table();
+    assert!(table.len() >= 15, "every page is listed ({})", table.len());
+    for (method, path, access) in &table {
+        for who in [
+            "anonymous",
+            "attendee",
+            "reviewer",
+            "checkin",
+            "finance",
+            "auditor",
+            "organizer",
+            "admin",
+        ] {
+            let (token, roles, is_admin) = roles_of(cast, who);
+            let target = concrete(path, cast).replace("{reference}", "ORD-NOPE0000");
+            let mut req = axum::http::Request::builder()
+                .method(method.clone())
+                .uri(&target);
+            if let Some(t) = &token {
+                req = req.header("cookie", format!("{}={t}", tessera::web::SESSION_COOKIE));
+            }
+            let req = req.body(axum::body::Body::empty()).unwrap_or_default();
+            // Only the status and where it sends: the live page's body never ends.
+            let (status, to_login) = app
+                .router
+                .clone()
+                .oneshot(req)
+                .await
+                .map(|r| {
+                    let to_login = r
+                        .headers()
+                        .get("location")
+                        .and_then(|l| l.to_str().ok())
+                        .is_some_and(|l| l.starts_with("/login"));
+                    (r.status(), to_login)
+                })
+                .unwrap_or((StatusCode::INTERNAL_SERVER_ERROR, false));
+            assert!(
+                status != StatusCode::INTERNAL_SERVER_ERROR,
+                "page {method} {path} as {who}: 500"
+            );
+            match expected(method, *access, token.is_some(), &roles, is_admin) {
+                Ok(()) => assert!(
+                    !to_login
+                        && ![StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN].contains(&status)
+                        // A POST without its form's token is refused (CSRF).
+                        || (*method == Method::POST && status == StatusCode::FORBIDDEN),
+                    "page {method} {path} ({access:?}) as {who}: got {status}"
+                ),
+                Err(StatusCode::UNAUTHORIZED) => assert!(
+                    status == StatusCode::SEE_OTHER && to_login,
+                    "page {method} {path} ({access:?}) as {who}: to the sign-in page, got {status}"
+                ),
+                Err(expected) => assert_eq!(
+                    status, expected,
+                    "page {method} {path} ({access:?}) as {who}"
+                ),
+            }
+        }
+    }
 }
 
 /// A second token of the cast member `who`, to be signed out.

@@ -64,6 +64,12 @@ impl RunnerHandle {
         *self.position.borrow()
     }
 
+    /// Follows the position every live projection has reached (the dashboards'
+    /// live updates).
+    pub fn watch(&self) -> watch::Receiver<i64> {
+        self.position.clone()
+    }
+
     /// Waits until every live projection has reached `position`; false on timeout.
     pub async fn wait_for(&self, position: i64, timeout: Duration) -> bool {
         let mut rx = self.position.clone();

@@ -46,7 +46,7 @@ pub const AUDIT: Access = Access::Staff(&[Role::Auditor]);
 /// A group of routes sharing one access rule.
 pub type Group = (Access, OpenApiRouter<AppState>);
 
-async fn check(
+pub(crate) async fn check(
     app: &AppState,
     access: Access,
     parts: &mut axum::http::request::Parts,

@@ -196,22 +196,34 @@ async fn order_history(
     Path((slug, reference)): Path<(String, String)>,
     Query(p): Query<PageParams>,
 ) -> ApiResult<axum::Json<HistoryPage>> {
-    let conf = app.conference(&slug).await?;
-    let after = p.after.unwrap_or(0);
+    Ok(axum::Json(
+        order_timeline(&app, &slug, &reference, p.after.unwrap_or(0), p.limit).await?,
+    ))
+}
+
+/// A page of one order's timeline (the JSON handler and the dashboard's order page).
+pub(crate) async fn order_timeline(
+    app: &AppState,
+    slug: &str,
+    reference: &str,
+    after: i64,
+    limit: Option<i64>,
+) -> ApiResult<HistoryPage> {
+    let conf = app.conference(slug).await?;
     let q = HistoryQuery {
         conference_id: conf.id.to_string(),
         after,
-        limit: Some(limit_of(p.limit)?),
+        limit: Some(limit_of(limit)?),
         aggregate_type: Some("order".to_string()),
-        aggregate_id: Some(order_id(&reference).to_string()),
+        aggregate_id: Some(order_id(reference).to_string()),
         ..HistoryQuery::default()
     };
-    let answer = answer(&app, q).await?;
+    let answer = answer(app, q).await?;
     // No event of this conference in the order's stream: no such order here.
     if after == 0 && answer.events.is_empty() {
         return Err(ApiError::not_found("Order"));
     }
-    Ok(axum::Json(answer))
+    Ok(answer)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -6,7 +6,7 @@
 //! `Retry-After`. Responses carrying a token are never stored for
 //! `Idempotency-Key` replay.
 
-mod client;
+pub(crate) mod client;
 mod erasure;
 mod reset;
 mod sessions;
@@ -174,13 +174,28 @@ async fn login(
     ClientAddr(address): ClientAddr,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> ApiResult<Response> {
-    let id = user_id(&body.email);
+    let address = address.map(|a| a.to_string());
+    match authenticate(&app, &body.email, body.password, address.as_deref()).await? {
+        Ok(token) => Ok(not_stored(Json(Token { token }))),
+        Err(refusal) => Ok(too_many(refusal)),
+    }
+}
+
+/// Checks an e-mail and password (throttled per account and per client address)
+/// and issues a token: the JSON log-in and the browser sign-in page. `Ok(Err(_))`
+/// is a throttled attempt (429 with `Retry-After`).
+pub(crate) async fn authenticate(
+    app: &AppState,
+    email: &str,
+    password: String,
+    address: Option<&str>,
+) -> ApiResult<Result<String, Refusal>> {
+    let id = user_id(email);
     let account = id.to_string();
     let now = app.bus.services().now();
     // Counted whether or not the account exists: a 429 tells nothing about it.
-    let address = address.map(|a| a.to_string());
-    if let Err(refusal) = app.logins.admit(&account, address.as_deref(), now) {
-        return Ok(too_many(refusal));
+    if let Err(refusal) = app.logins.admit(&account, address, now) {
+        return Ok(Err(refusal));
     }
     let found = app
         .bus
@@ -194,7 +209,6 @@ async fn login(
         Some(f) if !app.personal.is_erased(id).await? => Some(f),
         _ => None,
     };
-    let password = body.password;
     let epoch = match found {
         Some((hash, epoch)) => {
             tokio::task::spawn_blocking(move || verify_password(&password, &hash))
@@ -212,12 +226,10 @@ async fn login(
         ));
     };
     app.logins.succeeded(&account);
-    Ok(not_stored(Json(Token {
-        token: app.tokens.issue(id, epoch, now),
-    })))
+    Ok(Ok(app.tokens.issue(id, epoch, now)))
 }
 
-fn too_many(refusal: Refusal) -> Response {
+pub(crate) fn too_many(refusal: Refusal) -> Response {
     let (code, detail) = match refusal {
         Refusal::Account(_) => (
             "auth.too_many_failures",

@@ -113,6 +113,8 @@ pub fn router(state: AppState) -> Router {
     ))
     .layer(DefaultBodyLimit::max(edge::MAX_BODY))
     .layer(axum::middleware::from_fn(edge::edge))
+    // The dashboards answer HTML: outside the API's problem+json edge.
+    .merge(crate::web::router(&state))
     .layer(TraceLayer::new_for_http())
     .layer(PropagateRequestIdLayer::x_request_id())
     .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

@@ -67,7 +67,17 @@ pub(super) async fn list_attendees(
     Query(q): Query<AttendeesQuery>,
     paging: Paging,
 ) -> ApiResult<Json<Page<AttendeeListItem>>> {
-    let conf = app.conference(&slug).await?;
+    Ok(Json(attendees_page(&app, &slug, q, paging).await?))
+}
+
+/// A page of the attendees list (the JSON handler and the dashboard page).
+pub(crate) async fn attendees_page(
+    app: &AppState,
+    slug: &str,
+    q: AttendeesQuery,
+    paging: Paging,
+) -> ApiResult<Page<AttendeeListItem>> {
+    let conf = app.conference(slug).await?;
     let mut conds = vec![Cond::Scope("conference_id", conf.id.to_string())];
     if let Some(c) = q.checked_in {
         conds.push(Cond::Bool("checked_in", c));
@@ -114,9 +124,9 @@ pub(super) async fn list_attendees(
             email,
         });
     }
-    Ok(Json(Page {
+    Ok(Page {
         items,
         next_cursor: page.next_cursor,
         total: page.total,
-    }))
+    })
 }

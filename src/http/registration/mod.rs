@@ -2,14 +2,14 @@
 //! orders, payments, refunds, credits, purchase orders, attendees and check-in
 //! (SPEC CAT, CART, DISC, ORDER, PAY, PO, ATT).
 
-mod attendee_list;
+pub(crate) mod attendee_list;
 mod cart;
 mod catalog;
 mod checkins;
 mod checkout;
 mod credits;
-mod order_list;
-mod orders;
+pub(crate) mod order_list;
+pub(crate) mod orders;
 mod payments;
 mod pricing_bodies;
 mod purchase_orders;

@@ -17,7 +17,7 @@ use tessera_projections::orders::{Orders, OrdersRow, orders_prefix};
 use tessera_replay::listing::{Cond, live_page};
 
 use super::orders::{OrderSummary, Viewer};
-use crate::app::{AppState, user_id};
+use crate::app::{AppState, Caller, user_id};
 use crate::http::error::{ApiResult, Problem};
 use crate::http::extract::{After, AuthUser, Path, Query};
 use crate::http::page::{Page, PageParams, Paging, stored_name};
@@ -80,7 +80,19 @@ pub(super) async fn list_orders(
     Query(q): Query<OrdersQuery>,
     paging: Paging,
 ) -> ApiResult<Json<Page<OrderSummary>>> {
-    let viewer = Viewer::resolve(&app, &slug, caller).await?;
+    Ok(Json(orders_page(&app, caller, &slug, q, paging).await?))
+}
+
+/// A page of the orders list as `caller` may see it (the JSON handler and the
+/// dashboard page).
+pub(crate) async fn orders_page(
+    app: &AppState,
+    caller: Caller,
+    slug: &str,
+    q: OrdersQuery,
+    paging: Paging,
+) -> ApiResult<Page<OrderSummary>> {
+    let viewer = Viewer::resolve(app, slug, caller).await?;
     let everyone = viewer.reader && !q.mine;
     let mut conds = vec![Cond::Scope("conference_id", viewer.conf.id.to_string())];
     if !everyone {
@@ -130,9 +142,9 @@ pub(super) async fn list_orders(
         app.personal.open_order_row(&mut o).await?;
         items.push(OrderSummary::from(o));
     }
-    Ok(Json(Page {
+    Ok(Page {
         items,
         next_cursor: page.next_cursor,
         total: page.total,
-    }))
+    })
 }

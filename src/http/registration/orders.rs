@@ -325,9 +325,19 @@ async fn get_order(
     AuthUser(caller): AuthUser,
     Path((slug, reference)): Path<(String, String)>,
 ) -> ApiResult<Json<OrderView>> {
-    let viewer = Viewer::resolve(&app, &slug, caller).await?;
+    Ok(Json(order_view(&app, caller, &slug, &reference).await?))
+}
+
+/// One order as `caller` may see it (the JSON handler and the dashboard page).
+pub(crate) async fn order_view(
+    app: &AppState,
+    caller: Caller,
+    slug: &str,
+    reference: &str,
+) -> ApiResult<OrderView> {
+    let viewer = Viewer::resolve(app, slug, caller).await?;
     let staff = viewer.reader;
-    let view = read_order(&app, &viewer.conf, &reference, |o| {
+    let view = read_order(app, &viewer.conf, reference, |o| {
         (
             o.user(),
             OrderView::of(o, staff),
@@ -350,7 +360,7 @@ async fn get_order(
                     sealed.as_ref(),
                 )
                 .await?;
-            Ok(Json(view))
+            Ok(view)
         }
         _ => Err(ApiError::not_found("Order")),
     }

@@ -100,7 +100,7 @@ fn rows(v: &Value) -> Vec<Value> {
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/exports/sales-by-date.csv", tag = "stats",
     params(("slug" = String, Path)),
     responses((status = 200, content_type = "text/csv", body = String), (status = 404, body = Problem)))]
-pub(super) async fn sales_by_date(
+pub(crate) async fn sales_by_date(
     State(app): State<AppState>,
     _after: After,
     Path(slug): Path<String>,
@@ -117,7 +117,7 @@ pub(super) async fn sales_by_date(
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/exports/registration-flow.csv", tag = "stats",
     params(("slug" = String, Path)),
     responses((status = 200, content_type = "text/csv", body = String), (status = 404, body = Problem)))]
-pub(super) async fn registration_flow(
+pub(crate) async fn registration_flow(
     State(app): State<AppState>,
     _after: After,
     Path(slug): Path<String>,
@@ -145,7 +145,7 @@ pub(super) async fn registration_flow(
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/exports/reconciliation.csv", tag = "stats",
     params(("slug" = String, Path)),
     responses((status = 200, content_type = "text/csv", body = String), (status = 404, body = Problem)))]
-pub(super) async fn reconciliation(
+pub(crate) async fn reconciliation(
     State(app): State<AppState>,
     _after: After,
     Path(slug): Path<String>,
@@ -186,7 +186,7 @@ pub(super) async fn reconciliation(
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/exports/inventory.csv", tag = "stats",
     params(("slug" = String, Path)),
     responses((status = 200, content_type = "text/csv", body = String), (status = 404, body = Problem)))]
-pub(super) async fn inventory(
+pub(crate) async fn inventory(
     State(app): State<AppState>,
     _after: After,
     Path(slug): Path<String>,

@@ -2,9 +2,9 @@
 //! organizers, finance staff, auditors and admins; historical years (MY-18), frozen
 //! snapshots (MY-19) and the years of a series (MY-15…17, ANA-41/42).
 
-mod exports;
+pub(crate) mod exports;
 mod manage;
-mod series;
+pub(crate) mod series;
 
 use axum::Json;
 use axum::extract::State;

@@ -24,7 +24,7 @@ use crate::app::{AppState, Caller, series_id};
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{After, AuthUser, Path, Query};
 
-async fn series_row(app: &AppState, slug: &str) -> ApiResult<SeriesRow> {
+pub(crate) async fn series_row(app: &AppState, slug: &str) -> ApiResult<SeriesRow> {
     let doc = storage::live_row(
         &app.db,
         ConferenceCatalog::NAME,
@@ -82,8 +82,20 @@ pub(super) async fn series_stats(
     Path(slug): Path<String>,
     Query(q): Query<YearQuery>,
 ) -> ApiResult<Json<StatsView>> {
-    let series = series_row(&app, &slug).await?;
-    let (year, id) = match q.year {
+    Ok(Json(year_view(&app, &caller, &slug, q.year, q.live).await?))
+}
+
+/// One year's statistics as `caller` may read them (the JSON handler and the
+/// dashboard's overview).
+pub(crate) async fn year_view(
+    app: &AppState,
+    caller: &Caller,
+    slug: &str,
+    year: Option<i32>,
+    live: bool,
+) -> ApiResult<StatsView> {
+    let series = series_row(app, slug).await?;
+    let (year, id) = match year {
         Some(y) => match series.conferences.get(&y) {
             Some(id) => (y, *id),
             None => {
@@ -119,11 +131,9 @@ pub(super) async fn series_stats(
             (year, id)
         }
     };
-    may_read(&app, &caller, &[id]).await?;
-    let conference = conference_slug(&app, id).await?;
-    Ok(Json(
-        stats_of(&app, id, &conference, Some(year), q.live).await?,
-    ))
+    may_read(app, caller, &[id]).await?;
+    let conference = conference_slug(app, id).await?;
+    stats_of(app, id, &conference, Some(year), live).await
 }
 
 /// One year of the comparison.
@@ -230,17 +240,22 @@ pub(super) async fn comparison(
     _after: After,
     Path(slug): Path<String>,
 ) -> ApiResult<Json<Comparison>> {
-    let series = series_row(&app, &slug).await?;
+    Ok(Json(compare(&app, &caller, &slug).await?))
+}
+
+/// The comparison of the series' years (the JSON handler and the dashboard page).
+pub(crate) async fn compare(app: &AppState, caller: &Caller, slug: &str) -> ApiResult<Comparison> {
+    let series = series_row(app, slug).await?;
     let ids: Vec<Uuid> = series.conferences.values().copied().collect();
-    may_read(&app, &caller, &ids).await?;
+    may_read(app, caller, &ids).await?;
     let mut people_by_year = vec![];
     for id in &ids {
-        people_by_year.push(people(&app, *id).await?);
+        people_by_year.push(people(app, *id).await?);
     }
     let mut years: Vec<YearRow> = vec![];
     for (i, (year, id)) in series.conferences.iter().enumerate() {
-        let conference = conference_slug(&app, *id).await?;
-        let view = stats_of(&app, *id, &conference, Some(*year), false).await?;
+        let conference = conference_slug(app, *id).await?;
+        let view = stats_of(app, *id, &conference, Some(*year), false).await?;
         let metrics = metrics_of(&view);
         let growth = METRICS
             .iter()
@@ -290,8 +305,8 @@ pub(super) async fn comparison(
             lifetime_value,
         });
     }
-    Ok(Json(Comparison {
-        series: slug,
+    Ok(Comparison {
+        series: slug.to_string(),
         years,
-    }))
+    })
 }

@@ -1,0 +1,72 @@
+//! `serve --demo`: a demo series to look at on an empty database. It loads the
+//! series example (`examples/pyladiescon.toml`: two past years with their
+//! recorded figures, the active year and the next), the active year's tickets
+//! (`examples/pyladiescon-2025.toml`) with `--seed-demo`'s users and orders, and an
+//! organizer account holding the organizer, finance and auditor roles in every
+//! year. A second start changes nothing: the series is loaded only when it is not
+//! there yet, and the account and its roles are kept as they are.
+
+use std::sync::Arc;
+
+use tessera_aggregates::conference::{Conference, ConferenceCommand, Role};
+use tessera_aggregates::series::Series;
+
+use crate::app::{conference_id, series_id};
+use crate::bootstrap::{self, series_file};
+use crate::bus::CommandBus;
+use crate::meta::CommandMeta;
+
+pub const ORGANIZER_EMAIL: &str = "organizer@example.com";
+pub const ORGANIZER_PASSWORD: &str = "organizer-demo";
+/// The series the demo loads (its overview is the dashboard URL printed).
+pub const SERIES: &str = "pyladiescon";
+
+const SERIES_FILE: &str = include_str!("../../examples/pyladiescon.toml");
+const TICKETS_FILE: &str = include_str!("../../examples/pyladiescon-2025.toml");
+
+/// Loads the demo (idempotent).
+pub async fn load(bus: &Arc<CommandBus>) -> anyhow::Result<()> {
+    let file = series_file::parse(SERIES_FILE)?
+        .ok_or_else(|| anyhow::anyhow!("the demo series file is not a series file"))?;
+    let loaded = bus
+        .inspect::<Series, _>(&series_id(SERIES).to_string(), |s| s.exists())
+        .await
+        .map_err(|e| anyhow::anyhow!("series '{SERIES}': {e}"))?;
+    // The series is loaded once: its active year's tickets change the conference
+    // the series file describes, which that file would then refuse to re-apply.
+    if !loaded {
+        series_file::apply(bus, &file).await?;
+        let plan = bootstrap::parse_plan(TICKETS_FILE, "examples/pyladiescon-2025.toml")?;
+        bootstrap::execute(bus, &plan, true).await?;
+        bootstrap::seed_demo_data(bus, &plan).await?;
+        bootstrap::run_process_managers(bus, std::time::Duration::from_secs(60)).await?;
+    }
+
+    let personal = crate::personal::PersonalData::for_cli(bus.db()).await?;
+    let organizer = crate::cli::create_user_with(
+        bus,
+        &personal,
+        ORGANIZER_EMAIL,
+        ORGANIZER_PASSWORD,
+        "Demo Organizer",
+        false,
+    )
+    .await?;
+    let meta = CommandMeta::system();
+    for y in &file.years {
+        let cid = conference_id(&y.slug);
+        for role in [Role::Organizer, Role::Finance, Role::Auditor] {
+            bus.send::<Conference>(
+                &cid.to_string(),
+                ConferenceCommand::GrantRole {
+                    user: organizer,
+                    role,
+                },
+                &meta.for_conf(Some(cid)),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("granting {role:?} in {}: {e}", y.slug))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,508 @@
+//! The dashboards through the real router on both backends: browser sign-in
+//! (session cookie, anti-forgery tokens, sign-out), and the pages' figures
+//! against the JSON API they share their read functions with.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use common::{Backend, TestApp};
+use http_body_util::BodyExt;
+use tessera::web::demo;
+use tower::ServiceExt;
+
+struct Page {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    text: String,
+}
+
+async fn page(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    cookie: &str,
+    form: Option<String>,
+) -> Page {
+    let mut req = Request::builder().method(method).uri(path);
+    if !cookie.is_empty() {
+        req = req.header(header::COOKIE, cookie);
+    }
+    let body = match form {
+        Some(f) => {
+            req = req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+            Body::from(f)
+        }
+        None => Body::empty(),
+    };
+    let r = app
+        .router
+        .clone()
+        .oneshot(req.body(body).expect("request"))
+        .await
+        .expect("router never fails");
+    let status = r.status();
+    let headers = r.headers().clone();
+    let bytes = r
+        .into_body()
+        .collect()
+        .await
+        .map(|c| c.to_bytes())
+        .unwrap_or_default();
+    Page {
+        status,
+        headers,
+        text: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+fn set_cookie(p: &Page, name: &str) -> Option<String> {
+    p.headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_string)
+}
+
+fn cookie_value(set: &str) -> String {
+    set.split(';').next().unwrap_or_default().to_string()
+}
+
+fn hidden(text: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    text.split(&marker)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The text of the element carrying `data-metric="id"`.
+fn metric(text: &str, id: &str) -> String {
+    let marker = format!("data-metric=\"{id}\">");
+    text.split(&marker)
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn enc(s: &str) -> String {
+    s.replace('@', "%40")
+        .replace('/', "%2F")
+        .replace('=', "%3D")
+        .replace('+', "%2B")
+}
+
+/// Signs in through the form; the session cookie (`name=value`).
+async fn sign_in(app: &TestApp, email: &str, password: &str) -> String {
+    let login = page(app, Method::GET, "/login", "", None).await;
+    assert_eq!(login.status, StatusCode::OK);
+    let pre = cookie_value(&set_cookie(&login, "tessera_pre").expect("pre-session cookie"));
+    let csrf = hidden(&login.text, "csrf");
+    let r = page(
+        app,
+        Method::POST,
+        "/login",
+        &pre,
+        Some(format!(
+            "email={}&password={}&csrf={}&next=%2Fdashboard",
+            enc(email),
+            enc(password),
+            enc(&csrf)
+        )),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    cookie_value(&set_cookie(&r, "tessera_session").expect("session cookie"))
+}
+
+/// Sign-in sets an HttpOnly, SameSite=Strict session cookie (Secure behind TLS);
+/// the login form and sign-out refuse a missing or foreign anti-forgery token; a
+/// signed-out session opens nothing.
+async fn sign_in_csrf_and_sign_out(b: Backend) {
+    let app = TestApp::start(b).await;
+    demo::load(&app.app.bus).await.expect("demo loads");
+    // The dashboard sends anonymous browsers to the sign-in page.
+    let r = page(&app, Method::GET, "/dashboard/series/pyladiescon", "", None).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.headers[header::LOCATION],
+        "/login?next=/dashboard/series/pyladiescon"
+    );
+
+    let login = page(&app, Method::GET, "/login", "", None).await;
+    let pre = cookie_value(&set_cookie(&login, "tessera_pre").unwrap_or_default());
+    let csrf = hidden(&login.text, "csrf");
+    let form = |csrf: &str, password: &str| {
+        Some(format!(
+            "email=organizer%40example.com&password={password}&csrf={}",
+            enc(csrf)
+        ))
+    };
+    // No token, or one bound to another pre-session: refused.
+    let r = page(
+        &app,
+        Method::POST,
+        "/login",
+        &pre,
+        form("", demo::ORGANIZER_PASSWORD),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = page(
+        &app,
+        Method::POST,
+        "/login",
+        "tessera_pre=other",
+        form(&csrf, demo::ORGANIZER_PASSWORD),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // A wrong password: the form again, with the error.
+    let r = page(
+        &app,
+        Method::POST,
+        "/login",
+        &pre,
+        form(&csrf, "wrong-password"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.text.contains("Invalid email or password."));
+    assert!(set_cookie(&r, "tessera_session").is_none());
+    // The right one: a session cookie with its attributes, and on to `next`.
+    let r = page(
+        &app,
+        Method::POST,
+        "/login",
+        &pre,
+        form(&csrf, demo::ORGANIZER_PASSWORD),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.headers[header::LOCATION], "/dashboard");
+    let set = set_cookie(&r, "tessera_session").unwrap_or_default();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
+    assert!(
+        !set.contains("Secure"),
+        "plain HTTP: no Secure flag ({set})"
+    );
+    let session = cookie_value(&set);
+    let home = page(&app, Method::GET, "/dashboard", &session, None).await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.text.contains("PyLadiesCon"));
+    // Behind TLS the cookie is Secure.
+    let mut req = Request::builder()
+        .method(Method::GET)
+        .uri("/login")
+        .header("x-forwarded-proto", "https");
+    req = req.header(header::COOKIE, "tessera_pre=x");
+    let r = app
+        .router
+        .clone()
+        .oneshot(req.body(Body::empty()).expect("request"))
+        .await
+        .expect("answer");
+    let secure = r
+        .headers()
+        .get(header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert!(secure.contains("; Secure"), "{secure}");
+
+    // Sign-out needs the session's own token: another session's is refused.
+    let other = sign_in(&app, demo::ORGANIZER_EMAIL, demo::ORGANIZER_PASSWORD).await;
+    let other_csrf = hidden(
+        &page(&app, Method::GET, "/dashboard", &other, None)
+            .await
+            .text,
+        "csrf",
+    );
+    let r = page(
+        &app,
+        Method::POST,
+        "/logout",
+        &session,
+        Some(format!("csrf={}", enc(&other_csrf))),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let own = hidden(&home.text, "csrf");
+    let r = page(
+        &app,
+        Method::POST,
+        "/logout",
+        &session,
+        Some(format!("csrf={}", enc(&own))),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // The signed-out session opens nothing; the other one still works.
+    let r = page(&app, Method::GET, "/dashboard", &session, None).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = page(&app, Method::GET, "/dashboard", &other, None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    // A user without a role in the series is refused its pages.
+    let stranger = app.user("stranger").await;
+    let cookie = sign_in(&app, &stranger.email, "correct horse battery").await;
+    let r = page(
+        &app,
+        Method::GET,
+        "/dashboard/series/pyladiescon",
+        &cookie,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = page(
+        &app,
+        Method::GET,
+        "/dashboard/conferences/pyladiescon-2025/orders",
+        &cookie,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    app.finish().await;
+}
+
+/// MY-15…18, ANA-41/42: the overview, the year switcher and the comparison show
+/// the JSON API's figures; orders are found by reference and by name; an order's
+/// page shows its lines and its timeline.
+async fn pages_show_the_json_figures(b: Backend) {
+    let app = TestApp::start(b).await;
+    demo::load(&app.app.bus).await.expect("demo loads");
+    let head = app.settled().await;
+    let cookie = sign_in(&app, demo::ORGANIZER_EMAIL, demo::ORGANIZER_PASSWORD).await;
+    let admin = app.admin().await;
+    let json = |path: String| {
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            let r = app
+                .get(&path)
+                .as_user(&admin)
+                .after(Some(head))
+                .send()
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text);
+            r.body
+        }
+    };
+    let stats = json("/api/v1/series/pyladiescon/stats".into()).await;
+    let s = &stats["stats"]["sections"];
+    // `serve --demo` on a database that has the demo already changes nothing.
+    let events = app.count_events(|_| true).await;
+    demo::load(&app.app.bus).await.expect("demo loads again");
+    assert_eq!(
+        app.count_events(|_| true).await,
+        events,
+        "a second load appends nothing"
+    );
+    let overview = page(
+        &app,
+        Method::GET,
+        "/dashboard/series/pyladiescon",
+        &cookie,
+        None,
+    )
+    .await;
+    assert_eq!(overview.status, StatusCode::OK);
+    assert_eq!(
+        metric(&overview.text, "attendees"),
+        s["registrations"]["attendees"].to_string()
+    );
+    assert_eq!(
+        metric(&overview.text, "net_revenue"),
+        s["money"]["net"].as_str().unwrap_or_default()
+    );
+    assert_eq!(
+        metric(&overview.text, "conversion_rate"),
+        s["kpis"]["conversion_rate"]["value"]
+            .as_str()
+            .unwrap_or_default()
+    );
+    assert!(overview.text.contains("<svg"), "charts drawn on the server");
+    assert_ne!(
+        metric(&overview.text, "attendees"),
+        "0",
+        "the demo sold tickets"
+    );
+
+    // MY-18: a year before the portal, with its banner.
+    let old = json("/api/v1/series/pyladiescon/stats?year=2023".into()).await;
+    let p = page(
+        &app,
+        Method::GET,
+        "/dashboard/series/pyladiescon?year=2023",
+        &cookie,
+        None,
+    )
+    .await;
+    assert!(
+        p.text
+            .contains("Limited data — this conference predates the portal.")
+    );
+    assert_eq!(
+        metric(&p.text, "registrations"),
+        old["historical"]["registrations"].to_string()
+    );
+    let p = page(
+        &app,
+        Method::GET,
+        "/dashboard/series/pyladiescon?year=1999",
+        &cookie,
+        None,
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+
+    // MY-17, ANA-42: each year's metric and growth.
+    let cmp = json("/api/v1/series/pyladiescon/stats/comparison".into()).await;
+    let p = page(
+        &app,
+        Method::GET,
+        "/dashboard/series/pyladiescon/compare",
+        &cookie,
+        None,
+    )
+    .await;
+    for (i, y) in cmp["years"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        let cell = metric(&p.text, &format!("registrations-{i}"));
+        let want = match &y["metrics"]["registrations"] {
+            serde_json::Value::Null => "—".to_string(),
+            v => v.to_string(),
+        };
+        assert_eq!(cell.trim(), want, "year {}", y["year"]);
+    }
+    assert!(p.text.contains(
+        &format!("({} %)", cmp["years"][1]["growth"]["registrations"].as_str().unwrap_or("?"))
+    ));
+
+    // Orders: the list's first page, by reference, by name.
+    let orders = json("/api/v1/conferences/pyladiescon-2025/orders".into()).await;
+    let first = orders["items"][0].clone();
+    let reference = first["reference"].as_str().unwrap_or_default().to_string();
+    let p = page(
+        &app,
+        Method::GET,
+        "/dashboard/conferences/pyladiescon-2025/orders",
+        &cookie,
+        None,
+    )
+    .await;
+    assert!(p.text.contains(&format!("{} orders", orders["total"])));
+    let p = page(
+        &app,
+        Method::GET,
+        &format!("/dashboard/conferences/pyladiescon-2025/orders?q={reference}"),
+        &cookie,
+        None,
+    )
+    .await;
+    assert_eq!(p.text.matches("/orders/ORD-").count(), 1, "{}", p.text);
+    let p = page(
+        &app,
+        Method::GET,
+        "/dashboard/conferences/pyladiescon-2025/orders?q=alice",
+        &cookie,
+        None,
+    )
+    .await;
+    assert!(p.text.contains("attendee_alice"));
+    assert!(!p.text.contains("attendee_bob"));
+
+    let o = json(format!(
+        "/api/v1/conferences/pyladiescon-2025/orders/{reference}"
+    ))
+    .await;
+    let p = page(
+        &app,
+        Method::GET,
+        &format!("/dashboard/conferences/pyladiescon-2025/orders/{reference}"),
+        &cookie,
+        None,
+    )
+    .await;
+    assert_eq!(
+        metric(&p.text, "total"),
+        o["total"].as_str().unwrap_or_default()
+    );
+    assert_eq!(
+        metric(&p.text, "paid"),
+        o["paid"].as_str().unwrap_or_default()
+    );
+    assert!(p.text.contains("OrderPlaced"), "the timeline from the log");
+
+    for path in [
+        "attendees",
+        "activities",
+        "vouchers",
+        "exports",
+        "exports/sales-by-date.csv",
+    ] {
+        let p = page(
+            &app,
+            Method::GET,
+            &format!("/dashboard/conferences/pyladiescon-2025/{path}"),
+            &cookie,
+            None,
+        )
+        .await;
+        assert_eq!(p.status, StatusCode::OK, "{path}: {}", p.text);
+    }
+    // MY-19: a frozen year says so, with the day it was frozen.
+    let r = app
+        .post("/api/v1/conferences/pyladiescon-2025/stats/freeze")
+        .as_user(&admin)
+        .json(serde_json::json!({ "reason": "final" }))
+        .send()
+        .await;
+    assert!(r.status.is_success(), "freeze: {}", r.text);
+    let head = app.settled().await;
+    assert!(
+        app.app
+            .runner
+            .wait_for(head, std::time::Duration::from_secs(10))
+            .await
+    );
+    let frozen = json("/api/v1/series/pyladiescon/stats".into()).await;
+    let day = frozen["frozen_at"]
+        .as_str()
+        .unwrap_or_default()
+        .get(..10)
+        .unwrap_or_default()
+        .to_string();
+    let p = page(
+        &app,
+        Method::GET,
+        "/dashboard/series/pyladiescon",
+        &cookie,
+        None,
+    )
+    .await;
+    assert!(
+        p.text
+            .contains(&format!("Final numbers (frozen on {day}).")),
+        "{}",
+        p.text
+    );
+    // Projections' status: admins only.
+    let p = page(&app, Method::GET, "/dashboard/ops", &cookie, None).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    app.finish().await;
+}
+
+on_both_backends!(sign_in_csrf_and_sign_out, pages_show_the_json_figures);
