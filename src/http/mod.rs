@@ -4,6 +4,7 @@ pub mod access;
 pub mod activities;
 pub mod audit;
 pub mod auth;
+pub mod badges;
 mod caller;
 pub mod conferences;
 mod domain_errors;
@@ -22,6 +23,7 @@ pub mod schema;
 mod serve;
 pub mod sponsors;
 pub mod stats;
+pub mod surveys;
 pub mod visa_letters;
 pub mod volunteers;
 
@@ -63,6 +65,8 @@ fn groups() -> Vec<Group> {
     groups.extend(fundraising::groups());
     groups.extend(grants::groups());
     groups.extend(visa_letters::groups());
+    groups.extend(surveys::groups());
+    groups.extend(badges::groups());
     groups
 }
 

@@ -11,6 +11,7 @@ mod catalog;
 mod grants;
 mod orders;
 mod people;
+mod program;
 mod sponsorship;
 mod volunteers;
 
@@ -91,6 +92,9 @@ pub fn all() -> Vec<Fixture> {
         sponsorship::fundraising(),
         grants::travel_grant(),
         grants::visa_letter(),
+        program::survey(),
+        program::survey_response(),
+        program::badge_templates(),
     ]
     .into_iter()
     .flatten()

@@ -172,6 +172,14 @@ impl Survey {
         self.created
     }
 
+    pub fn kind(&self) -> SurveyKind {
+        self.kind
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.is_active
+    }
+
     /// Pure: state + command + now -> facts.
     pub fn decide(
         &self,
