@@ -291,6 +291,7 @@ async fn attendee_badge(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = BadgeBulkBody)]
 pub struct BulkBody {
     /// pdf (default) or png.
     #[schema(max_length = 10)]
