@@ -60,7 +60,7 @@ pub struct TemplateBody {
     pub width_mm: Option<u32>,
     pub height_mm: Option<u32>,
     /// below_header (default), above_name, below_name or bottom (ATT-34).
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 32)]
     pub banner_position: Option<BannerPosition>,
     pub show_name: Option<bool>,
     pub show_email: Option<bool>,
@@ -69,11 +69,11 @@ pub struct TemplateBody {
     pub show_qr_code: Option<bool>,
     pub show_conference_name: Option<bool>,
     /// #RRGGBB.
-    #[schema(example = "#FFFFFF")]
+    #[schema(example = "#FFFFFF", pattern = "^#[0-9A-Fa-f]{6}$")]
     pub background_color: Option<String>,
-    #[schema(example = "#000000")]
+    #[schema(example = "#000000", pattern = "^#[0-9A-Fa-f]{6}$")]
     pub text_color: Option<String>,
-    #[schema(example = "#4338CA")]
+    #[schema(example = "#4338CA", pattern = "^#[0-9A-Fa-f]{6}$")]
     pub accent_color: Option<String>,
     /// A standard PDF font; Helvetica when empty or unknown.
     #[schema(max_length = 100)]

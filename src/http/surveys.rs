@@ -60,7 +60,7 @@ pub struct SurveyBody {
     pub slug: Option<String>,
     /// nps, satisfaction (default), session or custom (SURVEY-1).
     #[serde(default)]
-    #[schema(value_type = String, example = "nps")]
+    #[schema(value_type = String, example = "nps", max_length = 32)]
     pub kind: SurveyKind,
     #[serde(default = "yes")]
     pub is_active: bool,
