@@ -50,7 +50,10 @@ async fn attendee(app: &TestApp, name: &str, ticket: &str) -> (User, String) {
     assert_eq!(r.status, StatusCode::CREATED, "comp: {}", r.text);
     let r = app.get(&url("attendees/me")).as_user(&user).send().await;
     assert_eq!(r.status, StatusCode::OK, "attendee: {}", r.text);
-    let code = r.body["access_code"].as_str().unwrap_or_default().to_string();
+    let code = r.body["access_code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     (user, code)
 }
 
@@ -77,7 +80,12 @@ async fn raw(app: &TestApp, user: &User, path: &str) -> Raw {
         .header("x-tessera-after", head.to_string())
         .body(Body::empty())
         .expect("request");
-    let response = app.router.clone().oneshot(req).await.expect("router never fails");
+    let response = app
+        .router
+        .clone()
+        .oneshot(req)
+        .await
+        .expect("router never fails");
     let status = response.status();
     let headers = response.headers().clone();
     let bytes = response
@@ -149,11 +157,21 @@ on_both_backends!(
 
 async fn att_33_templates_have_defaults_validated_colours_and_one_default(b: Backend) {
     let (app, admin) = setup(b).await;
-    let r = template(&app, &admin, json!({ "name": "Standard", "is_default": true })).await;
+    let r = template(
+        &app,
+        &admin,
+        json!({ "name": "Standard", "is_default": true }),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     assert_eq!(r.body["slug"], "standard");
     // ATT-33: colours must match #RRGGBB.
-    let r = template(&app, &admin, json!({ "name": "Bad", "accent_color": "#12345" })).await;
+    let r = template(
+        &app,
+        &admin,
+        json!({ "name": "Bad", "accent_color": "#12345" }),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     assert_eq!(r.code(), "badge.invalid_colour");
     // ATT-32: the slug is unique in the conference.
@@ -177,16 +195,42 @@ async fn att_33_templates_have_defaults_validated_colours_and_one_default(b: Bac
     let standard = &list.body[1];
     assert_eq!(standard["slug"], "standard");
     assert_eq!(standard["is_default"], false);
-    assert_eq!((standard["width_mm"].clone(), standard["height_mm"].clone()), (json!(102), json!(152)));
+    assert_eq!(
+        (standard["width_mm"].clone(), standard["height_mm"].clone()),
+        (json!(102), json!(152))
+    );
     assert_eq!(standard["banner_position"], "below_header");
     assert_eq!(
-        [&standard["show_name"], &standard["show_email"], &standard["show_company"],
-         &standard["show_ticket_type"], &standard["show_qr_code"], &standard["show_conference_name"]],
-        [&json!(true), &json!(false), &json!(false), &json!(true), &json!(true), &json!(true)]
+        [
+            &standard["show_name"],
+            &standard["show_email"],
+            &standard["show_company"],
+            &standard["show_ticket_type"],
+            &standard["show_qr_code"],
+            &standard["show_conference_name"]
+        ],
+        [
+            &json!(true),
+            &json!(false),
+            &json!(false),
+            &json!(true),
+            &json!(true),
+            &json!(true)
+        ]
     );
     assert_eq!(
-        [&standard["background_color"], &standard["text_color"], &standard["accent_color"], &standard["font"]],
-        [&json!("#FFFFFF"), &json!("#000000"), &json!("#4338CA"), &json!("Helvetica")]
+        [
+            &standard["background_color"],
+            &standard["text_color"],
+            &standard["accent_color"],
+            &standard["font"]
+        ],
+        [
+            &json!("#FFFFFF"),
+            &json!("#000000"),
+            &json!("#4338CA"),
+            &json!("Helvetica")
+        ]
     );
     assert_eq!(list.body[0]["slug"], "speakers");
     assert_eq!(list.body[0]["is_default"], true);
@@ -199,29 +243,56 @@ async fn att_30_31_formats_and_the_default_template_are_checked(b: Backend) {
     // ATT-31: no template given and no default.
     let r = raw(&app, &ana, &url("badges/mine")).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    assert_eq!(detail(&r), format!("No default badge template found for conference '{CONF}'"));
+    assert_eq!(
+        detail(&r),
+        format!("No default badge template found for conference '{CONF}'")
+    );
     template(&app, &admin, json!({ "name": "Plain" })).await;
     let r = raw(&app, &ana, &url("badges/mine?template=plain&format=png")).await;
-    assert_eq!(r.status, StatusCode::OK, "a named template needs no default");
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "a named template needs no default"
+    );
     // ATT-30.
     let r = raw(&app, &ana, &url("badges/mine?template=plain&format=svg")).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert_eq!(detail(&r), "Unsupported badge format 'svg'. Must be one of: pdf, png");
+    assert_eq!(
+        detail(&r),
+        "Unsupported badge format 'svg'. Must be one of: pdf, png"
+    );
     // Only attendees have a badge; organizers fetch anyone's by access code.
     let bo = app.user("bo").await;
     let r = raw(&app, &bo, &url("badges/mine?template=plain")).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    let r = raw(&app, &bo, &url(&format!("attendees/{code}/badge?template=plain"))).await;
+    let r = raw(
+        &app,
+        &bo,
+        &url(&format!("attendees/{code}/badge?template=plain")),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = raw(&app, &admin, &url(&format!("attendees/{code}/badge?template=plain"))).await;
+    let r = raw(
+        &app,
+        &admin,
+        &url(&format!("attendees/{code}/badge?template=plain")),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.headers["content-type"], "application/pdf");
     app.finish().await;
 }
 
-async fn att_35_a_png_badge_has_the_template_size_and_a_qr_code_of_slug_and_access_code(b: Backend) {
+async fn att_35_a_png_badge_has_the_template_size_and_a_qr_code_of_slug_and_access_code(
+    b: Backend,
+) {
     let (app, admin) = setup(b).await;
-    template(&app, &admin, json!({ "name": "Standard", "is_default": true })).await;
+    template(
+        &app,
+        &admin,
+        json!({ "name": "Standard", "is_default": true }),
+    )
+    .await;
     template(
         &app,
         &admin,
@@ -240,14 +311,28 @@ async fn att_35_a_png_badge_has_the_template_size_and_a_qr_code_of_slug_and_acce
     let r = raw(&app, &ana, &url("badges/mine?format=png&template=dark")).await;
     let (w, h, payload) = scan_png(&r.bytes);
     assert_eq!((w, h), (531, 709));
-    assert_eq!(payload, Some(format!("{CONF}:{code}")), "the QR code sits on white");
+    assert_eq!(
+        payload,
+        Some(format!("{CONF}:{code}")),
+        "the QR code sits on white"
+    );
     app.finish().await;
 }
 
 async fn att_30_a_pdf_badge_is_one_page_of_the_template_size(b: Backend) {
     let (app, admin) = setup(b).await;
-    template(&app, &admin, json!({ "name": "Standard", "is_default": true, "show_company": true, "show_email": true })).await;
-    template(&app, &admin, json!({ "name": "Small", "width_mm": 54, "height_mm": 86, "font": "Times-Roman" })).await;
+    template(
+        &app,
+        &admin,
+        json!({ "name": "Standard", "is_default": true, "show_company": true, "show_email": true }),
+    )
+    .await;
+    template(
+        &app,
+        &admin,
+        json!({ "name": "Small", "width_mm": 54, "height_mm": 86, "font": "Times-Roman" }),
+    )
+    .await;
     let (ana, code) = attendee(&app, "ana", "free").await;
     let r = raw(&app, &ana, &url("badges/mine?format=pdf")).await;
     assert_eq!(r.status, StatusCode::OK);
@@ -259,26 +344,47 @@ async fn att_30_a_pdf_badge_is_one_page_of_the_template_size(b: Backend) {
     assert_eq!(pages, 1);
     let pt = |mm: f32| mm * 72.0 / 25.4;
     assert_eq!(media.len(), 4);
-    assert!((media[2] - pt(102.0)).abs() < 0.01 && (media[3] - pt(152.0)).abs() < 0.01, "{media:?}");
+    assert!(
+        (media[2] - pt(102.0)).abs() < 0.01 && (media[3] - pt(152.0)).abs() < 0.01,
+        "{media:?}"
+    );
     let r = raw(&app, &ana, &url("badges/mine?template=small")).await;
     let (pages, media) = pdf_pages(&r.bytes);
     assert_eq!(pages, 1);
-    assert!((media[2] - pt(54.0)).abs() < 0.01 && (media[3] - pt(86.0)).abs() < 0.01, "{media:?}");
+    assert!(
+        (media[2] - pt(54.0)).abs() < 0.01 && (media[3] - pt(86.0)).abs() < 0.01,
+        "{media:?}"
+    );
     app.finish().await;
 }
 
 async fn att_36_an_existing_badge_is_returned_without_regeneration(b: Backend) {
     let (app, admin) = setup(b).await;
-    template(&app, &admin, json!({ "name": "Standard", "is_default": true })).await;
+    template(
+        &app,
+        &admin,
+        json!({ "name": "Standard", "is_default": true }),
+    )
+    .await;
     let (ana, code) = attendee(&app, "ana", "free").await;
     let first = raw(&app, &ana, &url("badges/mine?format=png")).await;
     assert_eq!(first.status, StatusCode::OK);
     app.clock.advance(chrono::Duration::hours(2));
     let again = raw(&app, &ana, &url("badges/mine?format=png")).await;
-    let by_organizer = raw(&app, &admin, &url(&format!("attendees/{code}/badge?format=png"))).await;
+    let by_organizer = raw(
+        &app,
+        &admin,
+        &url(&format!("attendees/{code}/badge?format=png")),
+    )
+    .await;
     assert_eq!(again.bytes, first.bytes);
     assert_eq!(by_organizer.bytes, first.bytes);
-    let stamp = |r: &Raw| r.headers["x-badge-generated-at"].to_str().unwrap_or_default().to_string();
+    let stamp = |r: &Raw| {
+        r.headers["x-badge-generated-at"]
+            .to_str()
+            .unwrap_or_default()
+            .to_string()
+    };
     assert_eq!(stamp(&again), stamp(&first), "stamped once, when generated");
     assert_eq!(
         first.headers["content-disposition"],
@@ -292,7 +398,12 @@ async fn att_36_an_existing_badge_is_returned_without_regeneration(b: Backend) {
 
 async fn att_37_bulk_generation_by_ticket_type_reports_progress(b: Backend) {
     let (app, admin) = setup(b).await;
-    template(&app, &admin, json!({ "name": "Standard", "is_default": true })).await;
+    template(
+        &app,
+        &admin,
+        json!({ "name": "Standard", "is_default": true }),
+    )
+    .await;
     attendee(&app, "ana", "free").await;
     attendee(&app, "bo", "free").await;
     let (cy, _) = attendee(&app, "cy", "speaker").await;
@@ -313,7 +424,12 @@ async fn att_37_bulk_generation_by_ticket_type_reports_progress(b: Backend) {
         let id = job.body["id"].as_str().unwrap_or_default();
         let mut seen = job.body.clone();
         for _ in 0..200 {
-            seen = app.get(&url(&format!("badges/jobs/{id}"))).as_user(&admin).send().await.body;
+            seen = app
+                .get(&url(&format!("badges/jobs/{id}")))
+                .as_user(&admin)
+                .send()
+                .await
+                .body;
             if seen["status"] == "finished" {
                 break;
             }
@@ -326,7 +442,11 @@ async fn att_37_bulk_generation_by_ticket_type_reports_progress(b: Backend) {
     // The bulk run stored the speaker's PNG: downloading it returns that file.
     let r = raw(&app, &cy, &url("badges/mine?format=png")).await;
     assert_eq!(r.status, StatusCode::OK);
-    let r = app.get(&url("badges/jobs/00000000-0000-0000-0000-000000000000")).as_user(&admin).send().await;
+    let r = app
+        .get(&url("badges/jobs/00000000-0000-0000-0000-000000000000"))
+        .as_user(&admin)
+        .send()
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     app.finish().await;
 }

@@ -100,18 +100,36 @@ async fn survey_1_organizers_create_list_and_close_surveys(b: Backend) {
         .send()
         .await;
     assert_eq!(list.status, StatusCode::OK, "{}", list.text);
-    let kinds: Vec<_> = list.body.as_array().into_iter().flatten().map(|s| {
-        (s["slug"].as_str().unwrap_or_default(), s["kind"].as_str().unwrap_or_default(),
-         s["is_active"].as_bool().unwrap_or_default())
-    }).collect();
+    let kinds: Vec<_> = list
+        .body
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| {
+            (
+                s["slug"].as_str().unwrap_or_default(),
+                s["kind"].as_str().unwrap_or_default(),
+                s["is_active"].as_bool().unwrap_or_default(),
+            )
+        })
+        .collect();
     assert_eq!(
         kinds,
-        vec![("feedback", "nps", false), ("how-was-it", "satisfaction", true)]
+        vec![
+            ("feedback", "nps", false),
+            ("how-was-it", "satisfaction", true)
+        ]
     );
     // A closed survey is not offered, and takes no response.
     let ana = attendee(&app, "ana").await;
     let open = app.get(&url("surveys/active")).as_user(&ana).send().await;
-    let slugs: Vec<_> = open.body.as_array().into_iter().flatten().map(|s| s["slug"].clone()).collect();
+    let slugs: Vec<_> = open
+        .body
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| s["slug"].clone())
+        .collect();
     assert_eq!(slugs, vec![json!("how-was-it")]);
     let r = answer(&app, &ana, "feedback", 9).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
@@ -124,15 +142,32 @@ async fn survey_1_organizers_create_list_and_close_surveys(b: Backend) {
 
 async fn survey_2_attendees_answer_once_within_the_range_of_the_type(b: Backend) {
     let (app, admin) = setup(b).await;
-    for (slug, kind) in [("nps", "nps"), ("sat", "satisfaction"), ("talks", "session"), ("misc", "custom")] {
+    for (slug, kind) in [
+        ("nps", "nps"),
+        ("sat", "satisfaction"),
+        ("talks", "session"),
+        ("misc", "custom"),
+    ] {
         let r = create(&app, &admin, slug, kind).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     }
     let ana = attendee(&app, "ana").await;
     // AMB-18/19: the ranges are enforced for every type.
-    for (survey, bad) in [("nps", 11), ("nps", -1), ("sat", 0), ("sat", 6), ("talks", 6), ("misc", 11)] {
+    for (survey, bad) in [
+        ("nps", 11),
+        ("nps", -1),
+        ("sat", 0),
+        ("sat", 6),
+        ("talks", 6),
+        ("misc", 11),
+    ] {
         let r = answer(&app, &ana, survey, bad).await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{survey} {bad}: {}", r.text);
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{survey} {bad}: {}",
+            r.text
+        );
         assert_eq!(r.code(), "survey.score_out_of_range");
     }
     for (survey, good) in [("nps", 0), ("sat", 5), ("talks", 1), ("misc", 10)] {
@@ -151,8 +186,19 @@ async fn survey_2_attendees_answer_once_within_the_range_of_the_type(b: Backend)
     let r = answer(&app, &ana, "nope", 1).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
     let head = app.settled().await;
-    let list = app.get(&url("surveys")).as_user(&admin).after(Some(head)).send().await;
-    let counts: Vec<_> = list.body.as_array().into_iter().flatten().map(|s| s["responses"].clone()).collect();
+    let list = app
+        .get(&url("surveys"))
+        .as_user(&admin)
+        .after(Some(head))
+        .send()
+        .await;
+    let counts: Vec<_> = list
+        .body
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| s["responses"].clone())
+        .collect();
     assert_eq!(counts, vec![json!(1), json!(1), json!(1), json!(1)]);
     app.finish().await;
 }
@@ -168,7 +214,10 @@ async fn survey_2_one_response_per_user_under_concurrency(b: Backend) {
         answer(&app, who, "nps", i % 11)
     });
     let results = futures::future::join_all(calls).await;
-    let created = results.iter().filter(|r| r.status == StatusCode::CREATED).count();
+    let created = results
+        .iter()
+        .filter(|r| r.status == StatusCode::CREATED)
+        .count();
     assert_eq!(created, 2, "exactly one response per user");
     for r in results.iter().filter(|r| r.status != StatusCode::CREATED) {
         assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
@@ -178,7 +227,12 @@ async fn survey_2_one_response_per_user_under_concurrency(b: Backend) {
         .await;
     assert_eq!(stored, 2);
     let head = app.settled().await;
-    let list = app.get(&url("surveys")).as_user(&admin).after(Some(head)).send().await;
+    let list = app
+        .get(&url("surveys"))
+        .as_user(&admin)
+        .after(Some(head))
+        .send()
+        .await;
     assert_eq!(list.body[0]["responses"], 2, "{}", list.text);
     app.finish().await;
 }
@@ -202,23 +256,51 @@ async fn ana_39_nps_of_the_latest_nps_survey_with_response_rate(b: Backend) {
     answer(&app, &people[0], "first", 0).await;
     answer(&app, &people[0], "sat", 5).await;
     let head = app.settled().await;
-    let r = app.get(&url("surveys/nps")).as_user(&admin).after(Some(head)).send().await;
+    let r = app
+        .get(&url("surveys/nps"))
+        .as_user(&admin)
+        .after(Some(head))
+        .send()
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["survey"], "latest");
     assert_eq!(
-        (r.body["promoters"].clone(), r.body["passives"].clone(), r.body["detractors"].clone()),
+        (
+            r.body["promoters"].clone(),
+            r.body["passives"].clone(),
+            r.body["detractors"].clone()
+        ),
         (json!(3), json!(3), json!(2))
     );
     assert_eq!(r.body["nps"], 12);
     assert_eq!(r.body["promoter_pct"], "37.5");
     assert_eq!(r.body["response_rate"], "100.0");
     // SURVEY-5: a slug picks that survey; a non-nps survey is never scored.
-    let r = app.get(&url("surveys/nps?survey=first")).as_user(&admin).send().await;
-    assert_eq!((r.body["nps"].clone(), r.body["response_rate"].clone()), (json!(-100), json!("12.5")));
-    let r = app.get(&url("surveys/nps?survey=sat")).as_user(&admin).send().await;
-    assert_eq!((r.body["responses"].clone(), r.body["nps"].clone()), (json!(0), json!(0)));
+    let r = app
+        .get(&url("surveys/nps?survey=first"))
+        .as_user(&admin)
+        .send()
+        .await;
+    assert_eq!(
+        (r.body["nps"].clone(), r.body["response_rate"].clone()),
+        (json!(-100), json!("12.5"))
+    );
+    let r = app
+        .get(&url("surveys/nps?survey=sat"))
+        .as_user(&admin)
+        .send()
+        .await;
+    assert_eq!(
+        (r.body["responses"].clone(), r.body["nps"].clone()),
+        (json!(0), json!(0))
+    );
     // The same figures as a section of the conference's statistics.
-    let r = app.get(&url("stats")).as_user(&admin).after(Some(head)).send().await;
+    let r = app
+        .get(&url("stats"))
+        .as_user(&admin)
+        .after(Some(head))
+        .send()
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let s = &r.body["stats"]["sections"]["surveys"];
     assert_eq!(s["nps"]["nps"], 12, "{s}");

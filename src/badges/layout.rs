@@ -92,7 +92,12 @@ pub fn layout(t: &BadgeTemplate, content: &BadgeContent) -> Vec<Mark> {
             h: header,
             colour: accent,
         });
-        marks.push(text(y + 6.0 * unit, 6.0 * unit, &content.conference_name, bg));
+        marks.push(text(
+            y + 6.0 * unit,
+            6.0 * unit,
+            &content.conference_name,
+            bg,
+        ));
         y += header;
     }
     y += 4.0 * unit;

@@ -25,8 +25,13 @@ pub fn render(width_mm: u32, height_mm: u32, font: &str, marks: &[Mark]) -> Vec<
         .find(|f| f.eq_ignore_ascii_case(font))
         .copied()
         .unwrap_or("Helvetica");
-    let (catalog, tree, page_id, font_id, content_id) =
-        (Ref::new(1), Ref::new(2), Ref::new(3), Ref::new(4), Ref::new(5));
+    let (catalog, tree, page_id, font_id, content_id) = (
+        Ref::new(1),
+        Ref::new(2),
+        Ref::new(3),
+        Ref::new(4),
+        Ref::new(5),
+    );
     let mut pdf = Pdf::new();
     pdf.catalog(catalog).pages(tree);
     pdf.pages(tree).kids([page_id]).count(1);
@@ -56,7 +61,12 @@ pub fn render(width_mm: u32, height_mm: u32, font: &str, marks: &[Mark]) -> Vec<
                 colour,
             } => {
                 fill(&mut c, *colour);
-                c.rect(x * PT_PER_MM, h - (y + mh) * PT_PER_MM, mw * PT_PER_MM, mh * PT_PER_MM);
+                c.rect(
+                    x * PT_PER_MM,
+                    h - (y + mh) * PT_PER_MM,
+                    mw * PT_PER_MM,
+                    mh * PT_PER_MM,
+                );
                 c.fill_nonzero();
             }
             Mark::Text {
@@ -72,7 +82,10 @@ pub fn render(width_mm: u32, height_mm: u32, font: &str, marks: &[Mark]) -> Vec<
                 fill(&mut c, *colour);
                 c.begin_text();
                 c.set_font(Name(b"F1"), size_pt);
-                c.next_line(cx * PT_PER_MM - width / 2.0, h - (top + size * 0.8) * PT_PER_MM);
+                c.next_line(
+                    cx * PT_PER_MM - width / 2.0,
+                    h - (top + size * 0.8) * PT_PER_MM,
+                );
                 c.show(Str(&bytes));
                 c.end_text();
             }

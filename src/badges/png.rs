@@ -30,7 +30,11 @@ impl Canvas {
     }
 }
 
-pub fn render(width_mm: u32, height_mm: u32, marks: &[Mark]) -> Result<Vec<u8>, png::EncodingError> {
+pub fn render(
+    width_mm: u32,
+    height_mm: u32,
+    marks: &[Mark],
+) -> Result<Vec<u8>, png::EncodingError> {
     let (w, h) = (px(width_mm as f32), px(height_mm as f32));
     let mut canvas = Canvas {
         w,
@@ -84,9 +88,10 @@ pub fn render(width_mm: u32, height_mm: u32, marks: &[Mark]) -> Result<Vec<u8>, 
 
 /// One line centred on `cx`: each glyph a `size` mm square.
 fn draw_text(canvas: &mut Canvas, cx: f32, top: f32, size: f32, text: &str, colour: Rgb) {
-    let glyph = px(size).max(8);
+    let n = text.chars().count().max(1);
+    // Shrunk further when the line would not fit the badge's width.
+    let glyph = px(size).min(canvas.w * 9 / 10 / n).max(8);
     let dot = glyph as f32 / 8.0;
-    let n = text.chars().count();
     let left = px(cx).saturating_sub(n * glyph / 2);
     let y0 = px(top);
     for (i, ch) in text.chars().enumerate() {

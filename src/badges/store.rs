@@ -171,11 +171,19 @@ pub async fn progress(db: &Db, id: Uuid, ok: bool, now: DateTime<Utc>) -> Result
     match db {
         Db::Postgres(p) => {
             sqlx::query(update).bind(id.to_string()).execute(p).await?;
-            sqlx::query(finish).bind(id.to_string()).bind(&at).execute(p).await?;
+            sqlx::query(finish)
+                .bind(id.to_string())
+                .bind(&at)
+                .execute(p)
+                .await?;
         }
         Db::Sqlite(p) => {
             sqlx::query(update).bind(id.to_string()).execute(p).await?;
-            sqlx::query(finish).bind(id.to_string()).bind(&at).execute(p).await?;
+            sqlx::query(finish)
+                .bind(id.to_string())
+                .bind(&at)
+                .execute(p)
+                .await?;
         }
     }
     Ok(())

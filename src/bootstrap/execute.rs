@@ -113,6 +113,7 @@ pub async fn run_cli(
     if seed_demo {
         let report = seed_demo_data(&bus, &plan).await?;
         print!("{}", report.text);
+        print!("{}", super::seed_program(&bus, &plan).await?);
         let paid = report.orders.orders.len();
         if !run_process_managers(&bus, PROCESS_MANAGER_WAIT).await? {
             println!(

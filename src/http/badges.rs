@@ -8,8 +8,7 @@ use axum::http::{StatusCode, header};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use tessera_aggregates::badge::{
-    BadgeFormat, BadgeTemplate, BadgeTemplates, BadgeTemplatesCommand, BannerPosition,
-    templates_id,
+    BadgeFormat, BadgeTemplate, BadgeTemplates, BadgeTemplatesCommand, BannerPosition, templates_id,
 };
 use tessera_projections::Projection;
 use tessera_projections::attendees::{AttendeeRow, Attendees, AttendeesRow, attendee_key};

@@ -177,8 +177,7 @@ impl From<SurveyRow> for SurveyView {
 /// The conference's surveys, oldest first.
 async fn surveys_of(app: &AppState, conference: Uuid) -> ApiResult<Vec<SurveyRow>> {
     let rows =
-        storage::live_rows_with_prefix(&app.db, Surveys::NAME, &surveys_prefix(conference))
-            .await?;
+        storage::live_rows_with_prefix(&app.db, Surveys::NAME, &surveys_prefix(conference)).await?;
     let mut out = vec![];
     for (_, doc) in rows {
         if let SurveysRow::Survey(s) = serde_json::from_str(&doc)? {

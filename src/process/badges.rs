@@ -202,9 +202,16 @@ pub async fn badge(
         content: made,
         generated_at: app.bus.services().now(),
     };
-    store::keep(&app.db, conf.id, a.id, &template.slug, format.as_str(), file)
-        .await
-        .map_err(internal)
+    store::keep(
+        &app.db,
+        conf.id,
+        a.id,
+        &template.slug,
+        format.as_str(),
+        file,
+    )
+    .await
+    .map_err(internal)
 }
 
 /// ATT-37: starts generating the badges of every attendee of the conference (or
@@ -230,7 +237,12 @@ pub async fn start_bulk(
         total: i64::try_from(chosen.len()).unwrap_or(i64::MAX),
         done: 0,
         failed: 0,
-        status: if chosen.is_empty() { "finished" } else { "running" }.to_string(),
+        status: if chosen.is_empty() {
+            "finished"
+        } else {
+            "running"
+        }
+        .to_string(),
         created_at: app.bus.services().now().to_rfc3339(),
         finished_at: None,
     };

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::{DomainServices, Timestamp};
 
-pub use template::{BadgeFormat, BannerPosition, BadgeTemplate, is_hex_colour, rgb};
+pub use template::{BadgeFormat, BadgeTemplate, BannerPosition, is_hex_colour, rgb};
 
 /// The one stream of `conference`'s badge templates.
 pub fn templates_id(conference: Uuid) -> Uuid {

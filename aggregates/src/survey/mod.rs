@@ -197,8 +197,7 @@ impl Survey {
                 is_active,
             } if !self.created => {
                 let title = title.trim().to_string();
-                if title.is_empty() || title.chars().count() > 200 || !crate::is_valid_slug(&slug)
-                {
+                if title.is_empty() || title.chars().count() > 200 || !crate::is_valid_slug(&slug) {
                     return Err(SurveyError::InvalidSurvey);
                 }
                 vec![SurveyCreated {
@@ -215,10 +214,7 @@ impl Survey {
                 kind,
                 is_active,
                 ..
-            } if title.trim() == self.title
-                && kind == self.kind
-                && is_active == self.is_active =>
-            {
+            } if title.trim() == self.title && kind == self.kind && is_active == self.is_active => {
                 vec![]
             }
             Create { .. } => return Err(SurveyError::AlreadyExists),

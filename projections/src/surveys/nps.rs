@@ -71,9 +71,9 @@ pub fn nps(surveys: &[SurveyRow], slug: Option<&str>, attendees: u64) -> NpsRepo
         .round_dp_with_strategy(0, RoundingStrategy::MidpointNearestEven);
     report.nps = i64::try_from(nps).unwrap_or(0);
     if attendees > 0 {
-        report.response_rate =
-            (Decimal::from(report.responses) * Decimal::ONE_HUNDRED / Decimal::from(attendees))
-                .round_dp(1);
+        report.response_rate = (Decimal::from(report.responses) * Decimal::ONE_HUNDRED
+            / Decimal::from(attendees))
+        .round_dp(1);
     }
     report
 }

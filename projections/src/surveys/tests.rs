@@ -17,7 +17,8 @@ fn row(slug: &str, kind: SurveyKind, position: i64, scores: &[u8]) -> SurveyRow 
         title: slug.into(),
         kind,
         is_active: true,
-        created_at: Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0)
+        created_at: Utc
+            .with_ymd_and_hms(2026, 6, 1, 9, 0, 0)
             .single()
             .unwrap_or_default(),
         position,
@@ -58,10 +59,13 @@ fn survey_5_without_a_slug_the_most_recent_nps_survey_is_scored() {
 #[test]
 fn survey_5_other_survey_types_are_never_scored_as_nps() {
     let s = [row("sat", SurveyKind::Satisfaction, 1, &[5, 5])];
-    assert_eq!(nps(&s, Some("sat"), 4), NpsReport {
-        attendees: 4,
-        ..Default::default()
-    });
+    assert_eq!(
+        nps(&s, Some("sat"), 4),
+        NpsReport {
+            attendees: 4,
+            ..Default::default()
+        }
+    );
     assert_eq!(nps(&s, None, 4).responses, 0);
 }
 
