@@ -33,7 +33,7 @@ pub use plan::{
     AddonPlan, BootstrapPlan, ConferencePlan, SectionPlan, SponsorLevelPlan, SponsorPlan, TeamPlan,
     TicketPlan, TierPlan, UnresolvedRequires, parse_plan,
 };
-pub use program::seed_program;
+pub use program::{ProgramPlan, SurveyPlan, create_program, seed_program};
 pub use sponsorships::{SponsorshipsReport, execute_sponsorships};
 pub use volunteers::{create_teams, seed_volunteers};
 
