@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod audit;
+pub mod badges;
 pub mod bench;
 pub mod bootstrap;
 pub mod bus;

@@ -5,6 +5,7 @@
 
 use tessera_aggregates::activity::ActivityError;
 use tessera_aggregates::attendee::AttendeeError;
+use tessera_aggregates::badge::BadgeError;
 use tessera_aggregates::cart::CartError;
 use tessera_aggregates::conference::ConferenceError;
 use tessera_aggregates::credit::CreditError;
@@ -18,6 +19,7 @@ use tessera_aggregates::purchase_order::PurchaseOrderError;
 use tessera_aggregates::series::SeriesError;
 use tessera_aggregates::sponsor::SponsorError;
 use tessera_aggregates::stripe_customer::StripeCustomerError;
+use tessera_aggregates::survey::SurveyError;
 use tessera_aggregates::team::TeamError;
 use tessera_aggregates::terminal_intent::TerminalIntentError;
 use tessera_aggregates::travel_grant::GrantError;
@@ -139,6 +141,27 @@ refusal!(TerminalIntentError, conflict: TerminalIntentError::AnotherOrder);
 // GRANT-1, GRANT-18, GRANT-20, GRANT-38, AMB-13: refused by the grant's state.
 // LETTER-1, LETTER-6/12: refused by the request's state.
 refusal!(LetterError, conflict: LetterError::AlreadyRequested | LetterError::InvalidTransition);
+// SURVEY-1/2: a taken slug, a second response, a closed survey are the state's.
+refusal!(
+    SurveyError,
+    conflict: SurveyError::AlreadyExists | SurveyError::AlreadyResponded | SurveyError::Inactive
+);
+
+impl Failure for BadgeError {
+    fn code(&self) -> &'static str {
+        BadgeError::code(self)
+    }
+    /// ATT-30: an unknown format is a bad request; ATT-31: no default template is
+    /// a missing thing; ATT-32: a taken slug is the state's.
+    fn kind(&self) -> Kind {
+        match self {
+            BadgeError::NotFound | BadgeError::NoDefault(_) => Kind::NotFound,
+            BadgeError::UnsupportedFormat(_) => Kind::Invalid,
+            BadgeError::AlreadyExists => Kind::Conflict,
+            _ => Kind::Refused,
+        }
+    }
+}
 
 impl Failure for GrantError {
     fn code(&self) -> &'static str {

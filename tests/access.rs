@@ -88,6 +88,8 @@ fn concrete(path: &str, cast: &Cast) -> String {
         .replace("{endpoint}", &cast.attendee.id)
         // No message has this id: admins get the handler's 404.
         .replace("{message}", &cast.attendee.id)
+        .replace("{survey}", "feedback")
+        .replace("{job}", "00000000-0000-0000-0000-00000000000a")
 }
 
 async fn every_route_answers_every_role_as_declared(b: Backend) {

@@ -610,6 +610,14 @@ async fn boot_21_seed_demo_users_and_activities(b: Backend) {
         assert!(run.stdout.contains(prefix), "{}", run.stdout);
     }
     assert!(run.stdout.contains("Vouchers: 4 created"), "{}", run.stdout);
+    // ATT-33, SURVEY-1: a default badge template and an nps survey.
+    assert!(
+        run.stdout
+            .contains("Badge template: standard (default) created.")
+            && run.stdout.contains("Survey: feedback (nps) created."),
+        "{}",
+        run.stdout
+    );
     assert!(
         run.stdout
             .contains("Store credit: $25.00 for attendee_alice@example.com"),

@@ -20,6 +20,7 @@ use cqrs_es::{Aggregate, DomainEvent, EventEnvelope};
 use serde::de::{self, DeserializeOwned, Visitor};
 use tessera_aggregates::activity::Activity;
 use tessera_aggregates::attendee::Attendee;
+use tessera_aggregates::badge::BadgeTemplates;
 use tessera_aggregates::cart::Cart;
 use tessera_aggregates::conference::Conference;
 use tessera_aggregates::credit::Credit;
@@ -33,6 +34,7 @@ use tessera_aggregates::series::Series;
 use tessera_aggregates::sponsor::Sponsor;
 use tessera_aggregates::stripe_customer::StripeCustomer;
 use tessera_aggregates::stripe_event::StripeEventRecord;
+use tessera_aggregates::survey::{Survey, SurveyResponse};
 use tessera_aggregates::team::Team;
 use tessera_aggregates::terminal_intent::TerminalIntent;
 use tessera_aggregates::travel_grant::TravelGrant;
@@ -95,6 +97,9 @@ fn kinds() -> Vec<Kind> {
         kind::<VisaLetter>(),
         kind::<WebhookEndpoint>(),
         kind::<Message>(),
+        kind::<Survey>(),
+        kind::<SurveyResponse>(),
+        kind::<BadgeTemplates>(),
     ]
 }
 

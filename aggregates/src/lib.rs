@@ -5,6 +5,7 @@
 
 pub mod activity;
 pub mod attendee;
+pub mod badge;
 pub mod cart;
 pub mod conference;
 pub mod credit;
@@ -22,6 +23,7 @@ mod services;
 pub mod sponsor;
 pub mod stripe_customer;
 pub mod stripe_event;
+pub mod survey;
 pub mod team;
 pub mod terminal_intent;
 pub mod travel_grant;

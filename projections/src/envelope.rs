@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tessera_aggregates::activity::ActivityEvent;
 use tessera_aggregates::attendee::AttendeeEvent;
+use tessera_aggregates::badge::BadgeTemplatesEvent;
 use tessera_aggregates::cart::CartEvent;
 use tessera_aggregates::conference::ConferenceEvent;
 use tessera_aggregates::credit::CreditEvent;
@@ -17,6 +18,7 @@ use tessera_aggregates::series::SeriesEvent;
 use tessera_aggregates::sponsor::SponsorEvent;
 use tessera_aggregates::stripe_customer::StripeCustomerEvent;
 use tessera_aggregates::stripe_event::StripeEventEvent;
+use tessera_aggregates::survey::{ResponseEvent, SurveyEvent};
 use tessera_aggregates::team::TeamEvent;
 use tessera_aggregates::terminal_intent::TerminalIntentEvent;
 use tessera_aggregates::travel_grant::GrantEvent;
@@ -52,6 +54,9 @@ pub enum DomainEvent {
     VisaLetter(LetterEvent),
     Webhook(WebhookEvent),
     Message(MessageEvent),
+    Survey(SurveyEvent),
+    SurveyResponse(ResponseEvent),
+    BadgeTemplates(BadgeTemplatesEvent),
     /// An event of an aggregate type this build does not know (kept, not folded).
     Unknown,
 }
@@ -82,6 +87,9 @@ impl DomainEvent {
             "visa_letter" => Self::VisaLetter(serde_json::from_str(payload)?),
             "webhook_endpoint" => Self::Webhook(serde_json::from_str(payload)?),
             "message" => Self::Message(serde_json::from_str(payload)?),
+            "survey" => Self::Survey(serde_json::from_str(payload)?),
+            "survey_response" => Self::SurveyResponse(serde_json::from_str(payload)?),
+            "badge_templates" => Self::BadgeTemplates(serde_json::from_str(payload)?),
             _ => Self::Unknown,
         })
     }

@@ -3,6 +3,7 @@
 
 pub mod activity_roster;
 pub mod attendees;
+pub mod badges;
 pub mod carts_funnel;
 pub mod conference_catalog;
 pub mod credits;
@@ -17,6 +18,7 @@ pub mod sales;
 pub mod sponsors;
 pub mod stats;
 pub mod stats_archive;
+pub mod surveys;
 #[cfg(test)]
 mod testing;
 pub mod travel_grants;

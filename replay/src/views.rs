@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use tessera_projections::activity_roster::ActivityRoster;
 use tessera_projections::attendees::Attendees;
+use tessera_projections::badges::Badges;
 use tessera_projections::carts_funnel::CartsFunnel;
 use tessera_projections::conference_catalog::ConferenceCatalog;
 use tessera_projections::credits::Credits;
@@ -15,6 +16,7 @@ use tessera_projections::purchase_orders::PurchaseOrders;
 use tessera_projections::sales::Sales;
 use tessera_projections::sponsors::Sponsors;
 use tessera_projections::stats_archive::StatsArchive;
+use tessera_projections::surveys::Surveys;
 use tessera_projections::travel_grants::TravelGrants;
 use tessera_projections::user_directory::UserDirectory;
 use tessera_projections::visa_letters::VisaLetters;
@@ -107,6 +109,8 @@ pub fn all_views() -> Vec<Box<dyn View>> {
         Box::new(ViewOf::<VisaLetters>::default()),
         Box::new(ViewOf::<Webhooks>::default()),
         Box::new(ViewOf::<Messages>::default()),
+        Box::new(ViewOf::<Surveys>::default()),
+        Box::new(ViewOf::<Badges>::default()),
     ]
 }
 

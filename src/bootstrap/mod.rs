@@ -18,6 +18,7 @@ mod demo_conditions;
 mod demo_orders;
 mod execute;
 mod plan;
+mod program;
 pub mod series_file;
 mod sponsorships;
 mod volunteers;
@@ -32,6 +33,7 @@ pub use plan::{
     AddonPlan, BootstrapPlan, ConferencePlan, SectionPlan, SponsorLevelPlan, SponsorPlan, TeamPlan,
     TicketPlan, TierPlan, UnresolvedRequires, parse_plan,
 };
+pub use program::{ProgramPlan, SurveyPlan, create_program, seed_program};
 pub use sponsorships::{SponsorshipsReport, execute_sponsorships};
 pub use volunteers::{create_teams, seed_volunteers};
 

@@ -35,6 +35,9 @@ pub struct BootstrapPlan {
     pub sponsors: Vec<SponsorPlan>,
     /// `[[conference.sponsorship_tiers]]`: the year's tiers and prices (MY-5).
     pub sponsorship_tiers: Vec<TierPlan>,
+    /// `[[conference.badge_templates]]` and `[[conference.surveys]]` (ATT-33,
+    /// SURVEY-1), created after the conference.
+    pub program: super::ProgramPlan,
     /// Add-on `requires` slugs naming no ticket of this file, per add-on in file
     /// order. Not an error by itself: see [`BootstrapPlan::check_requires`].
     pub unresolved_requires: Vec<UnresolvedRequires>,
@@ -238,6 +241,7 @@ pub fn parse_plan(text: &str, path_for_messages: &str) -> Result<BootstrapPlan, 
     let teams = parse_teams(conf)?;
     let sponsors = parse_sponsors(conf, &sponsor_levels)?;
     let sponsorship_tiers = parse_tiers(conf)?;
+    let program = super::program::parse(conf)?;
 
     let ticket_slugs: BTreeSet<&str> = tickets.iter().map(|t| t.slug.as_str()).collect();
     let unresolved_requires = addons
@@ -265,6 +269,7 @@ pub fn parse_plan(text: &str, path_for_messages: &str) -> Result<BootstrapPlan, 
         teams,
         sponsors,
         sponsorship_tiers,
+        program,
         unresolved_requires,
     })
 }

@@ -4,6 +4,7 @@ pub mod access;
 pub mod activities;
 pub mod audit;
 pub mod auth;
+pub mod badges;
 mod caller;
 pub mod conferences;
 mod domain_errors;
@@ -23,6 +24,7 @@ pub mod schema;
 mod serve;
 pub mod sponsors;
 pub mod stats;
+pub mod surveys;
 pub mod visa_letters;
 pub mod volunteers;
 pub mod webhooks;
@@ -67,6 +69,8 @@ fn groups() -> Vec<Group> {
     groups.extend(visa_letters::groups());
     groups.extend(webhooks::groups());
     groups.extend(messages::groups());
+    groups.extend(surveys::groups());
+    groups.extend(badges::groups());
     groups
 }
 

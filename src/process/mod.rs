@@ -10,6 +10,7 @@
 //! to each of them.
 
 pub mod attendees;
+pub mod badges;
 pub mod cancel;
 pub mod card_payment;
 pub mod checkout;
@@ -23,6 +24,7 @@ pub mod sales;
 pub mod sponsors;
 pub mod stats;
 pub mod stripe_webhook;
+pub mod surveys;
 pub mod sweeper;
 pub mod terminal;
 pub mod volunteers;

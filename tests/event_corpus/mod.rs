@@ -12,6 +12,7 @@ mod grants;
 mod messages;
 mod orders;
 mod people;
+mod program;
 mod sponsorship;
 mod volunteers;
 mod webhooks;
@@ -95,6 +96,9 @@ pub fn all() -> Vec<Fixture> {
         grants::visa_letter(),
         webhooks::webhook_endpoint(),
         messages::message(),
+        program::survey(),
+        program::survey_response(),
+        program::badge_templates(),
     ]
     .into_iter()
     .flatten()
