@@ -11,8 +11,10 @@ use tessera_aggregates::fundraising::FundraisingEvent;
 use tessera_aggregates::inventory::InventoryEvent;
 use tessera_aggregates::order::OrderEvent;
 use tessera_aggregates::profile::ProfileEvent;
+use tessera_aggregates::program::ProgramEvent;
 use tessera_aggregates::purchase_order::PurchaseOrderEvent;
 use tessera_aggregates::series::SeriesEvent;
+use tessera_aggregates::session_rating::RatingEvent;
 use tessera_aggregates::sponsor::SponsorEvent;
 use tessera_aggregates::stripe_customer::StripeCustomerEvent;
 use tessera_aggregates::stripe_event::StripeEventEvent;
@@ -48,6 +50,8 @@ pub enum DomainEvent {
     Fundraising(FundraisingEvent),
     TravelGrant(GrantEvent),
     VisaLetter(LetterEvent),
+    Program(ProgramEvent),
+    SessionRating(RatingEvent),
     /// An event of an aggregate type this build does not know (kept, not folded).
     Unknown,
 }
@@ -76,6 +80,8 @@ impl DomainEvent {
             "fundraising" => Self::Fundraising(serde_json::from_str(payload)?),
             "travel_grant" => Self::TravelGrant(serde_json::from_str(payload)?),
             "visa_letter" => Self::VisaLetter(serde_json::from_str(payload)?),
+            "program" => Self::Program(serde_json::from_str(payload)?),
+            "session_rating" => Self::SessionRating(serde_json::from_str(payload)?),
             _ => Self::Unknown,
         })
     }

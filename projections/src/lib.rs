@@ -10,6 +10,7 @@ mod envelope;
 pub mod fundraising;
 pub mod keys;
 pub mod orders;
+pub mod program;
 pub mod purchase_orders;
 mod rows;
 pub mod sales;

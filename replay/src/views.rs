@@ -10,6 +10,7 @@ use tessera_projections::conference_catalog::ConferenceCatalog;
 use tessera_projections::credits::Credits;
 use tessera_projections::fundraising::Fundraising;
 use tessera_projections::orders::Orders;
+use tessera_projections::program::ProgramView;
 use tessera_projections::purchase_orders::PurchaseOrders;
 use tessera_projections::sales::Sales;
 use tessera_projections::sponsors::Sponsors;
@@ -103,6 +104,7 @@ pub fn all_views() -> Vec<Box<dyn View>> {
         Box::new(ViewOf::<Fundraising>::default()),
         Box::new(ViewOf::<TravelGrants>::default()),
         Box::new(ViewOf::<VisaLetters>::default()),
+        Box::new(ViewOf::<ProgramView>::default()),
     ]
 }
 

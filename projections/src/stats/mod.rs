@@ -21,6 +21,7 @@ mod kpis;
 mod money;
 mod registrations;
 mod sales;
+mod session_ratings;
 #[cfg(test)]
 mod tests;
 mod vouchers;
@@ -35,7 +36,7 @@ use uuid::Uuid;
 /// The version of the stats model: bump when a section's figures or shape change.
 /// A frozen snapshot records the version that made it (a different version when
 /// verifying is a schema change, not tampering).
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// Rows a section reads: every row of `projection` whose key starts with `prefix`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -105,6 +106,7 @@ pub const SECTIONS: &[Section] = &[
     money::SECTION,
     registrations::SECTION,
     sales::SECTION,
+    session_ratings::SECTION,
     vouchers::SECTION,
 ];
 
