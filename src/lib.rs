@@ -15,6 +15,7 @@ pub mod ids;
 pub mod meta;
 pub mod outcome;
 pub mod personal;
+pub mod pretalx;
 pub mod process;
 pub mod provision;
 pub mod reactor;

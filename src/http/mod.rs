@@ -17,6 +17,7 @@ pub mod idempotency;
 pub mod input;
 pub mod ops;
 pub mod page;
+pub mod program;
 pub mod registration;
 pub mod schema;
 mod serve;
@@ -63,6 +64,7 @@ fn groups() -> Vec<Group> {
     groups.extend(fundraising::groups());
     groups.extend(grants::groups());
     groups.extend(visa_letters::groups());
+    groups.extend(program::groups());
     groups
 }
 

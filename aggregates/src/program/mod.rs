@@ -70,6 +70,11 @@ impl Program {
         (!codes.is_empty(), shared)
     }
 
+    /// PRETALX-12: talks with no slot_start.
+    pub fn unscheduled_talks(&self) -> usize {
+        self.talks.values().filter(|t| t.slot_start.is_none()).count()
+    }
+
     pub fn slot_count(&self) -> usize {
         self.slots.len()
     }

@@ -97,6 +97,9 @@ pub struct Section {
     pub compute: fn(&Ctx) -> Result<Value, serde_json::Error>,
 }
 
+/// ANA-38, also served on its own route.
+pub use session_ratings::SECTION as SESSION_RATINGS;
+
 /// Every section, in no particular order (the document's keys are sorted).
 pub const SECTIONS: &[Section] = &[
     activities::SECTION,
