@@ -191,6 +191,16 @@ impl Program {
             .map(|t| t.trim().to_string())
             .filter(|t| !t.is_empty())
             .collect();
+        // PRETALX-12: a talk linked to a schedule slot keeps that slot's room and
+        // times, so syncing talks again after the schedule changes nothing.
+        let slot = self
+            .slots
+            .values()
+            .find(|s| s.talk.as_deref() == Some(data.code.as_str()));
+        let (room, slot_start, slot_end) = match slot {
+            Some(s) => (s.room, Some(s.start), Some(s.end)),
+            None => (room, data.slot_start, data.slot_end),
+        };
         Talk {
             code: data.code,
             title: data.title,
@@ -202,8 +212,8 @@ impl Program {
             duration: data.duration,
             state: data.state,
             room,
-            slot_start: data.slot_start,
-            slot_end: data.slot_end,
+            slot_start,
+            slot_end,
             speakers,
         }
     }
