@@ -27,8 +27,10 @@ use tessera_aggregates::fundraising::Fundraising;
 use tessera_aggregates::inventory::Inventory;
 use tessera_aggregates::order::Order;
 use tessera_aggregates::profile::Profile;
+use tessera_aggregates::program::Program;
 use tessera_aggregates::purchase_order::PurchaseOrder;
 use tessera_aggregates::series::Series;
+use tessera_aggregates::session_rating::SessionRating;
 use tessera_aggregates::sponsor::Sponsor;
 use tessera_aggregates::stripe_customer::StripeCustomer;
 use tessera_aggregates::stripe_event::StripeEventRecord;
@@ -91,6 +93,8 @@ fn kinds() -> Vec<Kind> {
         kind::<Fundraising>(),
         kind::<TravelGrant>(),
         kind::<VisaLetter>(),
+        kind::<Program>(),
+        kind::<SessionRating>(),
     ]
 }
 

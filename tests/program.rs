@@ -194,6 +194,13 @@ async fn pretalx_full_sync_then_the_same_sync_appends_nothing(b: Backend) {
             ("PyLadies Party", "social")
         ]
     );
+    // GRANT-45/46: one day, most typed slots are talks.
+    let r = cast.app.get(&path("/program/days")).send().await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        r.body,
+        json!([{ "value": "2027-05-15", "label": "Saturday, May 15 (Talk)" }])
+    );
     let before = cast.program_events().await;
     let again = cast.sync(json!({})).await;
     assert_eq!(again.status, StatusCode::OK, "{}", again.text);
@@ -407,7 +414,52 @@ async fn survey_3_one_rating_per_talk_and_user_under_concurrency(b: Backend) {
     app.finish().await;
 }
 
+/// DISC-31: a speaker condition applies to users linked to a speaker (PRETALX-3:
+/// linked by e-mail, case-insensitively); co-presenter-only needs a shared talk.
+async fn disc_31_speaker_discounts_follow_the_synced_program(b: Backend) {
+    let cast = setup(b).await;
+    let app = &cast.app;
+    app.ticket_type(
+        &cast.admin,
+        CONF,
+        json!({ "slug": "individual", "name": "Individual", "price": "100" }),
+    )
+    .await;
+    let r = app
+        .post(&path("/discounts"))
+        .as_user(&cast.admin)
+        .json(json!({
+            "name": "Co-presenters", "kind": "speaker",
+            "is_presenter": false, "is_copresenter": true,
+            "effect": { "discount_type": "percentage", "value": "100" }
+        }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = cast.sync(json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let dee = app.user("dee").await;
+    for (who, discount) in [(&cast.ana, "100.00"), (&dee, "0.00")] {
+        let r = app
+            .post(&path("/cart/items"))
+            .as_user(who)
+            .json(json!({ "ticket_type": "individual", "quantity": 1 }))
+            .send()
+            .await;
+        assert!(r.status.is_success(), "{}", r.text);
+        let r = app.get(&path("/cart")).as_user(who).send().await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(
+            r.body["summary"]["condition_discount"], discount,
+            "{}",
+            r.text
+        );
+    }
+    app.finish().await;
+}
+
 on_both_backends!(
+    disc_31_speaker_discounts_follow_the_synced_program,
     pretalx_full_sync_then_the_same_sync_appends_nothing,
     pretalx_24_tags_failure_tolerated_talks_failure_aborts,
     pretalx_11_an_aborted_schedule_sync_changes_nothing,

@@ -18,6 +18,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 use tessera_aggregates::conference::Conference;
+use tessera_aggregates::pricing::CartOwner;
 use tessera_aggregates::program::{DeleteGuard, Program, ProgramCommand, ProgramError, program_id};
 use tessera_aggregates::user::User;
 use tessera_projections::EventMeta;
@@ -234,4 +235,24 @@ async fn linked_user(bus: &CommandBus, email: &str) -> Result<Option<Uuid>, Sync
         .await
         .map_err(|e| SyncError::Lookup(e.to_string()))?;
     Ok(exists.then_some(id))
+}
+
+/// DISC-31: the speaker facts of `user` in `conference` for pricing conditions:
+/// linked to a speaker (PRETALX-3), and one of that speaker's talks has more than
+/// one speaker.
+pub async fn speaker_facts(
+    bus: &CommandBus,
+    conference: Uuid,
+    user: Uuid,
+) -> Result<CartOwner, BusError<ProgramError>> {
+    let (is_speaker, has_shared_talk) = bus
+        .peek::<Program, _>(&program_id(conference).to_string(), |p| {
+            p.speaker_facts(user)
+        })
+        .await?;
+    Ok(CartOwner {
+        is_speaker,
+        has_shared_talk,
+        ..CartOwner::default()
+    })
 }

@@ -11,6 +11,7 @@ mod catalog;
 mod grants;
 mod orders;
 mod people;
+mod program;
 mod sponsorship;
 mod volunteers;
 
@@ -91,6 +92,8 @@ pub fn all() -> Vec<Fixture> {
         sponsorship::fundraising(),
         grants::travel_grant(),
         grants::visa_letter(),
+        program::program(),
+        program::session_rating(),
     ]
     .into_iter()
     .flatten()

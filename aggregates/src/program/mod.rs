@@ -6,6 +6,7 @@
 //! running the same sync again records nothing.
 
 mod commands;
+mod days;
 mod errors;
 mod events;
 mod model;
@@ -19,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 pub use commands::ProgramCommand;
+pub use days::DayChoice;
 pub use errors::ProgramError;
 pub use events::ProgramEvent;
 pub use model::{

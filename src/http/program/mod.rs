@@ -25,7 +25,9 @@ pub fn groups() -> Vec<Group> {
     vec![
         (
             Access::Public,
-            OpenApiRouter::new().routes(routes!(read::program)),
+            OpenApiRouter::new()
+                .routes(routes!(read::program))
+                .routes(routes!(read::days)),
         ),
         (
             Access::Authenticated,

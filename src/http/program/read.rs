@@ -7,6 +7,8 @@ use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use tessera_aggregates::conference::Conference;
+use tessera_aggregates::program::{Program, program_id};
 use tessera_projections::Projection;
 use tessera_projections::program::{
     ProgramRow, ProgramView, RoomRow, SlotRow, SpeakerRow, TalkRow, rooms_prefix, slots_prefix,
@@ -223,4 +225,47 @@ pub async fn program(
         talks,
         slots,
     }))
+}
+
+/// One day a travel-grant applicant may choose (GRANT-45/46).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProgramDay {
+    /// ISO date.
+    pub value: String,
+    /// "<Weekday>, <Month> <day>", with " (<Type>)" when one submission type has
+    /// most of that day's typed slots.
+    pub label: String,
+}
+
+/// GRANT-45/46: the schedule's days in the conference's timezone (an invalid
+/// timezone counts as UTC); empty when there is no schedule.
+#[utoipa::path(get, path = "/api/v1/conferences/{slug}/program/days", tag = "program",
+    params(("slug" = String, Path)),
+    responses((status = 200, body = Vec<ProgramDay>), (status = 404, body = Problem)))]
+pub async fn days(
+    State(app): State<AppState>,
+    Path(slug): Path<String>,
+) -> ApiResult<Json<Vec<ProgramDay>>> {
+    let conf = app.gate(&slug, PUBLIC).await?;
+    let tz: chrono_tz::Tz = app
+        .bus
+        .peek::<Conference, _>(&conf.id.to_string(), |c| c.details().timezone.clone())
+        .await?
+        .parse()
+        .unwrap_or(chrono_tz::UTC);
+    let choices = app
+        .bus
+        .peek::<Program, _>(&program_id(conf.id).to_string(), |p| {
+            p.day_choices(|t| t.with_timezone(&tz).date_naive())
+        })
+        .await?;
+    Ok(Json(
+        choices
+            .into_iter()
+            .map(|d| ProgramDay {
+                value: d.value.to_string(),
+                label: d.label,
+            })
+            .collect(),
+    ))
 }

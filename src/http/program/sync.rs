@@ -61,13 +61,16 @@ pub async fn sync(
 /// PRETALX-17: an organizer's overrides of a synced talk (replacing earlier ones).
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct TalkOverrideBody {
+    #[schema(max_length = 300)]
     pub title: Option<String>,
     #[serde(rename = "abstract")]
+    #[schema(max_length = 10000)]
     pub abstract_text: Option<String>,
     /// A synced room's Pretalx id (PRETALX-19: of this conference).
     pub room: Option<i64>,
     pub slot_start: Option<chrono::DateTime<chrono::Utc>>,
     pub slot_end: Option<chrono::DateTime<chrono::Utc>>,
+    #[schema(max_length = 50)]
     pub state: Option<String>,
     #[serde(default)]
     pub is_cancelled: bool,
