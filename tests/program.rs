@@ -455,10 +455,50 @@ async fn disc_31_speaker_discounts_follow_the_synced_program(b: Backend) {
             r.text
         );
     }
-    app.finish().await;
+    cast.app.finish().await;
+}
+
+/// PRETALX-5/6, ACT-13: one activity per mapped submission type, its slug made
+/// unique; the activity detail shows its talks, speakers and talks by day.
+async fn pretalx_6_act_13_an_activity_per_submission_type_with_its_talks(b: Backend) {
+    let cast = setup(b).await;
+    let app = &cast.app;
+    let r = app
+        .post(&path("/activities"))
+        .as_user(&cast.admin)
+        .json(json!({ "slug": "tutorial", "name": "Hand-made" }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    cast.fake.set(|d| d.slots.push(slot(14, "Hall A", Some("T3"), "")));
+    let r = cast.sync(json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = app
+        .get(&path("/activities/tutorial-2"))
+        .after(r.position())
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let a = &r.body;
+    assert_eq!(a["details"]["name"], "Tutorials");
+    assert_eq!(a["details"]["activity_type"], "tutorial");
+    assert_eq!(a["details"]["description"], "1 talk in Hall A");
+    assert_eq!(a["details"]["room"], "Hall A");
+    assert_eq!(a["details"]["start_time"], "2027-05-15T14:00:00Z");
+    assert_eq!(a["talks"][0]["code"], "T3");
+    assert_eq!(a["speakers"], json!(["Bo"]));
+    assert_eq!(a["talks_by_day"][0]["date"], "2027-05-15");
+    assert_eq!(a["talks_by_day"][0]["talks"][0]["title"], "Intro to Rust");
+    // "Talk" maps to no activity type (PRETALX-5).
+    let r = app.get(&path("/activities/talk")).send().await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    let again = cast.sync(json!({})).await;
+    assert_eq!(again.body["events_appended"], 0, "{}", again.text);
+    cast.app.finish().await;
 }
 
 on_both_backends!(
+    pretalx_6_act_13_an_activity_per_submission_type_with_its_talks,
     disc_31_speaker_discounts_follow_the_synced_program,
     pretalx_full_sync_then_the_same_sync_appends_nothing,
     pretalx_24_tags_failure_tolerated_talks_failure_aborts,

@@ -17,6 +17,7 @@
 use std::collections::HashMap;
 
 use serde::Serialize;
+use tessera_aggregates::activity::{Activity, ActivityCommand, ActivityDetails, ActivityPatch};
 use tessera_aggregates::conference::Conference;
 use tessera_aggregates::pricing::CartOwner;
 use tessera_aggregates::program::{DeleteGuard, Program, ProgramCommand, ProgramError, program_id};
@@ -27,7 +28,7 @@ use uuid::Uuid;
 
 use crate::bus::{BusError, CommandBus};
 use crate::config::PretalxConfig;
-use crate::ids::{conference_id, user_id};
+use crate::ids::{activity_id, conference_id, user_id};
 use crate::pretalx::{PretalxClient, PretalxError, api};
 use crate::refusal::{Failure, Kind};
 
@@ -83,6 +84,9 @@ pub enum SyncError {
     Program(#[from] BusError<ProgramError>),
     #[error("reading the program: {0}")]
     Lookup(String),
+    /// PRETALX-6: an activity of a submission type could not be recorded.
+    #[error("recording an activity: {0}")]
+    Activity(String),
 }
 
 impl Failure for SyncError {
@@ -91,7 +95,7 @@ impl Failure for SyncError {
             Self::ConferenceNotFound => "conference.not_found",
             Self::Pretalx(e) => e.code(),
             Self::Program(e) => e.code(),
-            Self::Lookup(_) => "internal",
+            Self::Lookup(_) | Self::Activity(_) => "internal",
         }
     }
 
@@ -100,7 +104,7 @@ impl Failure for SyncError {
             Self::ConferenceNotFound => Kind::NotFound,
             Self::Pretalx(e) => e.kind(),
             Self::Program(e) => e.kind(),
-            Self::Lookup(_) => Kind::Internal,
+            Self::Lookup(_) | Self::Activity(_) => Kind::Internal,
         }
     }
 
@@ -220,6 +224,9 @@ pub async fn sync(
             .map_err(|e| SyncError::Lookup(e.to_string()))?;
         report.unscheduled_talks = (unscheduled > 0).then_some(unscheduled);
     }
+    if steps.talks || steps.schedule {
+        sync_activities(bus, conference, &meta, &mut report).await?;
+    }
     Ok(report)
 }
 
@@ -255,4 +262,106 @@ pub async fn speaker_facts(
         has_shared_talk,
         ..CartOwner::default()
     })
+}
+
+/// PRETALX-5/6: one activity per submission type that maps to an activity type,
+/// created once (slug from the type, made unique) and kept in step with its
+/// talks after each talks or schedule step. Answers the events appended.
+async fn sync_activities(
+    bus: &CommandBus,
+    conference: Uuid,
+    meta: &EventMeta,
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    let stream = program_id(conference).to_string();
+    let plans = bus
+        .peek::<Program, _>(&stream, |p| p.activity_plans())
+        .await
+        .map_err(|e| SyncError::Lookup(e.to_string()))?;
+    for plan in plans {
+        let slug = match &plan.linked_slug {
+            Some(slug) => slug.clone(),
+            None => free_slug(bus, conference, &plan.submission_type).await?,
+        };
+        let id = activity_id(conference, &slug).to_string();
+        let exists = bus
+            .peek::<Activity, _>(&id, |a| a.exists())
+            .await
+            .map_err(|e| SyncError::Lookup(e.to_string()))?;
+        let cmd = if exists {
+            ActivityCommand::Change {
+                patch: ActivityPatch {
+                    name: Some(plan.name),
+                    activity_type: Some(plan.activity_type),
+                    description: Some(plan.description),
+                    room: Some(plan.room.unwrap_or_default()),
+                    start_time: Some(plan.start),
+                    end_time: Some(plan.end),
+                    ..ActivityPatch::default()
+                },
+            }
+        } else {
+            ActivityCommand::Create {
+                conference_id: conference,
+                slug: slug.clone(),
+                details: ActivityDetails {
+                    name: plan.name,
+                    activity_type: plan.activity_type,
+                    description: plan.description,
+                    room: plan.room.unwrap_or_default(),
+                    start_time: plan.start,
+                    end_time: plan.end,
+                    is_active: true,
+                    ..ActivityDetails::default()
+                },
+            }
+        };
+        let decided = bus
+            .send_decided::<Activity>(&id, cmd, meta)
+            .await
+            .map_err(|e| SyncError::Activity(e.to_string()))?;
+        report.record(decided.events.len(), decided.position);
+        let decided = bus
+            .send_decided::<Program>(
+                &stream,
+                ProgramCommand::LinkActivity {
+                    submission_type: plan.submission_type,
+                    slug,
+                },
+                meta,
+            )
+            .await?;
+        report.record(decided.events.len(), decided.position);
+    }
+    Ok(())
+}
+
+/// PRETALX-6: slugify(type) (fallback "activity"), made unique with "-2", "-3"….
+async fn free_slug(bus: &CommandBus, conference: Uuid, kind: &str) -> Result<String, SyncError> {
+    let base: String = crate::bootstrap::slugify(kind)
+        .chars()
+        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')
+        .collect();
+    let base = if base.trim_matches('-').is_empty() {
+        "activity".to_string()
+    } else {
+        base.trim_matches('-').to_string()
+    };
+    for n in 1..1000 {
+        let candidate = if n == 1 {
+            base.clone()
+        } else {
+            format!("{base}-{n}")
+        };
+        let taken = bus
+            .peek::<Activity, _>(&activity_id(conference, &candidate).to_string(), |a| {
+                a.exists()
+            })
+            .await
+            .map_err(|e| SyncError::Lookup(e.to_string()))?;
+        if !taken {
+            return Ok(candidate);
+        }
+    }
+    Err(SyncError::Activity(format!("no free slug for {kind}")))
 }

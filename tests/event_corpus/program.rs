@@ -83,6 +83,10 @@ pub fn program() -> Vec<Fixture> {
             },
             at: later(2),
         },
+        ProgramEvent::ActivityLinked {
+            submission_type: "Tutorial".into(),
+            slug: "tutorial".into(),
+        },
     ];
     stream::<Program>(program_id(conference_id()), events)
 }
@@ -108,7 +112,8 @@ fn program_variants(e: &ProgramEvent) {
         | TalkSynced { .. }
         | SlotSynced { .. }
         | SlotRemoved { .. }
-        | TalkOverridden { .. } => {}
+        | TalkOverridden { .. }
+        | ActivityLinked { .. } => {}
     }
 }
 

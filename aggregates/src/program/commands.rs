@@ -27,6 +27,11 @@ pub enum ProgramCommand {
         slots: Vec<SlotData>,
         guard: DeleteGuard,
     },
+    /// PRETALX-6: the activity created for a submission type.
+    LinkActivity {
+        submission_type: String,
+        slug: String,
+    },
     /// PRETALX-17.
     OverrideTalk {
         code: String,

@@ -24,6 +24,11 @@ pub enum ProgramEvent {
         room: Option<i64>,
         at: Timestamp,
     },
+    /// PRETALX-6: the activity created for a submission type (its upsert key).
+    ActivityLinked {
+        submission_type: String,
+        slug: String,
+    },
     /// PRETALX-17: the organizers' overrides of a talk (replacing earlier ones).
     TalkOverridden {
         code: String,
@@ -42,6 +47,7 @@ impl cqrs_es::DomainEvent for ProgramEvent {
             Self::SlotSynced { .. } => "SlotSynced",
             Self::SlotRemoved { .. } => "SlotRemoved",
             Self::TalkOverridden { .. } => "TalkOverridden",
+            Self::ActivityLinked { .. } => "ActivityLinked",
         }
         .to_string()
     }

@@ -5,6 +5,7 @@
 //! nothing (PRETALX-11). A step records only what differs from the state, so
 //! running the same sync again records nothing.
 
+mod activities;
 mod commands;
 mod days;
 mod errors;
@@ -19,6 +20,7 @@ use cqrs_es::{Aggregate, event_sink::EventSink};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+pub use activities::{ActivityPlan, activity_type_of};
 pub use commands::ProgramCommand;
 pub use days::DayChoice;
 pub use errors::ProgramError;
@@ -45,6 +47,9 @@ pub struct Program {
     talks: BTreeMap<String, Talk>,
     slots: BTreeMap<SlotKey, Slot>,
     overrides: BTreeMap<String, TalkOverride>,
+    /// PRETALX-6: activity slug by submission type (as stored).
+    #[serde(default)]
+    activities: BTreeMap<String, String>,
 }
 
 impl Program {
@@ -158,6 +163,17 @@ impl Program {
             } => {
                 opening(conference_id, &mut facts);
                 facts.extend(self.sync_schedule(slots, guard, now)?);
+            }
+            LinkActivity {
+                submission_type,
+                slug,
+            } => {
+                if self.activities.get(&submission_type) != Some(&slug) {
+                    facts.push(ActivityLinked {
+                        submission_type,
+                        slug,
+                    });
+                }
             }
             OverrideTalk { code, overrides } => {
                 if !self.talks.contains_key(&code) {
@@ -333,6 +349,12 @@ impl Program {
                 code, overrides, ..
             } => {
                 self.overrides.insert(code, overrides);
+            }
+            ActivityLinked {
+                submission_type,
+                slug,
+            } => {
+                self.activities.insert(submission_type, slug);
             }
         }
     }

@@ -126,7 +126,7 @@ impl ProgramView {
             return;
         };
         match event {
-            ProgramOpened { .. } => {}
+            ProgramOpened { .. } | ActivityLinked { .. } => {}
             RoomSynced { room, at } => rows.insert(
                 format!("{}{}", rooms_prefix(c), room.pretalx_id),
                 ProgramRow::Room(RoomRow {

@@ -2,10 +2,12 @@
 //! public program with effective values (PRETALX-17, PRETALX-22), and session
 //! ratings (SURVEY-3).
 
+mod linked;
 mod ratings;
 mod read;
 mod sync;
 
+pub(crate) use linked::{LinkedTalks, linked_talks};
 use tessera_aggregates::conference::Role;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
