@@ -86,7 +86,10 @@ async fn setup(b: Backend) -> Cast {
             speaker("BO", "Bo", "bo@elsewhere.org"),
             speaker("CY", "Cy", ""),
         ];
-        d.tags = vec![json!({ "id": 1, "tag": " web " }), json!({ "id": 2, "tag": "async" })];
+        d.tags = vec![
+            json!({ "id": 1, "tag": " web " }),
+            json!({ "id": 2, "tag": "async" }),
+        ];
         d.talks = vec![
             talk("T1", "Async all the way", "Talk", &["ANA", "BO"], &[1, 2]),
             talk("T2", "Packaging", "Talk", &["CY", "GHOST"], &[]),
@@ -224,7 +227,11 @@ async fn pretalx_24_tags_failure_tolerated_talks_failure_aborts(b: Backend) {
     let r = cast.sync(json!({ "talks": true })).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["talks"], 3);
-    assert_eq!(r.body["rooms"], Value::Null, "PRETALX-16: only the chosen step");
+    assert_eq!(
+        r.body["rooms"],
+        Value::Null,
+        "PRETALX-16: only the chosen step"
+    );
     let doc = cast.program(r.position()).await;
     assert_eq!(find(&doc["talks"], "code", "T1")["tags"], json!([]));
     cast.app.finish().await;
@@ -236,7 +243,9 @@ async fn pretalx_24_tags_failure_tolerated_talks_failure_aborts(b: Backend) {
 async fn pretalx_11_an_aborted_schedule_sync_changes_nothing(b: Backend) {
     let cast = setup(b).await;
     cast.fake.set(|d| {
-        d.slots = (9..14).map(|h| slot(h, "Hall A", None, "Open space")).collect();
+        d.slots = (9..14)
+            .map(|h| slot(h, "Hall A", None, "Open space"))
+            .collect();
     });
     let r = cast.sync(json!({})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
@@ -353,7 +362,9 @@ async fn rate(app: &TestApp, who: &User, code: &str, score: i64) -> common::Resp
 /// attempts; ANA-38/SURVEY-6 on the organizers' route.
 async fn survey_3_one_rating_per_talk_and_user_under_concurrency(b: Backend) {
     let cast = setup(b).await;
-    let r = cast.sync(json!({ "rooms": true, "speakers": true, "talks": true })).await;
+    let r = cast
+        .sync(json!({ "rooms": true, "speakers": true, "talks": true }))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let app = &cast.app;
     for bad in [0, 6] {
@@ -470,7 +481,8 @@ async fn pretalx_6_act_13_an_activity_per_submission_type_with_its_talks(b: Back
         .send()
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    cast.fake.set(|d| d.slots.push(slot(14, "Hall A", Some("T3"), "")));
+    cast.fake
+        .set(|d| d.slots.push(slot(14, "Hall A", Some("T3"), "")));
     let r = cast.sync(json!({})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let r = app

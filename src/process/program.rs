@@ -146,7 +146,8 @@ pub async fn sync(
     let conference = conference_id(slug);
     let event = bus
         .peek::<Conference, _>(&conference.to_string(), |c| {
-            c.exists().then(|| c.details().pretalx_event_slug.trim().to_string())
+            c.exists()
+                .then(|| c.details().pretalx_event_slug.trim().to_string())
         })
         .await
         .map_err(|e| SyncError::Lookup(e.to_string()))?

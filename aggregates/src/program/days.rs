@@ -147,6 +147,10 @@ mod tests {
             ]
         );
         assert_eq!(days[0].value.to_string(), "2025-05-14");
-        assert!(Program::default().day_choices(|t| t.date_naive()).is_empty());
+        assert!(
+            Program::default()
+                .day_choices(|t| t.date_naive())
+                .is_empty()
+        );
     }
 }

@@ -26,8 +26,7 @@ pub use days::DayChoice;
 pub use errors::ProgramError;
 pub use events::ProgramEvent;
 pub use model::{
-    DeleteGuard, Room, Slot, SlotData, SlotType, Speaker, SpeakerData, Talk, TalkData,
-    TalkOverride,
+    DeleteGuard, Room, Slot, SlotData, SlotType, Speaker, SpeakerData, Talk, TalkData, TalkOverride,
 };
 
 use crate::{DomainServices, Timestamp};
@@ -79,7 +78,10 @@ impl Program {
 
     /// PRETALX-12: talks with no slot_start.
     pub fn unscheduled_talks(&self) -> usize {
-        self.talks.values().filter(|t| t.slot_start.is_none()).count()
+        self.talks
+            .values()
+            .filter(|t| t.slot_start.is_none())
+            .count()
     }
 
     pub fn slot_count(&self) -> usize {
@@ -384,7 +386,9 @@ impl Talk {
         };
         Effective {
             title: ov.title.unwrap_or_else(|| self.title.clone()),
-            abstract_text: ov.abstract_text.unwrap_or_else(|| self.abstract_text.clone()),
+            abstract_text: ov
+                .abstract_text
+                .unwrap_or_else(|| self.abstract_text.clone()),
             room: ov.room.or(self.room),
             slot_start: ov.slot_start.or(self.slot_start),
             slot_end: ov.slot_end.or(self.slot_end),

@@ -5,7 +5,9 @@ use uuid::Uuid;
 use super::*;
 
 fn t0() -> Timestamp {
-    Utc.with_ymd_and_hms(2027, 5, 15, 10, 0, 0).single().unwrap_or_default()
+    Utc.with_ymd_and_hms(2027, 5, 15, 10, 0, 0)
+        .single()
+        .unwrap_or_default()
 }
 
 fn rate(score: i64) -> RatingCommand {

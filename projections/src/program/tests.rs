@@ -99,7 +99,12 @@ fn events() -> Vec<Envelope> {
         },
         at: at(1, 11),
     }));
-    for (code, scores) in [("A", &[5, 5, 4][..]), ("B", &[1, 2, 2]), ("C", &[3, 4, 4]), ("D", &[5, 5])] {
+    for (code, scores) in [
+        ("A", &[5, 5, 4][..]),
+        ("B", &[1, 2, 2]),
+        ("C", &[3, 4, 4]),
+        ("D", &[5, 5]),
+    ] {
         for (i, s) in scores.iter().enumerate() {
             all.push(rating(code, &format!("u{i}"), *s));
         }
@@ -110,7 +115,11 @@ fn events() -> Vec<Envelope> {
 fn sources(rows: &Rows<ProgramRow>) -> Sources {
     let mut s = Sources::default();
     for (k, r) in rows.iter() {
-        s.insert(ProgramView::NAME, k.clone(), serde_json::to_value(r).unwrap_or_default());
+        s.insert(
+            ProgramView::NAME,
+            k.clone(),
+            serde_json::to_value(r).unwrap_or_default(),
+        );
     }
     s
 }
@@ -144,7 +153,11 @@ fn ana_38_survey_6_rankings_among_talks_with_3_ratings() {
     // D has only 2 ratings: not ranked (SURVEY-6).
     let codes = |v: &serde_json::Value| -> Vec<String> {
         v.as_array()
-            .map(|a| a.iter().map(|t| t["code"].as_str().unwrap_or("").to_string()).collect())
+            .map(|a| {
+                a.iter()
+                    .map(|t| t["code"].as_str().unwrap_or("").to_string())
+                    .collect()
+            })
             .unwrap_or_default()
     };
     assert_eq!(codes(&s["top"]), vec!["A", "C", "B"]);

@@ -104,9 +104,17 @@ fn compute(ctx: &Ctx) -> Result<Value, serde_json::Error> {
         .filter_map(|t| average(&t.scores).map(|a| (t, a)))
         .collect();
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.code.cmp(&b.0.code)));
-    let top: Vec<Value> = ranked.iter().take(RANKED).map(|(t, _)| talk_json(t)).collect();
+    let top: Vec<Value> = ranked
+        .iter()
+        .take(RANKED)
+        .map(|(t, _)| talk_json(t))
+        .collect();
     ranked.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.code.cmp(&b.0.code)));
-    let bottom: Vec<Value> = ranked.iter().take(RANKED).map(|(t, _)| talk_json(t)).collect();
+    let bottom: Vec<Value> = ranked
+        .iter()
+        .take(RANKED)
+        .map(|(t, _)| talk_json(t))
+        .collect();
     let mut tracks: BTreeMap<&str, Vec<u8>> = BTreeMap::new();
     for t in by_talk.values().filter(|t| !t.track.trim().is_empty()) {
         tracks
@@ -117,7 +125,9 @@ fn compute(ctx: &Ctx) -> Result<Value, serde_json::Error> {
     let by_track: Vec<Value> = tracks
         .iter()
         .filter(|(_, s)| !s.is_empty())
-        .map(|(track, s)| json!({ "track": track, "ratings": s.len(), "average": show(average(s)) }))
+        .map(
+            |(track, s)| json!({ "track": track, "ratings": s.len(), "average": show(average(s)) }),
+        )
         .collect();
     let dist: serde_json::Map<String, Value> = distribution
         .iter()

@@ -141,11 +141,16 @@ pub async fn program(
         .collect();
     let mut talks = talks_of(&app, conf.id).await?;
     talks.sort_by(|a, b| {
-        (a.effective.slot_start.is_none(), a.effective.slot_start, &a.effective.title).cmp(&(
-            b.effective.slot_start.is_none(),
-            b.effective.slot_start,
-            &b.effective.title,
-        ))
+        (
+            a.effective.slot_start.is_none(),
+            a.effective.slot_start,
+            &a.effective.title,
+        )
+            .cmp(&(
+                b.effective.slot_start.is_none(),
+                b.effective.slot_start,
+                &b.effective.title,
+            ))
     });
     let room_name = |id: Option<i64>| {
         id.and_then(|id| rooms.iter().find(|r| r.room.pretalx_id == id))
