@@ -90,6 +90,13 @@ pub enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// The program from Pretalx.
+    Pretalx {
+        #[command(subcommand)]
+        command: crate::pretalx::cli::PretalxCommand,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Benchmarks that print their figures.
     Bench {
         #[command(subcommand)]
@@ -255,6 +262,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 open_db(&database_url(db.database_url)).await
             })
             .await
+        }
+        Command::Pretalx { command, db } => {
+            crate::pretalx::cli::run(command, db.database_url, &env_map()).await
         }
         Command::Bench { command } => crate::bench::run(command).await,
     }

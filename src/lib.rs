@@ -17,6 +17,7 @@ pub mod meta;
 pub mod notifications;
 pub mod outcome;
 pub mod personal;
+pub mod pretalx;
 pub mod process;
 pub mod provision;
 pub mod reactor;

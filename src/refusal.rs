@@ -15,8 +15,10 @@ use tessera_aggregates::message::MessageError;
 use tessera_aggregates::order::OrderError;
 use tessera_aggregates::pricing::PricingError;
 use tessera_aggregates::profile::ProfileError;
+use tessera_aggregates::program::ProgramError;
 use tessera_aggregates::purchase_order::PurchaseOrderError;
 use tessera_aggregates::series::SeriesError;
+use tessera_aggregates::session_rating::RatingError;
 use tessera_aggregates::sponsor::SponsorError;
 use tessera_aggregates::stripe_customer::StripeCustomerError;
 use tessera_aggregates::survey::SurveyError;
@@ -134,6 +136,10 @@ refusal!(
 refusal!(SponsorError, conflict: SponsorError::AlreadyExists);
 refusal!(FundraisingError, conflict: FundraisingError::IdReused);
 refusal!(CartError);
+// PRETALX-11: an aborted schedule sync is refused by the program's state.
+refusal!(ProgramError, conflict: ProgramError::ScheduleDropTooLarge { .. });
+// SURVEY-3: one rating per (talk, user).
+refusal!(RatingError, conflict: RatingError::AlreadyRated);
 refusal!(OrderError);
 refusal!(CreditError);
 refusal!(StripeCustomerError);

@@ -29,8 +29,10 @@ use tessera_aggregates::inventory::Inventory;
 use tessera_aggregates::message::Message;
 use tessera_aggregates::order::Order;
 use tessera_aggregates::profile::Profile;
+use tessera_aggregates::program::Program;
 use tessera_aggregates::purchase_order::PurchaseOrder;
 use tessera_aggregates::series::Series;
+use tessera_aggregates::session_rating::SessionRating;
 use tessera_aggregates::sponsor::Sponsor;
 use tessera_aggregates::stripe_customer::StripeCustomer;
 use tessera_aggregates::stripe_event::StripeEventRecord;
@@ -100,6 +102,8 @@ fn kinds() -> Vec<Kind> {
         kind::<Survey>(),
         kind::<SurveyResponse>(),
         kind::<BadgeTemplates>(),
+        kind::<Program>(),
+        kind::<SessionRating>(),
     ]
 }
 

@@ -13,8 +13,10 @@ use tessera_aggregates::inventory::InventoryEvent;
 use tessera_aggregates::message::MessageEvent;
 use tessera_aggregates::order::OrderEvent;
 use tessera_aggregates::profile::ProfileEvent;
+use tessera_aggregates::program::ProgramEvent;
 use tessera_aggregates::purchase_order::PurchaseOrderEvent;
 use tessera_aggregates::series::SeriesEvent;
+use tessera_aggregates::session_rating::RatingEvent;
 use tessera_aggregates::sponsor::SponsorEvent;
 use tessera_aggregates::stripe_customer::StripeCustomerEvent;
 use tessera_aggregates::stripe_event::StripeEventEvent;
@@ -57,6 +59,8 @@ pub enum DomainEvent {
     Survey(SurveyEvent),
     SurveyResponse(ResponseEvent),
     BadgeTemplates(BadgeTemplatesEvent),
+    Program(ProgramEvent),
+    SessionRating(RatingEvent),
     /// An event of an aggregate type this build does not know (kept, not folded).
     Unknown,
 }
@@ -90,6 +94,8 @@ impl DomainEvent {
             "survey" => Self::Survey(serde_json::from_str(payload)?),
             "survey_response" => Self::SurveyResponse(serde_json::from_str(payload)?),
             "badge_templates" => Self::BadgeTemplates(serde_json::from_str(payload)?),
+            "program" => Self::Program(serde_json::from_str(payload)?),
+            "session_rating" => Self::SessionRating(serde_json::from_str(payload)?),
             _ => Self::Unknown,
         })
     }

@@ -12,6 +12,7 @@ pub mod fundraising;
 pub mod keys;
 pub mod messages;
 pub mod orders;
+pub mod program;
 pub mod purchase_orders;
 mod rows;
 pub mod sales;

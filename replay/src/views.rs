@@ -12,6 +12,7 @@ use tessera_projections::credits::Credits;
 use tessera_projections::fundraising::Fundraising;
 use tessera_projections::messages::Messages;
 use tessera_projections::orders::Orders;
+use tessera_projections::program::ProgramView;
 use tessera_projections::purchase_orders::PurchaseOrders;
 use tessera_projections::sales::Sales;
 use tessera_projections::sponsors::Sponsors;
@@ -111,6 +112,7 @@ pub fn all_views() -> Vec<Box<dyn View>> {
         Box::new(ViewOf::<Messages>::default()),
         Box::new(ViewOf::<Surveys>::default()),
         Box::new(ViewOf::<Badges>::default()),
+        Box::new(ViewOf::<ProgramView>::default()),
     ]
 }
 

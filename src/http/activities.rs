@@ -313,6 +313,9 @@ pub struct ActivityDetail {
     pub activity: ActivityView,
     /// The viewer's own non-cancelled signup (ACT-13).
     pub my_signup: Option<SignupView>,
+    /// ACT-13: the program's talks linked to this activity.
+    #[serde(flatten)]
+    pub program: crate::http::program::LinkedTalks,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -367,9 +370,11 @@ async fn get_activity(
             }
         }
     };
+    let program = crate::http::program::linked_talks(&app, conf.id, &activity).await?;
     Ok(Json(ActivityDetail {
         activity: row.into(),
         my_signup,
+        program,
     }))
 }
 

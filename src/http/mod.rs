@@ -19,6 +19,7 @@ pub mod input;
 pub mod messages;
 pub mod ops;
 pub mod page;
+pub mod program;
 pub mod registration;
 pub mod schema;
 mod serve;
@@ -71,6 +72,7 @@ fn groups() -> Vec<Group> {
     groups.extend(messages::groups());
     groups.extend(surveys::groups());
     groups.extend(badges::groups());
+    groups.extend(program::groups());
     groups
 }
 

@@ -26,7 +26,6 @@ use tessera_aggregates::inventory::{
 use tessera_aggregates::order::{
     Order, OrderCommand, OrderError, OrderEvent, OrderLine, PaymentMethod, VoucherDetails,
 };
-use tessera_aggregates::pricing::CartOwner;
 use tessera_aggregates::{Timestamp, natural_id};
 use tessera_projections::EventMeta;
 use uuid::Uuid;
@@ -231,6 +230,10 @@ async fn hold(
 ) -> Result<(Priced, Option<i64>), CheckoutError> {
     let expires_at =
         ctx.now() + Duration::minutes(i64::from(ctx.config.pending_order_expiry_minutes));
+    // DISC-31: speaker records live in the program; the ledger adds what it knows.
+    let owner = super::program::speaker_facts(ctx.bus, conference, user)
+        .await
+        .map_err(|e| CheckoutError::Internal(e.to_string()))?;
     let held = ctx
         .bus
         .send_decided::<Inventory>(
@@ -240,7 +243,7 @@ async fn hold(
                 user,
                 lines,
                 voucher_code,
-                owner: CartOwner::default(),
+                owner,
                 expires_at,
             },
             meta,

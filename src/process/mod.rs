@@ -18,6 +18,7 @@ pub mod expiry;
 pub mod new_year;
 pub mod orders;
 pub mod payments;
+pub mod program;
 pub mod refund;
 pub mod refunds;
 pub mod sales;

@@ -14,6 +14,7 @@ mod orders;
 mod people;
 mod program;
 mod sponsorship;
+mod surveys;
 mod volunteers;
 mod webhooks;
 
@@ -96,9 +97,11 @@ pub fn all() -> Vec<Fixture> {
         grants::visa_letter(),
         webhooks::webhook_endpoint(),
         messages::message(),
-        program::survey(),
-        program::survey_response(),
-        program::badge_templates(),
+        surveys::survey(),
+        surveys::survey_response(),
+        surveys::badge_templates(),
+        program::program(),
+        program::session_rating(),
     ]
     .into_iter()
     .flatten()

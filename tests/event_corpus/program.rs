@@ -1,81 +1,126 @@
-//! Samples of surveys, their responses and badge templates.
+//! Samples of the program: a conference's Pretalx program and session ratings.
 
-use tessera_aggregates::badge::{
-    BadgeTemplate, BadgeTemplates, BadgeTemplatesEvent, BannerPosition, templates_id,
+use tessera_aggregates::program::{
+    Program, ProgramEvent, Room, Slot, SlotType, Speaker, SpeakerData, Talk, TalkOverride,
+    program_id,
 };
-use tessera_aggregates::survey::{
-    ResponseEvent, Survey, SurveyEvent, SurveyKind, SurveyResponse, response_id, survey_id,
-};
+use tessera_aggregates::session_rating::{RatingEvent, SessionRating, rating_id};
 
 use super::{Fixture, at, conference_id, later, stream, uid};
 
-pub fn survey() -> Vec<Fixture> {
+fn talk() -> Talk {
+    Talk {
+        code: "QX7ZPA".into(),
+        title: "Async all the way".into(),
+        abstract_text: "Why and how".into(),
+        description: "Longer text".into(),
+        submission_type: "Talk".into(),
+        track: "Web".into(),
+        tags: vec!["async".into()],
+        duration: Some(30),
+        state: "confirmed".into(),
+        room: Some(12),
+        slot_start: Some(later(60)),
+        slot_end: Some(later(90)),
+        speakers: vec!["ANA7".into()],
+    }
+}
+
+pub fn program() -> Vec<Fixture> {
     let events = vec![
-        SurveyEvent::SurveyCreated {
+        ProgramEvent::ProgramOpened {
             conference_id: conference_id(),
-            slug: "feedback".into(),
-            title: "How likely are you to recommend us?".into(),
-            kind: SurveyKind::Nps,
-            is_active: true,
+        },
+        ProgramEvent::RoomSynced {
+            room: Room {
+                pretalx_id: 12,
+                name: "Hall A".into(),
+                description: "Ground floor".into(),
+                capacity: Some(400),
+                position: Some(1),
+            },
             at: at(),
         },
-        SurveyEvent::SurveyDeactivated { at: later(1) },
-        SurveyEvent::SurveyActivated { at: later(2) },
+        ProgramEvent::SpeakerSynced {
+            speaker: Speaker {
+                data: SpeakerData {
+                    code: "ANA7".into(),
+                    name: "Ana".into(),
+                    biography: "Pythonista".into(),
+                    avatar_url: "https://pretalx.example/media/ana.png".into(),
+                    email: "ana@example.org".into(),
+                },
+                user: Some(uid("ana")),
+            },
+            at: at(),
+        },
+        ProgramEvent::TalkSynced {
+            talk: talk(),
+            at: at(),
+        },
+        ProgramEvent::SlotSynced {
+            slot: Slot {
+                start: later(60),
+                end: later(90),
+                room: Some(12),
+                talk: Some("QX7ZPA".into()),
+                title: "Async all the way".into(),
+                slot_type: SlotType::Talk,
+            },
+            at: at(),
+        },
+        ProgramEvent::SlotRemoved {
+            start: later(120),
+            room: Some(12),
+            at: later(1),
+        },
+        ProgramEvent::TalkOverridden {
+            code: "QX7ZPA".into(),
+            overrides: TalkOverride {
+                title: Some("Async, all the way down".into()),
+                is_cancelled: false,
+                ..TalkOverride::default()
+            },
+            at: later(2),
+        },
+        ProgramEvent::ActivityLinked {
+            submission_type: "Tutorial".into(),
+            slug: "tutorial".into(),
+        },
     ];
-    stream::<Survey>(survey_id(conference_id(), "feedback"), events)
+    stream::<Program>(program_id(conference_id()), events)
 }
 
-#[allow(dead_code)]
-fn survey_variants(e: &SurveyEvent) {
-    use SurveyEvent::*;
-    match e {
-        SurveyCreated { .. } | SurveyActivated { .. } | SurveyDeactivated { .. } => {}
-    }
-}
-
-pub fn survey_response() -> Vec<Fixture> {
-    let survey = survey_id(conference_id(), "feedback");
-    let events = vec![ResponseEvent::SurveyResponseSubmitted {
-        survey_id: survey,
+pub fn session_rating() -> Vec<Fixture> {
+    let events = vec![RatingEvent::SessionRated {
         conference_id: conference_id(),
+        talk: "QX7ZPA".into(),
         user: uid("ana"),
-        kind: SurveyKind::Nps,
-        score: 9,
-        comment: "Great talks".into(),
-        at: later(3),
+        score: 4,
+        at: later(100),
     }];
-    stream::<SurveyResponse>(response_id(survey, uid("ana")), events)
+    stream::<SessionRating>(rating_id(conference_id(), "QX7ZPA", uid("ana")), events)
 }
 
 #[allow(dead_code)]
-fn survey_response_variants(e: &ResponseEvent) {
-    use ResponseEvent::*;
+fn program_variants(e: &ProgramEvent) {
+    use ProgramEvent::*;
     match e {
-        SurveyResponseSubmitted { .. } => {}
+        ProgramOpened { .. }
+        | RoomSynced { .. }
+        | SpeakerSynced { .. }
+        | TalkSynced { .. }
+        | SlotSynced { .. }
+        | SlotRemoved { .. }
+        | TalkOverridden { .. }
+        | ActivityLinked { .. } => {}
     }
 }
 
-pub fn badge_templates() -> Vec<Fixture> {
-    let template = BadgeTemplate {
-        is_default: true,
-        banner_position: BannerPosition::BelowName,
-        show_company: true,
-        accent_color: "#DB2777".into(),
-        font: "Times-Roman".into(),
-        ..BadgeTemplate::new("standard", "Standard")
-    };
-    let events = vec![BadgeTemplatesEvent::BadgeTemplateCreated {
-        conference_id: conference_id(),
-        template: Box::new(template),
-        at: at(),
-    }];
-    stream::<BadgeTemplates>(templates_id(conference_id()), events)
-}
-
 #[allow(dead_code)]
-fn badge_templates_variants(e: &BadgeTemplatesEvent) {
-    use BadgeTemplatesEvent::*;
+fn rating_variants(e: &RatingEvent) {
+    use RatingEvent::*;
     match e {
-        BadgeTemplateCreated { .. } => {}
+        SessionRated { .. } => {}
     }
 }

@@ -22,6 +22,7 @@ mod money;
 mod registrations;
 mod sales;
 mod surveys;
+mod session_ratings;
 #[cfg(test)]
 mod tests;
 mod vouchers;
@@ -97,6 +98,9 @@ pub struct Section {
     pub compute: fn(&Ctx) -> Result<Value, serde_json::Error>,
 }
 
+/// ANA-38, also served on its own route.
+pub use session_ratings::SECTION as SESSION_RATINGS;
+
 /// Every section, in no particular order (the document's keys are sorted).
 pub const SECTIONS: &[Section] = &[
     activities::SECTION,
@@ -107,6 +111,7 @@ pub const SECTIONS: &[Section] = &[
     registrations::SECTION,
     sales::SECTION,
     surveys::SECTION,
+    session_ratings::SECTION,
     vouchers::SECTION,
 ];
 

@@ -9,7 +9,9 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use tessera_aggregates::cart::{Cart, CartCommand, CartStatus, VoucherInfo, VoucherLookup};
-use tessera_aggregates::pricing::{self, PricingContext, PricingSummary, ProductKind, ProductRef};
+use tessera_aggregates::pricing::{
+    self, CartOwner, PricingContext, PricingSummary, ProductKind, ProductRef,
+};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -85,6 +87,7 @@ async fn view(
     let (id, status, expires_at, items, voucher, lines) = cart;
     let now = app.bus.services().now();
     let code = voucher.as_ref().map(|v| v.code.clone());
+    let speaker = crate::process::program::speaker_facts(&app.bus, conf.id, user).await?;
     let summary = ledger(app, conf, |inv| {
         let voucher = code
             .as_deref()
@@ -92,7 +95,10 @@ async fn view(
             .map(|v| v.voucher);
         let ctx = PricingContext {
             now,
-            owner: inv.owner_facts(user),
+            owner: CartOwner {
+                paid_ticket_types: inv.owner_facts(user).paid_ticket_types,
+                ..speaker
+            },
         };
         pricing::price(&lines, voucher.as_ref(), inv.conditions(), &ctx)
     })

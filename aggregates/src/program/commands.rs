@@ -1,0 +1,40 @@
+use uuid::Uuid;
+
+use super::{DeleteGuard, Room, SlotData, SpeakerData, TalkData, TalkOverride};
+
+/// One step of a Pretalx sync is one command: its events are appended together
+/// or not at all (PRETALX-11).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProgramCommand {
+    /// PRETALX-2: rooms without an id never reach here (PRETALX-21).
+    SyncRooms {
+        conference_id: Uuid,
+        rooms: Vec<Room>,
+    },
+    /// PRETALX-3: each speaker with the user whose e-mail matches, if any.
+    SyncSpeakers {
+        conference_id: Uuid,
+        speakers: Vec<(SpeakerData, Option<Uuid>)>,
+    },
+    /// PRETALX-4.
+    SyncTalks {
+        conference_id: Uuid,
+        talks: Vec<TalkData>,
+    },
+    /// PRETALX-7…12.
+    SyncSchedule {
+        conference_id: Uuid,
+        slots: Vec<SlotData>,
+        guard: DeleteGuard,
+    },
+    /// PRETALX-6: the activity created for a submission type.
+    LinkActivity {
+        submission_type: String,
+        slug: String,
+    },
+    /// PRETALX-17.
+    OverrideTalk {
+        code: String,
+        overrides: TalkOverride,
+    },
+}

@@ -1,0 +1,32 @@
+/// Refused program commands. Each has a stable `code()`.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ProgramError {
+    /// PRETALX-10/11 (AMB-8 decided: strictly greater than the maximum fraction).
+    #[error(
+        "Aborting schedule sync: would remove {stale}/{existing} existing slots ({percent}%). Run again with --allow-large-schedule-drop if this is intended."
+    )]
+    ScheduleDropTooLarge {
+        stale: usize,
+        existing: usize,
+        percent: String,
+    },
+    #[error("Talk not found.")]
+    TalkNotFound,
+    /// PRETALX-19.
+    #[error("The selected room does not belong to this conference.")]
+    RoomNotInConference,
+}
+
+impl ProgramError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::ScheduleDropTooLarge { .. } => "program.schedule_drop_too_large",
+            Self::TalkNotFound => "program.talk_not_found",
+            Self::RoomNotInConference => "program.room_not_in_conference",
+        }
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Self::TalkNotFound)
+    }
+}

@@ -1,0 +1,181 @@
+//! What Pretalx tells us and what the program keeps: rooms, speakers, talks and
+//! schedule slots as stored in events (PRETALX-2…8).
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::Timestamp;
+
+/// PRETALX-2: a room as Pretalx has it (keyed by its Pretalx id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Room {
+    pub pretalx_id: i64,
+    pub name: String,
+    pub description: String,
+    pub capacity: Option<u32>,
+    pub position: Option<i32>,
+}
+
+/// PRETALX-3: a speaker as Pretalx has it (keyed by its code).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpeakerData {
+    pub code: String,
+    pub name: String,
+    pub biography: String,
+    pub avatar_url: String,
+    pub email: String,
+}
+
+/// A speaker as the program keeps it: the synced data and the linked user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Speaker {
+    #[serde(flatten)]
+    pub data: SpeakerData,
+    /// PRETALX-3: linked by e-mail; once linked, never re-linked by a sync.
+    pub user: Option<Uuid>,
+}
+
+/// PRETALX-4: a talk as Pretalx has it, its room still a display name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TalkData {
+    pub code: String,
+    pub title: String,
+    #[serde(rename = "abstract")]
+    pub abstract_text: String,
+    pub description: String,
+    pub submission_type: String,
+    pub track: String,
+    pub tags: Vec<String>,
+    pub duration: Option<u32>,
+    pub state: String,
+    pub room_name: Option<String>,
+    pub slot_start: Option<Timestamp>,
+    pub slot_end: Option<Timestamp>,
+    /// Speaker codes, as Pretalx lists them.
+    pub speakers: Vec<String>,
+}
+
+/// A talk as the program keeps it: room resolved to a synced room's Pretalx id
+/// (PRETALX-23: none when no synced room has that name), unknown speakers dropped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Talk {
+    pub code: String,
+    pub title: String,
+    #[serde(rename = "abstract")]
+    pub abstract_text: String,
+    pub description: String,
+    pub submission_type: String,
+    pub track: String,
+    pub tags: Vec<String>,
+    pub duration: Option<u32>,
+    pub state: String,
+    pub room: Option<i64>,
+    pub slot_start: Option<Timestamp>,
+    pub slot_end: Option<Timestamp>,
+    pub speakers: Vec<String>,
+}
+
+/// PRETALX-7: one slot of the published schedule, its room still a display name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlotData {
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub room_name: Option<String>,
+    /// The submission code of the talk in this slot, if any.
+    pub submission: Option<String>,
+    pub title: String,
+}
+
+/// PRETALX-8: what a slot holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlotType {
+    Talk,
+    Break,
+    Social,
+    Other,
+}
+
+impl SlotType {
+    /// PRETALX-8: talk when linked to a submission; else by its title.
+    pub fn of(submission: Option<&str>, title: &str) -> Self {
+        if submission.is_some_and(|s| !s.is_empty()) {
+            return Self::Talk;
+        }
+        let t = title.to_lowercase();
+        if t.contains("break") || t.contains("lunch") {
+            Self::Break
+        } else if t.contains("social") || t.contains("party") {
+            Self::Social
+        } else {
+            Self::Other
+        }
+    }
+}
+
+/// A slot as the program keeps it, keyed by (start, room) (PRETALX-7).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Slot {
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub room: Option<i64>,
+    /// Linked talk code (only when the program knows that talk).
+    pub talk: Option<String>,
+    /// PRETALX-7: the slot's own title, falling back to the talk's title.
+    pub title: String,
+    pub slot_type: SlotType,
+}
+
+impl Slot {
+    pub fn key(&self) -> (Timestamp, Option<i64>) {
+        (self.start, self.room)
+    }
+}
+
+/// PRETALX-10: the delete guard's settings for one schedule sync.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct DeleteGuard {
+    pub enabled: bool,
+    /// `--allow-large-schedule-drop`.
+    pub allow_large_deletions: bool,
+    pub min_existing_slots: u32,
+    pub max_fraction_removed: f64,
+}
+
+impl Default for DeleteGuard {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            allow_large_deletions: false,
+            min_existing_slots: 5,
+            max_fraction_removed: 0.4,
+        }
+    }
+}
+
+impl DeleteGuard {
+    /// PRETALX-10, AMB-8 (decided): refuses when stale / existing is strictly
+    /// greater than the maximum fraction.
+    pub fn refuses(&self, stale: usize, existing: usize) -> bool {
+        if !self.enabled || self.allow_large_deletions {
+            return false;
+        }
+        if existing < self.min_existing_slots as usize || stale == 0 {
+            return false;
+        }
+        (stale as f64 / existing as f64) > self.max_fraction_removed
+    }
+}
+
+/// PRETALX-17: organizer overrides of a synced talk.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TalkOverride {
+    pub title: Option<String>,
+    #[serde(rename = "abstract")]
+    pub abstract_text: Option<String>,
+    pub room: Option<i64>,
+    pub slot_start: Option<Timestamp>,
+    pub slot_end: Option<Timestamp>,
+    pub state: Option<String>,
+    pub is_cancelled: bool,
+}

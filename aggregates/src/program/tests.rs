@@ -1,0 +1,343 @@
+use chrono::{Duration, TimeZone, Utc};
+use cqrs_es::test::TestFramework;
+use uuid::Uuid;
+
+use super::*;
+
+fn t0() -> Timestamp {
+    Utc.with_ymd_and_hms(2027, 5, 15, 9, 0, 0)
+        .single()
+        .unwrap_or_default()
+}
+
+fn conf() -> Uuid {
+    Uuid::from_u128(7)
+}
+
+fn at_hour(h: i64) -> Timestamp {
+    t0() + Duration::hours(h)
+}
+
+fn svc() -> DomainServices {
+    DomainServices::at(t0())
+}
+
+fn room(id: i64, name: &str) -> Room {
+    Room {
+        pretalx_id: id,
+        name: name.into(),
+        description: String::new(),
+        capacity: Some(100),
+        position: Some(id as i32),
+    }
+}
+
+fn speaker(code: &str) -> SpeakerData {
+    SpeakerData {
+        code: code.into(),
+        name: code.into(),
+        biography: String::new(),
+        avatar_url: String::new(),
+        email: format!("{code}@example.org"),
+    }
+}
+
+fn talk(code: &str, speakers: &[&str]) -> Talk {
+    Talk {
+        code: code.into(),
+        title: format!("Talk {code}"),
+        abstract_text: String::new(),
+        description: String::new(),
+        submission_type: "Talk".into(),
+        track: String::new(),
+        tags: vec![],
+        duration: Some(30),
+        state: "confirmed".into(),
+        room: None,
+        slot_start: None,
+        slot_end: None,
+        speakers: speakers.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+fn slot(h: i64, room: Option<i64>) -> Slot {
+    Slot {
+        start: at_hour(h),
+        end: at_hour(h) + Duration::minutes(30),
+        room,
+        talk: None,
+        title: format!("Slot {h}"),
+        slot_type: SlotType::Other,
+    }
+}
+
+fn slot_data(h: i64, room: &str) -> SlotData {
+    SlotData {
+        start: at_hour(h),
+        end: at_hour(h) + Duration::minutes(30),
+        room_name: Some(room.into()),
+        submission: None,
+        title: format!("Slot {h}"),
+    }
+}
+
+fn opened() -> ProgramEvent {
+    ProgramEvent::ProgramOpened {
+        conference_id: conf(),
+    }
+}
+
+fn room_synced(id: i64, name: &str) -> ProgramEvent {
+    ProgramEvent::RoomSynced {
+        room: room(id, name),
+        at: t0(),
+    }
+}
+
+fn slot_synced(h: i64, room: Option<i64>) -> ProgramEvent {
+    ProgramEvent::SlotSynced {
+        slot: slot(h, room),
+        at: t0(),
+    }
+}
+
+fn schedule(hours: &[i64], guard: DeleteGuard) -> ProgramCommand {
+    ProgramCommand::SyncSchedule {
+        conference_id: conf(),
+        slots: hours.iter().map(|h| slot_data(*h, "Hall A")).collect(),
+        guard,
+    }
+}
+
+/// Five existing slots in Hall A, at hours 0…4.
+fn five_slots() -> Vec<ProgramEvent> {
+    let mut given = vec![opened(), room_synced(1, "Hall A")];
+    given.extend((0..5).map(|h| slot_synced(h, Some(1))));
+    given
+}
+
+fn removed(h: i64) -> ProgramEvent {
+    ProgramEvent::SlotRemoved {
+        start: at_hour(h),
+        room: Some(1),
+        at: t0(),
+    }
+}
+
+#[test]
+fn pretalx_2_a_room_sync_records_new_rooms_then_nothing_when_unchanged() {
+    let cmd = ProgramCommand::SyncRooms {
+        conference_id: conf(),
+        rooms: vec![room(1, "Hall A")],
+    };
+    TestFramework::<Program>::with(svc())
+        .given_no_previous_events()
+        .when(cmd.clone())
+        .then_expect_events(vec![opened(), room_synced(1, "Hall A")]);
+    TestFramework::<Program>::with(svc())
+        .given(vec![opened(), room_synced(1, "Hall A")])
+        .when(cmd)
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn pretalx_3_an_existing_link_is_kept_and_an_unlinked_speaker_is_linked() {
+    let ana = Uuid::from_u128(1);
+    let bo = Uuid::from_u128(2);
+    let linked = ProgramEvent::SpeakerSynced {
+        speaker: Speaker {
+            data: speaker("ANA"),
+            user: Some(ana),
+        },
+        at: t0(),
+    };
+    TestFramework::<Program>::with(svc())
+        .given(vec![opened(), linked.clone()])
+        .when(ProgramCommand::SyncSpeakers {
+            conference_id: conf(),
+            speakers: vec![(speaker("ANA"), Some(bo)), (speaker("BO"), Some(bo))],
+        })
+        .then_expect_events(vec![ProgramEvent::SpeakerSynced {
+            speaker: Speaker {
+                data: speaker("BO"),
+                user: Some(bo),
+            },
+            at: t0(),
+        }]);
+}
+
+#[test]
+fn pretalx_4_talk_room_by_name_and_unknown_speakers_dropped() {
+    let data = TalkData {
+        code: "T1".into(),
+        title: "Talk T1".into(),
+        abstract_text: String::new(),
+        description: String::new(),
+        submission_type: "Talk".into(),
+        track: String::new(),
+        tags: vec![" web ".into(), " ".into()],
+        duration: Some(30),
+        state: "confirmed".into(),
+        room_name: Some("Hall A".into()),
+        slot_start: None,
+        slot_end: None,
+        speakers: vec!["ANA".into(), "GHOST".into()],
+    };
+    let mut expected = talk("T1", &["ANA"]);
+    expected.room = Some(1);
+    expected.tags = vec!["web".into()];
+    TestFramework::<Program>::with(svc())
+        .given(vec![
+            opened(),
+            room_synced(1, "Hall A"),
+            ProgramEvent::SpeakerSynced {
+                speaker: Speaker {
+                    data: speaker("ANA"),
+                    user: None,
+                },
+                at: t0(),
+            },
+        ])
+        .when(ProgramCommand::SyncTalks {
+            conference_id: conf(),
+            talks: vec![data],
+        })
+        .then_expect_events(vec![ProgramEvent::TalkSynced {
+            talk: expected,
+            at: t0(),
+        }]);
+}
+
+#[test]
+fn pretalx_8_slot_types_from_submission_and_title() {
+    assert_eq!(SlotType::of(Some("T1"), "Lunch"), SlotType::Talk);
+    assert_eq!(SlotType::of(None, "Coffee Break"), SlotType::Break);
+    assert_eq!(SlotType::of(None, "LUNCH"), SlotType::Break);
+    assert_eq!(SlotType::of(None, "PyLadies Party"), SlotType::Social);
+    assert_eq!(SlotType::of(None, "Opening"), SlotType::Other);
+}
+
+#[test]
+fn pretalx_10_amb_8_removing_40_percent_of_5_slots_deletes() {
+    // AMB-8 decided: abort only when strictly more than the maximum fraction.
+    TestFramework::<Program>::with(svc())
+        .given(five_slots())
+        .when(schedule(&[0, 1, 2], DeleteGuard::default()))
+        .then_expect_events(vec![removed(3), removed(4)]);
+}
+
+#[test]
+fn pretalx_11_removing_3_of_5_slots_aborts_the_whole_step() {
+    TestFramework::<Program>::with(svc())
+        .given(five_slots())
+        .when(schedule(&[0, 1, 7], DeleteGuard::default()))
+        .then_expect_error(ProgramError::ScheduleDropTooLarge {
+            stale: 3,
+            existing: 5,
+            percent: "60.0".into(),
+        });
+}
+
+#[test]
+fn pretalx_10_below_the_minimum_or_when_allowed_there_is_no_check() {
+    let mut given = vec![opened(), room_synced(1, "Hall A")];
+    given.extend((0..4).map(|h| slot_synced(h, Some(1))));
+    TestFramework::<Program>::with(svc())
+        .given(given)
+        .when(schedule(&[], DeleteGuard::default()))
+        .then_expect_events((0..4).map(removed).collect());
+    let allow = DeleteGuard {
+        allow_large_deletions: true,
+        ..DeleteGuard::default()
+    };
+    TestFramework::<Program>::with(svc())
+        .given(five_slots())
+        .when(schedule(&[0], allow))
+        .then_expect_events((1..5).map(removed).collect());
+}
+
+#[test]
+fn pretalx_12_a_linked_talk_takes_its_slots_room_and_times() {
+    let mut data = slot_data(2, "Hall A");
+    data.submission = Some("T1".into());
+    data.title = String::new();
+    let mut linked = slot(2, Some(1));
+    linked.talk = Some("T1".into());
+    linked.title = "Talk T1".into(); // PRETALX-7: falls back to the talk's title
+    linked.slot_type = SlotType::Talk;
+    let mut moved = talk("T1", &[]);
+    moved.room = Some(1);
+    moved.slot_start = Some(linked.start);
+    moved.slot_end = Some(linked.end);
+    TestFramework::<Program>::with(svc())
+        .given(vec![
+            opened(),
+            room_synced(1, "Hall A"),
+            ProgramEvent::TalkSynced {
+                talk: talk("T1", &[]),
+                at: t0(),
+            },
+        ])
+        .when(ProgramCommand::SyncSchedule {
+            conference_id: conf(),
+            slots: vec![data],
+            guard: DeleteGuard::default(),
+        })
+        .then_expect_events(vec![
+            ProgramEvent::SlotSynced {
+                slot: linked,
+                at: t0(),
+            },
+            ProgramEvent::TalkSynced {
+                talk: moved,
+                at: t0(),
+            },
+        ]);
+}
+
+#[test]
+fn pretalx_17_effective_values_prefer_overrides() {
+    let t = talk("T1", &[]);
+    let ov = TalkOverride {
+        title: Some("Better".into()),
+        state: Some("withdrawn".into()),
+        ..TalkOverride::default()
+    };
+    let e = t.effective(Some(&ov));
+    assert_eq!(e.title, "Better");
+    assert_eq!(e.state, "withdrawn");
+    let cancelled = TalkOverride {
+        is_cancelled: true,
+        ..ov
+    };
+    assert_eq!(t.effective(Some(&cancelled)).state, "cancelled");
+    assert_eq!(t.effective(None).title, "Talk T1");
+}
+
+#[test]
+fn disc_31_speaker_facts_of_a_linked_user() {
+    let ana = Uuid::from_u128(1);
+    let mut program = Program::default();
+    for e in [
+        ProgramEvent::SpeakerSynced {
+            speaker: Speaker {
+                data: speaker("ANA"),
+                user: Some(ana),
+            },
+            at: t0(),
+        },
+        ProgramEvent::TalkSynced {
+            talk: talk("T1", &["ANA"]),
+            at: t0(),
+        },
+    ] {
+        program.evolve(e);
+    }
+    assert_eq!(program.speaker_facts(ana), (true, false));
+    program.evolve(ProgramEvent::TalkSynced {
+        talk: talk("T2", &["ANA", "BO"]),
+        at: t0(),
+    });
+    assert_eq!(program.speaker_facts(ana), (true, true));
+    assert_eq!(program.speaker_facts(Uuid::from_u128(9)), (false, false));
+}

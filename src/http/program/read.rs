@@ -1,0 +1,276 @@
+//! The public program: rooms, talks and slots with their effective values
+//! (PRETALX-17), talks ordered by (effective start, title), slots by start.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::State;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tessera_aggregates::conference::Conference;
+use tessera_aggregates::program::{Program, program_id};
+use tessera_projections::Projection;
+use tessera_projections::program::{
+    ProgramRow, ProgramView, RoomRow, SlotRow, SpeakerRow, TalkRow, rooms_prefix, slots_prefix,
+    speakers_prefix, talks_prefix,
+};
+use tessera_replay::storage;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::PUBLIC;
+use crate::app::AppState;
+use crate::http::error::{ApiResult, Problem};
+use crate::http::extract::{After, Path};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProgramRoom {
+    /// The room's Pretalx id.
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    pub capacity: Option<u32>,
+    pub position: Option<i32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProgramSpeaker {
+    pub code: String,
+    pub name: String,
+    pub biography: String,
+    pub avatar_url: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProgramTalk {
+    pub code: String,
+    pub title: String,
+    #[serde(rename = "abstract")]
+    pub abstract_text: String,
+    pub description: String,
+    pub submission_type: String,
+    pub track: String,
+    pub tags: Vec<String>,
+    pub duration: Option<u32>,
+    pub state: String,
+    pub room: Option<String>,
+    pub slot_start: Option<DateTime<Utc>>,
+    pub slot_end: Option<DateTime<Utc>>,
+    pub speakers: Vec<ProgramSpeaker>,
+    pub effective_title: String,
+    pub effective_abstract: String,
+    pub effective_room: Option<String>,
+    pub effective_slot_start: Option<DateTime<Utc>>,
+    pub effective_slot_end: Option<DateTime<Utc>>,
+    pub effective_state: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProgramSlot {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub room: Option<String>,
+    /// The linked talk's code.
+    pub talk: Option<String>,
+    /// PRETALX-22: the linked talk's (effective) title, else the slot's own.
+    pub title: String,
+    /// PRETALX-8: talk, break, social or other.
+    pub slot_type: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProgramDocument {
+    pub rooms: Vec<ProgramRoom>,
+    pub talks: Vec<ProgramTalk>,
+    pub slots: Vec<ProgramSlot>,
+}
+
+/// A conference's program rows under `prefix`, decoded.
+pub(crate) async fn rows(app: &AppState, prefix: &str) -> ApiResult<Vec<ProgramRow>> {
+    let mut out = vec![];
+    for (_, doc) in storage::live_rows_with_prefix(&app.db, ProgramView::NAME, prefix).await? {
+        out.push(serde_json::from_str(&doc)?);
+    }
+    Ok(out)
+}
+
+pub(crate) async fn talks_of(app: &AppState, conference: Uuid) -> ApiResult<Vec<TalkRow>> {
+    Ok(rows(app, &talks_prefix(conference))
+        .await?
+        .into_iter()
+        .filter_map(|r| match r {
+            ProgramRow::Talk(t) => Some(*t),
+            _ => None,
+        })
+        .collect())
+}
+
+/// The program with effective values (PRETALX-17, PRETALX-22).
+#[utoipa::path(get, path = "/api/v1/conferences/{slug}/program", tag = "program",
+    params(("slug" = String, Path)),
+    responses((status = 200, body = ProgramDocument), (status = 404, body = Problem)))]
+pub async fn program(
+    State(app): State<AppState>,
+    _after: After,
+    Path(slug): Path<String>,
+) -> ApiResult<Json<ProgramDocument>> {
+    let conf = app.gate(&slug, PUBLIC).await?;
+    let rooms: Vec<RoomRow> = rows(&app, &rooms_prefix(conf.id))
+        .await?
+        .into_iter()
+        .filter_map(|r| match r {
+            ProgramRow::Room(r) => Some(r),
+            _ => None,
+        })
+        .collect();
+    let speakers: BTreeMap<String, SpeakerRow> = rows(&app, &speakers_prefix(conf.id))
+        .await?
+        .into_iter()
+        .filter_map(|r| match r {
+            ProgramRow::Speaker(s) => Some((s.speaker.data.code.clone(), s)),
+            _ => None,
+        })
+        .collect();
+    let slots: Vec<SlotRow> = rows(&app, &slots_prefix(conf.id))
+        .await?
+        .into_iter()
+        .filter_map(|r| match r {
+            ProgramRow::Slot(s) => Some(s),
+            _ => None,
+        })
+        .collect();
+    let mut talks = talks_of(&app, conf.id).await?;
+    talks.sort_by(|a, b| {
+        (
+            a.effective.slot_start.is_none(),
+            a.effective.slot_start,
+            &a.effective.title,
+        )
+            .cmp(&(
+                b.effective.slot_start.is_none(),
+                b.effective.slot_start,
+                &b.effective.title,
+            ))
+    });
+    let room_name = |id: Option<i64>| {
+        id.and_then(|id| rooms.iter().find(|r| r.room.pretalx_id == id))
+            .map(|r| r.room.name.clone())
+    };
+    let titles: BTreeMap<&str, &str> = talks
+        .iter()
+        .map(|t| (t.talk.code.as_str(), t.effective.title.as_str()))
+        .collect();
+    let slots = slots
+        .iter()
+        .map(|s| ProgramSlot {
+            start: s.slot.start,
+            end: s.slot.end,
+            room: room_name(s.slot.room),
+            talk: s.slot.talk.clone(),
+            title: s
+                .slot
+                .talk
+                .as_deref()
+                .and_then(|c| titles.get(c))
+                .map(|t| t.to_string())
+                .unwrap_or_else(|| s.slot.title.clone()),
+            slot_type: serde_json::to_value(s.slot.slot_type)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+        })
+        .collect();
+    let talks = talks
+        .iter()
+        .map(|t| ProgramTalk {
+            code: t.talk.code.clone(),
+            title: t.talk.title.clone(),
+            abstract_text: t.talk.abstract_text.clone(),
+            description: t.talk.description.clone(),
+            submission_type: t.talk.submission_type.clone(),
+            track: t.talk.track.clone(),
+            tags: t.talk.tags.clone(),
+            duration: t.talk.duration,
+            state: t.talk.state.clone(),
+            room: room_name(t.talk.room),
+            slot_start: t.talk.slot_start,
+            slot_end: t.talk.slot_end,
+            speakers: t
+                .talk
+                .speakers
+                .iter()
+                .filter_map(|c| speakers.get(c))
+                .map(|s| ProgramSpeaker {
+                    code: s.speaker.data.code.clone(),
+                    name: s.speaker.data.name.clone(),
+                    biography: s.speaker.data.biography.clone(),
+                    avatar_url: s.speaker.data.avatar_url.clone(),
+                })
+                .collect(),
+            effective_title: t.effective.title.clone(),
+            effective_abstract: t.effective.abstract_text.clone(),
+            effective_room: room_name(t.effective.room),
+            effective_slot_start: t.effective.slot_start,
+            effective_slot_end: t.effective.slot_end,
+            effective_state: t.effective.state.clone(),
+        })
+        .collect();
+    let rooms = rooms
+        .into_iter()
+        .map(|r| ProgramRoom {
+            id: r.room.pretalx_id,
+            name: r.room.name,
+            description: r.room.description,
+            capacity: r.room.capacity,
+            position: r.room.position,
+        })
+        .collect();
+    Ok(Json(ProgramDocument {
+        rooms,
+        talks,
+        slots,
+    }))
+}
+
+/// One day a travel-grant applicant may choose (GRANT-45/46).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProgramDay {
+    /// ISO date.
+    pub value: String,
+    /// "<Weekday>, <Month> <day>", with " (<Type>)" when one submission type has
+    /// most of that day's typed slots.
+    pub label: String,
+}
+
+/// GRANT-45/46: the schedule's days in the conference's timezone (an invalid
+/// timezone counts as UTC); empty when there is no schedule.
+#[utoipa::path(get, path = "/api/v1/conferences/{slug}/program/days", tag = "program",
+    params(("slug" = String, Path)),
+    responses((status = 200, body = Vec<ProgramDay>), (status = 404, body = Problem)))]
+pub async fn days(
+    State(app): State<AppState>,
+    Path(slug): Path<String>,
+) -> ApiResult<Json<Vec<ProgramDay>>> {
+    let conf = app.gate(&slug, PUBLIC).await?;
+    let tz: chrono_tz::Tz = app
+        .bus
+        .peek::<Conference, _>(&conf.id.to_string(), |c| c.details().timezone.clone())
+        .await?
+        .parse()
+        .unwrap_or(chrono_tz::UTC);
+    let choices = app
+        .bus
+        .peek::<Program, _>(&program_id(conf.id).to_string(), |p| {
+            p.day_choices(|t| t.with_timezone(&tz).date_naive())
+        })
+        .await?;
+    Ok(Json(
+        choices
+            .into_iter()
+            .map(|d| ProgramDay {
+                value: d.value.to_string(),
+                label: d.label,
+            })
+            .collect(),
+    ))
+}

@@ -1,0 +1,368 @@
+//! Pretalx sync (PRETALX-1…24): fetch, then record each step as one command on
+//! the conference's `Program` stream, in the order rooms → speakers → talks →
+//! schedule (AMB-11). A step's events are appended together or not at all, so an
+//! aborted schedule sync changes nothing (PRETALX-11); a step that records
+//! nothing new appends no event, so re-running a sync appends nothing.
+//!
+//! | Step | Fetches | Fails when |
+//! |---|---|---|
+//! | rooms | `rooms/` | the fetch fails |
+//! | speakers | `speakers/`, links users by e-mail (PRETALX-3) | the fetch fails |
+//! | talks | `tags/` (tolerated, PRETALX-24), `talks/` | the talks fetch fails |
+//! | schedule | `schedules/latest/` | the fetch fails; the delete guard refuses |
+//!
+//! The first failing step stops the run: later steps depend on it (talks name
+//! rooms and speakers, slots name talks); earlier steps stay recorded.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use tessera_aggregates::activity::{Activity, ActivityCommand, ActivityDetails, ActivityPatch};
+use tessera_aggregates::conference::Conference;
+use tessera_aggregates::pricing::CartOwner;
+use tessera_aggregates::program::{DeleteGuard, Program, ProgramCommand, ProgramError, program_id};
+use tessera_aggregates::user::User;
+use tessera_projections::EventMeta;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::bus::{BusError, CommandBus};
+use crate::config::PretalxConfig;
+use crate::ids::{activity_id, conference_id, user_id};
+use crate::pretalx::{PretalxClient, PretalxError, api};
+use crate::refusal::{Failure, Kind};
+
+/// Which steps to run (PRETALX-16: none chosen means all).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Steps {
+    pub rooms: bool,
+    pub speakers: bool,
+    pub talks: bool,
+    pub schedule: bool,
+    /// `--allow-large-schedule-drop` (PRETALX-10).
+    pub allow_large_schedule_drop: bool,
+}
+
+impl Steps {
+    fn chosen(self) -> Self {
+        if self.rooms || self.speakers || self.talks || self.schedule {
+            self
+        } else {
+            Self {
+                rooms: true,
+                speakers: true,
+                talks: true,
+                schedule: true,
+                ..self
+            }
+        }
+    }
+}
+
+/// What a sync did: rows processed per step run (PRETALX-21), the talks left
+/// without a start (PRETALX-12) and the events appended in all.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+#[schema(as = ProgramSyncReport)]
+pub struct SyncReport {
+    pub rooms: Option<usize>,
+    pub speakers: Option<usize>,
+    pub talks: Option<usize>,
+    pub schedule_slots: Option<usize>,
+    pub unscheduled_talks: Option<usize>,
+    pub events_appended: usize,
+    /// The last event appended: read the program back after it.
+    pub position: Option<i64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("Conference not found.")]
+    ConferenceNotFound,
+    #[error(transparent)]
+    Pretalx(#[from] PretalxError),
+    #[error(transparent)]
+    Program(#[from] BusError<ProgramError>),
+    #[error("reading the program: {0}")]
+    Lookup(String),
+    /// PRETALX-6: an activity of a submission type could not be recorded.
+    #[error("recording an activity: {0}")]
+    Activity(String),
+}
+
+impl Failure for SyncError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::ConferenceNotFound => "conference.not_found",
+            Self::Pretalx(e) => e.code(),
+            Self::Program(e) => e.code(),
+            Self::Lookup(_) | Self::Activity(_) => "internal",
+        }
+    }
+
+    fn kind(&self) -> Kind {
+        match self {
+            Self::ConferenceNotFound => Kind::NotFound,
+            Self::Pretalx(e) => e.kind(),
+            Self::Program(e) => e.kind(),
+            Self::Lookup(_) | Self::Activity(_) => Kind::Internal,
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            Self::Pretalx(e) => e.detail(),
+            Self::Program(e) => e.detail(),
+            other => other.to_string(),
+        }
+    }
+}
+
+impl SyncReport {
+    fn record(&mut self, events: usize, position: Option<i64>) {
+        self.events_appended += events;
+        self.position = position.or(self.position);
+    }
+}
+
+/// PRETALX-10: the guard as configured, with the run's override.
+fn guard(config: &PretalxConfig, steps: Steps) -> DeleteGuard {
+    DeleteGuard {
+        enabled: config.schedule_delete_guard_enabled,
+        allow_large_deletions: steps.allow_large_schedule_drop,
+        min_existing_slots: config.schedule_delete_guard_min_existing_slots,
+        max_fraction_removed: config.schedule_delete_guard_max_fraction_removed,
+    }
+}
+
+/// Runs a sync of conference `slug` (PRETALX-1…16).
+pub async fn sync(
+    bus: &CommandBus,
+    config: &PretalxConfig,
+    slug: &str,
+    steps: Steps,
+    meta: &EventMeta,
+) -> Result<SyncReport, SyncError> {
+    let steps = steps.chosen();
+    let conference = conference_id(slug);
+    let event = bus
+        .peek::<Conference, _>(&conference.to_string(), |c| {
+            c.exists()
+                .then(|| c.details().pretalx_event_slug.trim().to_string())
+        })
+        .await
+        .map_err(|e| SyncError::Lookup(e.to_string()))?
+        .ok_or(SyncError::ConferenceNotFound)?;
+    if event.is_empty() {
+        return Err(PretalxError::NoEventSlug(slug.to_string()).into()); // PRETALX-1
+    }
+    let client = PretalxClient::new(config)?;
+    let mut meta = meta.clone();
+    meta.conference_id = Some(conference);
+    // Each step is its own command: never deduplicated as one request's retry.
+    meta.idempotency_key = None;
+    let stream = program_id(conference).to_string();
+    let mut report = SyncReport::default();
+    let send = |cmd: ProgramCommand| {
+        let (bus, stream, meta) = (bus, stream.clone(), meta.clone());
+        async move { bus.send_decided::<Program>(&stream, cmd, &meta).await }
+    };
+    if steps.rooms {
+        let rooms = api::rooms(&client.list(&event, "rooms/").await?);
+        report.rooms = Some(rooms.len());
+        let decided = send(ProgramCommand::SyncRooms {
+            conference_id: conference,
+            rooms,
+        })
+        .await?;
+        report.record(decided.events.len(), decided.position);
+    }
+    if steps.speakers {
+        let found = api::speakers(&client.list(&event, "speakers/").await?);
+        let mut speakers = Vec::with_capacity(found.len());
+        for s in found {
+            let user = linked_user(bus, &s.email).await?;
+            speakers.push((s, user));
+        }
+        report.speakers = Some(speakers.len());
+        let decided = send(ProgramCommand::SyncSpeakers {
+            conference_id: conference,
+            speakers,
+        })
+        .await?;
+        report.record(decided.events.len(), decided.position);
+    }
+    if steps.talks {
+        // PRETALX-24: tags failing is tolerated; talks failing aborts the step.
+        let tags = match client.list(&event, "tags/").await {
+            Ok(items) => api::tag_names(&items),
+            Err(e) => {
+                tracing::warn!(error = %e, "Pretalx tags unavailable; talks sync without tags");
+                HashMap::new()
+            }
+        };
+        let talks = api::talks(&client.list(&event, "talks/").await?, &tags);
+        report.talks = Some(talks.len());
+        let decided = send(ProgramCommand::SyncTalks {
+            conference_id: conference,
+            talks,
+        })
+        .await?;
+        report.record(decided.events.len(), decided.position);
+    }
+    if steps.schedule {
+        let slots = api::slots(&client.document(&event, "schedules/latest/").await?);
+        report.schedule_slots = Some(slots.len());
+        let decided = send(ProgramCommand::SyncSchedule {
+            conference_id: conference,
+            slots,
+            guard: guard(config, steps),
+        })
+        .await?;
+        report.record(decided.events.len(), decided.position);
+        let unscheduled = bus
+            .peek::<Program, _>(&stream, |p| p.unscheduled_talks())
+            .await
+            .map_err(|e| SyncError::Lookup(e.to_string()))?;
+        report.unscheduled_talks = (unscheduled > 0).then_some(unscheduled);
+    }
+    if steps.talks || steps.schedule {
+        sync_activities(bus, conference, &meta, &mut report).await?;
+    }
+    Ok(report)
+}
+
+/// PRETALX-3: the user whose e-mail matches case-insensitively (user ids are
+/// derived from the lowercased e-mail).
+async fn linked_user(bus: &CommandBus, email: &str) -> Result<Option<Uuid>, SyncError> {
+    if email.trim().is_empty() {
+        return Ok(None);
+    }
+    let id = user_id(email);
+    let exists = bus
+        .peek::<User, _>(&id.to_string(), |u| u.exists())
+        .await
+        .map_err(|e| SyncError::Lookup(e.to_string()))?;
+    Ok(exists.then_some(id))
+}
+
+/// DISC-31: the speaker facts of `user` in `conference` for pricing conditions:
+/// linked to a speaker (PRETALX-3), and one of that speaker's talks has more than
+/// one speaker.
+pub async fn speaker_facts(
+    bus: &CommandBus,
+    conference: Uuid,
+    user: Uuid,
+) -> Result<CartOwner, BusError<ProgramError>> {
+    let (is_speaker, has_shared_talk) = bus
+        .peek::<Program, _>(&program_id(conference).to_string(), |p| {
+            p.speaker_facts(user)
+        })
+        .await?;
+    Ok(CartOwner {
+        is_speaker,
+        has_shared_talk,
+        ..CartOwner::default()
+    })
+}
+
+/// PRETALX-5/6: one activity per submission type that maps to an activity type,
+/// created once (slug from the type, made unique) and kept in step with its
+/// talks after each talks or schedule step. Answers the events appended.
+async fn sync_activities(
+    bus: &CommandBus,
+    conference: Uuid,
+    meta: &EventMeta,
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    let stream = program_id(conference).to_string();
+    let plans = bus
+        .peek::<Program, _>(&stream, |p| p.activity_plans())
+        .await
+        .map_err(|e| SyncError::Lookup(e.to_string()))?;
+    for plan in plans {
+        let slug = match &plan.linked_slug {
+            Some(slug) => slug.clone(),
+            None => free_slug(bus, conference, &plan.submission_type).await?,
+        };
+        let id = activity_id(conference, &slug).to_string();
+        let exists = bus
+            .peek::<Activity, _>(&id, |a| a.exists())
+            .await
+            .map_err(|e| SyncError::Lookup(e.to_string()))?;
+        let cmd = if exists {
+            ActivityCommand::Change {
+                patch: ActivityPatch {
+                    name: Some(plan.name),
+                    activity_type: Some(plan.activity_type),
+                    description: Some(plan.description),
+                    room: Some(plan.room.unwrap_or_default()),
+                    start_time: Some(plan.start),
+                    end_time: Some(plan.end),
+                    ..ActivityPatch::default()
+                },
+            }
+        } else {
+            ActivityCommand::Create {
+                conference_id: conference,
+                slug: slug.clone(),
+                details: ActivityDetails {
+                    name: plan.name,
+                    activity_type: plan.activity_type,
+                    description: plan.description,
+                    room: plan.room.unwrap_or_default(),
+                    start_time: plan.start,
+                    end_time: plan.end,
+                    is_active: true,
+                    ..ActivityDetails::default()
+                },
+            }
+        };
+        let decided = bus
+            .send_decided::<Activity>(&id, cmd, meta)
+            .await
+            .map_err(|e| SyncError::Activity(e.to_string()))?;
+        report.record(decided.events.len(), decided.position);
+        let decided = bus
+            .send_decided::<Program>(
+                &stream,
+                ProgramCommand::LinkActivity {
+                    submission_type: plan.submission_type,
+                    slug,
+                },
+                meta,
+            )
+            .await?;
+        report.record(decided.events.len(), decided.position);
+    }
+    Ok(())
+}
+
+/// PRETALX-6: slugify(type) (fallback "activity"), made unique with "-2", "-3"….
+async fn free_slug(bus: &CommandBus, conference: Uuid, kind: &str) -> Result<String, SyncError> {
+    let base: String = crate::bootstrap::slugify(kind)
+        .chars()
+        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')
+        .collect();
+    let base = if base.trim_matches('-').is_empty() {
+        "activity".to_string()
+    } else {
+        base.trim_matches('-').to_string()
+    };
+    for n in 1..1000 {
+        let candidate = if n == 1 {
+            base.clone()
+        } else {
+            format!("{base}-{n}")
+        };
+        let taken = bus
+            .peek::<Activity, _>(&activity_id(conference, &candidate).to_string(), |a| {
+                a.exists()
+            })
+            .await
+            .map_err(|e| SyncError::Lookup(e.to_string()))?;
+        if !taken {
+            return Ok(candidate);
+        }
+    }
+    Err(SyncError::Activity(format!("no free slug for {kind}")))
+}
