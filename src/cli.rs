@@ -296,6 +296,7 @@ async fn replay(command: ReplayCommand, db: &tessera_replay::Db) -> anyhow::Resu
                     s.name, s.version, s.generation, s.status, s.checkpoint, s.head, s.lag
                 );
             }
+            crate::scale::print_leaders(db).await?;
             Ok(ExitCode::SUCCESS)
         }
         ReplayCommand::Rebuild { projection } => {
@@ -307,7 +308,7 @@ async fn replay(command: ReplayCommand, db: &tessera_replay::Db) -> anyhow::Resu
                     tessera_replay::views::view_names().join(", ")
                 );
             }
-            for r in admin::rebuild(db, projection.as_deref()).await? {
+            for r in crate::scale::rebuild(db, projection.as_deref()).await? {
                 println!(
                     "rebuilt {} as generation {}: {} events in {:.3}s; now live",
                     r.name, r.generation, r.events, r.seconds

@@ -139,3 +139,54 @@ pub fn serve_jobs(app: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
     );
     vec![sweeper, cleanup]
 }
+
+/// How long a CLI rebuild waits for the serving leader to hand the projections over.
+const HAND_OVER_WAIT: Duration = Duration::from_secs(30);
+
+/// `tessera replay rebuild` beside serving instances: asks the leader of the
+/// projections to hand the job over (it yields at its next heartbeat), then, while
+/// holding it, folds the live generations (reads stay fresh) and builds the new
+/// ones; switches; gives the job back. Nobody races the rebuild for a checkpoint.
+pub async fn rebuild(
+    db: &Db,
+    only: Option<&str>,
+) -> anyhow::Result<Vec<tessera_replay::admin::Rebuilt>> {
+    let me = format!("rebuild@{}", tessera_replay::leader::default_instance_id());
+    let leadership = Leadership::new(db.clone(), me);
+    let work = async {
+        let live = Runner::load(db.clone()).await?;
+        let live = tokio::spawn(live.run(Arc::new(Notify::new())));
+        let rebuilt = tessera_replay::admin::rebuild(db, only).await;
+        live.abort();
+        Ok::<_, anyhow::Error>(rebuilt?)
+    };
+    leadership
+        .exclusively(PROJECTIONS, HAND_OVER_WAIT, work)
+        .await?
+}
+
+/// The `job_leaders` table for `replay status`: who leads which job, since when,
+/// and how long ago its last heartbeat was.
+pub async fn print_leaders(db: &Db) -> anyhow::Result<()> {
+    let leaders = tessera_replay::leader::leaders(db).await?;
+    if leaders.is_empty() {
+        return Ok(());
+    }
+    println!();
+    println!(
+        "{:<22} {:<32} {:>14} {:>14}  {}",
+        "job", "leader", "leading (s)", "heartbeat (s)", "hand-over to"
+    );
+    let now = chrono::Utc::now().timestamp_millis();
+    for l in leaders {
+        println!(
+            "{:<22} {:<32} {:>14.1} {:>14.1}  {}",
+            l.job,
+            l.instance,
+            (now - l.since_ms).max(0) as f64 / 1000.0,
+            l.heartbeat_age_ms as f64 / 1000.0,
+            l.wanted_by.as_deref().unwrap_or("-")
+        );
+    }
+    Ok(())
+}
