@@ -43,6 +43,9 @@ pub enum Command {
         /// Service configuration (default: ./tessera.toml when present).
         #[arg(long)]
         config: Option<PathBuf>,
+        /// This instance's name among several on one database (default host:pid).
+        #[arg(long)]
+        instance_id: Option<String>,
     },
     /// Applies the database migrations.
     Migrate {
@@ -159,7 +162,15 @@ fn env_map() -> HashMap<String, String> {
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Serve { bind, db, config } => {
+        Command::Serve {
+            bind,
+            db,
+            config,
+            instance_id,
+        } => {
+            if let Some(id) = &instance_id {
+                tessera_replay::leader::name_this_instance(id);
+            }
             let config = Config::load(config.as_deref(), &env_map())?;
             let url = database_url(db.database_url);
             let db = open_db(&url)

@@ -56,12 +56,21 @@ fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
-/// This instance's name in `job_leaders`: `TESSERA_INSTANCE_ID`, else host:pid.
+static INSTANCE_ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Names this process in `job_leaders` (`serve --instance-id`); the first call wins.
+pub fn name_this_instance(id: &str) {
+    let id = id.trim();
+    if !id.is_empty() {
+        let _ = INSTANCE_ID.set(id.to_string());
+    }
+}
+
+/// This instance's name in `job_leaders`: the one given by [`name_this_instance`],
+/// else host:pid.
 pub fn default_instance_id() -> String {
-    if let Ok(id) = std::env::var("TESSERA_INSTANCE_ID")
-        && !id.trim().is_empty()
-    {
-        return id;
+    if let Some(id) = INSTANCE_ID.get() {
+        return id.clone();
     }
     let host = std::env::var("HOSTNAME")
         .ok()

@@ -94,7 +94,7 @@ impl Cluster {
         let id = format!("i{i}");
         let mut child = tokio::process::Command::new(&self.bin)
             .args(["serve", "--bind", "127.0.0.1:0", "--database-url", &self.url])
-            .env("TESSERA_INSTANCE_ID", &id)
+            .args(["--instance-id", &id])
             .env("RUST_LOG", "error")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
