@@ -50,8 +50,12 @@ pub async fn projections(leadership: &Leadership, db: &Db) -> anyhow::Result<Run
     };
     let db = db.clone();
     leadership.run(PROJECTIONS, first, move || -> JobFuture {
-        let (runner, db, published, wake) =
-            (preloaded.take(), db.clone(), published.clone(), wake.clone());
+        let (runner, db, published, wake) = (
+            preloaded.take(),
+            db.clone(),
+            published.clone(),
+            wake.clone(),
+        );
         Box::pin(async move {
             let runner = match runner {
                 Some(r) => r,
@@ -84,8 +88,12 @@ pub async fn process_managers(
     let first = leadership.try_acquire(reactor::NAME).await?;
     let db = db.clone();
     leadership.run(reactor::NAME, first, move || -> JobFuture {
-        let (db, processes, published, wake) =
-            (db.clone(), processes.clone(), published.clone(), wake.clone());
+        let (db, processes, published, wake) = (
+            db.clone(),
+            processes.clone(),
+            published.clone(),
+            wake.clone(),
+        );
         Box::pin(async move {
             let reactor = loop {
                 match Reactor::load_publishing(db.clone(), processes.clone(), published.clone())
@@ -119,7 +127,11 @@ pub fn follow(db: &Db, runner: &RunnerHandle, reactor: &ReactorHandle, commits: 
             published: reactor.publisher(),
         },
     ];
-    follow::spawn_follower(db.clone(), followed, vec![runner.waker(), reactor.wake.clone()]);
+    follow::spawn_follower(
+        db.clone(),
+        followed,
+        vec![runner.waker(), reactor.wake.clone()],
+    );
 }
 
 /// The timers only a serving process runs, each under leadership: the hold sweeper

@@ -73,12 +73,21 @@ async fn two_instances_one_leader_per_job_reads_everywhere_and_takeover() {
     let a = TestApp::start(Backend::Postgres).await;
     let b = second(&a).await;
     assert!(leads_within(&a, &JOBS, Duration::from_secs(1)).await);
-    assert!(JOBS.iter().all(|j| !b.app.leadership.leads(j)), "one leader per job");
+    assert!(
+        JOBS.iter().all(|j| !b.app.leadership.leads(j)),
+        "one leader per job"
+    );
     let ready = b.get("/readyz").send().await;
     assert_eq!(ready.status, StatusCode::OK);
     assert_eq!(ready.body["role"], "standby", "{}", ready.text);
-    let leaders = tessera_replay::leader::leaders(&a.app.db).await.expect("leaders");
-    assert!(leaders.iter().any(|l| l.job == PROJECTIONS && l.instance == a.app.leadership.instance()));
+    let leaders = tessera_replay::leader::leaders(&a.app.db)
+        .await
+        .expect("leaders");
+    assert!(
+        leaders
+            .iter()
+            .any(|l| l.job == PROJECTIONS && l.instance == a.app.leadership.instance())
+    );
 
     let admin = a.admin().await;
     let made = a.conference(&admin, CONF).await;
@@ -95,19 +104,46 @@ async fn two_instances_one_leader_per_job_reads_everywhere_and_takeover() {
     let other = a.buy(&u2, CONF, "individual", 1).await;
     assert_eq!(other.status, StatusCode::CREATED, "{}", other.text);
     let stale = b.buy(&u3, CONF, "individual", 1).await;
-    assert_ne!(stale.status, StatusCode::CREATED, "sold out: {}", stale.text);
+    assert_ne!(
+        stale.status,
+        StatusCode::CREATED,
+        "sold out: {}",
+        stale.text
+    );
     assert!(stale.status.is_client_error(), "{}", stale.text);
+    let head = a.app.db.head().await.ok();
+    assert_eq!(held_and_sold(&b, &admin, head).await, (2, 0));
+
+    // A CLI rebuild while both serve: the leader hands the projections over (no
+    // race for a checkpoint), reads stay answered, and the job comes back.
+    let rebuilt = tessera::scale::rebuild(&a.app.db, None)
+        .await
+        .expect("rebuild");
+    assert!(!rebuilt.is_empty());
+    assert!(
+        leads_within(&a, &[PROJECTIONS], Duration::from_secs(5)).await
+            || leads_within(&b, &[PROJECTIONS], Duration::from_secs(5)).await,
+        "the projections are led again after the rebuild"
+    );
     let head = a.app.db.head().await.ok();
     assert_eq!(held_and_sold(&b, &admin, head).await, (2, 0));
 
     // The leader dies: the standby takes every job over from the stored checkpoints.
     a.crash().await;
-    assert!(leads_within(&b, &JOBS, Duration::from_secs(5)).await, "takeover");
+    assert!(
+        leads_within(&b, &JOBS, Duration::from_secs(5)).await,
+        "takeover"
+    );
+    assert!(JOBS.iter().all(|j| !a.app.leadership.leads(j)));
     let r = b.get("/readyz").send().await;
     assert_eq!(r.body["role"], "leader", "{}", r.text);
     let u4 = b.user("u4").await;
     let late = b.buy(&u4, CONF, "individual", 1).await;
-    assert!(late.status.is_client_error(), "still sold out: {}", late.text);
+    assert!(
+        late.status.is_client_error(),
+        "still sold out: {}",
+        late.text
+    );
     let head = b.app.db.head().await.ok();
     assert_eq!(held_and_sold(&b, &admin, head).await, (2, 0));
     // B finishes for both: every projection caught up and verified.
@@ -143,23 +179,34 @@ async fn three_instances_rush_with_the_leader_killed_sells_exactly_the_stock() {
     }
     let (url, name) = common::fresh_postgres().await;
     let (buyers, stock) = (120, 80);
-    let tokens = instances::prepare(&url, buyers, stock).await.expect("prepare");
-    let mut cluster = Cluster::start(tessera_bin(), &url, 3).await.expect("cluster");
+    let tokens = instances::prepare(&url, buyers, stock)
+        .await
+        .expect("prepare");
+    let mut cluster = Cluster::start(tessera_bin(), &url, 3)
+        .await
+        .expect("cluster");
     let client = instances::client();
     let (leader, _) = cluster
         .wait_for_leader(&client, PROJECTIONS, Duration::from_secs(30))
         .await
         .expect("a leader");
-    let standbys = (0..3)
-        .filter(|i| *i != leader)
-        .count();
+    let standbys = (0..3).filter(|i| *i != leader).count();
     assert_eq!(standbys, 2);
 
     let db = tessera::server::open_db(&url).await.expect("db");
     let stop = Arc::new(AtomicBool::new(false));
-    let watcher = tokio::spawn(instances::watch_checkpoints(db.clone(), Duration::from_millis(10), stop.clone()));
+    let watcher = tokio::spawn(instances::watch_checkpoints(
+        db.clone(),
+        Duration::from_millis(10),
+        stop.clone(),
+    ));
     let progress = Arc::new(AtomicUsize::new(0));
-    let rush = tokio::spawn(instances::rush(cluster.bases(), tokens, 12, progress.clone()));
+    let rush = tokio::spawn(instances::rush(
+        cluster.bases(),
+        tokens,
+        12,
+        progress.clone(),
+    ));
     while progress.load(Ordering::Relaxed) < buyers / 3 {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
@@ -167,18 +214,32 @@ async fn three_instances_rush_with_the_leader_killed_sells_exactly_the_stock() {
     let took_over = cluster
         .wait_for_leader(&client, PROJECTIONS, Duration::from_secs(5))
         .await;
-    assert!(took_over.is_some_and(|(i, _)| i != leader), "a standby took over within 5 s");
+    assert!(
+        took_over.is_some_and(|(i, _)| i != leader),
+        "a standby took over within 5 s"
+    );
     let outcome = rush.await.expect("rush");
-    assert!(outcome.checkouts > 0 && outcome.checkouts <= u64::from(stock), "{outcome:?}");
+    assert!(
+        outcome.checkouts > 0 && outcome.checkouts <= u64::from(stock),
+        "{outcome:?}"
+    );
 
     // Exactly the stock taken, whatever instance answered or died.
-    assert_eq!(instances::taken(&url).await.expect("taken"), u64::from(stock));
+    assert_eq!(
+        instances::taken(&url).await.expect("taken"),
+        u64::from(stock)
+    );
     // The new leader catches the projections up to the head.
-    let names: Vec<String> = tessera_replay::views::view_names().into_iter().map(String::from).collect();
+    let names: Vec<String> = tessera_replay::views::view_names()
+        .into_iter()
+        .map(String::from)
+        .collect();
     let mut caught_up = false;
     for _ in 0..200 {
         let head = db.head().await.expect("head");
-        let at = tessera_replay::follow::stored_position(&db, &names).await.expect("position");
+        let at = tessera_replay::follow::stored_position(&db, &names)
+            .await
+            .expect("position");
         if at == Some(head) {
             caught_up = true;
             break;
@@ -188,14 +249,28 @@ async fn three_instances_rush_with_the_leader_killed_sells_exactly_the_stock() {
     assert!(caught_up, "projections caught up after the takeover");
     stop.store(true, Ordering::Relaxed);
     let (_, backwards) = watcher.await.expect("watcher").expect("samples");
-    assert!(backwards.is_empty(), "checkpoints moved backwards: {backwards:?}");
+    assert!(
+        backwards.is_empty(),
+        "checkpoints moved backwards: {backwards:?}"
+    );
 
     let verify = cli(&["replay", "verify"], &url).await;
-    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stdout));
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stdout)
+    );
     let status = cli(&["replay", "status"], &url).await;
     let text = String::from_utf8_lossy(&status.stdout);
-    assert!(text.contains(PROJECTIONS) && text.contains("heartbeat"), "{text}");
-    assert!(text.lines().any(|l| l.starts_with(PROJECTIONS) && !l.contains(&format!("i{leader}"))), "{text}");
+    assert!(
+        text.contains(PROJECTIONS) && text.contains("heartbeat"),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with(PROJECTIONS) && !l.contains(&format!("i{leader}"))),
+        "{text}"
+    );
 
     cluster.kill_all().await;
     if let tessera_replay::Db::Postgres(p) = &db {

@@ -77,14 +77,12 @@ pub struct Followed {
 /// The lowest live checkpoint of `names`.
 pub async fn stored_position(db: &Db, names: &[String]) -> Result<Option<i64>, sqlx::Error> {
     match db {
-        Db::Postgres(p) => {
-            sqlx::query_scalar(
-                "SELECT MIN(position) FROM projection_state WHERE status = 'live' AND name = ANY($1)",
-            )
-            .bind(names)
-            .fetch_one(p)
-            .await
-        }
+        Db::Postgres(p) => sqlx::query_scalar(
+            "SELECT MIN(position) FROM projection_state WHERE status = 'live' AND name = ANY($1)",
+        )
+        .bind(names)
+        .fetch_one(p)
+        .await,
         Db::Sqlite(p) => {
             let mut low: Option<i64> = None;
             for n in names {

@@ -480,10 +480,18 @@ impl Leadership {
         let sql = "UPDATE job_leaders SET wanted_by = NULL, wanted_ms = NULL WHERE job = $1 AND wanted_by = $2";
         match &self.db {
             Db::Postgres(p) => {
-                sqlx::query(sql).bind(job).bind(self.instance.as_ref()).execute(p).await?;
+                sqlx::query(sql)
+                    .bind(job)
+                    .bind(self.instance.as_ref())
+                    .execute(p)
+                    .await?;
             }
             Db::Sqlite(p) => {
-                sqlx::query(sql).bind(job).bind(self.instance.as_ref()).execute(p).await?;
+                sqlx::query(sql)
+                    .bind(job)
+                    .bind(self.instance.as_ref())
+                    .execute(p)
+                    .await?;
             }
         }
         Ok(())
@@ -513,7 +521,8 @@ pub struct JobLeader {
 
 /// Every job's recorded leader.
 pub async fn leaders(db: &Db) -> Result<Vec<JobLeader>, sqlx::Error> {
-    let sql = "SELECT job, instance, since_ms, heartbeat_ms, wanted_by FROM job_leaders ORDER BY job";
+    let sql =
+        "SELECT job, instance, since_ms, heartbeat_ms, wanted_by FROM job_leaders ORDER BY job";
     type Row = (String, String, i64, i64, Option<String>);
     let rows: Vec<Row> = match db {
         Db::Postgres(p) => sqlx::query_as(sql).fetch_all(p).await?,
@@ -522,14 +531,16 @@ pub async fn leaders(db: &Db) -> Result<Vec<JobLeader>, sqlx::Error> {
     let now = now_ms();
     Ok(rows
         .into_iter()
-        .map(|(job, instance, since_ms, heartbeat_ms, wanted_by)| JobLeader {
-            job,
-            instance,
-            since_ms,
-            heartbeat_ms,
-            heartbeat_age_ms: (now - heartbeat_ms).max(0),
-            wanted_by,
-        })
+        .map(
+            |(job, instance, since_ms, heartbeat_ms, wanted_by)| JobLeader {
+                job,
+                instance,
+                since_ms,
+                heartbeat_ms,
+                heartbeat_age_ms: (now - heartbeat_ms).max(0),
+                wanted_by,
+            },
+        )
         .collect())
 }
 

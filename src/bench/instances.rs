@@ -93,7 +93,13 @@ impl Cluster {
     pub async fn spawn(&mut self, i: usize) -> anyhow::Result<()> {
         let id = format!("i{i}");
         let mut child = tokio::process::Command::new(&self.bin)
-            .args(["serve", "--bind", "127.0.0.1:0", "--database-url", &self.url])
+            .args([
+                "serve",
+                "--bind",
+                "127.0.0.1:0",
+                "--database-url",
+                &self.url,
+            ])
             .args(["--instance-id", &id])
             .env("RUST_LOG", "error")
             .stdout(Stdio::piped())
@@ -187,7 +193,13 @@ impl Cluster {
     }
 }
 
-async fn post(client: &HttpClient, base: &str, token: &str, path: &str, body: &'static str) -> Option<u16> {
+async fn post(
+    client: &HttpClient,
+    base: &str,
+    token: &str,
+    path: &str,
+    body: &'static str,
+) -> Option<u16> {
     let req = hyper::Request::builder()
         .method("POST")
         .uri(format!("{base}{path}"))
@@ -246,11 +258,24 @@ pub async fn rush(
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(tokens.len());
     for (i, token) in tokens.into_iter().enumerate() {
-        let (client, bases, room, progress) = (client.clone(), bases.clone(), room.clone(), progress.clone());
+        let (client, bases, room, progress) = (
+            client.clone(),
+            bases.clone(),
+            room.clone(),
+            progress.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             let _place = room.acquire_owned().await;
             let cart = format!("/api/v1/conferences/{CONF}/cart/items");
-            let add = post_any(&client, &bases, i, &token, &cart, r#"{"ticket_type":"individual","quantity":1}"#).await;
+            let add = post_any(
+                &client,
+                &bases,
+                i,
+                &token,
+                &cart,
+                r#"{"ticket_type":"individual","quantity":1}"#,
+            )
+            .await;
             let out = match add {
                 Some(201) => {
                     let checkout = format!("/api/v1/conferences/{CONF}/checkout");
@@ -289,11 +314,15 @@ pub async fn watch_checkpoints(
     let mut lag = Histogram::<u64>::new(3)?;
     let mut seen: BTreeMap<(String, i64), i64> = BTreeMap::new();
     let mut backwards = vec![];
-    let names: Vec<String> = tessera_replay::views::view_names().into_iter().map(String::from).collect();
+    let names: Vec<String> = tessera_replay::views::view_names()
+        .into_iter()
+        .map(String::from)
+        .collect();
     while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-        if let (Ok(head), Ok(Some(pos))) =
-            (db.head().await, tessera_replay::follow::stored_position(&db, &names).await)
-        {
+        if let (Ok(head), Ok(Some(pos))) = (
+            db.head().await,
+            tessera_replay::follow::stored_position(&db, &names).await,
+        ) {
             let _ = lag.record((head - pos).max(0) as u64);
         }
         if let Ok(gens) = tessera_replay::storage::generations(&db).await {
@@ -302,7 +331,10 @@ pub async fn watch_checkpoints(
                 if let Some(before) = seen.get(&key)
                     && g.position < *before
                 {
-                    backwards.push(format!("{} gen {}: {} -> {}", g.name, g.generation, before, g.position));
+                    backwards.push(format!(
+                        "{} gen {}: {} -> {}",
+                        g.name, g.generation, before, g.position
+                    ));
                 }
                 seen.insert(key, g.position);
             }
@@ -328,12 +360,20 @@ pub async fn bench(
         let tokens = prepare(&url, buyers, tickets).await?;
         let mut cluster = Cluster::start(bin.clone(), &url, n).await?;
         cluster
-            .wait_for_leader(&client, tessera_replay::leader::PROJECTIONS, Duration::from_secs(30))
+            .wait_for_leader(
+                &client,
+                tessera_replay::leader::PROJECTIONS,
+                Duration::from_secs(30),
+            )
             .await
             .context("no instance leads the projections")?;
         let db = open_db(&url).await?;
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let watcher = tokio::spawn(watch_checkpoints(db.clone(), Duration::from_millis(20), stop.clone()));
+        let watcher = tokio::spawn(watch_checkpoints(
+            db.clone(),
+            Duration::from_millis(20),
+            stop.clone(),
+        ));
         let out = rush(cluster.bases(), tokens, concurrency, Default::default()).await;
         // Let the projections finish the rush before the lag sampling stops.
         tokio::time::sleep(Duration::from_secs(2)).await;
@@ -356,12 +396,20 @@ pub async fn bench(
             let mut times = vec![];
             for _ in 0..takeovers {
                 let (leader, _) = cluster
-                    .wait_for_leader(&client, tessera_replay::leader::PROJECTIONS, Duration::from_secs(30))
+                    .wait_for_leader(
+                        &client,
+                        tessera_replay::leader::PROJECTIONS,
+                        Duration::from_secs(30),
+                    )
                     .await
                     .context("no leader")?;
                 cluster.kill(leader).await;
                 let (_, took) = cluster
-                    .wait_for_leader(&client, tessera_replay::leader::PROJECTIONS, Duration::from_secs(30))
+                    .wait_for_leader(
+                        &client,
+                        tessera_replay::leader::PROJECTIONS,
+                        Duration::from_secs(30),
+                    )
                     .await
                     .context("no instance took over")?;
                 times.push(took);

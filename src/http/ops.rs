@@ -38,7 +38,11 @@ pub async fn readyz(State(app): State<AppState>) -> axum::response::Response {
             Role::Standby => standby.push(job),
         }
     }
-    let role = if leads.is_empty() { "standby" } else { "leader" };
+    let role = if leads.is_empty() {
+        "standby"
+    } else {
+        "leader"
+    };
     Json(json!({
         "status": "ready",
         "backend": app.db.backend(),
