@@ -186,8 +186,8 @@ pub async fn print_leaders(db: &Db) -> anyhow::Result<()> {
     }
     println!();
     println!(
-        "{:<22} {:<32} {:>14} {:>14}  {}",
-        "job", "leader", "leading (s)", "heartbeat (s)", "hand-over to"
+        "{:<22} {:<32} {:>14} {:>14}  hand-over to",
+        "job", "leader", "leading (s)", "heartbeat (s)"
     );
     let now = chrono::Utc::now().timestamp_millis();
     for l in leaders {

@@ -109,7 +109,7 @@ impl Drop for AbortOnDrop {
 enum Ended {
     Lost,
     Yielded,
-    JobEnded,
+    Finished,
     Stopped,
 }
 
@@ -362,7 +362,7 @@ impl Leadership {
                 match ended {
                     Ended::Stopped => return,
                     // Give the one that asked (or another instance) the first go.
-                    Ended::Yielded | Ended::JobEnded => tokio::time::sleep(HEARTBEAT).await,
+                    Ended::Yielded | Ended::Finished => tokio::time::sleep(HEARTBEAT).await,
                     Ended::Lost => {}
                 }
             }
@@ -409,7 +409,7 @@ impl Leadership {
                 return Ended::Stopped;
             }
             if task.is_finished() {
-                return Ended::JobEnded;
+                return Ended::Finished;
             }
             match lease.heartbeat(&self.db).await {
                 Ok(false) => {}
