@@ -51,7 +51,13 @@ pub async fn open_db(url: &str) -> anyhow::Result<Db> {
 
 /// A running service state over `db`: the runner is loaded, caught up and spawned.
 pub async fn build_app(db: Db, config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
-    let leadership = Leadership::new(db.clone(), leader::default_instance_id());
+    // Several services in one process (tests, benchmarks) get distinct names.
+    static BUILT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let instance = match BUILT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) {
+        0 => leader::default_instance_id(),
+        n => format!("{}#{n}", leader::default_instance_id()),
+    };
+    let leadership = Leadership::new(db.clone(), instance);
     let runner = crate::scale::projections(&leadership, &db).await?;
     let services = DomainServices::new(clock);
     let reactor_wake = Arc::new(tokio::sync::Notify::new());

@@ -137,6 +137,26 @@ async fn two_instances_one_leader_per_job_reads_everywhere_and_takeover() {
     assert!(JOBS.iter().all(|j| !a.app.leadership.leads(j)));
     let r = b.get("/readyz").send().await;
     assert_eq!(r.body["role"], "leader", "{}", r.text);
+    let leaders = tessera_replay::leader::leaders(&b.app.db)
+        .await
+        .expect("leaders");
+    assert!(
+        leaders
+            .iter()
+            .all(|l| l.instance == b.app.leadership.instance()),
+        "{leaders:?}"
+    );
+    // `/metrics` names the leader of each job and its heartbeat age.
+    let m = b.get("/metrics").send().await;
+    assert_eq!(m.status, StatusCode::OK);
+    let me = b.app.leadership.instance().to_string();
+    assert!(
+        m.text
+            .contains("tessera_job_heartbeat_age_seconds{job=\"projections\"}")
+            && m.text.contains(&format!("instance=\"{me}\"")),
+        "{}",
+        m.text
+    );
     let u4 = b.user("u4").await;
     let late = b.buy(&u4, CONF, "individual", 1).await;
     assert!(
