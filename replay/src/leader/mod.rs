@@ -28,6 +28,12 @@ use tokio::sync::watch;
 
 use crate::Db;
 
+mod handover;
+mod table;
+
+pub use handover::LeaderError;
+pub use table::{JobLeader, leaders};
+
 /// The projection runner's job.
 pub const PROJECTIONS: &str = "projections";
 /// How often a leader heartbeats (and checks its connection).
@@ -421,127 +427,6 @@ impl Leadership {
             }
         }
     }
-
-    /// Runs `work` while holding `job` exclusively, asking its leader to hand it
-    /// over (a CLI rebuild): the leader yields at its next heartbeat and standbys
-    /// hold off while the request is fresh. Err when the job was not handed over
-    /// within `wait`. On SQLite (one process) `work` simply runs.
-    pub async fn exclusively<T>(
-        &self,
-        job: &str,
-        wait: Duration,
-        work: impl Future<Output = T>,
-    ) -> Result<T, LeaderError> {
-        let Db::Postgres(pool) = &self.db else {
-            return Ok(work.await);
-        };
-        let deadline = tokio::time::Instant::now() + wait;
-        let mut conn: Option<PgConnection> = None;
-        let mut lease = loop {
-            sqlx::query(
-                "INSERT INTO job_leaders (job, instance, since_ms, heartbeat_ms, wanted_by, wanted_ms) \
-                 VALUES ($1, $2, 0, 0, $2, $3) ON CONFLICT (job) DO UPDATE SET wanted_by = $2, wanted_ms = $3",
-            )
-            .bind(job)
-            .bind(self.instance.as_ref())
-            .bind(now_ms())
-            .execute(pool)
-            .await?;
-            if let Some(l) = self.try_lock(job, &mut conn).await? {
-                break l;
-            }
-            if tokio::time::Instant::now() > deadline {
-                self.clear_want(job).await?;
-                return Err(LeaderError::NotHandedOver(job.to_string()));
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        };
-        // Heartbeat (and keep the request fresh) while the work runs.
-        let out = {
-            tokio::pin!(work);
-            loop {
-                tokio::select! {
-                    out = &mut work => break out,
-                    _ = tokio::time::sleep(HEARTBEAT) => {
-                        if let Err(e) = lease.heartbeat(&self.db).await {
-                            tracing::warn!(job, error = %e, "heartbeat failed during exclusive work");
-                        }
-                    }
-                }
-            }
-        };
-        self.clear_want(job).await?;
-        lease.release().await;
-        self.set_role(job, Role::Standby);
-        Ok(out)
-    }
-
-    async fn clear_want(&self, job: &str) -> Result<(), sqlx::Error> {
-        let sql = "UPDATE job_leaders SET wanted_by = NULL, wanted_ms = NULL WHERE job = $1 AND wanted_by = $2";
-        match &self.db {
-            Db::Postgres(p) => {
-                sqlx::query(sql)
-                    .bind(job)
-                    .bind(self.instance.as_ref())
-                    .execute(p)
-                    .await?;
-            }
-            Db::Sqlite(p) => {
-                sqlx::query(sql)
-                    .bind(job)
-                    .bind(self.instance.as_ref())
-                    .execute(p)
-                    .await?;
-            }
-        }
-        Ok(())
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum LeaderError {
-    #[error("the leader of job '{0}' did not hand it over in time")]
-    NotHandedOver(String),
-    #[error(transparent)]
-    Sqlx(#[from] sqlx::Error),
-}
-
-/// One job's row in `job_leaders`, as `replay status` and `/metrics` show it.
-#[derive(Debug, Clone, Serialize)]
-pub struct JobLeader {
-    pub job: String,
-    pub instance: String,
-    pub since_ms: i64,
-    pub heartbeat_ms: i64,
-    /// Milliseconds since the last heartbeat, by this process's clock.
-    pub heartbeat_age_ms: i64,
-    /// A CLI rebuild waiting to be handed the job.
-    pub wanted_by: Option<String>,
-}
-
-/// Every job's recorded leader.
-pub async fn leaders(db: &Db) -> Result<Vec<JobLeader>, sqlx::Error> {
-    let sql =
-        "SELECT job, instance, since_ms, heartbeat_ms, wanted_by FROM job_leaders ORDER BY job";
-    type Row = (String, String, i64, i64, Option<String>);
-    let rows: Vec<Row> = match db {
-        Db::Postgres(p) => sqlx::query_as(sql).fetch_all(p).await?,
-        Db::Sqlite(p) => sqlx::query_as(sql).fetch_all(p).await?,
-    };
-    let now = now_ms();
-    Ok(rows
-        .into_iter()
-        .map(
-            |(job, instance, since_ms, heartbeat_ms, wanted_by)| JobLeader {
-                job,
-                instance,
-                since_ms,
-                heartbeat_ms,
-                heartbeat_age_ms: (now - heartbeat_ms).max(0),
-                wanted_by,
-            },
-        )
-        .collect())
 }
 
 #[cfg(test)]
