@@ -24,6 +24,8 @@ pub struct App {
     pub runner: RunnerHandle,
     /// The process managers (order paid → attendee, …).
     pub reactor: crate::reactor::ReactorHandle,
+    /// Which background jobs this instance leads (src/scale.rs).
+    pub leadership: tessera_replay::leader::Leadership,
     pub config: Config,
     pub tokens: TokenSigner,
     /// Seals and opens personal data; erases people (src/personal).

@@ -47,6 +47,9 @@ pub enum Command {
         /// prints the dashboard's URL and that account's credentials.
         #[arg(long)]
         demo: bool,
+        /// This instance's name among several on one database (default host:pid).
+        #[arg(long)]
+        instance_id: Option<String>,
     },
     /// Applies the database migrations (and, with `personal-data`, seals the
     /// personal values of events written before they were encrypted).
@@ -188,7 +191,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             db,
             config,
             demo,
+            instance_id,
         } => {
+            if let Some(id) = &instance_id {
+                tessera_replay::leader::name_this_instance(id);
+            }
             let config = Config::load(config.as_deref(), &env_map())?;
             let url = database_url(db.database_url);
             let db = open_db(&url)
@@ -350,6 +357,7 @@ async fn replay(command: ReplayCommand, db: &tessera_replay::Db) -> anyhow::Resu
                     s.name, s.version, s.generation, s.status, s.checkpoint, s.head, s.lag
                 );
             }
+            crate::scale::print_leaders(db).await?;
             Ok(ExitCode::SUCCESS)
         }
         ReplayCommand::Rebuild { projection } => {
@@ -361,7 +369,7 @@ async fn replay(command: ReplayCommand, db: &tessera_replay::Db) -> anyhow::Resu
                     tessera_replay::views::view_names().join(", ")
                 );
             }
-            for r in admin::rebuild(db, projection.as_deref()).await? {
+            for r in crate::scale::rebuild(db, projection.as_deref()).await? {
                 println!(
                     "rebuilt {} as generation {}: {} events in {:.3}s; now live",
                     r.name, r.generation, r.events, r.seconds

@@ -22,6 +22,7 @@ pub mod process;
 pub mod provision;
 pub mod reactor;
 pub mod refusal;
+pub mod scale;
 pub mod server;
 pub mod store;
 pub mod stripe;

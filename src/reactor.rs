@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tessera_projections::Envelope;
+use tessera_replay::follow::{bump, notify_progress};
 use tessera_replay::storage::{self, Checkpoint, Status};
 use tessera_replay::{Db, LogReader};
 use tokio::sync::{Notify, watch};
@@ -30,9 +31,25 @@ const VERSION: u32 = 1;
 pub struct ReactorHandle {
     pub wake: Arc<Notify>,
     position: watch::Receiver<i64>,
+    published: Arc<watch::Sender<i64>>,
 }
 
 impl ReactorHandle {
+    /// A handle over a published position that the reactor (when this instance
+    /// leads the process managers) or the follower (when it stands by) moves.
+    pub fn new(wake: Arc<Notify>, published: Arc<watch::Sender<i64>>) -> Self {
+        Self {
+            wake,
+            position: published.subscribe(),
+            published,
+        }
+    }
+
+    /// The published position's sender (moved forward by the follower).
+    pub fn publisher(&self) -> Arc<watch::Sender<i64>> {
+        self.published.clone()
+    }
+
     pub fn position(&self) -> i64 {
         *self.position.borrow()
     }
@@ -51,14 +68,23 @@ pub struct Reactor {
     reader: LogReader,
     generation: i64,
     position: i64,
-    published: watch::Sender<i64>,
+    published: Arc<watch::Sender<i64>>,
 }
 
 impl Reactor {
     pub async fn load(db: Db, processes: Arc<Processes>) -> anyhow::Result<Self> {
+        Self::load_publishing(db, processes, Arc::new(watch::channel(0).0)).await
+    }
+
+    /// Like [`Self::load`], publishing its position to `published` (forward only).
+    pub async fn load_publishing(
+        db: Db,
+        processes: Arc<Processes>,
+        published: Arc<watch::Sender<i64>>,
+    ) -> anyhow::Result<Self> {
         let (live, _) = storage::ensure_generations(&db, NAME, VERSION).await?;
         debug_assert_eq!(live.status, Status::Live);
-        let (published, _) = watch::channel(live.position);
+        bump(&published, live.position);
         Ok(Self {
             reader: LogReader::new(db.clone()),
             db,
@@ -95,11 +121,13 @@ impl Reactor {
                 let (live, _) = storage::ensure_generations(&self.db, NAME, VERSION).await?;
                 self.generation = live.generation;
                 self.position = live.position;
-                self.published.send_replace(self.position);
+                bump(&self.published, self.position);
                 return Ok((0, false));
             }
             self.position = last;
-            self.published.send_replace(self.position);
+            bump(&self.published, self.position);
+            // Standbys answer reads waiting for the process managers.
+            notify_progress(&self.db, NAME, self.position).await;
         }
         Ok((count, waiting))
     }
@@ -115,12 +143,16 @@ impl Reactor {
     }
 
     /// Runs in the background until the process ends.
-    pub fn spawn(mut self, wake: Arc<Notify>) -> ReactorHandle {
-        let handle = ReactorHandle {
-            wake: wake.clone(),
-            position: self.published.subscribe(),
-        };
-        tokio::spawn(async move {
+    pub fn spawn(self, wake: Arc<Notify>) -> ReactorHandle {
+        let handle = ReactorHandle::new(wake.clone(), self.published.clone());
+        tokio::spawn(self.run(wake));
+        handle
+    }
+
+    /// Reacts forever, woken by `wake`: what the leader of the process managers
+    /// runs.
+    pub async fn run(mut self, wake: Arc<Notify>) {
+        {
             loop {
                 match self.step().await {
                     Ok((n, _)) if n > 0 => {
@@ -142,7 +174,6 @@ impl Reactor {
                     }
                 }
             }
-        });
-        handle
+        }
     }
 }

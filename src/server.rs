@@ -5,7 +5,8 @@ use std::sync::{Arc, OnceLock};
 
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tessera_aggregates::{Clock, DomainServices, Timestamp};
-use tessera_replay::{Db, Runner};
+use tessera_replay::Db;
+use tessera_replay::leader::{self, Leadership};
 
 use crate::app::{App, AppState};
 use crate::bus::CommandBus;
@@ -14,7 +15,6 @@ use crate::identity::TokenSigner;
 use crate::identity::signing_key::{self, KeySource};
 use crate::identity::throttle::{Limit, LoginThrottle};
 use crate::process::{Processes, StripeAccess};
-use crate::reactor::Reactor;
 use crate::stripe::{GatewayError, SharedGateway, StripeClient};
 
 /// The wall clock: read only here, at the edge, and handed to aggregates.
@@ -64,17 +64,25 @@ pub async fn open_db(url: &str) -> anyhow::Result<Db> {
 
 /// A running service state over `db`: the runner is loaded, caught up and spawned.
 pub async fn build_app(db: Db, config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
-    let mut runner = Runner::load(db.clone()).await?;
-    runner.catch_up().await?;
-    let runner = runner.spawn();
+    // Several services in one process (tests, benchmarks) get distinct names.
+    static BUILT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let instance = match BUILT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) {
+        0 => leader::default_instance_id(),
+        n => format!("{}#{n}", leader::default_instance_id()),
+    };
+    let leadership = Leadership::new(db.clone(), instance);
+    let runner = crate::scale::projections(&leadership, &db).await?;
     let services_clock = clock.clone();
     let services = DomainServices::new(clock);
     let reactor_wake = Arc::new(tokio::sync::Notify::new());
     let outbox_wake = Arc::new(tokio::sync::Notify::new());
+    // Other instances learn of this one's commits (src/scale.rs).
+    let commits = Arc::new(tokio::sync::Notify::new());
     let bus = Arc::new(
         CommandBus::new(db.clone(), services, Some(runner.clone()))
             .with_waker(reactor_wake.clone())
             .with_waker(outbox_wake.clone())
+            .with_waker(commits.clone())
             .with_deadline(config.command_deadline()),
     );
     // PAY-4: Stripe only with a secret key; a key with an unusable base URL is a
@@ -96,9 +104,10 @@ pub async fn build_app(db: Db, config: Config, clock: Arc<dyn Clock>) -> anyhow:
         faults: Default::default(),
         in_flight: Default::default(),
     });
-    let reactor = Reactor::load(db.clone(), processes.clone())
-        .await?
-        .spawn(reactor_wake);
+    let reactor =
+        crate::scale::process_managers(&leadership, &db, processes.clone(), reactor_wake.clone())
+            .await?;
+    crate::scale::follow(&db, &runner, &reactor, commits);
     // No built-in key: the configured one, else the one kept in the database.
     let (key, source) = signing_key::token_key(&db, config.secret_key.as_ref()).await?;
     match source {
@@ -142,6 +151,7 @@ pub async fn build_app(db: Db, config: Config, clock: Arc<dyn Clock>) -> anyhow:
         bus,
         runner,
         reactor,
+        leadership,
         config,
         tokens,
         personal,

@@ -80,6 +80,15 @@ impl Db {
         }
     }
 
+    /// Whether this pool was closed (the process is shutting down, or a test's
+    /// simulated crash): background jobs stop leading.
+    pub fn is_closed(&self) -> bool {
+        match self {
+            Self::Postgres(pool) => pool.is_closed(),
+            Self::Sqlite(pool) => pool.is_closed(),
+        }
+    }
+
     /// Whether the database answers (`/readyz`).
     pub async fn ping(&self) -> bool {
         match self {

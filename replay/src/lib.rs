@@ -2,7 +2,9 @@
 
 pub mod admin;
 mod db;
+pub mod follow;
 pub mod history;
+pub mod leader;
 pub mod listing;
 pub mod log;
 pub mod runner;

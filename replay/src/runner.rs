@@ -42,7 +42,9 @@ pub struct Runner {
     db: Db,
     reader: LogReader,
     slots: Vec<Slot>,
-    published: watch::Sender<i64>,
+    /// Shared with the instance's [`RunnerHandle`], which standbys move from the
+    /// leader's notifications (`crate::follow`).
+    published: Arc<watch::Sender<i64>>,
     batch: i64,
 }
 
@@ -51,9 +53,30 @@ pub struct Runner {
 pub struct RunnerHandle {
     wake: Arc<Notify>,
     position: watch::Receiver<i64>,
+    published: Arc<watch::Sender<i64>>,
 }
 
 impl RunnerHandle {
+    /// A handle over a published position that a runner (when this instance leads
+    /// the projections) or the follower (when it stands by) moves.
+    pub fn new(wake: Arc<Notify>, published: Arc<watch::Sender<i64>>) -> Self {
+        Self {
+            wake,
+            position: published.subscribe(),
+            published,
+        }
+    }
+
+    /// The published position's sender (moved forward by the follower).
+    pub fn publisher(&self) -> Arc<watch::Sender<i64>> {
+        self.published.clone()
+    }
+
+    /// What wakes the runner.
+    pub fn waker(&self) -> Arc<Notify> {
+        self.wake.clone()
+    }
+
     /// Tells the runner that events were committed.
     pub fn wake(&self) {
         self.wake.notify_one();
@@ -83,7 +106,15 @@ impl Runner {
     /// Loads every projection of this build from storage, creating generations
     /// as needed (a changed version gets a building generation beside the live one).
     pub async fn load(db: Db) -> Result<Self, RunnerError> {
-        let (published, _) = watch::channel(0);
+        Self::load_publishing(db, Arc::new(watch::channel(0).0)).await
+    }
+
+    /// Like [`Self::load`], publishing its position to `published` (which only
+    /// ever moves forward).
+    pub async fn load_publishing(
+        db: Db,
+        published: Arc<watch::Sender<i64>>,
+    ) -> Result<Self, RunnerError> {
         let mut runner = Self {
             reader: LogReader::new(db.clone()),
             db,
@@ -97,7 +128,7 @@ impl Runner {
 
     /// Builds slots for just the given views (used by rebuilds and benchmarks).
     pub fn with_slots(db: Db, views: Vec<(Box<dyn View>, Generation)>) -> Self {
-        let (published, _) = watch::channel(0);
+        let published = Arc::new(watch::channel(0).0);
         Self {
             reader: LogReader::new(db.clone()),
             slots: views
@@ -149,7 +180,8 @@ impl Runner {
         Ok(())
     }
 
-    fn publish(&self) {
+    /// Publishes the live position; true when it moved.
+    fn publish(&self) -> bool {
         let live = self
             .slots
             .iter()
@@ -157,7 +189,12 @@ impl Runner {
             .map(|s| s.position)
             .min()
             .unwrap_or(0);
-        self.published.send_replace(live);
+        crate::follow::bump(&self.published, live)
+    }
+
+    /// The position published (every live projection reached it).
+    pub fn published(&self) -> i64 {
+        *self.published.borrow()
     }
 
     /// The lowest checkpoint of all slots.
@@ -246,7 +283,11 @@ impl Runner {
         for slot in self.slots.iter_mut().filter(|s| s.position < last) {
             slot.position = last;
         }
-        self.publish();
+        if self.publish() {
+            // Standbys answer reads waiting for this position.
+            crate::follow::notify_progress(&self.db, crate::leader::PROJECTIONS, self.published())
+                .await;
+        }
         Ok(envelopes.len())
     }
 
@@ -347,13 +388,18 @@ impl Runner {
 
     /// Runs forever in the background, woken by commits and polling for other
     /// writers.
-    pub fn spawn(mut self) -> RunnerHandle {
+    pub fn spawn(self) -> RunnerHandle {
         let wake = Arc::new(Notify::new());
-        let handle = RunnerHandle {
-            wake: wake.clone(),
-            position: self.published.subscribe(),
-        };
-        tokio::spawn(async move {
+        let handle = RunnerHandle::new(wake.clone(), self.published.clone());
+        tokio::spawn(self.run(wake));
+        handle
+    }
+
+    /// Folds forever, woken by `wake` (commits here or, through the follower,
+    /// elsewhere) and polling for other writers: what the leader of the
+    /// projections runs.
+    pub async fn run(mut self, wake: Arc<Notify>) {
+        {
             loop {
                 match self.step().await {
                     Ok((n, _)) if n > 0 => {
@@ -376,7 +422,6 @@ impl Runner {
                     }
                 }
             }
-        });
-        handle
+        }
     }
 }

@@ -2,8 +2,9 @@
 //! Run them with a release build: `cargo run --release -- bench …`.
 
 mod audit;
+pub mod instances;
 mod lists;
-mod rush;
+pub(crate) mod rush;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -73,6 +74,19 @@ pub enum BenchCommand {
         samples: usize,
         #[arg(long)]
         database_url: Option<String>,
+    },
+    /// Several `serve` processes on one scratch PostgreSQL: rush checkouts/s through
+    /// 1 and 3 instances, projection lag p99 under the rush, takeover time after
+    /// SIGKILL of the leader (docs/scale-out.md).
+    Instances {
+        #[arg(long, default_value_t = 2000)]
+        buyers: usize,
+        #[arg(long, default_value_t = 1500)]
+        tickets: u32,
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 10)]
+        takeovers: usize,
     },
     /// Events/s of a full rebuild of every projection vs raw read + JSON decode.
     Replay {
@@ -205,6 +219,15 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
             events,
             database_url,
         } => audit::audit(events, database_url).await,
+        BenchCommand::Instances {
+            buyers,
+            tickets,
+            concurrency,
+            takeovers,
+        } => {
+            instances::bench(buyers, tickets, concurrency, takeovers).await?;
+            Ok(ExitCode::SUCCESS)
+        }
         BenchCommand::Lists {
             backend,
             orders,

@@ -23,7 +23,7 @@ use crate::config::Config;
 use crate::meta::CommandMeta;
 use crate::server::{SystemClock, build_app, open_db};
 
-const CONF: &str = "rush-2027";
+pub const CONF: &str = "rush-2027";
 
 type HttpClient = Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>;
 
@@ -48,7 +48,7 @@ async fn call(
     Ok(status)
 }
 
-async fn prepare(
+pub(super) async fn prepare(
     app: &AppState,
     buyers: usize,
     tickets: u32,

@@ -214,7 +214,15 @@ pub async fn delete_expired(db: &Db, ttl: chrono::Duration) -> Result<u64, sqlx:
 
 /// Deletes expired records now and then every [`CLEANUP_EVERY`] (`serve` only).
 pub fn spawn_cleanup(app: AppState) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
+    tokio::spawn(run_cleanup(app))
+}
+
+/// The idempotency cleanup's job name in `job_leaders`.
+pub const CLEANUP_JOB: &str = "idempotency_cleanup";
+
+/// The job of the cleanup's leader (see [`spawn_cleanup`]).
+pub async fn run_cleanup(app: AppState) {
+    {
         let mut ticks = tokio::time::interval(CLEANUP_EVERY);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -225,7 +233,7 @@ pub fn spawn_cleanup(app: AppState) -> tokio::task::JoinHandle<()> {
                 Err(e) => tracing::error!(error = %e, "idempotency cleanup failed"),
             }
         }
-    })
+    }
 }
 
 pub async fn idempotency(State(app): State<AppState>, req: Request, next: Next) -> Response {

@@ -15,8 +15,8 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     // ORDER-20: stale holds are recorded as expired on a timer, not only when the
     // next checkout in their conference runs.
-    let sweeper = crate::process::sweeper::spawn(app.bus.clone(), app.config.hold_sweep_interval());
-    let cleanup = super::idempotency::spawn_cleanup(app.clone());
+    // Each on the instance leading its job (src/scale.rs).
+    let jobs = crate::scale::serve_jobs(&app);
     // `into_make_service_with_connect_info`: each connection shares the built
     // router (an Arc) instead of re-deriving every route from it, which costs
     // more than most requests do when many clients connect at once.
@@ -26,7 +26,6 @@ pub async fn serve(
     )
     .with_graceful_shutdown(shutdown)
     .await;
-    sweeper.abort();
-    cleanup.abort();
+    jobs.iter().for_each(|j| j.abort());
     Ok(served?)
 }

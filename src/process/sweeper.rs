@@ -7,7 +7,8 @@
 //! applied credits given back (AMB-22) by the process managers that follow
 //! `OrderCancelled`. Each conference is swept by [`expire_stale`], the same
 //! idempotent flow a checkout starts with, so a sweep racing a checkout (or
-//! another instance's sweep) only repeats no-ops.
+//! another instance's sweep) only repeats no-ops. With several instances on one
+//! PostgreSQL it runs on the one leading the [`JOB`] job (`tessera_replay::leader`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,6 +22,9 @@ use super::expiry::expire_stale;
 use crate::bus::CommandBus;
 use crate::meta::CommandMeta;
 use crate::refusal::Failure;
+
+/// The sweeper's job name in `job_leaders`.
+pub const JOB: &str = "hold_sweeper";
 
 /// The conferences that can hold anything: those whose inventory was opened, read
 /// from the catalog's ledger rows (one small row each). The catalog is a
@@ -80,7 +84,12 @@ pub async fn sweep_once(bus: &CommandBus) -> anyhow::Result<usize> {
 /// expired while the service was down) until the process ends. A failed or even
 /// panicking sweep is logged and the next one runs on time.
 pub fn spawn(bus: Arc<CommandBus>, every: Duration) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
+    tokio::spawn(run(bus, every))
+}
+
+/// The job of the hold sweeper's leader (see [`spawn`]).
+pub async fn run(bus: Arc<CommandBus>, every: Duration) {
+    {
         let mut ticks = tokio::time::interval(every);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -94,7 +103,7 @@ pub fn spawn(bus: Arc<CommandBus>, every: Duration) -> tokio::task::JoinHandle<(
                 Err(e) => tracing::error!(error = %e, "hold sweep panicked"),
             }
         }
-    })
+    }
 }
 
 #[cfg(test)]

@@ -550,6 +550,8 @@ impl TestApp {
     /// touch the database again (their tasks linger, cut off, until the test ends).
     /// The database itself is kept.
     pub async fn crash(&self) {
+        // A dead process's locks die with its connections: its jobs stop leading.
+        self.app.leadership.stop().await;
         match &self.app.db {
             Db::Postgres(pool) => pool.close().await,
             Db::Sqlite(pool) => pool.close().await,

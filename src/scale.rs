@@ -1,0 +1,204 @@
+//! Several instances on one PostgreSQL: each background job runs on the instance
+//! that leads it (`tessera_replay::leader`), and every instance answers reads,
+//! following the leaders' progress through notifications (`tessera_replay::follow`).
+//!
+//! Jobs: the projection runner ([`PROJECTIONS`]), the process managers
+//! ([`reactor::NAME`]), the hold sweeper and the idempotency cleanup. A job is
+//! started afresh from its stored checkpoint each time an instance takes it.
+//! SQLite is one process: every job leads at once, as before.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tessera_replay::follow::{self, Followed, bump, stored_position};
+use tessera_replay::leader::{JobFuture, Leadership, PROJECTIONS};
+use tessera_replay::{Db, Runner, RunnerHandle};
+use tokio::sync::{Notify, watch};
+
+use crate::app::AppState;
+use crate::process::Processes;
+use crate::reactor::{self, Reactor, ReactorHandle};
+
+/// How long a failed job start waits before the next try.
+const RETRY: Duration = Duration::from_millis(500);
+
+fn view_names() -> Vec<String> {
+    tessera_replay::views::view_names()
+        .into_iter()
+        .map(String::from)
+        .collect()
+}
+
+/// The projection runner under leadership. When this instance takes the job at
+/// once (always on SQLite), the projections are caught up before this returns, as
+/// a single instance always did; a standby's handle follows the leader.
+pub async fn projections(leadership: &Leadership, db: &Db) -> anyhow::Result<RunnerHandle> {
+    let published = Arc::new(watch::channel(0).0);
+    if let Some(p) = stored_position(db, &view_names()).await? {
+        bump(&published, p);
+    }
+    let wake = Arc::new(Notify::new());
+    let handle = RunnerHandle::new(wake.clone(), published.clone());
+    let first = leadership.try_acquire(PROJECTIONS).await?;
+    let mut preloaded = match first {
+        Some(_) => {
+            let mut runner = Runner::load_publishing(db.clone(), published.clone()).await?;
+            runner.catch_up().await?;
+            Some(runner)
+        }
+        None => None,
+    };
+    let db = db.clone();
+    leadership.run(PROJECTIONS, first, move || -> JobFuture {
+        let (runner, db, published, wake) = (
+            preloaded.take(),
+            db.clone(),
+            published.clone(),
+            wake.clone(),
+        );
+        Box::pin(async move {
+            let runner = match runner {
+                Some(r) => r,
+                None => loop {
+                    match Runner::load_publishing(db.clone(), published.clone()).await {
+                        Ok(r) => break r,
+                        Err(e) => tracing::error!(error = %e, "projection runner cannot load"),
+                    }
+                    tokio::time::sleep(RETRY).await;
+                },
+            };
+            runner.run(wake).await
+        })
+    });
+    Ok(handle)
+}
+
+/// The process managers under leadership (see [`projections`]).
+pub async fn process_managers(
+    leadership: &Leadership,
+    db: &Db,
+    processes: Arc<Processes>,
+    wake: Arc<Notify>,
+) -> anyhow::Result<ReactorHandle> {
+    let published = Arc::new(watch::channel(0).0);
+    if let Some(p) = stored_position(db, &[reactor::NAME.to_string()]).await? {
+        bump(&published, p);
+    }
+    let handle = ReactorHandle::new(wake.clone(), published.clone());
+    let first = leadership.try_acquire(reactor::NAME).await?;
+    let db = db.clone();
+    leadership.run(reactor::NAME, first, move || -> JobFuture {
+        let (db, processes, published, wake) = (
+            db.clone(),
+            processes.clone(),
+            published.clone(),
+            wake.clone(),
+        );
+        Box::pin(async move {
+            let reactor = loop {
+                match Reactor::load_publishing(db.clone(), processes.clone(), published.clone())
+                    .await
+                {
+                    Ok(r) => break r,
+                    Err(e) => tracing::error!(error = %e, "process managers cannot load"),
+                }
+                tokio::time::sleep(RETRY).await;
+            };
+            reactor.run(wake).await
+        })
+    });
+    Ok(handle)
+}
+
+/// Follows the other instances (PostgreSQL): their commits wake this instance's
+/// jobs, their leaders' progress answers this instance's waiting reads; this
+/// instance's commits (`commits`, a bus waker) are announced to them.
+pub fn follow(db: &Db, runner: &RunnerHandle, reactor: &ReactorHandle, commits: Arc<Notify>) {
+    follow::spawn_event_notifier(db.clone(), commits);
+    let followed = vec![
+        Followed {
+            job: PROJECTIONS.to_string(),
+            names: view_names(),
+            published: runner.publisher(),
+        },
+        Followed {
+            job: reactor::NAME.to_string(),
+            names: vec![reactor::NAME.to_string()],
+            published: reactor.publisher(),
+        },
+    ];
+    follow::spawn_follower(
+        db.clone(),
+        followed,
+        vec![runner.waker(), reactor.wake.clone()],
+    );
+}
+
+/// The timers only a serving process runs, each under leadership: the hold sweeper
+/// (ORDER-20) and the idempotency-record cleanup. Aborting a handle stops its job.
+pub fn serve_jobs(app: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
+    let (bus, every) = (app.bus.clone(), app.config.hold_sweep_interval());
+    let sweeper = app
+        .leadership
+        .run(crate::process::sweeper::JOB, None, move || -> JobFuture {
+            Box::pin(crate::process::sweeper::run(bus.clone(), every))
+        });
+    let state = app.clone();
+    let cleanup = app.leadership.run(
+        crate::http::idempotency::CLEANUP_JOB,
+        None,
+        move || -> JobFuture { Box::pin(crate::http::idempotency::run_cleanup(state.clone())) },
+    );
+    vec![sweeper, cleanup]
+}
+
+/// How long a CLI rebuild waits for the serving leader to hand the projections over.
+const HAND_OVER_WAIT: Duration = Duration::from_secs(30);
+
+/// `tessera replay rebuild` beside serving instances: asks the leader of the
+/// projections to hand the job over (it yields at its next heartbeat), then, while
+/// holding it, folds the live generations (reads stay fresh) and builds the new
+/// ones; switches; gives the job back. Nobody races the rebuild for a checkpoint.
+pub async fn rebuild(
+    db: &Db,
+    only: Option<&str>,
+) -> anyhow::Result<Vec<tessera_replay::admin::Rebuilt>> {
+    let me = format!("rebuild@{}", tessera_replay::leader::default_instance_id());
+    let leadership = Leadership::new(db.clone(), me);
+    let work = async {
+        let live = Runner::load(db.clone()).await?;
+        let live = tokio::spawn(live.run(Arc::new(Notify::new())));
+        let rebuilt = tessera_replay::admin::rebuild(db, only).await;
+        live.abort();
+        Ok::<_, anyhow::Error>(rebuilt?)
+    };
+    leadership
+        .exclusively(PROJECTIONS, HAND_OVER_WAIT, work)
+        .await?
+}
+
+/// The `job_leaders` table for `replay status`: who leads which job, since when,
+/// and how long ago its last heartbeat was.
+pub async fn print_leaders(db: &Db) -> anyhow::Result<()> {
+    let leaders = tessera_replay::leader::leaders(db).await?;
+    if leaders.is_empty() {
+        return Ok(());
+    }
+    println!();
+    println!(
+        "{:<22} {:<32} {:>14} {:>14}  hand-over to",
+        "job", "leader", "leading (s)", "heartbeat (s)"
+    );
+    let now = chrono::Utc::now().timestamp_millis();
+    for l in leaders {
+        println!(
+            "{:<22} {:<32} {:>14.1} {:>14.1}  {}",
+            l.job,
+            l.instance,
+            (now - l.since_ms).max(0) as f64 / 1000.0,
+            l.heartbeat_age_ms as f64 / 1000.0,
+            l.wanted_by.as_deref().unwrap_or("-")
+        );
+    }
+    Ok(())
+}
