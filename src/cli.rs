@@ -83,6 +83,11 @@ pub enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Demo data: a generated multi-year history.
+    Demo {
+        #[command(subcommand)]
+        command: crate::demo::cli::DemoCommand,
+    },
     /// Benchmarks that print their figures.
     Bench {
         #[command(subcommand)]
@@ -213,6 +218,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .await
         }
         Command::Bench { command } => crate::bench::run(command).await,
+        Command::Demo { command } => crate::demo::cli::run(command).await,
     }
 }
 
