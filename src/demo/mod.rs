@@ -15,7 +15,7 @@
 
 mod api;
 pub mod cli;
-mod plan;
+pub mod plan;
 mod year;
 
 use std::sync::{Arc, Mutex};
