@@ -78,8 +78,8 @@ pub enum BenchCommand {
     /// On a generated multi-year history (`demo generate`): stats read and
     /// comparison p99, full rebuild vs raw read + decode, freeze + verify of a year.
     Stats {
-        /// The generator's scale (4 years at 17 ≈ 1,000,000 events).
-        #[arg(long, default_value_t = 17.0)]
+        /// The generator's scale (4 years at 18 ≈ 1,000,000 events).
+        #[arg(long, default_value_t = 18.0)]
         scale: f64,
         #[arg(long, default_value_t = 1)]
         seed: u64,

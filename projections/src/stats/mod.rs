@@ -16,6 +16,8 @@
 mod activities;
 mod carts;
 mod checkins;
+mod fundraising;
+mod grants;
 mod inputs;
 mod kpis;
 mod money;
@@ -23,6 +25,7 @@ mod registrations;
 mod sales;
 #[cfg(test)]
 mod tests;
+mod volunteers;
 mod vouchers;
 
 use std::collections::BTreeMap;
@@ -35,7 +38,7 @@ use uuid::Uuid;
 /// The version of the stats model: bump when a section's figures or shape change.
 /// A frozen snapshot records the version that made it (a different version when
 /// verifying is a schema change, not tampering).
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// Rows a section reads: every row of `projection` whose key starts with `prefix`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -101,10 +104,13 @@ pub const SECTIONS: &[Section] = &[
     activities::SECTION,
     carts::SECTION,
     checkins::SECTION,
+    fundraising::SECTION,
+    grants::SECTION,
     kpis::SECTION,
     money::SECTION,
     registrations::SECTION,
     sales::SECTION,
+    volunteers::SECTION,
     vouchers::SECTION,
 ];
 
