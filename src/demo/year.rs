@@ -69,10 +69,10 @@ pub async fn run(
             .collect::<Vec<_>>()
             .await;
         for r in results {
-            if let Some((index, p)) = r? {
-                if let Ok(mut all) = paid.lock() {
-                    all.insert(index, p);
-                }
+            if let Some((index, p)) = r?
+                && let Ok(mut all) = paid.lock()
+            {
+                all.insert(index, p);
             }
         }
         let refunds: Vec<(Refund, Paid)> = slot
