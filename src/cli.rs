@@ -100,6 +100,11 @@ pub enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Demo data: a generated multi-year history.
+    Demo {
+        #[command(subcommand)]
+        command: crate::demo::cli::DemoCommand,
+    },
     /// Benchmarks that print their figures.
     Bench {
         #[command(subcommand)]
@@ -274,6 +279,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::pretalx::cli::run(command, db.database_url, &env_map()).await
         }
         Command::Bench { command } => crate::bench::run(command).await,
+        Command::Demo { command } => crate::demo::cli::run(command).await,
     }
 }
 

@@ -9,6 +9,7 @@ pub mod bus;
 pub mod cli;
 pub mod codes;
 pub mod config;
+pub mod demo;
 pub mod features;
 pub mod http;
 pub mod identity;

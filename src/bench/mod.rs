@@ -5,6 +5,7 @@ mod audit;
 pub mod instances;
 mod lists;
 pub(crate) mod rush;
+mod stats;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -87,6 +88,22 @@ pub enum BenchCommand {
         concurrency: usize,
         #[arg(long, default_value_t = 10)]
         takeovers: usize,
+    },
+    /// On a generated multi-year history (`demo generate`): stats read and
+    /// comparison p99, full rebuild vs raw read + decode, freeze + verify of a year.
+    Stats {
+        /// The generator's scale (4 years at 18 ≈ 1,000,000 events).
+        #[arg(long, default_value_t = 18.0)]
+        scale: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Requests per measured read.
+        #[arg(long, default_value_t = 500)]
+        samples: usize,
+        /// A database already holding the generated history (generated into a
+        /// scratch database otherwise, and dropped after).
+        #[arg(long)]
+        database_url: Option<String>,
     },
     /// Events/s of a full rebuild of every projection vs raw read + JSON decode.
     Replay {
@@ -215,6 +232,27 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
             events,
             database_url,
         } => replay(events, database_url).await,
+        BenchCommand::Stats {
+            scale,
+            seed,
+            samples,
+            database_url,
+        } => {
+            let (url, cleanup) = match database_url {
+                Some(u) => (u, None),
+                None => scratch("postgres").await?,
+            };
+            let outcome = stats::stats(&url, cleanup.is_none(), scale, seed, samples).await;
+            if let Some(name) = cleanup
+                && let Ok(pool) = sqlx::PgPool::connect(&server_url()).await
+            {
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&pool)
+                    .await;
+            }
+            outcome?;
+            Ok(ExitCode::SUCCESS)
+        }
         BenchCommand::Audit {
             events,
             database_url,
@@ -471,6 +509,14 @@ async fn replay(events: i64, database_url: Option<String>) -> anyhow::Result<Exi
         t.elapsed().as_secs_f64()
     );
 
+    raw_vs_rebuild(&db).await?;
+    drop_scratch(db, cleanup).await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Raw read + JSON decode of the whole log, then a full rebuild of every projection
+/// (rows written, switched live), in the same run: `(raw, rebuild)` events/s.
+pub(crate) async fn raw_vs_rebuild(db: &Db) -> anyhow::Result<(f64, f64)> {
     // Raw: read every row in the reader's batches and JSON-decode payload and metadata.
     let t = Instant::now();
     let mut reader = tessera_replay::LogReader::new(db.clone());
@@ -494,7 +540,7 @@ async fn replay(events: i64, database_url: Option<String>) -> anyhow::Result<Exi
     println!("raw read + JSON decode:  {count} events, {raw:>10.0} events/s");
 
     let t = Instant::now();
-    let rebuilt = tessera_replay::admin::rebuild(&db, None).await?;
+    let rebuilt = tessera_replay::admin::rebuild(db, None).await?;
     let seconds = t.elapsed().as_secs_f64();
     let folded = rebuilt.first().map(|r| r.events).unwrap_or(0);
     let full = folded as f64 / seconds;
@@ -506,6 +552,5 @@ async fn replay(events: i64, database_url: Option<String>) -> anyhow::Result<Exi
         "ratio rebuild / raw: {:.2} (goals: ≥ 300000 events/s and ≥ 0.5 of raw)",
         full / raw
     );
-    drop_scratch(db, cleanup).await;
-    Ok(ExitCode::SUCCESS)
+    Ok((raw, full))
 }

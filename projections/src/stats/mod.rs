@@ -16,6 +16,8 @@
 mod activities;
 mod carts;
 mod checkins;
+mod fundraising;
+mod grants;
 mod inputs;
 mod kpis;
 mod money;
@@ -25,6 +27,7 @@ mod surveys;
 mod session_ratings;
 #[cfg(test)]
 mod tests;
+mod volunteers;
 mod vouchers;
 
 use std::collections::BTreeMap;
@@ -106,12 +109,15 @@ pub const SECTIONS: &[Section] = &[
     activities::SECTION,
     carts::SECTION,
     checkins::SECTION,
+    fundraising::SECTION,
+    grants::SECTION,
     kpis::SECTION,
     money::SECTION,
     registrations::SECTION,
     sales::SECTION,
     surveys::SECTION,
     session_ratings::SECTION,
+    volunteers::SECTION,
     vouchers::SECTION,
 ];
 

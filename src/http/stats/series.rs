@@ -145,7 +145,8 @@ pub struct YearRow {
     pub source: String,
     pub limited_data: bool,
     /// registrations, revenue, sponsors, sponsorship_amount, donors,
-    /// donation_amount: null where the year has no such figure.
+    /// donation_amount, volunteers, grants_committed: null where the year has no
+    /// such figure.
     #[schema(value_type = Object)]
     pub metrics: BTreeMap<String, serde_json::Value>,
     /// ANA-42: % growth of each metric against the previous year of the list.
@@ -165,13 +166,15 @@ pub struct Comparison {
     pub years: Vec<YearRow>,
 }
 
-const METRICS: [&str; 6] = [
+const METRICS: [&str; 8] = [
     "registrations",
     "revenue",
     "sponsors",
     "sponsorship_amount",
     "donors",
     "donation_amount",
+    "volunteers",
+    "grants_committed",
 ];
 
 fn metrics_of(view: &StatsView) -> BTreeMap<String, serde_json::Value> {
@@ -192,6 +195,23 @@ fn metrics_of(view: &StatsView) -> BTreeMap<String, serde_json::Value> {
             s["registrations"]["attendees"].clone(),
         );
         m.insert("revenue".into(), s["money"]["net"].clone());
+        // The later domains' sections (absent from snapshots of an older stats
+        // version: null then). Sponsors are the committed deals (accepted … paid).
+        let f = &s["fundraising"];
+        if f.is_object() {
+            let d = &f["sponsorship"]["committed"];
+            m.insert("sponsors".into(), d["count"].clone());
+            m.insert("sponsorship_amount".into(), d["amount"].clone());
+            m.insert("donors".into(), f["donations"]["donors"].clone());
+            m.insert("donation_amount".into(), f["donations"]["total"].clone());
+        }
+        let approved = &s["volunteers"]["by_status"]["approved"];
+        if !approved.is_null() {
+            m.insert("volunteers".into(), approved.clone());
+        }
+        if s["grants"].is_object() {
+            m.insert("grants_committed".into(), s["grants"]["committed"].clone());
+        }
     }
     m
 }
