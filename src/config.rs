@@ -42,6 +42,7 @@ pub const ENV_PREFIX: &str = "TESSERA_";
 pub const NON_CONFIG_ENV_VARS: &[&str] = &[
     "TESSERA_CONFIG",
     "TESSERA_LOG",
+    "TESSERA_REQUIRE_BROWSER",
     "TESSERA_REQUIRE_POSTGRES",
     "TESSERA_WRITE_CORPUS",
 ];

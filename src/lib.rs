@@ -27,8 +27,8 @@ pub mod scale;
 pub mod server;
 pub mod store;
 pub mod stripe;
-pub mod webhooks;
 pub mod web;
+pub mod webhooks;
 
 /// The edge, for the CLI and the load generator: the whole API as one router, and
 /// serving it.

@@ -1017,10 +1017,11 @@ async fn boot_22_seed_demo_orders_cart_and_conditions(b: Backend) {
     );
 
     // BOOT-19: a second seed creates nothing and writes nothing.
-    let before = head(&app.app.db).await;
+    // Settled: the process managers and the e-mail outbox append their own
+    // events in reaction to the seed's.
+    let before = app.settled().await;
     let wait = std::time::Duration::from_secs(20);
     assert!(app.app.runner.wait_for(before, wait).await);
-    assert!(app.app.reactor.wait_for(before, wait).await);
     let again = bootstrap(&app, &path, &["--update", "--seed-demo"]);
     assert!(
         again.ok,

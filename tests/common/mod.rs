@@ -479,6 +479,14 @@ impl TestApp {
                     .await,
                 "process managers stuck below {head}"
             );
+            // The e-mail outbox records its messages as events too.
+            assert!(
+                self.app
+                    .notifications
+                    .wait_for(head, std::time::Duration::from_secs(10))
+                    .await,
+                "the notifications outbox stuck below {head}"
+            );
             let now = self.app.db.head().await.expect("log head");
             if now == head {
                 break;

@@ -23,8 +23,8 @@ mod kpis;
 mod money;
 mod registrations;
 mod sales;
-mod surveys;
 mod session_ratings;
+mod surveys;
 #[cfg(test)]
 mod tests;
 mod volunteers;
