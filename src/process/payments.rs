@@ -170,12 +170,29 @@ pub async fn record(
         balance: order.balance,
         position,
     };
-    for event in &decided.events {
-        match event {
-            OrderEvent::PaymentRecorded { amount, .. } => paid.balance -= *amount,
-            OrderEvent::OrderPaid { .. } => paid.status = OrderStatus::Paid,
-            _ => {}
+    let recorded_now = decided
+        .events
+        .iter()
+        .any(|e| matches!(e, OrderEvent::PaymentRecorded { .. }));
+    if recorded_now {
+        for event in &decided.events {
+            match event {
+                OrderEvent::PaymentRecorded { amount, .. } => paid.balance -= *amount,
+                OrderEvent::OrderPaid { .. } => paid.status = OrderStatus::Paid,
+                _ => {}
+            }
         }
+    } else {
+        // Already recorded under this payment id: by the process managers'
+        // reaction to `CreditApplied`, which can run before this step, or by an
+        // earlier try. The answer is the order as it now stands.
+        let (status, balance) = ctx
+            .bus
+            .inspect::<Order, _>(&stream, |o| (o.status(), o.balance()))
+            .await
+            .map_err(PaymentError::Order)?;
+        paid.status = status;
+        paid.balance = balance;
     }
     Ok(paid)
 }
