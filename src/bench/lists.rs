@@ -192,7 +192,7 @@ pub async fn lists(
     let conf = crate::provision::create_conference(&app.bus, "lists", CONF, 2027, details, &meta)
         .await
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let admin = crate::cli::create_user_with(
+    let admin = crate::process::accounts::create_user_with(
         &app.bus,
         &app.personal,
         "admin@lists.example",

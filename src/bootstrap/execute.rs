@@ -1130,8 +1130,15 @@ pub async fn seed_demo_data(bus: &CommandBus, plan: &BootstrapPlan) -> anyhow::R
         if exists {
             report.users_existing += 1;
         } else {
-            crate::cli::create_user_with(bus, &personal, &email, DEMO_PASSWORD, name, false)
-                .await?;
+            crate::process::accounts::create_user_with(
+                bus,
+                &personal,
+                &email,
+                DEMO_PASSWORD,
+                name,
+                false,
+            )
+            .await?;
             report.users_created += 1;
         }
     }

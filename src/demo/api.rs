@@ -108,7 +108,7 @@ impl Api {
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         if !exists {
-            crate::cli::create_user_with(
+            crate::process::accounts::create_user_with(
                 &self.app.bus,
                 &self.app.personal,
                 email,

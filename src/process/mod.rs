@@ -9,6 +9,7 @@
 //! the reactor may deliver an event again after a crash; `react` hands every event
 //! to each of them.
 
+pub mod accounts;
 pub mod attendees;
 pub mod badges;
 pub mod cancel;

@@ -43,7 +43,7 @@ pub async fn load(bus: &Arc<CommandBus>) -> anyhow::Result<()> {
     }
 
     let personal = crate::personal::PersonalData::for_cli(bus.db()).await?;
-    let organizer = crate::cli::create_user_with(
+    let organizer = crate::process::accounts::create_user_with(
         bus,
         &personal,
         ORGANIZER_EMAIL,

@@ -38,6 +38,7 @@ pub fn groups() -> Vec<Group> {
     groups.extend(catalog::groups());
     groups.extend(cart::groups());
     groups.extend(checkout::groups());
+    groups.extend(order_list::groups());
     groups.extend(orders::groups());
     groups.extend(payments::groups());
     groups.extend(stripe_payments::groups());

@@ -15,9 +15,11 @@ use tessera_aggregates::order::OrderStatus;
 use tessera_projections::Projection;
 use tessera_projections::orders::{Orders, OrdersRow, orders_prefix};
 use tessera_replay::listing::{Cond, live_page};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::orders::{OrderSummary, Viewer};
 use crate::app::{AppState, Caller, user_id};
+use crate::http::access::{Access, Group};
 use crate::http::error::{ApiResult, Problem};
 use crate::http::extract::{After, AuthUser, Path, Query};
 use crate::http::page::{Page, PageParams, Paging, stored_name};
@@ -147,4 +149,11 @@ pub(crate) async fn orders_page(
         next_cursor: page.next_cursor,
         total: page.total,
     })
+}
+
+pub(super) fn groups() -> Vec<Group> {
+    vec![(
+        Access::Authenticated,
+        OpenApiRouter::new().routes(routes!(list_orders)),
+    )]
 }

@@ -33,7 +33,6 @@ pub(super) fn groups() -> Vec<Group> {
     vec![(
         Access::Authenticated,
         OpenApiRouter::new()
-            .routes(routes!(super::order_list::list_orders))
             .routes(routes!(get_order))
             .routes(routes!(cancel_order)),
     )]
