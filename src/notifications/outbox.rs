@@ -265,7 +265,26 @@ pub struct Outbox {
 
 impl Outbox {
     pub async fn load(db: Db, bus: Arc<CommandBus>) -> anyhow::Result<Self> {
-        let (live, _) = storage::ensure_generations(&db, NAME, VERSION).await?;
+        let first_start = !storage::generations(&db)
+            .await?
+            .iter()
+            .any(|g| g.name == NAME);
+        let (mut live, _) = storage::ensure_generations(&db, NAME, VERSION).await?;
+        if first_start {
+            // The first outbox of a log that already has a history (an upgrade)
+            // starts at its head: nobody is mailed about what happened before.
+            let head = db.head().await?;
+            let checkpoint = Checkpoint {
+                name: NAME,
+                generation: live.generation,
+                position: live.position,
+            };
+            if head > live.position
+                && storage::advance_checkpoints(&db, &[checkpoint], head).await?
+            {
+                live.position = head;
+            }
+        }
         let (published, _) = watch::channel(live.position);
         Ok(Self {
             reader: LogReader::new(db.clone()),
