@@ -27,7 +27,6 @@ pub mod scale;
 pub mod server;
 pub mod store;
 pub mod stripe;
-pub mod web;
 pub mod webhooks;
 
 /// The edge, for the CLI and the load generator: the whole API as one router, and

@@ -134,8 +134,8 @@ pub fn follow(db: &Db, runner: &RunnerHandle, reactor: &ReactorHandle, commits: 
     );
 }
 
-/// The timers only a serving process runs, each under leadership: the hold sweeper
-/// (ORDER-20) and the idempotency-record cleanup. Aborting a handle stops its job.
+/// The hold sweeper (ORDER-20), a timer only a serving process runs, under
+/// leadership. Aborting the handle stops the job.
 pub fn serve_jobs(app: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
     let (bus, every) = (app.bus.clone(), app.config.hold_sweep_interval());
     let sweeper = app
@@ -143,13 +143,7 @@ pub fn serve_jobs(app: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
         .run(crate::process::sweeper::JOB, None, move || -> JobFuture {
             Box::pin(crate::process::sweeper::run(bus.clone(), every))
         });
-    let state = app.clone();
-    let cleanup = app.leadership.run(
-        crate::http::idempotency::CLEANUP_JOB,
-        None,
-        move || -> JobFuture { Box::pin(crate::http::idempotency::run_cleanup(state.clone())) },
-    );
-    vec![sweeper, cleanup]
+    vec![sweeper]
 }
 
 /// How long a CLI rebuild waits for the serving leader to hand the projections over.

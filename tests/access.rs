@@ -213,7 +213,7 @@ async fn every_route_answers_every_role_as_declared(b: Backend) {
 /// a page the role may not open answers 403, any other answer is the page's own.
 async fn walk_pages(app: &TestApp, cast: &Cast) {
     use tower::ServiceExt;
-    let table = tessera::web::access_table();
+    let table = tessera::http::web::access_table();
     assert!(table.len() >= 15, "every page is listed ({})", table.len());
     for (method, path, access) in &table {
         for who in [
@@ -232,7 +232,10 @@ async fn walk_pages(app: &TestApp, cast: &Cast) {
                 .method(method.clone())
                 .uri(&target);
             if let Some(t) = &token {
-                req = req.header("cookie", format!("{}={t}", tessera::web::SESSION_COOKIE));
+                req = req.header(
+                    "cookie",
+                    format!("{}={t}", tessera::http::web::SESSION_COOKIE),
+                );
             }
             let req = req.body(axum::body::Body::empty()).unwrap_or_default();
             // Only the status and where it sends: the live page's body never ends.

@@ -28,6 +28,7 @@ pub mod stats;
 pub mod surveys;
 pub mod visa_letters;
 pub mod volunteers;
+pub mod web;
 pub mod webhooks;
 
 pub use serve::serve;
@@ -120,7 +121,7 @@ pub fn router(state: AppState) -> Router {
     .layer(DefaultBodyLimit::max(edge::MAX_BODY))
     .layer(axum::middleware::from_fn(edge::edge))
     // The dashboards answer HTML: outside the API's problem+json edge.
-    .merge(crate::web::router(&state))
+    .merge(crate::http::web::router(&state))
     .layer(TraceLayer::new_for_http())
     .layer(PropagateRequestIdLayer::x_request_id())
     .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

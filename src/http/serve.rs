@@ -16,7 +16,16 @@ pub async fn serve(
     // ORDER-20: stale holds are recorded as expired on a timer, not only when the
     // next checkout in their conference runs.
     // Each on the instance leading its job (src/scale.rs).
-    let jobs = crate::scale::serve_jobs(&app);
+    let mut jobs = crate::scale::serve_jobs(&app);
+    // The idempotency-record cleanup (an edge concern), under leadership too.
+    let state = app.clone();
+    jobs.push(app.leadership.run(
+        super::idempotency::CLEANUP_JOB,
+        None,
+        move || -> tessera_replay::leader::JobFuture {
+            Box::pin(super::idempotency::run_cleanup(state.clone()))
+        },
+    ));
     // `into_make_service_with_connect_info`: each connection shares the built
     // router (an Arc) instead of re-deriving every route from it, which costs
     // more than most requests do when many clients connect at once.

@@ -190,14 +190,14 @@ pub fn router(state: &AppState) -> Router<AppState> {
 async fn stylesheet() -> Response {
     static_file(
         "text/css; charset=utf-8",
-        include_str!("../../static/app.css"),
+        include_str!("../../../static/app.css"),
     )
 }
 
 async fn script() -> Response {
     static_file(
         "text/javascript; charset=utf-8",
-        include_str!("../../static/live.js"),
+        include_str!("../../../static/live.js"),
     )
 }
 
