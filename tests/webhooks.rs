@@ -115,14 +115,22 @@ async fn wh_10_delivers_every_event_once_despite_failures_and_restarts(b: Backen
     assert!(broken.accepted().is_empty());
     assert!(broken.lock().attempts.values().all(|n| *n >= 1));
 
-    // The delivery log: two 500s, then a 200, each with its response time.
-    let r = app
-        .get(&path(&format!("/{id}/deliveries")))
-        .as_user(&admin)
-        .send()
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let deliveries = r.body.as_array().cloned().unwrap_or_default();
+    // The delivery log: two 500s, then a 200, each with its response time. The
+    // receiver answers before the sender logs the answer: wait for the log.
+    let mut deliveries = vec![];
+    for _ in 0..200 {
+        let r = app
+            .get(&path(&format!("/{id}/deliveries")))
+            .as_user(&admin)
+            .send()
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        deliveries = r.body.as_array().cloned().unwrap_or_default();
+        if deliveries.iter().all(|d| d["status"] == "delivered") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     assert_eq!(deliveries.len(), expected);
     for d in &deliveries {
         assert_eq!(d["status"], "delivered", "{d}");
@@ -357,9 +365,17 @@ async fn wh_6_a_disabled_endpoint_receives_after_enabling(b: Backend) {
         .send()
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    // Owed deliveries of a disabled endpoint are looked at again a second later.
-    app.clock.advance(chrono::Duration::seconds(2));
+    // Owed deliveries of a disabled endpoint are looked at again a second later:
+    // time passes (the sender may have looked once more before it saw the enable).
+    app.settled().await;
     let n = published(&app).await;
+    for _ in 0..100 {
+        app.clock.advance(chrono::Duration::seconds(2));
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        if receiver.accepted().len() >= n {
+            break;
+        }
+    }
     let got = receiver.wait_for(n).await;
     assert_eq!(got.len(), n, "what was owed arrives once enabled");
     app.finish().await;

@@ -131,7 +131,9 @@ pub async fn record(
     let update = "UPDATE webhook_deliveries SET status = $1, last_status = $2, last_error = $3, updated_at = $4, \
                   next_attempt_at = $8 \
                   WHERE endpoint_id = $5 AND position = $6 AND round = $7 AND status = 'pending'";
+    // One transaction: a reader never sees the attempt without its outcome.
     on_db!(db, |p| {
+        let mut tx = p.begin().await?;
         sqlx::query(log)
             .bind(&key.endpoint_id)
             .bind(key.position)
@@ -141,9 +143,8 @@ pub async fn record(
             .bind(a.status_code)
             .bind(a.duration_ms)
             .bind(a.error)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected())?;
+            .execute(&mut *tx)
+            .await?;
         sqlx::query(update)
             .bind(status)
             .bind(a.status_code)
@@ -153,9 +154,9 @@ pub async fn record(
             .bind(key.position)
             .bind(key.round)
             .bind(next_attempt_at)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected())?
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?
     });
     Ok(())
 }
