@@ -477,6 +477,159 @@ async fn visa_letter_decisions_reach_the_applicant(b: Backend) {
     app.finish().await;
 }
 
+/// The other message kinds: a cancelled order, a refund, a grant's new status, a
+/// volunteer's decision and a sponsorship deal's move each mail the right person
+/// once, with the conference's name in the subject.
+async fn cancellation_refund_grant_volunteer_and_sponsorship_mails(b: Backend) {
+    let sink = Sink::start().await;
+    let app = TestApp::start_with(b, mail_config(&sink, 5)).await;
+    let (admin, ana) = setup(&app).await;
+    app.ticket_type(
+        &admin,
+        CONF,
+        json!({ "slug": "std", "name": "Standard", "price": "100.00", "total_quantity": 10 }),
+    )
+    .await;
+    let conf = |rest: &str| format!("/api/v1/conferences/{CONF}{rest}");
+    let r = app
+        .patch(&conf(""))
+        .as_user(&admin)
+        .json(json!({ "volunteer_application_open": true }))
+        .send()
+        .await;
+    assert!(r.status.is_success(), "{}", r.text);
+
+    // An order cancelled; another paid, then partly refunded.
+    let r = app.buy(&ana, CONF, "std", 1).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let cancelled = r.body["reference"].as_str().unwrap_or_default().to_string();
+    let r = app
+        .post(&conf(&format!("/orders/{cancelled}/cancel")))
+        .as_user(&ana)
+        .send()
+        .await;
+    assert!(r.status.is_success(), "cancel: {}", r.text);
+    let r = app.buy(&ana, CONF, "std", 1).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let paid = r.body["reference"].as_str().unwrap_or_default().to_string();
+    let r = app
+        .post(&conf(&format!("/orders/{paid}/payments")))
+        .as_user(&admin)
+        .json(json!({ "method": "manual", "amount": "100.00", "reference": "WIRE-1", "note": "" }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = app
+        .post(&conf(&format!("/orders/{paid}/refunds")))
+        .as_user(&admin)
+        .json(json!({ "amount": "40.00", "to": "credit" }))
+        .send()
+        .await;
+    assert!(r.status.is_success(), "refund: {}", r.text);
+
+    // A grant offered.
+    let r = app
+        .post(&conf("/grants"))
+        .as_user(&ana)
+        .json(json!({
+            "experience_level": "intermediate", "travel_from": "Lagos, Nigeria",
+            "airfare_description": "Return flight", "airfare_amount": "900.00",
+            "lodging_description": "Five nights", "lodging_amount": "400.00",
+            "requested_amount": "1300.00", "occupation": "Developer",
+            "involvement": "PyLadies Lagos", "reason": "First PyCon US",
+            "days_attending": ["2027-05-14"]
+        }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let grant = r.body["id"].as_str().unwrap_or_default().to_string();
+    let r = app
+        .post(&conf(&format!("/grants/{grant}/review")))
+        .as_user(&admin)
+        .json(json!({ "status": "offered", "approved_amount": "1000.00" }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+
+    // A volunteer approved.
+    let r = app
+        .post(&conf("/teams"))
+        .as_user(&admin)
+        .json(json!({ "name": "Registration", "description": "The desk", "leads": [] }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let bo = app.user("bo").await;
+    let r = app
+        .post(&conf("/volunteers"))
+        .as_user(&bo)
+        .json(
+            json!({ "social": {}, "languages": ["en"], "region": "Europe",
+                      "chapter": "", "availability": "mornings", "previous_events": [] }),
+        )
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = app
+        .post(&conf(&format!("/volunteers/{}/review", bo.id)))
+        .as_user(&admin)
+        .json(json!({ "decision": "approve", "teams": ["registration"], "roles": ["member"] }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+
+    // A sponsorship deal moved: its contact hears of it.
+    let r = app
+        .post(&conf("/sponsorships/deals"))
+        .as_user(&admin)
+        .json(json!({ "organisation": "Globex", "contact_email": "olga@globex.example" }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let deal = r.body["id"].as_str().unwrap_or_default().to_string();
+    let r = app
+        .post(&conf(&format!("/sponsorships/deals/{deal}/status")))
+        .as_user(&admin)
+        .json(json!({ "status": "awaiting_response" }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    app.settled().await;
+
+    // Order confirmation and access code of the paid order, and one mail each here.
+    let mails = sink.wait_for(7).await;
+    let one = |part: &str| {
+        let found = by_subject(&mails, part);
+        assert_eq!(found.len(), 1, "{part}: {mails:#?}");
+        found[0].clone()
+    };
+    let m = one(&format!("order {cancelled} cancelled"));
+    assert_eq!(m.to, vec![ana.email.clone()]);
+    assert!(
+        m.subject().starts_with(&format!("PyCon US {CONF}:")),
+        "{}",
+        m.subject()
+    );
+    let m = one(&format!("refund for order {paid}"));
+    assert_eq!(m.to, vec![ana.email.clone()]);
+    assert!(m.data.contains("40.00"), "{}", m.data);
+    let m = one("your travel grant application is offered");
+    assert_eq!(m.to, vec![ana.email.clone()]);
+    let m = one("your volunteer application is approved");
+    assert_eq!(m.to, vec![bo.email.clone()]);
+    let m = one("sponsorship of Globex is awaiting_response");
+    assert_eq!(m.to, vec!["olga@globex.example".to_string()]);
+    one(&format!("order {paid} confirmed"));
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        sink.received().len(),
+        7,
+        "nothing twice: {:#?}",
+        sink.received()
+    );
+    app.finish().await;
+}
+
 on_both_backends!(
     order_and_access_code_mails_reach_the_buyer_once,
     without_smtp_messages_are_recorded_and_listed_for_admins,
@@ -486,4 +639,5 @@ on_both_backends!(
     a_reset_token_expires_after_an_hour,
     reset_requests_are_rate_limited_alike_for_every_address,
     visa_letter_decisions_reach_the_applicant,
+    cancellation_refund_grant_volunteer_and_sponsorship_mails,
 );

@@ -213,15 +213,22 @@ async fn pretalx_full_sync_then_the_same_sync_appends_nothing(b: Backend) {
 }
 
 /// PRETALX-24: a failing tags endpoint is tolerated (talks sync without tags);
-/// a failing talks endpoint aborts that step (502) and records no talk.
+/// a failing talks endpoint aborts the run (502): a run is one unit, so not even
+/// its rooms and speakers are recorded.
 async fn pretalx_24_tags_failure_tolerated_talks_failure_aborts(b: Backend) {
     let cast = setup(b).await;
     cast.fake.set(|d| d.failing = vec!["talks".into()]);
     let r = cast.sync(json!({})).await;
     assert_eq!(r.status, StatusCode::BAD_GATEWAY, "{}", r.text);
     assert_eq!(r.code(), "pretalx.status");
+    assert_eq!(
+        cast.program_events().await,
+        0,
+        "nothing of the run recorded"
+    );
     let doc = cast.program(None).await;
     assert_eq!(doc["talks"], json!([]));
+    assert_eq!(doc["rooms"], json!([]));
     assert_eq!(doc["slots"], json!([]), "later steps do not run");
     cast.fake.set(|d| d.failing = vec!["tags".into()]);
     let r = cast.sync(json!({ "talks": true })).await;

@@ -460,6 +460,146 @@ async fn wh_11_retries_end_in_failed_after_the_window(b: Backend) {
     app.finish().await;
 }
 
+/// WH-2/WH-8: the grant, visa letter and fundraising kinds are delivered with ids
+/// and amounts only: no applicant's text, passport data or donor's name or e-mail.
+async fn wh_8_grant_letter_and_fundraising_kinds_carry_no_personal_data(b: Backend) {
+    let (app, admin) = setup(b, config()).await;
+    let (receiver, url) = Receiver::start(0).await;
+    let kinds = [
+        "grant.applied",
+        "grant.reviewed",
+        "visa_letter.requested",
+        "visa_letter.approved",
+        "sponsorship_deal.opened",
+        "sponsorship_deal.moved",
+        "donation.recorded",
+        "donation.refunded",
+    ];
+    let r = app
+        .post(&path(""))
+        .as_user(&admin)
+        .json(json!({ "url": url, "kinds": kinds }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    receiver.trust(r.body["secret"].as_str().unwrap_or_default());
+    let conf = |rest: &str| format!("/api/v1/conferences/{CONF}{rest}");
+    let ana = app.user("ana").await;
+    let posted = |path: String, who: &User, body: Value| {
+        let call = app.post(&path).as_user(who).json(body);
+        async move { call.send().await }
+    };
+    let r = posted(
+        conf("/grants"),
+        &ana,
+        json!({
+            "experience_level": "intermediate", "travel_from": "Lagos, Nigeria",
+            "airfare_description": "Return flight", "airfare_amount": "900.00",
+            "lodging_description": "Five nights", "lodging_amount": "400.00",
+            "requested_amount": "1300.00", "occupation": "Developer",
+            "involvement": "PyLadies Lagos", "reason": "First PyCon US",
+            "days_attending": ["2027-05-14"]
+        }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let grant = r.body["id"].as_str().unwrap_or_default().to_string();
+    let r = posted(
+        conf(&format!("/grants/{grant}/review")),
+        &admin,
+        json!({ "status": "offered", "approved_amount": "1000.00" }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = posted(
+        conf("/visa-letters"),
+        &ana,
+        json!({
+            "passport_name": "Ana Plainpassport", "passport_number": "A99887766",
+            "nationality": "Nigerian", "date_of_birth": "1990-04-01",
+            "travel_from": "2027-05-12", "travel_until": "2027-05-20",
+            "destination_address": "1000 Fort Duquesne Blvd"
+        }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let letter = r.body["id"].as_str().unwrap_or_default().to_string();
+    let r = posted(
+        conf(&format!("/visa-letters/{letter}/review")),
+        &admin,
+        json!({ "action": "approve" }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = posted(
+        conf("/sponsorships/deals"),
+        &admin,
+        json!({ "organisation": "Globex", "contact_email": "olga@globex.example", "amount": "5000.00" }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let deal = r.body["id"].as_str().unwrap_or_default().to_string();
+    let r = posted(
+        conf(&format!("/sponsorships/deals/{deal}/status")),
+        &admin,
+        json!({ "status": "awaiting_response" }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = posted(
+        conf("/donations"),
+        &admin,
+        json!({ "donor_name": "Dora Donor", "donor_email": "dora@example.org",
+                "amount": "75.00", "transaction_date": "2027-01-10" }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let donation = r.body["id"].as_str().unwrap_or_default().to_string();
+    let r = posted(
+        conf(&format!("/donations/{donation}/refund")),
+        &admin,
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    app.settled().await;
+
+    let got = receiver.wait_for(kinds.len()).await;
+    let mut seen: Vec<&str> = got.iter().map(|r| r.kind.as_str()).collect();
+    seen.sort_unstable();
+    let mut want = kinds.to_vec();
+    want.sort_unstable();
+    assert_eq!(seen, want, "{got:#?}");
+    let of = |kind: &str| {
+        got.iter()
+            .find(|r| r.kind == kind)
+            .map(|r| r.body["data"].clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(of("grant.applied")["grant_id"], grant.as_str());
+    assert_eq!(of("grant.reviewed")["status"], "offered");
+    assert_eq!(of("grant.reviewed")["approved_amount"], "1000.00");
+    assert_eq!(of("visa_letter.approved")["letter_id"], letter.as_str());
+    assert_eq!(of("sponsorship_deal.opened")["organisation"], "Globex");
+    assert_eq!(of("sponsorship_deal.moved")["to"], "awaiting_response");
+    assert_eq!(of("donation.recorded")["amount"], "75.00");
+    assert_eq!(of("donation.refunded")["donation_id"], donation.as_str());
+    let bodies =
+        serde_json::to_string(&got.iter().map(|r| &r.body).collect::<Vec<_>>()).unwrap_or_default();
+    for secret in [
+        "Lagos",
+        "PyLadies Lagos",
+        "Plainpassport",
+        "A99887766",
+        "olga@globex",
+        "Dora",
+        "dora@example.org",
+    ] {
+        assert!(!bodies.contains(secret), "{secret} was sent: {bodies}");
+    }
+    app.finish().await;
+}
+
 on_both_backends!(
     wh_11_retries_end_in_failed_after_the_window,
     wh_10_two_instances_deliver_each_event_once,
@@ -468,4 +608,5 @@ on_both_backends!(
     wh_12_replay_redelivers_from_a_position,
     wh_1_registration_rules_and_lifecycle,
     wh_6_a_disabled_endpoint_receives_after_enabling,
+    wh_8_grant_letter_and_fundraising_kinds_carry_no_personal_data,
 );

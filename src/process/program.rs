@@ -1,8 +1,11 @@
-//! Pretalx sync (PRETALX-1…24): fetch, then record each step as one command on
-//! the conference's `Program` stream, in the order rooms → speakers → talks →
-//! schedule (AMB-11). A step's events are appended together or not at all, so an
-//! aborted schedule sync changes nothing (PRETALX-11); a step that records
-//! nothing new appends no event, so re-running a sync appends nothing.
+//! Pretalx sync (PRETALX-1…24): fetch every chosen step, then record the run as
+//! one command on the conference's `Program` stream, its steps in the order
+//! rooms → speakers → talks → schedule (AMB-11). A run's events are appended
+//! together or not at all, so an aborted run (a failing fetch, the schedule's
+//! delete guard) changes nothing (PRETALX-11); a step that records nothing new
+//! appends no event, so re-running a sync appends nothing. The activities of the
+//! submission types (PRETALX-5/6) follow the run; they are derived from the
+//! program, so a run interrupted there completes on the next run.
 //!
 //! | Step | Fetches | Fails when |
 //! |---|---|---|
@@ -11,8 +14,7 @@
 //! | talks | `tags/` (tolerated, PRETALX-24), `talks/` | the talks fetch fails |
 //! | schedule | `schedules/latest/` | the fetch fails; the delete guard refuses |
 //!
-//! The first failing step stops the run: later steps depend on it (talks name
-//! rooms and speakers, slots name talks); earlier steps stay recorded.
+//! A failing fetch stops the run before anything is recorded.
 
 use std::collections::HashMap;
 
@@ -162,63 +164,63 @@ pub async fn sync(
     meta.idempotency_key = None;
     let stream = program_id(conference).to_string();
     let mut report = SyncReport::default();
-    let send = |cmd: ProgramCommand| {
-        let (bus, stream, meta) = (bus, stream.clone(), meta.clone());
-        async move { bus.send_decided::<Program>(&stream, cmd, &meta).await }
+    // Everything is fetched first: a failing fetch aborts the run before anything
+    // is recorded (PRETALX-24: except tags, which are tolerated).
+    let rooms = match steps.rooms {
+        true => Some(api::rooms(&client.list(&event, "rooms/").await?)),
+        false => None,
     };
-    if steps.rooms {
-        let rooms = api::rooms(&client.list(&event, "rooms/").await?);
-        report.rooms = Some(rooms.len());
-        let decided = send(ProgramCommand::SyncRooms {
-            conference_id: conference,
-            rooms,
-        })
-        .await?;
-        report.record(decided.events.len(), decided.position);
-    }
-    if steps.speakers {
-        let found = api::speakers(&client.list(&event, "speakers/").await?);
-        let mut speakers = Vec::with_capacity(found.len());
-        for s in found {
-            let user = linked_user(bus, &s.email).await?;
-            speakers.push((s, user));
-        }
-        report.speakers = Some(speakers.len());
-        let decided = send(ProgramCommand::SyncSpeakers {
-            conference_id: conference,
-            speakers,
-        })
-        .await?;
-        report.record(decided.events.len(), decided.position);
-    }
-    if steps.talks {
-        // PRETALX-24: tags failing is tolerated; talks failing aborts the step.
-        let tags = match client.list(&event, "tags/").await {
-            Ok(items) => api::tag_names(&items),
-            Err(e) => {
-                tracing::warn!(error = %e, "Pretalx tags unavailable; talks sync without tags");
-                HashMap::new()
+    let speakers = match steps.speakers {
+        true => {
+            let found = api::speakers(&client.list(&event, "speakers/").await?);
+            let mut speakers = Vec::with_capacity(found.len());
+            for s in found {
+                let user = linked_user(bus, &s.email).await?;
+                speakers.push((s, user));
             }
-        };
-        let talks = api::talks(&client.list(&event, "talks/").await?, &tags);
-        report.talks = Some(talks.len());
-        let decided = send(ProgramCommand::SyncTalks {
-            conference_id: conference,
-            talks,
-        })
+            Some(speakers)
+        }
+        false => None,
+    };
+    let talks = match steps.talks {
+        true => {
+            let tags = match client.list(&event, "tags/").await {
+                Ok(items) => api::tag_names(&items),
+                Err(e) => {
+                    tracing::warn!(error = %e, "Pretalx tags unavailable; talks sync without tags");
+                    HashMap::new()
+                }
+            };
+            Some(api::talks(&client.list(&event, "talks/").await?, &tags))
+        }
+        false => None,
+    };
+    let slots = match steps.schedule {
+        true => Some(api::slots(
+            &client.document(&event, "schedules/latest/").await?,
+        )),
+        false => None,
+    };
+    report.rooms = rooms.as_ref().map(Vec::len);
+    report.speakers = speakers.as_ref().map(Vec::len);
+    report.talks = talks.as_ref().map(Vec::len);
+    report.schedule_slots = slots.as_ref().map(Vec::len);
+    // The run is one command: all its events are appended together or none.
+    let decided = bus
+        .send_decided::<Program>(
+            &stream,
+            ProgramCommand::SyncRun {
+                conference_id: conference,
+                rooms,
+                speakers,
+                talks,
+                schedule: slots.map(|slots| (slots, guard(config, steps))),
+            },
+            &meta,
+        )
         .await?;
-        report.record(decided.events.len(), decided.position);
-    }
+    report.record(decided.events.len(), decided.position);
     if steps.schedule {
-        let slots = api::slots(&client.document(&event, "schedules/latest/").await?);
-        report.schedule_slots = Some(slots.len());
-        let decided = send(ProgramCommand::SyncSchedule {
-            conference_id: conference,
-            slots,
-            guard: guard(config, steps),
-        })
-        .await?;
-        report.record(decided.events.len(), decided.position);
         let unscheduled = bus
             .peek::<Program, _>(&stream, |p| p.unscheduled_talks())
             .await

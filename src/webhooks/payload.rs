@@ -6,7 +6,10 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
 use tessera_aggregates::attendee::AttendeeEvent;
+use tessera_aggregates::fundraising::FundraisingEvent;
 use tessera_aggregates::order::OrderEvent;
+use tessera_aggregates::travel_grant::GrantEvent;
+use tessera_aggregates::visa_letter::LetterEvent;
 use tessera_aggregates::volunteer::VolunteerEvent;
 use tessera_projections::{DomainEvent, Envelope};
 use uuid::Uuid;
@@ -38,6 +41,9 @@ pub fn of(env: &Envelope) -> Option<Payload> {
         DomainEvent::Order(e) => order(e, &subject)?,
         DomainEvent::Attendee(e) => attendee(e, &subject)?,
         DomainEvent::Volunteer(e) => volunteer(e, &subject)?,
+        DomainEvent::TravelGrant(e) => grant(e, &subject)?,
+        DomainEvent::VisaLetter(e) => visa_letter(e, &subject)?,
+        DomainEvent::Fundraising(e) => fundraising(e)?,
         _ => return None,
     };
     Some(Payload {
@@ -126,6 +132,82 @@ fn volunteer(e: &VolunteerEvent, application_id: &str) -> Option<(&'static str, 
             "volunteer.cancelled",
             json!({ "application_id": application_id, "was": was }),
         ),
+    })
+}
+
+/// Travel grants: their lifecycle, never the application's text, the reviewer's
+/// notes, the promo code (a credential) or the payment details.
+fn grant(e: &GrantEvent, grant_id: &str) -> Option<(&'static str, Value)> {
+    Some(match e {
+        GrantEvent::GrantApplied { applicant, .. } => (
+            "grant.applied",
+            json!({ "grant_id": grant_id, "user_id": applicant }),
+        ),
+        GrantEvent::GrantReviewed {
+            was,
+            status,
+            approved_amount,
+            ..
+        } => (
+            "grant.reviewed",
+            json!({ "grant_id": grant_id, "was": was, "status": status,
+                    "approved_amount": approved_amount }),
+        ),
+        GrantEvent::GrantOfferAccepted { .. } => {
+            ("grant.offer_accepted", json!({ "grant_id": grant_id }))
+        }
+        GrantEvent::GrantOfferDeclined { .. } => {
+            ("grant.offer_declined", json!({ "grant_id": grant_id }))
+        }
+        GrantEvent::GrantWithdrawn { .. } => ("grant.withdrawn", json!({ "grant_id": grant_id })),
+        GrantEvent::GrantDisbursed { amount, .. } => (
+            "grant.disbursed",
+            json!({ "grant_id": grant_id, "amount": amount }),
+        ),
+        _ => return None,
+    })
+}
+
+/// Visa letter requests: their status, never the passport data or the reason
+/// given to the applicant.
+fn visa_letter(e: &LetterEvent, letter_id: &str) -> Option<(&'static str, Value)> {
+    Some(match e {
+        LetterEvent::VisaLetterRequested { applicant, .. } => (
+            "visa_letter.requested",
+            json!({ "letter_id": letter_id, "user_id": applicant }),
+        ),
+        LetterEvent::VisaLetterApproved { .. } => {
+            ("visa_letter.approved", json!({ "letter_id": letter_id }))
+        }
+        LetterEvent::VisaLetterRejected { .. } => {
+            ("visa_letter.rejected", json!({ "letter_id": letter_id }))
+        }
+        _ => return None,
+    })
+}
+
+/// The sponsorship pipeline and donations: the organisation and amounts, never
+/// a contact's or donor's name or e-mail.
+fn fundraising(e: &FundraisingEvent) -> Option<(&'static str, Value)> {
+    Some(match e {
+        FundraisingEvent::SponsorshipDealOpened { id, deal, .. } => (
+            "sponsorship_deal.opened",
+            json!({ "deal_id": id, "organisation": deal.organisation, "tier": deal.tier,
+                    "amount": deal.amount }),
+        ),
+        FundraisingEvent::SponsorshipDealMoved { id, from, to, .. } => (
+            "sponsorship_deal.moved",
+            json!({ "deal_id": id, "from": from, "to": to }),
+        ),
+        FundraisingEvent::DonationRecorded { id, donation, .. } => (
+            "donation.recorded",
+            json!({ "donation_id": id, "amount": donation.amount,
+                    "transaction_date": donation.transaction_date }),
+        ),
+        FundraisingEvent::DonationRefunded { id, .. } => {
+            ("donation.refunded", json!({ "donation_id": id }))
+        }
+        _ => return None,
     })
 }
 

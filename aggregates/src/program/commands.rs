@@ -3,9 +3,20 @@ use uuid::Uuid;
 use super::{DeleteGuard, Room, SlotData, SpeakerData, TalkData, TalkOverride};
 
 /// One step of a Pretalx sync is one command: its events are appended together
-/// or not at all (PRETALX-11).
+/// or not at all (PRETALX-11). A whole run is [`ProgramCommand::SyncRun`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum ProgramCommand {
+    /// A whole sync run as one unit: the chosen steps in order (AMB-11: rooms →
+    /// speakers → talks → schedule), each deciding on the state the earlier ones
+    /// left; every event of the run is appended together, or none when a step
+    /// refuses (an aborted schedule sync undoes the run's rooms and talks too).
+    SyncRun {
+        conference_id: Uuid,
+        rooms: Option<Vec<Room>>,
+        speakers: Option<Vec<(SpeakerData, Option<Uuid>)>>,
+        talks: Option<Vec<TalkData>>,
+        schedule: Option<(Vec<SlotData>, DeleteGuard)>,
+    },
     /// PRETALX-2: rooms without an id never reach here (PRETALX-21).
     SyncRooms {
         conference_id: Uuid,

@@ -1,9 +1,9 @@
 //! A conference's program as synced from Pretalx (PRETALX-1…24): rooms,
 //! speakers, talks and schedule slots, one stream per conference
-//! ([`program_id`]). Each sync step is one command, so a step's events are
-//! appended in one statement or not at all: an aborted schedule sync changes
-//! nothing (PRETALX-11). A step records only what differs from the state, so
-//! running the same sync again records nothing.
+//! ([`program_id`]). A sync run is one command (`SyncRun`, its steps in order),
+//! so a run's events are appended in one statement or not at all: an aborted
+//! schedule sync changes nothing (PRETALX-11). A step records only what differs
+//! from the state, so running the same sync again records nothing.
 
 mod activities;
 mod commands;
@@ -38,7 +38,7 @@ pub fn program_id(conference: Uuid) -> Uuid {
 
 type SlotKey = (Timestamp, Option<i64>);
 
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Program {
     conference: Option<Uuid>,
     rooms: BTreeMap<i64, Room>,
@@ -112,6 +112,43 @@ impl Program {
             }
         };
         match cmd {
+            SyncRun {
+                conference_id,
+                rooms,
+                speakers,
+                talks,
+                schedule,
+            } => {
+                let steps = [
+                    rooms.map(|rooms| SyncRooms {
+                        conference_id,
+                        rooms,
+                    }),
+                    speakers.map(|speakers| SyncSpeakers {
+                        conference_id,
+                        speakers,
+                    }),
+                    talks.map(|talks| SyncTalks {
+                        conference_id,
+                        talks,
+                    }),
+                    schedule.map(|(slots, guard)| SyncSchedule {
+                        conference_id,
+                        slots,
+                        guard,
+                    }),
+                ];
+                // Each step sees what the earlier ones recorded (talks name the
+                // rooms and speakers of this run).
+                let mut scratch = self.clone();
+                for step in steps.into_iter().flatten() {
+                    let step_facts = scratch.decide(step, now)?;
+                    for fact in &step_facts {
+                        scratch.evolve(fact.clone());
+                    }
+                    facts.extend(step_facts);
+                }
+            }
             SyncRooms {
                 conference_id,
                 rooms,

@@ -341,3 +341,75 @@ fn disc_31_speaker_facts_of_a_linked_user() {
     assert_eq!(program.speaker_facts(ana), (true, true));
     assert_eq!(program.speaker_facts(Uuid::from_u128(9)), (false, false));
 }
+
+fn talk_data(code: &str, room: &str, speakers: &[&str]) -> TalkData {
+    TalkData {
+        code: code.into(),
+        title: format!("Talk {code}"),
+        abstract_text: String::new(),
+        description: String::new(),
+        submission_type: "Talk".into(),
+        track: String::new(),
+        tags: vec![],
+        duration: Some(30),
+        state: "confirmed".into(),
+        room_name: Some(room.into()),
+        slot_start: None,
+        slot_end: None,
+        speakers: speakers.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+#[test]
+fn pretalx_11_a_run_is_one_unit_whose_steps_see_the_earlier_ones() {
+    // A first run: the talk finds the room and the speaker synced by this run.
+    let mut expected = talk("T1", &["ANA"]);
+    expected.room = Some(1);
+    TestFramework::<Program>::with(svc())
+        .given_no_previous_events()
+        .when(ProgramCommand::SyncRun {
+            conference_id: conf(),
+            rooms: Some(vec![room(1, "Hall A")]),
+            speakers: Some(vec![(speaker("ANA"), None)]),
+            talks: Some(vec![talk_data("T1", "Hall A", &["ANA"])]),
+            schedule: None,
+        })
+        .then_expect_events(vec![
+            opened(),
+            room_synced(1, "Hall A"),
+            ProgramEvent::SpeakerSynced {
+                speaker: Speaker {
+                    data: speaker("ANA"),
+                    user: None,
+                },
+                at: t0(),
+            },
+            ProgramEvent::TalkSynced {
+                talk: expected,
+                at: t0(),
+            },
+        ]);
+}
+
+#[test]
+fn pretalx_11_a_refused_schedule_undoes_the_whole_run() {
+    // The new room would be recorded by its step, but the schedule's guard
+    // refuses: the run records nothing.
+    TestFramework::<Program>::with(svc())
+        .given(five_slots())
+        .when(ProgramCommand::SyncRun {
+            conference_id: conf(),
+            rooms: Some(vec![room(1, "Hall A"), room(2, "Hall B")]),
+            speakers: None,
+            talks: None,
+            schedule: Some((
+                vec![slot_data(0, "Hall A"), slot_data(1, "Hall A")],
+                DeleteGuard::default(),
+            )),
+        })
+        .then_expect_error(ProgramError::ScheduleDropTooLarge {
+            stale: 3,
+            existing: 5,
+            percent: "60.0".into(),
+        });
+}

@@ -14,6 +14,19 @@ pub const KINDS: &[&str] = &[
     "volunteer.waitlisted",
     "volunteer.rejected",
     "volunteer.cancelled",
+    "grant.applied",
+    "grant.reviewed",
+    "grant.offer_accepted",
+    "grant.offer_declined",
+    "grant.withdrawn",
+    "grant.disbursed",
+    "visa_letter.requested",
+    "visa_letter.approved",
+    "visa_letter.rejected",
+    "sponsorship_deal.opened",
+    "sponsorship_deal.moved",
+    "donation.recorded",
+    "donation.refunded",
 ];
 
 pub fn is_known_kind(kind: &str) -> bool {
