@@ -357,6 +357,102 @@ async fn pretalx_17_overrides_give_effective_values(b: Backend) {
     cast.app.finish().await;
 }
 
+/// PRETALX-18: speaker and room overrides give effective values; the synced
+/// values stay as they were; an override's e-mail links an unlinked speaker to
+/// that account; a room that is not synced is a 404.
+async fn pretalx_18_speaker_and_room_overrides(b: Backend) {
+    let cast = setup(b).await;
+    let r = cast.sync(json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let dee = cast.app.user("dee").await;
+    let r = cast
+        .app
+        .put(&path("/speakers/CY/override"))
+        .as_user(&cast.organizer)
+        .json(json!({ "name": "Cy Ng", "biography": "Packager", "email": dee.email }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = cast
+        .app
+        .put(&path("/rooms/2/override"))
+        .as_user(&cast.organizer)
+        .json(json!({ "name": "Ballroom", "capacity": 400 }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let doc = cast.program(r.position()).await;
+    let hall_b = find(&doc["rooms"], "name", "Hall B");
+    assert_eq!(hall_b["effective_name"], "Ballroom");
+    assert_eq!(hall_b["effective_capacity"], 400);
+    assert_eq!(hall_b["effective_description"], hall_b["description"]);
+    let t2 = find(&doc["talks"], "code", "T2");
+    assert_eq!(
+        t2["room"], "Ballroom",
+        "talks show the room's effective name"
+    );
+    let cy = find(&t2["speakers"], "code", "CY");
+    assert_eq!(cy["name"], "Cy");
+    assert_eq!(cy["effective_name"], "Cy Ng");
+    assert_eq!(cy["effective_biography"], "Packager");
+    let linked = cast
+        .app
+        .count_events(|e| {
+            e.event_type == "SpeakerOverridden" && e.payload.contains(dee.id.as_str())
+        })
+        .await;
+    assert_eq!(linked, 1, "the e-mail linked CY to Dee's account");
+    // The same override again records nothing; a re-sync keeps the overrides.
+    let before = cast.program_events().await;
+    let r = cast
+        .app
+        .put(&path("/rooms/2/override"))
+        .as_user(&cast.organizer)
+        .json(json!({ "name": "Ballroom", "capacity": 400 }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["position"], Value::Null);
+    let r = cast.sync(json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(cast.program_events().await, before);
+    let doc = cast.program(None).await;
+    assert_eq!(
+        find(&doc["rooms"], "name", "Hall B")["effective_name"],
+        "Ballroom"
+    );
+    for (route, body) in [
+        ("/rooms/99/override", json!({ "name": "x" })),
+        ("/speakers/NOPE/override", json!({ "name": "x" })),
+    ] {
+        let r = cast
+            .app
+            .put(&path(route))
+            .as_user(&cast.organizer)
+            .json(body)
+            .send()
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{route}: {}", r.text);
+    }
+    let r = cast
+        .app
+        .put(&path("/speakers/CY/override"))
+        .as_user(&cast.organizer)
+        .json(json!({ "email": "not an address" }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    let r = cast
+        .app
+        .put(&path("/rooms/2/override"))
+        .as_user(&cast.ana)
+        .json(json!({ "name": "Mine" }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    cast.app.finish().await;
+}
+
 async fn rate(app: &TestApp, who: &User, code: &str, score: i64) -> common::Response {
     app.post(&path(&format!("/talks/{code}/rating")))
         .as_user(who)
@@ -519,6 +615,7 @@ async fn pretalx_6_act_13_an_activity_per_submission_type_with_its_talks(b: Back
 on_both_backends!(
     pretalx_6_act_13_an_activity_per_submission_type_with_its_talks,
     disc_31_speaker_discounts_follow_the_synced_program,
+    pretalx_18_speaker_and_room_overrides,
     pretalx_full_sync_then_the_same_sync_appends_nothing,
     pretalx_24_tags_failure_tolerated_talks_failure_aborts,
     pretalx_11_an_aborted_schedule_sync_changes_nothing,

@@ -22,7 +22,9 @@ use serde::Serialize;
 use tessera_aggregates::activity::{Activity, ActivityCommand, ActivityDetails, ActivityPatch};
 use tessera_aggregates::conference::Conference;
 use tessera_aggregates::pricing::CartOwner;
-use tessera_aggregates::program::{DeleteGuard, Program, ProgramCommand, ProgramError, program_id};
+use tessera_aggregates::program::{
+    DeleteGuard, Program, ProgramCommand, ProgramError, SpeakerOverride, program_id,
+};
 use tessera_aggregates::user::User;
 use tessera_projections::EventMeta;
 use utoipa::ToSchema;
@@ -245,6 +247,36 @@ async fn linked_user(bus: &CommandBus, email: &str) -> Result<Option<Uuid>, Sync
         .await
         .map_err(|e| SyncError::Lookup(e.to_string()))?;
     Ok(exists.then_some(id))
+}
+
+/// PRETALX-18: an organizer's overrides of a speaker; an overriding e-mail that
+/// names an account links the speaker to it (PRETALX-3: only when unlinked);
+/// the address is not recorded.
+/// Answers the position of the event, None when nothing changed.
+pub async fn override_speaker(
+    bus: &CommandBus,
+    conference: Uuid,
+    code: String,
+    overrides: SpeakerOverride,
+    email: Option<&str>,
+    meta: &EventMeta,
+) -> Result<Option<i64>, SyncError> {
+    let user = match email {
+        Some(email) => linked_user(bus, email).await?,
+        None => None,
+    };
+    let sent = bus
+        .send::<Program>(
+            &program_id(conference).to_string(),
+            ProgramCommand::OverrideSpeaker {
+                code,
+                overrides,
+                user,
+            },
+            meta,
+        )
+        .await?;
+    Ok(sent.position)
 }
 
 /// DISC-31: the speaker facts of `user` in `conference` for pricing conditions:

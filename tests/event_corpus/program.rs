@@ -1,8 +1,8 @@
 //! Samples of the program: a conference's Pretalx program and session ratings.
 
 use tessera_aggregates::program::{
-    Program, ProgramEvent, Room, Slot, SlotType, Speaker, SpeakerData, Talk, TalkOverride,
-    program_id,
+    Program, ProgramEvent, Room, RoomOverride, Slot, SlotType, Speaker, SpeakerData,
+    SpeakerOverride, Talk, TalkOverride, program_id,
 };
 use tessera_aggregates::session_rating::{RatingEvent, SessionRating, rating_id};
 
@@ -87,6 +87,24 @@ pub fn program() -> Vec<Fixture> {
             submission_type: "Tutorial".into(),
             slug: "tutorial".into(),
         },
+        ProgramEvent::SpeakerOverridden {
+            code: "ANA7".into(),
+            overrides: SpeakerOverride {
+                name: Some("Ana P.".into()),
+                ..SpeakerOverride::default()
+            },
+            linked: None,
+            at: later(3),
+        },
+        ProgramEvent::RoomOverridden {
+            room: 12,
+            overrides: RoomOverride {
+                name: Some("Ballroom".into()),
+                capacity: Some(450),
+                ..RoomOverride::default()
+            },
+            at: later(4),
+        },
     ];
     stream::<Program>(program_id(conference_id()), events)
 }
@@ -113,6 +131,8 @@ fn program_variants(e: &ProgramEvent) {
         | SlotSynced { .. }
         | SlotRemoved { .. }
         | TalkOverridden { .. }
+        | SpeakerOverridden { .. }
+        | RoomOverridden { .. }
         | ActivityLinked { .. } => {}
     }
 }

@@ -1,6 +1,8 @@
 use uuid::Uuid;
 
-use super::{DeleteGuard, Room, SlotData, SpeakerData, TalkData, TalkOverride};
+use super::{
+    DeleteGuard, Room, RoomOverride, SlotData, SpeakerData, SpeakerOverride, TalkData, TalkOverride,
+};
 
 /// One step of a Pretalx sync is one command: its events are appended together
 /// or not at all (PRETALX-11). A whole run is [`ProgramCommand::SyncRun`].
@@ -48,4 +50,13 @@ pub enum ProgramCommand {
         code: String,
         overrides: TalkOverride,
     },
+    /// PRETALX-18: `user` is the account the override's e-mail names, if any
+    /// (linked when the speaker has none).
+    OverrideSpeaker {
+        code: String,
+        overrides: SpeakerOverride,
+        user: Option<Uuid>,
+    },
+    /// PRETALX-18.
+    OverrideRoom { room: i64, overrides: RoomOverride },
 }

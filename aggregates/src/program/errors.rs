@@ -12,6 +12,10 @@ pub enum ProgramError {
     },
     #[error("Talk not found.")]
     TalkNotFound,
+    #[error("Speaker not found.")]
+    SpeakerNotFound,
+    #[error("Room not found.")]
+    RoomNotFound,
     /// PRETALX-19.
     #[error("The selected room does not belong to this conference.")]
     RoomNotInConference,
@@ -22,11 +26,16 @@ impl ProgramError {
         match self {
             Self::ScheduleDropTooLarge { .. } => "program.schedule_drop_too_large",
             Self::TalkNotFound => "program.talk_not_found",
+            Self::SpeakerNotFound => "program.speaker_not_found",
+            Self::RoomNotFound => "program.room_not_found",
             Self::RoomNotInConference => "program.room_not_in_conference",
         }
     }
 
     pub fn is_not_found(&self) -> bool {
-        matches!(self, Self::TalkNotFound)
+        matches!(
+            self,
+            Self::TalkNotFound | Self::SpeakerNotFound | Self::RoomNotFound
+        )
     }
 }

@@ -1,7 +1,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{Room, Slot, Speaker, Talk, TalkOverride};
+use super::{Room, RoomOverride, Slot, Speaker, SpeakerOverride, Talk, TalkOverride};
 use crate::Timestamp;
 
 /// Facts about a conference's program. Names are a stored format: never rename.
@@ -35,6 +35,21 @@ pub enum ProgramEvent {
         overrides: TalkOverride,
         at: Timestamp,
     },
+    /// PRETALX-18: the organizers' overrides of a speaker; `linked` is the
+    /// account the override's e-mail linked the speaker to, if it did.
+    SpeakerOverridden {
+        code: String,
+        overrides: SpeakerOverride,
+        #[serde(default)]
+        linked: Option<Uuid>,
+        at: Timestamp,
+    },
+    /// PRETALX-18: the organizers' overrides of a room.
+    RoomOverridden {
+        room: i64,
+        overrides: RoomOverride,
+        at: Timestamp,
+    },
 }
 
 impl cqrs_es::DomainEvent for ProgramEvent {
@@ -47,6 +62,8 @@ impl cqrs_es::DomainEvent for ProgramEvent {
             Self::SlotSynced { .. } => "SlotSynced",
             Self::SlotRemoved { .. } => "SlotRemoved",
             Self::TalkOverridden { .. } => "TalkOverridden",
+            Self::SpeakerOverridden { .. } => "SpeakerOverridden",
+            Self::RoomOverridden { .. } => "RoomOverridden",
             Self::ActivityLinked { .. } => "ActivityLinked",
         }
         .to_string()

@@ -26,7 +26,8 @@ pub use days::DayChoice;
 pub use errors::ProgramError;
 pub use events::ProgramEvent;
 pub use model::{
-    DeleteGuard, Room, Slot, SlotData, SlotType, Speaker, SpeakerData, Talk, TalkData, TalkOverride,
+    DeleteGuard, Room, RoomOverride, Slot, SlotData, SlotType, Speaker, SpeakerData,
+    SpeakerOverride, Talk, TalkData, TalkOverride,
 };
 
 use crate::{DomainServices, Timestamp};
@@ -49,6 +50,11 @@ pub struct Program {
     /// PRETALX-6: activity slug by submission type (as stored).
     #[serde(default)]
     activities: BTreeMap<String, String>,
+    /// PRETALX-18.
+    #[serde(default)]
+    speaker_overrides: BTreeMap<String, SpeakerOverride>,
+    #[serde(default)]
+    room_overrides: BTreeMap<i64, RoomOverride>,
 }
 
 impl Program {
@@ -229,6 +235,43 @@ impl Program {
                     });
                 }
             }
+            OverrideSpeaker {
+                code,
+                overrides,
+                user,
+            } => {
+                let Some(speaker) = self.speakers.get(&code) else {
+                    return Err(ProgramError::SpeakerNotFound);
+                };
+                // PRETALX-3: only an unlinked speaker is linked.
+                let linked = user.filter(|_| speaker.user.is_none());
+                let unchanged = self
+                    .speaker_overrides
+                    .get(&code)
+                    .cloned()
+                    .unwrap_or_default()
+                    == overrides;
+                if !unchanged || linked.is_some() {
+                    facts.push(SpeakerOverridden {
+                        code,
+                        overrides,
+                        linked,
+                        at: now,
+                    });
+                }
+            }
+            OverrideRoom { room, overrides } => {
+                if !self.rooms.contains_key(&room) {
+                    return Err(ProgramError::RoomNotFound);
+                }
+                if self.room_overrides.get(&room).cloned().unwrap_or_default() != overrides {
+                    facts.push(RoomOverridden {
+                        room,
+                        overrides,
+                        at: now,
+                    });
+                }
+            }
         }
         Ok(facts)
     }
@@ -394,6 +437,22 @@ impl Program {
                 slug,
             } => {
                 self.activities.insert(submission_type, slug);
+            }
+            SpeakerOverridden {
+                code,
+                overrides,
+                linked,
+                ..
+            } => {
+                if let (Some(user), Some(speaker)) = (linked, self.speakers.get_mut(&code)) {
+                    speaker.user = Some(user);
+                }
+                self.speaker_overrides.insert(code, overrides);
+            }
+            RoomOverridden {
+                room, overrides, ..
+            } => {
+                self.room_overrides.insert(room, overrides);
             }
         }
     }

@@ -179,3 +179,51 @@ pub struct TalkOverride {
     pub state: Option<String>,
     pub is_cancelled: bool,
 }
+
+/// PRETALX-18: an organizer's overrides of a synced speaker (replacing earlier
+/// ones). An overriding e-mail only links the speaker to that account
+/// (`SpeakerOverridden::linked`); the address itself is personal data and is
+/// not kept.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpeakerOverride {
+    pub name: Option<String>,
+    pub biography: Option<String>,
+    pub avatar_url: Option<String>,
+}
+
+/// PRETALX-18: an organizer's overrides of a synced room; the capacity applies
+/// when not null.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomOverride {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub capacity: Option<u32>,
+}
+
+impl SpeakerData {
+    /// PRETALX-18: the speaker as shown, each override winning when set.
+    pub fn effective(&self, ov: Option<&SpeakerOverride>) -> SpeakerData {
+        let ov = ov.cloned().unwrap_or_default();
+        SpeakerData {
+            code: self.code.clone(),
+            name: ov.name.unwrap_or_else(|| self.name.clone()),
+            biography: ov.biography.unwrap_or_else(|| self.biography.clone()),
+            avatar_url: ov.avatar_url.unwrap_or_else(|| self.avatar_url.clone()),
+            email: self.email.clone(),
+        }
+    }
+}
+
+impl Room {
+    /// PRETALX-18: the room as shown, each override winning when set.
+    pub fn effective(&self, ov: Option<&RoomOverride>) -> Room {
+        let ov = ov.cloned().unwrap_or_default();
+        Room {
+            pretalx_id: self.pretalx_id,
+            name: ov.name.unwrap_or_else(|| self.name.clone()),
+            description: ov.description.unwrap_or_else(|| self.description.clone()),
+            capacity: ov.capacity.or(self.capacity),
+            position: self.position,
+        }
+    }
+}

@@ -13,7 +13,7 @@ mod tests;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tessera_aggregates::program::{
-    Effective, ProgramEvent, Room, Slot, Speaker, Talk, TalkOverride,
+    Effective, ProgramEvent, Room, RoomOverride, Slot, Speaker, SpeakerOverride, Talk, TalkOverride,
 };
 use tessera_aggregates::session_rating::RatingEvent;
 use uuid::Uuid;
@@ -36,12 +36,18 @@ pub enum ProgramRow {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RoomRow {
     pub room: Room,
+    /// PRETALX-18 (the effective room is `room.effective(overrides)`).
+    #[serde(default)]
+    pub overrides: Option<RoomOverride>,
     pub synced_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SpeakerRow {
     pub speaker: Speaker,
+    /// PRETALX-18 (the effective speaker is `speaker.data.effective(overrides)`).
+    #[serde(default)]
+    pub overrides: Option<SpeakerOverride>,
     pub synced_at: DateTime<Utc>,
 }
 
@@ -127,20 +133,58 @@ impl ProgramView {
         };
         match event {
             ProgramOpened { .. } | ActivityLinked { .. } => {}
-            RoomSynced { room, at } => rows.insert(
-                format!("{}{}", rooms_prefix(c), room.pretalx_id),
-                ProgramRow::Room(RoomRow {
-                    room: room.clone(),
-                    synced_at: *at,
-                }),
-            ),
-            SpeakerSynced { speaker, at } => rows.insert(
-                format!("{}{}", speakers_prefix(c), speaker.data.code),
-                ProgramRow::Speaker(SpeakerRow {
-                    speaker: speaker.clone(),
-                    synced_at: *at,
-                }),
-            ),
+            RoomSynced { room, at } => {
+                let key = format!("{}{}", rooms_prefix(c), room.pretalx_id);
+                let overrides = match rows.get(&key) {
+                    Some(ProgramRow::Room(r)) => r.overrides.clone(),
+                    _ => None,
+                };
+                rows.insert(
+                    key,
+                    ProgramRow::Room(RoomRow {
+                        room: room.clone(),
+                        overrides,
+                        synced_at: *at,
+                    }),
+                )
+            }
+            SpeakerSynced { speaker, at } => {
+                let key = format!("{}{}", speakers_prefix(c), speaker.data.code);
+                let overrides = match rows.get(&key) {
+                    Some(ProgramRow::Speaker(s)) => s.overrides.clone(),
+                    _ => None,
+                };
+                rows.insert(
+                    key,
+                    ProgramRow::Speaker(SpeakerRow {
+                        speaker: speaker.clone(),
+                        overrides,
+                        synced_at: *at,
+                    }),
+                )
+            }
+            RoomOverridden {
+                room, overrides, ..
+            } => {
+                let key = format!("{}{room}", rooms_prefix(c));
+                if let Some(ProgramRow::Room(r)) = rows.get_mut(&key) {
+                    r.overrides = Some(overrides.clone());
+                }
+            }
+            SpeakerOverridden {
+                code,
+                overrides,
+                linked,
+                ..
+            } => {
+                let key = format!("{}{code}", speakers_prefix(c));
+                if let Some(ProgramRow::Speaker(s)) = rows.get_mut(&key) {
+                    s.overrides = Some(overrides.clone());
+                    if linked.is_some() {
+                        s.speaker.user = *linked;
+                    }
+                }
+            }
             TalkSynced { talk, at } => {
                 let key = talk_key(c, &talk.code);
                 let overrides = match rows.get(&key) {

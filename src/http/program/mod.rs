@@ -39,7 +39,9 @@ pub fn groups() -> Vec<Group> {
             ORGANIZER,
             OpenApiRouter::new()
                 .routes(routes!(sync::sync))
-                .routes(routes!(sync::override_talk)),
+                .routes(routes!(sync::override_talk))
+                .routes(routes!(sync::override_speaker))
+                .routes(routes!(sync::override_room)),
         ),
         (
             RATINGS_READ,

@@ -31,6 +31,10 @@ pub struct ProgramRoom {
     pub description: String,
     pub capacity: Option<u32>,
     pub position: Option<i32>,
+    /// PRETALX-18: the organizers' override when set, else the synced value.
+    pub effective_name: String,
+    pub effective_description: String,
+    pub effective_capacity: Option<u32>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -39,6 +43,10 @@ pub struct ProgramSpeaker {
     pub name: String,
     pub biography: String,
     pub avatar_url: String,
+    /// PRETALX-18: the organizers' override when set, else the synced value.
+    pub effective_name: String,
+    pub effective_biography: String,
+    pub effective_avatar_url: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -152,9 +160,10 @@ pub async fn program(
                 &b.effective.title,
             ))
     });
+    // Talks and slots show a room by its effective name (PRETALX-18).
     let room_name = |id: Option<i64>| {
         id.and_then(|id| rooms.iter().find(|r| r.room.pretalx_id == id))
-            .map(|r| r.room.name.clone())
+            .map(|r| r.room.effective(r.overrides.as_ref()).name)
     };
     let titles: BTreeMap<&str, &str> = talks
         .iter()
@@ -200,11 +209,17 @@ pub async fn program(
                 .speakers
                 .iter()
                 .filter_map(|c| speakers.get(c))
-                .map(|s| ProgramSpeaker {
-                    code: s.speaker.data.code.clone(),
-                    name: s.speaker.data.name.clone(),
-                    biography: s.speaker.data.biography.clone(),
-                    avatar_url: s.speaker.data.avatar_url.clone(),
+                .map(|s| {
+                    let shown = s.speaker.data.effective(s.overrides.as_ref());
+                    ProgramSpeaker {
+                        code: s.speaker.data.code.clone(),
+                        name: s.speaker.data.name.clone(),
+                        biography: s.speaker.data.biography.clone(),
+                        avatar_url: s.speaker.data.avatar_url.clone(),
+                        effective_name: shown.name,
+                        effective_biography: shown.biography,
+                        effective_avatar_url: shown.avatar_url,
+                    }
                 })
                 .collect(),
             effective_title: t.effective.title.clone(),
@@ -217,12 +232,18 @@ pub async fn program(
         .collect();
     let rooms = rooms
         .into_iter()
-        .map(|r| ProgramRoom {
-            id: r.room.pretalx_id,
-            name: r.room.name,
-            description: r.room.description,
-            capacity: r.room.capacity,
-            position: r.room.position,
+        .map(|r| {
+            let shown = r.room.effective(r.overrides.as_ref());
+            ProgramRoom {
+                id: r.room.pretalx_id,
+                name: r.room.name,
+                description: r.room.description,
+                capacity: r.room.capacity,
+                position: r.room.position,
+                effective_name: shown.name,
+                effective_description: shown.description,
+                effective_capacity: shown.capacity,
+            }
         })
         .collect();
     Ok(Json(ProgramDocument {

@@ -1,16 +1,21 @@
-//! PRETALX-1…16: the organizers' sync, and PRETALX-17 talk overrides.
+//! PRETALX-1…16: the organizers' sync; PRETALX-17/18 talk, speaker and room
+//! overrides.
 
 use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
-use tessera_aggregates::program::{Program, ProgramCommand, TalkOverride, program_id};
+use tessera_aggregates::program::{
+    Program, ProgramCommand, RoomOverride, SpeakerOverride, TalkOverride, program_id,
+};
 use utoipa::ToSchema;
 
 use super::{MANAGE, SYNC};
 use crate::app::AppState;
 use crate::http::error::{ApiResult, Problem};
 use crate::http::extract::{ApiJson, CommandMeta, Path};
-use crate::process::program::{Steps, SyncReport, sync as run_sync};
+use crate::process::program::{
+    Steps, SyncReport, override_speaker as run_override_speaker, sync as run_sync,
+};
 
 /// PRETALX-16: the steps to run (none chosen: all).
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -102,6 +107,87 @@ pub async fn override_talk(
             slot_end: body.slot_end,
             state: body.state,
             is_cancelled: body.is_cancelled,
+        },
+    };
+    let sent = app
+        .bus
+        .send::<Program>(
+            &program_id(conf.id).to_string(),
+            cmd,
+            &meta.for_conf(Some(conf.id)),
+        )
+        .await?;
+    Ok(Json(TalkOverrideAccepted {
+        position: sent.position,
+    }))
+}
+
+/// PRETALX-18: an organizer's overrides of a synced speaker (replacing earlier
+/// ones; a null field shows the synced value).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct SpeakerOverrideBody {
+    #[schema(max_length = 300)]
+    pub name: Option<String>,
+    #[schema(max_length = 10000)]
+    pub biography: Option<String>,
+    #[schema(max_length = 2000)]
+    pub avatar_url: Option<String>,
+    /// Links the speaker to the account of this e-mail when it has none (the
+    /// address itself is not kept).
+    #[schema(max_length = 320, format = Email)]
+    pub email: Option<String>,
+}
+
+#[utoipa::path(put, path = "/api/v1/conferences/{slug}/speakers/{code}/override", tag = "program",
+    params(("slug" = String, Path), ("code" = String, Path)), request_body = SpeakerOverrideBody,
+    responses((status = 200, body = TalkOverrideAccepted), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn override_speaker(
+    State(app): State<AppState>,
+    meta: CommandMeta,
+    Path((slug, code)): Path<(String, String)>,
+    ApiJson(body): ApiJson<SpeakerOverrideBody>,
+) -> ApiResult<Json<TalkOverrideAccepted>> {
+    let conf = app.gate(&slug, MANAGE).await?;
+    let overrides = SpeakerOverride {
+        name: body.name,
+        biography: body.biography,
+        avatar_url: body.avatar_url,
+    };
+    let meta = meta.for_conf(Some(conf.id));
+    let email = body.email.as_deref();
+    let position = run_override_speaker(&app.bus, conf.id, code, overrides, email, &meta).await?;
+    Ok(Json(TalkOverrideAccepted { position }))
+}
+
+/// PRETALX-18: an organizer's overrides of a synced room.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct RoomOverrideBody {
+    #[schema(max_length = 300)]
+    pub name: Option<String>,
+    #[schema(max_length = 10000)]
+    pub description: Option<String>,
+    /// Applies when not null.
+    #[schema(maximum = 1000000)]
+    pub capacity: Option<u32>,
+}
+
+#[utoipa::path(put, path = "/api/v1/conferences/{slug}/rooms/{room}/override", tag = "program",
+    params(("slug" = String, Path), ("room" = i64, Path, description = "The room's Pretalx id")),
+    request_body = RoomOverrideBody,
+    responses((status = 200, body = TalkOverrideAccepted), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn override_room(
+    State(app): State<AppState>,
+    meta: CommandMeta,
+    Path((slug, room)): Path<(String, i64)>,
+    ApiJson(body): ApiJson<RoomOverrideBody>,
+) -> ApiResult<Json<TalkOverrideAccepted>> {
+    let conf = app.gate(&slug, MANAGE).await?;
+    let cmd = ProgramCommand::OverrideRoom {
+        room,
+        overrides: RoomOverride {
+            name: body.name,
+            description: body.description,
+            capacity: body.capacity,
         },
     };
     let sent = app
