@@ -452,6 +452,11 @@ async fn pages_show_the_json_figures(b: Backend) {
         "vouchers",
         "exports",
         "exports/sales-by-date.csv",
+        "exports/attendees.csv",
+        "exports/vouchers.csv",
+        "exports/credit-notes.csv",
+        "exports/speaker-registrations.csv",
+        "exports/visa-letters.csv",
     ] {
         let p = page(
             &app,
