@@ -23,7 +23,7 @@ use tessera_projections::visa_letters::{LETTERS_PREFIX, LetterRow, VisaLetters};
 use tessera_replay::storage;
 use uuid::Uuid;
 
-use super::exports::{csv, f, line, t};
+use super::exports::{Cell, csv, f, line, t};
 use crate::app::AppState;
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{After, Path};
@@ -71,8 +71,6 @@ pub(super) async fn orders_of(
 fn yes_no(b: bool) -> Cell {
     t(if b { "Yes" } else { "No" })
 }
-
-use super::exports::Cell;
 
 fn iso(d: Option<chrono::DateTime<chrono::Utc>>) -> Cell {
     f(d.map(|d| d.to_rfc3339()).unwrap_or_default())
