@@ -144,6 +144,33 @@ async fn every_route_answers_every_role_as_declared(b: Backend) {
             "POST {path} is {access:?}"
         );
     }
+    // ANA-52: every CSV export is read by the statistics readers (organizers,
+    // finance, auditors, admins), in the API and on the dashboards.
+    let pages = tessera::http::web::access_table();
+    for report in [
+        "inventory",
+        "sales-by-date",
+        "registration-flow",
+        "reconciliation",
+        "attendees",
+        "vouchers",
+        "credit-notes",
+        "speaker-registrations",
+        "visa-letters",
+        "activities/{activity}/signups",
+    ] {
+        let readers = tessera::http::stats::STATS_READERS;
+        let api = format!("/api/v1/conferences/{{slug}}/exports/{report}.csv");
+        assert!(
+            table.contains(&(Method::GET, api.clone(), readers)),
+            "GET {api}"
+        );
+        let page = format!("/dashboard/conferences/{{slug}}/exports/{report}.csv");
+        assert!(
+            pages.contains(&(Method::GET, page.clone(), readers)),
+            "GET {page}"
+        );
+    }
     // The auditor role reads and never commands: no staff route that admits it
     // changes anything.
     for (method, path, access) in &table {

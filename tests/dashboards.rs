@@ -452,6 +452,11 @@ async fn pages_show_the_json_figures(b: Backend) {
         "vouchers",
         "exports",
         "exports/sales-by-date.csv",
+        "exports/attendees.csv",
+        "exports/vouchers.csv",
+        "exports/credit-notes.csv",
+        "exports/speaker-registrations.csv",
+        "exports/visa-letters.csv",
     ] {
         let p = page(
             &app,
@@ -462,6 +467,31 @@ async fn pages_show_the_json_figures(b: Backend) {
         )
         .await;
         assert_eq!(p.status, StatusCode::OK, "{path}: {}", p.text);
+    }
+    // The exports page links every conference export.
+    let p = page(
+        &app,
+        Method::GET,
+        "/dashboard/conferences/pyladiescon-2025/exports",
+        &cookie,
+        None,
+    )
+    .await;
+    for report in [
+        "inventory",
+        "attendees",
+        "vouchers",
+        "credit-notes",
+        "speaker-registrations",
+        "visa-letters",
+    ] {
+        assert!(
+            p.text.contains(&format!(
+                "/dashboard/conferences/pyladiescon-2025/exports/{report}.csv"
+            )),
+            "{report}: {}",
+            p.text
+        );
     }
     // MY-19: a frozen year says so, with the day it was frozen.
     let r = app

@@ -460,7 +460,90 @@ async fn grant_42_payment_info_is_sealed_in_the_log(b: Backend) {
     cast.app.finish().await;
 }
 
+/// GRANT-47/48: without a schedule, one day per conference date, labelled by the
+/// sections claiming it; GRANT-49: an application or an edit naming a day not
+/// offered is a 422 problem that records nothing.
+async fn grant_47_49_tier_2_days_and_days_not_offered_are_refused(b: Backend) {
+    let cast = setup(b).await;
+    let app = &cast.app;
+    for (name, from, until, order) in [
+        ("Tutorials", "2027-05-14", "2027-05-15", 0),
+        ("Talks", "2027-05-15", "2027-05-18", 1),
+        ("Sprints", "2027-05-19", "2027-05-20", 2),
+    ] {
+        let r = app
+            .post(&format!("/api/v1/conferences/{CONF}/sections"))
+            .as_user(&cast.admin)
+            .json(json!({ "name": name, "start_date": from, "end_date": until, "order": order }))
+            .send()
+            .await;
+        assert!(r.status.is_success(), "section: {}", r.text);
+    }
+    let r = app
+        .get(&format!("/api/v1/conferences/{CONF}/program/days"))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let labels: Vec<&str> = r
+        .body
+        .as_array()
+        .map(|a| a.iter().filter_map(|d| d["label"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        labels,
+        vec![
+            "Tutorials Day 1 — Friday, May 14",
+            "Tutorials Day 2 — Saturday, May 15",
+            "Talks Day 2 — Sunday, May 16",
+            "Talks Day 3 — Monday, May 17",
+            "Talks Day 4 — Tuesday, May 18",
+            "Sprints Day 1 — Wednesday, May 19",
+            "Sprints Day 2 — Thursday, May 20",
+            "Day 8 — Friday, May 21",
+            "Day 9 — Saturday, May 22",
+        ]
+    );
+    assert_eq!(r.body[0]["value"], "2027-05-14");
+
+    let mut outside = form("1300.00");
+    outside["days_attending"] = json!(["2027-05-14", "2027-05-23"]);
+    let r = cast.apply(&cast.ana, outside).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(r.code(), "grant.day_not_offered");
+    assert_eq!(
+        r.body["detail"],
+        "Select a valid choice. 2027-05-23 is not one of the available days."
+    );
+    assert_eq!(
+        app.count_events(|e| e.aggregate_type == "travel_grant")
+            .await,
+        0
+    );
+    let mut inside = form("1300.00");
+    inside["days_attending"] = json!(["2027-05-21", "2027-05-22"]);
+    let r = cast.apply(&cast.ana, inside).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let mut earlier = form("1300.00");
+    earlier["days_attending"] = json!(["2027-05-13"]);
+    let r = app
+        .put(&path("/mine"))
+        .as_user(&cast.ana)
+        .json(earlier)
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(r.code(), "grant.day_not_offered");
+    let head = app.settled().await;
+    let mine = cast.mine(Some(head)).await;
+    assert_eq!(
+        mine.body["days_attending"],
+        json!(["2027-05-21", "2027-05-22"])
+    );
+    cast.app.finish().await;
+}
+
 on_both_backends!(
+    grant_47_49_tier_2_days_and_days_not_offered_are_refused,
     grant_1_fifty_concurrent_applications_create_one,
     grant_6_form_validations_answer_422_with_the_message,
     grant_17_lifecycle_with_messages,

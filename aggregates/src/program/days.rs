@@ -1,5 +1,6 @@
-//! Day detection from the schedule for travel grants' days_attending (GRANT-45,
-//! GRANT-46, AMB-12 as the code does it): one choice per distinct slot date.
+//! Day detection for travel grants' days_attending: from the schedule, one choice
+//! per distinct slot date (tier 1: GRANT-45, GRANT-46, AMB-12 as the code does it),
+//! else from the conference's dates and sections (tier 2: GRANT-47, GRANT-48).
 
 use std::collections::BTreeMap;
 
@@ -7,6 +8,7 @@ use chrono::{Datelike, NaiveDate};
 
 use super::Program;
 use crate::Timestamp;
+use crate::conference::Section;
 
 /// One offered day: ISO date value and its label.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,12 +50,7 @@ impl Program {
                         Some((_, b)) if b >= *n => best,
                         _ => Some((k, *n)),
                     });
-                let mut label = format!(
-                    "{}, {} {}",
-                    date.format("%A"),
-                    date.format("%B"),
-                    date.day()
-                );
+                let mut label = date_label(date);
                 if let Some((kind, n)) = top
                     && n * 2 > total
                 {
@@ -62,6 +59,70 @@ impl Program {
                 DayChoice { value: date, label }
             })
             .collect()
+    }
+}
+
+/// "<Weekday>, <Month> <day>", the day without zero padding (GRANT-45).
+fn date_label(date: NaiveDate) -> String {
+    format!(
+        "{}, {} {}",
+        date.format("%A"),
+        date.format("%B"),
+        date.day()
+    )
+}
+
+/// GRANT-47/48, tier 2: one choice per date from `start` to `end` inclusive (none
+/// when `end` is before `start`, CONF-8). Sections, in (order, start_date) order,
+/// claim the dates of their range, the first claim winning; a claimed date reads
+/// "<Section> Day <n> — <date>", n counting from the section's own start date
+/// (1-based, even over dates others claimed); an unclaimed one "Day <N> — <date>",
+/// N its position in the whole conference.
+pub fn conference_day_choices(
+    start: NaiveDate,
+    end: NaiveDate,
+    sections: &[Section],
+) -> Vec<DayChoice> {
+    let mut sections: Vec<&Section> = sections.iter().collect();
+    sections.sort_by_key(|s| (s.order, s.start_date));
+    let mut out = vec![];
+    let mut date = start;
+    let mut n = 1i64;
+    while date <= end {
+        let claim = sections
+            .iter()
+            .find(|s| s.start_date <= date && date <= s.end_date);
+        let label = match claim {
+            Some(s) => format!(
+                "{} Day {} — {}",
+                s.name,
+                (date - s.start_date).num_days() + 1,
+                date_label(date)
+            ),
+            None => format!("Day {n} — {}", date_label(date)),
+        };
+        out.push(DayChoice { value: date, label });
+        match date.succ_opt() {
+            Some(next) => date = next,
+            None => break,
+        }
+        n += 1;
+    }
+    out
+}
+
+/// The days a travel-grant form offers: the schedule's (tier 1) when there is one,
+/// else the conference's (tier 2). GRANT-49: submitted days must be among them.
+pub fn grant_day_choices(
+    program: &[DayChoice],
+    start: NaiveDate,
+    end: NaiveDate,
+    sections: &[Section],
+) -> Vec<DayChoice> {
+    if program.is_empty() {
+        conference_day_choices(start, end, sections)
+    } else {
+        program.to_vec()
     }
 }
 
@@ -152,5 +213,94 @@ mod tests {
                 .day_choices(|t| t.date_naive())
                 .is_empty()
         );
+    }
+
+    fn date(day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2025, 5, day).unwrap_or_default()
+    }
+
+    fn section(name: &str, from: u32, until: u32, order: i32) -> Section {
+        Section {
+            slug: name.to_lowercase(),
+            name: name.into(),
+            start_date: date(from),
+            end_date: date(until),
+            order,
+        }
+    }
+
+    fn labels(days: &[DayChoice]) -> Vec<&str> {
+        days.iter().map(|d| d.label.as_str()).collect()
+    }
+
+    #[test]
+    fn grant_47_48_every_conference_date_sections_claim_first_wins() {
+        // Sprints (order 0) claim May 16–17 first; Talks (order 1) claim 14–16
+        // but 16 is already the Sprints'; May 18 is nobody's.
+        let sections = [section("Talks", 14, 16, 1), section("Sprints", 16, 17, 0)];
+        let days = conference_day_choices(date(13), date(18), &sections);
+        assert_eq!(
+            labels(&days),
+            vec![
+                "Day 1 — Tuesday, May 13",
+                "Talks Day 1 — Wednesday, May 14",
+                "Talks Day 2 — Thursday, May 15",
+                "Sprints Day 1 — Friday, May 16",
+                "Sprints Day 2 — Saturday, May 17",
+                "Day 6 — Sunday, May 18",
+            ]
+        );
+        assert_eq!(days[0].value, date(13));
+        assert_eq!(days[5].value, date(18));
+    }
+
+    #[test]
+    fn grant_47_a_section_counts_from_its_own_start_even_over_claimed_dates() {
+        // Tutorials (order 0) claim 14–15; Main (order 1) starts on 14, so its
+        // first own date, 16, is its Day 3.
+        let sections = [section("Main", 14, 16, 1), section("Tutorials", 14, 15, 0)];
+        let days = conference_day_choices(date(14), date(16), &sections);
+        assert_eq!(
+            labels(&days),
+            vec![
+                "Tutorials Day 1 — Wednesday, May 14",
+                "Tutorials Day 2 — Thursday, May 15",
+                "Main Day 3 — Friday, May 16",
+            ]
+        );
+        // Same order: the earlier start claims first.
+        let sections = [section("Late", 15, 16, 0), section("Early", 14, 15, 0)];
+        let days = conference_day_choices(date(14), date(16), &sections);
+        assert_eq!(
+            labels(&days),
+            vec![
+                "Early Day 1 — Wednesday, May 14",
+                "Early Day 2 — Thursday, May 15",
+                "Late Day 2 — Friday, May 16",
+            ]
+        );
+    }
+
+    #[test]
+    fn grant_47_no_sections_and_reversed_dates() {
+        let days = conference_day_choices(date(14), date(15), &[]);
+        assert_eq!(
+            labels(&days),
+            vec!["Day 1 — Wednesday, May 14", "Day 2 — Thursday, May 15"]
+        );
+        // CONF-8 lets the end precede the start: no day is offered.
+        assert!(conference_day_choices(date(15), date(14), &[]).is_empty());
+    }
+
+    #[test]
+    fn grant_45_47_tier_1_wins_when_the_schedule_has_days() {
+        let tier1 = vec![DayChoice {
+            value: date(15),
+            label: "Thursday, May 15".into(),
+        }];
+        let offered = grant_day_choices(&tier1, date(14), date(16), &[]);
+        assert_eq!(offered, tier1);
+        let offered = grant_day_choices(&[], date(14), date(16), &[]);
+        assert_eq!(offered.len(), 3);
     }
 }

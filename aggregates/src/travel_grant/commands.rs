@@ -1,3 +1,4 @@
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -9,18 +10,23 @@ use super::{GrantApplication, GrantStatus, SealedPaymentInfo};
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub enum GrantCommand {
     /// GRANT-1…10: a new application, submitted. `max_grant_amount` is the
-    /// conference's (GRANT-6).
+    /// conference's (GRANT-6); `offered_days` the days the form offers now
+    /// (GRANT-45…49).
     Apply {
         conference_id: Uuid,
         applicant: Uuid,
         application: GrantApplication,
         max_grant_amount: Decimal,
+        #[serde(default)]
+        offered_days: Vec<NaiveDate>,
     },
     /// GRANT-14: the applicant replaces the form while it is editable; the status
     /// stays. An identical form is a no-op.
     Edit {
         application: GrantApplication,
         max_grant_amount: Decimal,
+        #[serde(default)]
+        offered_days: Vec<NaiveDate>,
     },
     /// GRANT-15.
     Withdraw,

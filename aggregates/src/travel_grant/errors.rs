@@ -39,6 +39,8 @@ pub enum GrantError {
     BlankMessage, // GRANT-24
     #[error("Payment info can only be submitted for accepted grants with an approved amount.")]
     PaymentInfoNotAllowed, // GRANT-38
+    #[error("Select a valid choice. {0} is not one of the available days.")]
+    DayNotOffered(String), // GRANT-49
 }
 
 impl GrantError {
@@ -63,6 +65,7 @@ impl GrantError {
             Self::NotAccepted => "grant.not_accepted",
             Self::BlankMessage => "grant.blank_message",
             Self::PaymentInfoNotAllowed => "grant.payment_info_not_allowed",
+            Self::DayNotOffered(_) => "grant.day_not_offered",
         }
     }
 

@@ -79,8 +79,10 @@ impl TravelGrant {
                     applicant,
                     application,
                     max_grant_amount,
+                    offered_days,
                 } => {
                     check_application(&application, max_grant_amount)?;
+                    check_days(&application, &offered_days)?;
                     Ok(vec![GrantApplied {
                         conference_id,
                         applicant,
@@ -106,8 +108,10 @@ impl TravelGrant {
             Edit {
                 application,
                 max_grant_amount,
+                offered_days,
             } => {
                 check_application(&application, max_grant_amount)?;
+                check_days(&application, &offered_days)?;
                 vec![GrantApplicationEdited {
                     application,
                     at: now,
@@ -228,6 +232,18 @@ impl TravelGrant {
 }
 
 /// GRANT-4…7: the form's validations, in the order the form reports them.
+/// GRANT-49: every submitted day must be among the days the form offers now.
+fn check_days(a: &GrantApplication, offered: &[chrono::NaiveDate]) -> Result<(), GrantError> {
+    match a
+        .days()
+        .into_iter()
+        .find(|d| !offered.iter().any(|o| o.to_string() == *d))
+    {
+        Some(day) => Err(GrantError::DayNotOffered(day)),
+        None => Ok(()),
+    }
+}
+
 fn check_application(a: &GrantApplication, max: Decimal) -> Result<(), GrantError> {
     for (field, value) in [
         ("travel_from", &a.travel_from),

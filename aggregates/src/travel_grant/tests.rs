@@ -46,6 +46,7 @@ fn apply(application: GrantApplication) -> GrantCommand {
         applicant: uid("ana"),
         application,
         max_grant_amount: usd(3000),
+        offered_days: vec![],
     }
 }
 
@@ -271,6 +272,56 @@ fn grant_9_days_are_stored_joined_and_split_back() {
     assert_eq!(a.days(), vec!["2027-05-14", "2027-05-15"]);
 }
 
+fn day(d: u32) -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2027, 5, d).unwrap_or_default()
+}
+
+#[test]
+fn grant_49_submitted_days_must_be_offered() {
+    let with_days = GrantApplication {
+        days_attending: "2027-05-14,2027-05-16".into(),
+        ..form()
+    };
+    framework()
+        .given_no_previous_events()
+        .when(GrantCommand::Apply {
+            conference_id: conf(),
+            applicant: uid("ana"),
+            application: with_days.clone(),
+            max_grant_amount: usd(3000),
+            offered_days: vec![day(14), day(15)],
+        })
+        .then_expect_error(GrantError::DayNotOffered("2027-05-16".into()));
+    framework()
+        .given_no_previous_events()
+        .when(GrantCommand::Apply {
+            conference_id: conf(),
+            applicant: uid("ana"),
+            application: with_days.clone(),
+            max_grant_amount: usd(3000),
+            offered_days: vec![day(14), day(15), day(16)],
+        })
+        .then_expect_events(vec![GrantEvent::GrantApplied {
+            conference_id: conf(),
+            applicant: uid("ana"),
+            application: with_days.clone(),
+            at: t0(),
+        }]);
+    // An edit is held to the days offered at that moment too.
+    framework()
+        .given(vec![applied()])
+        .when(GrantCommand::Edit {
+            application: with_days,
+            max_grant_amount: usd(3000),
+            offered_days: vec![day(16)],
+        })
+        .then_expect_error(GrantError::DayNotOffered("2027-05-14".into()));
+    assert_eq!(
+        GrantError::DayNotOffered(String::new()).code(),
+        "grant.day_not_offered"
+    );
+}
+
 #[test]
 fn grant_13_guards_follow_the_status() {
     use GrantStatus::*;
@@ -296,6 +347,7 @@ fn grant_14_an_edit_keeps_the_status() {
         .when(GrantCommand::Edit {
             application: edited.clone(),
             max_grant_amount: usd(3000),
+            offered_days: vec![],
         })
         .then_expect_events(vec![GrantEvent::GrantApplicationEdited {
             application: edited,
@@ -310,6 +362,7 @@ fn grant_18_refuses_an_edit_once_offered() {
         .when(GrantCommand::Edit {
             application: form(),
             max_grant_amount: usd(3000),
+            offered_days: vec![],
         })
         .then_expect_error(GrantError::NotEditable);
 }

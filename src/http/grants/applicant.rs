@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use chrono::NaiveDate;
 use tessera_aggregates::travel_grant::{GrantCommand, TravelGrant, stream_id};
 
 use super::bodies::{ApplicantMessageBody, GrantForm, MyGrantView};
@@ -12,6 +13,7 @@ use super::{GrantChanged, PUBLIC, changed, grant_row};
 use crate::app::AppState;
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{After, ApiJson, AuthUser, CommandMeta, Path};
+use crate::http::program::offered_days;
 
 /// Applies for a travel grant: one application per conference and user (GRANT-1).
 #[utoipa::path(post, path = "/api/v1/conferences/{slug}/grants", tag = "grants",
@@ -31,6 +33,7 @@ pub async fn apply(
         applicant: user.id,
         application: body.into_application(),
         max_grant_amount: app.config.max_grant_amount,
+        offered_days: days_offered(&app, conf.id).await?,
     };
     let sent = app
         .bus
@@ -71,8 +74,18 @@ pub async fn edit(
     let cmd = GrantCommand::Edit {
         application: body.into_application(),
         max_grant_amount: app.config.max_grant_amount,
+        offered_days: days_offered(&app, conf.id).await?,
     };
     send(&app, conf.id, user.id, cmd, &meta).await
+}
+
+/// GRANT-49: the days the form offers now, which the submitted days must be among.
+async fn days_offered(app: &AppState, conference: uuid::Uuid) -> ApiResult<Vec<NaiveDate>> {
+    Ok(offered_days(app, conference)
+        .await?
+        .into_iter()
+        .map(|d| d.value)
+        .collect())
 }
 
 async fn send(

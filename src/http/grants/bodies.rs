@@ -50,7 +50,8 @@ pub struct GrantForm {
     pub involvement: String,
     #[schema(max_length = 5000)]
     pub reason: String,
-    /// GRANT-9: the days attending, ISO dates.
+    /// GRANT-9: the days attending, ISO dates, each among the days
+    /// `/program/days` offers (GRANT-49).
     #[serde(default)]
     pub days_attending: Vec<NaiveDate>,
     #[serde(default)]

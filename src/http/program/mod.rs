@@ -8,6 +8,7 @@ mod read;
 mod sync;
 
 pub(crate) use linked::{LinkedTalks, linked_talks};
+pub(crate) use read::offered_days;
 use tessera_aggregates::conference::Role;
 use utoipa_axum::{router::OpenApiRouter, routes};
 

@@ -8,7 +8,7 @@ use axum::extract::State;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tessera_aggregates::conference::Conference;
-use tessera_aggregates::program::{Program, program_id};
+use tessera_aggregates::program::{DayChoice, Program, grant_day_choices, program_id};
 use tessera_projections::Projection;
 use tessera_projections::program::{
     ProgramRow, ProgramView, RoomRow, SlotRow, SpeakerRow, TalkRow, rooms_prefix, slots_prefix,
@@ -253,18 +253,46 @@ pub async fn program(
     }))
 }
 
-/// One day a travel-grant applicant may choose (GRANT-45/46).
+/// One day a travel-grant applicant may choose (GRANT-45…48).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProgramDay {
     /// ISO date.
     pub value: String,
-    /// "<Weekday>, <Month> <day>", with " (<Type>)" when one submission type has
-    /// most of that day's typed slots.
+    /// Tier 1: "<Weekday>, <Month> <day>", with " (<Type>)" when one submission
+    /// type has most of that day's typed slots; tier 2: "<Section> Day <n> — <date>"
+    /// or "Day <N> — <date>".
     pub label: String,
 }
 
-/// GRANT-45/46: the schedule's days in the conference's timezone (an invalid
-/// timezone counts as UTC); empty when there is no schedule.
+/// The days a travel-grant form offers now (GRANT-45…48): the schedule's days in
+/// the conference's timezone (an invalid timezone counts as UTC), else one per
+/// date of the conference, labelled by the sections claiming them. Recomputed on
+/// every call (GRANT-49).
+pub(crate) async fn offered_days(app: &AppState, conference: Uuid) -> ApiResult<Vec<DayChoice>> {
+    let (tz, start, end, sections) = app
+        .bus
+        .peek::<Conference, _>(&conference.to_string(), |c| {
+            let d = c.details();
+            (
+                d.timezone.clone(),
+                d.start_date,
+                d.end_date,
+                c.sections().to_vec(),
+            )
+        })
+        .await?;
+    let tz: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::UTC);
+    let schedule = app
+        .bus
+        .peek::<Program, _>(&program_id(conference).to_string(), |p| {
+            p.day_choices(|t| t.with_timezone(&tz).date_naive())
+        })
+        .await?;
+    Ok(grant_day_choices(&schedule, start, end, &sections))
+}
+
+/// The days a travel-grant applicant may choose: the schedule's (GRANT-45/46),
+/// else the conference's dates with their sections (GRANT-47/48).
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/program/days", tag = "program",
     params(("slug" = String, Path)),
     responses((status = 200, body = Vec<ProgramDay>), (status = 404, body = Problem)))]
@@ -273,20 +301,9 @@ pub async fn days(
     Path(slug): Path<String>,
 ) -> ApiResult<Json<Vec<ProgramDay>>> {
     let conf = app.gate(&slug, PUBLIC).await?;
-    let tz: chrono_tz::Tz = app
-        .bus
-        .peek::<Conference, _>(&conf.id.to_string(), |c| c.details().timezone.clone())
-        .await?
-        .parse()
-        .unwrap_or(chrono_tz::UTC);
-    let choices = app
-        .bus
-        .peek::<Program, _>(&program_id(conf.id).to_string(), |p| {
-            p.day_choices(|t| t.with_timezone(&tz).date_naive())
-        })
-        .await?;
     Ok(Json(
-        choices
+        offered_days(&app, conf.id)
+            .await?
             .into_iter()
             .map(|d| ProgramDay {
                 value: d.value.to_string(),

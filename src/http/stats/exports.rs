@@ -58,11 +58,11 @@ pub fn line(cells: &[Cell]) -> String {
     format!("{}\r\n", out.join(","))
 }
 
-fn t(s: impl Into<String>) -> Cell {
+pub(super) fn t(s: impl Into<String>) -> Cell {
     Cell::Text(s.into())
 }
 
-fn f(s: impl ToString) -> Cell {
+pub(super) fn f(s: impl ToString) -> Cell {
     Cell::Figure(s.to_string())
 }
 
@@ -74,7 +74,7 @@ fn v(v: &Value) -> Cell {
 }
 
 /// The lines as a streamed `text/csv` attachment.
-fn csv(slug: &str, report: &str, lines: Vec<String>) -> ApiResult<Response> {
+pub(super) fn csv(slug: &str, report: &str, lines: Vec<String>) -> ApiResult<Response> {
     let stream = futures::stream::iter(lines.into_iter().map(Ok::<_, std::convert::Infallible>));
     Response::builder()
         .header(header::CONTENT_TYPE, "text/csv; charset=utf-8")

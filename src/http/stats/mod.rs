@@ -3,7 +3,9 @@
 //! snapshots (MY-19) and the years of a series (MY-15…17, ANA-41/42).
 
 pub(crate) mod exports;
+pub(crate) mod ledger_exports;
 mod manage;
+pub(crate) mod people;
 pub(crate) mod series;
 
 use axum::Json;
@@ -40,7 +42,13 @@ pub fn groups() -> Vec<Group> {
                 .routes(routes!(exports::sales_by_date))
                 .routes(routes!(exports::registration_flow))
                 .routes(routes!(exports::reconciliation))
-                .routes(routes!(exports::inventory)),
+                .routes(routes!(exports::inventory))
+                .routes(routes!(people::attendees))
+                .routes(routes!(people::speaker_registrations))
+                .routes(routes!(people::visa_letters))
+                .routes(routes!(people::activity_signups))
+                .routes(routes!(ledger_exports::vouchers))
+                .routes(routes!(ledger_exports::credit_notes)),
         ),
         (
             ORGANIZER,

@@ -13,6 +13,9 @@ use crate::http::error::ApiError;
 use crate::http::page::{PageParams, Paging};
 use crate::http::registration::attendee_list::{AttendeesQuery, attendees_page};
 use crate::http::stats::stats_of;
+use tessera_projections::Projection;
+use tessera_projections::activity_roster::{ActivityRoster, RosterRow};
+use tessera_replay::storage;
 
 #[derive(Deserialize, Default)]
 pub(super) struct AttendeeFilter {
@@ -191,6 +194,8 @@ struct Exports {
     nav: Nav,
     conference: String,
     reports: Vec<(&'static str, &'static str)>,
+    /// (slug, name) of the activities, each with its signups export.
+    activities: Vec<(String, String)>,
 }
 
 /// Links to the CSV exports (the API's streamed files).
@@ -199,7 +204,19 @@ pub(super) async fn exports(
     session: Session,
     Path(slug): Path<String>,
 ) -> PageResult {
-    app.conference(&slug).await?;
+    let conf = app.conference(&slug).await?;
+    let mut activities = vec![];
+    for (_, doc) in storage::live_rows_with_prefix(&app.db, ActivityRoster::NAME, "activity:")
+        .await
+        .map_err(ApiError::from)?
+    {
+        if let Ok(RosterRow::Activity(a)) = serde_json::from_str(&doc)
+            && a.conference_id == conf.id
+        {
+            activities.push((a.slug, a.details.name));
+        }
+    }
+    activities.sort();
     render(&Exports {
         nav: Nav::of(&app, &session),
         conference: slug,
@@ -208,7 +225,13 @@ pub(super) async fn exports(
             ("sales-by-date", "Sales by date"),
             ("registration-flow", "Registration flow"),
             ("reconciliation", "Reconciliation"),
+            ("attendees", "Attendees"),
+            ("vouchers", "Vouchers"),
+            ("credit-notes", "Credit notes"),
+            ("speaker-registrations", "Speaker registrations"),
+            ("visa-letters", "Visa letters"),
         ],
+        activities,
     })
 }
 

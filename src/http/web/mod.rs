@@ -28,7 +28,7 @@ use axum::routing::{MethodRouter, get, post};
 use crate::app::{AppState, Caller};
 use crate::http::access::{self, Access, CHECKIN_READ, FINANCE_READ};
 use crate::http::error::ApiError;
-use crate::http::stats::{STATS_READERS, exports};
+use crate::http::stats::{STATS_READERS, exports, ledger_exports, people};
 
 pub use session::{CSRF_FIELD, SESSION_COOKIE};
 
@@ -160,6 +160,42 @@ fn routes() -> Vec<PageRoute> {
             "/dashboard/conferences/{slug}/exports/inventory.csv",
             STATS_READERS,
             get(exports::inventory),
+        ),
+        page(
+            M::GET,
+            "/dashboard/conferences/{slug}/exports/attendees.csv",
+            STATS_READERS,
+            get(people::attendees),
+        ),
+        page(
+            M::GET,
+            "/dashboard/conferences/{slug}/exports/vouchers.csv",
+            STATS_READERS,
+            get(ledger_exports::vouchers),
+        ),
+        page(
+            M::GET,
+            "/dashboard/conferences/{slug}/exports/credit-notes.csv",
+            STATS_READERS,
+            get(ledger_exports::credit_notes),
+        ),
+        page(
+            M::GET,
+            "/dashboard/conferences/{slug}/exports/speaker-registrations.csv",
+            STATS_READERS,
+            get(people::speaker_registrations),
+        ),
+        page(
+            M::GET,
+            "/dashboard/conferences/{slug}/exports/visa-letters.csv",
+            STATS_READERS,
+            get(people::visa_letters),
+        ),
+        page(
+            M::GET,
+            "/dashboard/conferences/{slug}/exports/activities/{activity}/signups.csv",
+            STATS_READERS,
+            get(people::activity_signups),
         ),
     ]
 }
