@@ -815,7 +815,7 @@ async fn boot_22_seed_demo_orders_cart_and_conditions(b: Backend) {
         "Cart: open cart for attendee_bob@example.com: Individual ×1, PyCon T-Shirt ×2",
         "Discount conditions: 5 created (Early Bird 20% Off, Speaker Complimentary, \
          Staff 50% Discount, Corporate $50 Off, Add-on 10% Off), 0 already present.",
-        "Badge template and travel grants (BOOT-24): skipped",
+        "Travel grants (BOOT-24): 5 created (submitted, accepted, offered, rejected, withdrawn), 0 already present.",
         "Follow-ups: sales confirmed and attendees registered for the 3 paid order(s).",
     ] {
         assert!(

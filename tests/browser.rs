@@ -439,6 +439,9 @@ async fn dashboards_in_chromium(b: Backend) {
         ("activities", "activities"),
         ("vouchers", "vouchers"),
         ("exports", "exports"),
+        ("sponsorships", "sponsorships"),
+        ("grants", "grants"),
+        ("volunteers", "volunteers"),
     ] {
         open(
             &c,

@@ -535,4 +535,254 @@ async fn pages_show_the_json_figures(b: Backend) {
     app.finish().await;
 }
 
-on_both_backends!(sign_in_csrf_and_sign_out, pages_show_the_json_figures);
+/// A money or share figure as a number (the page shows 2 places, the JSON the
+/// decimal as it is).
+fn amount(v: &str) -> f64 {
+    v.trim().parse().unwrap_or(f64::NAN)
+}
+
+fn figure_of(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// MY-3, MY-5/7, MY-29 (sponsorships), ANA-15/33 and GRANT-12 (travel grants),
+/// MY-5/MY-12 (volunteers), BOOT-24: after the demo and after data sent through the
+/// API, each domain page shows the JSON API's figures for the same conference.
+async fn domain_pages_show_the_json_figures(b: Backend) {
+    use serde_json::json;
+    const C: &str = "/api/v1/conferences/pyladiescon-2025";
+    const P: &str = "/dashboard/conferences/pyladiescon-2025";
+    let app = TestApp::start(b).await;
+    demo::load(&app.app.bus).await.expect("demo loads");
+    let cookie = sign_in(&app, demo::ORGANIZER_EMAIL, demo::ORGANIZER_PASSWORD).await;
+    let admin = app.admin().await;
+
+    // Data through the API: a donation, a deal, a travel grant applied for and offered.
+    let r = app
+        .post(&format!("{C}/donations"))
+        .as_user(&admin)
+        .json(json!({ "donor_name": "Dashboard Donor", "amount": "75.00",
+            "transaction_date": "2025-11-30" }))
+        .send()
+        .await;
+    assert!(r.status.is_success(), "{}", r.text);
+    let r = app
+        .post(&format!("{C}/sponsorships/deals"))
+        .as_user(&admin)
+        .json(json!({ "organisation": "Dashboard Corp", "tier": "gold" }))
+        .send()
+        .await;
+    assert!(r.status.is_success(), "{}", r.text);
+    let applicant = app.user("grant_applicant").await;
+    let r = app
+        .post(&format!("{C}/grants"))
+        .as_user(&applicant)
+        .json(json!({
+            "experience_level": "intermediate",
+            "travel_from": "Lagos, Nigeria", "airfare_description": "Return flight",
+            "airfare_amount": "900.00", "requested_amount": "900.00",
+            "occupation": "Developer", "involvement": "PyLadies Lagos", "reason": "First PyLadiesCon"
+        }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let grant = r.body["id"].as_str().unwrap_or_default().to_string();
+    let r = app
+        .post(&format!("{C}/grants/{grant}/review"))
+        .as_user(&admin)
+        .json(json!({ "status": "offered", "approved_amount": "500.00" }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let head = app.settled().await;
+    let json = |path: String| {
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            let r = app
+                .get(&path)
+                .as_user(&admin)
+                .after(Some(head))
+                .send()
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text);
+            r.body
+        }
+    };
+    let open = |path: &'static str| {
+        let (app, cookie) = (&app, cookie.clone());
+        async move {
+            let p = page(app, Method::GET, &format!("{P}/{path}"), &cookie, None).await;
+            assert_eq!(p.status, StatusCode::OK, "{path}: {}", p.text);
+            assert!(
+                p.text.contains(&format!("{P}/{path}")),
+                "{path} is in the navigation"
+            );
+            p.text
+        }
+    };
+    let stats = json(format!("{C}/stats")).await;
+    let sections = &stats["stats"]["sections"];
+
+    // Sponsorships: the summary's figures, deals by status, sponsors by level.
+    let s = json(format!("{C}/sponsorships/summary")).await;
+    let p = open("sponsorships").await;
+    let (sp, dn) = (&s["sponsorship"], &s["donations"]);
+    for (id, want) in [
+        ("total_deals", &sp["total_deals"]),
+        ("committed_count", &sp["committed_count"]),
+        ("committed_amount", &sp["committed_amount"]),
+        ("pending_amount", &sp["pending_amount"]),
+        ("awaiting_invoice_amount", &sp["awaiting_invoice_amount"]),
+        ("paid_amount", &sp["paid_amount"]),
+        ("sponsorship_progress", &sp["progress"]),
+        ("donations", &dn["donations"]),
+        ("donors", &dn["donors"]),
+        ("donation_total", &dn["total"]),
+        ("donation_progress", &dn["progress"]),
+    ] {
+        assert_eq!(metric(&p, id), figure_of(want), "{id}");
+    }
+    let f = &sections["fundraising"];
+    assert_eq!(
+        metric(&p, "paid_amount"),
+        figure_of(&f["sponsorship"]["paid"]["amount"])
+    );
+    assert_eq!(
+        metric(&p, "donation_total"),
+        figure_of(&f["donations"]["total"])
+    );
+    assert_ne!(
+        metric(&p, "paid_amount"),
+        "0.00",
+        "the demo has a paid deal"
+    );
+    assert_ne!(metric(&p, "sponsorship_progress"), "0.00", "a goal is set");
+    let deals = json(format!("{C}/sponsorships/deals")).await;
+    let deals = deals["deals"].as_array().cloned().unwrap_or_default();
+    for status in [
+        "not_contacted",
+        "awaiting_response",
+        "accepted",
+        "agreement_signed",
+        "invoiced",
+        "paid",
+        "rejected",
+    ] {
+        let n = deals.iter().filter(|d| d["status"] == status).count();
+        assert_eq!(
+            metric(&p, &format!("deals-{status}")),
+            n.to_string(),
+            "{status}"
+        );
+    }
+    let sponsors = json(format!("{C}/sponsors")).await;
+    let sponsors = sponsors["items"].as_array().cloned().unwrap_or_default();
+    assert!(!sponsors.is_empty(), "the demo has sponsors");
+    for level in ["gold", "community"] {
+        let n = sponsors
+            .iter()
+            .filter(|s| s["level"]["slug"] == level)
+            .count();
+        assert_eq!(
+            metric(&p, &format!("level-{level}")),
+            n.to_string(),
+            "{level}"
+        );
+    }
+
+    // Travel grants: the budget, applications by status, the applicants' names.
+    let g = json(format!("{C}/grants/summary")).await;
+    let p = open("grants").await;
+    for (id, want) in [
+        ("budget", &g["budget"]),
+        ("committed", &g["committed"]),
+        ("remaining", &g["remaining"]),
+        ("disbursed", &g["total_disbursed"]),
+        ("requested", &g["total_requested"]),
+    ] {
+        assert_eq!(amount(&metric(&p, id)), amount(&figure_of(want)), "{id}");
+    }
+    assert_eq!(metric(&p, "applications"), g["total"].to_string());
+    assert_eq!(
+        metric(&p, "applications"),
+        "6",
+        "BOOT-24's five and one through the API"
+    );
+    assert_eq!(
+        amount(&metric(&p, "committed_percent")),
+        amount(&figure_of(&g["committed_percent"]))
+    );
+    let list = json(format!("{C}/grants")).await;
+    let list = list["items"].as_array().cloned().unwrap_or_default();
+    for status in [
+        "submitted",
+        "accepted",
+        "offered",
+        "rejected",
+        "withdrawn",
+        "disbursed",
+    ] {
+        let n = list.iter().filter(|x| x["status"] == status).count();
+        assert_eq!(
+            metric(&p, &format!("status-{status}")),
+            n.to_string(),
+            "{status}"
+        );
+    }
+    assert_eq!(metric(&p, "status-offered"), "2");
+    // Names are opened from the user directory (sealed personal data).
+    assert!(p.contains("<td>grant_applicant</td>"), "{p}");
+    assert!(p.contains("<td>attendee_alice</td>"), "{p}");
+
+    // Volunteers: counts by status and team, the returning share, the teams.
+    let v = json(format!("{C}/volunteers/summary")).await;
+    let p = open("volunteers").await;
+    assert_eq!(metric(&p, "applications"), v["applications"].to_string());
+    assert_ne!(metric(&p, "applications"), "0", "the demo has volunteers");
+    assert_eq!(
+        metric(&p, "applications"),
+        sections["volunteers"]["applications"].to_string()
+    );
+    assert_eq!(metric(&p, "returning"), v["returning"].to_string());
+    assert_eq!(
+        amount(&metric(&p, "returning_share")),
+        amount(&figure_of(&v["returning_share"]))
+    );
+    for (status, n) in v["by_status"].as_object().cloned().unwrap_or_default() {
+        assert_eq!(
+            metric(&p, &format!("status-{status}")),
+            n.to_string(),
+            "{status}"
+        );
+    }
+    let by_team = v["by_team"].as_object().cloned().unwrap_or_default();
+    assert!(
+        !by_team.is_empty(),
+        "the demo approved volunteers into teams"
+    );
+    for (team, n) in by_team {
+        assert_eq!(metric(&p, &format!("team-{team}")), n.to_string(), "{team}");
+    }
+    let teams = json(format!("{C}/teams")).await;
+    for t in teams["items"].as_array().cloned().unwrap_or_default() {
+        let slug = t["slug"].as_str().unwrap_or_default();
+        let members = t["members"].as_array().map_or(0, Vec::len);
+        assert_eq!(
+            metric(&p, &format!("members-{slug}")),
+            members.to_string(),
+            "{slug}"
+        );
+    }
+    assert!(p.contains("<td>attendee_alice</td>"), "{p}");
+    app.finish().await;
+}
+
+on_both_backends!(
+    sign_in_csrf_and_sign_out,
+    pages_show_the_json_figures,
+    domain_pages_show_the_json_figures
+);

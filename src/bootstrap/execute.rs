@@ -1246,11 +1246,9 @@ pub async fn seed_demo_data(bus: &CommandBus, plan: &BootstrapPlan) -> anyhow::R
     .await?;
     report.conditions_created = super::demo_conditions::seed_conditions(bus, cid, &mut out).await?;
     super::seed_volunteers(bus, plan, &mut out).await?;
-    // Tessera has no badge templates or travel grants yet.
-    let _ = writeln!(
-        out,
-        "Badge template and travel grants (BOOT-24): skipped, Tessera has no badges or travel grants yet."
-    );
+    // BOOT-24's travel grants; deals and donations on the file's tiers.
+    super::seed_grants(bus, plan, &mut out).await?;
+    super::seed_fundraising(bus, plan, &mut out).await?;
     report.text = out;
     Ok(report)
 }

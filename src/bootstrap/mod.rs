@@ -15,6 +15,7 @@
 //! the store (none in create mode) before writing anything.
 
 mod demo_conditions;
+mod demo_funding;
 mod demo_orders;
 mod execute;
 mod plan;
@@ -27,6 +28,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 pub use demo_conditions::{STAFF_GROUP, demo_conditions};
+pub use demo_funding::{seed_fundraising, seed_grants};
 pub use demo_orders::{OrdersSeeded, SeedTimes, SeededOrder};
 pub use execute::*;
 pub use plan::{

@@ -305,8 +305,9 @@ async fn refund_donation(
     }))
 }
 
-/// One conference's rows: tiers, deals, donations.
-async fn rows(
+/// One conference's rows: tiers, deals, donations (the JSON handlers and the
+/// sponsorships dashboard).
+pub(crate) async fn rows(
     app: &AppState,
     conference: uuid::Uuid,
 ) -> ApiResult<(Vec<TierRow>, Vec<DealRow>, Vec<DonationRow>)> {
@@ -450,9 +451,18 @@ async fn fundraising_summary(
     Path(slug): Path<String>,
 ) -> ApiResult<Json<FundraisingSummary>> {
     let conf = app.gate(&slug, &[]).await?;
-    let (tiers, deals, donations) = rows(&app, conf.id).await?;
-    let goals = match storage::live_row(&app.db, ConferenceCatalog::NAME, &conference_key(conf.id))
-        .await?
+    Ok(Json(summary_of(&app, conf.id).await?))
+}
+
+/// The summary of one conference (the JSON handler and the sponsorships dashboard).
+pub(crate) async fn summary_of(app: &AppState, conference: Uuid) -> ApiResult<FundraisingSummary> {
+    let (tiers, deals, donations) = rows(app, conference).await?;
+    let goals = match storage::live_row(
+        &app.db,
+        ConferenceCatalog::NAME,
+        &conference_key(conference),
+    )
+    .await?
     {
         Some(doc) => match serde_json::from_str::<CatalogRow>(&doc)? {
             CatalogRow::Conference(c) => (c.details.sponsorship_goal, c.details.donation_goal),
@@ -460,5 +470,5 @@ async fn fundraising_summary(
         },
         None => (Decimal::ZERO, Decimal::ZERO),
     };
-    Ok(Json(summary(&tiers, &deals, &donations, goals.0, goals.1)))
+    Ok(summary(&tiers, &deals, &donations, goals.0, goals.1))
 }

@@ -501,17 +501,29 @@ async fn list_sponsors(
     paging: Paging,
 ) -> ApiResult<Json<Page<PublicSponsor>>> {
     let conf = app.gate(&slug, PUBLIC).await?;
-    let (levels, sponsors) = conference_rows(&app, conf.id).await?;
-    let items = sponsors
+    let items = active_sponsors(&app, conf.id)
+        .await?
         .into_iter()
-        .filter(|s| s.details.is_active)
-        .map(|s| {
-            let view = public_view(&levels, s);
+        .map(|view| {
             let sort = format!("{}|{}", order_sort(view.level.order), view.name);
             (sort, view.slug.clone(), view)
         })
         .collect();
     Ok(Json(page_in_memory(&paging, "level", false, items)?))
+}
+
+/// The conference's active sponsors as the public sees them (the JSON list and
+/// the sponsorships dashboard).
+pub(crate) async fn active_sponsors(
+    app: &AppState,
+    conference: Uuid,
+) -> ApiResult<Vec<PublicSponsor>> {
+    let (levels, sponsors) = conference_rows(app, conference).await?;
+    Ok(sponsors
+        .into_iter()
+        .filter(|s| s.details.is_active)
+        .map(|s| public_view(&levels, s))
+        .collect())
 }
 
 /// One active sponsor (SPONSOR-8).

@@ -10,6 +10,8 @@ mod bodies;
 mod payment;
 mod staff;
 
+pub(crate) use staff::budget_summary;
+
 use axum::Json;
 use serde::Serialize;
 use tessera_aggregates::conference::Role;
@@ -28,7 +30,7 @@ use crate::http::error::ApiResult;
 /// CONF-29: the applicant's pages need travel_grants + public_ui.
 const PUBLIC: &[Feature] = &[Feature::TravelGrants, Feature::PublicUi];
 /// AMB-17: staff pages need travel_grants + manage_ui.
-const MANAGE: &[Feature] = &[Feature::TravelGrants, Feature::ManageUi];
+pub(crate) const MANAGE: &[Feature] = &[Feature::TravelGrants, Feature::ManageUi];
 
 /// GRANT-11 review_travel_grant: reviewers (and global admins).
 const REVIEWER: Access = Access::Staff(&[Role::Reviewer]);
@@ -99,7 +101,12 @@ async fn grant_row(app: &AppState, id: Uuid) -> ApiResult<Option<GrantRow>> {
     Ok(doc.map(|d| serde_json::from_str(&d)).transpose()?)
 }
 
-async fn conference_grants(app: &AppState, conference: Uuid) -> ApiResult<Vec<GrantRow>> {
+/// The conference's applications, oldest first (the JSON handlers and the
+/// grants dashboard).
+pub(crate) async fn conference_grants(
+    app: &AppState,
+    conference: Uuid,
+) -> ApiResult<Vec<GrantRow>> {
     let rows = storage::live_rows_with_prefix(&app.db, TravelGrants::NAME, GRANTS_PREFIX).await?;
     let mut out = vec![];
     for (_, doc) in rows {

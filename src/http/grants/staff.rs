@@ -161,7 +161,17 @@ pub async fn summary(
     Path(slug): Path<String>,
 ) -> ApiResult<Json<GrantSummary>> {
     let conf = app.gate(&slug, MANAGE).await?;
-    let doc = storage::live_row(&app.db, ConferenceCatalog::NAME, &conference_key(conf.id)).await?;
+    Ok(Json(budget_summary(&app, conf.id).await?))
+}
+
+/// The grant budget of one conference (the JSON handler and the grants dashboard).
+pub(crate) async fn budget_summary(app: &AppState, conference: Uuid) -> ApiResult<GrantSummary> {
+    let doc = storage::live_row(
+        &app.db,
+        ConferenceCatalog::NAME,
+        &conference_key(conference),
+    )
+    .await?;
     let budget = match doc
         .map(|d| serde_json::from_str::<CatalogRow>(&d))
         .transpose()?
@@ -169,6 +179,6 @@ pub async fn summary(
         Some(CatalogRow::Conference(c)) => c.details.grant_budget,
         _ => None,
     };
-    let rows = conference_grants(&app, conf.id).await?;
-    Ok(Json(summarize(rows.iter(), budget)))
+    let rows = conference_grants(app, conference).await?;
+    Ok(summarize(rows.iter(), budget))
 }

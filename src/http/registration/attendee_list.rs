@@ -109,15 +109,7 @@ pub(crate) async fn attendees_page(
     })?;
     let mut items = Vec::with_capacity(page.items.len());
     for a in page.items {
-        let (name, email) =
-            match storage::live_row(&app.db, UserDirectory::NAME, &user_key(a.user)).await? {
-                Some(doc) => {
-                    let mut u: UserRow = serde_json::from_str(&doc)?;
-                    app.personal.open_user_row(&mut u).await?;
-                    (u.name, u.email)
-                }
-                None => Default::default(),
-            };
+        let (name, email) = name_and_email(app, a.user).await?;
         items.push(AttendeeListItem {
             attendee: a,
             name,
@@ -129,4 +121,22 @@ pub(crate) async fn attendees_page(
         next_cursor: page.next_cursor,
         total: page.total,
     })
+}
+
+/// A user's name and e-mail from the user directory, opened (sealed personal
+/// data; empty once erased or unknown). One key lookup: for a page's rows.
+pub(crate) async fn name_and_email(
+    app: &AppState,
+    user: uuid::Uuid,
+) -> ApiResult<(String, String)> {
+    Ok(
+        match storage::live_row(&app.db, UserDirectory::NAME, &user_key(user)).await? {
+            Some(doc) => {
+                let mut u: UserRow = serde_json::from_str(&doc)?;
+                app.personal.open_user_row(&mut u).await?;
+                (u.name, u.email)
+            }
+            None => Default::default(),
+        },
+    )
 }

@@ -9,6 +9,8 @@ mod sealing;
 mod teams;
 mod years;
 
+pub(crate) use review::summary_view;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tessera_aggregates::profile::SocialHandles;

@@ -200,15 +200,20 @@ async fn volunteer_summary(
     Path(slug): Path<String>,
 ) -> ApiResult<Json<SummaryView>> {
     let conf = app.gate(&slug, MANAGE).await?;
-    let all = all_applications(&app).await?;
-    let mut s = summary(&all, conf.id);
+    Ok(Json(summary_view(&app, conf.id).await?))
+}
+
+/// A year's volunteer figures (the JSON handler and the volunteers dashboard).
+pub(crate) async fn summary_view(app: &AppState, conference: Uuid) -> ApiResult<SummaryView> {
+    let all = all_applications(app).await?;
+    let mut s = summary(&all, conference);
     if s.year.is_none() {
-        s.year = year_of(app.flows(), conf.id)
+        s.year = year_of(app.flows(), conference)
             .await
             .ok()
             .map(|y| y.year.year);
     }
-    Ok(Json(s.into()))
+    Ok(s.into())
 }
 
 /// A year's volunteer figures (the same section a conference's statistics include).

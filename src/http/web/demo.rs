@@ -1,7 +1,9 @@
 //! `serve --demo`: a demo series to look at on an empty database. It loads the
 //! series example (`examples/pyladiescon.toml`: two past years with their
 //! recorded figures, the active year and the next), the active year's tickets
-//! (`examples/pyladiescon-2025.toml`) with `--seed-demo`'s users and orders, and an
+//! (`examples/pyladiescon-2025.toml`: its sponsors, sponsorship tiers and grant
+//! budget too) with `--seed-demo`'s users, orders, volunteers, travel grants, deals
+//! and donations, and an
 //! organizer account holding the organizer, finance and auditor roles in every
 //! year. A second start changes nothing: the series is loaded only when it is not
 //! there yet, and the account and its roles are kept as they are.
@@ -38,6 +40,8 @@ pub async fn load(bus: &Arc<CommandBus>) -> anyhow::Result<()> {
         series_file::apply(bus, &file).await?;
         let plan = bootstrap::parse_plan(TICKETS_FILE, "examples/pyladiescon-2025.toml")?;
         bootstrap::execute(bus, &plan, true).await?;
+        // Sponsors and tiers first: the seeded deals are on the tiers.
+        bootstrap::execute_sponsorships(bus, &plan).await?;
         bootstrap::seed_demo_data(bus, &plan).await?;
         bootstrap::run_process_managers(bus, std::time::Duration::from_secs(60)).await?;
     }

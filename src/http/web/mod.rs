@@ -10,11 +10,14 @@
 
 mod charts;
 pub mod demo;
+mod fundraising;
+mod grants;
 mod lists;
 mod live;
 mod orders;
 mod overview;
 mod session;
+mod volunteers;
 
 use askama::Template;
 use axum::Router;
@@ -26,7 +29,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{MethodRouter, get, post};
 
 use crate::app::{AppState, Caller};
-use crate::http::access::{self, Access, CHECKIN_READ, FINANCE_READ};
+use crate::http::access::{self, Access, CHECKIN_READ, FINANCE_READ, ORGANIZER};
 use crate::http::error::ApiError;
 use crate::http::stats::{STATS_READERS, exports, ledger_exports, people};
 
@@ -134,6 +137,27 @@ fn routes() -> Vec<PageRoute> {
             "/dashboard/conferences/{slug}/exports",
             STATS_READERS,
             get(lists::exports),
+        ),
+        // The same readers as the JSON routes the pages show: the sponsorship
+        // summary (organizers, finance, auditors), the grant budget (organizers,
+        // finance, auditors), the volunteer list and summary (organizers).
+        page(
+            M::GET,
+            "/dashboard/conferences/{slug}/sponsorships",
+            STATS_READERS,
+            get(fundraising::sponsorships),
+        ),
+        page(
+            M::GET,
+            "/dashboard/conferences/{slug}/grants",
+            FINANCE_READ,
+            get(grants::grants),
+        ),
+        page(
+            M::GET,
+            "/dashboard/conferences/{slug}/volunteers",
+            ORGANIZER,
+            get(volunteers::volunteers),
         ),
         page(M::GET, "/dashboard/ops", Access::Admin, get(lists::ops)),
         // The CSV exports: the API's own handlers, for a browser session.
