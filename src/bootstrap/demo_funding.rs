@@ -197,6 +197,8 @@ pub async fn seed_grants(
             applicant,
             application,
             max_grant_amount: max,
+            // The demo applications choose no days (GRANT-49 has nothing to check).
+            offered_days: vec![],
         })
         .await?;
         let review = |to: GrantStatus, approved: Option<Decimal>| GrantCommand::Review {
