@@ -112,6 +112,17 @@ async fn same_seed_same_stats_and_plausible_years(b: Backend) {
             "{}",
             s["vouchers"]
         );
+        // MY-5/7, MY-29: the year's sponsorship pipeline and donations.
+        let f = &s["fundraising"];
+        assert!(f["sponsorship"]["deals"].as_u64() >= Some(3), "{f}");
+        assert!(
+            money(&f["sponsorship"]["paid"]["amount"]) > Decimal::ZERO,
+            "{f}"
+        );
+        assert!(f["donations"]["count"].as_u64() >= Some(2), "{f}");
+        // ANA-39: a third of the attendees answered the NPS survey.
+        let nps = &s["surveys"]["nps"];
+        assert!(nps["responses"].as_u64() > Some(0), "{nps}");
     }
 }
 

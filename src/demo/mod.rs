@@ -15,6 +15,7 @@
 
 mod api;
 pub mod cli;
+mod extras;
 pub mod plan;
 mod year;
 

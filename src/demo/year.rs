@@ -109,8 +109,23 @@ pub async fn run(
         // facts carry the slot's time (the same seed, the same days).
         settle(app).await?;
     }
+    // Deals, donations and the survey (one answer per attendee, in journey order).
+    let mut attendees: Vec<Actor> = vec![];
+    if let Ok(all) = paid.lock() {
+        for p in all.values() {
+            if !attendees.iter().any(|a| a.id == p.who.id) {
+                attendees.push(p.who.clone());
+            }
+        }
+    }
+    let (deals, donations, responses) =
+        super::extras::run(api, clock, admin, plan, &attendees).await?;
+    settle(app).await?;
     let paid = paid.lock().map(|p| p.len()).unwrap_or(0);
-    progress(&format!("{}: done, {paid} paid orders", plan.slug));
+    progress(&format!(
+        "{}: done, {paid} paid orders, {deals} sponsorship deals, {donations} donations, {responses} survey answers",
+        plan.slug
+    ));
     Ok(Made { paid })
 }
 
