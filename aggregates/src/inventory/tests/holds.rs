@@ -366,3 +366,27 @@ fn disc_41_condition_usage_over_the_limit_is_skipped_silently() {
         (vec![(oid(900), 1)], Decimal::new(15_000, 2))
     );
 }
+
+/// CART-10 (2) as the hold sees it: a line carries 1…`MAX_QUANTITY` units, so a
+/// quantity past the bound is refused before any stock is counted (it was the one
+/// surviving mutant of `take_hold`, docs/mutation-testing.md).
+#[test]
+fn a_hold_line_past_the_maximum_quantity_is_refused() {
+    let max = crate::pricing::MAX_QUANTITY;
+    let mut t = limited("individual", 0);
+    t.limit_per_user = max;
+    let given = history(vec![define_ticket(t)]);
+    framework_at(at(1))
+        .given(given.clone())
+        .when(hold_cmd(1, "ana", &[(tk("individual"), max + 1)], None, 15))
+        .then_expect_error(InventoryError::InvalidQuantity);
+    framework_at(at(1))
+        .given(given.clone())
+        .when(hold_cmd(1, "ana", &[(tk("individual"), 0)], None, 15))
+        .then_expect_error(InventoryError::InvalidQuantity);
+    let result = framework_at(at(1))
+        .given(given)
+        .when(hold_cmd(1, "ana", &[(tk("individual"), max)], None, 15))
+        .inspect_result();
+    assert_eq!(held_ids(result), vec![oid(1)]);
+}
