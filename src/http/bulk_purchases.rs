@@ -61,7 +61,7 @@ pub struct PurchaseSaved {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct VoucherTermsBody {
     /// comp (default), percentage or fixed_amount.
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 16)]
     pub voucher_type: Option<VoucherKind>,
     /// A percentage (0–100) or an amount; default 0.
     #[serde(default, deserialize_with = "crate::http::input::nullable_money")]

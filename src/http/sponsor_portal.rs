@@ -39,7 +39,7 @@ const PORTAL: &[Feature] = &[Feature::Sponsors];
 pub fn groups() -> Vec<Group> {
     vec![(
         // SPONSOR-30: the handler decides which sponsor, if any, is the caller's.
-        Access::Authenticated,
+        Access::SponsorContact,
         OpenApiRouter::new()
             .routes(routes!(portal))
             .routes(routes!(request_vouchers))
@@ -161,6 +161,7 @@ async fn portal(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PortalRequestBody {
     /// 1…500.
+    #[serde(default)]
     pub quantity: u32,
     #[serde(default)]
     #[schema(max_length = 5000)]
