@@ -6,6 +6,7 @@
 use tessera_aggregates::activity::ActivityError;
 use tessera_aggregates::attendee::AttendeeError;
 use tessera_aggregates::badge::BadgeError;
+use tessera_aggregates::bulk_purchase::BulkPurchaseError;
 use tessera_aggregates::cart::CartError;
 use tessera_aggregates::conference::ConferenceError;
 use tessera_aggregates::credit::CreditError;
@@ -135,6 +136,16 @@ refusal!(
 );
 refusal!(SponsorError, conflict: SponsorError::AlreadyExists);
 refusal!(FundraisingError, conflict: FundraisingError::IdReused);
+// SPONSOR-23…28: refused by the purchase's state.
+refusal!(
+    BulkPurchaseError,
+    conflict: BulkPurchaseError::IdReused
+        | BulkPurchaseError::NotPending
+        | BulkPurchaseError::CheckoutNotPending
+        | BulkPurchaseError::OtherSession
+        | BulkPurchaseError::NotFulfillable(_)
+        | BulkPurchaseError::NotRefundable(_)
+);
 refusal!(CartError);
 // PRETALX-11: an aborted schedule sync is refused by the program's state.
 refusal!(ProgramError, conflict: ProgramError::ScheduleDropTooLarge { .. });

@@ -65,6 +65,9 @@ fn expected(
             Ok(())
         }
         Access::ActivityOrganizer => Err(StatusCode::FORBIDDEN),
+        // SPONSOR-30: this conference has no sponsor, so no one has a portal (staff
+        // see the first active sponsor, forbidden when there is none).
+        Access::SponsorContact => Err(StatusCode::FORBIDDEN),
         // Organizers; no one in the cast is an approved volunteer.
         Access::Volunteer if admin || roles.contains(&Role::Organizer) => Ok(()),
         Access::Volunteer => Err(StatusCode::FORBIDDEN),
@@ -82,6 +85,7 @@ fn concrete(path: &str, cast: &Cast) -> String {
         .replace("{benefit}", "00000000-0000-0000-0000-000000000007")
         .replace("{deal}", "00000000-0000-0000-0000-000000000008")
         .replace("{donation}", "00000000-0000-0000-0000-000000000009")
+        .replace("{purchase}", "00000000-0000-0000-0000-00000000000b")
         // No grant has this id: the guard answers before the handler's 404.
         .replace("{grant}", &cast.attendee.id)
         .replace("{letter}", &cast.attendee.id)

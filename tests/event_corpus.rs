@@ -21,6 +21,7 @@ use serde::de::{self, DeserializeOwned, Visitor};
 use tessera_aggregates::activity::Activity;
 use tessera_aggregates::attendee::Attendee;
 use tessera_aggregates::badge::BadgeTemplates;
+use tessera_aggregates::bulk_purchase::BulkPurchase;
 use tessera_aggregates::cart::Cart;
 use tessera_aggregates::conference::Conference;
 use tessera_aggregates::credit::Credit;
@@ -95,6 +96,7 @@ fn kinds() -> Vec<Kind> {
         kind::<Team>(),
         kind::<Sponsor>(),
         kind::<Fundraising>(),
+        kind::<BulkPurchase>(),
         kind::<TravelGrant>(),
         kind::<VisaLetter>(),
         kind::<WebhookEndpoint>(),

@@ -6,6 +6,7 @@
 pub mod activity;
 pub mod attendee;
 pub mod badge;
+pub mod bulk_purchase;
 pub mod cart;
 pub mod conference;
 pub mod credit;

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use tessera_aggregates::activity::ActivityEvent;
 use tessera_aggregates::attendee::AttendeeEvent;
 use tessera_aggregates::badge::BadgeTemplatesEvent;
+use tessera_aggregates::bulk_purchase::BulkPurchaseEvent;
 use tessera_aggregates::cart::CartEvent;
 use tessera_aggregates::conference::ConferenceEvent;
 use tessera_aggregates::credit::CreditEvent;
@@ -52,6 +53,7 @@ pub enum DomainEvent {
     Team(TeamEvent),
     Sponsor(SponsorEvent),
     Fundraising(FundraisingEvent),
+    BulkPurchase(BulkPurchaseEvent),
     TravelGrant(GrantEvent),
     VisaLetter(LetterEvent),
     Webhook(WebhookEvent),
@@ -87,6 +89,7 @@ impl DomainEvent {
             "team" => Self::Team(serde_json::from_str(payload)?),
             "sponsor" => Self::Sponsor(serde_json::from_str(payload)?),
             "fundraising" => Self::Fundraising(serde_json::from_str(payload)?),
+            "bulk_purchase" => Self::BulkPurchase(serde_json::from_str(payload)?),
             "travel_grant" => Self::TravelGrant(serde_json::from_str(payload)?),
             "visa_letter" => Self::VisaLetter(serde_json::from_str(payload)?),
             "webhook_endpoint" => Self::Webhook(serde_json::from_str(payload)?),

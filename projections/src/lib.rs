@@ -4,6 +4,7 @@
 pub mod activity_roster;
 pub mod attendees;
 pub mod badges;
+pub mod bulk_purchases;
 pub mod carts_funnel;
 pub mod conference_catalog;
 pub mod credits;

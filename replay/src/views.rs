@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use tessera_projections::activity_roster::ActivityRoster;
 use tessera_projections::attendees::Attendees;
 use tessera_projections::badges::Badges;
+use tessera_projections::bulk_purchases::BulkPurchases;
 use tessera_projections::carts_funnel::CartsFunnel;
 use tessera_projections::conference_catalog::ConferenceCatalog;
 use tessera_projections::credits::Credits;
@@ -106,6 +107,7 @@ pub fn all_views() -> Vec<Box<dyn View>> {
         Box::new(ViewOf::<StatsArchive>::default()),
         Box::new(ViewOf::<Sponsors>::default()),
         Box::new(ViewOf::<Fundraising>::default()),
+        Box::new(ViewOf::<BulkPurchases>::default()),
         Box::new(ViewOf::<TravelGrants>::default()),
         Box::new(ViewOf::<VisaLetters>::default()),
         Box::new(ViewOf::<Webhooks>::default()),

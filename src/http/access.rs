@@ -28,6 +28,10 @@ pub enum Access {
     /// Signed in; the handler checks conference roles or the activity's organizer
     /// list (ACT-10).
     ActivityOrganizer,
+    /// Signed in; the handler finds the caller's sponsor (SPONSOR-30: the contact
+    /// e-mail of an active sponsor, or staff for the first active sponsor) and
+    /// refuses 403 when there is none.
+    SponsorContact,
     /// A global admin, an organizer of the `{slug}` conference, or a volunteer
     /// approved for that conference year (MY-5: approval is per year).
     Volunteer,
@@ -54,7 +58,7 @@ pub(crate) async fn check(
     let caller = caller_of(parts, app).await?;
     match access {
         Access::Public => Ok(()),
-        Access::Authenticated | Access::ActivityOrganizer => {
+        Access::Authenticated | Access::ActivityOrganizer | Access::SponsorContact => {
             caller.map(|_| ()).ok_or_else(ApiError::unauthorized)
         }
         Access::Admin => match caller {

@@ -12,6 +12,7 @@
 pub mod accounts;
 pub mod attendees;
 pub mod badges;
+pub mod bulk_purchases;
 pub mod cancel;
 pub mod card_payment;
 pub mod checkout;
@@ -182,6 +183,7 @@ pub async fn react(processes: &Processes, env: &Envelope) -> anyhow::Result<Reac
         orders::react(processes, env).await?,
         attendees::react(bus, env).await?,
         sponsors::react(bus, env).await?,
+        bulk_purchases::react(bus, env).await?,
     ] {
         if let Reaction::Refused(why) = outcome {
             refused.push(why);

@@ -19,13 +19,18 @@ use tessera_aggregates::stripe_event::{StripeEventCommand, StripeEventError, Str
 use tessera_projections::EventMeta;
 use uuid::Uuid;
 
+use super::bulk_purchases as bulk;
 use super::{Context, sales};
 use crate::bus::BusError;
 use crate::outcome::Decided;
+use crate::refusal::Failure as _;
 use crate::refusal::Kind;
 use crate::stripe::amount::from_minor_units;
-use crate::stripe::webhook::{ChargeObject, DisputeObject, PaymentIntentObject};
+use crate::stripe::webhook::{
+    ChargeObject, CheckoutSessionObject, DisputeObject, PaymentIntentObject,
+};
 use crate::stripe::{EventData, GatewayError, StripeEvent};
+use tessera_aggregates::bulk_purchase::BulkPurchase;
 
 /// What became of a delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -256,6 +261,21 @@ async fn process(
     meta: &EventMeta,
 ) -> Result<Handled, Failure> {
     let ignored = Ok(Handled::Done(Outcome::Ignored));
+    // PAY-49/50, PAY-47 (SPONSOR-27): bulk purchases.
+    match data {
+        EventData::CheckoutSessionCompleted(s) => {
+            return checkout_session(ctx, conference, true, s, meta).await;
+        }
+        EventData::CheckoutSessionExpired(s) => {
+            return checkout_session(ctx, conference, false, s, meta).await;
+        }
+        EventData::ChargeRefunded(c) => {
+            if let Some(purchase) = bulk_of_charge(ctx, c).await? {
+                return bulk_refunded(ctx, conference, purchase, c, meta).await;
+            }
+        }
+        _ => {}
+    }
     let Some(order) = order_of(ctx, data).await? else {
         return ignored;
     };
@@ -450,4 +470,162 @@ async fn dispute_created(
             .await,
         "record the dispute",
     )
+}
+
+fn metadata_uuid(metadata: &std::collections::BTreeMap<String, String>, key: &str) -> Option<Uuid> {
+    metadata
+        .get(key)
+        .and_then(|s| Uuid::parse_str(s.trim()).ok())
+}
+
+/// The purchase a purchase's checkout, refund or failure concerns, when it is one
+/// of ours: `Ok(None)` when it names nothing known, `Err` with the reason when it
+/// is another conference's (PAY-53).
+async fn bulk_purchase_of(
+    ctx: Context<'_>,
+    conference: Uuid,
+    id: Uuid,
+) -> Result<Result<Option<BulkView>, String>, Failure> {
+    let found = ctx
+        .bus
+        .inspect::<BulkPurchase, _>(&id.to_string(), |p| {
+            p.exists().then(|| BulkView {
+                conference: p.conference_id(),
+                session_id: p.session_id().map(str::to_string),
+                payment_intent: p.payment_intent().map(str::to_string),
+            })
+        })
+        .await?;
+    Ok(match found {
+        Some(p) if p.conference != conference => {
+            Err(format!("bulk purchase {id} belongs to another conference"))
+        }
+        other => Ok(other),
+    })
+}
+
+struct BulkView {
+    conference: Uuid,
+    session_id: Option<String>,
+    payment_intent: Option<String>,
+}
+
+/// PAY-49 (completed) and PAY-50 (expired) for a bulk purchase's session.
+async fn checkout_session(
+    ctx: Context<'_>,
+    conference: Uuid,
+    completed: bool,
+    s: &CheckoutSessionObject,
+    meta: &EventMeta,
+) -> Result<Handled, Failure> {
+    let ignored = Ok(Handled::Done(Outcome::Ignored));
+    // PAY-49: ignored unless the metadata names a bulk purchase.
+    let Some(id) = metadata_uuid(&s.metadata, "bulk_purchase_id") else {
+        return ignored;
+    };
+    let purchase = match bulk_purchase_of(ctx, conference, id).await? {
+        Err(reason) => return Ok(Handled::Refused(reason)),
+        Ok(None) => return ignored,
+        Ok(Some(p)) => p,
+    };
+    // The purchase with that session id (PAY-49/50): another session is not its.
+    if purchase.session_id.as_deref() != Some(s.id.as_str()) {
+        return ignored;
+    }
+    if !completed {
+        // PAY-50, SPONSOR-28 (a no-op unless pending or processing).
+        return match bulk::mark_failed(
+            &ctx,
+            conference,
+            id,
+            "The checkout session expired.".into(),
+            None,
+            meta,
+        )
+        .await
+        {
+            Ok(_) => Ok(Handled::Done(Outcome::Processed)),
+            Err(e) if e.is_refusal() => ignored,
+            Err(e) => Err(Failure(e.to_string())),
+        };
+    }
+    // PAY-49: deferred (processed, nothing done) until the money is in.
+    if s.payment_status.as_deref() != Some("paid") {
+        return ignored;
+    }
+    let intent = s.payment_intent.clone();
+    match bulk::fulfil(
+        &ctx,
+        conference,
+        id,
+        bulk::FulfilledBy::Payment,
+        intent.clone(),
+        meta,
+    )
+    .await
+    {
+        Ok(_) => Ok(Handled::Done(Outcome::Processed)),
+        // SPONSOR-26: a webhook-driven fulfilment that a rule refuses fails the
+        // purchase (the payment intent is kept for the refund).
+        Err(e) if e.is_refusal() => {
+            tracing::warn!(purchase = %id, refusal = %e, "bulk purchase fulfilment failed");
+            let marked = bulk::mark_failed(&ctx, conference, id, e.detail(), intent, meta).await;
+            match marked {
+                Ok(_) => Ok(Handled::Done(Outcome::Processed)),
+                Err(e) if e.is_refusal() => ignored,
+                Err(e) => Err(Failure(e.to_string())),
+            }
+        }
+        Err(e) => Err(Failure(e.to_string())),
+    }
+}
+
+/// The bulk purchase a refunded charge paid for: named by its metadata, else by
+/// its intent's (Stripe does not copy an intent's metadata to its charges).
+async fn bulk_of_charge(ctx: Context<'_>, c: &ChargeObject) -> Result<Option<Uuid>, Failure> {
+    if let Some(id) = metadata_uuid(&c.metadata, "bulk_purchase_id") {
+        return Ok(Some(id));
+    }
+    if c.order_id.is_some() {
+        return Ok(None);
+    }
+    let (Some(intent), Some(gateway)) = (c.payment_intent_id(), ctx.gateway) else {
+        return Ok(None);
+    };
+    match gateway.retrieve_payment_intent(intent).await {
+        Ok(pi) => Ok(metadata_uuid(&pi.metadata, "bulk_purchase_id")),
+        Err(GatewayError::Stripe { status: 404, .. }) => Ok(None),
+        Err(e) => Err(Failure(format!("retrieving {intent}: {e}"))),
+    }
+}
+
+/// PAY-47, SPONSOR-27: a full refund of the purchase's intent refunds the purchase
+/// and deactivates its vouchers; a partial refund changes nothing.
+async fn bulk_refunded(
+    ctx: Context<'_>,
+    conference: Uuid,
+    id: Uuid,
+    c: &ChargeObject,
+    meta: &EventMeta,
+) -> Result<Handled, Failure> {
+    let ignored = Ok(Handled::Done(Outcome::Ignored));
+    let purchase = match bulk_purchase_of(ctx, conference, id).await? {
+        Err(reason) => return Ok(Handled::Refused(reason)),
+        Ok(None) => return ignored,
+        Ok(Some(p)) => p,
+    };
+    // AMB-31: the purchase holding that intent id.
+    if c.payment_intent_id().is_none()
+        || purchase.payment_intent.as_deref() != c.payment_intent_id()
+    {
+        return ignored;
+    }
+    if !c.is_full_refund() {
+        return ignored;
+    }
+    match bulk::refund(&ctx, conference, id, false, meta).await {
+        Ok(_) => Ok(Handled::Done(Outcome::Processed)),
+        Err(e) if e.is_refusal() => ignored,
+        Err(e) => Err(Failure(e.to_string())),
+    }
 }

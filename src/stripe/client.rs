@@ -305,6 +305,42 @@ pub trait PaymentGateway: Send + Sync {
     /// PAY-31: a connection token for the reader SDK (its `secret`).
     async fn create_connection_token(&self, location: Option<&str>)
     -> Result<String, GatewayError>;
+
+    /// SPONSOR-24, MY-29: creates (or, for a key seen before, returns) a Checkout
+    /// Session.
+    async fn create_checkout_session(
+        &self,
+        request: &CheckoutSessionRequest,
+    ) -> Result<CheckoutSession, GatewayError>;
+}
+
+/// SPONSOR-24, MY-29: a Stripe Checkout Session with one line (`unit_amount` ×
+/// `quantity`), paid by card.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckoutSessionRequest {
+    /// The price of one unit; PAY-9 converts it to the smallest currency unit.
+    pub unit_amount: Decimal,
+    pub quantity: u32,
+    /// ISO 4217 code, any case; sent lowercase.
+    pub currency: String,
+    /// The line's product name.
+    pub name: String,
+    /// Set on the session and on its payment intent (so a refund's charge names it).
+    pub metadata: BTreeMap<String, String>,
+    pub success_url: String,
+    pub cancel_url: String,
+    pub customer_email: Option<String>,
+    pub idempotency_key: String,
+}
+
+/// A Checkout Session as Tessera sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckoutSession {
+    pub id: String,
+    /// Where the buyer pays.
+    pub url: Option<String>,
+    pub payment_intent: Option<String>,
+    pub payment_status: Option<String>,
 }
 
 /// A shared gateway, as the app state holds it.
@@ -591,6 +627,41 @@ struct ConnectionTokenForm<'a> {
     location: Option<&'a str>,
 }
 
+#[derive(Serialize)]
+struct CheckoutPriceData<'a> {
+    currency: &'a str,
+    unit_amount: i64,
+    product_data: CheckoutProductData<'a>,
+}
+
+#[derive(Serialize)]
+struct CheckoutProductData<'a> {
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct CheckoutLine<'a> {
+    price_data: CheckoutPriceData<'a>,
+    quantity: u32,
+}
+
+#[derive(Serialize)]
+struct CheckoutIntentData<'a> {
+    metadata: &'a BTreeMap<String, String>,
+}
+
+#[derive(Serialize)]
+struct CheckoutSessionForm<'a> {
+    mode: &'static str,
+    line_items: Vec<CheckoutLine<'a>>,
+    metadata: &'a BTreeMap<String, String>,
+    payment_intent_data: CheckoutIntentData<'a>,
+    success_url: &'a str,
+    cancel_url: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    customer_email: Option<&'a str>,
+}
+
 impl StripeClient {
     /// A request async-stripe has no typed builder for (in the enabled features),
     /// answered as JSON.
@@ -843,6 +914,64 @@ impl PaymentGateway for StripeClient {
             .ok_or_else(|| {
                 GatewayError::InvalidResponse("the connection token has no secret".into())
             })
+    }
+
+    async fn create_checkout_session(
+        &self,
+        request: &CheckoutSessionRequest,
+    ) -> Result<CheckoutSession, GatewayError> {
+        self.checkout_session(request).await
+    }
+}
+
+impl StripeClient {
+    async fn checkout_session(
+        &self,
+        request: &CheckoutSessionRequest,
+    ) -> Result<CheckoutSession, GatewayError> {
+        let currency = currency_code(&request.currency)?;
+        let unit_amount = positive_minor(request.unit_amount, &currency)?;
+        if request.quantity == 0 {
+            return Err(GatewayError::InvalidRequest(
+                "quantity must be at least 1".into(),
+            ));
+        }
+        let strategy = idempotent(&request.idempotency_key)?;
+        let form = CheckoutSessionForm {
+            mode: "payment",
+            line_items: vec![CheckoutLine {
+                price_data: CheckoutPriceData {
+                    currency: &currency,
+                    unit_amount,
+                    product_data: CheckoutProductData {
+                        name: &request.name,
+                    },
+                },
+                quantity: request.quantity,
+            }],
+            metadata: &request.metadata,
+            payment_intent_data: CheckoutIntentData {
+                metadata: &request.metadata,
+            },
+            success_url: &request.success_url,
+            cancel_url: &request.cancel_url,
+            customer_email: request.customer_email.as_deref().filter(|e| !e.is_empty()),
+        };
+        let answer = self
+            .send_raw(
+                RequestBuilder::new(StripeMethod::Post, "/checkout/sessions").form(&form),
+                Some(strategy),
+            )
+            .await?;
+        let id = text(&answer, "id")
+            .filter(|id| check_object_id(id, "checkout session").is_ok())
+            .ok_or_else(|| GatewayError::InvalidResponse("the session has no id".into()))?;
+        Ok(CheckoutSession {
+            id,
+            url: text(&answer, "url"),
+            payment_intent: text(&answer, "payment_intent"),
+            payment_status: text(&answer, "payment_status"),
+        })
     }
 }
 

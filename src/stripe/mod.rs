@@ -17,11 +17,11 @@ pub mod webhook;
 
 pub use amount::{AmountError, from_minor_units, is_zero_decimal, to_minor_units};
 pub use client::{
-    Customer, CustomerRequest, GatewayError, PaymentGateway, PaymentIntent, PaymentIntentRequest,
-    Reader, Refund, RefundReason, RefundRequest, SharedGateway, StripeClient,
-    TerminalIntentRequest, cancel_idempotency_key, capture_idempotency_key,
-    customer_idempotency_key, intent_idempotency_key, mask_secret, refund_idempotency_key,
-    terminal_intent_idempotency_key,
+    CheckoutSession, CheckoutSessionRequest, Customer, CustomerRequest, GatewayError,
+    PaymentGateway, PaymentIntent, PaymentIntentRequest, Reader, Refund, RefundReason,
+    RefundRequest, SharedGateway, StripeClient, TerminalIntentRequest, cancel_idempotency_key,
+    capture_idempotency_key, customer_idempotency_key, intent_idempotency_key, mask_secret,
+    refund_idempotency_key, terminal_intent_idempotency_key,
 };
 pub use webhook::{EventData, EventError, StripeEvent, WebhookError, parse_event, sign, verify};
 

@@ -11,6 +11,10 @@
 //! - `GET /v1/payment_intents/{id}`.
 //! - `POST /v1/refunds`: refunds (part of) a succeeded intent.
 //! - `POST /v1/customers` (PAY-5).
+//! - `POST /v1/checkout/sessions` (SPONSOR-24, MY-29): an open, unpaid session;
+//!   [`FakeStripe::complete_session`] pays it (a succeeded intent carrying
+//!   `payment_intent_data[metadata]`) and returns `checkout.session.completed`;
+//!   [`FakeStripe::expire_session`] returns `checkout.session.expired`.
 //! - Terminal (PAY-31…37): `POST /v1/payment_intents/{id}/capture` and `…/cancel`,
 //!   `GET /v1/terminal/readers` (`limit`, `location`), `POST
 //!   /v1/terminal/readers/{id}/cancel_action`, `POST /v1/terminal/connection_tokens`.
@@ -90,6 +94,7 @@ struct Inner {
     intents: BTreeMap<String, Value>,
     refunds: BTreeMap<String, Value>,
     customers: BTreeMap<String, Value>,
+    sessions: BTreeMap<String, Value>,
     readers: BTreeMap<String, Value>,
     /// Refunded minor units per intent.
     refunded: HashMap<String, i64>,
@@ -328,6 +333,64 @@ impl FakeStripe {
             &self.event_id(),
             "charge.refunded",
             charge,
+            now_unix(),
+        ))
+    }
+
+    pub fn sessions(&self) -> Vec<Value> {
+        lock(&self.state).sessions.values().cloned().collect()
+    }
+
+    pub fn session(&self, id: &str) -> Option<Value> {
+        lock(&self.state).sessions.get(id).cloned()
+    }
+
+    /// The buyer paid the session: a succeeded intent (with the session's
+    /// `payment_intent_data[metadata]`) is created and linked; returns the
+    /// `checkout.session.completed` event.
+    pub fn complete_session(&self, id: &str) -> Option<Value> {
+        let mut inner = lock(&self.state);
+        let n = inner.next();
+        let session = inner.sessions.get(id)?.clone();
+        let intent_id = format!("pi_fake{n:08}");
+        let amount = session["amount_total"].as_i64().unwrap_or(0);
+        let intent = json!({
+            "id": intent_id,
+            "object": "payment_intent",
+            "amount": amount,
+            "amount_received": amount,
+            "currency": session["currency"],
+            "status": "succeeded",
+            "latest_charge": format!("ch_fake{n:08}"),
+            "metadata": session["intent_metadata"],
+            "created": now_unix(),
+        });
+        inner.intents.insert(intent_id.clone(), intent);
+        let s = inner.sessions.get_mut(id)?;
+        s["payment_intent"] = json!(intent_id);
+        s["payment_status"] = json!("paid");
+        s["status"] = json!("complete");
+        let object = s.clone();
+        drop(inner);
+        Some(event(
+            &self.event_id(),
+            "checkout.session.completed",
+            object,
+            now_unix(),
+        ))
+    }
+
+    /// The session expired unpaid; returns the `checkout.session.expired` event.
+    pub fn expire_session(&self, id: &str) -> Option<Value> {
+        let mut inner = lock(&self.state);
+        let s = inner.sessions.get_mut(id)?;
+        s["status"] = json!("expired");
+        let object = s.clone();
+        drop(inner);
+        Some(event(
+            &self.event_id(),
+            "checkout.session.expired",
+            object,
             now_unix(),
         ))
     }
@@ -625,6 +688,60 @@ fn execute(
             });
             inner.customers.insert(id, customer.clone());
             (200, customer)
+        }
+        ("POST", "/v1/checkout/sessions") => {
+            let quantity = param("line_items[0][quantity]")
+                .and_then(|q| q.parse::<i64>().ok())
+                .unwrap_or(0);
+            let Some(unit) =
+                param("line_items[0][price_data][unit_amount]").and_then(|a| a.parse::<i64>().ok())
+            else {
+                return missing("line_items[0][price_data][unit_amount]");
+            };
+            if quantity < 1 || unit < 1 {
+                return (
+                    400,
+                    stripe_error(
+                        "invalid_request_error",
+                        Some("amount_too_small"),
+                        "Amount must be at least 1.",
+                    ),
+                );
+            }
+            let Some(currency) = param("line_items[0][price_data][currency]") else {
+                return missing("line_items[0][price_data][currency]");
+            };
+            let pick = |prefix: &str| -> serde_json::Map<String, Value> {
+                form.iter()
+                    .filter_map(|(k, v)| {
+                        let name = k.strip_prefix(prefix)?.strip_suffix(']')?;
+                        Some((name.to_string(), json!(v)))
+                    })
+                    .collect()
+            };
+            let n = inner.next();
+            let id = format!("cs_test_fake{n:08}");
+            let session = json!({
+                "id": id,
+                "object": "checkout.session",
+                "mode": param("mode"),
+                "amount_total": unit * quantity,
+                "currency": currency,
+                "line_name": param("line_items[0][price_data][product_data][name]"),
+                "quantity": quantity,
+                "unit_amount": unit,
+                "metadata": pick("metadata["),
+                "intent_metadata": pick("payment_intent_data[metadata]["),
+                "customer_email": param("customer_email"),
+                "success_url": param("success_url"),
+                "cancel_url": param("cancel_url"),
+                "payment_intent": null,
+                "payment_status": "unpaid",
+                "status": "open",
+                "url": format!("https://checkout.stripe.test/c/pay/{id}"),
+            });
+            inner.sessions.insert(id, session.clone());
+            (200, session)
         }
         ("GET", "/v1/terminal/readers") => {
             let limit = param("limit")

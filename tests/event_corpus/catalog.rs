@@ -234,6 +234,11 @@ pub fn inventory() -> Vec<Fixture> {
             order_id: id("order", "PYCON-DESK0001"),
             at: later(15),
         },
+        InventoryEvent::BulkVouchersIssued {
+            purchase_id: id("bulk-purchase", "acme/1"),
+            vouchers: vec![Voucher::new("BULK-ACME-A1B2C3D4")],
+            at: later(16),
+        },
     ];
     stream::<Inventory>(id("inventory", &conference_id().to_string()), events)
 }
@@ -257,7 +262,8 @@ fn inventory_variants(e: &InventoryEvent) {
         | HoldExpired { .. }
         | HoldConverted { .. }
         | SaleRecorded { .. }
-        | SaleReturned { .. } => {}
+        | SaleReturned { .. }
+        | BulkVouchersIssued { .. } => {}
     }
 }
 

@@ -93,6 +93,7 @@ pub fn all() -> Vec<Fixture> {
         volunteers::team(),
         sponsorship::sponsor(),
         sponsorship::fundraising(),
+        sponsorship::bulk_purchase(),
         grants::travel_grant(),
         grants::visa_letter(),
         webhooks::webhook_endpoint(),

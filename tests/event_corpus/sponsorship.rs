@@ -157,3 +157,69 @@ fn fundraising_variants(e: &tessera_aggregates::fundraising::FundraisingEvent) {
         | DonationRefunded { .. } => {}
     }
 }
+
+pub fn bulk_purchase() -> Vec<Fixture> {
+    use tessera_aggregates::bulk_purchase::{
+        BulkPurchase, BulkPurchaseEvent, BulkTerms, VoucherConfig,
+    };
+    use tessera_aggregates::pricing::VoucherKind;
+    let config = VoucherConfig {
+        voucher_type: Some(VoucherKind::Comp),
+        discount_value: Some(rust_decimal::Decimal::ZERO),
+        max_uses: Some(1),
+        notes: "For our booth staff".into(),
+        ..Default::default()
+    };
+    let events = vec![
+        BulkPurchaseEvent::BulkPurchaseRequested {
+            conference_id: conference_id(),
+            terms: BulkTerms {
+                sponsor: Some("acme-corp".into()),
+                quantity: 2,
+                product_description: "2x Individual voucher codes".into(),
+                ticket_type: Some("individual".into()),
+                addon: None,
+                unit_price: "50.00".parse().unwrap_or_default(),
+                total_amount: "100.00".parse().unwrap_or_default(),
+                voucher_config: config.clone(),
+                requester: super::uid("ana"),
+                from_portal: false,
+            },
+            at: at(),
+        },
+        BulkPurchaseEvent::BulkPurchaseApproved {
+            by: super::uid("admin"),
+            voucher_config: Some(config),
+            at: later(1),
+        },
+        BulkPurchaseEvent::BulkCheckoutStarted {
+            session_id: "cs_test_a1".into(),
+            at: later(2),
+        },
+        BulkPurchaseEvent::BulkPurchaseFulfilled {
+            codes: vec!["BULK-ACME-A1B2C3D4".into(), "BULK-ACME-E5F6G7H8".into()],
+            payment_intent: Some("pi_test_a1".into()),
+            at: later(3),
+        },
+        BulkPurchaseEvent::BulkPurchaseFailed {
+            reason: "The checkout session expired.".into(),
+            payment_intent: None,
+            at: later(4),
+        },
+        BulkPurchaseEvent::BulkPurchaseRefunded { at: later(5) },
+    ];
+    stream::<BulkPurchase>(id("bulk-purchase", "acme/1"), events)
+}
+
+#[allow(dead_code)]
+fn bulk_purchase_variants(e: &tessera_aggregates::bulk_purchase::BulkPurchaseEvent) {
+    use tessera_aggregates::bulk_purchase::BulkPurchaseEvent::*;
+    match e {
+        BulkPurchaseRequested { .. }
+        | BulkPurchaseApproved { .. }
+        | BulkCheckoutStarted { .. }
+        | BulkPurchaseFulfilled { .. }
+        | BulkPurchaseFailed { .. }
+        | BulkPurchaseRefunded { .. } => {}
+    }
+}

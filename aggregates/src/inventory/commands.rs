@@ -47,6 +47,23 @@ pub enum InventoryCommand {
     /// per code; codes that already exist (whatever their terms) are silently
     /// skipped, so the same issue again is a no-op.
     IssueSponsorVouchers { codes: Vec<String> },
+    /// SPONSOR-26, AMB-23: the vouchers of bulk purchase `purchase_id`, shaped like
+    /// `template` (its code and uses ignored). Only the vouchers the purchase is
+    /// still missing (`quantity` − already linked) are generated, from the first
+    /// `candidates` (`prefix` + 8 characters A–Z0–9, drawn by the caller) that are
+    /// free; too few free candidates refuses with `CodeCollision` so the caller
+    /// draws again. Nothing missing: no-op, so a second fulfilment, concurrent or
+    /// not, never makes a second batch.
+    IssueBulkVouchers {
+        purchase_id: Uuid,
+        quantity: u32,
+        prefix: String,
+        template: Voucher,
+        candidates: Vec<String>,
+    },
+    /// SPONSOR-27: deactivates every voucher linked to the bulk purchase. None
+    /// active: no-op.
+    DeactivateBulkVouchers { purchase_id: Uuid },
     /// Deactivates a voucher (DISC-2: then invalid). Already inactive: no-op.
     DeactivateVoucher { code: String },
     /// DISC-15…19: create or update (by id) a discount condition; its usage counter

@@ -48,6 +48,13 @@ pub enum InventoryEvent {
         code: String,
         at: Timestamp,
     },
+    /// SPONSOR-26, AMB-23: vouchers generated for a bulk purchase and linked to it
+    /// (only the ones it was missing); every `uses` is 0.
+    BulkVouchersIssued {
+        purchase_id: Uuid,
+        vouchers: Vec<Voucher>,
+        at: Timestamp,
+    },
     /// DISC-15…19: created or replaced by id; `times_used` is the ledger's count.
     ConditionDefined {
         condition: Condition,
@@ -122,6 +129,7 @@ impl cqrs_es::DomainEvent for InventoryEvent {
             Self::VoucherCreated { .. } => "VoucherCreated",
             Self::VouchersGenerated { .. } => "VouchersGenerated",
             Self::VoucherDeactivated { .. } => "VoucherDeactivated",
+            Self::BulkVouchersIssued { .. } => "BulkVouchersIssued",
             Self::ConditionDefined { .. } => "ConditionDefined",
             Self::ItemsHeld { .. } => "ItemsHeld",
             Self::HoldReleased { .. } => "HoldReleased",

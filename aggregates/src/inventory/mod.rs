@@ -72,6 +72,9 @@ pub struct Inventory {
     /// rush the ledger holds thousands and decides on each checkout.
     #[serde(default)]
     pending_index: ledger::PendingIndex,
+    /// SPONSOR-20: the voucher codes linked to each bulk purchase.
+    #[serde(default)]
+    bulk: BTreeMap<Uuid, Vec<String>>,
 }
 
 impl Inventory {
@@ -142,6 +145,16 @@ impl Inventory {
                 codes,
             } => self.generate_vouchers(prefix, count, template, codes, now),
             IssueSponsorVouchers { codes } => self.issue_sponsor_vouchers(codes, now),
+            IssueBulkVouchers {
+                purchase_id,
+                quantity,
+                prefix,
+                template,
+                candidates,
+            } => self.issue_bulk_vouchers(purchase_id, quantity, prefix, template, candidates, now),
+            DeactivateBulkVouchers { purchase_id } => {
+                Ok(self.deactivate_bulk_vouchers(purchase_id, now))
+            }
             DeactivateVoucher { code } => self.deactivate_voucher(code, now),
             DefineCondition { condition } => self.define_condition(condition, now),
             Hold {
@@ -194,6 +207,17 @@ impl Inventory {
             }
             VouchersGenerated { vouchers, .. } => {
                 for voucher in vouchers {
+                    self.vouchers.insert(voucher.code.clone(), voucher);
+                }
+            }
+            BulkVouchersIssued {
+                purchase_id,
+                vouchers,
+                ..
+            } => {
+                let linked = self.bulk.entry(purchase_id).or_default();
+                for voucher in vouchers {
+                    linked.push(voucher.code.clone());
                     self.vouchers.insert(voucher.code.clone(), voucher);
                 }
             }

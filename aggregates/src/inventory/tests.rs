@@ -6,6 +6,7 @@ use uuid::Uuid;
 use super::*;
 use crate::pricing::ProductRef;
 
+mod bulk_vouchers;
 mod desk;
 mod edits;
 mod holds;

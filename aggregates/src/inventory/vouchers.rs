@@ -165,6 +165,74 @@ impl Inventory {
         }])
     }
 
+    /// SPONSOR-20: the codes linked to a bulk purchase, in issue order.
+    pub fn bulk_codes(&self, purchase_id: Uuid) -> &[String] {
+        self.bulk.get(&purchase_id).map_or(&[], Vec::as_slice)
+    }
+
+    /// SPONSOR-26, AMB-23: only the missing vouchers, from free candidates.
+    pub(super) fn issue_bulk_vouchers(
+        &self,
+        purchase_id: Uuid,
+        quantity: u32,
+        prefix: String,
+        template: Voucher,
+        candidates: Vec<String>,
+        now: Timestamp,
+    ) -> Result<Vec<InventoryEvent>, InventoryError> {
+        if !(1..=MAX_BATCH).contains(&quantity) {
+            return Err(InventoryError::InvalidCount { count: quantity });
+        }
+        check_terms(&template)?;
+        let linked = self.bulk_codes(purchase_id).len();
+        let missing = (quantity as usize).saturating_sub(linked);
+        if missing == 0 {
+            return Ok(vec![]);
+        }
+        let mut seen = BTreeSet::new();
+        let vouchers: Vec<Voucher> = candidates
+            .into_iter()
+            .filter(|c| {
+                is_generated_code(&prefix, c)
+                    && c.chars().count() <= MAX_CODE_CHARS
+                    && !self.vouchers.contains_key(c)
+                    && seen.insert(c.clone())
+            })
+            .take(missing)
+            .map(|code| Voucher {
+                code,
+                uses: 0,
+                ..template.clone()
+            })
+            .collect();
+        if vouchers.len() < missing {
+            return Err(InventoryError::CodeCollision {
+                code: format!("{prefix}…"),
+            });
+        }
+        Ok(vec![InventoryEvent::BulkVouchersIssued {
+            purchase_id,
+            vouchers,
+            at: now,
+        }])
+    }
+
+    /// SPONSOR-27.
+    pub(super) fn deactivate_bulk_vouchers(
+        &self,
+        purchase_id: Uuid,
+        now: Timestamp,
+    ) -> Vec<InventoryEvent> {
+        self.bulk_codes(purchase_id)
+            .iter()
+            .filter(|c| self.vouchers.get(*c).is_some_and(|v| v.is_active))
+            .map(|code| InventoryEvent::VoucherDeactivated {
+                code: code.clone(),
+                at: now,
+            })
+            .collect()
+    }
+
     pub(super) fn deactivate_voucher(
         &self,
         code: String,
