@@ -600,6 +600,91 @@ async fn wh_8_grant_letter_and_fundraising_kinds_carry_no_personal_data(b: Backe
     app.finish().await;
 }
 
+/// WH-2/WH-8: a comp bulk purchase's request, approval and fulfilment are
+/// delivered with the count of vouchers, never their codes (SPONSOR-18…26).
+async fn wh_8_bulk_purchase_kinds_carry_no_voucher_codes(b: Backend) {
+    let (app, admin) = setup(b, config()).await;
+    let (receiver, url) = Receiver::start(0).await;
+    let kinds = [
+        "bulk_purchase.requested",
+        "bulk_purchase.approved",
+        "bulk_purchase.fulfilled",
+    ];
+    let r = app
+        .post(&path(""))
+        .as_user(&admin)
+        .json(json!({ "url": url, "kinds": kinds }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    receiver.trust(r.body["secret"].as_str().unwrap_or_default());
+    let conf = |rest: &str| format!("/api/v1/conferences/{CONF}{rest}");
+    let r = app
+        .ticket_type(
+            &admin,
+            CONF,
+            json!({ "slug": "individual", "name": "Individual", "price": "100.00",
+                    "total_quantity": 100, "bulk_enabled": true }),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.text);
+    let r = app
+        .post(&conf("/bulk-purchases"))
+        .as_user(&admin)
+        .json(
+            json!({ "quantity": 3, "ticket_type": "individual", "unit_price": "0",
+                      "voucher_config": { "voucher_type": "comp" } }),
+        )
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id = r.body["id"].as_str().unwrap_or_default().to_string();
+    let r = app
+        .post(&conf(&format!("/bulk-purchases/{id}/approve")))
+        .as_user(&admin)
+        .json(json!({}))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = app
+        .post(&conf(&format!("/bulk-purchases/{id}/fulfil")))
+        .as_user(&admin)
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let codes: Vec<String> = r.body["codes"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|c| c.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(codes.len(), 3, "{}", r.text);
+    app.settled().await;
+    let got = receiver.wait_for(kinds.len()).await;
+    let mut seen: Vec<&str> = got.iter().map(|r| r.kind.as_str()).collect();
+    seen.sort_unstable();
+    let mut want = kinds.to_vec();
+    want.sort_unstable();
+    assert_eq!(seen, want, "{got:#?}");
+    let of = |kind: &str| {
+        got.iter()
+            .find(|r| r.kind == kind)
+            .map(|r| r.body["data"].clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(of("bulk_purchase.requested")["purchase_id"], id.as_str());
+    assert_eq!(of("bulk_purchase.requested")["quantity"], 3);
+    assert_eq!(of("bulk_purchase.fulfilled")["vouchers_added"], 3);
+    let bodies =
+        serde_json::to_string(&got.iter().map(|r| &r.body).collect::<Vec<_>>()).unwrap_or_default();
+    for code in &codes {
+        assert!(!bodies.contains(code.as_str()), "{code} was sent: {bodies}");
+    }
+    app.finish().await;
+}
+
 on_both_backends!(
     wh_11_retries_end_in_failed_after_the_window,
     wh_10_two_instances_deliver_each_event_once,
@@ -609,4 +694,5 @@ on_both_backends!(
     wh_1_registration_rules_and_lifecycle,
     wh_6_a_disabled_endpoint_receives_after_enabling,
     wh_8_grant_letter_and_fundraising_kinds_carry_no_personal_data,
+    wh_8_bulk_purchase_kinds_carry_no_voucher_codes,
 );

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
 use tessera_aggregates::attendee::AttendeeEvent;
+use tessera_aggregates::bulk_purchase::BulkPurchaseEvent;
 use tessera_aggregates::fundraising::FundraisingEvent;
 use tessera_aggregates::order::OrderEvent;
 use tessera_aggregates::travel_grant::GrantEvent;
@@ -44,6 +45,7 @@ pub fn of(env: &Envelope) -> Option<Payload> {
         DomainEvent::TravelGrant(e) => grant(e, &subject)?,
         DomainEvent::VisaLetter(e) => visa_letter(e, &subject)?,
         DomainEvent::Fundraising(e) => fundraising(e)?,
+        DomainEvent::BulkPurchase(e) => bulk_purchase(e, &subject)?,
         _ => return None,
     };
     Some(Payload {
@@ -208,6 +210,41 @@ fn fundraising(e: &FundraisingEvent) -> Option<(&'static str, Value)> {
             ("donation.refunded", json!({ "donation_id": id }))
         }
         _ => return None,
+    })
+}
+
+/// Bulk voucher purchases (SPONSOR-18…28): their status and amounts; the voucher
+/// codes are credentials and are never sent, only how many.
+fn bulk_purchase(e: &BulkPurchaseEvent, purchase_id: &str) -> Option<(&'static str, Value)> {
+    Some(match e {
+        BulkPurchaseEvent::BulkPurchaseRequested { terms, .. } => (
+            "bulk_purchase.requested",
+            json!({ "purchase_id": purchase_id, "sponsor": terms.sponsor,
+                    "quantity": terms.quantity, "unit_price": terms.unit_price,
+                    "total_amount": terms.total_amount, "from_portal": terms.from_portal }),
+        ),
+        BulkPurchaseEvent::BulkPurchaseApproved { .. } => (
+            "bulk_purchase.approved",
+            json!({ "purchase_id": purchase_id }),
+        ),
+        BulkPurchaseEvent::BulkPurchaseFulfilled {
+            codes,
+            payment_intent,
+            ..
+        } => (
+            "bulk_purchase.fulfilled",
+            json!({ "purchase_id": purchase_id, "vouchers_added": codes.len(),
+                    "paid": payment_intent.is_some() }),
+        ),
+        BulkPurchaseEvent::BulkPurchaseFailed { .. } => (
+            "bulk_purchase.failed",
+            json!({ "purchase_id": purchase_id }),
+        ),
+        BulkPurchaseEvent::BulkPurchaseRefunded { .. } => (
+            "bulk_purchase.refunded",
+            json!({ "purchase_id": purchase_id }),
+        ),
+        BulkPurchaseEvent::BulkCheckoutStarted { .. } => return None,
     })
 }
 

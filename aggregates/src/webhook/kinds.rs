@@ -27,6 +27,11 @@ pub const KINDS: &[&str] = &[
     "sponsorship_deal.moved",
     "donation.recorded",
     "donation.refunded",
+    "bulk_purchase.requested",
+    "bulk_purchase.approved",
+    "bulk_purchase.fulfilled",
+    "bulk_purchase.failed",
+    "bulk_purchase.refunded",
 ];
 
 pub fn is_known_kind(kind: &str) -> bool {
