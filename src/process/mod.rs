@@ -16,6 +16,7 @@ pub mod cancel;
 pub mod card_payment;
 pub mod checkout;
 pub mod expiry;
+pub mod grant_receipts;
 pub mod new_year;
 pub mod orders;
 pub mod payments;
