@@ -26,6 +26,7 @@ mod serve;
 pub mod sponsors;
 pub mod stats;
 pub mod surveys;
+pub mod visa_letter_pdfs;
 pub mod visa_letters;
 pub mod volunteers;
 pub mod web;
@@ -69,6 +70,7 @@ fn groups() -> Vec<Group> {
     groups.extend(fundraising::groups());
     groups.extend(grants::groups());
     groups.extend(visa_letters::groups());
+    groups.extend(visa_letter_pdfs::groups());
     groups.extend(webhooks::groups());
     groups.extend(messages::groups());
     groups.extend(surveys::groups());

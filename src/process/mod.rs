@@ -30,6 +30,7 @@ pub mod stripe_webhook;
 pub mod surveys;
 pub mod sweeper;
 pub mod terminal;
+pub mod visa_letters;
 pub mod volunteers;
 
 use std::sync::Arc;
