@@ -157,7 +157,13 @@ refusal!(StripeCustomerError);
 refusal!(TerminalIntentError, conflict: TerminalIntentError::AnotherOrder);
 // GRANT-1, GRANT-18, GRANT-20, GRANT-38, AMB-13: refused by the grant's state.
 // LETTER-1, LETTER-6/12: refused by the request's state.
-refusal!(LetterError, conflict: LetterError::AlreadyRequested | LetterError::InvalidTransition);
+refusal!(
+    LetterError,
+    conflict: LetterError::AlreadyRequested
+        | LetterError::InvalidTransition
+        | LetterError::NotApproved
+        | LetterError::NotGenerated
+);
 // SURVEY-1/2: a taken slug, a second response, a closed survey are the state's.
 refusal!(
     SurveyError,

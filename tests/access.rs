@@ -89,6 +89,7 @@ fn concrete(path: &str, cast: &Cast) -> String {
         // No grant has this id: the guard answers before the handler's 404.
         .replace("{grant}", &cast.attendee.id)
         .replace("{letter}", &cast.attendee.id)
+        .replace("{receipt}", &cast.attendee.id)
         .replace("{endpoint}", &cast.attendee.id)
         // No message has this id: admins get the handler's 404.
         .replace("{message}", &cast.attendee.id)

@@ -144,7 +144,241 @@ async fn letter_7_review_actions_follow_the_table(b: Backend) {
     app.finish().await;
 }
 
+/// Ana requests a letter and an organizer approves it; answers (app, admin,
+/// ana, letter id).
+async fn approved(b: Backend) -> (TestApp, common::User, common::User, String) {
+    let app = TestApp::start(b).await;
+    let admin = app.admin().await;
+    app.conference(&admin, CONF).await;
+    let ana = app.user("ana").await;
+    let r = app.post(&path("")).as_user(&ana).json(form()).send().await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id = r.body["id"].as_str().unwrap_or_default().to_string();
+    let r = app
+        .post(&path(&format!("/{id}/review")))
+        .as_user(&admin)
+        .json(json!({ "action": "approve" }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    (app, admin, ana, id)
+}
+
+/// LETTER-8…11: generate only from approved (in bulk too), send only from
+/// generated, the PDF states LETTER-11's facts, and only its owner and
+/// organizers download it.
+async fn letter_8_to_11_generate_send_and_download(b: Backend) {
+    let (app, admin, ana, id) = approved(b).await;
+    let bo = app.user("bo").await;
+    let r = app.post(&path("")).as_user(&bo).json(form()).send().await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let bo_letter = r.body["id"].as_str().unwrap_or_default().to_string();
+    let head = app.settled().await;
+    // Not approved: refused, alone or in bulk.
+    let r = app
+        .post(&path(&format!("/{bo_letter}/generate")))
+        .as_user(&admin)
+        .after(Some(head))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert_eq!(r.code(), "letter.not_approved");
+    let r = app
+        .post(&path(&format!("/{id}/send")))
+        .as_user(&admin)
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert_eq!(r.code(), "letter.not_generated");
+    let none = app.get(&path("/mine/pdf")).as_user(&ana).send().await;
+    assert_eq!(none.status, StatusCode::NOT_FOUND, "{}", none.text);
+    let head = app.settled().await;
+    let r = app
+        .post(&path("/generate"))
+        .as_user(&admin)
+        .after(Some(head))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["generated"], 1);
+    let mine = app
+        .get(&path("/mine"))
+        .as_user(&ana)
+        .after(r.position())
+        .send()
+        .await;
+    assert_eq!(mine.body["status"], "generated");
+    assert_eq!(mine.body["file_name"], format!("letter-{id}.pdf"));
+    let pdf = app.get(&path("/mine/pdf")).as_user(&ana).send().await;
+    assert_eq!(pdf.status, StatusCode::OK, "{}", pdf.text);
+    assert_eq!(pdf.headers["content-type"], "application/pdf");
+    assert!(
+        pdf.headers["content-disposition"]
+            .to_str()
+            .unwrap_or_default()
+            .contains(&format!("letter-{id}.pdf"))
+    );
+    for fact in [
+        "%PDF",
+        "PyCon US pycon-us-2027",
+        "May 14, 2027 to May 22, 2027",
+        "Ana Plainpassport",
+        "A99887766",
+        "Nigerian",
+        "May 12, 2027 to May 20, 2027",
+        "1000 Fort Duquesne Blvd",
+        "1990-04-01",
+    ] {
+        assert!(pdf.text.contains(fact), "the letter states {fact}");
+    }
+    // Bo has no PDF; the organizer reads Ana's.
+    let r = app.get(&path("/mine/pdf")).as_user(&bo).send().await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    let r = app
+        .get(&path(&format!("/{id}/pdf")))
+        .as_user(&admin)
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = app
+        .post(&path(&format!("/{id}/generate")))
+        .as_user(&admin)
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    let r = app
+        .post(&path(&format!("/{id}/send")))
+        .as_user(&admin)
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let mine = app
+        .get(&path("/mine"))
+        .as_user(&ana)
+        .after(r.position())
+        .send()
+        .await;
+    assert_eq!(mine.body["status"], "sent");
+    assert!(mine.body["sent_at"].is_string(), "{}", mine.text);
+    app.finish().await;
+}
+
+/// Erasure: once Ana is erased and the projections are rebuilt, her letter PDF,
+/// grant messages and receipt description and file can no longer be read.
+async fn erasing_an_applicant_shreds_letters_messages_and_receipts(b: Backend) {
+    let (app, admin, ana, id) = approved(b).await;
+    let reviewer = app.user("rita").await;
+    app.grant(&admin, CONF, &reviewer, "reviewer").await;
+    let grants = |rest: &str| format!("/api/v1/conferences/{CONF}/grants{rest}");
+    let head = app.settled().await;
+    let r = app
+        .post(&path(&format!("/{id}/generate")))
+        .as_user(&admin)
+        .after(Some(head))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = app
+        .post(&grants(""))
+        .as_user(&ana)
+        .json(json!({
+            "experience_level": "beginner", "travel_from": "Lagos",
+            "airfare_description": "Flight", "airfare_amount": "900.00",
+            "requested_amount": "900.00", "occupation": "Dev",
+            "involvement": "PyLadies", "reason": "Learn"
+        }))
+        .send()
+        .await;
+    let grant = r.body["id"].as_str().unwrap_or_default().to_string();
+    let r = app
+        .post(&grants(&format!("/{grant}/review")))
+        .as_user(&reviewer)
+        .json(json!({ "status": "offered", "approved_amount": "500.00" }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = app.post(&grants("/mine/accept")).as_user(&ana).send().await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = app
+        .post(&grants("/mine/messages"))
+        .as_user(&ana)
+        .json(json!({ "message": "My flight lands Tuesday" }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = app
+        .post(&grants("/mine/receipts"))
+        .as_user(&ana)
+        .json(json!({
+            "kind": "airfare", "date": "2027-05-12", "amount": "400.00",
+            "description": "Seat 14C to Pittsburgh", "file_name": "ticket.pdf",
+            "content_base64": "JVBERi0xLjQgYW5h"
+        }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let receipt = r.body["receipt"].as_str().unwrap_or_default().to_string();
+    let head = app.settled().await;
+    let before = app
+        .get(&grants(&format!("/{grant}")))
+        .as_user(&reviewer)
+        .after(Some(head))
+        .send()
+        .await;
+    assert!(
+        before.text.contains("My flight lands Tuesday"),
+        "{}",
+        before.text
+    );
+    assert!(before.text.contains("Seat 14C"), "{}", before.text);
+    let leaks = app
+        .count_events(|e| e.payload.contains("lands Tuesday") || e.payload.contains("Seat 14C"))
+        .await;
+    assert_eq!(leaks, 0, "message or receipt text in plain in the log");
+
+    let r = app
+        .post(&format!("/api/v1/users/{}/erase", ana.id))
+        .as_user(&admin)
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    tessera_replay::admin::rebuild(&app.app.db, None)
+        .await
+        .expect("rebuild");
+    let head = app.settled().await;
+    let after = app
+        .get(&grants(&format!("/{grant}")))
+        .as_user(&reviewer)
+        .after(Some(head))
+        .send()
+        .await;
+    assert_eq!(after.status, StatusCode::OK, "{}", after.text);
+    for gone in ["My flight lands Tuesday", "Seat 14C"] {
+        assert!(
+            !after.text.contains(gone),
+            "{gone} survives: {}",
+            after.text
+        );
+    }
+    assert_eq!(after.body["receipts"][0]["description"], "erased");
+    let r = app
+        .get(&grants(&format!("/{grant}/receipts/{receipt}/file")))
+        .as_user(&reviewer)
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::GONE, "{}", r.text);
+    let r = app
+        .get(&path(&format!("/{id}/pdf")))
+        .as_user(&admin)
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::GONE, "{}", r.text);
+    app.finish().await;
+}
+
 on_both_backends!(
     letter_1_one_request_per_user_and_sealed_passport,
     letter_7_review_actions_follow_the_table,
+    letter_8_to_11_generate_send_and_download,
+    erasing_an_applicant_shreds_letters_messages_and_receipts,
 );

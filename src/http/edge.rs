@@ -13,6 +13,20 @@ use crate::http::error::ApiError;
 /// The most a request body may hold, with or without an `Idempotency-Key`.
 pub const MAX_BODY: usize = 2 * 1024 * 1024;
 
+/// The most the receipt upload may hold: a 10 MiB file (GRANT-31) in base64
+/// (4/3 of it) with its fields.
+pub const MAX_UPLOAD_BODY: usize = 15 * 1024 * 1024;
+
+/// The body limit of the request to `path`: [`MAX_UPLOAD_BODY`] for the receipt
+/// upload, [`MAX_BODY`] for everything else.
+pub fn body_limit(path: &str) -> usize {
+    if path.starts_with("/api/v1/conferences/") && path.ends_with("/grants/mine/receipts") {
+        MAX_UPLOAD_BODY
+    } else {
+        MAX_BODY
+    }
+}
+
 /// The most all request headers together may hold (names and values).
 pub const MAX_HEADERS: usize = 16 * 1024;
 

@@ -19,7 +19,6 @@ use sha2::{Digest, Sha256};
 use tessera_replay::Db;
 
 use crate::app::AppState;
-use crate::http::edge::MAX_BODY;
 use crate::http::error::ApiError;
 
 /// Routes whose requests carry a password: never fingerprinted, never stored.
@@ -265,11 +264,12 @@ pub async fn idempotency(State(app): State<AppState>, req: Request, next: Next) 
         .unwrap_or_default();
     let actor = hex(&Sha256::digest(&credential)[..16]);
     let (parts, body) = req.into_parts();
-    let Ok(bytes) = to_bytes(body, MAX_BODY).await else {
+    let limit = crate::http::edge::body_limit(parts.uri.path());
+    let Ok(bytes) = to_bytes(body, limit).await else {
         return ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "request.too_large",
-            format!("The request body exceeds {MAX_BODY} bytes."),
+            format!("The request body exceeds {limit} bytes."),
         )
         .into_response();
     };

@@ -28,6 +28,7 @@ pub mod sponsor_portal;
 pub mod sponsors;
 pub mod stats;
 pub mod surveys;
+pub mod visa_letter_pdfs;
 pub mod visa_letters;
 pub mod volunteers;
 pub mod web;
@@ -73,6 +74,7 @@ fn groups() -> Vec<Group> {
     groups.extend(sponsor_portal::groups());
     groups.extend(grants::groups());
     groups.extend(visa_letters::groups());
+    groups.extend(visa_letter_pdfs::groups());
     groups.extend(webhooks::groups());
     groups.extend(messages::groups());
     groups.extend(surveys::groups());

@@ -126,6 +126,11 @@ pub struct LetterView {
     pub reviewed_at: Option<DateTime<Utc>>,
     pub rejection_reason: String,
     pub created_at: DateTime<Utc>,
+    /// LETTER-8/10: "letter-<id>.pdf" once generated.
+    pub file_name: Option<String>,
+    pub generated_at: Option<DateTime<Utc>>,
+    /// LETTER-9.
+    pub sent_at: Option<DateTime<Utc>>,
 }
 
 impl From<LetterRow> for LetterView {
@@ -142,6 +147,9 @@ impl From<LetterRow> for LetterView {
             reviewed_at: r.reviewed_at,
             rejection_reason: r.rejection_reason,
             created_at: r.created_at,
+            file_name: r.file_name,
+            generated_at: r.generated_at,
+            sent_at: r.sent_at,
         }
     }
 }

@@ -162,7 +162,10 @@ pub async fn drafts(bus: &CommandBus, db: &Db, env: &Envelope) -> anyhow::Result
                 LetterEvent::VisaLetterUnderReview { .. } => ("under_review", String::new()),
                 LetterEvent::VisaLetterApproved { .. } => ("approved", String::new()),
                 LetterEvent::VisaLetterRejected { reason, .. } => ("rejected", reason.clone()),
-                LetterEvent::VisaLetterRequested { .. } => return Ok(vec![]),
+                // LETTER-9: sending the letter tells the applicant by e-mail.
+                LetterEvent::VisaLetterSent { .. } => ("sent", String::new()),
+                LetterEvent::VisaLetterRequested { .. }
+                | LetterEvent::VisaLetterGenerated { .. } => return Ok(vec![]),
             };
             match first_event(db, env).await? {
                 Some(DomainEvent::VisaLetter(LetterEvent::VisaLetterRequested {

@@ -12,6 +12,7 @@
 //! ([`PersonalData::email_hash`], HMAC-SHA256 under a key derived from the
 //! master key), stored beside the sealed e-mail.
 
+pub mod files;
 pub mod master_key;
 pub mod migrate;
 #[cfg(test)]
@@ -244,6 +245,58 @@ impl PersonalData {
         row.billing_email = email;
         row.billing_company = company;
         Ok(())
+    }
+
+    /// `content` (a file: a receipt, a visa letter) encrypted under `person`'s
+    /// key: the scheme byte, the 12-byte nonce, then the ciphertext with its tag.
+    /// Erasing the person makes it unreadable, in every backup too.
+    pub async fn seal_bytes(&self, person: Uuid, content: &[u8]) -> Result<Vec<u8>, PersonalError> {
+        let key = self.key_for_sealing(person).await?;
+        let cipher = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key));
+        let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
+        let ciphertext = cipher
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: content,
+                    aad: person.as_bytes(),
+                },
+            )
+            .map_err(|_| PersonalError::Crypto)?;
+        let mut out = Vec::with_capacity(1 + nonce.len() + ciphertext.len());
+        out.push(SCHEME_V1);
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&ciphertext);
+        Ok(out)
+    }
+
+    /// The plain bytes of [`Self::seal_bytes`]'s output, or None once `person`
+    /// was erased (or the bytes do not open under their key).
+    pub async fn open_bytes(
+        &self,
+        person: Uuid,
+        sealed: &[u8],
+    ) -> Result<Option<Vec<u8>>, PersonalError> {
+        let Some(key) = self.key_for_opening(person).await? else {
+            return Ok(None);
+        };
+        let Some((&SCHEME_V1, rest)) = sealed.split_first() else {
+            return Ok(None);
+        };
+        if rest.len() < 12 {
+            return Ok(None);
+        }
+        let (nonce, ciphertext) = rest.split_at(12);
+        let cipher = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key));
+        Ok(cipher
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: ciphertext,
+                    aad: person.as_bytes(),
+                },
+            )
+            .ok())
     }
 
     /// Forgets `person`'s key for good. Idempotent; an unknown person is recorded

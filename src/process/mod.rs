@@ -17,6 +17,7 @@ pub mod cancel;
 pub mod card_payment;
 pub mod checkout;
 pub mod expiry;
+pub mod grant_receipts;
 pub mod new_year;
 pub mod orders;
 pub mod payments;
@@ -30,6 +31,7 @@ pub mod stripe_webhook;
 pub mod surveys;
 pub mod sweeper;
 pub mod terminal;
+pub mod visa_letters;
 pub mod volunteers;
 
 use std::sync::Arc;

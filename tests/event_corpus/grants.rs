@@ -2,7 +2,8 @@
 
 use tessera_aggregates::travel_grant::{
     ApplicationType, ExperienceLevel, GrantApplication, GrantEvent, GrantStatus, PaymentMethod,
-    RequestType, SealedPaymentInfo, TravelGrant, stream_id,
+    ReceiptFile, ReceiptKind, ReceiptUpload, RequestType, SealedPaymentInfo, TravelGrant,
+    stream_id,
 };
 use tessera_aggregates::user::Sealed;
 
@@ -46,6 +47,7 @@ pub fn travel_grant() -> Vec<Fixture> {
             author: if from_reviewer { uid("rita") } else { ana },
             from_reviewer,
             text: text.into(),
+            sealed_text: None,
             visible,
             at: later(minutes),
         }
@@ -101,6 +103,36 @@ pub fn travel_grant() -> Vec<Fixture> {
             }),
             at: later(6),
         },
+        GrantEvent::GrantReceiptUploaded {
+            receipt: Box::new(ReceiptUpload {
+                receipt_id: uid("receipt-1"),
+                kind: ReceiptKind::Airfare,
+                date: super::date("2027-05-12"),
+                amount: money("450.00"),
+                description: sealed("Ym9hcmRpbmcgcGFzcw=="),
+                file: ReceiptFile {
+                    extension: "pdf".into(),
+                    size: 48213,
+                    sha256: "9f".repeat(32),
+                },
+            }),
+            at: later(6),
+        },
+        GrantEvent::GrantReceiptFlagged {
+            receipt_id: uid("receipt-1"),
+            by: uid("rita"),
+            reason: "The amount is not legible.".into(),
+            at: later(6),
+        },
+        GrantEvent::GrantReceiptApproved {
+            receipt_id: uid("receipt-1"),
+            by: uid("rita"),
+            at: later(6),
+        },
+        GrantEvent::GrantReceiptDeleted {
+            receipt_id: uid("receipt-2"),
+            at: later(6),
+        },
         GrantEvent::GrantDisbursed {
             by: uid("fin"),
             amount: money("950.00"),
@@ -132,7 +164,11 @@ fn travel_grant_variants(e: &GrantEvent) {
         | GrantReviewed { .. }
         | GrantMessagePosted { .. }
         | GrantDisbursed { .. }
-        | GrantPaymentInfoRecorded { .. } => {}
+        | GrantPaymentInfoRecorded { .. }
+        | GrantReceiptUploaded { .. }
+        | GrantReceiptDeleted { .. }
+        | GrantReceiptApproved { .. }
+        | GrantReceiptFlagged { .. } => {}
     }
 }
 
@@ -160,6 +196,19 @@ pub fn visa_letter() -> Vec<Fixture> {
             by: uid("olga"),
             at: later(2),
         },
+        LetterEvent::VisaLetterGenerated {
+            by: uid("olga"),
+            file: tessera_aggregates::visa_letter::LetterFile {
+                file_name: "letter-4f1c1f6e-8a3e-5b7e-9d51-2b7c3f0a6d11.pdf".into(),
+                size: 2817,
+                sha256: "3c".repeat(32),
+            },
+            at: later(3),
+        },
+        LetterEvent::VisaLetterSent {
+            by: uid("olga"),
+            at: later(4),
+        },
     ];
     let mut fixtures = stream::<VisaLetter>(
         tessera_aggregates::visa_letter::stream_id(conference_id(), uid("ana")),
@@ -183,6 +232,8 @@ fn visa_letter_variants(e: &tessera_aggregates::visa_letter::LetterEvent) {
         VisaLetterRequested { .. }
         | VisaLetterUnderReview { .. }
         | VisaLetterApproved { .. }
-        | VisaLetterRejected { .. } => {}
+        | VisaLetterRejected { .. }
+        | VisaLetterGenerated { .. }
+        | VisaLetterSent { .. } => {}
     }
 }

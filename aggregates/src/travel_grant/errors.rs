@@ -41,6 +41,20 @@ pub enum GrantError {
     PaymentInfoNotAllowed, // GRANT-38
     #[error("Select a valid choice. {0} is not one of the available days.")]
     DayNotOffered(String), // GRANT-49
+    #[error("Receipts can only be uploaded for accepted grants with an approved amount.")]
+    ReceiptsNotAllowed, // GRANT-29
+    #[error("Receipt files must be PDF, JPG, JPEG or PNG.")]
+    ReceiptFileType, // GRANT-31
+    #[error("File size must be under 10 MB.")]
+    ReceiptTooLarge, // GRANT-31
+    #[error("Receipt not found.")]
+    ReceiptNotFound,
+    #[error("This receipt cannot be deleted.")]
+    ReceiptNotDeletable, // GRANT-33
+    #[error("A reason is required to flag a receipt.")]
+    FlagReasonRequired, // GRANT-34
+    #[error("The reason must be at most 1024 characters.")]
+    FlagReasonTooLong, // GRANT-34
 }
 
 impl GrantError {
@@ -66,12 +80,19 @@ impl GrantError {
             Self::BlankMessage => "grant.blank_message",
             Self::PaymentInfoNotAllowed => "grant.payment_info_not_allowed",
             Self::DayNotOffered(_) => "grant.day_not_offered",
+            Self::ReceiptsNotAllowed => "grant.receipts_not_allowed",
+            Self::ReceiptFileType => "grant.receipt_file_type",
+            Self::ReceiptTooLarge => "grant.receipt_too_large",
+            Self::ReceiptNotFound => "grant.receipt_not_found",
+            Self::ReceiptNotDeletable => "grant.receipt_not_deletable",
+            Self::FlagReasonRequired => "grant.flag_reason_required",
+            Self::FlagReasonTooLong => "grant.flag_reason_too_long",
         }
     }
 
     /// Whether the refusal is about a missing thing (HTTP 404) rather than a rule.
     pub fn is_not_found(&self) -> bool {
-        matches!(self, Self::NotFound)
+        matches!(self, Self::NotFound | Self::ReceiptNotFound)
     }
 
     /// Refused by the grant's state (HTTP 409) rather than by its input.
@@ -87,6 +108,8 @@ impl GrantError {
                 | Self::Final
                 | Self::NotAccepted
                 | Self::PaymentInfoNotAllowed
+                | Self::ReceiptsNotAllowed
+                | Self::ReceiptNotDeletable
         )
     }
 }

@@ -2,8 +2,9 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{GrantApplication, GrantStatus, SealedPaymentInfo};
+use super::{GrantApplication, GrantStatus, ReceiptUpload, SealedPaymentInfo};
 use crate::Timestamp;
+use crate::user::Sealed;
 
 /// Facts about one travel grant. Names are a stored format: never rename.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,10 +42,16 @@ pub enum GrantEvent {
         reviewer_notes: String,
         at: Timestamp,
     },
+    /// A message. Since messages are sealed, `text` holds only the fixed texts
+    /// of GRANT-15/16 and `sealed_text` a person's words (under the applicant's
+    /// key); events written before hold their words plain in `text`.
     GrantMessagePosted {
         author: Uuid,
         from_reviewer: bool,
+        #[serde(default)]
         text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sealed_text: Option<Sealed>,
         visible: bool,
         at: Timestamp,
     },
@@ -55,6 +62,29 @@ pub enum GrantEvent {
     },
     GrantPaymentInfoRecorded {
         info: Box<SealedPaymentInfo>,
+        at: Timestamp,
+    },
+    /// GRANT-29…31.
+    GrantReceiptUploaded {
+        receipt: Box<ReceiptUpload>,
+        at: Timestamp,
+    },
+    /// GRANT-33: its file is removed with it.
+    GrantReceiptDeleted {
+        receipt_id: Uuid,
+        at: Timestamp,
+    },
+    /// GRANT-34.
+    GrantReceiptApproved {
+        receipt_id: Uuid,
+        by: Uuid,
+        at: Timestamp,
+    },
+    /// GRANT-34.
+    GrantReceiptFlagged {
+        receipt_id: Uuid,
+        by: Uuid,
+        reason: String,
         at: Timestamp,
     },
 }
@@ -72,6 +102,10 @@ impl cqrs_es::DomainEvent for GrantEvent {
             Self::GrantMessagePosted { .. } => "GrantMessagePosted",
             Self::GrantDisbursed { .. } => "GrantDisbursed",
             Self::GrantPaymentInfoRecorded { .. } => "GrantPaymentInfoRecorded",
+            Self::GrantReceiptUploaded { .. } => "GrantReceiptUploaded",
+            Self::GrantReceiptDeleted { .. } => "GrantReceiptDeleted",
+            Self::GrantReceiptApproved { .. } => "GrantReceiptApproved",
+            Self::GrantReceiptFlagged { .. } => "GrantReceiptFlagged",
         }
         .to_string()
     }

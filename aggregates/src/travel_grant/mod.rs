@@ -7,6 +7,9 @@ mod errors;
 mod events;
 mod model;
 #[cfg(test)]
+mod receipt_tests;
+mod receipts;
+#[cfg(test)]
 mod tests;
 pub mod transitions;
 
@@ -22,8 +25,13 @@ pub use model::{
     ApplicationType, ExperienceLevel, GrantApplication, GrantStatus, PaymentMethod, RequestType,
     SealedPaymentInfo, dollars,
 };
+pub use receipts::{
+    MAX_RECEIPT_BYTES, RECEIPT_EXTENSIONS, ReceiptFile, ReceiptKind, ReceiptReview, ReceiptUpload,
+    check_file,
+};
 use transitions::ApplicantAction;
 
+use crate::user::Sealed;
 use crate::{DomainServices, Timestamp};
 
 pub const TYPE: &str = "travel_grant";
@@ -47,6 +55,8 @@ pub struct TravelGrant {
     status: GrantStatus,
     approved_amount: Option<Decimal>,
     has_payment_info: bool,
+    #[serde(default)]
+    receipts: receipts::Receipts,
 }
 
 impl TravelGrant {
@@ -61,6 +71,25 @@ impl TravelGrant {
 
     pub fn status(&self) -> GrantStatus {
         self.status
+    }
+
+    /// The applicant (nil before the application).
+    pub fn applicant(&self) -> Uuid {
+        self.applicant
+    }
+
+    /// GRANT-21: accepted, payment info exists, and at least one receipt is
+    /// approved.
+    pub fn is_ready_for_disbursement(&self) -> bool {
+        self.status == GrantStatus::Accepted
+            && self.has_payment_info
+            && self.receipts.values().any(|r| r.approved)
+    }
+
+    /// GRANT-29: receipts are listed and uploaded only for an accepted grant
+    /// with an approved, non-zero amount.
+    pub fn takes_receipts(&self) -> bool {
+        self.takes_payment_info()
     }
 
     /// GRANT-29/38: accepted with an approved, non-zero amount.
@@ -94,10 +123,21 @@ impl TravelGrant {
             };
         }
         let applicant = self.applicant;
+        // GRANT-15/16: the fixed texts of the applicant's actions stay plain.
         let message = |text: &str| GrantMessagePosted {
             author: applicant,
             from_reviewer: false,
             text: text.to_string(),
+            sealed_text: None,
+            visible: true,
+            at: now,
+        };
+        // GRANT-17/24: the applicant's own words, sealed by the caller.
+        let said = |sealed: Sealed| GrantMessagePosted {
+            author: applicant,
+            from_reviewer: false,
+            text: String::new(),
+            sealed_text: Some(sealed),
             visible: true,
             at: now,
         };
@@ -131,10 +171,8 @@ impl TravelGrant {
             }
             ProvideInfo { message: text } => {
                 transitions::applicant(self.status, ApplicantAction::ProvideInfo)?;
-                if text.trim().is_empty() {
-                    return Err(GrantError::BlankMessage);
-                }
-                vec![GrantInfoProvided { at: now }, message(&text)]
+                let text = text.ok_or(GrantError::BlankMessage)?;
+                vec![GrantInfoProvided { at: now }, said(text)]
             }
             Review {
                 by,
@@ -157,18 +195,17 @@ impl TravelGrant {
                     at: now,
                 }]
             }
-            PostMessage { text, .. } if text.trim().is_empty() => {
-                return Err(GrantError::BlankMessage);
-            }
+            PostMessage { text: None, .. } => return Err(GrantError::BlankMessage),
             PostMessage {
                 author,
                 from_reviewer,
-                text,
+                text: Some(sealed),
                 visible,
             } => vec![GrantMessagePosted {
                 author,
                 from_reviewer,
-                text,
+                text: String::new(),
+                sealed_text: Some(sealed),
                 // GRANT-24/25: an applicant's message is always visible.
                 visible: visible || !from_reviewer,
                 at: now,
@@ -192,6 +229,57 @@ impl TravelGrant {
                     return Err(GrantError::Required(field));
                 }
                 vec![GrantPaymentInfoRecorded { info, at: now }]
+            }
+            UploadReceipt { .. } if !self.takes_payment_info() => {
+                return Err(GrantError::ReceiptsNotAllowed); // GRANT-29
+            }
+            UploadReceipt { receipt } => {
+                if receipt.amount.is_sign_negative() && !receipt.amount.is_zero() {
+                    return Err(GrantError::NegativeAmount);
+                }
+                let name = format!("receipt.{}", receipt.file.extension);
+                check_file(&name, receipt.file.size)?; // GRANT-31
+                // A retried upload of the same receipt id changes nothing.
+                if self.receipts.contains_key(&receipt.receipt_id) {
+                    return Ok(vec![]);
+                }
+                vec![GrantReceiptUploaded { receipt, at: now }]
+            }
+            DeleteReceipt { receipt_id } => {
+                let r = self.receipt(receipt_id)?;
+                if r.approved || r.flagged {
+                    return Err(GrantError::ReceiptNotDeletable); // GRANT-33
+                }
+                vec![GrantReceiptDeleted {
+                    receipt_id,
+                    at: now,
+                }]
+            }
+            ApproveReceipt { receipt_id, .. } if self.receipt(receipt_id)?.approved => vec![],
+            ApproveReceipt { receipt_id, by } => vec![GrantReceiptApproved {
+                receipt_id,
+                by,
+                at: now,
+            }],
+            FlagReceipt {
+                receipt_id,
+                by,
+                reason,
+            } => {
+                self.receipt(receipt_id)?;
+                let reason = reason.trim().to_string();
+                if reason.is_empty() {
+                    return Err(GrantError::FlagReasonRequired);
+                }
+                if reason.chars().count() > 1024 {
+                    return Err(GrantError::FlagReasonTooLong);
+                }
+                vec![GrantReceiptFlagged {
+                    receipt_id,
+                    by,
+                    reason,
+                    at: now,
+                }]
             }
         })
     }
@@ -227,7 +315,31 @@ impl TravelGrant {
             GrantMessagePosted { .. } => {}
             GrantDisbursed { .. } => self.status = GrantStatus::Disbursed,
             GrantPaymentInfoRecorded { .. } => self.has_payment_info = true,
+            GrantReceiptUploaded { receipt, .. } => {
+                self.receipts
+                    .insert(receipt.receipt_id, receipts::ReceiptState::default());
+            }
+            GrantReceiptDeleted { receipt_id, .. } => {
+                self.receipts.remove(&receipt_id);
+            }
+            GrantReceiptApproved { receipt_id, .. } => {
+                if let Some(r) = self.receipts.get_mut(&receipt_id) {
+                    r.approved = true;
+                }
+            }
+            GrantReceiptFlagged { receipt_id, .. } => {
+                if let Some(r) = self.receipts.get_mut(&receipt_id) {
+                    r.flagged = true;
+                }
+            }
         }
+    }
+
+    fn receipt(&self, id: Uuid) -> Result<receipts::ReceiptState, GrantError> {
+        self.receipts
+            .get(&id)
+            .copied()
+            .ok_or(GrantError::ReceiptNotFound)
     }
 }
 

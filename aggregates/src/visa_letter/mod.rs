@@ -89,6 +89,26 @@ pub enum LetterCommand {
     },
     /// LETTER-6/7/12.
     Review { by: Uuid, action: ReviewAction },
+    /// LETTER-8: only from approved; the PDF is already stored by the caller.
+    Generate { by: Uuid, file: LetterFile },
+    /// LETTER-9: only from generated; sets sent_at.
+    Send { by: Uuid },
+}
+
+/// LETTER-8: the stored PDF as the log knows it (never its bytes). A stored
+/// format: never rename.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LetterFile {
+    /// "letter-<id>.pdf".
+    pub file_name: String,
+    pub size: u64,
+    /// Hex SHA-256 of the content.
+    pub sha256: String,
+}
+
+/// LETTER-8: the file name of letter `id`.
+pub fn file_name(id: Uuid) -> String {
+    format!("letter-{id}.pdf")
 }
 
 /// Facts about one letter request. Names are a stored format: never rename.
@@ -113,6 +133,17 @@ pub enum LetterEvent {
         reason: String,
         at: Timestamp,
     },
+    /// LETTER-8.
+    VisaLetterGenerated {
+        by: Uuid,
+        file: LetterFile,
+        at: Timestamp,
+    },
+    /// LETTER-9: `at` is sent_at.
+    VisaLetterSent {
+        by: Uuid,
+        at: Timestamp,
+    },
 }
 
 impl cqrs_es::DomainEvent for LetterEvent {
@@ -122,6 +153,8 @@ impl cqrs_es::DomainEvent for LetterEvent {
             Self::VisaLetterUnderReview { .. } => "VisaLetterUnderReview",
             Self::VisaLetterApproved { .. } => "VisaLetterApproved",
             Self::VisaLetterRejected { .. } => "VisaLetterRejected",
+            Self::VisaLetterGenerated { .. } => "VisaLetterGenerated",
+            Self::VisaLetterSent { .. } => "VisaLetterSent",
         }
         .to_string()
     }
@@ -145,6 +178,10 @@ pub enum LetterError {
     InvalidTransition, // LETTER-6/12
     #[error("A reason is required to reject a request.")]
     ReasonRequired, // LETTER-7
+    #[error("Only approved requests can be generated.")]
+    NotApproved, // LETTER-8
+    #[error("Only generated letters can be sent.")]
+    NotGenerated, // LETTER-9
 }
 
 impl LetterError {
@@ -156,6 +193,8 @@ impl LetterError {
             Self::TravelDates => "letter.travel_dates",
             Self::InvalidTransition => "letter.invalid_transition",
             Self::ReasonRequired => "letter.reason_required",
+            Self::NotApproved => "letter.not_approved",
+            Self::NotGenerated => "letter.not_generated",
         }
     }
 
@@ -206,7 +245,23 @@ impl VisaLetter {
                     at: now,
                 }])
             }
-            LetterCommand::Review { .. } if !self.created => Err(LetterError::NotFound),
+            LetterCommand::Review { .. }
+            | LetterCommand::Generate { .. }
+            | LetterCommand::Send { .. }
+                if !self.created =>
+            {
+                Err(LetterError::NotFound)
+            }
+            LetterCommand::Generate { .. } if self.status != LetterStatus::Approved => {
+                Err(LetterError::NotApproved)
+            }
+            LetterCommand::Generate { by, file } => {
+                Ok(vec![VisaLetterGenerated { by, file, at: now }])
+            }
+            LetterCommand::Send { .. } if self.status != LetterStatus::Generated => {
+                Err(LetterError::NotGenerated)
+            }
+            LetterCommand::Send { by } => Ok(vec![VisaLetterSent { by, at: now }]),
             LetterCommand::Review { by, action } => {
                 let to = match &action {
                     ReviewAction::UnderReview => LetterStatus::UnderReview,
@@ -243,6 +298,8 @@ impl VisaLetter {
             VisaLetterUnderReview { .. } => self.status = LetterStatus::UnderReview,
             VisaLetterApproved { .. } => self.status = LetterStatus::Approved,
             VisaLetterRejected { .. } => self.status = LetterStatus::Rejected,
+            VisaLetterGenerated { .. } => self.status = LetterStatus::Generated,
+            VisaLetterSent { .. } => self.status = LetterStatus::Sent,
         }
     }
 }

@@ -180,3 +180,66 @@ fn letter_12_a_disallowed_transition_is_refused() {
         "Invalid action or status transition."
     );
 }
+
+fn letter_file() -> LetterFile {
+    LetterFile {
+        file_name: file_name(Uuid::nil()),
+        size: 2000,
+        sha256: "ab".repeat(32),
+    }
+}
+
+fn generated() -> LetterEvent {
+    LetterEvent::VisaLetterGenerated {
+        by: uid("olga"),
+        file: letter_file(),
+        at: t0(),
+    }
+}
+
+fn approved() -> LetterEvent {
+    LetterEvent::VisaLetterApproved {
+        by: uid("olga"),
+        at: t0(),
+    }
+}
+
+#[test]
+fn letter_8_generation_only_from_approved() {
+    let generate = || LetterCommand::Generate {
+        by: uid("olga"),
+        file: letter_file(),
+    };
+    framework()
+        .given(vec![requested()])
+        .when(generate())
+        .then_expect_error(LetterError::NotApproved);
+    framework()
+        .given(vec![requested(), approved(), generated()])
+        .when(generate())
+        .then_expect_error(LetterError::NotApproved);
+    framework()
+        .given(vec![requested(), approved()])
+        .when(generate())
+        .then_expect_events(vec![generated()]);
+    assert_eq!(
+        file_name(Uuid::nil()),
+        "letter-00000000-0000-0000-0000-000000000000.pdf"
+    );
+}
+
+#[test]
+fn letter_9_sending_only_from_generated_sets_sent_at() {
+    let send = || LetterCommand::Send { by: uid("olga") };
+    framework()
+        .given(vec![requested(), approved()])
+        .when(send())
+        .then_expect_error(LetterError::NotGenerated);
+    framework()
+        .given(vec![requested(), approved(), generated()])
+        .when(send())
+        .then_expect_events(vec![LetterEvent::VisaLetterSent {
+            by: uid("olga"),
+            at: t0(),
+        }]);
+}

@@ -8,10 +8,14 @@ mod summary;
 #[cfg(test)]
 mod tests;
 
+use chrono::NaiveDate;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use tessera_aggregates::travel_grant::{GrantApplication, GrantEvent, GrantStatus, PaymentMethod};
+use tessera_aggregates::travel_grant::{
+    GrantApplication, GrantEvent, GrantStatus, PaymentMethod, ReceiptKind, ReceiptReview,
+};
+use tessera_aggregates::user::Sealed;
 use uuid::Uuid;
 
 pub use summary::{GrantSummary, summarize};
@@ -24,7 +28,11 @@ pub struct TravelGrants;
 pub struct MessageRow {
     pub author: Uuid,
     pub from_reviewer: bool,
+    /// Plain: a fixed text, or a message written before messages were sealed.
     pub text: String,
+    /// The words, sealed under the applicant's key (opened at read time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed_text: Option<Sealed>,
     pub visible: bool,
     pub at: DateTime<Utc>,
 }
@@ -47,11 +55,58 @@ pub struct GrantRow {
     pub payment_method: Option<PaymentMethod>,
     /// Oldest first (GRANT-26).
     pub messages: Vec<MessageRow>,
+    /// Uploaded and not deleted, oldest first (GRANT-29…36).
+    #[serde(default)]
+    pub receipts: Vec<ReceiptRow>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
+/// One receipt (GRANT-30…34); the description stays sealed as in the log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReceiptRow {
+    pub id: Uuid,
+    pub kind: ReceiptKind,
+    pub date: NaiveDate,
+    pub amount: Decimal,
+    pub description: Option<Sealed>,
+    pub extension: String,
+    pub size: u64,
+    pub sha256: String,
+    pub approved: bool,
+    pub approved_by: Option<Uuid>,
+    pub approved_at: Option<DateTime<Utc>>,
+    pub flagged: bool,
+    pub flag_reason: String,
+    pub flagged_by: Option<Uuid>,
+    pub flagged_at: Option<DateTime<Utc>>,
+    pub uploaded_at: DateTime<Utc>,
+}
+
+impl ReceiptRow {
+    /// GRANT-32.
+    pub fn review(&self) -> ReceiptReview {
+        ReceiptReview::of(self.approved, self.flagged)
+    }
+}
+
 impl GrantRow {
+    /// GRANT-21: accepted, payment info exists, at least one approved receipt.
+    pub fn is_ready_for_disbursement(&self) -> bool {
+        self.status == GrantStatus::Accepted
+            && self.payment_method.is_some()
+            && self.receipts.iter().any(|r| r.approved)
+    }
+
+    /// GRANT-36: Σ receipt amounts.
+    pub fn receipts_total(&self) -> Decimal {
+        self.receipts.iter().map(|r| r.amount).sum()
+    }
+
+    fn receipt_mut(&mut self, id: &Uuid) -> Option<&mut ReceiptRow> {
+        self.receipts.iter_mut().find(|r| r.id == *id)
+    }
+
     /// GRANT-26: what the applicant sees.
     pub fn visible_messages(&self) -> Vec<MessageRow> {
         self.messages
@@ -70,7 +125,7 @@ pub const GRANTS_PREFIX: &str = "grant:";
 
 impl Projection for TravelGrants {
     const NAME: &'static str = "travel_grants";
-    const VERSION: u32 = 1;
+    const VERSION: u32 = 2;
     type Row = GrantRow;
 
     fn apply(rows: &mut Rows<GrantRow>, env: &Envelope) {
@@ -105,6 +160,7 @@ impl Projection for TravelGrants {
                     disbursed_by: None,
                     payment_method: None,
                     messages: vec![],
+                    receipts: vec![],
                     created_at: *at,
                     updated_at: *at,
                 },
@@ -144,12 +200,14 @@ impl Projection for TravelGrants {
                 author,
                 from_reviewer,
                 text,
+                sealed_text,
                 visible,
                 at,
             } => row.messages.push(MessageRow {
                 author: *author,
                 from_reviewer: *from_reviewer,
                 text: text.clone(),
+                sealed_text: sealed_text.clone(),
                 visible: *visible,
                 at: *at,
             }),
@@ -162,6 +220,47 @@ impl Projection for TravelGrants {
             GrantEvent::GrantPaymentInfoRecorded { info, at } => {
                 row.payment_method = Some(info.payment_method);
                 row.updated_at = *at;
+            }
+            GrantEvent::GrantReceiptUploaded { receipt, at } => row.receipts.push(ReceiptRow {
+                id: receipt.receipt_id,
+                kind: receipt.kind,
+                date: receipt.date,
+                amount: receipt.amount,
+                description: receipt.description.clone(),
+                extension: receipt.file.extension.clone(),
+                size: receipt.file.size,
+                sha256: receipt.file.sha256.clone(),
+                approved: false,
+                approved_by: None,
+                approved_at: None,
+                flagged: false,
+                flag_reason: String::new(),
+                flagged_by: None,
+                flagged_at: None,
+                uploaded_at: *at,
+            }),
+            GrantEvent::GrantReceiptDeleted { receipt_id, .. } => {
+                row.receipts.retain(|r| r.id != *receipt_id);
+            }
+            GrantEvent::GrantReceiptApproved { receipt_id, by, at } => {
+                if let Some(r) = row.receipt_mut(receipt_id) {
+                    r.approved = true;
+                    r.approved_by = Some(*by);
+                    r.approved_at = Some(*at);
+                }
+            }
+            GrantEvent::GrantReceiptFlagged {
+                receipt_id,
+                by,
+                reason,
+                at,
+            } => {
+                if let Some(r) = row.receipt_mut(receipt_id) {
+                    r.flagged = true;
+                    r.flag_reason = reason.clone();
+                    r.flagged_by = Some(*by);
+                    r.flagged_at = Some(*at);
+                }
             }
         }
     }

@@ -61,6 +61,7 @@ fn message(name: &str, text: &str, visible: bool) -> Logged {
             author: user("rita"),
             from_reviewer: true,
             text: text.into(),
+            sealed_text: None,
             visible,
             at: at(3, 9),
         },
@@ -131,4 +132,106 @@ fn ana_15_ana_33_amb_15_committed_remaining_and_disbursed() {
         (no_budget.remaining, no_budget.committed_percent),
         (None, None)
     );
+}
+
+fn receipt(name: &str, n: u128, amount: i64) -> Logged {
+    use tessera_aggregates::travel_grant::{ReceiptFile, ReceiptKind, ReceiptUpload};
+    logged(
+        name,
+        GrantEvent::GrantReceiptUploaded {
+            receipt: Box::new(ReceiptUpload {
+                receipt_id: Uuid::from_u128(n),
+                kind: ReceiptKind::Lodging,
+                date: chrono::NaiveDate::from_ymd_opt(2027, 5, 13).unwrap_or_default(),
+                amount: usd(amount),
+                description: None,
+                file: ReceiptFile {
+                    extension: "png".into(),
+                    size: 10,
+                    sha256: "00".repeat(32),
+                },
+            }),
+            at: at(4, 9),
+        },
+    )
+}
+
+#[test]
+fn grant_21_32_36_receipts_their_review_their_sum_and_readiness() {
+    use tessera_aggregates::travel_grant::{PaymentMethod, ReceiptReview, SealedPaymentInfo};
+    let paid = logged(
+        "ana",
+        GrantEvent::GrantPaymentInfoRecorded {
+            info: Box::new(SealedPaymentInfo {
+                payment_method: PaymentMethod::Check,
+                legal_name: None,
+                address_street: None,
+                address_city: None,
+                address_state: None,
+                address_zip: None,
+                address_country: None,
+                paypal_email: None,
+                zelle_email: None,
+                wise_email: None,
+                bank_name: None,
+                bank_account_number: None,
+                bank_routing_number: None,
+                bank_holder_name: None,
+                bank_holder_address: None,
+                bank_address: None,
+                bank_additional: None,
+            }),
+            at: at(4, 9),
+        },
+    );
+    let rows = fold_all::<TravelGrants>(&log(vec![
+        applied("ana", 1000),
+        reviewed("ana", GrantStatus::Accepted, 800),
+        paid,
+        receipt("ana", 1, 300),
+        receipt("ana", 2, 150),
+        receipt("ana", 3, 99),
+        logged(
+            "ana",
+            GrantEvent::GrantReceiptDeleted {
+                receipt_id: Uuid::from_u128(3),
+                at: at(5, 9),
+            },
+        ),
+        logged(
+            "ana",
+            GrantEvent::GrantReceiptFlagged {
+                receipt_id: Uuid::from_u128(2),
+                by: user("rita"),
+                reason: "Blurry".into(),
+                at: at(5, 9),
+            },
+        ),
+    ]));
+    assert_round_trip(&rows);
+    let row = rows.get(&grant_key(grant("ana"))).cloned().expect("row");
+    assert_eq!(row.receipts_total(), usd(450));
+    let reviews: Vec<_> = row.receipts.iter().map(|r| r.review()).collect();
+    assert_eq!(
+        reviews,
+        vec![ReceiptReview::Pending, ReceiptReview::Flagged]
+    );
+    assert!(!row.is_ready_for_disbursement());
+    let rows = fold_all::<TravelGrants>(&log(vec![
+        applied("bo", 1000),
+        reviewed("bo", GrantStatus::Accepted, 800),
+        receipt("bo", 1, 300),
+        logged(
+            "bo",
+            GrantEvent::GrantReceiptApproved {
+                receipt_id: Uuid::from_u128(1),
+                by: user("rita"),
+                at: at(5, 9),
+            },
+        ),
+    ]));
+    let row = rows.get(&grant_key(grant("bo"))).cloned().expect("row");
+    assert_eq!(row.receipts[0].review(), ReceiptReview::Approved);
+    // No payment info yet.
+    assert!(!row.is_ready_for_disbursement());
 }

@@ -25,6 +25,14 @@ pub struct LetterRow {
     pub reviewed_at: Option<DateTime<Utc>>,
     pub rejection_reason: String,
     pub created_at: DateTime<Utc>,
+    /// LETTER-8: the PDF's name once generated.
+    #[serde(default)]
+    pub file_name: Option<String>,
+    #[serde(default)]
+    pub generated_at: Option<DateTime<Utc>>,
+    /// LETTER-9.
+    #[serde(default)]
+    pub sent_at: Option<DateTime<Utc>>,
 }
 
 pub fn letter_key(id: Uuid) -> String {
@@ -35,7 +43,7 @@ pub const LETTERS_PREFIX: &str = "letter:";
 
 impl Projection for VisaLetters {
     const NAME: &'static str = "visa_letters";
-    const VERSION: u32 = 1;
+    const VERSION: u32 = 2;
     type Row = LetterRow;
 
     fn apply(rows: &mut Rows<LetterRow>, env: &Envelope) {
@@ -64,6 +72,9 @@ impl Projection for VisaLetters {
                     reviewed_at: None,
                     rejection_reason: String::new(),
                     created_at: *at,
+                    file_name: None,
+                    generated_at: None,
+                    sent_at: None,
                 },
             );
             return;
@@ -84,6 +95,15 @@ impl Projection for VisaLetters {
                 row.reviewed_by = Some(*by);
                 row.reviewed_at = Some(*at);
                 row.rejection_reason = reason.clone();
+            }
+            LetterEvent::VisaLetterGenerated { file, at, .. } => {
+                row.status = LetterStatus::Generated;
+                row.file_name = Some(file.file_name.clone());
+                row.generated_at = Some(*at);
+            }
+            LetterEvent::VisaLetterSent { at, .. } => {
+                row.status = LetterStatus::Sent;
+                row.sent_at = Some(*at);
             }
         }
     }

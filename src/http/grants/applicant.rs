@@ -56,7 +56,7 @@ pub async fn mine(
     let row = grant_row(&app, stream_id(conf.id, user.id))
         .await?
         .ok_or_else(|| ApiError::not_found("Travel grant application"))?;
-    Ok(Json(row.into()))
+    Ok(Json(MyGrantView::open(&app, row).await?))
 }
 
 /// Replaces the form while the application is editable (GRANT-14, GRANT-18).
@@ -157,9 +157,8 @@ pub async fn provide_info(
     ApiJson(body): ApiJson<ApplicantMessageBody>,
 ) -> ApiResult<Json<GrantChanged>> {
     let conf = app.gate(&slug, PUBLIC).await?;
-    let cmd = GrantCommand::ProvideInfo {
-        message: body.message,
-    };
+    let message = app.personal.seal_opt(user.id, body.message.trim()).await?;
+    let cmd = GrantCommand::ProvideInfo { message };
     send(&app, conf.id, user.id, cmd, &meta).await
 }
 
@@ -175,10 +174,12 @@ pub async fn message(
     ApiJson(body): ApiJson<ApplicantMessageBody>,
 ) -> ApiResult<Json<GrantChanged>> {
     let conf = app.gate(&slug, PUBLIC).await?;
+    // Personal data: sealed under the applicant's key (erasure shreds it).
+    let text = app.personal.seal_opt(user.id, body.message.trim()).await?;
     let cmd = GrantCommand::PostMessage {
         author: user.id,
         from_reviewer: false,
-        text: body.message,
+        text,
         visible: true,
     };
     send(&app, conf.id, user.id, cmd, &meta).await

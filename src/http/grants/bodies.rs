@@ -6,7 +6,11 @@ use serde::{Deserialize, Serialize};
 use tessera_aggregates::travel_grant::{
     ApplicationType, ExperienceLevel, GrantApplication, GrantStatus, PaymentMethod, RequestType,
 };
-use tessera_projections::travel_grants::{GrantRow, MessageRow};
+use tessera_aggregates::travel_grant::{ReceiptKind, ReceiptReview};
+use tessera_projections::travel_grants::{GrantRow, MessageRow, ReceiptRow};
+
+use crate::app::AppState;
+use crate::http::error::ApiResult;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -187,7 +191,7 @@ impl From<GrantRow> for MyGrantView {
             status: s,
             days_attending: r.application.days(),
             travel_plans_total: r.application.travel_plans_total(),
-            messages: r.visible_messages().into_iter().map(Into::into).collect(),
+            messages: vec![],
             application: r.application,
             approved_amount: r.approved_amount,
             promo_code: r.promo_code,
@@ -199,6 +203,108 @@ impl From<GrantRow> for MyGrantView {
             can_decline: s.is_actionable(),
             can_provide_info: s.awaits_info(),
         }
+    }
+}
+
+/// One receipt (GRANT-30…34), its description opened.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReceiptView {
+    pub id: Uuid,
+    #[schema(value_type = String, example = "airfare")]
+    pub kind: ReceiptKind,
+    pub date: NaiveDate,
+    #[schema(value_type = MoneyString)]
+    pub amount: Decimal,
+    pub description: String,
+    /// GRANT-32: pending, approved or flagged.
+    #[schema(value_type = String, example = "pending")]
+    pub review: ReceiptReview,
+    pub approved: bool,
+    pub approved_by: Option<Uuid>,
+    pub approved_at: Option<DateTime<Utc>>,
+    pub flagged: bool,
+    pub flag_reason: String,
+    pub flagged_by: Option<Uuid>,
+    pub flagged_at: Option<DateTime<Utc>>,
+    /// The file's type (pdf, jpg, jpeg, png) and size in bytes.
+    pub file_type: String,
+    pub file_size: u64,
+    pub uploaded_at: DateTime<Utc>,
+}
+
+impl ReceiptView {
+    /// `r` of `applicant`'s grant, its description opened (or "erased").
+    pub async fn open(app: &AppState, applicant: Uuid, r: ReceiptRow) -> ApiResult<Self> {
+        let description = app
+            .personal
+            .read(applicant, "", r.description.as_ref())
+            .await?;
+        Ok(Self {
+            id: r.id,
+            kind: r.kind,
+            date: r.date,
+            amount: r.amount,
+            description,
+            review: r.review(),
+            approved: r.approved,
+            approved_by: r.approved_by,
+            approved_at: r.approved_at,
+            flagged: r.flagged,
+            flag_reason: r.flag_reason,
+            flagged_by: r.flagged_by,
+            flagged_at: r.flagged_at,
+            file_type: r.extension,
+            file_size: r.size,
+            uploaded_at: r.uploaded_at,
+        })
+    }
+}
+
+/// The messages of `applicant`'s grant with their words opened: sealed ones
+/// under the applicant's key ("erased" once erased), older plain ones as stored.
+pub async fn open_messages(
+    app: &AppState,
+    applicant: Uuid,
+    rows: Vec<MessageRow>,
+) -> ApiResult<Vec<MessageView>> {
+    let mut out = Vec::with_capacity(rows.len());
+    for m in rows {
+        let text = app
+            .personal
+            .read(applicant, &m.text, m.sealed_text.as_ref())
+            .await?;
+        out.push(MessageView {
+            text,
+            ..MessageView::from(m)
+        });
+    }
+    Ok(out)
+}
+
+impl MyGrantView {
+    /// The view of `row` with its visible messages opened.
+    pub async fn open(app: &AppState, row: GrantRow) -> ApiResult<Self> {
+        let messages = open_messages(app, row.applicant, row.visible_messages()).await?;
+        Ok(Self {
+            messages,
+            ..Self::from(row)
+        })
+    }
+}
+
+impl GrantView {
+    /// The view of `row` with messages and receipts opened (GRANT-21/26/32).
+    pub async fn open(app: &AppState, row: GrantRow) -> ApiResult<Self> {
+        let messages = open_messages(app, row.applicant, row.messages.clone()).await?;
+        let mut receipts = vec![];
+        for r in row.receipts.clone() {
+            receipts.push(ReceiptView::open(app, row.applicant, r).await?);
+        }
+        Ok(Self {
+            messages,
+            receipts,
+            ..Self::from(row)
+        })
     }
 }
 
@@ -225,12 +331,19 @@ pub struct GrantView {
     pub disbursed_by: Option<Uuid>,
     #[schema(value_type = Option<String>)]
     pub payment_method: Option<PaymentMethod>,
+    /// GRANT-21: accepted, payment info exists, at least one approved receipt.
+    pub is_ready_for_disbursement: bool,
+    /// GRANT-36: Σ receipt amounts.
+    #[schema(value_type = MoneyString)]
+    pub receipts_total: Decimal,
+    pub receipts: Vec<ReceiptView>,
     pub messages: Vec<MessageView>,
     pub created_at: DateTime<Utc>,
 }
 
 impl From<GrantRow> for GrantView {
     fn from(r: GrantRow) -> Self {
+        let (ready, receipts_total) = (r.is_ready_for_disbursement(), r.receipts_total());
         Self {
             id: r.id,
             applicant: r.applicant,
@@ -246,7 +359,10 @@ impl From<GrantRow> for GrantView {
             disbursed_at: r.disbursed_at,
             disbursed_by: r.disbursed_by,
             payment_method: r.payment_method,
-            messages: r.messages.into_iter().map(Into::into).collect(),
+            is_ready_for_disbursement: ready,
+            receipts_total,
+            receipts: vec![],
+            messages: vec![],
             created_at: r.created_at,
         }
     }

@@ -8,11 +8,13 @@
 mod applicant;
 mod bodies;
 mod payment;
+mod receipts;
 mod staff;
 
 pub(crate) use staff::budget_summary;
 
 use axum::Json;
+use axum::extract::DefaultBodyLimit;
 use serde::Serialize;
 use tessera_aggregates::conference::Role;
 use tessera_projections::Projection;
@@ -56,7 +58,17 @@ pub fn groups() -> Vec<Group> {
                 .routes(routes!(applicant::decline))
                 .routes(routes!(applicant::provide_info))
                 .routes(routes!(applicant::message))
-                .routes(routes!(applicant::payment_info)),
+                .routes(routes!(applicant::payment_info))
+                .routes(routes!(receipts::delete))
+                .routes(routes!(receipts::my_file)),
+        ),
+        (
+            Access::Authenticated,
+            // GRANT-31: a 10 MiB file, base64 in JSON, exceeds the API's body
+            // limit; this route alone takes up to `MAX_UPLOAD_BODY`.
+            OpenApiRouter::new()
+                .routes(routes!(receipts::upload, receipts::list))
+                .layer(DefaultBodyLimit::max(crate::http::edge::MAX_UPLOAD_BODY)),
         ),
         (
             GRANT_READ,
@@ -68,7 +80,12 @@ pub fn groups() -> Vec<Group> {
             REVIEWER,
             OpenApiRouter::new()
                 .routes(routes!(staff::review))
-                .routes(routes!(staff::message)),
+                .routes(routes!(staff::message))
+                // GRANT-11 review_receipt: reviewers review and read receipts.
+                .routes(routes!(receipts::approve))
+                .routes(routes!(receipts::flag))
+                .routes(routes!(receipts::queue))
+                .routes(routes!(receipts::file)),
         ),
         (
             FINANCE,

@@ -30,16 +30,11 @@ pub async fn list(
 ) -> ApiResult<Json<Page<GrantView>>> {
     let conf = app.gate(&slug, MANAGE).await?;
     let rows = conference_grants(&app, conf.id).await?;
-    let items = rows
-        .into_iter()
-        .map(|r| {
-            (
-                time_sort(&r.created_at),
-                r.id.to_string(),
-                GrantView::from(r),
-            )
-        })
-        .collect();
+    let mut items = vec![];
+    for r in rows {
+        let key = (time_sort(&r.created_at), r.id.to_string());
+        items.push((key.0, key.1, GrantView::open(&app, r).await?));
+    }
     Ok(Json(page_in_memory(&paging, "created", false, items)?))
 }
 
@@ -57,30 +52,43 @@ pub async fn get(
         .await?
         .filter(|r| r.conference_id == conf.id)
         .ok_or_else(not_found)?;
-    Ok(Json(row.into()))
+    Ok(Json(GrantView::open(&app, row).await?))
 }
 
 fn not_found() -> ApiError {
     ApiError::not_found("Travel grant application")
 }
 
+/// The applicant of `grant` when it is a grant of this conference (another
+/// conference's grant is not found).
+pub(super) async fn applicant_of(
+    app: &AppState,
+    conf: &ConferenceRef,
+    grant: Uuid,
+) -> ApiResult<Uuid> {
+    let of = app
+        .bus
+        .inspect::<TravelGrant, _>(&grant.to_string(), |g| {
+            g.exists().then(|| (g.conference_id(), g.applicant()))
+        })
+        .await?;
+    match of {
+        Some((c, applicant)) if c == conf.id => Ok(applicant),
+        _ => Err(not_found()),
+    }
+}
+
 /// Sends a staff command to a grant of this conference (another conference's
 /// grant is not found).
-async fn send(
+pub(super) async fn send(
     app: &AppState,
     conf: &ConferenceRef,
     grant: Uuid,
     cmd: GrantCommand,
     meta: &CommandMeta,
 ) -> ApiResult<Json<GrantChanged>> {
+    applicant_of(app, conf, grant).await?;
     let id = grant.to_string();
-    let of = app
-        .bus
-        .inspect::<TravelGrant, _>(&id, |g| g.exists().then(|| g.conference_id()))
-        .await?;
-    if of != Some(conf.id) {
-        return Err(not_found());
-    }
     let sent = app
         .bus
         .send::<TravelGrant>(&id, cmd, &meta.for_conf(Some(conf.id)))
@@ -123,10 +131,16 @@ pub async fn message(
     ApiJson(body): ApiJson<MessageBody>,
 ) -> ApiResult<Json<GrantChanged>> {
     let conf = app.gate(&slug, MANAGE).await?;
+    // Sealed under the applicant's key: erasing them shreds the thread.
+    let applicant = applicant_of(&app, &conf, grant).await?;
+    let text = app
+        .personal
+        .seal_opt(applicant, body.message.trim())
+        .await?;
     let cmd = GrantCommand::PostMessage {
         author: user.id,
         from_reviewer: true,
-        text: body.message,
+        text,
         visible: body.visible,
     };
     send(&app, &conf, grant, cmd, &meta).await

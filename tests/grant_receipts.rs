@@ -1,0 +1,520 @@
+//! Travel grant receipts and readiness end to end (SPEC GRANT-21, GRANT-29…36),
+//! on SQLite and PostgreSQL.
+
+mod common;
+
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use common::{Backend, TestApp, User};
+use serde_json::{Value, json};
+
+const CONF: &str = "pycon-us-2027";
+
+fn path(rest: &str) -> String {
+    format!("/api/v1/conferences/{CONF}/grants{rest}")
+}
+
+fn form() -> Value {
+    json!({
+        "experience_level": "intermediate",
+        "travel_from": "Lagos, Nigeria",
+        "airfare_description": "Return flight",
+        "airfare_amount": "900.00",
+        "requested_amount": "900.00",
+        "occupation": "Developer",
+        "involvement": "PyLadies Lagos",
+        "reason": "First PyCon US"
+    })
+}
+
+fn receipt(file_name: &str, content: &[u8], amount: &str) -> Value {
+    json!({
+        "kind": "airfare",
+        "date": "2027-05-12",
+        "amount": amount,
+        "description": "Boarding pass LOS-PIT",
+        "file_name": file_name,
+        "content_base64": STANDARD.encode(content)
+    })
+}
+
+struct Cast {
+    app: TestApp,
+    reviewer: User,
+}
+
+async fn setup(b: Backend) -> Cast {
+    let app = TestApp::start(b).await;
+    let admin = app.admin().await;
+    app.conference(&admin, CONF).await;
+    let reviewer = app.user("rita").await;
+    app.grant(&admin, CONF, &reviewer, "reviewer").await;
+    Cast { app, reviewer }
+}
+
+impl Cast {
+    /// `who` applies; the reviewer offers `amount`; answers the grant id.
+    async fn offered(&self, who: &User, amount: &str) -> String {
+        let r = self
+            .app
+            .post(&path(""))
+            .as_user(who)
+            .json(form())
+            .send()
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let id = r.body["id"].as_str().unwrap_or_default().to_string();
+        let r = self
+            .app
+            .post(&path(&format!("/{id}/review")))
+            .as_user(&self.reviewer)
+            .json(json!({ "status": "offered", "approved_amount": amount }))
+            .send()
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        id
+    }
+
+    /// `who`'s grant, accepted with `amount` approved.
+    async fn accepted(&self, who: &User, amount: &str) -> String {
+        let id = self.offered(who, amount).await;
+        let r = self.mine(who, "/accept").post().await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        id
+    }
+
+    fn mine<'a>(&'a self, who: &'a User, rest: &str) -> Mine<'a> {
+        Mine {
+            cast: self,
+            who,
+            path: path(&format!("/mine{rest}")),
+        }
+    }
+
+    async fn upload(&self, who: &User, body: Value) -> common::Response {
+        self.app
+            .post(&path("/mine/receipts"))
+            .as_user(who)
+            .json(body)
+            .send()
+            .await
+    }
+
+    async fn staff(&self, method: &str, rest: &str, body: Option<Value>) -> common::Response {
+        let call = match method {
+            "GET" => self.app.get(&path(rest)),
+            _ => self.app.post(&path(rest)),
+        }
+        .as_user(&self.reviewer);
+        match body {
+            Some(b) => call.json(b).send().await,
+            None => call.send().await,
+        }
+    }
+}
+
+struct Mine<'a> {
+    cast: &'a Cast,
+    who: &'a User,
+    path: String,
+}
+
+impl Mine<'_> {
+    async fn post(self) -> common::Response {
+        self.cast
+            .app
+            .post(&self.path)
+            .as_user(self.who)
+            .send()
+            .await
+    }
+    async fn get(self, after: Option<i64>) -> common::Response {
+        self.cast
+            .app
+            .get(&self.path)
+            .as_user(self.who)
+            .after(after)
+            .send()
+            .await
+    }
+    async fn delete(self) -> common::Response {
+        self.cast
+            .app
+            .delete(&self.path)
+            .as_user(self.who)
+            .send()
+            .await
+    }
+}
+
+/// GRANT-29: no receipts before the grant is accepted with a non-zero amount.
+async fn grant_29_receipts_need_an_accepted_grant_with_an_approved_amount(b: Backend) {
+    let cast = setup(b).await;
+    let ana = cast.app.user("ana").await;
+    let bo = cast.app.user("bo").await;
+    cast.offered(&ana, "800.00").await;
+    cast.accepted(&bo, "0.00").await;
+    for who in [&ana, &bo] {
+        let r = cast
+            .upload(who, receipt("a.pdf", b"%PDF-1.4", "10.00"))
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+        assert_eq!(r.code(), "grant.receipts_not_allowed");
+        assert_eq!(
+            r.body["detail"],
+            "Receipts can only be uploaded for accepted grants with an approved amount."
+        );
+        let r = cast
+            .mine(who, "/receipts")
+            .get(Some(cast.app.settled().await))
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    }
+    // Without an application there is nothing to attach receipts to.
+    let cy = cast.app.user("cy").await;
+    let r = cast
+        .upload(&cy, receipt("a.pdf", b"%PDF-1.4", "10.00"))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    assert_eq!(
+        cast.app
+            .count_events(|e| e.event_type == "GrantReceiptUploaded")
+            .await,
+        0
+    );
+    cast.app.finish().await;
+}
+
+/// GRANT-30, 31, 36: upload, list with Σ, download by the owner and reviewers;
+/// the file is never in the event.
+async fn grant_31_36_upload_list_sum_and_download(b: Backend) {
+    let cast = setup(b).await;
+    let ana = cast.app.user("ana").await;
+    let bo = cast.app.user("bo").await;
+    let grant = cast.accepted(&ana, "800.00").await;
+    cast.accepted(&bo, "500.00").await;
+    let pdf = b"%PDF-1.4 ana's boarding pass";
+    let r = cast
+        .upload(&ana, receipt("Boarding.PDF", pdf, "450.00"))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let first = r.body["receipt"].as_str().unwrap_or_default().to_string();
+    let mut png = receipt("hotel.png", b"PNG hotel folio", "120.50");
+    png["kind"] = json!("lodging");
+    png["description"] = json!("");
+    let r = cast.upload(&ana, png).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let list = cast.mine(&ana, "/receipts").get(r.position()).await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.text);
+    assert_eq!(list.body["total_amount"], "570.50");
+    let receipts = list.body["receipts"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(receipts.len(), 2);
+    assert_eq!(receipts[0]["description"], "Boarding pass LOS-PIT");
+    assert_eq!(receipts[0]["file_type"], "pdf");
+    assert_eq!(receipts[0]["file_size"], pdf.len());
+    assert_eq!(receipts[0]["review"], "pending");
+    assert_eq!(receipts[1]["kind"], "lodging");
+    // The owner and reviewers download it; Bo cannot reach Ana's file.
+    let own = cast
+        .app
+        .get(&path(&format!("/mine/receipts/{first}/file")))
+        .as_user(&ana)
+        .send()
+        .await;
+    assert_eq!(own.status, StatusCode::OK, "{}", own.text);
+    assert_eq!(own.text.as_bytes(), pdf);
+    assert_eq!(own.headers["content-type"], "application/pdf");
+    let staff = cast
+        .staff("GET", &format!("/{grant}/receipts/{first}/file"), None)
+        .await;
+    assert_eq!(staff.status, StatusCode::OK, "{}", staff.text);
+    assert_eq!(staff.text.as_bytes(), pdf);
+    let other = cast
+        .app
+        .get(&path(&format!("/mine/receipts/{first}/file")))
+        .as_user(&bo)
+        .send()
+        .await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND, "{}", other.text);
+    // The event holds the hash and size, never the bytes.
+    let with_bytes = cast
+        .app
+        .count_events(|e| {
+            e.event_type == "GrantReceiptUploaded" && e.payload.contains(&STANDARD.encode(pdf))
+        })
+        .await;
+    assert_eq!(with_bytes, 0);
+    cast.app.finish().await;
+}
+
+/// GRANT-31: type by extension, case-insensitive, and at most 10 MiB (413).
+async fn grant_31_refuses_other_types_and_files_over_ten_mib(b: Backend) {
+    let cast = setup(b).await;
+    let ana = cast.app.user("ana").await;
+    cast.accepted(&ana, "800.00").await;
+    for name in ["a.gif", "a.pdf.exe", "noextension"] {
+        let r = cast.upload(&ana, receipt(name, b"x", "1.00")).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{name}: {}",
+            r.text
+        );
+        assert_eq!(r.code(), "grant.receipt_file_type");
+    }
+    let big = vec![b'a'; 10 * 1024 * 1024 + 1];
+    let r = cast.upload(&ana, receipt("big.jpg", &big, "1.00")).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.text);
+    assert_eq!(r.code(), "grant.receipt_too_large");
+    assert_eq!(r.body["detail"], "File size must be under 10 MB.");
+    let mut long = receipt("a.jpeg", b"x", "1.00");
+    long["description"] = json!("d".repeat(256));
+    let r = cast.upload(&ana, long).await;
+    assert!(r.status.is_client_error(), "{}", r.text);
+    let mut unknown = receipt("a.jpeg", b"x", "1.00");
+    unknown["colour"] = json!("red");
+    let r = cast.upload(&ana, unknown).await;
+    assert!(r.status.is_client_error(), "{}", r.text);
+    let exactly = vec![b'a'; 10 * 1024 * 1024];
+    let r = cast
+        .upload(&ana, receipt("max.JPEG", &exactly, "1.00"))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(
+        cast.app
+            .count_events(|e| e.event_type == "GrantReceiptUploaded")
+            .await,
+        1
+    );
+    cast.app.finish().await;
+}
+
+/// GRANT-32…34 and GRANT-21: delete a pending receipt (its file goes), approve
+/// and flag, and readiness once payment info and an approved receipt exist.
+async fn grant_21_33_34_review_delete_and_readiness(b: Backend) {
+    let cast = setup(b).await;
+    let ana = cast.app.user("ana").await;
+    let grant = cast.accepted(&ana, "800.00").await;
+    let mut ids = vec![];
+    for n in 0..3 {
+        let r = cast
+            .upload(&ana, receipt(&format!("r{n}.pdf"), b"%PDF", "100.00"))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        ids.push(r.body["receipt"].as_str().unwrap_or_default().to_string());
+    }
+    let r = cast
+        .mine(&ana, &format!("/receipts/{}", ids[0]))
+        .delete()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let gone = cast
+        .app
+        .get(&path(&format!("/mine/receipts/{}/file", ids[0])))
+        .as_user(&ana)
+        .send()
+        .await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND, "{}", gone.text);
+    let r = cast
+        .staff(
+            "POST",
+            &format!("/{grant}/receipts/{}/approve", ids[1]),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = cast
+        .staff(
+            "POST",
+            &format!("/{grant}/receipts/{}/flag", ids[2]),
+            Some(json!({ "reason": " " })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(r.code(), "grant.flag_reason_required");
+    let r = cast
+        .staff(
+            "POST",
+            &format!("/{grant}/receipts/{}/flag", ids[2]),
+            Some(json!({ "reason": "x".repeat(1025) })),
+        )
+        .await;
+    assert!(r.status.is_client_error(), "{}", r.text);
+    let r = cast
+        .staff(
+            "POST",
+            &format!("/{grant}/receipts/{}/flag", ids[2]),
+            Some(json!({ "reason": "Illegible" })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    for id in &ids[1..] {
+        let r = cast.mine(&ana, &format!("/receipts/{id}")).delete().await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+        assert_eq!(r.body["detail"], "This receipt cannot be deleted.");
+    }
+    let view = cast
+        .app
+        .get(&path(&format!("/{grant}")))
+        .as_user(&cast.reviewer)
+        .after(r.position())
+        .send()
+        .await;
+    assert_eq!(view.status, StatusCode::OK, "{}", view.text);
+    let reviews: Vec<Value> = view.body["receipts"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|r| r["review"].clone())
+        .collect();
+    assert_eq!(reviews, vec![json!("approved"), json!("flagged")]);
+    assert_eq!(view.body["receipts"][1]["flag_reason"], "Illegible");
+    assert_eq!(view.body["receipts_total"], "200.00");
+    // GRANT-21: no payment info yet.
+    assert_eq!(view.body["is_ready_for_disbursement"], false);
+    let r = cast
+        .app
+        .put(&path("/mine/payment-info"))
+        .as_user(&ana)
+        .json(json!({
+            "payment_method": "check", "legal_name": "Ana Okafor",
+            "address_street": "1 Marina", "address_city": "Lagos",
+            "address_zip": "101001", "address_country": "Nigeria"
+        }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let view = cast
+        .app
+        .get(&path(&format!("/{grant}")))
+        .as_user(&cast.reviewer)
+        .after(r.position())
+        .send()
+        .await;
+    assert_eq!(
+        view.body["is_ready_for_disbursement"], true,
+        "{}",
+        view.text
+    );
+    cast.app.finish().await;
+}
+
+/// GRANT-35: the queue answers a receipt neither approved nor flagged, and
+/// nothing once all are reviewed.
+async fn grant_35_the_queue_answers_an_unreviewed_receipt(b: Backend) {
+    let cast = setup(b).await;
+    let ana = cast.app.user("ana").await;
+    let bo = cast.app.user("bo").await;
+    let mut pending = vec![];
+    for who in [&ana, &bo] {
+        let grant = cast.accepted(who, "800.00").await;
+        let r = cast.upload(who, receipt("r.pdf", b"%PDF", "10.00")).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        pending.push((
+            grant,
+            r.body["receipt"].as_str().unwrap_or_default().to_string(),
+        ));
+    }
+    let last = cast.app.settled().await;
+    let q = cast
+        .app
+        .get(&path("/receipt-queue"))
+        .as_user(&cast.reviewer)
+        .after(Some(last))
+        .send()
+        .await;
+    assert_eq!(q.status, StatusCode::OK, "{}", q.text);
+    assert_eq!(q.body["pending"], 2);
+    let picked = q.body["receipt"]["id"].as_str().unwrap_or_default();
+    assert!(pending.iter().any(|(_, r)| r == picked), "{}", q.text);
+    let mut position = None;
+    for (grant, receipt) in &pending {
+        let r = cast
+            .staff(
+                "POST",
+                &format!("/{grant}/receipts/{receipt}/approve"),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        position = r.position();
+    }
+    let q = cast
+        .app
+        .get(&path("/receipt-queue"))
+        .as_user(&cast.reviewer)
+        .after(position)
+        .send()
+        .await;
+    assert_eq!(q.body["pending"], 0, "{}", q.text);
+    assert_eq!(q.body["receipt"], Value::Null);
+    cast.app.finish().await;
+}
+
+/// GRANT-33/34 under concurrency: 10 deletes racing 10 approvals of one receipt
+/// end either deleted (no approval took) or approved (no delete took).
+async fn grant_33_concurrent_deletes_and_approvals_never_both_win(b: Backend) {
+    let cast = Arc::new(setup(b).await);
+    let ana = cast.app.user("ana").await;
+    let grant = cast.accepted(&ana, "800.00").await;
+    let r = cast.upload(&ana, receipt("r.pdf", b"%PDF", "10.00")).await;
+    let id = r.body["receipt"].as_str().unwrap_or_default().to_string();
+    let mut tasks = vec![];
+    for n in 0..20 {
+        let (cast, ana, grant, id) = (cast.clone(), ana.clone(), grant.clone(), id.clone());
+        tasks.push(tokio::spawn(async move {
+            if n % 2 == 0 {
+                let r = cast.mine(&ana, &format!("/receipts/{id}")).delete().await;
+                ("delete", r.status)
+            } else {
+                let r = cast
+                    .staff("POST", &format!("/{grant}/receipts/{id}/approve"), None)
+                    .await;
+                ("approve", r.status)
+            }
+        }));
+    }
+    let (mut deleted, mut approved) = (0, 0);
+    for t in tasks {
+        let (what, status) = t.await.expect("task");
+        assert!(
+            status == StatusCode::OK
+                || status == StatusCode::CONFLICT
+                || status == StatusCode::NOT_FOUND,
+            "{what}: {status}"
+        );
+        if status == StatusCode::OK {
+            match what {
+                "delete" => deleted += 1,
+                _ => approved += 1,
+            }
+        }
+    }
+    assert!(
+        (deleted == 1 && approved == 0) || (deleted == 0 && approved >= 1),
+        "deleted {deleted}, approved {approved}"
+    );
+    let events = cast
+        .app
+        .count_events(|e| e.event_type == "GrantReceiptDeleted")
+        .await;
+    assert_eq!(events, deleted);
+    let cast = Arc::into_inner(cast).expect("only owner");
+    cast.app.finish().await;
+}
+
+on_both_backends!(
+    grant_29_receipts_need_an_accepted_grant_with_an_approved_amount,
+    grant_31_36_upload_list_sum_and_download,
+    grant_31_refuses_other_types_and_files_over_ten_mib,
+    grant_21_33_34_review_delete_and_readiness,
+    grant_35_the_queue_answers_an_unreviewed_receipt,
+    grant_33_concurrent_deletes_and_approvals_never_both_win,
+);
