@@ -478,8 +478,8 @@ async fn visa_letter_decisions_reach_the_applicant(b: Backend) {
 }
 
 /// The other message kinds: a cancelled order, a refund, a grant's new status, a
-/// volunteer's decision and a sponsorship deal's move each mail the right person
-/// once, with the conference's name in the subject.
+/// volunteer's decision, a sponsorship deal's move and a bulk purchase's status
+/// each mail the right person once, with the conference's name in the subject.
 async fn cancellation_refund_grant_volunteer_and_sponsorship_mails(b: Backend) {
     let sink = Sink::start().await;
     let app = TestApp::start_with(b, mail_config(&sink, 5)).await;
@@ -594,10 +594,39 @@ async fn cancellation_refund_grant_volunteer_and_sponsorship_mails(b: Backend) {
         .send()
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // A comp bulk purchase approved and fulfilled: its requester hears of both.
+    let r = app
+        .ticket_type(
+            &admin,
+            CONF,
+            json!({ "slug": "group", "name": "Group", "price": "100.00",
+                    "total_quantity": 100, "bulk_enabled": true }),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.text);
+    let r = app
+        .post(&conf("/bulk-purchases"))
+        .as_user(&admin)
+        .json(json!({ "quantity": 4, "ticket_type": "group", "unit_price": "0",
+                      "voucher_config": { "voucher_type": "comp" } }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let purchase = r.body["id"].as_str().unwrap_or_default().to_string();
+    for (step, body) in [("approve", Some(json!({}))), ("fulfil", None)] {
+        let call = app
+            .post(&conf(&format!("/bulk-purchases/{purchase}/{step}")))
+            .as_user(&admin);
+        let r = match body {
+            Some(b) => call.json(b).send().await,
+            None => call.send().await,
+        };
+        assert_eq!(r.status, StatusCode::OK, "{step}: {}", r.text);
+    }
     app.settled().await;
 
     // Order confirmation and access code of the paid order, and one mail each here.
-    let mails = sink.wait_for(7).await;
+    let mails = sink.wait_for(9).await;
     let one = |part: &str| {
         let found = by_subject(&mails, part);
         assert_eq!(found.len(), 1, "{part}: {mails:#?}");
@@ -620,10 +649,14 @@ async fn cancellation_refund_grant_volunteer_and_sponsorship_mails(b: Backend) {
     let m = one("sponsorship of Globex is awaiting_response");
     assert_eq!(m.to, vec!["olga@globex.example".to_string()]);
     one(&format!("order {paid} confirmed"));
+    for status in ["approved", "fulfilled"] {
+        let m = one(&format!("your purchase of 4 vouchers is {status}"));
+        assert_eq!(m.to, vec![admin.email.clone()]);
+    }
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(
         sink.received().len(),
-        7,
+        9,
         "nothing twice: {:#?}",
         sink.received()
     );

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
+use tessera_aggregates::bulk_purchase::BulkPurchaseEvent;
 use tessera_aggregates::fundraising::{Fundraising, FundraisingEvent};
 use tessera_aggregates::message::{Message, MessageCommand, MessageKind, message_id};
 use tessera_aggregates::order::{Order, OrderEvent};
@@ -216,6 +217,33 @@ pub async fn drafts(bus: &CommandBus, db: &Db, env: &Envelope) -> anyhow::Result
                     draft.address = Some(deal.contact_email.trim().to_string());
                     vec![draft]
                 }
+                _ => vec![],
+            }
+        }
+        DomainEvent::BulkPurchase(event) => {
+            // SPONSOR-23…28: who asked for the vouchers hears what became of them.
+            let status = match event {
+                BulkPurchaseEvent::BulkPurchaseApproved { .. } => "approved",
+                BulkPurchaseEvent::BulkPurchaseFulfilled { .. } => "fulfilled",
+                BulkPurchaseEvent::BulkPurchaseFailed { .. } => "failed",
+                BulkPurchaseEvent::BulkPurchaseRefunded { .. } => "refunded",
+                BulkPurchaseEvent::BulkPurchaseRequested { .. }
+                | BulkPurchaseEvent::BulkCheckoutStarted { .. } => return Ok(vec![]),
+            };
+            match first_event(db, env).await? {
+                Some(DomainEvent::BulkPurchase(BulkPurchaseEvent::BulkPurchaseRequested {
+                    conference_id,
+                    terms,
+                    ..
+                })) => vec![
+                    Draft::to(
+                        MessageKind::BulkPurchaseStatus,
+                        terms.requester,
+                        Some(conference_id),
+                    )
+                    .with("status", status)
+                    .with("quantity", terms.quantity.to_string()),
+                ],
                 _ => vec![],
             }
         }

@@ -34,6 +34,7 @@ fn sources(kind: MessageKind) -> (&'static str, &'static str) {
         MessageKind::VisaLetterStatus => t!("visa_letter_status"),
         MessageKind::VolunteerStatus => t!("volunteer_status"),
         MessageKind::SponsorshipStatus => t!("sponsorship_status"),
+        MessageKind::BulkPurchaseStatus => t!("bulk_purchase_status"),
     }
 }
 

@@ -184,6 +184,13 @@ fn visa_letter(e: &LetterEvent, letter_id: &str) -> Option<(&'static str, Value)
         LetterEvent::VisaLetterRejected { .. } => {
             ("visa_letter.rejected", json!({ "letter_id": letter_id }))
         }
+        // LETTER-8/9: the PDF itself is personal data and is never sent.
+        LetterEvent::VisaLetterGenerated { .. } => {
+            ("visa_letter.generated", json!({ "letter_id": letter_id }))
+        }
+        LetterEvent::VisaLetterSent { .. } => {
+            ("visa_letter.sent", json!({ "letter_id": letter_id }))
+        }
         _ => return None,
     })
 }

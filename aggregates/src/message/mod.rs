@@ -38,10 +38,11 @@ pub enum MessageKind {
     VisaLetterStatus,
     VolunteerStatus,
     SponsorshipStatus,
+    BulkPurchaseStatus,
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 9] = [
+    pub const ALL: [MessageKind; 10] = [
         Self::OrderConfirmation,
         Self::OrderCancelled,
         Self::OrderRefunded,
@@ -51,6 +52,7 @@ impl MessageKind {
         Self::VisaLetterStatus,
         Self::VolunteerStatus,
         Self::SponsorshipStatus,
+        Self::BulkPurchaseStatus,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -64,6 +66,7 @@ impl MessageKind {
             Self::VisaLetterStatus => "visa_letter_status",
             Self::VolunteerStatus => "volunteer_status",
             Self::SponsorshipStatus => "sponsorship_status",
+            Self::BulkPurchaseStatus => "bulk_purchase_status",
         }
     }
 }

@@ -23,6 +23,8 @@ pub const KINDS: &[&str] = &[
     "visa_letter.requested",
     "visa_letter.approved",
     "visa_letter.rejected",
+    "visa_letter.generated",
+    "visa_letter.sent",
     "sponsorship_deal.opened",
     "sponsorship_deal.moved",
     "donation.recorded",
