@@ -607,8 +607,10 @@ async fn cancellation_refund_grant_volunteer_and_sponsorship_mails(b: Backend) {
     let r = app
         .post(&conf("/bulk-purchases"))
         .as_user(&admin)
-        .json(json!({ "quantity": 4, "ticket_type": "group", "unit_price": "0",
-                      "voucher_config": { "voucher_type": "comp" } }))
+        .json(
+            json!({ "quantity": 4, "ticket_type": "group", "unit_price": "0",
+                      "voucher_config": { "voucher_type": "comp" } }),
+        )
         .send()
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
