@@ -15,9 +15,14 @@ use vol::{apply, approved, form, read, slug, team, two_years};
 
 fn year_bound(path: &str) -> bool {
     path.starts_with("/api/v1/conferences/{slug}/")
-        && ["/volunteers", "/teams", "/next-year"]
-            .iter()
-            .any(|p| path.contains(p))
+        && [
+            "/volunteers",
+            "/teams",
+            "/next-year",
+            "/sponsorships/committed",
+        ]
+        .iter()
+        .any(|p| path.contains(p))
 }
 
 /// MY-5: a user who organizes 2025 and volunteers (approved) in 2025 only gets
@@ -95,6 +100,54 @@ async fn every_volunteer_and_team_route_is_bound_to_its_year(b: Backend) {
     .await;
     assert_eq!(teams.status, StatusCode::OK, "{}", teams.text);
     assert_eq!(teams.body["items"][0]["members"], json!([ana.id]));
+
+    // A volunteer of 2025 alone sees 2025's committed sponsors, not 2026's.
+    let bo = app.user("bo").await;
+    approved(&app, &admin, 2025, &bo, &["design"]).await;
+    for (organisation, to) in [("Acme", "accepted"), ("Initech", "awaiting_response")] {
+        let r = app
+            .post(&format!(
+                "/api/v1/conferences/{}/sponsorships/deals",
+                slug(2025)
+            ))
+            .as_user(&admin)
+            .json(json!({ "organisation": organisation, "contact_email": "s@example.org" }))
+            .send()
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let id = r.body["id"].as_str().unwrap_or_default().to_string();
+        let steps: &[&str] = if to == "accepted" {
+            &["awaiting_response", "accepted"]
+        } else {
+            &["awaiting_response"]
+        };
+        for step in steps {
+            let r = app
+                .post(&format!(
+                    "/api/v1/conferences/{}/sponsorships/deals/{id}/status",
+                    slug(2025)
+                ))
+                .as_user(&admin)
+                .json(json!({ "status": step }))
+                .send()
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        }
+    }
+    let committed =
+        |year: i32| format!("/api/v1/conferences/{}/sponsorships/committed", slug(year));
+    let r = read(&app, &bo, &committed(2025)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        r.body,
+        json!([{ "organisation": "Acme", "tier": null, "status": "accepted" }]),
+        "committed only, no amounts or contacts"
+    );
+    let r = read(&app, &bo, &committed(2026)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    let stranger = app.user("cy").await;
+    let r = read(&app, &stranger, &committed(2025)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
     app.finish().await;
 }
 

@@ -57,6 +57,10 @@ pub fn groups() -> Vec<Group> {
                 .routes(routes!(refund_donation)),
         ),
         (
+            Access::Volunteer,
+            OpenApiRouter::new().routes(routes!(committed_sponsors)),
+        ),
+        (
             READERS,
             OpenApiRouter::new()
                 .routes(routes!(list_pipeline))
@@ -352,6 +356,49 @@ pub struct DealView {
 pub struct Pipeline {
     pub tiers: Vec<TierView>,
     pub deals: Vec<DealView>,
+}
+
+/// A sponsor this year has a commitment from, as its volunteers see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommittedSponsor {
+    pub organisation: String,
+    /// The tier's name, when the deal has one.
+    pub tier: Option<String>,
+    /// accepted, approved, agreement_sent, agreement_signed, invoiced or paid.
+    #[schema(value_type = String)]
+    pub status: DealStatus,
+}
+
+/// This year's committed sponsors (accepted … paid), by organisation: for the
+/// year's approved volunteers and its staff (MY-5: a volunteer of another year
+/// gets 403). No amounts and no contacts.
+#[utoipa::path(get, path = "/api/v1/conferences/{slug}/sponsorships/committed", tag = "sponsorships",
+    params(("slug" = String, Path)),
+    responses((status = 200, body = Vec<CommittedSponsor>), (status = 403, body = Problem),
+        (status = 404, body = Problem)))]
+async fn committed_sponsors(
+    State(app): State<AppState>,
+    _after: After,
+    Path(slug): Path<String>,
+) -> ApiResult<Json<Vec<CommittedSponsor>>> {
+    let conf = app.gate(&slug, PIPELINE).await?;
+    let (tiers, deals, _) = rows(&app, conf.id).await?;
+    let tier_name = |t: &Option<String>| {
+        t.as_ref()
+            .and_then(|t| tiers.iter().find(|x| x.slug == *t))
+            .map(|x| x.tier.name.clone())
+    };
+    let mut committed: Vec<CommittedSponsor> = deals
+        .into_iter()
+        .filter(|d| d.status.is_committed())
+        .map(|d| CommittedSponsor {
+            tier: tier_name(&d.deal.tier),
+            organisation: d.deal.organisation,
+            status: d.status,
+        })
+        .collect();
+    committed.sort_by(|a, b| a.organisation.cmp(&b.organisation));
+    Ok(Json(committed))
 }
 
 /// This year's tiers and deals, oldest deal first.
