@@ -212,7 +212,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     tessera_aggregates::DomainServices::new(Arc::new(SystemClock)),
                     None,
                 ));
-                crate::http::web::demo::load(&bus)
+                crate::bootstrap::demo_series::load(&bus)
                     .await
                     .context("loading the demo")?;
             }
@@ -223,7 +223,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let addr = listener.local_addr()?;
             println!("Tessera listening on http://{addr} ({})", app.db.backend());
             if demo {
-                use crate::http::web::demo;
+                use crate::bootstrap::demo_series as demo;
                 println!(
                     "Dashboard: http://{addr}/dashboard/series/{}\nSign in as {} with password {}",
                     demo::SERIES,

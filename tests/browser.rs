@@ -18,7 +18,7 @@ use axum::http::StatusCode;
 use common::{Backend, TestApp, User};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
-use tessera::http::web::demo;
+use tessera::bootstrap::demo_series as demo;
 
 const AXE: &str = include_str!("browser/axe.min.js");
 const TAB: &str = "\u{E004}";

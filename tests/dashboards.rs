@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use common::{Backend, TestApp};
 use http_body_util::BodyExt;
-use tessera::http::web::demo;
+use tessera::bootstrap::demo_series as demo;
 use tower::ServiceExt;
 
 struct Page {

@@ -17,6 +17,7 @@
 mod demo_conditions;
 mod demo_funding;
 mod demo_orders;
+pub mod demo_series;
 mod execute;
 mod plan;
 mod program;

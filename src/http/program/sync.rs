@@ -109,17 +109,7 @@ pub async fn override_talk(
             is_cancelled: body.is_cancelled,
         },
     };
-    let sent = app
-        .bus
-        .send::<Program>(
-            &program_id(conf.id).to_string(),
-            cmd,
-            &meta.for_conf(Some(conf.id)),
-        )
-        .await?;
-    Ok(Json(TalkOverrideAccepted {
-        position: sent.position,
-    }))
+    override_program(&app, &meta, conf.id, cmd).await
 }
 
 /// PRETALX-18: an organizer's overrides of a synced speaker (replacing earlier
@@ -190,12 +180,22 @@ pub async fn override_room(
             capacity: body.capacity,
         },
     };
+    override_program(&app, &meta, conf.id, cmd).await
+}
+
+/// Sends an organizer's override to the conference's program stream.
+async fn override_program(
+    app: &AppState,
+    meta: &CommandMeta,
+    conference: uuid::Uuid,
+    cmd: ProgramCommand,
+) -> ApiResult<Json<TalkOverrideAccepted>> {
     let sent = app
         .bus
         .send::<Program>(
-            &program_id(conf.id).to_string(),
+            &program_id(conference).to_string(),
             cmd,
-            &meta.for_conf(Some(conf.id)),
+            &meta.for_conf(Some(conference)),
         )
         .await?;
     Ok(Json(TalkOverrideAccepted {

@@ -9,7 +9,6 @@
 //! error edge.
 
 mod charts;
-pub mod demo;
 mod fundraising;
 mod grants;
 mod lists;

@@ -23,8 +23,8 @@ pub const ORGANIZER_PASSWORD: &str = "organizer-demo";
 /// The series the demo loads (its overview is the dashboard URL printed).
 pub const SERIES: &str = "pyladiescon";
 
-const SERIES_FILE: &str = include_str!("../../../examples/pyladiescon.toml");
-const TICKETS_FILE: &str = include_str!("../../../examples/pyladiescon-2025.toml");
+const SERIES_FILE: &str = include_str!("../../examples/pyladiescon.toml");
+const TICKETS_FILE: &str = include_str!("../../examples/pyladiescon-2025.toml");
 
 /// Loads the demo (idempotent).
 pub async fn load(bus: &Arc<CommandBus>) -> anyhow::Result<()> {
