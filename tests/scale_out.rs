@@ -4,6 +4,8 @@
 //! processes with the leader killed (SIGKILL) in the middle.
 
 mod common;
+#[path = "common/fake_stripe.rs"]
+mod fake_stripe;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -297,4 +299,223 @@ async fn three_instances_rush_with_the_leader_killed_sells_exactly_the_stock() {
         p.close().await;
     }
     common::drop_postgres(&name).await;
+}
+
+/// Card refunds recorded while no process made their Stripe calls (the endpoint
+/// died right after recording them): three real instances come up, the leader of
+/// the process managers starts the calls and is SIGKILLed in the middle, with
+/// Stripe's answers delayed so it dies between Stripe's work and learning the
+/// outcome. A standby takes over and finishes every refund: exactly one Stripe
+/// refund per recorded refund (the fake counts them), one outcome and one credit
+/// note each, and every projection verifies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_instances_finish_each_card_refund_once_with_the_leader_killed_midway() {
+    use tessera::config::{Config, Secret, StripeConfig};
+    use tessera_aggregates::order::{Order, OrderCommand, PaymentMethod, RefundReason, RefundTo};
+    use tessera_projections::EventMeta;
+    use uuid::Uuid;
+
+    if !common::postgres_available().await {
+        return;
+    }
+    const ORDERS: usize = 12;
+    let fake = fake_stripe::FakeStripe::start().await;
+    let config = Config {
+        stripe: StripeConfig {
+            secret_key: Some(Secret::new(fake.secret_key())),
+            api_base: fake.base_url().to_string(),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let app = TestApp::start_with(Backend::Postgres, config).await;
+    let admin = app.admin().await;
+    app.conference(&admin, CONF).await;
+    app.ticket_type(
+        &admin,
+        CONF,
+        json!({ "slug": "individual", "name": "Individual", "price": "100.00", "total_quantity": 50 }),
+    )
+    .await;
+    // ORDERS orders paid by card (intent made through /pay, payment recorded as
+    // the webhook would).
+    let mut references = Vec::new();
+    for i in 0..ORDERS {
+        let buyer = app.user(&format!("buyer{i}")).await;
+        let r = app.buy(&buyer, CONF, "individual", 1).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let reference = r.body["reference"].as_str().unwrap_or_default().to_string();
+        let r = app
+            .post(&format!(
+                "/api/v1/conferences/{CONF}/orders/{reference}/pay"
+            ))
+            .as_user(&buyer)
+            .send()
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "pay: {}", r.text);
+        let intent = r.body["payment_intent_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        fake.succeed_intent(&intent).expect("intent");
+        let meta = EventMeta {
+            conference_id: Some(tessera::app::conference_id(CONF)),
+            actor: "system".to_string(),
+            ..EventMeta::default()
+        };
+        app.app
+            .bus
+            .send::<Order>(
+                &tessera::app::order_id(&reference).to_string(),
+                OrderCommand::RecordPayment {
+                    payment_id: Uuid::new_v4(),
+                    method: PaymentMethod::Stripe,
+                    amount: "100.00".parse().unwrap_or_default(),
+                    stripe_payment_intent: Some(intent),
+                    credit_id: None,
+                    reference: String::new(),
+                    note: String::new(),
+                    by: None,
+                },
+                &meta,
+            )
+            .await
+            .expect("card payment recorded");
+        references.push(reference);
+    }
+    app.settled().await;
+    let url = app.url.clone();
+    app.crash().await;
+
+    // The refunds are recorded by a bare command bus: no process manager runs, so
+    // none of them reaches Stripe before the cluster starts.
+    let db = tessera::server::open_db(&url).await.expect("db");
+    let bus = tessera::bus::CommandBus::new(
+        db.clone(),
+        tessera_aggregates::DomainServices::new(Arc::new(tessera::server::SystemClock)),
+        None,
+    );
+    let meta = EventMeta {
+        conference_id: Some(tessera::app::conference_id(CONF)),
+        actor: "finance".to_string(),
+        ..EventMeta::default()
+    };
+    for reference in &references {
+        bus.send::<Order>(
+            &tessera::app::order_id(reference).to_string(),
+            OrderCommand::Refund {
+                refund_id: Uuid::new_v4(),
+                amount: "100.00".parse().unwrap_or_default(),
+                to: RefundTo::Card,
+                reason: RefundReason::RequestedByCustomer,
+                by: None,
+            },
+            &meta,
+        )
+        .await
+        .expect("refund recorded");
+    }
+    assert!(fake.refunds().is_empty(), "no Stripe call yet");
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config_file = dir.path().join("tessera.toml");
+    std::fs::write(
+        &config_file,
+        format!(
+            "[stripe]\nsecret_key = \"{}\"\napi_base = \"{}\"\n",
+            fake.secret_key(),
+            fake.base_url()
+        ),
+    )
+    .expect("config file");
+    // The leader dies between Stripe's work and learning its outcome.
+    fake.delay_answers(Duration::from_millis(300));
+    let mut cluster = Cluster::start_with_config(tessera_bin(), &url, 3, Some(config_file))
+        .await
+        .expect("cluster");
+    let client = instances::client();
+    let job = tessera::reactor::NAME;
+    let (leader, _) = cluster
+        .wait_for_leader(&client, job, Duration::from_secs(30))
+        .await
+        .expect("a leader of the process managers");
+    let started = std::time::Instant::now();
+    while fake.calls("POST", "/v1/refunds") < ORDERS / 3 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the leader never called Stripe: {:?}",
+            fake.requests()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    cluster.kill(leader).await;
+    let made_before_the_kill = fake.refunds().len();
+    assert!(
+        made_before_the_kill < ORDERS,
+        "the kill landed before the last refund"
+    );
+    fake.delay_answers(Duration::ZERO);
+    let took_over = cluster
+        .wait_for_leader(&client, job, Duration::from_secs(10))
+        .await;
+    assert!(
+        took_over.is_some_and(|(i, _)| i != leader),
+        "a standby took over the process managers"
+    );
+
+    // Every refund gets its outcome and its credit note, once.
+    let count = |event_type: &'static str| {
+        let db = db.clone();
+        async move {
+            match &db {
+                tessera_replay::Db::Postgres(p) => sqlx::query_scalar::<_, i64>(
+                    "SELECT count(*) FROM events WHERE event_type = $1",
+                )
+                .bind(event_type)
+                .fetch_one(p)
+                .await
+                .unwrap_or(-1),
+                tessera_replay::Db::Sqlite(_) => -1,
+            }
+        }
+    };
+    let started = std::time::Instant::now();
+    while count("CreditIssued").await < ORDERS as i64 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "refunds unfinished: {} outcomes, {} credit notes",
+            count("CardRefundSucceeded").await,
+            count("CreditIssued").await
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(count("CardRefundSucceeded").await, ORDERS as i64);
+    assert_eq!(count("RefundFailed").await, 0);
+    assert_eq!(count("CreditIssued").await, ORDERS as i64);
+    // One Stripe refund per recorded refund, whatever was asked twice.
+    let made = fake.refunds();
+    assert_eq!(made.len(), ORDERS, "Stripe refunds: {made:?}");
+    let keys: std::collections::BTreeSet<_> = fake
+        .requests()
+        .into_iter()
+        .filter(|q| q.method == "POST" && q.path == "/v1/refunds")
+        .filter_map(|q| q.idempotency_key)
+        .collect();
+    assert_eq!(keys.len(), ORDERS, "one key per refund: {keys:?}");
+
+    let verify = cli(&["replay", "verify"], &url).await;
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stdout)
+    );
+    cluster.kill_all().await;
+    if let tessera_replay::Db::Postgres(p) = &db {
+        p.close().await;
+    }
+    drop(app);
+    if let Some(name) = url.rsplit('/').next() {
+        common::drop_postgres(name).await;
+    }
 }

@@ -73,14 +73,27 @@ pub struct Instance {
 pub struct Cluster {
     bin: PathBuf,
     url: String,
+    /// `--config` of every instance (Stripe's address, say), when set.
+    config: Option<PathBuf>,
     pub instances: Vec<Option<Instance>>,
 }
 
 impl Cluster {
     pub async fn start(bin: PathBuf, url: &str, n: usize) -> anyhow::Result<Self> {
+        Self::start_with_config(bin, url, n, None).await
+    }
+
+    /// Like [`Cluster::start`], every instance reading the configuration file `config`.
+    pub async fn start_with_config(
+        bin: PathBuf,
+        url: &str,
+        n: usize,
+        config: Option<PathBuf>,
+    ) -> anyhow::Result<Self> {
         let mut cluster = Self {
             bin,
             url: url.to_string(),
+            config,
             instances: (0..n).map(|_| None).collect(),
         };
         for i in 0..n {
@@ -92,14 +105,18 @@ impl Cluster {
     /// (Re)starts instance `i`; returns once it answers on its socket.
     pub async fn spawn(&mut self, i: usize) -> anyhow::Result<()> {
         let id = format!("i{i}");
-        let mut child = tokio::process::Command::new(&self.bin)
-            .args([
-                "serve",
-                "--bind",
-                "127.0.0.1:0",
-                "--database-url",
-                &self.url,
-            ])
+        let mut command = tokio::process::Command::new(&self.bin);
+        command.args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--database-url",
+            &self.url,
+        ]);
+        if let Some(config) = &self.config {
+            command.arg("--config").arg(config);
+        }
+        let mut child = command
             .args(["--instance-id", &id])
             .env("RUST_LOG", "error")
             .stdout(Stdio::piped())

@@ -101,6 +101,9 @@ struct Inner {
     idempotency: HashMap<String, Stored>,
     requests: Vec<RecordedRequest>,
     faults: VecDeque<Fault>,
+    /// How long every answer waits after the work is done and stored (the caller
+    /// can die between Stripe's work and learning its outcome).
+    answer_delay: std::time::Duration,
     next_id: u64,
 }
 
@@ -187,6 +190,11 @@ impl FakeStripe {
             .iter()
             .filter(|r| r.method == method && r.path == path)
             .count()
+    }
+
+    /// Every later answer waits `delay` after its work was done and stored.
+    pub fn delay_answers(&self, delay: std::time::Duration) {
+        lock(&self.state).answer_delay = delay;
     }
 
     pub fn clear_requests(&self) {
@@ -425,71 +433,77 @@ async fn handle(
     let idempotency_key = header_text("idempotency-key");
     let authorized =
         header_text("authorization").as_deref() == Some(format!("Bearer {SECRET_KEY}").as_str());
-    let mut inner = lock(&state);
-    let mut record = RecordedRequest {
-        method: method.to_string(),
-        path: path.clone(),
-        idempotency_key: idempotency_key.clone(),
-        stripe_version: header_text("stripe-version"),
-        authorized,
-        form: form.clone(),
-        status: 0,
-        replayed: false,
-    };
+    let (status, body, replayed, delay) = {
+        let mut inner = lock(&state);
+        let mut record = RecordedRequest {
+            method: method.to_string(),
+            path: path.clone(),
+            idempotency_key: idempotency_key.clone(),
+            stripe_version: header_text("stripe-version"),
+            authorized,
+            form: form.clone(),
+            status: 0,
+            replayed: false,
+        };
 
-    let fault = inner.faults.pop_front();
-    let (status, body, replayed) = match fault {
-        Some(Fault::Reject(status)) => (
-            status,
-            stripe_error(
-                "api_error",
-                None,
-                "An error occurred with our connection to Stripe.",
+        let fault = inner.faults.pop_front();
+        let (status, body, replayed) = match fault {
+            Some(Fault::Reject(status)) => (
+                status,
+                stripe_error(
+                    "api_error",
+                    None,
+                    "An error occurred with our connection to Stripe.",
+                ),
+                false,
             ),
-            false,
-        ),
-        Some(Fault::HtmlError) => {
-            record.status = 502;
-            inner.requests.push(record);
-            return (
-                StatusCode::BAD_GATEWAY,
-                [(header::CONTENT_TYPE, "text/html")],
-                "<html><body>502 Bad Gateway</body></html>",
-            )
-                .into_response();
-        }
-        _ if !authorized => (
-            401,
-            stripe_error(
-                "invalid_request_error",
-                None,
-                "Invalid API Key provided: sk_****",
-            ),
-            false,
-        ),
-        _ => {
-            let (status, body, replayed) = route(
-                &mut inner,
-                &method,
-                &path,
-                &form,
-                idempotency_key.as_deref(),
-            );
-            if fault == Some(Fault::LoseResponse) {
-                (
-                    500,
-                    stripe_error("api_error", None, "The response was lost."),
-                    false,
+            Some(Fault::HtmlError) => {
+                record.status = 502;
+                inner.requests.push(record);
+                return (
+                    StatusCode::BAD_GATEWAY,
+                    [(header::CONTENT_TYPE, "text/html")],
+                    "<html><body>502 Bad Gateway</body></html>",
                 )
-            } else {
-                (status, body, replayed)
+                    .into_response();
             }
-        }
+            _ if !authorized => (
+                401,
+                stripe_error(
+                    "invalid_request_error",
+                    None,
+                    "Invalid API Key provided: sk_****",
+                ),
+                false,
+            ),
+            _ => {
+                let (status, body, replayed) = route(
+                    &mut inner,
+                    &method,
+                    &path,
+                    &form,
+                    idempotency_key.as_deref(),
+                );
+                if fault == Some(Fault::LoseResponse) {
+                    (
+                        500,
+                        stripe_error("api_error", None, "The response was lost."),
+                        false,
+                    )
+                } else {
+                    (status, body, replayed)
+                }
+            }
+        };
+        record.status = status;
+        record.replayed = replayed;
+        inner.requests.push(record);
+        let delay = inner.answer_delay;
+        (status, body, replayed, delay)
     };
-    record.status = status;
-    record.replayed = replayed;
-    inner.requests.push(record);
-    drop(inner);
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
 
     let mut response = (
         StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
