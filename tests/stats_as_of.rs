@@ -205,7 +205,58 @@ async fn stats_as_of_refuses_bad_moments(b: Backend) {
     app.finish().await;
 }
 
+/// The as-of answer folds only the conference's own events. On a generated
+/// two-year series (both conferences' events interleaved in the log, with sponsors,
+/// donations, surveys and volunteers), that fold equals the fold of the whole log
+/// at positions spread over the history, for each conference.
+async fn folding_the_conference_alone_equals_folding_the_whole_log(b: Backend) {
+    use std::sync::Arc;
+    use tessera::demo::{GenerateOptions, ManualClock, generate};
+    use tessera_replay::stats::{replayed, replayed_conference_only};
+
+    let (db, _url, _dir, pg) = common::fresh_db(b).await;
+    let clock = ManualClock::new(chrono::Utc::now());
+    let app = tessera::server::build_app(
+        db,
+        tessera::config::Config::default(),
+        Arc::new(clock.clone()),
+    )
+    .await
+    .expect("app");
+    let options = GenerateOptions {
+        seed: 11,
+        years: 2,
+        first_year: 2024,
+        scale: 0.03,
+        concurrency: 4,
+        series: "foldcon".into(),
+    };
+    let made = generate(&app, &clock, &options, |_| {})
+        .await
+        .expect("generate");
+    let head = app.db.head().await.expect("head");
+    for slug in &made.conferences {
+        let id = tessera::app::conference_id(slug);
+        for step in 1..=4 {
+            let position = head * step / 4;
+            let whole = replayed(&app.db, id, position).await.expect("whole log");
+            let own = replayed_conference_only(&app.db, id, position)
+                .await
+                .expect("conference alone");
+            assert_eq!(own, whole, "{slug} at position {position} of {head}");
+        }
+    }
+    app.leadership.stop().await;
+    if let Some(name) = pg {
+        if let tessera_replay::Db::Postgres(pool) = &app.db {
+            pool.close().await;
+        }
+        common::drop_postgres(&name).await;
+    }
+}
+
 on_both_backends!(
     stats_as_of_equal_the_live_figures_captured_then,
     stats_as_of_refuses_bad_moments,
+    folding_the_conference_alone_equals_folding_the_whole_log,
 );
