@@ -212,7 +212,7 @@ async fn stats_as_of_refuses_bad_moments(b: Backend) {
 async fn folding_the_conference_alone_equals_folding_the_whole_log(b: Backend) {
     use std::sync::Arc;
     use tessera::demo::{GenerateOptions, ManualClock, generate};
-    use tessera_replay::stats::{replayed, replayed_conference_only};
+    use tessera_replay::stats::{replayed, replayed_conference_only, replayed_with_checkpoints};
 
     let (db, _url, _dir, pg) = common::fresh_db(b).await;
     let clock = ManualClock::new(chrono::Utc::now());
@@ -245,7 +245,34 @@ async fn folding_the_conference_alone_equals_folding_the_whole_log(b: Backend) {
                 .expect("conference alone");
             assert_eq!(own, whole, "{slug} at position {position} of {head}");
         }
+        // Checkpoints every 40 of its events: the first answer stores them, the
+        // next ones start from them; every answer is still the whole-log fold.
+        for step in [3, 1, 4, 2] {
+            let position = head * step / 4;
+            let whole = replayed(&app.db, id, position).await.expect("whole log");
+            for _ in 0..2 {
+                let checkpointed = replayed_with_checkpoints(&app.db, id, position, 40)
+                    .await
+                    .expect("from checkpoints");
+                assert_eq!(checkpointed, whole, "{slug} at {position} from checkpoints");
+            }
+        }
     }
+    let stored = match &app.db {
+        tessera_replay::Db::Postgres(p) => {
+            sqlx::query_scalar::<_, i64>("SELECT count(*) FROM stats_fold_checkpoints")
+                .fetch_one(p)
+                .await
+                .unwrap_or_default()
+        }
+        tessera_replay::Db::Sqlite(p) => {
+            sqlx::query_scalar::<_, i64>("SELECT count(*) FROM stats_fold_checkpoints")
+                .fetch_one(p)
+                .await
+                .unwrap_or_default()
+        }
+    };
+    assert!(stored > 2, "checkpoints were stored: {stored}");
     app.leadership.stop().await;
     if let Some(name) = pg {
         if let tessera_replay::Db::Postgres(pool) = &app.db {

@@ -48,13 +48,32 @@ pub async fn replayed_conference_only(
     conference_id: Uuid,
     position: i64,
 ) -> Result<serde_json::Value, RunnerError> {
+    replayed_with_checkpoints(db, conference_id, position, CHECKPOINT_EVERY).await
+}
+
+/// [`replayed_conference_only`] starting from the conference's latest stored
+/// checkpoint at or before `position` (if any) and storing one every `every` events
+/// folded past it.
+pub async fn replayed_with_checkpoints(
+    db: &Db,
+    conference_id: Uuid,
+    position: i64,
+    every: usize,
+) -> Result<serde_json::Value, RunnerError> {
     let mut views = stats_views();
+    let version = views_version(&views);
+    let id = conference_id.to_string();
     let mut q = crate::history::HistoryQuery {
-        conference_id: conference_id.to_string(),
+        conference_id: id.clone(),
         limit: Some(5_000),
         up_to: Some(position),
         ..Default::default()
     };
+    if let Some((at, state)) = checkpoint_at_or_before(db, &id, &version, position).await? {
+        load_state(&mut views, &state)?;
+        q.after = at;
+    }
+    let mut since_checkpoint = 0_usize;
     loop {
         let batch = crate::history::page(db, &q).await?;
         let Some(last) = batch.last() else { break };
@@ -64,9 +83,118 @@ pub async fn replayed_conference_only(
             for v in views.iter_mut() {
                 v.apply(&env);
             }
+            since_checkpoint += 1;
+            // Later answers start from here instead of the conference's first event.
+            if since_checkpoint >= every.max(1) {
+                save_checkpoint(db, &id, &version, raw.position, &views).await?;
+                since_checkpoint = 0;
+            }
         }
     }
     assemble_from(&views, conference_id)
+}
+
+/// A checkpoint of the statistics fold every this many events of a conference.
+pub const CHECKPOINT_EVERY: usize = 50_000;
+
+/// The projections' names and versions: a checkpoint serves only the code that
+/// folded it.
+fn views_version(views: &[Box<dyn crate::views::View>]) -> String {
+    views
+        .iter()
+        .map(|v| format!("{}:{}", v.name(), v.version()))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The rows of every view, as one JSON text: `{view: [[key, row as JSON text], …]}`.
+fn state_of(views: &[Box<dyn crate::views::View>]) -> Result<String, serde_json::Error> {
+    let mut all = serde_json::Map::new();
+    for v in views {
+        let rows: Vec<(String, String)> = v
+            .documents()?
+            .into_iter()
+            .map(|(k, row)| (k, row.to_string()))
+            .collect();
+        all.insert(v.name().to_string(), serde_json::to_value(rows)?);
+    }
+    serde_json::to_string(&all)
+}
+
+fn load_state(
+    views: &mut [Box<dyn crate::views::View>],
+    state: &str,
+) -> Result<(), serde_json::Error> {
+    let mut all: std::collections::BTreeMap<String, Vec<(String, String)>> =
+        serde_json::from_str(state)?;
+    for v in views.iter_mut() {
+        v.load(all.remove(v.name()).unwrap_or_default())?;
+    }
+    Ok(())
+}
+
+async fn checkpoint_at_or_before(
+    db: &Db,
+    conference_id: &str,
+    version: &str,
+    position: i64,
+) -> Result<Option<(i64, String)>, RunnerError> {
+    const SQL: &str = "SELECT position, state FROM stats_fold_checkpoints \
+        WHERE conference_id = $1 AND views_version = $2 AND position <= $3 \
+        ORDER BY position DESC LIMIT 1";
+    let row = match db {
+        Db::Postgres(p) => {
+            sqlx::query_as::<_, (i64, String)>(SQL)
+                .bind(conference_id)
+                .bind(version)
+                .bind(position)
+                .fetch_optional(p)
+                .await?
+        }
+        Db::Sqlite(p) => {
+            sqlx::query_as::<_, (i64, String)>(SQL)
+                .bind(conference_id)
+                .bind(version)
+                .bind(position)
+                .fetch_optional(p)
+                .await?
+        }
+    };
+    Ok(row)
+}
+
+async fn save_checkpoint(
+    db: &Db,
+    conference_id: &str,
+    version: &str,
+    position: i64,
+    views: &[Box<dyn crate::views::View>],
+) -> Result<(), RunnerError> {
+    let state = state_of(views)?;
+    const SQL: &str = "INSERT INTO stats_fold_checkpoints \
+        (conference_id, views_version, position, state) VALUES ($1, $2, $3, $4) \
+        ON CONFLICT DO NOTHING";
+    match db {
+        Db::Postgres(p) => {
+            sqlx::query(SQL)
+                .bind(conference_id)
+                .bind(version)
+                .bind(position)
+                .bind(state)
+                .execute(p)
+                .await?;
+        }
+        Db::Sqlite(p) => {
+            sqlx::query(SQL)
+                .bind(conference_id)
+                .bind(version)
+                .bind(position)
+                .bind(state)
+                .execute(p)
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// The projections the statistics read, empty.
