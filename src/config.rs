@@ -3,7 +3,7 @@
 //! variables.
 //!
 //! Loading is: parse the file into a `toml::Value` tree, check its shape (CONF-40:
-//! the root and the sections `stripe`, `pretalx`, `psf_sponsors`, `features` are
+//! the root and the sections `site`, `stripe`, `pretalx`, `psf_sponsors`, `features` are
 //! tables; unknown keys are rejected), overlay the environment, then convert and
 //! validate every key by hand so each error names the offending key.
 //!
@@ -136,6 +136,17 @@ pub struct Config {
     /// Global feature defaults (CONF-21), section `[features]`.
     pub features: FeatureDefaults,
     pub webhooks: WebhooksConfig,
+    /// `[site]`: where the public site lives.
+    pub site: SiteConfig,
+}
+
+/// `[site]`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SiteConfig {
+    /// The public site's origin, e.g. `https://tickets.example.org` (no trailing
+    /// slash): Stripe Checkout sends payers back there (donations and bulk
+    /// purchases). Unset: the request's own origin.
+    pub public_url: Option<String>,
 }
 
 /// `[webhooks]`: outgoing webhook delivery (docs/webhooks.md).
@@ -294,6 +305,7 @@ impl Default for Config {
             mail: MailConfig::default(),
             features: FeatureDefaults::default(),
             webhooks: WebhooksConfig::default(),
+            site: SiteConfig::default(),
         }
     }
 }
@@ -431,7 +443,10 @@ const WEBHOOK_KEYS: &[(&str, Kind)] = &[
     ("poll_ms", Kind::Int),
 ];
 
+const SITE_KEYS: &[(&str, Kind)] = &[("public_url", Kind::Str)];
+
 const SECTIONS: &[(&str, &[(&str, Kind)])] = &[
+    ("site", SITE_KEYS),
     ("webhooks", WEBHOOK_KEYS),
     ("stripe", STRIPE_KEYS),
     ("pretalx", PRETALX_KEYS),
@@ -987,6 +1002,26 @@ fn convert(root: &Table) -> Result<Config, ConfigError> {
         poll_ms: w.positive_u32("poll_ms", dw.poll_ms)?,
     };
 
+    let site = section(root, "site");
+    let public_url = match site.opt_string("public_url")? {
+        None => None,
+        Some(u) => {
+            let trimmed = u.trim().trim_end_matches('/').to_string();
+            let ok = (trimmed.starts_with("https://") || trimmed.starts_with("http://"))
+                && trimmed.len() > "https://".len()
+                && !trimmed.contains(char::is_whitespace);
+            if !ok {
+                return Err(ConfigError::Value {
+                    key: "site.public_url".into(),
+                    expected: "an http(s) URL".into(),
+                    got: u,
+                });
+            }
+            Some(trimmed)
+        }
+    };
+    let site = SiteConfig { public_url };
+
     Ok(Config {
         cart_expiry_minutes,
         pending_order_expiry_minutes,
@@ -1012,6 +1047,7 @@ fn convert(root: &Table) -> Result<Config, ConfigError> {
         mail,
         features,
         webhooks,
+        site,
     })
 }
 

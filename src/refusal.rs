@@ -135,7 +135,15 @@ refusal!(
         | AttendeeError::IdentityMismatch
 );
 refusal!(SponsorError, conflict: SponsorError::AlreadyExists);
-refusal!(FundraisingError, conflict: FundraisingError::IdReused);
+// MY-29: refused by the conference's flag or the donation's state.
+refusal!(
+    FundraisingError,
+    conflict: FundraisingError::IdReused
+        | FundraisingError::NotAcceptingDonations
+        | FundraisingError::DonationNotPaid
+        | FundraisingError::DonationNotPending
+        | FundraisingError::OtherSession
+);
 // SPONSOR-23…28: refused by the purchase's state.
 refusal!(
     BulkPurchaseError,

@@ -11,7 +11,7 @@ use common::{Backend, Response, TestApp, User};
 use fake_stripe::{Delivery, FakeStripe, deliver};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
-use tessera::config::{Config, Secret, StripeConfig};
+use tessera::config::{Config, Secret, SiteConfig, StripeConfig};
 use tower::ServiceExt;
 
 const CONF: &str = "pycon-us-2027";
@@ -27,8 +27,11 @@ struct World {
     fake: FakeStripe,
 }
 
-fn config(fake: &FakeStripe) -> Config {
+fn config(fake: &FakeStripe, site: Option<&str>) -> Config {
     Config {
+        site: SiteConfig {
+            public_url: site.map(str::to_string),
+        },
         stripe: StripeConfig {
             secret_key: Some(Secret::new(fake.secret_key())),
             api_base: fake.base_url().to_string(),
@@ -42,8 +45,12 @@ fn config(fake: &FakeStripe) -> Config {
 /// A conference with a bulk-enabled "individual" ticket, a "student" ticket
 /// without bulk purchasing, and the sponsor "acme" (contact jo@acme.test).
 async fn setup(b: Backend) -> World {
+    setup_with(b, None).await
+}
+
+async fn setup_with(b: Backend, site: Option<&str>) -> World {
     let fake = FakeStripe::start().await;
-    let app = TestApp::start_with(b, config(&fake)).await;
+    let app = TestApp::start_with(b, config(&fake, site)).await;
     let admin = app.admin().await;
     app.conference(&admin, CONF).await;
     let r = app
@@ -471,7 +478,37 @@ async fn sponsor_22_bad_requests_are_refused(b: Backend) {
     w.app.finish().await;
 }
 
+/// `[site] public_url`: without return URLs the session returns to the
+/// purchase's page on the public site; URLs elsewhere are refused (422) and
+/// nothing is sent to Stripe.
+async fn sponsor_24_return_urls_default_to_the_public_site(b: Backend) {
+    let w = setup_with(b, Some("https://tickets.pycon.test")).await;
+    let id = purchase(&w, 1, "10.00").await;
+    let r = action(&w, &id, "checkout", Some(urls())).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(r.code(), "checkout.invalid_url");
+    assert!(w.fake.sessions().is_empty());
+    let r = action(&w, &id, "checkout", Some(json!({}))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let session = r.body["session_id"].as_str().unwrap_or_default();
+    let s = w.fake.session(session).expect("session");
+    assert_eq!(
+        s["success_url"],
+        format!(
+            "https://tickets.pycon.test/conferences/{CONF}/bulk-purchases/{id}?checkout=success"
+        )
+    );
+    assert_eq!(
+        s["cancel_url"],
+        format!(
+            "https://tickets.pycon.test/conferences/{CONF}/bulk-purchases/{id}?checkout=cancel"
+        )
+    );
+    w.app.finish().await;
+}
+
 on_both_backends!(
+    sponsor_24_return_urls_default_to_the_public_site,
     sponsor_24_checkout_pays_and_fulfils_once,
     pay_47_a_stripe_refund_refunds_the_purchase,
     pay_50_an_expired_session_fails_the_purchase,

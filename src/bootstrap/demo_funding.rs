@@ -79,6 +79,7 @@ pub async fn seed_fundraising(
             tier,
             amount: amount.map(Decimal::from),
             notes: String::new(),
+            ..Default::default()
         };
         let sent = bus
             .send::<Fundraising>(
@@ -125,6 +126,7 @@ pub async fn seed_fundraising(
                         donor_email: String::new(),
                         amount: Decimal::from(*amount),
                         transaction_date: NaiveDate::parse_from_str(date, "%Y-%m-%d")?,
+                        ..Default::default()
                     },
                 },
                 &meta,

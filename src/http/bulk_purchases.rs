@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -19,10 +19,12 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use crate::app::{AppState, ConferenceRef};
+use crate::config::Config;
 use crate::features::Feature;
 use crate::http::access::{FINANCE_READ, Group, ORGANIZER};
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{After, ApiJson, AuthUser, CommandMeta, Path, Query};
+use crate::http::site;
 use crate::ids::inventory_id;
 use crate::process::bulk_purchases::{self as flow, FulfilledBy, NewPurchase, ReturnUrls};
 
@@ -195,29 +197,41 @@ async fn approve_purchase(
     }))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct BulkCheckoutBody {
-    /// Where Stripe sends the buyer after paying (http or https).
+    /// Where Stripe sends the buyer after paying (http or https; under
+    /// `[site] public_url` when that is set). Default: the purchase's page on the
+    /// public site.
+    #[serde(default)]
     #[schema(max_length = 2000)]
-    pub success_url: String,
-    /// Where Stripe sends the buyer who gives up.
+    pub success_url: Option<String>,
+    /// Where Stripe sends the buyer who gives up. Default as `success_url`.
+    #[serde(default)]
     #[schema(max_length = 2000)]
-    pub cancel_url: String,
+    pub cancel_url: Option<String>,
 }
 
 impl BulkCheckoutBody {
-    pub(crate) fn urls(self) -> ApiResult<ReturnUrls> {
-        for u in [&self.success_url, &self.cancel_url] {
-            if !(u.starts_with("https://") || u.starts_with("http://")) || u.len() > 2000 {
+    /// The return URLs: those given, else the purchase's page on the public
+    /// site (`[site] public_url`, else the request's origin).
+    pub(crate) fn urls(self, config: &Config, origin: &str, page: &str) -> ApiResult<ReturnUrls> {
+        let success_url = self
+            .success_url
+            .unwrap_or_else(|| format!("{origin}{page}?checkout=success"));
+        let cancel_url = self
+            .cancel_url
+            .unwrap_or_else(|| format!("{origin}{page}?checkout=cancel"));
+        for u in [&success_url, &cancel_url] {
+            if !site::allowed_return_url(config, u) {
                 return Err(ApiError::unprocessable(
                     "checkout.invalid_url",
-                    "The return URLs must be http(s) URLs.",
+                    "The return URLs must be http(s) URLs of the public site.",
                 ));
             }
         }
         Ok(ReturnUrls {
-            success_url: self.success_url,
-            cancel_url: self.cancel_url,
+            success_url,
+            cancel_url,
         })
     }
 }
@@ -241,10 +255,16 @@ async fn checkout_purchase(
     State(app): State<AppState>,
     meta: CommandMeta,
     Path((slug, id)): Path<(String, Uuid)>,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<BulkCheckoutBody>,
 ) -> ApiResult<Json<CheckoutStarted>> {
     let conf = app.gate(&slug, MANAGE).await?;
-    let urls = body.urls()?;
+    let origin = site::origin(&app.config, &headers);
+    let urls = body.urls(
+        &app.config,
+        &origin,
+        &format!("/conferences/{slug}/bulk-purchases/{id}"),
+    )?;
     let (session, position) = flow::checkout(
         &app.flows(),
         conf.id,

@@ -5,13 +5,14 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use tessera_aggregates::conference::Role;
 use tessera_aggregates::fundraising::{
-    Deal, DealPatch, DealStatus, Donation, Fundraising, FundraisingCommand, Tier,
+    Deal, DealPatch, DealStatus, Donation, DonationStatus, Fundraising, FundraisingCommand,
+    FundraisingError, SealedContact, SealedDonor, Tier, donor_person,
 };
 use tessera_projections::Projection;
 use tessera_projections::conference_catalog::{CatalogRow, ConferenceCatalog, conference_key};
@@ -27,10 +28,14 @@ use uuid::Uuid;
 use crate::app::{AppState, ConferenceRef};
 use crate::features::Feature;
 use crate::http::access::{Access, Group, ORGANIZER};
-use crate::http::error::{ApiResult, Problem};
+use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{After, ApiJson, CommandMeta, Path};
 use crate::http::page::{Page, PageParams, Paging, page_in_memory, time_sort};
-use crate::ids::fundraising_id;
+use crate::http::site;
+use crate::ids::{fundraising_id, user_id};
+use crate::personal::PersonalData;
+use crate::process::bulk_purchases::ReturnUrls;
+use crate::process::donations::{self as donation_flow, NewDonation};
 
 /// Donations are recorded by finance staff.
 const FINANCE: Access = Access::Staff(&[Role::Organizer, Role::Finance]);
@@ -59,6 +64,10 @@ pub fn groups() -> Vec<Group> {
         (
             Access::Volunteer,
             OpenApiRouter::new().routes(routes!(committed_sponsors)),
+        ),
+        (
+            Access::Public,
+            OpenApiRouter::new().routes(routes!(donation_checkout)),
         ),
         (
             READERS,
@@ -144,14 +153,29 @@ pub struct DealBody {
 }
 
 impl DealBody {
-    fn into_patch(self) -> DealPatch {
-        DealPatch {
+    /// The change, with the contact's e-mail sealed under the contact's person
+    /// (`natural_id("user", e-mail)`): it never enters the log plain.
+    async fn into_patch(self, personal: &PersonalData) -> ApiResult<DealPatch> {
+        let sealed_contact = match self.contact_email {
+            None => None,
+            Some(e) if e.trim().is_empty() => Some(None),
+            Some(e) => {
+                let email = e.trim().to_lowercase();
+                let person = user_id(&email);
+                Some(Some(SealedContact {
+                    person,
+                    email: personal.seal(person, &email).await?,
+                }))
+            }
+        };
+        Ok(DealPatch {
             organisation: self.organisation,
-            contact_email: self.contact_email,
+            contact_email: None,
             tier: self.tier.map(|t| Some(t).filter(|t| !t.is_empty())),
             amount: self.amount,
             notes: self.notes,
-        }
+            sealed_contact,
+        })
     }
 }
 
@@ -168,12 +192,7 @@ async fn open_deal(
     let conf = app.gate(&slug, PIPELINE).await?;
     let id = meta.scoped_id("sponsorship-deal", &conf.id.to_string());
     let mut deal = Deal::default();
-    let patch = body.into_patch();
-    deal.organisation = patch.organisation.unwrap_or_default();
-    deal.contact_email = patch.contact_email.unwrap_or_default();
-    deal.tier = patch.tier.flatten();
-    deal.amount = patch.amount.flatten();
-    deal.notes = patch.notes.unwrap_or_default();
+    body.into_patch(&app.personal).await?.apply_to(&mut deal);
     let cmd = FundraisingCommand::OpenDeal {
         conference_id: conf.id,
         id,
@@ -202,7 +221,7 @@ async fn change_deal(
     let conf = app.gate(&slug, PIPELINE).await?;
     let cmd = FundraisingCommand::ChangeDeal {
         id,
-        patch: body.into_patch(),
+        patch: body.into_patch(&app.personal).await?,
     };
     let position = send(&app, &meta, &conf, cmd).await?;
     Ok(Json(FundraisingSaved {
@@ -266,21 +285,153 @@ async fn record_donation(
 ) -> ApiResult<(StatusCode, Json<FundraisingSaved>)> {
     let conf = app.gate(&slug, DONATIONS).await?;
     let id = meta.scoped_id("donation", &conf.id.to_string());
+    if body.donor_name.trim().is_empty() {
+        return Err(FundraisingError::InvalidDonation.into());
+    }
+    let donation = sealed_donation(
+        &app.personal,
+        &body.donor_name,
+        &body.donor_email,
+        "",
+        body.amount,
+        body.transaction_date,
+    )
+    .await?;
     let cmd = FundraisingCommand::RecordDonation {
         conference_id: conf.id,
         id,
-        donation: Donation {
-            donor_name: body.donor_name,
-            donor_email: body.donor_email,
-            amount: body.amount,
-            transaction_date: body.transaction_date,
-        },
+        donation,
     };
     let position = send(&app, &meta, &conf, cmd).await?;
     Ok((
         StatusCode::CREATED,
         Json(FundraisingSaved {
             id: Some(id),
+            position,
+        }),
+    ))
+}
+
+/// A donation whose donor's values enter the log only sealed under the donor's
+/// person ([`donor_person`]: the e-mail's user id, else the name's).
+async fn sealed_donation(
+    personal: &PersonalData,
+    name: &str,
+    email: &str,
+    message: &str,
+    amount: Decimal,
+    transaction_date: NaiveDate,
+) -> ApiResult<Donation> {
+    let email = email.trim().to_lowercase();
+    let name = name.trim();
+    let person = donor_person(&email, name);
+    // An erased person's values can never be stored again.
+    if personal.is_erased(person).await? {
+        return Err(ApiError::conflict(
+            "fundraising.donor_erased",
+            "This donor's personal data was erased; nothing more is stored for them.",
+        ));
+    }
+    let sealed = SealedDonor {
+        name: personal.seal_opt(person, name).await?,
+        email: personal.seal_opt(person, &email).await?,
+        message: personal.seal_opt(person, message.trim()).await?,
+    };
+    Ok(Donation {
+        amount,
+        transaction_date,
+        donor: Some(person),
+        sealed: Some(sealed),
+        ..Default::default()
+    })
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DonationCheckoutBody {
+    /// The amount to give, > 0 and at most 100000.00 (2 decimals).
+    #[serde(deserialize_with = "tessera_aggregates::money::decimal")]
+    #[schema(value_type = crate::http::input::MoneyString)]
+    pub amount: Decimal,
+    #[schema(max_length = 200)]
+    pub donor_name: String,
+    #[schema(max_length = 320, format = Email)]
+    pub donor_email: String,
+    /// A message to the organizers (optional).
+    #[serde(default)]
+    #[schema(max_length = 2000)]
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DonationCheckoutStarted {
+    /// The donation, pending until its session is paid.
+    pub id: Uuid,
+    pub session_id: String,
+    /// Where the donor pays.
+    pub url: Option<String>,
+    pub position: Option<i64>,
+}
+
+/// Starts a donation paid through Stripe Checkout (MY-29): open to anyone,
+/// signed in or not, while the conference is `accepting_donations` (409
+/// `fundraising.not_accepting_donations` otherwise). The donation is pending
+/// and does not count until Stripe reports the session paid. The same request
+/// again (same `Idempotency-Key`) answers the same session.
+#[utoipa::path(post, path = "/api/v1/conferences/{slug}/donations/checkout", tag = "sponsorships",
+    params(("slug" = String, Path)), request_body = DonationCheckoutBody,
+    responses((status = 201, body = DonationCheckoutStarted), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem), (status = 502, body = Problem)))]
+async fn donation_checkout(
+    State(app): State<AppState>,
+    meta: CommandMeta,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<DonationCheckoutBody>,
+) -> ApiResult<(StatusCode, Json<DonationCheckoutStarted>)> {
+    let conf = app.gate(&slug, &[]).await?;
+    let flows = app.flows();
+    // Refused before anything is sealed or sent (the aggregate decides again).
+    if !donation_flow::accepting(&flows, conf.id).await? {
+        return Err(FundraisingError::NotAcceptingDonations.into());
+    }
+    if body.donor_name.trim().is_empty() || body.amount <= Decimal::ZERO {
+        return Err(FundraisingError::InvalidDonation.into());
+    }
+    let id = meta.scoped_id("donation", &conf.id.to_string());
+    let donation = sealed_donation(
+        &app.personal,
+        &body.donor_name,
+        &body.donor_email,
+        body.message.as_deref().unwrap_or_default(),
+        body.amount,
+        flows.now().date_naive(),
+    )
+    .await?;
+    let origin = site::origin(&app.config, &headers);
+    let page = format!("{origin}/conferences/{slug}/donate?donation={id}");
+    let urls = ReturnUrls {
+        success_url: format!("{page}&checkout=success"),
+        cancel_url: format!("{page}&checkout=cancel"),
+    };
+    let (session, position) = donation_flow::checkout(
+        &flows,
+        conf.id,
+        id,
+        NewDonation {
+            donation,
+            customer_email: Some(body.donor_email.trim().to_string()),
+        },
+        urls,
+        &meta.for_conf(Some(conf.id)),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(DonationCheckoutStarted {
+            id,
+            session_id: session.id,
+            url: session.url,
             position,
         }),
     ))
@@ -401,6 +552,15 @@ async fn committed_sponsors(
     Ok(Json(committed))
 }
 
+/// A deal's contact e-mail as read: plain (written before sealing), opened, or
+/// "erased".
+async fn open_contact(personal: &PersonalData, deal: &Deal) -> ApiResult<String> {
+    match (&deal.sealed_contact_email, deal.contact) {
+        (Some(sealed), Some(person)) => Ok(personal.read(person, "", Some(sealed)).await?),
+        _ => Ok(deal.contact_email.clone()),
+    }
+}
+
 /// This year's tiers and deals, oldest deal first.
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/sponsorships/deals", tag = "sponsorships",
     params(("slug" = String, Path)),
@@ -417,20 +577,22 @@ async fn list_pipeline(
             .and_then(|t| tiers.iter().find(|x| x.slug == *t))
             .map(|x| x.tier.price)
     };
-    let mut deals: Vec<DealView> = deals
-        .into_iter()
-        .map(|d| DealView {
+    let mut views: Vec<DealView> = Vec::with_capacity(deals.len());
+    for d in deals {
+        let contact_email = open_contact(&app.personal, &d.deal).await?;
+        views.push(DealView {
             amount: d.deal.amount_with(price(&d.deal.tier)),
             id: d.id,
             organisation: d.deal.organisation,
-            contact_email: d.deal.contact_email,
+            contact_email,
             tier: d.deal.tier,
             status: d.status,
             notes: d.deal.notes,
             opened_at: d.opened_at,
             updated_at: d.updated_at,
-        })
-        .collect();
+        });
+    }
+    let mut deals = views;
     deals.sort_by_key(|d| (d.opened_at, d.id));
     let tiers = tiers
         .into_iter()
@@ -446,13 +608,37 @@ async fn list_pipeline(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DonationView {
     pub id: Uuid,
+    /// "erased" once the donor was erased.
     pub donor_name: String,
     pub donor_email: String,
+    /// The donor's message (Checkout donations).
+    pub message: String,
     #[schema(value_type = String)]
     pub amount: Decimal,
     pub transaction_date: NaiveDate,
     pub refunded: bool,
+    /// paid, pending (a Checkout Session not paid yet), failed (it expired) or
+    /// refunded. Only paid donations count.
+    #[schema(value_type = String)]
+    pub status: DonationStatus,
     pub recorded_at: DateTime<Utc>,
+}
+
+/// A donation's donor values as read: plain (written before sealing), opened,
+/// or "erased".
+pub(crate) async fn open_donor(
+    personal: &PersonalData,
+    d: &Donation,
+) -> ApiResult<(String, String, String)> {
+    let Some(s) = &d.sealed else {
+        return Ok((d.donor_name.clone(), d.donor_email.clone(), String::new()));
+    };
+    let person = d.person();
+    Ok((
+        personal.read(person, "", s.name.as_ref()).await?,
+        personal.read(person, "", s.email.as_ref()).await?,
+        personal.read(person, "", s.message.as_ref()).await?,
+    ))
 }
 
 /// This year's donations, newest first (MY-29); paged (`limit`, `cursor`).
@@ -468,22 +654,23 @@ async fn list_donations(
 ) -> ApiResult<Json<Page<DonationView>>> {
     let conf = app.gate(&slug, DONATIONS).await?;
     let (_, _, donations) = rows(&app, conf.id).await?;
-    let items = donations
-        .into_iter()
-        .map(|d| DonationView {
+    let mut items = Vec::with_capacity(donations.len());
+    for d in donations {
+        let (donor_name, donor_email, message) = open_donor(&app.personal, &d.donation).await?;
+        let view = DonationView {
             id: d.id,
-            donor_name: d.donation.donor_name,
-            donor_email: d.donation.donor_email,
+            donor_name,
+            donor_email,
+            message,
             amount: d.donation.amount,
             transaction_date: d.donation.transaction_date,
             refunded: d.refunded,
+            status: d.status,
             recorded_at: d.recorded_at,
-        })
-        .map(|d| {
-            let sort = format!("{}|{}", d.transaction_date, time_sort(&d.recorded_at));
-            (sort, d.id.to_string(), d)
-        })
-        .collect();
+        };
+        let sort = format!("{}|{}", view.transaction_date, time_sort(&view.recorded_at));
+        items.push((sort, view.id.to_string(), view));
+    }
     Ok(Json(page_in_memory(&paging, "date", true, items)?))
 }
 

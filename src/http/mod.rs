@@ -24,6 +24,7 @@ pub mod program;
 pub mod registration;
 pub mod schema;
 mod serve;
+pub mod site;
 pub mod sponsor_portal;
 pub mod sponsors;
 pub mod stats;

@@ -38,6 +38,8 @@ pub struct Draft {
     pub kind: MessageKind,
     pub recipient: Uuid,
     pub address: Option<String>,
+    /// A deal contact's address sealed under `recipient`'s key.
+    pub sealed_address: Option<tessera_aggregates::user::Sealed>,
     pub conference_id: Option<Uuid>,
     pub data: BTreeMap<String, String>,
 }
@@ -48,6 +50,7 @@ impl Draft {
             kind,
             recipient,
             address: None,
+            sealed_address: None,
             conference_id,
             data: BTreeMap::new(),
         }
@@ -209,12 +212,22 @@ pub async fn drafts(bus: &CommandBus, db: &Db, env: &Envelope) -> anyhow::Result
                 .map_err(failed("loading the fundraising pipeline"))?;
             match deal {
                 // A deal without a contact has nobody to tell.
-                Some(deal) if !deal.contact_email.trim().is_empty() => {
+                Some(deal) if deal.has_contact() => {
+                    // A sealed contact stays sealed: the sender opens it under
+                    // the contact's key (and finds nothing once they are erased).
+                    let recipient = match (&deal.sealed_contact_email, deal.contact) {
+                        (Some(_), Some(person)) => person,
+                        _ => Uuid::nil(),
+                    };
                     let mut draft =
-                        Draft::to(MessageKind::SponsorshipStatus, Uuid::nil(), conference)
+                        Draft::to(MessageKind::SponsorshipStatus, recipient, conference)
                             .with("organisation", &deal.organisation)
                             .with("status", label(to));
-                    draft.address = Some(deal.contact_email.trim().to_string());
+                    if recipient.is_nil() {
+                        draft.address = Some(deal.contact_email.trim().to_string());
+                    } else {
+                        draft.sealed_address = deal.sealed_contact_email.clone();
+                    }
                     vec![draft]
                 }
                 _ => vec![],
@@ -276,6 +289,7 @@ async fn record(bus: &CommandBus, db: &Db, env: &Envelope) -> anyhow::Result<boo
             source: source.clone(),
             data: d.data,
             address: d.address,
+            sealed_address: d.sealed_address,
         };
         bus.send::<Message>(&id.to_string(), cmd, &meta)
             .await

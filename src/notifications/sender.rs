@@ -147,9 +147,14 @@ impl Sender {
                 );
             }
         }
-        let to = match &row.address {
-            Some(address) => address.clone(),
-            None => {
+        let to = match (&row.address, &row.sealed_address) {
+            (Some(address), _) => address.clone(),
+            (None, Some(sealed)) => match self.personal.open(row.recipient, sealed).await? {
+                Some(address) => address,
+                // The contact was erased: nobody to write to.
+                None => return Ok(None),
+            },
+            (None, None) => {
                 let id = row.recipient;
                 let user = self
                     .bus

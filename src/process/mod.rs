@@ -16,6 +16,7 @@ pub mod bulk_purchases;
 pub mod cancel;
 pub mod card_payment;
 pub mod checkout;
+pub mod donations;
 pub mod expiry;
 pub mod grant_receipts;
 pub mod new_year;

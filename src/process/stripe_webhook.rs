@@ -20,7 +20,7 @@ use tessera_projections::EventMeta;
 use uuid::Uuid;
 
 use super::bulk_purchases as bulk;
-use super::{Context, sales};
+use super::{Context, donations, sales};
 use crate::bus::BusError;
 use crate::outcome::Decided;
 use crate::refusal::Failure as _;
@@ -31,6 +31,7 @@ use crate::stripe::webhook::{
 };
 use crate::stripe::{EventData, GatewayError, StripeEvent};
 use tessera_aggregates::bulk_purchase::BulkPurchase;
+use tessera_aggregates::fundraising::FundraisingCommand;
 
 /// What became of a delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -262,18 +263,29 @@ async fn process(
 ) -> Result<Handled, Failure> {
     let ignored = Ok(Handled::Done(Outcome::Ignored));
     // PAY-49/50, PAY-47 (SPONSOR-27): bulk purchases.
+    // MY-29: donations paid through Checkout.
     match data {
+        EventData::CheckoutSessionCompleted(s) | EventData::CheckoutSessionExpired(s)
+            if metadata_uuid(&s.metadata, "donation_id").is_some() =>
+        {
+            let completed = matches!(data, EventData::CheckoutSessionCompleted(_));
+            return donation_session(ctx, conference, completed, s, meta).await;
+        }
         EventData::CheckoutSessionCompleted(s) => {
             return checkout_session(ctx, conference, true, s, meta).await;
         }
         EventData::CheckoutSessionExpired(s) => {
             return checkout_session(ctx, conference, false, s, meta).await;
         }
-        EventData::ChargeRefunded(c) => {
-            if let Some(purchase) = bulk_of_charge(ctx, c).await? {
+        EventData::ChargeRefunded(c) => match target_of_charge(ctx, c).await? {
+            Some(ChargeTarget::Bulk(purchase)) => {
                 return bulk_refunded(ctx, conference, purchase, c, meta).await;
             }
-        }
+            Some(ChargeTarget::Donation(donation)) => {
+                return donation_refunded(ctx, conference, donation, c, meta).await;
+            }
+            None => {}
+        },
         _ => {}
     }
     let Some(order) = order_of(ctx, data).await? else {
@@ -580,11 +592,27 @@ async fn checkout_session(
     }
 }
 
-/// The bulk purchase a refunded charge paid for: named by its metadata, else by
-/// its intent's (Stripe does not copy an intent's metadata to its charges).
-async fn bulk_of_charge(ctx: Context<'_>, c: &ChargeObject) -> Result<Option<Uuid>, Failure> {
-    if let Some(id) = metadata_uuid(&c.metadata, "bulk_purchase_id") {
-        return Ok(Some(id));
+/// What a refunded charge paid for, when not an order.
+enum ChargeTarget {
+    Bulk(Uuid),
+    Donation(Uuid),
+}
+
+fn charge_target(metadata: &std::collections::BTreeMap<String, String>) -> Option<ChargeTarget> {
+    metadata_uuid(metadata, "bulk_purchase_id")
+        .map(ChargeTarget::Bulk)
+        .or_else(|| metadata_uuid(metadata, "donation_id").map(ChargeTarget::Donation))
+}
+
+/// The bulk purchase or donation a refunded charge paid for: named by its
+/// metadata, else by its intent's (Stripe does not copy an intent's metadata to
+/// its charges).
+async fn target_of_charge(
+    ctx: Context<'_>,
+    c: &ChargeObject,
+) -> Result<Option<ChargeTarget>, Failure> {
+    if let Some(target) = charge_target(&c.metadata) {
+        return Ok(Some(target));
     }
     if c.order_id.is_some() {
         return Ok(None);
@@ -593,10 +621,133 @@ async fn bulk_of_charge(ctx: Context<'_>, c: &ChargeObject) -> Result<Option<Uui
         return Ok(None);
     };
     match gateway.retrieve_payment_intent(intent).await {
-        Ok(pi) => Ok(metadata_uuid(&pi.metadata, "bulk_purchase_id")),
+        Ok(pi) => Ok(charge_target(&pi.metadata)),
         Err(GatewayError::Stripe { status: 404, .. }) => Ok(None),
         Err(e) => Err(Failure(format!("retrieving {intent}: {e}"))),
     }
+}
+
+/// The donation a session or charge names, checked to be of `conference`:
+/// `Err` with the reason when it names another conference (PAY-53).
+async fn donation_of(
+    ctx: Context<'_>,
+    conference: Uuid,
+    id: Uuid,
+    metadata: &std::collections::BTreeMap<String, String>,
+) -> Result<Result<Option<donations::DonationView>, String>, Failure> {
+    if let Some(c) = metadata_uuid(metadata, "conference_id").filter(|c| *c != conference) {
+        return Ok(Err(format!("donation {id} belongs to conference {c}")));
+    }
+    donations::find(&ctx, conference, id)
+        .await
+        .map(Ok)
+        .map_err(|e| Failure(e.to_string()))
+}
+
+/// A command on a donation from a webhook: a refusal is final (ignored), the
+/// rest is retried.
+async fn donation_step(
+    ctx: Context<'_>,
+    conference: Uuid,
+    command: FundraisingCommand,
+    meta: &EventMeta,
+) -> Result<Handled, Failure> {
+    match donations::send(&ctx, conference, command, meta).await {
+        Ok(_) => Ok(Handled::Done(Outcome::Processed)),
+        Err(e) if e.is_refusal() => {
+            tracing::warn!(refusal = %e, "Stripe event refused by the donation");
+            Ok(Handled::Done(Outcome::Ignored))
+        }
+        Err(e) => Err(Failure(e.to_string())),
+    }
+}
+
+/// MY-29: a donation's session was paid (it counts from now on) or expired (it
+/// never will).
+async fn donation_session(
+    ctx: Context<'_>,
+    conference: Uuid,
+    completed: bool,
+    s: &CheckoutSessionObject,
+    meta: &EventMeta,
+) -> Result<Handled, Failure> {
+    let ignored = Ok(Handled::Done(Outcome::Ignored));
+    let Some(id) = metadata_uuid(&s.metadata, "donation_id") else {
+        return ignored;
+    };
+    let donation = match donation_of(ctx, conference, id, &s.metadata).await? {
+        Err(reason) => return Ok(Handled::Refused(reason)),
+        Ok(None) => return ignored,
+        Ok(Some(d)) => d,
+    };
+    // Another session is not its.
+    if donation
+        .session_id
+        .as_deref()
+        .is_some_and(|held| held != s.id)
+    {
+        return ignored;
+    }
+    if !completed {
+        return donation_step(
+            ctx,
+            conference,
+            FundraisingCommand::FailDonationCheckout {
+                id,
+                reason: "The checkout session expired.".into(),
+            },
+            meta,
+        )
+        .await;
+    }
+    // Deferred (processed, nothing done) until the money is in.
+    if s.payment_status.as_deref() != Some("paid") {
+        return ignored;
+    }
+    donation_step(
+        ctx,
+        conference,
+        FundraisingCommand::CompleteDonationCheckout {
+            id,
+            session_id: s.id.clone(),
+            payment_intent: s.payment_intent.clone(),
+        },
+        meta,
+    )
+    .await
+}
+
+/// PAY-47 for a donation: a full refund of its intent refunds it; a partial
+/// refund changes nothing.
+async fn donation_refunded(
+    ctx: Context<'_>,
+    conference: Uuid,
+    id: Uuid,
+    c: &ChargeObject,
+    meta: &EventMeta,
+) -> Result<Handled, Failure> {
+    let ignored = Ok(Handled::Done(Outcome::Ignored));
+    let donation = match donation_of(ctx, conference, id, &c.metadata).await? {
+        Err(reason) => return Ok(Handled::Refused(reason)),
+        Ok(None) => return ignored,
+        Ok(Some(d)) => d,
+    };
+    // AMB-31: the donation holding that intent id.
+    if c.payment_intent_id().is_none()
+        || donation.payment_intent.as_deref() != c.payment_intent_id()
+    {
+        return ignored;
+    }
+    if !c.is_full_refund() {
+        return ignored;
+    }
+    donation_step(
+        ctx,
+        conference,
+        FundraisingCommand::RefundDonation { id },
+        meta,
+    )
+    .await
 }
 
 /// PAY-47, SPONSOR-27: a full refund of the purchase's intent refunds the purchase

@@ -216,6 +216,15 @@ fn fundraising(e: &FundraisingEvent) -> Option<(&'static str, Value)> {
         FundraisingEvent::DonationRefunded { id, .. } => {
             ("donation.refunded", json!({ "donation_id": id }))
         }
+        // MY-29: a Checkout donation is recorded once its session is paid.
+        FundraisingEvent::DonationCheckoutCompleted { id, amount, at, .. } => (
+            "donation.recorded",
+            json!({ "donation_id": id, "amount": amount,
+                    "transaction_date": at.date_naive(), "paid_by": "checkout" }),
+        ),
+        FundraisingEvent::DonationCheckoutFailed { id, .. } => {
+            ("donation.failed", json!({ "donation_id": id }))
+        }
         _ => return None,
     })
 }

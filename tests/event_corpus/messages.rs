@@ -20,6 +20,7 @@ pub fn message() -> Vec<Fixture> {
             ]),
             at: at(),
             address: None,
+            sealed_address: None,
         },
         MessageEvent::MessageSendStarted {
             attempt: 1,

@@ -81,10 +81,16 @@ fn sponsor_variants(e: &SponsorEvent) {
 
 pub fn fundraising() -> Vec<Fixture> {
     use tessera_aggregates::fundraising::{
-        Deal, DealStatus, Donation, Fundraising, FundraisingEvent, Tier,
+        Deal, DealStatus, Donation, Fundraising, FundraisingEvent, SealedDonor, Tier,
     };
     let deal = uuid::Uuid::from_u128(11);
     let donation = uuid::Uuid::from_u128(12);
+    let checkout = uuid::Uuid::from_u128(13);
+    let sealed = tessera_aggregates::user::Sealed {
+        v: 1,
+        n: "AAAAAAAAAAAAAAAA".into(),
+        c: "c2VhbGVkIGRvbm9yIHZhbHVl".into(),
+    };
     let events = vec![
         FundraisingEvent::FundraisingOpened {
             conference_id: conference_id(),
@@ -106,6 +112,7 @@ pub fn fundraising() -> Vec<Fixture> {
                 tier: Some("gold".into()),
                 amount: None,
                 notes: "Met at PyCon".into(),
+                ..Default::default()
             },
             at: later(2),
         },
@@ -117,6 +124,7 @@ pub fn fundraising() -> Vec<Fixture> {
                 tier: Some("gold".into()),
                 amount: Some(super::money("4500.00")),
                 notes: "Discount agreed".into(),
+                ..Default::default()
             },
             at: later(3),
         },
@@ -133,12 +141,45 @@ pub fn fundraising() -> Vec<Fixture> {
                 donor_email: "ada@example.org".into(),
                 amount: super::money("25.00"),
                 transaction_date: super::date("2027-05-01"),
+                ..Default::default()
             },
             at: later(5),
         },
         FundraisingEvent::DonationRefunded {
             id: donation,
             at: later(6),
+        },
+        FundraisingEvent::DonationCheckoutStarted {
+            id: checkout,
+            donation: Donation {
+                amount: super::money("40.00"),
+                transaction_date: super::date("2027-05-02"),
+                donor: Some(super::uid("bo")),
+                sealed: Some(SealedDonor {
+                    name: Some(sealed.clone()),
+                    email: Some(sealed.clone()),
+                    message: Some(sealed),
+                }),
+                ..Default::default()
+            },
+            at: later(7),
+        },
+        FundraisingEvent::DonationCheckoutSessionOpened {
+            id: checkout,
+            session_id: "cs_test_donation".into(),
+            at: later(7),
+        },
+        FundraisingEvent::DonationCheckoutCompleted {
+            id: checkout,
+            session_id: "cs_test_donation".into(),
+            payment_intent: Some("pi_test_donation".into()),
+            amount: super::money("40.00"),
+            at: later(8),
+        },
+        FundraisingEvent::DonationCheckoutFailed {
+            id: uuid::Uuid::from_u128(14),
+            reason: "The checkout session expired.".into(),
+            at: later(9),
         },
     ];
     stream::<Fundraising>(id("fundraising", "pycon-us-2027"), events)
@@ -154,7 +195,11 @@ fn fundraising_variants(e: &tessera_aggregates::fundraising::FundraisingEvent) {
         | SponsorshipDealChanged { .. }
         | SponsorshipDealMoved { .. }
         | DonationRecorded { .. }
-        | DonationRefunded { .. } => {}
+        | DonationRefunded { .. }
+        | DonationCheckoutStarted { .. }
+        | DonationCheckoutSessionOpened { .. }
+        | DonationCheckoutCompleted { .. }
+        | DonationCheckoutFailed { .. } => {}
     }
 }
 

@@ -29,6 +29,27 @@ pub enum FundraisingCommand {
         id: Uuid,
         donation: Donation,
     },
-    /// Refunds a donation: it stops counting. Already refunded: no-op.
+    /// Refunds a paid donation: it stops counting. Already refunded: no-op.
     RefundDonation { id: Uuid },
+    /// MY-29: a donor starts paying through a Stripe Checkout Session: the
+    /// donation is pending (it does not count). Refused while the conference is
+    /// not `accepting_donations` (as the flow read it from the conference). The
+    /// same donation again: no-op.
+    StartDonationCheckout {
+        conference_id: Uuid,
+        id: Uuid,
+        donation: Donation,
+        accepting_donations: bool,
+    },
+    /// The donation's Checkout Session. The same session again: no-op.
+    OpenDonationSession { id: Uuid, session_id: String },
+    /// The session was paid: pending → paid (it counts). Already paid: no-op.
+    CompleteDonationCheckout {
+        id: Uuid,
+        session_id: String,
+        payment_intent: Option<String>,
+    },
+    /// The session expired: pending → failed (it never counts). Otherwise a
+    /// no-op.
+    FailDonationCheckout { id: Uuid, reason: String },
 }

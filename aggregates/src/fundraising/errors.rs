@@ -23,6 +23,16 @@ pub enum FundraisingError {
     InvalidDonation, // MY-29
     #[error("A deal or donation with this id already exists.")]
     IdReused,
+    #[error("This conference is not accepting donations.")]
+    NotAcceptingDonations, // MY-29
+    #[error("A donation can be at most {0}.")]
+    DonationTooLarge(rust_decimal::Decimal),
+    #[error("This donation is not paid.")]
+    DonationNotPaid,
+    #[error("This donation is not awaiting payment.")]
+    DonationNotPending,
+    #[error("This donation is paid through another checkout session.")]
+    OtherSession,
 }
 
 impl FundraisingError {
@@ -38,6 +48,11 @@ impl FundraisingError {
             Self::InvalidTransition { .. } => "fundraising.invalid_transition",
             Self::InvalidDonation => "fundraising.invalid_donation",
             Self::IdReused => "fundraising.id_reused",
+            Self::NotAcceptingDonations => "fundraising.not_accepting_donations",
+            Self::DonationTooLarge(_) => "fundraising.donation_too_large",
+            Self::DonationNotPaid => "fundraising.donation_not_paid",
+            Self::DonationNotPending => "fundraising.donation_not_pending",
+            Self::OtherSession => "fundraising.other_session",
         }
     }
 

@@ -42,6 +42,33 @@ pub enum FundraisingEvent {
         id: Uuid,
         at: Timestamp,
     },
+    /// MY-29: a donor started paying through Stripe Checkout; pending.
+    DonationCheckoutStarted {
+        id: Uuid,
+        donation: Donation,
+        at: Timestamp,
+    },
+    DonationCheckoutSessionOpened {
+        id: Uuid,
+        session_id: String,
+        at: Timestamp,
+    },
+    /// The session was paid: the donation counts from now on.
+    DonationCheckoutCompleted {
+        id: Uuid,
+        session_id: String,
+        #[serde(default)]
+        payment_intent: Option<String>,
+        /// The donation's amount (for the readers of the log).
+        amount: rust_decimal::Decimal,
+        at: Timestamp,
+    },
+    /// The session expired: the donation never counts.
+    DonationCheckoutFailed {
+        id: Uuid,
+        reason: String,
+        at: Timestamp,
+    },
 }
 
 impl cqrs_es::DomainEvent for FundraisingEvent {
@@ -54,6 +81,10 @@ impl cqrs_es::DomainEvent for FundraisingEvent {
             Self::SponsorshipDealMoved { .. } => "SponsorshipDealMoved",
             Self::DonationRecorded { .. } => "DonationRecorded",
             Self::DonationRefunded { .. } => "DonationRefunded",
+            Self::DonationCheckoutStarted { .. } => "DonationCheckoutStarted",
+            Self::DonationCheckoutSessionOpened { .. } => "DonationCheckoutSessionOpened",
+            Self::DonationCheckoutCompleted { .. } => "DonationCheckoutCompleted",
+            Self::DonationCheckoutFailed { .. } => "DonationCheckoutFailed",
         }
         .to_string()
     }

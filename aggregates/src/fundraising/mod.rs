@@ -21,9 +21,21 @@ use uuid::Uuid;
 pub use commands::FundraisingCommand;
 pub use errors::FundraisingError;
 pub use events::FundraisingEvent;
-pub use model::{Deal, DealStatus, Donation, Tier};
+pub use model::{Deal, DealStatus, Donation, DonationStatus, SealedDonor, Tier, donor_person};
 
+use crate::user::Sealed;
 use crate::{DomainServices, Timestamp};
+
+/// MY-29: the largest donation paid through Checkout (2 dp).
+pub const MAX_DONATION: Decimal = Decimal::from_parts(10_000_000, 0, 0, false, 2);
+
+/// A deal's contact e-mail as the flow sealed it: the contact's person and the
+/// sealed address. An empty address clears the contact.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct SealedContact {
+    pub person: Uuid,
+    pub email: Sealed,
+}
 
 /// A change of a deal; absent fields keep their value, `Some(None)` clears.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -33,10 +45,32 @@ pub struct DealPatch {
     pub tier: Option<Option<String>>,
     pub amount: Option<Option<Decimal>>,
     pub notes: Option<String>,
+    /// A new contact, sealed (then `contact_email` is ignored); `Some(None)`
+    /// clears the contact.
+    #[serde(default)]
+    pub sealed_contact: Option<Option<SealedContact>>,
 }
 
 impl DealPatch {
-    fn apply_to(self, d: &mut Deal) {
+    /// The deal as changed.
+    pub fn apply_to(self, d: &mut Deal) {
+        match self.sealed_contact {
+            Some(Some(c)) => {
+                // Two sealings of one address differ only by their nonce: keep
+                // the stored one, so the same address is no change.
+                if d.contact != Some(c.person) || d.sealed_contact_email.is_none() {
+                    d.sealed_contact_email = Some(c.email);
+                }
+                d.contact = Some(c.person);
+                d.contact_email = String::new();
+            }
+            Some(None) => {
+                d.contact = None;
+                d.sealed_contact_email = None;
+                d.contact_email = String::new();
+            }
+            None => {}
+        }
         if let Some(v) = self.organisation {
             d.organisation = v;
         }
@@ -61,8 +95,16 @@ pub struct Fundraising {
     conference_id: Uuid,
     tiers: BTreeMap<String, Tier>,
     deals: BTreeMap<Uuid, (Deal, DealStatus)>,
-    /// With whether it was refunded.
-    donations: BTreeMap<Uuid, (Donation, bool)>,
+    donations: BTreeMap<Uuid, DonationState>,
+}
+
+/// A donation with where it stands.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DonationState {
+    pub donation: Donation,
+    pub status: DonationStatus,
+    pub session_id: Option<String>,
+    pub payment_intent: Option<String>,
 }
 
 impl Fundraising {
@@ -73,6 +115,16 @@ impl Fundraising {
 
     pub fn tier(&self, slug: &str) -> Option<&Tier> {
         self.tiers.get(slug)
+    }
+
+    /// The conference this fundraising belongs to, once opened.
+    pub fn conference_id(&self) -> Option<Uuid> {
+        self.created.then_some(self.conference_id)
+    }
+
+    /// A donation with its status.
+    pub fn donation(&self, id: Uuid) -> Option<&DonationState> {
+        self.donations.get(&id)
     }
 
     /// Pure: state + command + now -> facts. No I/O, no clock.
@@ -86,7 +138,8 @@ impl Fundraising {
         let opening = match &cmd {
             SaveTier { conference_id, .. }
             | OpenDeal { conference_id, .. }
-            | RecordDonation { conference_id, .. } => Some(*conference_id),
+            | RecordDonation { conference_id, .. }
+            | StartDonationCheckout { conference_id, .. } => Some(*conference_id),
             _ => None,
         };
         let mut facts = vec![];
@@ -112,7 +165,7 @@ impl Fundraising {
                 }
             }
             OpenDeal { id, deal, .. } => match self.deals.get(&id) {
-                Some((current, _)) if *current == deal => {}
+                Some((current, _)) if current.same_as(&deal) => {}
                 Some(_) => return Err(FundraisingError::IdReused),
                 None => {
                     self.check_deal(&deal)?;
@@ -123,7 +176,7 @@ impl Fundraising {
                 let (current, _) = self.deals.get(&id).ok_or(FundraisingError::DealNotFound)?;
                 let mut deal = current.clone();
                 patch.apply_to(&mut deal);
-                if deal != *current {
+                if !deal.same_as(current) {
                     self.check_deal(&deal)?;
                     facts.push(SponsorshipDealChanged { id, deal, at: now });
                 }
@@ -144,10 +197,10 @@ impl Fundraising {
                 }
             }
             RecordDonation { id, donation, .. } => match self.donations.get(&id) {
-                Some((current, _)) if *current == donation => {}
+                Some(current) if current.donation.same_as(&donation) => {}
                 Some(_) => return Err(FundraisingError::IdReused),
                 None => {
-                    if donation.donor_name.trim().is_empty() || donation.amount <= Decimal::ZERO {
+                    if !donation.has_donor() || donation.amount <= Decimal::ZERO {
                         return Err(FundraisingError::InvalidDonation);
                     }
                     facts.push(DonationRecorded {
@@ -158,12 +211,102 @@ impl Fundraising {
                 }
             },
             RefundDonation { id } => {
-                let (_, refunded) = self
+                let current = self
                     .donations
                     .get(&id)
                     .ok_or(FundraisingError::DonationNotFound)?;
-                if !refunded {
-                    facts.push(DonationRefunded { id, at: now });
+                match current.status {
+                    DonationStatus::Refunded => {}
+                    DonationStatus::Paid => facts.push(DonationRefunded { id, at: now }),
+                    DonationStatus::Pending | DonationStatus::Failed => {
+                        return Err(FundraisingError::DonationNotPaid);
+                    }
+                }
+            }
+            StartDonationCheckout {
+                id,
+                donation,
+                accepting_donations,
+                ..
+            } => match self.donations.get(&id) {
+                Some(current) if current.donation.same_as(&donation) => {}
+                Some(_) => return Err(FundraisingError::IdReused),
+                None => {
+                    // MY-29: only while the conference accepts donations.
+                    if !accepting_donations {
+                        return Err(FundraisingError::NotAcceptingDonations);
+                    }
+                    if !donation.has_donor() || donation.amount <= Decimal::ZERO {
+                        return Err(FundraisingError::InvalidDonation);
+                    }
+                    if donation.amount > MAX_DONATION {
+                        return Err(FundraisingError::DonationTooLarge(MAX_DONATION));
+                    }
+                    if donation.amount.round_dp(2) != donation.amount {
+                        return Err(FundraisingError::InvalidDonation);
+                    }
+                    facts.push(DonationCheckoutStarted {
+                        id,
+                        donation,
+                        at: now,
+                    });
+                }
+            },
+            OpenDonationSession { id, session_id } => {
+                let current = self
+                    .donations
+                    .get(&id)
+                    .ok_or(FundraisingError::DonationNotFound)?;
+                match (&current.session_id, current.status) {
+                    (Some(s), _) if *s == session_id => {}
+                    (Some(_), _) => return Err(FundraisingError::OtherSession),
+                    (None, DonationStatus::Pending) => facts.push(DonationCheckoutSessionOpened {
+                        id,
+                        session_id,
+                        at: now,
+                    }),
+                    (None, _) => return Err(FundraisingError::DonationNotPending),
+                }
+            }
+            CompleteDonationCheckout {
+                id,
+                session_id,
+                payment_intent,
+            } => {
+                let current = self
+                    .donations
+                    .get(&id)
+                    .ok_or(FundraisingError::DonationNotFound)?;
+                if current
+                    .session_id
+                    .as_ref()
+                    .is_some_and(|s| *s != session_id)
+                {
+                    return Err(FundraisingError::OtherSession);
+                }
+                match current.status {
+                    DonationStatus::Paid | DonationStatus::Refunded => {}
+                    DonationStatus::Pending => facts.push(DonationCheckoutCompleted {
+                        id,
+                        session_id,
+                        payment_intent,
+                        amount: current.donation.amount,
+                        at: now,
+                    }),
+                    DonationStatus::Failed => return Err(FundraisingError::DonationNotPending),
+                }
+            }
+            FailDonationCheckout { id, reason } => {
+                let current = self
+                    .donations
+                    .get(&id)
+                    .ok_or(FundraisingError::DonationNotFound)?;
+                if current.status == DonationStatus::Pending {
+                    facts.push(DonationCheckoutFailed {
+                        id,
+                        reason,
+                        at: now,
+                    });
                 }
             }
         }
@@ -213,11 +356,52 @@ impl Fundraising {
                 }
             }
             DonationRecorded { id, donation, .. } => {
-                self.donations.insert(id, (donation, false));
+                self.donations.insert(
+                    id,
+                    DonationState {
+                        donation,
+                        status: DonationStatus::Paid,
+                        session_id: None,
+                        payment_intent: None,
+                    },
+                );
             }
             DonationRefunded { id, .. } => {
                 if let Some(d) = self.donations.get_mut(&id) {
-                    d.1 = true;
+                    d.status = DonationStatus::Refunded;
+                }
+            }
+            DonationCheckoutStarted { id, donation, .. } => {
+                self.donations.insert(
+                    id,
+                    DonationState {
+                        donation,
+                        status: DonationStatus::Pending,
+                        session_id: None,
+                        payment_intent: None,
+                    },
+                );
+            }
+            DonationCheckoutSessionOpened { id, session_id, .. } => {
+                if let Some(d) = self.donations.get_mut(&id) {
+                    d.session_id = Some(session_id);
+                }
+            }
+            DonationCheckoutCompleted {
+                id,
+                session_id,
+                payment_intent,
+                ..
+            } => {
+                if let Some(d) = self.donations.get_mut(&id) {
+                    d.session_id = Some(session_id);
+                    d.payment_intent = payment_intent;
+                    d.status = DonationStatus::Paid;
+                }
+            }
+            DonationCheckoutFailed { id, .. } => {
+                if let Some(d) = self.donations.get_mut(&id) {
+                    d.status = DonationStatus::Failed;
                 }
             }
         }

@@ -221,6 +221,7 @@ fn donation(amount: &str) -> Donation {
         donor_email: "ada@example.org".into(),
         amount: d(amount),
         transaction_date: NaiveDate::from_ymd_opt(2025, 9, 1).unwrap_or_default(),
+        ..Default::default()
     }
 }
 
@@ -265,4 +266,237 @@ fn my_29_records_and_refunds_a_donation_once() {
             donation: donation("0.00"),
         })
         .then_expect_error(FundraisingError::InvalidDonation);
+}
+
+fn sealed_donation(amount: &str) -> Donation {
+    let sealed = crate::user::Sealed {
+        v: 1,
+        n: "bm9uY2U=".into(),
+        c: "Y2lwaGVy".into(),
+    };
+    Donation {
+        amount: d(amount),
+        transaction_date: NaiveDate::from_ymd_opt(2025, 9, 1).unwrap_or_default(),
+        donor: Some(donor_person("ada@example.org", "Ada")),
+        sealed: Some(SealedDonor {
+            name: Some(sealed.clone()),
+            email: Some(sealed),
+            message: None,
+        }),
+        ..Default::default()
+    }
+}
+
+fn start(id: u128, amount: &str, accepting: bool) -> FundraisingCommand {
+    FundraisingCommand::StartDonationCheckout {
+        conference_id: conf(),
+        id: did(id),
+        donation: sealed_donation(amount),
+        accepting_donations: accepting,
+    }
+}
+
+fn started(id: u128) -> FundraisingEvent {
+    FundraisingEvent::DonationCheckoutStarted {
+        id: did(id),
+        donation: sealed_donation("30.00"),
+        at: t0(),
+    }
+}
+
+fn session_opened(id: u128) -> FundraisingEvent {
+    FundraisingEvent::DonationCheckoutSessionOpened {
+        id: did(id),
+        session_id: "cs_1".into(),
+        at: t0(),
+    }
+}
+
+#[test]
+fn my_29_a_checkout_donation_is_refused_unless_the_conference_accepts_donations() {
+    framework()
+        .given(vec![opened()])
+        .when(start(1, "30.00", false))
+        .then_expect_error(FundraisingError::NotAcceptingDonations);
+    framework()
+        .given(vec![opened()])
+        .when(start(1, "0.00", true))
+        .then_expect_error(FundraisingError::InvalidDonation);
+    framework()
+        .given(vec![opened()])
+        .when(start(1, "100000.01", true))
+        .then_expect_error(FundraisingError::DonationTooLarge(MAX_DONATION));
+    framework()
+        .given(vec![opened()])
+        .when(start(1, "1.001", true))
+        .then_expect_error(FundraisingError::InvalidDonation);
+    framework()
+        .given_no_previous_events()
+        .when(start(1, "30.00", true))
+        .then_expect_events(vec![opened(), started(1)]);
+}
+
+#[test]
+fn my_29_a_checkout_donation_moves_pending_paid_refunded_once() {
+    // The same start again (sealed anew: other nonces) is a no-op.
+    let mut again = sealed_donation("30.00");
+    if let Some(s) = again.sealed.as_mut() {
+        s.name = None;
+    }
+    framework()
+        .given(vec![opened(), started(1)])
+        .when(FundraisingCommand::StartDonationCheckout {
+            conference_id: conf(),
+            id: did(1),
+            donation: again,
+            accepting_donations: false,
+        })
+        .then_expect_events(vec![]);
+    framework()
+        .given(vec![opened(), started(1)])
+        .when(FundraisingCommand::OpenDonationSession {
+            id: did(1),
+            session_id: "cs_1".into(),
+        })
+        .then_expect_events(vec![session_opened(1)]);
+    // Pending: not refundable.
+    framework()
+        .given(vec![opened(), started(1), session_opened(1)])
+        .when(FundraisingCommand::RefundDonation { id: did(1) })
+        .then_expect_error(FundraisingError::DonationNotPaid);
+    // Another session is not its.
+    framework()
+        .given(vec![opened(), started(1), session_opened(1)])
+        .when(FundraisingCommand::CompleteDonationCheckout {
+            id: did(1),
+            session_id: "cs_2".into(),
+            payment_intent: None,
+        })
+        .then_expect_error(FundraisingError::OtherSession);
+    let completed = FundraisingEvent::DonationCheckoutCompleted {
+        id: did(1),
+        session_id: "cs_1".into(),
+        payment_intent: Some("pi_1".into()),
+        amount: d("30.00"),
+        at: t0(),
+    };
+    framework()
+        .given(vec![opened(), started(1), session_opened(1)])
+        .when(FundraisingCommand::CompleteDonationCheckout {
+            id: did(1),
+            session_id: "cs_1".into(),
+            payment_intent: Some("pi_1".into()),
+        })
+        .then_expect_events(vec![completed.clone()]);
+    // A duplicate completion adds nothing; an expiry after payment neither.
+    framework()
+        .given(vec![
+            opened(),
+            started(1),
+            session_opened(1),
+            completed.clone(),
+        ])
+        .when(FundraisingCommand::CompleteDonationCheckout {
+            id: did(1),
+            session_id: "cs_1".into(),
+            payment_intent: Some("pi_1".into()),
+        })
+        .then_expect_events(vec![]);
+    framework()
+        .given(vec![
+            opened(),
+            started(1),
+            session_opened(1),
+            completed.clone(),
+        ])
+        .when(FundraisingCommand::FailDonationCheckout {
+            id: did(1),
+            reason: "expired".into(),
+        })
+        .then_expect_events(vec![]);
+    framework()
+        .given(vec![opened(), started(1), session_opened(1), completed])
+        .when(FundraisingCommand::RefundDonation { id: did(1) })
+        .then_expect_events(vec![FundraisingEvent::DonationRefunded {
+            id: did(1),
+            at: t0(),
+        }]);
+}
+
+#[test]
+fn my_29_an_expired_checkout_fails_the_donation_for_good() {
+    let failed = FundraisingEvent::DonationCheckoutFailed {
+        id: did(1),
+        reason: "expired".into(),
+        at: t0(),
+    };
+    framework()
+        .given(vec![opened(), started(1), session_opened(1)])
+        .when(FundraisingCommand::FailDonationCheckout {
+            id: did(1),
+            reason: "expired".into(),
+        })
+        .then_expect_events(vec![failed.clone()]);
+    framework()
+        .given(vec![opened(), started(1), session_opened(1), failed])
+        .when(FundraisingCommand::CompleteDonationCheckout {
+            id: did(1),
+            session_id: "cs_1".into(),
+            payment_intent: None,
+        })
+        .then_expect_error(FundraisingError::DonationNotPending);
+}
+
+#[test]
+fn my_29_the_donor_key_is_the_same_for_plain_and_sealed_donations() {
+    let plain = Donation {
+        donor_name: "Ada".into(),
+        donor_email: " ADA@example.org".into(),
+        ..Default::default()
+    };
+    assert_eq!(plain.donor_key(), sealed_donation("1.00").donor_key());
+    let by_name = Donation {
+        donor_name: " Ada ".into(),
+        ..Default::default()
+    };
+    assert_eq!(by_name.person(), donor_person("", "ada"));
+}
+
+#[test]
+fn a_deal_resealed_with_the_same_contact_is_no_change() {
+    let person = crate::natural_id("user", "jo@acme.example.org");
+    let sealed = |c: &str| crate::user::Sealed {
+        v: 1,
+        n: "bm9uY2U=".into(),
+        c: c.into(),
+    };
+    let mut deal = deal(Some("gold"));
+    DealPatch {
+        sealed_contact: Some(Some(SealedContact {
+            person,
+            email: sealed("first"),
+        })),
+        ..Default::default()
+    }
+    .apply_to(&mut deal);
+    let opened_deal = FundraisingEvent::SponsorshipDealOpened {
+        id: did(1),
+        deal: deal.clone(),
+        at: t0(),
+    };
+    assert_eq!(deal.contact, Some(person));
+    assert!(deal.contact_email.is_empty() && deal.has_contact());
+    framework()
+        .given(vec![opened(), tier_saved(), opened_deal])
+        .when(FundraisingCommand::ChangeDeal {
+            id: did(1),
+            patch: DealPatch {
+                sealed_contact: Some(Some(SealedContact {
+                    person,
+                    email: sealed("second"),
+                })),
+                ..Default::default()
+            },
+        })
+        .then_expect_events(vec![]);
 }

@@ -22,6 +22,10 @@ pub enum MessageEvent {
         /// in the fact it follows); `recipient` is then nil.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         address: Option<String>,
+        /// An address outside the accounts sealed under `recipient`'s personal
+        /// key (a sponsorship deal's contact): the sender opens it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sealed_address: Option<crate::user::Sealed>,
     },
     /// A sender claimed attempt `attempt` until `lease_until` (MSG-3).
     MessageSendStarted {

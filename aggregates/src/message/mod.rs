@@ -102,6 +102,8 @@ pub enum MessageCommand {
         data: BTreeMap<String, String>,
         #[serde(default)]
         address: Option<String>,
+        #[serde(default)]
+        sealed_address: Option<crate::user::Sealed>,
     },
     /// MSG-3: claim the message for sending until `lease_until`.
     StartSending { lease_until: Timestamp },
@@ -186,6 +188,7 @@ impl Message {
                     source,
                     data,
                     address,
+                    sealed_address,
                 } => Ok(vec![MessageQueued {
                     kind,
                     recipient,
@@ -194,6 +197,7 @@ impl Message {
                     data,
                     at: now,
                     address,
+                    sealed_address,
                 }]),
                 _ => Err(MessageError::NotFound),
             };

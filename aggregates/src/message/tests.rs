@@ -25,6 +25,7 @@ fn queue() -> MessageCommand {
         source: "order:1:3".into(),
         data: BTreeMap::from([("reference".into(), "ABC".into())]),
         address: None,
+        sealed_address: None,
     }
 }
 
@@ -37,6 +38,7 @@ fn queued() -> MessageEvent {
         data: BTreeMap::from([("reference".into(), "ABC".into())]),
         at: t0(),
         address: None,
+        sealed_address: None,
     }
 }
 

@@ -29,6 +29,7 @@ pub const KINDS: &[&str] = &[
     "sponsorship_deal.moved",
     "donation.recorded",
     "donation.refunded",
+    "donation.failed",
     "bulk_purchase.requested",
     "bulk_purchase.approved",
     "bulk_purchase.fulfilled",

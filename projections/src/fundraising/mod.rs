@@ -11,7 +11,9 @@ mod tests;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use tessera_aggregates::fundraising::{Deal, DealStatus, Donation, FundraisingEvent, Tier};
+use tessera_aggregates::fundraising::{
+    Deal, DealStatus, Donation, DonationStatus, FundraisingEvent, Tier,
+};
 use uuid::Uuid;
 
 pub use summary::{DealFigures, DonationFigures, FundraisingSummary, summary};
@@ -49,6 +51,21 @@ pub struct DonationRow {
     pub donation: Donation,
     pub refunded: bool,
     pub recorded_at: DateTime<Utc>,
+    /// Only paid donations count (MY-29): a checkout's is pending until its
+    /// session is paid, failed when it expired.
+    #[serde(default)]
+    pub status: DonationStatus,
+    #[serde(default)]
+    pub session_id: Option<String>,
+    #[serde(default)]
+    pub payment_intent: Option<String>,
+}
+
+impl DonationRow {
+    /// Counted in the figures: paid and not refunded.
+    pub fn counts(&self) -> bool {
+        self.status == DonationStatus::Paid && !self.refunded
+    }
 }
 
 /// Every row of one conference's fundraising stream `f`.
@@ -62,7 +79,7 @@ pub fn prefix(f: Uuid) -> [String; 3] {
 
 impl Projection for Fundraising {
     const NAME: &'static str = "fundraising";
-    const VERSION: u32 = 1;
+    const VERSION: u32 = 2;
     type Row = FundraisingRow;
 
     fn apply(rows: &mut Rows<FundraisingRow>, env: &Envelope) {
@@ -111,6 +128,9 @@ impl Projection for Fundraising {
                     donation: donation.clone(),
                     refunded: false,
                     recorded_at: *at,
+                    status: DonationStatus::Paid,
+                    session_id: None,
+                    payment_intent: None,
                 }),
             ),
             DonationRefunded { id, .. } => {
@@ -118,6 +138,50 @@ impl Projection for Fundraising {
                     rows.get_mut(&format!("donation:{f}:{id}"))
                 {
                     d.refunded = true;
+                    d.status = DonationStatus::Refunded;
+                }
+            }
+            DonationCheckoutStarted { id, donation, at } => rows.insert(
+                format!("donation:{f}:{id}"),
+                FundraisingRow::Donation(DonationRow {
+                    id: *id,
+                    donation: donation.clone(),
+                    refunded: false,
+                    recorded_at: *at,
+                    status: DonationStatus::Pending,
+                    session_id: None,
+                    payment_intent: None,
+                }),
+            ),
+            DonationCheckoutSessionOpened { id, session_id, .. } => {
+                if let Some(FundraisingRow::Donation(d)) =
+                    rows.get_mut(&format!("donation:{f}:{id}"))
+                {
+                    d.session_id = Some(session_id.clone());
+                }
+            }
+            DonationCheckoutCompleted {
+                id,
+                session_id,
+                payment_intent,
+                at,
+                ..
+            } => {
+                if let Some(FundraisingRow::Donation(d)) =
+                    rows.get_mut(&format!("donation:{f}:{id}"))
+                {
+                    d.status = DonationStatus::Paid;
+                    d.session_id = Some(session_id.clone());
+                    d.payment_intent = payment_intent.clone();
+                    // Given on the day the money arrived.
+                    d.donation.transaction_date = at.date_naive();
+                }
+            }
+            DonationCheckoutFailed { id, .. } => {
+                if let Some(FundraisingRow::Donation(d)) =
+                    rows.get_mut(&format!("donation:{f}:{id}"))
+                {
+                    d.status = DonationStatus::Failed;
                 }
             }
         }

@@ -109,6 +109,10 @@ pub fn summary(
             g.refunded_count += 1;
             continue;
         }
+        // MY-29: a pending or failed checkout is no money.
+        if !d.counts() {
+            continue;
+        }
         g.donations += 1;
         g.total += d.donation.amount;
         donors.insert(d.donation.donor_key());

@@ -56,6 +56,7 @@ fn donation(n: u128, email: &str, amount: &str) -> Logged {
             donor_email: email.into(),
             amount: d(amount),
             transaction_date: NaiveDate::from_ymd_opt(2025, 9, 1).unwrap_or_default(),
+            ..Default::default()
         },
         at: at(1, 9),
     })
@@ -123,4 +124,51 @@ fn my_29_refunded_donations_stop_counting_and_donors_are_distinct() {
     assert_eq!((g.donations, g.donors, g.refunded_count), (2, 1, 1));
     assert_eq!(g.total, d("75.00"));
     assert_eq!(g.progress, d("25.00"));
+}
+
+#[test]
+fn my_29_checkout_donations_count_only_once_paid() {
+    let checkout = |n: u128, email: &str| {
+        ev(FundraisingEvent::DonationCheckoutStarted {
+            id: Uuid::from_u128(n),
+            donation: Donation {
+                amount: d("40.00"),
+                transaction_date: NaiveDate::from_ymd_opt(2025, 9, 1).unwrap_or_default(),
+                donor: Some(tessera_aggregates::fundraising::donor_person(email, "")),
+                ..Default::default()
+            },
+            at: at(1, 9),
+        })
+    };
+    let events = vec![
+        donation(1, "ada@example.org", "10.00"),
+        checkout(2, "ada@example.org"),
+        checkout(3, "bo@example.org"),
+        checkout(4, "cy@example.org"),
+        ev(FundraisingEvent::DonationCheckoutCompleted {
+            id: Uuid::from_u128(2),
+            session_id: "cs_2".into(),
+            payment_intent: Some("pi_2".into()),
+            amount: d("40.00"),
+            at: at(2, 9),
+        }),
+        ev(FundraisingEvent::DonationCheckoutFailed {
+            id: Uuid::from_u128(3),
+            reason: "expired".into(),
+            at: at(2, 9),
+        }),
+    ];
+    let rows = fold_all::<Fundraising>(&log(events));
+    let donations: Vec<DonationRow> = rows
+        .iter()
+        .filter_map(|(_, r)| match r {
+            FundraisingRow::Donation(x) => Some(x.clone()),
+            _ => None,
+        })
+        .collect();
+    let g = summary(&[], &[], &donations, Decimal::ZERO, d("100.00")).donations;
+    // Paid: the recorded 10.00 and the completed 40.00, both Ada's.
+    assert_eq!((g.donations, g.donors), (2, 1));
+    assert_eq!(g.total, d("50.00"));
+    assert_eq!(g.progress, d("50.00"));
 }

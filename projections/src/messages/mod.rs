@@ -25,6 +25,9 @@ pub struct MessageRow {
     pub recipient: Uuid,
     #[serde(default)]
     pub address: Option<String>,
+    /// The address sealed under `recipient`'s key (a deal's contact).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed_address: Option<tessera_aggregates::user::Sealed>,
     pub conference_id: Option<Uuid>,
     pub source: String,
     pub data: BTreeMap<String, String>,
@@ -64,6 +67,7 @@ impl Projection for Messages {
             data,
             at,
             address,
+            sealed_address,
         } = event
         {
             rows.insert(
@@ -73,6 +77,7 @@ impl Projection for Messages {
                     kind: *kind,
                     recipient: *recipient,
                     address: address.clone(),
+                    sealed_address: sealed_address.clone(),
                     conference_id: *conference_id,
                     source: source.clone(),
                     data: data.clone(),

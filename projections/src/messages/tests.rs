@@ -27,6 +27,7 @@ fn msg_4_the_row_shows_attempts_the_last_error_and_the_next_attempt() {
             data: BTreeMap::new(),
             at: at(1, 9),
             address: None,
+            sealed_address: None,
         }),
         logged(MessageEvent::MessageSendStarted {
             attempt: 1,
