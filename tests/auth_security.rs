@@ -382,10 +382,13 @@ async fn two_instances_share_the_account_limit(b: Backend) {
 async fn two_instances_share_the_address_limit(b: Backend) {
     let a = TestApp::start_with(b, behind_a_proxy(4, true)).await;
     let b2 = a.twin().await;
-    let tasks: Vec<_> = (0..12)
-        .map(|i| {
+    let emails: Vec<String> = (0..12).map(|i| format!("u{i}@example.org")).collect();
+    let tasks: Vec<_> = emails
+        .iter()
+        .enumerate()
+        .map(|(i, email)| {
             let app = if i % 2 == 0 { &a } else { &b2 };
-            login_from(app, &format!("u{i}@example.org"), "203.0.113.7")
+            login_from(app, email, "203.0.113.7")
         })
         .collect();
     let answers = futures::future::join_all(tasks).await;
