@@ -30,7 +30,8 @@ pub struct App {
     pub tokens: TokenSigner,
     /// Seals and opens personal data; erases people (src/personal).
     pub personal: Arc<crate::personal::PersonalData>,
-    /// Login attempts per account and per client address (this process's counts).
+    /// Login attempts per account and per client address (counted in the
+    /// database, shared by every instance).
     pub logins: LoginThrottle,
     /// Password reset requests per account and per client address.
     pub resets: LoginThrottle,

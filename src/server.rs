@@ -134,9 +134,14 @@ pub async fn build_app(db: Db, config: Config, clock: Arc<dyn Clock>) -> anyhow:
     .await?
     .spawn();
     let tokens = TokenSigner::new(key.expose(), i64::from(config.token_ttl_hours));
-    let logins = LoginThrottle::new(config.login_failure_limit(), config.login_address_limit());
+    let logins = LoginThrottle::shared(
+        db.clone(),
+        "login",
+        config.login_failure_limit(),
+        config.login_address_limit(),
+    );
     let (per_account, per_address) = reset_limits();
-    let resets = LoginThrottle::new(per_account, per_address);
+    let resets = LoginThrottle::shared(db.clone(), "reset", per_account, per_address);
     let notifications = crate::notifications::start(
         db.clone(),
         bus.clone(),

@@ -329,6 +329,85 @@ async fn forwarded_for_is_ignored_unless_trusted(b: Backend) {
     app.finish().await;
 }
 
+/// The limits hold across instances: the hits are counted in the database.
+/// 20 concurrent wrong passwords for one account, split over two instances on
+/// one database, get exactly 5 × 401 in total and then 429 with Retry-After; the
+/// right password is refused on both instances until the window passed.
+async fn two_instances_share_the_account_limit(b: Backend) {
+    let a = TestApp::start(b).await;
+    let ana = a.user("ana").await;
+    let b2 = a.twin().await;
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let app = if i % 2 == 0 { &a } else { &b2 };
+            login(app, &ana.email, "wrong password")
+        })
+        .collect();
+    let answers = futures::future::join_all(tasks).await;
+    let unauthorized = answers
+        .iter()
+        .filter(|r| r.status == StatusCode::UNAUTHORIZED)
+        .count();
+    let throttled: Vec<&Response> = answers
+        .iter()
+        .filter(|r| r.status == StatusCode::TOO_MANY_REQUESTS)
+        .collect();
+    assert_eq!(unauthorized, 5, "5 failures in total over both instances");
+    assert_eq!(throttled.len(), 15);
+    assert!(
+        throttled
+            .iter()
+            .all(|r| r.code() == "auth.too_many_failures")
+    );
+    assert!(
+        throttled
+            .iter()
+            .all(|r| retry_after(r).is_some_and(|s| (1..=15 * 60).contains(&s)))
+    );
+    for app in [&a, &b2] {
+        let r = login(app, &ana.email, PASSWORD).await;
+        assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text);
+    }
+    a.clock.advance(chrono::Duration::minutes(15));
+    assert_eq!(
+        login(&b2, &ana.email, PASSWORD).await.status,
+        StatusCode::OK
+    );
+    b2.finish().await;
+    a.finish().await;
+}
+
+/// Attempts per client address are counted once for every instance: 12
+/// concurrent attempts from one address over two instances, limit 4: 4 × 401.
+async fn two_instances_share_the_address_limit(b: Backend) {
+    let a = TestApp::start_with(b, behind_a_proxy(4, true)).await;
+    let b2 = a.twin().await;
+    let emails: Vec<String> = (0..12).map(|i| format!("u{i}@example.org")).collect();
+    let tasks: Vec<_> = emails
+        .iter()
+        .enumerate()
+        .map(|(i, email)| {
+            let app = if i % 2 == 0 { &a } else { &b2 };
+            login_from(app, email, "203.0.113.7")
+        })
+        .collect();
+    let answers = futures::future::join_all(tasks).await;
+    let count = |s: StatusCode| answers.iter().filter(|r| r.status == s).count();
+    assert_eq!(count(StatusCode::UNAUTHORIZED), 4);
+    assert_eq!(count(StatusCode::TOO_MANY_REQUESTS), 8);
+    assert!(
+        answers
+            .iter()
+            .filter(|r| r.status == StatusCode::TOO_MANY_REQUESTS)
+            .all(|r| r.code() == "auth.too_many_attempts" && retry_after(r).is_some())
+    );
+    // Another address is not affected, on either instance.
+    let r = login_from(&b2, "u1@example.org", "198.51.100.9").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    b2.finish().await;
+    a.finish().await;
+}
+
 /// `serve` gives each connection its peer address: attempts over real sockets from
 /// 127.0.0.1 are counted against it.
 async fn serve_counts_attempts_per_socket_address(b: Backend) {
@@ -538,6 +617,8 @@ on_both_backends!(
     login_attempts_are_limited_per_address,
     forwarded_for_is_ignored_unless_trusted,
     serve_counts_attempts_per_socket_address,
+    two_instances_share_the_account_limit,
+    two_instances_share_the_address_limit,
     responses_with_a_token_are_never_stored,
     expired_idempotency_records_are_not_replayed_and_are_deleted,
 );

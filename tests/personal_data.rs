@@ -7,7 +7,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{Backend, TestApp, User};
+use common::{Backend, Response, TestApp, User};
 use serde_json::json;
 use tessera_replay::admin;
 
@@ -432,10 +432,255 @@ async fn the_migration_drops_plain_values_of_erased_people(b: Backend) {
     app.finish().await;
 }
 
+// ---------------------------------------------------------------------------
+// Purchase-order contacts
+
+const PO_EMAIL: &str = "grace.hopper@navy.example";
+const PO_NAME: &str = "Grace Brewster Hopper";
+const PO_ADDRESS: &str = "1 Harbour Way, Arlington";
+const PO_NOTES: &str = "Call Grace on 555-0100";
+const PO_ORG: &str = "Eckert-Mauchly Computers";
+
+fn pos_path() -> String {
+    format!("/api/v1/conferences/{CONF}/purchase-orders")
+}
+
+/// A conference and a PO of 400.00 with its contact; paid 150.00. Its reference.
+async fn purchase_order(app: &TestApp, admin: &User) -> String {
+    app.conference(admin, CONF).await;
+    let r = app
+        .post(&pos_path())
+        .as_user(admin)
+        .json(json!({
+            "organization_name": PO_ORG,
+            "contact_email": PO_EMAIL,
+            "contact_name": PO_NAME,
+            "billing_address": PO_ADDRESS,
+            "notes": PO_NOTES,
+            "lines": [{ "description": "Corporate tickets", "quantity": 4, "unit_price": "100.00" }],
+        }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let reference = r.body["reference"].as_str().unwrap_or_default().to_string();
+    let r = app
+        .post(&format!("{}/{reference}/payments", pos_path()))
+        .as_user(admin)
+        .json(json!({ "amount": "150.00", "payment_date": "2027-03-01", "reference": "WIRE-9" }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    app.settled().await;
+    reference
+}
+
+async fn po_plain_values_in_the_log(app: &TestApp) -> usize {
+    app.count_events(|e| {
+        [
+            PO_EMAIL,
+            PO_NAME,
+            PO_ADDRESS,
+            PO_NOTES,
+            "grace.hopper",
+            "555-0100",
+        ]
+        .iter()
+        .any(|v| e.payload.contains(v) || e.metadata.contains(v))
+    })
+    .await
+}
+
+/// The PO as read one by one and in the list (after the log head).
+async fn po_reads(app: &TestApp, admin: &User, reference: &str) -> (Response, serde_json::Value) {
+    let one = app
+        .get(&format!("{}/{reference}", pos_path()))
+        .as_user(admin)
+        .send()
+        .await;
+    assert_eq!(one.status, StatusCode::OK, "{}", one.text);
+    let list = app
+        .get(&pos_path())
+        .as_user(admin)
+        .after(Some(app.settled().await))
+        .send()
+        .await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.text);
+    (one, list.body["items"][0].clone())
+}
+
+const PO_FIELDS: [&str; 4] = ["contact_email", "contact_name", "billing_address", "notes"];
+
+/// A PO contact's e-mail, name, address and notes enter the log only sealed
+/// (under the PO's own key) and read back opened; erasing the contact makes them
+/// read "erased" in the aggregate's view and the read model, the organization
+/// and the money stay, and every projection rebuilds and verifies.
+async fn po_contacts_are_sealed_and_erasable(b: Backend) {
+    let app = TestApp::start(b).await;
+    let admin = app.admin().await;
+    let reference = purchase_order(&app, &admin).await;
+    assert_eq!(po_plain_values_in_the_log(&app).await, 0, "no plain value");
+    let sealed = app
+        .count_events(|e| e.payload.contains(r#""sealed_contact""#))
+        .await;
+    assert_eq!(sealed, 1, "the contact is sealed");
+
+    let (one, listed) = po_reads(&app, &admin, &reference).await;
+    let values = [PO_EMAIL, PO_NAME, PO_ADDRESS, PO_NOTES];
+    for (field, value) in PO_FIELDS.iter().zip(values) {
+        assert_eq!(one.body[field], value, "{field}: {}", one.text);
+        assert_eq!(listed[field], value, "{field} listed: {listed}");
+    }
+    assert_eq!(one.body["organization_name"], PO_ORG);
+
+    let erase = format!("{}/{reference}/erase-contact", pos_path());
+    let r = app.post(&erase).as_user(&admin).send().await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["contact_email"], "erased", "{}", r.text);
+    let (after, listed) = po_reads(&app, &admin, &reference).await;
+    for field in PO_FIELDS {
+        assert_eq!(after.body[field], "erased", "{field}");
+        assert_eq!(listed[field], "erased", "{field} listed");
+    }
+    for field in [
+        "organization_name",
+        "total",
+        "total_paid",
+        "balance_due",
+        "status",
+        "lines",
+    ] {
+        assert_eq!(after.body[field], one.body[field], "{field} unchanged");
+    }
+    assert_eq!(after.body["balance_due"], "250.00");
+    // Erasing again changes nothing; another PO is untouched.
+    let r = app.post(&erase).as_user(&admin).send().await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+
+    admin::rebuild(&app.app.db, None).await.expect("rebuild");
+    let diffs = admin::verify(&app.app.db).await.expect("verify");
+    assert!(diffs.is_empty(), "verify after erasure: {diffs:?}");
+    let (_, listed) = po_reads(&app, &admin, &reference).await;
+    assert_eq!(listed["contact_email"], "erased", "after a rebuild too");
+    app.finish().await;
+}
+
+/// Rewrites the PO's creation into the plain shape of the first releases.
+async fn po_as_the_first_release_wrote_it(app: &TestApp) {
+    use tessera_replay::Db;
+    let select = "SELECT position, payload FROM events WHERE event_type = 'PurchaseOrderCreated'";
+    let rows: Vec<(i64, String)> = match &app.app.db {
+        Db::Postgres(p) => sqlx::query_as(&select.replace(", payload", ", payload::text"))
+            .fetch_all(p)
+            .await
+            .expect("select"),
+        Db::Sqlite(p) => sqlx::query_as(select).fetch_all(p).await.expect("select"),
+    };
+    assert_eq!(rows.len(), 1);
+    for (position, payload) in rows {
+        let mut payload: serde_json::Value = serde_json::from_str(&payload).expect("json");
+        let inner = payload["PurchaseOrderCreated"]
+            .as_object_mut()
+            .expect("object");
+        inner.remove("sealed_contact");
+        inner.insert(
+            "contact".into(),
+            json!({
+                "organization_name": PO_ORG,
+                "contact_email": PO_EMAIL,
+                "contact_name": PO_NAME,
+                "billing_address": PO_ADDRESS,
+                "notes": PO_NOTES,
+            }),
+        );
+        let text = payload.to_string();
+        match &app.app.db {
+            Db::Postgres(p) => {
+                sqlx::query("UPDATE events SET payload = $1::json WHERE position = $2")
+                    .bind(text)
+                    .bind(position)
+                    .execute(p)
+                    .await
+                    .map(|_| ())
+                    .expect("update")
+            }
+            Db::Sqlite(p) => sqlx::query("UPDATE events SET payload = $1 WHERE position = $2")
+                .bind(text)
+                .bind(position)
+                .execute(p)
+                .await
+                .map(|_| ())
+                .expect("update"),
+        }
+    }
+    admin::rebuild(&app.app.db, None).await.expect("rebuild");
+}
+
+/// A PO created before sealing still reads; `tessera migrate personal-data`
+/// seals its contact in place (a second run changes nothing); erased afterwards
+/// it reads "erased". A PO erased before the migration has its values dropped.
+async fn the_migration_seals_old_po_contacts(b: Backend) {
+    let app = TestApp::start(b).await;
+    let admin = app.admin().await;
+    let reference = purchase_order(&app, &admin).await;
+    po_as_the_first_release_wrote_it(&app).await;
+    assert_eq!(po_plain_values_in_the_log(&app).await, 1);
+    let (one, listed) = po_reads(&app, &admin, &reference).await;
+    assert_eq!(one.body["contact_name"], PO_NAME, "old events still read");
+    assert_eq!(listed["contact_name"], PO_NAME);
+
+    let out = migrate_personal_data(&app);
+    assert!(
+        out.contains("1 sealed, 0 of erased people dropped"),
+        "{out}"
+    );
+    assert_eq!(
+        po_plain_values_in_the_log(&app).await,
+        0,
+        "no plain value left"
+    );
+    let (one, listed) = po_reads(&app, &admin, &reference).await;
+    for (field, value) in PO_FIELDS
+        .iter()
+        .zip([PO_EMAIL, PO_NAME, PO_ADDRESS, PO_NOTES])
+    {
+        assert_eq!(one.body[field], value, "{field}");
+        assert_eq!(listed[field], value, "{field} listed");
+    }
+    let again = migrate_personal_data(&app);
+    assert!(
+        again.contains("0 sealed, 0 of erased people dropped"),
+        "{again}"
+    );
+
+    // Erased before the migration: the migration drops the plain values.
+    po_as_the_first_release_wrote_it(&app).await;
+    let erase = format!("{}/{reference}/erase-contact", pos_path());
+    let r = app.post(&erase).as_user(&admin).send().await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["contact_name"], "erased", "{}", r.text);
+    let out = migrate_personal_data(&app);
+    assert!(
+        out.contains("0 sealed, 1 of erased people dropped"),
+        "{out}"
+    );
+    assert_eq!(po_plain_values_in_the_log(&app).await, 0);
+    let (one, listed) = po_reads(&app, &admin, &reference).await;
+    for field in PO_FIELDS {
+        assert_eq!(one.body[field], "erased", "{field}");
+        assert_eq!(listed[field], "erased", "{field} listed");
+    }
+    assert_eq!(one.body["total_paid"], "150.00");
+    let diffs = admin::verify(&app.app.db).await.expect("verify");
+    assert!(diffs.is_empty(), "verify after the migration: {diffs:?}");
+    app.finish().await;
+}
+
 on_both_backends!(
     personal_values_enter_the_log_only_sealed,
     an_erased_person_reads_erased_and_cannot_sign_in,
     the_cli_erases_a_user,
     the_migration_seals_plain_values_of_old_events,
     the_migration_drops_plain_values_of_erased_people,
+    po_contacts_are_sealed_and_erasable,
+    the_migration_seals_old_po_contacts,
 );

@@ -194,7 +194,7 @@ pub(crate) async fn authenticate(
     let account = id.to_string();
     let now = app.bus.services().now();
     // Counted whether or not the account exists: a 429 tells nothing about it.
-    if let Err(refusal) = app.logins.admit(&account, address, now) {
+    if let Err(refusal) = app.logins.admit(&account, address, now).await? {
         return Ok(Err(refusal));
     }
     let found = app
@@ -225,7 +225,7 @@ pub(crate) async fn authenticate(
             "Invalid email or password.",
         ));
     };
-    app.logins.succeeded(&account);
+    app.logins.succeeded(&account).await?;
     Ok(Ok(app.tokens.issue(id, epoch, now)))
 }
 

@@ -1,9 +1,10 @@
 //! `tessera migrate personal-data`: seals the personal values of the events
 //! written before personal data was encrypted per person.
 //!
-//! Two event types of the first releases carry plain personal values:
-//! `UserRegistered` (e-mail and name) and `OrderPlaced` (billing name, e-mail and
-//! company). Erasing a person forgets their key, which does nothing for a plain
+//! Three event types of the first releases carry plain personal values:
+//! `UserRegistered` (e-mail and name), `OrderPlaced` (billing name, e-mail and
+//! company) and `PurchaseOrderCreated` (the contact's e-mail, name, billing
+//! address and notes, sealed under the PO's own key). Erasing a person forgets their key, which does nothing for a plain
 //! value, so such an event is rewritten in place into the shape the current code
 //! writes: the plain fields blank, the values sealed under the person's key (and
 //! the e-mail's lookup hash added, so the account still signs in). For a person
@@ -31,7 +32,7 @@ const BATCH: i64 = 500;
 /// What a run did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct MigrationReport {
-    /// Events of the two types looked at.
+    /// Events of the three types looked at.
     pub scanned: u64,
     /// Events rewritten with their values sealed.
     pub sealed: u64,
@@ -81,6 +82,11 @@ pub async fn migrate_personal_data(
                         Uuid::parse_str(&row.aggregate_id).map_err(|e| malformed(&row, e))?;
                     let inner = inner(&mut payload, "UserRegistered", &row)?;
                     seal_registration(personal, person, inner).await?
+                }
+                "PurchaseOrderCreated" => {
+                    let po = Uuid::parse_str(&row.aggregate_id).map_err(|e| malformed(&row, e))?;
+                    let inner = inner(&mut payload, "PurchaseOrderCreated", &row)?;
+                    seal_po_contact(personal, po, inner, &row).await?
                 }
                 _ => {
                     let inner = inner(&mut payload, "OrderPlaced", &row)?;
@@ -213,10 +219,56 @@ async fn seal_billing(
     Ok(outcome)
 }
 
+/// The personal fields of a PO contact, as `PoContact` stores them.
+const PO_CONTACT_FIELDS: [&str; 4] = ["contact_email", "contact_name", "billing_address", "notes"];
+
+async fn seal_po_contact(
+    personal: &PersonalData,
+    po: Uuid,
+    inner: &mut Map<String, Value>,
+    row: &Row,
+) -> Result<Outcome, MigrationError> {
+    if has(inner, "sealed_contact") {
+        return Ok(Outcome::Untouched);
+    }
+    let contact = inner
+        .get_mut("contact")
+        .and_then(Value::as_object_mut)
+        .ok_or_else(|| malformed(row, "PurchaseOrderCreated without its contact"))?;
+    if !PO_CONTACT_FIELDS.iter().any(|f| plain(contact, f)) {
+        return Ok(Outcome::Untouched);
+    }
+    let [email, name, address, notes] = PO_CONTACT_FIELDS.map(|f| take(contact, f));
+    let (sealed, outcome) = if personal.is_erased(po).await? {
+        let dead = |v: &str| (!v.is_empty()).then(tombstone);
+        let sealed = tessera_aggregates::purchase_order::SealedPoContact {
+            contact_email: dead(&email),
+            contact_name: dead(&name),
+            billing_address: dead(&address),
+            notes: dead(&notes),
+        };
+        (sealed, Outcome::Dropped)
+    } else {
+        let plain = tessera_aggregates::purchase_order::PoContact {
+            organization_name: String::new(),
+            contact_email: email,
+            contact_name: name,
+            billing_address: address,
+            notes,
+        };
+        (personal.seal_po_contact(po, &plain).await?, Outcome::Sealed)
+    };
+    let value = serde_json::to_value(&sealed).map_err(|e| malformed(row, e))?;
+    inner.insert("sealed_contact".into(), value);
+    Ok(outcome)
+}
+
 async fn batch(db: &Db, after: i64) -> Result<Vec<Row>, sqlx::Error> {
-    // The two types by their aggregate, in log order.
+    // The three types by their aggregate, in log order.
     let filter = "((aggregate_type = 'user' AND event_type = 'UserRegistered') \
-                  OR (aggregate_type = 'order' AND event_type = 'OrderPlaced')) \
+                  OR (aggregate_type = 'order' AND event_type = 'OrderPlaced') \
+                  OR (aggregate_type = 'purchase_order' \
+                      AND event_type = 'PurchaseOrderCreated')) \
                   AND position > $1 ORDER BY position LIMIT $2";
     let rows: Vec<(i64, String, String, String)> = match db {
         Db::Postgres(p) => {

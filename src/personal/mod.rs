@@ -31,6 +31,7 @@ use tessera_replay::Db;
 use uuid::Uuid;
 
 pub use master_key::MasterKey;
+use tessera_aggregates::purchase_order::{PoContact, SealedPoContact};
 pub use tessera_aggregates::user::{Sealed, SealedBilling, SealedIdentity};
 use tessera_projections::orders::OrderRow;
 use tessera_projections::user_directory::UserRow;
@@ -244,6 +245,51 @@ impl PersonalData {
         row.billing_name = name;
         row.billing_email = email;
         row.billing_company = company;
+        Ok(())
+    }
+
+    /// A purchase order contact's personal fields (e-mail, name, billing address,
+    /// notes) sealed under `person`, the PO's own key: erasing the PO's contact
+    /// erases them. The organization is not a person and is not sealed.
+    pub async fn seal_po_contact(
+        &self,
+        person: Uuid,
+        contact: &PoContact,
+    ) -> Result<SealedPoContact, PersonalError> {
+        Ok(SealedPoContact {
+            contact_email: self.seal_opt(person, contact.contact_email.trim()).await?,
+            contact_name: self.seal_opt(person, &contact.contact_name).await?,
+            billing_address: self.seal_opt(person, &contact.billing_address).await?,
+            notes: self.seal_opt(person, &contact.notes).await?,
+        })
+    }
+
+    /// A PO contact as read: plain for a PO created before sealing, else each
+    /// sealed field opened (empty when it was empty, [`ERASED`] once erased).
+    pub async fn open_po_contact(
+        &self,
+        person: Uuid,
+        contact: &mut PoContact,
+        sealed: Option<&SealedPoContact>,
+    ) -> Result<(), PersonalError> {
+        let Some(s) = sealed else {
+            if self.is_erased(person).await? {
+                let erased = |v: &mut String| {
+                    if !v.is_empty() {
+                        *v = ERASED.to_string();
+                    }
+                };
+                erased(&mut contact.contact_email);
+                erased(&mut contact.contact_name);
+                erased(&mut contact.billing_address);
+                erased(&mut contact.notes);
+            }
+            return Ok(());
+        };
+        contact.contact_email = self.read(person, "", s.contact_email.as_ref()).await?;
+        contact.contact_name = self.read(person, "", s.contact_name.as_ref()).await?;
+        contact.billing_address = self.read(person, "", s.billing_address.as_ref()).await?;
+        contact.notes = self.read(person, "", s.notes.as_ref()).await?;
         Ok(())
     }
 

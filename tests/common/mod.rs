@@ -591,6 +591,27 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// Another instance of the service on this one's database (its own pool,
+    /// caches and jobs), with the same configuration and clock.
+    pub async fn twin(&self) -> TestApp {
+        let db = tessera::server::open_db(&self.url)
+            .await
+            .expect("second pool");
+        let clock = self.clock.clone();
+        let app = build_app(db, self.app.config.clone(), Arc::new(clock.clone()))
+            .await
+            .expect("second instance starts");
+        let router = tessera::http::router(app.clone());
+        TestApp {
+            backend: self.backend,
+            url: self.url.clone(),
+            app,
+            router,
+            clock,
+            _dir: None,
+            pg_name: None,
+        }
+    }
     /// The service over a database that already holds a history (opened and
     /// migrated by the caller with `tessera::server::open_db`, as `serve` does).
     pub async fn over(

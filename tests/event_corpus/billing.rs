@@ -22,6 +22,9 @@ pub fn purchase_order() -> Vec<Fixture> {
                 billing_address: "1 Harbour Way, Portsmouth".into(),
                 notes: "Invoice quarterly".into(),
             },
+            // The plain shape of the first releases (the fixture predates
+            // sealing); `sealed_contact` is optional.
+            sealed_contact: None,
             lines: vec![
                 PoLine {
                     description: "Individual tickets".into(),

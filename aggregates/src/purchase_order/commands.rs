@@ -3,7 +3,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{PoContact, PoLineInput, PoPaymentMethod};
+use super::{PoContact, PoLineInput, PoPaymentMethod, SealedPoContact};
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub enum PurchaseOrderCommand {
@@ -16,6 +16,10 @@ pub enum PurchaseOrderCommand {
         lines: Vec<PoLineInput>,
         #[serde(default)]
         created_by: Option<Uuid>,
+        /// The contact's personal fields sealed by the caller: then the event
+        /// keeps only the organization of `contact` in plain.
+        #[serde(default)]
+        sealed_contact: Option<Box<SealedPoContact>>,
     },
     /// PO-10: draft → sent.
     Send,

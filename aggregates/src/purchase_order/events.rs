@@ -1,7 +1,9 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{ExternalInvoice, PoContact, PoCreditNote, PoLine, PoPayment, PoStatus};
+use super::{
+    ExternalInvoice, PoContact, PoCreditNote, PoLine, PoPayment, PoStatus, SealedPoContact,
+};
 use crate::Timestamp;
 use rust_decimal::Decimal;
 
@@ -18,6 +20,11 @@ pub enum PurchaseOrderEvent {
         total: Decimal,
         created_by: Option<Uuid>,
         at: Timestamp,
+        /// The contact's e-mail, name, billing address and notes sealed under
+        /// the PO's own key (`contact` then keeps only the organization).
+        /// Absent in events written before sealing, whose contact is plain.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sealed_contact: Option<Box<SealedPoContact>>,
     },
     PurchaseOrderSent {
         at: Timestamp,

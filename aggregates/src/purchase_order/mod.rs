@@ -20,7 +20,7 @@ pub use errors::PurchaseOrderError;
 pub use events::PurchaseOrderEvent;
 pub use model::{
     ExternalInvoice, PoContact, PoCreditNote, PoLine, PoLineInput, PoPayment, PoPaymentMethod,
-    PoStatus, is_valid_po_reference,
+    PoStatus, SealedPoContact, is_valid_po_reference,
 };
 
 use model::{cents, is_cents, recompute_status};
@@ -34,6 +34,8 @@ pub struct PurchaseOrder {
     conference_id: Uuid,
     reference: String,
     contact: PoContact,
+    #[serde(default)]
+    sealed_contact: Option<SealedPoContact>,
     lines: Vec<PoLine>,
     subtotal: Decimal,
     total: Decimal,
@@ -56,8 +58,14 @@ impl PurchaseOrder {
     pub fn reference(&self) -> &str {
         &self.reference
     }
+    /// The contact as stored: its personal fields are blank when sealed.
     pub fn contact(&self) -> &PoContact {
         &self.contact
+    }
+    /// The contact's personal fields, sealed (None for a PO created before
+    /// sealing, whose contact is plain).
+    pub fn sealed_contact(&self) -> Option<&SealedPoContact> {
+        self.sealed_contact.as_ref()
     }
     pub fn lines(&self) -> &[PoLine] {
         &self.lines
@@ -122,9 +130,15 @@ impl PurchaseOrder {
                     contact,
                     lines,
                     created_by,
+                    sealed_contact,
                 } => {
                     check_header(&reference, &contact)?;
                     let (lines, total) = build_lines(lines)?;
+                    // Sealed: the plain personal fields are never recorded.
+                    let contact = match &sealed_contact {
+                        Some(_) => contact.without_personal(),
+                        None => contact,
+                    };
                     Ok(vec![PurchaseOrderCreated {
                         conference_id,
                         reference,
@@ -134,6 +148,7 @@ impl PurchaseOrder {
                         total,
                         created_by,
                         at: now,
+                        sealed_contact,
                     }])
                 }
                 _ => Err(E::NotFound),
@@ -145,8 +160,14 @@ impl PurchaseOrder {
                 reference,
                 contact,
                 lines,
+                sealed_contact,
                 ..
             } => {
+                // A retried create seals anew: compare what is kept in plain.
+                let contact = match sealed_contact {
+                    Some(_) => contact.without_personal(),
+                    None => contact,
+                };
                 let same = conference_id == self.conference_id
                     && reference == self.reference
                     && contact == self.contact
@@ -323,11 +344,13 @@ impl PurchaseOrder {
                 total,
                 created_by,
                 at,
+                sealed_contact,
             } => {
                 self.created = true;
                 self.conference_id = conference_id;
                 self.reference = reference;
                 self.contact = contact;
+                self.sealed_contact = sealed_contact.map(|s| *s);
                 self.lines = lines;
                 self.subtotal = subtotal;
                 self.total = total;

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::Timestamp;
 use crate::pricing::ProductRef;
+use crate::user::Sealed;
 
 fn one() -> u32 {
     1
@@ -76,6 +77,32 @@ pub struct PoContact {
     pub billing_address: String,
     #[serde(default)]
     pub notes: String,
+}
+
+impl PoContact {
+    /// The contact with its personal fields blank (what an event keeps when they
+    /// are sealed): the organization is not a person and stays.
+    pub fn without_personal(&self) -> Self {
+        Self {
+            organization_name: self.organization_name.clone(),
+            ..Self::default()
+        }
+    }
+}
+
+/// A PO contact's personal fields sealed under the contact's own key (the PO's
+/// id: erasing it erases them). An empty field is None. A stored format: never
+/// rename.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealedPoContact {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_email: Option<Sealed>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_name: Option<Sealed>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_address: Option<Sealed>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<Sealed>,
 }
 
 /// A line as entered (PO-3, PO-4): quantity defaults to 1; a blank description

@@ -16,6 +16,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use tessera_aggregates::purchase_order::{
     ExternalInvoice, PoContact, PoCreditNote, PoLine, PoPayment, PoStatus, PurchaseOrderEvent,
+    SealedPoContact,
 };
 use uuid::Uuid;
 
@@ -49,7 +50,12 @@ pub struct PurchaseOrderRow {
     pub conference_id: Uuid,
     /// "PO-" + 6 characters (PO-2).
     pub reference: String,
+    /// The contact as stored: its personal fields blank when sealed.
     pub contact: PoContact,
+    /// The contact's personal fields sealed under the PO's key (opened by the
+    /// service); None for a PO created before sealing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed_contact: Option<SealedPoContact>,
     pub lines: Vec<PoLine>,
     pub subtotal: Decimal,
     pub total: Decimal,
@@ -223,6 +229,7 @@ impl Projection for PurchaseOrders {
             total,
             created_by,
             at,
+            sealed_contact,
         } = event
         {
             if rows.get(&po_key(*conference_id, id)).is_some() {
@@ -246,6 +253,7 @@ impl Projection for PurchaseOrders {
                 conference_id: *conference_id,
                 reference: reference.clone(),
                 contact: contact.clone(),
+                sealed_contact: sealed_contact.as_deref().cloned(),
                 lines: lines.clone(),
                 subtotal: *subtotal,
                 total: *total,

@@ -40,6 +40,7 @@ fn created(reference: &str, unit: &str, quantity: u32) -> PurchaseOrderEvent {
         total: line_total,
         created_by: Some(user("org")),
         at: at(1, 9),
+        sealed_contact: None,
     }
 }
 

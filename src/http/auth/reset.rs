@@ -51,7 +51,7 @@ pub(super) async fn request_reset(
     let now = app.bus.services().now();
     // Counted whether or not the account exists: a 429 tells nothing about it.
     let address = address.map(|a| a.to_string());
-    if let Err(refusal) = app.resets.admit(&account, address.as_deref(), now) {
+    if let Err(refusal) = app.resets.admit(&account, address.as_deref(), now).await? {
         return Ok(too_many(refusal));
     }
     let exists = app.bus.inspect::<User, _>(&account, |u| u.exists()).await?;

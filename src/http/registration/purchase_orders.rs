@@ -13,7 +13,7 @@ use tessera_aggregates::natural_id;
 use tessera_aggregates::pricing::{ProductKind, ProductRef};
 use tessera_aggregates::purchase_order::{
     ExternalInvoice, PoContact, PoCreditNote, PoLine, PoLineInput, PoPayment, PoPaymentMethod,
-    PoStatus, PurchaseOrder, PurchaseOrderCommand, PurchaseOrderError,
+    PoStatus, PurchaseOrder, PurchaseOrderCommand, PurchaseOrderError, SealedPoContact,
 };
 use tessera_projections::Projection;
 use tessera_projections::purchase_orders::{
@@ -41,7 +41,8 @@ pub(super) fn groups() -> Vec<Group> {
                 .routes(routes!(send_po))
                 .routes(routes!(record_payment))
                 .routes(routes!(issue_credit_note))
-                .routes(routes!(cancel_po)),
+                .routes(routes!(cancel_po))
+                .routes(routes!(erase_contact)),
         ),
         (
             FINANCE_READ,
@@ -102,9 +103,34 @@ pub struct PoView {
     pub qbo_invoice: Option<ExternalInvoice>,
     pub created_by: Option<Uuid>,
     pub created_at: Option<DateTime<Utc>>,
+    /// The contact's sealed personal fields, opened by [`PoView::opened`].
+    #[serde(skip)]
+    #[schema(ignore)]
+    sealed: Option<SealedPoContact>,
 }
 
 impl PoView {
+    /// The view with the contact's personal fields opened under the PO's key
+    /// (each reads "erased" once the contact was erased).
+    async fn opened(mut self, app: &AppState) -> ApiResult<Self> {
+        let mut contact = PoContact {
+            organization_name: std::mem::take(&mut self.organization_name),
+            contact_email: std::mem::take(&mut self.contact_email),
+            contact_name: std::mem::take(&mut self.contact_name),
+            billing_address: std::mem::take(&mut self.billing_address),
+            notes: std::mem::take(&mut self.notes),
+        };
+        app.personal
+            .open_po_contact(self.id, &mut contact, self.sealed.take().as_ref())
+            .await?;
+        self.organization_name = contact.organization_name;
+        self.contact_email = contact.contact_email;
+        self.contact_name = contact.contact_name;
+        self.billing_address = contact.billing_address;
+        self.notes = contact.notes;
+        Ok(self)
+    }
+
     fn of(id: Uuid, po: &PurchaseOrder) -> Self {
         let contact = po.contact();
         Self {
@@ -128,6 +154,7 @@ impl PoView {
             qbo_invoice: po.qbo_invoice().cloned(),
             created_by: po.created_by(),
             created_at: po.created_at(),
+            sealed: po.sealed_contact().cloned(),
         }
     }
 }
@@ -155,6 +182,7 @@ impl From<PurchaseOrderRow> for PoView {
             qbo_invoice: po.qbo_invoice,
             created_by: po.created_by,
             created_at: Some(po.created_at),
+            sealed: po.sealed_contact,
         }
     }
 }
@@ -176,7 +204,9 @@ async fn load(app: &AppState, conf: &ConferenceRef, reference: &str) -> ApiResul
             (po.exists() && po.conference_id() == conf.id).then(|| PoView::of(id, po))
         })
         .await?
-        .ok_or_else(|| ApiError::not_found("Purchase order"))
+        .ok_or_else(|| ApiError::not_found("Purchase order"))?
+        .opened(app)
+        .await
 }
 
 /// Sends `command` to the PO `reference` of `conf` and answers its new state.
@@ -266,6 +296,8 @@ async fn create_po(
     for _ in 0..REFERENCE_ATTEMPTS {
         let reference = random_reference();
         let id = purchase_order_id(&reference);
+        // Personal data enters the log only sealed, under the PO's own key.
+        let sealed = app.personal.seal_po_contact(id, &contact).await?;
         let sent = app
             .bus
             .send::<PurchaseOrder>(
@@ -276,6 +308,7 @@ async fn create_po(
                     contact: contact.clone(),
                     lines: lines.clone(),
                     created_by: Some(caller.id),
+                    sealed_contact: Some(Box::new(sealed)),
                 },
                 &meta.for_conf(Some(conf.id)),
             )
@@ -363,14 +396,16 @@ async fn list_pos(
         true,
     )?;
     let listing = live_page(&app.db, &spec).await?;
-    Ok(Json(paging.page(
-        &spec,
-        listing,
-        |doc| match serde_json::from_str(doc)? {
-            PurchaseOrdersRow::Po(po) => Ok(Some(PoView::from(po))),
-            _ => Ok(None),
-        },
-    )?))
+    let mut page = paging.page(&spec, listing, |doc| match serde_json::from_str(doc)? {
+        PurchaseOrdersRow::Po(po) => Ok(Some(PoView::from(po))),
+        _ => Ok(None),
+    })?;
+    let mut opened = Vec::with_capacity(page.items.len());
+    for view in std::mem::take(&mut page.items) {
+        opened.push(view.opened(&app).await?);
+    }
+    page.items = opened;
+    Ok(Json(page))
 }
 
 /// One PO with its lines, payments, credit notes and balance (PO-5).
@@ -496,4 +531,21 @@ async fn cancel_po(
         by: Some(caller.id),
     };
     change(&app, &conf, &meta, &reference, command).await
+}
+
+/// Erases the PO contact's personal data (crypto-shredding): the PO's key is
+/// forgotten, so its contact e-mail, name, billing address and notes read
+/// "erased" everywhere, for good. The organization, lines, payments and credit
+/// notes stay: the books still balance. Erasing twice changes nothing.
+#[utoipa::path(post, path = "/api/v1/conferences/{slug}/purchase-orders/{reference}/erase-contact", tag = "registration",
+    params(("slug" = String, Path), ("reference" = String, Path)),
+    responses((status = 200, body = PoView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn erase_contact(
+    State(app): State<AppState>,
+    Path((slug, reference)): Path<(String, String)>,
+) -> ApiResult<Json<PoView>> {
+    let conf = app.gate(&slug, MANAGE).await?;
+    let view = load(&app, &conf, &reference).await?;
+    app.personal.erase(view.id).await?;
+    Ok(Json(load(&app, &conf, &reference).await?))
 }

@@ -62,6 +62,7 @@ fn create(lines: Vec<PoLineInput>) -> PurchaseOrderCommand {
         contact: contact(),
         lines,
         created_by: None,
+        sealed_contact: None,
     }
 }
 
@@ -76,6 +77,7 @@ fn created() -> PurchaseOrderEvent {
         total: d("1000.00"),
         created_by: None,
         at: t0(),
+        sealed_contact: None,
     }
 }
 
@@ -177,6 +179,43 @@ fn po_3_creates_a_draft_whose_total_is_the_sum_of_line_totals() {
             total: d("799.97"),
             created_by: None,
             at: t0(),
+            sealed_contact: None,
+        }]);
+}
+
+/// Personal data enters events only sealed: with the contact sealed by the
+/// caller, the event keeps the organization in plain and nothing else of it.
+#[test]
+fn a_sealed_contact_leaves_only_the_organization_in_plain() {
+    use crate::user::Sealed;
+    let sealed = SealedPoContact {
+        contact_email: Some(Sealed {
+            v: 1,
+            n: "bm9uY2U=".into(),
+            c: "Y2lwaGVy".into(),
+        }),
+        ..Default::default()
+    };
+    let mut cmd = create(vec![input("Corporate ticket", 10, "100")]);
+    if let PurchaseOrderCommand::Create { sealed_contact, .. } = &mut cmd {
+        *sealed_contact = Some(Box::new(sealed.clone()));
+    }
+    framework()
+        .given_no_previous_events()
+        .when(cmd)
+        .then_expect_events(vec![PurchaseOrderEvent::PurchaseOrderCreated {
+            conference_id: id("conf"),
+            reference: "PO-A1B2C3".into(),
+            contact: PoContact {
+                organization_name: contact().organization_name,
+                ..Default::default()
+            },
+            lines: vec![line("Corporate ticket", 10, "100.00", "1000.00")],
+            subtotal: d("1000.00"),
+            total: d("1000.00"),
+            created_by: None,
+            at: t0(),
+            sealed_contact: Some(Box::new(sealed)),
         }]);
 }
 
