@@ -136,6 +136,29 @@ pub struct Config {
     /// Global feature defaults (CONF-21), section `[features]`.
     pub features: FeatureDefaults,
     pub webhooks: WebhooksConfig,
+    /// `[files]`: the file store of uploaded receipts (docs/grants.md).
+    pub files: FilesConfig,
+}
+
+/// `[files]`: the content-addressed store of uploaded files (GRANT-36 receipts).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FilesConfig {
+    /// Directory of the store (`TESSERA_FILES__ROOT`). None (the default): a
+    /// `files` directory beside the SQLite database, or `./tessera-files` on
+    /// PostgreSQL. Every instance of one deployment must see the same directory.
+    pub root: Option<String>,
+    /// Minutes after which a stored file that no receipt references is removed
+    /// by the orphan sweep (default 60; positive).
+    pub orphan_minutes: u32,
+}
+
+impl Default for FilesConfig {
+    fn default() -> Self {
+        Self {
+            root: None,
+            orphan_minutes: 60,
+        }
+    }
 }
 
 /// `[webhooks]`: outgoing webhook delivery (docs/webhooks.md).
@@ -294,6 +317,7 @@ impl Default for Config {
             mail: MailConfig::default(),
             features: FeatureDefaults::default(),
             webhooks: WebhooksConfig::default(),
+            files: FilesConfig::default(),
         }
     }
 }
@@ -431,7 +455,10 @@ const WEBHOOK_KEYS: &[(&str, Kind)] = &[
     ("poll_ms", Kind::Int),
 ];
 
+const FILE_KEYS: &[(&str, Kind)] = &[("root", Kind::Str), ("orphan_minutes", Kind::Int)];
+
 const SECTIONS: &[(&str, &[(&str, Kind)])] = &[
+    ("files", FILE_KEYS),
     ("webhooks", WEBHOOK_KEYS),
     ("stripe", STRIPE_KEYS),
     ("pretalx", PRETALX_KEYS),
@@ -987,6 +1014,12 @@ fn convert(root: &Table) -> Result<Config, ConfigError> {
         poll_ms: w.positive_u32("poll_ms", dw.poll_ms)?,
     };
 
+    let fs = section(root, "files");
+    let files = FilesConfig {
+        root: fs.opt_string("root")?,
+        orphan_minutes: fs.positive_u32("orphan_minutes", FilesConfig::default().orphan_minutes)?,
+    };
+
     Ok(Config {
         cart_expiry_minutes,
         pending_order_expiry_minutes,
@@ -1012,6 +1045,7 @@ fn convert(root: &Table) -> Result<Config, ConfigError> {
         mail,
         features,
         webhooks,
+        files,
     })
 }
 

@@ -21,6 +21,9 @@ fn upload(n: u128, ext: &str, size: u64) -> ReceiptUpload {
             extension: ext.into(),
             size,
             sha256: "ab".repeat(32),
+            stored: None,
+            content_type: None,
+            name: None,
         },
     }
 }
