@@ -65,15 +65,7 @@ impl FileStore {
         }
         std::fs::create_dir_all(&self.root)?;
         let temp = self.root.join(format!("{TEMP_PREFIX}{}", Uuid::new_v4()));
-        let written = (|| {
-            let mut f = std::fs::File::create(&temp)?;
-            f.write_all(bytes)?;
-            f.sync_all()?;
-            let dir = target.parent().unwrap_or(&self.root);
-            std::fs::create_dir_all(dir)?;
-            std::fs::rename(&temp, &target)?;
-            sync_dir(dir)
-        })();
+        let written = write_then_rename(&temp, &target, bytes);
         if written.is_err() {
             let _ = std::fs::remove_file(&temp);
         }
@@ -167,6 +159,21 @@ impl FileStore {
         .await
         .map_err(std::io::Error::other)?
     }
+}
+
+/// Writes `bytes` to `temp`, flushes it, renames it to `target` and flushes
+/// the directory.
+fn write_then_rename(temp: &Path, target: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut f = std::fs::File::create(temp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    drop(f);
+    let dir = target
+        .parent()
+        .ok_or_else(|| std::io::Error::other("no directory"))?;
+    std::fs::create_dir_all(dir)?;
+    std::fs::rename(temp, target)?;
+    sync_dir(dir)
 }
 
 #[cfg(unix)]
