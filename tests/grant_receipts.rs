@@ -798,7 +798,13 @@ async fn grant_36_the_sweep_removes_orphan_files(b: Backend) {
         .upload_form(&ana, &form_fields("5.00"), Some(("r.pdf", &pdf(b"kept"))))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    cast.app.settled().await;
+    // The read model knows the receipt before the sweep reads it.
+    let list = cast.mine(&ana, "/receipts").get(r.position()).await;
+    assert_eq!(list.body["receipts"].as_array().map(Vec::len), Some(1));
+    let id = list.body["receipts"][0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let files = &cast.app.app.files;
     let orphan = files
         .put(b"sealed bytes of a crashed upload".to_vec())
@@ -829,11 +835,6 @@ async fn grant_36_the_sweep_removes_orphan_files(b: Backend) {
     assert!(files.get(&young).await.expect("get").is_some());
     assert_eq!(files.count().expect("count"), 2);
     // The referenced receipt still downloads.
-    let list = cast.mine(&ana, "/receipts").get(r.position()).await;
-    let id = list.body["receipts"][0]["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
     let own = cast
         .app
         .get(&path(&format!("/mine/receipts/{id}/file")))
