@@ -30,6 +30,8 @@ pub struct App {
     pub tokens: TokenSigner,
     /// Seals and opens personal data; erases people (src/personal).
     pub personal: Arc<crate::personal::PersonalData>,
+    /// The content-addressed store of uploaded files (`[files] root`).
+    pub files: crate::personal::store::FileStore,
     /// Login attempts per account and per client address (counted in the
     /// database, shared by every instance).
     pub logins: LoginThrottle,

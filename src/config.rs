@@ -138,6 +138,29 @@ pub struct Config {
     pub webhooks: WebhooksConfig,
     /// `[site]`: where the public site lives.
     pub site: SiteConfig,
+    /// `[files]`: the file store of uploaded receipts (docs/grants.md).
+    pub files: FilesConfig,
+}
+
+/// `[files]`: the content-addressed store of uploaded files (GRANT-36 receipts).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FilesConfig {
+    /// Directory of the store (`TESSERA_FILES__ROOT`). None (the default): a
+    /// `files` directory beside the SQLite database, or `./tessera-files` on
+    /// PostgreSQL. Every instance of one deployment must see the same directory.
+    pub root: Option<String>,
+    /// Minutes after which a stored file that no receipt references is removed
+    /// by the orphan sweep (default 60; positive).
+    pub orphan_minutes: u32,
+}
+
+impl Default for FilesConfig {
+    fn default() -> Self {
+        Self {
+            root: None,
+            orphan_minutes: 60,
+        }
+    }
 }
 
 /// `[site]`.
@@ -306,6 +329,7 @@ impl Default for Config {
             features: FeatureDefaults::default(),
             webhooks: WebhooksConfig::default(),
             site: SiteConfig::default(),
+            files: FilesConfig::default(),
         }
     }
 }
@@ -445,8 +469,11 @@ const WEBHOOK_KEYS: &[(&str, Kind)] = &[
 
 const SITE_KEYS: &[(&str, Kind)] = &[("public_url", Kind::Str)];
 
+const FILE_KEYS: &[(&str, Kind)] = &[("root", Kind::Str), ("orphan_minutes", Kind::Int)];
+
 const SECTIONS: &[(&str, &[(&str, Kind)])] = &[
     ("site", SITE_KEYS),
+    ("files", FILE_KEYS),
     ("webhooks", WEBHOOK_KEYS),
     ("stripe", STRIPE_KEYS),
     ("pretalx", PRETALX_KEYS),
@@ -1021,6 +1048,11 @@ fn convert(root: &Table) -> Result<Config, ConfigError> {
         }
     };
     let site = SiteConfig { public_url };
+    let fs = section(root, "files");
+    let files = FilesConfig {
+        root: fs.opt_string("root")?,
+        orphan_minutes: fs.positive_u32("orphan_minutes", FilesConfig::default().orphan_minutes)?,
+    };
 
     Ok(Config {
         cart_expiry_minutes,
@@ -1048,6 +1080,7 @@ fn convert(root: &Table) -> Result<Config, ConfigError> {
         features,
         webhooks,
         site,
+        files,
     })
 }
 

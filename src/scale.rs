@@ -3,7 +3,8 @@
 //! following the leaders' progress through notifications (`tessera_replay::follow`).
 //!
 //! Jobs: the projection runner ([`PROJECTIONS`]), the process managers
-//! ([`reactor::NAME`]), the hold sweeper and the idempotency cleanup. A job is
+//! ([`reactor::NAME`]), the hold sweeper, the receipt file orphan sweeper and the
+//! idempotency cleanup. A job is
 //! started afresh from its stored checkpoint each time an instance takes it.
 //! SQLite is one process: every job leads at once, as before.
 
@@ -134,8 +135,8 @@ pub fn follow(db: &Db, runner: &RunnerHandle, reactor: &ReactorHandle, commits: 
     );
 }
 
-/// The hold sweeper (ORDER-20), a timer only a serving process runs, under
-/// leadership. Aborting the handle stops the job.
+/// The hold sweeper (ORDER-20) and the receipt file orphan sweeper, timers only a
+/// serving process runs, under leadership. Aborting the handle stops the job.
 pub fn serve_jobs(app: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
     let (bus, every) = (app.bus.clone(), app.config.hold_sweep_interval());
     let sweeper = app
@@ -143,7 +144,17 @@ pub fn serve_jobs(app: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
         .run(crate::process::sweeper::JOB, None, move || -> JobFuture {
             Box::pin(crate::process::sweeper::run(bus.clone(), every))
         });
-    vec![sweeper]
+    let files = app.clone();
+    let orphans = app.leadership.run(
+        crate::process::grant_receipts::ORPHAN_JOB,
+        None,
+        move || -> JobFuture {
+            Box::pin(crate::process::grant_receipts::run_orphan_sweeper(
+                files.clone(),
+            ))
+        },
+    );
+    vec![sweeper, orphans]
 }
 
 /// How long a CLI rebuild waits for the serving leader to hand the projections over.

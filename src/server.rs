@@ -63,6 +63,29 @@ pub async fn open_db(url: &str) -> anyhow::Result<Db> {
 }
 
 /// A running service state over `db`: the runner is loaded, caught up and spawned.
+/// `[files] root`, else a `files` directory beside the SQLite database, else
+/// `./tessera-files`.
+async fn files_root(db: &Db, config: &Config) -> std::path::PathBuf {
+    if let Some(root) = &config.files.root {
+        return root.into();
+    }
+    if let Db::Sqlite(pool) = db {
+        let file: Option<(i64, String, String)> = sqlx::query_as("PRAGMA database_list")
+            .fetch_optional(pool)
+            .await
+            .ok()
+            .flatten();
+        let dir = file
+            .map(|(_, _, f)| std::path::PathBuf::from(f))
+            .filter(|f| !f.as_os_str().is_empty())
+            .and_then(|f| f.parent().map(|p| p.join("files")));
+        if let Some(dir) = dir {
+            return dir;
+        }
+    }
+    "tessera-files".into()
+}
+
 pub async fn build_app(db: Db, config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
     // Several services in one process (tests, benchmarks) get distinct names.
     static BUILT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
@@ -151,7 +174,9 @@ pub async fn build_app(db: Db, config: Config, clock: Arc<dyn Clock>) -> anyhow:
         outbox_wake,
     )
     .await?;
+    let files = crate::personal::store::FileStore::new(files_root(&db, &config).await);
     Ok(Arc::new(App {
+        files,
         db,
         bus,
         runner,

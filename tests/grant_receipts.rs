@@ -30,6 +30,65 @@ fn form() -> Value {
     })
 }
 
+/// A whole PDF: its signature, `body`, its end-of-file marker.
+fn pdf(body: &[u8]) -> Vec<u8> {
+    [b"%PDF-1.4\n".as_slice(), body, b"\n%%EOF\n"].concat()
+}
+
+const PNG_SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+const PNG_IEND: [u8; 12] = [0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xAE, 0x42, 0x60, 0x82];
+
+/// A whole PNG: signature, `body`, IEND chunk.
+fn png(body: &[u8]) -> Vec<u8> {
+    [PNG_SIGNATURE.as_slice(), body, PNG_IEND.as_slice()].concat()
+}
+
+/// A whole JPEG of `len` bytes: start-of-image, filler, end-of-image.
+fn jpeg(len: usize) -> Vec<u8> {
+    let mut out = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    out.resize(len.saturating_sub(2).max(4), 0x20);
+    out.extend_from_slice(&[0xFF, 0xD9]);
+    out
+}
+
+const BOUNDARY: &str = "tessera-test-boundary-7Hq";
+
+/// A multipart/form-data body: the text `fields`, then `file` (name, bytes).
+fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Vec<u8> {
+    let mut out = vec![];
+    for (name, value) in fields {
+        out.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    if let Some((file_name, bytes)) = file {
+        out.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; \
+                 filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        out.extend_from_slice(bytes);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    out
+}
+
+/// The fields of an airfare receipt of `amount`.
+fn form_fields(amount: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("type", "airfare".into()),
+        ("date", "2027-05-12".into()),
+        ("amount", amount.into()),
+        ("description", "Boarding pass LOS-PIT".into()),
+    ]
+}
+
 fn receipt(file_name: &str, content: &[u8], amount: &str) -> Value {
     json!({
         "kind": "airfare",
@@ -92,6 +151,41 @@ impl Cast {
             who,
             path: path(&format!("/mine{rest}")),
         }
+    }
+
+    /// Uploads as multipart/form-data.
+    async fn upload_form(
+        &self,
+        who: &User,
+        fields: &[(&str, String)],
+        file: Option<(&str, &[u8])>,
+    ) -> common::Response {
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        self.app
+            .post(&path("/mine/receipts"))
+            .as_user(who)
+            .raw(
+                &format!("multipart/form-data; boundary={BOUNDARY}"),
+                multipart(&fields, file),
+            )
+            .send()
+            .await
+    }
+
+    /// What is stored: files in the store, rows in `personal_files`, upload events.
+    async fn stored(&self) -> (usize, i64, usize) {
+        let files = self.app.app.files.count().expect("count files");
+        let sql = "SELECT COUNT(*) FROM personal_files";
+        let rows: (i64,) = match &self.app.app.db {
+            tessera_replay::Db::Postgres(p) => sqlx::query_as(sql).fetch_one(p).await,
+            tessera_replay::Db::Sqlite(p) => sqlx::query_as(sql).fetch_one(p).await,
+        }
+        .expect("count rows");
+        let events = self
+            .app
+            .count_events(|e| e.event_type == "GrantReceiptUploaded")
+            .await;
+        (files, rows.0, events)
     }
 
     async fn upload(&self, who: &User, body: Value) -> common::Response {
@@ -158,9 +252,7 @@ async fn grant_29_receipts_need_an_accepted_grant_with_an_approved_amount(b: Bac
     cast.offered(&ana, "800.00").await;
     cast.accepted(&bo, "0.00").await;
     for who in [&ana, &bo] {
-        let r = cast
-            .upload(who, receipt("a.pdf", b"%PDF-1.4", "10.00"))
-            .await;
+        let r = cast.upload(who, receipt("a.pdf", &pdf(b""), "10.00")).await;
         assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
         assert_eq!(r.code(), "grant.receipts_not_allowed");
         assert_eq!(
@@ -175,9 +267,7 @@ async fn grant_29_receipts_need_an_accepted_grant_with_an_approved_amount(b: Bac
     }
     // Without an application there is nothing to attach receipts to.
     let cy = cast.app.user("cy").await;
-    let r = cast
-        .upload(&cy, receipt("a.pdf", b"%PDF-1.4", "10.00"))
-        .await;
+    let r = cast.upload(&cy, receipt("a.pdf", &pdf(b""), "10.00")).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
     assert_eq!(
         cast.app
@@ -196,13 +286,14 @@ async fn grant_31_36_upload_list_sum_and_download(b: Backend) {
     let bo = cast.app.user("bo").await;
     let grant = cast.accepted(&ana, "800.00").await;
     cast.accepted(&bo, "500.00").await;
-    let pdf = b"%PDF-1.4 ana's boarding pass";
+    let pdf_bytes = pdf(b"ana's boarding pass");
+    let pdf = pdf_bytes.as_slice();
     let r = cast
         .upload(&ana, receipt("Boarding.PDF", pdf, "450.00"))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let first = r.body["receipt"].as_str().unwrap_or_default().to_string();
-    let mut png = receipt("hotel.png", b"PNG hotel folio", "120.50");
+    let mut png = receipt("hotel.png", &png(b"hotel folio"), "120.50");
     png["kind"] = json!("lodging");
     png["description"] = json!("");
     let r = cast.upload(&ana, png).await;
@@ -281,7 +372,7 @@ async fn grant_31_refuses_other_types_and_files_over_ten_mib(b: Backend) {
     unknown["colour"] = json!("red");
     let r = cast.upload(&ana, unknown).await;
     assert!(r.status.is_client_error(), "{}", r.text);
-    let exactly = vec![b'a'; 10 * 1024 * 1024];
+    let exactly = jpeg(10 * 1024 * 1024);
     let r = cast
         .upload(&ana, receipt("max.JPEG", &exactly, "1.00"))
         .await;
@@ -304,7 +395,7 @@ async fn grant_21_33_34_review_delete_and_readiness(b: Backend) {
     let mut ids = vec![];
     for n in 0..3 {
         let r = cast
-            .upload(&ana, receipt(&format!("r{n}.pdf"), b"%PDF", "100.00"))
+            .upload(&ana, receipt(&format!("r{n}.pdf"), &pdf(b""), "100.00"))
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
         ids.push(r.body["receipt"].as_str().unwrap_or_default().to_string());
@@ -415,7 +506,7 @@ async fn grant_35_the_queue_answers_an_unreviewed_receipt(b: Backend) {
     let mut pending = vec![];
     for who in [&ana, &bo] {
         let grant = cast.accepted(who, "800.00").await;
-        let r = cast.upload(who, receipt("r.pdf", b"%PDF", "10.00")).await;
+        let r = cast.upload(who, receipt("r.pdf", &pdf(b""), "10.00")).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
         pending.push((
             grant,
@@ -464,7 +555,9 @@ async fn grant_33_concurrent_deletes_and_approvals_never_both_win(b: Backend) {
     let cast = Arc::new(setup(b).await);
     let ana = cast.app.user("ana").await;
     let grant = cast.accepted(&ana, "800.00").await;
-    let r = cast.upload(&ana, receipt("r.pdf", b"%PDF", "10.00")).await;
+    let r = cast
+        .upload(&ana, receipt("r.pdf", &pdf(b""), "10.00"))
+        .await;
     let id = r.body["receipt"].as_str().unwrap_or_default().to_string();
     let mut tasks = vec![];
     for n in 0..20 {
@@ -510,7 +603,253 @@ async fn grant_33_concurrent_deletes_and_approvals_never_both_win(b: Backend) {
     cast.app.finish().await;
 }
 
+/// GRANT-30, 31, 36: the multipart form; the file lands sealed in the
+/// content-addressed store (`<root>/<2>/<sha256 of the stored bytes>`), the
+/// event records its hashes, size, type and logical name; deleting removes it.
+async fn grant_31_36_multipart_upload_stores_the_file_on_disk(b: Backend) {
+    let cast = setup(b).await;
+    let ana = cast.app.user("ana").await;
+    let grant = cast.accepted(&ana, "800.00").await;
+    let content = png(b"hotel folio, three nights");
+    let mut fields = form_fields("321.40");
+    fields[0].1 = "lodging".into();
+    let r = cast
+        .upload_form(&ana, &fields, Some(("Folio.PNG", &content)))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id = r.body["receipt"].as_str().unwrap_or_default().to_string();
+    let list = cast.mine(&ana, "/receipts").get(r.position()).await;
+    assert_eq!(list.body["total_amount"], "321.40", "{}", list.text);
+    assert_eq!(list.body["receipts"][0]["kind"], "lodging");
+    assert_eq!(list.body["receipts"][0]["file_type"], "png");
+    assert_eq!(list.body["receipts"][0]["file_size"], content.len());
+    // One file, sealed (not the plain bytes), at its content address.
+    let root = cast.app.app.files.root().to_path_buf();
+    assert_eq!(cast.app.app.files.count().expect("count"), 1);
+    let found = std::sync::Mutex::new(String::new());
+    cast.app
+        .count_events(|e| {
+            if e.event_type == "GrantReceiptUploaded" {
+                if let Ok(mut f) = found.lock() {
+                    *f = e.payload.clone();
+                }
+            }
+            false
+        })
+        .await;
+    let uploaded = found.into_inner().unwrap_or_default();
+    let payload: Value = serde_json::from_str(&uploaded).expect("json");
+    let file = &payload["GrantReceiptUploaded"]["receipt"]["file"];
+    let stored = file["stored"].as_str().unwrap_or_default().to_string();
+    assert_eq!(stored.len(), 64, "{payload}");
+    assert_eq!(file["content_type"], "image/png");
+    assert_eq!(file["size"], content.len());
+    assert_eq!(
+        file["name"],
+        format!("travel_grant_receipts/{}/{id}.png", ana.id)
+    );
+    let on_disk = std::fs::read(root.join(&stored[..2]).join(&stored)).expect("stored file");
+    assert_ne!(on_disk, content, "the stored bytes are sealed");
+    assert!(!uploaded.contains(&STANDARD.encode(&content)));
+    // Owner and reviewer download the plain file.
+    let own = cast
+        .app
+        .get(&path(&format!("/mine/receipts/{id}/file")))
+        .as_user(&ana)
+        .after(r.position())
+        .send()
+        .await;
+    assert_eq!(own.status, StatusCode::OK, "{}", own.text);
+    assert_eq!(own.headers["content-type"], "image/png");
+    let staff = cast
+        .staff("GET", &format!("/{grant}/receipts/{id}/file"), None)
+        .await;
+    assert_eq!(staff.status, StatusCode::OK, "{}", staff.text);
+    // GRANT-33: deleting removes the file from the store.
+    let r = cast.mine(&ana, &format!("/receipts/{id}")).delete().await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(cast.app.app.files.count().expect("count"), 0);
+    let gone = cast
+        .app
+        .get(&path(&format!("/mine/receipts/{id}/file")))
+        .as_user(&ana)
+        .after(r.position())
+        .send()
+        .await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND, "{}", gone.text);
+    cast.app.finish().await;
+}
+
+/// GRANT-31: a file too large (refused while it streams), of another type by
+/// its content, or cut short is a 4xx that leaves no file, row nor event.
+async fn grant_31_refused_files_leave_nothing_behind(b: Backend) {
+    let cast = setup(b).await;
+    let ana = cast.app.user("ana").await;
+    cast.accepted(&ana, "800.00").await;
+    let before = cast.stored().await;
+    assert_eq!(before, (0, 0, 0));
+    let fields = form_fields("10.00");
+    let whole_pdf = pdf(b"ticket");
+    let whole_png = png(b"folio");
+    let whole_jpeg = jpeg(64);
+    let big = jpeg(10 * 1024 * 1024 + 1);
+    let cases: Vec<(&str, Vec<u8>, StatusCode, &str)> = vec![
+        (
+            "big.jpg",
+            big,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "grant.receipt_too_large",
+        ),
+        (
+            "a.gif",
+            whole_png.clone(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "grant.receipt_file_type",
+        ),
+        // The name says PDF, the content is a PNG (and the other way round).
+        (
+            "a.pdf",
+            whole_png.clone(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "grant.receipt_content_mismatch",
+        ),
+        (
+            "a.png",
+            whole_pdf.clone(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "grant.receipt_content_mismatch",
+        ),
+        (
+            "a.jpg",
+            b"GIF89a not a jpeg".to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "grant.receipt_content_mismatch",
+        ),
+        // Cut short: no %%EOF, no IEND, no end-of-image marker.
+        (
+            "a.pdf",
+            whole_pdf[..whole_pdf.len() - 7].to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "grant.receipt_truncated",
+        ),
+        (
+            "a.png",
+            whole_png[..whole_png.len() - 4].to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "grant.receipt_truncated",
+        ),
+        (
+            "a.jpeg",
+            whole_jpeg[..whole_jpeg.len() - 2].to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "grant.receipt_truncated",
+        ),
+    ];
+    for (name, content, status, code) in cases {
+        let r = cast
+            .upload_form(&ana, &fields, Some((name, &content)))
+            .await;
+        assert_eq!(r.status, status, "{name}: {}", r.text);
+        assert_eq!(r.code(), code, "{name}");
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            assert_eq!(r.body["detail"], "File size must be under 10 MB.");
+        }
+        assert_eq!(cast.stored().await, before, "{name} left something behind");
+    }
+    // The JSON form checks the content the same way.
+    let r = cast
+        .upload(&ana, receipt("a.pdf", &whole_png, "1.00"))
+        .await;
+    assert_eq!(r.code(), "grant.receipt_content_mismatch", "{}", r.text);
+    // A form without a file, with an unknown field, or a bad amount.
+    let r = cast.upload_form(&ana, &fields, None).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    let mut extra = fields.clone();
+    extra.push(("colour", "red".into()));
+    let r = cast
+        .upload_form(&ana, &extra, Some(("a.pdf", &whole_pdf)))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    let mut bad = fields.clone();
+    bad[2].1 = "ten".into();
+    let r = cast
+        .upload_form(&ana, &bad, Some(("a.pdf", &whole_pdf)))
+        .await;
+    assert!(r.status.is_client_error(), "{}", r.text);
+    assert_eq!(cast.stored().await, before);
+    // jpg and jpeg are both JPEG; exactly 10 MiB is accepted.
+    for name in ["ok.jpg", "ok.JPEG"] {
+        let r = cast
+            .upload_form(&ana, &fields, Some((name, &jpeg(10 * 1024 * 1024))))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{name}: {}", r.text);
+    }
+    assert_eq!(cast.stored().await, (2, 0, 2));
+    cast.app.finish().await;
+}
+
+/// A file stored whose event was never recorded (a crash between the two) is
+/// removed by the orphan sweep once old enough; referenced and young files stay.
+async fn grant_36_the_sweep_removes_orphan_files(b: Backend) {
+    let cast = setup(b).await;
+    let ana = cast.app.user("ana").await;
+    cast.accepted(&ana, "800.00").await;
+    let r = cast
+        .upload_form(&ana, &form_fields("5.00"), Some(("r.pdf", &pdf(b"kept"))))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    // The read model knows the receipt before the sweep reads it.
+    let list = cast.mine(&ana, "/receipts").get(r.position()).await;
+    assert_eq!(list.body["receipts"].as_array().map(Vec::len), Some(1));
+    let id = list.body["receipts"][0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let files = &cast.app.app.files;
+    let orphan = files
+        .put(b"sealed bytes of a crashed upload".to_vec())
+        .await
+        .expect("put");
+    let young = files
+        .put(b"an upload in flight".to_vec())
+        .await
+        .expect("put");
+    assert_eq!(files.count().expect("count"), 3);
+    // Everything but the young orphan is two hours old.
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 3600);
+    let root = files.root().to_path_buf();
+    for dir in std::fs::read_dir(&root).expect("root") {
+        for f in std::fs::read_dir(dir.expect("dir").path()).expect("dir") {
+            let p = f.expect("file").path();
+            if !p.ends_with(&young) {
+                let file = std::fs::File::options().write(true).open(&p).expect("open");
+                file.set_modified(old).expect("mtime");
+            }
+        }
+    }
+    let removed = tessera::process::grant_receipts::sweep_orphans(&cast.app.app)
+        .await
+        .expect("sweep");
+    assert_eq!(removed, 1);
+    assert_eq!(files.get(&orphan).await.expect("get"), None);
+    assert!(files.get(&young).await.expect("get").is_some());
+    assert_eq!(files.count().expect("count"), 2);
+    // The referenced receipt still downloads.
+    let own = cast
+        .app
+        .get(&path(&format!("/mine/receipts/{id}/file")))
+        .as_user(&ana)
+        .send()
+        .await;
+    assert_eq!(own.status, StatusCode::OK, "{}", own.text);
+    assert_eq!(own.text.as_bytes(), pdf(b"kept"));
+    cast.app.finish().await;
+}
+
 on_both_backends!(
+    grant_31_36_multipart_upload_stores_the_file_on_disk,
+    grant_31_refused_files_leave_nothing_behind,
+    grant_36_the_sweep_removes_orphan_files,
     grant_29_receipts_need_an_accepted_grant_with_an_approved_amount,
     grant_31_36_upload_list_sum_and_download,
     grant_31_refuses_other_types_and_files_over_ten_mib,

@@ -542,7 +542,42 @@ async fn grant_47_49_tier_2_days_and_days_not_offered_are_refused(b: Backend) {
     cast.app.finish().await;
 }
 
+/// GRANT-49 (second half): the choices are recomputed on every read, so a stored
+/// day the conference no longer offers is not shown to the applicant.
+async fn grant_49_stored_days_no_longer_offered_are_not_shown(b: Backend) {
+    let cast = setup(b).await;
+    let app = &cast.app;
+    // The conference runs 2027-05-14…22: both days are offered.
+    let r = cast.apply(&cast.ana, form("1300.00")).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let mine = cast.mine(r.position()).await;
+    assert_eq!(
+        mine.body["days_attending"],
+        json!(["2027-05-14", "2027-05-15"])
+    );
+    // The conference now starts a day later: 2027-05-14 is no longer offered.
+    let r = app
+        .patch(&format!("/api/v1/conferences/{CONF}"))
+        .as_user(&cast.admin)
+        .json(json!({ "start_date": "2027-05-15" }))
+        .send()
+        .await;
+    assert!(r.status.is_success(), "{}", r.text);
+    let mine = cast.mine(Some(app.settled().await)).await;
+    assert_eq!(mine.status, StatusCode::OK, "{}", mine.text);
+    assert_eq!(mine.body["days_attending"], json!(["2027-05-15"]));
+    assert_eq!(mine.body["application"]["days_attending"], "2027-05-15");
+    // The log keeps what was submitted; reviewers still see it.
+    assert_eq!(
+        app.count_events(|e| e.event_type == "GrantApplicationEdited")
+            .await,
+        0
+    );
+    cast.app.finish().await;
+}
+
 on_both_backends!(
+    grant_49_stored_days_no_longer_offered_are_not_shown,
     grant_47_49_tier_2_days_and_days_not_offered_are_refused,
     grant_1_fifty_concurrent_applications_create_one,
     grant_6_form_validations_answer_422_with_the_message,

@@ -312,7 +312,7 @@ async fn erasing_an_applicant_shreds_letters_messages_and_receipts(b: Backend) {
         .json(json!({
             "kind": "airfare", "date": "2027-05-12", "amount": "400.00",
             "description": "Seat 14C to Pittsburgh", "file_name": "ticket.pdf",
-            "content_base64": "JVBERi0xLjQgYW5h"
+            "content_base64": "JVBERi0xLjQgYW5hCiUlRU9GCg=="
         }))
         .send()
         .await;

@@ -15,6 +15,7 @@
 pub mod files;
 pub mod master_key;
 pub mod migrate;
+pub mod store;
 #[cfg(test)]
 mod tests;
 

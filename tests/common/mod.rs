@@ -52,7 +52,19 @@ pub struct TestApp {
     pub router: Router,
     pub clock: TestClock,
     _dir: Option<tempfile::TempDir>,
+    /// The file store's root when the configuration names none.
+    _files: Option<Arc<tempfile::TempDir>>,
     pg_name: Option<String>,
+}
+
+/// `config` with its file store in a fresh temporary directory unless it names one.
+fn with_files_root(mut config: Config) -> (Config, Option<Arc<tempfile::TempDir>>) {
+    if config.files.root.is_some() {
+        return (config, None);
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    config.files.root = Some(dir.path().display().to_string());
+    (config, Some(Arc::new(dir)))
 }
 
 pub fn admin_url() -> String {
@@ -206,6 +218,7 @@ pub struct Call<'a> {
     path: String,
     token: Option<String>,
     body: Option<Value>,
+    raw: Option<(String, Vec<u8>)>,
     headers: Vec<(String, String)>,
 }
 
@@ -220,6 +233,11 @@ impl Call<'_> {
     }
     pub fn json(mut self, body: Value) -> Self {
         self.body = Some(body);
+        self
+    }
+    /// A body of `content_type` other than JSON (a multipart form, …).
+    pub fn raw(mut self, content_type: &str, body: Vec<u8>) -> Self {
+        self.raw = Some((content_type.to_string(), body));
         self
     }
     pub fn header(mut self, name: &str, value: &str) -> Self {
@@ -241,12 +259,16 @@ impl Call<'_> {
         for (k, v) in &self.headers {
             req = req.header(k.as_str(), v.as_str());
         }
-        let body = match &self.body {
-            Some(b) => {
+        let body = match (&self.body, self.raw) {
+            (Some(b), _) => {
                 req = req.header("content-type", "application/json");
                 Body::from(b.to_string())
             }
-            None => Body::empty(),
+            (None, Some((content_type, bytes))) => {
+                req = req.header("content-type", content_type);
+                Body::from(bytes)
+            }
+            (None, None) => Body::empty(),
         };
         let response = self
             .app
@@ -288,6 +310,7 @@ impl TestApp {
 
     pub async fn start_with(backend: Backend, config: Config) -> Self {
         let (db, url, dir, pg_name) = fresh_db(backend).await;
+        let (config, files) = with_files_root(config);
         let clock = TestClock::new();
         let app = build_app(db, config, Arc::new(clock.clone()))
             .await
@@ -300,6 +323,7 @@ impl TestApp {
             router,
             clock,
             _dir: dir,
+            _files: files,
             pg_name,
         }
     }
@@ -311,6 +335,7 @@ impl TestApp {
             path: path.to_string(),
             token: None,
             body: None,
+            raw: None,
             headers: vec![],
         }
     }
@@ -585,6 +610,7 @@ impl TestApp {
             router,
             clock: self.clock,
             _dir: self._dir,
+            _files: self._files,
             pg_name: self.pg_name,
         }
     }
@@ -622,7 +648,8 @@ impl TestApp {
         pg_name: Option<String>,
     ) -> TestApp {
         let clock = TestClock::new();
-        let app = build_app(db, Config::default(), Arc::new(clock.clone()))
+        let (config, files) = with_files_root(Config::default());
+        let app = build_app(db, config, Arc::new(clock.clone()))
             .await
             .expect("app starts over an existing database");
         let router = tessera::http::router(app.clone());
@@ -633,6 +660,7 @@ impl TestApp {
             router,
             clock,
             _dir: dir,
+            _files: files,
             pg_name,
         }
     }

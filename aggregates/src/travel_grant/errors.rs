@@ -47,6 +47,10 @@ pub enum GrantError {
     ReceiptFileType, // GRANT-31
     #[error("File size must be under 10 MB.")]
     ReceiptTooLarge, // GRANT-31
+    #[error("The file's content is not of the type its name says.")]
+    ReceiptContentMismatch, // GRANT-31
+    #[error("The file is cut short: it does not end as a whole file of its type does.")]
+    ReceiptTruncated, // GRANT-31
     #[error("Receipt not found.")]
     ReceiptNotFound,
     #[error("This receipt cannot be deleted.")]
@@ -83,6 +87,8 @@ impl GrantError {
             Self::ReceiptsNotAllowed => "grant.receipts_not_allowed",
             Self::ReceiptFileType => "grant.receipt_file_type",
             Self::ReceiptTooLarge => "grant.receipt_too_large",
+            Self::ReceiptContentMismatch => "grant.receipt_content_mismatch",
+            Self::ReceiptTruncated => "grant.receipt_truncated",
             Self::ReceiptNotFound => "grant.receipt_not_found",
             Self::ReceiptNotDeletable => "grant.receipt_not_deletable",
             Self::FlagReasonRequired => "grant.flag_reason_required",

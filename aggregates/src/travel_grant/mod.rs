@@ -27,7 +27,7 @@ pub use model::{
 };
 pub use receipts::{
     MAX_RECEIPT_BYTES, RECEIPT_EXTENSIONS, ReceiptFile, ReceiptKind, ReceiptReview, ReceiptUpload,
-    check_file,
+    check_content, check_file, receipt_content_type, sniff,
 };
 use transitions::ApplicantAction;
 
@@ -316,8 +316,11 @@ impl TravelGrant {
             GrantDisbursed { .. } => self.status = GrantStatus::Disbursed,
             GrantPaymentInfoRecorded { .. } => self.has_payment_info = true,
             GrantReceiptUploaded { receipt, .. } => {
-                self.receipts
-                    .insert(receipt.receipt_id, receipts::ReceiptState::default());
+                let state = receipts::ReceiptState {
+                    stored: receipt.file.stored.clone(),
+                    ..Default::default()
+                };
+                self.receipts.insert(receipt.receipt_id, state);
             }
             GrantReceiptDeleted { receipt_id, .. } => {
                 self.receipts.remove(&receipt_id);
@@ -338,8 +341,13 @@ impl TravelGrant {
     fn receipt(&self, id: Uuid) -> Result<receipts::ReceiptState, GrantError> {
         self.receipts
             .get(&id)
-            .copied()
+            .cloned()
             .ok_or(GrantError::ReceiptNotFound)
+    }
+
+    /// The store address of receipt `id`'s file, if it is in the file store.
+    pub fn receipt_file(&self, id: Uuid) -> Option<String> {
+        self.receipts.get(&id).and_then(|r| r.stored.clone())
     }
 }
 

@@ -21,6 +21,9 @@ fn upload(n: u128, ext: &str, size: u64) -> ReceiptUpload {
             extension: ext.into(),
             size,
             sha256: "ab".repeat(32),
+            stored: None,
+            content_type: None,
+            name: None,
         },
     }
 }
@@ -247,4 +250,50 @@ fn grant_21_ready_needs_accepted_payment_info_and_an_approved_receipt() {
             },
         ]
     )));
+}
+
+/// GRANT-31: the content's signature matches the extension (jpg and jpeg are
+/// both JPEG) and the file is whole.
+#[test]
+fn grant_31_content_is_checked_by_signature_and_ending() {
+    let pdf = b"%PDF-1.7\nbody\n%%EOF\r\n".to_vec();
+    let png = [
+        &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A][..],
+        &[0, 0, 0, 0],
+        b"IEND",
+        &[0xAE, 0x42, 0x60, 0x82],
+    ]
+    .concat();
+    let jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x20, 0xFF, 0xD9];
+    assert_eq!(check_content("pdf", &pdf), Ok(()));
+    assert_eq!(check_content("png", &png), Ok(()));
+    assert_eq!(check_content("jpg", &jpeg), Ok(()));
+    assert_eq!(check_content("jpeg", &jpeg), Ok(()));
+    assert_eq!(sniff(&png), Some("png"));
+    for (ext, content) in [("pdf", &png), ("png", &jpeg), ("jpg", &pdf)] {
+        assert_eq!(
+            check_content(ext, content),
+            Err(GrantError::ReceiptContentMismatch),
+            "{ext}"
+        );
+    }
+    for (ext, content) in [
+        ("pdf", &pdf[..pdf.len() - 8]),
+        ("png", &png[..png.len() - 1]),
+        ("jpeg", &jpeg[..jpeg.len() - 1]),
+    ] {
+        assert_eq!(
+            check_content(ext, content),
+            Err(GrantError::ReceiptTruncated),
+            "{ext}"
+        );
+    }
+    assert_eq!(
+        GrantError::ReceiptContentMismatch.code(),
+        "grant.receipt_content_mismatch"
+    );
+    assert_eq!(
+        GrantError::ReceiptTruncated.code(),
+        "grant.receipt_truncated"
+    );
 }

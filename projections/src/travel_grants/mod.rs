@@ -73,6 +73,12 @@ pub struct ReceiptRow {
     pub extension: String,
     pub size: u64,
     pub sha256: String,
+    /// The file's address in the file store; None: kept in the database.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stored: Option<String>,
+    /// The MIME type as checked on upload; None on older receipts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
     pub approved: bool,
     pub approved_by: Option<Uuid>,
     pub approved_at: Option<DateTime<Utc>>,
@@ -125,7 +131,7 @@ pub const GRANTS_PREFIX: &str = "grant:";
 
 impl Projection for TravelGrants {
     const NAME: &'static str = "travel_grants";
-    const VERSION: u32 = 2;
+    const VERSION: u32 = 3;
     type Row = GrantRow;
 
     fn apply(rows: &mut Rows<GrantRow>, env: &Envelope) {
@@ -230,6 +236,8 @@ impl Projection for TravelGrants {
                 extension: receipt.file.extension.clone(),
                 size: receipt.file.size,
                 sha256: receipt.file.sha256.clone(),
+                stored: receipt.file.stored.clone(),
+                content_type: receipt.file.content_type.clone(),
                 approved: false,
                 approved_by: None,
                 approved_at: None,

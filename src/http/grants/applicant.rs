@@ -42,7 +42,8 @@ pub async fn apply(
     Ok((StatusCode::CREATED, changed(id, sent)))
 }
 
-/// The caller's application with its visible messages, oldest first (GRANT-26).
+/// The caller's application with its visible messages, oldest first (GRANT-26);
+/// its days only those still offered (GRANT-49).
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/grants/mine", tag = "grants",
     params(("slug" = String, Path)),
     responses((status = 200, body = MyGrantView), (status = 404, body = Problem)))]
@@ -56,7 +57,8 @@ pub async fn mine(
     let row = grant_row(&app, stream_id(conf.id, user.id))
         .await?
         .ok_or_else(|| ApiError::not_found("Travel grant application"))?;
-    Ok(Json(MyGrantView::open(&app, row).await?))
+    let offered = days_offered(&app, conf.id).await?;
+    Ok(Json(MyGrantView::open(&app, row, &offered).await?))
 }
 
 /// Replaces the form while the application is editable (GRANT-14, GRANT-18).

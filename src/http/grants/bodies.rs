@@ -282,9 +282,18 @@ pub async fn open_messages(
 }
 
 impl MyGrantView {
-    /// The view of `row` with its visible messages opened.
-    pub async fn open(app: &AppState, row: GrantRow) -> ApiResult<Self> {
+    /// The view of `row` with its visible messages opened, showing only the
+    /// stored days that are still among `offered` (GRANT-49: the choices are
+    /// recomputed on every render).
+    pub async fn open(app: &AppState, mut row: GrantRow, offered: &[NaiveDate]) -> ApiResult<Self> {
         let messages = open_messages(app, row.applicant, row.visible_messages()).await?;
+        let shown: Vec<String> = row
+            .application
+            .days()
+            .into_iter()
+            .filter(|d| d.parse::<NaiveDate>().is_ok_and(|d| offered.contains(&d)))
+            .collect();
+        row.application.days_attending = shown.join(",");
         Ok(Self {
             messages,
             ..Self::from(row)

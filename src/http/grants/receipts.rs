@@ -1,10 +1,11 @@
-//! Receipts (GRANT-29…36): the applicant uploads (JSON with the file in base64:
-//! the API is JSON throughout), lists, deletes and downloads their own; reviewers
-//! approve, flag, take a random one from the queue and download any.
+//! Receipts (GRANT-29…36): the applicant uploads (multipart/form-data with the
+//! file streamed, or JSON with the file in base64), lists, deletes and downloads
+//! their own; reviewers approve, flag, take a random one from the queue and
+//! download any.
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::State;
+use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::Response;
 use base64::Engine;
@@ -26,7 +27,8 @@ use crate::app::AppState;
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{After, ApiJson, AuthUser, CommandMeta, Path};
 use crate::http::input::MoneyString;
-use crate::personal::files::{self, FileKind, Found};
+use crate::http::{input, schema};
+use crate::personal::files::Found;
 use crate::process::grant_receipts::{self as flow, NewReceipt};
 use crate::refusal::Failure;
 
@@ -48,6 +50,29 @@ pub struct ReceiptBody {
     /// The file, base64; at most 10 MiB decoded (GRANT-31).
     #[schema(max_length = 14_000_000)]
     pub content_base64: String,
+}
+
+/// GRANT-30/31: the multipart/form-data form of a receipt (the file streamed,
+/// refused past 10 MiB while it arrives).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // documents the form; the handler reads it part by part
+pub struct ReceiptForm {
+    /// airfare or lodging (`kind` is accepted too).
+    #[serde(rename = "type")]
+    #[schema(value_type = String, max_length = 16, example = "airfare")]
+    pub kind: String,
+    #[schema(value_type = String, format = Date, example = "2027-05-12")]
+    pub date: String,
+    #[schema(value_type = MoneyString)]
+    pub amount: String,
+    #[serde(default)]
+    #[schema(max_length = 255)]
+    pub description: String,
+    /// The file, with its name (extension pdf, jpg, jpeg or png) in the part's
+    /// `filename`; at most 10 MiB (GRANT-31).
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
 }
 
 /// What a receipt command answers.
@@ -92,7 +117,8 @@ fn too_large() -> ApiError {
 /// jpeg or png of at most 10 MiB (GRANT-29…31). The file is kept sealed beside
 /// the log, never in an event.
 #[utoipa::path(post, path = "/api/v1/conferences/{slug}/grants/mine/receipts", tag = "grants",
-    params(("slug" = String, Path)), request_body = ReceiptBody,
+    params(("slug" = String, Path)),
+    request_body(content((ReceiptBody = "application/json"), (ReceiptForm = "multipart/form-data"))),
     responses((status = 201, body = ReceiptChanged), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
 pub async fn upload(
@@ -100,27 +126,26 @@ pub async fn upload(
     AuthUser(user): AuthUser,
     meta: CommandMeta,
     Path(slug): Path<String>,
-    ApiJson(body): ApiJson<ReceiptBody>,
+    request: Request,
 ) -> ApiResult<(StatusCode, Json<ReceiptChanged>)> {
     let conf = app.gate(&slug, PUBLIC).await?;
-    // Refuse an oversized file before decoding it (4 base64 characters = 3 bytes).
-    if body.content_base64.len() / 4 * 3 > 10 * 1024 * 1024 + 3 {
-        return Err(too_large());
-    }
-    let content = STANDARD.decode(body.content_base64.trim()).map_err(|_| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "grant.receipt_unreadable",
-            "content_base64 is not valid base64.",
-        )
-    })?;
-    let new = NewReceipt {
-        kind: body.kind,
-        date: body.date,
-        amount: body.amount,
-        description: body.description,
-        file_name: body.file_name,
-        content,
+    let multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        });
+    let new = if multipart {
+        let form = Multipart::from_request(request, &app)
+            .await
+            .map_err(|e| ApiError::bad_request("request.unreadable_body", e.body_text()))?;
+        read_form(form).await?
+    } else {
+        let ApiJson(body) = ApiJson::<ReceiptBody>::from_request(request, &app).await?;
+        from_json(body)?
     };
     let meta = meta.for_conf(Some(conf.id));
     match flow::upload(&app, conf.id, user.id, new, &meta).await {
@@ -135,6 +160,111 @@ pub async fn upload(
         Err(e) if e.code() == GrantError::ReceiptTooLarge.code() => Err(too_large()),
         Err(e) => Err(e.into()),
     }
+}
+
+fn from_json(body: ReceiptBody) -> ApiResult<NewReceipt> {
+    // Refuse an oversized file before decoding it (4 base64 characters = 3 bytes).
+    if body.content_base64.len() / 4 * 3 > 10 * 1024 * 1024 + 3 {
+        return Err(too_large());
+    }
+    let content = STANDARD.decode(body.content_base64.trim()).map_err(|_| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "grant.receipt_unreadable",
+            "content_base64 is not valid base64.",
+        )
+    })?;
+    Ok(NewReceipt {
+        kind: body.kind,
+        date: body.date,
+        amount: body.amount,
+        description: body.description,
+        file_name: body.file_name,
+        content,
+    })
+}
+
+/// The most a text part of the form may hold.
+const MAX_TEXT_PART: usize = 4096;
+
+fn form_error(detail: impl Into<String>) -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "request.invalid_form",
+        detail,
+    )
+}
+
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        too_large()
+    } else {
+        ApiError::bad_request("request.unreadable_body", e.body_text())
+    }
+}
+
+/// Reads the form part by part: the text fields into the JSON shape of
+/// [`ReceiptBody`] (checked as strictly as the JSON upload), the file streamed
+/// and refused (413) as soon as it passes 10 MiB.
+async fn read_form(mut form: Multipart) -> ApiResult<NewReceipt> {
+    let max =
+        usize::try_from(tessera_aggregates::travel_grant::MAX_RECEIPT_BYTES).unwrap_or(usize::MAX);
+    let mut fields = serde_json::Map::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Some(mut part) = form.next_field().await.map_err(multipart_error)? {
+        let name = part.name().unwrap_or_default().to_string();
+        let key = match name.as_str() {
+            "type" | "kind" => "kind",
+            "date" | "amount" | "description" => name.as_str(),
+            "file" => {
+                if file.is_some() {
+                    return Err(form_error("The form holds more than one file."));
+                }
+                let file_name = part.file_name().unwrap_or_default().to_string();
+                let mut content = vec![];
+                while let Some(chunk) = part.chunk().await.map_err(multipart_error)? {
+                    if content.len() + chunk.len() > max {
+                        return Err(too_large());
+                    }
+                    content.extend_from_slice(&chunk);
+                }
+                file = Some((file_name, content));
+                continue;
+            }
+            other => return Err(form_error(format!("Unknown form field `{other}`."))),
+        };
+        let mut text = vec![];
+        while let Some(chunk) = part.chunk().await.map_err(multipart_error)? {
+            if text.len() + chunk.len() > MAX_TEXT_PART {
+                return Err(form_error(format!("The form field `{name}` is too long.")));
+            }
+            text.extend_from_slice(&chunk);
+        }
+        let text = String::from_utf8(text)
+            .map_err(|_| form_error(format!("The form field `{name}` is not UTF-8 text.")))?;
+        if fields.insert(key.to_string(), text.into()).is_some() {
+            return Err(form_error(format!(
+                "The form field `{name}` appears twice."
+            )));
+        }
+    }
+    let Some((file_name, content)) = file else {
+        return Err(form_error("The form has no `file`."));
+    };
+    fields.insert("file_name".into(), file_name.into());
+    fields.insert("content_base64".into(), String::new().into());
+    let json = serde_json::Value::Object(fields).to_string();
+    let components = schema::components();
+    let body: ReceiptBody =
+        input::parse(json.as_bytes(), components.get("ReceiptBody"), components)?;
+    Ok(NewReceipt {
+        kind: body.kind,
+        date: body.date,
+        amount: body.amount,
+        description: body.description,
+        file_name: body.file_name,
+        content,
+    })
 }
 
 /// The caller's receipts with Σ amounts (GRANT-29, GRANT-36).
@@ -188,15 +318,17 @@ pub async fn delete(
     }))
 }
 
-async fn file_response(app: &AppState, receipt: Uuid, applicant: Uuid) -> ApiResult<Response> {
-    let found = files::open(
-        &app.db,
-        &app.personal,
-        FileKind::GrantReceipt,
-        receipt,
-        applicant,
-    )
-    .await?;
+async fn file_response(
+    app: &AppState,
+    conference: Uuid,
+    receipt: Uuid,
+    applicant: Uuid,
+) -> ApiResult<Response> {
+    let row = grant_row(app, stream_id(conference, applicant)).await?;
+    let stored = row
+        .as_ref()
+        .and_then(|g| g.receipts.iter().find(|r| r.id == receipt));
+    let found = flow::open_file(app, applicant, receipt, stored).await?;
     let file = match found {
         Found::File(f) => f,
         Found::Missing => return Err(ApiError::not_found("Receipt")),
@@ -229,8 +361,8 @@ pub async fn my_file(
     AuthUser(user): AuthUser,
     Path((slug, receipt)): Path<(String, Uuid)>,
 ) -> ApiResult<Response> {
-    app.gate(&slug, PUBLIC).await?;
-    file_response(&app, receipt, user.id).await
+    let conf = app.gate(&slug, PUBLIC).await?;
+    file_response(&app, conf.id, receipt, user.id).await
 }
 
 /// Any receipt file of a grant of this conference (reviewers, GRANT-11).
@@ -244,7 +376,7 @@ pub async fn file(
 ) -> ApiResult<Response> {
     let conf = app.gate(&slug, MANAGE).await?;
     let applicant = applicant_of(&app, &conf, grant).await?;
-    file_response(&app, receipt, applicant).await
+    file_response(&app, conf.id, receipt, applicant).await
 }
 
 /// A reviewer approves a receipt (GRANT-34).
