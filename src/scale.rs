@@ -3,7 +3,8 @@
 //! following the leaders' progress through notifications (`tessera_replay::follow`).
 //!
 //! Jobs: the projection runner ([`PROJECTIONS`]), the process managers
-//! ([`reactor::NAME`]), the hold sweeper and the idempotency cleanup. A job is
+//! ([`reactor::NAME`]), the stored stats model (`conference_stats`), the hold
+//! sweeper and the idempotency cleanup. A job is
 //! started afresh from its stored checkpoint each time an instance takes it.
 //! SQLite is one process: every job leads at once, as before.
 
