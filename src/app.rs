@@ -24,6 +24,8 @@ pub struct App {
     pub runner: RunnerHandle,
     /// The process managers (order paid → attendee, …).
     pub reactor: crate::reactor::ReactorHandle,
+    /// The stored statistics model's position (one stats row per conference).
+    pub stats: tessera_replay::stats_model::StatsHandle,
     /// Which background jobs this instance leads (src/scale.rs).
     pub leadership: tessera_replay::leader::Leadership,
     pub config: Config,

@@ -185,6 +185,34 @@ pub enum UserCli {
     },
 }
 
+/// Prints a rebuild's progress on stderr every second: events done of the log
+/// head, rate, time left.
+async fn print_rebuild_progress(done: Arc<std::sync::atomic::AtomicI64>, head: i64) {
+    use std::io::Write;
+    let started = std::time::Instant::now();
+    loop {
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        let at = done.load(std::sync::atomic::Ordering::Relaxed);
+        let secs = started.elapsed().as_secs_f64().max(1e-6);
+        let rate = at as f64 / secs;
+        let left = if rate > 0.0 {
+            (head - at).max(0) as f64 / rate
+        } else {
+            0.0
+        };
+        let mut err = std::io::stderr();
+        let _ = write!(
+            err,
+            "\r  rebuild: {at}/{head} events, {rate:.0} events/s, {left:.1} s left   "
+        );
+        let _ = err.flush();
+    }
+}
+
+/// `serve --demo`: the generated past years' size (about 40 shoppers the first
+/// year): a few seconds in a release build.
+const DEMO_SCALE: f64 = 0.04;
+
 fn env_map() -> HashMap<String, String> {
     std::env::vars().collect()
 }
@@ -216,7 +244,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .await
                     .context("loading the demo")?;
             }
-            let app = build_app(db, config, Arc::new(SystemClock)).await?;
+            // The demo's past years are generated on a clock moved through their
+            // sales, then released to the system's time.
+            let clock = crate::demo::ManualClock::new(chrono::Utc::now());
+            clock.release();
+            let app = build_app(db, config, Arc::new(clock.clone())).await?;
+            if demo {
+                let slugs =
+                    crate::bootstrap::demo_series::generate_past_years(&app, &clock, DEMO_SCALE)
+                        .await
+                        .context("generating the demo's past years")?;
+                println!("Demo series: generated past years {}", slugs.join(", "));
+            }
             let listener = tokio::net::TcpListener::bind(bind)
                 .await
                 .with_context(|| format!("binding {bind}"))?;
@@ -367,15 +406,33 @@ async fn replay(command: ReplayCommand, db: &tessera_replay::Db) -> anyhow::Resu
             Ok(ExitCode::SUCCESS)
         }
         ReplayCommand::Rebuild { projection } => {
+            use tessera_replay::stats_model;
+            if matches!(projection.as_deref(), Some(stats_model::NAME | "stats")) {
+                let (generation, conferences, seconds) =
+                    crate::scale::rebuild_stats_model(db).await?;
+                println!(
+                    "rebuilt {} as generation {generation}: {conferences} conferences in {seconds:.3}s; now live",
+                    stats_model::NAME
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
             if let Some(p) = &projection
                 && !tessera_replay::views::view_names().contains(&p.as_str())
             {
                 anyhow::bail!(
-                    "unknown projection '{p}'; known: {}",
-                    tessera_replay::views::view_names().join(", ")
+                    "unknown projection '{p}'; known: {}, {}",
+                    tessera_replay::views::view_names().join(", "),
+                    stats_model::NAME
                 );
             }
-            for r in crate::scale::rebuild(db, projection.as_deref()).await? {
+            let head = db.head().await?;
+            let done = Arc::new(std::sync::atomic::AtomicI64::new(0));
+            let printer = tokio::spawn(print_rebuild_progress(done.clone(), head));
+            let rebuilt =
+                crate::scale::rebuild_with_progress(db, projection.as_deref(), Some(done)).await;
+            printer.abort();
+            eprintln!();
+            for r in rebuilt? {
                 println!(
                     "rebuilt {} as generation {}: {} events in {:.3}s; now live",
                     r.name, r.generation, r.events, r.seconds

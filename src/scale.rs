@@ -3,8 +3,8 @@
 //! following the leaders' progress through notifications (`tessera_replay::follow`).
 //!
 //! Jobs: the projection runner ([`PROJECTIONS`]), the process managers
-//! ([`reactor::NAME`]), the hold sweeper, the receipt file orphan sweeper and the
-//! idempotency cleanup. A job is
+//! ([`reactor::NAME`]), the stored stats model (`conference_stats`), the hold
+//! sweeper, the receipt file orphan sweeper and the idempotency cleanup. A job is
 //! started afresh from its stored checkpoint each time an instance takes it.
 //! SQLite is one process: every job leads at once, as before.
 
@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use tessera_replay::follow::{self, Followed, bump, stored_position};
 use tessera_replay::leader::{JobFuture, Leadership, PROJECTIONS};
+use tessera_replay::stats_model::{self, StatsHandle, StatsJob};
 use tessera_replay::{Db, Runner, RunnerHandle};
 use tokio::sync::{Notify, watch};
 
@@ -74,6 +75,36 @@ pub async fn projections(leadership: &Leadership, db: &Db) -> anyhow::Result<Run
     Ok(handle)
 }
 
+/// The stored statistics model (`tessera_replay::stats_model`) under leadership:
+/// follows the projection runner and keeps one stats row per conference. Not
+/// awaited: reads fall back to computing live until it has caught up.
+pub async fn stats_model(
+    leadership: &Leadership,
+    db: &Db,
+    runner: &RunnerHandle,
+) -> anyhow::Result<StatsHandle> {
+    let published = Arc::new(watch::channel(0).0);
+    if let Some(p) = stored_position(db, &[stats_model::NAME.to_string()]).await? {
+        bump(&published, p);
+    }
+    let handle = StatsHandle::new(published.clone());
+    let (db, runner) = (db.clone(), runner.clone());
+    leadership.run(stats_model::NAME, None, move || -> JobFuture {
+        let (db, runner, published) = (db.clone(), runner.clone(), published.clone());
+        Box::pin(async move {
+            let job = loop {
+                match StatsJob::load(db.clone(), runner.clone(), published.clone()).await {
+                    Ok(j) => break j,
+                    Err(e) => tracing::error!(error = %e, "stats model cannot load"),
+                }
+                tokio::time::sleep(RETRY).await;
+            };
+            job.run().await
+        })
+    });
+    Ok(handle)
+}
+
 /// The process managers under leadership (see [`projections`]).
 pub async fn process_managers(
     leadership: &Leadership,
@@ -114,7 +145,13 @@ pub async fn process_managers(
 /// Follows the other instances (PostgreSQL): their commits wake this instance's
 /// jobs, their leaders' progress answers this instance's waiting reads; this
 /// instance's commits (`commits`, a bus waker) are announced to them.
-pub fn follow(db: &Db, runner: &RunnerHandle, reactor: &ReactorHandle, commits: Arc<Notify>) {
+pub fn follow(
+    db: &Db,
+    runner: &RunnerHandle,
+    reactor: &ReactorHandle,
+    stats: &StatsHandle,
+    commits: Arc<Notify>,
+) {
     follow::spawn_event_notifier(db.clone(), commits);
     let followed = vec![
         Followed {
@@ -126,6 +163,11 @@ pub fn follow(db: &Db, runner: &RunnerHandle, reactor: &ReactorHandle, commits: 
             job: reactor::NAME.to_string(),
             names: vec![reactor::NAME.to_string()],
             published: reactor.publisher(),
+        },
+        Followed {
+            job: stats_model::NAME.to_string(),
+            names: vec![stats_model::NAME.to_string()],
+            published: stats.publisher(),
         },
     ];
     follow::spawn_follower(
@@ -168,17 +210,50 @@ pub async fn rebuild(
     db: &Db,
     only: Option<&str>,
 ) -> anyhow::Result<Vec<tessera_replay::admin::Rebuilt>> {
+    rebuild_with_progress(db, only, None).await
+}
+
+/// [`rebuild`], storing the position folded so far in `progress` (the CLI prints
+/// events done, rate and time left from it).
+pub async fn rebuild_with_progress(
+    db: &Db,
+    only: Option<&str>,
+    progress: Option<Arc<std::sync::atomic::AtomicI64>>,
+) -> anyhow::Result<Vec<tessera_replay::admin::Rebuilt>> {
     let me = format!("rebuild@{}", tessera_replay::leader::default_instance_id());
     let leadership = Leadership::new(db.clone(), me);
     let work = async {
         let live = Runner::load(db.clone()).await?;
         let live = tokio::spawn(live.run(Arc::new(Notify::new())));
-        let rebuilt = tessera_replay::admin::rebuild(db, only).await;
+        let rebuilt = tessera_replay::admin::rebuild_with_progress(db, only, progress).await;
         live.abort();
         Ok::<_, anyhow::Error>(rebuilt?)
     };
     leadership
         .exclusively(PROJECTIONS, HAND_OVER_WAIT, work)
+        .await?
+}
+
+/// `tessera replay rebuild --projection conference_stats`: holding the stats
+/// model's job (its leader hands it over), recomputes every conference into a new
+/// generation beside the live rows (which keep answering), prints progress, and
+/// switches.
+pub async fn rebuild_stats_model(db: &Db) -> anyhow::Result<(i64, usize, f64)> {
+    let me = format!("rebuild@{}", tessera_replay::leader::default_instance_id());
+    let leadership = Leadership::new(db.clone(), me);
+    let work = async {
+        let started = std::time::Instant::now();
+        let position = stored_position(db, &view_names()).await?.unwrap_or(0);
+        let mut count = 0;
+        let g = stats_model::rebuild(db, position, &mut |p: stats_model::Progress| {
+            count = p.total;
+            stats_model::print_progress(p);
+        })
+        .await?;
+        Ok::<_, anyhow::Error>((g.generation, count, started.elapsed().as_secs_f64()))
+    };
+    leadership
+        .exclusively(stats_model::NAME, HAND_OVER_WAIT, work)
         .await?
 }
 

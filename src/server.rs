@@ -130,7 +130,8 @@ pub async fn build_app(db: Db, config: Config, clock: Arc<dyn Clock>) -> anyhow:
     let reactor =
         crate::scale::process_managers(&leadership, &db, processes.clone(), reactor_wake.clone())
             .await?;
-    crate::scale::follow(&db, &runner, &reactor, commits);
+    let stats = crate::scale::stats_model(&leadership, &db, &runner).await?;
+    crate::scale::follow(&db, &runner, &reactor, &stats, commits);
     // No built-in key: the configured one, else the one kept in the database.
     let (key, source) = signing_key::token_key(&db, config.secret_key.as_ref()).await?;
     match source {
@@ -181,6 +182,7 @@ pub async fn build_app(db: Db, config: Config, clock: Arc<dyn Clock>) -> anyhow:
         bus,
         runner,
         reactor,
+        stats,
         leadership,
         config,
         tokens,

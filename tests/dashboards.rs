@@ -781,8 +781,80 @@ async fn domain_pages_show_the_json_figures(b: Backend) {
     app.finish().await;
 }
 
+/// `serve --demo`: after the series file and its running sale, the history
+/// generator adds past years with real sales (small here), the demo organizer
+/// reads them, and the comparison lists them with figures of their own before the
+/// recorded years and the live one. A second run generates nothing.
+async fn demo_has_generated_past_years(b: Backend) {
+    let clock = tessera::demo::ManualClock::new(chrono::Utc::now());
+    clock.release();
+    let app = TestApp::start_with_clock(b, std::sync::Arc::new(clock.clone())).await;
+    demo::load(&app.app.bus).await.expect("demo loads");
+    let slugs = demo::generate_past_years(&app.app, &clock, 0.01)
+        .await
+        .expect("past years generated");
+    assert_eq!(
+        slugs,
+        vec!["pyladiescon-2020", "pyladiescon-2021", "pyladiescon-2022"]
+    );
+    let head = app.settled().await;
+    let admin = app.admin().await;
+    let r = app
+        .get("/api/v1/series/pyladiescon/stats/comparison")
+        .as_user(&admin)
+        .after(Some(head))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let years = r.body["years"].as_array().cloned().unwrap_or_default();
+    let sources: Vec<(i64, String)> = years
+        .iter()
+        .map(|y| {
+            (
+                y["year"].as_i64().unwrap_or_default(),
+                y["source"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    for y in 2020..=2022 {
+        assert!(
+            sources.contains(&(y, "live".to_string())),
+            "{y} generated: {sources:?}"
+        );
+    }
+    assert!(
+        sources.contains(&(2023, "historical".to_string())),
+        "{sources:?}"
+    );
+    for y in years.iter().filter(|y| y["year"].as_i64() < Some(2023)) {
+        assert_ne!(y["metrics"]["registrations"], serde_json::json!(0), "{y}");
+    }
+    // The demo organizer signs in and holds its roles in the generated years.
+    let cookie = sign_in(&app, demo::ORGANIZER_EMAIL, demo::ORGANIZER_PASSWORD).await;
+    let p = page(
+        &app,
+        Method::GET,
+        "/dashboard/series/pyladiescon?year=2021",
+        &cookie,
+        None,
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.text);
+    let events = app.count_events(|_| true).await;
+    demo::generate_past_years(&app.app, &clock, 0.01)
+        .await
+        .expect("again");
+    let _ = app.settled().await;
+    assert!(
+        app.count_events(|_| true).await - events < 20,
+        "a second run generates no sales (only role grants, which are no-ops)"
+    );
+    app.finish().await;
+}
+
 on_both_backends!(
     sign_in_csrf_and_sign_out,
     pages_show_the_json_figures,
-    domain_pages_show_the_json_figures
+    domain_pages_show_the_json_figures,
+    demo_has_generated_past_years
 );

@@ -69,6 +69,16 @@ pub struct Rebuilt {
 /// position 0 beside the live one, in one pass over the log, then switches each to
 /// its new generation atomically.
 pub async fn rebuild(db: &Db, only: Option<&str>) -> Result<Vec<Rebuilt>, RunnerError> {
+    rebuild_with_progress(db, only, None).await
+}
+
+/// [`rebuild`], storing the position folded so far in `progress` after every
+/// batch (a terminal's progress line reads it).
+pub async fn rebuild_with_progress(
+    db: &Db,
+    only: Option<&str>,
+    progress: Option<std::sync::Arc<std::sync::atomic::AtomicI64>>,
+) -> Result<Vec<Rebuilt>, RunnerError> {
     let started = std::time::Instant::now();
     let mut slots = vec![];
     for view in all_views() {
@@ -84,6 +94,9 @@ pub async fn rebuild(db: &Db, only: Option<&str>) -> Result<Vec<Rebuilt>, Runner
         .map(|(_, g)| (g.name.clone(), g.generation))
         .collect();
     let mut runner = Runner::with_slots(db.clone(), slots).with_batch(crate::runner::REBUILD_BATCH);
+    if let Some(p) = progress {
+        runner = runner.with_progress(p);
+    }
     let events = runner.catch_up_pipelined().await?;
     let mut out = vec![];
     for (name, generation) in generations {

@@ -9,6 +9,7 @@ pub mod listing;
 pub mod log;
 pub mod runner;
 pub mod stats;
+pub mod stats_model;
 pub mod storage;
 pub mod views;
 

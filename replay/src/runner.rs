@@ -46,6 +46,8 @@ pub struct Runner {
     /// leader's notifications (`crate::follow`).
     published: Arc<watch::Sender<i64>>,
     batch: i64,
+    /// The position folded so far, for a terminal's progress line (rebuilds).
+    progress: Option<Arc<std::sync::atomic::AtomicI64>>,
 }
 
 /// What the rest of the service holds: wake the runner, wait for a position.
@@ -121,6 +123,7 @@ impl Runner {
             slots: vec![],
             published,
             batch: BATCH,
+            progress: None,
         };
         runner.reload().await?;
         Ok(runner)
@@ -143,7 +146,14 @@ impl Runner {
             db,
             published,
             batch: BATCH,
+            progress: None,
         }
+    }
+
+    /// Stores the position folded so far in `progress` after every batch.
+    pub fn with_progress(mut self, progress: Arc<std::sync::atomic::AtomicI64>) -> Self {
+        self.progress = Some(progress);
+        self
     }
 
     /// Reads and flushes `batch` events per transaction.
@@ -282,6 +292,9 @@ impl Runner {
         }
         for slot in self.slots.iter_mut().filter(|s| s.position < last) {
             slot.position = last;
+        }
+        if let Some(p) = &self.progress {
+            p.store(last, std::sync::atomic::Ordering::Relaxed);
         }
         if self.publish() {
             // Standbys answer reads waiting for this position.

@@ -7,6 +7,10 @@
 //! organizer account holding the organizer, finance and auditor roles in every
 //! year. A second start changes nothing: the series is loaded only when it is not
 //! there yet, and the account and its roles are kept as they are.
+//!
+//! Then [`generate_past_years`] adds earlier years with real sales made by the
+//! history generator (`tessera demo generate`, seeded and small), so the series'
+//! comparison has past years with figures of their own, not only recorded ones.
 
 use std::sync::Arc;
 
@@ -25,6 +29,69 @@ pub const SERIES: &str = "pyladiescon";
 
 const SERIES_FILE: &str = include_str!("../../examples/pyladiescon.toml");
 const TICKETS_FILE: &str = include_str!("../../examples/pyladiescon-2025.toml");
+
+/// The generated past years: `{SERIES}-2020` … `{SERIES}-2022`.
+pub const GENERATED_FIRST_YEAR: i32 = 2020;
+pub const GENERATED_YEARS: u32 = 3;
+
+/// The history generator's options for the demo's past years; `scale` 1.0 is about
+/// 1,000 shoppers in the first year (`serve --demo` uses a few dozen).
+pub fn generated_options(scale: f64) -> crate::demo::GenerateOptions {
+    crate::demo::GenerateOptions {
+        seed: 2020,
+        years: GENERATED_YEARS,
+        first_year: GENERATED_FIRST_YEAR,
+        scale,
+        series: SERIES.into(),
+        ..Default::default()
+    }
+}
+
+/// Generates the demo series' past years with the history generator on `app`,
+/// whose bus reads `clock` (moved through the past sales, then released to the
+/// system's time), and gives the demo organizer its roles in them. Idempotent: a
+/// database that has them already is left as it is. Returns the generated slugs.
+pub async fn generate_past_years(
+    app: &crate::app::AppState,
+    clock: &crate::demo::ManualClock,
+    scale: f64,
+) -> anyhow::Result<Vec<String>> {
+    let options = generated_options(scale);
+    let slugs: Vec<String> = (0..options.years)
+        .map(|i| format!("{SERIES}-{}", options.first_year + i as i32))
+        .collect();
+    let last = conference_id(&slugs[slugs.len() - 1]);
+    let done = app
+        .bus
+        .inspect::<Conference, _>(&last.to_string(), |c| c.exists())
+        .await
+        .map_err(|e| anyhow::anyhow!("conference {}: {e}", slugs[slugs.len() - 1]))?;
+    if !done {
+        let made = crate::demo::generate(app, clock, &options, |_| {}).await;
+        clock.release();
+        made?;
+    }
+    clock.release();
+    let organizer = crate::app::user_id(ORGANIZER_EMAIL);
+    let meta = CommandMeta::system();
+    for slug in &slugs {
+        let cid = conference_id(slug);
+        for role in [Role::Organizer, Role::Finance, Role::Auditor] {
+            app.bus
+                .send::<Conference>(
+                    &cid.to_string(),
+                    ConferenceCommand::GrantRole {
+                        user: organizer,
+                        role,
+                    },
+                    &meta.for_conf(Some(cid)),
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!("granting {role:?} in {slug}: {e}"))?;
+        }
+    }
+    Ok(slugs)
+}
 
 /// Loads the demo (idempotent).
 pub async fn load(bus: &Arc<CommandBus>) -> anyhow::Result<()> {

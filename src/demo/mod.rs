@@ -29,24 +29,32 @@ use crate::app::AppState;
 
 pub use plan::{Journey, Pay};
 
-/// A clock the generator moves (the service reads it for every decision).
+/// A clock the generator moves (the service reads it for every decision); once
+/// [`ManualClock::release`]d it reads the system's time (`serve --demo` serves on
+/// after generating its past years).
 #[derive(Clone)]
-pub struct ManualClock(Arc<Mutex<DateTime<Utc>>>);
+pub struct ManualClock(Arc<Mutex<Option<DateTime<Utc>>>>);
 
 impl ManualClock {
     pub fn new(at: DateTime<Utc>) -> Self {
-        Self(Arc::new(Mutex::new(at)))
+        Self(Arc::new(Mutex::new(Some(at))))
     }
     pub fn set(&self, at: DateTime<Utc>) {
         if let Ok(mut t) = self.0.lock() {
-            *t = at;
+            *t = Some(at);
+        }
+    }
+    /// From now on, the system's time.
+    pub fn release(&self) {
+        if let Ok(mut t) = self.0.lock() {
+            *t = None;
         }
     }
 }
 
 impl Clock for ManualClock {
     fn now(&self) -> Timestamp {
-        self.0.lock().map(|t| *t).unwrap_or_else(|_| Utc::now())
+        self.0.lock().ok().and_then(|t| *t).unwrap_or_else(Utc::now)
     }
 }
 

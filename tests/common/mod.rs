@@ -328,6 +328,25 @@ impl TestApp {
         }
     }
 
+    /// The service on a clock of the test's own (e.g. the history generator's
+    /// `ManualClock`); `self.clock` is then unused.
+    pub async fn start_with_clock(backend: Backend, clock: Arc<dyn Clock>) -> Self {
+        let (db, url, dir, pg_name) = fresh_db(backend).await;
+        let app = build_app(db, Config::default(), clock)
+            .await
+            .expect("app starts");
+        let router = tessera::http::router(app.clone());
+        Self {
+            backend,
+            url,
+            app,
+            router,
+            clock: TestClock::new(),
+            _dir: dir,
+            pg_name,
+        }
+    }
+
     pub fn call(&self, method: Method, path: &str) -> Call<'_> {
         Call {
             app: self,

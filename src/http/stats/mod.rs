@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use tessera_aggregates::conference::{HistoricalFigures, Role};
 use tessera_projections::Projection;
 use tessera_projections::stats_archive::{ArchiveRow, StatsArchive, archive_key};
-use tessera_replay::{stats as replay_stats, storage};
+use tessera_replay::{stats as replay_stats, stats_model, storage};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -84,7 +84,9 @@ pub struct StatsView {
     /// The version of the stats model that computed `stats`.
     pub version: u32,
     /// A frozen snapshot: when it was frozen and the log position it covers; an
-    /// `as_of` answer: the position of the conference's last event folded.
+    /// `as_of` answer: the position of the conference's last event folded; a
+    /// `live` answer: the log position the figures include (the stored stats
+    /// model's, or the projections' when computed on the spot).
     pub frozen_at: Option<DateTime<Utc>>,
     pub position: Option<i64>,
     /// How many times the statistics were frozen (earlier snapshots are kept).
@@ -154,7 +156,14 @@ pub(crate) async fn stats_of(
         view.stats = serde_json::from_str(&s.snapshot.snapshot)?;
         return Ok(view);
     }
-    view.stats = replay_stats::live(&app.db, conference).await?;
+    // The stored model (one indexed read), or assembled live when the model is
+    // behind the position this read must include (`X-Tessera-After` waited for
+    // the runner to reach it).
+    let wanted = app.runner.position();
+    let current = stats_model::current(&app.db, conference, app.stats.position(), wanted).await?;
+    view.stats = current.stats;
+    view.version = current.version;
+    view.position = Some(current.position);
     Ok(view)
 }
 

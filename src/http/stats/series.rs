@@ -9,13 +9,11 @@ use axum::http::StatusCode;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use tessera_projections::Projection;
-use tessera_projections::attendees::{Attendees, AttendeesRow, attendees_prefix};
 use tessera_projections::conference_catalog::{
     CatalogRow, ConferenceCatalog, SeriesRow, conference_key, series_key,
 };
-use tessera_projections::orders::{Orders, OrdersRow, orders_prefix};
 use tessera_projections::stats::{money, pct, rate};
-use tessera_replay::storage;
+use tessera_replay::{stats_model, storage};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -224,27 +222,15 @@ fn number(v: &serde_json::Value) -> Option<Decimal> {
     }
 }
 
-/// Users with an attendee record, and paid-set totals by user, of one conference.
+/// Users with an attendee record, and paid-set totals by user, of one conference:
+/// from the stored stats model when it is current, else from the live rows.
 async fn people(app: &AppState, id: Uuid) -> ApiResult<(BTreeSet<Uuid>, BTreeMap<Uuid, Decimal>)> {
-    let mut attendees = BTreeSet::new();
-    for (_, doc) in
-        storage::live_rows_with_prefix(&app.db, Attendees::NAME, &attendees_prefix(id)).await?
-    {
-        if let AttendeesRow::Attendee(a) = serde_json::from_str(&doc)? {
-            attendees.insert(a.user);
-        }
-    }
-    let mut spent: BTreeMap<Uuid, Decimal> = BTreeMap::new();
-    for (_, doc) in
-        storage::live_rows_with_prefix(&app.db, Orders::NAME, &orders_prefix(id)).await?
-    {
-        if let OrdersRow::Order(o) = serde_json::from_str(&doc)?
-            && o.is_paid_set()
-        {
-            *spent.entry(o.user).or_default() += o.total;
-        }
-    }
-    Ok((attendees, spent))
+    let wanted = app.runner.position();
+    let people = match stats_model::current_row(&app.db, id, app.stats.position(), wanted).await? {
+        Some(row) if row.version == tessera_projections::stats::VERSION => row.people,
+        _ => stats_model::people_live(&app.db, id).await?,
+    };
+    Ok((people.attendees, people.spent))
 }
 
 /// MY-17, ANA-41/42: every year of the series in year order, each metric from the

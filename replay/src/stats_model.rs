@@ -1,0 +1,551 @@
+//! The stored statistics read model (`conference_stats`): one row per conference
+//! holding its canonical statistics document, the stats VERSION that computed it
+//! and the log position it stands at. `GET …/stats` and the series comparison read
+//! one row per year instead of assembling the document from the other read models
+//! on every request.
+//!
+//! The rows live in `projection_rows` under the name [`NAME`], with a checkpoint in
+//! `projection_state` like every other consumer of the log. A background job (under
+//! leadership, see `src/scale.rs`) follows the projection runner: when the
+//! projections pass events of a conference (its `conference_id` metadata, or the
+//! conference aggregate itself) it recomputes that conference with
+//! `stats::assemble` over the live rows and stores it with the checkpoint in one
+//! transaction. A rush is batched: each conference is recomputed at most once per
+//! [`DEBOUNCE`].
+//!
+//! A new stats VERSION (a schema change) gets a building generation beside the
+//! live one: every conference is recomputed into it while reads keep answering
+//! from the old rows, then it is switched live in one transaction.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use tessera_projections::Projection;
+use tessera_projections::attendees::{Attendees, AttendeesRow, attendees_prefix};
+use tessera_projections::conference_catalog::ConferenceCatalog;
+use tessera_projections::orders::{Orders, OrdersRow, orders_prefix};
+use tessera_projections::stats::VERSION;
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use crate::follow::{bump, notify_progress};
+use crate::runner::RunnerError;
+use crate::storage::{self, Checkpoint, Generation, RowChange, Status, Tx};
+use crate::{Db, RunnerHandle};
+
+/// The model's name in `projection_state` / `projection_rows`, and its job.
+pub const NAME: &str = "conference_stats";
+/// A conference is recomputed at most once per this while events pour in.
+pub const DEBOUNCE: Duration = Duration::from_millis(200);
+/// Behind the projections by more than this many events, the job recomputes every
+/// conference rather than reading which ones the events touched.
+const FULL_AFTER: i64 = 200_000;
+/// Rows written per transaction by a full recompute.
+const FULL_BATCH: usize = 50;
+
+/// One stored row.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct StoredStats {
+    /// The stats VERSION that computed `stats`.
+    pub version: u32,
+    /// The log position the projections stood at (at least) when it was computed.
+    pub position: i64,
+    /// The statistics document, as `stats::assemble` returns it.
+    pub stats: serde_json::Value,
+    /// Who attended and who spent what: the series comparison's retention and
+    /// lifetime value (ANA-41) read it instead of every order row of every year.
+    #[serde(default)]
+    pub people: People,
+}
+
+/// A conference's attendees (users with an attendee record) and, by buyer, the
+/// total of their paid-set orders.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct People {
+    pub attendees: BTreeSet<Uuid>,
+    pub spent: BTreeMap<Uuid, Decimal>,
+}
+
+/// [`People`] from the live rows of the attendees and orders read models.
+pub async fn people_live(db: &Db, conference_id: Uuid) -> Result<People, RunnerError> {
+    let mut people = People::default();
+    for (_, doc) in
+        storage::live_rows_with_prefix(db, Attendees::NAME, &attendees_prefix(conference_id))
+            .await?
+    {
+        if let AttendeesRow::Attendee(a) = serde_json::from_str(&doc)? {
+            people.attendees.insert(a.user);
+        }
+    }
+    for (_, doc) in
+        storage::live_rows_with_prefix(db, Orders::NAME, &orders_prefix(conference_id)).await?
+    {
+        if let OrdersRow::Order(o) = serde_json::from_str(&doc)?
+            && o.is_paid_set()
+        {
+            *people.spent.entry(o.user).or_default() += o.total;
+        }
+    }
+    Ok(people)
+}
+
+/// The row's key: the conference id.
+pub fn key(conference_id: Uuid) -> String {
+    conference_id.to_string()
+}
+
+/// The live stored statistics of a conference (one indexed read).
+pub async fn stored(db: &Db, conference_id: Uuid) -> Result<Option<StoredStats>, RunnerError> {
+    let doc = storage::live_row(db, NAME, &key(conference_id)).await?;
+    Ok(doc.map(|d| serde_json::from_str(&d)).transpose()?)
+}
+
+/// Every conference id known to the catalog.
+pub async fn conference_ids(db: &Db) -> Result<Vec<Uuid>, RunnerError> {
+    let rows = storage::live_rows_with_prefix(db, ConferenceCatalog::NAME, "conference:").await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(k, _)| k.strip_prefix("conference:").and_then(|s| s.parse().ok()))
+        .collect())
+}
+
+/// The conferences whose events lie in `(after, up_to]`: named by the events'
+/// `conference_id` metadata, or conference aggregates themselves.
+pub async fn touched(db: &Db, after: i64, up_to: i64) -> Result<BTreeSet<Uuid>, RunnerError> {
+    let ids: Vec<Option<String>> =
+        match db {
+            Db::Postgres(p) => {
+                sqlx::query_scalar(
+                    "SELECT DISTINCT COALESCE(NULLIF(metadata->>'conference_id', ''), \
+                 CASE WHEN aggregate_type = 'conference' THEN aggregate_id END) \
+                 FROM events WHERE position > $1 AND position <= $2",
+                )
+                .bind(after)
+                .bind(up_to)
+                .fetch_all(p)
+                .await?
+            }
+            Db::Sqlite(p) => sqlx::query_scalar(
+                "SELECT DISTINCT COALESCE(NULLIF(json_extract(metadata, '$.conference_id'), ''), \
+                 CASE WHEN aggregate_type = 'conference' THEN aggregate_id END) \
+                 FROM events WHERE position > ? AND position <= ?",
+            )
+            .bind(after)
+            .bind(up_to)
+            .fetch_all(p)
+            .await?,
+        };
+    Ok(ids
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.parse().ok())
+        .collect())
+}
+
+/// A conference's row as the live read models make it now.
+async fn row(
+    db: &Db,
+    conference_id: Uuid,
+    generation: i64,
+    position: i64,
+) -> Result<RowChange, RunnerError> {
+    let doc = StoredStats {
+        version: VERSION,
+        position,
+        stats: crate::stats::live(db, conference_id).await?,
+        people: people_live(db, conference_id).await?,
+    };
+    Ok(RowChange {
+        name: NAME,
+        generation,
+        key: key(conference_id),
+        // A struct of a u32, an i64 and a JSON value always serializes.
+        doc: Some(serde_json::to_string(&doc)?),
+    })
+}
+
+/// Progress of a full recompute: conferences done of all, and since when.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    pub done: usize,
+    pub total: usize,
+    pub started: Instant,
+}
+
+impl Progress {
+    /// Conferences per second so far.
+    pub fn rate(&self) -> f64 {
+        self.done as f64 / self.started.elapsed().as_secs_f64().max(1e-6)
+    }
+
+    /// Seconds left at the rate so far.
+    pub fn left(&self) -> f64 {
+        let rate = self.rate();
+        if rate <= 0.0 {
+            0.0
+        } else {
+            (self.total - self.done) as f64 / rate
+        }
+    }
+}
+
+/// Recomputes every conference into `generation` from the live rows of the other
+/// read models, which stand at least at `position`, then moves the generation's
+/// checkpoint (from `from`) to `position`. False when someone else moved it.
+pub async fn recompute_all(
+    db: &Db,
+    generation: i64,
+    from: i64,
+    position: i64,
+    progress: &mut (dyn FnMut(Progress) + Send),
+) -> Result<bool, RunnerError> {
+    let ids = conference_ids(db).await?;
+    let mut p = Progress {
+        done: 0,
+        total: ids.len(),
+        started: Instant::now(),
+    };
+    progress(p);
+    for chunk in ids.chunks(FULL_BATCH) {
+        let mut changes = vec![];
+        for id in chunk {
+            changes.push(row(db, *id, generation, position).await?);
+        }
+        let mut tx = Tx::begin(db).await?;
+        tx.write_rows(changes).await?;
+        tx.commit().await?;
+        p.done += chunk.len();
+        progress(p);
+    }
+    let checkpoint = Checkpoint {
+        name: NAME,
+        generation,
+        position: from,
+    };
+    if from == position {
+        return Ok(true);
+    }
+    Ok(storage::advance_checkpoints(db, &[checkpoint], position).await?)
+}
+
+/// A fresh generation of `version` (building) recomputed in full and switched live:
+/// what `tessera replay rebuild --projection conference_stats` runs. Reads keep
+/// answering from the old rows until the switch.
+pub async fn rebuild(
+    db: &Db,
+    position: i64,
+    progress: &mut (dyn FnMut(Progress) + Send),
+) -> Result<Generation, RunnerError> {
+    let g = storage::create_generation(db, NAME, VERSION, Status::Building).await?;
+    recompute_all(db, g.generation, 0, position, progress).await?;
+    storage::switch_live(db, NAME, g.generation).await?;
+    Ok(g)
+}
+
+/// The position the stored model stands at, shared with readers: moved by the
+/// job when this instance leads it, by the follower otherwise.
+#[derive(Clone)]
+pub struct StatsHandle {
+    published: Arc<watch::Sender<i64>>,
+    position: watch::Receiver<i64>,
+}
+
+impl StatsHandle {
+    pub fn new(published: Arc<watch::Sender<i64>>) -> Self {
+        Self {
+            position: published.subscribe(),
+            published,
+        }
+    }
+
+    pub fn publisher(&self) -> Arc<watch::Sender<i64>> {
+        self.published.clone()
+    }
+
+    /// The position every stored row stands at.
+    pub fn position(&self) -> i64 {
+        *self.position.borrow()
+    }
+
+    /// Waits until the stored model reached `position`; false on timeout.
+    pub async fn wait_for(&self, position: i64, timeout: Duration) -> bool {
+        let mut rx = self.position.clone();
+        tokio::time::timeout(timeout, rx.wait_for(|p| *p >= position))
+            .await
+            .is_ok_and(|r| r.is_ok())
+    }
+}
+
+/// The job: follows the projection runner and keeps the stored rows current.
+pub struct StatsJob {
+    db: Db,
+    runner: RunnerHandle,
+    published: Arc<watch::Sender<i64>>,
+    generation: i64,
+    position: i64,
+    /// Prints a full recompute's progress (the CLI), or nothing (serving).
+    verbose: bool,
+}
+
+impl StatsJob {
+    /// Loads the stored model; a live generation of another VERSION (a schema
+    /// change) or a brand new model is recomputed in full first (the old rows keep
+    /// answering until the new generation is switched live).
+    pub async fn load(
+        db: Db,
+        runner: RunnerHandle,
+        published: Arc<watch::Sender<i64>>,
+    ) -> Result<Self, RunnerError> {
+        let (live, building) = storage::ensure_generations(&db, NAME, VERSION).await?;
+        let mut job = Self {
+            db,
+            runner,
+            published,
+            generation: live.generation,
+            position: live.position,
+            verbose: false,
+        };
+        if let Some(b) = building {
+            let at = job.runner.position();
+            let db = job.db.clone();
+            recompute_all(&db, b.generation, b.position, at, &mut |p: Progress| {
+                job_progress(false, p)
+            })
+            .await?;
+            storage::switch_live(&db, NAME, b.generation).await?;
+            tracing::info!(
+                version = VERSION,
+                generation = b.generation,
+                "stats model rebuilt and switched live"
+            );
+            job.generation = b.generation;
+            job.position = at.max(b.position);
+        }
+        bump(&job.published, job.position);
+        Ok(job)
+    }
+
+    /// Prints the progress of full recomputes on the terminal.
+    pub fn verbose(mut self) -> Self {
+        self.verbose = true;
+        self
+    }
+
+    /// Brings the stored rows up to the projections' position once; returns how
+    /// many conferences were recomputed.
+    pub async fn step(&mut self) -> Result<usize, RunnerError> {
+        let target = self.runner.position();
+        if target <= self.position {
+            return Ok(0);
+        }
+        let from = self.position;
+        let (count, moved) = if target - from > FULL_AFTER || from == 0 {
+            let verbose = self.verbose;
+            let mut progress = |p: Progress| job_progress(verbose, p);
+            let n = conference_ids(&self.db).await?.len();
+            let moved =
+                recompute_all(&self.db, self.generation, from, target, &mut progress).await?;
+            (n, moved)
+        } else {
+            let ids = touched(&self.db, from, target).await?;
+            let mut changes = vec![];
+            for id in &ids {
+                changes.push(row(&self.db, *id, self.generation, target).await?);
+            }
+            let checkpoint = Checkpoint {
+                name: NAME,
+                generation: self.generation,
+                position: from,
+            };
+            let mut tx = Tx::begin(&self.db).await?;
+            tx.write_rows(changes).await?;
+            let moved = tx.advance(&[checkpoint], target).await?;
+            if moved {
+                tx.commit().await?;
+            }
+            (ids.len(), moved)
+        };
+        if !moved {
+            // Someone else moved the checkpoint (or switched a generation): resume
+            // from what is stored.
+            let (live, _) = storage::ensure_generations(&self.db, NAME, VERSION).await?;
+            self.generation = live.generation;
+            self.position = live.position;
+            bump(&self.published, self.position);
+            return Ok(0);
+        }
+        self.position = target;
+        bump(&self.published, target);
+        notify_progress(&self.db, NAME, target).await;
+        Ok(count)
+    }
+
+    /// Follows the projections forever: a change after a quiet spell is stored at
+    /// once, a rush at most once per [`DEBOUNCE`].
+    pub async fn run(mut self) {
+        let mut moved = self.runner.watch();
+        loop {
+            let started = Instant::now();
+            if let Err(e) = self.step().await {
+                tracing::error!(error = %e, "stats model step failed; retrying");
+            }
+            let spent = started.elapsed();
+            if spent < DEBOUNCE {
+                tokio::time::sleep(DEBOUNCE - spent).await;
+            }
+            if self.runner.position() <= self.position {
+                let position = self.position;
+                let _ =
+                    tokio::time::timeout(Duration::from_secs(1), moved.wait_for(|p| *p > position))
+                        .await;
+            }
+        }
+    }
+}
+
+fn job_progress(verbose: bool, p: Progress) {
+    if verbose {
+        print_progress(p);
+    } else if p.done == p.total {
+        tracing::info!(conferences = p.total, "stats model recomputed");
+    }
+}
+
+/// One line of progress on the terminal (stderr): done/total, rate, time left.
+pub fn print_progress(p: Progress) {
+    use std::io::Write;
+    let mut err = std::io::stderr();
+    let _ = write!(
+        err,
+        "\r  conference_stats: {}/{} conferences, {:.0}/s, {:.1} s left   ",
+        p.done,
+        p.total,
+        p.rate(),
+        p.left()
+    );
+    if p.done == p.total {
+        let _ = writeln!(err);
+    }
+    let _ = err.flush();
+}
+
+/// Whether an event of `conference_id` lies in `(after, up_to]` (two index range
+/// scans: the events naming it, and its conference aggregate's own).
+pub async fn touches(
+    db: &Db,
+    conference_id: Uuid,
+    after: i64,
+    up_to: i64,
+) -> Result<bool, RunnerError> {
+    if up_to <= after {
+        return Ok(false);
+    }
+    let id = conference_id.to_string();
+    let found: bool = match db {
+        Db::Postgres(p) => {
+            sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM events WHERE (metadata ->> 'conference_id') = $1 \
+                 AND position > $2 AND position <= $3) \
+                 OR EXISTS (SELECT 1 FROM events WHERE aggregate_type = 'conference' \
+                 AND aggregate_id = $1 AND position > $2 AND position <= $3)",
+            )
+            .bind(&id)
+            .bind(after)
+            .bind(up_to)
+            .fetch_one(p)
+            .await?
+        }
+        Db::Sqlite(p) => {
+            sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM events WHERE json_extract(metadata, '$.conference_id') = ?1 \
+                 AND position > ?2 AND position <= ?3) \
+                 OR EXISTS (SELECT 1 FROM events WHERE aggregate_type = 'conference' \
+                 AND aggregate_id = ?1 AND position > ?2 AND position <= ?3)",
+            )
+            .bind(&id)
+            .bind(after)
+            .bind(up_to)
+            .fetch_one(p)
+            .await?
+        }
+    };
+    Ok(found)
+}
+
+/// Where a conference's current statistics came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The stored row.
+    Stored,
+    /// Assembled from the live rows: the stored model was behind the wanted position
+    /// for this conference (or had no row yet).
+    Computed,
+}
+
+/// A conference's current statistics.
+#[derive(Debug, Clone)]
+pub struct Current {
+    pub stats: serde_json::Value,
+    /// The stats VERSION that made `stats`.
+    pub version: u32,
+    /// The log position the figures include.
+    pub position: i64,
+    pub origin: Origin,
+    /// The stored row's people (None when computed on the spot).
+    pub people: Option<People>,
+}
+
+/// The stored row when it is as current as the projections at `wanted`: the
+/// stored model stands at `wanted`, or no event of the conference lies between the
+/// model's position (`at`) and `wanted`. Returns it with the position it stands at.
+pub async fn current_row(
+    db: &Db,
+    conference_id: Uuid,
+    at: i64,
+    wanted: i64,
+) -> Result<Option<StoredStats>, RunnerError> {
+    let Some(mut row) = stored(db, conference_id).await? else {
+        return Ok(None);
+    };
+    let position = at.max(row.position);
+    if position >= wanted {
+        row.position = position;
+        return Ok(Some(row));
+    }
+    if !touches(db, conference_id, position, wanted).await? {
+        row.position = wanted;
+        return Ok(Some(row));
+    }
+    Ok(None)
+}
+
+/// A conference's statistics as current as the projections at `wanted` (the
+/// runner's position, which a read with `X-Tessera-After` already waited for):
+/// the stored row (see [`current_row`]), else assembled live (the fallback of a
+/// model that is behind or has no row yet).
+pub async fn current(
+    db: &Db,
+    conference_id: Uuid,
+    at: i64,
+    wanted: i64,
+) -> Result<Current, RunnerError> {
+    if let Some(row) = current_row(db, conference_id, at, wanted).await? {
+        return Ok(Current {
+            stats: row.stats,
+            version: row.version,
+            position: row.position,
+            origin: Origin::Stored,
+            people: Some(row.people),
+        });
+    }
+    Ok(Current {
+        stats: crate::stats::live(db, conference_id).await?,
+        version: VERSION,
+        position: wanted,
+        origin: Origin::Computed,
+        people: None,
+    })
+}
