@@ -192,7 +192,7 @@ async fn att_33_templates_have_defaults_validated_colours_and_one_default(b: Bac
         .send()
         .await;
     assert_eq!(list.status, StatusCode::OK, "{}", list.text);
-    let standard = &list.body[1];
+    let standard = &list.body["items"][1];
     assert_eq!(standard["slug"], "standard");
     assert_eq!(standard["is_default"], false);
     assert_eq!(
@@ -232,8 +232,8 @@ async fn att_33_templates_have_defaults_validated_colours_and_one_default(b: Bac
             &json!("Helvetica")
         ]
     );
-    assert_eq!(list.body[0]["slug"], "speakers");
-    assert_eq!(list.body[0]["is_default"], true);
+    assert_eq!(list.body["items"][0]["slug"], "speakers");
+    assert_eq!(list.body["items"][0]["is_default"], true);
     app.finish().await;
 }
 

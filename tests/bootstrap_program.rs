@@ -85,8 +85,7 @@ async fn bootstrap_creates_badge_templates_and_surveys(b: Backend) {
         .send()
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let seen: Vec<_> = r
-        .body
+    let seen: Vec<_> = r.body["items"]
         .as_array()
         .into_iter()
         .flatten()
@@ -112,9 +111,9 @@ async fn bootstrap_creates_badge_templates_and_surveys(b: Backend) {
         .as_user(&admin)
         .send()
         .await;
-    assert_eq!(r.body[0]["slug"], "feedback", "{}", r.text);
-    assert_eq!(r.body[0]["kind"], "nps");
-    assert_eq!(r.body[0]["is_active"], true);
+    assert_eq!(r.body["items"][0]["slug"], "feedback", "{}", r.text);
+    assert_eq!(r.body["items"][0]["kind"], "nps");
+    assert_eq!(r.body["items"][0]["is_active"], true);
 
     let bad = FILE.replace("#DB2777", "pink");
     let (ok, out) = bootstrap(&app, &bad, &["--update"]);

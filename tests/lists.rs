@@ -7,6 +7,8 @@ mod common;
 
 #[path = "lists/domains.rs"]
 mod domains;
+#[path = "lists/later.rs"]
+mod later;
 #[path = "lists/orders.rs"]
 mod orders;
 #[path = "lists/people.rs"]

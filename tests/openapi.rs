@@ -160,3 +160,38 @@ fn every_operation_lists_its_refusals_as_problem_json() {
         missing.join("\n")
     );
 }
+
+/// Every list answers a page: no GET answers a bare JSON array, and every GET
+/// answering `{items, next_cursor, total}` takes `limit` and `cursor`.
+#[test]
+fn every_list_is_paged() {
+    let doc = tessera::http::openapi();
+    let mut bad = vec![];
+    for (method, path, op) in operations(&doc) {
+        if method != "get" {
+            continue;
+        }
+        let schema = &op["responses"]["200"]["content"]["application/json"]["schema"];
+        if schema.is_null() {
+            continue;
+        }
+        let s = resolve(&doc, schema);
+        let params: BTreeSet<&str> = op["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p["name"].as_str())
+            .collect();
+        let paged = params.contains("limit") && params.contains("cursor");
+        // The program's days are the program's shape (one entry per day of
+        // the conference), not a list that grows.
+        if s["type"] == "array" && !path.ends_with("/program/days") {
+            bad.push(format!("{path}: answers a bare array"));
+        }
+        let props = &s["properties"];
+        if props.get("items").is_some() && props.get("next_cursor").is_some() && !paged {
+            bad.push(format!("{path}: a page without limit and cursor"));
+        }
+    }
+    assert!(bad.is_empty(), "lists not paged:\n{}", bad.join("\n"));
+}

@@ -100,8 +100,7 @@ async fn survey_1_organizers_create_list_and_close_surveys(b: Backend) {
         .send()
         .await;
     assert_eq!(list.status, StatusCode::OK, "{}", list.text);
-    let kinds: Vec<_> = list
-        .body
+    let kinds: Vec<_> = list.body["items"]
         .as_array()
         .into_iter()
         .flatten()
@@ -123,8 +122,7 @@ async fn survey_1_organizers_create_list_and_close_surveys(b: Backend) {
     // A closed survey is not offered, and takes no response.
     let ana = attendee(&app, "ana").await;
     let open = app.get(&url("surveys/active")).as_user(&ana).send().await;
-    let slugs: Vec<_> = open
-        .body
+    let slugs: Vec<_> = open.body["items"]
         .as_array()
         .into_iter()
         .flatten()
@@ -192,8 +190,7 @@ async fn survey_2_attendees_answer_once_within_the_range_of_the_type(b: Backend)
         .after(Some(head))
         .send()
         .await;
-    let counts: Vec<_> = list
-        .body
+    let counts: Vec<_> = list.body["items"]
         .as_array()
         .into_iter()
         .flatten()
@@ -233,7 +230,7 @@ async fn survey_2_one_response_per_user_under_concurrency(b: Backend) {
         .after(Some(head))
         .send()
         .await;
-    assert_eq!(list.body[0]["responses"], 2, "{}", list.text);
+    assert_eq!(list.body["items"][0]["responses"], 2, "{}", list.text);
     app.finish().await;
 }
 

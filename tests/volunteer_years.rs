@@ -139,7 +139,7 @@ async fn every_volunteer_and_team_route_is_bound_to_its_year(b: Backend) {
     let r = read(&app, &bo, &committed(2025)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(
-        r.body,
+        r.body["items"],
         json!([{ "organisation": "Acme", "tier": null, "status": "accepted" }]),
         "committed only, no amounts or contacts"
     );

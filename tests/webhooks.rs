@@ -125,7 +125,7 @@ async fn wh_10_delivers_every_event_once_despite_failures_and_restarts(b: Backen
             .send()
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-        deliveries = r.body.as_array().cloned().unwrap_or_default();
+        deliveries = r.body["items"].as_array().cloned().unwrap_or_default();
         if deliveries.iter().all(|d| d["status"] == "delivered") {
             break;
         }
@@ -188,7 +188,7 @@ async fn wh_5_both_secrets_sign_during_the_grace_period(b: Backend) {
         "no secret is listed"
     );
     assert!(
-        listed.body[0]["previous_secret_valid_until"].is_string(),
+        listed.body["items"][0]["previous_secret_valid_until"].is_string(),
         "{}",
         listed.text
     );
@@ -339,7 +339,7 @@ async fn wh_1_registration_rules_and_lifecycle(b: Backend) {
         .await;
     assert_eq!(gone.status, StatusCode::NOT_FOUND);
     let list = app.get(&path("")).as_user(&admin).send().await;
-    assert_eq!(list.body, json!([]));
+    assert_eq!(list.body["items"], json!([]));
     app.finish().await;
 }
 
@@ -424,10 +424,11 @@ async fn wh_11_retries_end_in_failed_after_the_window(b: Backend) {
     receiver.trust(&secret);
     purchase(&app, "ana").await;
     let deliveries = path(&format!("/{id}/deliveries"));
-    let status_of = |r: &common::Response| r.body[0]["status"].as_str().map(str::to_string);
+    let status_of =
+        |r: &common::Response| r.body["items"][0]["status"].as_str().map(str::to_string);
     let mut r = app.get(&deliveries).as_user(&admin).send().await;
     for _ in 0..200 {
-        if r.body[0]["attempts"]
+        if r.body["items"][0]["attempts"]
             .as_array()
             .is_some_and(|a| a.len() >= 3)
         {
@@ -446,13 +447,17 @@ async fn wh_11_retries_end_in_failed_after_the_window(b: Backend) {
         r = app.get(&deliveries).as_user(&admin).send().await;
     }
     assert_eq!(status_of(&r).as_deref(), Some("failed"), "{}", r.text);
-    let attempts = r.body[0]["attempts"].as_array().map_or(0, Vec::len);
-    assert!(r.body[0]["attempts"][0]["status_code"] == 500);
-    assert!(r.body[0]["attempts"][0]["duration_ms"].is_i64());
+    let attempts = r.body["items"][0]["attempts"]
+        .as_array()
+        .map_or(0, Vec::len);
+    assert!(r.body["items"][0]["attempts"][0]["status_code"] == 500);
+    assert!(r.body["items"][0]["attempts"][0]["duration_ms"].is_i64());
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let r = app.get(&deliveries).as_user(&admin).send().await;
     assert_eq!(
-        r.body[0]["attempts"].as_array().map_or(0, Vec::len),
+        r.body["items"][0]["attempts"]
+            .as_array()
+            .map_or(0, Vec::len),
         attempts,
         "no attempt after failed"
     );

@@ -327,6 +327,47 @@ pub async fn live_page(db: &Db, spec: &ListSpec) -> Result<Listing, sqlx::Error>
     })
 }
 
+/// The live documents of `keys` in `view` (a page's rows read through a narrow
+/// index row, by primary key), as `(key, doc)` in no particular order.
+pub async fn live_docs(
+    db: &Db,
+    view: &'static str,
+    keys: &[String],
+) -> Result<Vec<(String, String)>, sqlx::Error> {
+    if keys.is_empty() {
+        return Ok(vec![]);
+    }
+    if !check_ident(view) {
+        return Err(sqlx::Error::Protocol(format!("bad list identifier {view}")));
+    }
+    let live = format!(
+        "name = '{view}' AND generation = (SELECT generation FROM projection_state \
+         WHERE name = '{view}' AND status = 'live')"
+    );
+    match db {
+        Db::Postgres(p) => {
+            let sql =
+                format!("SELECT key, doc FROM projection_rows WHERE {live} AND key = ANY($1)");
+            sqlx::query_as(&sql).bind(keys).fetch_all(p).await
+        }
+        Db::Sqlite(p) => {
+            let mut out = Vec::with_capacity(keys.len());
+            for chunk in keys.chunks(200) {
+                let marks = vec!["?"; chunk.len()].join(", ");
+                let sql = format!(
+                    "SELECT key, doc FROM projection_rows WHERE {live} AND key IN ({marks})"
+                );
+                let mut q = sqlx::query_as::<_, (String, String)>(&sql);
+                for k in chunk {
+                    q = q.bind(k);
+                }
+                out.extend(q.fetch_all(p).await?);
+            }
+            Ok(out)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

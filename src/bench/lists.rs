@@ -25,7 +25,7 @@ use tessera_projections::Projection;
 use tessera_projections::attendees::{
     AttendeeRow, Attendees, AttendeesRow, HeldProduct, attendee_key,
 };
-use tessera_projections::orders::{OrderRow, Orders, OrdersRow, order_key};
+use tessera_projections::orders::{OrderRow, Orders, OrdersRow, order_key, product_index};
 use tessera_replay::Db;
 use tessera_replay::storage::{self, RowChange, Tx};
 
@@ -209,15 +209,18 @@ pub async fn lists(
 
     println!("bench lists: seeding {orders} orders and {attendees} attendees…");
     let t = Instant::now();
-    let rows = (0..orders)
-        .map(|i| {
-            let o = order_row(conf.id, i);
-            Ok((
-                order_key(conf.id, o.id),
-                serde_json::to_string(&OrdersRow::Order(o))?,
-            ))
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut rows = Vec::with_capacity(orders * 2);
+    for i in 0..orders {
+        let o = order_row(conf.id, i);
+        // The product index rows the orders projection writes beside each order.
+        for (key, row) in product_index(&o) {
+            rows.push((key, serde_json::to_string(&row)?));
+        }
+        rows.push((
+            order_key(conf.id, o.id),
+            serde_json::to_string(&OrdersRow::Order(o))?,
+        ));
+    }
     seed(&db, Orders::NAME, rows).await?;
     let rows = (0..attendees)
         .map(|i| {

@@ -22,6 +22,7 @@ use crate::badges::{content_type, store};
 use crate::http::access::{Access, Group, ORGANIZER, ORGANIZER_READ};
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{After, ApiJson, AuthUser, CommandMeta, Path, Query};
+use crate::http::page::{Page, PageParams, Paging, page_in_memory};
 use crate::process::badges as flow;
 
 pub fn groups() -> Vec<Group> {
@@ -190,18 +191,27 @@ impl From<BadgeTemplate> for TemplateView {
     }
 }
 
-/// The conference's badge templates.
+/// The conference's badge templates, by slug; paged (`limit`, `cursor`).
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/badge-templates", tag = "badges",
-    params(("slug" = String, Path)),
-    responses((status = 200, body = Vec<TemplateView>), (status = 403, body = Problem)))]
+    params(("slug" = String, Path), PageParams),
+    responses((status = 200, body = Page<TemplateView>), (status = 400, body = Problem),
+        (status = 403, body = Problem)))]
 async fn list_templates(
     State(app): State<AppState>,
     _after: After,
     Path(slug): Path<String>,
-) -> ApiResult<Json<Vec<TemplateView>>> {
+    paging: Paging,
+) -> ApiResult<Json<Page<TemplateView>>> {
     let conf = app.conference(&slug).await?;
     let all = flow::templates(&app, conf.id).await?;
-    Ok(Json(all.into_iter().map(TemplateView::from).collect()))
+    let items = all
+        .into_iter()
+        .map(|t| {
+            let v = TemplateView::from(t);
+            (v.slug.clone(), v.slug.clone(), v)
+        })
+        .collect();
+    Ok(Json(page_in_memory(&paging, "slug", false, items)?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

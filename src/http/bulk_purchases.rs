@@ -24,6 +24,7 @@ use crate::features::Feature;
 use crate::http::access::{FINANCE_READ, Group, ORGANIZER};
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{After, ApiJson, AuthUser, CommandMeta, Path, Query};
+use crate::http::page::{Page, PageParams, Paging, page_in_memory, time_sort};
 use crate::http::site;
 use crate::ids::inventory_id;
 use crate::process::bulk_purchases::{self as flow, FulfilledBy, NewPurchase, ReturnUrls};
@@ -509,25 +510,32 @@ pub struct PurchasesQuery {
     pub status: Option<BulkStatus>,
 }
 
-/// The conference's bulk purchases, oldest first, optionally of one status
-/// (SPONSOR-34).
+/// The conference's bulk purchases, oldest request first, optionally of one
+/// status (SPONSOR-34); paged (`limit`, `cursor`).
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/bulk-purchases", tag = "sponsorships",
-    params(("slug" = String, Path), PurchasesQuery),
-    responses((status = 200, body = Vec<PurchaseView>), (status = 400, body = Problem), (status = 404, body = Problem)))]
+    params(("slug" = String, Path), PurchasesQuery, PageParams),
+    responses((status = 200, body = Page<PurchaseView>), (status = 400, body = Problem), (status = 404, body = Problem)))]
 async fn list_purchases(
     State(app): State<AppState>,
     _after: After,
     Path(slug): Path<String>,
     Query(q): Query<PurchasesQuery>,
-) -> ApiResult<Json<Vec<PurchaseView>>> {
+    paging: Paging,
+) -> ApiResult<Json<Page<PurchaseView>>> {
     let conf = app.gate(&slug, MANAGE).await?;
     let rows = purchase_rows(&app, conf.id).await?;
-    Ok(Json(
-        rows.iter()
-            .filter(|r| q.status.is_none_or(|s| s == r.status))
-            .map(PurchaseView::from)
-            .collect(),
-    ))
+    let items = rows
+        .iter()
+        .filter(|r| q.status.is_none_or(|s| s == r.status))
+        .map(|r| {
+            (
+                time_sort(&r.requested_at),
+                r.id.to_string(),
+                PurchaseView::from(r),
+            )
+        })
+        .collect();
+    Ok(Json(page_in_memory(&paging, "requested_at", false, items)?))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

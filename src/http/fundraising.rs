@@ -524,14 +524,15 @@ pub struct CommittedSponsor {
 /// year's approved volunteers and its staff (MY-5: a volunteer of another year
 /// gets 403). No amounts and no contacts.
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/sponsorships/committed", tag = "sponsorships",
-    params(("slug" = String, Path)),
-    responses((status = 200, body = Vec<CommittedSponsor>), (status = 403, body = Problem),
-        (status = 404, body = Problem)))]
+    params(("slug" = String, Path), PageParams),
+    responses((status = 200, body = Page<CommittedSponsor>), (status = 400, body = Problem),
+        (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn committed_sponsors(
     State(app): State<AppState>,
     _after: After,
     Path(slug): Path<String>,
-) -> ApiResult<Json<Vec<CommittedSponsor>>> {
+    paging: Paging,
+) -> ApiResult<Json<Page<CommittedSponsor>>> {
     let conf = app.gate(&slug, PIPELINE).await?;
     let (tiers, deals, _) = rows(&app, conf.id).await?;
     let tier_name = |t: &Option<String>| {
@@ -539,17 +540,24 @@ async fn committed_sponsors(
             .and_then(|t| tiers.iter().find(|x| x.slug == *t))
             .map(|x| x.tier.name.clone())
     };
-    let mut committed: Vec<CommittedSponsor> = deals
+    let committed: Vec<(String, String, CommittedSponsor)> = deals
         .into_iter()
         .filter(|d| d.status.is_committed())
-        .map(|d| CommittedSponsor {
-            tier: tier_name(&d.deal.tier),
-            organisation: d.deal.organisation,
-            status: d.status,
+        .map(|d| {
+            let item = CommittedSponsor {
+                tier: tier_name(&d.deal.tier),
+                organisation: d.deal.organisation,
+                status: d.status,
+            };
+            (item.organisation.clone(), d.id.to_string(), item)
         })
         .collect();
-    committed.sort_by(|a, b| a.organisation.cmp(&b.organisation));
-    Ok(Json(committed))
+    Ok(Json(page_in_memory(
+        &paging,
+        "organisation",
+        false,
+        committed,
+    )?))
 }
 
 /// A deal's contact e-mail as read: plain (written before sealing), opened, or

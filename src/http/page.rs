@@ -164,6 +164,45 @@ impl Paging {
     }
 }
 
+/// A list paged in SQL outside the projection rows (its own table): where the
+/// page starts, for a list sorted by one `sort` value then its unique key.
+pub fn start_after(
+    paging: &Paging,
+    sort: &str,
+    descending: bool,
+) -> ApiResult<Option<(String, String)>> {
+    paging.after(&sort_name(Some(&[sort]), descending))
+}
+
+/// The page of such a list: `rows` as `(sort value, key, item)`, read strictly
+/// after [`start_after`] in the list's order, at most `limit + 1` of them.
+pub fn page_of_rows<T>(
+    paging: &Paging,
+    sort: &str,
+    descending: bool,
+    mut rows: Vec<(String, String, T)>,
+    total: Option<i64>,
+) -> Page<T> {
+    let name = sort_name(Some(&[sort]), descending);
+    let more = rows.len() > paging.limit as usize;
+    rows.truncate(paging.limit as usize);
+    let next_cursor = match rows.last() {
+        Some((v, k, _)) if more => Some(encode(&name, v, k)),
+        _ => None,
+    };
+    Page {
+        items: rows.into_iter().map(|(_, _, t)| t).collect(),
+        next_cursor,
+        total,
+    }
+}
+
+/// A non-negative position (log position, round) as a sort value: fixed width,
+/// so text order is numeric order.
+pub fn position_sort(position: i64) -> String {
+    format!("{:020}", position.max(0))
+}
+
 /// The text a unit enum variant is stored as (its serde name).
 pub fn stored_name<T: Serialize>(value: &T) -> ApiResult<String> {
     match serde_json::to_value(value)? {

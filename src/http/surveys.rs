@@ -22,6 +22,7 @@ use crate::features::Feature;
 use crate::http::access::{Access, Group, ORGANIZER, ORGANIZER_READ};
 use crate::http::error::{ApiResult, Problem};
 use crate::http::extract::{After, ApiJson, AuthUser, CommandMeta, Path, Query};
+use crate::http::page::{Page, PageParams, Paging, page_in_memory, position_sort};
 use crate::process::surveys::{Answer, respond as respond_flow};
 
 /// Surveys are part of the program (CONF-29).
@@ -188,40 +189,60 @@ async fn surveys_of(app: &AppState, conference: Uuid) -> ApiResult<Vec<SurveyRow
     Ok(out)
 }
 
-/// Every survey of the conference with its response count (organizers).
+/// A page of surveys in creation order (key: the survey id).
+fn survey_page(
+    paging: &Paging,
+    rows: impl Iterator<Item = SurveyRow>,
+    view: impl Fn(SurveyRow) -> SurveyView,
+) -> ApiResult<Page<SurveyView>> {
+    let items = rows
+        .map(|s| (position_sort(s.position), s.id.to_string(), view(s)))
+        .collect();
+    page_in_memory(paging, "position", false, items)
+}
+
+/// Every survey of the conference with its response count (organizers), in
+/// creation order; paged (`limit`, `cursor`).
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/surveys", tag = "surveys",
-    params(("slug" = String, Path)),
-    responses((status = 200, body = Vec<SurveyView>), (status = 403, body = Problem)))]
+    params(("slug" = String, Path), PageParams),
+    responses((status = 200, body = Page<SurveyView>), (status = 400, body = Problem),
+        (status = 403, body = Problem)))]
 async fn list_surveys(
     State(app): State<AppState>,
     _after: After,
     Path(slug): Path<String>,
-) -> ApiResult<Json<Vec<SurveyView>>> {
+    paging: Paging,
+) -> ApiResult<Json<Page<SurveyView>>> {
     let conf = app.gate(&slug, MANAGE).await?;
     let rows = surveys_of(&app, conf.id).await?;
-    Ok(Json(rows.into_iter().map(SurveyView::from).collect()))
+    Ok(Json(survey_page(
+        &paging,
+        rows.into_iter(),
+        SurveyView::from,
+    )?))
 }
 
-/// The surveys open to responses (any signed-in user; only attendees answer).
+/// The surveys open to responses (any signed-in user; only attendees answer),
+/// in creation order; paged (`limit`, `cursor`).
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/surveys/active", tag = "surveys",
-    params(("slug" = String, Path)),
-    responses((status = 200, body = Vec<SurveyView>), (status = 401, body = Problem)))]
+    params(("slug" = String, Path), PageParams),
+    responses((status = 200, body = Page<SurveyView>), (status = 400, body = Problem),
+        (status = 401, body = Problem)))]
 async fn active_surveys(
     State(app): State<AppState>,
     _after: After,
     Path(slug): Path<String>,
-) -> ApiResult<Json<Vec<SurveyView>>> {
+    paging: Paging,
+) -> ApiResult<Json<Page<SurveyView>>> {
     let conf = app.gate(&slug, PUBLIC).await?;
     let rows = surveys_of(&app, conf.id).await?;
-    Ok(Json(
-        rows.into_iter()
-            .filter(|s| s.is_active)
-            .map(|s| SurveyView {
-                responses: 0, // counts are the organizers'
-                ..SurveyView::from(s)
-            })
-            .collect(),
-    ))
+    let page = survey_page(&paging, rows.into_iter().filter(|s| s.is_active), |s| {
+        SurveyView {
+            responses: 0, // counts are the organizers'
+            ..SurveyView::from(s)
+        }
+    })?;
+    Ok(Json(page))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

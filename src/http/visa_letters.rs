@@ -24,6 +24,7 @@ use crate::features::Feature;
 use crate::http::access::{Access, Group, ORGANIZER, ORGANIZER_READ};
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{After, ApiJson, AuthUser, CommandMeta, Path, Query};
+use crate::http::page::{PageParams, Paging, page_in_memory, time_sort};
 
 /// CONF-29: visa-letter pages need registration + visa_letters.
 const NEEDS: &[Feature] = &[Feature::Registration, Feature::VisaLetters];
@@ -187,46 +188,54 @@ pub struct ListQuery {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LetterList {
-    pub total: usize,
-    /// LETTER-12: a count per status.
+    /// A page of the requests (oldest first), like every list.
+    pub items: Vec<LetterView>,
+    /// Send as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+    /// How many requests match the filter, on the first page.
+    pub total: Option<i64>,
+    /// LETTER-12: a count per status of all the conference's requests.
     pub counts: BTreeMap<String, usize>,
-    pub letters: Vec<LetterView>,
 }
 
-/// The conference's requests, filtered by status, with counts (LETTER-12).
+/// The conference's requests, oldest first, filtered by status, with counts
+/// (LETTER-12); paged (`limit`, `cursor`).
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/visa-letters", tag = "visa letters",
-    params(("slug" = String, Path), ListQuery),
-    responses((status = 200, body = LetterList), (status = 403, body = Problem)))]
+    params(("slug" = String, Path), ListQuery, PageParams),
+    responses((status = 200, body = LetterList), (status = 400, body = Problem),
+        (status = 403, body = Problem)))]
 async fn list(
     State(app): State<AppState>,
     _after: After,
     Path(slug): Path<String>,
     Query(q): Query<ListQuery>,
+    paging: Paging,
 ) -> ApiResult<Json<LetterList>> {
     let conf = app.gate(&slug, NEEDS).await?;
     let rows = storage::live_rows_with_prefix(&app.db, VisaLetters::NAME, LETTERS_PREFIX).await?;
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    let (mut total, mut letters) = (0, vec![]);
+    let mut letters = vec![];
     for (_, doc) in rows {
         let row: LetterRow = serde_json::from_str(&doc)?;
         if row.conference_id != conf.id {
             continue;
         }
-        total += 1;
         let status = serde_json::to_value(row.status)?
             .as_str()
             .unwrap_or_default()
             .to_string();
         *counts.entry(status).or_default() += 1;
         if q.status.is_none_or(|s| s == row.status) {
-            letters.push(LetterView::from(row));
+            let view = LetterView::from(row);
+            letters.push((time_sort(&view.created_at), view.id.to_string(), view));
         }
     }
-    letters.sort_by_key(|l| (l.created_at, l.id));
+    let page = page_in_memory(&paging, "created_at", false, letters)?;
     Ok(Json(LetterList {
-        total,
+        items: page.items,
+        next_cursor: page.next_cursor,
+        total: page.total,
         counts,
-        letters,
     }))
 }
 

@@ -219,26 +219,44 @@ pub struct AttemptView {
 type DeliveryRow = (String, i64, i64, String, String);
 type AttemptRow = (i64, i64, i32, i64, Option<i32>, i64, Option<String>);
 
-/// The latest `limit` deliveries of an endpoint (newest first), with attempts.
+/// How many deliveries an endpoint has.
+pub async fn count(db: &Db, endpoint_id: &str) -> Result<i64, sqlx::Error> {
+    let sql = "SELECT COUNT(*) FROM webhook_deliveries WHERE endpoint_id = $1";
+    on_db!(db, |p| sqlx::query_scalar(sql)
+        .bind(endpoint_id)
+        .fetch_one(p)
+        .await)
+}
+
+/// Up to `limit` deliveries of an endpoint, newest first (by round, then log
+/// position), strictly after `after` = `(round, position)` in that order (a
+/// keyset page: the primary key's index serves it), with their attempts.
 pub async fn list(
     db: &Db,
     endpoint_id: &str,
+    after: Option<(i64, i64)>,
     limit: i64,
 ) -> Result<Vec<DeliveryView>, sqlx::Error> {
     let sql = "SELECT event_id, position, round, kind, status FROM webhook_deliveries \
-               WHERE endpoint_id = $1 ORDER BY round DESC, position DESC LIMIT $2";
+               WHERE endpoint_id = $1 AND (round < $2 OR (round = $2 AND position < $3)) \
+               ORDER BY round DESC, position DESC LIMIT $4";
+    let (round, position) = after.unwrap_or((i64::MAX, i64::MAX));
     let rows: Vec<DeliveryRow> = on_db!(db, |p| sqlx::query_as(sql)
         .bind(endpoint_id)
+        .bind(round)
+        .bind(position)
         .bind(limit)
         .fetch_all(p)
         .await)?;
     let attempts_sql = "SELECT position, round, attempt, at, status_code, duration_ms, error \
                         FROM webhook_attempts WHERE endpoint_id = $1 AND position >= $2 \
-                        ORDER BY position, round, attempt";
+                        AND position <= $3 ORDER BY position, round, attempt";
     let oldest = rows.iter().map(|r| r.1).min().unwrap_or(0);
+    let newest = rows.iter().map(|r| r.1).max().unwrap_or(0);
     let attempts: Vec<AttemptRow> = on_db!(db, |p| sqlx::query_as(attempts_sql)
         .bind(endpoint_id)
         .bind(oldest)
+        .bind(newest)
         .fetch_all(p)
         .await)?;
     Ok(rows

@@ -5,7 +5,10 @@
 //! - `order:{conference_id}:{order_id}` → [`OrderRow`]; a conference's orders are
 //!   the prefix [`orders_prefix`], a user's are those rows filtered by `user`;
 //! - `ref:{reference}` → [`OrderRef`], the lookup by reference (ORDER-24);
-//! - `stream:{order_id}` → the conference of the order stream (internal pointer).
+//! - `stream:{order_id}` → the conference of the order stream (internal pointer);
+//! - `product:{conference_id}:{slug}:{order_id}` → [`OrderProductRow`], a narrow
+//!   index row per product of an order's lines, so the ticket-type filter of the
+//!   orders list is an index range, not a read of every order document.
 
 #[cfg(test)]
 mod tests;
@@ -36,6 +39,69 @@ pub enum OrdersRow {
     Stream {
         conference_id: Uuid,
     },
+    /// `product:{conference_id}:{slug}:{order_id}`: the order has a line of the
+    /// product `slug`.
+    Product(OrderProductRow),
+}
+
+/// The list fields of an order, under one of its products (the orders list
+/// filtered by ticket type pages these, then reads the page's orders).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderProductRow {
+    /// `{conference_id}:{slug}`: what the list scopes on (indexed).
+    pub product_scope: String,
+    pub order_id: Uuid,
+    pub reference: String,
+    pub user: Uuid,
+    pub status: OrderStatus,
+    pub voucher_code: Option<String>,
+    pub placed_at: DateTime<Utc>,
+}
+
+pub fn order_product_key(conference_id: Uuid, slug: &str, order_id: Uuid) -> String {
+    format!("product:{conference_id}:{slug}:{order_id}")
+}
+
+/// The index rows of the orders with a line of product `slug`.
+pub fn order_products_prefix(conference_id: Uuid, slug: &str) -> String {
+    format!("product:{conference_id}:{slug}:")
+}
+
+/// The product index rows of an order, keyed.
+pub fn product_index(o: &OrderRow) -> Vec<(String, OrdersRow)> {
+    let mut slugs: Vec<&str> = o.lines.iter().map(|l| l.product.slug.as_str()).collect();
+    slugs.sort_unstable();
+    slugs.dedup();
+    slugs
+        .into_iter()
+        .map(|slug| {
+            (
+                order_product_key(o.conference_id, slug, o.id),
+                OrdersRow::Product(OrderProductRow {
+                    product_scope: format!("{}:{slug}", o.conference_id),
+                    order_id: o.id,
+                    reference: o.reference.clone(),
+                    user: o.user,
+                    status: o.status,
+                    voucher_code: o.voucher_code.clone(),
+                    placed_at: o.placed_at,
+                }),
+            )
+        })
+        .collect()
+}
+
+/// Writes the product index rows of the order under `key` (only those that
+/// changed). Lines never change after placing, so no row is ever left behind.
+fn sync_products(rows: &mut Rows<OrdersRow>, key: &str) {
+    let Some(OrdersRow::Order(o)) = rows.get(key) else {
+        return;
+    };
+    for (k, row) in product_index(o) {
+        if rows.get(&k) != Some(&row) {
+            rows.insert(k, row);
+        }
+    }
 }
 
 /// The pointer from a reference to its order.
@@ -145,17 +211,15 @@ pub fn ref_key(reference: &str) -> String {
 }
 
 impl Orders {
-    fn order<'a>(rows: &'a mut Rows<OrdersRow>, env: &Envelope) -> Option<&'a mut OrderRow> {
+    /// The key of the order row of the event's stream.
+    fn order_key_of(rows: &Rows<OrdersRow>, env: &Envelope) -> Option<String> {
         let pointer = match rows.get(&stream_key(&env.aggregate_id)) {
             Some(OrdersRow::Stream { conference_id }) => Some(*conference_id),
             _ => None,
         };
         let conference_id = conference_of(pointer, env)?;
         let order_id = env.aggregate_uuid()?;
-        match rows.get_mut(&order_key(conference_id, order_id)) {
-            Some(OrdersRow::Order(o)) => Some(o),
-            _ => None,
-        }
+        Some(order_key(conference_id, order_id))
     }
 
     fn place(rows: &mut Rows<OrdersRow>, env: &Envelope, event: &OrderEvent) {
@@ -465,7 +529,8 @@ fn evolve(o: &mut OrderRow, event: &OrderEvent) {
 
 impl Projection for Orders {
     const NAME: &'static str = "orders";
-    const VERSION: u32 = 1;
+    /// 2: the product index rows.
+    const VERSION: u32 = 2;
     type Row = OrdersRow;
 
     fn apply(rows: &mut Rows<OrdersRow>, env: &Envelope) {
@@ -474,8 +539,13 @@ impl Projection for Orders {
         };
         if matches!(event, OrderEvent::OrderPlaced { .. }) {
             Self::place(rows, env, event);
-        } else if let Some(o) = Self::order(rows, env) {
+        } else if let Some(key) = Self::order_key_of(rows, env)
+            && let Some(OrdersRow::Order(o)) = rows.get_mut(&key)
+        {
             evolve(o, event);
+        }
+        if let Some(key) = Self::order_key_of(rows, env) {
+            sync_products(rows, &key);
         }
     }
 }

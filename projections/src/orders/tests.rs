@@ -345,8 +345,28 @@ fn every_row_kind_survives_storage() {
             OrdersRow::Order(_) => "order",
             OrdersRow::Ref(_) => "ref",
             OrdersRow::Stream { .. } => "stream",
+            OrdersRow::Product(_) => "product",
         })
         .collect();
-    assert_eq!(kinds.len(), 3);
+    assert_eq!(kinds.len(), 4);
     assert_round_trip(&rows);
+    // The product index rows follow their order's list fields.
+    for (key, r) in rows.iter() {
+        if let OrdersRow::Product(p) = r {
+            let order = rows.iter().find_map(|(_, r)| match r {
+                OrdersRow::Order(o) if o.id == p.order_id => Some(o),
+                _ => None,
+            });
+            let order = order.unwrap_or_else(|| panic!("{key}: no order"));
+            assert_eq!(p.status, order.status, "{key}");
+            assert_eq!(p.reference, order.reference, "{key}");
+            assert!(
+                order
+                    .lines
+                    .iter()
+                    .any(|l| p.product_scope.ends_with(&format!(":{}", l.product.slug))),
+                "{key}"
+            );
+        }
+    }
 }

@@ -13,8 +13,10 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Deserialize;
 use tessera_aggregates::order::OrderStatus;
 use tessera_projections::Projection;
-use tessera_projections::orders::{Orders, OrdersRow, orders_prefix};
-use tessera_replay::listing::{Cond, live_page};
+use tessera_projections::orders::{
+    Orders, OrdersRow, order_key, order_products_prefix, orders_prefix,
+};
+use tessera_replay::listing::{Cond, live_docs, live_page};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::orders::{OrderSummary, Viewer};
@@ -96,7 +98,21 @@ pub(crate) async fn orders_page(
 ) -> ApiResult<Page<OrderSummary>> {
     let viewer = Viewer::resolve(app, slug, caller).await?;
     let everyone = viewer.reader && !q.mine;
-    let mut conds = vec![Cond::Scope("conference_id", viewer.conf.id.to_string())];
+    let conf = viewer.conf.id;
+    // A ticket type pages the narrow product index rows of the orders (same
+    // list fields, an index range per product) and then reads the page's orders.
+    let ticket = q.ticket_type.as_deref().map(str::trim);
+    let (prefix, scope) = match ticket {
+        Some(t) => (
+            order_products_prefix(conf, t),
+            Cond::Scope("product_scope", format!("{conf}:{t}")),
+        ),
+        None => (
+            orders_prefix(conf),
+            Cond::Scope("conference_id", conf.to_string()),
+        ),
+    };
+    let mut conds = vec![scope];
     if !everyone {
         conds.push(Cond::Eq("user", viewer.caller.id.to_string()));
     }
@@ -116,29 +132,52 @@ pub(crate) async fn orders_page(
     if let Some(t) = q.placed_to {
         conds.push(Cond::SortBefore(instant(t)));
     }
-    if let Some(t) = &q.ticket_type {
-        conds.push(Cond::Has {
-            array: "lines",
-            path: &["product", "slug"],
-            value: t.clone(),
-        });
-    }
     if let Some(v) = &q.voucher_code {
         conds.push(Cond::Eq("voucher_code", v.trim().to_string()));
     }
     let descending = !matches!(q.sort, Some(OrderSort::Oldest));
     let spec = paging.spec(
         Orders::NAME,
-        orders_prefix(viewer.conf.id),
+        prefix,
         conds,
         Some(&["placed_at", "reference"]),
         descending,
     )?;
     let listing = live_page(&app.db, &spec).await?;
-    let page = paging.page(&spec, listing, |doc| match serde_json::from_str(doc)? {
-        OrdersRow::Order(o) => Ok(Some(o)),
-        _ => Ok(None),
-    })?;
+    let page = paging.page(&spec, listing, |doc| Ok(Some(serde_json::from_str(doc)?)))?;
+    let page = match ticket {
+        None => page.map(|row| match row {
+            OrdersRow::Order(o) => Some(o),
+            _ => None,
+        }),
+        Some(t) => {
+            let keys: Vec<String> = page
+                .items
+                .iter()
+                .filter_map(|row| match row {
+                    OrdersRow::Product(p) => Some(order_key(conf, p.order_id)),
+                    _ => None,
+                })
+                .collect();
+            let mut docs = std::collections::HashMap::new();
+            for (key, doc) in live_docs(&app.db, Orders::NAME, &keys).await? {
+                if let OrdersRow::Order(o) = serde_json::from_str(&doc)? {
+                    docs.insert(key, o);
+                }
+            }
+            let has = |o: &tessera_projections::orders::OrderRow| {
+                o.lines.iter().any(|l| l.product.slug == t)
+            };
+            let mut page = page.map(|_| None);
+            page.items = keys.iter().map(|k| docs.remove(k).filter(has)).collect();
+            page
+        }
+    };
+    let page = Page {
+        items: page.items.into_iter().flatten().collect(),
+        next_cursor: page.next_cursor,
+        total: page.total,
+    };
     let mut items = Vec::with_capacity(page.items.len());
     for mut o in page.items {
         app.personal.open_order_row(&mut o).await?;

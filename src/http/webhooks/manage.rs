@@ -16,6 +16,7 @@ use crate::app::AppState;
 use crate::http::conferences::MANAGE;
 use crate::http::error::{ApiResult, Problem};
 use crate::http::extract::{After, ApiJson, CommandMeta, Path};
+use crate::http::page::{Page, PageParams, Paging, page_of_rows, position_sort, start_after};
 use crate::webhooks::signing::generate_secret;
 use crate::webhooks::store::{self, DeliveryView};
 
@@ -147,17 +148,43 @@ pub(super) async fn replay(
     Ok((StatusCode::ACCEPTED, Json(changed)))
 }
 
-/// The endpoint's latest 200 deliveries with every attempt (status code,
-/// response time, error) (WH-10).
+/// The endpoint's deliveries, newest first (replay rounds before live
+/// deliveries, then by log position), with every attempt (status code, response
+/// time, error) (WH-10); paged (`limit`, `cursor`) in SQL.
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/webhooks/{endpoint}/deliveries", tag = "webhooks",
-    params(("slug" = String, Path), ("endpoint" = Uuid, Path)),
-    responses((status = 200, body = Vec<DeliveryView>), (status = 404, body = Problem)))]
+    params(("slug" = String, Path), ("endpoint" = Uuid, Path), PageParams),
+    responses((status = 200, body = Page<DeliveryView>), (status = 400, body = Problem),
+        (status = 404, body = Problem)))]
 pub(super) async fn deliveries(
     State(app): State<AppState>,
     _after: After,
     Path((slug, id)): Path<(String, Uuid)>,
-) -> ApiResult<Json<Vec<DeliveryView>>> {
+    paging: Paging,
+) -> ApiResult<Json<Page<DeliveryView>>> {
     let conf = app.gate(&slug, MANAGE).await?;
     endpoint(&app, &conf, id).await?;
-    Ok(Json(store::list(&app.db, &id.to_string(), 200).await?))
+    let bad = || {
+        crate::http::error::ApiError::bad_request(
+            "list.invalid_paging",
+            "cursor is not one this list gave".to_string(),
+        )
+    };
+    let after = match start_after(&paging, "round", true)? {
+        None => None,
+        Some((round, position)) => Some((
+            round.parse::<i64>().map_err(|_| bad())?,
+            position.parse::<i64>().map_err(|_| bad())?,
+        )),
+    };
+    let endpoint_id = id.to_string();
+    let rows = store::list(&app.db, &endpoint_id, after, i64::from(paging.limit) + 1).await?;
+    let total = match paging.is_first() {
+        true => Some(store::count(&app.db, &endpoint_id).await?),
+        false => None,
+    };
+    let rows = rows
+        .into_iter()
+        .map(|d| (position_sort(d.round), position_sort(d.position), d))
+        .collect();
+    Ok(Json(page_of_rows(&paging, "round", true, rows, total)))
 }

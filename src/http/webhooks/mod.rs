@@ -23,6 +23,7 @@ use crate::http::conferences::MANAGE;
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{After, ApiJson, CommandMeta, Path};
 use crate::http::idempotency::NotStored;
+use crate::http::page::{Page, PageParams, Paging, page_in_memory, position_sort};
 use crate::webhooks::signing::generate_secret;
 
 pub fn groups() -> Vec<Group> {
@@ -150,23 +151,29 @@ fn not_stored(answer: impl IntoResponse) -> Response {
     response
 }
 
-/// The conference's endpoints, oldest first (no secrets).
+/// The conference's endpoints, oldest first (no secrets); paged (`limit`,
+/// `cursor`).
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/webhooks", tag = "webhooks",
-    params(("slug" = String, Path)),
-    responses((status = 200, body = Vec<EndpointView>)))]
+    params(("slug" = String, Path), PageParams),
+    responses((status = 200, body = Page<EndpointView>), (status = 400, body = Problem)))]
 async fn list_endpoints(
     State(app): State<AppState>,
     _after: After,
     Path(slug): Path<String>,
-) -> ApiResult<Json<Vec<EndpointView>>> {
+    paging: Paging,
+) -> ApiResult<Json<Page<EndpointView>>> {
     let conf = app.gate(&slug, MANAGE).await?;
     let rows = storage::live_rows_with_prefix(&app.db, VIEW, &conference_prefix(conf.id)).await?;
-    let mut list = rows
+    let list = rows
         .into_iter()
-        .map(|(_, doc)| serde_json::from_str::<EndpointRow>(&doc).map(EndpointView::from))
+        .map(|(_, doc)| {
+            serde_json::from_str::<EndpointRow>(&doc).map(|r| {
+                let v = EndpointView::from(r);
+                (position_sort(v.position), v.id.to_string(), v)
+            })
+        })
         .collect::<Result<Vec<_>, _>>()?;
-    list.sort_by_key(|e| e.position);
-    Ok(Json(list))
+    Ok(Json(page_in_memory(&paging, "position", false, list)?))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
