@@ -97,6 +97,7 @@ fn concrete(path: &str, cast: &Cast) -> String {
         .replace("{job}", "00000000-0000-0000-0000-00000000000a")
         .replace("{code}", "NOPE")
         .replace("{room}", "404")
+        .replace("{submission_type}", "Keynote")
 }
 
 async fn every_route_answers_every_role_as_declared(b: Backend) {

@@ -612,7 +612,136 @@ async fn pretalx_6_act_13_an_activity_per_submission_type_with_its_talks(b: Back
     cast.app.finish().await;
 }
 
+/// PRETALX-13…15: an organizer sets a type default (PRETALX-14 refusals change
+/// nothing), applies it on its own (times in the conference's timezone,
+/// America/Chicago), re-applies it (nothing), and a full sync applies it last
+/// with `type_defaults_applied` reported only when non-zero.
+async fn pretalx_13_15_type_defaults_applied_alone_and_by_a_full_sync(b: Backend) {
+    let cast = setup(b).await;
+    let app = &cast.app;
+    let r = cast.sync(json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["unscheduled_talks"], 1, "T3 has no slot");
+    assert!(r.body.get("type_defaults_applied").is_none(), "{}", r.text);
+    let before = cast.program_events().await;
+    let organizer = &cast.organizer;
+    let put = |body: Value| async move {
+        app.put(&path("/program/type-defaults/Tutorial"))
+            .as_user(organizer)
+            .json(body)
+            .send()
+            .await
+    };
+    // PRETALX-14: a time without a date; one time without the other.
+    let r = put(json!({ "start_time": "09:00:00", "end_time": "12:00:00" })).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(r.code(), "program.type_default_date_required");
+    let r = put(json!({ "date": "2027-05-16", "start_time": "09:00:00" })).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(r.code(), "program.type_default_times_incomplete");
+    let r = put(json!({ "room": 99 })).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(
+        cast.program_events().await,
+        before,
+        "refusals change nothing"
+    );
+    let r = put(json!({ "room": 2, "date": "2027-05-16", "start_time": "09:00:00", "end_time": "12:00:00" })).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = app
+        .get(&path("/program/type-defaults"))
+        .as_user(&cast.organizer)
+        .after(r.position())
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        r.body,
+        json!([{ "submission_type": "Tutorial", "room": 2, "date": "2027-05-16",
+            "start_time": "09:00:00", "end_time": "12:00:00" }])
+    );
+    // Applied on its own: T3 gets the room and the times (CDT, UTC-5).
+    let apply = || async {
+        app.post(&path("/program/type-defaults/apply"))
+            .as_user(&cast.organizer)
+            .send()
+            .await
+    };
+    let r = apply().await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["type_defaults_applied"], 1);
+    assert_eq!(r.body["unscheduled_talks"], 0);
+    let doc = cast.program(r.position()).await;
+    let t3 = find(&doc["talks"], "code", "T3");
+    assert_eq!(t3["room"], "Hall B");
+    assert_eq!(t3["slot_start"], "2027-05-16T14:00:00Z");
+    assert_eq!(t3["slot_end"], "2027-05-16T17:00:00Z");
+    // Talks of another type keep their own slots.
+    let t1 = find(&doc["talks"], "code", "T1");
+    assert_eq!(t1["slot_start"], "2027-05-15T09:00:00Z");
+    // Re-applying changes nothing and appends nothing.
+    let events = cast.program_events().await;
+    let r = apply().await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["type_defaults_applied"], 0);
+    assert_eq!(r.body["position"], Value::Null);
+    assert_eq!(cast.program_events().await, events);
+    // A full sync resets T3 from Pretalx and applies the defaults again: the
+    // same state, so the program appends nothing, and both keys are absent
+    // (PRETALX-15). (The Tutorial activity, PRETALX-6, follows its talk's new
+    // room and time here: the one event appended.)
+    let r = cast.sync(json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["events_appended"], 1, "{}", r.text);
+    assert!(r.body.get("unscheduled_talks").is_none(), "{}", r.text);
+    assert!(r.body.get("type_defaults_applied").is_none(), "{}", r.text);
+    assert_eq!(cast.program_events().await, events);
+    // Removed: gone from the list; removing again is 404.
+    let del = || async {
+        app.delete(&path("/program/type-defaults/Tutorial"))
+            .as_user(&cast.organizer)
+            .send()
+            .await
+    };
+    let r = del().await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = del().await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    assert_eq!(r.code(), "program.type_default_not_found");
+    cast.app.finish().await;
+}
+
+/// PRETALX-15: defaults set before the first sync are applied as its last step,
+/// and reported; a partial sync (PRETALX-16) does not apply them.
+async fn pretalx_15_a_full_sync_reports_type_defaults_applied(b: Backend) {
+    let cast = setup(b).await;
+    let r = cast
+        .app
+        .put(&path("/program/type-defaults/Tutorial"))
+        .as_user(&cast.organizer)
+        .json(json!({ "date": "2027-05-16", "start_time": "09:00:00", "end_time": "12:00:00" }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = cast
+        .sync(json!({ "rooms": true, "speakers": true, "talks": true }))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.body.get("type_defaults_applied").is_none(), "{}", r.text);
+    let r = cast.sync(json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["type_defaults_applied"], 1, "{}", r.text);
+    assert!(r.body.get("unscheduled_talks").is_none(), "{}", r.text);
+    let doc = cast.program(r.position()).await;
+    let t3 = find(&doc["talks"], "code", "T3");
+    assert_eq!(t3["slot_start"], "2027-05-16T14:00:00Z");
+    assert_eq!(t3["room"], Value::Null, "no default room");
+    cast.app.finish().await;
+}
+
 on_both_backends!(
+    pretalx_13_15_type_defaults_applied_alone_and_by_a_full_sync,
+    pretalx_15_a_full_sync_reports_type_defaults_applied,
     pretalx_6_act_13_an_activity_per_submission_type_with_its_talks,
     disc_31_speaker_discounts_follow_the_synced_program,
     pretalx_18_speaker_and_room_overrides,

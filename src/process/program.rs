@@ -13,6 +13,7 @@
 //! | speakers | `speakers/`, links users by e-mail (PRETALX-3) | the fetch fails |
 //! | talks | `tags/` (tolerated, PRETALX-24), `talks/` | the talks fetch fails |
 //! | schedule | `schedules/latest/` | the fetch fails; the delete guard refuses |
+//! | type defaults (full runs only, PRETALX-15) | nothing: the program's own defaults (PRETALX-13) | never |
 //!
 //! A failing fetch stops the run before anything is recorded.
 
@@ -23,7 +24,7 @@ use tessera_aggregates::activity::{Activity, ActivityCommand, ActivityDetails, A
 use tessera_aggregates::conference::Conference;
 use tessera_aggregates::pricing::CartOwner;
 use tessera_aggregates::program::{
-    DeleteGuard, Program, ProgramCommand, ProgramError, SpeakerOverride, program_id,
+    DeleteGuard, Program, ProgramCommand, ProgramError, ProgramEvent, SpeakerOverride, program_id,
 };
 use tessera_aggregates::user::User;
 use tessera_projections::EventMeta;
@@ -72,7 +73,13 @@ pub struct SyncReport {
     pub speakers: Option<usize>,
     pub talks: Option<usize>,
     pub schedule_slots: Option<usize>,
+    /// PRETALX-15: only when non-zero.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub unscheduled_talks: Option<usize>,
+    /// PRETALX-13/15: the talks the type defaults changed (full runs), only when
+    /// non-zero.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub type_defaults_applied: Option<usize>,
     pub events_appended: usize,
     /// The last event appended: read the program back after it.
     pub position: Option<i64>,
@@ -148,10 +155,15 @@ pub async fn sync(
 ) -> Result<SyncReport, SyncError> {
     let steps = steps.chosen();
     let conference = conference_id(slug);
-    let event = bus
+    let full = steps.rooms && steps.speakers && steps.talks && steps.schedule;
+    let (event, timezone) = bus
         .peek::<Conference, _>(&conference.to_string(), |c| {
-            c.exists()
-                .then(|| c.details().pretalx_event_slug.trim().to_string())
+            c.exists().then(|| {
+                (
+                    c.details().pretalx_event_slug.trim().to_string(),
+                    c.details().timezone.clone(),
+                )
+            })
         })
         .await
         .map_err(|e| SyncError::Lookup(e.to_string()))?
@@ -217,11 +229,14 @@ pub async fn sync(
                 speakers,
                 talks,
                 schedule: slots.map(|slots| (slots, guard(config, steps))),
+                // PRETALX-15: a full run applies the type defaults last.
+                type_defaults: full.then_some(timezone),
             },
             &meta,
         )
         .await?;
     report.record(decided.events.len(), decided.position);
+    report.type_defaults_applied = defaults_applied(&decided.events);
     if steps.schedule {
         let unscheduled = bus
             .peek::<Program, _>(&stream, |p| p.unscheduled_talks())
@@ -233,6 +248,59 @@ pub async fn sync(
         sync_activities(bus, conference, &meta, &mut report).await?;
     }
     Ok(report)
+}
+
+/// PRETALX-13: the talks the type defaults changed, as their fact tells; None
+/// when none.
+fn defaults_applied(events: &[ProgramEvent]) -> Option<usize> {
+    events
+        .iter()
+        .find_map(|e| match e {
+            ProgramEvent::TypeDefaultsApplied { talks, .. } => Some(talks.len()),
+            _ => None,
+        })
+        .filter(|n| *n > 0)
+}
+
+/// What applying the type defaults on its own did (PRETALX-13).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct TypeDefaultsReport {
+    /// The talks changed (0 when re-applied).
+    pub type_defaults_applied: usize,
+    /// The program's unscheduled talks afterwards (PRETALX-12).
+    pub unscheduled_talks: usize,
+    /// The last event appended; None when nothing changed.
+    pub position: Option<i64>,
+}
+
+/// PRETALX-13: applies conference `conference`'s type defaults to its talks,
+/// times in its timezone (invalid: UTC). Re-applying changes nothing.
+pub async fn apply_type_defaults(
+    bus: &CommandBus,
+    conference: Uuid,
+    timezone: String,
+    meta: &EventMeta,
+) -> Result<TypeDefaultsReport, SyncError> {
+    let stream = program_id(conference).to_string();
+    let decided = bus
+        .send_decided::<Program>(
+            &stream,
+            ProgramCommand::ApplyTypeDefaults {
+                conference_id: conference,
+                timezone,
+            },
+            meta,
+        )
+        .await?;
+    let unscheduled_talks = bus
+        .peek::<Program, _>(&stream, |p| p.unscheduled_talks())
+        .await
+        .map_err(|e| SyncError::Lookup(e.to_string()))?;
+    Ok(TypeDefaultsReport {
+        type_defaults_applied: defaults_applied(&decided.events).unwrap_or(0),
+        unscheduled_talks,
+        position: decided.position,
+    })
 }
 
 /// PRETALX-3: the user whose e-mail matches case-insensitively (user ids are

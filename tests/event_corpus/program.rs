@@ -2,7 +2,7 @@
 
 use tessera_aggregates::program::{
     Program, ProgramEvent, Room, RoomOverride, Slot, SlotType, Speaker, SpeakerData,
-    SpeakerOverride, Talk, TalkOverride, program_id,
+    SpeakerOverride, Talk, TalkOverride, TypeDefault, program_id,
 };
 use tessera_aggregates::session_rating::{RatingEvent, SessionRating, rating_id};
 
@@ -105,6 +105,24 @@ pub fn program() -> Vec<Fixture> {
             },
             at: later(4),
         },
+        ProgramEvent::TypeDefaultSet {
+            default: TypeDefault {
+                submission_type: "Tutorial".into(),
+                room: Some(12),
+                date: chrono::NaiveDate::from_ymd_opt(2027, 5, 14),
+                start_time: chrono::NaiveTime::from_hms_opt(9, 0, 0),
+                end_time: chrono::NaiveTime::from_hms_opt(12, 30, 0),
+            },
+            at: later(5),
+        },
+        ProgramEvent::TypeDefaultsApplied {
+            talks: vec!["QX7ZPA".into()],
+            at: later(6),
+        },
+        ProgramEvent::TypeDefaultRemoved {
+            submission_type: "Tutorial".into(),
+            at: later(7),
+        },
     ];
     stream::<Program>(program_id(conference_id()), events)
 }
@@ -133,7 +151,10 @@ fn program_variants(e: &ProgramEvent) {
         | TalkOverridden { .. }
         | SpeakerOverridden { .. }
         | RoomOverridden { .. }
-        | ActivityLinked { .. } => {}
+        | ActivityLinked { .. }
+        | TypeDefaultSet { .. }
+        | TypeDefaultRemoved { .. }
+        | TypeDefaultsApplied { .. } => {}
     }
 }
 

@@ -1,7 +1,8 @@
 use uuid::Uuid;
 
 use super::{
-    DeleteGuard, Room, RoomOverride, SlotData, SpeakerData, SpeakerOverride, TalkData, TalkOverride,
+    DeleteGuard, Room, RoomOverride, SlotData, SpeakerData, SpeakerOverride, TalkData,
+    TalkOverride, TypeDefault,
 };
 
 /// One step of a Pretalx sync is one command: its events are appended together
@@ -18,6 +19,9 @@ pub enum ProgramCommand {
         speakers: Option<Vec<(SpeakerData, Option<Uuid>)>>,
         talks: Option<Vec<TalkData>>,
         schedule: Option<(Vec<SlotData>, DeleteGuard)>,
+        /// PRETALX-15: the last step of a full run applies the type defaults in
+        /// this timezone (the conference's); None skips it.
+        type_defaults: Option<String>,
     },
     /// PRETALX-2: rooms without an id never reach here (PRETALX-21).
     SyncRooms {
@@ -40,6 +44,20 @@ pub enum ProgramCommand {
         slots: Vec<SlotData>,
         guard: DeleteGuard,
     },
+    /// PRETALX-13/14: set the defaults of a submission type.
+    SetTypeDefault {
+        conference_id: Uuid,
+        default: TypeDefault,
+    },
+    RemoveTypeDefault {
+        submission_type: String,
+    },
+    /// PRETALX-13: apply the type defaults to the talks, times in `timezone`
+    /// (the conference's; invalid reads as UTC).
+    ApplyTypeDefaults {
+        conference_id: Uuid,
+        timezone: String,
+    },
     /// PRETALX-6: the activity created for a submission type.
     LinkActivity {
         submission_type: String,
@@ -58,5 +76,8 @@ pub enum ProgramCommand {
         user: Option<Uuid>,
     },
     /// PRETALX-18.
-    OverrideRoom { room: i64, overrides: RoomOverride },
+    OverrideRoom {
+        room: i64,
+        overrides: RoomOverride,
+    },
 }

@@ -19,6 +19,16 @@ pub enum ProgramError {
     /// PRETALX-19.
     #[error("The selected room does not belong to this conference.")]
     RoomNotInConference,
+    /// PRETALX-14.
+    #[error("A type default needs a date when a time is set.")]
+    TypeDefaultWithoutDate,
+    /// PRETALX-14.
+    #[error("A type default needs both a start and an end time, or neither.")]
+    TypeDefaultHalfTimes,
+    #[error("A type default needs a submission type.")]
+    TypeDefaultWithoutType,
+    #[error("Type default not found.")]
+    TypeDefaultNotFound,
 }
 
 impl ProgramError {
@@ -29,13 +39,20 @@ impl ProgramError {
             Self::SpeakerNotFound => "program.speaker_not_found",
             Self::RoomNotFound => "program.room_not_found",
             Self::RoomNotInConference => "program.room_not_in_conference",
+            Self::TypeDefaultWithoutDate => "program.type_default_date_required",
+            Self::TypeDefaultHalfTimes => "program.type_default_times_incomplete",
+            Self::TypeDefaultWithoutType => "program.type_default_type_required",
+            Self::TypeDefaultNotFound => "program.type_default_not_found",
         }
     }
 
     pub fn is_not_found(&self) -> bool {
         matches!(
             self,
-            Self::TalkNotFound | Self::SpeakerNotFound | Self::RoomNotFound
+            Self::TalkNotFound
+                | Self::SpeakerNotFound
+                | Self::RoomNotFound
+                | Self::TypeDefaultNotFound
         )
     }
 }

@@ -1,7 +1,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{Room, RoomOverride, Slot, Speaker, SpeakerOverride, Talk, TalkOverride};
+use super::{Room, RoomOverride, Slot, Speaker, SpeakerOverride, Talk, TalkOverride, TypeDefault};
 use crate::Timestamp;
 
 /// Facts about a conference's program. Names are a stored format: never rename.
@@ -50,6 +50,17 @@ pub enum ProgramEvent {
         overrides: RoomOverride,
         at: Timestamp,
     },
+    /// PRETALX-13/14: an organizer set the defaults of a submission type
+    /// (replacing earlier ones).
+    TypeDefaultSet { default: TypeDefault, at: Timestamp },
+    /// An organizer removed the defaults of a submission type.
+    TypeDefaultRemoved {
+        submission_type: String,
+        at: Timestamp,
+    },
+    /// PRETALX-13: the talks (codes) the type defaults changed, recorded after
+    /// their `TalkSynced` facts; only when there are any.
+    TypeDefaultsApplied { talks: Vec<String>, at: Timestamp },
 }
 
 impl cqrs_es::DomainEvent for ProgramEvent {
@@ -65,6 +76,9 @@ impl cqrs_es::DomainEvent for ProgramEvent {
             Self::SpeakerOverridden { .. } => "SpeakerOverridden",
             Self::RoomOverridden { .. } => "RoomOverridden",
             Self::ActivityLinked { .. } => "ActivityLinked",
+            Self::TypeDefaultSet { .. } => "TypeDefaultSet",
+            Self::TypeDefaultRemoved { .. } => "TypeDefaultRemoved",
+            Self::TypeDefaultsApplied { .. } => "TypeDefaultsApplied",
         }
         .to_string()
     }

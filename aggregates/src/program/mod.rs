@@ -27,7 +27,7 @@ pub use errors::ProgramError;
 pub use events::ProgramEvent;
 pub use model::{
     DeleteGuard, Room, RoomOverride, Slot, SlotData, SlotType, Speaker, SpeakerData,
-    SpeakerOverride, Talk, TalkData, TalkOverride,
+    SpeakerOverride, Talk, TalkData, TalkOverride, TypeDefault,
 };
 
 use crate::{DomainServices, Timestamp};
@@ -55,6 +55,9 @@ pub struct Program {
     speaker_overrides: BTreeMap<String, SpeakerOverride>,
     #[serde(default)]
     room_overrides: BTreeMap<i64, RoomOverride>,
+    /// PRETALX-13: defaults by submission type.
+    #[serde(default)]
+    type_defaults: BTreeMap<String, TypeDefault>,
 }
 
 impl Program {
@@ -88,6 +91,23 @@ impl Program {
             .values()
             .filter(|t| t.slot_start.is_none())
             .count()
+    }
+
+    /// PRETALX-13: the type defaults, by submission type.
+    pub fn type_defaults(&self) -> impl Iterator<Item = &TypeDefault> {
+        self.type_defaults.values()
+    }
+
+    /// PRETALX-13: the talks the type defaults would change, as changed, times
+    /// in `tz` (invalid: UTC).
+    fn defaulted_talks(&self, tz: &str) -> Vec<Talk> {
+        self.talks
+            .values()
+            .filter_map(|t| {
+                let out = self.type_defaults.get(&t.submission_type)?.apply(t, tz);
+                (out != *t).then_some(out)
+            })
+            .collect()
     }
 
     pub fn slot_count(&self) -> usize {
@@ -124,6 +144,7 @@ impl Program {
                 speakers,
                 talks,
                 schedule,
+                type_defaults,
             } => {
                 let steps = [
                     rooms.map(|rooms| SyncRooms {
@@ -153,6 +174,63 @@ impl Program {
                         scratch.evolve(fact.clone());
                     }
                     facts.extend(step_facts);
+                }
+                // PRETALX-15: type defaults last. A talk the talks step reset and
+                // the defaults set again is recorded once, as it ends, or not at
+                // all when that is how it was: re-running a sync records nothing.
+                if let Some(tz) = type_defaults {
+                    let mut codes = vec![];
+                    for talk in scratch.defaulted_talks(&tz) {
+                        facts.retain(
+                            |f| !matches!(f, TalkSynced { talk: t, .. } if t.code == talk.code),
+                        );
+                        if self.talks.get(&talk.code) != Some(&talk) {
+                            codes.push(talk.code.clone());
+                            facts.push(TalkSynced { talk, at: now });
+                        }
+                    }
+                    if !codes.is_empty() {
+                        facts.push(TypeDefaultsApplied {
+                            talks: codes,
+                            at: now,
+                        });
+                    }
+                }
+            }
+            SetTypeDefault {
+                conference_id,
+                default,
+            } => {
+                default.check()?; // PRETALX-14
+                if default.room.is_some_and(|r| !self.rooms.contains_key(&r)) {
+                    return Err(ProgramError::RoomNotInConference); // PRETALX-19
+                }
+                if self.type_defaults.get(&default.submission_type) != Some(&default) {
+                    opening(conference_id, &mut facts);
+                    facts.push(TypeDefaultSet { default, at: now });
+                }
+            }
+            RemoveTypeDefault { submission_type } => {
+                if !self.type_defaults.contains_key(&submission_type) {
+                    return Err(ProgramError::TypeDefaultNotFound);
+                }
+                facts.push(TypeDefaultRemoved {
+                    submission_type,
+                    at: now,
+                });
+            }
+            ApplyTypeDefaults {
+                conference_id: _,
+                timezone,
+            } => {
+                // PRETALX-13: only talks that change are recorded.
+                let changed = self.defaulted_talks(&timezone);
+                if !changed.is_empty() {
+                    let talks = changed.iter().map(|t| t.code.clone()).collect();
+                    for talk in changed {
+                        facts.push(TalkSynced { talk, at: now });
+                    }
+                    facts.push(TypeDefaultsApplied { talks, at: now });
                 }
             }
             SyncRooms {
@@ -454,6 +532,16 @@ impl Program {
             } => {
                 self.room_overrides.insert(room, overrides);
             }
+            TypeDefaultSet { default, .. } => {
+                self.type_defaults
+                    .insert(default.submission_type.clone(), default);
+            }
+            TypeDefaultRemoved {
+                submission_type, ..
+            } => {
+                self.type_defaults.remove(&submission_type);
+            }
+            TypeDefaultsApplied { .. } => {}
         }
     }
 }

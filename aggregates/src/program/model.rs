@@ -4,6 +4,9 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
 use crate::Timestamp;
 
 /// PRETALX-2: a room as Pretalx has it (keyed by its Pretalx id).
@@ -225,5 +228,66 @@ impl Room {
             capacity: ov.capacity.or(self.capacity),
             position: self.position,
         }
+    }
+}
+
+/// PRETALX-13: the defaults of one submission type (one per conference and
+/// type): a room, and a date with start and end times in the conference's
+/// timezone. PRETALX-14: a date is required when a time is set, and both times
+/// or neither.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TypeDefault {
+    pub submission_type: String,
+    /// A synced room's Pretalx id.
+    #[serde(default)]
+    pub room: Option<i64>,
+    #[serde(default)]
+    pub date: Option<NaiveDate>,
+    #[serde(default)]
+    pub start_time: Option<NaiveTime>,
+    #[serde(default)]
+    pub end_time: Option<NaiveTime>,
+}
+
+impl TypeDefault {
+    /// PRETALX-14.
+    pub fn check(&self) -> Result<(), super::ProgramError> {
+        use super::ProgramError;
+        if self.submission_type.trim().is_empty() {
+            return Err(ProgramError::TypeDefaultWithoutType);
+        }
+        if self.start_time.is_some() != self.end_time.is_some() {
+            return Err(ProgramError::TypeDefaultHalfTimes);
+        }
+        if self.start_time.is_some() && self.date.is_none() {
+            return Err(ProgramError::TypeDefaultWithoutDate);
+        }
+        Ok(())
+    }
+
+    /// PRETALX-13: the talk with this default applied: a room when it has none,
+    /// a start (and an end) from the date and time when it has none. `tz` is the
+    /// conference's timezone (an invalid one reads as UTC).
+    pub fn apply(&self, talk: &Talk, tz: &str) -> Talk {
+        let tz: Tz = tz.parse().unwrap_or(chrono_tz::UTC);
+        let at = |time: Option<NaiveTime>| -> Option<Timestamp> {
+            let local = self.date?.and_time(time?);
+            // A local time skipped by a DST change has no instant: left unset;
+            // an ambiguous one takes the earlier instant.
+            tz.from_local_datetime(&local)
+                .earliest()
+                .map(|t| t.with_timezone(&Utc))
+        };
+        let mut out = talk.clone();
+        if out.room.is_none() && self.room.is_some() {
+            out.room = self.room;
+        }
+        if out.slot_start.is_none() {
+            out.slot_start = at(self.start_time);
+        }
+        if out.slot_end.is_none() {
+            out.slot_end = at(self.end_time);
+        }
+        out
     }
 }

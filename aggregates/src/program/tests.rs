@@ -373,6 +373,7 @@ fn pretalx_11_a_run_is_one_unit_whose_steps_see_the_earlier_ones() {
             speakers: Some(vec![(speaker("ANA"), None)]),
             talks: Some(vec![talk_data("T1", "Hall A", &["ANA"])]),
             schedule: None,
+            type_defaults: None,
         })
         .then_expect_events(vec![
             opened(),
@@ -406,10 +407,284 @@ fn pretalx_11_a_refused_schedule_undoes_the_whole_run() {
                 vec![slot_data(0, "Hall A"), slot_data(1, "Hall A")],
                 DeleteGuard::default(),
             )),
+            type_defaults: None,
         })
         .then_expect_error(ProgramError::ScheduleDropTooLarge {
             stale: 3,
             existing: 5,
             percent: "60.0".into(),
         });
+}
+
+fn keynote_default(room: Option<i64>) -> TypeDefault {
+    TypeDefault {
+        submission_type: "Keynote".into(),
+        room,
+        date: chrono::NaiveDate::from_ymd_opt(2027, 5, 16),
+        start_time: chrono::NaiveTime::from_hms_opt(9, 0, 0),
+        end_time: chrono::NaiveTime::from_hms_opt(10, 0, 0),
+    }
+}
+
+fn keynote(code: &str) -> Talk {
+    Talk {
+        submission_type: "Keynote".into(),
+        ..talk(code, &[])
+    }
+}
+
+fn keynote_data(code: &str) -> TalkData {
+    TalkData {
+        submission_type: "Keynote".into(),
+        room_name: None,
+        ..talk_data(code, "", &[])
+    }
+}
+
+fn program_with_keynote() -> Vec<ProgramEvent> {
+    vec![
+        opened(),
+        room_synced(1, "Hall A"),
+        ProgramEvent::TalkSynced {
+            talk: keynote("K1"),
+            at: t0(),
+        },
+        ProgramEvent::TypeDefaultSet {
+            default: keynote_default(Some(1)),
+            at: t0(),
+        },
+    ]
+}
+
+/// 2027-05-16 09:00 and 10:00 in Chicago (CDT, UTC-5).
+fn defaulted_keynote() -> Talk {
+    Talk {
+        room: Some(1),
+        slot_start: Utc.with_ymd_and_hms(2027, 5, 16, 14, 0, 0).single(),
+        slot_end: Utc.with_ymd_and_hms(2027, 5, 16, 15, 0, 0).single(),
+        ..keynote("K1")
+    }
+}
+
+#[test]
+fn pretalx_14_a_time_needs_a_date() {
+    TestFramework::<Program>::with(svc())
+        .given(vec![opened()])
+        .when(ProgramCommand::SetTypeDefault {
+            conference_id: conf(),
+            default: TypeDefault {
+                date: None,
+                ..keynote_default(None)
+            },
+        })
+        .then_expect_error(ProgramError::TypeDefaultWithoutDate);
+}
+
+#[test]
+fn pretalx_14_both_times_or_neither() {
+    TestFramework::<Program>::with(svc())
+        .given(vec![opened()])
+        .when(ProgramCommand::SetTypeDefault {
+            conference_id: conf(),
+            default: TypeDefault {
+                end_time: None,
+                ..keynote_default(None)
+            },
+        })
+        .then_expect_error(ProgramError::TypeDefaultHalfTimes);
+}
+
+#[test]
+fn pretalx_13_a_default_room_must_be_a_synced_room() {
+    TestFramework::<Program>::with(svc())
+        .given(vec![opened()])
+        .when(ProgramCommand::SetTypeDefault {
+            conference_id: conf(),
+            default: keynote_default(Some(9)),
+        })
+        .then_expect_error(ProgramError::RoomNotInConference);
+}
+
+#[test]
+fn pretalx_13_setting_a_default_records_it_once() {
+    TestFramework::<Program>::with(svc())
+        .given_no_previous_events()
+        .when(ProgramCommand::SetTypeDefault {
+            conference_id: conf(),
+            default: TypeDefault {
+                submission_type: "Keynote".into(),
+                ..TypeDefault::default()
+            },
+        })
+        .then_expect_events(vec![
+            opened(),
+            ProgramEvent::TypeDefaultSet {
+                default: TypeDefault {
+                    submission_type: "Keynote".into(),
+                    ..TypeDefault::default()
+                },
+                at: t0(),
+            },
+        ]);
+    TestFramework::<Program>::with(svc())
+        .given(program_with_keynote())
+        .when(ProgramCommand::SetTypeDefault {
+            conference_id: conf(),
+            default: keynote_default(Some(1)),
+        })
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn removing_an_unknown_type_default_is_not_found() {
+    TestFramework::<Program>::with(svc())
+        .given(vec![opened()])
+        .when(ProgramCommand::RemoveTypeDefault {
+            submission_type: "Keynote".into(),
+        })
+        .then_expect_error(ProgramError::TypeDefaultNotFound);
+}
+
+#[test]
+fn pretalx_13_apply_sets_room_and_times_in_the_conference_timezone() {
+    TestFramework::<Program>::with(svc())
+        .given(program_with_keynote())
+        .when(ProgramCommand::ApplyTypeDefaults {
+            conference_id: conf(),
+            timezone: "America/Chicago".into(),
+        })
+        .then_expect_events(vec![
+            ProgramEvent::TalkSynced {
+                talk: defaulted_keynote(),
+                at: t0(),
+            },
+            ProgramEvent::TypeDefaultsApplied {
+                talks: vec!["K1".into()],
+                at: t0(),
+            },
+        ]);
+}
+
+#[test]
+fn pretalx_13_an_invalid_timezone_reads_as_utc() {
+    let expected = Talk {
+        slot_start: Utc.with_ymd_and_hms(2027, 5, 16, 9, 0, 0).single(),
+        slot_end: Utc.with_ymd_and_hms(2027, 5, 16, 10, 0, 0).single(),
+        ..defaulted_keynote()
+    };
+    TestFramework::<Program>::with(svc())
+        .given(program_with_keynote())
+        .when(ProgramCommand::ApplyTypeDefaults {
+            conference_id: conf(),
+            timezone: "Mars/Olympus".into(),
+        })
+        .then_expect_events(vec![
+            ProgramEvent::TalkSynced {
+                talk: expected,
+                at: t0(),
+            },
+            ProgramEvent::TypeDefaultsApplied {
+                talks: vec!["K1".into()],
+                at: t0(),
+            },
+        ]);
+}
+
+#[test]
+fn pretalx_13_a_talk_keeps_its_own_room_and_times_and_other_types_are_untouched() {
+    let own = Talk {
+        room: Some(2),
+        slot_start: Some(at_hour(1)),
+        slot_end: Some(at_hour(2)),
+        ..keynote("K2")
+    };
+    let mut given = program_with_keynote();
+    given.push(room_synced(2, "Hall B"));
+    given.push(ProgramEvent::TalkSynced {
+        talk: own,
+        at: t0(),
+    });
+    given.push(ProgramEvent::TalkSynced {
+        talk: talk("T9", &[]),
+        at: t0(),
+    });
+    TestFramework::<Program>::with(svc())
+        .given(given)
+        .when(ProgramCommand::ApplyTypeDefaults {
+            conference_id: conf(),
+            timezone: "America/Chicago".into(),
+        })
+        .then_expect_events(vec![
+            ProgramEvent::TalkSynced {
+                talk: defaulted_keynote(),
+                at: t0(),
+            },
+            ProgramEvent::TypeDefaultsApplied {
+                talks: vec!["K1".into()],
+                at: t0(),
+            },
+        ]);
+}
+
+#[test]
+fn pretalx_13_reapplying_records_nothing() {
+    let mut given = program_with_keynote();
+    given.push(ProgramEvent::TalkSynced {
+        talk: defaulted_keynote(),
+        at: t0(),
+    });
+    TestFramework::<Program>::with(svc())
+        .given(given)
+        .when(ProgramCommand::ApplyTypeDefaults {
+            conference_id: conf(),
+            timezone: "America/Chicago".into(),
+        })
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn pretalx_15_a_run_applies_type_defaults_last_and_a_rerun_records_nothing() {
+    let run = || ProgramCommand::SyncRun {
+        conference_id: conf(),
+        rooms: Some(vec![room(1, "Hall A")]),
+        speakers: None,
+        talks: Some(vec![keynote_data("K1")]),
+        schedule: None,
+        type_defaults: Some("America/Chicago".into()),
+    };
+    let given = vec![
+        opened(),
+        ProgramEvent::RoomSynced {
+            room: room(1, "Hall A"),
+            at: t0(),
+        },
+        ProgramEvent::TypeDefaultSet {
+            default: keynote_default(Some(1)),
+            at: t0(),
+        },
+    ];
+    // First run: the talk is recorded once, with the defaults applied.
+    TestFramework::<Program>::with(svc())
+        .given(given.clone())
+        .when(run())
+        .then_expect_events(vec![
+            ProgramEvent::TalkSynced {
+                talk: defaulted_keynote(),
+                at: t0(),
+            },
+            ProgramEvent::TypeDefaultsApplied {
+                talks: vec!["K1".into()],
+                at: t0(),
+            },
+        ]);
+    // The talks step would reset it; the defaults set it again: nothing.
+    let mut after = given;
+    after.push(ProgramEvent::TalkSynced {
+        talk: defaulted_keynote(),
+        at: t0(),
+    });
+    TestFramework::<Program>::with(svc())
+        .given(after)
+        .when(run())
+        .then_expect_events(vec![]);
 }

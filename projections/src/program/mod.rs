@@ -5,7 +5,8 @@
 //! Keys: `program:{program stream id}` (which conference a stream is), then per
 //! conference `{conference}:room:{pretalx id}`, `{conference}:speaker:{code}`,
 //! `{conference}:talk:{code}`, `{conference}:slot:{start}:{room}` (slots in
-//! start order) and `{conference}:rating:{talk}:{user}`.
+//! start order), `{conference}:type_default:{submission type}` and
+//! `{conference}:rating:{talk}:{user}`.
 
 #[cfg(test)]
 mod tests;
@@ -13,7 +14,8 @@ mod tests;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tessera_aggregates::program::{
-    Effective, ProgramEvent, Room, RoomOverride, Slot, Speaker, SpeakerOverride, Talk, TalkOverride,
+    Effective, ProgramEvent, Room, RoomOverride, Slot, Speaker, SpeakerOverride, Talk,
+    TalkOverride, TypeDefault,
 };
 use tessera_aggregates::session_rating::RatingEvent;
 use uuid::Uuid;
@@ -25,12 +27,16 @@ pub struct ProgramView;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "row", rename_all = "snake_case")]
 pub enum ProgramRow {
-    Stream { conference_id: Uuid },
+    Stream {
+        conference_id: Uuid,
+    },
     Room(RoomRow),
     Speaker(SpeakerRow),
     Talk(Box<TalkRow>),
     Slot(SlotRow),
     Rating(RatingRow),
+    /// PRETALX-13: a submission type's defaults.
+    TypeDefault(TypeDefault),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -98,6 +104,11 @@ pub fn slots_prefix(c: Uuid) -> String {
     format!("{c}:slot:")
 }
 
+/// PRETALX-13: the type defaults of a conference.
+pub fn type_defaults_prefix(c: Uuid) -> String {
+    format!("{c}:type_default:")
+}
+
 pub fn ratings_prefix(c: Uuid) -> String {
     format!("{c}:rating:")
 }
@@ -132,7 +143,14 @@ impl ProgramView {
             return;
         };
         match event {
-            ProgramOpened { .. } | ActivityLinked { .. } => {}
+            ProgramOpened { .. } | ActivityLinked { .. } | TypeDefaultsApplied { .. } => {}
+            TypeDefaultSet { default, .. } => rows.insert(
+                format!("{}{}", type_defaults_prefix(c), default.submission_type),
+                ProgramRow::TypeDefault(default.clone()),
+            ),
+            TypeDefaultRemoved {
+                submission_type, ..
+            } => rows.remove(&format!("{}{submission_type}", type_defaults_prefix(c))),
             RoomSynced { room, at } => {
                 let key = format!("{}{}", rooms_prefix(c), room.pretalx_id);
                 let overrides = match rows.get(&key) {

@@ -6,6 +6,7 @@ mod linked;
 mod ratings;
 mod read;
 mod sync;
+mod type_defaults;
 
 pub(crate) use linked::{LinkedTalks, linked_talks};
 pub(crate) use read::offered_days;
@@ -42,7 +43,10 @@ pub fn groups() -> Vec<Group> {
                 .routes(routes!(sync::sync))
                 .routes(routes!(sync::override_talk))
                 .routes(routes!(sync::override_speaker))
-                .routes(routes!(sync::override_room)),
+                .routes(routes!(sync::override_room))
+                .routes(routes!(type_defaults::list))
+                .routes(routes!(type_defaults::set, type_defaults::remove))
+                .routes(routes!(type_defaults::apply)),
         ),
         (
             RATINGS_READ,
