@@ -816,6 +816,7 @@ async fn boot_22_seed_demo_orders_cart_and_conditions(b: Backend) {
         "Discount conditions: 5 created (Early Bird 20% Off, Speaker Complimentary, \
          Staff 50% Discount, Corporate $50 Off, Add-on 10% Off), 0 already present.",
         "Travel grants (BOOT-24): 5 created (submitted, accepted, offered, rejected, withdrawn), 0 already present.",
+        "Visa letters: 3 requested (submitted, approved, rejected), 0 already present.",
         "Follow-ups: sales confirmed and attendees registered for the 3 paid order(s).",
     ] {
         assert!(

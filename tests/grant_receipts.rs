@@ -629,10 +629,10 @@ async fn grant_31_36_multipart_upload_stores_the_file_on_disk(b: Backend) {
     let found = std::sync::Mutex::new(String::new());
     cast.app
         .count_events(|e| {
-            if e.event_type == "GrantReceiptUploaded" {
-                if let Ok(mut f) = found.lock() {
-                    *f = e.payload.clone();
-                }
+            if e.event_type == "GrantReceiptUploaded"
+                && let Ok(mut f) = found.lock()
+            {
+                *f = e.payload.clone();
             }
             false
         })

@@ -9,12 +9,13 @@ use std::fmt::Write as _;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use tessera_aggregates::fundraising::{
-    Deal, DealStatus, Donation, Fundraising, FundraisingCommand,
+    Deal, DealStatus, Donation, Fundraising, FundraisingCommand, SealedDonor, donor_person,
 };
 use tessera_aggregates::natural_id;
 use tessera_aggregates::travel_grant::{
     GrantApplication, GrantCommand, GrantStatus, TravelGrant, stream_id,
 };
+use tessera_aggregates::visa_letter::{LetterCommand, LetterRequest, ReviewAction, VisaLetter};
 
 use super::{BootstrapPlan, demo_email};
 use crate::app::{conference_id, user_id};
@@ -113,8 +114,23 @@ pub async fn seed_fundraising(
             .map_err(|e| anyhow::anyhow!("deal '{organisation}' to {step:?}: {e}"))?;
         }
     }
+    // The donors' names enter the log sealed, as every donor's do.
+    let personal = crate::personal::PersonalData::for_cli(bus.db()).await?;
     for (i, (donor, amount, date)) in DONATIONS.iter().enumerate() {
         let id = natural_id("demo-donation", &format!("{cid}/{i}"));
+        let there = bus
+            .inspect::<Fundraising, _>(&stream, |f| f.donation(id).is_some())
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        if there {
+            continue; // left as it is (an older demo may hold it unsealed)
+        }
+        let person = donor_person("", donor);
+        let sealed = SealedDonor {
+            name: personal.seal_opt(person, donor).await?,
+            email: None,
+            message: None,
+        };
         let sent = bus
             .send::<Fundraising>(
                 &stream,
@@ -122,10 +138,10 @@ pub async fn seed_fundraising(
                     conference_id: cid,
                     id,
                     donation: Donation {
-                        donor_name: donor.to_string(),
-                        donor_email: String::new(),
                         amount: Decimal::from(*amount),
                         transaction_date: NaiveDate::parse_from_str(date, "%Y-%m-%d")?,
+                        donor: Some(person),
+                        sealed: Some(sealed),
                         ..Default::default()
                     },
                 },
@@ -233,6 +249,85 @@ pub async fn seed_grants(
     let _ = writeln!(
         out,
         "Travel grants (BOOT-24): {created} created (submitted, accepted, offered, rejected, withdrawn), {kept} already present."
+    );
+    Ok(())
+}
+
+/// The demo visa letter requests: applicant and how far the organizers took it
+/// (none: still submitted).
+const LETTERS: [(&str, Option<bool>); 3] = [
+    ("attendee_alice", None),
+    ("attendee_bob", Some(true)),
+    ("attendee_dave", Some(false)),
+];
+
+/// Sample visa letter requests (LETTER-1…7) by the demo users: one submitted, one
+/// approved (ready to generate), one rejected with its reason. The passport values
+/// are sealed under each applicant's key, as every request's are. Idempotent: a
+/// request already there is left as it is.
+pub async fn seed_letters(
+    bus: &CommandBus,
+    plan: &BootstrapPlan,
+    out: &mut String,
+) -> anyhow::Result<()> {
+    let cid = conference_id(&plan.conference.slug);
+    let meta = CommandMeta::system().for_conf(Some(cid));
+    let personal = crate::personal::PersonalData::for_cli(bus.db()).await?;
+    let (mut created, mut kept) = (0, 0);
+    for (name, approve) in LETTERS {
+        let applicant = user_id(&demo_email(name));
+        let id = tessera_aggregates::visa_letter::stream_id(cid, applicant).to_string();
+        let exists = bus
+            .inspect::<VisaLetter, _>(&id, |l| l.exists())
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        if exists {
+            kept += 1;
+            continue;
+        }
+        let request = LetterRequest {
+            passport_name: personal.seal_opt(applicant, name).await?,
+            passport_number: personal.seal_opt(applicant, "X0000000").await?,
+            nationality: "Peruvian".into(),
+            date_of_birth: None,
+            embassy_name: String::new(),
+            travel_from: plan.conference.start_date - chrono::Duration::days(2),
+            travel_until: plan.conference.end_date + chrono::Duration::days(2),
+            destination_address: personal.seal_opt(applicant, "Conference hotel").await?,
+        };
+        let send = |cmd: LetterCommand| {
+            let (id, meta) = (id.clone(), meta.clone());
+            async move {
+                bus.send::<VisaLetter>(&id, cmd, &meta)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("visa letter of {name}: {e}"))
+            }
+        };
+        send(LetterCommand::Request {
+            conference_id: cid,
+            applicant,
+            request: Box::new(request),
+        })
+        .await?;
+        let action = match approve {
+            None => None,
+            Some(true) => Some(ReviewAction::Approve),
+            Some(false) => Some(ReviewAction::Reject {
+                reason: "The travel dates do not match the conference.".into(),
+            }),
+        };
+        if let Some(action) = action {
+            send(LetterCommand::Review {
+                by: uuid::Uuid::nil(),
+                action,
+            })
+            .await?;
+        }
+        created += 1;
+    }
+    let _ = writeln!(
+        out,
+        "Visa letters: {created} requested (submitted, approved, rejected), {kept} already present."
     );
     Ok(())
 }

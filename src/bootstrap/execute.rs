@@ -1248,6 +1248,7 @@ pub async fn seed_demo_data(bus: &CommandBus, plan: &BootstrapPlan) -> anyhow::R
     super::seed_volunteers(bus, plan, &mut out).await?;
     // BOOT-24's travel grants; deals and donations on the file's tiers.
     super::seed_grants(bus, plan, &mut out).await?;
+    super::seed_letters(bus, plan, &mut out).await?;
     super::seed_fundraising(bus, plan, &mut out).await?;
     report.text = out;
     Ok(report)

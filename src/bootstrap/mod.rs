@@ -29,7 +29,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 pub use demo_conditions::{STAFF_GROUP, demo_conditions};
-pub use demo_funding::{seed_fundraising, seed_grants};
+pub use demo_funding::{seed_fundraising, seed_grants, seed_letters};
 pub use demo_orders::{OrdersSeeded, SeedTimes, SeededOrder};
 pub use execute::*;
 pub use plan::{

@@ -332,9 +332,8 @@ impl TestApp {
     /// `ManualClock`); `self.clock` is then unused.
     pub async fn start_with_clock(backend: Backend, clock: Arc<dyn Clock>) -> Self {
         let (db, url, dir, pg_name) = fresh_db(backend).await;
-        let app = build_app(db, Config::default(), clock)
-            .await
-            .expect("app starts");
+        let (config, files) = with_files_root(Config::default());
+        let app = build_app(db, config, clock).await.expect("app starts");
         let router = tessera::http::router(app.clone());
         Self {
             backend,
@@ -343,6 +342,7 @@ impl TestApp {
             router,
             clock: TestClock::new(),
             _dir: dir,
+            _files: files,
             pg_name,
         }
     }
@@ -654,6 +654,7 @@ impl TestApp {
             router,
             clock,
             _dir: None,
+            _files: self._files.clone(),
             pg_name: None,
         }
     }
