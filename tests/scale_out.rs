@@ -18,7 +18,16 @@ use tessera::bench::instances::{self, Cluster};
 use tessera_replay::leader::PROJECTIONS;
 
 const CONF: &str = "scale-2027";
-const JOBS: [&str; 2] = [PROJECTIONS, tessera::reactor::NAME];
+
+/// The tests that run three `tessera serve` processes take turns: two clusters at
+/// once would need more PostgreSQL connections than a default server allows
+/// (each instance's pool plus its job connections).
+static CLUSTERS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+const JOBS: [&str; 3] = [
+    PROJECTIONS,
+    tessera::reactor::NAME,
+    tessera_replay::stats_model::NAME,
+];
 
 /// A second instance over `first`'s database (its own pool, caches and jobs).
 async fn second(first: &TestApp) -> TestApp {
@@ -199,6 +208,7 @@ async fn three_instances_rush_with_the_leader_killed_sells_exactly_the_stock() {
     if !common::postgres_available().await {
         return;
     }
+    let _turn = CLUSTERS.lock().await;
     let (url, name) = common::fresh_postgres().await;
     let (buyers, stock) = (120, 80);
     let tokens = instances::prepare(&url, buyers, stock)
@@ -318,6 +328,7 @@ async fn three_instances_finish_each_card_refund_once_with_the_leader_killed_mid
     if !common::postgres_available().await {
         return;
     }
+    let _turn = CLUSTERS.lock().await;
     const ORDERS: usize = 12;
     let fake = fake_stripe::FakeStripe::start().await;
     let config = Config {

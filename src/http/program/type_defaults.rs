@@ -16,6 +16,7 @@ use super::sync::TalkOverrideAccepted;
 use crate::app::AppState;
 use crate::http::error::{ApiResult, Problem};
 use crate::http::extract::{After, ApiJson, CommandMeta, Path};
+use crate::http::page::{Page, PageParams, Paging, page_in_memory};
 use crate::process::program::{TypeDefaultsReport, apply_type_defaults};
 
 /// PRETALX-13: a submission type's defaults. PRETALX-14: a date is required
@@ -44,15 +45,17 @@ pub struct ProgramTypeDefault {
     pub end_time: Option<NaiveTime>,
 }
 
-/// The conference's type defaults, by submission type.
+/// The conference's type defaults, by submission type; paged (`limit`, `cursor`).
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/program/type-defaults", tag = "program",
-    params(("slug" = String, Path)),
-    responses((status = 200, body = Vec<ProgramTypeDefault>), (status = 404, body = Problem)))]
+    params(("slug" = String, Path), PageParams),
+    responses((status = 200, body = Page<ProgramTypeDefault>), (status = 400, body = Problem),
+        (status = 404, body = Problem)))]
 pub async fn list(
     State(app): State<AppState>,
     _after: After,
     Path(slug): Path<String>,
-) -> ApiResult<Json<Vec<ProgramTypeDefault>>> {
+    paging: Paging,
+) -> ApiResult<Json<Page<ProgramTypeDefault>>> {
     let conf = app.gate(&slug, MANAGE).await?;
     let out = rows(&app, &type_defaults_prefix(conf.id))
         .await?
@@ -67,8 +70,14 @@ pub async fn list(
             }),
             _ => None,
         })
+        .map(|d| (d.submission_type.clone(), d.submission_type.clone(), d))
         .collect();
-    Ok(Json(out))
+    Ok(Json(page_in_memory(
+        &paging,
+        "submission_type",
+        false,
+        out,
+    )?))
 }
 
 /// PRETALX-13/14: sets the defaults of a submission type (replacing earlier ones).
