@@ -345,7 +345,8 @@ async fn update_item(
 /// Removes an item; removing a ticket removes the add-ons that needed it (CART-25/26).
 #[utoipa::path(delete, path = "/api/v1/conferences/{slug}/cart/items/{id}", tag = "registration",
     params(("slug" = String, Path), ("id" = Uuid, Path)),
-    responses((status = 200, body = CartView), (status = 404, body = Problem)))]
+    responses((status = 200, body = CartView), (status = 404, body = Problem),
+        (status = 422, body = Problem)))]
 async fn remove_item(
     State(app): State<AppState>,
     AuthUser(user): AuthUser,
