@@ -740,6 +740,55 @@ async fn pretalx_15_a_full_sync_reports_type_defaults_applied(b: Backend) {
     cast.app.finish().await;
 }
 
+/// PRETALX-3: a speaker's e-mail links the account and is never recorded. An
+/// event of an older release that holds one loses it to `tessera migrate
+/// personal-data` (once: a second run finds nothing), the link and the program
+/// stay, and the projections verify.
+async fn pretalx_3_speaker_emails_never_stay_in_the_log(b: Backend) {
+    let cast = setup(b).await;
+    let r = cast.sync(json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let holds_an_email = |e: &tessera_replay::RawEvent| {
+        let p = e.payload.to_lowercase();
+        p.contains("ana@example.org") || p.contains("bo@elsewhere.org")
+    };
+    assert_eq!(cast.app.count_events(holds_an_email).await, 0);
+    let is_ana = |e: &tessera_replay::RawEvent| {
+        e.event_type == "SpeakerSynced" && e.payload.contains("\"ANA\"")
+    };
+    let (position, mut payload) = cast.app.find_event(is_ana).await.expect("ANA synced");
+    assert_eq!(
+        payload["SpeakerSynced"]["speaker"]["user"],
+        json!(cast.ana.id),
+        "linked by the e-mail it does not keep"
+    );
+
+    // As the first program release stored it.
+    payload["SpeakerSynced"]["speaker"]["email"] = json!("ANA@Example.org");
+    cast.app.set_event_payload(position, &payload).await;
+    assert_eq!(cast.app.count_events(holds_an_email).await, 1);
+    let out = cast.app.migrate_personal_data();
+    assert!(out.contains("1 speaker e-mails removed"), "{out}");
+    assert_eq!(cast.app.count_events(holds_an_email).await, 0);
+    let (_, payload) = cast.app.find_event(is_ana).await.expect("ANA synced");
+    assert_eq!(
+        payload["SpeakerSynced"]["speaker"]["user"],
+        json!(cast.ana.id)
+    );
+    let doc = cast.program(None).await;
+    let t1 = find(&doc["talks"], "code", "T1");
+    assert_eq!(t1["speakers"][0]["name"], "Ana", "{t1}");
+    let diffs = tessera_replay::admin::verify(&cast.app.app.db)
+        .await
+        .expect("verify");
+    assert!(diffs.is_empty(), "verify after the migration: {diffs:?}");
+    let again = cast.app.migrate_personal_data();
+    assert!(again.contains("0 speaker e-mails removed"), "{again}");
+    let r = cast.sync(json!({})).await;
+    assert_eq!(r.body["events_appended"], 0, "{}", r.text);
+    cast.app.finish().await;
+}
+
 on_both_backends!(
     pretalx_13_15_type_defaults_applied_alone_and_by_a_full_sync,
     pretalx_15_a_full_sync_reports_type_defaults_applied,
@@ -752,4 +801,5 @@ on_both_backends!(
     pretalx_1_a_conference_without_event_slug_is_refused,
     pretalx_17_overrides_give_effective_values,
     survey_3_one_rating_per_talk_and_user_under_concurrency,
+    pretalx_3_speaker_emails_never_stay_in_the_log,
 );

@@ -8,16 +8,13 @@ mod fake_stripe;
 
 use std::str::FromStr;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use common::{Backend, Response, TestApp, User};
 use fake_stripe::{FakeStripe, deliver};
-use http_body_util::BodyExt;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use tessera::config::{Config, Secret, StripeConfig};
 use tessera_aggregates::order::{Order, OrderStatus, PaymentMethod, PaymentStatus};
-use tower::ServiceExt;
 
 const CONF: &str = "pycon-us-2027";
 const WHSEC: &str = "whsec_test";
@@ -200,35 +197,12 @@ async fn intent_failed(w: &World, intent: &str) -> (Value, Response) {
 async fn deliver_event(w: &World, event: &Value) -> Response {
     let now = w.app.app.bus.services().now().timestamp();
     let delivery = deliver(event, WHSEC, now);
-    let req = Request::builder()
-        .method("POST")
-        .uri(format!("/api/v1/conferences/{CONF}/webhooks/stripe"))
-        .header("content-type", "application/json")
-        .header("stripe-signature", delivery.signature)
-        .body(Body::from(delivery.payload))
-        .expect("request");
-    let response = w
-        .app
-        .router
-        .clone()
-        .oneshot(req)
+    w.app
+        .post(&format!("/api/v1/conferences/{CONF}/webhooks/stripe"))
+        .raw("application/json", delivery.payload)
+        .header("stripe-signature", &delivery.signature)
+        .send()
         .await
-        .expect("router never fails");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .map(|c| c.to_bytes())
-        .unwrap_or_default();
-    let text = String::from_utf8_lossy(&bytes).into_owned();
-    Response {
-        status,
-        headers,
-        body: serde_json::from_str(&text).unwrap_or(Value::Null),
-        text,
-    }
 }
 
 // ---------------------------------------------------------------------------

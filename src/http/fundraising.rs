@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use tessera_aggregates::conference::Role;
 use tessera_aggregates::fundraising::{
     Deal, DealPatch, DealStatus, Donation, DonationStatus, Fundraising, FundraisingCommand,
-    FundraisingError, SealedContact, SealedDonor, Tier, donor_person,
+    FundraisingError, SealedContact, Tier,
 };
 use tessera_projections::Projection;
 use tessera_projections::conference_catalog::{CatalogRow, ConferenceCatalog, conference_key};
@@ -28,14 +28,14 @@ use uuid::Uuid;
 use crate::app::{AppState, ConferenceRef};
 use crate::features::Feature;
 use crate::http::access::{Access, Group, ORGANIZER};
-use crate::http::error::{ApiError, ApiResult, Problem};
+use crate::http::error::{ApiResult, Problem};
 use crate::http::extract::{After, ApiJson, CommandMeta, Path};
 use crate::http::page::{Page, PageParams, Paging, page_in_memory, time_sort};
 use crate::http::site;
 use crate::ids::{fundraising_id, user_id};
 use crate::personal::PersonalData;
 use crate::process::bulk_purchases::ReturnUrls;
-use crate::process::donations::{self as donation_flow, NewDonation};
+use crate::process::donations::{self as donation_flow, Donor, NewDonation, sealed_donation};
 
 /// Donations are recorded by finance staff.
 const FINANCE: Access = Access::Staff(&[Role::Organizer, Role::Finance]);
@@ -288,15 +288,13 @@ async fn record_donation(
     if body.donor_name.trim().is_empty() {
         return Err(FundraisingError::InvalidDonation.into());
     }
-    let donation = sealed_donation(
-        &app.personal,
-        &body.donor_name,
-        &body.donor_email,
-        "",
-        body.amount,
-        body.transaction_date,
-    )
-    .await?;
+    let donor = Donor {
+        name: &body.donor_name,
+        email: &body.donor_email,
+        message: "",
+    };
+    let donation =
+        sealed_donation(&app.personal, donor, body.amount, body.transaction_date).await?;
     let cmd = FundraisingCommand::RecordDonation {
         conference_id: conf.id,
         id,
@@ -310,40 +308,6 @@ async fn record_donation(
             position,
         }),
     ))
-}
-
-/// A donation whose donor's values enter the log only sealed under the donor's
-/// person ([`donor_person`]: the e-mail's user id, else the name's).
-async fn sealed_donation(
-    personal: &PersonalData,
-    name: &str,
-    email: &str,
-    message: &str,
-    amount: Decimal,
-    transaction_date: NaiveDate,
-) -> ApiResult<Donation> {
-    let email = email.trim().to_lowercase();
-    let name = name.trim();
-    let person = donor_person(&email, name);
-    // An erased person's values can never be stored again.
-    if personal.is_erased(person).await? {
-        return Err(ApiError::conflict(
-            "fundraising.donor_erased",
-            "This donor's personal data was erased; nothing more is stored for them.",
-        ));
-    }
-    let sealed = SealedDonor {
-        name: personal.seal_opt(person, name).await?,
-        email: personal.seal_opt(person, &email).await?,
-        message: personal.seal_opt(person, message.trim()).await?,
-    };
-    Ok(Donation {
-        amount,
-        transaction_date,
-        donor: Some(person),
-        sealed: Some(sealed),
-        ..Default::default()
-    })
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -399,15 +363,13 @@ async fn donation_checkout(
         return Err(FundraisingError::InvalidDonation.into());
     }
     let id = meta.scoped_id("donation", &conf.id.to_string());
-    let donation = sealed_donation(
-        &app.personal,
-        &body.donor_name,
-        &body.donor_email,
-        body.message.as_deref().unwrap_or_default(),
-        body.amount,
-        flows.now().date_naive(),
-    )
-    .await?;
+    let donor = Donor {
+        name: &body.donor_name,
+        email: &body.donor_email,
+        message: body.message.as_deref().unwrap_or_default(),
+    };
+    let donation =
+        sealed_donation(&app.personal, donor, body.amount, flows.now().date_naive()).await?;
     let origin = site::origin(&app.config, &headers);
     let page = format!("{origin}/conferences/{slug}/donate?donation={id}");
     let urls = ReturnUrls {

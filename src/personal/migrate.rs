@@ -4,7 +4,10 @@
 //! Three event types of the first releases carry plain personal values:
 //! `UserRegistered` (e-mail and name), `OrderPlaced` (billing name, e-mail and
 //! company) and `PurchaseOrderCreated` (the contact's e-mail, name, billing
-//! address and notes, sealed under the PO's own key). Erasing a person forgets their key, which does nothing for a plain
+//! address and notes, sealed under the PO's own key). A fourth,
+//! `SpeakerSynced`, held the speaker's e-mail from Pretalx, which the program
+//! needs only to link an account before deciding: it is removed, not sealed.
+//! Erasing a person forgets their key, which does nothing for a plain
 //! value, so such an event is rewritten in place into the shape the current code
 //! writes: the plain fields blank, the values sealed under the person's key (and
 //! the e-mail's lookup hash added, so the account still signs in). For a person
@@ -32,12 +35,14 @@ const BATCH: i64 = 500;
 /// What a run did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct MigrationReport {
-    /// Events of the three types looked at.
+    /// Events of the four types looked at.
     pub scanned: u64,
     /// Events rewritten with their values sealed.
     pub sealed: u64,
     /// Events of erased people rewritten with their values dropped.
     pub dropped: u64,
+    /// Speaker events rewritten without the e-mail they never needed.
+    pub speaker_emails_removed: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +88,10 @@ pub async fn migrate_personal_data(
                     let inner = inner(&mut payload, "UserRegistered", &row)?;
                     seal_registration(personal, person, inner).await?
                 }
+                "SpeakerSynced" => {
+                    let inner = inner(&mut payload, "SpeakerSynced", &row)?;
+                    remove_speaker_email(inner)
+                }
                 "PurchaseOrderCreated" => {
                     let po = Uuid::parse_str(&row.aggregate_id).map_err(|e| malformed(&row, e))?;
                     let inner = inner(&mut payload, "PurchaseOrderCreated", &row)?;
@@ -97,6 +106,7 @@ pub async fn migrate_personal_data(
                 Outcome::Untouched => continue,
                 Outcome::Sealed => report.sealed += 1,
                 Outcome::Dropped => report.dropped += 1,
+                Outcome::Removed => report.speaker_emails_removed += 1,
             }
             rewrite(db, row.position, &payload.to_string()).await?;
         }
@@ -108,6 +118,17 @@ enum Outcome {
     Untouched,
     Sealed,
     Dropped,
+    Removed,
+}
+
+/// A speaker's e-mail taken out of `SpeakerSynced` (the speaker is flattened
+/// into `speaker`); the linked account stays.
+fn remove_speaker_email(inner: &mut Map<String, Value>) -> Outcome {
+    let speaker = inner.get_mut("speaker").and_then(Value::as_object_mut);
+    match speaker.and_then(|s| s.remove("email")) {
+        Some(_) => Outcome::Removed,
+        None => Outcome::Untouched,
+    }
 }
 
 fn malformed(row: &Row, e: impl std::fmt::Display) -> MigrationError {
@@ -264,11 +285,12 @@ async fn seal_po_contact(
 }
 
 async fn batch(db: &Db, after: i64) -> Result<Vec<Row>, sqlx::Error> {
-    // The three types by their aggregate, in log order.
+    // The four types by their aggregate, in log order.
     let filter = "((aggregate_type = 'user' AND event_type = 'UserRegistered') \
                   OR (aggregate_type = 'order' AND event_type = 'OrderPlaced') \
                   OR (aggregate_type = 'purchase_order' \
-                      AND event_type = 'PurchaseOrderCreated')) \
+                      AND event_type = 'PurchaseOrderCreated') \
+                  OR (aggregate_type = 'program' AND event_type = 'SpeakerSynced')) \
                   AND position > $1 ORDER BY position LIMIT $2";
     let rows: Vec<(i64, String, String, String)> = match db {
         Db::Postgres(p) => {

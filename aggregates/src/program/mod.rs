@@ -255,7 +255,10 @@ impl Program {
                     .into_iter()
                     .map(|(s, u)| (s.code.clone(), (s, u)))
                     .collect();
-                for (code, (data, by_email)) in speakers {
+                for (code, (mut data, by_email)) in speakers {
+                    // The e-mail served its purpose in `by_email`: a speaker's
+                    // address is personal data the program never shows.
+                    data.email.clear();
                     let current = self.speakers.get(&code);
                     // PRETALX-3: an existing speaker is linked only if unlinked.
                     let user = current.and_then(|s| s.user).or(by_email);

@@ -26,6 +26,10 @@ pub struct SpeakerData {
     pub name: String,
     pub biography: String,
     pub avatar_url: String,
+    /// The address Pretalx gives, used only to link the speaker to an account
+    /// (PRETALX-3) before the command is decided: it never enters the log. Old
+    /// events may hold one (`tessera migrate personal-data` removes it).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub email: String,
 }
 
