@@ -580,18 +580,16 @@ async fn migrate_personal_data(db: &tessera_replay::Db) -> anyhow::Result<ExitCo
     let personal = PersonalData::for_cli(db).await?;
     let report = crate::personal::migrate::migrate_personal_data(db, &personal, |r| {
         eprintln!(
-            "personal data: {} events looked at, {} sealed, {} of erased people dropped, \
-             {} speaker e-mails removed",
-            r.scanned, r.sealed, r.dropped, r.speaker_emails_removed
+            "personal data: {} events looked at, {} sealed, {} of erased people dropped",
+            r.scanned, r.sealed, r.dropped
         );
     })
     .await?;
     println!(
-        "personal data: {} events looked at, {} sealed, {} of erased people dropped, \
-         {} speaker e-mails removed",
-        report.scanned, report.sealed, report.dropped, report.speaker_emails_removed
+        "personal data: {} events looked at, {} sealed, {} of erased people dropped",
+        report.scanned, report.sealed, report.dropped
     );
-    if report.sealed + report.dropped + report.speaker_emails_removed > 0 {
+    if report.sealed + report.dropped > 0 {
         // The read models still hold the plain values they were folded from.
         for r in admin::rebuild(db, None).await? {
             println!("rebuilt {} as generation {}", r.name, r.generation);

@@ -4,10 +4,8 @@
 //! Three event types of the first releases carry plain personal values:
 //! `UserRegistered` (e-mail and name), `OrderPlaced` (billing name, e-mail and
 //! company) and `PurchaseOrderCreated` (the contact's e-mail, name, billing
-//! address and notes, sealed under the PO's own key). A fourth,
-//! `SpeakerSynced`, held the speaker's e-mail from Pretalx, which the program
-//! needs only to link an account before deciding: it is removed, not sealed.
-//! Erasing a person forgets their key, which does nothing for a plain
+//! address and notes, sealed under the PO's own key), and `SpeakerSynced` (the
+//! speaker's e-mail from Pretalx, sealed under the address's user id). Erasing a person forgets their key, which does nothing for a plain
 //! value, so such an event is rewritten in place into the shape the current code
 //! writes: the plain fields blank, the values sealed under the person's key (and
 //! the e-mail's lookup hash added, so the account still signs in). For a person
@@ -23,6 +21,7 @@
 //! database (`audit verify --against-database`).
 
 use serde_json::{Map, Value};
+use tessera_aggregates::program::SealedSpeakerEmail;
 use tessera_aggregates::user::{Sealed, normalize_email};
 use tessera_replay::Db;
 use uuid::Uuid;
@@ -41,8 +40,6 @@ pub struct MigrationReport {
     pub sealed: u64,
     /// Events of erased people rewritten with their values dropped.
     pub dropped: u64,
-    /// Speaker events rewritten without the e-mail they never needed.
-    pub speaker_emails_removed: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -90,7 +87,7 @@ pub async fn migrate_personal_data(
                 }
                 "SpeakerSynced" => {
                     let inner = inner(&mut payload, "SpeakerSynced", &row)?;
-                    remove_speaker_email(inner)
+                    seal_speaker_email(personal, inner, &row).await?
                 }
                 "PurchaseOrderCreated" => {
                     let po = Uuid::parse_str(&row.aggregate_id).map_err(|e| malformed(&row, e))?;
@@ -106,7 +103,6 @@ pub async fn migrate_personal_data(
                 Outcome::Untouched => continue,
                 Outcome::Sealed => report.sealed += 1,
                 Outcome::Dropped => report.dropped += 1,
-                Outcome::Removed => report.speaker_emails_removed += 1,
             }
             rewrite(db, row.position, &payload.to_string()).await?;
         }
@@ -118,17 +114,35 @@ enum Outcome {
     Untouched,
     Sealed,
     Dropped,
-    Removed,
 }
 
-/// A speaker's e-mail taken out of `SpeakerSynced` (the speaker is flattened
-/// into `speaker`); the linked account stays.
-fn remove_speaker_email(inner: &mut Map<String, Value>) -> Outcome {
-    let speaker = inner.get_mut("speaker").and_then(Value::as_object_mut);
-    match speaker.and_then(|s| s.remove("email")) {
-        Some(_) => Outcome::Removed,
-        None => Outcome::Untouched,
+/// A speaker's plain e-mail (the speaker is flattened into `speaker`) sealed
+/// under the address's user id, with its lookup hash, as the sync writes it.
+async fn seal_speaker_email(
+    personal: &PersonalData,
+    inner: &mut Map<String, Value>,
+    row: &Row,
+) -> Result<Outcome, MigrationError> {
+    let Some(speaker) = inner.get_mut("speaker").and_then(Value::as_object_mut) else {
+        return Err(malformed(row, "no speaker object"));
+    };
+    let email = take(speaker, "email").trim().to_lowercase();
+    speaker.remove("email");
+    if email.is_empty() {
+        return Ok(Outcome::Untouched);
     }
+    let person = crate::ids::user_id(&email);
+    if personal.is_erased(person).await? {
+        return Ok(Outcome::Dropped);
+    }
+    let sealed = SealedSpeakerEmail {
+        person,
+        email: personal.seal(person, &email).await?,
+        hash: personal.email_hash(&email),
+    };
+    let value = serde_json::to_value(sealed).map_err(|e| malformed(row, e))?;
+    speaker.insert("sealed_email".into(), value);
+    Ok(Outcome::Sealed)
 }
 
 fn malformed(row: &Row, e: impl std::fmt::Display) -> MigrationError {

@@ -54,6 +54,7 @@ pub async fn sync(
     };
     let report = run_sync(
         &app.bus,
+        &app.personal,
         &app.config.pretalx,
         &conf.slug,
         steps,
