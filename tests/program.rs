@@ -680,6 +680,17 @@ async fn pretalx_13_15_type_defaults_applied_alone_and_by_a_full_sync(b: Backend
     // Talks of another type keep their own slots.
     let t1 = find(&doc["talks"], "code", "T1");
     assert_eq!(t1["slot_start"], "2027-05-15T09:00:00Z");
+    // PRETALX-6: the Tutorial activity follows its talk's new room and time
+    // right away, as after a sync.
+    let r = app
+        .get(&path("/activities/tutorial"))
+        .after(r.position())
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["details"]["room"], "Hall B", "{}", r.text);
+    assert_eq!(r.body["details"]["start_time"], "2027-05-16T14:00:00Z");
+    assert_eq!(r.body["details"]["description"], "1 talk in Hall B");
     // Re-applying changes nothing and appends nothing.
     let events = cast.program_events().await;
     let r = apply().await;
@@ -688,12 +699,11 @@ async fn pretalx_13_15_type_defaults_applied_alone_and_by_a_full_sync(b: Backend
     assert_eq!(r.body["position"], Value::Null);
     assert_eq!(cast.program_events().await, events);
     // A full sync resets T3 from Pretalx and applies the defaults again: the
-    // same state, so the program appends nothing, and both keys are absent
-    // (PRETALX-15). (The Tutorial activity, PRETALX-6, follows its talk's new
-    // room and time here: the one event appended.)
+    // same state, so nothing is appended (the activity is already in step),
+    // and both keys are absent (PRETALX-15).
     let r = cast.sync(json!({})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    assert_eq!(r.body["events_appended"], 1, "{}", r.text);
+    assert_eq!(r.body["events_appended"], 0, "{}", r.text);
     assert!(r.body.get("unscheduled_talks").is_none(), "{}", r.text);
     assert!(r.body.get("type_defaults_applied").is_none(), "{}", r.text);
     assert_eq!(cast.program_events().await, events);

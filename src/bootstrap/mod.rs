@@ -23,6 +23,7 @@ mod plan;
 mod program;
 pub mod series_file;
 mod sponsorships;
+mod talks;
 mod volunteers;
 
 use std::fmt::Write as _;
@@ -38,6 +39,7 @@ pub use plan::{
 };
 pub use program::{ProgramPlan, SurveyPlan, create_program, seed_program};
 pub use sponsorships::{SponsorshipsReport, execute_sponsorships};
+pub use talks::{SpeakerPlan, TalksPlan, create_talks, seed_ratings};
 pub use volunteers::{create_teams, seed_volunteers};
 
 /// Why a bootstrap file was refused. `Display` is the user-facing message.
@@ -135,7 +137,8 @@ pub fn slugify(s: &str) -> String {
 }
 
 /// The `--dry-run` preview (BOOT-18): conference name, slug, dates, timezone,
-/// venue, website, then each section, ticket, add-on and sponsor level.
+/// venue, website, then each section, ticket, add-on and sponsor level, and the
+/// rooms and talks when the file has any.
 pub fn render_preview(plan: &BootstrapPlan) -> String {
     let c = &plan.conference;
     let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
@@ -214,6 +217,8 @@ pub fn render_preview(plan: &BootstrapPlan) -> String {
             l.slug, l.name, cost, l.comp_ticket_count
         );
     }
+
+    out.push_str(&plan.program.talks.preview());
 
     for u in &plan.unresolved_requires {
         let _ = writeln!(

@@ -23,6 +23,7 @@ pub mod new_year;
 pub mod orders;
 pub mod payments;
 pub mod program;
+pub mod program_content;
 pub mod refund;
 pub mod refunds;
 pub mod sales;

@@ -136,7 +136,7 @@ impl Failure for SyncError {
 }
 
 impl SyncReport {
-    fn record(&mut self, events: usize, position: Option<i64>) {
+    pub(crate) fn record(&mut self, events: usize, position: Option<i64>) {
         self.events_appended += events;
         self.position = position.or(self.position);
     }
@@ -283,7 +283,8 @@ pub struct TypeDefaultsReport {
 }
 
 /// PRETALX-13: applies conference `conference`'s type defaults to its talks,
-/// times in its timezone (invalid: UTC). Re-applying changes nothing.
+/// times in its timezone (invalid: UTC), then keeps the submission types'
+/// activities in step as a sync's last step does. Re-applying changes nothing.
 pub async fn apply_type_defaults(
     bus: &CommandBus,
     conference: Uuid,
@@ -305,10 +306,13 @@ pub async fn apply_type_defaults(
         .peek::<Program, _>(&stream, |p| p.unscheduled_talks())
         .await
         .map_err(|e| SyncError::Lookup(e.to_string()))?;
+    // PRETALX-5/6: the talks moved, so their activities follow, as after a sync.
+    let mut activities = SyncReport::default();
+    sync_activities(bus, conference, meta, &mut activities).await?;
     Ok(TypeDefaultsReport {
         type_defaults_applied: defaults_applied(&decided.events).unwrap_or(0),
         unscheduled_talks,
-        position: decided.position,
+        position: activities.position.or(decided.position),
     })
 }
 
@@ -402,7 +406,7 @@ pub async fn speaker_facts(
 /// PRETALX-5/6: one activity per submission type that maps to an activity type,
 /// created once (slug from the type, made unique) and kept in step with its
 /// talks after each talks or schedule step. Answers the events appended.
-async fn sync_activities(
+pub(crate) async fn sync_activities(
     bus: &CommandBus,
     conference: Uuid,
     meta: &EventMeta,
