@@ -105,6 +105,7 @@ pub async fn create_talks(bus: &CommandBus, plan: &BootstrapPlan) -> anyhow::Res
                 biography: String::new(),
                 avatar_url: String::new(),
                 email: String::new(),
+                sealed_email: None,
             })
             .collect(),
         talks: p.talks.clone(),

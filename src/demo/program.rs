@@ -119,6 +119,7 @@ pub async fn setup(api: &Api, plan: &Year) -> anyhow::Result<()> {
                 biography: String::new(),
                 avatar_url: String::new(),
                 email: String::new(),
+                sealed_email: None,
             });
         }
         let start = (plan.start() + Duration::days(t.day))
