@@ -827,9 +827,12 @@ async fn grant_36_the_sweep_removes_orphan_files(b: Backend) {
             }
         }
     }
-    let removed = tessera::process::grant_receipts::sweep_orphans(&cast.app.app)
-        .await
-        .expect("sweep");
+    let removed = tessera::process::grant_receipts::sweep_orphans(
+        &cast.app.app.records(),
+        cast.app.app.config.files.orphan_minutes,
+    )
+    .await
+    .expect("sweep");
     assert_eq!(removed, 1);
     assert_eq!(files.get(&orphan).await.expect("get"), None);
     assert!(files.get(&young).await.expect("get").is_some());

@@ -61,6 +61,17 @@ impl FaultPoint for CheckoutStep {
     }
 }
 
+/// What the flows over stored files and read models work with (receipts,
+/// visa letters, badges): owned and cheap to clone, so a background job can
+/// keep it.
+#[derive(Clone)]
+pub struct Records {
+    pub db: tessera_replay::Db,
+    pub bus: Arc<CommandBus>,
+    pub personal: Arc<crate::personal::PersonalData>,
+    pub files: crate::personal::store::FileStore,
+}
+
 /// What a flow works with: the command bus (and its clock), Stripe when
 /// configured, the crash points, and the service's settings.
 #[derive(Clone, Copy)]

@@ -477,7 +477,7 @@ pub(crate) async fn sync_activities(
 
 /// PRETALX-6: slugify(type) (fallback "activity"), made unique with "-2", "-3"….
 async fn free_slug(bus: &CommandBus, conference: Uuid, kind: &str) -> Result<String, SyncError> {
-    let base: String = crate::bootstrap::slugify(kind)
+    let base: String = crate::ids::slugify(kind)
         .chars()
         .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')
         .collect();

@@ -148,7 +148,7 @@ pub async fn upload(
         from_json(body)?
     };
     let meta = meta.for_conf(Some(conf.id));
-    match flow::upload(&app, conf.id, user.id, new, &meta).await {
+    match flow::upload(&app.records(), conf.id, user.id, new, &meta).await {
         Ok((receipt, sent)) => Ok((
             StatusCode::CREATED,
             Json(ReceiptChanged {
@@ -310,7 +310,7 @@ pub async fn delete(
 ) -> ApiResult<Json<ReceiptChanged>> {
     let conf = app.gate(&slug, PUBLIC).await?;
     let meta = meta.for_conf(Some(conf.id));
-    let sent = flow::delete(&app, conf.id, user.id, receipt, &meta).await?;
+    let sent = flow::delete(&app.records(), conf.id, user.id, receipt, &meta).await?;
     Ok(Json(ReceiptChanged {
         grant: stream_id(conf.id, user.id),
         receipt,
@@ -328,7 +328,7 @@ async fn file_response(
     let stored = row
         .as_ref()
         .and_then(|g| g.receipts.iter().find(|r| r.id == receipt));
-    let found = flow::open_file(app, applicant, receipt, stored).await?;
+    let found = flow::open_file(&app.records(), applicant, receipt, stored).await?;
     let file = match found {
         Found::File(f) => f,
         Found::Missing => return Err(ApiError::not_found("Receipt")),
