@@ -11,8 +11,12 @@ mod domains;
 mod later;
 #[path = "lists/orders.rs"]
 mod orders;
+#[path = "lists/outbox.rs"]
+mod outbox;
 #[path = "lists/people.rs"]
 mod people;
+#[path = "lists/pipeline.rs"]
+mod pipeline;
 #[path = "lists/small.rs"]
 mod small;
 #[path = "lists/staff.rs"]
