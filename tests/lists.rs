@@ -9,6 +9,8 @@ mod common;
 mod domains;
 #[path = "lists/later.rs"]
 mod later;
+#[path = "lists/names.rs"]
+mod names;
 #[path = "lists/orders.rs"]
 mod orders;
 #[path = "lists/outbox.rs"]

@@ -42,6 +42,10 @@ pub struct AttendeesQuery {
     pub ticket_type: Option<String>,
     /// The attendee with the account of this e-mail (exact, case-insensitive).
     pub email: Option<String>,
+    /// Attendees found by this name or name word (exact after normalization:
+    /// case, spacing and Unicode compatibility forms aside), through the blind
+    /// index of names.
+    pub name: Option<String>,
     /// `oldest` (default) or `newest`, by registration date.
     pub sort: Option<RegisteredSort>,
 }
@@ -104,6 +108,11 @@ pub(crate) async fn attendees_page(
     let mut conds = vec![scope];
     if let Some(c) = q.checked_in {
         conds.push(Cond::Bool("checked_in", c));
+    }
+    if let Some(name) = &q.name {
+        // A blank name matches nobody (no token is blank).
+        let token = app.personal.name_query(name).unwrap_or_default();
+        conds.push(Cond::NameToken("user", token));
     }
     let descending = matches!(q.sort, Some(RegisteredSort::Newest));
     let spec = paging.spec(
