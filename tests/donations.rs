@@ -439,7 +439,7 @@ async fn donor_and_contact_values_enter_the_log_only_sealed(b: Backend) {
         .after(Some(head))
         .send()
         .await;
-    assert_eq!(r.body["deals"][0]["contact_email"], CONTACT, "{}", r.text);
+    assert_eq!(r.body["items"][0]["contact_email"], CONTACT, "{}", r.text);
     let before = figures(&w).await;
     assert_eq!(
         (before["donations"].clone(), before["donors"].clone()),

@@ -465,10 +465,17 @@ pub struct DealView {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A page of the year's deals (oldest first) with the year's tiers.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Pipeline {
+    /// A page of the deals, like every list.
+    pub items: Vec<DealView>,
+    /// Send as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+    /// How many deals the year has, on the first page.
+    pub total: Option<i64>,
+    /// Every tier of the year.
     pub tiers: Vec<TierView>,
-    pub deals: Vec<DealView>,
 }
 
 /// A sponsor this year has a commitment from, as its volunteers see it.
@@ -531,14 +538,17 @@ async fn open_contact(personal: &PersonalData, deal: &Deal) -> ApiResult<String>
     }
 }
 
-/// This year's tiers and deals, oldest deal first.
+/// This year's tiers and deals, oldest deal first; the deals paged (`limit`,
+/// `cursor`).
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/sponsorships/deals", tag = "sponsorships",
-    params(("slug" = String, Path)),
-    responses((status = 200, body = Pipeline), (status = 404, body = Problem)))]
+    params(("slug" = String, Path), PageParams),
+    responses((status = 200, body = Pipeline), (status = 400, body = Problem),
+        (status = 404, body = Problem)))]
 async fn list_pipeline(
     State(app): State<AppState>,
     _after: After,
     Path(slug): Path<String>,
+    paging: Paging,
 ) -> ApiResult<Json<Pipeline>> {
     let conf = app.gate(&slug, PIPELINE).await?;
     let (tiers, deals, _) = rows(&app, conf.id).await?;
@@ -547,10 +557,16 @@ async fn list_pipeline(
             .and_then(|t| tiers.iter().find(|x| x.slug == *t))
             .map(|x| x.tier.price)
     };
-    let mut views: Vec<DealView> = Vec::with_capacity(deals.len());
-    for d in deals {
+    let deals = deals
+        .into_iter()
+        .map(|d| (time_sort(&d.opened_at), d.id.to_string(), d))
+        .collect();
+    let page = page_in_memory(&paging, "opened_at", false, deals)?;
+    // Only the page's contacts are opened.
+    let mut items: Vec<DealView> = Vec::with_capacity(page.items.len());
+    for d in page.items {
         let contact_email = open_contact(&app.personal, &d.deal).await?;
-        views.push(DealView {
+        items.push(DealView {
             amount: d.deal.amount_with(price(&d.deal.tier)),
             id: d.id,
             organisation: d.deal.organisation,
@@ -562,8 +578,6 @@ async fn list_pipeline(
             updated_at: d.updated_at,
         });
     }
-    let mut deals = views;
-    deals.sort_by_key(|d| (d.opened_at, d.id));
     let tiers = tiers
         .into_iter()
         .map(|t| TierView {
@@ -572,7 +586,12 @@ async fn list_pipeline(
             price: t.tier.price,
         })
         .collect();
-    Ok(Json(Pipeline { tiers, deals }))
+    Ok(Json(Pipeline {
+        items,
+        next_cursor: page.next_cursor,
+        total: page.total,
+        tiers,
+    }))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
