@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use metrics_exporter_prometheus::PrometheusHandle;
-use tessera_aggregates::conference::FeatureOverrides;
 use tessera_replay::{Db, RunnerHandle};
 use uuid::Uuid;
 
@@ -61,14 +60,7 @@ pub struct Caller {
     pub is_admin: bool,
 }
 
-/// A conference that exists, with what handlers need to know about it.
-#[derive(Debug, Clone)]
-pub struct ConferenceRef {
-    pub id: Uuid,
-    pub slug: String,
-    pub overrides: FeatureOverrides,
-}
-
+pub use crate::features::ConferenceRef;
 pub use crate::ids::{conference_id, inventory_id, order_id, series_id, user_id};
 
 /// How long a read waits for the projections to reach a position it asked for.
@@ -87,6 +79,16 @@ impl App {
             gateway: self.gateway.as_ref(),
             faults: &self.faults,
             config: &self.config,
+        }
+    }
+
+    /// What the flows over stored files and read models work with (src/process).
+    pub fn records(&self) -> crate::process::Records {
+        crate::process::Records {
+            db: self.db.clone(),
+            bus: self.bus.clone(),
+            personal: self.personal.clone(),
+            files: self.files.clone(),
         }
     }
 

@@ -1,5 +1,7 @@
 //! The one binary: `serve`, `migrate`, `replay …`, `user …`, `bootstrap`, `bench …`.
 
+pub mod pretalx;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -96,7 +98,7 @@ pub enum Command {
     /// The program from Pretalx.
     Pretalx {
         #[command(subcommand)]
-        command: crate::pretalx::cli::PretalxCommand,
+        command: pretalx::PretalxCommand,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -315,7 +317,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .await
         }
         Command::Pretalx { command, db } => {
-            crate::pretalx::cli::run(command, db.database_url, &env_map()).await
+            pretalx::run(command, db.database_url, &env_map()).await
         }
         Command::Bench { command } => crate::bench::run(command).await,
         Command::Demo { command } => crate::demo::cli::run(command).await,

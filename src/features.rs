@@ -298,3 +298,12 @@ pub fn template_flags(
 
 #[cfg(test)]
 mod tests;
+
+/// A conference that exists, with what handlers and flows need to know about
+/// it: its id, its slug and its feature overrides.
+#[derive(Debug, Clone)]
+pub struct ConferenceRef {
+    pub id: uuid::Uuid,
+    pub slug: String,
+    pub overrides: FeatureOverrides,
+}

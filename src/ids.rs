@@ -40,3 +40,25 @@ pub fn sponsor_id(conference: Uuid, slug: &str) -> Uuid {
 pub fn activity_id(conference: Uuid, slug: &str) -> Uuid {
     natural_id("activity", &format!("{conference}/{slug}"))
 }
+
+/// Slug of a name (BOOT-5, also CONF-10): lowercase; delete every character that
+/// is not a word character (Unicode letter, digit or `_`), whitespace or hyphen;
+/// collapse each run of whitespace/hyphens into one `-`; trim leading/trailing `-`.
+/// `"PyCon US 2027"` → `"pycon-us-2027"`. May return an empty string.
+pub fn slugify(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut pending_dash = false;
+    for c in s.chars().flat_map(char::to_lowercase) {
+        if c.is_whitespace() || c == '-' {
+            pending_dash = true;
+        } else if c.is_alphanumeric() || c == '_' {
+            if pending_dash && !out.is_empty() {
+                out.push('-');
+            }
+            pending_dash = false;
+            out.push(c);
+        }
+        // any other character is deleted and does not break a dash run
+    }
+    out
+}

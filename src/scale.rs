@@ -186,13 +186,14 @@ pub fn serve_jobs(app: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
         .run(crate::process::sweeper::JOB, None, move || -> JobFuture {
             Box::pin(crate::process::sweeper::run(bus.clone(), every))
         });
-    let files = app.clone();
+    let (records, minutes) = (app.records(), app.config.files.orphan_minutes);
     let orphans = app.leadership.run(
         crate::process::grant_receipts::ORPHAN_JOB,
         None,
         move || -> JobFuture {
             Box::pin(crate::process::grant_receipts::run_orphan_sweeper(
-                files.clone(),
+                records.clone(),
+                minutes,
             ))
         },
     );

@@ -171,7 +171,12 @@ async fn json(app: &TestApp, admin: &User, path: &str) -> Value {
 /// A paid order of one Individual ticket for a new buyer (a sale).
 async fn sell(app: &TestApp, admin: &User, who: &str) -> String {
     let buyer = app.user(who).await;
-    let r = app.buy(&buyer, "pyladiescon-2025", "individual", 1).await;
+    sell_to(app, admin, &buyer).await
+}
+
+/// A paid order of one Individual ticket for `buyer`.
+async fn sell_to(app: &TestApp, admin: &User, buyer: &User) -> String {
+    let r = app.buy(buyer, "pyladiescon-2025", "individual", 1).await;
     assert_eq!(r.status, StatusCode::CREATED, "checkout: {}", r.text);
     let reference = r.body["reference"].as_str().unwrap_or_default().to_string();
     // The balance: the demo's discount conditions may apply.
@@ -511,6 +516,8 @@ async fn dashboards_in_chromium(b: Backend) {
     )
     .await;
 
+    program_page(&app, &admin, &c, &base).await;
+
     // Sign out: the pages send the browser to the form again.
     c.goto(&format!("{base}/dashboard")).await.expect("home");
     c.find(Locator::Id("sign-out"))
@@ -531,6 +538,140 @@ async fn dashboards_in_chromium(b: Backend) {
 
     let _ = c.close().await;
     app.finish().await;
+}
+
+/// The program page: the example's talks with their ratings, the survey NPS,
+/// reached from the conference navigation with the keyboard alone; figures
+/// against the JSON API.
+async fn program_page(app: &TestApp, admin: &User, c: &Client, base: &str) {
+    let conf = "/api/v1/conferences/pyladiescon-2025";
+    let r = app
+        .post(&format!("{conf}/surveys"))
+        .as_user(admin)
+        .json(json!({ "slug": "feedback", "title": "Would you recommend us?", "kind": "nps" }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "survey: {}", r.text);
+    let program = json(app, admin, &format!("{conf}/program")).await;
+    let codes: Vec<String> = program["talks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t["code"].as_str().map(str::to_string))
+        .collect();
+    assert!(codes.len() >= 3, "the example has talks: {program}");
+    for (i, score) in [(0, [5, 4, 2]), (1, [4, 4, 1]), (2, [3, 5, 2])] {
+        let rater = app.user(&format!("rater_{i}")).await;
+        sell_to(app, admin, &rater).await;
+        json(app, admin, &format!("{conf}/attendees")).await;
+        for (code, score) in codes.iter().zip(score) {
+            let r = app
+                .post(&format!("{conf}/talks/{code}/rating"))
+                .as_user(&rater)
+                .json(json!({ "score": score }))
+                .send()
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "rating: {}", r.text);
+        }
+        let r = app
+            .post(&format!("{conf}/surveys/feedback/responses"))
+            .as_user(&rater)
+            .json(json!({ "score": 8 + i }))
+            .send()
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "survey answer: {}", r.text);
+    }
+    let ratings = json(app, admin, &format!("{conf}/program/ratings")).await;
+    let nps = json(app, admin, &format!("{conf}/surveys/nps")).await;
+
+    // From the orders page, Tab to the conference navigation's Program link.
+    open(
+        c,
+        base,
+        "/dashboard/conferences/pyladiescon-2025/orders",
+        "orders-again",
+    )
+    .await;
+    c.find(Locator::Css("body"))
+        .await
+        .expect("body")
+        .click()
+        .await
+        .expect("focus body");
+    let mut reached = vec![];
+    for _ in 0..20 {
+        c.active_element()
+            .await
+            .expect("focus")
+            .send_keys(TAB)
+            .await
+            .expect("tab");
+        let label = c
+            .execute("return document.activeElement.textContent.trim();", vec![])
+            .await
+            .expect("focused")
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let found = label == "Program";
+        reached.push(label);
+        if found {
+            break;
+        }
+    }
+    assert_eq!(
+        reached.last().map(String::as_str),
+        Some("Program"),
+        "{reached:?}"
+    );
+    c.active_element()
+        .await
+        .expect("focus")
+        .send_keys(ENTER)
+        .await
+        .expect("enter");
+    c.wait()
+        .for_element(Locator::Css("[data-metric=rating_average]"))
+        .await
+        .expect("the program page");
+    assert_eq!(text(c, "h1").await, "Program of pyladiescon-2025");
+    shoot(c, "program").await;
+    accessible(c, "program").await;
+    assert_eq!(
+        text(c, "[data-metric=talks]").await,
+        codes.len().to_string()
+    );
+    assert_eq!(
+        text(c, "[data-metric=ratings]").await,
+        ratings["total"].to_string()
+    );
+    assert_eq!(
+        text(c, "[data-metric=rating_average]").await,
+        ratings["average"].as_str().unwrap_or_default()
+    );
+    let top = &ratings["top"][0];
+    assert_eq!(
+        text(
+            c,
+            &format!(
+                "[data-metric='average-{}']",
+                top["code"].as_str().unwrap_or_default()
+            )
+        )
+        .await,
+        top["average"].as_str().unwrap_or_default()
+    );
+    assert_eq!(text(c, "[data-metric=nps]").await, nps["nps"].to_string());
+    assert_eq!(
+        text(c, "[data-metric=nps_responses]").await,
+        nps["responses"].to_string()
+    );
+    // The example's Workshop and Lightning Talk are linked to their activities.
+    let linked = text(c, "#activities").await;
+    assert!(
+        linked.contains("Workshops") && linked.contains("Lightning Talks"),
+        "{linked}"
+    );
 }
 
 on_both_backends!(dashboards_in_chromium);

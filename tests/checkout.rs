@@ -240,7 +240,7 @@ async fn order_20_expired_holds_release_stock(b: Backend) {
     app.finish().await;
 }
 
-/// The rule: 500 concurrent buyers for 100 tickets sell exactly 100.
+/// CAT-2 under a rush: 500 concurrent buyers for 100 tickets sell exactly 100.
 async fn cat_2_five_hundred_buyers_for_one_hundred_tickets(b: Backend) {
     let (app, admin) = setup(b).await;
     app.ticket_type(

@@ -661,8 +661,8 @@ async fn domain_pages_show_the_json_figures(b: Backend) {
         "the demo has a paid deal"
     );
     assert_ne!(metric(&p, "sponsorship_progress"), "0.00", "a goal is set");
-    let deals = json(format!("{C}/sponsorships/deals")).await;
-    let deals = deals["deals"].as_array().cloned().unwrap_or_default();
+    let deals = json(format!("{C}/sponsorships/deals?limit=500")).await;
+    let deals = deals["items"].as_array().cloned().unwrap_or_default();
     for status in [
         "not_contacted",
         "awaiting_response",

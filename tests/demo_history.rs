@@ -1,6 +1,6 @@
 //! The history generator (`tessera demo generate`): the same seed gives the same
 //! statistics, and each generated year's statistics are plausible (ANA-1, ANA-3,
-//! ANA-10, ANA-22, ANA-25, ANA-27, ANA-43), on SQLite and PostgreSQL.
+//! ANA-10, ANA-22, ANA-25, ANA-27, ANA-38, ANA-43), on SQLite and PostgreSQL.
 
 mod common;
 
@@ -123,6 +123,35 @@ async fn same_seed_same_stats_and_plausible_years(b: Backend) {
         // ANA-39: a third of the attendees answered the NPS survey.
         let nps = &s["surveys"]["nps"];
         assert!(nps["responses"].as_u64() > Some(0), "{nps}");
+        // SURVEY-3, ANA-38: the attendees rated the year's talks, one rating
+        // per talk and attendee; every talk has enough ratings to rank
+        // (SURVEY-6), in both tracks.
+        let r = &s["session_ratings"];
+        let total = r["total"].as_u64().unwrap_or(0);
+        assert!(total >= 15, "{r}");
+        let dist: u64 = r["distribution"]
+            .as_object()
+            .into_iter()
+            .flat_map(|d| d.values())
+            .filter_map(Value::as_u64)
+            .sum();
+        assert_eq!(dist, total, "{r}");
+        assert_eq!(r["top"].as_array().map(Vec::len), Some(5), "{r}");
+        let avg: f64 = r["average"]
+            .as_str()
+            .and_then(|a| a.parse().ok())
+            .unwrap_or(0.0);
+        assert!((1.0..=5.0).contains(&avg), "{r}");
+        let tracks: Vec<&str> = r["by_track"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|t| t["track"].as_str())
+            .collect();
+        assert!(
+            tracks.contains(&"Python") && tracks.contains(&"Data"),
+            "{r}"
+        );
     }
 }
 

@@ -1,4 +1,4 @@
-//! The fault rule: a crash injected between every two steps of checkout
+//! Crash safety: a crash injected between every two steps of checkout
 //! and of refund, followed by a restart, leaves stock, vouchers, orders and money
 //! consistent — no hold outlives its expiry, no refund is paid twice (ORDER-3…20,
 //! CAT-2, DISC-5, PAY-25…29, AMB-9/10).

@@ -190,7 +190,7 @@ async fn my_5_pipeline_figures_and_progress(b: Backend) {
         .as_user(&admin)
         .send()
         .await;
-    assert_eq!(list.body["deals"].as_array().map(Vec::len), Some(5));
+    assert_eq!(list.body["items"].as_array().map(Vec::len), Some(5));
     app.finish().await;
 }
 
@@ -241,7 +241,7 @@ async fn my_5_organizers_of_another_year_see_nothing(b: Backend) {
         .after(Some(head))
         .send()
         .await;
-    let ids: Vec<&str> = list.body["deals"]
+    let ids: Vec<&str> = list.body["items"]
         .as_array()
         .map(|a| a.iter().filter_map(|d| d["id"].as_str()).collect())
         .unwrap_or_default();

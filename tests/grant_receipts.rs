@@ -293,6 +293,8 @@ async fn grant_31_36_upload_list_sum_and_download(b: Backend) {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let first = r.body["receipt"].as_str().unwrap_or_default().to_string();
+    // The list is in upload order (by upload time).
+    cast.app.clock.advance(chrono::Duration::seconds(1));
     let mut png = receipt("hotel.png", &png(b"hotel folio"), "120.50");
     png["kind"] = json!("lodging");
     png["description"] = json!("");
@@ -301,10 +303,7 @@ async fn grant_31_36_upload_list_sum_and_download(b: Backend) {
     let list = cast.mine(&ana, "/receipts").get(r.position()).await;
     assert_eq!(list.status, StatusCode::OK, "{}", list.text);
     assert_eq!(list.body["total_amount"], "570.50");
-    let receipts = list.body["receipts"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    let receipts = list.body["items"].as_array().cloned().unwrap_or_default();
     assert_eq!(receipts.len(), 2);
     assert_eq!(receipts[0]["description"], "Boarding pass LOS-PIT");
     assert_eq!(receipts[0]["file_type"], "pdf");
@@ -620,9 +619,9 @@ async fn grant_31_36_multipart_upload_stores_the_file_on_disk(b: Backend) {
     let id = r.body["receipt"].as_str().unwrap_or_default().to_string();
     let list = cast.mine(&ana, "/receipts").get(r.position()).await;
     assert_eq!(list.body["total_amount"], "321.40", "{}", list.text);
-    assert_eq!(list.body["receipts"][0]["kind"], "lodging");
-    assert_eq!(list.body["receipts"][0]["file_type"], "png");
-    assert_eq!(list.body["receipts"][0]["file_size"], content.len());
+    assert_eq!(list.body["items"][0]["kind"], "lodging");
+    assert_eq!(list.body["items"][0]["file_type"], "png");
+    assert_eq!(list.body["items"][0]["file_size"], content.len());
     // One file, sealed (not the plain bytes), at its content address.
     let root = cast.app.app.files.root().to_path_buf();
     assert_eq!(cast.app.app.files.count().expect("count"), 1);
@@ -800,8 +799,8 @@ async fn grant_36_the_sweep_removes_orphan_files(b: Backend) {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     // The read model knows the receipt before the sweep reads it.
     let list = cast.mine(&ana, "/receipts").get(r.position()).await;
-    assert_eq!(list.body["receipts"].as_array().map(Vec::len), Some(1));
-    let id = list.body["receipts"][0]["id"]
+    assert_eq!(list.body["items"].as_array().map(Vec::len), Some(1));
+    let id = list.body["items"][0]["id"]
         .as_str()
         .unwrap_or_default()
         .to_string();
@@ -827,9 +826,12 @@ async fn grant_36_the_sweep_removes_orphan_files(b: Backend) {
             }
         }
     }
-    let removed = tessera::process::grant_receipts::sweep_orphans(&cast.app.app)
-        .await
-        .expect("sweep");
+    let removed = tessera::process::grant_receipts::sweep_orphans(
+        &cast.app.app.records(),
+        cast.app.app.config.files.orphan_minutes,
+    )
+    .await
+    .expect("sweep");
     assert_eq!(removed, 1);
     assert_eq!(files.get(&orphan).await.expect("get"), None);
     assert!(files.get(&young).await.expect("get").is_some());
@@ -846,6 +848,68 @@ async fn grant_36_the_sweep_removes_orphan_files(b: Backend) {
     cast.app.finish().await;
 }
 
+/// GRANT-36: the receipts page (oldest upload first) with Σ of every receipt on
+/// each page; receipts uploaded between pages come after the cursor and are
+/// seen once, a deleted one already seen changes nothing, none is repeated.
+async fn grant_36_receipts_walk(b: Backend) {
+    let cast = setup(b).await;
+    let ana = cast.app.user("ana").await;
+    cast.accepted(&ana, "800.00").await;
+    let mut uploaded = vec![];
+    let upload = |n: usize| {
+        let (cast, ana) = (&cast, &ana);
+        async move {
+            cast.app.clock.advance(chrono::Duration::seconds(1));
+            let name = format!("r{n}.pdf");
+            let r = cast.upload(ana, receipt(&name, &pdf(b"r"), "10.00")).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+            r.body["receipt"].as_str().unwrap_or_default().to_string()
+        }
+    };
+    for n in 0..5 {
+        uploaded.push(upload(n).await);
+    }
+    let mut seen: Vec<String> = vec![];
+    let mut cursor: Option<String> = None;
+    for n in 0.. {
+        let mut rest = "/receipts?limit=2".to_string();
+        if let Some(c) = &cursor {
+            rest.push_str(&format!("&cursor={c}"));
+        }
+        let head = cast.app.settled().await;
+        let r = cast.mine(&ana, &rest).get(Some(head)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(r.body["total"].is_i64(), n == 0, "{}", r.text);
+        if n == 0 {
+            assert_eq!(r.body["total"], 5);
+            assert_eq!(r.body["total_amount"], "50.00");
+        }
+        assert!(r.body["total_amount"].is_string(), "{}", r.text);
+        let items = r.body["items"].as_array().cloned().unwrap_or_default();
+        assert!(items.len() <= 2, "{}", r.text);
+        seen.extend(
+            items
+                .iter()
+                .filter_map(|i| i["id"].as_str().map(str::to_string)),
+        );
+        match r.body["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+        uploaded.push(upload(10 + n).await);
+        if n == 0 {
+            let r = cast
+                .mine(&ana, &format!("/receipts/{}", uploaded[0]))
+                .delete()
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        }
+    }
+    assert_eq!(seen[..5], uploaded[..5], "oldest upload first");
+    assert_eq!(seen, uploaded, "the uploads made meanwhile come last");
+    cast.app.finish().await;
+}
+
 on_both_backends!(
     grant_31_36_multipart_upload_stores_the_file_on_disk,
     grant_31_refused_files_leave_nothing_behind,
@@ -856,4 +920,5 @@ on_both_backends!(
     grant_21_33_34_review_delete_and_readiness,
     grant_35_the_queue_answers_an_unreviewed_receipt,
     grant_33_concurrent_deletes_and_approvals_never_both_win,
+    grant_36_receipts_walk,
 );

@@ -9,10 +9,16 @@ mod common;
 mod domains;
 #[path = "lists/later.rs"]
 mod later;
+#[path = "lists/names.rs"]
+mod names;
 #[path = "lists/orders.rs"]
 mod orders;
+#[path = "lists/outbox.rs"]
+mod outbox;
 #[path = "lists/people.rs"]
 mod people;
+#[path = "lists/pipeline.rs"]
+mod pipeline;
 #[path = "lists/small.rs"]
 mod small;
 #[path = "lists/staff.rs"]

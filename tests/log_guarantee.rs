@@ -217,6 +217,9 @@ async fn first_event(app: &TestApp) {
 /// one round may not race; the other does.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_append_that_commits_after_a_later_position_is_never_skipped() {
+    if !common::postgres_available().await {
+        return;
+    }
     let app = TestApp::start(Backend::Postgres).await;
     slow_appends(
         &app.app.db,
@@ -244,6 +247,9 @@ async fn an_append_that_commits_after_a_later_position_is_never_skipped() {
 /// next gap by that gap's own horizon, not by the one it was waiting on.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_reader_judges_each_gap_by_its_own_horizon() {
+    if !common::postgres_available().await {
+        return;
+    }
     let app = TestApp::start(Backend::Postgres).await;
     slow_appends(
         &app.app.db,
@@ -443,6 +449,9 @@ async fn read_until_some(reader: &mut LogReader, after: i64) -> Vec<i64> {
 /// reader whose caller jumped past the gap it was waiting on is not stuck on it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn holes_are_passed_on_the_horizon_of_their_first_sight() {
+    if !common::postgres_available().await {
+        return;
+    }
     let (db, _, _, name) = common::fresh_db(Backend::Postgres).await;
     let Db::Postgres(pool) = &db else {
         unreachable!()

@@ -142,7 +142,7 @@ async fn order_and_access_code_mails_reach_the_buyer_once(b: Backend) {
     let list = outbox_until(&app, &admin, |l| count(l, "sent") == 2).await;
     assert_eq!(list["sending"], true);
     assert_eq!(count(&list, "sent"), 2, "{list}");
-    let ids: Vec<String> = list["messages"]
+    let ids: Vec<String> = list["items"]
         .as_array()
         .map(|a| {
             a.iter()
@@ -176,12 +176,12 @@ async fn without_smtp_messages_are_recorded_and_listed_for_admins(b: Backend) {
     let list = outbox_until(&app, &admin, |l| count(l, "recorded") == 2).await;
     assert_eq!(list["sending"], false);
     assert_eq!(count(&list, "recorded"), 2, "{list}");
-    let kinds: Vec<&str> = list["messages"]
+    let kinds: Vec<&str> = list["items"]
         .as_array()
         .map(|a| a.iter().filter_map(|m| m["kind"].as_str()).collect())
         .unwrap_or_default();
     assert!(kinds.contains(&"order_confirmation") && kinds.contains(&"access_code"));
-    assert!(list["messages"][0]["recipient"] == json!(ana.id));
+    assert!(list["items"][0]["recipient"] == json!(ana.id));
     // Only admins see the outbox.
     let r = app.get("/api/v1/messages").as_user(&ana).send().await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
@@ -217,7 +217,7 @@ async fn failures_retry_with_backoff_then_dead_letter_and_an_admin_retries(b: Ba
     // MSG-4: the first failure waits for its retry.
     let list = outbox_until(&app, &admin, |l| count(l, "failed") == 1).await;
     assert_eq!(count(&list, "failed"), 1, "{list}");
-    let failed = &list["messages"][0];
+    let failed = &list["items"][0];
     assert_eq!(failed["attempts"], 1);
     assert!(
         failed["last_error"]
@@ -237,11 +237,11 @@ async fn failures_retry_with_backoff_then_dead_letter_and_an_admin_retries(b: Ba
     assert_eq!(count(&list, "dead_lettered"), 1, "{list}");
     let dead = outbox(&app, &admin, Some("dead_lettered")).await;
     assert_eq!(dead["total"], 1);
-    let id = dead["messages"][0]["id"]
+    let id = dead["items"][0]["id"]
         .as_str()
         .unwrap_or_default()
         .to_string();
-    assert_eq!(dead["messages"][0]["attempts"], 2);
+    assert_eq!(dead["items"][0]["attempts"], 2);
     assert!(sink.received().is_empty());
     // MSG-5: an admin's retry sends it.
     let r = app

@@ -301,20 +301,7 @@ async fn as_the_first_release_wrote_them(app: &TestApp, ada: &User) {
 }
 
 fn migrate_personal_data(app: &TestApp) -> String {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tessera"))
-        .env("RUST_LOG", "warn")
-        .env_remove("DATABASE_URL")
-        .env_remove("TESSERA_PERSONAL_DATA_KEY")
-        .args(["migrate", "personal-data", "--database-url", &app.url])
-        .output()
-        .expect("run");
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
+    app.migrate_personal_data()
 }
 
 async fn plain_values_in_the_log(app: &TestApp) -> usize {

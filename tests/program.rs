@@ -680,6 +680,17 @@ async fn pretalx_13_15_type_defaults_applied_alone_and_by_a_full_sync(b: Backend
     // Talks of another type keep their own slots.
     let t1 = find(&doc["talks"], "code", "T1");
     assert_eq!(t1["slot_start"], "2027-05-15T09:00:00Z");
+    // PRETALX-6: the Tutorial activity follows its talk's new room and time
+    // right away, as after a sync.
+    let r = app
+        .get(&path("/activities/tutorial"))
+        .after(r.position())
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["details"]["room"], "Hall B", "{}", r.text);
+    assert_eq!(r.body["details"]["start_time"], "2027-05-16T14:00:00Z");
+    assert_eq!(r.body["details"]["description"], "1 talk in Hall B");
     // Re-applying changes nothing and appends nothing.
     let events = cast.program_events().await;
     let r = apply().await;
@@ -688,12 +699,11 @@ async fn pretalx_13_15_type_defaults_applied_alone_and_by_a_full_sync(b: Backend
     assert_eq!(r.body["position"], Value::Null);
     assert_eq!(cast.program_events().await, events);
     // A full sync resets T3 from Pretalx and applies the defaults again: the
-    // same state, so the program appends nothing, and both keys are absent
-    // (PRETALX-15). (The Tutorial activity, PRETALX-6, follows its talk's new
-    // room and time here: the one event appended.)
+    // same state, so nothing is appended (the activity is already in step),
+    // and both keys are absent (PRETALX-15).
     let r = cast.sync(json!({})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    assert_eq!(r.body["events_appended"], 1, "{}", r.text);
+    assert_eq!(r.body["events_appended"], 0, "{}", r.text);
     assert!(r.body.get("unscheduled_talks").is_none(), "{}", r.text);
     assert!(r.body.get("type_defaults_applied").is_none(), "{}", r.text);
     assert_eq!(cast.program_events().await, events);
@@ -740,6 +750,99 @@ async fn pretalx_15_a_full_sync_reports_type_defaults_applied(b: Backend) {
     cast.app.finish().await;
 }
 
+/// PRETALX-3, ANA-49: a speaker's e-mail links the account and enters the log
+/// only sealed; the speaker export opens it, and reads "erased" once its owner
+/// is erased. An event of an older release that holds a plain address is
+/// sealed by `tessera migrate personal-data` (once: a second run finds
+/// nothing), the link stays, and the projections verify.
+async fn pretalx_3_speaker_emails_enter_the_log_only_sealed(b: Backend) {
+    let cast = setup(b).await;
+    let r = cast.sync(json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let holds_an_email = |e: &tessera_replay::RawEvent| {
+        let p = e.payload.to_lowercase();
+        p.contains("ana@example.org") || p.contains("bo@elsewhere.org")
+    };
+    assert_eq!(cast.app.count_events(holds_an_email).await, 0);
+    let is_ana = |e: &tessera_replay::RawEvent| {
+        e.event_type == "SpeakerSynced" && e.payload.contains("\"ANA\"")
+    };
+    let (position, mut payload) = cast.app.find_event(is_ana).await.expect("ANA synced");
+    let speaker = &mut payload["SpeakerSynced"]["speaker"];
+    assert_eq!(speaker["user"], json!(cast.ana.id), "linked by its e-mail");
+    assert!(speaker["sealed_email"].is_object(), "{speaker}");
+    assert_eq!(
+        speaker_emails(&cast).await,
+        vec!["ana@example.org", "bo@elsewhere.org", ""]
+    );
+
+    // As the first program release stored it.
+    if let Some(o) = speaker.as_object_mut() {
+        o.remove("sealed_email");
+        o.insert("email".into(), json!("ANA@Example.org"));
+    }
+    cast.app.set_event_payload(position, &payload).await;
+    assert_eq!(cast.app.count_events(holds_an_email).await, 1);
+    let out = cast.app.migrate_personal_data();
+    assert!(
+        out.contains("1 sealed, 0 of erased people dropped"),
+        "{out}"
+    );
+    assert_eq!(cast.app.count_events(holds_an_email).await, 0);
+    let (_, payload) = cast.app.find_event(is_ana).await.expect("ANA synced");
+    assert_eq!(
+        payload["SpeakerSynced"]["speaker"]["user"],
+        json!(cast.ana.id)
+    );
+    assert_eq!(
+        speaker_emails(&cast).await,
+        vec!["ana@example.org", "bo@elsewhere.org", ""]
+    );
+    let diffs = tessera_replay::admin::verify(&cast.app.app.db)
+        .await
+        .expect("verify");
+    assert!(diffs.is_empty(), "verify after the migration: {diffs:?}");
+    let again = cast.app.migrate_personal_data();
+    assert!(
+        again.contains("0 sealed, 0 of erased people dropped"),
+        "{again}"
+    );
+    let r = cast.sync(json!({})).await;
+    assert_eq!(r.body["events_appended"], 0, "{}", r.text);
+
+    let r = cast
+        .app
+        .post(&format!("/api/v1/users/{}/erase", cast.ana.id))
+        .as_user(&cast.admin)
+        .json(json!({}))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        speaker_emails(&cast).await,
+        vec!["erased", "bo@elsewhere.org", ""]
+    );
+    cast.app.finish().await;
+}
+
+/// The Email column of the speaker export (ANA-49), by speaker name.
+async fn speaker_emails(cast: &Cast) -> Vec<String> {
+    let head = cast.app.settled().await;
+    let r = cast
+        .app
+        .get(&path("/exports/speaker-registrations.csv"))
+        .as_user(&cast.admin)
+        .after(Some(head))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap_or_default().to_string())
+        .collect()
+}
+
 on_both_backends!(
     pretalx_13_15_type_defaults_applied_alone_and_by_a_full_sync,
     pretalx_15_a_full_sync_reports_type_defaults_applied,
@@ -752,4 +855,5 @@ on_both_backends!(
     pretalx_1_a_conference_without_event_slug_is_refused,
     pretalx_17_overrides_give_effective_values,
     survey_3_one_rating_per_talk_and_user_under_concurrency,
+    pretalx_3_speaker_emails_enter_the_log_only_sealed,
 );

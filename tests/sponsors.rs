@@ -283,7 +283,7 @@ async fn sponsor_5_override_benefits_and_fulfilment(b: Backend) {
     assert_eq!(r.body["benefits_total"], 3);
     assert_eq!(r.body["fulfilment_rate"], "66.67");
     assert_eq!(
-        r.body["sponsors"][0]["benefits"].as_array().map(Vec::len),
+        r.body["items"][0]["benefits"].as_array().map(Vec::len),
         Some(3)
     );
     // The open benefit is completed.

@@ -9,18 +9,15 @@ mod fake_stripe;
 
 use std::str::FromStr;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use common::{Backend, Response, TestApp, User};
 use fake_stripe::{Delivery, FakeStripe, charge_object, deliver, dispute_object, event};
-use http_body_util::BodyExt;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use tessera::config::{Config, Secret, StripeConfig};
 use tessera::stripe::{PaymentGateway, RefundReason, RefundRequest};
 use tessera_aggregates::order::Order;
 use tessera_aggregates::stripe_event::{self, StripeEventRecord, StripeEventStatus};
-use tower::ServiceExt;
 
 const CONF: &str = "pycon-us-2027";
 const OTHER_CONF: &str = "pycon-us-2028";
@@ -139,34 +136,15 @@ async fn post_webhook(
     payload: &[u8],
     signature: Option<&str>,
 ) -> Response {
-    let mut req = Request::builder()
-        .method("POST")
-        .uri(format!("/api/v1/conferences/{conf}/webhooks/stripe"))
-        .header("content-type", "application/json");
-    if let Some(s) = signature {
-        req = req.header("stripe-signature", s);
+    let call = app
+        .post(&format!("/api/v1/conferences/{conf}/webhooks/stripe"))
+        .raw("application/json", payload.to_vec());
+    match signature {
+        Some(s) => call.header("stripe-signature", s),
+        None => call,
     }
-    let response = app
-        .router
-        .clone()
-        .oneshot(req.body(Body::from(payload.to_vec())).expect("request"))
-        .await
-        .expect("router never fails");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .map(|c| c.to_bytes())
-        .unwrap_or_default();
-    let text = String::from_utf8_lossy(&bytes).into_owned();
-    Response {
-        status,
-        headers,
-        body: serde_json::from_str(&text).unwrap_or(Value::Null),
-        text,
-    }
+    .send()
+    .await
 }
 
 async fn webhook(app: &TestApp, delivery: &Delivery) -> Response {

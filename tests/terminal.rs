@@ -8,16 +8,13 @@ mod fake_stripe;
 
 use std::str::FromStr;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use common::{Backend, Response, TestApp, User};
 use fake_stripe::{FakeStripe, deliver};
-use http_body_util::BodyExt;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use tessera::config::{Config, Secret, StripeConfig};
 use tessera_aggregates::order::{Order, OrderStatus, PaymentMethod, PaymentStatus};
-use tower::ServiceExt;
 
 const CONF: &str = "pycon-us-2027";
 const WHSEC: &str = "whsec_test";
@@ -200,35 +197,12 @@ async fn intent_failed(w: &World, intent: &str) -> (Value, Response) {
 async fn deliver_event(w: &World, event: &Value) -> Response {
     let now = w.app.app.bus.services().now().timestamp();
     let delivery = deliver(event, WHSEC, now);
-    let req = Request::builder()
-        .method("POST")
-        .uri(format!("/api/v1/conferences/{CONF}/webhooks/stripe"))
-        .header("content-type", "application/json")
-        .header("stripe-signature", delivery.signature)
-        .body(Body::from(delivery.payload))
-        .expect("request");
-    let response = w
-        .app
-        .router
-        .clone()
-        .oneshot(req)
+    w.app
+        .post(&format!("/api/v1/conferences/{CONF}/webhooks/stripe"))
+        .raw("application/json", delivery.payload)
+        .header("stripe-signature", &delivery.signature)
+        .send()
         .await
-        .expect("router never fails");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .map(|c| c.to_bytes())
-        .unwrap_or_default();
-    let text = String::from_utf8_lossy(&bytes).into_owned();
-    Response {
-        status,
-        headers,
-        body: serde_json::from_str(&text).unwrap_or(Value::Null),
-        text,
-    }
 }
 
 // ---------------------------------------------------------------------------
@@ -1172,7 +1146,7 @@ async fn pay_31_readers_and_connection_tokens(b: Backend) {
     let app = &w.app;
     let r = app.get(&terminal("readers")).as_user(&w.desk).send().await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    assert_eq!(r.body["readers"].as_array().map(Vec::len), Some(2));
+    assert_eq!(r.body["items"].as_array().map(Vec::len), Some(2));
     let listed = w.fake.requests();
     let last = listed.last().expect("request");
     assert_eq!(last.param("limit"), Some("100"));
@@ -1182,9 +1156,9 @@ async fn pay_31_readers_and_connection_tokens(b: Backend) {
         .send()
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    assert_eq!(r.body["readers"][0]["id"], "tmr_desk2");
-    assert_eq!(r.body["readers"][0]["location"], "tml_hall_b");
-    assert_eq!(r.body["readers"].as_array().map(Vec::len), Some(1));
+    assert_eq!(r.body["items"][0]["id"], "tmr_desk2");
+    assert_eq!(r.body["items"][0]["location"], "tml_hall_b");
+    assert_eq!(r.body["items"].as_array().map(Vec::len), Some(1));
 
     let r = app
         .post(&terminal("connection-token"))
@@ -1329,6 +1303,59 @@ fn product_line(inventory: &Value, slug: &str) -> Value {
         .unwrap_or_default()
 }
 
+/// PAY-31: the readers page by id like every list; readers registered between
+/// pages are seen once when they sort after the cursor, never before it, and
+/// none is skipped or repeated.
+async fn pay_31_readers_walk(b: Backend) {
+    let w = setup(b).await;
+    for i in 0..3 {
+        w.fake
+            .add_reader(&format!("tmr_m{i}"), &format!("M{i}"), "tml_hall_a");
+    }
+    let mut seen: Vec<String> = vec![];
+    let mut cursor: Option<String> = None;
+    for n in 0.. {
+        let mut path = terminal("readers?limit=2");
+        if let Some(c) = &cursor {
+            path.push_str(&format!("&cursor={c}"));
+        }
+        let r = w.app.get(&path).as_user(&w.desk).send().await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(r.body["total"].is_i64(), n == 0, "{}", r.text);
+        let items = r.body["items"].as_array().cloned().unwrap_or_default();
+        assert!(items.len() <= 2, "{}", r.text);
+        seen.extend(
+            items
+                .iter()
+                .filter_map(|i| i["id"].as_str().map(str::to_string)),
+        );
+        match r.body["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+        // One before every cursor, one after it.
+        w.fake
+            .add_reader(&format!("tmr_a{n}"), "Early", "tml_hall_a");
+        w.fake
+            .add_reader(&format!("tmr_z{n}"), "Late", "tml_hall_a");
+    }
+    let ids = ["tmr_desk1", "tmr_desk2", "tmr_m0", "tmr_m1", "tmr_m2"];
+    assert_eq!(seen[..5], ids, "by id");
+    assert!(seen.contains(&"tmr_z0".to_string()), "{seen:?}");
+    assert!(!seen.iter().any(|s| s.starts_with("tmr_a")), "{seen:?}");
+    let unique: std::collections::BTreeSet<&String> = seen.iter().collect();
+    assert_eq!(unique.len(), seen.len(), "{seen:?}");
+    let r = w
+        .app
+        .get(&terminal("readers?cursor=bm9wZQ"))
+        .as_user(&w.desk)
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert_eq!(r.code(), "list.invalid_paging");
+    finish(w).await;
+}
+
 /// CAT-2 as the public ticket listing shows it.
 async fn public_remaining(app: &TestApp, slug: &str) -> Option<i64> {
     let r = app
@@ -1352,4 +1379,5 @@ on_both_backends!(
     cat_2_a_paid_desk_order_counts_as_sold,
     pay_32_terminal_refusals,
     pay_31_readers_and_connection_tokens,
+    pay_31_readers_walk,
 );

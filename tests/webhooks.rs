@@ -690,6 +690,91 @@ async fn wh_8_bulk_purchase_kinds_carry_no_voucher_codes(b: Backend) {
     app.finish().await;
 }
 
+/// The deliveries, `limit` at a time, with `between` after each page (the first
+/// page counts them all): the event ids in the order seen.
+async fn walk_deliveries<F, Fut>(
+    app: &TestApp,
+    admin: &User,
+    id: &str,
+    mut between: F,
+) -> Vec<String>
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let mut seen = vec![];
+    let mut cursor: Option<String> = None;
+    for n in 0.. {
+        let mut url = path(&format!("/{id}/deliveries?limit=2"));
+        if let Some(c) = &cursor {
+            url.push_str(&format!("&cursor={c}"));
+        }
+        let r = app.get(&url).as_user(admin).send().await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(r.body["total"].is_i64(), n == 0, "{}", r.text);
+        let items = r.body["items"].as_array().cloned().unwrap_or_default();
+        assert!(items.len() <= 2, "{}", r.text);
+        seen.extend(
+            items
+                .iter()
+                .filter_map(|d| d["event_id"].as_str().map(str::to_string)),
+        );
+        match r.body["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+        between(n).await;
+    }
+    seen
+}
+
+/// WH-10: the delivery log pages newest first (by round, then log position);
+/// events delivered while a client pages sort before its cursor, so the walk
+/// sees every delivery that was there once, in order, and nothing twice.
+async fn wh_10_the_delivery_log_walks_page_by_page(b: Backend) {
+    let (app, admin) = setup(b, config()).await;
+    let (receiver, url) = Receiver::start(0).await;
+    let (id, secret, _) = register(&app, &admin, &url).await;
+    receiver.trust(&secret);
+    for name in ["ana", "bo", "cy"] {
+        purchase(&app, name).await;
+    }
+    let expected = published(&app).await;
+    receiver.wait_for(expected).await;
+    let mut truth = vec![];
+    for _ in 0..200 {
+        let r = app
+            .get(&path(&format!("/{id}/deliveries?limit=500")))
+            .as_user(&admin)
+            .send()
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        truth = r.body["items"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|d| d["event_id"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if truth.len() == expected {
+            assert_eq!(r.body["total"], expected, "{}", r.text);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(truth.len(), expected);
+    let a = &app;
+    let seen = walk_deliveries(&app, &admin, &id, |n| async move {
+        purchase(a, &format!("late{n}")).await;
+    })
+    .await;
+    assert_eq!(seen, truth, "the new deliveries sort before the cursor");
+    let now = published(&app).await;
+    assert!(now > expected, "events were delivered between the pages");
+    app.finish().await;
+}
+
 on_both_backends!(
     wh_11_retries_end_in_failed_after_the_window,
     wh_10_two_instances_deliver_each_event_once,
@@ -700,4 +785,5 @@ on_both_backends!(
     wh_6_a_disabled_endpoint_receives_after_enabling,
     wh_8_grant_letter_and_fundraising_kinds_carry_no_personal_data,
     wh_8_bulk_purchase_kinds_carry_no_voucher_codes,
+    wh_10_the_delivery_log_walks_page_by_page,
 );

@@ -34,6 +34,9 @@ pub enum Cond {
     SortFrom(String),
     /// The sort value is < the value.
     SortBefore(String),
+    /// The (person id) field is a person the blind index of names finds by
+    /// this token (`person_name_tokens`).
+    NameToken(&'static str, String),
     /// The array field has an element whose nested text field (`path`) equals
     /// the value (PostgreSQL: JSON containment, which a GIN index serves).
     Has {
@@ -174,6 +177,16 @@ fn where_clause(spec: &ListSpec, sql: &mut Sql, keys_only: bool) -> Result<Strin
                 let hi = sql.bind(format!("{v}\u{10ffff}"));
                 let e = field(b, f);
                 format!("{e} >= {lo} AND {e} < {hi}")
+            }
+            Cond::NameToken(f, token) => {
+                if !check_ident(f) {
+                    return Err(bad(f));
+                }
+                let p = sql.bind(token.clone());
+                format!(
+                    "{} IN (SELECT person_id FROM person_name_tokens WHERE token = {p})",
+                    field(b, f)
+                )
             }
             Cond::Bool(f, v) => {
                 if !check_ident(f) {

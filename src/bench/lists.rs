@@ -23,7 +23,7 @@ use tessera_aggregates::order::{OrderLine, OrderStatus};
 use tessera_aggregates::pricing::ProductRef;
 use tessera_projections::Projection;
 use tessera_projections::attendees::{
-    AttendeeRow, Attendees, AttendeesRow, HeldProduct, attendee_key,
+    AttendeeRow, Attendees, AttendeesRow, HeldProduct, attendee_key, attendee_product_index,
 };
 use tessera_projections::orders::{OrderRow, Orders, OrdersRow, order_key, product_index};
 use tessera_replay::Db;
@@ -222,15 +222,19 @@ pub async fn lists(
         ));
     }
     seed(&db, Orders::NAME, rows).await?;
-    let rows = (0..attendees)
-        .map(|i| {
-            let a = attendee_row(conf.id, i);
-            Ok((
-                attendee_key(conf.id, a.user),
-                serde_json::to_string(&AttendeesRow::Attendee(a))?,
-            ))
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut rows = Vec::with_capacity(attendees * 2);
+    for i in 0..attendees {
+        let a = attendee_row(conf.id, i);
+        // The product index rows the attendees projection writes beside each
+        // attendee.
+        for (key, row) in attendee_product_index(&a) {
+            rows.push((key, serde_json::to_string(&row)?));
+        }
+        rows.push((
+            attendee_key(conf.id, a.user),
+            serde_json::to_string(&AttendeesRow::Attendee(a))?,
+        ));
+    }
     seed(&db, Attendees::NAME, rows).await?;
     if let Db::Postgres(p) = &db {
         sqlx::query("ANALYZE projection_rows").execute(p).await?;

@@ -8,9 +8,7 @@ use std::fmt::Write as _;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use tessera_aggregates::fundraising::{
-    Deal, DealStatus, Donation, Fundraising, FundraisingCommand, SealedDonor, donor_person,
-};
+use tessera_aggregates::fundraising::{Deal, DealStatus, Fundraising, FundraisingCommand};
 use tessera_aggregates::natural_id;
 use tessera_aggregates::travel_grant::{
     GrantApplication, GrantCommand, GrantStatus, TravelGrant, stream_id,
@@ -23,6 +21,7 @@ use crate::bus::CommandBus;
 use crate::config::Config;
 use crate::ids::fundraising_id;
 use crate::meta::CommandMeta;
+use crate::process::donations::{Donor, sealed_donation};
 
 /// The demo deals: organisation, tier (by position in the file), own amount,
 /// and the status the deal is moved to.
@@ -125,25 +124,24 @@ pub async fn seed_fundraising(
         if there {
             continue; // left as it is (an older demo may hold it unsealed)
         }
-        let person = donor_person("", donor);
-        let sealed = SealedDonor {
-            name: personal.seal_opt(person, donor).await?,
-            email: None,
-            message: None,
-        };
+        let donation = sealed_donation(
+            &personal,
+            Donor {
+                name: donor,
+                email: "",
+                message: "",
+            },
+            Decimal::from(*amount),
+            NaiveDate::parse_from_str(date, "%Y-%m-%d")?,
+        )
+        .await?;
         let sent = bus
             .send::<Fundraising>(
                 &stream,
                 FundraisingCommand::RecordDonation {
                     conference_id: cid,
                     id,
-                    donation: Donation {
-                        amount: Decimal::from(*amount),
-                        transaction_date: NaiveDate::parse_from_str(date, "%Y-%m-%d")?,
-                        donor: Some(person),
-                        sealed: Some(sealed),
-                        ..Default::default()
-                    },
+                    donation,
                 },
                 &meta,
             )

@@ -109,7 +109,10 @@ pub async fn load(bus: &Arc<CommandBus>) -> anyhow::Result<()> {
         bootstrap::execute(bus, &plan, true).await?;
         // Sponsors and tiers first: the seeded deals are on the tiers.
         bootstrap::execute_sponsorships(bus, &plan).await?;
+        bootstrap::create_program(bus, &plan).await?;
+        bootstrap::create_talks(bus, &plan).await?;
         bootstrap::seed_demo_data(bus, &plan).await?;
+        bootstrap::seed_ratings(bus, &plan).await?;
         bootstrap::run_process_managers(bus, std::time::Duration::from_secs(60)).await?;
     }
 

@@ -102,6 +102,7 @@ pub async fn run_cli(
     print!("{}", summary.render(false));
     print!("{}", super::create_teams(&bus, &plan).await?);
     print!("{}", super::create_program(&bus, &plan).await?);
+    print!("{}", super::create_talks(&bus, &plan).await?);
     if !plan.sponsors.is_empty() || !plan.sponsorship_tiers.is_empty() {
         let s = super::execute_sponsorships(&bus, &plan).await?;
         println!(
@@ -115,6 +116,7 @@ pub async fn run_cli(
         let report = seed_demo_data(&bus, &plan).await?;
         print!("{}", report.text);
         print!("{}", super::seed_program(&bus, &plan).await?);
+        print!("{}", super::seed_ratings(&bus, &plan).await?);
         let paid = report.orders.orders.len();
         if !run_process_managers(&bus, PROCESS_MANAGER_WAIT).await? {
             println!(

@@ -23,6 +23,7 @@ mod plan;
 mod program;
 pub mod series_file;
 mod sponsorships;
+mod talks;
 mod volunteers;
 
 use std::fmt::Write as _;
@@ -38,6 +39,7 @@ pub use plan::{
 };
 pub use program::{ProgramPlan, SurveyPlan, create_program, seed_program};
 pub use sponsorships::{SponsorshipsReport, execute_sponsorships};
+pub use talks::{SpeakerPlan, TalksPlan, create_talks, seed_ratings};
 pub use volunteers::{create_teams, seed_volunteers};
 
 /// Why a bootstrap file was refused. `Display` is the user-facing message.
@@ -112,30 +114,11 @@ pub fn load_plan(path: &Path) -> Result<BootstrapPlan, BootstrapError> {
     parse_plan(&text, &shown)
 }
 
-/// Slug of a name (BOOT-5, also CONF-10): lowercase; delete every character that
-/// is not a word character (Unicode letter, digit or `_`), whitespace or hyphen;
-/// collapse each run of whitespace/hyphens into one `-`; trim leading/trailing `-`.
-/// `"PyCon US 2027"` → `"pycon-us-2027"`. May return an empty string.
-pub fn slugify(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut pending_dash = false;
-    for c in s.chars().flat_map(char::to_lowercase) {
-        if c.is_whitespace() || c == '-' {
-            pending_dash = true;
-        } else if c.is_alphanumeric() || c == '_' {
-            if pending_dash && !out.is_empty() {
-                out.push('-');
-            }
-            pending_dash = false;
-            out.push(c);
-        }
-        // any other character is deleted and does not break a dash run
-    }
-    out
-}
+pub use crate::ids::slugify;
 
 /// The `--dry-run` preview (BOOT-18): conference name, slug, dates, timezone,
-/// venue, website, then each section, ticket, add-on and sponsor level.
+/// venue, website, then each section, ticket, add-on and sponsor level, and the
+/// rooms and talks when the file has any.
 pub fn render_preview(plan: &BootstrapPlan) -> String {
     let c = &plan.conference;
     let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
@@ -214,6 +197,8 @@ pub fn render_preview(plan: &BootstrapPlan) -> String {
             l.slug, l.name, cost, l.comp_ticket_count
         );
     }
+
+    out.push_str(&plan.program.talks.preview());
 
     for u in &plan.unresolved_requires {
         let _ = writeln!(

@@ -35,8 +35,9 @@ pub struct BootstrapPlan {
     pub sponsors: Vec<SponsorPlan>,
     /// `[[conference.sponsorship_tiers]]`: the year's tiers and prices (MY-5).
     pub sponsorship_tiers: Vec<TierPlan>,
-    /// `[[conference.badge_templates]]` and `[[conference.surveys]]` (ATT-33,
-    /// SURVEY-1), created after the conference.
+    /// `[[conference.badge_templates]]`, `[[conference.surveys]]` (ATT-33,
+    /// SURVEY-1), `[[conference.rooms]]` and `[[conference.talks]]`, created
+    /// after the conference.
     pub program: super::ProgramPlan,
     /// Add-on `requires` slugs naming no ticket of this file, per add-on in file
     /// order. Not an error by itself: see [`BootstrapPlan::check_requires`].
@@ -241,7 +242,7 @@ pub fn parse_plan(text: &str, path_for_messages: &str) -> Result<BootstrapPlan, 
     let teams = parse_teams(conf)?;
     let sponsors = parse_sponsors(conf, &sponsor_levels)?;
     let sponsorship_tiers = parse_tiers(conf)?;
-    let program = super::program::parse(conf)?;
+    let program = super::program::parse(conf, tz)?;
 
     let ticket_slugs: BTreeSet<&str> = tickets.iter().map(|t| t.slug.as_str()).collect();
     let unresolved_requires = addons
@@ -457,7 +458,7 @@ fn date_value(v: &Value) -> Option<NaiveDate> {
 /// twice (DST fall-back) the earliest or latest occurrence is taken; when it does
 /// not occur (DST gap) the nearest existing minute after (`earliest`) or before
 /// (`!earliest`) is used, i.e. the edge of the gap.
-fn local_instant(
+pub(super) fn local_instant(
     tz: Tz,
     date: NaiveDate,
     time: NaiveTime,

@@ -103,12 +103,14 @@ async fn survey(bus: &CommandBus, cid: Uuid, s: SurveyPlan) -> anyhow::Result<bo
     }
 }
 
-/// `[[conference.badge_templates]]` and `[[conference.surveys]]` of a bootstrap
-/// file, validated as the aggregates will (ATT-33, SURVEY-1).
+/// `[[conference.badge_templates]]`, `[[conference.surveys]]`, rooms and talks
+/// of a bootstrap file, validated as the aggregates will (ATT-33, SURVEY-1).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ProgramPlan {
     pub badge_templates: Vec<BadgeTemplate>,
     pub surveys: Vec<SurveyPlan>,
+    /// `[[conference.rooms]]` and `[[conference.talks]]`.
+    pub talks: super::talks::TalksPlan,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -124,7 +126,10 @@ fn invalid(message: String) -> BootstrapError {
 }
 
 /// The tables of list `key` of `[conference]`.
-fn tables<'a>(conf: &'a Table, key: &str) -> Result<Vec<(String, &'a Table)>, BootstrapError> {
+pub(super) fn tables<'a>(
+    conf: &'a Table,
+    key: &str,
+) -> Result<Vec<(String, &'a Table)>, BootstrapError> {
     match conf.get(key) {
         None => Ok(vec![]),
         Some(Value::Array(items)) => items
@@ -164,9 +169,13 @@ fn size(t: &Table, label: &str, key: &str, default: u32) -> Result<u32, Bootstra
     }
 }
 
-/// Reads the file's badge templates and surveys (both optional).
-pub fn parse(conf: &Table) -> Result<ProgramPlan, BootstrapError> {
-    let mut plan = ProgramPlan::default();
+/// Reads the file's badge templates, surveys, rooms and talks (all optional);
+/// talk times without an offset are in `tz`, the conference's timezone.
+pub fn parse(conf: &Table, tz: chrono_tz::Tz) -> Result<ProgramPlan, BootstrapError> {
+    let mut plan = ProgramPlan {
+        talks: super::talks::parse(conf, tz)?,
+        ..ProgramPlan::default()
+    };
     for (label, t) in tables(conf, "badge_templates")? {
         let name = text(t, &label, "name")?
             .ok_or_else(|| invalid(format!("{label} is missing required field: name")))?;

@@ -17,6 +17,7 @@ mod api;
 pub mod cli;
 mod extras;
 pub mod plan;
+mod program;
 mod year;
 
 use std::sync::{Arc, Mutex};

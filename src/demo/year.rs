@@ -120,10 +120,13 @@ pub async fn run(
     }
     let (deals, donations, responses) =
         super::extras::run(api, clock, admin, plan, &attendees).await?;
+    // The day after the conference (the survey's time): the session ratings.
+    let ratings = super::program::rate(api, plan, &attendees).await?;
     settle(app).await?;
     let paid = paid.lock().map(|p| p.len()).unwrap_or(0);
     progress(&format!(
-        "{}: done, {paid} paid orders, {deals} sponsorship deals, {donations} donations, {responses} survey answers",
+        "{}: done, {paid} paid orders, {deals} sponsorship deals, {donations} donations, \
+         {responses} survey answers, {ratings} session ratings",
         plan.slug
     ));
     Ok(Made { paid })
@@ -144,7 +147,8 @@ pub async fn settle(app: &AppState) -> anyhow::Result<()> {
     }
 }
 
-/// The conference, its catalog, vouchers, discount conditions and activities.
+/// The conference, its catalog, vouchers, discount conditions, program and
+/// activities.
 async fn setup(app: &AppState, api: &Api, admin: &Actor, plan: &Year) -> anyhow::Result<()> {
     let start = plan.start();
     let end = start + chrono::Duration::days(2);
@@ -212,6 +216,7 @@ async fn setup(app: &AppState, api: &Api, admin: &Actor, plan: &Year) -> anyhow:
             .await
             .map_err(|e| anyhow::anyhow!("condition: {e}"))?;
     }
+    super::program::setup(api, plan).await?;
     for (i, (slug, name)) in ACTIVITIES.iter().enumerate() {
         api.must(
             Method::POST,

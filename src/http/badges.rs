@@ -203,7 +203,7 @@ async fn list_templates(
     paging: Paging,
 ) -> ApiResult<Json<Page<TemplateView>>> {
     let conf = app.conference(&slug).await?;
-    let all = flow::templates(&app, conf.id).await?;
+    let all = flow::templates(&app.records(), conf.id).await?;
     let items = all
         .into_iter()
         .map(|t| {
@@ -243,9 +243,9 @@ async fn serve_badge(
 ) -> ApiResult<Response> {
     let format = BadgeFormat::parse(q.format.as_deref().unwrap_or("pdf"))
         .map_err(flow::BadgeFlowError::from)?;
-    let template = flow::template(app, conf, q.template.as_deref()).await?;
+    let template = flow::template(&app.records(), conf, q.template.as_deref()).await?;
     let attendee = attendee.ok_or(flow::BadgeFlowError::NoAttendee)?;
-    let file = flow::badge(app, conf, &template, &attendee, format).await?;
+    let file = flow::badge(&app.records(), conf, &template, &attendee, format).await?;
     file_response(file, format)
 }
 
@@ -292,7 +292,7 @@ async fn attendee_badge(
 ) -> ApiResult<Response> {
     let conf = app.conference(&slug).await?;
     let code = access_code.trim();
-    let row = flow::attendees(&app, conf.id)
+    let row = flow::attendees(&app.records(), conf.id)
         .await?
         .into_iter()
         .find(|a| a.access_code == code);
@@ -359,8 +359,8 @@ async fn bulk(
     let conf = app.conference(&slug).await?;
     let format = BadgeFormat::parse(body.format.as_deref().unwrap_or("pdf"))
         .map_err(flow::BadgeFlowError::from)?;
-    let template = flow::template(&app, &conf, body.template.as_deref()).await?;
-    let job = flow::start_bulk(&app, &conf, template, format, body.ticket_type).await?;
+    let template = flow::template(&app.records(), &conf, body.template.as_deref()).await?;
+    let job = flow::start_bulk(&app.records(), &conf, template, format, body.ticket_type).await?;
     Ok((StatusCode::ACCEPTED, Json(job.into())))
 }
 

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use tessera_aggregates::conference::Role;
 use tessera_aggregates::fundraising::{
     Deal, DealPatch, DealStatus, Donation, DonationStatus, Fundraising, FundraisingCommand,
-    FundraisingError, SealedContact, SealedDonor, Tier, donor_person,
+    FundraisingError, SealedContact, Tier,
 };
 use tessera_projections::Projection;
 use tessera_projections::conference_catalog::{CatalogRow, ConferenceCatalog, conference_key};
@@ -28,14 +28,14 @@ use uuid::Uuid;
 use crate::app::{AppState, ConferenceRef};
 use crate::features::Feature;
 use crate::http::access::{Access, Group, ORGANIZER};
-use crate::http::error::{ApiError, ApiResult, Problem};
+use crate::http::error::{ApiResult, Problem};
 use crate::http::extract::{After, ApiJson, CommandMeta, Path};
 use crate::http::page::{Page, PageParams, Paging, page_in_memory, time_sort};
 use crate::http::site;
 use crate::ids::{fundraising_id, user_id};
 use crate::personal::PersonalData;
 use crate::process::bulk_purchases::ReturnUrls;
-use crate::process::donations::{self as donation_flow, NewDonation};
+use crate::process::donations::{self as donation_flow, Donor, NewDonation, sealed_donation};
 
 /// Donations are recorded by finance staff.
 const FINANCE: Access = Access::Staff(&[Role::Organizer, Role::Finance]);
@@ -288,15 +288,13 @@ async fn record_donation(
     if body.donor_name.trim().is_empty() {
         return Err(FundraisingError::InvalidDonation.into());
     }
-    let donation = sealed_donation(
-        &app.personal,
-        &body.donor_name,
-        &body.donor_email,
-        "",
-        body.amount,
-        body.transaction_date,
-    )
-    .await?;
+    let donor = Donor {
+        name: &body.donor_name,
+        email: &body.donor_email,
+        message: "",
+    };
+    let donation =
+        sealed_donation(&app.personal, donor, body.amount, body.transaction_date).await?;
     let cmd = FundraisingCommand::RecordDonation {
         conference_id: conf.id,
         id,
@@ -310,40 +308,6 @@ async fn record_donation(
             position,
         }),
     ))
-}
-
-/// A donation whose donor's values enter the log only sealed under the donor's
-/// person ([`donor_person`]: the e-mail's user id, else the name's).
-async fn sealed_donation(
-    personal: &PersonalData,
-    name: &str,
-    email: &str,
-    message: &str,
-    amount: Decimal,
-    transaction_date: NaiveDate,
-) -> ApiResult<Donation> {
-    let email = email.trim().to_lowercase();
-    let name = name.trim();
-    let person = donor_person(&email, name);
-    // An erased person's values can never be stored again.
-    if personal.is_erased(person).await? {
-        return Err(ApiError::conflict(
-            "fundraising.donor_erased",
-            "This donor's personal data was erased; nothing more is stored for them.",
-        ));
-    }
-    let sealed = SealedDonor {
-        name: personal.seal_opt(person, name).await?,
-        email: personal.seal_opt(person, &email).await?,
-        message: personal.seal_opt(person, message.trim()).await?,
-    };
-    Ok(Donation {
-        amount,
-        transaction_date,
-        donor: Some(person),
-        sealed: Some(sealed),
-        ..Default::default()
-    })
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -399,15 +363,13 @@ async fn donation_checkout(
         return Err(FundraisingError::InvalidDonation.into());
     }
     let id = meta.scoped_id("donation", &conf.id.to_string());
-    let donation = sealed_donation(
-        &app.personal,
-        &body.donor_name,
-        &body.donor_email,
-        body.message.as_deref().unwrap_or_default(),
-        body.amount,
-        flows.now().date_naive(),
-    )
-    .await?;
+    let donor = Donor {
+        name: &body.donor_name,
+        email: &body.donor_email,
+        message: body.message.as_deref().unwrap_or_default(),
+    };
+    let donation =
+        sealed_donation(&app.personal, donor, body.amount, flows.now().date_naive()).await?;
     let origin = site::origin(&app.config, &headers);
     let page = format!("{origin}/conferences/{slug}/donate?donation={id}");
     let urls = ReturnUrls {
@@ -503,10 +465,17 @@ pub struct DealView {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A page of the year's deals (oldest first) with the year's tiers.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Pipeline {
+    /// A page of the deals, like every list.
+    pub items: Vec<DealView>,
+    /// Send as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+    /// How many deals the year has, on the first page.
+    pub total: Option<i64>,
+    /// Every tier of the year.
     pub tiers: Vec<TierView>,
-    pub deals: Vec<DealView>,
 }
 
 /// A sponsor this year has a commitment from, as its volunteers see it.
@@ -569,14 +538,17 @@ async fn open_contact(personal: &PersonalData, deal: &Deal) -> ApiResult<String>
     }
 }
 
-/// This year's tiers and deals, oldest deal first.
+/// This year's tiers and deals, oldest deal first; the deals paged (`limit`,
+/// `cursor`).
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/sponsorships/deals", tag = "sponsorships",
-    params(("slug" = String, Path)),
-    responses((status = 200, body = Pipeline), (status = 404, body = Problem)))]
+    params(("slug" = String, Path), PageParams),
+    responses((status = 200, body = Pipeline), (status = 400, body = Problem),
+        (status = 404, body = Problem)))]
 async fn list_pipeline(
     State(app): State<AppState>,
     _after: After,
     Path(slug): Path<String>,
+    paging: Paging,
 ) -> ApiResult<Json<Pipeline>> {
     let conf = app.gate(&slug, PIPELINE).await?;
     let (tiers, deals, _) = rows(&app, conf.id).await?;
@@ -585,10 +557,16 @@ async fn list_pipeline(
             .and_then(|t| tiers.iter().find(|x| x.slug == *t))
             .map(|x| x.tier.price)
     };
-    let mut views: Vec<DealView> = Vec::with_capacity(deals.len());
-    for d in deals {
+    let deals = deals
+        .into_iter()
+        .map(|d| (time_sort(&d.opened_at), d.id.to_string(), d))
+        .collect();
+    let page = page_in_memory(&paging, "opened_at", false, deals)?;
+    // Only the page's contacts are opened.
+    let mut items: Vec<DealView> = Vec::with_capacity(page.items.len());
+    for d in page.items {
         let contact_email = open_contact(&app.personal, &d.deal).await?;
-        views.push(DealView {
+        items.push(DealView {
             amount: d.deal.amount_with(price(&d.deal.tier)),
             id: d.id,
             organisation: d.deal.organisation,
@@ -600,8 +578,6 @@ async fn list_pipeline(
             updated_at: d.updated_at,
         });
     }
-    let mut deals = views;
-    deals.sort_by_key(|d| (d.opened_at, d.id));
     let tiers = tiers
         .into_iter()
         .map(|t| TierView {
@@ -610,7 +586,12 @@ async fn list_pipeline(
             price: t.tier.price,
         })
         .collect();
-    Ok(Json(Pipeline { tiers, deals }))
+    Ok(Json(Pipeline {
+        items,
+        next_cursor: page.next_cursor,
+        total: page.total,
+        tiers,
+    }))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -21,6 +21,7 @@ use crate::app::AppState;
 use crate::http::access::{Access, Group};
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{After, AuthUser, CommandMeta, Path, Query};
+use crate::http::page::{PageParams, Paging, page_in_memory, time_sort};
 
 pub fn groups() -> Vec<Group> {
     vec![(
@@ -90,22 +91,28 @@ pub struct ListQuery {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MessageList {
+    /// A page of the messages (newest first), like every list.
+    pub items: Vec<MessageView>,
+    /// Send as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+    /// How many messages match the filter, on the first page.
+    pub total: Option<i64>,
     /// Whether an SMTP server is configured.
     pub sending: bool,
-    pub total: usize,
     /// A count per status, over every message.
     pub counts: BTreeMap<String, usize>,
-    /// Newest first.
-    pub messages: Vec<MessageView>,
 }
 
-/// Every message of the outbox, newest first, with counts per status.
-#[utoipa::path(get, path = "/api/v1/messages", tag = "notifications", params(ListQuery),
-    responses((status = 200, body = MessageList), (status = 403, body = Problem)))]
+/// The messages of the outbox, newest first, with counts per status; paged
+/// (`limit`, `cursor`).
+#[utoipa::path(get, path = "/api/v1/messages", tag = "notifications", params(ListQuery, PageParams),
+    responses((status = 200, body = MessageList), (status = 400, body = Problem),
+        (status = 403, body = Problem)))]
 async fn list(
     State(app): State<AppState>,
     _after: After,
     Query(q): Query<ListQuery>,
+    paging: Paging,
 ) -> ApiResult<Json<MessageList>> {
     let sending = app.notifications.sending;
     let rows = storage::live_rows_with_prefix(&app.db, Messages::NAME, MESSAGES_PREFIX).await?;
@@ -115,15 +122,16 @@ async fn list(
         let v = view(serde_json::from_str(&doc)?, sending);
         *counts.entry(v.status.clone()).or_default() += 1;
         if q.status.as_ref().is_none_or(|s| *s == v.status) {
-            messages.push(v);
+            messages.push((time_sort(&v.created_at), v.id.to_string(), v));
         }
     }
-    messages.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(a.id.cmp(&b.id)));
+    let page = page_in_memory(&paging, "created_at", true, messages)?;
     Ok(Json(MessageList {
+        items: page.items,
+        next_cursor: page.next_cursor,
+        total: page.total,
         sending,
-        total: messages.len(),
         counts,
-        messages,
     }))
 }
 

@@ -576,10 +576,16 @@ pub struct ManagedSponsor {
     pub created_at: DateTime<Utc>,
 }
 
-/// Every sponsor of the conference with ANA-5's benefit fulfilment.
+/// A page of the conference's sponsors with ANA-5's benefit fulfilment of all
+/// of them.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ManagedSponsors {
-    pub sponsors: Vec<ManagedSponsor>,
+    /// A page of the sponsors (level order, then name), like every list.
+    pub items: Vec<ManagedSponsor>,
+    /// Send as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+    /// How many sponsors there are, on the first page.
+    pub total: Option<i64>,
     pub benefits_completed: u32,
     pub benefits_total: u32,
     /// completed / all × 100, 2 dp; "0.00" without benefits (ANA-5).
@@ -588,19 +594,21 @@ pub struct ManagedSponsors {
 }
 
 /// Every sponsor of the conference, active or not, with overrides and benefits
-/// (organizers).
+/// (organizers), by level order then name (SPONSOR-2); paged (`limit`, `cursor`).
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/sponsorships/sponsors", tag = "sponsors",
-    params(("slug" = String, Path)),
-    responses((status = 200, body = ManagedSponsors), (status = 404, body = Problem)))]
+    params(("slug" = String, Path), PageParams),
+    responses((status = 200, body = ManagedSponsors), (status = 400, body = Problem),
+        (status = 404, body = Problem)))]
 async fn manage_sponsors(
     State(app): State<AppState>,
     _after: After,
     Path(slug): Path<String>,
+    paging: Paging,
 ) -> ApiResult<Json<ManagedSponsors>> {
     let conf = app.gate(&slug, MANAGE).await?;
     let (levels, rows) = conference_rows(&app, conf.id).await?;
     let (benefits_completed, benefits_total, fulfilment_rate) = fulfilment(&rows);
-    let mut sponsors: Vec<ManagedSponsor> = rows
+    let sponsors: Vec<(String, String, ManagedSponsor)> = rows
         .into_iter()
         .map(|s| {
             let effective = s.effective();
@@ -627,11 +635,16 @@ async fn manage_sponsors(
                 created_at: s.created_at,
             }
         })
+        .map(|m| {
+            let sort = format!("{}|{}", order_sort(m.level.order), m.details.name);
+            (sort, m.slug.clone(), m)
+        })
         .collect();
-    sponsors
-        .sort_by(|a, b| (a.level.order, &a.details.name).cmp(&(b.level.order, &b.details.name)));
+    let page = page_in_memory(&paging, "level", false, sponsors)?;
     Ok(Json(ManagedSponsors {
-        sponsors,
+        items: page.items,
+        next_cursor: page.next_cursor,
+        total: page.total,
         benefits_completed,
         benefits_total,
         fulfilment_rate,

@@ -328,8 +328,18 @@ async fn nps_report(
     Query(q): Query<NpsQuery>,
 ) -> ApiResult<Json<NpsView>> {
     let conf = app.gate(&slug, MANAGE).await?;
-    let surveys = surveys_of(&app, conf.id).await?;
-    let attendees = match storage::live_row(&app.db, Attendees::NAME, &summary_key(conf.id))
+    Ok(Json(nps_view(&app, conf.id, q.survey.as_deref()).await?))
+}
+
+/// ANA-39: the NPS of a survey of `conference` (None: the latest nps survey,
+/// SURVEY-5), as the route answers it.
+pub(crate) async fn nps_view(
+    app: &AppState,
+    conference: Uuid,
+    survey: Option<&str>,
+) -> ApiResult<NpsView> {
+    let surveys = surveys_of(app, conference).await?;
+    let attendees = match storage::live_row(&app.db, Attendees::NAME, &summary_key(conference))
         .await?
         .map(|d| serde_json::from_str::<AttendeesRow>(&d))
         .transpose()?
@@ -337,9 +347,9 @@ async fn nps_report(
         Some(AttendeesRow::Summary(s)) => s.attendees,
         _ => 0,
     };
-    let r = nps(&surveys, q.survey.as_deref(), attendees);
+    let r = nps(&surveys, survey, attendees);
     let pct = |d: rust_decimal::Decimal| format!("{:.1}", d.round_dp(1));
-    Ok(Json(NpsView {
+    Ok(NpsView {
         survey: r.survey,
         responses: r.responses,
         promoters: r.promoters,
@@ -351,5 +361,5 @@ async fn nps_report(
         nps: r.nps,
         response_rate: pct(r.response_rate),
         attendees: r.attendees,
-    }))
+    })
 }

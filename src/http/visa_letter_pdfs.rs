@@ -67,7 +67,8 @@ async fn generate(
 ) -> ApiResult<Json<LetterChanged>> {
     let conf = app.gate(&slug, NEEDS).await?;
     let row = row(&app, conf.id, letter).await?;
-    let position = flow::generate(&app, &row, user.id, &meta.for_conf(Some(conf.id))).await?;
+    let position =
+        flow::generate(&app.records(), &row, user.id, &meta.for_conf(Some(conf.id))).await?;
     Ok(Json(LetterChanged {
         id: letter,
         position,
@@ -102,8 +103,13 @@ async fn generate_all(
             rows.push(row);
         }
     }
-    let (generated, refused, position) =
-        flow::generate_all(&app, &rows, user.id, &meta.for_conf(Some(conf.id))).await?;
+    let (generated, refused, position) = flow::generate_all(
+        &app.records(),
+        &rows,
+        user.id,
+        &meta.for_conf(Some(conf.id)),
+    )
+    .await?;
     Ok(Json(BulkGenerated {
         generated,
         refused,

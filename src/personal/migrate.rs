@@ -4,7 +4,8 @@
 //! Three event types of the first releases carry plain personal values:
 //! `UserRegistered` (e-mail and name), `OrderPlaced` (billing name, e-mail and
 //! company) and `PurchaseOrderCreated` (the contact's e-mail, name, billing
-//! address and notes, sealed under the PO's own key). Erasing a person forgets their key, which does nothing for a plain
+//! address and notes, sealed under the PO's own key), and `SpeakerSynced` (the
+//! speaker's e-mail from Pretalx, sealed under the address's user id). Erasing a person forgets their key, which does nothing for a plain
 //! value, so such an event is rewritten in place into the shape the current code
 //! writes: the plain fields blank, the values sealed under the person's key (and
 //! the e-mail's lookup hash added, so the account still signs in). For a person
@@ -20,6 +21,7 @@
 //! database (`audit verify --against-database`).
 
 use serde_json::{Map, Value};
+use tessera_aggregates::program::SealedSpeakerEmail;
 use tessera_aggregates::user::{Sealed, normalize_email};
 use tessera_replay::Db;
 use uuid::Uuid;
@@ -32,7 +34,7 @@ const BATCH: i64 = 500;
 /// What a run did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct MigrationReport {
-    /// Events of the three types looked at.
+    /// Events of the four types looked at.
     pub scanned: u64,
     /// Events rewritten with their values sealed.
     pub sealed: u64,
@@ -83,6 +85,10 @@ pub async fn migrate_personal_data(
                     let inner = inner(&mut payload, "UserRegistered", &row)?;
                     seal_registration(personal, person, inner).await?
                 }
+                "SpeakerSynced" => {
+                    let inner = inner(&mut payload, "SpeakerSynced", &row)?;
+                    seal_speaker_email(personal, inner, &row).await?
+                }
                 "PurchaseOrderCreated" => {
                     let po = Uuid::parse_str(&row.aggregate_id).map_err(|e| malformed(&row, e))?;
                     let inner = inner(&mut payload, "PurchaseOrderCreated", &row)?;
@@ -108,6 +114,35 @@ enum Outcome {
     Untouched,
     Sealed,
     Dropped,
+}
+
+/// A speaker's plain e-mail (the speaker is flattened into `speaker`) sealed
+/// under the address's user id, with its lookup hash, as the sync writes it.
+async fn seal_speaker_email(
+    personal: &PersonalData,
+    inner: &mut Map<String, Value>,
+    row: &Row,
+) -> Result<Outcome, MigrationError> {
+    let Some(speaker) = inner.get_mut("speaker").and_then(Value::as_object_mut) else {
+        return Err(malformed(row, "no speaker object"));
+    };
+    let email = take(speaker, "email").trim().to_lowercase();
+    speaker.remove("email");
+    if email.is_empty() {
+        return Ok(Outcome::Untouched);
+    }
+    let person = crate::ids::user_id(&email);
+    if personal.is_erased(person).await? {
+        return Ok(Outcome::Dropped);
+    }
+    let sealed = SealedSpeakerEmail {
+        person,
+        email: personal.seal(person, &email).await?,
+        hash: personal.email_hash(&email),
+    };
+    let value = serde_json::to_value(sealed).map_err(|e| malformed(row, e))?;
+    speaker.insert("sealed_email".into(), value);
+    Ok(Outcome::Sealed)
 }
 
 fn malformed(row: &Row, e: impl std::fmt::Display) -> MigrationError {
@@ -264,11 +299,12 @@ async fn seal_po_contact(
 }
 
 async fn batch(db: &Db, after: i64) -> Result<Vec<Row>, sqlx::Error> {
-    // The three types by their aggregate, in log order.
+    // The four types by their aggregate, in log order.
     let filter = "((aggregate_type = 'user' AND event_type = 'UserRegistered') \
                   OR (aggregate_type = 'order' AND event_type = 'OrderPlaced') \
                   OR (aggregate_type = 'purchase_order' \
-                      AND event_type = 'PurchaseOrderCreated')) \
+                      AND event_type = 'PurchaseOrderCreated') \
+                  OR (aggregate_type = 'program' AND event_type = 'SpeakerSynced')) \
                   AND position > $1 ORDER BY position LIMIT $2";
     let rows: Vec<(i64, String, String, String)> = match db {
         Db::Postgres(p) => {

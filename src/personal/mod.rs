@@ -10,11 +10,13 @@
 //!
 //! Logins look accounts up by a keyed hash of the e-mail
 //! ([`PersonalData::email_hash`], HMAC-SHA256 under a key derived from the
-//! master key), stored beside the sealed e-mail.
+//! master key), stored beside the sealed e-mail; the lists find people by name
+//! through a keyed blind index of their names ([`names`]), erased with them.
 
 pub mod files;
 pub mod master_key;
 pub mod migrate;
+pub mod names;
 pub mod store;
 #[cfg(test)]
 mod tests;
@@ -194,11 +196,13 @@ impl PersonalData {
         normalized_email: &str,
         name: &str,
     ) -> Result<SealedIdentity, PersonalError> {
-        Ok(SealedIdentity {
+        let sealed = SealedIdentity {
             email: self.seal(id, normalized_email).await?,
             name: self.seal(id, name.trim()).await?,
             email_hash: self.email_hash(normalized_email),
-        })
+        };
+        self.index_name(id, name).await?;
+        Ok(sealed)
     }
 
     /// An order's billing details sealed under the buyer's key.
@@ -209,11 +213,13 @@ impl PersonalData {
         email: &str,
         company: &str,
     ) -> Result<SealedBilling, PersonalError> {
-        Ok(SealedBilling {
+        let sealed = SealedBilling {
             name: self.seal_opt(buyer, name).await?,
             email: self.seal_opt(buyer, email).await?,
             company: self.seal_opt(buyer, company).await?,
-        })
+        };
+        self.index_name(buyer, name).await?;
+        Ok(sealed)
     }
 
     /// An order's (name, e-mail, company) as read: opened, or [`ERASED`] for
@@ -375,6 +381,7 @@ impl PersonalData {
                 .await?;
             }
         }
+        self.unindex_names(person).await?;
         lock(&self.keys).remove(&person);
         lock(&self.erased).insert(person);
         Ok(())

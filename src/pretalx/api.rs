@@ -72,6 +72,7 @@ pub fn speakers(items: &[Value]) -> Vec<SpeakerData> {
                     avatar
                 },
                 email: text(s.get("email")).trim().to_string(),
+                sealed_email: None,
             })
         })
         .collect()

@@ -2,7 +2,6 @@
 //! the program's data ([`api`]). The sync flow is `crate::process::program`.
 
 pub mod api;
-pub mod cli;
 pub mod client;
 
 pub use client::{PretalxClient, PretalxError};

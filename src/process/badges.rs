@@ -25,9 +25,10 @@ use tessera_projections::user_directory::{UserDirectory, UserRow, user_key};
 use tessera_replay::storage;
 use uuid::Uuid;
 
-use crate::app::{App, AppState, ConferenceRef};
+use super::Records;
 use crate::badges::store::{self, BadgeFile, Job};
 use crate::badges::{BadgeContent, file_name, render};
+use crate::features::ConferenceRef;
 use crate::refusal::{Failure, Kind};
 
 #[derive(Debug, thiserror::Error)]
@@ -62,7 +63,10 @@ fn internal(e: impl std::fmt::Display) -> BadgeFlowError {
 }
 
 /// Every template of the conference, by slug.
-pub async fn templates(app: &App, conference: Uuid) -> Result<Vec<BadgeTemplate>, BadgeFlowError> {
+pub async fn templates(
+    app: &Records,
+    conference: Uuid,
+) -> Result<Vec<BadgeTemplate>, BadgeFlowError> {
     let rows = storage::live_rows_with_prefix(&app.db, Badges::NAME, &templates_prefix(conference))
         .await
         .map_err(internal)?;
@@ -76,7 +80,7 @@ pub async fn templates(app: &App, conference: Uuid) -> Result<Vec<BadgeTemplate>
 
 /// ATT-31: the template `slug`, else the conference's default.
 pub async fn template(
-    app: &App,
+    app: &Records,
     conf: &ConferenceRef,
     slug: Option<&str>,
 ) -> Result<BadgeTemplate, BadgeFlowError> {
@@ -94,7 +98,10 @@ pub async fn template(
 }
 
 /// The conference's attendees, as the `attendees` projection holds them.
-pub async fn attendees(app: &App, conference: Uuid) -> Result<Vec<AttendeeRow>, BadgeFlowError> {
+pub async fn attendees(
+    app: &Records,
+    conference: Uuid,
+) -> Result<Vec<AttendeeRow>, BadgeFlowError> {
     let rows =
         storage::live_rows_with_prefix(&app.db, Attendees::NAME, &attendees_prefix(conference))
             .await
@@ -117,7 +124,7 @@ pub fn holds_ticket(a: &AttendeeRow, slug: &str) -> bool {
         .any(|p| p.product.kind == ProductKind::Ticket && p.product.slug == slug)
 }
 
-async fn conference_name(app: &App, conf: &ConferenceRef) -> Result<String, BadgeFlowError> {
+async fn conference_name(app: &Records, conf: &ConferenceRef) -> Result<String, BadgeFlowError> {
     app.bus
         .peek::<Conference, _>(&conf.id.to_string(), |c| c.details().name.clone())
         .await
@@ -126,7 +133,7 @@ async fn conference_name(app: &App, conf: &ConferenceRef) -> Result<String, Badg
 
 /// ATT-35: what the badge of `a` says.
 async fn content(
-    app: &App,
+    app: &Records,
     conf: &ConferenceRef,
     conference_name: &str,
     a: &AttendeeRow,
@@ -183,7 +190,7 @@ async fn content(
 /// ATT-36: the stored badge of (`a`, `template`, `format`), else a new one,
 /// stored, named "badge-<access code>.<ext>" and stamped with `generated_at`.
 pub async fn badge(
-    app: &App,
+    app: &Records,
     conf: &ConferenceRef,
     template: &BadgeTemplate,
     a: &AttendeeRow,
@@ -218,7 +225,7 @@ pub async fn badge(
 /// only those holding `ticket_type`) in the background; answers the job, whose
 /// progress [`store::job`] reads.
 pub async fn start_bulk(
-    app: &AppState,
+    app: &Records,
     conf: &ConferenceRef,
     template: BadgeTemplate,
     format: BadgeFormat,

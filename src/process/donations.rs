@@ -15,9 +15,12 @@
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
 use tessera_aggregates::conference::{Conference, ConferenceError};
 use tessera_aggregates::fundraising::{
-    Donation, DonationStatus, Fundraising, FundraisingCommand, FundraisingError,
+    Donation, DonationStatus, Fundraising, FundraisingCommand, FundraisingError, SealedDonor,
+    donor_person,
 };
 use tessera_projections::EventMeta;
 use uuid::Uuid;
@@ -26,6 +29,7 @@ use super::Context;
 use super::bulk_purchases::ReturnUrls;
 use crate::bus::BusError;
 use crate::ids::fundraising_id;
+use crate::personal::{PersonalData, PersonalError};
 use crate::refusal::{Failure, Kind};
 use crate::stripe::{CheckoutSession, CheckoutSessionRequest, GatewayError};
 
@@ -82,6 +86,72 @@ impl DonationFlowError {
             Self::Stripe(_) => false,
         }
     }
+}
+
+/// A donor's values as given; they enter the log only sealed.
+pub struct Donor<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+    pub message: &'a str,
+}
+
+/// Why a donor's values could not be sealed.
+#[derive(Debug, thiserror::Error)]
+pub enum DonorError {
+    #[error("This donor's personal data was erased; nothing more is stored for them.")]
+    Erased,
+    #[error(transparent)]
+    Personal(#[from] PersonalError),
+}
+
+impl Failure for DonorError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Erased => "fundraising.donor_erased",
+            Self::Personal(e) => e.code(),
+        }
+    }
+    fn kind(&self) -> Kind {
+        match self {
+            Self::Erased => Kind::Conflict,
+            Self::Personal(e) => e.kind(),
+        }
+    }
+    fn detail(&self) -> String {
+        match self {
+            Self::Personal(e) => e.detail(),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// A donation whose donor's values enter the log only sealed under the donor's
+/// person ([`donor_person`]: the e-mail's user id, else the name's). An erased
+/// person's values can never be stored again, so their donation is refused.
+pub async fn sealed_donation(
+    personal: &PersonalData,
+    donor: Donor<'_>,
+    amount: Decimal,
+    transaction_date: NaiveDate,
+) -> Result<Donation, DonorError> {
+    let email = donor.email.trim().to_lowercase();
+    let name = donor.name.trim();
+    let person = donor_person(&email, name);
+    if personal.is_erased(person).await? {
+        return Err(DonorError::Erased);
+    }
+    let sealed = SealedDonor {
+        name: personal.seal_opt(person, name).await?,
+        email: personal.seal_opt(person, &email).await?,
+        message: personal.seal_opt(person, donor.message.trim()).await?,
+    };
+    Ok(Donation {
+        amount,
+        transaction_date,
+        donor: Some(person),
+        sealed: Some(sealed),
+        ..Default::default()
+    })
 }
 
 /// The key of a donation's one Checkout Session.

@@ -26,7 +26,7 @@ use tessera_projections::Projection;
 use tessera_projections::travel_grants::{GRANTS_PREFIX, GrantRow, TravelGrants};
 use uuid::Uuid;
 
-use crate::app::App;
+use super::Records;
 use crate::bus::BusError;
 use crate::outcome::Sent;
 use crate::personal::PersonalError;
@@ -84,7 +84,7 @@ pub struct NewReceipt {
 /// GRANT-29…31, 36: checks the file, stores it sealed, then records the
 /// receipt; answers its id. A refusal leaves nothing behind.
 pub async fn upload(
-    app: &App,
+    app: &Records,
     conference: Uuid,
     applicant: Uuid,
     new: NewReceipt,
@@ -142,7 +142,7 @@ pub async fn upload(
 
 /// GRANT-33: records the deletion, then removes the file.
 pub async fn delete(
-    app: &App,
+    app: &Records,
     conference: Uuid,
     applicant: Uuid,
     receipt: Uuid,
@@ -167,7 +167,7 @@ pub async fn delete(
 /// A receipt's file as stored for `applicant`, opened: from the file store when
 /// `row` says where, else from `personal_files` (receipts from before the store).
 pub async fn open_file(
-    app: &App,
+    app: &Records,
     applicant: Uuid,
     receipt: Uuid,
     row: Option<&tessera_projections::travel_grants::ReceiptRow>,
@@ -200,7 +200,7 @@ pub async fn open_file(
 }
 
 /// The store addresses of every receipt the log still references.
-async fn referenced(app: &App) -> Result<HashSet<String>, ReceiptFlowError> {
+async fn referenced(app: &Records) -> Result<HashSet<String>, ReceiptFlowError> {
     let rows =
         tessera_replay::storage::live_rows_with_prefix(&app.db, TravelGrants::NAME, GRANTS_PREFIX)
             .await?;
@@ -216,11 +216,11 @@ async fn referenced(app: &App) -> Result<HashSet<String>, ReceiptFlowError> {
 /// orphan_minutes` (left by a crash between file and fact, or between a
 /// deletion's fact and its file removal); answers how many went. The age keeps
 /// a file whose fact is being recorded right now.
-pub async fn sweep_orphans(app: &App) -> Result<usize, ReceiptFlowError> {
+pub async fn sweep_orphans(app: &Records, orphan_minutes: u32) -> Result<usize, ReceiptFlowError> {
     // Everything the projection has not caught up with yet is younger than the
     // age bound; still, read after it settled as far as this instance knows.
     let referenced = referenced(app).await?;
-    let age = std::time::Duration::from_secs(u64::from(app.config.files.orphan_minutes) * 60);
+    let age = std::time::Duration::from_secs(u64::from(orphan_minutes) * 60);
     Ok(app.files.sweep(referenced, age).await?)
 }
 
@@ -229,15 +229,15 @@ pub const ORPHAN_JOB: &str = "receipt_file_sweeper";
 
 /// Sweeps orphan files at start and then every `[files] orphan_minutes` (at most
 /// hourly), under leadership (src/scale.rs).
-pub async fn run_orphan_sweeper(app: crate::app::AppState) {
-    let minutes = u64::from(app.config.files.orphan_minutes).clamp(1, 60);
+pub async fn run_orphan_sweeper(app: Records, orphan_minutes: u32) {
+    let minutes = u64::from(orphan_minutes).clamp(1, 60);
     let mut ticks = tokio::time::interval(std::time::Duration::from_secs(minutes * 60));
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
         let app = app.clone();
         // Its own task: a panic ends that sweep, not the sweeper.
-        match tokio::spawn(async move { sweep_orphans(&app).await }).await {
+        match tokio::spawn(async move { sweep_orphans(&app, orphan_minutes).await }).await {
             Ok(Ok(0)) => {}
             Ok(Ok(n)) => tracing::info!(removed = n, "removed orphan receipt files"),
             Ok(Err(e)) => tracing::error!(error = %e, "receipt file sweep failed"),

@@ -23,6 +23,7 @@ pub mod new_year;
 pub mod orders;
 pub mod payments;
 pub mod program;
+pub mod program_content;
 pub mod refund;
 pub mod refunds;
 pub mod sales;
@@ -58,6 +59,17 @@ impl FaultPoint for CheckoutStep {
     fn code(self) -> u8 {
         self as u8
     }
+}
+
+/// What the flows over stored files and read models work with (receipts,
+/// visa letters, badges): owned and cheap to clone, so a background job can
+/// keep it.
+#[derive(Clone)]
+pub struct Records {
+    pub db: tessera_replay::Db,
+    pub bus: Arc<CommandBus>,
+    pub personal: Arc<crate::personal::PersonalData>,
+    pub files: crate::personal::store::FileStore,
 }
 
 /// What a flow works with: the command bus (and its clock), Stripe when

@@ -24,7 +24,8 @@ use tessera_aggregates::activity::{Activity, ActivityCommand, ActivityDetails, A
 use tessera_aggregates::conference::Conference;
 use tessera_aggregates::pricing::CartOwner;
 use tessera_aggregates::program::{
-    DeleteGuard, Program, ProgramCommand, ProgramError, ProgramEvent, SpeakerOverride, program_id,
+    DeleteGuard, Program, ProgramCommand, ProgramError, ProgramEvent, SealedSpeakerEmail,
+    SpeakerOverride, program_id,
 };
 use tessera_aggregates::user::User;
 use tessera_projections::EventMeta;
@@ -34,6 +35,7 @@ use uuid::Uuid;
 use crate::bus::{BusError, CommandBus};
 use crate::config::PretalxConfig;
 use crate::ids::{activity_id, conference_id, user_id};
+use crate::personal::{PersonalData, PersonalError};
 use crate::pretalx::{PretalxClient, PretalxError, api};
 use crate::refusal::{Failure, Kind};
 
@@ -98,6 +100,8 @@ pub enum SyncError {
     /// PRETALX-6: an activity of a submission type could not be recorded.
     #[error("recording an activity: {0}")]
     Activity(String),
+    #[error(transparent)]
+    Personal(#[from] PersonalError),
 }
 
 impl Failure for SyncError {
@@ -106,6 +110,7 @@ impl Failure for SyncError {
             Self::ConferenceNotFound => "conference.not_found",
             Self::Pretalx(e) => e.code(),
             Self::Program(e) => e.code(),
+            Self::Personal(e) => e.code(),
             Self::Lookup(_) | Self::Activity(_) => "internal",
         }
     }
@@ -115,6 +120,7 @@ impl Failure for SyncError {
             Self::ConferenceNotFound => Kind::NotFound,
             Self::Pretalx(e) => e.kind(),
             Self::Program(e) => e.kind(),
+            Self::Personal(e) => e.kind(),
             Self::Lookup(_) | Self::Activity(_) => Kind::Internal,
         }
     }
@@ -123,13 +129,14 @@ impl Failure for SyncError {
         match self {
             Self::Pretalx(e) => e.detail(),
             Self::Program(e) => e.detail(),
+            Self::Personal(e) => e.detail(),
             other => other.to_string(),
         }
     }
 }
 
 impl SyncReport {
-    fn record(&mut self, events: usize, position: Option<i64>) {
+    pub(crate) fn record(&mut self, events: usize, position: Option<i64>) {
         self.events_appended += events;
         self.position = position.or(self.position);
     }
@@ -148,6 +155,7 @@ fn guard(config: &PretalxConfig, steps: Steps) -> DeleteGuard {
 /// Runs a sync of conference `slug` (PRETALX-1…16).
 pub async fn sync(
     bus: &CommandBus,
+    personal: &PersonalData,
     config: &PretalxConfig,
     slug: &str,
     steps: Steps,
@@ -188,8 +196,9 @@ pub async fn sync(
         true => {
             let found = api::speakers(&client.list(&event, "speakers/").await?);
             let mut speakers = Vec::with_capacity(found.len());
-            for s in found {
+            for mut s in found {
                 let user = linked_user(bus, &s.email).await?;
+                s.sealed_email = sealed_email(personal, &s.email).await?;
                 speakers.push((s, user));
             }
             Some(speakers)
@@ -274,7 +283,8 @@ pub struct TypeDefaultsReport {
 }
 
 /// PRETALX-13: applies conference `conference`'s type defaults to its talks,
-/// times in its timezone (invalid: UTC). Re-applying changes nothing.
+/// times in its timezone (invalid: UTC), then keeps the submission types'
+/// activities in step as a sync's last step does. Re-applying changes nothing.
 pub async fn apply_type_defaults(
     bus: &CommandBus,
     conference: Uuid,
@@ -296,15 +306,41 @@ pub async fn apply_type_defaults(
         .peek::<Program, _>(&stream, |p| p.unscheduled_talks())
         .await
         .map_err(|e| SyncError::Lookup(e.to_string()))?;
+    // PRETALX-5/6: the talks moved, so their activities follow, as after a sync.
+    let mut activities = SyncReport::default();
+    sync_activities(bus, conference, meta, &mut activities).await?;
     Ok(TypeDefaultsReport {
         type_defaults_applied: defaults_applied(&decided.events).unwrap_or(0),
         unscheduled_talks,
-        position: decided.position,
+        position: activities.position.or(decided.position),
     })
 }
 
 /// PRETALX-3: the user whose e-mail matches case-insensitively (user ids are
 /// derived from the lowercased e-mail).
+/// A speaker's address sealed under its owner's person (the address's user id,
+/// whether or not that account exists), for the speaker export (ANA-49). None
+/// when Pretalx gives none, or when that person was erased: nothing more is
+/// stored for them.
+async fn sealed_email(
+    personal: &PersonalData,
+    email: &str,
+) -> Result<Option<SealedSpeakerEmail>, SyncError> {
+    let email = email.trim().to_lowercase();
+    if email.is_empty() {
+        return Ok(None);
+    }
+    let person = user_id(&email);
+    if personal.is_erased(person).await? {
+        return Ok(None);
+    }
+    Ok(Some(SealedSpeakerEmail {
+        person,
+        email: personal.seal(person, &email).await?,
+        hash: personal.email_hash(&email),
+    }))
+}
+
 async fn linked_user(bus: &CommandBus, email: &str) -> Result<Option<Uuid>, SyncError> {
     if email.trim().is_empty() {
         return Ok(None);
@@ -370,7 +406,7 @@ pub async fn speaker_facts(
 /// PRETALX-5/6: one activity per submission type that maps to an activity type,
 /// created once (slug from the type, made unique) and kept in step with its
 /// talks after each talks or schedule step. Answers the events appended.
-async fn sync_activities(
+pub(crate) async fn sync_activities(
     bus: &CommandBus,
     conference: Uuid,
     meta: &EventMeta,
@@ -441,7 +477,7 @@ async fn sync_activities(
 
 /// PRETALX-6: slugify(type) (fallback "activity"), made unique with "-2", "-3"….
 async fn free_slug(bus: &CommandBus, conference: Uuid, kind: &str) -> Result<String, SyncError> {
-    let base: String = crate::bootstrap::slugify(kind)
+    let base: String = crate::ids::slugify(kind)
         .chars()
         .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')
         .collect();

@@ -22,7 +22,7 @@ use tessera_projections::EventMeta;
 use tessera_projections::visa_letters::LetterRow;
 use uuid::Uuid;
 
-use crate::app::App;
+use super::Records;
 use crate::bus::BusError;
 use crate::personal::PersonalError;
 use crate::personal::files::{self, FileKind, NewFile};
@@ -67,7 +67,7 @@ fn long_date(d: chrono::NaiveDate) -> String {
 }
 
 /// LETTER-11: what the letter states, in order.
-async fn lines(app: &App, row: &LetterRow) -> Result<Vec<String>, LetterFlowError> {
+async fn lines(app: &Records, row: &LetterRow) -> Result<Vec<String>, LetterFlowError> {
     let details = app
         .bus
         .peek::<Conference, _>(&row.conference_id.to_string(), |c| c.details().clone())
@@ -152,7 +152,7 @@ pub fn render(lines: &[String]) -> Vec<u8> {
 
 /// LETTER-8: generates the letter of `row` (approved only) as `by`.
 pub async fn generate(
-    app: &App,
+    app: &Records,
     row: &LetterRow,
     by: Uuid,
     meta: &EventMeta,
@@ -199,7 +199,7 @@ pub async fn generate(
 /// LETTER-8 bulk: every approved request among `rows`; answers (generated,
 /// refused, last position).
 pub async fn generate_all(
-    app: &App,
+    app: &Records,
     rows: &[LetterRow],
     by: Uuid,
     meta: &EventMeta,

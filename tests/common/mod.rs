@@ -540,6 +540,69 @@ impl TestApp {
         head
     }
 
+    /// The first event of the log `matches` accepts, as (position, payload).
+    pub async fn find_event(
+        &self,
+        matches: impl Fn(&tessera_replay::RawEvent) -> bool,
+    ) -> Option<(i64, serde_json::Value)> {
+        let mut reader = tessera_replay::LogReader::without_gap_protection(self.app.db.clone());
+        let mut after = 0;
+        loop {
+            let batch = reader.read_after(after, 1000).await.expect("read log");
+            if batch.events.is_empty() {
+                return None;
+            }
+            for e in &batch.events {
+                after = e.position;
+                if matches(e) {
+                    return Some((e.position, serde_json::from_str(&e.payload).expect("json")));
+                }
+            }
+        }
+    }
+
+    /// Replaces the payload of the event at `position`, to store the shape an
+    /// older release wrote.
+    pub async fn set_event_payload(&self, position: i64, payload: &serde_json::Value) {
+        use tessera_replay::Db;
+        let text = payload.to_string();
+        match &self.app.db {
+            Db::Postgres(p) => {
+                sqlx::query("UPDATE events SET payload = $1::json WHERE position = $2")
+                    .bind(text)
+                    .bind(position)
+                    .execute(p)
+                    .await
+                    .map(|_| ())
+            }
+            Db::Sqlite(p) => sqlx::query("UPDATE events SET payload = $1 WHERE position = $2")
+                .bind(text)
+                .bind(position)
+                .execute(p)
+                .await
+                .map(|_| ()),
+        }
+        .expect("update the event");
+    }
+
+    /// `tessera migrate personal-data` on this app's database: its stdout.
+    pub fn migrate_personal_data(&self) -> String {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_tessera"))
+            .env("RUST_LOG", "warn")
+            .env_remove("DATABASE_URL")
+            .env_remove("TESSERA_PERSONAL_DATA_KEY")
+            .args(["migrate", "personal-data", "--database-url", &self.url])
+            .output()
+            .expect("run tessera migrate");
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(
+            out.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout
+    }
+
     /// How many events of the whole log `matches` accepts.
     pub async fn count_events(&self, matches: impl Fn(&tessera_replay::RawEvent) -> bool) -> usize {
         let mut reader = tessera_replay::LogReader::without_gap_protection(self.app.db.clone());

@@ -1,10 +1,11 @@
 //! Samples of the program: a conference's Pretalx program and session ratings.
 
 use tessera_aggregates::program::{
-    Program, ProgramEvent, Room, RoomOverride, Slot, SlotType, Speaker, SpeakerData,
-    SpeakerOverride, Talk, TalkOverride, TypeDefault, program_id,
+    Program, ProgramEvent, Room, RoomOverride, SealedSpeakerEmail, Slot, SlotType, Speaker,
+    SpeakerData, SpeakerOverride, Talk, TalkOverride, TypeDefault, program_id,
 };
 use tessera_aggregates::session_rating::{RatingEvent, SessionRating, rating_id};
+use tessera_aggregates::user::Sealed;
 
 use super::{Fixture, at, conference_id, later, stream, uid};
 
@@ -48,7 +49,16 @@ pub fn program() -> Vec<Fixture> {
                     name: "Ana".into(),
                     biography: "Pythonista".into(),
                     avatar_url: "https://pretalx.example/media/ana.png".into(),
-                    email: "ana@example.org".into(),
+                    email: String::new(),
+                    sealed_email: Some(SealedSpeakerEmail {
+                        person: uid("ana"),
+                        email: Sealed {
+                            v: 1,
+                            n: "bm9uY2Utbm9uY2U=".into(),
+                            c: "Y2lwaGVydGV4dA==".into(),
+                        },
+                        hash: "9f2c".into(),
+                    }),
                 },
                 user: Some(uid("ana")),
             },

@@ -120,6 +120,97 @@ async fn attendees_walk_and_filters(b: Backend) {
     app.finish().await;
 }
 
+/// Attendees by ticket type page the narrow product index of the attendees read
+/// model: walked while attendees of that type and of another register, alone
+/// and with the check-in and e-mail filters, against the truth.
+async fn attendees_by_ticket_type(b: Backend) {
+    let (app, admin) = setup(b).await;
+    let mut speakers = vec![];
+    for i in 0..6 {
+        let u = app.user(&format!("tt{i}")).await;
+        let ticket = if i % 3 == 0 { "volunteer" } else { "speaker" };
+        let reference = order(&app, &u, ticket).await;
+        comp(&app, &u, &reference).await;
+        if ticket == "speaker" {
+            speakers.push(u.id.clone());
+        }
+        app.clock.advance(chrono::Duration::seconds(1));
+    }
+    let path = url("attendees?ticket_type=speaker");
+    let before = truth(&app, &admin, &path, "user").await;
+    assert_eq!(before, speakers, "registration order");
+    let a = &app;
+    let seen = walk(&app, &admin, &path, "user", 1, |n| async move {
+        let ticket = if n % 2 == 0 { "speaker" } else { "volunteer" };
+        let u = a.user(&format!("late{n}")).await;
+        a.clock.advance(chrono::Duration::seconds(1));
+        let reference = order(a, &u, ticket).await;
+        comp(a, &u, &reference).await;
+    })
+    .await;
+    assert_complete(&seen, &before);
+    let after = truth(&app, &admin, &path, "user").await;
+    assert_eq!(seen, after, "the speakers registered meanwhile come last");
+    assert!(after.len() > before.len());
+    // Every item is a speaker's attendee, whole.
+    let all = page(&app, &admin, &path, 500, None).await;
+    for item in all["items"].as_array().into_iter().flatten() {
+        assert_eq!(item["ticket_type"], "Speaker", "{item}");
+        assert!(item["access_code"].is_string(), "{item}");
+    }
+    // Checked in, combined.
+    let code = all["items"][1]["access_code"].as_str().unwrap_or_default();
+    let r = app
+        .post(&url("checkins"))
+        .as_user(&admin)
+        .json(json!({ "access_code": code, "station": "" }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let checked = truth(&app, &admin, &format!("{path}&checked_in=true"), "user").await;
+    assert_eq!(checked, [after[1].clone()]);
+    let not = truth(&app, &admin, &format!("{path}&checked_in=false"), "user").await;
+    assert_eq!(not.len(), after.len() - 1);
+    // E-mail, combined: a speaker is found, a volunteer is not.
+    let one = truth(
+        &app,
+        &admin,
+        &format!("{path}&email=TT1%40example.org"),
+        "user",
+    )
+    .await;
+    assert_eq!(one, [speakers[0].clone()]);
+    let none = truth(
+        &app,
+        &admin,
+        &format!("{path}&email=tt0%40example.org"),
+        "user",
+    )
+    .await;
+    assert!(none.is_empty(), "{none:?}");
+    // The newest first is the same walk reversed; an unknown type lists nothing.
+    let mut newest = walk(
+        &app,
+        &admin,
+        &format!("{path}&sort=newest"),
+        "user",
+        2,
+        |_| async {},
+    )
+    .await;
+    newest.reverse();
+    assert_eq!(newest, after);
+    let nobody = truth(
+        &app,
+        &admin,
+        &url("attendees?ticket_type=individual"),
+        "user",
+    )
+    .await;
+    assert!(nobody.is_empty(), "{nobody:?}");
+    app.finish().await;
+}
+
 /// Vouchers by code, walked 3 at a time while more are created; code prefix, kind
 /// and use filters.
 async fn vouchers_walk_and_filters(b: Backend) {
@@ -222,4 +313,8 @@ async fn vouchers_walk_and_filters(b: Backend) {
     app.finish().await;
 }
 
-on_both_backends!(attendees_walk_and_filters, vouchers_walk_and_filters,);
+on_both_backends!(
+    attendees_by_ticket_type,
+    attendees_walk_and_filters,
+    vouchers_walk_and_filters,
+);

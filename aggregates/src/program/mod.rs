@@ -26,8 +26,8 @@ pub use days::{DayChoice, conference_day_choices, grant_day_choices};
 pub use errors::ProgramError;
 pub use events::ProgramEvent;
 pub use model::{
-    DeleteGuard, Room, RoomOverride, Slot, SlotData, SlotType, Speaker, SpeakerData,
-    SpeakerOverride, Talk, TalkData, TalkOverride, TypeDefault,
+    DeleteGuard, Room, RoomOverride, SealedSpeakerEmail, Slot, SlotData, SlotType, Speaker,
+    SpeakerData, SpeakerOverride, Talk, TalkData, TalkOverride, TypeDefault,
 };
 
 use crate::{DomainServices, Timestamp};
@@ -255,8 +255,20 @@ impl Program {
                     .into_iter()
                     .map(|(s, u)| (s.code.clone(), (s, u)))
                     .collect();
-                for (code, (data, by_email)) in speakers {
+                for (code, (mut data, by_email)) in speakers {
                     let current = self.speakers.get(&code);
+                    // The plain e-mail served its purpose in `by_email`; only the
+                    // sealed one is kept. Sealed again by every sync, it is the same
+                    // address when its owner and hash are: the stored seal stays.
+                    data.email.clear();
+                    if let (Some(kept), Some(new)) = (
+                        current.and_then(|s| s.data.sealed_email.as_ref()),
+                        data.sealed_email.as_ref(),
+                    ) && kept.person == new.person
+                        && kept.hash == new.hash
+                    {
+                        data.sealed_email = Some(kept.clone());
+                    }
                     // PRETALX-3: an existing speaker is linked only if unlinked.
                     let user = current.and_then(|s| s.user).or(by_email);
                     let speaker = Speaker { data, user };

@@ -8,6 +8,7 @@ use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use crate::Timestamp;
+use crate::user::Sealed;
 
 /// PRETALX-2: a room as Pretalx has it (keyed by its Pretalx id).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,7 +27,25 @@ pub struct SpeakerData {
     pub name: String,
     pub biography: String,
     pub avatar_url: String,
+    /// The address as Pretalx serves it: it links the speaker to an account
+    /// (PRETALX-3) and is sealed before the command; it never enters the log
+    /// plain (events of the first releases hold one until `tessera migrate
+    /// personal-data` seals it).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub email: String,
+    /// The address as the program keeps it, for the speaker export (ANA-49).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed_email: Option<SealedSpeakerEmail>,
+}
+
+/// A speaker's e-mail sealed under its owner's person (the address's user id:
+/// erasing that person erases it), with the keyed hash of the normalized
+/// address, which tells a re-sync that the address did not change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealedSpeakerEmail {
+    pub person: Uuid,
+    pub email: Sealed,
+    pub hash: String,
 }
 
 /// A speaker as the program keeps it: the synced data and the linked user.
@@ -213,6 +232,7 @@ impl SpeakerData {
             biography: ov.biography.unwrap_or_else(|| self.biography.clone()),
             avatar_url: ov.avatar_url.unwrap_or_else(|| self.avatar_url.clone()),
             email: self.email.clone(),
+            sealed_email: self.sealed_email.clone(),
         }
     }
 }

@@ -32,13 +32,45 @@ fn room(id: i64, name: &str) -> Room {
     }
 }
 
+/// A speaker as the program records it: without the e-mail.
 fn speaker(code: &str) -> SpeakerData {
     SpeakerData {
         code: code.into(),
         name: code.into(),
         biography: String::new(),
         avatar_url: String::new(),
+        email: String::new(),
+        sealed_email: None,
+    }
+}
+
+/// A speaker as the sync flow hands it over: the plain e-mail (for the link)
+/// and its seal, here with nonce `n`.
+fn from_pretalx(code: &str, n: &str) -> SpeakerData {
+    SpeakerData {
         email: format!("{code}@example.org"),
+        sealed_email: Some(sealed_email(code, n)),
+        ..speaker(code)
+    }
+}
+
+fn sealed_email(code: &str, n: &str) -> SealedSpeakerEmail {
+    SealedSpeakerEmail {
+        person: Uuid::from_u128(u128::from(code.len() as u32)),
+        email: crate::user::Sealed {
+            v: 1,
+            n: n.into(),
+            c: format!("sealed {code}"),
+        },
+        hash: format!("hash of {code}"),
+    }
+}
+
+/// A speaker as the program records it with the seal of nonce `n`.
+fn kept(code: &str, n: &str) -> SpeakerData {
+    SpeakerData {
+        sealed_email: Some(sealed_email(code, n)),
+        ..speaker(code)
     }
 }
 
@@ -146,7 +178,7 @@ fn pretalx_3_an_existing_link_is_kept_and_an_unlinked_speaker_is_linked() {
     let bo = Uuid::from_u128(2);
     let linked = ProgramEvent::SpeakerSynced {
         speaker: Speaker {
-            data: speaker("ANA"),
+            data: kept("ANA", "n0"),
             user: Some(ana),
         },
         at: t0(),
@@ -155,15 +187,67 @@ fn pretalx_3_an_existing_link_is_kept_and_an_unlinked_speaker_is_linked() {
         .given(vec![opened(), linked.clone()])
         .when(ProgramCommand::SyncSpeakers {
             conference_id: conf(),
-            speakers: vec![(speaker("ANA"), Some(bo)), (speaker("BO"), Some(bo))],
+            speakers: vec![
+                (from_pretalx("ANA", "n1"), Some(bo)),
+                (from_pretalx("BO", "n1"), Some(bo)),
+            ],
         })
         .then_expect_events(vec![ProgramEvent::SpeakerSynced {
             speaker: Speaker {
-                data: speaker("BO"),
+                data: kept("BO", "n1"),
                 user: Some(bo),
             },
             at: t0(),
         }]);
+}
+
+/// PRETALX-3, ANA-49: the plain e-mail links the speaker and goes no further;
+/// the fact keeps the seal. A speaker recorded with a plain address by an older
+/// release is recorded again with the seal only. A re-sync seals anew (another
+/// nonce), but the same owner and hash record nothing; a changed address does.
+#[test]
+fn pretalx_3_a_speakers_email_enters_the_log_only_sealed() {
+    let ana = Uuid::from_u128(1);
+    let sync = |n: &str| ProgramCommand::SyncSpeakers {
+        conference_id: conf(),
+        speakers: vec![(from_pretalx("ANA", n), Some(ana))],
+    };
+    let synced = |data: SpeakerData| ProgramEvent::SpeakerSynced {
+        speaker: Speaker {
+            data,
+            user: Some(ana),
+        },
+        at: t0(),
+    };
+    TestFramework::<Program>::with(svc())
+        .given_no_previous_events()
+        .when(sync("n1"))
+        .then_expect_events(vec![opened(), synced(kept("ANA", "n1"))]);
+    let plain = SpeakerData {
+        email: "ANA@example.org".into(),
+        ..speaker("ANA")
+    };
+    TestFramework::<Program>::with(svc())
+        .given(vec![opened(), synced(plain)])
+        .when(sync("n1"))
+        .then_expect_events(vec![synced(kept("ANA", "n1"))]);
+    TestFramework::<Program>::with(svc())
+        .given(vec![opened(), synced(kept("ANA", "n0"))])
+        .when(sync("n1"))
+        .then_expect_events(vec![]);
+    let mut moved = from_pretalx("ANA", "n2");
+    if let Some(e) = moved.sealed_email.as_mut() {
+        e.hash = "hash of a new address".into();
+    }
+    let mut expected = moved.clone();
+    expected.email.clear();
+    TestFramework::<Program>::with(svc())
+        .given(vec![opened(), synced(kept("ANA", "n0"))])
+        .when(ProgramCommand::SyncSpeakers {
+            conference_id: conf(),
+            speakers: vec![(moved, Some(ana))],
+        })
+        .then_expect_events(vec![synced(expected)]);
 }
 
 #[test]

@@ -12,7 +12,10 @@
 //!   positions are zero-padded to 20 digits ([`position_key`]), so each prefix lists
 //!   in log (time) order;
 //! - `summary:{conference_id}` → [`AttendeeSummary`];
-//! - `stream:{attendee_stream_id}` → [`AttendeeRef`] (internal pointer).
+//! - `stream:{attendee_stream_id}` → [`AttendeeRef`] (internal pointer);
+//! - `product:{conference_id}:{slug}:{user}` → [`AttendeeProductRow`], a narrow
+//!   index row per product an attendee holds, so the ticket-type filter of the
+//!   attendees list is an index range, not a read of every attendee document.
 
 #[cfg(test)]
 mod tests;
@@ -41,6 +44,56 @@ pub enum AttendeesRow {
     DoorCheck(DoorCheckRow),
     Redemption(RedemptionRow),
     Summary(AttendeeSummary),
+    /// `product:{conference_id}:{slug}:{user}`: the attendee holds the product
+    /// `slug`.
+    Product(AttendeeProductRow),
+}
+
+/// The list fields of an attendee, under one of the products they hold (the
+/// attendees list filtered by ticket type pages these, then reads the page's
+/// attendees).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttendeeProductRow {
+    /// `{conference_id}:{slug}`: what the list scopes on (indexed).
+    pub product_scope: String,
+    pub user: Uuid,
+    pub registered_at: DateTime<Utc>,
+    pub checked_in: bool,
+}
+
+pub fn attendee_product_key(conference_id: Uuid, slug: &str, user: Uuid) -> String {
+    format!("product:{conference_id}:{slug}:{user}")
+}
+
+/// The index rows of the attendees holding product `slug`.
+pub fn attendee_products_prefix(conference_id: Uuid, slug: &str) -> String {
+    format!("product:{conference_id}:{slug}:")
+}
+
+/// The slugs of the products `a` holds, each once, sorted.
+fn held_slugs(a: &AttendeeRow) -> Vec<String> {
+    let mut slugs: Vec<String> = a.products.iter().map(|p| p.product.slug.clone()).collect();
+    slugs.sort_unstable();
+    slugs.dedup();
+    slugs
+}
+
+/// The product index rows of an attendee, keyed.
+pub fn attendee_product_index(a: &AttendeeRow) -> Vec<(String, AttendeesRow)> {
+    held_slugs(a)
+        .into_iter()
+        .map(|slug| {
+            (
+                attendee_product_key(a.conference_id, &slug, a.user),
+                AttendeesRow::Product(AttendeeProductRow {
+                    product_scope: format!("{}:{slug}", a.conference_id),
+                    user: a.user,
+                    registered_at: a.registered_at,
+                    checked_in: a.checked_in,
+                }),
+            )
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -335,15 +388,36 @@ impl Attendees {
     }
 }
 
-impl Projection for Attendees {
-    const NAME: &'static str = "attendees";
-    const VERSION: u32 = 1;
-    type Row = AttendeesRow;
+impl Attendees {
+    /// The attendee row of the event's stream.
+    fn attendee_of<'a>(rows: &'a Rows<AttendeesRow>, env: &Envelope) -> Option<&'a AttendeeRow> {
+        let owner = Self::owner(rows, env)?;
+        match rows.get(&attendee_key(owner.conference_id, owner.user)) {
+            Some(AttendeesRow::Attendee(a)) => Some(a),
+            _ => None,
+        }
+    }
 
-    fn apply(rows: &mut Rows<AttendeesRow>, env: &Envelope) {
-        let DomainEvent::Attendee(event) = &env.event else {
+    /// Writes the product index rows of the event's attendee (only those that
+    /// changed) and removes those of the products held `before` and no longer.
+    fn sync_products(rows: &mut Rows<AttendeesRow>, env: &Envelope, before: Vec<String>) {
+        let Some(a) = Self::attendee_of(rows, env) else {
             return;
         };
+        let (conference_id, user) = (a.conference_id, a.user);
+        let now = held_slugs(a);
+        let index = attendee_product_index(a);
+        for (k, row) in index {
+            if rows.get(&k) != Some(&row) {
+                rows.insert(k, row);
+            }
+        }
+        for slug in before.iter().filter(|s| !now.contains(s)) {
+            rows.remove(&attendee_product_key(conference_id, slug, user));
+        }
+    }
+
+    fn fold(rows: &mut Rows<AttendeesRow>, env: &Envelope, event: &AttendeeEvent) {
         if matches!(event, AttendeeEvent::AttendeeRegistered { .. }) {
             Self::register(rows, env, event);
             return;
@@ -486,5 +560,23 @@ impl Projection for Attendees {
                 });
             }
         }
+    }
+}
+
+impl Projection for Attendees {
+    const NAME: &'static str = "attendees";
+    /// 2: the product index rows.
+    const VERSION: u32 = 2;
+    type Row = AttendeesRow;
+
+    fn apply(rows: &mut Rows<AttendeesRow>, env: &Envelope) {
+        let DomainEvent::Attendee(event) = &env.event else {
+            return;
+        };
+        let before = Self::attendee_of(rows, env)
+            .map(held_slugs)
+            .unwrap_or_default();
+        Self::fold(rows, env, event);
+        Self::sync_products(rows, env, before);
     }
 }

@@ -246,8 +246,63 @@ fn every_row_kind_survives_storage() {
         .collect();
     assert_eq!(
         kinds.len(),
-        6,
-        "attendee, ref, check-in, door, redemption, summary"
+        7,
+        "attendee, ref, check-in, door, redemption, summary, product"
+    );
+    assert_round_trip(&rows);
+}
+
+/// The product index rows of a conference: `(slug, user, checked_in)`.
+fn product_index(rows: &Rows<AttendeesRow>) -> Vec<(String, Uuid, bool)> {
+    let prefix = format!("product:{}:", conf());
+    rows.with_prefix(&prefix)
+        .filter_map(|(k, r)| match r {
+            AttendeesRow::Product(p) => {
+                let slug = k[prefix.len()..].split(':').next().unwrap_or_default();
+                assert_eq!(p.product_scope, format!("{}:{slug}", conf()), "{k}");
+                Some((slug.to_string(), p.user, p.checked_in))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_product_index_follows_what_is_held_and_the_check_in() {
+    let mut events = history();
+    let rows = fold_all::<Attendees>(&log(events.clone()));
+    assert_eq!(
+        product_index(&rows),
+        vec![
+            ("lunch".to_string(), user("ana"), true),
+            ("regular".to_string(), user("ana"), true),
+        ],
+        "one row per product held, with the list fields"
+    );
+    assert!(
+        attendee_products_prefix(conf(), "regular").starts_with(&format!("product:{}:", conf()))
+    );
+    // A second order adds a product; removing the first drops the products only
+    // it held.
+    events.push(a(
+        "ana",
+        AttendeeEvent::AttendeeOrderAdded {
+            order_id: order("B"),
+            products: vec![held(ProductRef::addon("dinner"), "Dinner", 1)],
+            at: at(12, 9),
+        },
+    ));
+    events.push(a(
+        "ana",
+        AttendeeEvent::AttendeeOrderRemoved {
+            order_id: order("A"),
+            at: at(12, 10),
+        },
+    ));
+    let rows = fold_all::<Attendees>(&log(events));
+    assert_eq!(
+        product_index(&rows),
+        vec![("dinner".to_string(), user("ana"), true)]
     );
     assert_round_trip(&rows);
 }

@@ -103,6 +103,7 @@ pub struct Section {
 
 /// ANA-38, also served on its own route.
 pub use session_ratings::SECTION as SESSION_RATINGS;
+pub use session_ratings::average_text as rating_average;
 
 /// Every section, in no particular order (the document's keys are sorted).
 pub const SECTIONS: &[Section] = &[

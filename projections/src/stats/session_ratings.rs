@@ -37,6 +37,12 @@ fn average(scores: &[u8]) -> Option<Decimal> {
     })
 }
 
+/// An average as the section shows it: 2 decimals, half to even; None when
+/// there are no scores.
+pub fn average_text(scores: &[u8]) -> Option<String> {
+    average(scores).map(|a| format!("{:.2}", a.round_dp(2)))
+}
+
 fn show(avg: Option<Decimal>) -> Value {
     avg.map(|a| Value::String(format!("{:.2}", a.round_dp(2))))
         .unwrap_or(Value::Null)

@@ -27,6 +27,7 @@ use crate::app::AppState;
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{After, ApiJson, AuthUser, CommandMeta, Path};
 use crate::http::input::MoneyString;
+use crate::http::page::{PageParams, Paging, page_in_memory, time_sort};
 use crate::http::{input, schema};
 use crate::personal::files::Found;
 use crate::process::grant_receipts::{self as flow, NewReceipt};
@@ -84,12 +85,18 @@ pub struct ReceiptChanged {
     pub position: Option<i64>,
 }
 
-/// The applicant's receipts with their sum (GRANT-36).
+/// A page of the applicant's receipts with the sum of all of them (GRANT-36).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReceiptList {
+    /// A page of the receipts (oldest upload first), like every list.
+    pub items: Vec<ReceiptView>,
+    /// Send as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+    /// How many receipts there are, on the first page.
+    pub total: Option<i64>,
+    /// Σ the amounts of every receipt (GRANT-36).
     #[schema(value_type = MoneyString)]
     pub total_amount: Decimal,
-    pub receipts: Vec<ReceiptView>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -148,7 +155,7 @@ pub async fn upload(
         from_json(body)?
     };
     let meta = meta.for_conf(Some(conf.id));
-    match flow::upload(&app, conf.id, user.id, new, &meta).await {
+    match flow::upload(&app.records(), conf.id, user.id, new, &meta).await {
         Ok((receipt, sent)) => Ok((
             StatusCode::CREATED,
             Json(ReceiptChanged {
@@ -267,15 +274,18 @@ async fn read_form(mut form: Multipart) -> ApiResult<NewReceipt> {
     })
 }
 
-/// The caller's receipts with Σ amounts (GRANT-29, GRANT-36).
+/// The caller's receipts with Σ amounts (GRANT-29, GRANT-36), oldest upload
+/// first; paged (`limit`, `cursor`).
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/grants/mine/receipts", tag = "grants",
-    params(("slug" = String, Path)),
-    responses((status = 200, body = ReceiptList), (status = 404, body = Problem), (status = 409, body = Problem)))]
+    params(("slug" = String, Path), PageParams),
+    responses((status = 200, body = ReceiptList), (status = 400, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn list(
     State(app): State<AppState>,
     AuthUser(user): AuthUser,
     _after: After,
     Path(slug): Path<String>,
+    paging: Paging,
 ) -> ApiResult<Json<ReceiptList>> {
     let conf = app.gate(&slug, PUBLIC).await?;
     let row = grant_row(&app, stream_id(conf.id, user.id))
@@ -288,13 +298,22 @@ pub async fn list(
         return Err(GrantError::ReceiptsNotAllowed.into());
     }
     let total_amount = row.receipts_total();
-    let mut receipts = vec![];
-    for r in row.receipts {
-        receipts.push(ReceiptView::open(&app, row.applicant, r).await?);
+    let receipts = row
+        .receipts
+        .into_iter()
+        .map(|r| (time_sort(&r.uploaded_at), r.id.to_string(), r))
+        .collect();
+    // Only the page's descriptions are opened.
+    let page = page_in_memory(&paging, "uploaded_at", false, receipts)?;
+    let mut items = Vec::with_capacity(page.items.len());
+    for r in page.items {
+        items.push(ReceiptView::open(&app, row.applicant, r).await?);
     }
     Ok(Json(ReceiptList {
+        items,
+        next_cursor: page.next_cursor,
+        total: page.total,
         total_amount,
-        receipts,
     }))
 }
 
@@ -310,7 +329,7 @@ pub async fn delete(
 ) -> ApiResult<Json<ReceiptChanged>> {
     let conf = app.gate(&slug, PUBLIC).await?;
     let meta = meta.for_conf(Some(conf.id));
-    let sent = flow::delete(&app, conf.id, user.id, receipt, &meta).await?;
+    let sent = flow::delete(&app.records(), conf.id, user.id, receipt, &meta).await?;
     Ok(Json(ReceiptChanged {
         grant: stream_id(conf.id, user.id),
         receipt,
@@ -328,7 +347,7 @@ async fn file_response(
     let stored = row
         .as_ref()
         .and_then(|g| g.receipts.iter().find(|r| r.id == receipt));
-    let found = flow::open_file(app, applicant, receipt, stored).await?;
+    let found = flow::open_file(&app.records(), applicant, receipt, stored).await?;
     let file = match found {
         Found::File(f) => f,
         Found::Missing => return Err(ApiError::not_found("Receipt")),

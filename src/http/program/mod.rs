@@ -9,7 +9,7 @@ mod sync;
 mod type_defaults;
 
 pub(crate) use linked::{LinkedTalks, linked_talks};
-pub(crate) use read::offered_days;
+pub(crate) use read::{offered_days, program_document, rows as program_rows};
 use tessera_aggregates::conference::Role;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -21,9 +21,9 @@ const PUBLIC: &[Feature] = &[Feature::Programs, Feature::PublicUi];
 /// AMB-17 (decided: enforced): syncing needs pretalx_sync + manage_ui.
 const SYNC: &[Feature] = &[Feature::PretalxSync, Feature::ManageUi];
 /// Organizers' program pages need programs + manage_ui.
-const MANAGE: &[Feature] = &[Feature::Programs, Feature::ManageUi];
+pub(crate) const MANAGE: &[Feature] = &[Feature::Programs, Feature::ManageUi];
 /// ANA-38: the rating analytics, for organizers and auditors.
-const RATINGS_READ: Access = Access::Staff(&[Role::Organizer, Role::Auditor]);
+pub(crate) const RATINGS_READ: Access = Access::Staff(&[Role::Organizer, Role::Auditor]);
 
 pub fn groups() -> Vec<Group> {
     vec![

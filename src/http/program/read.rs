@@ -123,7 +123,18 @@ pub async fn program(
     Path(slug): Path<String>,
 ) -> ApiResult<Json<ProgramDocument>> {
     let conf = app.gate(&slug, PUBLIC).await?;
-    let rooms: Vec<RoomRow> = rows(&app, &rooms_prefix(conf.id))
+    Ok(Json(program_document(&app, conf.id).await?))
+}
+
+/// The program of `conference` as the public route answers it (also the
+/// program dashboard page's source).
+pub(crate) async fn program_document(
+    app: &AppState,
+    conference: Uuid,
+) -> ApiResult<ProgramDocument> {
+    let app = app.clone();
+    let conf_id = conference;
+    let rooms: Vec<RoomRow> = rows(&app, &rooms_prefix(conf_id))
         .await?
         .into_iter()
         .filter_map(|r| match r {
@@ -131,7 +142,7 @@ pub async fn program(
             _ => None,
         })
         .collect();
-    let speakers: BTreeMap<String, SpeakerRow> = rows(&app, &speakers_prefix(conf.id))
+    let speakers: BTreeMap<String, SpeakerRow> = rows(&app, &speakers_prefix(conf_id))
         .await?
         .into_iter()
         .filter_map(|r| match r {
@@ -139,7 +150,7 @@ pub async fn program(
             _ => None,
         })
         .collect();
-    let slots: Vec<SlotRow> = rows(&app, &slots_prefix(conf.id))
+    let slots: Vec<SlotRow> = rows(&app, &slots_prefix(conf_id))
         .await?
         .into_iter()
         .filter_map(|r| match r {
@@ -147,7 +158,7 @@ pub async fn program(
             _ => None,
         })
         .collect();
-    let mut talks = talks_of(&app, conf.id).await?;
+    let mut talks = talks_of(&app, conf_id).await?;
     talks.sort_by(|a, b| {
         (
             a.effective.slot_start.is_none(),
@@ -246,11 +257,11 @@ pub async fn program(
             }
         })
         .collect();
-    Ok(Json(ProgramDocument {
+    Ok(ProgramDocument {
         rooms,
         talks,
         slots,
-    }))
+    })
 }
 
 /// One day a travel-grant applicant may choose (GRANT-45…48).

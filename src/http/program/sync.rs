@@ -54,6 +54,7 @@ pub async fn sync(
     };
     let report = run_sync(
         &app.bus,
+        &app.personal,
         &app.config.pretalx,
         &conf.slug,
         steps,
@@ -109,7 +110,7 @@ pub async fn override_talk(
             is_cancelled: body.is_cancelled,
         },
     };
-    override_program(&app, &meta, conf.id, cmd).await
+    send_program(&app, &meta, conf.id, cmd).await
 }
 
 /// PRETALX-18: an organizer's overrides of a synced speaker (replacing earlier
@@ -180,11 +181,12 @@ pub async fn override_room(
             capacity: body.capacity,
         },
     };
-    override_program(&app, &meta, conf.id, cmd).await
+    send_program(&app, &meta, conf.id, cmd).await
 }
 
-/// Sends an organizer's override to the conference's program stream.
-async fn override_program(
+/// Sends an organizer's command (an override, a type default) to the
+/// conference's program stream; answers its position (None when nothing changed).
+pub(super) async fn send_program(
     app: &AppState,
     meta: &CommandMeta,
     conference: uuid::Uuid,

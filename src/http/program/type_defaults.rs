@@ -6,13 +6,13 @@ use axum::extract::State;
 use chrono::{NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 use tessera_aggregates::conference::Conference;
-use tessera_aggregates::program::{Program, ProgramCommand, TypeDefault, program_id};
+use tessera_aggregates::program::{ProgramCommand, TypeDefault};
 use tessera_projections::program::{ProgramRow, type_defaults_prefix};
 use utoipa::ToSchema;
 
 use super::MANAGE;
 use super::read::rows;
-use super::sync::TalkOverrideAccepted;
+use super::sync::{TalkOverrideAccepted, send_program};
 use crate::app::AppState;
 use crate::http::error::{ApiResult, Problem};
 use crate::http::extract::{After, ApiJson, CommandMeta, Path};
@@ -104,7 +104,7 @@ pub async fn set(
             end_time: body.end_time,
         },
     };
-    send(&app, &meta, conf.id, cmd).await
+    send_program(&app, &meta, conf.id, cmd).await
 }
 
 /// Removes the defaults of a submission type.
@@ -119,11 +119,12 @@ pub async fn remove(
 ) -> ApiResult<Json<TalkOverrideAccepted>> {
     let conf = app.gate(&slug, MANAGE).await?;
     let cmd = ProgramCommand::RemoveTypeDefault { submission_type };
-    send(&app, &meta, conf.id, cmd).await
+    send_program(&app, &meta, conf.id, cmd).await
 }
 
 /// PRETALX-13: applies the type defaults to the talks now, times in the
-/// conference's timezone (invalid: UTC). Re-applying changes nothing.
+/// conference's timezone (invalid: UTC), and keeps the submission types'
+/// activities in step (PRETALX-5/6) as a sync does. Re-applying changes nothing.
 #[utoipa::path(post, path = "/api/v1/conferences/{slug}/program/type-defaults/apply",
     tag = "program",
     params(("slug" = String, Path)),
@@ -142,23 +143,4 @@ pub async fn apply(
     Ok(Json(
         apply_type_defaults(&app.bus, conf.id, timezone, &meta).await?,
     ))
-}
-
-async fn send(
-    app: &AppState,
-    meta: &CommandMeta,
-    conference: uuid::Uuid,
-    cmd: ProgramCommand,
-) -> ApiResult<Json<TalkOverrideAccepted>> {
-    let sent = app
-        .bus
-        .send::<Program>(
-            &program_id(conference).to_string(),
-            cmd,
-            &meta.for_conf(Some(conference)),
-        )
-        .await?;
-    Ok(Json(TalkOverrideAccepted {
-        position: sent.position,
-    }))
 }

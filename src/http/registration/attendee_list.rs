@@ -11,10 +11,11 @@ use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use tessera_projections::Projection;
 use tessera_projections::attendees::{
-    AttendeeRow, Attendees, AttendeesRow, attendee_key, attendees_prefix,
+    AttendeeRow, Attendees, AttendeesRow, attendee_key, attendee_product_key,
+    attendee_products_prefix, attendees_prefix,
 };
 use tessera_projections::user_directory::{UserDirectory, UserRow, user_key};
-use tessera_replay::listing::{Cond, live_page};
+use tessera_replay::listing::{Cond, live_docs, live_page};
 use tessera_replay::storage;
 use utoipa::ToSchema;
 
@@ -41,6 +42,10 @@ pub struct AttendeesQuery {
     pub ticket_type: Option<String>,
     /// The attendee with the account of this e-mail (exact, case-insensitive).
     pub email: Option<String>,
+    /// Attendees found by this name or name word (exact after normalization:
+    /// case, spacing and Unicode compatibility forms aside), through the blind
+    /// index of names.
+    pub name: Option<String>,
     /// `oldest` (default) or `newest`, by registration date.
     pub sort: Option<RegisteredSort>,
 }
@@ -78,22 +83,37 @@ pub(crate) async fn attendees_page(
     paging: Paging,
 ) -> ApiResult<Page<AttendeeListItem>> {
     let conf = app.conference(slug).await?;
-    let mut conds = vec![Cond::Scope("conference_id", conf.id.to_string())];
+    // A ticket type pages the narrow product index rows of the attendees (same
+    // list fields, an index range per product) and then reads the page's
+    // attendees by key. An attendee's key ends with their account id: the
+    // e-mail is a key lookup either way.
+    let ticket = q.ticket_type.as_deref().map(str::trim);
+    let user = q.email.as_deref().map(user_id);
+    let (prefix, scope) = match ticket {
+        Some(t) => (
+            match user {
+                Some(u) => attendee_product_key(conf.id, t, u),
+                None => attendee_products_prefix(conf.id, t),
+            },
+            Cond::Scope("product_scope", format!("{}:{t}", conf.id)),
+        ),
+        None => (
+            match user {
+                Some(u) => attendee_key(conf.id, u),
+                None => attendees_prefix(conf.id),
+            },
+            Cond::Scope("conference_id", conf.id.to_string()),
+        ),
+    };
+    let mut conds = vec![scope];
     if let Some(c) = q.checked_in {
         conds.push(Cond::Bool("checked_in", c));
     }
-    if let Some(t) = &q.ticket_type {
-        conds.push(Cond::Has {
-            array: "products",
-            path: &["product", "slug"],
-            value: t.clone(),
-        });
+    if let Some(name) = &q.name {
+        // A blank name matches nobody (no token is blank).
+        let token = app.personal.name_query(name).unwrap_or_default();
+        conds.push(Cond::NameToken("user", token));
     }
-    // An attendee's key ends with their account id: the e-mail is a key lookup.
-    let prefix = match &q.email {
-        Some(email) => attendee_key(conf.id, user_id(email)),
-        None => attendees_prefix(conf.id),
-    };
     let descending = matches!(q.sort, Some(RegisteredSort::Newest));
     let spec = paging.spec(
         Attendees::NAME,
@@ -103,12 +123,35 @@ pub(crate) async fn attendees_page(
         descending,
     )?;
     let listing = live_page(&app.db, &spec).await?;
-    let page = paging.page(&spec, listing, |doc| match serde_json::from_str(doc)? {
-        AttendeesRow::Attendee(a) => Ok(Some(a)),
-        _ => Ok(None),
-    })?;
+    let page = paging.page(&spec, listing, |doc| Ok(Some(serde_json::from_str(doc)?)))?;
+    let page: Page<Option<AttendeeRow>> = match ticket {
+        None => page.map(|row| match row {
+            AttendeesRow::Attendee(a) => Some(a),
+            _ => None,
+        }),
+        Some(t) => {
+            let keys: Vec<String> = page
+                .items
+                .iter()
+                .filter_map(|row| match row {
+                    AttendeesRow::Product(p) => Some(attendee_key(conf.id, p.user)),
+                    _ => None,
+                })
+                .collect();
+            let mut docs = std::collections::HashMap::new();
+            for (key, doc) in live_docs(&app.db, Attendees::NAME, &keys).await? {
+                if let AttendeesRow::Attendee(a) = serde_json::from_str(&doc)? {
+                    docs.insert(key, a);
+                }
+            }
+            let holds = |a: &AttendeeRow| a.products.iter().any(|p| p.product.slug == t);
+            let mut page = page.map(|_| None);
+            page.items = keys.iter().map(|k| docs.remove(k).filter(holds)).collect();
+            page
+        }
+    };
     let mut items = Vec::with_capacity(page.items.len());
-    for a in page.items {
+    for a in page.items.into_iter().flatten() {
         let (name, email) = name_and_email(app, a.user).await?;
         items.push(AttendeeListItem {
             attendee: a,

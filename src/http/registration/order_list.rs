@@ -40,6 +40,10 @@ pub struct OrdersQuery {
     pub reference: Option<String>,
     /// Orders of the account with this e-mail (exact, case-insensitive).
     pub email: Option<String>,
+    /// Orders of buyers found by this name or name word (exact after
+    /// normalization: case, spacing and Unicode compatibility forms aside),
+    /// through the blind index of names.
+    pub name: Option<String>,
     /// Placed at or after this instant (RFC 3339).
     pub placed_from: Option<DateTime<Utc>>,
     /// Placed before this instant (RFC 3339).
@@ -118,6 +122,11 @@ pub(crate) async fn orders_page(
     }
     if let Some(email) = &q.email {
         conds.push(Cond::Eq("user", user_id(email).to_string()));
+    }
+    if let Some(name) = &q.name {
+        // A blank name matches nobody (no token is blank).
+        let token = app.personal.name_query(name).unwrap_or_default();
+        conds.push(Cond::NameToken("user", token));
     }
     if let Some(s) = q.status {
         conds.push(Cond::Eq("status", stored_name(&s)?));

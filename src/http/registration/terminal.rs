@@ -64,6 +64,7 @@ use crate::app::{AppState, ConferenceRef};
 use crate::http::access::{Access, Group};
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{ApiJson, AuthUser, CommandMeta, optional_json};
+use crate::http::page::{Page, PageParams, Paging, page_in_memory};
 use crate::process::checkout::{Billing, How, checkout};
 use crate::process::terminal::{self, Charge, Customer, Desk, TerminalError};
 use crate::stripe::{GatewayError, Reader, SharedGateway};
@@ -671,28 +672,29 @@ pub struct ReadersQuery {
     pub location: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ReaderList {
-    pub readers: Vec<Reader>,
-}
-
-/// The Stripe Terminal readers (PAY-31): at most 100, optionally of one location.
+/// The Stripe Terminal readers (PAY-31): at most 100, optionally of one
+/// location; paged (`limit`, `cursor`) by reader id.
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/terminal/readers", tag = "terminal",
-    params(("slug" = String, Path), ReadersQuery),
-    responses((status = 200, body = ReaderList), (status = 403, body = Problem),
-        (status = 502, body = Problem), (status = 503, body = Problem)))]
+    params(("slug" = String, Path), ReadersQuery, PageParams),
+    responses((status = 200, body = Page<Reader>), (status = 400, body = Problem),
+        (status = 403, body = Problem), (status = 502, body = Problem),
+        (status = 503, body = Problem)))]
 async fn list_readers(
     State(app): State<AppState>,
     Path(slug): Path<String>,
     Query(q): Query<ReadersQuery>,
-) -> ApiResult<Json<ReaderList>> {
+    paging: Paging,
+) -> ApiResult<Json<Page<Reader>>> {
     app.conference(&slug).await?;
     let gateway = gateway(&app)?;
     let readers = gateway
         .list_readers(q.location.as_deref())
         .await
-        .map_err(ApiError::from)?;
-    Ok(Json(ReaderList { readers }))
+        .map_err(ApiError::from)?
+        .into_iter()
+        .map(|r| (r.id.clone(), r.id.clone(), r))
+        .collect();
+    Ok(Json(page_in_memory(&paging, "id", false, readers)?))
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]

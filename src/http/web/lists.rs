@@ -53,6 +53,7 @@ pub(super) async fn attendees(
         checked_in: checked,
         ticket_type: None,
         email: None,
+        name: None,
         sort: None,
     };
     let paging = Paging::parse(PageParams {

@@ -15,6 +15,7 @@ mod lists;
 mod live;
 mod orders;
 mod overview;
+mod program;
 mod session;
 mod volunteers;
 
@@ -157,6 +158,13 @@ fn routes() -> Vec<PageRoute> {
             "/dashboard/conferences/{slug}/volunteers",
             ORGANIZER,
             get(volunteers::volunteers),
+        ),
+        // The readers of the rating analytics (organizers, auditors).
+        page(
+            M::GET,
+            "/dashboard/conferences/{slug}/program",
+            crate::http::program::RATINGS_READ,
+            get(program::program),
         ),
         page(M::GET, "/dashboard/ops", Access::Admin, get(lists::ops)),
         // The CSV exports: the API's own handlers, for a browser session.

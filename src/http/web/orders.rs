@@ -86,6 +86,7 @@ pub(super) async fn orders(
                 mine: false,
                 reference: (!q.is_empty() && !q.contains('@') && !by_name).then(|| q.clone()),
                 email: q.contains('@').then(|| q.clone()),
+                name: None,
                 placed_from: None,
                 placed_to: None,
                 ticket_type: None,

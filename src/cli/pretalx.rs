@@ -10,6 +10,7 @@ use clap::{Args, Subcommand};
 use crate::bus::CommandBus;
 use crate::config::Config;
 use crate::meta::CommandMeta;
+use crate::personal::{MasterKey, PersonalData};
 use crate::process::program::{Steps, sync};
 use crate::refusal::Failure;
 use crate::server::{SystemClock, database_url, open_db};
@@ -61,7 +62,19 @@ pub async fn run(
         allow_large_schedule_drop: args.allow_large_schedule_drop,
     };
     let meta = CommandMeta::system().for_conf(None);
-    match sync(&bus, &config.pretalx, &args.conference, steps, &meta).await {
+    // Speakers' e-mails enter the log sealed, under the master key `serve` uses.
+    let (master, _) = MasterKey::load(bus.db(), config.personal_data_key.as_ref()).await?;
+    let personal = PersonalData::new(bus.db().clone(), master);
+    match sync(
+        &bus,
+        &personal,
+        &config.pretalx,
+        &args.conference,
+        steps,
+        &meta,
+    )
+    .await
+    {
         Ok(report) => {
             println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(ExitCode::SUCCESS)
