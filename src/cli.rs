@@ -233,7 +233,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let config = Config::load(config.as_deref(), &env_map())?;
             let url = database_url(db.database_url);
-            let db = open_db(&url)
+            let db = crate::server::open_db_with(&url, config.database_max_connections)
                 .await
                 .with_context(|| format!("opening {url}"))?;
             if demo {

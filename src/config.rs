@@ -88,6 +88,10 @@ pub struct Config {
     /// answered 503 with Retry-After (default 10000; positive). `/readyz` reports
     /// an aggregate whose commands have been running longer than this.
     pub command_deadline_ms: u32,
+    /// Connections `serve` keeps to the database at most (default 32; positive).
+    /// Several instances on one PostgreSQL share its `max_connections` (100 by
+    /// default): keep their sum below it.
+    pub database_max_connections: u32,
     /// Prefix of order references (default "ORD"; not validated, CONF-47).
     pub order_reference_prefix: String,
     /// ISO 4217 currency code (default "USD"; non-blank, CONF-45).
@@ -308,6 +312,7 @@ impl Default for Config {
             pending_order_expiry_minutes: 15,
             hold_sweep_seconds: 30,
             command_deadline_ms: 10_000,
+            database_max_connections: 32,
             order_reference_prefix: "ORD".into(),
             currency: "USD".into(),
             currency_symbol: "$".into(),
@@ -403,6 +408,7 @@ const ROOT_KEYS: &[(&str, Kind)] = &[
     ("pending_order_expiry_minutes", Kind::Int),
     ("hold_sweep_seconds", Kind::Int),
     ("command_deadline_ms", Kind::Int),
+    ("database_max_connections", Kind::Int),
     ("order_reference_prefix", Kind::Str),
     ("currency", Kind::Str),
     ("currency_symbol", Kind::Str),
@@ -926,6 +932,8 @@ fn convert(root: &Table) -> Result<Config, ConfigError> {
     )?;
     let hold_sweep_seconds = r.positive_u32("hold_sweep_seconds", d.hold_sweep_seconds)?;
     let command_deadline_ms = r.positive_u32("command_deadline_ms", d.command_deadline_ms)?;
+    let database_max_connections =
+        r.positive_u32("database_max_connections", d.database_max_connections)?;
     let order_reference_prefix = r.string("order_reference_prefix", &d.order_reference_prefix)?;
     let currency = r.non_blank("currency", &d.currency)?;
     let currency_symbol = r.non_blank("currency_symbol", &d.currency_symbol)?;
@@ -1059,6 +1067,7 @@ fn convert(root: &Table) -> Result<Config, ConfigError> {
         pending_order_expiry_minutes,
         hold_sweep_seconds,
         command_deadline_ms,
+        database_max_connections,
         order_reference_prefix,
         currency,
         currency_symbol,

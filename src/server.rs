@@ -57,7 +57,17 @@ pub fn database_url(flag: Option<String>) -> String {
 
 /// Connects and migrates.
 pub async fn open_db(url: &str) -> anyhow::Result<Db> {
-    let db = Db::connect(url, 32).await?;
+    open_db_with(
+        url,
+        crate::config::Config::default().database_max_connections,
+    )
+    .await
+}
+
+/// [`open_db`] with at most `max_connections` connections (`serve`:
+/// `database_max_connections`).
+pub async fn open_db_with(url: &str, max_connections: u32) -> anyhow::Result<Db> {
+    let db = Db::connect(url, max_connections).await?;
     db.migrate().await?;
     Ok(db)
 }

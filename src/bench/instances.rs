@@ -119,6 +119,8 @@ impl Cluster {
         let mut child = command
             .args(["--instance-id", &id])
             .env("RUST_LOG", "error")
+            // Three instances and the bench share PostgreSQL's 100 connections.
+            .env("TESSERA_DATABASE_MAX_CONNECTIONS", "20")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .kill_on_drop(true)

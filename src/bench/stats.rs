@@ -39,7 +39,7 @@ pub async fn stats(
     };
     let clock = ManualClock::new(crate::demo::plan::sales_open(options.first_year));
     let app = build_app(db.clone(), Config::default(), Arc::new(clock.clone())).await?;
-    let slugs: Vec<String> = (0..options.years)
+    let planned: Vec<String> = (0..options.years)
         .map(|i| format!("{SERIES}-{}", options.first_year + i as i32))
         .collect();
     if fresh || db.head().await? == 0 {
@@ -60,6 +60,16 @@ pub async fn stats(
         println!("bench stats: on the history already in {url}");
         // Reads are made after the last generated moment.
         clock.set(chrono::Utc::now());
+    }
+    // The years the history holds (a generation stopped early holds fewer).
+    let mut slugs = vec![];
+    for slug in planned {
+        if app.conference(&slug).await.is_ok() {
+            slugs.push(slug);
+        }
+    }
+    if slugs.is_empty() {
+        anyhow::bail!("no conference of series {SERIES} in {url}");
     }
     let head = db.head().await?;
     if !app.runner.wait_for(head, Duration::from_secs(600)).await {
