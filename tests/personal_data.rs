@@ -274,27 +274,7 @@ async fn as_the_first_release_wrote_them(app: &TestApp, ada: &User) {
             _ => continue,
         }
         rewritten += 1;
-        let text = payload.to_string();
-        match &app.app.db {
-            Db::Postgres(p) => {
-                sqlx::query("UPDATE events SET payload = $1::json WHERE position = $2")
-                    .bind(text)
-                    .bind(position)
-                    .execute(p)
-                    .await
-                    .map(|_| ())
-                    .expect("update");
-            }
-            Db::Sqlite(p) => {
-                sqlx::query("UPDATE events SET payload = $1 WHERE position = $2")
-                    .bind(text)
-                    .bind(position)
-                    .execute(p)
-                    .await
-                    .map(|_| ())
-                    .expect("update");
-            }
-        }
+        app.set_event_payload(position, &payload).await;
     }
     assert_eq!(rewritten, 2, "Ada's registration and order");
     admin::rebuild(&app.app.db, None).await.expect("rebuild");
@@ -579,25 +559,7 @@ async fn po_as_the_first_release_wrote_it(app: &TestApp) {
                 "notes": PO_NOTES,
             }),
         );
-        let text = payload.to_string();
-        match &app.app.db {
-            Db::Postgres(p) => {
-                sqlx::query("UPDATE events SET payload = $1::json WHERE position = $2")
-                    .bind(text)
-                    .bind(position)
-                    .execute(p)
-                    .await
-                    .map(|_| ())
-                    .expect("update")
-            }
-            Db::Sqlite(p) => sqlx::query("UPDATE events SET payload = $1 WHERE position = $2")
-                .bind(text)
-                .bind(position)
-                .execute(p)
-                .await
-                .map(|_| ())
-                .expect("update"),
-        }
+        app.set_event_payload(position, &payload).await;
     }
     admin::rebuild(&app.app.db, None).await.expect("rebuild");
 }
