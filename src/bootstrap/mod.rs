@@ -24,6 +24,8 @@ mod program;
 pub mod series_file;
 mod sponsorships;
 mod talks;
+mod talks_seed;
+mod toml_read;
 mod volunteers;
 
 use std::fmt::Write as _;
@@ -39,7 +41,8 @@ pub use plan::{
 };
 pub use program::{ProgramPlan, SurveyPlan, create_program, seed_program};
 pub use sponsorships::{SponsorshipsReport, execute_sponsorships};
-pub use talks::{SpeakerPlan, TalksPlan, create_talks, seed_ratings};
+pub use talks::{SpeakerPlan, TalksPlan};
+pub use talks_seed::{create_talks, seed_ratings};
 pub use volunteers::{create_teams, seed_volunteers};
 
 /// Why a bootstrap file was refused. `Display` is the user-facing message.

@@ -3,7 +3,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
 
-use chrono::{DateTime, Datelike, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
+
+use super::toml_read::local_instant;
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -452,38 +454,6 @@ fn date_value(v: &Value) -> Option<NaiveDate> {
         }
         _ => None,
     }
-}
-
-/// The UTC instant of a local wall-clock time in `tz`. When the local time occurs
-/// twice (DST fall-back) the earliest or latest occurrence is taken; when it does
-/// not occur (DST gap) the nearest existing minute after (`earliest`) or before
-/// (`!earliest`) is used, i.e. the edge of the gap.
-pub(super) fn local_instant(
-    tz: Tz,
-    date: NaiveDate,
-    time: NaiveTime,
-    earliest: bool,
-) -> Option<DateTime<Utc>> {
-    let resolve = |ndt: NaiveDateTime| match tz.from_local_datetime(&ndt) {
-        LocalResult::Single(t) => Some(t.with_timezone(&Utc)),
-        LocalResult::Ambiguous(a, b) => {
-            let (a, b) = (a.with_timezone(&Utc), b.with_timezone(&Utc));
-            Some(if earliest { a.min(b) } else { a.max(b) })
-        }
-        LocalResult::None => None,
-    };
-    let ndt = date.and_time(time);
-    resolve(ndt).or_else(|| {
-        (1..=24 * 60).find_map(|m| {
-            let step = chrono::Duration::minutes(m);
-            let shifted = if earliest {
-                ndt.checked_add_signed(step)
-            } else {
-                ndt.checked_sub_signed(step)
-            }?;
-            resolve(shifted)
-        })
-    })
 }
 
 /// "PyCon US 2027" → "PyCon US": the trimmed name without a trailing,

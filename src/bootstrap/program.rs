@@ -12,6 +12,7 @@ use tessera_aggregates::survey::{Survey, SurveyCommand, SurveyError, SurveyKind,
 use toml::{Table, Value};
 use uuid::Uuid;
 
+use super::toml_read::tables;
 use super::{BootstrapError, BootstrapPlan};
 use crate::app::conference_id;
 use crate::bus::{BusError, CommandBus};
@@ -123,25 +124,6 @@ pub struct SurveyPlan {
 
 fn invalid(message: String) -> BootstrapError {
     BootstrapError::Invalid(message)
-}
-
-/// The tables of list `key` of `[conference]`.
-pub(super) fn tables<'a>(
-    conf: &'a Table,
-    key: &str,
-) -> Result<Vec<(String, &'a Table)>, BootstrapError> {
-    match conf.get(key) {
-        None => Ok(vec![]),
-        Some(Value::Array(items)) => items
-            .iter()
-            .enumerate()
-            .map(|(i, v)| match v {
-                Value::Table(t) => Ok((format!("conference.{key}[{i}]"), t)),
-                _ => Err(invalid(format!("conference.{key}[{i}] must be a mapping"))),
-            })
-            .collect(),
-        Some(_) => Err(invalid(format!("conference.{key} must be a list"))),
-    }
 }
 
 fn text(t: &Table, label: &str, key: &str) -> Result<Option<String>, BootstrapError> {
