@@ -62,39 +62,53 @@ async fn finish(app: Arc<TestApp>) {
     }
 }
 
-/// CAT-1: rounds of concurrent upserts of one ticket type, each changing a
-/// different optional field (name and price, required by the body, unchanged).
+/// CAT-1: rounds of 20 concurrent upserts on one conference's Inventory, each
+/// changing a different field: every optional field of two ticket types and
+/// two of a third (name and price, required by the body, unchanged).
 async fn cat_1_concurrent_ticket_type_edits_all_survive(b: Backend) {
     let app = TestApp::start(b).await;
     let admin = app.admin().await;
     app.conference(&admin, CONF).await;
-    let base = json!({ "slug": "individual", "name": "Individual", "price": "100.00" });
-    app.ticket_type(&admin, CONF, base.clone()).await;
+    let individual = json!({ "slug": "individual", "name": "Individual", "price": "100.00" });
+    let student = json!({ "slug": "student", "name": "Student", "price": "50.00" });
+    let speaker = json!({ "slug": "speaker", "name": "Speaker", "price": "0.00" });
+    for base in [&individual, &student, &speaker] {
+        app.ticket_type(&admin, CONF, base.clone()).await;
+    }
     let app = Arc::new(app);
     let path = format!("/api/v1/conferences/{CONF}/ticket-types");
     for round in 1..=3 {
         let odd = round % 2 == 1;
-        let changes = [
-            json!({ "description": format!("Round {round}") }),
-            json!({ "total_quantity": 100 + round }),
-            json!({ "limit_per_user": 2 + round }),
-            json!({ "requires_voucher": odd }),
-            json!({ "is_active": !odd }),
-            json!({ "bulk_enabled": odd }),
-            json!({ "available_from": format!("2027-0{round}-01T00:00:00Z") }),
-            json!({ "available_until": format!("2027-0{round}-28T00:00:00Z") }),
-            json!({ "order": 10 * round }),
-        ];
-        let calls = changes
+        let optional = |quantity: i32| {
+            vec![
+                json!({ "description": format!("Round {round}") }),
+                json!({ "total_quantity": quantity + round }),
+                json!({ "limit_per_user": 2 + round }),
+                json!({ "requires_voucher": odd }),
+                json!({ "is_active": !odd }),
+                json!({ "bulk_enabled": odd }),
+                json!({ "available_from": format!("2027-0{round}-01T00:00:00Z") }),
+                json!({ "available_until": format!("2027-0{round}-28T00:00:00Z") }),
+                json!({ "order": 10 * round }),
+            ]
+        };
+        let individual_changes = optional(100);
+        let student_changes = optional(200);
+        let speaker_changes = optional(300)[..2].to_vec();
+        let body = |base: &Value, change: &Value| {
+            let mut body = base.clone();
+            for (k, v) in change.as_object().into_iter().flatten() {
+                body[k] = v.clone();
+            }
+            (Method::POST, path.clone(), body)
+        };
+        let calls: Vec<_> = individual_changes
             .iter()
-            .map(|change| {
-                let mut body = base.clone();
-                for (k, v) in change.as_object().into_iter().flatten() {
-                    body[k] = v.clone();
-                }
-                (Method::POST, path.clone(), body)
-            })
+            .map(|c| body(&individual, c))
+            .chain(student_changes.iter().map(|c| body(&student, c)))
+            .chain(speaker_changes.iter().map(|c| body(&speaker, c)))
             .collect();
+        assert_eq!(calls.len(), 20);
         let last = all_at_once(&app, &admin.token, calls).await;
         let settings = app
             .get(&format!("/api/v1/conferences/{CONF}/settings"))
@@ -104,13 +118,31 @@ async fn cat_1_concurrent_ticket_type_edits_all_survive(b: Backend) {
             .await;
         assert_eq!(settings.status, StatusCode::OK, "{}", settings.text);
         let tickets = settings.body["ticket_types"].as_array().cloned();
-        let ticket = tickets
-            .into_iter()
-            .flatten()
-            .find(|t| t["slug"] == "individual")
-            .unwrap_or(Value::Null);
-        assert_all_kept(&ticket, &changes, &format!("ticket type, round {round}"));
-        assert_eq!(ticket["name"], "Individual");
+        let ticket = |slug: &str| {
+            tickets
+                .iter()
+                .flatten()
+                .find(|t| t["slug"] == slug)
+                .cloned()
+                .unwrap_or(Value::Null)
+        };
+        let seen = ticket("individual");
+        assert_all_kept(
+            &seen,
+            &individual_changes,
+            &format!("individual, round {round}"),
+        );
+        assert_eq!(seen["name"], "Individual");
+        assert_all_kept(
+            &ticket("student"),
+            &student_changes,
+            &format!("student, round {round}"),
+        );
+        assert_all_kept(
+            &ticket("speaker"),
+            &speaker_changes,
+            &format!("speaker, round {round}"),
+        );
     }
     finish(app).await;
 }
