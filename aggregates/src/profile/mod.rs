@@ -136,6 +136,11 @@ pub fn check_languages(languages: &[String]) -> Result<(), ProfileError> {
     Ok(())
 }
 
+/// The one stream of `user`'s profile, shared by every year.
+pub fn stream_id(user: uuid::Uuid) -> uuid::Uuid {
+    crate::natural_id("profile", &user.to_string())
+}
+
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Profile {
     profile: PortalProfile,

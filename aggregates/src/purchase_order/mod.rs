@@ -28,6 +28,11 @@ use rules::{build_lines, check_header, same_payment};
 
 use crate::{DomainServices, Timestamp};
 
+/// PO-2: a PO's stream id comes from its reference (globally unique).
+pub fn stream_id(reference: &str) -> uuid::Uuid {
+    crate::natural_id("purchase_order", reference)
+}
+
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct PurchaseOrder {
     created: bool,

@@ -9,7 +9,6 @@ use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use tessera_aggregates::natural_id;
 use tessera_aggregates::pricing::{ProductKind, ProductRef};
 use tessera_aggregates::purchase_order::{
     ExternalInvoice, PoContact, PoCreditNote, PoLine, PoLineInput, PoPayment, PoPaymentMethod,
@@ -51,11 +50,6 @@ pub(super) fn groups() -> Vec<Group> {
                 .routes(routes!(get_po)),
         ),
     ]
-}
-
-/// PO-2: a PO's stream id comes from its reference (globally unique).
-pub fn purchase_order_id(reference: &str) -> Uuid {
-    natural_id("purchase_order", reference)
 }
 
 /// PO-2: "PO-" + 6 random characters of A–Z0–9.
@@ -198,7 +192,7 @@ pub struct PoChanged {
 
 /// The PO `reference` of conference `conf` (404 for another conference's PO).
 async fn load(app: &AppState, conf: &ConferenceRef, reference: &str) -> ApiResult<PoView> {
-    let id = purchase_order_id(reference);
+    let id = tessera_aggregates::purchase_order::stream_id(reference);
     app.bus
         .inspect::<PurchaseOrder, _>(&id.to_string(), |po| {
             (po.exists() && po.conference_id() == conf.id).then(|| PoView::of(id, po))
@@ -295,7 +289,7 @@ async fn create_po(
         .collect();
     for _ in 0..REFERENCE_ATTEMPTS {
         let reference = random_reference();
-        let id = purchase_order_id(&reference);
+        let id = tessera_aggregates::purchase_order::stream_id(&reference);
         // Personal data enters the log only sealed, under the PO's own key.
         let sealed = app.personal.seal_po_contact(id, &contact).await?;
         let sent = app

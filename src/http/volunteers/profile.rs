@@ -5,14 +5,12 @@ use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use tessera_aggregates::natural_id;
 use tessera_aggregates::profile::{PortalProfile, Profile, ProfileCommand};
 use tessera_projections::Projection;
 use tessera_projections::volunteers::{VolunteerRow, Volunteers, profile_key};
 use tessera_replay::storage;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
-use uuid::Uuid;
 
 use super::SocialBody;
 use crate::app::AppState;
@@ -27,11 +25,6 @@ pub(super) fn groups() -> Vec<Group> {
             .routes(routes!(my_profile, save_profile))
             .routes(routes!(accept_terms)),
     )]
-}
-
-/// The stream of `user`'s profile.
-pub fn profile_id(user: Uuid) -> Uuid {
-    natural_id("profile", &user.to_string())
 }
 
 #[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
@@ -115,7 +108,7 @@ async fn save_profile(
     let sent = app
         .bus
         .send::<Profile>(
-            &profile_id(user.id).to_string(),
+            &tessera_aggregates::profile::stream_id(user.id).to_string(),
             ProfileCommand::Save {
                 user: user.id,
                 profile: Box::new(profile),
@@ -141,7 +134,7 @@ async fn accept_terms(
     let sent = app
         .bus
         .send::<Profile>(
-            &profile_id(user.id).to_string(),
+            &tessera_aggregates::profile::stream_id(user.id).to_string(),
             ProfileCommand::AcceptTerms { user: user.id },
             &meta.for_conf(None),
         )
