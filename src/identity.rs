@@ -16,6 +16,10 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use uuid::Uuid;
 
+/// The browser session cookie of the dashboards (an HttpOnly, SameSite=Strict
+/// bearer token); the page benchmark signs in with it too.
+pub const SESSION_COOKIE: &str = "tessera_session";
+
 /// The shortest password we accept.
 pub const MIN_PASSWORD_LEN: usize = 8;
 

@@ -34,7 +34,7 @@ pub async fn pages(o: PagesOptions) -> anyhow::Result<()> {
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
     let session = sign_in(&client, &base, &o.email, &o.password).await?;
-    let cookie = format!("{}={session}", crate::http::web::SESSION_COOKIE);
+    let cookie = format!("{}={session}", crate::identity::SESSION_COOKIE);
     let get = |path: String| {
         let client = client.clone();
         let cookie = cookie.clone();
@@ -227,7 +227,7 @@ async fn sign_in(
         .await?;
     let status = r.status();
     match (
-        set_cookie(&r, crate::http::web::SESSION_COOKIE),
+        set_cookie(&r, crate::identity::SESSION_COOKIE),
         location(&r),
     ) {
         (Some(session), Some(_)) => Ok(session),

@@ -19,7 +19,8 @@ use crate::http::auth::client::ClientAddr;
 use crate::http::error::ApiError;
 use crate::meta::CommandMeta;
 
-pub const SESSION_COOKIE: &str = "tessera_session";
+pub use crate::identity::SESSION_COOKIE;
+
 /// Binds the login form's anti-forgery token before there is a session.
 const PRE_COOKIE: &str = "tessera_pre";
 pub const CSRF_FIELD: &str = "csrf";
