@@ -403,7 +403,7 @@ async fn dashboards_in_chromium(b: Backend) {
     c.find(Locator::Id("q"))
         .await
         .expect("search")
-        .send_keys("alice")
+        .send_keys("attendee_alice")
         .await
         .expect("typed");
     c.find(Locator::Id("search"))

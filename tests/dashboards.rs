@@ -416,13 +416,22 @@ async fn pages_show_the_json_figures(b: Backend) {
     let p = page(
         &app,
         Method::GET,
-        "/dashboard/conferences/pyladiescon-2025/orders?q=alice",
+        "/dashboard/conferences/pyladiescon-2025/orders?q=attendee_alice",
         &cookie,
         None,
     )
     .await;
     assert!(p.text.contains("attendee_alice"));
     assert!(!p.text.contains("attendee_bob"));
+    // Found through the blind index of names, counted like every list.
+    let by_name =
+        json("/api/v1/conferences/pyladiescon-2025/orders?name=attendee_alice".into()).await;
+    assert!(by_name["total"].as_i64().unwrap_or(0) > 0, "{by_name}");
+    assert!(
+        p.text.contains(&format!("{} orders", by_name["total"])),
+        "{}",
+        p.text
+    );
 
     let o = json(format!(
         "/api/v1/conferences/pyladiescon-2025/orders/{reference}"

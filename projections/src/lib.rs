@@ -21,6 +21,7 @@ pub mod sponsors;
 pub mod stats;
 pub mod stats_archive;
 pub mod surveys;
+pub mod tally;
 #[cfg(test)]
 mod testing;
 pub mod travel_grants;

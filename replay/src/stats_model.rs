@@ -55,9 +55,10 @@ pub struct StoredStats {
     pub position: i64,
     /// The statistics document, as `stats::assemble` returns it.
     pub stats: serde_json::Value,
-    /// Who attended and who spent what: the series comparison's retention and
-    /// lifetime value (ANA-41) read it instead of every order row of every year.
-    #[serde(default)]
+    /// Rows stored before the people moved to their own row ([`people_key`])
+    /// carry them here; rows stored since leave this empty, so a stats read
+    /// loads the figures (a few KB) and not every attendee of the year.
+    #[serde(default, skip_serializing_if = "People::is_empty")]
     pub people: People,
 }
 
@@ -67,6 +68,12 @@ pub struct StoredStats {
 pub struct People {
     pub attendees: BTreeSet<Uuid>,
     pub spent: BTreeMap<Uuid, Decimal>,
+}
+
+impl People {
+    pub fn is_empty(&self) -> bool {
+        self.attendees.is_empty() && self.spent.is_empty()
+    }
 }
 
 /// [`People`] from the live rows of the attendees and orders read models.
@@ -95,6 +102,25 @@ pub async fn people_live(db: &Db, conference_id: Uuid) -> Result<People, RunnerE
 /// The row's key: the conference id.
 pub fn key(conference_id: Uuid) -> String {
     conference_id.to_string()
+}
+
+/// The key of a conference's [`People`] row, stored beside its statistics (in
+/// the same transaction, so both stand at the same position).
+pub fn people_key(conference_id: Uuid) -> String {
+    format!("people:{conference_id}")
+}
+
+/// The people stored with `row` (the stats row of `conference_id`): their own
+/// row, or, for a row stored before they had one, the row's own copy.
+pub async fn stored_people(
+    db: &Db,
+    conference_id: Uuid,
+    row: StoredStats,
+) -> Result<People, RunnerError> {
+    match storage::live_row(db, NAME, &people_key(conference_id)).await? {
+        Some(doc) => Ok(serde_json::from_str(&doc)?),
+        None => Ok(row.people),
+    }
 }
 
 /// The live stored statistics of a conference (one indexed read).
@@ -145,26 +171,35 @@ pub async fn touched(db: &Db, after: i64, up_to: i64) -> Result<BTreeSet<Uuid>, 
         .collect())
 }
 
-/// A conference's row as the live read models make it now.
-async fn row(
+/// A conference's rows (statistics, then people) as the live read models make
+/// them now.
+async fn rows(
     db: &Db,
     conference_id: Uuid,
     generation: i64,
     position: i64,
-) -> Result<RowChange, RunnerError> {
+) -> Result<[RowChange; 2], RunnerError> {
     let doc = StoredStats {
         version: VERSION,
         position,
         stats: crate::stats::live(db, conference_id).await?,
-        people: people_live(db, conference_id).await?,
+        people: People::default(),
     };
-    Ok(RowChange {
-        name: NAME,
-        generation,
-        key: key(conference_id),
-        // A struct of a u32, an i64 and a JSON value always serializes.
-        doc: Some(serde_json::to_string(&doc)?),
-    })
+    let people = people_live(db, conference_id).await?;
+    Ok([
+        RowChange {
+            name: NAME,
+            generation,
+            key: key(conference_id),
+            doc: Some(serde_json::to_string(&doc)?),
+        },
+        RowChange {
+            name: NAME,
+            generation,
+            key: people_key(conference_id),
+            doc: Some(serde_json::to_string(&people)?),
+        },
+    ])
 }
 
 /// Progress of a full recompute: conferences done of all, and since when.
@@ -212,7 +247,7 @@ pub async fn recompute_all(
     for chunk in ids.chunks(FULL_BATCH) {
         let mut changes = vec![];
         for id in chunk {
-            changes.push(row(db, *id, generation, position).await?);
+            changes.extend(rows(db, *id, generation, position).await?);
         }
         let mut tx = Tx::begin(db).await?;
         tx.write_rows(changes).await?;
@@ -353,7 +388,7 @@ impl StatsJob {
             let ids = touched(&self.db, from, target).await?;
             let mut changes = vec![];
             for id in &ids {
-                changes.push(row(&self.db, *id, self.generation, target).await?);
+                changes.extend(rows(&self.db, *id, self.generation, target).await?);
             }
             let checkpoint = Checkpoint {
                 name: NAME,
@@ -494,8 +529,6 @@ pub struct Current {
     /// The log position the figures include.
     pub position: i64,
     pub origin: Origin,
-    /// The stored row's people (None when computed on the spot).
-    pub people: Option<People>,
 }
 
 /// The stored row when it is as current as the projections at `wanted`: the
@@ -538,7 +571,6 @@ pub async fn current(
             version: row.version,
             position: row.position,
             origin: Origin::Stored,
-            people: Some(row.people),
         });
     }
     Ok(Current {
@@ -546,6 +578,5 @@ pub async fn current(
         version: VERSION,
         position: wanted,
         origin: Origin::Computed,
-        people: None,
     })
 }

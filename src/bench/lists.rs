@@ -23,9 +23,10 @@ use tessera_aggregates::order::{OrderLine, OrderStatus};
 use tessera_aggregates::pricing::ProductRef;
 use tessera_projections::Projection;
 use tessera_projections::attendees::{
-    AttendeeRow, Attendees, AttendeesRow, HeldProduct, attendee_key, attendee_product_index,
+    self, AttendeeRow, Attendees, AttendeesRow, HeldProduct, attendee_key, attendee_product_index,
 };
-use tessera_projections::orders::{OrderRow, Orders, OrdersRow, order_key, product_index};
+use tessera_projections::orders::{self, OrderRow, Orders, OrdersRow, order_key, product_index};
+use tessera_projections::tally::tally_key;
 use tessera_replay::Db;
 use tessera_replay::storage::{self, RowChange, Tx};
 
@@ -210,8 +211,11 @@ pub async fn lists(
     println!("bench lists: seeding {orders} orders and {attendees} attendees…");
     let t = Instant::now();
     let mut rows = Vec::with_capacity(orders * 2);
+    let mut tally = tessera_projections::tally::Tally::default();
     for i in 0..orders {
         let o = order_row(conf.id, i);
+        // The counts the fold keeps beside the rows.
+        tally.shift(&[], &orders::order_facets(&o));
         // The product index rows the orders projection writes beside each order.
         for (key, row) in product_index(&o) {
             rows.push((key, serde_json::to_string(&row)?));
@@ -221,10 +225,16 @@ pub async fn lists(
             serde_json::to_string(&OrdersRow::Order(o))?,
         ));
     }
+    rows.push((
+        tally_key(conf.id),
+        serde_json::to_string(&OrdersRow::Tally(tally))?,
+    ));
     seed(&db, Orders::NAME, rows).await?;
     let mut rows = Vec::with_capacity(attendees * 2);
+    let mut tally = tessera_projections::tally::Tally::default();
     for i in 0..attendees {
         let a = attendee_row(conf.id, i);
+        tally.shift(&[], &attendees::attendee_facets(&a));
         // The product index rows the attendees projection writes beside each
         // attendee.
         for (key, row) in attendee_product_index(&a) {
@@ -235,6 +245,10 @@ pub async fn lists(
             serde_json::to_string(&AttendeesRow::Attendee(a))?,
         ));
     }
+    rows.push((
+        tally_key(conf.id),
+        serde_json::to_string(&AttendeesRow::Tally(tally))?,
+    ));
     seed(&db, Attendees::NAME, rows).await?;
     if let Db::Postgres(p) = &db {
         // As autovacuum leaves a table that has settled: statistics, and the

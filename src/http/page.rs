@@ -132,6 +132,7 @@ impl Paging {
             after: self.after(sort_name(sort, descending).as_str())?,
             limit: i64::from(self.limit) + 1,
             count: self.is_first(),
+            tally: None,
         })
     }
 

@@ -12,6 +12,8 @@
 //!   positions are zero-padded to 20 digits ([`position_key`]), so each prefix lists
 //!   in log (time) order;
 //! - `summary:{conference_id}` → [`AttendeeSummary`];
+//! - `tally:{conference_id}` → [`Tally`], the attendees counted by check-in,
+//!   product held and both ([`attendee_facets`]): the list's total without a count;
 //! - `stream:{attendee_stream_id}` → [`AttendeeRef`] (internal pointer);
 //! - `product:{conference_id}:{slug}:{user}` → [`AttendeeProductRow`], a narrow
 //!   index row per product an attendee holds, so the ticket-type filter of the
@@ -29,6 +31,7 @@ use tessera_aggregates::pricing::{ProductKind, ProductRef};
 use uuid::Uuid;
 
 use crate::keys::{position_key, product_key, stream_key};
+use crate::tally::{Tally, facet, tally_key};
 use crate::{DomainEvent, Envelope, Projection, Rows};
 
 pub struct Attendees;
@@ -47,6 +50,8 @@ pub enum AttendeesRow {
     /// `product:{conference_id}:{slug}:{user}`: the attendee holds the product
     /// `slug`.
     Product(AttendeeProductRow),
+    /// `tally:{conference_id}`: the conference's attendees counted by facet.
+    Tally(Tally),
 }
 
 /// The list fields of an attendee, under one of the products they hold (the
@@ -76,6 +81,43 @@ fn held_slugs(a: &AttendeeRow) -> Vec<String> {
     slugs.sort_unstable();
     slugs.dedup();
     slugs
+}
+
+/// The tally facet of the attendees list's filters `checked_in` and
+/// `ticket_type` (product slug), either or both absent.
+pub fn attendees_facet(checked_in: Option<bool>, product: Option<&str>) -> String {
+    let checked_in = checked_in.map(|c| c.to_string());
+    let mut parts = vec![];
+    if let Some(p) = product {
+        parts.push(("product", p));
+    }
+    if let Some(c) = &checked_in {
+        parts.push(("checked_in", c.as_str()));
+    }
+    facet(&parts)
+}
+
+/// The facets an attendee counts under: every combination of their check-in
+/// and the products they hold that [`attendees_facet`] names.
+pub fn attendee_facets(a: &AttendeeRow) -> Vec<String> {
+    let mut facets = vec![
+        attendees_facet(None, None),
+        attendees_facet(Some(a.checked_in), None),
+    ];
+    for slug in held_slugs(a) {
+        facets.push(attendees_facet(None, Some(&slug)));
+        facets.push(attendees_facet(Some(a.checked_in), Some(&slug)));
+    }
+    facets
+}
+
+/// The tally of `attendees` (what the fold keeps, for rows written another way).
+pub fn tally_of<'a>(attendees: impl IntoIterator<Item = &'a AttendeeRow>) -> Tally {
+    let mut t = Tally::default();
+    for a in attendees {
+        t.shift(&[], &attendee_facets(a));
+    }
+    t
 }
 
 /// The product index rows of an attendee, keyed.
@@ -565,18 +607,37 @@ impl Attendees {
 
 impl Projection for Attendees {
     const NAME: &'static str = "attendees";
-    /// 2: the product index rows.
-    const VERSION: u32 = 2;
+    /// 2: the product index rows; 3: the tally.
+    const VERSION: u32 = 3;
     type Row = AttendeesRow;
 
     fn apply(rows: &mut Rows<AttendeesRow>, env: &Envelope) {
         let DomainEvent::Attendee(event) = &env.event else {
             return;
         };
-        let before = Self::attendee_of(rows, env)
-            .map(held_slugs)
-            .unwrap_or_default();
+        let attendee = Self::attendee_of(rows, env);
+        let before = attendee.map(held_slugs).unwrap_or_default();
+        let facets_before = attendee.map(|a| (a.conference_id, attendee_facets(a)));
         Self::fold(rows, env, event);
         Self::sync_products(rows, env, before);
+        let facets_after =
+            Self::attendee_of(rows, env).map(|a| (a.conference_id, attendee_facets(a)));
+        let Some(conference_id) = facets_after
+            .as_ref()
+            .or(facets_before.as_ref())
+            .map(|(c, _)| *c)
+        else {
+            return;
+        };
+        let before = facets_before.map(|(_, f)| f).unwrap_or_default();
+        let after = facets_after.map(|(_, f)| f).unwrap_or_default();
+        if before != after {
+            let row = rows.upsert_with(&tally_key(conference_id), || {
+                AttendeesRow::Tally(Tally::default())
+            });
+            if let AttendeesRow::Tally(t) = row {
+                t.shift(&before, &after);
+            }
+        }
     }
 }

@@ -246,8 +246,8 @@ fn every_row_kind_survives_storage() {
         .collect();
     assert_eq!(
         kinds.len(),
-        7,
-        "attendee, ref, check-in, door, redemption, summary, product"
+        8,
+        "attendee, ref, check-in, door, redemption, summary, product, tally"
     );
     assert_round_trip(&rows);
 }
@@ -305,4 +305,65 @@ fn the_product_index_follows_what_is_held_and_the_check_in() {
         vec![("dinner".to_string(), user("ana"), true)]
     );
     assert_round_trip(&rows);
+}
+
+fn tally(rows: &Rows<AttendeesRow>) -> Tally {
+    match rows.get(&tally_key(conf())) {
+        Some(AttendeesRow::Tally(t)) => t.clone(),
+        _ => Tally::default(),
+    }
+}
+
+fn attendees(rows: &Rows<AttendeesRow>) -> Vec<AttendeeRow> {
+    rows.with_prefix(&attendees_prefix(conf()))
+        .filter_map(|(_, r)| match r {
+            AttendeesRow::Attendee(a) => Some(a.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The attendees list's total (every attendee, by check-in, by product held,
+/// both) is the tally the fold keeps, never a count.
+#[test]
+fn the_tally_counts_attendees_by_check_in_and_product_held() {
+    let mut events = history();
+    events.push(a(
+        "ana",
+        AttendeeEvent::AttendeeOrderAdded {
+            order_id: order("B"),
+            products: vec![held(ProductRef::addon("dinner"), "Dinner", 1)],
+            at: at(12, 9),
+        },
+    ));
+    events.push(a(
+        "ana",
+        AttendeeEvent::AttendeeOrderRemoved {
+            order_id: order("A"),
+            at: at(12, 10),
+        },
+    ));
+    let events = log(events);
+    for n in 1..=events.len() {
+        let rows = fold_all::<Attendees>(&events[..n]);
+        assert_eq!(
+            tally(&rows),
+            tally_of(&attendees(&rows)),
+            "after {n} events"
+        );
+    }
+    let rows = fold_all::<Attendees>(&events);
+    let t = tally(&rows);
+    let count = |checked_in, product| t.count(&attendees_facet(checked_in, product));
+    assert_eq!(count(None, None), 2, "ana and bo");
+    assert_eq!(count(Some(true), None), 1);
+    assert_eq!(count(Some(false), None), 1);
+    assert_eq!(count(None, Some("dinner")), 1);
+    assert_eq!(count(Some(true), Some("dinner")), 1);
+    assert_eq!(
+        count(None, Some("regular")),
+        0,
+        "the order holding it was removed"
+    );
+    assert_eq!(count(None, Some("lunch")), 0);
 }

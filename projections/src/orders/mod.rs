@@ -8,7 +8,9 @@
 //! - `stream:{order_id}` → the conference of the order stream (internal pointer);
 //! - `product:{conference_id}:{slug}:{order_id}` → [`OrderProductRow`], a narrow
 //!   index row per product of an order's lines, so the ticket-type filter of the
-//!   orders list is an index range, not a read of every order document.
+//!   orders list is an index range, not a read of every order document;
+//! - `tally:{conference_id}` → [`Tally`], the orders counted by status, ticket
+//!   type and both ([`order_facets`]): the list's total without a count.
 
 #[cfg(test)]
 mod tests;
@@ -24,6 +26,7 @@ use tessera_aggregates::user::SealedBilling;
 use uuid::Uuid;
 
 use crate::keys::{conference_of, stream_key};
+use crate::tally::{Tally, facet, serde_name, tally_key};
 use crate::{DomainEvent, Envelope, Projection, Rows};
 
 pub struct Orders;
@@ -42,6 +45,8 @@ pub enum OrdersRow {
     /// `product:{conference_id}:{slug}:{order_id}`: the order has a line of the
     /// product `slug`.
     Product(OrderProductRow),
+    /// `tally:{conference_id}`: the conference's orders counted by facet.
+    Tally(Tally),
 }
 
 /// The list fields of an order, under one of its products (the orders list
@@ -67,12 +72,51 @@ pub fn order_products_prefix(conference_id: Uuid, slug: &str) -> String {
     format!("product:{conference_id}:{slug}:")
 }
 
-/// The product index rows of an order, keyed.
-pub fn product_index(o: &OrderRow) -> Vec<(String, OrdersRow)> {
+/// The slugs of the products on an order's lines, each once, sorted.
+fn slugs(o: &OrderRow) -> Vec<&str> {
     let mut slugs: Vec<&str> = o.lines.iter().map(|l| l.product.slug.as_str()).collect();
     slugs.sort_unstable();
     slugs.dedup();
     slugs
+}
+
+/// The tally facet of the orders list's filters `status` and `ticket_type`
+/// (product slug), either or both absent.
+pub fn orders_facet(status: Option<OrderStatus>, product: Option<&str>) -> String {
+    let status = status.map(|s| serde_name(&s));
+    let mut parts = vec![];
+    if let Some(p) = product {
+        parts.push(("product", p));
+    }
+    if let Some(s) = &status {
+        parts.push(("status", s.as_str()));
+    }
+    facet(&parts)
+}
+
+/// The facets an order counts under: every combination of its status and the
+/// products of its lines that [`orders_facet`] names.
+pub fn order_facets(o: &OrderRow) -> Vec<String> {
+    let mut facets = vec![orders_facet(None, None), orders_facet(Some(o.status), None)];
+    for slug in slugs(o) {
+        facets.push(orders_facet(None, Some(slug)));
+        facets.push(orders_facet(Some(o.status), Some(slug)));
+    }
+    facets
+}
+
+/// The tally of `orders` (what the fold keeps, for rows written another way).
+pub fn tally_of<'a>(orders: impl IntoIterator<Item = &'a OrderRow>) -> Tally {
+    let mut t = Tally::default();
+    for o in orders {
+        t.shift(&[], &order_facets(o));
+    }
+    t
+}
+
+/// The product index rows of an order, keyed.
+pub fn product_index(o: &OrderRow) -> Vec<(String, OrdersRow)> {
+    slugs(o)
         .into_iter()
         .map(|slug| {
             (
@@ -529,14 +573,21 @@ fn evolve(o: &mut OrderRow, event: &OrderEvent) {
 
 impl Projection for Orders {
     const NAME: &'static str = "orders";
-    /// 2: the product index rows.
-    const VERSION: u32 = 2;
+    /// 2: the product index rows; 3: the tally.
+    const VERSION: u32 = 3;
     type Row = OrdersRow;
 
     fn apply(rows: &mut Rows<OrdersRow>, env: &Envelope) {
         let DomainEvent::Order(event) = &env.event else {
             return;
         };
+        let facets = |rows: &Rows<OrdersRow>| match Self::order_key_of(rows, env)
+            .and_then(|k| rows.get(&k))
+        {
+            Some(OrdersRow::Order(o)) => Some((o.conference_id, order_facets(o))),
+            _ => None,
+        };
+        let before = facets(rows);
         if matches!(event, OrderEvent::OrderPlaced { .. }) {
             Self::place(rows, env, event);
         } else if let Some(key) = Self::order_key_of(rows, env)
@@ -546,6 +597,19 @@ impl Projection for Orders {
         }
         if let Some(key) = Self::order_key_of(rows, env) {
             sync_products(rows, &key);
+        }
+        let after = facets(rows);
+        if let Some(conference_id) = after.as_ref().or(before.as_ref()).map(|(c, _)| *c) {
+            let before = before.map(|(_, f)| f).unwrap_or_default();
+            let after = after.map(|(_, f)| f).unwrap_or_default();
+            if before != after {
+                let row = rows.upsert_with(&tally_key(conference_id), || {
+                    OrdersRow::Tally(Tally::default())
+                });
+                if let OrdersRow::Tally(t) = row {
+                    t.shift(&before, &after);
+                }
+            }
         }
     }
 }

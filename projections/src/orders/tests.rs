@@ -346,9 +346,10 @@ fn every_row_kind_survives_storage() {
             OrdersRow::Ref(_) => "ref",
             OrdersRow::Stream { .. } => "stream",
             OrdersRow::Product(_) => "product",
+            OrdersRow::Tally(_) => "tally",
         })
         .collect();
-    assert_eq!(kinds.len(), 4);
+    assert_eq!(kinds.len(), 5);
     assert_round_trip(&rows);
     // The product index rows follow their order's list fields.
     for (key, r) in rows.iter() {
@@ -369,4 +370,96 @@ fn every_row_kind_survives_storage() {
             );
         }
     }
+}
+
+fn tally(rows: &Rows<OrdersRow>, conference: Uuid) -> Tally {
+    match rows.get(&tally_key(conference)) {
+        Some(OrdersRow::Tally(t)) => t.clone(),
+        _ => Tally::default(),
+    }
+}
+
+/// ORDER-27 lists at real sizes: the orders list's total (every order, by
+/// status, by ticket type, both) is the tally the fold keeps, never a count.
+#[test]
+fn order_27_the_tally_counts_the_conference_orders_by_status_and_ticket_type() {
+    let mut events = card_order();
+    events.extend([
+        o(
+            "ORD-AAAA1111",
+            refunded(
+                "r1",
+                "26.00",
+                RefundTo::Credit,
+                OrderStatus::PartiallyRefunded,
+            ),
+        ),
+        o(
+            "ORD-CCCC3333",
+            placed(
+                conf(),
+                "ORD-CCCC3333",
+                user("bo"),
+                vec![line(
+                    ProductRef::ticket("student"),
+                    "Student",
+                    "50.00",
+                    1,
+                    "0",
+                )],
+                None,
+                2,
+            ),
+        ),
+        Logged {
+            conference: Some(other_conf()),
+            ..o(
+                "ORD-DDDD4444",
+                placed(
+                    other_conf(),
+                    "ORD-DDDD4444",
+                    user("ana"),
+                    vec![line(
+                        ProductRef::ticket("regular"),
+                        "Regular",
+                        "90.00",
+                        1,
+                        "0",
+                    )],
+                    None,
+                    2,
+                ),
+            )
+        },
+        o("ORD-CCCC3333", cancelled(CancelReason::Expired, None)),
+    ]);
+    let events = log(events);
+    // After every event, each conference's tally is what its rows make.
+    for n in 1..=events.len() {
+        let rows = fold_all::<Orders>(&events[..n]);
+        for c in [conf(), other_conf()] {
+            assert_eq!(
+                tally(&rows, c),
+                tally_of(&conference_orders(&rows, c)),
+                "after {n} events"
+            );
+        }
+    }
+    let rows = fold_all::<Orders>(&events);
+    let t = tally(&rows, conf());
+    let count = |status, product| t.count(&orders_facet(status, product));
+    assert_eq!(count(None, None), 2);
+    assert_eq!(count(Some(OrderStatus::PartiallyRefunded), None), 1);
+    assert_eq!(count(Some(OrderStatus::Cancelled), None), 1);
+    assert_eq!(count(Some(OrderStatus::Paid), None), 0, "it moved on");
+    assert_eq!(count(Some(OrderStatus::Pending), None), 0);
+    assert_eq!(count(None, Some("regular")), 1);
+    assert_eq!(count(None, Some("tshirt")), 1, "add-ons are products too");
+    assert_eq!(count(None, Some("student")), 1);
+    assert_eq!(count(Some(OrderStatus::Cancelled), Some("student")), 1);
+    assert_eq!(count(Some(OrderStatus::Cancelled), Some("regular")), 0);
+    assert_eq!(
+        tally(&rows, other_conf()).count(&orders_facet(None, None)),
+        1
+    );
 }

@@ -12,8 +12,9 @@ use serde::{Deserialize, Serialize};
 use tessera_projections::Projection;
 use tessera_projections::attendees::{
     AttendeeRow, Attendees, AttendeesRow, attendee_key, attendee_product_key,
-    attendee_products_prefix, attendees_prefix,
+    attendee_products_prefix, attendees_facet, attendees_prefix,
 };
+use tessera_projections::tally::tally_key;
 use tessera_projections::user_directory::{UserDirectory, UserRow, user_key};
 use tessera_replay::listing::{Cond, live_docs, live_page};
 use tessera_replay::storage;
@@ -115,13 +116,19 @@ pub(crate) async fn attendees_page(
         conds.push(Cond::NameToken("user", token));
     }
     let descending = matches!(q.sort, Some(RegisteredSort::Newest));
-    let spec = paging.spec(
+    // Every attendee, by check-in and ticket type: the fold keeps those counts
+    // (the tally), so the first page does not count every attendee.
+    let tallied = user.is_none() && q.name.is_none();
+    let mut spec = paging.spec(
         Attendees::NAME,
         prefix,
         conds,
         Some(&["registered_at"]),
         descending,
     )?;
+    if tallied {
+        spec.tally = Some((tally_key(conf.id), attendees_facet(q.checked_in, ticket)));
+    }
     let listing = live_page(&app.db, &spec).await?;
     let page = paging.page(&spec, listing, |doc| Ok(Some(serde_json::from_str(doc)?)))?;
     let page: Page<Option<AttendeeRow>> = match ticket {

@@ -14,8 +14,9 @@ use serde::Deserialize;
 use tessera_aggregates::order::OrderStatus;
 use tessera_projections::Projection;
 use tessera_projections::orders::{
-    Orders, OrdersRow, order_key, order_products_prefix, orders_prefix,
+    Orders, OrdersRow, order_key, order_products_prefix, orders_facet, orders_prefix,
 };
+use tessera_projections::tally::tally_key;
 use tessera_replay::listing::{Cond, live_docs, live_page};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -145,13 +146,19 @@ pub(crate) async fn orders_page(
         conds.push(Cond::Eq("voucher_code", v.trim().to_string()));
     }
     let descending = !matches!(q.sort, Some(OrderSort::Oldest));
-    let spec = paging.spec(
+    // Every order of the conference, by status and ticket type: the fold keeps
+    // those counts (the tally), so the first page does not count 100,000 rows.
+    let tallied = conds.len() == 1 + usize::from(q.status.is_some());
+    let mut spec = paging.spec(
         Orders::NAME,
         prefix,
         conds,
         Some(&["placed_at", "reference"]),
         descending,
     )?;
+    if tallied {
+        spec.tally = Some((tally_key(conf), orders_facet(q.status, ticket)));
+    }
     let listing = live_page(&app.db, &spec).await?;
     let page = paging.page(&spec, listing, |doc| Ok(Some(serde_json::from_str(doc)?)))?;
     let page = match ticket {

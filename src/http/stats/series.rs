@@ -227,7 +227,9 @@ fn number(v: &serde_json::Value) -> Option<Decimal> {
 async fn people(app: &AppState, id: Uuid) -> ApiResult<(BTreeSet<Uuid>, BTreeMap<Uuid, Decimal>)> {
     let wanted = app.runner.position();
     let people = match stats_model::current_row(&app.db, id, app.stats.position(), wanted).await? {
-        Some(row) if row.version == tessera_projections::stats::VERSION => row.people,
+        Some(row) if row.version == tessera_projections::stats::VERSION => {
+            stats_model::stored_people(&app.db, id, row).await?
+        }
         _ => stats_model::people_live(&app.db, id).await?,
     };
     Ok((people.attendees, people.spent))

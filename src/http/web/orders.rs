@@ -15,10 +15,6 @@ use crate::http::page::{PageParams, Paging};
 use crate::http::registration::order_list::{OrdersQuery, orders_page};
 use crate::http::registration::orders::order_view;
 
-/// How many orders a name search reads at most: names are sealed personal data,
-/// opened per page, so they are matched after reading, not in SQL.
-const NAME_SCAN: usize = 5000;
-
 #[derive(Deserialize, Default)]
 pub(super) struct OrderSearch {
     #[serde(default)]
@@ -77,58 +73,31 @@ pub(super) async fn orders(
         && q.chars()
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
     let by_name = !q.is_empty() && !q.contains('@') && !reference;
-    let query = |cursor: Option<String>,
-                 limit: Option<String>|
-     -> Result<(OrdersQuery, Paging), ApiError> {
-        Ok((
-            OrdersQuery {
-                status,
-                mine: false,
-                reference: (!q.is_empty() && !q.contains('@') && !by_name).then(|| q.clone()),
-                email: q.contains('@').then(|| q.clone()),
-                name: None,
-                placed_from: None,
-                placed_to: None,
-                ticket_type: None,
-                voucher_code: None,
-                sort: None,
-            },
-            Paging::parse(PageParams { limit, cursor })?,
-        ))
+    // A name is found through the blind index of names (whole name or a word
+    // of it, exact after normalization): names are sealed, so never scanned.
+    let oq = OrdersQuery {
+        status,
+        mine: false,
+        reference: (!q.is_empty() && !q.contains('@') && !by_name).then(|| q.clone()),
+        email: q.contains('@').then(|| q.clone()),
+        name: by_name.then(|| q.clone()),
+        placed_from: None,
+        placed_to: None,
+        ticket_type: None,
+        voucher_code: None,
+        sort: None,
     };
-    let mut items = vec![];
-    let (total, next) = if by_name {
-        // Read pages until enough names match (or the scan bound).
-        let needle = q.to_lowercase();
-        let mut cursor = None;
-        let mut read = 0;
-        loop {
-            let (oq, paging) = query(cursor, Some("500".into()))?;
-            let page = orders_page(&app, session.caller.clone(), &slug, oq, paging).await?;
-            read += page.items.len();
-            items.extend(
-                page.items
-                    .into_iter()
-                    .filter(|o| o.billing_name.to_lowercase().contains(&needle)),
-            );
-            cursor = page.next_cursor;
-            if cursor.is_none() || read >= NAME_SCAN || items.len() >= 50 {
-                break;
-            }
-        }
-        items.truncate(50);
-        (format!("{} found", items.len()), None)
-    } else {
-        let (oq, paging) = query(f.cursor.clone(), None)?;
-        let page = orders_page(&app, session.caller.clone(), &slug, oq, paging).await?;
-        items = page.items;
-        (
-            page.total
-                .map(|t| format!("{t} orders"))
-                .unwrap_or_default(),
-            page.next_cursor,
-        )
-    };
+    let paging = Paging::parse(PageParams {
+        limit: None,
+        cursor: f.cursor.clone(),
+    })?;
+    let page = orders_page(&app, session.caller.clone(), &slug, oq, paging).await?;
+    let items = page.items;
+    let total = page
+        .total
+        .map(|t| format!("{t} orders"))
+        .unwrap_or_default();
+    let next = page.next_cursor;
     let next = next.map(|c| {
         format!(
             "?q={}&status={}&cursor={}",
