@@ -10,7 +10,7 @@
 use chrono::SecondsFormat;
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tessera_replay::RawEvent;
 
@@ -78,22 +78,37 @@ impl Entry {
         }
     }
 
-    /// The canonical JSON of what the hash covers (all but the two hashes).
-    pub fn content(&self) -> String {
-        let mut v = serde_json::json!({
-            "position": self.position,
-            "stream": self.stream,
-            "event_type": self.event_type,
-            "payload": self.payload,
-            "metadata": self.metadata,
-            "recorded_at": self.recorded_at,
-        });
-        canonical(&mut v)
+    /// What the hash covers (all but the two hashes), borrowed, its fields in
+    /// key order.
+    fn covered(&self) -> Covered<'_> {
+        Covered {
+            event_type: &self.event_type,
+            metadata: &self.metadata,
+            payload: &self.payload,
+            position: self.position,
+            recorded_at: &self.recorded_at,
+            stream: CoveredStream {
+                aggregate_id: &self.stream.aggregate_id,
+                aggregate_type: &self.stream.aggregate_type,
+                sequence: self.stream.sequence,
+            },
+        }
     }
 
-    /// The hash this entry must carry after `prev_hash`.
+    /// The canonical JSON of what the hash covers (all but the two hashes).
+    pub fn content(&self) -> String {
+        serde_json::to_string(&self.covered()).unwrap_or_default()
+    }
+
+    /// The hash this entry must carry after `prev_hash`: the canonical JSON is
+    /// written straight into the hash (no copy of the payload, no text).
     pub fn expected_hash(&self) -> String {
-        link(&self.prev_hash, &self.content())
+        let mut h = Sha256::new();
+        h.update(self.prev_hash.as_bytes());
+        h.update(b"\n");
+        // Writing JSON into a hasher cannot fail: its writer never errors.
+        let _ = serde_json::to_writer(HashWriter(&mut h), &self.covered());
+        hex(&h.finalize())
     }
 
     /// Chains the entry after `prev`.
@@ -101,6 +116,40 @@ impl Entry {
         self.prev_hash = prev.to_string();
         self.hash = self.expected_hash();
         self
+    }
+}
+
+/// The fields an entry's hash covers, in the order canonical JSON sorts their
+/// keys; a JSON object inside (payload, metadata) is a `serde_json::Map`, which
+/// keeps its keys sorted (`canonical_json_sorts_keys_at_every_level` guards that).
+#[derive(Serialize)]
+struct Covered<'a> {
+    event_type: &'a str,
+    metadata: &'a Value,
+    payload: &'a Value,
+    position: i64,
+    recorded_at: &'a str,
+    stream: CoveredStream<'a>,
+}
+
+#[derive(Serialize)]
+struct CoveredStream<'a> {
+    aggregate_id: &'a str,
+    aggregate_type: &'a str,
+    sequence: i64,
+}
+
+/// Bytes written into a hash.
+struct HashWriter<'a>(&'a mut Sha256);
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -122,30 +171,22 @@ pub fn genesis(header: &Header) -> String {
 }
 
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Canonical JSON: keys sorted at every level, no whitespace.
-pub fn canonical(v: &mut Value) -> String {
-    sort(v);
-    v.to_string()
-}
-
-fn sort(v: &mut Value) {
-    match v {
-        Value::Object(map) => {
-            let mut entries: Vec<(String, Value)> = std::mem::take(map).into_iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
-            let mut sorted = Map::new();
-            for (k, mut inner) in entries {
-                sort(&mut inner);
-                sorted.insert(k, inner);
-            }
-            *map = sorted;
-        }
-        Value::Array(items) => items.iter_mut().for_each(sort),
-        _ => {}
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[usize::from(b >> 4)] as char);
+        s.push(DIGITS[usize::from(b & 0xf)] as char);
     }
+    s
+}
+
+/// Canonical JSON: keys sorted at every level, no whitespace. A
+/// `serde_json::Map` keeps its keys sorted (the crate's `preserve_order`
+/// feature is off; `canonical_json_sorts_keys_at_every_level` fails if a
+/// dependency turns it on),
+/// so writing the value is enough.
+pub fn canonical(v: &mut Value) -> String {
+    v.to_string()
 }
 
 /// Keys whose values are personal wherever they appear in a payload.
@@ -244,6 +285,41 @@ mod tests {
             canonical(&mut v),
             r#"{"a":{"c":"x","d":[{"e":2,"f":1}]},"b":1}"#
         );
+    }
+
+    /// The hash is written without building the JSON text: it must be the hash
+    /// of exactly the canonical JSON an export has always been chained over.
+    #[test]
+    fn the_streamed_hash_is_the_hash_of_the_canonical_entry() {
+        let entry = Entry {
+            position: 42,
+            stream: Stream {
+                aggregate_type: "order".into(),
+                aggregate_id: "b5a3".into(),
+                sequence: 3,
+            },
+            event_type: "OrderPlaced".into(),
+            payload: json!({ "OrderPlaced": { "z": [ { "y": 1, "x": "é\"\n" } ], "a": null } }),
+            metadata: json!({ "request_id": "r", "actor": "u", "conference_id": "c" }),
+            recorded_at: "2026-01-02T03:04:05.000006Z".into(),
+            prev_hash: "ab".repeat(32),
+            hash: String::new(),
+        };
+        let mut whole = json!({
+            "position": entry.position,
+            "stream": entry.stream,
+            "event_type": entry.event_type,
+            "payload": entry.payload,
+            "metadata": entry.metadata,
+            "recorded_at": entry.recorded_at,
+        });
+        let text = canonical(&mut whole);
+        assert_eq!(entry.content(), text);
+        assert_eq!(entry.expected_hash(), link(&entry.prev_hash, &text));
+        let mut h = Sha256::new();
+        h.update(format!("{}\n{text}", entry.prev_hash).as_bytes());
+        assert_eq!(entry.expected_hash(), hex(&h.finalize()));
+        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
     }
 
     #[test]

@@ -3,8 +3,8 @@
 
 use chrono::{SecondsFormat, Utc};
 use rand::RngCore;
-use tessera_replay::Db;
 use tessera_replay::history::{HistoryQuery, page};
+use tessera_replay::{Db, RawEvent};
 
 use super::chain::{Entry, FORMAT, Header, Trailer, genesis, pseudonym, pseudonymize};
 
@@ -26,6 +26,8 @@ pub struct Exporter {
     /// values, and two exports' pseudonyms cannot be joined.
     salt: Option<[u8; 32]>,
     done: bool,
+    /// The next page, already being read while this one is hashed.
+    ahead: Option<tokio::task::JoinHandle<Result<Vec<RawEvent>, sqlx::Error>>>,
 }
 
 impl Exporter {
@@ -58,7 +60,21 @@ impl Exporter {
             count: 0,
             salt,
             done: false,
+            ahead: None,
         })
+    }
+
+    /// Starts reading the page after `after` in the background.
+    fn read_ahead(&mut self, after: i64) {
+        let db = self.db.clone();
+        let q = HistoryQuery {
+            conference_id: self.conference_id.clone(),
+            after,
+            limit: Some(PAGE),
+            up_to: Some(self.up_to),
+            ..HistoryQuery::default()
+        };
+        self.ahead = Some(tokio::spawn(async move { page(&db, &q).await }));
     }
 
     /// The next lines (each ending in a newline), or None at the end.
@@ -69,17 +85,19 @@ impl Exporter {
         if self.done {
             return Ok(None);
         }
-        let events = page(
-            &self.db,
-            &HistoryQuery {
-                conference_id: self.conference_id.clone(),
-                after: self.after,
-                limit: Some(PAGE),
-                up_to: Some(self.up_to),
-                ..HistoryQuery::default()
-            },
-        )
-        .await?;
+        if self.ahead.is_none() {
+            self.read_ahead(self.after);
+        }
+        let events = match self.ahead.take() {
+            Some(reading) => reading
+                .await
+                .map_err(|e| sqlx::Error::Protocol(format!("export page read failed: {e}")))??,
+            None => vec![],
+        };
+        // The database reads the next page while this one is hashed.
+        if let Some(last) = events.last() {
+            self.read_ahead(last.position);
+        }
         if events.is_empty() {
             self.done = true;
             return Ok(Some(line(&Trailer {

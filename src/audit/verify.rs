@@ -84,24 +84,35 @@ pub async fn verify(input: impl BufRead, db: Option<&Db>) -> Result<Verified, Ve
     for (i, line) in lines {
         let n = i + 1;
         let line = line?;
-        let value: Value = serde_json::from_str(&line)
-            .map_err(|e| broken(None, n, format!("not a JSON line: {e}")))?;
-        let position = value.get("position").and_then(Value::as_i64);
-        if let Some((at, _)) = &trailer {
-            return Err(broken(
-                position,
-                n,
-                format!("a line after the trailer (line {at})"),
-            ));
-        }
-        if value.get("head").is_some() {
-            let t: Trailer = serde_json::from_value(value)
-                .map_err(|e| broken(None, n, format!("the trailer does not read: {e}")))?;
-            trailer = Some((n, t));
-            continue;
-        }
-        let entry: Entry = serde_json::from_value(value)
-            .map_err(|e| broken(position, n, format!("the entry does not read: {e}")))?;
+        // An entry reads straight into its type; anything else (the trailer, a
+        // broken line) takes the slower look that names what is wrong.
+        let entry = match serde_json::from_str::<Entry>(&line) {
+            Ok(entry) if trailer.is_none() => entry,
+            _ => {
+                let value: Value = serde_json::from_str(&line)
+                    .map_err(|e| broken(None, n, format!("not a JSON line: {e}")))?;
+                let position = value.get("position").and_then(Value::as_i64);
+                if let Some((at, _)) = &trailer {
+                    return Err(broken(
+                        position,
+                        n,
+                        format!("a line after the trailer (line {at})"),
+                    ));
+                }
+                if value.get("head").is_some() {
+                    let t: Trailer = serde_json::from_value(value)
+                        .map_err(|e| broken(None, n, format!("the trailer does not read: {e}")))?;
+                    trailer = Some((n, t));
+                    continue;
+                }
+                match serde_json::from_value::<Entry>(value) {
+                    Ok(entry) => entry,
+                    Err(e) => {
+                        return Err(broken(position, n, format!("the entry does not read: {e}")));
+                    }
+                }
+            }
+        };
         let at = Some(entry.position);
         if entry.position <= last_position {
             return Err(broken(
