@@ -4,7 +4,8 @@
 //!
 //! Jobs: the projection runner ([`PROJECTIONS`]), the process managers
 //! ([`reactor::NAME`]), the stored stats model (`conference_stats`), the hold
-//! sweeper, the receipt file orphan sweeper and the idempotency cleanup. A job is
+//! sweeper, the receipt file orphan sweeper, the as-of checkpointer and the
+//! idempotency cleanup. A job is
 //! started afresh from its stored checkpoint each time an instance takes it.
 //! SQLite is one process: every job leads at once, as before.
 
@@ -197,8 +198,23 @@ pub fn serve_jobs(app: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
             ))
         },
     );
-    vec![sweeper, orphans]
+    let db = app.db.clone();
+    let checkpoints = app
+        .leadership
+        .run(CHECKPOINT_JOB, None, move || -> JobFuture {
+            Box::pin(tessera_replay::stats::run_checkpointer(
+                db.clone(),
+                CHECKPOINT_INTERVAL,
+            ))
+        });
+    vec![sweeper, orphans, checkpoints]
 }
+
+/// The job that keeps the as-of checkpoints of every conference's statistics
+/// fold current (`tessera_replay::stats::keep_checkpoints`).
+pub const CHECKPOINT_JOB: &str = "stats_fold_checkpoints";
+/// How often it looks for conferences with enough new events.
+const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(60);
 
 /// How long a CLI rebuild waits for the serving leader to hand the projections over.
 const HAND_OVER_WAIT: Duration = Duration::from_secs(30);

@@ -212,7 +212,9 @@ async fn stats_as_of_refuses_bad_moments(b: Backend) {
 async fn folding_the_conference_alone_equals_folding_the_whole_log(b: Backend) {
     use std::sync::Arc;
     use tessera::demo::{GenerateOptions, ManualClock, generate};
-    use tessera_replay::stats::{replayed, replayed_conference_only, replayed_with_checkpoints};
+    use tessera_replay::stats::{
+        keep_checkpoints, replayed, replayed_conference_only, replayed_with_checkpoints,
+    };
 
     let (db, _url, _dir, pg) = common::fresh_db(b).await;
     let clock = ManualClock::new(chrono::Utc::now());
@@ -235,6 +237,32 @@ async fn folding_the_conference_alone_equals_folding_the_whole_log(b: Backend) {
         .await
         .expect("generate");
     let head = app.db.head().await.expect("head");
+    let checkpoints = |db: tessera_replay::Db| async move {
+        let sql = "SELECT count(*) FROM stats_fold_checkpoints";
+        match &db {
+            tessera_replay::Db::Postgres(p) => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await,
+            tessera_replay::Db::Sqlite(p) => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await,
+        }
+        .expect("count")
+    };
+    // The checkpointer stores one every 40 events of the conference ahead
+    // of any question, then finds nothing to do until 40 more arrive.
+    let first = tessera::app::conference_id(&made.conferences[0]);
+    let own = tessera_replay::history::page(
+        &app.db,
+        &tessera_replay::history::HistoryQuery {
+            conference_id: first.to_string(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("history")
+    .len() as i64;
+    assert!(own >= 80, "enough events for two checkpoints: {own}");
+    assert!(keep_checkpoints(&app.db, first, 40).await.expect("kept"));
+    assert_eq!(checkpoints(app.db.clone()).await, own / 40);
+    assert!(!keep_checkpoints(&app.db, first, 40).await.expect("kept"));
+    assert_eq!(checkpoints(app.db.clone()).await, own / 40);
     for slug in &made.conferences {
         let id = tessera::app::conference_id(slug);
         for step in 1..=4 {

@@ -97,6 +97,99 @@ pub async fn replayed_with_checkpoints(
 /// A checkpoint of the statistics fold every this many events of a conference.
 pub const CHECKPOINT_EVERY: usize = 50_000;
 
+/// Keeps a conference's as-of checkpoints current ahead of any question: when
+/// at least `every` of its events lie past its latest checkpoint, folds them
+/// from that checkpoint, storing one every `every` events. An auditor's first
+/// "as of" answer then starts near its position instead of folding from the
+/// conference's first event. Returns whether it folded.
+pub async fn keep_checkpoints(
+    db: &Db,
+    conference_id: Uuid,
+    every: usize,
+) -> Result<bool, RunnerError> {
+    let every = every.max(1);
+    let version = views_version(&stats_views());
+    let id = conference_id.to_string();
+    let latest = latest_checkpoint(db, &id, &version).await?;
+    // The position of the `every`-th event past it, if there is one (an index
+    // range of the conference's events: `events_conference`).
+    let offset = i64::try_from(every - 1).unwrap_or(i64::MAX);
+    let due: Option<i64> =
+        match db {
+            Db::Postgres(p) => {
+                sqlx::query_scalar(
+                    "SELECT position FROM events WHERE (metadata->>'conference_id') = $1 \
+                 AND position > $2 ORDER BY position OFFSET $3 LIMIT 1",
+                )
+                .bind(&id)
+                .bind(latest)
+                .bind(offset)
+                .fetch_optional(p)
+                .await?
+            }
+            Db::Sqlite(p) => sqlx::query_scalar(
+                "SELECT position FROM events WHERE json_extract(metadata, '$.conference_id') = ? \
+                 AND position > ? ORDER BY position LIMIT 1 OFFSET ?",
+            )
+            .bind(&id)
+            .bind(latest)
+            .bind(offset)
+            .fetch_optional(p)
+            .await?,
+        };
+    if due.is_none() {
+        return Ok(false);
+    }
+    let head = db.head().await?;
+    replayed_with_checkpoints(db, conference_id, head, every).await?;
+    Ok(true)
+}
+
+/// The position of a conference's latest checkpoint for `version` (0: none).
+async fn latest_checkpoint(
+    db: &Db,
+    conference_id: &str,
+    version: &str,
+) -> Result<i64, RunnerError> {
+    const SQL: &str = "SELECT COALESCE(MAX(position), 0) FROM stats_fold_checkpoints \
+        WHERE conference_id = $1 AND views_version = $2";
+    let latest: i64 = match db {
+        Db::Postgres(p) => {
+            sqlx::query_scalar(SQL)
+                .bind(conference_id)
+                .bind(version)
+                .fetch_one(p)
+                .await?
+        }
+        Db::Sqlite(p) => {
+            sqlx::query_scalar(SQL)
+                .bind(conference_id)
+                .bind(version)
+                .fetch_one(p)
+                .await?
+        }
+    };
+    Ok(latest)
+}
+
+/// Every conference's checkpoints kept current ([`keep_checkpoints`]), looked
+/// at every `interval`: the job a serving instance runs under leadership.
+pub async fn run_checkpointer(db: Db, interval: std::time::Duration) {
+    loop {
+        match crate::stats_model::conference_ids(&db).await {
+            Ok(ids) => {
+                for id in ids {
+                    if let Err(e) = keep_checkpoints(&db, id, CHECKPOINT_EVERY).await {
+                        tracing::warn!(error = %e, conference = %id, "as-of checkpoints not kept");
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "as-of checkpoints: no conference list"),
+        }
+        tokio::time::sleep(interval).await;
+    }
+}
+
 /// The projections' names and versions: a checkpoint serves only the code that
 /// folded it.
 fn views_version(views: &[Box<dyn crate::views::View>]) -> String {

@@ -157,9 +157,11 @@ pub(crate) async fn attendees_page(
             page
         }
     };
-    let mut items = Vec::with_capacity(page.items.len());
-    for a in page.items.into_iter().flatten() {
-        let (name, email) = name_and_email(app, a.user).await?;
+    let attendees: Vec<AttendeeRow> = page.items.into_iter().flatten().collect();
+    let mut people = names_and_emails(app, attendees.iter().map(|a| a.user)).await?;
+    let mut items = Vec::with_capacity(attendees.len());
+    for a in attendees {
+        let (name, email) = people.remove(&a.user).unwrap_or_default();
         items.push(AttendeeListItem {
             attendee: a,
             name,
@@ -171,6 +173,22 @@ pub(crate) async fn attendees_page(
         next_cursor: page.next_cursor,
         total: page.total,
     })
+}
+
+/// The names and e-mails of a page's users from the user directory, opened
+/// (sealed personal data; absent once erased or unknown): one read for the page.
+pub(crate) async fn names_and_emails(
+    app: &AppState,
+    users: impl Iterator<Item = uuid::Uuid>,
+) -> ApiResult<std::collections::HashMap<uuid::Uuid, (String, String)>> {
+    let keys: Vec<String> = users.map(user_key).collect();
+    let mut found = std::collections::HashMap::with_capacity(keys.len());
+    for (_, doc) in live_docs(&app.db, UserDirectory::NAME, &keys).await? {
+        let mut u: UserRow = serde_json::from_str(&doc)?;
+        app.personal.open_user_row(&mut u).await?;
+        found.insert(u.id, (u.name, u.email));
+    }
+    Ok(found)
 }
 
 /// A user's name and e-mail from the user directory, opened (sealed personal
