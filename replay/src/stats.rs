@@ -51,6 +51,17 @@ pub async fn replayed_conference_only(
     replayed_with_checkpoints(db, conference_id, position, CHECKPOINT_EVERY).await
 }
 
+/// [`replayed_conference_only`] from the log alone: the conference's events
+/// folded from its first, no stored checkpoint read or written. What verifying a
+/// frozen year runs, so the verdict rests on the log and nothing derived from it.
+pub async fn replayed_conference_from_log(
+    db: &Db,
+    conference_id: Uuid,
+    position: i64,
+) -> Result<serde_json::Value, RunnerError> {
+    fold_conference(db, conference_id, position, None).await
+}
+
 /// [`replayed_conference_only`] starting from the conference's latest stored
 /// checkpoint at or before `position` (if any) and storing one every `every` events
 /// folded past it.
@@ -59,6 +70,18 @@ pub async fn replayed_with_checkpoints(
     conference_id: Uuid,
     position: i64,
     every: usize,
+) -> Result<serde_json::Value, RunnerError> {
+    fold_conference(db, conference_id, position, Some(every)).await
+}
+
+/// The conference's events up to `position` folded into the statistics'
+/// projections; with `checkpoints`, from the nearest stored checkpoint, storing
+/// one every that many events.
+async fn fold_conference(
+    db: &Db,
+    conference_id: Uuid,
+    position: i64,
+    checkpoints: Option<usize>,
 ) -> Result<serde_json::Value, RunnerError> {
     let mut views = stats_views();
     let version = views_version(&views);
@@ -69,7 +92,9 @@ pub async fn replayed_with_checkpoints(
         up_to: Some(position),
         ..Default::default()
     };
-    if let Some((at, state)) = checkpoint_at_or_before(db, &id, &version, position).await? {
+    if checkpoints.is_some()
+        && let Some((at, state)) = checkpoint_at_or_before(db, &id, &version, position).await?
+    {
         load_state(&mut views, &state)?;
         q.after = at;
     }
@@ -85,7 +110,9 @@ pub async fn replayed_with_checkpoints(
             }
             since_checkpoint += 1;
             // Later answers start from here instead of the conference's first event.
-            if since_checkpoint >= every.max(1) {
+            if let Some(every) = checkpoints
+                && since_checkpoint >= every.max(1)
+            {
                 save_checkpoint(db, &id, &version, raw.position, &views).await?;
                 since_checkpoint = 0;
             }
@@ -411,7 +438,9 @@ pub async fn verify_conference(
         return Ok(None);
     };
     let s = &frozen.snapshot;
-    let replayed = replayed(db, conference_id, s.position).await?;
+    // The conference's own events from the log (no checkpoint): the same
+    // document as the whole log's fold, at the cost of this conference's history.
+    let replayed = replayed_conference_from_log(db, conference_id, s.position).await?;
     let text = stats::canonical(&replayed);
     let digest_ok = sha256(&s.snapshot) == s.sha256;
     // The served snapshot must be the one the log recorded last.

@@ -58,8 +58,8 @@ pub struct Frozen {
     pub position: Option<i64>,
 }
 
-/// Replays the log up to its head into the stats model and records the snapshot on
-/// the conference.
+/// Replays the conference's events up to the log's head into the stats model and
+/// records the snapshot on the conference.
 pub async fn freeze(
     bus: &CommandBus,
     conference: Uuid,
@@ -67,7 +67,10 @@ pub async fn freeze(
     meta: &EventMeta,
 ) -> Result<Frozen, FreezeError> {
     let position = bus.db().head().await?;
-    let doc = tessera_replay::stats::replayed(bus.db(), conference, position).await?;
+    // The conference's own events, from its nearest as-of checkpoint (the
+    // verification folds them from the log alone, so a bad checkpoint would show).
+    let doc =
+        tessera_replay::stats::replayed_conference_only(bus.db(), conference, position).await?;
     let text = stats::canonical(&doc);
     let snapshot = StatsSnapshot {
         position,
