@@ -412,6 +412,17 @@ async fn dashboards_in_chromium(b: Backend) {
         .click()
         .await
         .expect("searched");
+    // The unfiltered list has links too: wait for the search's own page first.
+    let mut searched = false;
+    for _ in 0..100 {
+        let url = c.current_url().await.expect("url");
+        if url.query().is_some_and(|q| q.contains("q=attendee_alice")) {
+            searched = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(searched, "the search page opened");
     c.wait()
         .for_element(Locator::Css("#orders tbody a"))
         .await

