@@ -390,3 +390,65 @@ fn a_hold_line_past_the_maximum_quantity_is_refused() {
         .inspect_result();
     assert_eq!(held_ids(result), vec![oid(1)]);
 }
+
+/// DISC-33 at the hold: the ticket types an owner has paid for are the ledger's
+/// own fact (`owner_facts`), so an included-product condition enabled by a
+/// tutorial ticket discounts the lunch of a buyer whose tutorial order was
+/// confirmed, and not of a buyer whose tutorial hold is still unpaid (it was a
+/// surviving mutant of `owner_facts`, docs/mutation-testing.md).
+#[test]
+fn disc_33_a_paid_tutorial_enables_its_included_lunch() {
+    let lunch_included = Condition {
+        id: oid(901),
+        name: "Tutorial lunch".into(),
+        description: String::new(),
+        is_active: true,
+        priority: 0,
+        kind: ConditionKind::IncludedProduct {
+            enabling_ticket_types: ["tutorial".to_string()].into(),
+            effect: DiscountEffect {
+                discount_type: DiscountType::Percentage,
+                value: Decimal::new(100, 0),
+                max_quantity: 0,
+                scope: ProductScope {
+                    tickets: Scope::Listed(vec![]),
+                    addons: Scope::All,
+                },
+            },
+        },
+    };
+    let given = history(vec![
+        define_ticket(limited("tutorial", 0)),
+        (
+            t0(),
+            InventoryCommand::DefineAddon {
+                addon: addon("lunch", &[]),
+            },
+        ),
+        (
+            t0(),
+            InventoryCommand::DefineCondition {
+                condition: lunch_included,
+            },
+        ),
+        (t0(), hold_cmd(1, "ana", &[(tk("tutorial"), 1)], None, 15)),
+        (t0(), InventoryCommand::ConfirmSale { order_id: oid(1) }),
+        (t0(), hold_cmd(2, "bo", &[(tk("tutorial"), 1)], None, 15)),
+    ]);
+    assert!(
+        state(&given)
+            .owner_facts(uid("ana"))
+            .paid_ticket_types
+            .contains("tutorial")
+    );
+    let discount = |user: &str| {
+        let result = framework_at(at(1))
+            .given(given.clone())
+            .when(hold_cmd(3, user, &[(ad("lunch"), 1)], None, 16))
+            .inspect_result()
+            .unwrap();
+        condition_usage_of(result).1
+    };
+    assert!(discount("ana") > Decimal::ZERO, "ana paid for the tutorial");
+    assert_eq!(discount("bo"), Decimal::ZERO, "bo's tutorial is not paid yet");
+}
