@@ -112,3 +112,22 @@ fn sponsor_27_deactivates_every_linked_active_voucher() {
         })
         .then_expect_events(vec![]);
 }
+
+/// SPONSOR-26: issued vouchers start unused whatever uses the template carries
+/// (a surviving mutant of `issue_bulk_vouchers`, docs/mutation-testing.md).
+#[test]
+fn sponsor_26_issued_vouchers_start_unused() {
+    framework()
+        .given(history(vec![]))
+        .when(InventoryCommand::IssueBulkVouchers {
+            purchase_id: purchase(),
+            quantity: 1,
+            prefix: "BULK-ACME-".into(),
+            template: Voucher {
+                uses: 4,
+                ..Voucher::new("")
+            },
+            candidates: vec!["BULK-ACME-BBBBBBBB".into()],
+        })
+        .then_expect_events(vec![issued(&["BULK-ACME-BBBBBBBB"])]);
+}

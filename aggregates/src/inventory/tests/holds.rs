@@ -450,5 +450,9 @@ fn disc_33_a_paid_tutorial_enables_its_included_lunch() {
         condition_usage_of(result).1
     };
     assert!(discount("ana") > Decimal::ZERO, "ana paid for the tutorial");
-    assert_eq!(discount("bo"), Decimal::ZERO, "bo's tutorial is not paid yet");
+    assert_eq!(
+        discount("bo"),
+        Decimal::ZERO,
+        "bo's tutorial is not paid yet"
+    );
 }

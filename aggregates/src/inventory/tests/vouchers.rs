@@ -382,3 +382,46 @@ fn disc_16_defines_conditions_by_id_keeping_the_ledger_usage_count() {
         .then_expect_events(vec![]);
     assert_eq!(state(&given).conditions().len(), 1);
 }
+
+/// DISC-9 (and AMB-23's retries): generated vouchers start unused whatever uses
+/// the template carries, and a retry of the batch is still a no-op once some of
+/// its vouchers were used (the terms are compared, not the uses). Both were
+/// surviving mutants (docs/mutation-testing.md).
+#[test]
+fn disc_9_generated_vouchers_start_unused_and_a_retry_after_use_is_a_no_op() {
+    framework()
+        .given(opened_ledger())
+        .when(InventoryCommand::GenerateVouchers {
+            prefix: "SPR-".into(),
+            count: 1,
+            template: Voucher {
+                uses: 2,
+                ..template()
+            },
+            codes: vec!["SPR-AAAA1111".into()],
+        })
+        .then_expect_events(vec![InventoryEvent::VouchersGenerated {
+            vouchers: vec![Voucher {
+                code: "SPR-AAAA1111".into(),
+                ..template()
+            }],
+            at: t0(),
+        }]);
+    let used = history(vec![
+        define_ticket(limited("individual", 0)),
+        (t0(), generate(2, &["SPR-AAAA1111", "SPR-BBBB2222"])),
+        (
+            t0(),
+            hold_cmd(1, "ana", &[(tk("individual"), 1)], Some("SPR-AAAA1111"), 15),
+        ),
+        (t0(), InventoryCommand::ConfirmSale { order_id: oid(1) }),
+    ]);
+    let uses = state(&used)
+        .voucher("SPR-AAAA1111", at(20))
+        .map(|v| v.voucher.uses);
+    assert_eq!(uses, Some(1), "the sale used the voucher");
+    framework()
+        .given(used)
+        .when(generate(2, &["SPR-AAAA1111", "SPR-BBBB2222"]))
+        .then_expect_events(vec![]);
+}
