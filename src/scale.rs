@@ -202,7 +202,7 @@ pub fn serve_jobs(app: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
     let checkpoints = app
         .leadership
         .run(CHECKPOINT_JOB, None, move || -> JobFuture {
-            Box::pin(tessera_replay::stats::run_checkpointer(
+            Box::pin(tessera_replay::stats_model::run_checkpointer(
                 db.clone(),
                 CHECKPOINT_INTERVAL,
             ))

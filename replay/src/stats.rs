@@ -199,24 +199,6 @@ async fn latest_checkpoint(
     Ok(latest)
 }
 
-/// Every conference's checkpoints kept current ([`keep_checkpoints`]), looked
-/// at every `interval`: the job a serving instance runs under leadership.
-pub async fn run_checkpointer(db: Db, interval: std::time::Duration) {
-    loop {
-        match crate::stats_model::conference_ids(&db).await {
-            Ok(ids) => {
-                for id in ids {
-                    if let Err(e) = keep_checkpoints(&db, id, CHECKPOINT_EVERY).await {
-                        tracing::warn!(error = %e, conference = %id, "as-of checkpoints not kept");
-                    }
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "as-of checkpoints: no conference list"),
-        }
-        tokio::time::sleep(interval).await;
-    }
-}
-
 /// The projections' names and versions: a checkpoint serves only the code that
 /// folded it.
 fn views_version(views: &[Box<dyn crate::views::View>]) -> String {

@@ -138,6 +138,28 @@ pub async fn conference_ids(db: &Db) -> Result<Vec<Uuid>, RunnerError> {
         .collect())
 }
 
+/// Every conference's as-of checkpoints kept current
+/// ([`crate::stats::keep_checkpoints`]), looked at every `interval`: the job a
+/// serving instance runs under leadership.
+pub async fn run_checkpointer(db: Db, interval: std::time::Duration) {
+    loop {
+        match conference_ids(&db).await {
+            Ok(ids) => {
+                for id in ids {
+                    if let Err(e) =
+                        crate::stats::keep_checkpoints(&db, id, crate::stats::CHECKPOINT_EVERY)
+                            .await
+                    {
+                        tracing::warn!(error = %e, conference = %id, "as-of checkpoints not kept");
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "as-of checkpoints: no conference list"),
+        }
+        tokio::time::sleep(interval).await;
+    }
+}
+
 /// The conferences whose events lie in `(after, up_to]`: named by the events'
 /// `conference_id` metadata, or conference aggregates themselves.
 pub async fn touched(db: &Db, after: i64, up_to: i64) -> Result<BTreeSet<Uuid>, RunnerError> {
