@@ -269,8 +269,78 @@ async fn a_new_projection_version_is_built_beside_the_live_one(b: Backend) {
     app.finish().await;
 }
 
+/// A runner with views at different positions (a new version of one view built
+/// from 0 beside the others, live at the head) folds each event into a view once:
+/// the live views skip every event up to and including their own position. The
+/// event at exactly that position (a sign-up: it moves the roster's counts) must
+/// not be folded again, which a later batch would write out.
+async fn a_live_view_ahead_of_a_building_one_never_folds_an_event_twice(b: Backend) {
+    let app = TestApp::start(b).await;
+    workload(&app).await;
+    let settle = |app: &TestApp| {
+        let (runner, reactor, db) = (
+            app.app.runner.clone(),
+            app.app.reactor.clone(),
+            app.app.db.clone(),
+        );
+        async move {
+            let head = db.head().await.expect("head");
+            let wait = std::time::Duration::from_secs(10);
+            assert!(runner.wait_for(head, wait).await && reactor.wait_for(head, wait).await);
+            head
+        }
+    };
+    settle(&app).await;
+    // The last event: a sign-up the live roster has folded.
+    let late = app.user("late").await;
+    let r = app
+        .post(&format!(
+            "/api/v1/conferences/{CONF}/activities/sprint/signups"
+        ))
+        .as_user(&late)
+        .send()
+        .await;
+    assert!(r.status.is_success(), "{}", r.text);
+    let head = settle(&app).await;
+    assert_eq!(
+        r.position(),
+        Some(head),
+        "the sign-up is the log's last event"
+    );
+    // No other runner from here on: the service's jobs stop.
+    app.app.leadership.stop().await;
+    let sql =
+        "UPDATE projection_state SET version = 0 WHERE name = 'user_directory' AND status = 'live'";
+    match &app.app.db {
+        Db::Postgres(p) => {
+            sqlx::query(sql).execute(p).await.expect("age");
+        }
+        Db::Sqlite(p) => {
+            sqlx::query(sql).execute(p).await.expect("age");
+        }
+    }
+    let mut runner = tessera_replay::Runner::load(app.app.db.clone())
+        .await
+        .expect("load");
+    runner.catch_up().await.expect("catch up");
+    // One more event, so the next batch writes out every view behind it.
+    let admin = app.admin().await;
+    let r = app
+        .post(&format!("/api/v1/conferences/{CONF}/activities"))
+        .as_user(&admin)
+        .json(json!({ "slug": "extra", "name": "extra", "max_participants": 3 }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    runner.catch_up().await.expect("catch up");
+    let diffs = admin::verify(&app.app.db).await.expect("verify");
+    assert!(diffs.is_empty(), "a view folded an event twice: {diffs:#?}");
+    app.close().await;
+}
+
 on_both_backends!(
     rebuild_from_zero_equals_incremental_views,
     replay_cli_status_verify_history_rebuild,
     a_new_projection_version_is_built_beside_the_live_one,
+    a_live_view_ahead_of_a_building_one_never_folds_an_event_twice,
 );

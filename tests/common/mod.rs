@@ -479,6 +479,12 @@ impl TestApp {
             diffs.is_empty(),
             "replay verify found differences: {diffs:#?}"
         );
+        self.close().await;
+    }
+
+    /// Closes the pool and drops the test's PostgreSQL database, checking
+    /// nothing (for a test that stopped the service's jobs itself).
+    pub async fn close(self) {
         if let Some(name) = &self.pg_name {
             if let Db::Postgres(pool) = &self.app.db {
                 pool.close().await;
