@@ -57,6 +57,20 @@ async fn workload(app: &TestApp) -> Option<i64> {
     last
 }
 
+/// Marks the live generation of `name` as made by an older version of its fold
+/// (what a build with a raised version finds): the next runner builds it anew.
+async fn age_live_generation(db: &Db, name: &str) {
+    let sql = "UPDATE projection_state SET version = 0 WHERE name = $1 AND status = 'live'";
+    match db {
+        Db::Postgres(p) => {
+            sqlx::query(sql).bind(name).execute(p).await.expect("age");
+        }
+        Db::Sqlite(p) => {
+            sqlx::query(sql).bind(name).execute(p).await.expect("age");
+        }
+    }
+}
+
 async fn live_documents(db: &Db) -> BTreeMap<(String, String), String> {
     let mut out = BTreeMap::new();
     for name in tessera_replay::views::view_names() {
@@ -225,15 +239,7 @@ async fn a_new_projection_version_is_built_beside_the_live_one(b: Backend) {
     );
     let before = live_documents(&app.app.db).await;
     // The live generation was built by an older version of the fold.
-    let sql = "UPDATE projection_state SET version = 0 WHERE name = 'activity_roster' AND status = 'live'";
-    match &app.app.db {
-        Db::Postgres(p) => {
-            sqlx::query(sql).execute(p).await.expect("age");
-        }
-        Db::Sqlite(p) => {
-            sqlx::query(sql).execute(p).await.expect("age");
-        }
-    }
+    age_live_generation(&app.app.db, "activity_roster").await;
     let old = admin::status(&app.app.db).await.expect("status");
     let old_gen = old
         .iter()
@@ -309,16 +315,7 @@ async fn a_live_view_ahead_of_a_building_one_never_folds_an_event_twice(b: Backe
     );
     // No other runner from here on: the service's jobs stop.
     app.app.leadership.stop().await;
-    let sql =
-        "UPDATE projection_state SET version = 0 WHERE name = 'user_directory' AND status = 'live'";
-    match &app.app.db {
-        Db::Postgres(p) => {
-            sqlx::query(sql).execute(p).await.expect("age");
-        }
-        Db::Sqlite(p) => {
-            sqlx::query(sql).execute(p).await.expect("age");
-        }
-    }
+    age_live_generation(&app.app.db, "user_directory").await;
     let mut runner = tessera_replay::Runner::load(app.app.db.clone())
         .await
         .expect("load");

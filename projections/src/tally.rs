@@ -13,19 +13,35 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::Rows;
+
 /// The facet every row of the list counts under.
 pub const ALL: &str = "all";
 
-/// The facet of a set of `name:value` conditions (joined in the given order).
-pub fn facet(parts: &[(&str, &str)]) -> String {
-    if parts.is_empty() {
-        return ALL.to_string();
+/// The facet of a list filtered by product (a slug) and by one state field
+/// (`("status", "paid")`, `("checked_in", "true")`), either or both absent:
+/// `all`, `status:paid`, `product:student`, `product:student|status:paid`.
+pub fn list_facet(product: Option<&str>, state: Option<(&str, &str)>) -> String {
+    match (product, state) {
+        (None, None) => ALL.to_string(),
+        (Some(p), None) => format!("product:{p}"),
+        (None, Some((name, value))) => format!("{name}:{value}"),
+        (Some(p), Some((name, value))) => format!("product:{p}|{name}:{value}"),
     }
-    parts
-        .iter()
-        .map(|(name, value)| format!("{name}:{value}"))
-        .collect::<Vec<_>>()
-        .join("|")
+}
+
+/// Every facet a row counts under: all, its state, each of its products, each
+/// product with its state.
+pub fn row_facets<'a>(
+    state: (&str, &str),
+    products: impl IntoIterator<Item = &'a str>,
+) -> Vec<String> {
+    let mut facets = vec![list_facet(None, None), list_facet(None, Some(state))];
+    for p in products {
+        facets.push(list_facet(Some(p), None));
+        facets.push(list_facet(Some(p), Some(state)));
+    }
+    facets
 }
 
 /// `tally:{conference_id}`: the counts of a conference's list rows.
@@ -41,6 +57,25 @@ pub fn serde_name(value: &impl Serialize) -> String {
         .unwrap_or_default()
 }
 
+/// Moves one row of a conference's list in its tally row (`tally:{conference}`
+/// of `rows`, made with `fresh` when absent) from the facets it had before an
+/// event to those it has after. `as_tally` is the tally inside a row.
+pub fn record<R: Clone>(
+    rows: &mut Rows<R>,
+    conference_id: Uuid,
+    before: &[String],
+    after: &[String],
+    fresh: impl FnOnce() -> R,
+    as_tally: impl FnOnce(&mut R) -> Option<&mut Tally>,
+) {
+    if before == after {
+        return;
+    }
+    if let Some(t) = as_tally(rows.upsert_with(&tally_key(conference_id), fresh)) {
+        t.shift(before, after);
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tally {
     /// Rows by facet; a facet no row matches is absent (a count of 0).
@@ -48,6 +83,16 @@ pub struct Tally {
 }
 
 impl Tally {
+    /// The tally of rows with these facets (what the fold keeps, for rows
+    /// written another way).
+    pub fn of(rows: impl IntoIterator<Item = Vec<String>>) -> Self {
+        let mut t = Self::default();
+        for facets in rows {
+            t.shift(&[], &facets);
+        }
+        t
+    }
+
     /// How many rows match `facet`.
     pub fn count(&self, facet: &str) -> u64 {
         self.counts.get(facet).copied().unwrap_or(0)
@@ -106,10 +151,19 @@ mod tests {
 
     #[test]
     fn facets_join_their_conditions_in_order() {
-        assert_eq!(facet(&[]), "all");
+        assert_eq!(list_facet(None, None), "all");
         assert_eq!(
-            facet(&[("product", "student"), ("status", "paid")]),
+            list_facet(Some("student"), Some(("status", "paid"))),
             "product:student|status:paid"
+        );
+        assert_eq!(
+            row_facets(("checked_in", "true"), ["lunch"]),
+            [
+                "all",
+                "checked_in:true",
+                "product:lunch",
+                "product:lunch|checked_in:true"
+            ]
         );
     }
 }

@@ -338,12 +338,11 @@ async fn tallied(
     key: &str,
     facet: &str,
 ) -> Result<Option<i64>, sqlx::Error> {
-    let docs = live_docs(db, view, &[key.to_string()]).await?;
-    let Some((_, doc)) = docs.first() else {
+    let Some(doc) = crate::storage::live_row(db, view, key).await? else {
         return Ok(None);
     };
     let doc: serde_json::Value =
-        serde_json::from_str(doc).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+        serde_json::from_str(&doc).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
     Ok(Some(doc["counts"][facet].as_i64().unwrap_or(0)))
 }
 

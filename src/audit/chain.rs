@@ -153,20 +153,11 @@ impl std::io::Write for HashWriter<'_> {
     }
 }
 
-/// SHA-256 of `prev`, a newline and `content`, in hex.
-pub fn link(prev: &str, content: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(prev.as_bytes());
-    h.update(b"\n");
-    h.update(content.as_bytes());
-    hex(&h.finalize())
-}
-
 /// The chain's start: the hash of the header.
 pub fn genesis(header: &Header) -> String {
-    let mut v = serde_json::to_value(header).unwrap_or(Value::Null);
+    let v = serde_json::to_value(header).unwrap_or(Value::Null);
     let mut h = Sha256::new();
-    h.update(canonical(&mut v).as_bytes());
+    h.update(canonical(&v).as_bytes());
     hex(&h.finalize())
 }
 
@@ -185,7 +176,7 @@ pub fn hex(bytes: &[u8]) -> String {
 /// feature is off; `canonical_json_sorts_keys_at_every_level` fails if a
 /// dependency turns it on),
 /// so writing the value is enough.
-pub fn canonical(v: &mut Value) -> String {
+pub fn canonical(v: &Value) -> String {
     v.to_string()
 }
 
@@ -280,11 +271,21 @@ mod tests {
 
     #[test]
     fn canonical_json_sorts_keys_at_every_level() {
-        let mut v = json!({ "b": 1, "a": { "d": [ { "f": 1, "e": 2 } ], "c": "x" } });
+        let v = json!({ "b": 1, "a": { "d": [ { "f": 1, "e": 2 } ], "c": "x" } });
         assert_eq!(
-            canonical(&mut v),
+            canonical(&v),
             r#"{"a":{"c":"x","d":[{"e":2,"f":1}]},"b":1}"#
         );
+    }
+
+    /// SHA-256 of `prev`, a newline and `content`, in hex: the link as the
+    /// format defines it.
+    fn link(prev: &str, content: &str) -> String {
+        let mut h = Sha256::new();
+        h.update(prev.as_bytes());
+        h.update(b"\n");
+        h.update(content.as_bytes());
+        hex(&h.finalize())
     }
 
     /// The hash is written without building the JSON text: it must be the hash
@@ -305,7 +306,7 @@ mod tests {
             prev_hash: "ab".repeat(32),
             hash: String::new(),
         };
-        let mut whole = json!({
+        let whole = json!({
             "position": entry.position,
             "stream": entry.stream,
             "event_type": entry.event_type,
@@ -313,7 +314,7 @@ mod tests {
             "metadata": entry.metadata,
             "recorded_at": entry.recorded_at,
         });
-        let text = canonical(&mut whole);
+        let text = canonical(&whole);
         assert_eq!(entry.content(), text);
         assert_eq!(entry.expected_hash(), link(&entry.prev_hash, &text));
         let mut h = Sha256::new();

@@ -31,7 +31,7 @@ use tessera_aggregates::pricing::{ProductKind, ProductRef};
 use uuid::Uuid;
 
 use crate::keys::{position_key, product_key, stream_key};
-use crate::tally::{Tally, facet, tally_key};
+use crate::tally::{self, Tally, list_facet, row_facets};
 use crate::{DomainEvent, Envelope, Projection, Rows};
 
 pub struct Attendees;
@@ -87,37 +87,20 @@ fn held_slugs(a: &AttendeeRow) -> Vec<String> {
 /// `ticket_type` (product slug), either or both absent.
 pub fn attendees_facet(checked_in: Option<bool>, product: Option<&str>) -> String {
     let checked_in = checked_in.map(|c| c.to_string());
-    let mut parts = vec![];
-    if let Some(p) = product {
-        parts.push(("product", p));
-    }
-    if let Some(c) = &checked_in {
-        parts.push(("checked_in", c.as_str()));
-    }
-    facet(&parts)
+    list_facet(product, checked_in.as_deref().map(|c| ("checked_in", c)))
 }
 
 /// The facets an attendee counts under: every combination of their check-in
 /// and the products they hold that [`attendees_facet`] names.
 pub fn attendee_facets(a: &AttendeeRow) -> Vec<String> {
-    let mut facets = vec![
-        attendees_facet(None, None),
-        attendees_facet(Some(a.checked_in), None),
-    ];
-    for slug in held_slugs(a) {
-        facets.push(attendees_facet(None, Some(&slug)));
-        facets.push(attendees_facet(Some(a.checked_in), Some(&slug)));
-    }
-    facets
+    facets_of(a.checked_in, &held_slugs(a))
 }
 
-/// The tally of `attendees` (what the fold keeps, for rows written another way).
-pub fn tally_of<'a>(attendees: impl IntoIterator<Item = &'a AttendeeRow>) -> Tally {
-    let mut t = Tally::default();
-    for a in attendees {
-        t.shift(&[], &attendee_facets(a));
-    }
-    t
+fn facets_of(checked_in: bool, slugs: &[String]) -> Vec<String> {
+    row_facets(
+        ("checked_in", &checked_in.to_string()),
+        slugs.iter().map(String::as_str),
+    )
 }
 
 /// The product index rows of an attendee, keyed.
@@ -615,29 +598,33 @@ impl Projection for Attendees {
         let DomainEvent::Attendee(event) = &env.event else {
             return;
         };
-        let attendee = Self::attendee_of(rows, env);
-        let before = attendee.map(held_slugs).unwrap_or_default();
-        let facets_before = attendee.map(|a| (a.conference_id, attendee_facets(a)));
+        // What the tally counts an attendee by: conference, check-in, products.
+        let counted = |a: &AttendeeRow| (a.conference_id, a.checked_in, held_slugs(a));
+        let before = Self::attendee_of(rows, env).map(counted);
         Self::fold(rows, env, event);
-        Self::sync_products(rows, env, before);
-        let facets_after =
-            Self::attendee_of(rows, env).map(|a| (a.conference_id, attendee_facets(a)));
-        let Some(conference_id) = facets_after
-            .as_ref()
-            .or(facets_before.as_ref())
-            .map(|(c, _)| *c)
-        else {
+        let held_before = before.as_ref().map(|b| b.2.clone()).unwrap_or_default();
+        Self::sync_products(rows, env, held_before);
+        let after = Self::attendee_of(rows, env).map(counted);
+        if before == after {
+            return;
+        }
+        let Some(conference_id) = after.as_ref().or(before.as_ref()).map(|c| c.0) else {
             return;
         };
-        let before = facets_before.map(|(_, f)| f).unwrap_or_default();
-        let after = facets_after.map(|(_, f)| f).unwrap_or_default();
-        if before != after {
-            let row = rows.upsert_with(&tally_key(conference_id), || {
-                AttendeesRow::Tally(Tally::default())
-            });
-            if let AttendeesRow::Tally(t) = row {
-                t.shift(&before, &after);
-            }
-        }
+        let facets = |c: Option<(Uuid, bool, Vec<String>)>| {
+            c.map(|(_, checked_in, slugs)| facets_of(checked_in, &slugs))
+                .unwrap_or_default()
+        };
+        tally::record(
+            rows,
+            conference_id,
+            &facets(before),
+            &facets(after),
+            || AttendeesRow::Tally(Tally::default()),
+            |row| match row {
+                AttendeesRow::Tally(t) => Some(t),
+                _ => None,
+            },
+        );
     }
 }

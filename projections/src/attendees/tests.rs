@@ -308,7 +308,7 @@ fn the_product_index_follows_what_is_held_and_the_check_in() {
 }
 
 fn tally(rows: &Rows<AttendeesRow>) -> Tally {
-    match rows.get(&tally_key(conf())) {
+    match rows.get(&tally::tally_key(conf())) {
         Some(AttendeesRow::Tally(t)) => t.clone(),
         _ => Tally::default(),
     }
@@ -348,7 +348,7 @@ fn the_tally_counts_attendees_by_check_in_and_product_held() {
         let rows = fold_all::<Attendees>(&events[..n]);
         assert_eq!(
             tally(&rows),
-            tally_of(&attendees(&rows)),
+            Tally::of(attendees(&rows).iter().map(attendee_facets)),
             "after {n} events"
         );
     }

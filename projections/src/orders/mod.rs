@@ -26,7 +26,7 @@ use tessera_aggregates::user::SealedBilling;
 use uuid::Uuid;
 
 use crate::keys::{conference_of, stream_key};
-use crate::tally::{Tally, facet, serde_name, tally_key};
+use crate::tally::{self, Tally, list_facet, row_facets, serde_name};
 use crate::{DomainEvent, Envelope, Projection, Rows};
 
 pub struct Orders;
@@ -84,34 +84,13 @@ fn slugs(o: &OrderRow) -> Vec<&str> {
 /// (product slug), either or both absent.
 pub fn orders_facet(status: Option<OrderStatus>, product: Option<&str>) -> String {
     let status = status.map(|s| serde_name(&s));
-    let mut parts = vec![];
-    if let Some(p) = product {
-        parts.push(("product", p));
-    }
-    if let Some(s) = &status {
-        parts.push(("status", s.as_str()));
-    }
-    facet(&parts)
+    list_facet(product, status.as_deref().map(|s| ("status", s)))
 }
 
 /// The facets an order counts under: every combination of its status and the
 /// products of its lines that [`orders_facet`] names.
 pub fn order_facets(o: &OrderRow) -> Vec<String> {
-    let mut facets = vec![orders_facet(None, None), orders_facet(Some(o.status), None)];
-    for slug in slugs(o) {
-        facets.push(orders_facet(None, Some(slug)));
-        facets.push(orders_facet(Some(o.status), Some(slug)));
-    }
-    facets
-}
-
-/// The tally of `orders` (what the fold keeps, for rows written another way).
-pub fn tally_of<'a>(orders: impl IntoIterator<Item = &'a OrderRow>) -> Tally {
-    let mut t = Tally::default();
-    for o in orders {
-        t.shift(&[], &order_facets(o));
-    }
-    t
+    row_facets(("status", &serde_name(&o.status)), slugs(o))
 }
 
 /// The product index rows of an order, keyed.
@@ -581,13 +560,15 @@ impl Projection for Orders {
         let DomainEvent::Order(event) = &env.event else {
             return;
         };
-        let facets = |rows: &Rows<OrdersRow>| match Self::order_key_of(rows, env)
+        // What the tally counts an order by: its conference and status (its lines,
+        // hence its products, never change after placing).
+        let counted = |rows: &Rows<OrdersRow>| match Self::order_key_of(rows, env)
             .and_then(|k| rows.get(&k))
         {
-            Some(OrdersRow::Order(o)) => Some((o.conference_id, order_facets(o))),
+            Some(OrdersRow::Order(o)) => Some((o.conference_id, o.status)),
             _ => None,
         };
-        let before = facets(rows);
+        let before = counted(rows);
         if matches!(event, OrderEvent::OrderPlaced { .. }) {
             Self::place(rows, env, event);
         } else if let Some(key) = Self::order_key_of(rows, env)
@@ -598,18 +579,32 @@ impl Projection for Orders {
         if let Some(key) = Self::order_key_of(rows, env) {
             sync_products(rows, &key);
         }
-        let after = facets(rows);
-        if let Some(conference_id) = after.as_ref().or(before.as_ref()).map(|(c, _)| *c) {
-            let before = before.map(|(_, f)| f).unwrap_or_default();
-            let after = after.map(|(_, f)| f).unwrap_or_default();
-            if before != after {
-                let row = rows.upsert_with(&tally_key(conference_id), || {
-                    OrdersRow::Tally(Tally::default())
-                });
-                if let OrdersRow::Tally(t) = row {
-                    t.shift(&before, &after);
-                }
-            }
+        let after = counted(rows);
+        if before != after
+            && let Some(key) = Self::order_key_of(rows, env)
+            && let Some(OrdersRow::Order(o)) = rows.get(&key)
+        {
+            let conference_id = o.conference_id;
+            let products: Vec<String> = slugs(o).into_iter().map(str::to_string).collect();
+            let facets = |status: Option<OrderStatus>| match status {
+                Some(s) => row_facets(
+                    ("status", &serde_name(&s)),
+                    products.iter().map(String::as_str),
+                ),
+                None => vec![],
+            };
+            let (was, is) = (facets(before.map(|b| b.1)), facets(after.map(|a| a.1)));
+            tally::record(
+                rows,
+                conference_id,
+                &was,
+                &is,
+                || OrdersRow::Tally(Tally::default()),
+                |row| match row {
+                    OrdersRow::Tally(t) => Some(t),
+                    _ => None,
+                },
+            );
         }
     }
 }

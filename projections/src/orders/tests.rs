@@ -373,7 +373,7 @@ fn every_row_kind_survives_storage() {
 }
 
 fn tally(rows: &Rows<OrdersRow>, conference: Uuid) -> Tally {
-    match rows.get(&tally_key(conference)) {
+    match rows.get(&tally::tally_key(conference)) {
         Some(OrdersRow::Tally(t)) => t.clone(),
         _ => Tally::default(),
     }
@@ -440,7 +440,7 @@ fn order_27_the_tally_counts_the_conference_orders_by_status_and_ticket_type() {
         for c in [conf(), other_conf()] {
             assert_eq!(
                 tally(&rows, c),
-                tally_of(&conference_orders(&rows, c)),
+                Tally::of(conference_orders(&rows, c).iter().map(order_facets)),
                 "after {n} events"
             );
         }

@@ -17,7 +17,6 @@ use tessera_projections::attendees::{
 use tessera_projections::tally::tally_key;
 use tessera_projections::user_directory::{UserDirectory, UserRow, user_key};
 use tessera_replay::listing::{Cond, live_docs, live_page};
-use tessera_replay::storage;
 use utoipa::ToSchema;
 
 use crate::app::{AppState, user_id};
@@ -192,19 +191,13 @@ pub(crate) async fn names_and_emails(
 }
 
 /// A user's name and e-mail from the user directory, opened (sealed personal
-/// data; empty once erased or unknown). One key lookup: for a page's rows.
+/// data; empty once erased or unknown).
 pub(crate) async fn name_and_email(
     app: &AppState,
     user: uuid::Uuid,
 ) -> ApiResult<(String, String)> {
-    Ok(
-        match storage::live_row(&app.db, UserDirectory::NAME, &user_key(user)).await? {
-            Some(doc) => {
-                let mut u: UserRow = serde_json::from_str(&doc)?;
-                app.personal.open_user_row(&mut u).await?;
-                (u.name, u.email)
-            }
-            None => Default::default(),
-        },
-    )
+    Ok(names_and_emails(app, std::iter::once(user))
+        .await?
+        .remove(&user)
+        .unwrap_or_default())
 }

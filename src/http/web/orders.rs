@@ -78,7 +78,7 @@ pub(super) async fn orders(
     let oq = OrdersQuery {
         status,
         mine: false,
-        reference: (!q.is_empty() && !q.contains('@') && !by_name).then(|| q.clone()),
+        reference: reference.then(|| q.clone()),
         email: q.contains('@').then(|| q.clone()),
         name: by_name.then(|| q.clone()),
         placed_from: None,
