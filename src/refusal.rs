@@ -55,6 +55,14 @@ pub enum Kind {
     Upstream,
     /// Our fault: logged, never explained.
     Internal,
+    /// The caller did not show who they are (or showed it wrongly).
+    Unauthenticated,
+    /// It existed and is gone for good (an erased person's file).
+    Gone,
+    /// It is larger than the service accepts.
+    TooLarge,
+    /// Too many attempts: retry after a while.
+    TooMany,
 }
 
 /// A refusal or failure with a stable code and a kind.
@@ -71,10 +79,10 @@ pub trait Failure: std::error::Error {
     }
 }
 
-/// An aggregate's refusal: not found, forbidden, conflict, or else a rule (the
-/// order in which they are told apart).
+/// An aggregate's refusal: not found, else the kind its patterns name (in order),
+/// else a rule: `refusal!(E, Conflict: E::Taken, Invalid: E::Blank | E::Long)`.
 macro_rules! refusal {
-    ($t:ty $(, forbidden: $f:pat)? $(, conflict: $c:pat)?) => {
+    ($t:ty $(, $kind:ident: $p:pat)*) => {
         impl Failure for $t {
             fn code(&self) -> &'static str {
                 <$t>::code(self)
@@ -85,8 +93,7 @@ macro_rules! refusal {
                     return Kind::NotFound;
                 }
                 match self {
-                    $($f => Kind::Forbidden,)?
-                    $($c => Kind::Conflict,)?
+                    $($p => Kind::$kind,)*
                     _ => Kind::Refused,
                 }
             }
@@ -94,29 +101,33 @@ macro_rules! refusal {
     };
 }
 
-refusal!(ActivityError, forbidden: ActivityError::NotAnOrganizer, conflict: ActivityError::AlreadyExists);
-refusal!(UserError, conflict: UserError::EmailTaken);
+refusal!(ActivityError, Forbidden: ActivityError::NotAnOrganizer, Conflict: ActivityError::AlreadyExists);
+refusal!(
+    UserError,
+    Conflict: UserError::EmailTaken,
+    Unauthenticated: UserError::InvalidCredentials
+);
 // MSG-3/5: refused by the message's state.
 refusal!(
     MessageError,
-    conflict: MessageError::InFlight | MessageError::NotPending | MessageError::NotDeadLettered
+    Conflict: MessageError::InFlight | MessageError::NotPending | MessageError::NotDeadLettered
 );
 // MY-6: one application per (user, conference); a refused transition is the state's.
 refusal!(
     VolunteerError,
-    conflict: VolunteerError::AlreadyApplied | VolunteerError::InvalidTransition { .. }
+    Conflict: VolunteerError::AlreadyApplied | VolunteerError::InvalidTransition { .. }
 );
-refusal!(TeamError, conflict: TeamError::AlreadyExists);
+refusal!(TeamError, Conflict: TeamError::AlreadyExists);
 // WH-12: a replay is refused by a disabled endpoint's state.
-refusal!(WebhookError, conflict: WebhookError::AlreadyExists | WebhookError::Disabled);
+refusal!(WebhookError, Conflict: WebhookError::AlreadyExists | WebhookError::Disabled);
 refusal!(ProfileError);
-refusal!(ConferenceError, conflict: ConferenceError::AlreadyExists);
-refusal!(SeriesError, conflict: SeriesError::AlreadyExists | SeriesError::YearTaken { .. });
-refusal!(InventoryError);
+refusal!(ConferenceError, Conflict: ConferenceError::AlreadyExists);
+refusal!(SeriesError, Conflict: SeriesError::AlreadyExists | SeriesError::YearTaken { .. });
+refusal!(InventoryError, Conflict: InventoryError::NoFreeCodes);
 // PO-10/11, PO-6/7 on a cancelled PO, PO-12/14: refused by the PO's state.
 refusal!(
     PurchaseOrderError,
-    conflict: PurchaseOrderError::AlreadyExists
+    Conflict: PurchaseOrderError::AlreadyExists
         | PurchaseOrderError::IdReused
         | PurchaseOrderError::NotDraft(_)
         | PurchaseOrderError::CancelPaid
@@ -129,16 +140,17 @@ refusal!(
 // ATT-12, ATT-21: ineligible order and fully redeemed answer 409.
 refusal!(
     AttendeeError,
-    conflict: AttendeeError::OrderNotEligible(_)
+    Conflict: AttendeeError::OrderNotEligible(_)
         | AttendeeError::FullyRedeemed { .. }
         | AttendeeError::ExceedsRemaining { .. }
-        | AttendeeError::IdentityMismatch
+        | AttendeeError::IdentityMismatch,
+    Invalid: AttendeeError::AccessCodeRequired | AttendeeError::ProductRequired
 );
-refusal!(SponsorError, conflict: SponsorError::AlreadyExists);
+refusal!(SponsorError, Conflict: SponsorError::AlreadyExists);
 // MY-29: refused by the conference's flag or the donation's state.
 refusal!(
     FundraisingError,
-    conflict: FundraisingError::IdReused
+    Conflict: FundraisingError::IdReused
         | FundraisingError::NotAcceptingDonations
         | FundraisingError::DonationNotPaid
         | FundraisingError::DonationNotPending
@@ -147,7 +159,7 @@ refusal!(
 // SPONSOR-23…28: refused by the purchase's state.
 refusal!(
     BulkPurchaseError,
-    conflict: BulkPurchaseError::IdReused
+    Conflict: BulkPurchaseError::IdReused
         | BulkPurchaseError::NotPending
         | BulkPurchaseError::CheckoutNotPending
         | BulkPurchaseError::OtherSession
@@ -156,26 +168,33 @@ refusal!(
 );
 refusal!(CartError);
 // PRETALX-11: an aborted schedule sync is refused by the program's state.
-refusal!(ProgramError, conflict: ProgramError::ScheduleDropTooLarge { .. });
+refusal!(ProgramError, Conflict: ProgramError::ScheduleDropTooLarge { .. });
 // SURVEY-3: one rating per (talk, user).
-refusal!(RatingError, conflict: RatingError::AlreadyRated);
+refusal!(RatingError, Conflict: RatingError::AlreadyRated);
 refusal!(OrderError);
 refusal!(CreditError);
 refusal!(StripeCustomerError);
-refusal!(TerminalIntentError, conflict: TerminalIntentError::AnotherOrder);
+refusal!(
+    TerminalIntentError,
+    Conflict: TerminalIntentError::AnotherOrder,
+    Invalid: TerminalIntentError::InvalidAmount
+        | TerminalIntentError::ReaderRequired
+        | TerminalIntentError::OrderOrAmountRequired
+);
 // GRANT-1, GRANT-18, GRANT-20, GRANT-38, AMB-13: refused by the grant's state.
 // LETTER-1, LETTER-6/12: refused by the request's state.
 refusal!(
     LetterError,
-    conflict: LetterError::AlreadyRequested
+    Conflict: LetterError::AlreadyRequested
         | LetterError::InvalidTransition
         | LetterError::NotApproved
-        | LetterError::NotGenerated
+        | LetterError::NotGenerated,
+    Gone: LetterError::Erased
 );
 // SURVEY-1/2: a taken slug, a second response, a closed survey are the state's.
 refusal!(
     SurveyError,
-    conflict: SurveyError::AlreadyExists | SurveyError::AlreadyResponded | SurveyError::Inactive
+    Conflict: SurveyError::AlreadyExists | SurveyError::AlreadyResponded | SurveyError::Inactive
 );
 
 impl Failure for BadgeError {
@@ -201,6 +220,10 @@ impl Failure for GrantError {
     fn kind(&self) -> Kind {
         if self.is_not_found() {
             Kind::NotFound
+        } else if matches!(self, GrantError::ReceiptErased) {
+            Kind::Gone
+        } else if matches!(self, GrantError::ReceiptTooLarge) {
+            Kind::TooLarge
         } else if self.is_conflict() {
             Kind::Conflict
         } else {
@@ -251,6 +274,26 @@ impl<E: Failure> Failure for BusError<E> {
     }
     fn retry_after(&self) -> Option<u64> {
         matches!(self, BusError::Deadline(_)).then_some(1)
+    }
+}
+
+/// PAY-40…42: a Stripe delivery that is forged, stale or malformed is a bad
+/// request (nothing is stored for it).
+impl Failure for crate::stripe::webhook::WebhookError {
+    fn code(&self) -> &'static str {
+        crate::stripe::webhook::WebhookError::code(self)
+    }
+    fn kind(&self) -> Kind {
+        Kind::Invalid
+    }
+}
+
+impl Failure for crate::stripe::webhook::EventError {
+    fn code(&self) -> &'static str {
+        crate::stripe::webhook::EventError::code(self)
+    }
+    fn kind(&self) -> Kind {
+        Kind::Invalid
     }
 }
 

@@ -273,3 +273,38 @@ on_both_backends!(
     openapi_covers_every_route,
     ops_endpoints,
 );
+
+/// Every refusal's code comes from a typed enum (a domain's error, or the
+/// request's `RequestError`): only the modules that render those build an
+/// `ApiError` from a code, so no handler writes one by hand.
+#[test]
+fn no_handler_writes_an_error_code_by_hand() {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("read src").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = vec![];
+    walk(&root.join("src"), &mut files);
+    assert!(files.len() > 100, "the walk reached the source tree");
+    let renderers = ["error.rs", "domain_errors.rs", "request_error.rs"];
+    let mut offenders = vec![];
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("read file");
+        let named = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let in_http = file.starts_with(root.join("src/http"));
+        if text.contains("ApiError::new(") && !(in_http && renderers.contains(&named)) {
+            offenders.push(file.display().to_string());
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "codes written by hand in {offenders:?}"
+    );
+}

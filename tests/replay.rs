@@ -342,7 +342,9 @@ async fn a_rebuild_reports_each_event_of_the_log_once(b: Backend) {
     workload(&app).await;
     let head = app.app.db.head().await.expect("head");
     let wait = std::time::Duration::from_secs(10);
-    assert!(app.app.runner.wait_for(head, wait).await && app.app.reactor.wait_for(head, wait).await);
+    assert!(
+        app.app.runner.wait_for(head, wait).await && app.app.reactor.wait_for(head, wait).await
+    );
     // Nothing else writes or folds from here on.
     app.app.leadership.stop().await;
     let sql = "SELECT COUNT(*) FROM events";
@@ -354,7 +356,11 @@ async fn a_rebuild_reports_each_event_of_the_log_once(b: Backend) {
     let rebuilt = admin::rebuild(&app.app.db, None).await.expect("rebuild");
     assert!(!rebuilt.is_empty());
     for r in &rebuilt {
-        assert_eq!(r.events as i64, logged, "{} reports the events it folded", r.name);
+        assert_eq!(
+            r.events as i64, logged,
+            "{} reports the events it folded",
+            r.name
+        );
     }
     // A restarted runner with one view building from 0 folds the whole log once more.
     age_live_generation(&app.app.db, "user_directory").await;
@@ -362,7 +368,11 @@ async fn a_rebuild_reports_each_event_of_the_log_once(b: Backend) {
         .await
         .expect("load");
     assert_eq!(runner.catch_up().await.expect("catch up") as i64, logged);
-    assert_eq!(runner.catch_up().await.expect("caught up"), 0, "nothing is left");
+    assert_eq!(
+        runner.catch_up().await.expect("caught up"),
+        0,
+        "nothing is left"
+    );
     let diffs = admin::verify(&app.app.db).await.expect("verify");
     assert!(diffs.is_empty(), "{diffs:#?}");
     app.close().await;

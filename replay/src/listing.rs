@@ -133,6 +133,20 @@ impl Sql {
     }
 }
 
+/// The key as the prefix bounds compare it. A scoped list (a conference's orders
+/// or attendees) has indexes on its scope, filter and sort, and PostgreSQL
+/// estimates the prefix range of the primary key at one row: it then reads every
+/// row of the conference through the primary key and sorts them (2 s for 14,000
+/// orders). Compared as an expression, the range is only a filter and the scoped
+/// index serves the page (3 ms). A count of keys alone still reads the key range.
+fn key_bound(spec: &ListSpec, b: Backend, keys_only: bool) -> &'static str {
+    let scoped = spec.conds.iter().any(|c| matches!(c, Cond::Scope(..)));
+    match b {
+        Backend::Postgres if scoped && !keys_only => "(key || '')",
+        _ => "key",
+    }
+}
+
 /// The WHERE clause (without the cursor) of `spec`; `keys_only` keeps just the
 /// projection, generation and key prefix (a count with no condition of its own).
 fn where_clause(spec: &ListSpec, sql: &mut Sql, keys_only: bool) -> Result<String, sqlx::Error> {
@@ -149,7 +163,10 @@ fn where_clause(spec: &ListSpec, sql: &mut Sql, keys_only: bool) -> Result<Strin
         format!(
             "generation = (SELECT generation FROM projection_state WHERE name = '{view}' AND status = 'live')"
         ),
-        format!("key >= {lo} AND key < {hi}"),
+        format!(
+            "{k} >= {lo} AND {k} < {hi}",
+            k = key_bound(spec, b, keys_only)
+        ),
     ];
     if keys_only {
         return Ok(parts.join(" AND "));

@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use tessera_aggregates::activity::ActivityError;
 use tessera_aggregates::activity::{
     Activity, ActivityCommand, ActivityDetails, ActivityPatch, ActivityType, SignupStatus,
 };
@@ -140,10 +141,7 @@ async fn create_activity(
     let activity_slug = match body.slug.clone() {
         Some(s) if tessera_aggregates::is_valid_slug(&s) => s,
         Some(_) => {
-            return Err(ApiError::unprocessable(
-                "act.invalid_slug",
-                "A slug may contain only lowercase letters, digits and hyphens.",
-            ));
+            return Err(ActivityError::InvalidSlug.into());
         }
         None => unique_slug(&app, conf.id, &name).await?,
     };

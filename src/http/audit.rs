@@ -19,6 +19,7 @@ use crate::audit::state::{AsOf, order_as_of};
 use crate::http::access::{AUDIT, Group};
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{After, Path, Query};
+use crate::http::request_error::RequestError;
 
 pub fn groups() -> Vec<Group> {
     vec![(
@@ -117,10 +118,7 @@ impl HistoryEntry {
 fn limit_of(limit: Option<i64>) -> ApiResult<i64> {
     match limit.unwrap_or(DEFAULT_LIMIT) {
         l @ 1..=MAX_LIMIT => Ok(l),
-        _ => Err(ApiError::unprocessable(
-            "history.invalid_limit",
-            format!("limit must be between 1 and {MAX_LIMIT}."),
-        )),
+        _ => Err(RequestError::InvalidHistoryLimit(MAX_LIMIT).into()),
     }
 }
 
@@ -131,10 +129,7 @@ fn limit_of(limit: Option<i64>) -> ApiResult<i64> {
 async fn answer(app: &AppState, mut q: HistoryQuery) -> ApiResult<HistoryPage> {
     q.up_to = Some(app.runner.position());
     if q.after < 0 {
-        return Err(ApiError::unprocessable(
-            "history.invalid_cursor",
-            "after must be a position (0 or more).",
-        ));
+        return Err(RequestError::InvalidHistoryCursor.into());
     }
     let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
     let events = page(&app.db, &q).await?;
@@ -263,10 +258,7 @@ async fn order_state(
         (Some(t), None) => AsOf::Time(t),
         (None, Some(n)) if n >= 0 => AsOf::Position(n),
         _ => {
-            return Err(ApiError::unprocessable(
-                "history.invalid_as_of",
-                "Give exactly one of as_of (RFC 3339) and position (0 or more).",
-            ));
+            return Err(RequestError::InvalidHistoryAsOf.into());
         }
     };
     let conf = app.conference(&slug).await?;

@@ -13,10 +13,10 @@ mod sessions;
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use tessera_aggregates::user::{User, UserCommand};
+use tessera_aggregates::user::{User, UserCommand, UserError};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -26,7 +26,7 @@ use crate::http::access::{Access, Group};
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{ApiJson, AuthUser, CommandMeta};
 use crate::http::idempotency::NotStored;
-use crate::identity::throttle::Refusal;
+use crate::identity::throttle::{Refusal, Throttled};
 use crate::identity::{MIN_PASSWORD_LEN, hash_password, verify_password};
 use crate::personal::PersonalError;
 use client::ClientAddr;
@@ -113,10 +113,7 @@ pub async fn register(
     meta: &CommandMeta,
 ) -> ApiResult<(Uuid, Option<i64>)> {
     if password.chars().count() < MIN_PASSWORD_LEN {
-        return Err(ApiError::unprocessable(
-            "auth.weak_password",
-            format!("The password must have at least {MIN_PASSWORD_LEN} characters."),
-        ));
+        return Err(UserError::WeakPassword(MIN_PASSWORD_LEN).into());
     }
     let password = password.to_string();
     let hash = tokio::task::spawn_blocking(move || hash_password(&password))
@@ -219,33 +216,14 @@ pub(crate) async fn authenticate(
         None => None,
     };
     let Some(epoch) = epoch else {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "auth.invalid_credentials",
-            "Invalid email or password.",
-        ));
+        return Err(UserError::InvalidCredentials.into());
     };
     app.logins.succeeded(&account).await?;
     Ok(Ok(app.tokens.issue(id, epoch, now)))
 }
 
 pub(crate) fn too_many(refusal: Refusal) -> Response {
-    let (code, detail) = match refusal {
-        Refusal::Account(_) => (
-            "auth.too_many_failures",
-            "Too many failed log-ins for this account. Try again later.",
-        ),
-        Refusal::Address(_) => (
-            "auth.too_many_attempts",
-            "Too many log-in attempts from this address. Try again later.",
-        ),
-    };
-    let mut response = ApiError::new(StatusCode::TOO_MANY_REQUESTS, code, detail).into_response();
-    response.headers_mut().insert(
-        header::RETRY_AFTER,
-        HeaderValue::from(refusal.retry_after_secs()),
-    );
-    response
+    ApiError::from(Throttled::login(refusal)).into_response()
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use tessera_aggregates::bulk_purchase::BulkPurchaseError;
 use tessera_aggregates::bulk_purchase::{BulkStatus, VoucherConfig};
 use tessera_aggregates::inventory::Inventory;
 use tessera_aggregates::pricing::VoucherKind;
@@ -84,10 +85,7 @@ pub struct VoucherTermsBody {
 impl VoucherTermsBody {
     pub(crate) fn into_config(self) -> ApiResult<VoucherConfig> {
         if self.prefix.as_ref().is_some_and(|p| p.chars().count() > 20) {
-            return Err(ApiError::unprocessable(
-                "bulk_purchase.invalid_prefix",
-                "The prefix is at most 20 characters.",
-            ));
+            return Err(BulkPurchaseError::PrefixTooLong.into());
         }
         Ok(VoucherConfig {
             voucher_type: Some(self.voucher_type.unwrap_or_default()),
@@ -224,10 +222,7 @@ impl BulkCheckoutBody {
             .unwrap_or_else(|| format!("{origin}{page}?checkout=cancel"));
         for u in [&success_url, &cancel_url] {
             if !site::allowed_return_url(config, u) {
-                return Err(ApiError::unprocessable(
-                    "checkout.invalid_url",
-                    "The return URLs must be http(s) URLs of the public site.",
-                ));
+                return Err(BulkPurchaseError::InvalidReturnUrl.into());
             }
         }
         Ok(ReturnUrls {

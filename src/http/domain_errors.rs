@@ -17,6 +17,10 @@ fn status(kind: Kind) -> StatusCode {
         Kind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         Kind::Upstream => StatusCode::BAD_GATEWAY,
         Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        Kind::Unauthenticated => StatusCode::UNAUTHORIZED,
+        Kind::Gone => StatusCode::GONE,
+        Kind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        Kind::TooMany => StatusCode::TOO_MANY_REQUESTS,
     }
 }
 
@@ -30,13 +34,16 @@ impl<E: Failure> From<E> for ApiError {
             Kind::Internal => ApiError::internal(e),
             Kind::Upstream | Kind::Unavailable => {
                 tracing::warn!(code = e.code(), error = %e, "an outside service failed");
-                let problem = ApiError::new(status(kind), e.code(), e.detail());
-                match e.retry_after() {
-                    Some(seconds) => problem.retry_after(seconds),
-                    None => problem,
-                }
+                with_retry(ApiError::new(status(kind), e.code(), e.detail()), &e)
             }
-            _ => ApiError::new(status(kind), e.code(), e.detail()),
+            _ => with_retry(ApiError::new(status(kind), e.code(), e.detail()), &e),
         }
+    }
+}
+
+fn with_retry(problem: ApiError, e: &impl Failure) -> ApiError {
+    match e.retry_after() {
+        Some(seconds) => problem.retry_after(seconds),
+        None => problem,
     }
 }

@@ -9,6 +9,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::http::error::ApiError;
+use crate::http::request_error::RequestError;
 
 /// The most a request body may hold, with or without an `Idempotency-Key`.
 pub const MAX_BODY: usize = 2 * 1024 * 1024;
@@ -40,20 +41,11 @@ pub async fn edge(req: Request, next: Next) -> Response {
         .map(|(k, v)| k.as_str().len() + v.len())
         .sum();
     if header_bytes > MAX_HEADERS {
-        return ApiError::new(
-            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            "request.headers_too_large",
-            format!("The request headers exceed {MAX_HEADERS} bytes."),
-        )
-        .into_response();
+        return ApiError::from(RequestError::HeadersTooLarge(MAX_HEADERS)).into_response();
     }
     let uri = req.uri().to_string().to_ascii_lowercase();
     if uri.contains("%00") {
-        return ApiError::bad_request(
-            "request.nul_character",
-            "The path and query must not contain a NUL character.",
-        )
-        .into_response();
+        return ApiError::from(RequestError::NulCharacter).into_response();
     }
     problem_json(next.run(req).await).await
 }
@@ -80,22 +72,16 @@ async fn problem_json(response: Response) -> Response {
     let error = match status {
         // An extractor of a path value that does not parse (a malformed id): no
         // such resource.
-        StatusCode::BAD_REQUEST if text.starts_with("Invalid URL") => {
-            ApiError::new(StatusCode::NOT_FOUND, "request.invalid_path", text)
+        StatusCode::BAD_REQUEST if text.starts_with("Invalid URL") => RequestError::InvalidPath {
+            field: None,
+            detail: text,
         }
+        .into(),
         StatusCode::BAD_REQUEST if text.starts_with("Failed to deserialize query") => {
-            ApiError::bad_request("request.invalid_query", text)
+            RequestError::InvalidQuery(text).into()
         }
         s if s.is_server_error() => ApiError::internal(text),
-        s => {
-            let code = code_for(s);
-            let detail = if text.is_empty() {
-                s.canonical_reason().unwrap_or("Refused.").to_string()
-            } else {
-                text
-            };
-            ApiError::new(s, code, detail)
-        }
+        s => RequestError::ByStatus(s, text).into(),
     };
     let mut out = error.into_response();
     // Keep what the refusal said besides its body (`Allow` on a 405).
@@ -106,24 +92,4 @@ async fn problem_json(response: Response) -> Response {
     }
     *out.status_mut() = status;
     out
-}
-
-/// The stable code of a refusal known only by its status.
-pub fn code_for(status: StatusCode) -> &'static str {
-    match status {
-        StatusCode::BAD_REQUEST => "request.bad_request",
-        StatusCode::UNAUTHORIZED => "auth.unauthenticated",
-        StatusCode::FORBIDDEN => "auth.forbidden",
-        StatusCode::NOT_FOUND => "not_found",
-        StatusCode::METHOD_NOT_ALLOWED => "request.method_not_allowed",
-        StatusCode::NOT_ACCEPTABLE => "request.not_acceptable",
-        StatusCode::LENGTH_REQUIRED => "request.length_required",
-        StatusCode::PAYLOAD_TOO_LARGE => "request.too_large",
-        StatusCode::URI_TOO_LONG => "request.uri_too_long",
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => "request.unsupported_media_type",
-        StatusCode::UNPROCESSABLE_ENTITY => "request.invalid_body",
-        StatusCode::TOO_MANY_REQUESTS => "request.too_many",
-        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => "request.headers_too_large",
-        _ => "request.refused",
-    }
 }

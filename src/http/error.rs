@@ -41,7 +41,14 @@ pub struct Problem {
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: impl Into<String>, detail: impl Into<String>) -> Self {
+    /// Only the typed refusals build one: a domain's error enum through
+    /// `domain_errors`, a request's through `request_error`. No handler writes a
+    /// code by hand.
+    pub(in crate::http) fn new(
+        status: StatusCode,
+        code: impl Into<String>,
+        detail: impl Into<String>,
+    ) -> Self {
         Self {
             status,
             code: code.into(),
@@ -61,14 +68,6 @@ impl ApiError {
     pub fn with_errors(mut self, errors: Vec<FieldProblem>) -> Self {
         self.errors = errors;
         self
-    }
-
-    pub fn bad_request(code: &str, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, code, detail)
-    }
-
-    pub fn unprocessable(code: &str, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
     }
 
     pub fn not_found(what: &str) -> Self {
@@ -93,10 +92,6 @@ impl ApiError {
             "auth.forbidden",
             "You do not have permission to do this.",
         )
-    }
-
-    pub fn conflict(code: &str, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::CONFLICT, code, detail)
     }
 
     /// A failure that is our fault: logged with its cause, shown generically.

@@ -11,7 +11,8 @@ use serde::de::DeserializeOwned;
 
 use crate::app::{AppState, Caller};
 use crate::http::caller::caller_of;
-use crate::http::error::{ApiError, FieldProblem};
+use crate::http::error::ApiError;
+use crate::http::request_error::RequestError;
 use crate::http::{input, schema};
 pub use crate::meta::CommandMeta;
 
@@ -26,11 +27,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         if !is_json(req.headers()) {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "request.unsupported_media_type",
-                "Expected a body with `Content-Type: application/json`.",
-            ));
+            return Err(RequestError::NotJson.into());
         }
         let schema = req
             .extensions()
@@ -61,16 +58,9 @@ fn is_json(headers: &axum::http::HeaderMap) -> bool {
 
 fn body_rejection(status: StatusCode, text: String) -> ApiError {
     if status == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::new(
-            status,
-            "request.too_large",
-            format!(
-                "The request body exceeds {} bytes.",
-                crate::http::edge::MAX_BODY
-            ),
-        )
+        RequestError::TooLarge(crate::http::edge::MAX_BODY).into()
     } else {
-        ApiError::bad_request("request.unreadable_body", text)
+        RequestError::UnreadableBody(text).into()
     }
 }
 
@@ -95,10 +85,11 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T>
                 if e.status().is_server_error() {
                     return Err(ApiError::internal(detail));
                 }
-                Err(
-                    ApiError::new(StatusCode::NOT_FOUND, "request.invalid_path", &detail)
-                        .with_errors(vec![FieldProblem { field, detail }]),
-                )
+                Err(RequestError::InvalidPath {
+                    field: Some(field),
+                    detail,
+                }
+                .into())
             }
             Err(other) => Err(ApiError::internal(other.body_text())),
         }
@@ -115,7 +106,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Query(v)| Self(v))
-            .map_err(|r| ApiError::bad_request("request.invalid_query", r.body_text()))
+            .map_err(|r| RequestError::InvalidQuery(r.body_text()).into())
     }
 }
 
@@ -206,12 +197,7 @@ impl FromRequestParts<AppState> for After {
                 v.to_str()
                     .ok()
                     .and_then(|s| s.trim().parse::<i64>().ok())
-                    .ok_or_else(|| {
-                        ApiError::bad_request(
-                            "request.invalid_header",
-                            "X-Tessera-After must be a log position (an integer).",
-                        )
-                    })?,
+                    .ok_or(RequestError::InvalidAfterHeader)?,
             ),
         };
         state.wait_for(position).await;

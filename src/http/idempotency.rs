@@ -20,6 +20,7 @@ use tessera_replay::Db;
 
 use crate::app::AppState;
 use crate::http::error::ApiError;
+use crate::http::request_error::RequestError;
 
 /// Routes whose requests carry a password: never fingerprinted, never stored.
 const BYPASS: &[&str] = &["/api/v1/auth/signup", "/api/v1/auth/login"];
@@ -249,11 +250,7 @@ pub async fn idempotency(State(app): State<AppState>, req: Request, next: Next) 
     let key = match key {
         Ok(k) if !k.is_empty() && k.len() <= 255 => k,
         _ => {
-            return ApiError::bad_request(
-                "idempotency.invalid_key",
-                "Idempotency-Key must be 1 to 255 visible ASCII characters.",
-            )
-            .into_response();
+            return ApiError::from(RequestError::InvalidIdempotencyKey).into_response();
         }
     };
     // Keys are scoped to whoever sent them (the credential, hashed).
@@ -266,12 +263,7 @@ pub async fn idempotency(State(app): State<AppState>, req: Request, next: Next) 
     let (parts, body) = req.into_parts();
     let limit = crate::http::edge::body_limit(parts.uri.path());
     let Ok(bytes) = to_bytes(body, limit).await else {
-        return ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "request.too_large",
-            format!("The request body exceeds {limit} bytes."),
-        )
-        .into_response();
+        return ApiError::from(RequestError::TooLarge(limit)).into_response();
     };
     let fingerprint = format!(
         "{} {} {}",
@@ -289,17 +281,11 @@ pub async fn idempotency(State(app): State<AppState>, req: Request, next: Next) 
     .await
     {
         Err(e) => ApiError::internal(e).into_response(),
-        Ok(Claim::Taken { request, .. }) if request != fingerprint => ApiError::unprocessable(
-            "idempotency.key_reused",
-            "This Idempotency-Key was already used with a different request.",
-        )
-        .into_response(),
+        Ok(Claim::Taken { request, .. }) if request != fingerprint => {
+            ApiError::from(RequestError::IdempotencyKeyReused).into_response()
+        }
         Ok(Claim::Taken { status: None, .. }) | Ok(Claim::Taken { response: None, .. }) => {
-            ApiError::conflict(
-                "idempotency.in_flight",
-                "A request with this Idempotency-Key is still being processed.",
-            )
-            .into_response()
+            ApiError::from(RequestError::IdempotencyInFlight).into_response()
         }
         Ok(Claim::Taken {
             status: Some(status),

@@ -10,6 +10,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::http::error::{ApiError, FieldProblem};
+use crate::http::request_error::RequestError;
 
 /// PostgreSQL text cannot hold NUL, and no field has a use for it.
 const NUL: char = '\0';
@@ -24,12 +25,8 @@ pub fn parse<T: DeserializeOwned>(
     schema: Option<&Value>,
     components: &Value,
 ) -> Result<T, ApiError> {
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
-        ApiError::bad_request(
-            "request.malformed_json",
-            format!("The body is not valid JSON: {e}."),
-        )
-    })?;
+    let value: Value = serde_json::from_slice(bytes)
+        .map_err(|e| RequestError::MalformedJson(format!("The body is not valid JSON: {e}.")))?;
     let mut problems = vec![];
     let mut path = String::new();
     check(&value, schema, components, &mut path, &mut problems);
@@ -59,43 +56,31 @@ pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
                 field,
             })
             .collect();
-        let names: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
-        return Err(ApiError::unprocessable(
-            "request.unknown_field",
-            format!("Unknown field(s): {}.", names.join(", ")),
-        )
-        .with_errors(problems));
+        let unknown = problems.iter().map(|p| p.field.clone()).collect();
+        return Err(RequestError::UnknownFields { unknown, problems }.into());
     }
     result.map_err(|e| {
         let field = track.path().to_string();
         let detail = e.to_string();
-        ApiError::unprocessable("request.invalid_body", format!("{field}: {detail}"))
-            .with_errors(vec![FieldProblem { field, detail }])
+        RequestError::InvalidField { field, detail }.into()
     })
 }
 
 fn invalid(problems: Vec<FieldProblem>) -> ApiError {
     const UNKNOWN: &str = "unknown field.";
-    let unknown: Vec<&str> = problems
+    let unknown: Vec<String> = problems
         .iter()
         .filter(|p| p.detail == UNKNOWN)
-        .map(|p| p.field.as_str())
+        .map(|p| p.field.clone())
         .collect();
     if !unknown.is_empty() {
-        let detail = format!("Unknown field(s): {}.", unknown.join(", "));
-        return ApiError::unprocessable("request.unknown_field", detail).with_errors(problems);
+        return RequestError::UnknownFields { unknown, problems }.into();
     }
-    let detail = problems
-        .iter()
-        .map(|p| format!("{} {}", p.field, p.detail))
-        .collect::<Vec<_>>()
-        .join(" ");
-    let code = if problems.iter().all(|p| p.detail == NOT_EMAIL) {
-        "request.invalid_email"
+    if problems.iter().all(|p| p.detail == NOT_EMAIL) {
+        RequestError::InvalidEmails(problems).into()
     } else {
-        "request.invalid_field"
-    };
-    ApiError::unprocessable(code, detail).with_errors(problems)
+        RequestError::InvalidFields(problems).into()
+    }
 }
 
 fn push(path: &mut String, segment: &str) -> usize {

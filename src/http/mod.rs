@@ -22,6 +22,7 @@ pub mod ops;
 pub mod page;
 pub mod program;
 pub mod registration;
+pub mod request_error;
 pub mod schema;
 mod serve;
 pub mod site;

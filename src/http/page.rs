@@ -16,7 +16,8 @@ use serde::{Deserialize, Serialize};
 use tessera_replay::listing::{Cond, ListSpec, Listing};
 use utoipa::ToSchema;
 
-use crate::http::error::{ApiError, ApiResult, FieldProblem};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::request_error::RequestError;
 
 pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 500;
@@ -69,12 +70,11 @@ pub struct Paging {
 }
 
 fn refuse(field: &str, detail: &str) -> ApiError {
-    ApiError::bad_request("list.invalid_paging", detail.to_string()).with_errors(vec![
-        FieldProblem {
-            field: field.to_string(),
-            detail: detail.to_string(),
-        },
-    ])
+    RequestError::InvalidPaging {
+        field: Some(field.to_string()),
+        detail: detail.to_string(),
+    }
+    .into()
 }
 
 impl Paging {

@@ -13,6 +13,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
+use tessera_aggregates::bulk_purchase::BulkPurchaseError;
 use tessera_aggregates::bulk_purchase::VoucherConfig;
 use tessera_aggregates::conference::Role;
 use tessera_projections::Projection;
@@ -186,10 +187,7 @@ async fn request_vouchers(
     let conf = app.gate(&slug, PORTAL).await?;
     let sponsor = portal_sponsor(&app, &conf, &user).await?;
     if body.notes.chars().count() > 5000 || body.ticket_type_preference.chars().count() > 200 {
-        return Err(ApiError::unprocessable(
-            "bulk_purchase.text_too_long",
-            "The notes are at most 5000 characters, the preference 200.",
-        ));
+        return Err(BulkPurchaseError::TextTooLong.into());
     }
     let id = meta.scoped_id("bulk-purchase", &conf.id.to_string());
     let new = NewPurchase {

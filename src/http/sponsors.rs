@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use tessera_aggregates::sponsor::SponsorError;
 use tessera_aggregates::sponsor::{
     Benefit, Effective, Sponsor, SponsorCommand, SponsorDetails, SponsorOverride, SponsorPatch,
 };
@@ -125,10 +126,7 @@ async fn create_sponsor(
     let sponsor_slug = match body.slug.clone() {
         Some(s) if tessera_aggregates::is_valid_slug(&s) => s,
         Some(_) => {
-            return Err(ApiError::unprocessable(
-                "sponsor.invalid_slug",
-                "A slug may contain only lowercase letters, digits and hyphens.",
-            ));
+            return Err(SponsorError::InvalidSlug.into());
         }
         None => unique_slug(&app, conf.id, &name).await?,
     };
@@ -193,10 +191,7 @@ async fn update_sponsor(
 ) -> ApiResult<Json<Saved>> {
     let conf = app.gate(&slug, MANAGE).await?;
     if body.slug.as_ref().is_some_and(|s| *s != sponsor) {
-        return Err(ApiError::unprocessable(
-            "sponsor.slug_fixed",
-            "A sponsor's slug cannot be changed.",
-        ));
+        return Err(SponsorError::SlugFixed.into());
     }
     let done = flow::change(
         &app.flows(),

@@ -6,9 +6,10 @@
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::Response;
 use serde::Serialize;
+use tessera_aggregates::visa_letter::LetterError;
 use tessera_aggregates::visa_letter::{LetterCommand, VisaLetter, stream_id};
 use tessera_projections::Projection;
 use tessera_projections::visa_letters::{LETTERS_PREFIX, LetterRow, VisaLetters, letter_key};
@@ -164,11 +165,7 @@ async fn pdf_response(app: &AppState, row: &LetterRow) -> ApiResult<Response> {
         Found::File(f) => f,
         Found::Missing => return Err(ApiError::not_found("Visa letter PDF")),
         Found::Erased => {
-            return Err(ApiError::new(
-                StatusCode::GONE,
-                "letter.erased",
-                "The applicant was erased; the letter can no longer be read.",
-            ));
+            return Err(LetterError::Erased.into());
         }
     };
     Response::builder()

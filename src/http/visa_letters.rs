@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use tessera_aggregates::visa_letter::LetterError;
 use tessera_aggregates::visa_letter::{
     LetterCommand, LetterRequest, LetterStatus, ReviewAction, VisaLetter, stream_id,
 };
@@ -269,11 +270,7 @@ async fn review(
             reason: body.reason,
         },
         _ => {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "letter.invalid_transition",
-                "Invalid action or status transition.",
-            ));
+            return Err(LetterError::InvalidTransition.into());
         }
     };
     let id = letter.to_string();

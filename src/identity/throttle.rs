@@ -92,6 +92,48 @@ impl Refusal {
     }
 }
 
+/// A throttled attempt as the caller is told it: 429 with `Retry-After`.
+#[derive(Debug, thiserror::Error)]
+pub enum Throttled {
+    #[error("Too many failed log-ins for this account. Try again later.")]
+    LoginsOfAccount(Refusal),
+    #[error("Too many log-in attempts from this address. Try again later.")]
+    LoginsFromAddress(Refusal),
+    /// RESET-6: the same for every address.
+    #[error("Too many password reset requests. Try again later.")]
+    Resets(Refusal),
+}
+
+impl Throttled {
+    pub fn login(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::Account(_) => Self::LoginsOfAccount(refusal),
+            Refusal::Address(_) => Self::LoginsFromAddress(refusal),
+        }
+    }
+
+    pub fn reset(refusal: Refusal) -> Self {
+        Self::Resets(refusal)
+    }
+}
+
+impl crate::refusal::Failure for Throttled {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::LoginsOfAccount(_) => "auth.too_many_failures",
+            Self::LoginsFromAddress(_) => "auth.too_many_attempts",
+            Self::Resets(_) => "auth.too_many_reset_requests",
+        }
+    }
+    fn kind(&self) -> crate::refusal::Kind {
+        crate::refusal::Kind::TooMany
+    }
+    fn retry_after(&self) -> Option<u64> {
+        let (Self::LoginsOfAccount(r) | Self::LoginsFromAddress(r) | Self::Resets(r)) = self;
+        Some(r.retry_after_secs().unsigned_abs())
+    }
+}
+
 /// Where the hits are counted.
 #[derive(Debug)]
 enum Store {

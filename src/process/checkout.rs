@@ -137,6 +137,14 @@ impl Failure for CheckoutError {
             other => other.to_string(),
         }
     }
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::Cart(e) => e.retry_after(),
+            Self::Inventory(e) => e.retry_after(),
+            Self::Order(e) => e.retry_after(),
+            _ => None,
+        }
+    }
 }
 
 impl From<ExpiryError> for CheckoutError {

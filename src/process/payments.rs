@@ -66,6 +66,12 @@ pub enum PaymentError {
     Credit(BusError<CreditError>),
     #[error("Credit not found.")]
     CreditNotFound,
+    /// Money has two decimal places (SPEC "How to read").
+    #[error("The amount {0}.")]
+    InvalidAmount(tessera_aggregates::money::MoneyError),
+    /// PAY-19: a store-credit payment names its credit.
+    #[error("Choose the credit to apply (credit_id).")]
+    CreditRequired,
 }
 
 impl Failure for PaymentError {
@@ -74,6 +80,8 @@ impl Failure for PaymentError {
             Self::Order(e) => e.code(),
             Self::Credit(e) => e.code(),
             Self::CreditNotFound => "not_found",
+            Self::InvalidAmount(_) => "payments.invalid_amount",
+            Self::CreditRequired => "payments.credit_required",
         }
     }
     fn kind(&self) -> Kind {
@@ -81,20 +89,21 @@ impl Failure for PaymentError {
             Self::Order(e) => e.kind(),
             Self::Credit(e) => e.kind(),
             Self::CreditNotFound => Kind::NotFound,
+            Self::InvalidAmount(_) | Self::CreditRequired => Kind::Refused,
         }
     }
     fn detail(&self) -> String {
         match self {
             Self::Order(e) => e.detail(),
             Self::Credit(e) => e.detail(),
-            Self::CreditNotFound => self.to_string(),
+            other => other.to_string(),
         }
     }
     fn retry_after(&self) -> Option<u64> {
         match self {
             Self::Order(e) => e.retry_after(),
             Self::Credit(e) => e.retry_after(),
-            Self::CreditNotFound => None,
+            _ => None,
         }
     }
 }

@@ -272,8 +272,9 @@ async fn card(
             "card refund requested but Stripe is not configured"
         );
         // This process never called Stripe for it: void it.
-        void(ctx, &refund, "payments.stripe_unavailable", meta).await;
-        return Err(RefundError::StripeUnavailable);
+        let refused = RefundError::StripeUnavailable;
+        void(ctx, &refund, refused.code(), meta).await;
+        return Err(refused);
     };
     if refund.payment_intent.trim().is_empty() {
         void(ctx, &refund, OrderError::NoStripePayment.code(), meta).await;

@@ -13,6 +13,47 @@ use uuid::Uuid;
 use crate::bus::{BusError, CommandBus};
 use crate::refusal::{Failure, Kind};
 
+/// A question about statistics that has no answer (MY-15…17, ANA-41).
+#[derive(Debug, thiserror::Error)]
+pub enum StatsQueryError {
+    #[error("This series has no conference in {year}. Known years: {}.", known_years(.known))]
+    UnknownYear { year: i32, known: Vec<i32> },
+    #[error("This series has no active conference: ask for a ?year=.")]
+    NoActiveConference,
+    #[error("Give exactly one of as_of (RFC 3339) and position (0 or more).")]
+    InvalidAsOf,
+    #[error("The conference had no recorded event at that moment.")]
+    NotYet,
+}
+
+fn known_years(known: &[i32]) -> String {
+    if known.is_empty() {
+        return "none".to_string();
+    }
+    known
+        .iter()
+        .map(|y| y.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Failure for StatsQueryError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::UnknownYear { .. } => "stats.unknown_year",
+            Self::NoActiveConference => "stats.no_active_conference",
+            Self::InvalidAsOf => "stats.invalid_as_of",
+            Self::NotYet => "stats.not_yet",
+        }
+    }
+    fn kind(&self) -> Kind {
+        match self {
+            Self::InvalidAsOf => Kind::Invalid,
+            _ => Kind::NotFound,
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum FreezeError {
     #[error(transparent)]

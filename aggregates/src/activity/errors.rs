@@ -15,11 +15,14 @@ pub enum ActivityError {
     NotWaitlisted, // ACT-10
     #[error("Only organizers of this activity may promote signups.")]
     NotAnOrganizer, // ACT-10
+    #[error("A slug may contain only lowercase letters, digits and hyphens.")]
+    InvalidSlug,
 }
 
 impl ActivityError {
     pub fn code(&self) -> &'static str {
         match self {
+            Self::InvalidSlug => "act.invalid_slug",
             Self::NotFound => "act.not_found",
             Self::AlreadyExists => "act.already_exists",
             Self::NotActive => "act.not_active",

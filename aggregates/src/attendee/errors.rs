@@ -25,11 +25,20 @@ pub enum AttendeeError {
     }, // ATT-20
     #[error("Quantity must be at least 1.")]
     InvalidQuantity,
+    #[error("access_code is required")]
+    AccessCodeRequired, // ATT-11
+    #[error("Exactly one of ticket_type or addon must be provided.")]
+    ProductRequired, // ATT-16
+    #[error("No product '{0}' in this conference.")]
+    UnknownProduct(String), // ATT-16
 }
 
 impl AttendeeError {
     pub fn code(&self) -> &'static str {
         match self {
+            Self::AccessCodeRequired => "att.access_code_required",
+            Self::ProductRequired => "att.product_required",
+            Self::UnknownProduct(_) => "att.unknown_product",
             Self::NotFound => "att.not_found",
             Self::InvalidAccessCode => "att.invalid_access_code",
             Self::IdentityMismatch => "att.identity_mismatch",

@@ -43,11 +43,20 @@ pub enum BulkPurchaseError {
     InvalidWindow,
     #[error("The discount value is out of range.")]
     InvalidDiscount,
+    #[error("The notes are at most 5000 characters, the preference 200.")]
+    TextTooLong, // SPONSOR-23
+    #[error("The prefix is at most 20 characters.")]
+    PrefixTooLong,
+    #[error("The return URLs must be http(s) URLs of the public site.")]
+    InvalidReturnUrl,
 }
 
 impl BulkPurchaseError {
     pub fn code(&self) -> &'static str {
         match self {
+            Self::TextTooLong => "bulk_purchase.text_too_long",
+            Self::PrefixTooLong => "bulk_purchase.invalid_prefix",
+            Self::InvalidReturnUrl => "checkout.invalid_url",
             Self::NotFound => "bulk_purchase.not_found",
             Self::IdReused => "bulk_purchase.id_reused",
             Self::QuantityTooSmall => "bulk_purchase.quantity_too_small",

@@ -35,17 +35,23 @@ pub enum ConferenceError {
     ReasonTooLong,
     #[error("A stats snapshot needs a position, a document and its SHA-256.")]
     InvalidSnapshot,
+    #[error("{0} must have at most 2 decimal places.")]
+    TooPrecise(String),
+    #[error("No user with the email '{0}'.")]
+    UnknownUser(String),
 }
 
 impl ConferenceError {
     pub fn code(&self) -> &'static str {
         match self {
+            Self::TooPrecise(_) => "conf.invalid_amount",
+            Self::InvalidTimezone => "conf.invalid_timezone",
+            Self::InvalidSlug => "conf.invalid_slug",
+            Self::UnknownUser(_) => "conf.unknown_user",
             Self::NotFound => "conf.not_found",
             Self::AlreadyExists => "conf.slug_taken",
-            Self::InvalidSlug => "conf.invalid_slug",
             Self::InvalidYear => "conf.invalid_year",
             Self::InvalidName => "conf.invalid_name",
-            Self::InvalidTimezone => "conf.invalid_timezone",
             Self::BannerTooLong => "conf.banner_too_long",
             Self::NegativeAmount { .. } => "conf.negative_amount",
             Self::InvalidSection => "conf.invalid_section",

@@ -102,11 +102,15 @@ pub enum InventoryError {
     HoldNotFound { order_id: Uuid },
     #[error("Order {order_id} was not sold.")]
     NotSold { order_id: Uuid },
+    /// DISC-8: every draw of codes collided with taken ones.
+    #[error("Could not draw unique voucher codes; try another prefix.")]
+    NoFreeCodes,
 }
 
 impl InventoryError {
     pub fn code(&self) -> &'static str {
         match self {
+            Self::NoFreeCodes => "inventory.code_collision",
             Self::NotFound => "inventory.not_found",
             Self::AlreadyExists => "inventory.already_exists",
             Self::InvalidProduct => "inventory.invalid_product",

@@ -45,11 +45,17 @@ pub enum PurchaseOrderError {
     QboInvoiceExists(String), // PO-14
     #[error("This invoice does not belong to PO {0}.")]
     UnknownInvoice(String), // PO-13, PO-14
+    #[error("No product '{0}' in this conference.")]
+    UnknownProduct(String), // PO-4
+    #[error("Payment date is required.")]
+    PaymentDateRequired, // PO-6
 }
 
 impl PurchaseOrderError {
     pub fn code(&self) -> &'static str {
         match self {
+            Self::UnknownProduct(_) => "po.unknown_product",
+            Self::PaymentDateRequired => "po.payment_date_required",
             Self::NotFound => "po.not_found",
             Self::AlreadyExists => "po.already_exists",
             Self::InvalidReference => "po.invalid_reference",

@@ -13,11 +13,17 @@ pub enum SponsorError {
     BlankBenefitName, // SPONSOR-9
     #[error("Benefit not found.")]
     BenefitNotFound,
+    #[error("A slug may contain only lowercase letters, digits and hyphens.")]
+    InvalidSlug,
+    #[error("A sponsor's slug cannot be changed.")]
+    SlugFixed,
 }
 
 impl SponsorError {
     pub fn code(&self) -> &'static str {
         match self {
+            Self::InvalidSlug => "sponsor.invalid_slug",
+            Self::SlugFixed => "sponsor.slug_fixed",
             Self::NotFound => "sponsor.not_found",
             Self::AlreadyExists => "sponsor.already_exists",
             Self::BlankName => "sponsor.blank_name",

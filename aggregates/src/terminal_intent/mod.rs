@@ -65,11 +65,20 @@ pub enum TerminalIntentError {
     /// The intent is registered for another order.
     #[error("This payment intent already pays another order.")]
     AnotherOrder,
+    #[error("amount must be a decimal greater than zero")]
+    InvalidAmount, // PAY-39
+    #[error("reader_id is required")]
+    ReaderRequired,
+    #[error("Either order_id or amount is required")]
+    OrderOrAmountRequired,
 }
 
 impl TerminalIntentError {
     pub fn code(&self) -> &'static str {
         match self {
+            Self::InvalidAmount => "terminal.invalid_amount",
+            Self::ReaderRequired => "terminal.reader_required",
+            Self::OrderOrAmountRequired => "terminal.order_or_amount_required",
             Self::BlankIntent => "terminal_intent.blank_intent",
             Self::AnotherOrder => "terminal_intent.another_order",
         }

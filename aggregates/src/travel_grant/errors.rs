@@ -59,11 +59,17 @@ pub enum GrantError {
     FlagReasonRequired, // GRANT-34
     #[error("The reason must be at most 1024 characters.")]
     FlagReasonTooLong, // GRANT-34
+    #[error("content_base64 is not valid base64.")]
+    ReceiptUnreadable, // GRANT-29
+    #[error("The receipt's owner was erased; the file can no longer be read.")]
+    ReceiptErased,
 }
 
 impl GrantError {
     pub fn code(&self) -> &'static str {
         match self {
+            Self::ReceiptUnreadable => "grant.receipt_unreadable",
+            Self::ReceiptErased => "grant.receipt_erased",
             Self::NotFound => "grant.not_found",
             Self::AlreadyApplied => "grant.already_applied",
             Self::Required(_) => "grant.required",

@@ -18,11 +18,17 @@ pub enum UserError {
     /// RESET-4: the token was used already.
     #[error("This password reset link was already used.")]
     ResetTokenUsed,
+    #[error("The password must have at least {0} characters.")]
+    WeakPassword(usize),
+    #[error("Invalid email or password.")]
+    InvalidCredentials,
 }
 
 impl UserError {
     pub fn code(&self) -> &'static str {
         match self {
+            Self::WeakPassword(_) => "auth.weak_password",
+            Self::InvalidCredentials => "auth.invalid_credentials",
             Self::NotFound => "user.not_found",
             Self::EmailTaken => "user.email_taken",
             Self::InvalidEmail => "user.invalid_email",

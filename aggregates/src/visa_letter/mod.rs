@@ -182,11 +182,14 @@ pub enum LetterError {
     NotApproved, // LETTER-8
     #[error("Only generated letters can be sent.")]
     NotGenerated, // LETTER-9
+    #[error("The applicant was erased; the letter can no longer be read.")]
+    Erased, // LETTER-14
 }
 
 impl LetterError {
     pub fn code(&self) -> &'static str {
         match self {
+            Self::Erased => "letter.erased",
             Self::NotFound => "letter.not_found",
             Self::AlreadyRequested => "letter.already_requested",
             Self::Required(_) => "letter.required",

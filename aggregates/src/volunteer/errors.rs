@@ -22,11 +22,17 @@ pub enum VolunteerError {
     InvalidPreviousEvent { choice: String }, // MY-13
     #[error("A field of the form is too long.")]
     FieldTooLong,
+    #[error("decision must be approve, waitlist or reject.")]
+    InvalidDecision,
+    #[error("{0}")]
+    NoEarlierYear(&'static str), // MY-9
 }
 
 impl VolunteerError {
     pub fn code(&self) -> &'static str {
         match self {
+            Self::InvalidDecision => "vol.invalid_decision",
+            Self::NoEarlierYear(_) => "year.no_earlier_year",
             Self::NotFound => "vol.not_found",
             Self::ApplicationsClosed => "vol.applications_closed",
             Self::AlreadyApplied => "vol.already_applied",

@@ -5,7 +5,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use tessera_aggregates::user::{User, UserCommand, UserError};
@@ -18,7 +18,7 @@ use crate::bus::BusError;
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{ApiJson, CommandMeta};
 use crate::identity::reset::{reset_token_hash, reset_token_ttl, reset_token_user};
-use crate::identity::throttle::Refusal;
+use crate::identity::throttle::{Refusal, Throttled};
 use crate::identity::{MIN_PASSWORD_LEN, hash_password};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -99,17 +99,9 @@ pub(super) async fn confirm_reset(
     meta: CommandMeta,
     ApiJson(body): ApiJson<ResetConfirmBody>,
 ) -> ApiResult<StatusCode> {
-    let invalid = || {
-        ApiError::unprocessable(
-            UserError::ResetTokenInvalid.code(),
-            UserError::ResetTokenInvalid.to_string(),
-        )
-    };
+    let invalid = || ApiError::from(UserError::ResetTokenInvalid);
     if body.password.chars().count() < MIN_PASSWORD_LEN {
-        return Err(ApiError::unprocessable(
-            "auth.weak_password",
-            format!("The password must have at least {MIN_PASSWORD_LEN} characters."),
-        ));
+        return Err(UserError::WeakPassword(MIN_PASSWORD_LEN).into());
     }
     let user = reset_token_user(&body.token).ok_or_else(invalid)?;
     let token_hash = reset_token_hash(&body.token);
@@ -139,15 +131,5 @@ pub(super) async fn confirm_reset(
 
 /// RESET-6: 429 with `Retry-After`, the same for every address.
 fn too_many(refusal: Refusal) -> Response {
-    let mut response = ApiError::new(
-        StatusCode::TOO_MANY_REQUESTS,
-        "auth.too_many_reset_requests",
-        "Too many password reset requests. Try again later.",
-    )
-    .into_response();
-    response.headers_mut().insert(
-        header::RETRY_AFTER,
-        HeaderValue::from(refusal.retry_after_secs()),
-    );
-    response
+    ApiError::from(Throttled::reset(refusal)).into_response()
 }

@@ -111,8 +111,7 @@ async fn set_features(
     let conf = app.conference(&slug).await?;
     let mut flags = conf.overrides;
     for (name, value) in body {
-        let feature = Feature::from_str(&name)
-            .map_err(|e| ApiError::unprocessable(e.code(), e.to_string()))?;
+        let feature = Feature::from_str(&name).map_err(ApiError::from)?;
         flags.set(feature, value);
     }
     let overrides = flags;

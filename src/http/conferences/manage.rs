@@ -13,7 +13,6 @@ use tessera_aggregates::conference::{
     KpiTargets, KpiTargetsPatch, Role, Section, SectionPatch, SponsorLevel, SponsorLevelPatch,
 };
 use tessera_aggregates::inventory::{Addon, TicketType};
-use tessera_aggregates::inventory::{Inventory, InventoryCommand};
 use tessera_projections::Projection;
 use tessera_projections::user_directory::{UserDirectory, UserRow, user_key};
 use tessera_replay::storage;
@@ -24,10 +23,10 @@ use uuid::Uuid;
 use super::public::conference_row;
 use super::{ConferenceOptions, Created, MANAGE, Saved, check_money, part_slug, saved};
 use crate::app::AppState;
-use crate::app::inventory_id;
 use crate::http::access::{Group, ORGANIZER, ORGANIZER_READ};
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{After, ApiJson, CommandMeta};
+use crate::process::conference_details;
 
 pub(super) fn groups() -> Vec<Group> {
     vec![
@@ -70,40 +69,7 @@ async fn update_conference(
 ) -> ApiResult<Json<Created>> {
     let conf = app.gate(&slug, MANAGE).await?;
     let patch = body.into_patch()?;
-    let capacity_asked = patch.total_capacity;
-    let decided = app
-        .bus
-        .send_decided::<Conference>(
-            &conf.id.to_string(),
-            ConferenceCommand::ChangeDetails { patch },
-            &meta.for_conf(Some(conf.id)),
-        )
-        .await?;
-    let mut position = decided.position;
-    // The Inventory enforces the venue capacity (CAT-14): an edit of it is mirrored
-    // there, with the capacity the conference decided (when nothing changed, the
-    // conference already held the one asked).
-    if let Some(asked) = capacity_asked {
-        let total_capacity = decided
-            .events
-            .iter()
-            .find_map(|e| match e {
-                ConferenceEvent::ConferenceDetailsUpdated { details, .. } => {
-                    Some(details.total_capacity)
-                }
-                _ => None,
-            })
-            .unwrap_or(asked);
-        let capacity = app
-            .bus
-            .send::<Inventory>(
-                &inventory_id(conf.id).to_string(),
-                InventoryCommand::SetCapacity { total_capacity },
-                &meta.for_conf(Some(conf.id)),
-            )
-            .await?;
-        position = position.max(capacity.position);
-    }
+    let position = conference_details::change(app.flows(), conf.id, patch, &meta).await?;
     Ok(Json(Created {
         id: conf.id,
         slug,

@@ -12,7 +12,9 @@ use axum::Json;
 use axum::http::StatusCode;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use tessera_aggregates::conference::ConferenceError;
 use tessera_aggregates::conference::{ConferenceDetails, DetailsPatch};
+use tessera_aggregates::money::{Money, MoneyError};
 use tessera_aggregates::{PartSlug, is_valid_slug};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -67,27 +69,21 @@ pub(crate) use tessera_aggregates::nullable;
 
 /// Money is a decimal with at most 2 fractional digits (SPEC "How to read").
 pub(crate) fn check_money(field: &str, value: Option<Decimal>) -> ApiResult<()> {
-    match value {
-        Some(v) if v.normalize().scale() > 2 => Err(ApiError::unprocessable(
-            "conf.invalid_amount",
-            format!("{field} must have at most 2 decimal places."),
-        )),
+    match value.map(Money::new) {
+        Some(Err(MoneyError::Format)) => Err(ConferenceError::TooPrecise(field.to_string()).into()),
         _ => Ok(()),
     }
 }
 
 /// CONF-1: an IANA time zone name.
 pub(crate) fn check_timezone(tz: &str) -> ApiResult<()> {
-    tz.parse::<chrono_tz::Tz>().map(|_| ()).map_err(|_| {
-        ApiError::unprocessable("conf.invalid_timezone", "Enter a valid time zone name.")
-    })
+    tz.parse::<chrono_tz::Tz>()
+        .map(|_| ())
+        .map_err(|_| ConferenceError::InvalidTimezone.into())
 }
 
 pub(crate) fn invalid_slug() -> ApiError {
-    ApiError::unprocessable(
-        "conf.invalid_slug",
-        "Enter a valid slug: lowercase letters, digits and hyphens, at most 200 characters.",
-    )
+    ConferenceError::InvalidSlug.into()
 }
 
 /// The part (section, product, sponsor level) a save addresses: the slug the client

@@ -7,6 +7,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
+use tessera_aggregates::conference::ConferenceError;
 use tessera_aggregates::conference::{Conference, ConferenceCommand, Role};
 use tessera_aggregates::user::User;
 use utoipa::ToSchema;
@@ -47,7 +48,7 @@ pub struct RoleChanged {
 }
 
 fn parse_role(role: &str) -> ApiResult<Role> {
-    Role::from_str(role).map_err(|e| ApiError::unprocessable(e.code(), e.to_string()))
+    Role::from_str(role).map_err(ApiError::from)
 }
 
 /// Grants a conference role to an existing user (201; 200 when already held).
@@ -69,10 +70,7 @@ async fn grant_role(
         .inspect::<User, _>(&user.to_string(), |u| u.exists())
         .await?;
     if !exists {
-        return Err(ApiError::unprocessable(
-            "conf.unknown_user",
-            format!("No user with the email '{}'.", body.email.trim()),
-        ));
+        return Err(ConferenceError::UnknownUser(body.email.trim().to_string()).into());
     }
     let sent = app
         .bus

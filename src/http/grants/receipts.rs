@@ -28,6 +28,7 @@ use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{After, ApiJson, AuthUser, CommandMeta, Path};
 use crate::http::input::MoneyString;
 use crate::http::page::{PageParams, Paging, page_in_memory, time_sort};
+use crate::http::request_error::RequestError;
 use crate::http::{input, schema};
 use crate::personal::files::Found;
 use crate::process::grant_receipts::{self as flow, NewReceipt};
@@ -116,8 +117,7 @@ pub struct ReviewQueue {
 }
 
 fn too_large() -> ApiError {
-    let e = GrantError::ReceiptTooLarge;
-    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, e.code(), e.to_string())
+    GrantError::ReceiptTooLarge.into()
 }
 
 /// Uploads a receipt of an accepted grant with an approved amount: pdf, jpg,
@@ -148,7 +148,7 @@ pub async fn upload(
     let new = if multipart {
         let form = Multipart::from_request(request, &app)
             .await
-            .map_err(|e| ApiError::bad_request("request.unreadable_body", e.body_text()))?;
+            .map_err(|e| RequestError::UnreadableBody(e.body_text()))?;
         read_form(form).await?
     } else {
         let ApiJson(body) = ApiJson::<ReceiptBody>::from_request(request, &app).await?;
@@ -174,13 +174,9 @@ fn from_json(body: ReceiptBody) -> ApiResult<NewReceipt> {
     if body.content_base64.len() / 4 * 3 > 10 * 1024 * 1024 + 3 {
         return Err(too_large());
     }
-    let content = STANDARD.decode(body.content_base64.trim()).map_err(|_| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "grant.receipt_unreadable",
-            "content_base64 is not valid base64.",
-        )
-    })?;
+    let content = STANDARD
+        .decode(body.content_base64.trim())
+        .map_err(|_| GrantError::ReceiptUnreadable)?;
     Ok(NewReceipt {
         kind: body.kind,
         date: body.date,
@@ -195,18 +191,14 @@ fn from_json(body: ReceiptBody) -> ApiResult<NewReceipt> {
 const MAX_TEXT_PART: usize = 4096;
 
 fn form_error(detail: impl Into<String>) -> ApiError {
-    ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "request.invalid_form",
-        detail,
-    )
+    RequestError::InvalidForm(detail.into()).into()
 }
 
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         too_large()
     } else {
-        ApiError::bad_request("request.unreadable_body", e.body_text())
+        RequestError::UnreadableBody(e.body_text()).into()
     }
 }
 
@@ -352,11 +344,7 @@ async fn file_response(
         Found::File(f) => f,
         Found::Missing => return Err(ApiError::not_found("Receipt")),
         Found::Erased => {
-            return Err(ApiError::new(
-                StatusCode::GONE,
-                "grant.receipt_erased",
-                "The receipt's owner was erased; the file can no longer be read.",
-            ));
+            return Err(GrantError::ReceiptErased.into());
         }
     };
     let name = file.file_name.rsplit('/').next().unwrap_or("receipt");

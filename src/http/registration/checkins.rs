@@ -10,6 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use tessera_aggregates::attendee::AttendeeError;
 use tessera_aggregates::attendee::{
     Attendee, AttendeeCommand, CheckInRecord, ProductBalance, attendee_id, is_valid_access_code,
 };
@@ -212,10 +213,7 @@ async fn find_code(app: &AppState, conf: &ConferenceRef, code: &str) -> ApiResul
 async fn by_code(app: &AppState, conf: &ConferenceRef, code: &str) -> ApiResult<Snapshot> {
     let code = code.trim();
     if code.is_empty() {
-        return Err(ApiError::bad_request(
-            "att.access_code_required",
-            "access_code is required",
-        ));
+        return Err(AttendeeError::AccessCodeRequired.into());
     }
     let found = match find_code(app, conf, code).await? {
         Some(id) => Some(id),
@@ -247,7 +245,7 @@ pub(super) async fn attendee_by_code(
 }
 
 fn attendee_not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "att.not_found", "Attendee not found")
+    AttendeeError::NotFound.into()
 }
 
 /// ATT-16: exactly one of `product`, `ticket_type`, `addon`.
@@ -263,10 +261,7 @@ fn chosen(
             kind: ProductKind::Addon,
             slug: a,
         }),
-        _ => Err(ApiError::bad_request(
-            "att.product_required",
-            "Exactly one of ticket_type or addon must be provided.",
-        )),
+        _ => Err(AttendeeError::ProductRequired.into()),
     }
 }
 
@@ -398,10 +393,7 @@ async fn door_check(
     })
     .await?;
     if !known {
-        return Err(ApiError::unprocessable(
-            "att.unknown_product",
-            format!("No product '{}' in this conference.", product.slug),
-        ));
+        return Err(AttendeeError::UnknownProduct(product.slug).into());
     }
     let found = by_code(&app, &conf, &body.access_code).await?;
     let id = found.id;

@@ -8,6 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use tessera_aggregates::money::Money;
 use tessera_aggregates::order::{OrderStatus, RefundReason, RefundTo};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -19,7 +20,7 @@ use crate::app::AppState;
 use crate::http::access::{Access, Group};
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{ApiJson, AuthUser, CommandMeta};
-use crate::process::payments::{self, Details, Method, Payable};
+use crate::process::payments::{self, Details, Method, Payable, PaymentError};
 use crate::process::refund::{self, Ask, Refundable};
 
 pub(super) fn groups() -> Vec<Group> {
@@ -83,13 +84,9 @@ pub struct PaymentRecorded {
 
 /// Money has two decimal places (SPEC "How to read").
 fn money(amount: Decimal) -> ApiResult<Decimal> {
-    if amount.normalize().scale() > 2 {
-        return Err(ApiError::unprocessable(
-            "payments.invalid_amount",
-            "Amounts must have at most 2 decimal places.",
-        ));
-    }
-    Ok(amount)
+    Money::new(amount)
+        .map(Decimal::from)
+        .map_err(|e| PaymentError::InvalidAmount(e).into())
 }
 
 /// Records a comp, manual or store-credit payment (PAY-12/13/19/20). When the order
@@ -114,12 +111,7 @@ async fn record_payment(
         ManualMethod::Manual if !viewer.staff => return Err(ApiError::forbidden()),
         ManualMethod::Manual => Method::Manual(money(body.amount.unwrap_or(Decimal::ZERO))?),
         ManualMethod::Credit => Method::Credit {
-            credit_id: body.credit_id.ok_or_else(|| {
-                ApiError::unprocessable(
-                    "payments.credit_required",
-                    "Choose the credit to apply (credit_id).",
-                )
-            })?,
+            credit_id: body.credit_id.ok_or(PaymentError::CreditRequired)?,
             cap: body.amount.map(money).transpose()?,
         },
     };

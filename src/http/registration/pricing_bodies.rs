@@ -13,8 +13,9 @@ use tessera_aggregates::pricing::{
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::http::error::{ApiError, FieldProblem};
+use crate::http::error::ApiError;
 use crate::http::input::{MoneyString, SlugString};
+use crate::http::request_error::RequestError;
 
 fn yes() -> bool {
     true
@@ -330,31 +331,13 @@ impl ConditionBody {
         );
         not_for(self.apply_to_addons.is_some(), "apply_to_addons", &category);
         if !stray.is_empty() {
-            let problems: Vec<FieldProblem> = stray
-                .iter()
-                .map(|f| FieldProblem {
-                    field: f.clone(),
-                    detail: "does not apply to this kind of condition.".into(),
-                })
-                .collect();
-            return Err(ApiError::unprocessable(
-                "request.unknown_field",
-                format!(
-                    "Field(s) {} do not apply to a condition of this kind.",
-                    stray.join(", ")
-                ),
-            )
-            .with_errors(problems));
+            return Err(RequestError::FieldsNotApplicable(stray).into());
         }
         let missing = |field: &str| {
-            ApiError::unprocessable(
-                "request.invalid_body",
-                format!("{field}: required for a condition of this kind."),
-            )
-            .with_errors(vec![FieldProblem {
+            ApiError::from(RequestError::InvalidField {
                 field: field.into(),
                 detail: "required for a condition of this kind.".into(),
-            }])
+            })
         };
         let window = self.window.unwrap_or_default().into();
         let usage = UsageLimit {

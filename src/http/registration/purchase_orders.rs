@@ -349,10 +349,7 @@ async fn check_products(
     .await?;
     match unknown {
         None => Ok(()),
-        Some(p) => Err(ApiError::unprocessable(
-            "po.unknown_product",
-            format!("No product '{}' in this conference.", p.slug),
-        )),
+        Some(p) => Err(PurchaseOrderError::UnknownProduct(p.slug).into()),
     }
 }
 
@@ -460,9 +457,9 @@ async fn record_payment(
     ApiJson(body): ApiJson<PaymentBody>,
 ) -> ApiResult<(StatusCode, Json<PoChanged>)> {
     let conf = app.gate(&slug, MANAGE).await?;
-    let payment_date = body.payment_date.ok_or_else(|| {
-        ApiError::unprocessable("po.payment_date_required", "Payment date is required.")
-    })?;
+    let payment_date = body
+        .payment_date
+        .ok_or(PurchaseOrderError::PaymentDateRequired)?;
     let command = PurchaseOrderCommand::RecordPayment {
         payment_id: meta.scoped_id("po_payment", &reference),
         amount: body.amount,

@@ -16,7 +16,7 @@
 //! only, recorded); 200 once processed, for a duplicate or for an event of another
 //! conference (PAY-53), 500 when processing failed so Stripe delivers again.
 
-use std::fmt::Display;
+use crate::refusal::Failure;
 
 use axum::Json;
 use axum::body::Bytes;
@@ -145,9 +145,9 @@ fn webhook_meta(conf: &ConferenceRef, event: &StripeEvent, headers: &HeaderMap) 
     }
 }
 
-fn bad_delivery(code: &str, detail: impl Display) -> ApiError {
-    tracing::warn!(code, %detail, "Stripe webhook delivery refused");
-    ApiError::bad_request(code, detail.to_string())
+fn bad_delivery(e: impl Failure) -> ApiError {
+    tracing::warn!(code = e.code(), detail = %e, "Stripe webhook delivery refused");
+    e.into()
 }
 
 /// Stripe's webhook (PAY-40…48, PAY-53): verified, deduplicated, applied to the
@@ -170,10 +170,9 @@ async fn stripe_webhook(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     let now = app.bus.services().now().timestamp();
-    verify_with_config(&body, signature, &app.config.stripe, now)
-        .map_err(|e| bad_delivery(e.code(), e))?;
-    let event = parse_event(&body).map_err(|e| bad_delivery(e.code(), e))?;
-    let data = event.data().map_err(|e| bad_delivery(e.code(), e))?;
+    verify_with_config(&body, signature, &app.config.stripe, now).map_err(bad_delivery)?;
+    let event = parse_event(&body).map_err(bad_delivery)?;
+    let data = event.data().map_err(bad_delivery)?;
     // CONF-30: no feature gate; the conference must exist.
     let conf = app.conference(&slug).await?;
     let meta = webhook_meta(&conf, &event, &headers);
@@ -187,7 +186,7 @@ async fn stripe_webhook(
     )
     .await
     .map_err(|e| match e {
-        WebhookError::Delivery(e) => bad_delivery(e.code(), e),
+        refused @ WebhookError::Delivery(_) => bad_delivery(refused),
         e => e.into(),
     })?;
     Ok(Json(WebhookAck {

@@ -46,10 +46,12 @@ use serde::{Deserialize, Serialize};
 use tessera_aggregates::cart::{Cart, CartCommand, CartStatus, ReplacementItem};
 use tessera_aggregates::conference::Role;
 use tessera_aggregates::credit::CreditStatus;
+use tessera_aggregates::money::Money;
 use tessera_aggregates::order::{
     Order, OrderLine, OrderStatus, PaymentStatus, TerminalCaptureStatus,
 };
 use tessera_aggregates::pricing::{ProductKind, ProductRef};
+use tessera_aggregates::terminal_intent::TerminalIntentError;
 use tessera_projections::Projection;
 use tessera_projections::credits::{Credits, CreditsRow, credits_prefix};
 use tessera_replay::storage;
@@ -185,17 +187,16 @@ fn parse_amount(raw: &serde_json::Value) -> ApiResult<Decimal> {
         serde_json::Value::Number(n) => n.to_string(),
         _ => String::new(),
     };
-    let invalid = || {
-        ApiError::bad_request(
-            "terminal.invalid_amount",
-            "amount must be a decimal greater than zero",
-        )
-    };
-    let amount = Decimal::from_str(&text).map_err(|_| invalid())?;
-    if amount <= Decimal::ZERO || amount.normalize().scale() > 2 {
+    let invalid = || ApiError::from(TerminalIntentError::InvalidAmount);
+    let amount = Decimal::from_str(&text)
+        .ok()
+        .and_then(|d| Money::new(d).ok())
+        .map(Decimal::from)
+        .ok_or_else(invalid)?;
+    if amount <= Decimal::ZERO {
         return Err(invalid());
     }
-    Ok(amount.round_dp(2))
+    Ok(amount)
 }
 
 /// Whom the desk serves: the attendee of the access code (404 when unknown), else
@@ -243,10 +244,7 @@ async fn create_intent(
     let conf = app.conference(&slug).await?;
     let reader_id = body.reader_id.trim().to_string();
     if reader_id.is_empty() {
-        return Err(ApiError::bad_request(
-            "terminal.reader_required",
-            "reader_id is required",
-        ));
+        return Err(TerminalIntentError::ReaderRequired.into());
     }
     let order_key = body
         .order_id
@@ -262,10 +260,7 @@ async fn create_intent(
             Charge::WalkUp { amount, customer }
         }
         (None, None) => {
-            return Err(ApiError::bad_request(
-                "terminal.order_or_amount_required",
-                "Either order_id or amount is required",
-            ));
+            return Err(TerminalIntentError::OrderOrAmountRequired.into());
         }
     };
     let desk = Desk {

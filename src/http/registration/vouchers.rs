@@ -16,7 +16,7 @@ use super::{MANAGE, ledger};
 use crate::app::{AppState, inventory_id};
 use crate::bus::BusError;
 use crate::http::access::{FINANCE_READ, Group, ORGANIZER};
-use crate::http::error::{ApiError, ApiResult, Problem};
+use crate::http::error::{ApiResult, Problem};
 use crate::http::extract::{ApiJson, CommandMeta, Path, Query};
 use crate::http::page::{Page, PageParams, Paging, page_in_memory};
 
@@ -127,10 +127,7 @@ async fn bulk_vouchers(
             }
         }
     }
-    Err(ApiError::conflict(
-        "inventory.code_collision",
-        "Could not draw unique voucher codes; try another prefix.",
-    ))
+    Err(InventoryError::NoFreeCodes.into())
 }
 
 #[derive(Debug, Serialize, ToSchema)]

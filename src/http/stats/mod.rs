@@ -10,7 +10,6 @@ pub(crate) mod series;
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tessera_aggregates::conference::{HistoricalFigures, Role};
@@ -23,8 +22,9 @@ use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::http::access::{Access, Group, ORGANIZER};
-use crate::http::error::{ApiError, ApiResult, Problem};
+use crate::http::error::{ApiResult, Problem};
 use crate::http::extract::{After, Path, Query};
+use crate::process::stats::StatsQueryError;
 
 /// Who reads a conference's statistics (admins always may).
 pub const STATS_ROLES: &[Role] = &[Role::Organizer, Role::Finance, Role::Auditor];
@@ -178,20 +178,11 @@ async fn stats_as_of(
     let (up_to, until) = match (q.as_of, q.position) {
         (Some(t), None) => (None, Some(t + chrono::Duration::microseconds(1))),
         (None, Some(p)) if p >= 0 => (Some(p), None),
-        _ => {
-            return Err(ApiError::bad_request(
-                "stats.invalid_as_of",
-                "Give exactly one of as_of (RFC 3339) and position (0 or more).",
-            ));
-        }
+        _ => return Err(StatsQueryError::InvalidAsOf.into()),
     };
     let Some((position, stats)) = replay_stats::as_of(&app.db, conference, up_to, until).await?
     else {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "stats.not_yet",
-            "The conference had no recorded event at that moment.",
-        ));
+        return Err(StatsQueryError::NotYet.into());
     };
     Ok(StatsView {
         conference: slug.to_string(),

@@ -5,7 +5,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use tessera_projections::Projection;
@@ -21,6 +20,7 @@ use super::{STATS_ROLES, StatsView, stats_of};
 use crate::app::{AppState, Caller, series_id};
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{After, AuthUser, Path, Query};
+use crate::process::stats::StatsQueryError;
 
 pub(crate) async fn series_row(app: &AppState, slug: &str) -> ApiResult<SeriesRow> {
     let doc = storage::live_row(
@@ -97,29 +97,14 @@ pub(crate) async fn year_view(
         Some(y) => match series.conferences.get(&y) {
             Some(id) => (y, *id),
             None => {
-                let known: Vec<String> = series.conferences.keys().map(|y| y.to_string()).collect();
-                return Err(ApiError::new(
-                    StatusCode::NOT_FOUND,
-                    "stats.unknown_year",
-                    format!(
-                        "This series has no conference in {y}. Known years: {}.",
-                        if known.is_empty() {
-                            "none".to_string()
-                        } else {
-                            known.join(", ")
-                        }
-                    ),
-                ));
+                let known = series.conferences.keys().copied().collect();
+                return Err(StatsQueryError::UnknownYear { year: y, known }.into());
             }
         },
         None => {
-            let id = series.active_conference.ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::NOT_FOUND,
-                    "stats.no_active_conference",
-                    "This series has no active conference: ask for a ?year=.",
-                )
-            })?;
+            let id = series
+                .active_conference
+                .ok_or(StatsQueryError::NoActiveConference)?;
             let year = series
                 .conferences
                 .iter()

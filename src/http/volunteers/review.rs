@@ -6,6 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
 use tessera_aggregates::volunteer::ApplicationStatus;
+use tessera_aggregates::volunteer::VolunteerError;
 use tessera_projections::volunteers::{VolunteerSummary, summary};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -108,10 +109,7 @@ async fn review(
         "waitlist" => (Decision::Waitlist, ApplicationStatus::Waitlisted),
         "reject" => (Decision::Reject, ApplicationStatus::Rejected),
         _ => {
-            return Err(ApiError::unprocessable(
-                "vol.invalid_decision",
-                "decision must be approve, waitlist or reject.",
-            ));
+            return Err(VolunteerError::InvalidDecision.into());
         }
     };
     let sent = decide(
@@ -153,17 +151,15 @@ pub(super) async fn source(
                 .ok()
                 .filter(|y| y.year.series_id == to.year.series_id && y.year.year < to.year.year);
             earlier.map(|_| id).ok_or_else(|| {
-                ApiError::unprocessable(
-                    "year.no_earlier_year",
+                ApiError::from(VolunteerError::NoEarlierYear(
                     "from must be an earlier conference of the same series.",
-                )
+                ))
             })
         }
         None => to.previous.as_ref().map(|(id, _, _)| *id).ok_or_else(|| {
-            ApiError::unprocessable(
-                "year.no_earlier_year",
+            ApiError::from(VolunteerError::NoEarlierYear(
                 "This series has no earlier conference year to copy from.",
-            )
+            ))
         }),
     }
 }

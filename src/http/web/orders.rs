@@ -14,6 +14,7 @@ use crate::http::error::ApiError;
 use crate::http::page::{PageParams, Paging};
 use crate::http::registration::order_list::{OrdersQuery, orders_page};
 use crate::http::registration::orders::order_view;
+use crate::http::request_error::RequestError;
 
 #[derive(Deserialize, Default)]
 pub(super) struct OrderSearch {
@@ -64,7 +65,7 @@ pub(super) async fn orders(
         "" => None,
         s => Some(
             serde_json::from_value(Value::String(s.to_string()))
-                .map_err(|_| ApiError::bad_request("list.invalid_status", "Unknown status."))?,
+                .map_err(|_| ApiError::from(RequestError::UnknownStatus))?,
         ),
     };
     // An order reference is upper-case letters and digits with a dash

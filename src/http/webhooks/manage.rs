@@ -17,6 +17,7 @@ use crate::http::conferences::MANAGE;
 use crate::http::error::{ApiResult, Problem};
 use crate::http::extract::{After, ApiJson, CommandMeta, Path};
 use crate::http::page::{Page, PageParams, Paging, page_of_rows, position_sort, start_after};
+use crate::http::request_error::RequestError;
 use crate::webhooks::signing::generate_secret;
 use crate::webhooks::store::{self, DeliveryView};
 
@@ -164,10 +165,10 @@ pub(super) async fn deliveries(
     let conf = app.gate(&slug, MANAGE).await?;
     endpoint(&app, &conf, id).await?;
     let bad = || {
-        crate::http::error::ApiError::bad_request(
-            "list.invalid_paging",
-            "cursor is not one this list gave".to_string(),
-        )
+        crate::http::error::ApiError::from(RequestError::InvalidPaging {
+            field: Some("cursor".to_string()),
+            detail: "cursor is not one this list gave".to_string(),
+        })
     };
     let after = match start_after(&paging, "round", true)? {
         None => None,
