@@ -373,6 +373,24 @@ async fn a_rebuild_reports_each_event_of_the_log_once(b: Backend) {
         0,
         "nothing is left"
     );
+    // After the switch the same runner keeps folding every view (it is the only
+    // one): a new event moves each live projection's checkpoint to the head.
+    let admin = app.admin().await;
+    let r = app
+        .post(&format!("/api/v1/conferences/{CONF}/activities"))
+        .as_user(&admin)
+        .json(json!({ "slug": "after-switch", "name": "after the switch", "max_participants": 3 }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert!(runner.catch_up().await.expect("catch up") > 0);
+    let views = tessera_replay::views::view_names();
+    let status = admin::status(&app.app.db).await.expect("status");
+    let behind: Vec<_> = status
+        .iter()
+        .filter(|s| views.contains(&s.name.as_str()) && s.status == "live" && s.lag != 0)
+        .collect();
+    assert!(behind.is_empty(), "views left behind: {behind:#?}");
     let diffs = admin::verify(&app.app.db).await.expect("verify");
     assert!(diffs.is_empty(), "{diffs:#?}");
     app.close().await;

@@ -60,6 +60,10 @@ pub struct StoredStats {
     /// loads the figures (a few KB) and not every attendee of the year.
     #[serde(default, skip_serializing_if = "People::is_empty")]
     pub people: People,
+    /// The position the row was stored at, kept when a reader moves `position`
+    /// forward (the people row written with it is the same until it changes).
+    #[serde(skip)]
+    pub stored_at: i64,
 }
 
 /// A conference's attendees (users with an attendee record) and, by buyer, the
@@ -126,7 +130,11 @@ pub async fn stored_people(
 /// The live stored statistics of a conference (one indexed read).
 pub async fn stored(db: &Db, conference_id: Uuid) -> Result<Option<StoredStats>, RunnerError> {
     let doc = storage::live_row(db, NAME, &key(conference_id)).await?;
-    Ok(doc.map(|d| serde_json::from_str(&d)).transpose()?)
+    let row: Option<StoredStats> = doc.map(|d| serde_json::from_str(&d)).transpose()?;
+    Ok(row.map(|r| StoredStats {
+        stored_at: r.position,
+        ..r
+    }))
 }
 
 /// Every conference id known to the catalog.
@@ -206,6 +214,7 @@ async fn rows(
         position,
         stats: crate::stats::live(db, conference_id).await?,
         people: People::default(),
+        stored_at: position,
     };
     let people = people_live(db, conference_id).await?;
     Ok([
@@ -308,14 +317,48 @@ pub async fn rebuild(
 pub struct StatsHandle {
     published: Arc<watch::Sender<i64>>,
     position: watch::Receiver<i64>,
+    /// Parsed people rows by conference, with the position their stats row was
+    /// stored at: a series comparison reads every year's (about 1 MB of JSON
+    /// each), and only the years that still sell are rewritten.
+    people: Arc<std::sync::Mutex<PeopleByConference>>,
 }
+
+/// Each conference's parsed people with the position their row was stored at.
+type PeopleByConference = std::collections::HashMap<Uuid, (i64, Arc<People>)>;
 
 impl StatsHandle {
     pub fn new(published: Arc<watch::Sender<i64>>) -> Self {
         Self {
             position: published.subscribe(),
             published,
+            people: Arc::default(),
         }
+    }
+
+    /// The people of `row`'s conference ([`stored_people`]), parsed once per
+    /// stored row.
+    pub async fn people_of(
+        &self,
+        db: &Db,
+        conference_id: Uuid,
+        row: StoredStats,
+    ) -> Result<Arc<People>, RunnerError> {
+        let at = row.stored_at;
+        let cached = self
+            .people
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&conference_id).cloned());
+        if let Some((stored_at, people)) = cached
+            && stored_at == at
+        {
+            return Ok(people);
+        }
+        let people = Arc::new(stored_people(db, conference_id, row).await?);
+        if let Ok(mut c) = self.people.lock() {
+            c.insert(conference_id, (at, people.clone()));
+        }
+        Ok(people)
     }
 
     pub fn publisher(&self) -> Arc<watch::Sender<i64>> {

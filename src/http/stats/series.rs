@@ -2,6 +2,7 @@
 //! every year with growth (ANA-42), retention and lifetime value (ANA-41).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
@@ -209,15 +210,16 @@ fn number(v: &serde_json::Value) -> Option<Decimal> {
 
 /// Users with an attendee record, and paid-set totals by user, of one conference:
 /// from the stored stats model when it is current, else from the live rows.
-async fn people(app: &AppState, id: Uuid) -> ApiResult<(BTreeSet<Uuid>, BTreeMap<Uuid, Decimal>)> {
+async fn people(app: &AppState, id: Uuid) -> ApiResult<Arc<stats_model::People>> {
     let wanted = app.runner.position();
-    let people = match stats_model::current_row(&app.db, id, app.stats.position(), wanted).await? {
-        Some(row) if row.version == tessera_projections::stats::VERSION => {
-            stats_model::stored_people(&app.db, id, row).await?
-        }
-        _ => stats_model::people_live(&app.db, id).await?,
-    };
-    Ok((people.attendees, people.spent))
+    Ok(
+        match stats_model::current_row(&app.db, id, app.stats.position(), wanted).await? {
+            Some(row) if row.version == tessera_projections::stats::VERSION => {
+                app.stats.people_of(&app.db, id, row).await?
+            }
+            _ => Arc::new(stats_model::people_live(&app.db, id).await?),
+        },
+    )
 }
 
 /// MY-17, ANA-41/42: every year of the series in year order, each metric from the
@@ -262,22 +264,24 @@ pub(crate) async fn compare(app: &AppState, caller: &Caller, slug: &str) -> ApiR
                 (k.to_string(), g)
             })
             .collect();
-        let (attendees, _) = &people_by_year[i];
+        let attendees = &people_by_year[i].attendees;
         let historical = view.historical.is_some();
         let retention = (!historical).then(|| {
-            let earlier: BTreeSet<&Uuid> =
-                people_by_year[..i].iter().flat_map(|(a, _)| a).collect();
+            let earlier: BTreeSet<&Uuid> = people_by_year[..i]
+                .iter()
+                .flat_map(|p| &p.attendees)
+                .collect();
             let returning = attendees.iter().filter(|u| earlier.contains(u)).count();
             format!(
                 "{:.1}",
                 rate(Decimal::from(returning), Decimal::from(attendees.len()))
             )
         });
-        let buyers: Vec<&Uuid> = people_by_year[i].1.keys().collect();
+        let buyers: Vec<&Uuid> = people_by_year[i].spent.keys().collect();
         let lifetime_value = (!historical && !buyers.is_empty()).then(|| {
             let values: Vec<Decimal> = buyers
                 .iter()
-                .map(|u| people_by_year.iter().filter_map(|(_, s)| s.get(*u)).sum())
+                .map(|u| people_by_year.iter().filter_map(|p| p.spent.get(*u)).sum())
                 .collect();
             let total: Decimal = values.iter().sum();
             serde_json::json!({
