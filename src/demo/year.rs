@@ -332,11 +332,14 @@ async fn shop(
 async fn card(api: &Api, base: &str, reference: &str, total: Decimal) -> anyhow::Result<()> {
     let slug = base.rsplit('/').next().unwrap_or_default();
     let intent = format!("pi_demo_{reference}");
-    let meta = CommandMeta::system().for_conf(Some(conference_id(slug)));
-    api.app
+    let conference = conference_id(slug);
+    let meta = CommandMeta::system().for_conf(Some(conference));
+    let order = order_id(reference);
+    let decided = api
+        .app
         .bus
-        .send::<Order>(
-            &order_id(reference).to_string(),
+        .send_decided::<Order>(
+            &order.to_string(),
             OrderCommand::RecordPayment {
                 payment_id: natural_id("stripe-payment", &intent),
                 method: PaymentMethod::Stripe,
@@ -351,6 +354,10 @@ async fn card(api: &Api, base: &str, reference: &str, total: Decimal) -> anyhow:
         )
         .await
         .map_err(|e| anyhow::anyhow!("card payment of {reference}: {e}"))?;
+    // As the webhook's flow does: the sale is in the Inventory before the answer
+    // (a refund right after finds it sold).
+    crate::process::sales::follow_now(&api.app.bus, order, conference, &decided.events, &meta)
+        .await;
     Ok(())
 }
 
