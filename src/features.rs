@@ -101,12 +101,9 @@ impl fmt::Display for Feature {
 #[error("Unknown feature: '{0}'")]
 pub struct UnknownFeature(pub String);
 
-impl crate::refusal::Failure for UnknownFeature {
-    fn code(&self) -> &'static str {
+impl UnknownFeature {
+    pub fn code(&self) -> &'static str {
         "conf.unknown_feature"
-    }
-    fn kind(&self) -> crate::refusal::Kind {
-        crate::refusal::Kind::Refused
     }
 }
 

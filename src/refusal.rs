@@ -277,6 +277,29 @@ impl<E: Failure> Failure for BusError<E> {
     }
 }
 
+/// CONF-20: an unknown feature name is refused by rule.
+impl Failure for crate::features::UnknownFeature {
+    fn code(&self) -> &'static str {
+        crate::features::UnknownFeature::code(self)
+    }
+    fn kind(&self) -> Kind {
+        Kind::Refused
+    }
+}
+
+/// Throttled sign-ins and reset requests: 429 with `Retry-After`.
+impl Failure for crate::identity::throttle::Throttled {
+    fn code(&self) -> &'static str {
+        crate::identity::throttle::Throttled::code(self)
+    }
+    fn kind(&self) -> Kind {
+        Kind::TooMany
+    }
+    fn retry_after(&self) -> Option<u64> {
+        Some(self.retry_after_secs())
+    }
+}
+
 /// PAY-40…42: a Stripe delivery that is forged, stale or malformed is a bad
 /// request (nothing is stored for it).
 impl Failure for crate::stripe::webhook::WebhookError {

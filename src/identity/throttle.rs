@@ -117,20 +117,19 @@ impl Throttled {
     }
 }
 
-impl crate::refusal::Failure for Throttled {
-    fn code(&self) -> &'static str {
+impl Throttled {
+    pub fn code(&self) -> &'static str {
         match self {
             Self::LoginsOfAccount(_) => "auth.too_many_failures",
             Self::LoginsFromAddress(_) => "auth.too_many_attempts",
             Self::Resets(_) => "auth.too_many_reset_requests",
         }
     }
-    fn kind(&self) -> crate::refusal::Kind {
-        crate::refusal::Kind::TooMany
-    }
-    fn retry_after(&self) -> Option<u64> {
+
+    /// Whole seconds to wait before trying again.
+    pub fn retry_after_secs(&self) -> u64 {
         let (Self::LoginsOfAccount(r) | Self::LoginsFromAddress(r) | Self::Resets(r)) = self;
-        Some(r.retry_after_secs().unsigned_abs())
+        r.retry_after_secs().unsigned_abs()
     }
 }
 
