@@ -9,7 +9,7 @@ use tessera_aggregates::cart::{
 };
 use tessera_aggregates::inventory::{Inventory, InventoryError};
 use tessera_aggregates::pricing::{
-    self, CartOwner, PricingContext, PricingError, PricingSummary, ProductKind, ProductRef,
+    self, CartOwner, PricingContext, PricingError, PricingSummary, ProductKind, ProductRef, Voucher,
 };
 use tessera_aggregates::program::ProgramError;
 use uuid::Uuid;
@@ -164,6 +164,15 @@ fn open_command(ctx: Context<'_>, of: CartOf<'_>) -> CartCommand {
     }
 }
 
+/// What the Cart keeps of a voucher it applies (CART-16: the definition as applied).
+fn voucher_info(v: &Voucher) -> VoucherInfo {
+    VoucherInfo {
+        code: v.code.clone(),
+        unlocks_hidden: v.unlocks_hidden,
+        scope: v.scope.clone(),
+    }
+}
+
 /// Whether this process knows the cart to be open now (a cached read: a stale
 /// answer only means an Open is sent, a no-op on an open cart).
 async fn known_open(ctx: Context<'_>, of: CartOf<'_>) -> bool {
@@ -209,11 +218,7 @@ pub async fn add(
         let voucher = cart_voucher
             .as_deref()
             .and_then(|code| inv.voucher(code, now))
-            .map(|v| VoucherInfo {
-                code: v.voucher.code.clone(),
-                unlocks_hidden: v.voucher.unlocks_hidden,
-                scope: v.voucher.scope.clone(),
-            });
+            .map(|v| voucher_info(&v.voucher));
         (inv.offer(&product, of.user, now), voucher)
     })
     .await?;
@@ -293,11 +298,7 @@ pub async fn apply_voucher(
     let lookup = ledger(ctx, of.conference, |inv| {
         inv.voucher(&code, now).map(|v| VoucherLookup {
             valid: v.voucher.is_valid(now),
-            info: VoucherInfo {
-                code: v.voucher.code.clone(),
-                unlocks_hidden: v.voucher.unlocks_hidden,
-                scope: v.voucher.scope.clone(),
-            },
+            info: voucher_info(&v.voucher),
         })
     })
     .await?;
