@@ -7,6 +7,7 @@ pub mod history;
 pub mod leader;
 pub mod listing;
 pub mod log;
+pub mod returning;
 pub mod runner;
 pub mod stats;
 pub mod stats_model;

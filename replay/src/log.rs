@@ -265,3 +265,44 @@ pub async fn conference_history(db: &Db, conference_id: &str) -> Result<Vec<RawE
     };
     Ok(rows)
 }
+
+/// The events of one aggregate's stream, in order (the primary key's range): what
+/// a reader of that aggregate's own facts needs, without the conference's history.
+pub async fn stream(
+    db: &Db,
+    aggregate_type: &str,
+    aggregate_id: &str,
+) -> Result<Vec<RawEvent>, LogError> {
+    let rows = match db {
+        Db::Postgres(pool) => {
+            let sql = format!(
+                "SELECT {SELECT_COLUMNS}, payload::text AS payload, metadata::text AS metadata, \
+                 recorded_at FROM events WHERE aggregate_type = $1 AND aggregate_id = $2 \
+                 ORDER BY sequence"
+            );
+            sqlx::query(&sql)
+                .bind(aggregate_type)
+                .bind(aggregate_id)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(raw_from_row)
+                .collect::<Result<Vec<_>, _>>()?
+        }
+        Db::Sqlite(pool) => {
+            let sql = format!(
+                "SELECT {SELECT_COLUMNS}, payload, metadata, recorded_at FROM events \
+                 WHERE aggregate_type = ? AND aggregate_id = ? ORDER BY sequence"
+            );
+            sqlx::query(&sql)
+                .bind(aggregate_type)
+                .bind(aggregate_id)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(raw_from_row)
+                .collect::<Result<Vec<_>, _>>()?
+        }
+    };
+    Ok(rows)
+}

@@ -145,8 +145,12 @@ pub async fn keep_checkpoints(
         match db {
             Db::Postgres(p) => {
                 sqlx::query_scalar(
-                    "SELECT position FROM events WHERE (metadata->>'conference_id') = $1 \
-                 AND position > $2 ORDER BY position OFFSET $3 LIMIT 1",
+                    // Row comparisons on `events_conference`'s columns, so that
+                    // index serves (see `crate::history`).
+                    "SELECT position FROM events \
+                 WHERE ((metadata->>'conference_id'), position) > ($1, $2) \
+                 AND (metadata->>'conference_id') <= $1 \
+                 ORDER BY (metadata->>'conference_id'), position OFFSET $3 LIMIT 1",
                 )
                 .bind(&id)
                 .bind(latest)
@@ -362,11 +366,10 @@ async fn recorded_snapshot(
     conference_id: Uuid,
 ) -> Result<Option<StatsSnapshot>, RunnerError> {
     let id = conference_id.to_string();
-    let events = crate::log::conference_history(db, &id).await?;
+    // The conference's own stream (a few events), not its whole history.
+    let events = crate::log::stream(db, "conference", &id).await?;
     let mut last = None;
-    for raw in events.iter().filter(|e| {
-        e.aggregate_type == "conference" && e.aggregate_id == id && e.event_type == "StatsFrozen"
-    }) {
+    for raw in events.iter().filter(|e| e.event_type == "StatsFrozen") {
         if let DomainEvent::Conference(ConferenceEvent::StatsFrozen { snapshot, .. }) =
             raw.decode()?.event
         {

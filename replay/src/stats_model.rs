@@ -321,6 +321,8 @@ pub struct StatsHandle {
     /// stored at: a series comparison reads every year's (about 1 MB of JSON
     /// each), and only the years that still sell are rewritten.
     people: Arc<std::sync::Mutex<PeopleByConference>>,
+    /// The comparison's returning attendees and lifetime values, per series.
+    returning: Arc<crate::returning::ReturningCache>,
 }
 
 /// Each conference's parsed people with the position their row was stored at.
@@ -332,7 +334,18 @@ impl StatsHandle {
             position: published.subscribe(),
             published,
             people: Arc::default(),
+            returning: Arc::default(),
         }
+    }
+
+    /// ANA-41 for the conferences `ids` of a series (in year order) with their
+    /// `people` ([`Self::people_of`]): computed once per set of stored rows.
+    pub fn returning(
+        &self,
+        ids: &[Uuid],
+        people: Vec<Arc<People>>,
+    ) -> Arc<Vec<crate::returning::Returning>> {
+        self.returning.figures(ids, people)
     }
 
     /// The people of `row`'s conference ([`stored_people`]), parsed once per

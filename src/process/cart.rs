@@ -205,15 +205,17 @@ pub async fn add(
     // an Open in front, decided and written together (one append, not two). Such
     // a cart is new (no voucher) or was opened elsewhere, in which case the add
     // uses the voucher definition recorded when it was applied (CART-16).
-    let known_open = known_open(ctx, of).await;
-    let cart_voucher = if known_open {
-        ctx.bus
-            .peek::<Cart, _>(&of.stream(), |c| c.voucher().map(|v| v.code.clone()))
-            .await
-            .map_err(CartFlowError::Cart)?
-    } else {
-        None
-    };
+    // One cached read answers both: whether the cart is known open, and its voucher.
+    let open_with = ctx
+        .bus
+        .cached::<Cart, _>(&of.stream(), |c| {
+            c.is_open_at(now)
+                .then(|| c.voucher().map(|v| v.code.clone()))
+        })
+        .await
+        .flatten();
+    let known_open = open_with.is_some();
+    let cart_voucher = open_with.flatten();
     let (offer, voucher) = ledger(ctx, of.conference, |inv| {
         let voucher = cart_voucher
             .as_deref()

@@ -1,7 +1,7 @@
 //! The years of a series (MY-15…17): one year's statistics, and the comparison of
 //! every year with growth (ANA-42), retention and lifetime value (ANA-41).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::Json;
@@ -247,8 +247,9 @@ pub(crate) async fn compare(app: &AppState, caller: &Caller, slug: &str) -> ApiR
     for id in &ids {
         people_by_year.push(people(app, *id).await?);
     }
+    let returning = app.stats.returning(&ids, people_by_year);
     let mut years: Vec<YearRow> = vec![];
-    for (i, (year, id)) in series.conferences.iter().enumerate() {
+    for ((year, id), figures) in series.conferences.iter().zip(returning.iter()) {
         let conference = conference_slug(app, *id).await?;
         let view = stats_of(app, *id, &conference, Some(*year), false).await?;
         let metrics = metrics_of(&view);
@@ -264,31 +265,23 @@ pub(crate) async fn compare(app: &AppState, caller: &Caller, slug: &str) -> ApiR
                 (k.to_string(), g)
             })
             .collect();
-        let attendees = &people_by_year[i].attendees;
+        // A historical year has no attendee list: neither figure applies.
         let historical = view.historical.is_some();
         let retention = (!historical).then(|| {
-            let earlier: BTreeSet<&Uuid> = people_by_year[..i]
-                .iter()
-                .flat_map(|p| &p.attendees)
-                .collect();
-            let returning = attendees.iter().filter(|u| earlier.contains(u)).count();
             format!(
                 "{:.1}",
-                rate(Decimal::from(returning), Decimal::from(attendees.len()))
+                rate(
+                    Decimal::from(figures.returning),
+                    Decimal::from(figures.attendees)
+                )
             )
         });
-        let buyers: Vec<&Uuid> = people_by_year[i].spent.keys().collect();
-        let lifetime_value = (!historical && !buyers.is_empty()).then(|| {
-            let values: Vec<Decimal> = buyers
-                .iter()
-                .map(|u| people_by_year.iter().filter_map(|p| p.spent.get(*u)).sum())
-                .collect();
-            let total: Decimal = values.iter().sum();
+        let lifetime_value = figures.lifetime.as_ref().filter(|_| !historical).map(|l| {
             serde_json::json!({
-                "buyers": values.len(),
-                "average": money(total / Decimal::from(values.len())),
-                "max": money(values.iter().copied().max().unwrap_or_default()),
-                "min": money(values.iter().copied().min().unwrap_or_default()),
+                "buyers": l.buyers,
+                "average": money(l.total / Decimal::from(l.buyers)),
+                "max": money(l.max),
+                "min": money(l.min),
             })
         });
         years.push(YearRow {
