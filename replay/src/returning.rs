@@ -3,13 +3,26 @@
 //! read every year's [`People`] (tens of thousands of ids a year), so the figures
 //! are kept per series until one of those people rows is replaced.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::stats_model::People;
+/// A conference's attendees (users with an attendee record) and, by buyer, the
+/// total of their paid-set orders.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct People {
+    pub attendees: BTreeSet<Uuid>,
+    pub spent: BTreeMap<Uuid, Decimal>,
+}
+
+impl People {
+    pub fn is_empty(&self) -> bool {
+        self.attendees.is_empty() && self.spent.is_empty()
+    }
+}
 
 /// The returning attendees and lifetime value of one year.
 #[derive(Debug, Clone, PartialEq, Eq)]

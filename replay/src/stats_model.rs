@@ -17,11 +17,10 @@
 //! live one: every conference is recomputed into it while reads keep answering
 //! from the old rows, then it is switched live in one transaction.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use tessera_projections::Projection;
 use tessera_projections::attendees::{Attendees, AttendeesRow, attendees_prefix};
@@ -66,19 +65,7 @@ pub struct StoredStats {
     pub stored_at: i64,
 }
 
-/// A conference's attendees (users with an attendee record) and, by buyer, the
-/// total of their paid-set orders.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct People {
-    pub attendees: BTreeSet<Uuid>,
-    pub spent: BTreeMap<Uuid, Decimal>,
-}
-
-impl People {
-    pub fn is_empty(&self) -> bool {
-        self.attendees.is_empty() && self.spent.is_empty()
-    }
-}
+pub use crate::returning::People;
 
 /// [`People`] from the live rows of the attendees and orders read models.
 pub async fn people_live(db: &Db, conference_id: Uuid) -> Result<People, RunnerError> {
