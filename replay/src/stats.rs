@@ -317,18 +317,16 @@ fn assemble_from(
     views: &[Box<dyn crate::views::View>],
     conference_id: Uuid,
 ) -> Result<serde_json::Value, RunnerError> {
+    // Only the rows the statistics read are serialized (a folded orders view also
+    // holds each order's reference, stream and product rows).
     let mut sources = Sources::default();
     for view in views {
-        let docs = view.documents()?;
         for read in stats::reads(conference_id) {
             if read.projection != view.name() {
                 continue;
             }
-            for (key, doc) in docs
-                .range(read.prefix.clone()..)
-                .take_while(|(k, _)| k.starts_with(&read.prefix))
-            {
-                sources.insert(read.projection, key.clone(), doc.clone());
+            for (key, doc) in view.documents_in(&read.prefix)? {
+                sources.insert(read.projection, key, doc);
             }
         }
     }

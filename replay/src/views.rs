@@ -37,6 +37,12 @@ pub trait View: Send + Sync {
     fn load(&mut self, rows: Vec<(String, String)>) -> Result<(), serde_json::Error>;
     /// Every row as JSON, for comparisons.
     fn documents(&self) -> Result<BTreeMap<String, serde_json::Value>, serde_json::Error>;
+    /// The rows whose key starts with `prefix`, as JSON, in key order (what the
+    /// statistics read of a folded view: only those rows are serialized).
+    fn documents_in(
+        &self,
+        prefix: &str,
+    ) -> Result<Vec<(String, serde_json::Value)>, serde_json::Error>;
     /// An empty view of the same projection.
     fn fresh(&self) -> Box<dyn View>;
 }
@@ -82,6 +88,16 @@ impl<P: Projection> View for ViewOf<P> {
     fn documents(&self) -> Result<BTreeMap<String, serde_json::Value>, serde_json::Error> {
         self.0
             .iter()
+            .map(|(k, r)| Ok((k.clone(), serde_json::to_value(r)?)))
+            .collect()
+    }
+
+    fn documents_in(
+        &self,
+        prefix: &str,
+    ) -> Result<Vec<(String, serde_json::Value)>, serde_json::Error> {
+        self.0
+            .with_prefix(prefix)
             .map(|(k, r)| Ok((k.clone(), serde_json::to_value(r)?)))
             .collect()
     }
