@@ -235,35 +235,13 @@ where
 /// Events whose metadata names `conference_id`, in position order (auditors'
 /// history of a conference).
 pub async fn conference_history(db: &Db, conference_id: &str) -> Result<Vec<RawEvent>, LogError> {
-    let rows = match db {
-        Db::Postgres(pool) => {
-            let sql = format!(
-                "SELECT {SELECT_COLUMNS}, payload::text AS payload, metadata::text AS metadata, \
-                 recorded_at FROM events WHERE metadata->>'conference_id' = $1 ORDER BY position"
-            );
-            sqlx::query(&sql)
-                .bind(conference_id)
-                .fetch_all(pool)
-                .await?
-                .iter()
-                .map(raw_from_row)
-                .collect::<Result<Vec<_>, _>>()?
-        }
-        Db::Sqlite(pool) => {
-            let sql = format!(
-                "SELECT {SELECT_COLUMNS}, payload, metadata, recorded_at FROM events \
-                 WHERE json_extract(metadata, '$.conference_id') = ? ORDER BY position"
-            );
-            sqlx::query(&sql)
-                .bind(conference_id)
-                .fetch_all(pool)
-                .await?
-                .iter()
-                .map(raw_from_row)
-                .collect::<Result<Vec<_>, _>>()?
-        }
-    };
-    Ok(rows)
+    events_where(
+        db,
+        "metadata->>'conference_id' = $1 ORDER BY position",
+        "json_extract(metadata, '$.conference_id') = ? ORDER BY position",
+        &[conference_id],
+    )
+    .await
 }
 
 /// The events of one aggregate's stream, in order (the primary key's range): what
@@ -273,16 +251,34 @@ pub async fn stream(
     aggregate_type: &str,
     aggregate_id: &str,
 ) -> Result<Vec<RawEvent>, LogError> {
+    events_where(
+        db,
+        "aggregate_type = $1 AND aggregate_id = $2 ORDER BY sequence",
+        "aggregate_type = ? AND aggregate_id = ? ORDER BY sequence",
+        &[aggregate_type, aggregate_id],
+    )
+    .await
+}
+
+/// Every event matching a condition (with its order), written for each backend,
+/// with text parameters.
+async fn events_where(
+    db: &Db,
+    postgres: &str,
+    sqlite: &str,
+    binds: &[&str],
+) -> Result<Vec<RawEvent>, LogError> {
     let rows = match db {
         Db::Postgres(pool) => {
             let sql = format!(
                 "SELECT {SELECT_COLUMNS}, payload::text AS payload, metadata::text AS metadata, \
-                 recorded_at FROM events WHERE aggregate_type = $1 AND aggregate_id = $2 \
-                 ORDER BY sequence"
+                 recorded_at FROM events WHERE {postgres}"
             );
-            sqlx::query(&sql)
-                .bind(aggregate_type)
-                .bind(aggregate_id)
+            let mut query = sqlx::query(&sql);
+            for b in binds {
+                query = query.bind(*b);
+            }
+            query
                 .fetch_all(pool)
                 .await?
                 .iter()
@@ -291,12 +287,13 @@ pub async fn stream(
         }
         Db::Sqlite(pool) => {
             let sql = format!(
-                "SELECT {SELECT_COLUMNS}, payload, metadata, recorded_at FROM events \
-                 WHERE aggregate_type = ? AND aggregate_id = ? ORDER BY sequence"
+                "SELECT {SELECT_COLUMNS}, payload, metadata, recorded_at FROM events WHERE {sqlite}"
             );
-            sqlx::query(&sql)
-                .bind(aggregate_type)
-                .bind(aggregate_id)
+            let mut query = sqlx::query(&sql);
+            for b in binds {
+                query = query.bind(*b);
+            }
+            query
                 .fetch_all(pool)
                 .await?
                 .iter()
