@@ -69,13 +69,20 @@ pub enum Kind {
 pub trait Failure: std::error::Error {
     fn code(&self) -> &'static str;
     fn kind(&self) -> Kind;
+    /// The failure this one wraps, when it only passes another's on (a flow's
+    /// error around an aggregate's refusal): its detail and `Retry-After` are
+    /// then the caller's, with no forwarding written per variant.
+    fn wrapped(&self) -> Option<&dyn Failure> {
+        None
+    }
     /// What the caller is told (the SPEC text for a rule).
     fn detail(&self) -> String {
-        self.to_string()
+        self.wrapped()
+            .map_or_else(|| self.to_string(), |c| c.detail())
     }
     /// Seconds after which a retry may succeed (a `Retry-After` header).
     fn retry_after(&self) -> Option<u64> {
-        None
+        self.wrapped().and_then(|c| c.retry_after())
     }
 }
 

@@ -71,20 +71,12 @@ impl Failure for CartFlowError {
             Self::Pricing(e) => e.kind(),
         }
     }
-    fn detail(&self) -> String {
+    fn wrapped(&self) -> Option<&dyn Failure> {
         match self {
-            Self::Cart(e) => e.detail(),
-            Self::Inventory(e) => e.detail(),
-            Self::Program(e) => e.detail(),
-            Self::Pricing(e) => e.detail(),
-            other => other.to_string(),
-        }
-    }
-    fn retry_after(&self) -> Option<u64> {
-        match self {
-            Self::Cart(e) => e.retry_after(),
-            Self::Inventory(e) => e.retry_after(),
-            Self::Program(e) => e.retry_after(),
+            Self::Cart(e) => Some(e),
+            Self::Inventory(e) => Some(e),
+            Self::Program(e) => Some(e),
+            Self::Pricing(e) => Some(e),
             _ => None,
         }
     }

@@ -129,19 +129,11 @@ impl Failure for CheckoutError {
             Self::Internal(_) => Kind::Internal,
         }
     }
-    fn detail(&self) -> String {
+    fn wrapped(&self) -> Option<&dyn Failure> {
         match self {
-            Self::Cart(e) => e.detail(),
-            Self::Inventory(e) => e.detail(),
-            Self::Order(e) => e.detail(),
-            other => other.to_string(),
-        }
-    }
-    fn retry_after(&self) -> Option<u64> {
-        match self {
-            Self::Cart(e) => e.retry_after(),
-            Self::Inventory(e) => e.retry_after(),
-            Self::Order(e) => e.retry_after(),
+            Self::Cart(e) => Some(e),
+            Self::Inventory(e) => Some(e),
+            Self::Order(e) => Some(e),
             _ => None,
         }
     }

@@ -35,16 +35,10 @@ impl Failure for DetailsError {
             Self::Inventory(e) => e.kind(),
         }
     }
-    fn detail(&self) -> String {
+    fn wrapped(&self) -> Option<&dyn Failure> {
         match self {
-            Self::Conference(e) => e.detail(),
-            Self::Inventory(e) => e.detail(),
-        }
-    }
-    fn retry_after(&self) -> Option<u64> {
-        match self {
-            Self::Conference(e) => e.retry_after(),
-            Self::Inventory(e) => e.retry_after(),
+            Self::Conference(e) => Some(e),
+            Self::Inventory(e) => Some(e),
         }
     }
 }

@@ -92,17 +92,10 @@ impl Failure for PaymentError {
             Self::InvalidAmount(_) | Self::CreditRequired => Kind::Refused,
         }
     }
-    fn detail(&self) -> String {
+    fn wrapped(&self) -> Option<&dyn Failure> {
         match self {
-            Self::Order(e) => e.detail(),
-            Self::Credit(e) => e.detail(),
-            other => other.to_string(),
-        }
-    }
-    fn retry_after(&self) -> Option<u64> {
-        match self {
-            Self::Order(e) => e.retry_after(),
-            Self::Credit(e) => e.retry_after(),
+            Self::Order(e) => Some(e),
+            Self::Credit(e) => Some(e),
             _ => None,
         }
     }

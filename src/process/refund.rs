@@ -102,18 +102,11 @@ impl Failure for RefundError {
             Self::Crash(e) => e.kind(),
         }
     }
-    fn detail(&self) -> String {
+    fn wrapped(&self) -> Option<&dyn Failure> {
         match self {
-            Self::Order(e) => e.detail(),
-            Self::Credit(e) => e.detail(),
-            Self::Gateway(e) => e.detail(),
-            _ => self.to_string(),
-        }
-    }
-    fn retry_after(&self) -> Option<u64> {
-        match self {
-            Self::Order(e) => e.retry_after(),
-            Self::Credit(e) => e.retry_after(),
+            Self::Order(e) => Some(e),
+            Self::Credit(e) => Some(e),
+            Self::Gateway(e) => Some(e),
             _ => None,
         }
     }
