@@ -17,7 +17,7 @@ use cqrs_es::event_sink::EventSink;
 use cqrs_es::{Aggregate, AggregateError, EventStore};
 use futures::FutureExt;
 use rand::Rng;
-use tessera_aggregates::DomainServices;
+use tessera_aggregates::{DomainServices, StreamId};
 use tessera_projections::EventMeta;
 use tessera_replay::{Db, RunnerHandle};
 
@@ -137,7 +137,7 @@ impl CommandBus {
     /// Reads the current state of an aggregate (every committed event applied).
     pub async fn inspect<A, T>(
         &self,
-        id: &str,
+        id: &StreamId<A>,
         read: impl FnOnce(&A) -> T,
     ) -> Result<T, BusError<A::Error>>
     where
@@ -145,7 +145,10 @@ impl CommandBus {
         A::Command: Send,
         A::Error: Send,
     {
-        self.store::<A>().read(id, read).await.map_err(store_error)
+        self.store::<A>()
+            .read(id.as_str(), read)
+            .await
+            .map_err(store_error)
     }
 
     /// Folds the whole stream of aggregate `id` into a fresh value, without reading
@@ -158,7 +161,7 @@ impl CommandBus {
     /// advisory checks on hot aggregates; never for a decision.
     pub async fn peek<A, T>(
         &self,
-        id: &str,
+        id: &StreamId<A>,
         read: impl FnOnce(&A) -> T,
     ) -> Result<T, BusError<A::Error>>
     where
@@ -167,7 +170,7 @@ impl CommandBus {
         A::Error: Send,
     {
         self.store::<A>()
-            .read_recent(id, RECENT, read)
+            .read_recent(id.as_str(), RECENT, read)
             .await
             .map_err(store_error)
     }
@@ -176,7 +179,7 @@ impl CommandBus {
     /// accept a few seconds; decisions never use this).
     pub async fn peek_within<A, T>(
         &self,
-        id: &str,
+        id: &StreamId<A>,
         max_age: Duration,
         read: impl FnOnce(&A) -> T,
     ) -> Result<T, BusError<A::Error>>
@@ -186,29 +189,31 @@ impl CommandBus {
         A::Error: Send,
     {
         self.store::<A>()
-            .read_recent(id, max_age, read)
+            .read_recent(id.as_str(), max_age, read)
             .await
             .map_err(store_error)
     }
 
     /// Like [`Self::peek`], but never reads the store: None when not cached.
-    pub async fn cached<A, T>(&self, id: &str, read: impl FnOnce(&A) -> T) -> Option<T>
+    pub async fn cached<A, T>(&self, id: &StreamId<A>, read: impl FnOnce(&A) -> T) -> Option<T>
     where
         A: Aggregate<Services = DomainServices> + 'static,
         A::Command: Send,
         A::Error: Send,
     {
-        self.store::<A>().read_cached(id, RECENT, read).await
+        self.store::<A>()
+            .read_cached(id.as_str(), RECENT, read)
+            .await
     }
 
-    pub async fn load_fresh<A>(&self, id: &str) -> Result<A, BusError<A::Error>>
+    pub async fn load_fresh<A>(&self, id: &StreamId<A>) -> Result<A, BusError<A::Error>>
     where
         A: Aggregate<Services = DomainServices> + 'static,
         A::Command: Send,
         A::Error: Send,
     {
         let store = self.store::<A>();
-        let events = store.load_events(id).await.map_err(store_error)?;
+        let events = store.load_events(id.as_str()).await.map_err(store_error)?;
         let mut aggregate = A::default();
         for envelope in events {
             aggregate.apply(envelope.payload);
@@ -226,7 +231,7 @@ impl CommandBus {
     /// costs one round trip per batch, not per command.
     pub async fn send<A>(
         &self,
-        id: &str,
+        id: &StreamId<A>,
         command: A::Command,
         meta: &EventMeta,
     ) -> Result<Sent, BusError<A::Error>>
@@ -235,7 +240,7 @@ impl CommandBus {
         A::Command: Clone + Send,
         A::Error: Send,
     {
-        self.send_decided::<A>(id, command, meta)
+        self.send_decided(id, command, meta)
             .await
             .map(|decided| decided.sent())
     }
@@ -245,7 +250,7 @@ impl CommandBus {
     /// learns what it just did without reading the aggregate back.
     pub async fn send_decided<A>(
         &self,
-        id: &str,
+        id: &StreamId<A>,
         command: A::Command,
         meta: &EventMeta,
     ) -> Result<Decided<A::Event>, BusError<A::Error>>
@@ -260,7 +265,7 @@ impl CommandBus {
         meta.recorded_at = Some(self.services.now());
         let (reply, answer) = tokio::sync::oneshot::channel();
         let leads = store.enqueue(
-            id,
+            id.as_str(),
             Pending {
                 command,
                 metadata: meta.to_map(),

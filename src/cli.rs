@@ -608,7 +608,7 @@ async fn erase_user(db: &tessera_replay::Db, email: &str) -> anyhow::Result<Exit
     );
     let id = user_id(email);
     let exists = bus
-        .inspect::<User, _>(&id.to_string(), |u| u.exists())
+        .inspect(&User::stream(id), |u| u.exists())
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     if !exists {

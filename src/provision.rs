@@ -61,12 +61,12 @@ impl Failure for ProvisionError {
             ProvisionError::Inventory(e) => e.kind(),
         }
     }
-    fn detail(&self) -> String {
+    fn wrapped(&self) -> Option<&dyn Failure> {
         match self {
-            ProvisionError::Series(e) => e.detail(),
-            ProvisionError::Conference(e) => e.detail(),
-            ProvisionError::Inventory(e) => e.detail(),
-            other => other.to_string(),
+            ProvisionError::Series(e) => Some(e),
+            ProvisionError::Conference(e) => Some(e),
+            ProvisionError::Inventory(e) => Some(e),
+            _ => None,
         }
     }
 }
@@ -92,7 +92,7 @@ pub async fn create_series(
 ) -> Result<(Uuid, Sent), BusError<SeriesError>> {
     let (id, command) = series_create(slug, name);
     let sent = bus
-        .send::<Series>(&id.to_string(), command, &meta.for_conf(None))
+        .send(&Series::stream(id), command, &meta.for_conf(None))
         .await?;
     Ok((id, sent))
 }
@@ -172,7 +172,7 @@ impl ConferenceProvision {
             return Err(ProvisionError::Conference(BusError::Refused(e)));
         }
         let existing = bus
-            .inspect::<Conference, _>(&self.conference_id.to_string(), |c| {
+            .inspect(&Conference::stream(self.conference_id), |c| {
                 c.exists().then(|| (c.series_id(), c.year()))
             })
             .await
@@ -190,19 +190,31 @@ impl ConferenceProvision {
         meta: &EventMeta,
     ) -> Result<Option<i64>, ProvisionError> {
         let registered = bus
-            .send::<Series>(&self.series_id.to_string(), self.register.clone(), meta)
+            .send(&Series::stream(self.series_id), self.register.clone(), meta)
             .await
             .map_err(ProvisionError::Series)?;
         let created = bus
-            .send::<Conference>(&self.conference_id.to_string(), self.create.clone(), meta)
+            .send(
+                &Conference::stream(self.conference_id),
+                self.create.clone(),
+                meta,
+            )
             .await
             .map_err(ProvisionError::Conference)?;
         let opened = bus
-            .send::<Inventory>(&self.inventory_id.to_string(), self.open.clone(), meta)
+            .send(
+                &Inventory::stream(self.inventory_id),
+                self.open.clone(),
+                meta,
+            )
             .await
             .map_err(ProvisionError::Inventory)?;
         let capacity = bus
-            .send::<Inventory>(&self.inventory_id.to_string(), self.capacity.clone(), meta)
+            .send(
+                &Inventory::stream(self.inventory_id),
+                self.capacity.clone(),
+                meta,
+            )
             .await
             .map_err(ProvisionError::Inventory)?;
         Ok(registered
@@ -224,7 +236,7 @@ pub async fn create_conference(
     meta: &CommandMeta,
 ) -> Result<Provisioned, ProvisionError> {
     let series_slug = bus
-        .inspect::<Series, _>(&series_id(series).to_string(), |s| {
+        .inspect(&Series::stream(series_id(series)), |s| {
             s.exists().then(|| s.slug().to_string())
         })
         .await

@@ -757,7 +757,7 @@ async fn ledger(app: &TestApp) -> Ledger {
     let now = app.app.bus.services().now();
     app.app
         .bus
-        .inspect::<Inventory, _>(&id, |inv| {
+        .inspect(&Inventory::stream(id), |inv| {
             let products = [
                 ProductRef::ticket("individual"),
                 ProductRef::ticket("corporate"),

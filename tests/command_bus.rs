@@ -21,8 +21,8 @@ fn bus(db: &tessera_replay::Db) -> Arc<CommandBus> {
 }
 
 async fn create(bus: &CommandBus, id: &str, places: u32) {
-    bus.send::<Activity>(
-        id,
+    bus.send(
+        &Activity::stream(id),
         ActivityCommand::Create {
             conference_id: natural_id("conference", "c"),
             slug: "sprint".into(),
@@ -53,8 +53,8 @@ async fn act_6_capacity_holds_across_two_instances(b: Backend) {
         let id = id.clone();
         tasks.push(tokio::spawn(async move {
             let user = natural_id("user", &format!("u{i}"));
-            bus.send::<Activity>(
-                &id,
+            bus.send(
+                &Activity::stream(&id),
                 ActivityCommand::SignUp {
                     user,
                     note: String::new(),
@@ -76,7 +76,7 @@ async fn act_6_capacity_holds_across_two_instances(b: Backend) {
     // A third instance with an empty cache reads the stream from scratch.
     let fresh = bus(&db);
     let statuses = fresh
-        .inspect::<Activity, _>(&id, |a| {
+        .inspect(&Activity::stream(&id), |a| {
             users.iter().map(|u| a.status_of(u)).collect::<Vec<_>>()
         })
         .await
@@ -93,7 +93,7 @@ async fn act_6_capacity_holds_across_two_instances(b: Backend) {
     // And both instances agree with it (their caches caught up with each other).
     for b in [&one, &two] {
         let spots = b
-            .inspect::<Activity, _>(&id, |a| a.spots_remaining())
+            .inspect(&Activity::stream(&id), |a| a.spots_remaining())
             .await
             .expect("inspect");
         assert_eq!(spots, Some(0));
@@ -117,10 +117,12 @@ async fn act_6_a_cache_never_decides_on_stale_state(b: Backend) {
     create(&one, &id, 5).await;
     let ana = natural_id("user", "ana");
     // Warm instance one's cache, then change the stream through instance two.
-    one.inspect::<Activity, _>(&id, |_| ()).await.expect("warm");
+    one.inspect(&Activity::stream(&id), |_| ())
+        .await
+        .expect("warm");
     let sent = two
-        .send::<Activity>(
-            &id,
+        .send(
+            &Activity::stream(&id),
             ActivityCommand::SignUp {
                 user: ana,
                 note: String::new(),
@@ -131,8 +133,8 @@ async fn act_6_a_cache_never_decides_on_stale_state(b: Backend) {
         .expect("signup");
     assert!(sent.position.is_some());
     let again = one
-        .send::<Activity>(
-            &id,
+        .send(
+            &Activity::stream(&id),
             ActivityCommand::SignUp {
                 user: ana,
                 note: String::new(),
@@ -146,8 +148,8 @@ async fn act_6_a_cache_never_decides_on_stale_state(b: Backend) {
         "ACT-6: already signed up, nothing recorded"
     );
     let cancel = one
-        .send::<Activity>(
-            &id,
+        .send(
+            &Activity::stream(&id),
             ActivityCommand::Cancel { user: ana },
             &EventMeta::default(),
         )

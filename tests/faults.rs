@@ -538,8 +538,8 @@ async fn pay_28_a_refund_to_credit_survives_crashes(b: Backend) {
             ..EventMeta::default()
         };
         let sent = bus
-            .send::<Order>(
-                &tessera::app::order_id(&reference).to_string(),
+            .send(
+                &Order::stream(tessera::app::order_id(&reference)),
                 OrderCommand::Refund {
                     refund_id,
                     amount: money("40.00"),
@@ -788,8 +788,8 @@ async fn card_paid_order(b: Backend) -> CardPaid {
     };
     app.app
         .bus
-        .send::<Order>(
-            &tessera::app::order_id(&reference).to_string(),
+        .send(
+            &Order::stream(tessera::app::order_id(&reference)),
             OrderCommand::RecordPayment {
                 payment_id: Uuid::new_v4(),
                 method: PaymentMethod::Stripe,

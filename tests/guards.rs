@@ -445,10 +445,10 @@ async fn a_runner_behind_another_never_moves_a_checkpoint_back(b: Backend) {
     let bus = CommandBus::new(db.clone(), DomainServices::new(Arc::new(SystemClock)), None);
     let meta = EventMeta::default();
     let id = |slug: &str| natural_id("activity", slug).to_string();
-    bus.send::<Activity>(&id("a"), create("a"), &meta)
+    bus.send(&Activity::stream(id("a")), create("a"), &meta)
         .await
         .expect("create a");
-    bus.send::<Activity>(&id("b"), create("b"), &meta)
+    bus.send(&Activity::stream(id("b")), create("b"), &meta)
         .await
         .expect("create b");
     let mut ahead = Runner::load(db.clone()).await.expect("runner ahead");
@@ -460,11 +460,11 @@ async fn a_runner_behind_another_never_moves_a_checkpoint_back(b: Backend) {
         user: natural_id("user", "ana"),
         note: String::new(),
     };
-    bus.send::<Activity>(&id("a"), signup, &meta)
+    bus.send(&Activity::stream(id("a")), signup, &meta)
         .await
         .expect("signup");
     let head = bus
-        .send::<Activity>(&id("c"), create("c"), &meta)
+        .send(&Activity::stream(id("c")), create("c"), &meta)
         .await
         .expect("create c")
         .position

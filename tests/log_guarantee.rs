@@ -169,8 +169,8 @@ async fn start_race(app: &TestApp, round: u32) -> (JoinHandle<i64>, i64) {
                 request_id: Some(format!("slow-{round}")),
                 ..Default::default()
             };
-            let id = natural_id("activity", &format!("slow-{round}")).to_string();
-            bus.send::<Activity>(&id, activity(&format!("slow-{round}")), &meta)
+            let id = Activity::stream(natural_id("activity", &format!("slow-{round}")));
+            bus.send(&id, activity(&format!("slow-{round}")), &meta)
                 .await
                 .expect("slow append")
                 .position
@@ -179,11 +179,11 @@ async fn start_race(app: &TestApp, round: u32) -> (JoinHandle<i64>, i64) {
     };
     // The slow append has drawn its position and sleeps before its row exists.
     tokio::time::sleep(Duration::from_millis(150)).await;
-    let id = natural_id("activity", &format!("fast-{round}")).to_string();
+    let id = Activity::stream(natural_id("activity", &format!("fast-{round}")));
     let fast = app
         .app
         .bus
-        .send::<Activity>(
+        .send(
             &id,
             activity(&format!("fast-{round}")),
             &EventMeta::default(),
@@ -205,7 +205,11 @@ async fn first_event(app: &TestApp) {
     let id = natural_id("activity", "first").to_string();
     app.app
         .bus
-        .send::<Activity>(&id, activity("first"), &EventMeta::default())
+        .send(
+            &Activity::stream(id),
+            activity("first"),
+            &EventMeta::default(),
+        )
         .await
         .expect("first append");
 }

@@ -830,8 +830,8 @@ async fn pay_27_card_refunds_are_voided_while_stripe_is_unavailable(b: Backend) 
     };
     app.app
         .bus
-        .send::<tessera_aggregates::order::Order>(
-            &order_id.to_string(),
+        .send(
+            &tessera_aggregates::order::Order::stream(order_id),
             tessera_aggregates::order::OrderCommand::RecordPayment {
                 payment_id: uuid::Uuid::new_v4(),
                 method: tessera_aggregates::order::PaymentMethod::Stripe,

@@ -22,8 +22,8 @@ use tessera::bus::{BusError, CommandBus};
 use tessera::config::Config;
 use tessera::http::error::ApiError;
 use tessera::server::SystemClock;
-use tessera_aggregates::DomainServices;
 use tessera_aggregates::cart::Cart;
+use tessera_aggregates::{DomainServices, StreamId};
 use tessera_projections::EventMeta;
 
 // ---- a test aggregate whose decisions misbehave on demand ----------------------
@@ -119,7 +119,14 @@ fn spawn_send(
     command: FlakyCommand,
 ) -> tokio::task::JoinHandle<Outcome> {
     let (bus, id) = (bus.clone(), id.to_string());
-    tokio::spawn(async move { bus.send::<Flaky>(&id, command, &EventMeta::default()).await })
+    tokio::spawn(async move {
+        bus.send(
+            &StreamId::<Flaky>::named(id),
+            command,
+            &EventMeta::default(),
+        )
+        .await
+    })
 }
 
 /// Every outcome, failing (not hanging) when one does not come within 5 s.
@@ -141,11 +148,11 @@ async fn count(bus: &CommandBus, id: &str) -> u32 {
         DomainServices::new(Arc::new(SystemClock)),
         None,
     )
-    .inspect::<Flaky, _>(id, |f| f.count)
+    .inspect(&StreamId::<Flaky>::named(id), |f| f.count)
     .await
     .expect("stored count");
     let cached = bus
-        .inspect::<Flaky, _>(id, |f| f.count)
+        .inspect(&StreamId::<Flaky>::named(id), |f| f.count)
         .await
         .expect("count");
     assert_eq!(cached, stored, "the cache agrees with the store");
@@ -171,7 +178,11 @@ async fn a_panicking_decision_never_wedges_its_aggregate(b: Backend) {
     let bus = bus(&db, Duration::from_secs(5));
     let id = "flaky-1";
     let sent = bus
-        .send::<Flaky>(id, FlakyCommand::Inc, &EventMeta::default())
+        .send(
+            &StreamId::<Flaky>::named(id),
+            FlakyCommand::Inc,
+            &EventMeta::default(),
+        )
         .await;
     assert!(sent.is_ok(), "{sent:?}");
 
@@ -322,7 +333,7 @@ async fn a_busy_aggregate_answers_503_and_readyz_names_it(b: Backend) {
     let signal = holding.clone();
     let (release, released) = std::sync::mpsc::channel::<()>();
     let blocker = tokio::spawn(async move {
-        bus.inspect::<Cart, _>(&held, move |_| {
+        bus.inspect(&Cart::stream(held), move |_| {
             signal.store(true, Ordering::SeqCst);
             // Bounded, so a failing test cannot hang the run. In place: a worker
             // blocked outright may hold the runtime's timers (the test's own

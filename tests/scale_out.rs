@@ -376,8 +376,8 @@ async fn three_instances_finish_each_card_refund_once_with_the_leader_killed_mid
         };
         app.app
             .bus
-            .send::<Order>(
-                &tessera::app::order_id(&reference).to_string(),
+            .send(
+                &Order::stream(tessera::app::order_id(&reference)),
                 OrderCommand::RecordPayment {
                     payment_id: Uuid::new_v4(),
                     method: PaymentMethod::Stripe,
@@ -412,8 +412,8 @@ async fn three_instances_finish_each_card_refund_once_with_the_leader_killed_mid
         ..EventMeta::default()
     };
     for reference in &references {
-        bus.send::<Order>(
-            &tessera::app::order_id(reference).to_string(),
+        bus.send(
+            &Order::stream(tessera::app::order_id(reference)),
             OrderCommand::Refund {
                 refund_id: Uuid::new_v4(),
                 amount: "100.00".parse().unwrap_or_default(),

@@ -284,6 +284,86 @@ async fn my_19_verify_by_replay_catches_tampering(b: Backend) {
     app.finish().await;
 }
 
+/// MY-19: a freeze records the figures the organizers are shown. Once every
+/// statistics projection has folded the conference's events up to the head, the
+/// live rows are exactly the log's fold at the head; while one is behind the
+/// conference's latest event, or of another version (a schema change under way),
+/// they are not used, and the freeze folds the log instead (and still verifies).
+async fn my_19_a_freeze_takes_the_live_figures_only_when_they_are_the_logs(b: Backend) {
+    let (app, cast) = setup(b).await;
+    sale(&app, &cast, "ana").await;
+    sale(&app, &cast, "bo").await;
+    let head = app.settled().await;
+    assert!(
+        app.app
+            .runner
+            .wait_for(head, std::time::Duration::from_secs(10))
+            .await,
+        "the projections reach {head}"
+    );
+    let cid = tessera::app::conference_id(CONF);
+    let db = &app.app.db;
+    let live = tessera_replay::stats::live_at_head(db, cid)
+        .await
+        .expect("live read");
+    let Some((at, doc)) = live else {
+        panic!("the projections have caught up: the live figures answer");
+    };
+    assert_eq!(at, head);
+    let folded = tessera_replay::stats::replayed_conference_from_log(db, cid, head)
+        .await
+        .expect("fold");
+    assert_eq!(doc, folded);
+    assert_eq!(doc["sections"]["money"]["net"], "200.00", "{doc}");
+
+    // The orders projection behind the conference's latest event.
+    let position: i64 = match db {
+        Db::Postgres(p) => sqlx::query_scalar(
+            "SELECT position FROM projection_state WHERE name = 'orders' AND status = 'live'",
+        )
+        .fetch_one(p)
+        .await
+        .expect("orders position"),
+        Db::Sqlite(p) => sqlx::query_scalar(
+            "SELECT position FROM projection_state WHERE name = 'orders' AND status = 'live'",
+        )
+        .fetch_one(p)
+        .await
+        .expect("orders position"),
+    };
+    let set_position = |p: i64| {
+        format!(
+            "UPDATE projection_state SET position = {p} WHERE name = 'orders' AND status = 'live'"
+        )
+    };
+    // (restored at once: nothing happens meanwhile, so the runner never notices).
+    exec(&app, &set_position(1), &[]).await;
+    let live = tessera_replay::stats::live_at_head(db, cid)
+        .await
+        .expect("live read");
+    exec(&app, &set_position(position), &[]).await;
+    assert!(live.is_none(), "a projection is behind: {live:?}");
+
+    // A live generation of another version than the code's.
+    let bump = |d: i64| {
+        format!(
+            "UPDATE projection_state SET version = version + ({d}) WHERE name = 'orders' AND status = 'live'"
+        )
+    };
+    exec(&app, &bump(1), &[]).await;
+    let live = tessera_replay::stats::live_at_head(db, cid)
+        .await
+        .expect("live read");
+    assert!(live.is_none(), "another version: {live:?}");
+    // The freeze folds the log instead, and the frozen year verifies.
+    let r = freeze(&app, &cast.organizer, json!({})).await;
+    exec(&app, &bump(-1), &[]).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let (code, out) = verify(&app);
+    assert_eq!(code, 0, "folded freeze: {out}");
+    app.finish().await;
+}
+
 /// MY-19 under concurrency: ten organizers freeze at once without a reason; the
 /// conference decides them one after the other, so exactly one is the first freeze
 /// and the nine others need a reason.
@@ -330,6 +410,7 @@ async fn my_19_concurrent_first_freezes_record_one(b: Backend) {
 }
 
 on_both_backends!(
+    my_19_a_freeze_takes_the_live_figures_only_when_they_are_the_logs,
     my_19_concurrent_first_freezes_record_one,
     my_19_freeze_serves_the_snapshot,
     my_19_verify_by_replay_catches_tampering,

@@ -181,9 +181,10 @@ async fn order_facts(app: &TestApp, reference: &str, event_type: &str) -> usize 
 async fn event_status(app: &TestApp, event_id: &str) -> Option<StripeEventStatus> {
     app.app
         .bus
-        .inspect::<StripeEventRecord, _>(&stripe_event::stream_id(event_id).to_string(), |r| {
-            r.status()
-        })
+        .inspect(
+            &StripeEventRecord::stream(stripe_event::stream_id(event_id)),
+            |r| r.status(),
+        )
         .await
         .expect("stripe event record")
 }
@@ -191,7 +192,7 @@ async fn event_status(app: &TestApp, event_id: &str) -> Option<StripeEventStatus
 async fn read_order<T>(app: &TestApp, reference: &str, read: impl FnOnce(&Order) -> T) -> T {
     app.app
         .bus
-        .inspect::<Order, _>(&tessera::app::order_id(reference).to_string(), read)
+        .inspect(&Order::stream(tessera::app::order_id(reference)), read)
         .await
         .expect("order")
 }
@@ -218,8 +219,8 @@ async fn known_customer(app: &TestApp, user: &User, customer: &str) {
     let user = uuid::Uuid::parse_str(&user.id).expect("user id");
     app.app
         .bus
-        .send::<StripeCustomer>(
-            &stripe_customer::stream_id(conference_id, user).to_string(),
+        .send(
+            &StripeCustomer::stream(stripe_customer::stream_id(conference_id, user)),
             StripeCustomerCommand::Record {
                 conference_id,
                 user,

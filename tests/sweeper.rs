@@ -107,11 +107,13 @@ async fn credits(app: &TestApp, user: &User) -> Vec<Value> {
 
 /// Stale holds the conference's Inventory has not recorded as expired yet.
 async fn unrecorded_expiries(app: &TestApp, slug: &str) -> usize {
-    let ledger = tessera::app::inventory_id(tessera::app::conference_id(slug)).to_string();
+    let ledger = Inventory::stream(tessera::app::inventory_id(tessera::app::conference_id(
+        slug,
+    )));
     let now = app.app.bus.services().now();
     app.app
         .bus
-        .peek::<Inventory, _>(&ledger, |inv| inv.expired_holds(now).len())
+        .peek(&ledger, |inv| inv.expired_holds(now).len())
         .await
         .expect("inventory")
 }

@@ -115,7 +115,7 @@ async fn act(app: &TestApp, staff: &User, intent: &str, action: &str) -> Respons
 async fn read_order<T>(app: &TestApp, reference: &str, read: impl FnOnce(&Order) -> T) -> T {
     app.app
         .bus
-        .inspect::<Order, _>(&tessera::app::order_id(reference).to_string(), read)
+        .inspect(&Order::stream(tessera::app::order_id(reference)), read)
         .await
         .expect("order")
 }

@@ -24,6 +24,7 @@ pub mod series;
 mod services;
 pub mod session_rating;
 pub mod sponsor;
+mod stream;
 pub mod stripe_customer;
 pub mod stripe_event;
 pub mod survey;
@@ -37,6 +38,7 @@ pub mod webhook;
 
 pub use edit::{PartSlug, nullable};
 pub use services::{Clock, DomainServices, FixedClock, Timestamp};
+pub use stream::StreamId;
 
 use uuid::Uuid;
 

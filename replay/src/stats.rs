@@ -2,11 +2,13 @@
 //! or folded from the log up to a position (what a freeze records and what
 //! `tessera replay verify --conference` checks).
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use tessera_aggregates::conference::{ConferenceEvent, StatsSnapshot};
 use tessera_projections::stats::{self, Sources};
 use tessera_projections::stats_archive::{ArchiveRow, FrozenSnapshot, StatsArchive, archive_key};
-use tessera_projections::{DomainEvent, Projection};
+use tessera_projections::{DomainEvent, Envelope, Projection};
 use uuid::Uuid;
 
 use crate::admin::fold_from_zero;
@@ -23,6 +25,135 @@ pub async fn live(db: &Db, conference_id: Uuid) -> Result<serde_json::Value, Run
         }
     }
     Ok(stats::assemble(conference_id, &sources)?)
+}
+
+/// The statistics document from the live projection rows together with the log
+/// position it is exactly the fold of, read in one snapshot of the database: the
+/// head, when every statistics projection's live generation is of the current
+/// code's version and has folded every event of the conference up to the head.
+/// None otherwise (a projection behind the conference's latest event, or a schema
+/// change under way): the caller folds the log instead. What a freeze records, so
+/// the frozen figures are the ones the organizers were shown, and
+/// `tessera replay verify --conference` checks them against the log alone.
+pub async fn live_at_head(
+    db: &Db,
+    conference_id: Uuid,
+) -> Result<Option<(i64, serde_json::Value)>, RunnerError> {
+    let versions: BTreeMap<&'static str, i64> = stats_views()
+        .iter()
+        .map(|v| (v.name(), i64::from(v.version())))
+        .collect();
+    let id = conference_id.to_string();
+    let reads = stats::reads(conference_id);
+    // One body for both backends: the states, the head, the check and the rows,
+    // all read in the transaction's one snapshot.
+    macro_rules! in_one_snapshot {
+        ($tx:expr, $pending:expr) => {{
+            let tx = &mut $tx;
+            let states: Vec<(String, i64, i64)> =
+                sqlx::query_as(LIVE_STATES).fetch_all(&mut **tx).await?;
+            let Some(folded) = folded_by_all(&states, &versions) else {
+                return Ok(None);
+            };
+            let head: i64 = sqlx::query_scalar(HEAD).fetch_one(&mut **tx).await?;
+            let pending: bool = sqlx::query_scalar($pending)
+                .bind(&id)
+                .bind(folded)
+                .bind(head)
+                .fetch_one(&mut **tx)
+                .await?;
+            if pending {
+                return Ok(None);
+            }
+            let mut rows = Vec::new();
+            for read in &reads {
+                let upper = format!("{}\u{7f}", read.prefix);
+                let found: Vec<(String, String)> = sqlx::query_as(LIVE_ROWS)
+                    .bind(read.projection)
+                    .bind(&read.prefix)
+                    .bind(&upper)
+                    .fetch_all(&mut **tx)
+                    .await?;
+                // Parsed on another thread while the next read runs.
+                let projection = read.projection;
+                rows.push(tokio::task::spawn_blocking(move || {
+                    parse_rows(projection, found)
+                }));
+            }
+            (head, rows)
+        }};
+    }
+    let (head, rows) = match db {
+        Db::Postgres(p) => {
+            let mut tx = p.begin().await?;
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(&mut *tx)
+                .await?;
+            // Equality and a position range (not row comparisons, which the
+            // planner misjudges here and answers with a pass over the log): the
+            // range past the projections is short, and both indexes serve it.
+            let read = in_one_snapshot!(
+                tx,
+                "SELECT EXISTS (SELECT 1 FROM events WHERE (metadata->>'conference_id') = $1 \
+                 AND position > $2 AND position <= $3)"
+            );
+            tx.commit().await?;
+            read
+        }
+        Db::Sqlite(p) => {
+            // A read transaction sees one snapshot from its first statement on.
+            let mut tx = p.begin().await?;
+            let read = in_one_snapshot!(
+                tx,
+                "SELECT EXISTS (SELECT 1 FROM events \
+                 WHERE json_extract(metadata, '$.conference_id') = ? AND position > ? AND position <= ?)"
+            );
+            tx.commit().await?;
+            read
+        }
+    };
+    let mut sources = Sources::default();
+    for parsed in rows {
+        let (projection, parsed) = parsed
+            .await
+            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+        for (key, doc) in parsed? {
+            sources.insert(projection, key, doc);
+        }
+    }
+    Ok(Some((head, stats::assemble(conference_id, &sources)?)))
+}
+
+/// Rows of `projection` as JSON values.
+type ParsedRows = (
+    &'static str,
+    Result<Vec<(String, serde_json::Value)>, serde_json::Error>,
+);
+
+fn parse_rows(projection: &'static str, rows: Vec<(String, String)>) -> ParsedRows {
+    let parsed = rows
+        .into_iter()
+        .map(|(key, doc)| serde_json::from_str(&doc).map(|v| (key, v)))
+        .collect();
+    (projection, parsed)
+}
+
+const LIVE_STATES: &str =
+    "SELECT name, CAST(version AS BIGINT), position FROM projection_state WHERE status = 'live'";
+const HEAD: &str = "SELECT COALESCE(MAX(position), 0) FROM events";
+const LIVE_ROWS: &str = "SELECT r.key, r.doc FROM projection_rows r JOIN projection_state s \
+    ON s.name = r.name AND s.generation = r.generation AND s.status = 'live' \
+    WHERE r.name = $1 AND r.key >= $2 AND r.key < $3 ORDER BY r.key";
+
+/// The position every statistics projection has folded up to (the least of
+/// theirs), when each has a live generation of the current code's version.
+fn folded_by_all(states: &[(String, i64, i64)], versions: &BTreeMap<&str, i64>) -> Option<i64> {
+    let mut least: Option<i64> = None;
+    for (name, version) in versions {
+        let (_, _, position) = states.iter().find(|(n, v, _)| n == name && v == version)?;
+        least = Some(least.map_or(*position, |l| l.min(*position)));
+    }
+    least
 }
 
 /// The statistics document as the log up to `position` (inclusive) makes it: the
@@ -98,13 +229,13 @@ async fn fold_conference(
         load_state(&mut views, &state)?;
         q.after = at;
     }
+    if checkpoints.is_none() {
+        return fold_on_two_threads(db, views, q, conference_id).await;
+    }
     let mut since_checkpoint = 0_usize;
-    loop {
-        let batch = crate::history::page(db, &q).await?;
-        let Some(last) = batch.last() else { break };
-        q.after = last.position;
-        for raw in &batch {
-            let env = raw.decode()?;
+    let mut pages = read_ahead(db.clone(), q);
+    while let Some(batch) = pages.recv().await {
+        for env in batch? {
             for v in views.iter_mut() {
                 v.apply(&env);
             }
@@ -113,12 +244,113 @@ async fn fold_conference(
             if let Some(every) = checkpoints
                 && since_checkpoint >= every.max(1)
             {
-                save_checkpoint(db, &id, &version, raw.position, &views).await?;
+                save_checkpoint(db, &id, &version, env.position, &views).await?;
                 since_checkpoint = 0;
             }
         }
     }
     assemble_from(&views, conference_id)
+}
+
+/// [`fold_conference`] without checkpoints (a verification): the views are
+/// independent, so after the first page (folded here, timing each view) they are
+/// split into two halves of about equal cost, and each later page is folded into
+/// one half on a thread of its own while this one folds the other (and the reader
+/// decodes the next page).
+async fn fold_on_two_threads(
+    db: &Db,
+    views: Vec<Box<dyn crate::views::View>>,
+    q: crate::history::HistoryQuery,
+    conference_id: Uuid,
+) -> Result<serde_json::Value, RunnerError> {
+    type Views = Vec<Box<dyn crate::views::View>>;
+    fn fold(views: &mut Views, page: &[Envelope]) {
+        for env in page {
+            for v in views.iter_mut() {
+                v.apply(env);
+            }
+        }
+    }
+    let mut pages = read_ahead(db.clone(), q);
+    let Some(page) = pages.recv().await else {
+        return assemble_from(&views, conference_id);
+    };
+    let page = page?;
+    let mut timed: Vec<(std::time::Duration, Box<dyn crate::views::View>)> = views
+        .into_iter()
+        .map(|mut v| {
+            let started = std::time::Instant::now();
+            for env in &page {
+                v.apply(env);
+            }
+            (started.elapsed(), v)
+        })
+        .collect();
+    timed.sort_by(|a, b| b.0.cmp(&a.0));
+    let (mut first, mut second): (Views, Views) = (vec![], vec![]);
+    let (mut first_cost, mut second_cost) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
+    for (cost, v) in timed {
+        if first_cost <= second_cost {
+            first_cost += cost;
+            first.push(v);
+        } else {
+            second_cost += cost;
+            second.push(v);
+        }
+    }
+    while let Some(page) = pages.recv().await {
+        let page = page?;
+        std::thread::scope(|s| {
+            s.spawn(|| fold(&mut first, &page));
+            fold(&mut second, &page);
+        });
+    }
+    first.append(&mut second);
+    assemble_from(&first, conference_id)
+}
+
+/// The pages of `q`, decoded, read and decoded by a task of their own while the
+/// caller folds the page before (a year's fold waits on neither the database nor
+/// the JSON decoding). Ends after the last page, or with the first error.
+fn read_ahead(
+    db: Db,
+    mut q: crate::history::HistoryQuery,
+) -> tokio::sync::mpsc::Receiver<Result<Vec<Envelope>, RunnerError>> {
+    // Two stages, so the database reads a page while the one before is decoded.
+    let (raw_pages, mut raw_receiver) = tokio::sync::mpsc::channel(2);
+    tokio::spawn(async move {
+        loop {
+            let page = match crate::history::page(&db, &q).await {
+                Ok(page) => page,
+                Err(e) => {
+                    let _ = raw_pages.send(Err(RunnerError::from(e))).await;
+                    return;
+                }
+            };
+            let Some(last) = page.last() else { return };
+            q.after = last.position;
+            // The decoder gone (the fold failed): stop.
+            if raw_pages.send(Ok(page)).await.is_err() {
+                return;
+            }
+        }
+    });
+    let (pages, receiver) = tokio::sync::mpsc::channel(2);
+    tokio::spawn(async move {
+        while let Some(page) = raw_receiver.recv().await {
+            let decoded = page.and_then(|page| {
+                page.into_iter()
+                    .map(|raw| raw.into_envelope().map_err(RunnerError::from))
+                    .collect::<Result<Vec<_>, _>>()
+            });
+            let failed = decoded.is_err();
+            // The receiver gone (the fold failed) or an error sent: stop.
+            if pages.send(decoded).await.is_err() || failed {
+                return;
+            }
+        }
+    });
+    receiver
 }
 
 /// A checkpoint of the statistics fold every this many events of a conference.

@@ -53,8 +53,8 @@ pub async fn taken(url: &str) -> anyhow::Result<u64> {
     let db = open_db(url).await?;
     let bus = CommandBus::new(db, DomainServices::new(Arc::new(SystemClock)), None);
     let now = bus.services().now();
-    let ledger = inventory_id(crate::app::conference_id(CONF)).to_string();
-    bus.inspect::<Inventory, _>(&ledger, |inv| {
+    let ledger = Inventory::stream(inventory_id(crate::app::conference_id(CONF)));
+    bus.inspect(&ledger, |inv| {
         let p = tessera_aggregates::pricing::ProductRef::ticket("individual");
         inv.sold(&p) + inv.held(&p, now)
     })

@@ -376,8 +376,8 @@ async fn append(
     ));
     // One activity per worker: independent aggregates, each taking signups.
     for w in 0..concurrency {
-        let id = natural_id("activity", &format!("bench/{w}")).to_string();
-        bus.send::<Activity>(
+        let id = Activity::stream(natural_id("activity", &format!("bench/{w}")));
+        bus.send(
             &id,
             ActivityCommand::Create {
                 conference_id: conference,
@@ -414,9 +414,9 @@ async fn append(
             let bus = bus.clone();
             let meta = meta.clone();
             async move {
-                let id = natural_id("activity", &format!("bench/{w}")).to_string();
+                let id = Activity::stream(natural_id("activity", &format!("bench/{w}")));
                 let user = natural_id("user", &format!("{w}/{i}"));
-                bus.send::<Activity>(
+                bus.send(
                     &id,
                     ActivityCommand::SignUp {
                         user,

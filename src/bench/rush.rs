@@ -67,13 +67,13 @@ pub(super) async fn prepare(
     let made = crate::provision::create_conference(&app.bus, "rush", CONF, 2027, details, &meta)
         .await
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let ledger = inventory_id(made.id).to_string();
+    let ledger = Inventory::stream(inventory_id(made.id));
     let m = EventMeta {
         conference_id: Some(made.id),
         ..Default::default()
     };
     app.bus
-        .send::<Inventory>(
+        .send(
             &ledger,
             InventoryCommand::DefineTicketType {
                 ticket: TicketType {
@@ -93,7 +93,7 @@ pub(super) async fn prepare(
     voucher.value = rust_decimal::Decimal::from(20);
     voucher.max_uses = voucher_uses;
     app.bus
-        .send::<Inventory>(&ledger, InventoryCommand::CreateVoucher { voucher }, &m)
+        .send(&ledger, InventoryCommand::CreateVoucher { voucher }, &m)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     // Buyers share one password hash: the rush measures checkouts, not argon2.
@@ -105,8 +105,8 @@ pub(super) async fn prepare(
         let email = format!("buyer{i}@rush.example");
         let id = user_id(&email);
         app.bus
-            .send::<User>(
-                &id.to_string(),
+            .send(
+                &User::stream(id),
                 UserCommand::Register {
                     email,
                     name: format!("Buyer {i}"),
@@ -232,7 +232,7 @@ pub async fn rush(
     let conference = crate::app::conference_id(CONF);
     let (sold, held, remaining, voucher) = app
         .bus
-        .inspect::<Inventory, _>(&inventory_id(conference).to_string(), |inv| {
+        .inspect(&Inventory::stream(inventory_id(conference)), |inv| {
             let p = tessera_aggregates::pricing::ProductRef::ticket("individual");
             (
                 inv.sold(&p),

@@ -130,9 +130,9 @@ pub async fn seed_conditions(
     cid: Uuid,
     out: &mut String,
 ) -> anyhow::Result<usize> {
-    let ledger = inventory_id(cid).to_string();
+    let ledger = Inventory::stream(inventory_id(cid));
     let existing: Vec<String> = bus
-        .inspect::<Inventory, _>(&ledger, |inv| {
+        .inspect(&ledger, |inv| {
             inv.conditions().iter().map(|c| c.name.clone()).collect()
         })
         .await
@@ -145,7 +145,7 @@ pub async fn seed_conditions(
             present.push(name);
             continue;
         }
-        bus.send::<Inventory>(
+        bus.send(
             &ledger,
             InventoryCommand::DefineCondition { condition },
             &meta,

@@ -64,7 +64,7 @@ pub async fn seed_fundraising(
         return Ok(());
     }
     let cid = conference_id(&plan.conference.slug);
-    let stream = fundraising_id(cid).to_string();
+    let stream = Fundraising::stream(fundraising_id(cid));
     let meta = CommandMeta::system().for_conf(Some(cid));
     let (mut opened, mut donated) = (0, 0);
     for (organisation, tier, amount, to) in DEALS {
@@ -82,7 +82,7 @@ pub async fn seed_fundraising(
             ..Default::default()
         };
         let sent = bus
-            .send::<Fundraising>(
+            .send(
                 &stream,
                 FundraisingCommand::OpenDeal {
                     conference_id: cid,
@@ -104,7 +104,7 @@ pub async fn seed_fundraising(
             PATH[..=end].to_vec()
         };
         for step in steps {
-            bus.send::<Fundraising>(
+            bus.send(
                 &stream,
                 FundraisingCommand::MoveDeal { id, to: step },
                 &meta,
@@ -118,7 +118,7 @@ pub async fn seed_fundraising(
     for (i, (donor, amount, date)) in DONATIONS.iter().enumerate() {
         let id = natural_id("demo-donation", &format!("{cid}/{i}"));
         let there = bus
-            .inspect::<Fundraising, _>(&stream, |f| f.donation(id).is_some())
+            .inspect(&stream, |f| f.donation(id).is_some())
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         if there {
@@ -136,7 +136,7 @@ pub async fn seed_fundraising(
         )
         .await?;
         let sent = bus
-            .send::<Fundraising>(
+            .send(
                 &stream,
                 FundraisingCommand::RecordDonation {
                     conference_id: cid,
@@ -180,7 +180,7 @@ pub async fn seed_grants(
         let applicant = user_id(&demo_email(name));
         let id = stream_id(cid, applicant).to_string();
         let exists = bus
-            .inspect::<TravelGrant, _>(&id, |g| g.exists())
+            .inspect(&TravelGrant::stream(&id), |g| g.exists())
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         if exists {
@@ -203,7 +203,7 @@ pub async fn seed_grants(
         let send = |cmd: GrantCommand| {
             let (id, meta) = (id.clone(), meta.clone());
             async move {
-                bus.send::<TravelGrant>(&id, cmd, &meta)
+                bus.send(&TravelGrant::stream(&id), cmd, &meta)
                     .await
                     .map_err(|e| anyhow::anyhow!("travel grant of {name}: {e}"))
             }
@@ -276,7 +276,7 @@ pub async fn seed_letters(
         let applicant = user_id(&demo_email(name));
         let id = tessera_aggregates::visa_letter::stream_id(cid, applicant).to_string();
         let exists = bus
-            .inspect::<VisaLetter, _>(&id, |l| l.exists())
+            .inspect(&VisaLetter::stream(&id), |l| l.exists())
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         if exists {
@@ -296,7 +296,7 @@ pub async fn seed_letters(
         let send = |cmd: LetterCommand| {
             let (id, meta) = (id.clone(), meta.clone());
             async move {
-                bus.send::<VisaLetter>(&id, cmd, &meta)
+                bus.send(&VisaLetter::stream(&id), cmd, &meta)
                     .await
                     .map_err(|e| anyhow::anyhow!("visa letter of {name}: {e}"))
             }

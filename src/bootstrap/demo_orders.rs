@@ -145,7 +145,9 @@ pub async fn seed_orders_and_cart(
     let mut seeded = OrdersSeeded::default();
     let ledger = inventory_id(cid).to_string();
     let gate = bus
-        .inspect::<Inventory, _>(&ledger, |inv| inv.ticket_type(GATE_TICKET).is_some())
+        .inspect(&Inventory::stream(&ledger), |inv| {
+            inv.ticket_type(GATE_TICKET).is_some()
+        })
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     if !gate {
@@ -236,11 +238,11 @@ async fn place_and_pay(
 ) -> anyhow::Result<Outcome> {
     let email = demo_email(spec.buyer);
     let user = user_id(&email);
-    let ledger = inventory_id(cid).to_string();
+    let ledger = Inventory::stream(inventory_id(cid));
     let now = bus.services().now();
     let ticket = ProductRef::ticket(spec.ticket);
     let ready = bus
-        .inspect::<Inventory, _>(&ledger, |inv| {
+        .inspect(&ledger, |inv| {
             let t = inv.ticket_type(spec.ticket)?;
             let mut lines = vec![HoldLine {
                 product: ticket.clone(),
@@ -360,9 +362,9 @@ async fn seed_cart(
 ) -> anyhow::Result<bool> {
     let email = demo_email(CART_OWNER);
     let user = user_id(&email);
-    let stream = Cart::stream_id(cid, user).to_string();
+    let stream = Cart::stream(Cart::stream_id(cid, user));
     let had_cart = bus
-        .inspect::<Cart, _>(&stream, Cart::exists)
+        .inspect(&stream, Cart::exists)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     if had_cart {
@@ -373,7 +375,7 @@ async fn seed_cart(
         return Ok(false);
     }
     let expiry_minutes = times.cart_expiry_minutes;
-    bus.send::<Cart>(
+    bus.send(
         &stream,
         CartCommand::Open {
             cart_id: Uuid::new_v4(),
@@ -387,7 +389,7 @@ async fn seed_cart(
     .map_err(|e| anyhow::anyhow!("demo cart of {email}: {e}"))?;
 
     let now = bus.services().now();
-    let ledger = inventory_id(cid).to_string();
+    let ledger = Inventory::stream(inventory_id(cid));
     let wanted = [
         (ProductRef::ticket(GATE_TICKET), 1),
         (ProductRef::addon(DEMO_ADDON), 2),
@@ -395,7 +397,7 @@ async fn seed_cart(
     let mut added = vec![];
     for (product, quantity) in wanted {
         let offer = bus
-            .inspect::<Inventory, _>(&ledger, |inv| inv.offer(&product, user, now))
+            .inspect(&ledger, |inv| inv.offer(&product, user, now))
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let Some(offer) = offer else {
@@ -418,7 +420,7 @@ async fn seed_cart(
                 expiry_minutes,
             }
         };
-        match bus.send::<Cart>(&stream, command, meta).await {
+        match bus.send(&stream, command, meta).await {
             Ok(_) => added.push(format!("{name} ×{quantity}")),
             Err(BusError::Refused(e)) => {
                 let _ = writeln!(out, "  Cart item {name}: skipped, {e}");

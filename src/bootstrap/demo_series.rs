@@ -63,7 +63,7 @@ pub async fn generate_past_years(
     let last = conference_id(&slugs[slugs.len() - 1]);
     let done = app
         .bus
-        .inspect::<Conference, _>(&last.to_string(), |c| c.exists())
+        .inspect(&Conference::stream(last), |c| c.exists())
         .await
         .map_err(|e| anyhow::anyhow!("conference {}: {e}", slugs[slugs.len() - 1]))?;
     if !done {
@@ -78,8 +78,8 @@ pub async fn generate_past_years(
         let cid = conference_id(slug);
         for role in [Role::Organizer, Role::Finance, Role::Auditor] {
             app.bus
-                .send::<Conference>(
-                    &cid.to_string(),
+                .send(
+                    &Conference::stream(cid),
                     ConferenceCommand::GrantRole {
                         user: organizer,
                         role,
@@ -98,7 +98,7 @@ pub async fn load(bus: &Arc<CommandBus>) -> anyhow::Result<()> {
     let file = series_file::parse(SERIES_FILE)?
         .ok_or_else(|| anyhow::anyhow!("the demo series file is not a series file"))?;
     let loaded = bus
-        .inspect::<Series, _>(&series_id(SERIES).to_string(), |s| s.exists())
+        .inspect(&Series::stream(series_id(SERIES)), |s| s.exists())
         .await
         .map_err(|e| anyhow::anyhow!("series '{SERIES}': {e}"))?;
     // The series is loaded once: its active year's tickets change the conference
@@ -130,8 +130,8 @@ pub async fn load(bus: &Arc<CommandBus>) -> anyhow::Result<()> {
     for y in &file.years {
         let cid = conference_id(&y.slug);
         for role in [Role::Organizer, Role::Finance, Role::Auditor] {
-            bus.send::<Conference>(
-                &cid.to_string(),
+            bus.send(
+                &Conference::stream(cid),
                 ConferenceCommand::GrantRole {
                     user: organizer,
                     role,

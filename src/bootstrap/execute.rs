@@ -333,15 +333,15 @@ pub async fn execute(
     let iid = inventory_id(cid);
     let stores = Stores {
         series: bus
-            .load_fresh::<Series>(&sid.to_string())
+            .load_fresh(&Series::stream(sid))
             .await
             .map_err(store_error)?,
         conference: bus
-            .load_fresh::<Conference>(&cid.to_string())
+            .load_fresh(&Conference::stream(cid))
             .await
             .map_err(store_error)?,
         inventory: bus
-            .load_fresh::<Inventory>(&iid.to_string())
+            .load_fresh(&Inventory::stream(iid))
             .await
             .map_err(store_error)?,
     };
@@ -880,15 +880,15 @@ impl Draft {
             };
             let sent = match step.command {
                 Command::Series(cmd) => bus
-                    .send::<Series>(&sid, cmd, meta)
+                    .send(&Series::stream(&sid), cmd, meta)
                     .await
                     .map_err(|e| e.to_string()),
                 Command::Conference(cmd) => bus
-                    .send::<Conference>(&cid, cmd, meta)
+                    .send(&Conference::stream(&cid), cmd, meta)
                     .await
                     .map_err(|e| e.to_string()),
                 Command::Inventory(cmd) => bus
-                    .send::<Inventory>(&iid, cmd, meta)
+                    .send(&Inventory::stream(&iid), cmd, meta)
                     .await
                     .map_err(|e| e.to_string()),
             };
@@ -1007,10 +1007,10 @@ fn local_time(tz: &str, date: NaiveDate, hour: u32) -> Option<DateTime<Utc>> {
 async fn seed_vouchers(bus: &CommandBus, cid: Uuid, out: &mut String) -> anyhow::Result<()> {
     use tessera_aggregates::inventory::{Inventory, InventoryCommand};
     use tessera_aggregates::pricing::{ProductScope, Scope, Voucher, VoucherKind};
-    let ledger = inventory_id(cid).to_string();
+    let ledger = Inventory::stream(inventory_id(cid));
     let now = bus.services().now();
     let has_vouchers = bus
-        .inspect::<Inventory, _>(&ledger, |inv| !inv.vouchers(now).is_empty())
+        .inspect(&ledger, |inv| !inv.vouchers(now).is_empty())
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     if has_vouchers {
@@ -1054,7 +1054,7 @@ async fn seed_vouchers(bus: &CommandBus, cid: Uuid, out: &mut String) -> anyhow:
         voucher.unlocks_hidden = unlocks_hidden;
         voucher.scope = scope;
         codes.push(voucher.code.clone());
-        bus.send::<Inventory>(&ledger, InventoryCommand::CreateVoucher { voucher }, &meta)
+        bus.send(&ledger, InventoryCommand::CreateVoucher { voucher }, &meta)
             .await
             .map_err(|e| anyhow::anyhow!("voucher {prefix}: {e}"))?;
     }
@@ -1083,8 +1083,8 @@ async fn seed_credit(
     }
     let alice = user_id(&demo_email("attendee_alice"));
     let credit_id = tessera_aggregates::natural_id("demo-credit", &cid.to_string());
-    bus.send::<Credit>(
-        &credit_id.to_string(),
+    bus.send(
+        &Credit::stream(credit_id),
         CreditCommand::Issue {
             credit_id,
             conference_id: cid,
@@ -1126,7 +1126,7 @@ pub async fn seed_demo_data(bus: &CommandBus, plan: &BootstrapPlan) -> anyhow::R
     for name in DEMO_USERS {
         let email = demo_email(name);
         let exists = bus
-            .inspect::<User, _>(&user_id(&email).to_string(), |u| u.exists())
+            .inspect(&User::stream(user_id(&email)), |u| u.exists())
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         if exists {
@@ -1176,7 +1176,7 @@ pub async fn seed_demo_data(bus: &CommandBus, plan: &BootstrapPlan) -> anyhow::R
         let system = CommandMeta::system().for_conf(Some(cid));
         for demo in &DEMO_ACTIVITIES {
             let slug = super::slugify(demo.name);
-            let id = activity_id(cid, &slug).to_string();
+            let id = Activity::stream(activity_id(cid, &slug));
             let day = c.start_date + chrono::Duration::days(demo.day);
             let day = if day > c.end_date { c.end_date } else { day };
             let details = ActivityDetails {
@@ -1190,7 +1190,7 @@ pub async fn seed_demo_data(bus: &CommandBus, plan: &BootstrapPlan) -> anyhow::R
                 is_active: true,
                 ..Default::default()
             };
-            bus.send::<Activity>(
+            bus.send(
                 &id,
                 ActivityCommand::Create {
                     conference_id: cid,
@@ -1208,7 +1208,7 @@ pub async fn seed_demo_data(bus: &CommandBus, plan: &BootstrapPlan) -> anyhow::R
                     actor: uid.to_string(),
                     ..system.clone()
                 };
-                bus.send::<Activity>(
+                bus.send(
                     &id,
                     ActivityCommand::SignUp {
                         user: uid,

@@ -76,7 +76,7 @@ async fn template(bus: &CommandBus, cid: Uuid, t: BadgeTemplate) -> anyhow::Resu
     };
     let meta = CommandMeta::system().for_conf(Some(cid));
     match bus
-        .send::<BadgeTemplates>(&templates_id(cid).to_string(), cmd, &meta)
+        .send(&BadgeTemplates::stream(templates_id(cid)), cmd, &meta)
         .await
     {
         Ok(sent) => Ok(sent.position.is_some()),
@@ -97,7 +97,7 @@ async fn survey(bus: &CommandBus, cid: Uuid, s: SurveyPlan) -> anyhow::Result<bo
         is_active: s.is_active,
     };
     let meta = CommandMeta::system().for_conf(Some(cid));
-    match bus.send::<Survey>(&id.to_string(), cmd, &meta).await {
+    match bus.send(&Survey::stream(id), cmd, &meta).await {
         Ok(sent) => Ok(sent.position.is_some()),
         Err(BusError::Refused(SurveyError::AlreadyExists)) => Ok(false),
         Err(e) => Err(anyhow::anyhow!("survey '{slug}': {e}")),

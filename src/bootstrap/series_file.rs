@@ -65,12 +65,12 @@ pub async fn apply(bus: &CommandBus, file: &SeriesFile) -> anyhow::Result<Vec<St
     let system = CommandMeta::system();
     let sid = series_id(&file.series.slug);
     let exists = bus
-        .inspect::<Series, _>(&sid.to_string(), |s| s.exists())
+        .inspect(&Series::stream(sid), |s| s.exists())
         .await
         .map_err(|e| anyhow::anyhow!("series '{}': {e}", file.series.slug))?;
     if !exists {
-        bus.send::<Series>(
-            &sid.to_string(),
+        bus.send(
+            &Series::stream(sid),
             SeriesCommand::Create {
                 slug: file.series.slug.clone(),
                 name: file.series.name.clone(),
@@ -96,8 +96,8 @@ pub async fn apply(bus: &CommandBus, file: &SeriesFile) -> anyhow::Result<Vec<St
         }
         if let Some(figures) = &y.historical {
             let sent = bus
-                .send::<Conference>(
-                    &steps.conference_id.to_string(),
+                .send(
+                    &Conference::stream(steps.conference_id),
                     ConferenceCommand::RecordHistoricalFigures {
                         figures: figures.clone(),
                     },
@@ -111,8 +111,8 @@ pub async fn apply(bus: &CommandBus, file: &SeriesFile) -> anyhow::Result<Vec<St
         }
         if y.active {
             let sent = bus
-                .send::<Series>(
-                    &sid.to_string(),
+                .send(
+                    &Series::stream(sid),
                     SeriesCommand::Activate {
                         conference_id: steps.conference_id,
                     },

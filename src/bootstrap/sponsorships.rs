@@ -50,7 +50,7 @@ pub async fn execute_sponsorships(
             ..Default::default()
         };
         let exists = bus
-            .inspect::<Sponsor, _>(&sponsor_id(cid, &s.slug).to_string(), |x| x.exists())
+            .inspect(&Sponsor::stream(sponsor_id(cid, &s.slug)), |x| x.exists())
             .await
             .map_err(|e| anyhow::anyhow!("sponsor '{}': {e}", s.slug))?;
         if exists {
@@ -77,8 +77,8 @@ pub async fn execute_sponsorships(
         }
     }
     for t in &plan.sponsorship_tiers {
-        bus.send::<Fundraising>(
-            &fundraising_id(cid).to_string(),
+        bus.send(
+            &Fundraising::stream(fundraising_id(cid)),
             FundraisingCommand::SaveTier {
                 conference_id: cid,
                 slug: t.slug.clone(),

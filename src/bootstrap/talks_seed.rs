@@ -62,7 +62,7 @@ pub async fn seed_ratings(bus: &CommandBus, plan: &BootstrapPlan) -> anyhow::Res
     for (i, name) in super::DEMO_USERS.iter().enumerate() {
         let user = crate::app::user_id(&super::demo_email(name));
         let exists = bus
-            .peek::<User, _>(&user.to_string(), |u| u.exists())
+            .peek(&User::stream(user), |u| u.exists())
             .await
             .map_err(|e| anyhow::anyhow!("demo user {name}: {e}"))?;
         if !exists {
@@ -76,8 +76,8 @@ pub async fn seed_ratings(bus: &CommandBus, plan: &BootstrapPlan) -> anyhow::Res
                 score: SCORES[(i + 2 * j) % SCORES.len()],
                 talk_exists: true,
             };
-            let id = rating_id(cid, &talk.code, user).to_string();
-            match bus.send::<SessionRating>(&id, cmd, &meta).await {
+            let id = SessionRating::stream(rating_id(cid, &talk.code, user));
+            match bus.send(&id, cmd, &meta).await {
                 Ok(_) => rated += 1,
                 Err(BusError::Refused(RatingError::AlreadyRated)) => kept += 1,
                 Err(e) => return Err(anyhow::anyhow!("rating '{}': {e}", talk.code)),

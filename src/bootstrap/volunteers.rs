@@ -47,7 +47,7 @@ async fn ensure_teams(
             cloned_from: None,
         };
         match bus
-            .send::<Team>(&team_id(cid, &t.slug).to_string(), cmd, &meta)
+            .send(&Team::stream(team_id(cid, &t.slug)), cmd, &meta)
             .await
         {
             Ok(sent) if sent.position.is_some() => created += 1,
@@ -111,7 +111,7 @@ pub async fn seed_volunteers(
     let (created, kept) = ensure_teams(bus, cid, &teams).await?;
     let _ = writeln!(out, "Teams: {created} created, {kept} already present.");
     let year = bus
-        .inspect::<Conference, _>(&cid.to_string(), |c| Year {
+        .inspect(&Conference::stream(cid), |c| Year {
             conference_id: cid,
             series_id: c.series_id(),
             year: c.year(),
@@ -122,9 +122,9 @@ pub async fn seed_volunteers(
     let mut applied = 0;
     for (name, team) in DEMO_VOLUNTEERS {
         let user = user_id(&demo_email(name));
-        let id = volunteer_id(cid, user).to_string();
+        let id = Volunteer::stream(volunteer_id(cid, user));
         let exists = bus
-            .inspect::<Volunteer, _>(&id, |v| v.exists())
+            .inspect(&id, |v| v.exists())
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         if exists {
@@ -145,7 +145,7 @@ pub async fn seed_volunteers(
             earlier_years: vec![],
             sealed_social: None,
         };
-        bus.send::<Volunteer>(&id, apply, &meta)
+        bus.send(&id, apply, &meta)
             .await
             .map_err(|e| anyhow::anyhow!("volunteer {name}: {e}"))?;
         // Into the named demo team, or the file's first team.
@@ -155,7 +155,7 @@ pub async fn seed_volunteers(
                 teams: vec![t.slug.clone()],
                 roles: vec!["member".into()],
             };
-            bus.send::<Volunteer>(&id, approve, &meta)
+            bus.send(&id, approve, &meta)
                 .await
                 .map_err(|e| anyhow::anyhow!("volunteer {name}: {e}"))?;
         }

@@ -104,7 +104,7 @@ impl Api {
         let exists = self
             .app
             .bus
-            .inspect::<User, _>(&id.to_string(), |u| u.exists())
+            .inspect(&User::stream(id), |u| u.exists())
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         if !exists {
@@ -158,8 +158,8 @@ impl Api {
         let sent = self
             .app
             .bus
-            .send::<User>(
-                &id.to_string(),
+            .send(
+                &User::stream(id),
                 UserCommand::Register {
                     email: email.clone(),
                     name: format!("Shopper {n}"),

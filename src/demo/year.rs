@@ -208,8 +208,8 @@ async fn setup(app: &AppState, api: &Api, admin: &Actor, plan: &Year) -> anyhow:
             continue;
         }
         app.bus
-            .send::<Inventory>(
-                &inventory_id(cid).to_string(),
+            .send(
+                &Inventory::stream(inventory_id(cid)),
                 InventoryCommand::DefineCondition { condition },
                 &meta,
             )
@@ -338,8 +338,8 @@ async fn card(api: &Api, base: &str, reference: &str, total: Decimal) -> anyhow:
     let decided = api
         .app
         .bus
-        .send_decided::<Order>(
-            &order.to_string(),
+        .send_decided(
+            &Order::stream(order),
             OrderCommand::RecordPayment {
                 payment_id: natural_id("stripe-payment", &intent),
                 method: PaymentMethod::Stripe,

@@ -94,9 +94,10 @@ pub(crate) async fn check(
             }
             let approved = app
                 .bus
-                .inspect::<Volunteer, _>(&volunteer_id(conference, caller.id).to_string(), |v| {
-                    v.is_approved()
-                })
+                .inspect(
+                    &Volunteer::stream(volunteer_id(conference, caller.id)),
+                    |v| v.is_approved(),
+                )
                 .await?;
             if approved {
                 Ok(())

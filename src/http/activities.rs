@@ -153,8 +153,8 @@ async fn create_activity(
     let id = activity_id(conf.id, &activity_slug);
     let sent = app
         .bus
-        .send::<Activity>(
-            &id.to_string(),
+        .send(
+            &Activity::stream(id),
             ActivityCommand::Create {
                 conference_id: conf.id,
                 slug: activity_slug.clone(),
@@ -187,9 +187,10 @@ async fn unique_slug(app: &AppState, conference: Uuid, name: &str) -> ApiResult<
         };
         let taken = app
             .bus
-            .inspect::<Activity, _>(&activity_id(conference, &candidate).to_string(), |a| {
-                a.exists()
-            })
+            .inspect(
+                &Activity::stream(activity_id(conference, &candidate)),
+                |a| a.exists(),
+            )
             .await?;
         if !taken {
             return Ok(candidate);
@@ -212,8 +213,8 @@ async fn update_activity(
     let id = activity_id(conf.id, &activity);
     let sent = app
         .bus
-        .send::<Activity>(
-            &id.to_string(),
+        .send(
+            &Activity::stream(id),
             ActivityCommand::Change {
                 patch: body.into_patch(),
             },
@@ -405,12 +406,12 @@ async fn sign_up(
     body: axum::body::Bytes,
 ) -> ApiResult<(StatusCode, Json<SignupOutcome>)> {
     let conf = app.gate(&slug, PUBLIC).await?;
-    let id = activity_id(conf.id, &activity).to_string();
+    let id = Activity::stream(activity_id(conf.id, &activity));
     // The body is optional: no body, or `{"note": "…"}`.
     let note = crate::http::extract::optional_json::<SignUpBody>(&body)?.note;
     let sent = app
         .bus
-        .send::<Activity>(
+        .send(
             &id,
             ActivityCommand::SignUp {
                 user: user.id,
@@ -421,7 +422,7 @@ async fn sign_up(
         .await?;
     let status = app
         .bus
-        .inspect::<Activity, _>(&id, |a| a.status_of(&user.id))
+        .inspect(&id, |a| a.status_of(&user.id))
         .await?
         .unwrap_or(SignupStatus::Cancelled);
     let (code, message) = match sent.position {
@@ -452,10 +453,10 @@ async fn cancel_mine(
     Path((slug, activity)): Path<(String, String)>,
 ) -> ApiResult<Json<SignupOutcome>> {
     let conf = app.gate(&slug, PUBLIC).await?;
-    let id = activity_id(conf.id, &activity).to_string();
+    let id = Activity::stream(activity_id(conf.id, &activity));
     let sent = app
         .bus
-        .send::<Activity>(
+        .send(
             &id,
             ActivityCommand::Cancel { user: user.id },
             &meta.for_conf(Some(conf.id)),
@@ -488,7 +489,7 @@ async fn may_read_roster(
     }
     let listed = app
         .bus
-        .inspect::<Activity, _>(&activity.to_string(), |a| {
+        .inspect(&Activity::stream(activity), |a| {
             a.details().organizers.contains(&caller.id)
         })
         .await?;
@@ -558,8 +559,8 @@ async fn promote(
             .contains(&Role::Organizer);
     let sent = app
         .bus
-        .send::<Activity>(
-            &id.to_string(),
+        .send(
+            &Activity::stream(id),
             ActivityCommand::Promote {
                 user,
                 by: caller.id,

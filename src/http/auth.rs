@@ -133,8 +133,8 @@ pub async fn register(
     };
     let sent = app
         .bus
-        .send::<User>(
-            &id.to_string(),
+        .send(
+            &User::stream(id),
             UserCommand::Register {
                 email: email.to_string(),
                 name: name.to_string(),
@@ -196,7 +196,7 @@ pub(crate) async fn authenticate(
     }
     let found = app
         .bus
-        .inspect::<User, _>(&account, |u| {
+        .inspect(&User::stream(&account), |u| {
             u.exists()
                 .then(|| (u.password_hash().to_string(), u.session_epoch()))
         })

@@ -131,8 +131,8 @@ async fn create_template(
     };
     let sent = app
         .bus
-        .send::<BadgeTemplates>(
-            &templates_id(conf.id).to_string(),
+        .send(
+            &BadgeTemplates::stream(templates_id(conf.id)),
             cmd,
             &meta.for_conf(Some(conf.id)),
         )

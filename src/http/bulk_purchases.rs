@@ -480,7 +480,7 @@ pub(crate) async fn purchase_vouchers(
     let now = app.bus.services().now();
     Ok(app
         .bus
-        .peek::<Inventory, _>(&inventory_id(conf.id).to_string(), move |inv| {
+        .peek(&Inventory::stream(inventory_id(conf.id)), move |inv| {
             codes
                 .iter()
                 .filter_map(|c| inv.voucher(c, now))

@@ -94,8 +94,8 @@ async fn send(
 ) -> ApiResult<Option<i64>> {
     let sent = app
         .bus
-        .send::<Fundraising>(
-            &fundraising_id(conf.id).to_string(),
+        .send(
+            &Fundraising::stream(fundraising_id(conf.id)),
             cmd,
             &meta.for_conf(Some(conf.id)),
         )

@@ -25,7 +25,7 @@ impl App {
         // one made by another instance within CALLER_MAX_AGE.
         let user = self
             .bus
-            .peek_within::<User, _>(&id.to_string(), CALLER_MAX_AGE, |u| {
+            .peek_within(&User::stream(id), CALLER_MAX_AGE, |u| {
                 u.accepts_session(claims.epoch, &claims.id).then(|| {
                     (
                         u.email().to_string(),
@@ -57,7 +57,7 @@ impl App {
         let id = conference_id(slug);
         let found = self
             .bus
-            .peek::<Conference, _>(&id.to_string(), |c| {
+            .peek(&Conference::stream(id), |c| {
                 c.exists().then(|| *c.feature_overrides())
             })
             .await
@@ -83,7 +83,7 @@ impl App {
     /// The caller's roles in a conference.
     pub async fn roles_in(&self, conference: Uuid, user: Uuid) -> ApiResult<Vec<Role>> {
         self.bus
-            .peek::<Conference, _>(&conference.to_string(), |c| c.roles_of(&user))
+            .peek(&Conference::stream(conference), |c| c.roles_of(&user))
             .await
             .map_err(ApiError::from)
     }

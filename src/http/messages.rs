@@ -154,8 +154,8 @@ async fn retry(
 ) -> ApiResult<Json<MessageRetried>> {
     let sent = app
         .bus
-        .send::<Message>(
-            &message.to_string(),
+        .send(
+            &Message::stream(message),
             MessageCommand::Retry { by: caller.id },
             &meta.for_conf(None),
         )

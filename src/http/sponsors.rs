@@ -167,7 +167,7 @@ async fn unique_slug(app: &AppState, conference: Uuid, name: &str) -> ApiResult<
         };
         let taken = app
             .bus
-            .inspect::<Sponsor, _>(&sponsor_id(conference, &candidate).to_string(), |s| {
+            .inspect(&Sponsor::stream(sponsor_id(conference, &candidate)), |s| {
                 s.exists()
             })
             .await?;
@@ -221,8 +221,8 @@ async fn remove_sponsor(
     let id = sponsor_id(conf.id, &sponsor);
     let sent = app
         .bus
-        .send::<Sponsor>(
-            &id.to_string(),
+        .send(
+            &Sponsor::stream(id),
             SponsorCommand::Remove,
             &meta.for_conf(Some(conf.id)),
         )
@@ -344,8 +344,8 @@ async fn send_benefit(
 ) -> ApiResult<Option<i64>> {
     let sent = app
         .bus
-        .send::<Sponsor>(
-            &sponsor_id(conference, sponsor).to_string(),
+        .send(
+            &Sponsor::stream(sponsor_id(conference, sponsor)),
             cmd,
             &meta.for_conf(Some(conference)),
         )

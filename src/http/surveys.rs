@@ -100,7 +100,7 @@ async fn create_survey(
     };
     let sent = app
         .bus
-        .send::<Survey>(&id.to_string(), cmd, &meta.for_conf(Some(conf.id)))
+        .send(&Survey::stream(id), cmd, &meta.for_conf(Some(conf.id)))
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -134,7 +134,7 @@ async fn set_active(
     };
     let sent = app
         .bus
-        .send::<Survey>(&id.to_string(), cmd, &meta.for_conf(Some(conf.id)))
+        .send(&Survey::stream(id), cmd, &meta.for_conf(Some(conf.id)))
         .await?;
     Ok(Json(SurveyChanged {
         id,

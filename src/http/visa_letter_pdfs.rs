@@ -133,15 +133,17 @@ async fn send(
     let id = letter.to_string();
     let of = app
         .bus
-        .inspect::<VisaLetter, _>(&id, |l| l.exists().then(|| l.conference_id()))
+        .inspect(&VisaLetter::stream(&id), |l| {
+            l.exists().then(|| l.conference_id())
+        })
         .await?;
     if of != Some(conf.id) {
         return Err(ApiError::not_found("Visa letter request"));
     }
     let sent = app
         .bus
-        .send::<VisaLetter>(
-            &id,
+        .send(
+            &VisaLetter::stream(&id),
             LetterCommand::Send { by: user.id },
             &meta.for_conf(Some(conf.id)),
         )

@@ -103,7 +103,7 @@ async fn request(
     };
     let sent = app
         .bus
-        .send::<VisaLetter>(&id.to_string(), cmd, &meta.for_conf(Some(conf.id)))
+        .send(&VisaLetter::stream(id), cmd, &meta.for_conf(Some(conf.id)))
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -276,7 +276,9 @@ async fn review(
     let id = letter.to_string();
     let of = app
         .bus
-        .inspect::<VisaLetter, _>(&id, |l| l.exists().then(|| l.conference_id()))
+        .inspect(&VisaLetter::stream(&id), |l| {
+            l.exists().then(|| l.conference_id())
+        })
         .await?;
     if of != Some(conf.id) {
         return Err(ApiError::not_found("Visa letter request"));
@@ -287,7 +289,7 @@ async fn review(
     };
     let sent = app
         .bus
-        .send::<VisaLetter>(&id, cmd, &meta.for_conf(Some(conf.id)))
+        .send(&VisaLetter::stream(&id), cmd, &meta.for_conf(Some(conf.id)))
         .await?;
     Ok(Json(LetterChanged {
         id: letter,

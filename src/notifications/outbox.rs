@@ -105,7 +105,7 @@ pub async fn drafts(bus: &CommandBus, db: &Db, env: &Envelope) -> anyhow::Result
                 _ => return Ok(vec![]),
             };
             let (user, conf, reference, total) = bus
-                .inspect::<Order, _>(&env.aggregate_id, |o| {
+                .inspect(&Order::stream(&env.aggregate_id), |o| {
                     (
                         o.user(),
                         o.conference_id(),
@@ -207,7 +207,9 @@ pub async fn drafts(bus: &CommandBus, db: &Db, env: &Envelope) -> anyhow::Result
         }
         DomainEvent::Fundraising(FundraisingEvent::SponsorshipDealMoved { id, to, .. }) => {
             let deal = bus
-                .inspect::<Fundraising, _>(&env.aggregate_id, |f| f.deal(*id).map(|d| d.0.clone()))
+                .inspect(&Fundraising::stream(&env.aggregate_id), |f| {
+                    f.deal(*id).map(|d| d.0.clone())
+                })
                 .await
                 .map_err(failed("loading the fundraising pipeline"))?;
             match deal {
@@ -291,7 +293,7 @@ async fn record(bus: &CommandBus, db: &Db, env: &Envelope) -> anyhow::Result<boo
             address: d.address,
             sealed_address: d.sealed_address,
         };
-        bus.send::<Message>(&id.to_string(), cmd, &meta)
+        bus.send(&Message::stream(id), cmd, &meta)
             .await
             .map_err(failed("recording a message"))?;
     }

@@ -85,10 +85,10 @@ impl Sender {
             let claim = MessageCommand::StartSending {
                 lease_until: now + lease(),
             };
-            let attempt = match self.bus.send::<Message>(&id, claim, &system()).await {
+            let attempt = match self.bus.send(&Message::stream(&id), claim, &system()).await {
                 Ok(_) => self
                     .bus
-                    .inspect::<Message, _>(&id, |m| m.attempts())
+                    .inspect(&Message::stream(&id), |m| m.attempts())
                     .await
                     .map_err(|e| anyhow::anyhow!("reading message {id}: {e}"))?,
                 // Another sender has it, or it is done: not ours.
@@ -120,7 +120,7 @@ impl Sender {
                 }
             };
             self.bus
-                .send::<Message>(&id, cmd, &system())
+                .send(&Message::stream(&id), cmd, &system())
                 .await
                 .map_err(|e| anyhow::anyhow!("recording message {id}: {e}"))?;
         }
@@ -134,7 +134,7 @@ impl Sender {
         if let Some(conf) = row.conference_id {
             let details = self
                 .bus
-                .inspect::<Conference, _>(&conf.to_string(), |c| {
+                .inspect(&Conference::stream(conf), |c| {
                     c.exists().then(|| c.details().clone())
                 })
                 .await
@@ -158,7 +158,7 @@ impl Sender {
                 let id = row.recipient;
                 let user = self
                     .bus
-                    .inspect::<User, _>(&id.to_string(), |u| {
+                    .inspect(&User::stream(id), |u| {
                         u.exists().then(|| {
                             (
                                 u.email().to_string(),

@@ -27,7 +27,7 @@ pub async fn create_user_with(
     let id = user_id(email);
     let meta = CommandMeta::system().for_conf(None);
     let exists = bus
-        .inspect::<User, _>(&id.to_string(), |u| u.exists())
+        .inspect(&User::stream(id), |u| u.exists())
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     if !exists {
@@ -35,8 +35,8 @@ pub async fn create_user_with(
         let normalized = tessera_aggregates::user::normalize_email(email)
             .ok_or_else(|| anyhow::anyhow!("'{email}' is not an e-mail address"))?;
         let sealed = personal.seal_identity(id, &normalized, name).await?;
-        bus.send::<User>(
-            &id.to_string(),
+        bus.send(
+            &User::stream(id),
             UserCommand::Register {
                 email: email.to_string(),
                 name: name.to_string(),
@@ -49,7 +49,7 @@ pub async fn create_user_with(
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
     if admin {
-        bus.send::<User>(&id.to_string(), UserCommand::GrantAdmin, &meta)
+        bus.send(&User::stream(id), UserCommand::GrantAdmin, &meta)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
     }

@@ -55,7 +55,7 @@ async fn registered(
 ) -> anyhow::Result<Reaction> {
     // The lines are fixed at checkout (ORDER-28): reading them now is exact.
     let products = bus
-        .inspect::<Order, _>(&env.aggregate_id, |o| {
+        .inspect(&Order::stream(&env.aggregate_id), |o| {
             o.lines()
                 .iter()
                 .map(|l| AttendeeProduct {
@@ -81,7 +81,7 @@ async fn registered(
         products,
     };
     let meta = follow_up(env, conference_id);
-    settle(bus.send::<Attendee>(&id.to_string(), command, &meta).await)
+    settle(bus.send(&Attendee::stream(id), command, &meta).await)
 }
 
 /// ATT-2: candidates tried before giving up.
@@ -91,9 +91,9 @@ const CODE_ATTEMPTS: u8 = 10;
 /// aggregate keeps it anyway), else the first derived candidate that no other
 /// attendee of any conference holds (ATT-2: unique across conferences).
 async fn code_for(bus: &CommandBus, id: Uuid) -> anyhow::Result<Option<String>> {
-    let stream = id.to_string();
+    let stream = Attendee::stream(id);
     let current = bus
-        .inspect::<Attendee, _>(&stream, |a| a.exists().then(|| a.access_code().to_string()))
+        .inspect(&stream, |a| a.exists().then(|| a.access_code().to_string()))
         .await
         .map_err(|e| anyhow::anyhow!("loading attendee {id}: {e}"))?;
     if current.is_some() {
@@ -117,7 +117,7 @@ async fn code_for(bus: &CommandBus, id: Uuid) -> anyhow::Result<Option<String>> 
 /// A fully refunded order is taken off its attendee (a no-op if it never was on).
 async fn refunded(bus: &CommandBus, env: &Envelope, order_id: Uuid) -> anyhow::Result<Reaction> {
     let owner = bus
-        .inspect::<Order, _>(&env.aggregate_id, |o| {
+        .inspect(&Order::stream(&env.aggregate_id), |o| {
             o.exists().then(|| (o.conference_id(), o.user()))
         })
         .await
@@ -127,7 +127,7 @@ async fn refunded(bus: &CommandBus, env: &Envelope, order_id: Uuid) -> anyhow::R
     };
     let id = attendee_id(conference_id, user).to_string();
     let exists = bus
-        .inspect::<Attendee, _>(&id, Attendee::exists)
+        .inspect(&Attendee::stream(&id), Attendee::exists)
         .await
         .map_err(|e| anyhow::anyhow!("loading attendee {id}: {e}"))?;
     if !exists {
@@ -135,8 +135,12 @@ async fn refunded(bus: &CommandBus, env: &Envelope, order_id: Uuid) -> anyhow::R
     }
     let meta = follow_up(env, conference_id);
     settle(
-        bus.send::<Attendee>(&id, AttendeeCommand::RemoveOrder { order_id }, &meta)
-            .await,
+        bus.send(
+            &Attendee::stream(&id),
+            AttendeeCommand::RemoveOrder { order_id },
+            &meta,
+        )
+        .await,
     )
 }
 

@@ -126,7 +126,7 @@ pub fn holds_ticket(a: &AttendeeRow, slug: &str) -> bool {
 
 async fn conference_name(app: &Records, conf: &ConferenceRef) -> Result<String, BadgeFlowError> {
     app.bus
-        .peek::<Conference, _>(&conf.id.to_string(), |c| c.details().name.clone())
+        .peek(&Conference::stream(conf.id), |c| c.details().name.clone())
         .await
         .map_err(internal)
 }

@@ -85,13 +85,13 @@ impl Failure for BulkFlowError {
             Self::Stripe(e) => e.kind(),
         }
     }
-    fn detail(&self) -> String {
+    fn wrapped(&self) -> Option<&dyn Failure> {
         match self {
-            Self::Purchase(e) => e.detail(),
-            Self::Inventory(e) => e.detail(),
-            Self::Sponsor(e) => e.detail(),
-            Self::Stripe(e) => e.detail(),
-            other => other.to_string(),
+            Self::Purchase(e) => Some(e),
+            Self::Inventory(e) => Some(e),
+            Self::Sponsor(e) => Some(e),
+            Self::Stripe(e) => Some(e),
+            _ => None,
         }
     }
 }
@@ -144,7 +144,7 @@ async fn load<T: Send + 'static>(
     id: Uuid,
     read: impl FnOnce(&BulkPurchase) -> T + Send + 'static,
 ) -> Result<T, BulkFlowError> {
-    bus.inspect::<BulkPurchase, _>(&id.to_string(), move |p| {
+    bus.inspect(&BulkPurchase::stream(id), move |p| {
         (p.exists() && p.conference_id() == conference).then(|| read(p))
     })
     .await
@@ -164,7 +164,9 @@ pub async fn request(
     if let Some(slug) = &new.sponsor {
         let exists = ctx
             .bus
-            .inspect::<Sponsor, _>(&sponsor_id(conference, slug).to_string(), |s| s.exists())
+            .inspect(&Sponsor::stream(sponsor_id(conference, slug)), |s| {
+                s.exists()
+            })
             .await
             .map_err(BulkFlowError::Sponsor)?;
         if !exists {
@@ -174,7 +176,7 @@ pub async fn request(
     let (ticket, addon) = (new.ticket_type.clone(), new.addon.clone());
     let (ticket_type, addon_product) = ctx
         .bus
-        .inspect::<Inventory, _>(&inventory_id(conference).to_string(), move |inv| {
+        .inspect(&Inventory::stream(inventory_id(conference)), move |inv| {
             let t = ticket.map(|slug| {
                 inv.ticket_type(&slug)
                     .map(|t| BulkProduct {
@@ -201,8 +203,8 @@ pub async fn request(
     let addon = addon_product.transpose()?;
     let sent = ctx
         .bus
-        .send::<BulkPurchase>(
-            &id.to_string(),
+        .send(
+            &BulkPurchase::stream(id),
             BulkPurchaseCommand::Request {
                 conference_id: conference,
                 sponsor: new.sponsor,
@@ -236,8 +238,8 @@ pub async fn approve(
     load(ctx.bus, conference, id, |_| ()).await?;
     let sent = ctx
         .bus
-        .send::<BulkPurchase>(
-            &id.to_string(),
+        .send(
+            &BulkPurchase::stream(id),
             BulkPurchaseCommand::Approve { by, voucher_config },
             meta,
         )
@@ -317,8 +319,8 @@ pub async fn checkout(
         .map_err(BulkFlowError::Stripe)?;
     let sent = ctx
         .bus
-        .send::<BulkPurchase>(
-            &id.to_string(),
+        .send(
+            &BulkPurchase::stream(id),
             BulkPurchaseCommand::StartCheckout {
                 session_id: session.id.clone(),
             },
@@ -361,7 +363,7 @@ pub async fn fulfil(
         return Err(BulkFlowError::NotFulfillableByOrganizer);
     }
     let plan = plan.map_err(|e| BulkFlowError::Purchase(BusError::Refused(e)))?;
-    let inventory = inventory_id(conference).to_string();
+    let inventory = Inventory::stream(inventory_id(conference));
     let mut position = None;
     if let Some(plan) = plan {
         let mut issued = false;
@@ -371,7 +373,7 @@ pub async fn fulfil(
                 .collect();
             let sent = ctx
                 .bus
-                .send::<Inventory>(
+                .send(
                     &inventory,
                     InventoryCommand::IssueBulkVouchers {
                         purchase_id: id,
@@ -403,13 +405,13 @@ pub async fn fulfil(
     // a concurrent fulfilment issued first.
     let codes = ctx
         .bus
-        .inspect::<Inventory, _>(&inventory, move |inv| inv.bulk_codes(id).to_vec())
+        .inspect(&inventory, move |inv| inv.bulk_codes(id).to_vec())
         .await
         .map_err(BulkFlowError::Inventory)?;
     let sent = ctx
         .bus
-        .send::<BulkPurchase>(
-            &id.to_string(),
+        .send(
+            &BulkPurchase::stream(id),
             BulkPurchaseCommand::RecordFulfilment {
                 codes: codes.clone(),
                 payment_intent,
@@ -436,8 +438,8 @@ pub async fn mark_failed(
     load(ctx.bus, conference, id, |_| ()).await?;
     let sent = ctx
         .bus
-        .send::<BulkPurchase>(
-            &id.to_string(),
+        .send(
+            &BulkPurchase::stream(id),
             BulkPurchaseCommand::MarkFailed {
                 reason,
                 payment_intent,
@@ -496,7 +498,7 @@ pub async fn refund(
     }
     let sent = ctx
         .bus
-        .send::<BulkPurchase>(&id.to_string(), BulkPurchaseCommand::Refund, meta)
+        .send(&BulkPurchase::stream(id), BulkPurchaseCommand::Refund, meta)
         .await
         .map_err(purchase_err)?;
     let deactivated = deactivate(ctx.bus, conference, id, meta)
@@ -515,8 +517,8 @@ async fn deactivate(
     meta: &EventMeta,
 ) -> Result<Option<i64>, BusError<InventoryError>> {
     let sent = bus
-        .send::<Inventory>(
-            &inventory_id(conference).to_string(),
+        .send(
+            &Inventory::stream(inventory_id(conference)),
             InventoryCommand::DeactivateBulkVouchers { purchase_id: id },
             meta,
         )
@@ -535,7 +537,7 @@ pub async fn react(bus: &CommandBus, env: &Envelope) -> anyhow::Result<Reaction>
         return Ok(Reaction::Done);
     };
     let conference = bus
-        .inspect::<BulkPurchase, _>(&id.to_string(), |p| p.conference_id())
+        .inspect(&BulkPurchase::stream(id), |p| p.conference_id())
         .await?;
     let meta = EventMeta {
         conference_id: Some(conference),

@@ -26,8 +26,8 @@ pub async fn cancel(
 ) -> Result<Option<i64>, BusError<OrderError>> {
     let decided = ctx
         .bus
-        .send_decided::<Order>(
-            &order_id.to_string(),
+        .send_decided(
+            &Order::stream(order_id),
             OrderCommand::Cancel { by: Some(by) },
             meta,
         )

@@ -92,13 +92,13 @@ impl Failure for PayError {
             Self::Internal(_) => Kind::Internal,
         }
     }
-    fn detail(&self) -> String {
+    fn wrapped(&self) -> Option<&dyn Failure> {
         match self {
-            Self::Order(e) => e.detail(),
-            Self::Conference(e) => e.detail(),
-            Self::Customer(e) => e.detail(),
-            Self::Gateway(e) => e.detail(),
-            other => other.to_string(),
+            Self::Order(e) => Some(e),
+            Self::Conference(e) => Some(e),
+            Self::Customer(e) => Some(e),
+            Self::Gateway(e) => Some(e),
+            _ => None,
         }
     }
 }
@@ -145,7 +145,7 @@ pub async fn pay_by_card(
     let stream = order.to_string();
     let facts = if is_valid_reference(reference) {
         ctx.bus
-            .inspect::<Order, _>(&stream, |o| {
+            .inspect(&Order::stream(&stream), |o| {
                 (o.exists() && o.conference_id() == conference).then(|| {
                     (
                         o.user(),
@@ -189,8 +189,8 @@ pub async fn pay_by_card(
             let id = attempt_id(reference, n);
             let started = ctx
                 .bus
-                .send_decided::<Order>(
-                    &stream,
+                .send_decided(
+                    &Order::stream(&stream),
                     OrderCommand::StartPaymentAttempt {
                         attempt_id: id,
                         idempotency_key: intent_idempotency_key(reference, n),
@@ -220,7 +220,7 @@ pub async fn pay_by_card(
                 // attempt: what the order holds is what counts.
                 None => ctx
                     .bus
-                    .inspect::<Order, _>(&stream, |o| o.attempt(id).map(attempt_of))
+                    .inspect(&Order::stream(&stream), |o| o.attempt(id).map(attempt_of))
                     .await
                     .map_err(PayError::Order)?
                     .ok_or_else(|| PayError::Internal(format!("attempt {id} vanished")))?,
@@ -238,7 +238,9 @@ pub async fn pay_by_card(
 
     let conference_name = ctx
         .bus
-        .inspect::<Conference, _>(&conference.to_string(), |c| c.details().name.clone())
+        .inspect(&Conference::stream(conference), |c| {
+            c.details().name.clone()
+        })
         .await
         .map_err(PayError::Conference)?;
     let customer = stripe_customer(ctx, conference, conference_slug, payer, meta).await?;
@@ -261,8 +263,8 @@ pub async fn pay_by_card(
     let client_secret = intent.client_secret.clone().unwrap_or_default();
     let sent = ctx
         .bus
-        .send::<Order>(
-            &stream,
+        .send(
+            &Order::stream(&stream),
             OrderCommand::RecordPaymentIntent {
                 attempt_id: attempt.attempt_id,
                 payment_intent_id: intent.id.clone(),
@@ -293,10 +295,10 @@ async fn stripe_customer(
     payer: &Payer,
     meta: &EventMeta,
 ) -> Result<String, PayError> {
-    let stream = stripe_customer::stream_id(conference, payer.user).to_string();
+    let stream = StripeCustomer::stream(stripe_customer::stream_id(conference, payer.user));
     let stored = || async {
         ctx.bus
-            .inspect::<StripeCustomer, _>(&stream, |c| c.stripe_customer_id().map(str::to_string))
+            .inspect(&stream, |c| c.stripe_customer_id().map(str::to_string))
             .await
             .map_err(PayError::Customer)
     };
@@ -319,7 +321,7 @@ async fn stripe_customer(
         .map_err(PayError::Gateway)?;
     let recorded = ctx
         .bus
-        .send_decided::<StripeCustomer>(
+        .send_decided(
             &stream,
             StripeCustomerCommand::Record {
                 conference_id: conference,

@@ -125,7 +125,7 @@ async fn ledger<T>(
     read: impl FnOnce(&Inventory) -> T,
 ) -> Result<T, CartFlowError> {
     ctx.bus
-        .peek::<Inventory, _>(&inventory_id(conference).to_string(), read)
+        .peek(&Inventory::stream(inventory_id(conference)), read)
         .await
         .map_err(CartFlowError::Inventory)
 }
@@ -137,8 +137,8 @@ async fn send(
 ) -> Result<Option<i64>, CartFlowError> {
     let sent = ctx
         .bus
-        .send::<Cart>(
-            &of.stream(),
+        .send(
+            &Cart::stream(of.stream()),
             command,
             &of.meta.for_conf(Some(of.conference)),
         )
@@ -170,7 +170,7 @@ fn voucher_info(v: &Voucher) -> VoucherInfo {
 async fn known_open(ctx: Context<'_>, of: CartOf<'_>) -> bool {
     let now = ctx.now();
     ctx.bus
-        .cached::<Cart, _>(&of.stream(), |c| c.is_open_at(now))
+        .cached(&Cart::stream(of.stream()), |c| c.is_open_at(now))
         .await
         == Some(true)
 }
@@ -200,7 +200,7 @@ pub async fn add(
     // One cached read answers both: whether the cart is known open, and its voucher.
     let open_with = ctx
         .bus
-        .cached::<Cart, _>(&of.stream(), |c| {
+        .cached(&Cart::stream(of.stream()), |c| {
             c.is_open_at(now)
                 .then(|| c.voucher().map(|v| v.code.clone()))
         })
@@ -251,7 +251,7 @@ pub async fn set_quantity(
     let now = ctx.now();
     let product = ctx
         .bus
-        .peek::<Cart, _>(&of.stream(), |c| {
+        .peek(&Cart::stream(of.stream()), |c| {
             c.items()
                 .iter()
                 .find(|i| i.item_id == item)
@@ -316,7 +316,7 @@ pub async fn remove_voucher(
 pub async fn priced(ctx: Context<'_>, of: CartOf<'_>) -> Result<PricedCart, CartFlowError> {
     let (cart_id, status, expires_at, items, voucher, lines) = ctx
         .bus
-        .peek::<Cart, _>(&of.stream(), |c| {
+        .peek(&Cart::stream(of.stream()), |c| {
             (
                 c.cart_id(),
                 c.status(),

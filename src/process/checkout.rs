@@ -189,7 +189,7 @@ impl Basket {
 async fn open_basket(ctx: Context<'_>, stream: &str) -> Result<Basket, CheckoutError> {
     let now = ctx.now();
     ctx.bus
-        .peek::<Cart, _>(stream, |c| {
+        .peek(&Cart::stream(stream), |c| {
             let cart_id = c.cart_id().unwrap_or_default();
             let probe = CartCommand::CheckOut {
                 cart_id,
@@ -236,8 +236,8 @@ async fn hold(
         .map_err(|e| CheckoutError::Internal(e.to_string()))?;
     let held = ctx
         .bus
-        .send_decided::<Inventory>(
-            &inventory_id(conference).to_string(),
+        .send_decided(
+            &Inventory::stream(inventory_id(conference)),
             InventoryCommand::Hold {
                 order_id: order,
                 user,
@@ -301,7 +301,7 @@ async fn desk_prices(
     let now = ctx.now();
     let lines: Vec<OrderLine> = ctx
         .bus
-        .peek::<Inventory, _>(&inventory_id(conference).to_string(), |inv| {
+        .peek(&Inventory::stream(inventory_id(conference)), |inv| {
             items
                 .iter()
                 .map(|i| {
@@ -409,8 +409,8 @@ pub async fn checkout(
 
     let placed = ctx
         .bus
-        .send_decided::<Order>(
-            &order.to_string(),
+        .send_decided(
+            &Order::stream(order),
             OrderCommand::Place {
                 order_id: order,
                 reference: reference.clone(),
@@ -439,8 +439,8 @@ pub async fn checkout(
                 // Compensation: give the hold back now rather than at its expiry.
                 let _ = ctx
                     .bus
-                    .send::<Inventory>(
-                        &inventory_id(conference).to_string(),
+                    .send(
+                        &Inventory::stream(inventory_id(conference)),
                         InventoryCommand::ReleaseHold {
                             order_id: order,
                             reason: ReleaseReason::Cancelled,
@@ -475,7 +475,7 @@ pub async fn checkout(
     if let Some(basket) = &basket {
         match ctx
             .bus
-            .send::<Cart>(&cart_stream, basket.close(order), meta)
+            .send(&Cart::stream(cart_stream), basket.close(order), meta)
             .await
         {
             Ok(closed) => position = position.max(closed.position),
@@ -504,8 +504,8 @@ pub async fn checkout(
         };
         let paid = ctx
             .bus
-            .send_decided::<Order>(
-                &order.to_string(),
+            .send_decided(
+                &Order::stream(order),
                 OrderCommand::RecordPayment {
                     payment_id: natural_id("demo-payment", &reference),
                     method,

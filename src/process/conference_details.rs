@@ -54,8 +54,8 @@ pub async fn change(
     let meta = meta.for_conf(Some(conference));
     let decided = ctx
         .bus
-        .send_decided::<Conference>(
-            &conference.to_string(),
+        .send_decided(
+            &Conference::stream(conference),
             ConferenceCommand::ChangeDetails { patch },
             &meta,
         )
@@ -78,8 +78,8 @@ pub async fn change(
         .unwrap_or(asked);
     let mirrored = ctx
         .bus
-        .send::<Inventory>(
-            &inventory_id(conference).to_string(),
+        .send(
+            &Inventory::stream(inventory_id(conference)),
             InventoryCommand::SetCapacity { total_capacity },
             &meta,
         )

@@ -66,12 +66,12 @@ impl Failure for DonationFlowError {
             Self::Stripe(e) => e.kind(),
         }
     }
-    fn detail(&self) -> String {
+    fn wrapped(&self) -> Option<&dyn Failure> {
         match self {
-            Self::Fundraising(e) => e.detail(),
-            Self::Conference(e) => e.detail(),
-            Self::Stripe(e) => e.detail(),
-            other => other.to_string(),
+            Self::Fundraising(e) => Some(e),
+            Self::Conference(e) => Some(e),
+            Self::Stripe(e) => Some(e),
+            _ => None,
         }
     }
 }
@@ -117,10 +117,10 @@ impl Failure for DonorError {
             Self::Personal(e) => e.kind(),
         }
     }
-    fn detail(&self) -> String {
+    fn wrapped(&self) -> Option<&dyn Failure> {
         match self {
-            Self::Personal(e) => e.detail(),
-            other => other.to_string(),
+            Self::Personal(e) => Some(e),
+            _ => None,
         }
     }
 }
@@ -175,7 +175,7 @@ fn send_err(e: BusError<FundraisingError>) -> DonationFlowError {
 /// Conference, so a change of the flag holds for the next request).
 pub async fn accepting(ctx: &Context<'_>, conference: Uuid) -> Result<bool, DonationFlowError> {
     ctx.bus
-        .inspect::<Conference, _>(&conference.to_string(), |c| {
+        .inspect(&Conference::stream(conference), |c| {
             c.exists().then(|| c.details().accepting_donations)
         })
         .await
@@ -198,10 +198,10 @@ pub async fn checkout(
     let gateway = ctx
         .gateway
         .ok_or(DonationFlowError::Stripe(GatewayError::NotConfigured))?;
-    let stream = fundraising_id(conference).to_string();
+    let stream = Fundraising::stream(fundraising_id(conference));
     let amount = new.donation.amount;
     ctx.bus
-        .send::<Fundraising>(
+        .send(
             &stream,
             FundraisingCommand::StartDonationCheckout {
                 conference_id: conference,
@@ -238,7 +238,7 @@ pub async fn checkout(
             if matches!(e, GatewayError::Stripe { status, .. } if (400..500).contains(&status)) {
                 let _ = ctx
                     .bus
-                    .send::<Fundraising>(
+                    .send(
                         &stream,
                         FundraisingCommand::FailDonationCheckout {
                             id,
@@ -253,7 +253,7 @@ pub async fn checkout(
     };
     let sent = ctx
         .bus
-        .send::<Fundraising>(
+        .send(
             &stream,
             FundraisingCommand::OpenDonationSession {
                 id,
@@ -281,7 +281,7 @@ pub async fn find(
     id: Uuid,
 ) -> Result<Option<DonationView>, DonationFlowError> {
     ctx.bus
-        .inspect::<Fundraising, _>(&fundraising_id(conference).to_string(), move |f| {
+        .inspect(&Fundraising::stream(fundraising_id(conference)), move |f| {
             f.donation(id).map(|d| DonationView {
                 status: d.status,
                 session_id: d.session_id.clone(),
@@ -300,7 +300,11 @@ pub async fn send(
     meta: &EventMeta,
 ) -> Result<Option<i64>, DonationFlowError> {
     ctx.bus
-        .send::<Fundraising>(&fundraising_id(conference).to_string(), command, meta)
+        .send(
+            &Fundraising::stream(fundraising_id(conference)),
+            command,
+            meta,
+        )
         .await
         .map(|s| s.position)
         .map_err(send_err)

@@ -44,10 +44,10 @@ impl Failure for ExpiryError {
             Self::Order(e) => e.kind(),
         }
     }
-    fn detail(&self) -> String {
+    fn wrapped(&self) -> Option<&dyn Failure> {
         match self {
-            Self::Inventory(e) => e.detail(),
-            Self::Order(e) => e.detail(),
+            Self::Inventory(e) => Some(e),
+            Self::Order(e) => Some(e),
         }
     }
 }
@@ -72,7 +72,7 @@ pub async fn expire_stale(
     let now = bus.services().now();
     // Spares a hot ledger a command when nothing is stale.
     let mut stale: BTreeSet<Uuid> = bus
-        .peek::<Inventory, _>(&ledger, |inv| inv.expired_holds(now))
+        .peek(&Inventory::stream(&ledger), |inv| inv.expired_holds(now))
         .await
         .map_err(ExpiryError::Inventory)?
         .into_iter()
@@ -81,7 +81,11 @@ pub async fn expire_stale(
         return Ok(Expired::default());
     }
     let holds = bus
-        .send_decided::<Inventory>(&ledger, InventoryCommand::ExpireHolds, meta)
+        .send_decided(
+            &Inventory::stream(&ledger),
+            InventoryCommand::ExpireHolds,
+            meta,
+        )
         .await
         .map_err(ExpiryError::Inventory)?;
     // The orders of the holds seen stale (another instance may have recorded
@@ -96,7 +100,7 @@ pub async fn expire_stale(
     };
     for order_id in stale {
         match bus
-            .send_decided::<Order>(&order_id.to_string(), OrderCommand::Expire, meta)
+            .send_decided(&Order::stream(order_id), OrderCommand::Expire, meta)
             .await
         {
             Ok(decided) => {

@@ -59,10 +59,10 @@ impl Failure for ReceiptFlowError {
             Self::Personal(_) | Self::Store(_) | Self::Disk(_) => Kind::Internal,
         }
     }
-    fn detail(&self) -> String {
+    fn wrapped(&self) -> Option<&dyn Failure> {
         match self {
-            Self::Refused(e) => e.detail(),
-            _ => self.to_string(),
+            Self::Refused(e) => Some(e),
+            _ => None,
         }
     }
 }
@@ -93,10 +93,12 @@ pub async fn upload(
     let size = u64::try_from(new.content.len()).unwrap_or(u64::MAX);
     let extension = check_file(&new.file_name, size).map_err(refused)?;
     check_content(&extension, &new.content).map_err(refused)?;
-    let grant = tessera_aggregates::travel_grant::stream_id(conference, applicant).to_string();
+    let grant = TravelGrant::stream(tessera_aggregates::travel_grant::stream_id(
+        conference, applicant,
+    ));
     let open = app
         .bus
-        .inspect::<TravelGrant, _>(&grant, |g| g.exists().then(|| g.takes_receipts()))
+        .inspect(&grant, |g| g.exists().then(|| g.takes_receipts()))
         .await?;
     match open {
         None => return Err(refused(GrantError::NotFound)),
@@ -131,7 +133,7 @@ pub async fn upload(
             },
         }),
     };
-    match app.bus.send::<TravelGrant>(&grant, cmd, meta).await {
+    match app.bus.send(&grant, cmd, meta).await {
         Ok(sent) => Ok((id, sent)),
         Err(e) => {
             app.files.remove(&stored).await?;
@@ -148,15 +150,14 @@ pub async fn delete(
     receipt: Uuid,
     meta: &Meta,
 ) -> Result<Sent, ReceiptFlowError> {
-    let grant = tessera_aggregates::travel_grant::stream_id(conference, applicant).to_string();
+    let grant = TravelGrant::stream(tessera_aggregates::travel_grant::stream_id(
+        conference, applicant,
+    ));
     let cmd = GrantCommand::DeleteReceipt {
         receipt_id: receipt,
     };
-    let stored = app
-        .bus
-        .inspect::<TravelGrant, _>(&grant, |g| g.receipt_file(receipt))
-        .await?;
-    let sent = app.bus.send::<TravelGrant>(&grant, cmd, meta).await?;
+    let stored = app.bus.inspect(&grant, |g| g.receipt_file(receipt)).await?;
+    let sent = app.bus.send(&grant, cmd, meta).await?;
     match stored {
         Some(hash) => app.files.remove(&hash).await?,
         None => files::remove(&app.db, FileKind::GrantReceipt, receipt).await?,

@@ -96,7 +96,7 @@ pub async fn start_next_year(
 ) -> Result<NextYear, YearFlowError> {
     let found = ctx
         .bus
-        .inspect::<Conference, _>(&from.to_string(), |c| {
+        .inspect(&Conference::stream(from), |c| {
             c.exists().then(|| {
                 let organizers: Vec<Uuid> = c
                     .role_grants()
@@ -119,7 +119,7 @@ pub async fn start_next_year(
         found.ok_or(YearFlowError::NoConference)?;
     let active = ctx
         .bus
-        .inspect::<Series, _>(&series_id.to_string(), |s| s.active())
+        .inspect(&Series::stream(series_id), |s| s.active())
         .await?;
     if active != Some(from) {
         return Err(YearFlowError::NotActive);
@@ -145,8 +145,8 @@ pub async fn start_next_year(
     for user in organizers {
         let sent = ctx
             .bus
-            .send::<Conference>(
-                &made.id.to_string(),
+            .send(
+                &Conference::stream(made.id),
                 ConferenceCommand::GrantRole {
                     user,
                     role: Role::Organizer,

@@ -100,8 +100,8 @@ async fn on_order(
             credit_id,
             ..
         } => settle(
-            bus.send::<Credit>(
-                &credit_id.to_string(),
+            bus.send(
+                &Credit::stream(credit_id),
                 CreditCommand::Restore {
                     order_id,
                     payment_id: *payment_id,
@@ -118,7 +118,7 @@ async fn on_order(
             ..
         } => {
             let Some((conference, user)) = bus
-                .inspect::<Order, _>(&order_id.to_string(), |o| {
+                .inspect(&Order::stream(order_id), |o| {
                     o.exists().then(|| (o.conference_id(), o.user()))
                 })
                 .await
@@ -127,8 +127,8 @@ async fn on_order(
                 return Ok(Reaction::Refused(format!("order {order_id} not found")));
             };
             let issued = settle(
-                bus.send::<Credit>(
-                    &refund_credit_id(*refund_id).to_string(),
+                bus.send(
+                    &Credit::stream(refund_credit_id(*refund_id)),
                     CreditCommand::Issue {
                         credit_id: refund_credit_id(*refund_id),
                         conference_id: conference,
@@ -207,8 +207,8 @@ async fn on_credit(
             ..
         } => {
             let recorded = bus
-                .send::<Order>(
-                    &order_id.to_string(),
+                .send(
+                    &Order::stream(order_id),
                     OrderCommand::RecordPayment {
                         payment_id: *payment_id,
                         method: PaymentMethod::Credit,
@@ -226,8 +226,8 @@ async fn on_credit(
                 Err(BusError::Refused(why)) => {
                     // The order will not take it: the credit gets its money back.
                     let restored = settle(
-                        bus.send::<Credit>(
-                            &credit_id.to_string(),
+                        bus.send(
+                            &Credit::stream(credit_id),
                             CreditCommand::Restore {
                                 order_id: *order_id,
                                 payment_id: *payment_id,
@@ -250,7 +250,7 @@ async fn on_credit(
             ..
         } => {
             let Some((conference, status)) = bus
-                .inspect::<Order, _>(&order_id.to_string(), |o| {
+                .inspect(&Order::stream(order_id), |o| {
                     o.exists().then(|| (o.conference_id(), o.status()))
                 })
                 .await
@@ -335,7 +335,7 @@ async fn finish_card_refund(
 }
 
 async fn order_conference(bus: &CommandBus, order_id: Uuid) -> anyhow::Result<Option<Uuid>> {
-    bus.inspect::<Order, _>(&order_id.to_string(), |o| {
+    bus.inspect(&Order::stream(order_id), |o| {
         o.exists().then(|| o.conference_id())
     })
     .await

@@ -118,7 +118,7 @@ pub async fn record(
     details: Details,
     meta: &EventMeta,
 ) -> Result<Paid, PaymentError> {
-    let stream = order.order_id.to_string();
+    let stream = Order::stream(order.order_id);
     let record = |method, amount, credit_id| OrderCommand::RecordPayment {
         payment_id: details.payment_id,
         method,
@@ -132,19 +132,19 @@ pub async fn record(
     let (amount, decided) = match method {
         Method::Comp => {
             let command = record(PaymentMethod::Comp, Decimal::ZERO, None);
-            let decided = ctx.bus.send_decided::<Order>(&stream, command, meta).await;
+            let decided = ctx.bus.send_decided(&stream, command, meta).await;
             (Decimal::new(0, 2), decided.map_err(PaymentError::Order)?)
         }
         Method::Manual(amount) => {
             let command = record(PaymentMethod::Manual, amount, None);
-            let decided = ctx.bus.send_decided::<Order>(&stream, command, meta).await;
+            let decided = ctx.bus.send_decided(&stream, command, meta).await;
             (amount, decided.map_err(PaymentError::Order)?)
         }
         Method::Credit { credit_id, cap } => {
             let amount =
                 apply_credit(ctx, &order, credit_id, cap, details.payment_id, meta).await?;
             let command = record(PaymentMethod::Credit, amount, Some(credit_id));
-            match ctx.bus.send_decided::<Order>(&stream, command, meta).await {
+            match ctx.bus.send_decided(&stream, command, meta).await {
                 Ok(decided) => (amount, decided),
                 Err(BusError::Refused(e)) => {
                     restore(ctx, order.order_id, credit_id, details.payment_id, meta).await;
@@ -190,7 +190,7 @@ pub async fn record(
         // earlier try. The answer is the order as it now stands.
         let (status, balance) = ctx
             .bus
-            .inspect::<Order, _>(&stream, |o| (o.status(), o.balance()))
+            .inspect(&stream, |o| (o.status(), o.balance()))
             .await
             .map_err(PaymentError::Order)?;
         paid.status = status;
@@ -220,7 +220,7 @@ async fn apply_credit(
     let conference = order.conference;
     let remaining = ctx
         .bus
-        .inspect::<Credit, _>(&credit_id.to_string(), |c| {
+        .inspect(&Credit::stream(credit_id), |c| {
             (c.exists() && c.conference_id() == conference).then(|| c.remaining())
         })
         .await
@@ -231,8 +231,8 @@ async fn apply_credit(
         amount = amount.min(cap);
     }
     ctx.bus
-        .send::<Credit>(
-            &credit_id.to_string(),
+        .send(
+            &Credit::stream(credit_id),
             CreditCommand::Apply {
                 order_id: order.order_id,
                 payment_id,
@@ -258,8 +258,8 @@ async fn restore(
 ) {
     let restored = ctx
         .bus
-        .send::<Credit>(
-            &credit_id.to_string(),
+        .send(
+            &Credit::stream(credit_id),
             CreditCommand::Restore {
                 order_id,
                 payment_id,

@@ -125,12 +125,12 @@ impl Failure for SyncError {
         }
     }
 
-    fn detail(&self) -> String {
+    fn wrapped(&self) -> Option<&dyn Failure> {
         match self {
-            Self::Pretalx(e) => e.detail(),
-            Self::Program(e) => e.detail(),
-            Self::Personal(e) => e.detail(),
-            other => other.to_string(),
+            Self::Pretalx(e) => Some(e),
+            Self::Program(e) => Some(e),
+            Self::Personal(e) => Some(e),
+            _ => None,
         }
     }
 }
@@ -165,7 +165,7 @@ pub async fn sync(
     let conference = conference_id(slug);
     let full = steps.rooms && steps.speakers && steps.talks && steps.schedule;
     let (event, timezone) = bus
-        .peek::<Conference, _>(&conference.to_string(), |c| {
+        .peek(&Conference::stream(conference), |c| {
             c.exists().then(|| {
                 (
                     c.details().pretalx_event_slug.trim().to_string(),
@@ -184,7 +184,7 @@ pub async fn sync(
     meta.conference_id = Some(conference);
     // Each step is its own command: never deduplicated as one request's retry.
     meta.idempotency_key = None;
-    let stream = program_id(conference).to_string();
+    let stream = Program::stream(program_id(conference));
     let mut report = SyncReport::default();
     // Everything is fetched first: a failing fetch aborts the run before anything
     // is recorded (PRETALX-24: except tags, which are tolerated).
@@ -230,7 +230,7 @@ pub async fn sync(
     report.schedule_slots = slots.as_ref().map(Vec::len);
     // The run is one command: all its events are appended together or none.
     let decided = bus
-        .send_decided::<Program>(
+        .send_decided(
             &stream,
             ProgramCommand::SyncRun {
                 conference_id: conference,
@@ -248,7 +248,7 @@ pub async fn sync(
     report.type_defaults_applied = defaults_applied(&decided.events);
     if steps.schedule {
         let unscheduled = bus
-            .peek::<Program, _>(&stream, |p| p.unscheduled_talks())
+            .peek(&stream, |p| p.unscheduled_talks())
             .await
             .map_err(|e| SyncError::Lookup(e.to_string()))?;
         report.unscheduled_talks = (unscheduled > 0).then_some(unscheduled);
@@ -291,9 +291,9 @@ pub async fn apply_type_defaults(
     timezone: String,
     meta: &EventMeta,
 ) -> Result<TypeDefaultsReport, SyncError> {
-    let stream = program_id(conference).to_string();
+    let stream = Program::stream(program_id(conference));
     let decided = bus
-        .send_decided::<Program>(
+        .send_decided(
             &stream,
             ProgramCommand::ApplyTypeDefaults {
                 conference_id: conference,
@@ -303,7 +303,7 @@ pub async fn apply_type_defaults(
         )
         .await?;
     let unscheduled_talks = bus
-        .peek::<Program, _>(&stream, |p| p.unscheduled_talks())
+        .peek(&stream, |p| p.unscheduled_talks())
         .await
         .map_err(|e| SyncError::Lookup(e.to_string()))?;
     // PRETALX-5/6: the talks moved, so their activities follow, as after a sync.
@@ -347,7 +347,7 @@ async fn linked_user(bus: &CommandBus, email: &str) -> Result<Option<Uuid>, Sync
     }
     let id = user_id(email);
     let exists = bus
-        .peek::<User, _>(&id.to_string(), |u| u.exists())
+        .peek(&User::stream(id), |u| u.exists())
         .await
         .map_err(|e| SyncError::Lookup(e.to_string()))?;
     Ok(exists.then_some(id))
@@ -370,8 +370,8 @@ pub async fn override_speaker(
         None => None,
     };
     let sent = bus
-        .send::<Program>(
-            &program_id(conference).to_string(),
+        .send(
+            &Program::stream(program_id(conference)),
             ProgramCommand::OverrideSpeaker {
                 code,
                 overrides,
@@ -392,7 +392,7 @@ pub async fn speaker_facts(
     user: Uuid,
 ) -> Result<CartOwner, BusError<ProgramError>> {
     let (is_speaker, has_shared_talk) = bus
-        .peek::<Program, _>(&program_id(conference).to_string(), |p| {
+        .peek(&Program::stream(program_id(conference)), |p| {
             p.speaker_facts(user)
         })
         .await?;
@@ -412,9 +412,9 @@ pub(crate) async fn sync_activities(
     meta: &EventMeta,
     report: &mut SyncReport,
 ) -> Result<(), SyncError> {
-    let stream = program_id(conference).to_string();
+    let stream = Program::stream(program_id(conference));
     let plans = bus
-        .peek::<Program, _>(&stream, |p| p.activity_plans())
+        .peek(&stream, |p| p.activity_plans())
         .await
         .map_err(|e| SyncError::Lookup(e.to_string()))?;
     for plan in plans {
@@ -422,9 +422,9 @@ pub(crate) async fn sync_activities(
             Some(slug) => slug.clone(),
             None => free_slug(bus, conference, &plan.submission_type).await?,
         };
-        let id = activity_id(conference, &slug).to_string();
+        let id = Activity::stream(activity_id(conference, &slug));
         let exists = bus
-            .peek::<Activity, _>(&id, |a| a.exists())
+            .peek(&id, |a| a.exists())
             .await
             .map_err(|e| SyncError::Lookup(e.to_string()))?;
         let cmd = if exists {
@@ -456,12 +456,12 @@ pub(crate) async fn sync_activities(
             }
         };
         let decided = bus
-            .send_decided::<Activity>(&id, cmd, meta)
+            .send_decided(&id, cmd, meta)
             .await
             .map_err(|e| SyncError::Activity(e.to_string()))?;
         report.record(decided.events.len(), decided.position);
         let decided = bus
-            .send_decided::<Program>(
+            .send_decided(
                 &stream,
                 ProgramCommand::LinkActivity {
                     submission_type: plan.submission_type,
@@ -493,9 +493,10 @@ async fn free_slug(bus: &CommandBus, conference: Uuid, kind: &str) -> Result<Str
             format!("{base}-{n}")
         };
         let taken = bus
-            .peek::<Activity, _>(&activity_id(conference, &candidate).to_string(), |a| {
-                a.exists()
-            })
+            .peek(
+                &Activity::stream(activity_id(conference, &candidate)),
+                |a| a.exists(),
+            )
             .await
             .map_err(|e| SyncError::Lookup(e.to_string()))?;
         if !taken {

@@ -43,8 +43,8 @@ pub async fn record_program(
         ..SyncReport::default()
     };
     let decided = bus
-        .send_decided::<Program>(
-            &program_id(conference).to_string(),
+        .send_decided(
+            &Program::stream(program_id(conference)),
             ProgramCommand::SyncRun {
                 conference_id: conference,
                 rooms: Some(content.rooms),

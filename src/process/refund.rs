@@ -125,8 +125,8 @@ pub async fn refund(
     let _claim = (ask.to == RefundTo::Card).then(|| in_flight.claim(ask.refund_id));
     let decided = ctx
         .bus
-        .send_decided::<Order>(
-            &order.order_id.to_string(),
+        .send_decided(
+            &Order::stream(order.order_id),
             OrderCommand::Refund {
                 refund_id: ask.refund_id,
                 amount: ask.amount,
@@ -154,8 +154,8 @@ pub async fn refund(
         RefundTo::Credit => {
             let issued = ctx
                 .bus
-                .send::<Credit>(
-                    &credit_id.to_string(),
+                .send(
+                    &Credit::stream(credit_id),
                     CreditCommand::Issue {
                         credit_id,
                         conference_id: order.conference,

@@ -161,7 +161,7 @@ pub async fn card_refund_state(
     order_id: Uuid,
     refund_id: Uuid,
 ) -> Result<Option<CardRefundState>, BusError<tessera_aggregates::order::OrderError>> {
-    bus.inspect::<Order, _>(&order_id.to_string(), |o| {
+    bus.inspect(&Order::stream(order_id), |o| {
         let r = o.refund(refund_id).filter(|_| o.exists())?;
         Some(
             match (&r.stripe_idempotency_key, &r.stripe_payment_intent) {
@@ -268,8 +268,8 @@ pub async fn record_made(
     stripe_refund_id: String,
     meta: &EventMeta,
 ) -> Result<Sent, BusError<tessera_aggregates::order::OrderError>> {
-    bus.send::<Order>(
-        &refund.order_id.to_string(),
+    bus.send(
+        &Order::stream(refund.order_id),
         OrderCommand::RecordCardRefund {
             refund_id: refund.refund_id,
             stripe_refund_id,
@@ -287,8 +287,8 @@ pub async fn record_refused(
     reason: &str,
     meta: &EventMeta,
 ) -> Result<Sent, BusError<tessera_aggregates::order::OrderError>> {
-    bus.send::<Order>(
-        &order_id.to_string(),
+    bus.send(
+        &Order::stream(order_id),
         OrderCommand::RecordRefundFailure {
             refund_id,
             reason: reason.to_string(),
@@ -309,8 +309,8 @@ pub async fn issue_credit_note(
     amount: Decimal,
     meta: &EventMeta,
 ) -> Result<Sent, BusError<tessera_aggregates::credit::CreditError>> {
-    bus.send::<Credit>(
-        &refund_credit_id(refund_id).to_string(),
+    bus.send(
+        &Credit::stream(refund_credit_id(refund_id)),
         CreditCommand::Issue {
             credit_id: refund_credit_id(refund_id),
             conference_id,

@@ -126,7 +126,7 @@ async fn confirm_sale(
         other => return other,
     }
     let found = bus
-        .inspect::<Order, _>(&order_id.to_string(), |o| {
+        .inspect(&Order::stream(order_id), |o| {
             o.exists().then(|| {
                 let lines: Vec<HeldLine> = o
                     .lines()
@@ -168,7 +168,7 @@ async fn send(
     command: InventoryCommand,
     meta: &EventMeta,
 ) -> Result<Sent, BusError<InventoryError>> {
-    bus.send::<Inventory>(&inventory_id(conference).to_string(), command, meta)
+    bus.send(&Inventory::stream(inventory_id(conference)), command, meta)
         .await
 }
 

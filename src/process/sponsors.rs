@@ -68,12 +68,12 @@ impl Failure for SponsorFlowError {
             Self::Crash(e) => e.kind(),
         }
     }
-    fn detail(&self) -> String {
+    fn wrapped(&self) -> Option<&dyn Failure> {
         match self {
-            Self::Sponsor(e) => e.detail(),
-            Self::Conference(e) => e.detail(),
-            Self::Inventory(e) => e.detail(),
-            Self::Crash(e) => e.detail(),
+            Self::Sponsor(e) => Some(e),
+            Self::Conference(e) => Some(e),
+            Self::Inventory(e) => Some(e),
+            Self::Crash(e) => Some(e),
         }
     }
 }
@@ -91,7 +91,7 @@ async fn level_of(
     conference_id: Uuid,
     slug: &str,
 ) -> Result<Option<LevelRef>, SponsorFlowError> {
-    bus.inspect::<Conference, _>(&conference_id.to_string(), |c| {
+    bus.inspect(&Conference::stream(conference_id), |c| {
         c.sponsor_level(slug).map(|l| LevelRef {
             slug: l.slug.clone(),
             comp_ticket_count: l.comp_ticket_count,
@@ -113,8 +113,8 @@ pub async fn create(
     let id = sponsor_id(conference_id, &slug);
     let decided = ctx
         .bus
-        .send_decided::<Sponsor>(
-            &id.to_string(),
+        .send_decided(
+            &Sponsor::stream(id),
             SponsorCommand::Create {
                 conference_id,
                 slug: slug.clone(),
@@ -137,7 +137,7 @@ pub async fn create(
         Some(n) => n,
         None => ctx
             .bus
-            .inspect::<Sponsor, _>(&id.to_string(), |s| s.comp_ticket_count())
+            .inspect(&Sponsor::stream(id), |s| s.comp_ticket_count())
             .await
             .map_err(SponsorFlowError::Sponsor)?,
     };
@@ -163,8 +163,8 @@ async fn issue_comp_vouchers(
         return Ok(None);
     }
     let sent = bus
-        .send::<Inventory>(
-            &inventory_id(conference_id).to_string(),
+        .send(
+            &Inventory::stream(inventory_id(conference_id)),
             InventoryCommand::IssueSponsorVouchers {
                 codes: comp_voucher_codes(slug, count),
             },
@@ -190,8 +190,8 @@ pub async fn change(
     let id = sponsor_id(conference_id, slug);
     let sent = ctx
         .bus
-        .send::<Sponsor>(
-            &id.to_string(),
+        .send(
+            &Sponsor::stream(id),
             SponsorCommand::Change { patch, level },
             meta,
         )
@@ -219,8 +219,8 @@ pub async fn save_override(
     let id = sponsor_id(conference_id, slug);
     let sent = ctx
         .bus
-        .send::<Sponsor>(
-            &id.to_string(),
+        .send(
+            &Sponsor::stream(id),
             SponsorCommand::SaveOverride { over, level_found },
             meta,
         )

@@ -1,6 +1,7 @@
 //! MY-19: freezing a conference's statistics. The snapshot is what the log up to the
-//! current head makes (the stats' projections folded from position 0), so
-//! `tessera replay verify --conference` can rebuild it byte for byte.
+//! current head makes (the figures the live projections show once they have folded
+//! every event of the conference), so `tessera replay verify --conference` can
+//! rebuild it byte for byte from the log alone.
 
 use sha2::{Digest, Sha256};
 use tessera_aggregates::conference::{
@@ -77,10 +78,10 @@ impl Failure for FreezeError {
             Self::Replay(_) | Self::Head(_) => Kind::Internal,
         }
     }
-    fn detail(&self) -> String {
+    fn wrapped(&self) -> Option<&dyn Failure> {
         match self {
-            Self::Conference(e) => e.detail(),
-            other => other.to_string(),
+            Self::Conference(e) => Some(e),
+            _ => None,
         }
     }
 }
@@ -99,19 +100,49 @@ pub struct Frozen {
     pub position: Option<i64>,
 }
 
-/// Replays the conference's events up to the log's head into the stats model and
-/// records the snapshot on the conference.
+/// The figures the organizers are shown, read from the live projection rows once
+/// they have folded every event of the conference up to the log's head; a command
+/// just answered may still be on its way to them, so this waits a little.
+async fn live_at_head(
+    db: &tessera_replay::Db,
+    conference: Uuid,
+) -> Result<Option<(i64, serde_json::Value)>, FreezeError> {
+    for attempt in 0..LIVE_ATTEMPTS {
+        if attempt > 0 {
+            tokio::time::sleep(LIVE_RETRY).await;
+        }
+        if let Some(live) = tessera_replay::stats::live_at_head(db, conference).await? {
+            return Ok(Some(live));
+        }
+    }
+    Ok(None)
+}
+
+const LIVE_ATTEMPTS: u32 = 5;
+const LIVE_RETRY: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Records the conference's statistics as they stand at the log's head (MY-19):
+/// the live figures when the projections have caught up with the conference, else
+/// its events folded from the log.
 pub async fn freeze(
     bus: &CommandBus,
     conference: Uuid,
     reason: String,
     meta: &EventMeta,
 ) -> Result<Frozen, FreezeError> {
-    let position = bus.db().head().await?;
-    // The conference's own events, from its nearest as-of checkpoint (the
-    // verification folds them from the log alone, so a bad checkpoint would show).
-    let doc =
-        tessera_replay::stats::replayed_conference_only(bus.db(), conference, position).await?;
+    let (position, doc) = match live_at_head(bus.db(), conference).await? {
+        Some(live) => live,
+        None => {
+            // The projections are behind, or being rebuilt: the conference's own
+            // events, from its nearest as-of checkpoint (the verification folds
+            // them from the log alone, so a bad checkpoint would show).
+            let position = bus.db().head().await?;
+            let doc =
+                tessera_replay::stats::replayed_conference_only(bus.db(), conference, position)
+                    .await?;
+            (position, doc)
+        }
+    };
     let text = stats::canonical(&doc);
     let snapshot = StatsSnapshot {
         position,
@@ -120,8 +151,8 @@ pub async fn freeze(
         snapshot: text,
     };
     let sent = bus
-        .send::<Conference>(
-            &conference.to_string(),
+        .send(
+            &Conference::stream(conference),
             ConferenceCommand::FreezeStats {
                 snapshot: snapshot.clone(),
                 reason,

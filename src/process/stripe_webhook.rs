@@ -86,8 +86,8 @@ pub async fn handle(
     // 2. Deduplicate.
     let received = ctx
         .bus
-        .send::<StripeEventRecord>(
-            &record,
+        .send(
+            &StripeEventRecord::stream(&record),
             StripeEventCommand::Receive {
                 event_id: event.id.clone(),
                 kind: event.kind.clone(),
@@ -121,7 +121,11 @@ pub async fn handle(
         Ok(Handled::Done(outcome)) => {
             bookkeeping(
                 ctx.bus
-                    .send::<StripeEventRecord>(&record, StripeEventCommand::MarkProcessed, meta)
+                    .send(
+                        &StripeEventRecord::stream(&record),
+                        StripeEventCommand::MarkProcessed,
+                        meta,
+                    )
                     .await,
             )?;
             tracing::info!(event = %event.id, kind = %event.kind, ?outcome, "Stripe event processed");
@@ -131,8 +135,8 @@ pub async fn handle(
             tracing::warn!(event = %event.id, kind = %event.kind, %reason, "Stripe event refused for this conference");
             bookkeeping(
                 ctx.bus
-                    .send::<StripeEventRecord>(
-                        &record,
+                    .send(
+                        &StripeEventRecord::stream(&record),
                         StripeEventCommand::Refuse {
                             endpoint_conference_id: conference,
                             reason,
@@ -146,8 +150,8 @@ pub async fn handle(
         Err(Failure(error)) => {
             let marked = ctx
                 .bus
-                .send::<StripeEventRecord>(
-                    &record,
+                .send(
+                    &StripeEventRecord::stream(&record),
                     StripeEventCommand::MarkFailed {
                         error: error.clone(),
                     },
@@ -204,7 +208,7 @@ async fn apply(
 ) -> Result<bool, Failure> {
     let decided: Result<Decided<OrderEvent>, _> = ctx
         .bus
-        .send_decided::<Order>(&order.to_string(), command, meta)
+        .send_decided(&Order::stream(order), command, meta)
         .await;
     let events = match &decided {
         Ok(d) => d.events.clone(),
@@ -294,7 +298,9 @@ async fn process(
     let stream = order.to_string();
     let owner = ctx
         .bus
-        .inspect::<Order, _>(&stream, |o| o.exists().then(|| o.conference_id()))
+        .inspect(&Order::stream(&stream), |o| {
+            o.exists().then(|| o.conference_id())
+        })
         .await?;
     match owner {
         Some(c) if c == conference => {}
@@ -317,8 +323,8 @@ async fn process(
         }
         EventData::PaymentIntentPaymentFailed(pi) => settle(
             ctx.bus
-                .send::<Order>(
-                    &stream,
+                .send(
+                    &Order::stream(&stream),
                     OrderCommand::RecordPaymentFailure {
                         payment_intent_id: pi.id.clone(),
                     },
@@ -418,13 +424,13 @@ async fn charge_refunded(
         "record the refunded card payment",
     )
     .await?;
-    let stream = order.to_string();
+    let stream = Order::stream(order);
     // The refund this event reports: the newest listed refund not yet recorded on
     // the order (else the event itself), so a refund is never taken for one
     // already counted.
     let recorded: Vec<String> = ctx
         .bus
-        .inspect::<Order, _>(&stream, |o| {
+        .inspect(&stream, |o| {
             o.refunds()
                 .iter()
                 .filter_map(|r| r.stripe_refund_id.clone())
@@ -469,8 +475,8 @@ async fn dispute_created(
     tracing::warn!(dispute = %d.id, payment_intent = %intent, reason = ?d.reason, "card payment disputed");
     settle(
         ctx.bus
-            .send::<Order>(
-                stream,
+            .send(
+                &Order::stream(stream),
                 OrderCommand::MarkDisputed {
                     dispute_id: d.id.clone(),
                     payment_intent_id: intent.to_string(),
@@ -500,7 +506,7 @@ async fn bulk_purchase_of(
 ) -> Result<Result<Option<BulkView>, String>, Failure> {
     let found = ctx
         .bus
-        .inspect::<BulkPurchase, _>(&id.to_string(), |p| {
+        .inspect(&BulkPurchase::stream(id), |p| {
             p.exists().then(|| BulkView {
                 conference: p.conference_id(),
                 session_id: p.session_id().map(str::to_string),

@@ -65,14 +65,16 @@ pub async fn respond(
     let id = survey_id(conference, slug);
     let survey = ctx
         .bus
-        .inspect::<Survey, _>(&id.to_string(), |s| {
+        .inspect(&Survey::stream(id), |s| {
             s.exists().then(|| (s.kind(), s.is_active()))
         })
         .await?;
     let (kind, active) = survey.ok_or(BusError::Refused(SurveyError::NotFound))?;
     let attendee = ctx
         .bus
-        .inspect::<Attendee, _>(&attendee_id(conference, user).to_string(), |a| a.exists())
+        .inspect(&Attendee::stream(attendee_id(conference, user)), |a| {
+            a.exists()
+        })
         .await?;
     if !attendee {
         return Err(SurveyFlowError::NotAttendee);
@@ -88,6 +90,6 @@ pub async fn respond(
     };
     Ok(ctx
         .bus
-        .send::<SurveyResponse>(&response_id(id, user).to_string(), cmd, meta)
+        .send(&SurveyResponse::stream(response_id(id, user)), cmd, meta)
         .await?)
 }

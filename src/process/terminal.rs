@@ -70,13 +70,20 @@ impl Failure for TerminalError {
             Self::Gateway(e) => e.kind(),
         }
     }
+    fn wrapped(&self) -> Option<&dyn Failure> {
+        match self {
+            Self::Order(e) => Some(e),
+            Self::Intent(e) => Some(e),
+            Self::Gateway(e) => Some(e),
+            _ => None,
+        }
+    }
     fn detail(&self) -> String {
         match self {
             Self::Refused(OrderError::AlreadyPaid) => "Order is already fully paid".to_string(),
-            Self::Order(e) => e.detail(),
-            Self::Intent(e) => e.detail(),
-            Self::Gateway(e) => e.detail(),
-            other => other.to_string(),
+            _ => self
+                .wrapped()
+                .map_or_else(|| self.to_string(), |e| e.detail()),
         }
     }
 }
@@ -155,7 +162,7 @@ async fn existing_order(
     let id = Uuid::parse_str(key).unwrap_or_else(|_| order_id(key));
     let facts = ctx
         .bus
-        .inspect::<Order, _>(&id.to_string(), |o| {
+        .inspect(&Order::stream(id), |o| {
             (o.exists() && o.conference_id() == conference)
                 .then(|| (o.reference().to_string(), o.status(), o.balance()))
         })
@@ -244,16 +251,16 @@ pub async fn create_intent(
         .await
         .map_err(TerminalError::Gateway)?;
 
-    let stream = target.order.to_string();
+    let stream = Order::stream(target.order);
     if let Some(place) = target.walk_up {
         ctx.bus
-            .send::<Order>(&stream, place, &event_meta)
+            .send(&stream, place, &event_meta)
             .await
             .map_err(TerminalError::Order)?;
     }
     ctx.bus
-        .send::<TerminalIntent>(
-            &terminal_intent::stream_id(&intent.id).to_string(),
+        .send(
+            &TerminalIntent::stream(terminal_intent::stream_id(&intent.id)),
             TerminalIntentCommand::Register {
                 payment_intent_id: intent.id.clone(),
                 conference_id: desk.conference,
@@ -266,7 +273,7 @@ pub async fn create_intent(
         .map_err(TerminalError::Intent)?;
     let authorized = ctx
         .bus
-        .send::<Order>(
+        .send(
             &stream,
             OrderCommand::AuthorizeTerminalPayment {
                 payment_id: terminal_payment_id(&intent.id),
@@ -315,11 +322,14 @@ pub async fn locate(
         return Err(TerminalError::PaymentNotFound);
     }
     ctx.bus
-        .inspect::<TerminalIntent, _>(&terminal_intent::stream_id(intent).to_string(), |t| {
-            t.order_id()
-                .filter(|_| t.conference_id() == conference)
-                .map(|o| (o, t.reader_id().to_string()))
-        })
+        .inspect(
+            &TerminalIntent::stream(terminal_intent::stream_id(intent)),
+            |t| {
+                t.order_id()
+                    .filter(|_| t.conference_id() == conference)
+                    .map(|o| (o, t.reader_id().to_string()))
+            },
+        )
         .await
         .map_err(TerminalError::Intent)?
         .ok_or(TerminalError::PaymentNotFound)
@@ -331,7 +341,7 @@ async fn capture_status(
     intent: &str,
 ) -> Result<TerminalCaptureStatus, TerminalError> {
     ctx.bus
-        .inspect::<Order, _>(&order.to_string(), |o| {
+        .inspect(&Order::stream(order), |o| {
             o.terminal_payment(intent).map(|t| t.capture_status)
         })
         .await
@@ -383,8 +393,8 @@ pub async fn capture(
     let meta = meta.for_conf(Some(conference));
     let decided = ctx
         .bus
-        .send_decided::<Order>(
-            &order.to_string(),
+        .send_decided(
+            &Order::stream(order),
             OrderCommand::CaptureTerminalPayment {
                 payment_intent_id: intent.to_string(),
                 amount: captured.amount,
@@ -440,8 +450,8 @@ pub async fn cancel(
     }
     let sent = ctx
         .bus
-        .send::<Order>(
-            &order.to_string(),
+        .send(
+            &Order::stream(order),
             OrderCommand::CancelTerminalPayment {
                 payment_intent_id: intent.to_string(),
             },

@@ -53,10 +53,10 @@ impl Failure for LetterFlowError {
             _ => Kind::Internal,
         }
     }
-    fn detail(&self) -> String {
+    fn wrapped(&self) -> Option<&dyn Failure> {
         match self {
-            Self::Refused(e) => e.detail(),
-            _ => self.to_string(),
+            Self::Refused(e) => Some(e),
+            _ => None,
         }
     }
 }
@@ -70,7 +70,9 @@ fn long_date(d: chrono::NaiveDate) -> String {
 async fn lines(app: &Records, row: &LetterRow) -> Result<Vec<String>, LetterFlowError> {
     let details = app
         .bus
-        .peek::<Conference, _>(&row.conference_id.to_string(), |c| c.details().clone())
+        .peek(&Conference::stream(row.conference_id), |c| {
+            c.details().clone()
+        })
         .await
         .map_err(|e| LetterFlowError::Conference(e.to_string()))?;
     let p = &app.personal;
@@ -160,7 +162,7 @@ pub async fn generate(
     let id = row.id.to_string();
     let status = app
         .bus
-        .inspect::<VisaLetter, _>(&id, |l| l.exists().then(|| l.status()))
+        .inspect(&VisaLetter::stream(&id), |l| l.exists().then(|| l.status()))
         .await?;
     match status {
         None => return Err(BusError::Refused(LetterError::NotFound).into()),
@@ -193,7 +195,11 @@ pub async fn generate(
             sha256,
         },
     };
-    Ok(app.bus.send::<VisaLetter>(&id, cmd, meta).await?.position)
+    Ok(app
+        .bus
+        .send(&VisaLetter::stream(&id), cmd, meta)
+        .await?
+        .position)
 }
 
 /// LETTER-8 bulk: every approved request among `rows`; answers (generated,

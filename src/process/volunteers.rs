@@ -82,14 +82,14 @@ impl Failure for YearFlowError {
             Self::Provision(e) => e.kind(),
         }
     }
-    fn detail(&self) -> String {
+    fn wrapped(&self) -> Option<&dyn Failure> {
         match self {
-            Self::Volunteer(e) => e.detail(),
-            Self::Team(e) => e.detail(),
-            Self::Conference(e) => e.detail(),
-            Self::Series(e) => e.detail(),
-            Self::Provision(e) => e.detail(),
-            other => other.to_string(),
+            Self::Volunteer(e) => Some(e),
+            Self::Team(e) => Some(e),
+            Self::Conference(e) => Some(e),
+            Self::Series(e) => Some(e),
+            Self::Provision(e) => Some(e),
+            _ => None,
         }
     }
 }
@@ -110,7 +110,7 @@ pub struct YearOf {
 pub async fn year_of(ctx: Context<'_>, conference: Uuid) -> Result<YearOf, YearFlowError> {
     let found = ctx
         .bus
-        .inspect::<Conference, _>(&conference.to_string(), |c| {
+        .inspect(&Conference::stream(conference), |c| {
             c.exists().then(|| {
                 (
                     c.series_id(),
@@ -124,7 +124,7 @@ pub async fn year_of(ctx: Context<'_>, conference: Uuid) -> Result<YearOf, YearF
     let (series_id, year, slug, open) = found.ok_or(YearFlowError::NoConference)?;
     let earlier = ctx
         .bus
-        .inspect::<Series, _>(&series_id.to_string(), |s| {
+        .inspect(&Series::stream(series_id), |s| {
             s.conferences()
                 .filter(|c| c.year < year)
                 .map(|c| (c.conference_id, c.slug.clone(), c.year))
@@ -163,8 +163,8 @@ pub async fn apply(
         earlier_years: year.earlier_years,
         sealed_social,
     };
-    let id = volunteer_id(conference, user).to_string();
-    Ok(ctx.bus.send::<Volunteer>(&id, cmd, meta).await?)
+    let id = Volunteer::stream(volunteer_id(conference, user));
+    Ok(ctx.bus.send(&id, cmd, meta).await?)
 }
 
 /// A review decision.
@@ -191,7 +191,7 @@ pub async fn review(
         Decision::Approve { teams, roles } => {
             for slug in &teams {
                 let id = team_id(conference, slug.trim()).to_string();
-                if !ctx.bus.inspect::<Team, _>(&id, |t| t.exists()).await? {
+                if !ctx.bus.inspect(&Team::stream(id), |t| t.exists()).await? {
                     return Err(YearFlowError::UnknownTeam(slug.clone()));
                 }
             }
@@ -200,8 +200,8 @@ pub async fn review(
         Decision::Waitlist => VolunteerCommand::Waitlist,
         Decision::Reject => VolunteerCommand::Reject,
     };
-    let id = volunteer_id(conference, user).to_string();
-    Ok(ctx.bus.send::<Volunteer>(&id, cmd, meta).await?)
+    let id = Volunteer::stream(volunteer_id(conference, user));
+    Ok(ctx.bus.send(&id, cmd, meta).await?)
 }
 
 /// What a copy into a new year did.
@@ -246,8 +246,8 @@ pub async fn bring_forward(
             from,
             sealed_social: row.sealed_social.clone(),
         };
-        let id = volunteer_id(to.year.conference_id, row.user_id).to_string();
-        copied.count(ctx.bus.send::<Volunteer>(&id, cmd, meta).await?);
+        let id = Volunteer::stream(volunteer_id(to.year.conference_id, row.user_id));
+        copied.count(ctx.bus.send(&id, cmd, meta).await?);
     }
     Ok(copied)
 }
@@ -277,8 +277,8 @@ pub async fn clone_teams(
             },
             cloned_from: Some(from),
         };
-        let id = team_id(to, &team.slug).to_string();
-        copied.count(ctx.bus.send::<Team>(&id, cmd, meta).await?);
+        let id = Team::stream(team_id(to, &team.slug));
+        copied.count(ctx.bus.send(&id, cmd, meta).await?);
     }
     Ok(copied)
 }

@@ -83,7 +83,8 @@ impl Sources {
         };
         rows.range(prefix.to_string()..)
             .take_while(|(k, _)| k.starts_with(prefix))
-            .map(|(_, v)| serde_json::from_value(v.clone()))
+            // Decoded from the borrowed value: no copy of the document.
+            .map(|(_, v)| T::deserialize(v))
             .collect()
     }
 }

@@ -30,10 +30,7 @@ pub(super) async fn erase_user(
 ) -> ApiResult<Json<UserErased>> {
     // An id that is not a UUID names no user.
     let user: Uuid = user_id.parse().map_err(|_| ApiError::not_found("User"))?;
-    let exists = app
-        .bus
-        .inspect::<User, _>(&user.to_string(), |u| u.exists())
-        .await?;
+    let exists = app.bus.inspect(&User::stream(user), |u| u.exists()).await?;
     if !exists {
         return Err(ApiError::not_found("User"));
     }

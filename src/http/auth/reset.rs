@@ -54,13 +54,16 @@ pub(super) async fn request_reset(
     if let Err(refusal) = app.resets.admit(&account, address.as_deref(), now).await? {
         return Ok(too_many(refusal));
     }
-    let exists = app.bus.inspect::<User, _>(&account, |u| u.exists()).await?;
+    let exists = app
+        .bus
+        .inspect(&User::stream(&account), |u| u.exists())
+        .await?;
     if exists && !app.personal.is_erased(id).await? {
         let request = Uuid::new_v4();
         let token = app.tokens.reset_token(id, request);
         app.bus
-            .send::<User>(
-                &account,
+            .send(
+                &User::stream(&account),
                 UserCommand::RequestPasswordReset {
                     request,
                     token_hash: reset_token_hash(&token),
@@ -112,8 +115,8 @@ pub(super) async fn confirm_reset(
         .map_err(ApiError::internal)?;
     let sent = app
         .bus
-        .send::<User>(
-            &user.to_string(),
+        .send(
+            &User::stream(user),
             UserCommand::ResetPassword {
                 token_hash,
                 password_hash: hash,

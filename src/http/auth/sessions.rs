@@ -37,8 +37,8 @@ pub(super) async fn logout(
         .filter(|claims| claims.user == caller.id)
         .ok_or_else(ApiError::unauthorized)?;
     app.bus
-        .send::<User>(
-            &caller.id.to_string(),
+        .send(
+            &User::stream(caller.id),
             UserCommand::SignOut {
                 token: claims.id,
                 until: claims.expires_at,
@@ -69,8 +69,8 @@ pub(super) async fn revoke_sessions(
     let user: Uuid = user_id.parse().map_err(|_| ApiError::not_found("User"))?;
     let sent = app
         .bus
-        .send::<User>(
-            &user.to_string(),
+        .send(
+            &User::stream(user),
             UserCommand::RevokeSessions,
             &meta.for_conf(None),
         )

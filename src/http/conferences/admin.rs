@@ -140,13 +140,15 @@ async fn activate(
     let id = conference_id(&slug);
     let series = app
         .bus
-        .inspect::<Conference, _>(&id.to_string(), |c| c.exists().then(|| c.series_id()))
+        .inspect(&Conference::stream(id), |c| {
+            c.exists().then(|| c.series_id())
+        })
         .await?
         .ok_or_else(|| ApiError::not_found("Conference"))?;
     let sent = app
         .bus
-        .send::<Series>(
-            &series.to_string(),
+        .send(
+            &Series::stream(series),
             SeriesCommand::Activate { conference_id: id },
             &meta.for_conf(Some(id)),
         )

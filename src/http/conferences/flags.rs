@@ -117,8 +117,8 @@ async fn set_features(
     let overrides = flags;
     let sent = app
         .bus
-        .send::<Conference>(
-            &conf.id.to_string(),
+        .send(
+            &Conference::stream(conf.id),
             ConferenceCommand::SetFeatureOverrides { overrides },
             &meta.for_conf(Some(conf.id)),
         )

@@ -124,8 +124,8 @@ async fn upsert_section(
     };
     let decided = app
         .bus
-        .send_decided::<Conference>(
-            &conf.id.to_string(),
+        .send_decided(
+            &Conference::stream(conf.id),
             ConferenceCommand::SaveSection {
                 slug: part.clone(),
                 patch,
@@ -181,8 +181,8 @@ async fn upsert_sponsor_level(
     };
     let decided = app
         .bus
-        .send_decided::<Conference>(
-            &conf.id.to_string(),
+        .send_decided(
+            &Conference::stream(conf.id),
             ConferenceCommand::SaveSponsorLevel {
                 slug: part.clone(),
                 patch,
@@ -250,8 +250,8 @@ async fn set_kpi_targets(
     };
     let decided = app
         .bus
-        .send_decided::<Conference>(
-            &conf.id.to_string(),
+        .send_decided(
+            &Conference::stream(conf.id),
             ConferenceCommand::ChangeKpiTargets { patch },
             &meta.for_conf(Some(conf.id)),
         )

@@ -93,8 +93,8 @@ async fn define_ticket_type(
     };
     let decided = app
         .bus
-        .send_decided::<Inventory>(
-            &inventory_id(conf.id).to_string(),
+        .send_decided(
+            &Inventory::stream(inventory_id(conf.id)),
             InventoryCommand::SaveTicketType {
                 slug: part.clone(),
                 patch,
@@ -175,8 +175,8 @@ async fn define_addon(
     };
     let decided = app
         .bus
-        .send_decided::<Inventory>(
-            &inventory_id(conf.id).to_string(),
+        .send_decided(
+            &Inventory::stream(inventory_id(conf.id)),
             InventoryCommand::SaveAddon {
                 slug: part.clone(),
                 patch,

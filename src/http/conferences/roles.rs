@@ -65,17 +65,14 @@ async fn grant_role(
     let conf = app.gate(&slug, MANAGE).await?;
     let role = parse_role(&body.role)?;
     let user = user_id(&body.email);
-    let exists = app
-        .bus
-        .inspect::<User, _>(&user.to_string(), |u| u.exists())
-        .await?;
+    let exists = app.bus.inspect(&User::stream(user), |u| u.exists()).await?;
     if !exists {
         return Err(ConferenceError::UnknownUser(body.email.trim().to_string()).into());
     }
     let sent = app
         .bus
-        .send::<Conference>(
-            &conf.id.to_string(),
+        .send(
+            &Conference::stream(conf.id),
             ConferenceCommand::GrantRole { user, role },
             &meta.for_conf(Some(conf.id)),
         )
@@ -108,8 +105,8 @@ async fn revoke_role(
     let role = parse_role(&role)?;
     let sent = app
         .bus
-        .send::<Conference>(
-            &conf.id.to_string(),
+        .send(
+            &Conference::stream(conf.id),
             ConferenceCommand::RevokeRole { user, role },
             &meta.for_conf(Some(conf.id)),
         )

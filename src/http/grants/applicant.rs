@@ -37,7 +37,7 @@ pub async fn apply(
     };
     let sent = app
         .bus
-        .send::<TravelGrant>(&id.to_string(), cmd, &meta.for_conf(Some(conf.id)))
+        .send(&TravelGrant::stream(id), cmd, &meta.for_conf(Some(conf.id)))
         .await?;
     Ok((StatusCode::CREATED, changed(id, sent)))
 }
@@ -100,7 +100,11 @@ async fn send(
     let id = stream_id(conference, user);
     let sent = app
         .bus
-        .send::<TravelGrant>(&id.to_string(), cmd, &meta.for_conf(Some(conference)))
+        .send(
+            &TravelGrant::stream(id),
+            cmd,
+            &meta.for_conf(Some(conference)),
+        )
         .await?;
     Ok(changed(id, sent))
 }

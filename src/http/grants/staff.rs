@@ -68,7 +68,7 @@ pub(super) async fn applicant_of(
 ) -> ApiResult<Uuid> {
     let of = app
         .bus
-        .inspect::<TravelGrant, _>(&grant.to_string(), |g| {
+        .inspect(&TravelGrant::stream(grant), |g| {
             g.exists().then(|| (g.conference_id(), g.applicant()))
         })
         .await?;
@@ -88,10 +88,10 @@ pub(super) async fn send(
     meta: &CommandMeta,
 ) -> ApiResult<Json<GrantChanged>> {
     applicant_of(app, conf, grant).await?;
-    let id = grant.to_string();
+    let id = TravelGrant::stream(grant);
     let sent = app
         .bus
-        .send::<TravelGrant>(&id, cmd, &meta.for_conf(Some(conf.id)))
+        .send(&id, cmd, &meta.for_conf(Some(conf.id)))
         .await?;
     Ok(changed(grant, sent))
 }

@@ -49,13 +49,15 @@ pub(crate) async fn linked_talks(
 ) -> ApiResult<LinkedTalks> {
     let tz: chrono_tz::Tz = app
         .bus
-        .peek::<Conference, _>(&conference.to_string(), |c| c.details().timezone.clone())
+        .peek(&Conference::stream(conference), |c| {
+            c.details().timezone.clone()
+        })
         .await?
         .parse()
         .unwrap_or(chrono_tz::UTC);
     let talks = app
         .bus
-        .peek::<Program, _>(&program_id(conference).to_string(), |p| {
+        .peek(&Program::stream(program_id(conference)), |p| {
             p.linked_talks(slug)
                 .into_iter()
                 .map(|(t, e)| LinkedTalk {

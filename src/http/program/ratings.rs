@@ -43,7 +43,7 @@ pub async fn rate(
     let conf = app.gate(&slug, PUBLIC).await?;
     let talk_exists = app
         .bus
-        .peek::<Program, _>(&program_id(conf.id).to_string(), |p| p.has_talk(&code))
+        .peek(&Program::stream(program_id(conf.id)), |p| p.has_talk(&code))
         .await?;
     let cmd = RatingCommand::Rate {
         conference_id: conf.id,
@@ -54,8 +54,8 @@ pub async fn rate(
     };
     let sent = app
         .bus
-        .send::<SessionRating>(
-            &rating_id(conf.id, &code, user.id).to_string(),
+        .send(
+            &SessionRating::stream(rating_id(conf.id, &code, user.id)),
             cmd,
             &meta.for_conf(Some(conf.id)),
         )

@@ -282,7 +282,7 @@ pub struct ProgramDay {
 pub(crate) async fn offered_days(app: &AppState, conference: Uuid) -> ApiResult<Vec<DayChoice>> {
     let (tz, start, end, sections) = app
         .bus
-        .peek::<Conference, _>(&conference.to_string(), |c| {
+        .peek(&Conference::stream(conference), |c| {
             let d = c.details();
             (
                 d.timezone.clone(),
@@ -295,7 +295,7 @@ pub(crate) async fn offered_days(app: &AppState, conference: Uuid) -> ApiResult<
     let tz: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::UTC);
     let schedule = app
         .bus
-        .peek::<Program, _>(&program_id(conference).to_string(), |p| {
+        .peek(&Program::stream(program_id(conference)), |p| {
             p.day_choices(|t| t.with_timezone(&tz).date_naive())
         })
         .await?;

@@ -194,8 +194,8 @@ pub(super) async fn send_program(
 ) -> ApiResult<Json<TalkOverrideAccepted>> {
     let sent = app
         .bus
-        .send::<Program>(
-            &program_id(conference).to_string(),
+        .send(
+            &Program::stream(program_id(conference)),
             cmd,
             &meta.for_conf(Some(conference)),
         )

@@ -137,7 +137,9 @@ pub async fn apply(
     let conf = app.gate(&slug, MANAGE).await?;
     let timezone = app
         .bus
-        .peek::<Conference, _>(&conf.id.to_string(), |c| c.details().timezone.clone())
+        .peek(&Conference::stream(conf.id), |c| {
+            c.details().timezone.clone()
+        })
         .await?;
     let meta = meta.for_conf(Some(conf.id));
     Ok(Json(

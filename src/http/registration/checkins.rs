@@ -110,7 +110,7 @@ struct Snapshot {
 async fn snapshot(app: &AppState, id: Uuid) -> ApiResult<Option<Snapshot>> {
     Ok(app
         .bus
-        .inspect::<Attendee, _>(&id.to_string(), |a| {
+        .inspect(&Attendee::stream(id), |a| {
             a.exists().then(|| Snapshot {
                 id,
                 user: a.user(),
@@ -131,7 +131,7 @@ async fn snapshot(app: &AppState, id: Uuid) -> ApiResult<Option<Snapshot>> {
 async fn view(app: &AppState, s: Snapshot) -> ApiResult<AttendeeView> {
     let (name, email, sealed) = app
         .bus
-        .inspect::<User, _>(&s.user.to_string(), |u| {
+        .inspect(&User::stream(s.user), |u| {
             (
                 u.name().trim().to_string(),
                 u.email().to_string(),
@@ -148,7 +148,7 @@ async fn view(app: &AppState, s: Snapshot) -> ApiResult<AttendeeView> {
         None => None,
         Some(order) => {
             app.bus
-                .inspect::<Order, _>(&order.to_string(), |o| {
+                .inspect(&Order::stream(order), |o| {
                     o.exists().then(|| (o.reference().to_string(), o.status()))
                 })
                 .await?
@@ -313,8 +313,8 @@ async fn check_in(
     let id = found.id;
     let sent = app
         .bus
-        .send::<Attendee>(
-            &id.to_string(),
+        .send(
+            &Attendee::stream(id),
             AttendeeCommand::CheckIn {
                 station: body.station,
                 by: staff.id,
@@ -399,8 +399,8 @@ async fn door_check(
     let id = found.id;
     let sent = app
         .bus
-        .send::<Attendee>(
-            &id.to_string(),
+        .send(
+            &Attendee::stream(id),
             AttendeeCommand::DoorCheck {
                 product: product.clone(),
                 station: body.station,
@@ -411,7 +411,7 @@ async fn door_check(
         .await?;
     let admitted = app
         .bus
-        .inspect::<Attendee, _>(&id.to_string(), |a| {
+        .inspect(&Attendee::stream(id), |a| {
             a.door_checks().last().is_some_and(|d| d.admitted)
         })
         .await?;
@@ -473,10 +473,10 @@ async fn redeem(
     let product = chosen(body.product, body.ticket_type, body.addon)?;
     let quantity = body.quantity.unwrap_or(1);
     let found = by_code(&app, &conf, &body.access_code).await?;
-    let id = found.id.to_string();
+    let id = Attendee::stream(found.id);
     let sent = app
         .bus
-        .send::<Attendee>(
+        .send(
             &id,
             AttendeeCommand::Redeem {
                 product: product.clone(),
@@ -489,7 +489,7 @@ async fn redeem(
         .await?;
     let (redeemed, remaining) = app
         .bus
-        .inspect::<Attendee, _>(&id, |a| (a.redeemed(&product), a.remaining(&product)))
+        .inspect(&id, |a| (a.redeemed(&product), a.remaining(&product)))
         .await?;
     Ok((
         StatusCode::CREATED,

@@ -58,6 +58,6 @@ pub async fn ledger<T>(
 ) -> ApiResult<T> {
     Ok(app
         .bus
-        .peek::<Inventory, _>(&inventory_id(conf.id).to_string(), read)
+        .peek(&Inventory::stream(inventory_id(conf.id)), read)
         .await?)
 }

@@ -136,7 +136,7 @@ pub(super) async fn read_order<T>(
     let conference = conf.id;
     Ok(app
         .bus
-        .inspect::<Order, _>(&order_id(reference).to_string(), |o| {
+        .inspect(&Order::stream(order_id(reference)), |o| {
             (o.exists() && o.conference_id() == conference).then(|| read(o))
         })
         .await?)

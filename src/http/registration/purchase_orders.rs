@@ -194,7 +194,7 @@ pub struct PoChanged {
 async fn load(app: &AppState, conf: &ConferenceRef, reference: &str) -> ApiResult<PoView> {
     let id = tessera_aggregates::purchase_order::stream_id(reference);
     app.bus
-        .inspect::<PurchaseOrder, _>(&id.to_string(), |po| {
+        .inspect(&PurchaseOrder::stream(id), |po| {
             (po.exists() && po.conference_id() == conf.id).then(|| PoView::of(id, po))
         })
         .await?
@@ -214,7 +214,11 @@ async fn change(
     let view = load(app, conf, reference).await?;
     let sent = app
         .bus
-        .send::<PurchaseOrder>(&view.id.to_string(), command, &meta.for_conf(Some(conf.id)))
+        .send(
+            &PurchaseOrder::stream(view.id),
+            command,
+            &meta.for_conf(Some(conf.id)),
+        )
         .await?;
     Ok(Json(PoChanged {
         purchase_order: load(app, conf, reference).await?,
@@ -294,8 +298,8 @@ async fn create_po(
         let sealed = app.personal.seal_po_contact(id, &contact).await?;
         let sent = app
             .bus
-            .send::<PurchaseOrder>(
-                &id.to_string(),
+            .send(
+                &PurchaseOrder::stream(id),
                 PurchaseOrderCommand::Create {
                     conference_id: conf.id,
                     reference: reference.clone(),

@@ -153,7 +153,7 @@ async fn view(
 ) -> ApiResult<TerminalPaymentView> {
     let currency = app.config.currency.to_ascii_lowercase();
     app.bus
-        .inspect::<Order, _>(&order.to_string(), |o| {
+        .inspect(&Order::stream(order), |o| {
             let t = o.terminal_payment(intent)?;
             let payment_status = o
                 .payment(t.payment_id)
@@ -398,7 +398,7 @@ async fn cart_view(
 ) -> ApiResult<TerminalCartView> {
     let (cart_id, status, expires_at, items) = app
         .bus
-        .peek::<Cart, _>(&cart_stream(conf, user), |c| {
+        .peek(&Cart::stream(cart_stream(conf, user)), |c| {
             (c.cart_id(), c.status(), c.expires_at(), c.items().to_vec())
         })
         .await?;
@@ -471,8 +471,8 @@ async fn update_cart(
     .await?;
     let sent = app
         .bus
-        .send::<Cart>(
-            &cart_stream(&conf, who.user),
+        .send(
+            &Cart::stream(cart_stream(&conf, who.user)),
             CartCommand::Sequence(vec![
                 CartCommand::Open {
                     cart_id: Uuid::new_v4(),
@@ -617,7 +617,7 @@ async fn lookup_attendee(
         None => None,
         Some(id) => {
             app.bus
-                .inspect::<Order, _>(&id.to_string(), |o| {
+                .inspect(&Order::stream(id), |o| {
                     o.exists().then(|| TerminalOrderView {
                         id,
                         reference: o.reference().to_string(),

@@ -57,8 +57,8 @@ async fn create_voucher(
     let code = voucher.code.clone();
     let sent = app
         .bus
-        .send::<Inventory>(
-            &inventory_id(conf.id).to_string(),
+        .send(
+            &Inventory::stream(inventory_id(conf.id)),
             InventoryCommand::CreateVoucher { voucher },
             &meta.for_conf(Some(conf.id)),
         )
@@ -102,8 +102,8 @@ async fn bulk_vouchers(
             .collect();
         let sent = app
             .bus
-            .send::<Inventory>(
-                &id,
+            .send(
+                &Inventory::stream(&id),
                 InventoryCommand::GenerateVouchers {
                     prefix: body.prefix.clone(),
                     count: body.count,
@@ -220,8 +220,8 @@ async fn define_discount(
     let id = condition.id;
     let sent = app
         .bus
-        .send::<Inventory>(
-            &inventory_id(conf.id).to_string(),
+        .send(
+            &Inventory::stream(inventory_id(conf.id)),
             InventoryCommand::DefineCondition { condition },
             &meta.for_conf(Some(conf.id)),
         )

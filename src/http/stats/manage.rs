@@ -98,8 +98,8 @@ pub(super) async fn record_historical(
     let conf = app.conference(&slug).await?;
     let sent = app
         .bus
-        .send::<Conference>(
-            &conf.id.to_string(),
+        .send(
+            &Conference::stream(conf.id),
             ConferenceCommand::RecordHistoricalFigures {
                 figures: HistoricalFigures {
                     registrations: body.registrations,

@@ -220,7 +220,10 @@ async fn conference_stats(
     }
     let year = app
         .bus
-        .peek::<tessera_aggregates::conference::Conference, _>(&conf.id.to_string(), |c| c.year())
+        .peek(
+            &tessera_aggregates::conference::Conference::stream(conf.id),
+            |c| c.year(),
+        )
         .await
         .map_err(crate::http::error::ApiError::from)?;
     Ok(Json(

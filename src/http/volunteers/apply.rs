@@ -159,8 +159,8 @@ async fn cancel_mine(
     let conf = app.gate(&slug, PUBLIC).await?;
     let sent = app
         .bus
-        .send::<Volunteer>(
-            &volunteer_id(conf.id, user.id).to_string(),
+        .send(
+            &Volunteer::stream(volunteer_id(conf.id, user.id)),
             VolunteerCommand::Cancel,
             &meta.for_conf(Some(conf.id)),
         )

@@ -107,8 +107,8 @@ async fn save_profile(
     let sealed = super::sealing::seal_json(&app, user.id, &profile).await?;
     let sent = app
         .bus
-        .send::<Profile>(
-            &tessera_aggregates::profile::stream_id(user.id).to_string(),
+        .send(
+            &Profile::stream(tessera_aggregates::profile::stream_id(user.id)),
             ProfileCommand::Save {
                 user: user.id,
                 profile: Box::new(profile),
@@ -133,8 +133,8 @@ async fn accept_terms(
 ) -> ApiResult<Json<ProfileSaved>> {
     let sent = app
         .bus
-        .send::<Profile>(
-            &tessera_aggregates::profile::stream_id(user.id).to_string(),
+        .send(
+            &Profile::stream(tessera_aggregates::profile::stream_id(user.id)),
             ProfileCommand::AcceptTerms { user: user.id },
             &meta.for_conf(None),
         )

@@ -77,8 +77,8 @@ async fn create_team(
     let id = team_id(conf.id, &team);
     let sent = app
         .bus
-        .send::<Team>(
-            &id.to_string(),
+        .send(
+            &Team::stream(id),
             TeamCommand::Create {
                 conference_id: conf.id,
                 slug: team.clone(),
@@ -119,8 +119,8 @@ async fn set_leads(
     let id = team_id(conf.id, &team);
     let sent = app
         .bus
-        .send::<Team>(
-            &id.to_string(),
+        .send(
+            &Team::stream(id),
             TeamCommand::SetLeads { leads: body.leads },
             &meta.for_conf(Some(conf.id)),
         )

@@ -64,7 +64,9 @@ pub(super) async fn program(
     let conf = app.gate(&slug, MANAGE).await?;
     let tz: chrono_tz::Tz = app
         .bus
-        .peek::<Conference, _>(&conf.id.to_string(), |c| c.details().timezone.clone())
+        .peek(&Conference::stream(conf.id), |c| {
+            c.details().timezone.clone()
+        })
         .await
         .map_err(crate::http::error::ApiError::from)?
         .parse()
@@ -156,7 +158,7 @@ pub(super) async fn program(
     };
     let activities = app
         .bus
-        .peek::<Program, _>(&program_id(conf.id).to_string(), |p| {
+        .peek(&Program::stream(program_id(conf.id)), |p| {
             p.activity_plans()
                 .into_iter()
                 .filter_map(|a| {

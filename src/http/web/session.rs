@@ -218,8 +218,8 @@ pub(super) async fn logout(
         ..CommandMeta::system()
     };
     app.bus
-        .send::<User>(
-            &session.caller.id.to_string(),
+        .send(
+            &User::stream(session.caller.id),
             UserCommand::SignOut {
                 token: claims.id,
                 until: claims.expires_at,

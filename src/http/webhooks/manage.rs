@@ -47,7 +47,11 @@ async fn send(
     endpoint(app, &conf, id).await?;
     let sent = app
         .bus
-        .send::<WebhookEndpoint>(&id.to_string(), command, &meta.for_conf(Some(conf.id)))
+        .send(
+            &WebhookEndpoint::stream(id),
+            command,
+            &meta.for_conf(Some(conf.id)),
+        )
         .await?;
     Ok(Changed {
         position: sent.position,

@@ -117,8 +117,8 @@ async fn register(
     let sealed = app.personal.seal(id, &secret).await?;
     let sent = app
         .bus
-        .send::<WebhookEndpoint>(
-            &id.to_string(),
+        .send(
+            &WebhookEndpoint::stream(id),
             WebhookCommand::Register {
                 conference_id: conf.id,
                 url: body.url.clone(),
