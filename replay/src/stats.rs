@@ -286,7 +286,7 @@ async fn fold_on_two_threads(
             (started.elapsed(), v)
         })
         .collect();
-    timed.sort_by(|a, b| b.0.cmp(&a.0));
+    timed.sort_by_key(|t| std::cmp::Reverse(t.0));
     let (mut first, mut second): (Views, Views) = (vec![], vec![]);
     let (mut first_cost, mut second_cost) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
     for (cost, v) in timed {

@@ -111,17 +111,21 @@ pub fn orders_read(c: Uuid) -> Read {
     Read::new(Orders::NAME, orders_prefix(c))
 }
 
-pub fn orders(ctx: &Ctx) -> R<Vec<OrderRow>> {
+pub fn orders<'c>(ctx: &'c Ctx) -> R<&'c [OrderRow]> {
+    if let Some(orders) = ctx.orders.get() {
+        return Ok(orders);
+    }
     let rows: Vec<OrdersRow> = ctx
         .sources
         .rows(Orders::NAME, &orders_prefix(ctx.conference_id))?;
-    Ok(rows
+    let orders = rows
         .into_iter()
         .filter_map(|r| match r {
             OrdersRow::Order(o) => Some(o),
             _ => None,
         })
-        .collect())
+        .collect();
+    Ok(ctx.orders.get_or_init(|| orders))
 }
 
 pub fn carts_read(c: Uuid) -> Read {

@@ -93,6 +93,18 @@ impl Sources {
 pub struct Ctx<'a> {
     pub conference_id: Uuid,
     pub sources: &'a Sources,
+    /// The conference's orders, decoded once for every section that reads them.
+    orders: std::cell::OnceCell<Vec<crate::orders::OrderRow>>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(conference_id: Uuid, sources: &'a Sources) -> Self {
+        Self {
+            conference_id,
+            sources,
+            orders: std::cell::OnceCell::new(),
+        }
+    }
 }
 
 /// One section of the document.
@@ -147,10 +159,7 @@ pub fn projections() -> Vec<&'static str> {
 
 /// The statistics document of one conference.
 pub fn assemble(conference_id: Uuid, sources: &Sources) -> Result<Value, serde_json::Error> {
-    let ctx = Ctx {
-        conference_id,
-        sources,
-    };
+    let ctx = Ctx::new(conference_id, sources);
     let mut sections = Map::new();
     for s in SECTIONS {
         sections.insert(s.name.to_string(), (s.compute)(&ctx)?);

@@ -56,7 +56,7 @@ fn compute(ctx: &Ctx) -> Result<Value, serde_json::Error> {
     // ANA-24 by order status, ANA-34 payments by method and status.
     let mut by_status: BTreeMap<String, (u64, Decimal)> = BTreeMap::new();
     let mut payments: BTreeMap<String, BTreeMap<String, (u64, Decimal)>> = BTreeMap::new();
-    for o in &orders {
+    for o in orders {
         let e = by_status.entry(to_key(&o.status)).or_default();
         e.0 += 1;
         e.1 += o.total;

@@ -89,10 +89,7 @@ pub async fn summary(
             sources.insert(read.projection, key, serde_json::from_str(&doc)?);
         }
     }
-    let ctx = Ctx {
-        conference_id: conf.id,
-        sources: &sources,
-    };
+    let ctx = Ctx::new(conf.id, &sources);
     let section = (SESSION_RATINGS.compute)(&ctx).map_err(ApiError::internal)?;
     Ok(Json(section))
 }
