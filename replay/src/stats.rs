@@ -67,11 +67,10 @@ pub async fn live_at_head(
             }
             let mut rows = Vec::new();
             for read in &reads {
-                let upper = format!("{}\u{7f}", read.prefix);
-                let found: Vec<(String, String)> = sqlx::query_as(LIVE_ROWS)
+                let found: Vec<(String, String)> = sqlx::query_as(storage::LIVE_ROWS_WITH_PREFIX)
                     .bind(read.projection)
                     .bind(&read.prefix)
-                    .bind(&upper)
+                    .bind(storage::prefix_end(&read.prefix))
                     .fetch_all(&mut **tx)
                     .await?;
                 // Parsed on another thread while the next read runs.
@@ -141,9 +140,6 @@ fn parse_rows(projection: &'static str, rows: Vec<(String, String)>) -> ParsedRo
 const LIVE_STATES: &str =
     "SELECT name, CAST(version AS BIGINT), position FROM projection_state WHERE status = 'live'";
 const HEAD: &str = "SELECT COALESCE(MAX(position), 0) FROM events";
-const LIVE_ROWS: &str = "SELECT r.key, r.doc FROM projection_rows r JOIN projection_state s \
-    ON s.name = r.name AND s.generation = r.generation AND s.status = 'live' \
-    WHERE r.name = $1 AND r.key >= $2 AND r.key < $3 ORDER BY r.key";
 
 /// The position every statistics projection has folded up to (the least of
 /// theirs), when each has a live generation of the current code's version.

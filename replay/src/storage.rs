@@ -368,21 +368,28 @@ pub async fn live_row(db: &Db, name: &str, key: &str) -> Result<Option<String>, 
         .await)
 }
 
+/// The live rows of projection `$1` whose keys lie in `[$2, $3)`, in key order
+/// (`$2` a prefix, `$3` its [`prefix_end`]).
+pub const LIVE_ROWS_WITH_PREFIX: &str = "SELECT r.key, r.doc FROM projection_rows r \
+    JOIN projection_state s ON s.name = r.name AND s.generation = r.generation \
+    AND s.status = 'live' WHERE r.name = $1 AND r.key >= $2 AND r.key < $3 ORDER BY r.key";
+
+/// The first key past every key starting with `prefix`. Keys are ASCII, so this
+/// bound keeps the primary-key range scan.
+pub fn prefix_end(prefix: &str) -> String {
+    format!("{prefix}\u{7f}")
+}
+
 /// The live rows of `name` whose key starts with `prefix`, in key order.
 pub async fn live_rows_with_prefix(
     db: &Db,
     name: &str,
     prefix: &str,
 ) -> Result<Vec<(String, String)>, sqlx::Error> {
-    // Keys are ASCII; `prefix || '\u{10FFFF}'`-style bounds keep the primary-key range scan.
-    let upper = format!("{prefix}\u{7f}");
-    let sql = "SELECT r.key, r.doc FROM projection_rows r JOIN projection_state s \
-               ON s.name = r.name AND s.generation = r.generation AND s.status = 'live' \
-               WHERE r.name = $1 AND r.key >= $2 AND r.key < $3 ORDER BY r.key";
-    on_db!(db, |p| sqlx::query_as(sql)
+    on_db!(db, |p| sqlx::query_as(LIVE_ROWS_WITH_PREFIX)
         .bind(name)
         .bind(prefix)
-        .bind(&upper)
+        .bind(prefix_end(prefix))
         .fetch_all(p)
         .await)
 }
