@@ -81,6 +81,8 @@ async fn the_auditor_reads_everything_and_changes_nothing(b: Backend) {
     let r = app
         .get(&format!("/api/v1/conferences/{CONF}/orders/{reference}"))
         .as_user(&cast.auditor)
+        .fresh()
+        .await
         .send()
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);

@@ -185,6 +185,8 @@ async fn sell_to(app: &TestApp, admin: &User, buyer: &User) -> String {
             "/api/v1/conferences/pyladiescon-2025/orders/{reference}"
         ))
         .as_user(admin)
+        .fresh()
+        .await
         .send()
         .await;
     let balance = order.body["balance"]

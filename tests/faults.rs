@@ -505,7 +505,13 @@ async fn paid_order(b: Backend) -> Paid {
 }
 
 async fn refunded(app: &TestApp, user: &User, reference: &str) -> Decimal {
-    let r = app.get(&order_path(reference)).as_user(user).send().await;
+    let r = app
+        .get(&order_path(reference))
+        .as_user(user)
+        .fresh()
+        .await
+        .send()
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     dec(&r.body["refunded"])
 }
@@ -714,7 +720,13 @@ async fn amb_10_concurrent_refunds_across_a_crash_never_exceed_what_was_paid(b: 
     let Ok(app) = Arc::try_unwrap(app) else {
         panic!("app still shared")
     };
-    let r = app.get(&order_path(&reference)).as_user(&ana).send().await;
+    let r = app
+        .get(&order_path(&reference))
+        .as_user(&ana)
+        .fresh()
+        .await
+        .send()
+        .await;
     let refunds = r.body["refunds"].as_array().cloned().unwrap_or_default();
     assert!(!refunds.is_empty() && refunds.len() <= 3, "{}", r.text);
     assert_eq!(

@@ -78,7 +78,12 @@ async fn buy(app: &TestApp, user: &User, ticket: &str, quantity: u32) -> String 
 }
 
 async fn get_order(app: &TestApp, user: &User, reference: &str) -> Response {
-    app.get(&order_path(reference)).as_user(user).send().await
+    app.get(&order_path(reference))
+        .as_user(user)
+        .fresh()
+        .await
+        .send()
+        .await
 }
 
 async fn pay(app: &TestApp, user: &User, reference: &str, body: Value) -> Response {
@@ -177,7 +182,7 @@ async fn order_24_only_the_owner_and_staff_see_an_order(b: Backend) {
         );
         assert_eq!(r.code(), "not_found");
     }
-    let r = app.get(&order_path(&reference)).send().await;
+    let r = app.get(&order_path(&reference)).fresh().await.send().await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     let r = get_order(&app, &cast.ana, "ORD-ZZZZZZZZ").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);

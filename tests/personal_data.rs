@@ -93,7 +93,13 @@ async fn personal_values_enter_the_log_only_sealed(b: Backend) {
         .await;
     assert_eq!(sealed, 1, "the order's billing details are sealed");
 
-    let r = app.get(&order_path(&reference)).as_user(&ada).send().await;
+    let r = app
+        .get(&order_path(&reference))
+        .as_user(&ada)
+        .fresh()
+        .await
+        .send()
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["billing_name"], NAME);
     assert_eq!(r.body["billing_email"], EMAIL);
@@ -128,6 +134,8 @@ async fn an_erased_person_reads_erased_and_cannot_sign_in(b: Backend) {
     let before = app
         .get(&order_path(&reference))
         .as_user(&admin)
+        .fresh()
+        .await
         .send()
         .await;
     assert_eq!(before.status, StatusCode::OK, "{}", before.text);
@@ -160,6 +168,8 @@ async fn an_erased_person_reads_erased_and_cannot_sign_in(b: Backend) {
     let after = app
         .get(&order_path(&reference))
         .as_user(&admin)
+        .fresh()
+        .await
         .send()
         .await;
     assert_eq!(after.status, StatusCode::OK, "{}", after.text);
@@ -302,6 +312,8 @@ async fn the_migration_seals_plain_values_of_old_events(b: Backend) {
     let r = app
         .get(&order_path(&reference))
         .as_user(&admin)
+        .fresh()
+        .await
         .send()
         .await;
     assert_eq!(
@@ -323,6 +335,8 @@ async fn the_migration_seals_plain_values_of_old_events(b: Backend) {
     let r = app
         .get(&order_path(&reference))
         .as_user(&admin)
+        .fresh()
+        .await
         .send()
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
@@ -385,6 +399,8 @@ async fn the_migration_drops_plain_values_of_erased_people(b: Backend) {
     let r = app
         .get(&order_path(&reference))
         .as_user(&admin)
+        .fresh()
+        .await
         .send()
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);

@@ -113,6 +113,8 @@ async fn get_order(app: &TestApp, user: &User, reference: &str) -> Response {
     let r = app
         .get(&order_path(CONF, reference))
         .as_user(user)
+        .fresh()
+        .await
         .send()
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
@@ -378,7 +380,7 @@ async fn pay_6_a_retried_pay_reuses_the_persisted_key(b: Backend) {
         .collect();
     assert_eq!(keys, vec![Some(reference.clone()); 3]);
     assert!(w.fake.requests()[2].replayed);
-    let attempts = read_order(app, &reference, |o| o.attempts().len()).await;
+    let attempts = read_order(app, &reference, |o| o.attempts.len()).await;
     assert_eq!(attempts, 1);
 
     // PAY-4: Stripe not configured.
@@ -618,7 +620,7 @@ async fn pay_44_a_failed_delivery_is_processed_when_redelivered(b: Backend) {
         event_status(app, "evt_dispute_1").await,
         Some(StripeEventStatus::Failed)
     );
-    assert_eq!(read_order(app, &reference, |o| o.disputes().len()).await, 0);
+    assert_eq!(read_order(app, &reference, |o| o.disputes.len()).await, 0);
 
     let r = webhook(app, &delivery).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
@@ -627,7 +629,7 @@ async fn pay_44_a_failed_delivery_is_processed_when_redelivered(b: Backend) {
         event_status(app, "evt_dispute_1").await,
         Some(StripeEventStatus::Processed)
     );
-    let disputes = read_order(app, &reference, |o| o.disputes().to_vec()).await;
+    let disputes = read_order(app, &reference, |o| o.disputes.to_vec()).await;
     assert_eq!(disputes.len(), 1);
     assert_eq!(disputes[0].reason, "fraudulent");
     assert_eq!(disputes[0].amount, money("100.00"));

@@ -62,6 +62,8 @@ async fn get_order(app: &TestApp, user: &User, slug: &str, reference: &str) -> R
     let r = app
         .get(&order_path(slug, reference))
         .as_user(user)
+        .fresh()
+        .await
         .send()
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);

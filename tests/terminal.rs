@@ -320,7 +320,7 @@ async fn amb_7_capturing_an_order_payment_pays_it_once(b: Backend) {
     );
     assert_eq!(md["staff_user_id"], w.desk.id.as_str());
     let (method, status) = read_order(app, &reference, |o| {
-        o.payments()
+        o.payments
             .last()
             .map(|p| (p.method, p.status))
             .unwrap_or((PaymentMethod::Manual, PaymentStatus::Failed))
@@ -341,7 +341,7 @@ async fn amb_7_capturing_an_order_payment_pays_it_once(b: Backend) {
     assert_eq!(r.body["order_status"], "paid");
     assert!(r.body["captured_at"].is_string(), "{}", r.text);
     let (status, hold, balance) = read_order(app, &reference, |o| {
-        (o.status(), o.hold_expires_at(), o.balance())
+        (o.status, o.hold_expires_at, o.balance)
     })
     .await;
     assert_eq!(status, OrderStatus::Paid);
@@ -379,7 +379,7 @@ async fn amb_7_capturing_an_order_payment_pays_it_once(b: Backend) {
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
         assert_eq!(order_facts(app, &reference, "OrderPaid").await, 1);
         assert_eq!(order_facts(app, &reference, "PaymentRecorded").await, 0);
-        let payments = read_order(app, &reference, |o| o.payments().len()).await;
+        let payments = read_order(app, &reference, |o| o.payments.len()).await;
         assert_eq!(payments, 1);
     }
     let head = app.settled().await;
@@ -436,7 +436,7 @@ async fn pay_45_a_webhook_before_the_desk_capture_pays_once(b: Backend) {
     let r = intent_succeeded(&w, &intent).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(order_facts(app, &reference, "OrderPaid").await, 1);
-    let (status, hold) = read_order(app, &reference, |o| (o.status(), o.hold_expires_at())).await;
+    let (status, hold) = read_order(app, &reference, |o| (o.status, o.hold_expires_at)).await;
     assert_eq!(status, OrderStatus::Paid);
     assert!(hold.is_none());
 
@@ -457,7 +457,7 @@ async fn pay_45_a_webhook_before_the_desk_capture_pays_once(b: Backend) {
     );
     assert_eq!(order_facts(app, &reference, "PaymentRecorded").await, 0);
     let payments = read_order(app, &reference, |o| {
-        o.payments()
+        o.payments
             .iter()
             .map(|p| (p.method, p.status))
             .collect::<Vec<_>>()
@@ -510,10 +510,10 @@ async fn pay_46_a_declined_terminal_intent_fails_and_the_desk_tries_again(b: Bac
     );
     let (status, balance, hold, payments) = read_order(app, &reference, |o| {
         (
-            o.status(),
-            o.balance(),
-            o.hold_expires_at(),
-            o.payments()
+            o.status,
+            o.balance,
+            o.hold_expires_at,
+            o.payments
                 .iter()
                 .map(|p| (p.method, p.status))
                 .collect::<Vec<_>>(),
@@ -589,9 +589,9 @@ async fn pay_46_a_declined_terminal_intent_fails_and_the_desk_tries_again(b: Bac
     assert_eq!(order_facts(app, &reference, "OrderPaid").await, 1);
     let (status, balance, payments) = read_order(app, &reference, |o| {
         (
-            o.status(),
-            o.balance(),
-            o.payments()
+            o.status,
+            o.balance,
+            o.payments
                 .iter()
                 .map(|p| (p.method, p.status))
                 .collect::<Vec<_>>(),
@@ -641,7 +641,7 @@ async fn pay_37_a_walk_up_payment_is_cancelled_or_captured(b: Backend) {
     assert!(md.get("order_id").is_none(), "PAY-34: {md}");
     assert!(md.get("reference").is_none(), "PAY-34: {md}");
     let (user, total, status, hold) = read_order(app, &reference, |o| {
-        (o.user(), o.total(), o.status(), o.hold_expires_at())
+        (o.user, o.total, o.status, o.hold_expires_at)
     })
     .await;
     assert_eq!(user.to_string(), w.desk.id);
@@ -742,7 +742,7 @@ async fn pay_37_a_walk_up_payment_is_cancelled_or_captured(b: Backend) {
         .unwrap_or_default()
         .to_string();
     assert_eq!(
-        read_order(app, &walk_up, |o| o.user().to_string()).await,
+        read_order(app, &walk_up, |o| o.user.to_string()).await,
         w.ana.id
     );
     w.fake.present_card(&intent);
@@ -757,7 +757,7 @@ async fn pay_37_a_walk_up_payment_is_cancelled_or_captured(b: Backend) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["outcome"], "ignored", "{}", r.text);
     assert_eq!(order_facts(app, &walk_up, "OrderPaid").await, 1);
-    let (status, payments) = read_order(app, &walk_up, |o| (o.status(), o.payments().len())).await;
+    let (status, payments) = read_order(app, &walk_up, |o| (o.status, o.payments.len())).await;
     assert_eq!((status, payments), (OrderStatus::Paid, 1));
     let head = app.settled().await;
     // One attendee, its current order the latest paid one (ATT-3).
@@ -906,11 +906,11 @@ async fn pay_39_the_desk_fills_a_cart_and_checks_it_out(b: Backend) {
     assert_eq!(r.body["lines"].as_array().map(Vec::len), Some(2));
     let order = read_order(app, &reference, |o| {
         (
-            o.user().to_string(),
-            o.status(),
-            o.total(),
-            o.hold_expires_at(),
-            o.cart_id().map(|c| c.to_string()),
+            o.user.to_string(),
+            o.status,
+            o.total,
+            o.hold_expires_at,
+            o.cart_id.map(|c| c.to_string()),
         )
     })
     .await;
@@ -973,7 +973,7 @@ async fn pay_39_the_desk_fills_a_cart_and_checks_it_out(b: Backend) {
     let ana_order = r.body["reference"].as_str().unwrap_or_default().to_string();
     // The billing e-mail is sealed under the buyer's key: open it as the API does.
     let (plain, sealed) = read_order(app, &ana_order, |o| {
-        (o.billing_email().to_string(), o.sealed_billing().cloned())
+        (o.billing_email.to_string(), o.sealed_billing.clone())
     })
     .await;
     let user = w.ana.id.parse().unwrap_or_default();
@@ -1089,7 +1089,7 @@ async fn pay_32_terminal_refusals(b: Backend) {
     )
     .await;
     bad(&r, StatusCode::BAD_GATEWAY, PAYMENT_ERROR);
-    assert!(read_order(app, &reference, |o| o.terminal_payments().is_empty()).await);
+    assert!(read_order(app, &reference, |o| o.terminal_payments.is_empty()).await);
 
     let r = create_intent(
         app,
@@ -1107,7 +1107,7 @@ async fn pay_32_terminal_refusals(b: Backend) {
     let r = act(app, &w.desk, &intent, "capture").await;
     bad(&r, StatusCode::BAD_GATEWAY, PAYMENT_ERROR);
     assert_eq!(
-        read_order(app, &reference, |o| o.status()).await,
+        read_order(app, &reference, |o| o.status).await,
         OrderStatus::Pending
     );
     w.fake.present_card(&intent);

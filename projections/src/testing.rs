@@ -130,8 +130,8 @@ pub mod order {
     use rust_decimal::Decimal;
     use tessera_aggregates::natural_id;
     use tessera_aggregates::order::{
-        CancelReason, OrderEvent, OrderLine, OrderStatus, PaymentMethod, RefundReason, RefundTo,
-        VoucherDetails,
+        CancelReason, OrderEvent, OrderLine, OrderStatus, PaymentMethod, PlacedOrder, RefundReason,
+        RefundTo, VoucherDetails,
     };
     use tessera_aggregates::pricing::{ProductRef, VoucherKind};
     use uuid::Uuid;
@@ -183,7 +183,7 @@ pub mod order {
             .map(|l| l.unit_price * Decimal::from(l.quantity))
             .sum();
         let total: Decimal = lines.iter().map(|l| l.line_total).sum();
-        OrderEvent::OrderPlaced {
+        OrderEvent::OrderPlaced(PlacedOrder {
             order_id: order_id(reference),
             reference: reference.into(),
             conference_id: conference,
@@ -206,7 +206,7 @@ pub mod order {
             hold_expires_at: Some(at(day, 10)),
             at: at(day, 9),
             sealed_billing: None,
-        }
+        })
     }
 
     pub fn payment(

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use cqrs_es::Aggregate;
-use tessera_aggregates::order::{Order, OrderEvent};
+use tessera_aggregates::order::{Order, OrderEvent, OrderRecord};
 use tessera_replay::Db;
 use tessera_replay::history::{HistoryQuery, page};
 use uuid::Uuid;
@@ -17,11 +17,12 @@ pub enum AsOf {
     Position(i64),
 }
 
-/// The order folded up to `as_of`, with the position of the last event folded;
-/// None when it did not exist yet (or is not this conference's).
+/// The order folded up to `as_of` (its record, as the orders read model shows
+/// it), with the position of the last event folded; None when it did not exist
+/// yet (or is not this conference's).
 #[derive(Debug)]
 pub struct Folded {
-    pub order: Order,
+    pub order: OrderRecord,
     pub position: i64,
     pub events: usize,
 }
@@ -63,7 +64,7 @@ pub async fn order_as_of(
     let Some(last) = events.last().map(|e| e.position) else {
         return Ok(None);
     };
-    let mut order = Order::default();
+    let mut order = OrderRecord::default();
     let count = events.len();
     for e in events {
         let event: OrderEvent =
@@ -71,7 +72,7 @@ pub async fn order_as_of(
                 position: e.position,
                 source,
             })?;
-        order.apply(event);
+        order.evolve(&event);
     }
     Ok(Some(Folded {
         order,

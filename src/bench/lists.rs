@@ -25,7 +25,7 @@ use tessera_projections::Projection;
 use tessera_projections::attendees::{
     self, AttendeeRow, Attendees, AttendeesRow, HeldProduct, attendee_key, attendee_product_index,
 };
-use tessera_projections::orders::{self, OrderRow, Orders, OrdersRow, order_key, product_index};
+use tessera_projections::orders::{self, OrderRecord, Orders, OrdersRow, order_key, product_index};
 use tessera_projections::tally::tally_key;
 use tessera_replay::Db;
 use tessera_replay::storage::{self, RowChange, Tx};
@@ -45,7 +45,7 @@ const STATUSES: [OrderStatus; 4] = [
 
 type HttpClient = Client<hyper_util::client::legacy::connect::HttpConnector, Empty<Bytes>>;
 
-fn order_row(conference_id: uuid::Uuid, i: usize) -> OrderRow {
+fn order_row(conference_id: uuid::Uuid, i: usize) -> OrderRecord {
     let placed_at = Utc
         .with_ymd_and_hms(2027, 1, 1, 0, 0, 0)
         .single()
@@ -53,7 +53,7 @@ fn order_row(conference_id: uuid::Uuid, i: usize) -> OrderRow {
         + Span::seconds(i as i64 * 7);
     let price = Decimal::new(10_000, 2);
     let reference = format!("ORD-B{i:07}");
-    OrderRow {
+    OrderRecord {
         id: natural_id("order", &reference),
         conference_id,
         reference,
@@ -79,19 +79,8 @@ fn order_row(conference_id: uuid::Uuid, i: usize) -> OrderRow {
         sealed_billing: None,
         hold_expires_at: None,
         placed_at,
-        paid_at: None,
-        cancelled_at: None,
-        cancel_reason: None,
-        cancelled_by: None,
-        paid: Decimal::ZERO,
         balance: price,
-        refunded: Decimal::ZERO,
-        payments: vec![],
-        attempts: vec![],
-        refunds: vec![],
-        flagged_for_refund: false,
-        disputed: false,
-        disputes: vec![],
+        ..OrderRecord::default()
     }
 }
 

@@ -215,8 +215,8 @@ fn buyers(history: &[RawEvent]) -> anyhow::Result<BTreeSet<Uuid>> {
     {
         let event: OrderEvent = serde_json::from_str(&raw.payload)
             .map_err(|e| anyhow::anyhow!("order event at position {}: {e}", raw.position))?;
-        if let OrderEvent::OrderPlaced { user, .. } = event {
-            users.insert(user);
+        if let OrderEvent::OrderPlaced(placed) = event {
+            users.insert(placed.user);
         }
     }
     Ok(users)
@@ -314,11 +314,12 @@ async fn place_and_pay(
     };
     Ok(Outcome::Seeded(SeededOrder {
         buyer: email,
-        reference: placed.reference,
-        total: placed.total,
+        reference: placed.order.reference,
+        total: placed.order.total,
         method: placed.paid_with.unwrap_or(PaymentMethod::Manual),
-        voucher: placed.voucher_code,
+        voucher: placed.order.voucher_code,
         lines: placed
+            .order
             .lines
             .iter()
             .map(|l| format!("{} ×{}", l.description, l.quantity))

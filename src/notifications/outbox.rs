@@ -106,12 +106,7 @@ pub async fn drafts(bus: &CommandBus, db: &Db, env: &Envelope) -> anyhow::Result
             };
             let (user, conf, reference, total) = bus
                 .inspect(&Order::stream(&env.aggregate_id), |o| {
-                    (
-                        o.user(),
-                        o.conference_id(),
-                        o.reference().to_string(),
-                        o.total(),
-                    )
+                    (o.user, o.conference_id, o.reference.to_string(), o.total)
                 })
                 .await
                 .map_err(failed("loading the order"))?;

@@ -36,7 +36,7 @@ use uuid::Uuid;
 pub use master_key::MasterKey;
 use tessera_aggregates::purchase_order::{PoContact, SealedPoContact};
 pub use tessera_aggregates::user::{Sealed, SealedBilling, SealedIdentity};
-use tessera_projections::orders::OrderRow;
+use tessera_projections::orders::OrderRecord;
 use tessera_projections::user_directory::UserRow;
 
 /// What a personal field reads as once its person is erased.
@@ -241,7 +241,7 @@ impl PersonalData {
     }
 
     /// An orders-projection row with its billing details opened.
-    pub async fn open_order_row(&self, row: &mut OrderRow) -> Result<(), PersonalError> {
+    pub async fn open_order_row(&self, row: &mut OrderRecord) -> Result<(), PersonalError> {
         let (name, email, company) = self
             .open_billing(
                 row.user,

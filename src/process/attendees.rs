@@ -56,7 +56,7 @@ async fn registered(
     // The lines are fixed at checkout (ORDER-28): reading them now is exact.
     let products = bus
         .inspect(&Order::stream(&env.aggregate_id), |o| {
-            o.lines()
+            o.lines
                 .iter()
                 .map(|l| AttendeeProduct {
                     product: l.product.clone(),
@@ -118,7 +118,7 @@ async fn code_for(bus: &CommandBus, id: Uuid) -> anyhow::Result<Option<String>> 
 async fn refunded(bus: &CommandBus, env: &Envelope, order_id: Uuid) -> anyhow::Result<Reaction> {
     let owner = bus
         .inspect(&Order::stream(&env.aggregate_id), |o| {
-            o.exists().then(|| (o.conference_id(), o.user()))
+            o.exists().then(|| (o.conference_id, o.user))
         })
         .await
         .map_err(|e| anyhow::anyhow!("loading order {}: {e}", env.aggregate_id))?;

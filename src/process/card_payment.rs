@@ -113,7 +113,7 @@ struct Attempt {
     intent: Option<(String, String)>,
 }
 
-fn attempt_of(a: &PaymentAttempt) -> Attempt {
+fn attempt_of(o: &Order, a: &PaymentAttempt) -> Attempt {
     Attempt {
         attempt_id: a.attempt_id,
         idempotency_key: a.idempotency_key.clone(),
@@ -121,7 +121,7 @@ fn attempt_of(a: &PaymentAttempt) -> Attempt {
         intent: a
             .payment_intent_id
             .clone()
-            .zip(a.client_secret.clone())
+            .zip(o.client_secret(a.attempt_id).map(str::to_string))
             .filter(|(id, secret)| !id.is_empty() && !secret.is_empty()),
     }
 }
@@ -146,13 +146,13 @@ pub async fn pay_by_card(
     let facts = if is_valid_reference(reference) {
         ctx.bus
             .inspect(&Order::stream(&stream), |o| {
-                (o.exists() && o.conference_id() == conference).then(|| {
+                (o.exists() && o.conference_id == conference).then(|| {
                     (
-                        o.user(),
-                        o.status(),
-                        o.balance(),
-                        o.open_attempt().map(attempt_of),
-                        o.attempts().len(),
+                        o.user,
+                        o.status,
+                        o.balance,
+                        o.open_attempt().map(|a| attempt_of(o, a)),
+                        o.attempts.len(),
                     )
                 })
             })
@@ -220,7 +220,9 @@ pub async fn pay_by_card(
                 // attempt: what the order holds is what counts.
                 None => ctx
                     .bus
-                    .inspect(&Order::stream(&stream), |o| o.attempt(id).map(attempt_of))
+                    .inspect(&Order::stream(&stream), |o| {
+                        o.attempt(id).map(|a| attempt_of(o, a))
+                    })
                     .await
                     .map_err(PayError::Order)?
                     .ok_or_else(|| PayError::Internal(format!("attempt {id} vanished")))?,

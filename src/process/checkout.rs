@@ -24,7 +24,8 @@ use tessera_aggregates::inventory::{
     HoldLine, Inventory, InventoryCommand, InventoryError, InventoryEvent, ReleaseReason,
 };
 use tessera_aggregates::order::{
-    Order, OrderCommand, OrderError, OrderEvent, OrderLine, PaymentMethod, VoucherDetails,
+    Order, OrderCommand, OrderError, OrderEvent, OrderLine, PaymentMethod, PlacedOrder,
+    VoucherDetails,
 };
 use tessera_aggregates::{Timestamp, natural_id};
 use tessera_projections::EventMeta;
@@ -80,15 +81,7 @@ pub enum How {
 /// The order a checkout placed, as the Order decided it.
 #[derive(Debug, Clone)]
 pub struct Placed {
-    pub order_id: Uuid,
-    pub reference: String,
-    pub cart_id: Option<Uuid>,
-    pub lines: Vec<OrderLine>,
-    pub subtotal: Decimal,
-    pub discount_amount: Decimal,
-    pub total: Decimal,
-    pub voucher_code: Option<String>,
-    pub hold_expires_at: Option<Timestamp>,
+    pub order: PlacedOrder,
     /// Seeded: how it was paid (the order is paid).
     pub paid_with: Option<PaymentMethod>,
     pub position: Option<i64>,
@@ -411,7 +404,7 @@ pub async fn checkout(
         .bus
         .send_decided(
             &Order::stream(order),
-            OrderCommand::Place {
+            OrderCommand::Place(PlacedOrder {
                 order_id: order,
                 reference: reference.clone(),
                 conference_id: conference,
@@ -427,8 +420,9 @@ pub async fn checkout(
                 billing_email: billing.email,
                 billing_company: billing.company,
                 hold_expires_at: priced.expires_at,
+                at: ctx.now(),
                 sealed_billing: billing.sealed.map(Box::new),
-            },
+            }),
             meta,
         )
         .await;
@@ -453,17 +447,7 @@ pub async fn checkout(
         }
     };
     position = position.max(placed.position);
-    let Some(OrderEvent::OrderPlaced {
-        cart_id,
-        lines,
-        subtotal,
-        discount_amount,
-        total,
-        voucher_code,
-        hold_expires_at,
-        ..
-    }) = placed.events.into_iter().next()
-    else {
+    let Some(OrderEvent::OrderPlaced(placed)) = placed.events.into_iter().next() else {
         return Err(CheckoutError::Internal(format!(
             "order {reference} was not placed"
         )));
@@ -497,10 +481,10 @@ pub async fn checkout(
 
     let mut paid_with = None;
     if let How::Seeded { note, .. } = how {
-        let (method, amount) = if total <= Decimal::ZERO {
+        let (method, amount) = if placed.total <= Decimal::ZERO {
             (PaymentMethod::Comp, Decimal::ZERO)
         } else {
-            (PaymentMethod::Manual, total)
+            (PaymentMethod::Manual, placed.total)
         };
         let paid = ctx
             .bus
@@ -536,15 +520,7 @@ pub async fn checkout(
     }
 
     Ok(Placed {
-        order_id: order,
-        reference,
-        cart_id,
-        lines,
-        subtotal,
-        discount_amount,
-        total,
-        voucher_code,
-        hold_expires_at,
+        order: placed,
         paid_with,
         position,
     })

@@ -119,7 +119,7 @@ async fn on_order(
         } => {
             let Some((conference, user)) = bus
                 .inspect(&Order::stream(order_id), |o| {
-                    o.exists().then(|| (o.conference_id(), o.user()))
+                    o.exists().then(|| (o.conference_id, o.user))
                 })
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?
@@ -251,7 +251,7 @@ async fn on_credit(
         } => {
             let Some((conference, status)) = bus
                 .inspect(&Order::stream(order_id), |o| {
-                    o.exists().then(|| (o.conference_id(), o.status()))
+                    o.exists().then(|| (o.conference_id, o.status))
                 })
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?
@@ -336,7 +336,7 @@ async fn finish_card_refund(
 
 async fn order_conference(bus: &CommandBus, order_id: Uuid) -> anyhow::Result<Option<Uuid>> {
     bus.inspect(&Order::stream(order_id), |o| {
-        o.exists().then(|| o.conference_id())
+        o.exists().then(|| o.conference_id)
     })
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))

@@ -190,7 +190,7 @@ pub async fn record(
         // earlier try. The answer is the order as it now stands.
         let (status, balance) = ctx
             .bus
-            .inspect(&stream, |o| (o.status(), o.balance()))
+            .inspect(&stream, |o| (o.status, o.balance))
             .await
             .map_err(PaymentError::Order)?;
         paid.status = status;

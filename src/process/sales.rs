@@ -129,7 +129,7 @@ async fn confirm_sale(
         .inspect(&Order::stream(order_id), |o| {
             o.exists().then(|| {
                 let lines: Vec<HeldLine> = o
-                    .lines()
+                    .lines
                     .iter()
                     .map(|l| HeldLine {
                         product: l.product.clone(),
@@ -138,7 +138,7 @@ async fn confirm_sale(
                         quantity: l.quantity,
                     })
                     .collect();
-                (o.user(), lines)
+                (o.user, lines)
             })
         })
         .await

@@ -299,7 +299,7 @@ async fn process(
     let owner = ctx
         .bus
         .inspect(&Order::stream(&stream), |o| {
-            o.exists().then(|| o.conference_id())
+            o.exists().then(|| o.conference_id)
         })
         .await?;
     match owner {
@@ -431,7 +431,7 @@ async fn charge_refunded(
     let recorded: Vec<String> = ctx
         .bus
         .inspect(&stream, |o| {
-            o.refunds()
+            o.refunds
                 .iter()
                 .filter_map(|r| r.stripe_refund_id.clone())
                 .collect()

@@ -12,7 +12,8 @@
 
 use rust_decimal::Decimal;
 use tessera_aggregates::order::{
-    Order, OrderCommand, OrderError, OrderStatus, TerminalCaptureStatus, terminal_payment_id,
+    Order, OrderCommand, OrderError, OrderEvent, OrderRecord, OrderStatus, PlacedOrder,
+    TerminalCaptureStatus, terminal_payment_id,
 };
 use tessera_aggregates::terminal_intent::{
     self, TerminalIntent, TerminalIntentCommand, TerminalIntentError,
@@ -136,7 +137,8 @@ pub struct Desk<'a> {
 /// An intent ready on the reader.
 #[derive(Debug, Clone)]
 pub struct IntentReady {
-    pub order: Uuid,
+    /// The order as the authorization left it.
+    pub order: OrderRecord,
     pub payment_intent_id: String,
     pub client_secret: Option<String>,
     pub position: Option<i64>,
@@ -145,6 +147,8 @@ pub struct IntentReady {
 /// What the intent pays.
 struct Target {
     order: Uuid,
+    /// The existing order as it stands (None for a walk-up, placed later).
+    record: Option<OrderRecord>,
     reference: String,
     amount: Decimal,
     /// PAY-33: the order existed before (its id goes in the metadata).
@@ -163,12 +167,12 @@ async fn existing_order(
     let facts = ctx
         .bus
         .inspect(&Order::stream(id), |o| {
-            (o.exists() && o.conference_id() == conference)
-                .then(|| (o.reference().to_string(), o.status(), o.balance()))
+            (o.exists() && o.conference_id == conference).then(|| o.record().clone())
         })
         .await
         .map_err(TerminalError::Order)?;
-    let (reference, status, balance) = facts.ok_or(TerminalError::OrderNotFound)?;
+    let record = facts.ok_or(TerminalError::OrderNotFound)?;
+    let (reference, status, balance) = (record.reference.clone(), record.status, record.balance);
     if status != OrderStatus::Pending {
         return Err(TerminalError::Refused(OrderError::TerminalNotPending {
             status,
@@ -179,6 +183,7 @@ async fn existing_order(
     }
     Ok(Target {
         order: id,
+        record: Some(record),
         reference,
         amount: balance,
         existing: true,
@@ -193,10 +198,11 @@ fn walk_up(ctx: Context<'_>, conference: Uuid, amount: Decimal, customer: Custom
     let order = order_id(&reference);
     Target {
         order,
+        record: None,
         reference: reference.clone(),
         amount,
         existing: false,
-        walk_up: Some(OrderCommand::Place {
+        walk_up: Some(OrderCommand::Place(PlacedOrder {
             order_id: order,
             reference,
             conference_id: conference,
@@ -212,9 +218,10 @@ fn walk_up(ctx: Context<'_>, conference: Uuid, amount: Decimal, customer: Custom
             billing_email: customer.email,
             billing_company: String::new(),
             hold_expires_at: None,
+            at: ctx.now(),
             // Walk-ups are not sealed yet: the flow has no personal-data service.
             sealed_billing: None,
-        }),
+        })),
     }
 }
 
@@ -252,11 +259,14 @@ pub async fn create_intent(
         .map_err(TerminalError::Gateway)?;
 
     let stream = Order::stream(target.order);
+    let mut record = target.record.unwrap_or_default();
     if let Some(place) = target.walk_up {
-        ctx.bus
-            .send(&stream, place, &event_meta)
+        let placed = ctx
+            .bus
+            .send_decided(&stream, place, &event_meta)
             .await
             .map_err(TerminalError::Order)?;
+        fold(&mut record, &placed.events);
     }
     ctx.bus
         .send(
@@ -273,7 +283,7 @@ pub async fn create_intent(
         .map_err(TerminalError::Intent)?;
     let authorized = ctx
         .bus
-        .send(
+        .send_decided(
             &stream,
             OrderCommand::AuthorizeTerminalPayment {
                 payment_id: terminal_payment_id(&intent.id),
@@ -298,9 +308,10 @@ pub async fn create_intent(
             return Err(refusal(e));
         }
     };
+    fold(&mut record, &sent.events);
     tracing::info!(order = %target.reference, payment_intent = %intent.id, amount = %target.amount, "terminal intent ready");
     Ok(IntentReady {
-        order: target.order,
+        order: record,
         payment_intent_id: intent.id,
         client_secret: intent.client_secret,
         position: sent.position,
@@ -335,24 +346,35 @@ pub async fn locate(
         .ok_or(TerminalError::PaymentNotFound)
 }
 
-async fn capture_status(
+/// The order of a terminal payment as it stands, and where that payment is.
+async fn terminal_order(
     ctx: Context<'_>,
     order: Uuid,
     intent: &str,
-) -> Result<TerminalCaptureStatus, TerminalError> {
+) -> Result<(OrderRecord, TerminalCaptureStatus), TerminalError> {
     ctx.bus
         .inspect(&Order::stream(order), |o| {
-            o.terminal_payment(intent).map(|t| t.capture_status)
+            o.terminal_payment(intent)
+                .map(|t| (o.record().clone(), t.capture_status))
         })
         .await
         .map_err(TerminalError::Order)?
         .ok_or(TerminalError::PaymentNotFound)
 }
 
+/// The order as the events just decided on it left it: the answer to the
+/// command, without reading the Order back.
+fn fold(record: &mut OrderRecord, decided: &[OrderEvent]) {
+    for event in decided {
+        record.evolve(event);
+    }
+}
+
 /// The terminal payment moved (or was already where it was asked to go).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Moved {
-    pub order: Uuid,
+    /// The order as the move left it.
+    pub order: OrderRecord,
     /// None when nothing changed.
     pub position: Option<i64>,
 }
@@ -365,10 +387,11 @@ pub async fn capture(
     meta: &CommandMeta,
 ) -> Result<Moved, TerminalError> {
     let (order, _) = locate(ctx, conference, intent).await?;
-    match capture_status(ctx, order, intent).await? {
+    let (mut record, status) = terminal_order(ctx, order, intent).await?;
+    match status {
         TerminalCaptureStatus::Captured => {
             return Ok(Moved {
-                order,
+                order: record,
                 position: None,
             });
         }
@@ -406,8 +429,9 @@ pub async fn capture(
     tracing::info!(payment_intent = %intent, amount = %captured.amount, "terminal payment captured");
     // The sale is in the Inventory before the answer (CART-12 counts it at once).
     let sold = super::sales::follow_now(ctx.bus, order, conference, &decided.events, &meta).await;
+    fold(&mut record, &decided.events);
     Ok(Moved {
-        order,
+        order: record,
         position: sold.or(decided.position),
     })
 }
@@ -421,10 +445,11 @@ pub async fn cancel(
     meta: &CommandMeta,
 ) -> Result<Moved, TerminalError> {
     let (order, reader) = locate(ctx, conference, intent).await?;
-    match capture_status(ctx, order, intent).await? {
+    let (mut record, status) = terminal_order(ctx, order, intent).await?;
+    match status {
         TerminalCaptureStatus::Cancelled | TerminalCaptureStatus::Failed => {
             return Ok(Moved {
-                order,
+                order: record,
                 position: None,
             });
         }
@@ -450,7 +475,7 @@ pub async fn cancel(
     }
     let sent = ctx
         .bus
-        .send(
+        .send_decided(
             &Order::stream(order),
             OrderCommand::CancelTerminalPayment {
                 payment_intent_id: intent.to_string(),
@@ -460,8 +485,9 @@ pub async fn cancel(
         .await
         .map_err(refusal)?;
     tracing::info!(payment_intent = %intent, "terminal payment cancelled");
+    fold(&mut record, &sent.events);
     Ok(Moved {
-        order,
+        order: record,
         position: sent.position,
     })
 }

@@ -60,17 +60,10 @@ pub fn of(env: &Envelope) -> Option<Payload> {
 
 fn order(e: &OrderEvent, order_id: &str) -> Option<(&'static str, Value)> {
     Some(match e {
-        OrderEvent::OrderPlaced {
-            reference,
-            user,
-            subtotal,
-            discount_amount,
-            total,
-            ..
-        } => (
+        OrderEvent::OrderPlaced(o) => (
             "order.placed",
-            json!({ "order_id": order_id, "reference": reference, "user_id": user,
-                    "subtotal": subtotal, "discount_amount": discount_amount, "total": total }),
+            json!({ "order_id": order_id, "reference": o.reference, "user_id": o.user,
+                    "subtotal": o.subtotal, "discount_amount": o.discount_amount, "total": o.total }),
         ),
         OrderEvent::OrderPaid { user, .. } => (
             "order.paid",

@@ -251,6 +251,12 @@ impl Call<'_> {
             None => self,
         }
     }
+    /// Reads after everything written so far: `X-Tessera-After` at the log's
+    /// head (for tests that do not keep the position their commands answered).
+    pub async fn fresh(self) -> Self {
+        let head = self.app.app.db.head().await.expect("log head");
+        self.after(Some(head))
+    }
     pub async fn send(self) -> Response {
         let mut req = Request::builder().method(self.method).uri(self.path);
         if let Some(t) = &self.token {

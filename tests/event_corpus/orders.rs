@@ -3,8 +3,8 @@
 use tessera_aggregates::attendee::{Attendee, AttendeeEvent, AttendeeProduct, attendee_id};
 use tessera_aggregates::credit::{Credit, CreditEvent, CreditSource};
 use tessera_aggregates::order::{
-    CancelReason, Order, OrderEvent, OrderLine, OrderStatus, PaymentMethod, RefundReason, RefundTo,
-    VoucherDetails, card_refund_idempotency_key,
+    CancelReason, Order, OrderEvent, OrderLine, OrderStatus, PaymentMethod, PlacedOrder,
+    RefundReason, RefundTo, VoucherDetails, card_refund_idempotency_key,
 };
 use tessera_aggregates::pricing::{ProductRef, VoucherKind};
 use tessera_aggregates::terminal_intent::{self, TerminalIntent, TerminalIntentEvent};
@@ -20,7 +20,7 @@ pub fn order() -> Vec<Fixture> {
     let card_refund = id("refund", "2");
     let credit_id = id("credit", "ana/1");
     let events = vec![
-        OrderEvent::OrderPlaced {
+        OrderEvent::OrderPlaced(PlacedOrder {
             order_id,
             reference: REFERENCE.into(),
             conference_id: conference_id(),
@@ -61,7 +61,7 @@ pub fn order() -> Vec<Fixture> {
             at: later(10),
             // The stored fixture predates sealing: plain billing details.
             sealed_billing: None,
-        },
+        }),
         OrderEvent::PaymentAttemptStarted {
             attempt_id,
             idempotency_key: format!("pay-{attempt_id}"),
@@ -182,7 +182,7 @@ pub fn order() -> Vec<Fixture> {
 fn order_variants(e: &OrderEvent) {
     use OrderEvent::*;
     match e {
-        OrderPlaced { .. }
+        OrderPlaced(_)
         | PaymentAttemptStarted { .. }
         | PaymentIntentCreated { .. }
         | PaymentAttemptFailed { .. }

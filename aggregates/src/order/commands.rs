@@ -2,40 +2,15 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{OrderLine, PaymentMethod, RefundReason, RefundTo, VoucherDetails};
-use crate::Timestamp;
-use crate::user::SealedBilling;
+use super::{PaymentMethod, PlacedOrder, RefundReason, RefundTo};
 
 /// Commands on one order. The stream id is the order id.
+#[allow(clippy::large_enum_variant)] // a command is moved once: its size is moot
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum OrderCommand {
-    /// ORDER-11…16: the checkout's priced result; the order starts pending. Re-sending
-    /// the same placement is a no-op.
-    Place {
-        order_id: Uuid,
-        /// AMB-3: `<prefix>-` + 8 characters of A–Z0–9.
-        reference: String,
-        conference_id: Uuid,
-        user: Uuid,
-        /// None for orders created without a cart (terminal walk-ups).
-        cart_id: Option<Uuid>,
-        lines: Vec<OrderLine>,
-        subtotal: Decimal,
-        /// Conditions + voucher (ORDER-11).
-        discount_amount: Decimal,
-        total: Decimal,
-        voucher_code: Option<String>,
-        voucher_details: Option<VoucherDetails>,
-        billing_name: String,
-        billing_email: String,
-        billing_company: String,
-        /// None: never expires and reserves nothing (ORDER-21).
-        hold_expires_at: Option<Timestamp>,
-        /// The same billing details sealed under the buyer's key: then only they
-        /// are recorded.
-        #[serde(default)]
-        sealed_billing: Option<Box<SealedBilling>>,
-    },
+    /// ORDER-11…16: the checkout's priced result; the order starts pending, placed
+    /// at the aggregate's clock. Re-sending the same placement is a no-op.
+    Place(PlacedOrder),
     /// PAY-4…8: a new online payment attempt with its persisted idempotency key.
     /// Re-sending the same attempt id is a no-op.
     StartPaymentAttempt {

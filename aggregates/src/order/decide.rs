@@ -29,69 +29,36 @@ impl Order {
     /// nothing.
     pub fn decide(&self, cmd: OrderCommand, now: Timestamp) -> Result<Vec<OrderEvent>, OrderError> {
         use OrderCommand::*;
-        if let Place {
-            order_id,
-            reference,
-            conference_id,
-            user,
-            cart_id,
-            lines,
-            subtotal,
-            discount_amount,
-            total,
-            voucher_code,
-            voucher_details,
-            billing_name,
-            billing_email,
-            billing_company,
-            hold_expires_at,
-            sealed_billing,
-        } = cmd
-        {
+        if let Place(placed) = cmd {
             if self.placed {
-                let same = self.order_id == order_id
-                    && self.reference == reference
-                    && self.cart_id == cart_id
-                    && self.total == total;
+                let same = self.id == placed.order_id
+                    && self.reference == placed.reference
+                    && self.cart_id == placed.cart_id
+                    && self.total == placed.total;
                 return if same {
                     Ok(vec![])
                 } else {
                     Err(OrderError::AlreadyPlaced)
                 };
             }
-            if !is_valid_reference(&reference) {
+            if !is_valid_reference(&placed.reference) {
                 return Err(OrderError::InvalidReference);
             }
+            let mut placed = placed;
+            placed.at = now;
             // Sealed: the plain details are never recorded.
-            let (billing_name, billing_email, billing_company) = match &sealed_billing {
-                Some(_) => (String::new(), String::new(), String::new()),
-                None => (billing_name, billing_email, billing_company),
-            };
-            return Ok(vec![OrderEvent::OrderPlaced {
-                order_id,
-                reference,
-                conference_id,
-                user,
-                cart_id,
-                lines,
-                subtotal,
-                discount_amount,
-                total,
-                voucher_code,
-                voucher_details,
-                billing_name,
-                billing_email,
-                billing_company,
-                hold_expires_at,
-                at: now,
-                sealed_billing,
-            }]);
+            if placed.sealed_billing.is_some() {
+                placed.billing_name.clear();
+                placed.billing_email.clear();
+                placed.billing_company.clear();
+            }
+            return Ok(vec![OrderEvent::OrderPlaced(placed)]);
         }
         if !self.placed {
             return Err(OrderError::NotFound);
         }
         match cmd {
-            Place { .. } => Ok(vec![]), // handled above
+            Place(_) => Ok(vec![]), // handled above
             Cancel { by } => match self.status {
                 OrderStatus::Cancelled => Ok(vec![]),
                 OrderStatus::Pending => Ok(self.close(CancelReason::Cancelled, by, now)),

@@ -2,37 +2,14 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{
-    CancelReason, OrderLine, OrderStatus, PaymentMethod, RefundReason, RefundTo, VoucherDetails,
-};
+use super::{CancelReason, OrderStatus, PaymentMethod, PlacedOrder, RefundReason, RefundTo};
 use crate::Timestamp;
-use crate::user::SealedBilling;
 
 /// Facts about one order. Names are a stored format: never rename.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum OrderEvent {
-    OrderPlaced {
-        order_id: Uuid,
-        reference: String,
-        conference_id: Uuid,
-        user: Uuid,
-        cart_id: Option<Uuid>,
-        lines: Vec<OrderLine>,
-        subtotal: Decimal,
-        discount_amount: Decimal,
-        total: Decimal,
-        voucher_code: Option<String>,
-        voucher_details: Option<VoucherDetails>,
-        billing_name: String,
-        billing_email: String,
-        billing_company: String,
-        hold_expires_at: Option<Timestamp>,
-        at: Timestamp,
-        /// The billing details sealed under the buyer's key; the plain
-        /// `billing_*` fields are then empty (events written before carry them).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        sealed_billing: Option<Box<SealedBilling>>,
-    },
+    /// ORDER-11…16: the order as checkout placed it; it starts pending.
+    OrderPlaced(PlacedOrder),
     PaymentAttemptStarted {
         attempt_id: Uuid,
         idempotency_key: String,
@@ -178,7 +155,7 @@ pub enum OrderEvent {
 impl cqrs_es::DomainEvent for OrderEvent {
     fn event_type(&self) -> String {
         match self {
-            Self::OrderPlaced { .. } => "OrderPlaced",
+            Self::OrderPlaced(_) => "OrderPlaced",
             Self::PaymentAttemptStarted { .. } => "PaymentAttemptStarted",
             Self::PaymentIntentCreated { .. } => "PaymentIntentCreated",
             Self::PaymentAttemptFailed { .. } => "PaymentAttemptFailed",

@@ -157,19 +157,6 @@ pub enum AttemptStatus {
     Failed,
 }
 
-/// One online payment attempt (PAY-4…8): its persisted idempotency key and, once
-/// created, its PaymentIntent, so a retried payment returns the same intent.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PaymentAttempt {
-    pub attempt_id: Uuid,
-    pub idempotency_key: String,
-    pub amount: Decimal,
-    pub payment_intent_id: Option<String>,
-    pub client_secret: Option<String>,
-    pub status: AttemptStatus,
-    pub started_at: Timestamp,
-}
-
 /// AMB-9: where a refund goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -3,10 +3,7 @@
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use super::{
-    AttemptStatus, Order, OrderError, OrderEvent, OrderStatus, Payment, PaymentAttempt,
-    PaymentMethod, PaymentStatus,
-};
+use super::{AttemptStatus, Order, OrderError, OrderEvent, OrderStatus, PaymentMethod};
 use crate::Timestamp;
 
 /// The fields of `OrderCommand::RecordPayment`.
@@ -36,7 +33,7 @@ impl Order {
         if self.status != OrderStatus::Pending {
             return Err(OrderError::PaymentNotInitiable);
         }
-        if self.balance() <= Decimal::ZERO {
+        if self.balance <= Decimal::ZERO {
             return Err(OrderError::AlreadyPaid);
         }
         if amount <= Decimal::ZERO {
@@ -120,7 +117,7 @@ impl Order {
         if amount <= Decimal::ZERO {
             return Err(OrderError::AmountNotPositive);
         }
-        let balance = self.balance();
+        let balance = self.balance;
         if amount > balance {
             return Err(OrderError::ManualExceedsBalance { amount, balance });
         }
@@ -177,7 +174,7 @@ impl Order {
                 if p.credit_id.is_none() {
                     return Err(OrderError::MissingCredit);
                 }
-                let balance = self.balance();
+                let balance = self.balance;
                 if balance <= Decimal::ZERO {
                     return Err(OrderError::AlreadyPaid);
                 }
@@ -206,7 +203,7 @@ impl Order {
                 status: self.status,
                 at: now,
             });
-        } else if self.paid() + amount >= self.total {
+        } else if self.paid + amount >= self.total {
             facts.push(OrderEvent::OrderPaid {
                 conference_id: self.conference_id,
                 user: self.user,
@@ -214,93 +211,5 @@ impl Order {
             });
         }
         Ok(facts)
-    }
-}
-
-pub(super) fn evolve(order: &mut Order, event: OrderEvent) {
-    use OrderEvent::*;
-    match event {
-        PaymentAttemptStarted {
-            attempt_id,
-            idempotency_key,
-            amount,
-            at,
-        } => order.attempts.push(PaymentAttempt {
-            attempt_id,
-            idempotency_key,
-            amount,
-            payment_intent_id: None,
-            client_secret: None,
-            status: AttemptStatus::Pending,
-            started_at: at,
-        }),
-        PaymentIntentCreated {
-            attempt_id,
-            payment_intent_id,
-            client_secret,
-            ..
-        } => {
-            if let Some(a) = order
-                .attempts
-                .iter_mut()
-                .find(|a| a.attempt_id == attempt_id)
-            {
-                a.payment_intent_id = Some(payment_intent_id);
-                a.client_secret = Some(client_secret);
-            }
-        }
-        PaymentAttemptFailed { attempt_id, .. } => {
-            if let Some(a) = order
-                .attempts
-                .iter_mut()
-                .find(|a| a.attempt_id == attempt_id)
-            {
-                a.status = AttemptStatus::Failed;
-            }
-        }
-        PaymentRecorded {
-            payment_id,
-            method,
-            amount,
-            stripe_payment_intent,
-            credit_id,
-            reference,
-            note,
-            by,
-            at,
-        } => {
-            if let Some(intent) = stripe_payment_intent.as_deref()
-                && let Some(a) = order
-                    .attempts
-                    .iter_mut()
-                    .find(|a| a.payment_intent_id.as_deref() == Some(intent))
-            {
-                a.status = AttemptStatus::Succeeded;
-            }
-            order.payments.push(Payment {
-                payment_id,
-                method,
-                status: PaymentStatus::Succeeded,
-                amount,
-                stripe_payment_intent,
-                credit_id,
-                reference,
-                note,
-                by,
-                at,
-                reversed: false,
-            });
-        }
-        CreditPaymentReversed { payment_id, .. } => {
-            if let Some(p) = order
-                .payments
-                .iter_mut()
-                .find(|p| p.payment_id == payment_id)
-            {
-                p.status = PaymentStatus::Refunded;
-                p.reversed = true;
-            }
-        }
-        _ => {}
     }
 }

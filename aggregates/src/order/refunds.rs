@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::{
-    Order, OrderError, OrderEvent, OrderStatus, PaymentStatus, Refund, RefundReason, RefundTo,
+    Order, OrderError, OrderEvent, OrderStatus, PaymentStatus, RefundReason, RefundTo,
     card_refund_idempotency_key,
 };
 use crate::Timestamp;
@@ -74,7 +74,7 @@ impl Order {
             reason,
             stripe_payment_intent: intent,
             by,
-            status: status_for(self.refunded() + amount, self.paid()),
+            status: status_for(self.refunded + amount, self.paid),
             at: now,
             stripe_idempotency_key,
         }])
@@ -125,7 +125,7 @@ impl Order {
             refund_id,
             amount: refund.amount,
             reason,
-            status: status_for(self.refunded() - refund.amount, self.paid()),
+            status: status_for(self.refunded - refund.amount, self.paid),
             at: now,
         }])
     }
@@ -173,7 +173,7 @@ impl Order {
         let payment_refunded =
             amount_refunded >= payment.amount && payment.status != PaymentStatus::Refunded;
         let status = if self.status.is_paid_set() {
-            status_for(self.refunded() + amount, self.paid())
+            status_for(self.refunded + amount, self.paid)
         } else {
             self.status
         };
@@ -206,93 +206,5 @@ impl Order {
             reason,
             at: now,
         }]
-    }
-}
-
-pub(super) fn evolve(order: &mut Order, event: OrderEvent) {
-    use OrderEvent::*;
-    match event {
-        OrderRefunded {
-            refund_id,
-            amount,
-            to,
-            reason,
-            stripe_payment_intent,
-            by,
-            status,
-            at,
-            stripe_idempotency_key,
-        } => {
-            order.refunds.push(Refund {
-                refund_id: Some(refund_id),
-                stripe_refund_id: None,
-                amount,
-                to,
-                reason,
-                stripe_payment_intent,
-                by,
-                at,
-                failed: false,
-                stripe_idempotency_key,
-            });
-            order.status = status;
-        }
-        CardRefundSucceeded {
-            refund_id,
-            stripe_refund_id,
-            ..
-        } => {
-            if let Some(r) = order
-                .refunds
-                .iter_mut()
-                .find(|r| r.refund_id == Some(refund_id))
-            {
-                r.stripe_refund_id = Some(stripe_refund_id);
-            }
-        }
-        RefundFailed {
-            refund_id, status, ..
-        } => {
-            if let Some(r) = order
-                .refunds
-                .iter_mut()
-                .find(|r| r.refund_id == Some(refund_id))
-            {
-                r.failed = true;
-            }
-            order.status = status;
-        }
-        StripeRefundRecorded {
-            stripe_refund_id,
-            payment_intent_id,
-            amount,
-            payment_refunded,
-            status,
-            at,
-        } => {
-            if payment_refunded
-                && let Some(p) = order.payments.iter_mut().find(|p| {
-                    p.method.is_card()
-                        && p.counts_as_paid()
-                        && p.stripe_payment_intent.as_deref() == Some(payment_intent_id.as_str())
-                })
-            {
-                p.status = PaymentStatus::Refunded;
-            }
-            order.refunds.push(Refund {
-                refund_id: None,
-                stripe_refund_id: Some(stripe_refund_id),
-                amount,
-                to: RefundTo::Card,
-                reason: RefundReason::default(),
-                stripe_payment_intent: Some(payment_intent_id),
-                by: None,
-                at,
-                failed: false,
-                stripe_idempotency_key: None,
-            });
-            order.status = status;
-        }
-        _ => {}
     }
 }

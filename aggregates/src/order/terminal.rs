@@ -7,10 +7,7 @@
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use super::{
-    Order, OrderError, OrderEvent, OrderStatus, Payment, PaymentMethod, PaymentStatus,
-    TerminalCaptureStatus, TerminalPayment,
-};
+use super::{Order, OrderError, OrderEvent, OrderStatus, TerminalCaptureStatus, TerminalPayment};
 use crate::Timestamp;
 
 impl TerminalCaptureStatus {
@@ -42,7 +39,7 @@ impl Order {
                 status: self.status,
             });
         }
-        if self.balance() <= Decimal::ZERO {
+        if self.balance <= Decimal::ZERO {
             return Err(OrderError::AlreadyPaid);
         }
         if t.amount <= Decimal::ZERO {
@@ -177,104 +174,6 @@ impl Order {
             }
         });
         facts
-    }
-}
-
-pub(super) fn evolve(order: &mut Order, event: OrderEvent) {
-    use OrderEvent::*;
-    match event {
-        TerminalPaymentAuthorized {
-            payment_id,
-            payment_intent_id,
-            reader_id,
-            amount,
-            by,
-            at,
-        } => {
-            order.payments.push(Payment {
-                payment_id,
-                method: PaymentMethod::Terminal,
-                status: PaymentStatus::Pending,
-                amount,
-                stripe_payment_intent: Some(payment_intent_id.clone()),
-                credit_id: None,
-                reference: payment_intent_id.clone(),
-                note: String::new(),
-                by,
-                at,
-                reversed: false,
-            });
-            order.terminal_payments.push(TerminalPayment {
-                payment_id,
-                payment_intent_id,
-                reader_id,
-                amount,
-                capture_status: TerminalCaptureStatus::Authorized,
-                by,
-                authorized_at: at,
-                captured_at: None,
-                cancelled_at: None,
-                failed_at: None,
-            });
-        }
-        TerminalPaymentCaptured {
-            payment_id,
-            amount,
-            at,
-            ..
-        } => {
-            if let Some(p) = order
-                .payments
-                .iter_mut()
-                .find(|p| p.payment_id == payment_id)
-            {
-                p.status = PaymentStatus::Succeeded;
-                p.amount = amount;
-            }
-            if let Some(t) = order
-                .terminal_payments
-                .iter_mut()
-                .find(|t| t.payment_id == payment_id)
-            {
-                t.capture_status = TerminalCaptureStatus::Captured;
-                t.captured_at = Some(at);
-            }
-        }
-        TerminalPaymentCancelled { payment_id, at, .. } => {
-            if let Some(p) = order
-                .payments
-                .iter_mut()
-                .find(|p| p.payment_id == payment_id)
-            {
-                p.status = PaymentStatus::Failed;
-            }
-            if let Some(t) = order
-                .terminal_payments
-                .iter_mut()
-                .find(|t| t.payment_id == payment_id)
-            {
-                t.capture_status = TerminalCaptureStatus::Cancelled;
-                t.cancelled_at = Some(at);
-            }
-        }
-        TerminalPaymentFailed { payment_id, at, .. } => {
-            if let Some(p) = order
-                .payments
-                .iter_mut()
-                .find(|p| p.payment_id == payment_id)
-            {
-                p.status = PaymentStatus::Failed;
-            }
-            if let Some(t) = order
-                .terminal_payments
-                .iter_mut()
-                .find(|t| t.payment_id == payment_id)
-            {
-                t.capture_status = TerminalCaptureStatus::Failed;
-                t.failed_at = Some(at);
-            }
-        }
-        _ => {}
     }
 }
 

@@ -352,7 +352,7 @@ fn evolve(t: &mut OrderTrack, event: &OrderEvent) {
         | TerminalPaymentFailed { .. } => {}
         // The refund was counted when recorded (AMB-10); its Stripe id adds nothing.
         CardRefundSucceeded { .. } => {}
-        OrderPlaced { .. }
+        OrderPlaced(_)
         | PaymentAttemptStarted { .. }
         | PaymentIntentCreated { .. }
         | PaymentAttemptFailed { .. } => {}
@@ -385,29 +385,20 @@ impl Sales {
 }
 
 fn placed(event: &OrderEvent) -> Option<OrderTrack> {
-    let OrderEvent::OrderPlaced {
-        conference_id,
-        lines,
-        subtotal,
-        discount_amount,
-        total,
-        voucher_code,
-        at,
-        ..
-    } = event
-    else {
+    let OrderEvent::OrderPlaced(placed) = event else {
         return None;
     };
     Some(OrderTrack {
-        conference_id: *conference_id,
+        conference_id: placed.conference_id,
         status: OrderStatus::Pending,
         cancel_reason: None,
-        subtotal: *subtotal,
-        discount_amount: *discount_amount,
-        total: *total,
-        voucher_code: voucher_code.clone().filter(|c| !c.is_empty()),
-        placed_on: placed_on(*at),
-        lines: lines
+        subtotal: placed.subtotal,
+        discount_amount: placed.discount_amount,
+        total: placed.total,
+        voucher_code: placed.voucher_code.clone().filter(|c| !c.is_empty()),
+        placed_on: placed_on(placed.at),
+        lines: placed
+            .lines
             .iter()
             .map(|l| TrackLine {
                 product: l.product.clone(),

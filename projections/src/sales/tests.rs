@@ -279,14 +279,9 @@ fn every_row_kind_survives_storage() {
 fn voucher_details_are_not_needed_to_count_a_use() {
     // An order whose voucher code is empty carries no use.
     let mut e = placed(conf(), "H", user("hu"), vec![regular("0")], None, 1);
-    if let OrderEvent::OrderPlaced {
-        voucher_code,
-        voucher_details,
-        ..
-    } = &mut e
-    {
-        *voucher_code = Some(String::new());
-        *voucher_details = None::<VoucherDetails>;
+    if let OrderEvent::OrderPlaced(placed) = &mut e {
+        placed.voucher_code = Some(String::new());
+        placed.voucher_details = None::<VoucherDetails>;
     }
     let s = sales(&fold_all::<Sales>(&log(vec![o("H", e)])), conf());
     assert_eq!(s.vouchers_used, 0);

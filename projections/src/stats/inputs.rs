@@ -11,7 +11,7 @@ use crate::attendees::{
 use crate::carts_funnel::{CartRow, CartsFunnel, CartsRow, carts_prefix};
 use crate::conference_catalog::{CatalogRow, ConferenceCatalog, ConferenceRow, conference_key};
 use crate::credits::{CreditSummary, Credits, CreditsRow};
-use crate::orders::{OrderRow, Orders, OrdersRow, orders_prefix};
+use crate::orders::{OrderRecord, Orders, OrdersRow, orders_prefix};
 use crate::sales::{Sales, SalesRow, SalesRows, sales_key};
 
 type R<T> = Result<T, serde_json::Error>;
@@ -111,7 +111,7 @@ pub fn orders_read(c: Uuid) -> Read {
     Read::new(Orders::NAME, orders_prefix(c))
 }
 
-pub fn orders<'c>(ctx: &'c Ctx) -> R<&'c [OrderRow]> {
+pub fn orders<'c>(ctx: &'c Ctx) -> R<&'c [OrderRecord]> {
     if let Some(orders) = ctx.orders.get() {
         return Ok(orders);
     }

@@ -94,7 +94,7 @@ pub struct Ctx<'a> {
     pub conference_id: Uuid,
     pub sources: &'a Sources,
     /// The conference's orders, decoded once for every section that reads them.
-    orders: std::cell::OnceCell<Vec<crate::orders::OrderRow>>,
+    orders: std::cell::OnceCell<Vec<crate::orders::OrderRecord>>,
 }
 
 impl<'a> Ctx<'a> {

@@ -149,7 +149,7 @@ async fn view(app: &AppState, s: Snapshot) -> ApiResult<AttendeeView> {
         Some(order) => {
             app.bus
                 .inspect(&Order::stream(order), |o| {
-                    o.exists().then(|| (o.reference().to_string(), o.status()))
+                    o.exists().then(|| (o.reference.to_string(), o.status))
                 })
                 .await?
         }

@@ -97,13 +97,13 @@ async fn check_out(
     Ok((
         StatusCode::CREATED,
         Json(CheckedOut {
-            order_id: placed.order_id,
-            reference: placed.reference,
+            order_id: placed.order.order_id,
+            reference: placed.order.reference,
             status: "pending".to_string(),
-            subtotal: placed.subtotal,
-            discount_amount: placed.discount_amount,
-            total: placed.total,
-            hold_expires_at: placed.hold_expires_at,
+            subtotal: placed.order.subtotal,
+            discount_amount: placed.order.discount_amount,
+            total: placed.order.total,
+            hold_expires_at: placed.order.hold_expires_at,
             position: placed.position,
         }),
     ))

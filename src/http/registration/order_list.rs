@@ -181,7 +181,7 @@ pub(crate) async fn orders_page(
                     docs.insert(key, o);
                 }
             }
-            let has = |o: &tessera_projections::orders::OrderRow| {
+            let has = |o: &tessera_projections::orders::OrderRecord| {
                 o.lines.iter().any(|l| l.product.slug == t)
             };
             let mut page = page.map(|_| None);

@@ -16,7 +16,9 @@ use tessera_aggregates::order::{
 };
 use tessera_aggregates::pricing::ProductKind;
 
-use tessera_projections::orders::OrderRow;
+use tessera_projections::Projection;
+use tessera_projections::orders::{OrderRecord, Orders, OrdersRow, order_key};
+use tessera_replay::storage;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -26,7 +28,7 @@ use crate::app::{AppState, Caller, ConferenceRef, order_id};
 use crate::features;
 use crate::http::access::{Access, Group};
 use crate::http::error::{ApiError, ApiResult, Problem};
-use crate::http::extract::{AuthUser, CommandMeta};
+use crate::http::extract::{After, AuthUser, CommandMeta};
 use crate::process::orders::refund_credit_id;
 
 pub(super) fn groups() -> Vec<Group> {
@@ -111,10 +113,10 @@ pub(super) async fn visible_order(
 ) -> ApiResult<OrderFacts> {
     let facts = read_order(app, &viewer.conf, reference, |o| OrderFacts {
         order_id: order_id(reference),
-        reference: o.reference().to_string(),
-        user: o.user(),
-        status: o.status(),
-        balance: o.balance(),
+        reference: o.reference.to_string(),
+        user: o.user,
+        status: o.status,
+        balance: o.balance,
     })
     .await?;
     match facts {
@@ -123,7 +125,22 @@ pub(super) async fn visible_order(
     }
 }
 
-/// Reads the order `reference` if it exists in this conference.
+/// The order `id` of the conference as the orders read model holds it (send
+/// `X-Tessera-After` with a command's position to read that command's effect).
+pub(crate) async fn order_record(
+    app: &AppState,
+    conference: Uuid,
+    id: Uuid,
+) -> ApiResult<Option<OrderRecord>> {
+    let doc = storage::live_row(&app.db, Orders::NAME, &order_key(conference, id)).await?;
+    Ok(match doc.map(|d| serde_json::from_str(&d)).transpose()? {
+        Some(OrdersRow::Order(o)) => Some(o),
+        _ => None,
+    })
+}
+
+/// Reads the order `reference` if it exists in this conference, from the Order
+/// itself: what a command on the order is about to be decided on.
 pub(super) async fn read_order<T>(
     app: &AppState,
     conf: &ConferenceRef,
@@ -137,7 +154,7 @@ pub(super) async fn read_order<T>(
     Ok(app
         .bus
         .inspect(&Order::stream(order_id(reference)), |o| {
-            (o.exists() && o.conference_id() == conference).then(|| read(o))
+            (o.exists() && o.conference_id == conference).then(|| read(o))
         })
         .await?)
 }
@@ -244,14 +261,14 @@ pub struct OrderView {
 
 impl OrderView {
     /// The order as `staff` or its owner sees it (staff also see payment notes).
-    pub fn of(o: &Order, staff: bool) -> Self {
+    pub fn of(o: &OrderRecord, staff: bool) -> Self {
         Self {
-            order_id: o.order_id(),
-            reference: o.reference().to_string(),
-            user_id: o.user(),
-            status: o.status(),
+            order_id: o.id,
+            reference: o.reference.to_string(),
+            user_id: o.user,
+            status: o.status,
             lines: o
-                .lines()
+                .lines
                 .iter()
                 .map(|l| LineView {
                     kind: l.product.kind,
@@ -263,25 +280,25 @@ impl OrderView {
                     line_total: l.line_total,
                 })
                 .collect(),
-            subtotal: o.subtotal(),
-            discount_amount: o.discount_amount(),
-            total: o.total(),
-            paid: o.paid(),
-            balance: o.balance(),
-            refunded: o.refunded(),
+            subtotal: o.subtotal,
+            discount_amount: o.discount_amount,
+            total: o.total,
+            paid: o.paid,
+            balance: o.balance,
+            refunded: o.refunded,
             refundable: o.refundable(),
-            voucher_code: o.voucher_code().map(str::to_string),
-            billing_name: o.billing_name().to_string(),
-            billing_email: o.billing_email().to_string(),
-            billing_company: o.billing_company().to_string(),
-            hold_expires_at: o.hold_expires_at(),
-            placed_at: o.placed_at(),
-            paid_at: o.paid_at(),
-            cancelled_at: o.cancelled_at(),
-            cancel_reason: o.cancel_reason(),
-            flagged_for_refund: o.is_flagged_for_refund(),
+            voucher_code: o.voucher_code.clone(),
+            billing_name: o.billing_name.to_string(),
+            billing_email: o.billing_email.to_string(),
+            billing_company: o.billing_company.to_string(),
+            hold_expires_at: o.hold_expires_at,
+            placed_at: Some(o.placed_at),
+            paid_at: o.paid_at,
+            cancelled_at: o.cancelled_at,
+            cancel_reason: o.cancel_reason,
+            flagged_for_refund: o.flagged_for_refund,
             payments: o
-                .payments()
+                .payments
                 .iter()
                 .map(|p| PaymentView {
                     payment_id: p.payment_id,
@@ -296,7 +313,7 @@ impl OrderView {
                 })
                 .collect(),
             refunds: o
-                .refunds()
+                .refunds
                 .iter()
                 .map(|r| RefundView {
                     refund_id: r.refund_id,
@@ -315,13 +332,15 @@ impl OrderView {
 
 /// One order: its lines, totals, status, payments and refunds (ORDER-24/29). The
 /// owner and the conference's organizers and finance staff see it; anyone else
-/// gets 404.
+/// gets 404. Read from the orders read model: send `X-Tessera-After` with a
+/// command's `position` to read that command's effect.
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/orders/{reference}", tag = "registration",
     params(("slug" = String, Path), ("reference" = String, Path)),
     responses((status = 200, body = OrderView), (status = 404, body = Problem)))]
 async fn get_order(
     State(app): State<AppState>,
     AuthUser(caller): AuthUser,
+    _after: After,
     Path((slug, reference)): Path<(String, String)>,
 ) -> ApiResult<Json<OrderView>> {
     Ok(Json(order_view(&app, caller, &slug, &reference).await?))
@@ -335,31 +354,15 @@ pub(crate) async fn order_view(
     reference: &str,
 ) -> ApiResult<OrderView> {
     let viewer = Viewer::resolve(app, slug, caller).await?;
-    let staff = viewer.reader;
-    let view = read_order(app, &viewer.conf, reference, |o| {
-        (
-            o.user(),
-            OrderView::of(o, staff),
-            o.sealed_billing().cloned(),
-        )
-    })
-    .await?;
-    match view {
-        Some((owner, mut view, sealed)) if viewer.may_read(owner) => {
+    let found = match is_valid_reference(reference) {
+        true => order_record(app, viewer.conf.id, order_id(reference)).await?,
+        false => None,
+    };
+    match found {
+        Some(mut o) if viewer.may_read(o.user) => {
             // Personal fields are sealed under the buyer's key (src/personal).
-            (view.billing_name, view.billing_email, view.billing_company) = app
-                .personal
-                .open_billing(
-                    owner,
-                    (
-                        &view.billing_name,
-                        &view.billing_email,
-                        &view.billing_company,
-                    ),
-                    sealed.as_ref(),
-                )
-                .await?;
-            Ok(view)
+            app.personal.open_order_row(&mut o).await?;
+            Ok(OrderView::of(&o, viewer.reader))
         }
         _ => Err(ApiError::not_found("Order")),
     }
@@ -391,8 +394,8 @@ pub struct OrderSummary {
     pub flagged_for_refund: bool,
 }
 
-impl From<OrderRow> for OrderSummary {
-    fn from(o: OrderRow) -> Self {
+impl From<OrderRecord> for OrderSummary {
+    fn from(o: OrderRecord) -> Self {
         Self {
             order_id: o.id,
             items: o.lines.iter().map(|l| l.quantity).sum(),

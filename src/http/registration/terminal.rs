@@ -48,7 +48,7 @@ use tessera_aggregates::conference::Role;
 use tessera_aggregates::credit::CreditStatus;
 use tessera_aggregates::money::Money;
 use tessera_aggregates::order::{
-    Order, OrderLine, OrderStatus, PaymentStatus, TerminalCaptureStatus,
+    OrderLine, OrderRecord, OrderStatus, PaymentStatus, TerminalCaptureStatus,
 };
 use tessera_aggregates::pricing::{ProductKind, ProductRef};
 use tessera_aggregates::terminal_intent::TerminalIntentError;
@@ -62,10 +62,11 @@ use uuid::Uuid;
 use super::checkins::{AttendeeView, attendee_by_code};
 use super::credits::CreditView;
 use super::ledger;
+use super::orders::order_record;
 use crate::app::{AppState, ConferenceRef};
 use crate::http::access::{Access, Group};
 use crate::http::error::{ApiError, ApiResult, Problem};
-use crate::http::extract::{ApiJson, AuthUser, CommandMeta, optional_json};
+use crate::http::extract::{After, ApiJson, AuthUser, CommandMeta, optional_json};
 use crate::http::page::{Page, PageParams, Paging, page_in_memory};
 use crate::process::checkout::{Billing, How, checkout};
 use crate::process::terminal::{self, Charge, Customer, Desk, TerminalError};
@@ -143,41 +144,37 @@ pub struct TerminalPaymentView {
     pub position: Option<i64>,
 }
 
-/// The terminal payment of `intent` on `order`, as recorded.
-async fn view(
+/// The terminal payment of `intent` on the order, as the command left it.
+fn view(
     app: &AppState,
-    order: Uuid,
+    o: &OrderRecord,
     intent: &str,
     client_secret: Option<String>,
     position: Option<i64>,
 ) -> ApiResult<TerminalPaymentView> {
-    let currency = app.config.currency.to_ascii_lowercase();
-    app.bus
-        .inspect(&Order::stream(order), |o| {
-            let t = o.terminal_payment(intent)?;
-            let payment_status = o
-                .payment(t.payment_id)
-                .map(|p| p.status)
-                .unwrap_or(PaymentStatus::Pending);
-            Some(TerminalPaymentView {
-                payment_intent_id: t.payment_intent_id.clone(),
-                client_secret,
-                order_id: o.order_id(),
-                order_reference: o.reference().to_string(),
-                reader_id: t.reader_id.clone(),
-                amount: t.amount,
-                currency,
-                capture_status: t.capture_status,
-                payment_status,
-                order_status: o.status(),
-                captured_at: t.captured_at,
-                cancelled_at: t.cancelled_at,
-                failed_at: t.failed_at,
-                position,
-            })
-        })
-        .await?
-        .ok_or_else(|| TerminalError::PaymentNotFound.into())
+    let t = o
+        .terminal_payment(intent)
+        .ok_or(TerminalError::PaymentNotFound)?;
+    let payment_status = o
+        .payment(t.payment_id)
+        .map(|p| p.status)
+        .unwrap_or(PaymentStatus::Pending);
+    Ok(TerminalPaymentView {
+        payment_intent_id: t.payment_intent_id.clone(),
+        client_secret,
+        order_id: o.id,
+        order_reference: o.reference.clone(),
+        reader_id: t.reader_id.clone(),
+        amount: t.amount,
+        currency: app.config.currency.to_ascii_lowercase(),
+        capture_status: t.capture_status,
+        payment_status,
+        order_status: o.status,
+        captured_at: t.captured_at,
+        cancelled_at: t.cancelled_at,
+        failed_at: t.failed_at,
+        position,
+    })
 }
 
 /// PAY-32: a decimal > 0 with at most 2 places, given as a string or a number.
@@ -271,12 +268,11 @@ async fn create_intent(
     let ready = terminal::create_intent(app.flows(), desk, reader_id, charge, &meta).await?;
     let shown = view(
         &app,
-        ready.order,
+        &ready.order,
         &ready.payment_intent_id,
         ready.client_secret,
         ready.position,
-    )
-    .await?;
+    )?;
     Ok((StatusCode::CREATED, Json(shown)))
 }
 
@@ -297,9 +293,13 @@ async fn capture_intent(
 ) -> ApiResult<Json<TerminalPaymentView>> {
     let conf = app.conference(&slug).await?;
     let moved = terminal::capture(app.flows(), conf.id, &intent, &meta).await?;
-    Ok(Json(
-        view(&app, moved.order, &intent, None, moved.position).await?,
-    ))
+    Ok(Json(view(
+        &app,
+        &moved.order,
+        &intent,
+        None,
+        moved.position,
+    )?))
 }
 
 /// Cancels an authorized terminal payment (PAY-37): the reader's action and the
@@ -319,9 +319,13 @@ async fn cancel_intent(
 ) -> ApiResult<Json<TerminalPaymentView>> {
     let conf = app.conference(&slug).await?;
     let moved = terminal::cancel(app.flows(), conf.id, &intent, &meta).await?;
-    Ok(Json(
-        view(&app, moved.order, &intent, None, moved.position).await?,
-    ))
+    Ok(Json(view(
+        &app,
+        &moved.order,
+        &intent,
+        None,
+        moved.position,
+    )?))
 }
 
 // ---------------------------------------------------------------------------
@@ -554,18 +558,18 @@ async fn checkout_cart(
         &meta.for_conf(Some(conf.id)),
     )
     .await?;
-    tracing::info!(order = %placed.reference, total = %placed.total, "terminal cart checked out");
+    tracing::info!(order = %placed.order.reference, total = %placed.order.total, "terminal cart checked out");
     Ok((
         StatusCode::CREATED,
         Json(TerminalCheckoutView {
-            order_id: placed.order_id,
-            reference: placed.reference,
+            order_id: placed.order.order_id,
+            reference: placed.order.reference,
             user_id: who.user,
-            cart_id: placed.cart_id.unwrap_or_default(),
+            cart_id: placed.order.cart_id.unwrap_or_default(),
             status: OrderStatus::Pending,
-            subtotal: placed.subtotal,
-            total: placed.total,
-            lines: placed.lines,
+            subtotal: placed.order.subtotal,
+            total: placed.order.total,
+            lines: placed.order.lines,
             position: placed.position,
         }),
     ))
@@ -602,33 +606,31 @@ pub struct TerminalAttendeeView {
 }
 
 /// The attendee at the desk (PAY-30): their order with lines, their available
-/// credits with Σ remaining, and whether they are registered (order paid).
+/// credits with Σ remaining, and whether they are registered (order paid). Read
+/// from the read models: send `X-Tessera-After` to read a command's effect.
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/terminal/attendees/{access_code}", tag = "terminal",
     params(("slug" = String, Path), ("access_code" = String, Path)),
     responses((status = 200, body = TerminalAttendeeView), (status = 403, body = Problem),
         (status = 404, body = Problem, description = "att.not_found")))]
 async fn lookup_attendee(
     State(app): State<AppState>,
+    _after: After,
     Path((slug, access_code)): Path<(String, String)>,
 ) -> ApiResult<Json<TerminalAttendeeView>> {
     let conf = app.conference(&slug).await?;
     let attendee = attendee_by_code(&app, &conf, &access_code).await?;
     let order = match attendee.order_id {
         None => None,
-        Some(id) => {
-            app.bus
-                .inspect(&Order::stream(id), |o| {
-                    o.exists().then(|| TerminalOrderView {
-                        id,
-                        reference: o.reference().to_string(),
-                        status: o.status(),
-                        total: o.total(),
-                        balance: o.balance(),
-                        lines: o.lines().to_vec(),
-                    })
-                })
-                .await?
-        }
+        Some(id) => order_record(&app, conf.id, id)
+            .await?
+            .map(|o| TerminalOrderView {
+                id,
+                reference: o.reference,
+                status: o.status,
+                total: o.total,
+                balance: o.balance,
+                lines: o.lines,
+            }),
     };
     let rows =
         storage::live_rows_with_prefix(&app.db, Credits::NAME, &credits_prefix(conf.id)).await?;

@@ -16,7 +16,7 @@ use tessera_aggregates::visa_letter::LetterStatus;
 use tessera_projections::Projection;
 use tessera_projections::activity_roster::{ActivityRoster, RosterRow, signups_prefix};
 use tessera_projections::attendees::{Attendees, AttendeesRow, attendees_prefix};
-use tessera_projections::orders::{OrderRow, Orders, OrdersRow, orders_prefix};
+use tessera_projections::orders::{OrderRecord, Orders, OrdersRow, orders_prefix};
 use tessera_projections::program::{ProgramRow, ProgramView, speakers_prefix, talks_prefix};
 use tessera_projections::user_directory::{UserDirectory, UserRow, user_key};
 use tessera_projections::visa_letters::{LETTERS_PREFIX, LetterRow, VisaLetters};
@@ -56,7 +56,7 @@ impl People {
 pub(super) async fn orders_of(
     app: &AppState,
     conference: Uuid,
-) -> ApiResult<HashMap<Uuid, OrderRow>> {
+) -> ApiResult<HashMap<Uuid, OrderRecord>> {
     let mut out = HashMap::new();
     for (_, doc) in
         storage::live_rows_with_prefix(&app.db, Orders::NAME, &orders_prefix(conference)).await?

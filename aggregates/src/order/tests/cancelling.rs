@@ -69,9 +69,9 @@ fn order_19_cancelling_leaves_other_payments_untouched() {
         reversed("p1", dec(30), t0()),
         cancelled(CancelReason::Cancelled, None, t0()),
     ]);
-    assert_eq!(order.status(), OrderStatus::Cancelled);
-    assert_eq!(order.hold_expires_at(), None); // ORDER-22
-    assert_eq!(order.paid(), dec(20));
+    assert_eq!(order.status, OrderStatus::Cancelled);
+    assert_eq!(order.hold_expires_at, None); // ORDER-22
+    assert_eq!(order.paid, dec(20));
     assert_eq!(
         order.payment(id("p1")).map(|p| p.status),
         Some(PaymentStatus::Refunded)
@@ -134,13 +134,10 @@ fn order_20_expire_is_a_no_op_before_the_hold_ends_or_once_paid() {
 
 #[test]
 fn order_21_an_order_without_a_hold_never_expires() {
-    let mut cmd = place(100);
-    if let OrderCommand::Place {
-        hold_expires_at, ..
-    } = &mut cmd
-    {
-        *hold_expires_at = None;
-    }
+    let cmd = OrderCommand::Place(PlacedOrder {
+        hold_expires_at: None,
+        ..placed_order(100)
+    });
     let order = Order::default();
     let facts = order.decide(cmd, t0()).unwrap_or_default();
     let order = state(facts);

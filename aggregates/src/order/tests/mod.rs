@@ -13,6 +13,7 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::*;
+use crate::Timestamp;
 use crate::pricing::ProductRef;
 
 pub(super) fn t0() -> Timestamp {
@@ -52,9 +53,9 @@ fn line(total: i64) -> OrderLine {
     }
 }
 
-/// The Place command of order-1 (total `total`, hold until t0 + 15).
-pub(super) fn place(total: i64) -> OrderCommand {
-    OrderCommand::Place {
+/// Order-1 as checkout prices it (total `total`, hold until t0 + 15).
+pub(super) fn placed_order(total: i64) -> PlacedOrder {
+    PlacedOrder {
         order_id: id("order-1"),
         reference: "ORD-A1B2C3D4".into(),
         conference_id: id("conf"),
@@ -70,8 +71,14 @@ pub(super) fn place(total: i64) -> OrderCommand {
         billing_email: "ana@example.org".into(),
         billing_company: String::new(),
         hold_expires_at: Some(mins(15)),
+        at: t0(),
         sealed_billing: None,
     }
+}
+
+/// The Place command of order-1.
+pub(super) fn place(total: i64) -> OrderCommand {
+    OrderCommand::Place(placed_order(total))
 }
 
 /// order-1 placed 10 minutes before t0.
@@ -80,49 +87,10 @@ pub(super) fn placed(total: i64) -> OrderEvent {
 }
 
 pub(super) fn placed_at(total: i64, at: Timestamp) -> OrderEvent {
-    match place(total) {
-        OrderCommand::Place {
-            order_id,
-            reference,
-            conference_id,
-            user,
-            cart_id,
-            lines,
-            subtotal,
-            discount_amount,
-            total,
-            voucher_code,
-            voucher_details,
-            billing_name,
-            billing_email,
-            billing_company,
-            hold_expires_at,
-            sealed_billing,
-        } => OrderEvent::OrderPlaced {
-            order_id,
-            reference,
-            conference_id,
-            user,
-            cart_id,
-            lines,
-            subtotal,
-            discount_amount,
-            total,
-            voucher_code,
-            voucher_details,
-            billing_name,
-            billing_email,
-            billing_company,
-            hold_expires_at,
-            at,
-            sealed_billing,
-        },
-        _ => OrderEvent::OrderPaid {
-            conference_id: id("conf"),
-            user: id("ana"),
-            at,
-        },
-    }
+    OrderEvent::OrderPlaced(PlacedOrder {
+        at,
+        ..placed_order(total)
+    })
 }
 
 pub(super) fn pay(payment: &str, method: PaymentMethod, amount: Decimal) -> OrderCommand {

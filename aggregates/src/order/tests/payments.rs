@@ -44,9 +44,9 @@ fn pay_13_a_partial_manual_payment_leaves_the_order_pending() {
         .when(pay("p1", Manual, dec(40)))
         .then_expect_events(vec![paid_with("p1", Manual, dec(40))]);
     let order = state(vec![placed(100), paid_with("p1", Manual, dec(40))]);
-    assert_eq!(order.status(), OrderStatus::Pending);
-    assert_eq!(order.paid(), dec(40));
-    assert_eq!(order.balance(), dec(60));
+    assert_eq!(order.status, OrderStatus::Pending);
+    assert_eq!(order.paid, dec(40));
+    assert_eq!(order.balance, dec(60));
 }
 
 /// PAY-13 (departing from "over-payments are accepted"): a manual payment above
@@ -168,9 +168,9 @@ fn pay_45_a_stripe_payment_pays_the_order_and_clears_the_hold() {
         paid_with("p1", Stripe, dec(100)),
         order_paid(),
     ]);
-    assert_eq!(order.status(), OrderStatus::Paid);
-    assert_eq!(order.hold_expires_at(), None); // ORDER-22
-    assert_eq!(order.paid_at(), Some(t0()));
+    assert_eq!(order.status, OrderStatus::Paid);
+    assert_eq!(order.hold_expires_at, None); // ORDER-22
+    assert_eq!(order.paid_at, Some(t0()));
     assert!(order.holds_inventory(mins(60)));
 }
 
@@ -243,8 +243,8 @@ fn amb_6_card_money_for_a_cancelled_order_is_recorded_and_flagged() {
         paid_with("p1", Stripe, dec(100)),
         flagged,
     ]);
-    assert_eq!(order.status(), OrderStatus::Cancelled);
-    assert!(order.is_flagged_for_refund());
+    assert_eq!(order.status, OrderStatus::Cancelled);
+    assert!(order.flagged_for_refund);
 }
 
 #[test]

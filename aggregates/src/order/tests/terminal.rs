@@ -134,10 +134,10 @@ fn amb_7_capture_clears_the_hold() {
         captured("pi_t", dec(100)),
         order_paid(),
     ]);
-    assert_eq!(order.status(), OrderStatus::Paid);
-    assert_eq!(order.hold_expires_at(), None);
-    assert_eq!(order.paid_at(), Some(t0()));
-    assert_eq!(order.balance(), Decimal::ZERO);
+    assert_eq!(order.status, OrderStatus::Paid);
+    assert_eq!(order.hold_expires_at, None);
+    assert_eq!(order.paid_at, Some(t0()));
+    assert_eq!(order.balance, Decimal::ZERO);
     let t = order.terminal_payment("pi_t").map(|t| t.capture_status);
     assert_eq!(t, Some(TerminalCaptureStatus::Captured));
     let p = order.payment(terminal_payment_id("pi_t")).map(|p| p.status);
@@ -152,45 +152,22 @@ fn amb_7_the_capture_fact_alone_leaves_the_order_pending() {
         authorized("pi_t", dec(100)),
         captured("pi_t", dec(100)),
     ]);
-    assert_eq!(order.status(), OrderStatus::Pending);
-    assert_eq!(order.balance(), Decimal::ZERO);
+    assert_eq!(order.status, OrderStatus::Pending);
+    assert_eq!(order.balance, Decimal::ZERO);
 }
 
 /// PAY-34 with AMB-6/7: a walk-up order (no lines, no hold) is paid by its
 /// capture with `OrderPaid` too, though its intent never names the order.
 #[test]
 fn amb_7_capturing_a_walk_up_order_emits_order_paid() {
-    let walk_up = match placed(25) {
-        OrderEvent::OrderPlaced {
-            order_id,
-            reference,
-            conference_id,
-            user,
-            billing_name,
-            billing_email,
-            at,
-            ..
-        } => OrderEvent::OrderPlaced {
-            order_id,
-            reference,
-            conference_id,
-            user,
-            cart_id: None,
-            lines: vec![],
-            subtotal: dec(25),
-            discount_amount: Decimal::ZERO,
-            total: dec(25),
-            voucher_code: None,
-            voucher_details: None,
-            billing_name,
-            billing_email,
-            billing_company: String::new(),
-            hold_expires_at: None,
-            at,
-            sealed_billing: None,
-        },
-        other => other,
-    };
+    let walk_up = OrderEvent::OrderPlaced(PlacedOrder {
+        cart_id: None,
+        lines: vec![],
+        voucher_code: None,
+        hold_expires_at: None,
+        at: mins(-10),
+        ..placed_order(25)
+    });
     framework()
         .given(vec![walk_up, authorized("pi_w", dec(25))])
         .when(capture("pi_w", dec(25)))
@@ -372,8 +349,8 @@ fn pay_46_the_failed_record_keeps_the_order_pending() {
         authorized("pi_t", dec(100)),
         failed("pi_t"),
     ]);
-    assert_eq!(order.status(), OrderStatus::Pending);
-    assert_eq!(order.balance(), dec(100));
+    assert_eq!(order.status, OrderStatus::Pending);
+    assert_eq!(order.balance, dec(100));
     let t = order.terminal_payment("pi_t").expect("the terminal record");
     assert_eq!(t.capture_status, TerminalCaptureStatus::Failed);
     assert_eq!(t.failed_at, Some(t0()));
