@@ -221,7 +221,7 @@ async fn apply_credit(
     let remaining = ctx
         .bus
         .inspect(&Credit::stream(credit_id), |c| {
-            (c.exists() && c.conference_id() == conference).then(|| c.remaining())
+            (c.exists() && c.conference_id == conference).then(|| c.remaining)
         })
         .await
         .map_err(PaymentError::Credit)?

@@ -5,8 +5,11 @@
 mod commands;
 mod errors;
 mod events;
+mod record;
 #[cfg(test)]
 mod tests;
+
+use std::ops::Deref;
 
 use cqrs_es::{Aggregate, event_sink::EventSink};
 use rust_decimal::Decimal;
@@ -16,6 +19,7 @@ use uuid::Uuid;
 pub use commands::CreditCommand;
 pub use errors::CreditError;
 pub use events::CreditEvent;
+pub use record::CreditRecord;
 
 use crate::{DomainServices, Timestamp};
 
@@ -39,6 +43,15 @@ pub enum CreditSource {
     Manual { note: String },
 }
 
+/// Only the empty record of a credit not issued yet has no real source.
+impl Default for CreditSource {
+    fn default() -> Self {
+        Self::Manual {
+            note: String::new(),
+        }
+    }
+}
+
 /// One use of the credit on an order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreditApplication {
@@ -50,60 +63,29 @@ pub struct CreditApplication {
     pub restored: bool,
 }
 
+/// The credit's state: its [`CreditRecord`], the same record the credits
+/// projection serves, folded by the same code.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Credit {
     issued: bool,
-    credit_id: Uuid,
-    conference_id: Uuid,
-    user: Uuid,
-    amount: Decimal,
-    remaining: Decimal,
-    spendable: bool,
-    source: Option<CreditSource>,
-    status: CreditStatus,
-    /// PAY-18: the last order it paid.
-    applied_to_order: Option<Uuid>,
-    applications: Vec<CreditApplication>,
-    issued_at: Option<Timestamp>,
+    record: CreditRecord,
+}
+
+/// Decisions read the record's fields as the credit's own.
+impl Deref for Credit {
+    type Target = CreditRecord;
+    fn deref(&self) -> &CreditRecord {
+        &self.record
+    }
 }
 
 impl Credit {
     pub fn exists(&self) -> bool {
         self.issued
     }
-    pub fn credit_id(&self) -> Uuid {
-        self.credit_id
-    }
-    pub fn conference_id(&self) -> Uuid {
-        self.conference_id
-    }
-    pub fn user(&self) -> Uuid {
-        self.user
-    }
-    pub fn amount(&self) -> Decimal {
-        self.amount
-    }
-    /// What can still be spent (0 for a credit note).
-    pub fn remaining(&self) -> Decimal {
-        self.remaining
-    }
-    pub fn is_spendable(&self) -> bool {
-        self.spendable
-    }
-    pub fn source(&self) -> Option<&CreditSource> {
-        self.source.as_ref()
-    }
-    pub fn status(&self) -> CreditStatus {
-        self.status
-    }
-    pub fn applied_to_order(&self) -> Option<Uuid> {
-        self.applied_to_order
-    }
-    pub fn applications(&self) -> &[CreditApplication] {
-        &self.applications
-    }
-    pub fn issued_at(&self) -> Option<Timestamp> {
-        self.issued_at
+    /// The credit as it stands (a default record before it is issued).
+    pub fn record(&self) -> &CreditRecord {
+        &self.record
     }
 
     /// Pure: state + command + now -> facts. No I/O, no clock. A refusal writes
@@ -125,12 +107,12 @@ impl Credit {
         } = cmd
         {
             if self.issued {
-                let same = self.credit_id == credit_id
+                let same = self.id == credit_id
                     && self.conference_id == conference_id
                     && self.user == user
                     && self.amount == amount
                     && self.spendable == spendable
-                    && self.source.as_ref() == Some(&source);
+                    && self.source == source;
                 return if same {
                     Ok(vec![])
                 } else {
@@ -222,86 +204,11 @@ impl Credit {
         }
     }
 
-    fn application(&self, payment_id: Uuid) -> Option<&CreditApplication> {
-        self.applications
-            .iter()
-            .find(|a| a.payment_id == payment_id)
-    }
-
     fn evolve(&mut self, event: CreditEvent) {
-        use CreditEvent::*;
-        match event {
-            CreditIssued {
-                credit_id,
-                conference_id,
-                user,
-                amount,
-                spendable,
-                source,
-                at,
-            } => {
-                *self = Credit {
-                    issued: true,
-                    credit_id,
-                    conference_id,
-                    user,
-                    amount,
-                    // PAY-17; a credit note has nothing to spend (AMB-9).
-                    remaining: if spendable { amount } else { Decimal::ZERO },
-                    spendable,
-                    source: Some(source),
-                    status: if spendable {
-                        CreditStatus::Available
-                    } else {
-                        CreditStatus::CreditNote
-                    },
-                    applied_to_order: None,
-                    applications: Vec::new(),
-                    issued_at: Some(at),
-                }
-            }
-            CreditApplied {
-                order_id,
-                payment_id,
-                amount,
-                remaining,
-                at,
-            } => {
-                self.remaining = remaining;
-                self.applied_to_order = Some(order_id);
-                if remaining <= Decimal::ZERO {
-                    self.status = CreditStatus::Applied; // PAY-20
-                }
-                self.applications.push(CreditApplication {
-                    order_id,
-                    payment_id,
-                    amount,
-                    at,
-                    restored: false,
-                });
-            }
-            CreditRestored {
-                order_id,
-                payment_id,
-                remaining,
-                ..
-            } => {
-                self.remaining = remaining;
-                if self.status == CreditStatus::Applied {
-                    self.status = CreditStatus::Available;
-                }
-                if self.applied_to_order == Some(order_id) {
-                    self.applied_to_order = None;
-                }
-                if let Some(a) = self
-                    .applications
-                    .iter_mut()
-                    .find(|a| a.payment_id == payment_id)
-                {
-                    a.restored = true;
-                }
-            }
+        if matches!(event, CreditEvent::CreditIssued { .. }) {
+            self.issued = true;
         }
+        self.record.evolve(&event);
     }
 }
 

@@ -94,10 +94,10 @@ fn pay_17_a_store_credit_starts_available_with_its_whole_amount() {
         .when(issue(50, true))
         .then_expect_events(vec![issued(50, true)]);
     let credit = state(vec![issued(50, true)]);
-    assert_eq!(credit.status(), CreditStatus::Available);
-    assert_eq!(credit.remaining(), dec(50));
-    assert_eq!(credit.user(), id("ana"));
-    assert_eq!(credit.conference_id(), id("conf"));
+    assert_eq!(credit.status, CreditStatus::Available);
+    assert_eq!(credit.remaining, dec(50));
+    assert_eq!(credit.user, id("ana"));
+    assert_eq!(credit.conference_id, id("conf"));
 }
 
 #[test]
@@ -123,8 +123,8 @@ fn pay_17_refuses_a_credit_of_zero() {
 #[test]
 fn amb_9_a_credit_note_for_a_card_refund_cannot_be_spent() {
     let credit = state(vec![issued(50, false)]);
-    assert_eq!(credit.status(), CreditStatus::CreditNote);
-    assert_eq!(credit.remaining(), dec(0));
+    assert_eq!(credit.status, CreditStatus::CreditNote);
+    assert_eq!(credit.remaining, dec(0));
     framework()
         .given(vec![issued(50, false)])
         .when(apply("p1", 10))
@@ -138,14 +138,14 @@ fn pay_20_applying_part_of_a_credit_keeps_it_available() {
         .when(apply("p1", 30))
         .then_expect_events(vec![applied("p1", 30, 20)]);
     let credit = state(vec![issued(50, true), applied("p1", 30, 20)]);
-    assert_eq!(credit.status(), CreditStatus::Available);
-    assert_eq!(credit.applied_to_order(), Some(id("order-1"))); // PAY-18
+    assert_eq!(credit.status, CreditStatus::Available);
+    assert_eq!(credit.applied_to_order, Some(id("order-1"))); // PAY-18
 }
 
 #[test]
 fn pay_20_spending_the_whole_credit_makes_it_applied() {
     let credit = state(vec![issued(50, true), applied("p1", 50, 0)]);
-    assert_eq!(credit.status(), CreditStatus::Applied);
+    assert_eq!(credit.status, CreditStatus::Applied);
     framework()
         .given(vec![issued(50, true), applied("p1", 50, 0)])
         .when(apply("p2", 10))
@@ -230,9 +230,9 @@ fn order_18_restoring_gives_the_applied_amount_back() {
         applied("p1", 50, 0),
         restored.clone(),
     ]);
-    assert_eq!(credit.status(), CreditStatus::Available);
-    assert_eq!(credit.remaining(), dec(50));
-    assert_eq!(credit.applied_to_order(), None);
+    assert_eq!(credit.status, CreditStatus::Available);
+    assert_eq!(credit.remaining, dec(50));
+    assert_eq!(credit.applied_to_order, None);
     framework()
         .given(vec![issued(50, true), applied("p1", 50, 0), restored])
         .when(restore("p1"))

@@ -2,7 +2,7 @@
 //! conference (ANA-25).
 //!
 //! Keys:
-//! - `credit:{conference_id}:{credit_id}` → [`CreditRow`]; a conference's credits
+//! - `credit:{conference_id}:{credit_id}` → [`CreditRecord`]; a conference's credits
 //!   are the prefix [`credits_prefix`], a user's are those rows filtered by `user`;
 //! - `summary:{conference_id}` → [`CreditSummary`];
 //! - `stream:{credit_id}` → the conference of the credit stream (internal pointer).
@@ -10,10 +10,10 @@
 #[cfg(test)]
 mod tests;
 
-use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use tessera_aggregates::credit::{CreditApplication, CreditEvent, CreditSource, CreditStatus};
+pub use tessera_aggregates::credit::CreditRecord;
+use tessera_aggregates::credit::{CreditEvent, CreditStatus};
 use uuid::Uuid;
 
 use crate::keys::{conference_of, stream_key};
@@ -24,32 +24,12 @@ pub struct Credits;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "row", rename_all = "snake_case")]
 pub enum CreditsRow {
-    Credit(CreditRow),
+    Credit(CreditRecord),
     Summary(CreditSummary),
     /// `stream:{credit_id}`: the conference the credit was issued in.
     Stream {
         conference_id: Uuid,
     },
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreditRow {
-    pub id: Uuid,
-    pub conference_id: Uuid,
-    pub user: Uuid,
-    pub amount: Decimal,
-    pub remaining: Decimal,
-    /// False for a credit note: a record of money returned to the card (AMB-9).
-    pub spendable: bool,
-    /// PAY-15 plus `credit_note`, stored lower_snake_case.
-    pub status: CreditStatus,
-    pub source: CreditSource,
-    /// PAY-18: the order whose refund issued it.
-    pub source_order: Option<Uuid>,
-    /// PAY-18: the last order it paid.
-    pub applied_to_order: Option<Uuid>,
-    pub applications: Vec<CreditApplication>,
-    pub issued_at: DateTime<Utc>,
 }
 
 /// ANA-25 (and ANA-23/24 inputs), over the conference's credits.
@@ -71,7 +51,7 @@ pub struct CreditSummary {
 }
 
 impl CreditSummary {
-    fn add(&mut self, c: &CreditRow, sign: Decimal) {
+    fn add(&mut self, c: &CreditRecord, sign: Decimal) {
         let n = |count: &mut u64| {
             if sign.is_sign_negative() {
                 *count = count.saturating_sub(1)
@@ -122,7 +102,7 @@ impl Credits {
     }
 
     /// Replaces the credit's contribution to its summary: `before` out, `after` in.
-    fn account(rows: &mut Rows<CreditsRow>, before: Option<&CreditRow>, after: &CreditRow) {
+    fn account(rows: &mut Rows<CreditsRow>, before: Option<&CreditRecord>, after: &CreditRecord) {
         if let Some(s) = Self::summary(rows, after.conference_id) {
             if let Some(b) = before {
                 s.add(b, Decimal::NEGATIVE_ONE);
@@ -141,51 +121,24 @@ impl Projection for Credits {
         let DomainEvent::Credit(event) = &env.event else {
             return;
         };
-        if let CreditEvent::CreditIssued {
-            credit_id,
-            conference_id,
-            user,
-            amount,
-            spendable,
-            source,
-            at,
-        } = event
-        {
-            let id = env.aggregate_uuid().unwrap_or(*credit_id);
+        if let CreditEvent::CreditIssued { conference_id, .. } = event {
+            let mut credit = CreditRecord::default();
+            credit.evolve(event);
+            // The stream id is the credit id; the event's id is the fallback.
+            credit.id = env.aggregate_uuid().unwrap_or(credit.id);
             rows.insert(
                 stream_key(&env.aggregate_id),
                 CreditsRow::Stream {
                     conference_id: *conference_id,
                 },
             );
-            let credit = CreditRow {
-                id,
-                conference_id: *conference_id,
-                user: *user,
-                amount: *amount,
-                // PAY-17; a credit note has nothing to spend (AMB-9).
-                remaining: if *spendable { *amount } else { Decimal::ZERO },
-                spendable: *spendable,
-                status: if *spendable {
-                    CreditStatus::Available
-                } else {
-                    CreditStatus::CreditNote
-                },
-                source: source.clone(),
-                source_order: match source {
-                    CreditSource::Refund { order_id, .. } => Some(*order_id),
-                    CreditSource::Manual { .. } => None,
-                },
-                applied_to_order: None,
-                applications: Vec::new(),
-                issued_at: *at,
-            };
-            let before = match rows.get(&credit_key(*conference_id, id)) {
+            let key = credit_key(*conference_id, credit.id);
+            let before = match rows.get(&key) {
                 Some(CreditsRow::Credit(c)) => Some(c.clone()),
                 _ => None,
             };
             Self::account(rows, before.as_ref(), &credit);
-            rows.insert(credit_key(*conference_id, id), CreditsRow::Credit(credit));
+            rows.insert(key, CreditsRow::Credit(credit));
             return;
         }
         let pointer = match rows.get(&stream_key(&env.aggregate_id)) {
@@ -201,51 +154,7 @@ impl Projection for Credits {
             return;
         };
         let mut credit = before.clone();
-        match event {
-            CreditEvent::CreditIssued { .. } => {}
-            CreditEvent::CreditApplied {
-                order_id,
-                payment_id,
-                amount,
-                remaining,
-                at,
-            } => {
-                credit.remaining = *remaining;
-                credit.applied_to_order = Some(*order_id);
-                if *remaining <= Decimal::ZERO {
-                    credit.status = CreditStatus::Applied; // PAY-20
-                }
-                credit.applications.push(CreditApplication {
-                    order_id: *order_id,
-                    payment_id: *payment_id,
-                    amount: *amount,
-                    at: *at,
-                    restored: false,
-                });
-            }
-            CreditEvent::CreditRestored {
-                order_id,
-                payment_id,
-                remaining,
-                ..
-            } => {
-                credit.remaining = *remaining;
-                if credit.status == CreditStatus::Applied {
-                    credit.status = CreditStatus::Available;
-                }
-                // ORDER-18: it loses applied_to_order.
-                if credit.applied_to_order == Some(*order_id) {
-                    credit.applied_to_order = None;
-                }
-                for a in credit
-                    .applications
-                    .iter_mut()
-                    .filter(|a| a.payment_id == *payment_id)
-                {
-                    a.restored = true;
-                }
-            }
-        }
+        credit.evolve(event);
         Self::account(rows, Some(&before), &credit);
         rows.insert(key, CreditsRow::Credit(credit));
     }

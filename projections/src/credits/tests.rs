@@ -1,3 +1,4 @@
+use tessera_aggregates::credit::CreditSource;
 use tessera_aggregates::natural_id;
 
 use super::*;
@@ -46,7 +47,7 @@ fn applied(on: &str, payment: &str, amount: &str, remaining: &str) -> CreditEven
     }
 }
 
-fn credit(rows: &Rows<CreditsRow>, name: &str) -> CreditRow {
+fn credit(rows: &Rows<CreditsRow>, name: &str) -> CreditRecord {
     match rows.get(&credit_key(conf(), credit_id(name))) {
         Some(CreditsRow::Credit(c)) => c.clone(),
         other => panic!("credit {name} missing: {other:?}"),
@@ -136,4 +137,21 @@ fn a_conference_lists_its_credits_and_every_row_kind_survives_storage() {
         Some(CreditsRow::Stream { conference_id }) if *conference_id == conf()
     ));
     assert_round_trip(&rows);
+}
+
+/// One shape per fact: the row the credits read model serves is the record the
+/// Credit aggregate decides on, after the same events.
+#[test]
+fn the_row_is_the_aggregates_record_after_the_same_events() {
+    use cqrs_es::Aggregate;
+    use tessera_aggregates::credit::Credit;
+    let rows = fold_all::<Credits>(&log(history()));
+    let mut store = Credit::default();
+    for l in history().into_iter().filter(|l| l.id == credit_id("store")) {
+        if let DomainEvent::Credit(e) = l.event {
+            store.apply(e);
+        }
+    }
+    assert_eq!(&credit(&rows, "store"), store.record());
+    assert_eq!(store.record().status, CreditStatus::Applied);
 }

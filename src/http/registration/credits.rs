@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use tessera_aggregates::credit::CreditStatus;
 use tessera_projections::Projection;
-use tessera_projections::credits::{CreditRow, Credits, CreditsRow, credits_prefix};
+use tessera_projections::credits::{CreditRecord, Credits, CreditsRow, credits_prefix};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -51,8 +51,8 @@ pub struct CreditView {
     pub issued_at: DateTime<Utc>,
 }
 
-impl From<CreditRow> for CreditView {
-    fn from(c: CreditRow) -> Self {
+impl From<CreditRecord> for CreditView {
+    fn from(c: CreditRecord) -> Self {
         Self {
             credit_id: c.id,
             user_id: c.user,
