@@ -478,6 +478,8 @@ async fn po_reads(app: &TestApp, admin: &User, reference: &str) -> (Response, se
     let one = app
         .get(&format!("{}/{reference}", pos_path()))
         .as_user(admin)
+        .fresh()
+        .await
         .send()
         .await;
     assert_eq!(one.status, StatusCode::OK, "{}", one.text);

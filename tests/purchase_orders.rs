@@ -119,7 +119,13 @@ async fn po_2_3_creation_makes_a_draft_with_totals(b: Backend) {
     assert_eq!(lines[1]["quantity"], 1);
     assert_eq!(r.body["created_by"], finance.id.as_str());
 
-    let got = app.get(&po(&reference, "")).as_user(&finance).send().await;
+    let got = app
+        .get(&po(&reference, ""))
+        .as_user(&finance)
+        .fresh()
+        .await
+        .send()
+        .await;
     assert_eq!(got.status, StatusCode::OK, "{}", got.text);
     assert_eq!(got.body["organization_name"], "ACME Corp");
     assert_eq!(got.body["total"], "1550.00");

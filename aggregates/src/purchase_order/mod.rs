@@ -6,14 +6,16 @@ mod commands;
 mod errors;
 mod events;
 mod model;
+mod record;
 mod rules;
 #[cfg(test)]
 mod tests;
 
+use std::ops::Deref;
+
 use cqrs_es::{Aggregate, event_sink::EventSink};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 pub use commands::PurchaseOrderCommand;
 pub use errors::PurchaseOrderError;
@@ -22,6 +24,7 @@ pub use model::{
     ExternalInvoice, PoContact, PoCreditNote, PoLine, PoLineInput, PoPayment, PoPaymentMethod,
     PoStatus, SealedPoContact, is_valid_po_reference,
 };
+pub use record::PurchaseOrderRecord;
 
 use model::{cents, is_cents, recompute_status};
 use rules::{build_lines, check_header, same_payment};
@@ -33,89 +36,29 @@ pub fn stream_id(reference: &str) -> uuid::Uuid {
     crate::natural_id("purchase_order", reference)
 }
 
+/// The PO's state: its [`PurchaseOrderRecord`], the same record the
+/// purchase-orders projection serves, folded by the same code.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct PurchaseOrder {
     created: bool,
-    conference_id: Uuid,
-    reference: String,
-    contact: PoContact,
-    #[serde(default)]
-    sealed_contact: Option<SealedPoContact>,
-    lines: Vec<PoLine>,
-    subtotal: Decimal,
-    total: Decimal,
-    status: PoStatus,
-    payments: Vec<PoPayment>,
-    credit_notes: Vec<PoCreditNote>,
-    stripe_invoice: Option<ExternalInvoice>,
-    qbo_invoice: Option<ExternalInvoice>,
-    created_by: Option<Uuid>,
-    created_at: Option<Timestamp>,
+    record: PurchaseOrderRecord,
+}
+
+/// Decisions read the record's fields as the PO's own.
+impl Deref for PurchaseOrder {
+    type Target = PurchaseOrderRecord;
+    fn deref(&self) -> &PurchaseOrderRecord {
+        &self.record
+    }
 }
 
 impl PurchaseOrder {
     pub fn exists(&self) -> bool {
         self.created
     }
-    pub fn conference_id(&self) -> Uuid {
-        self.conference_id
-    }
-    pub fn reference(&self) -> &str {
-        &self.reference
-    }
-    /// The contact as stored: its personal fields are blank when sealed.
-    pub fn contact(&self) -> &PoContact {
-        &self.contact
-    }
-    /// The contact's personal fields, sealed (None for a PO created before
-    /// sealing, whose contact is plain).
-    pub fn sealed_contact(&self) -> Option<&SealedPoContact> {
-        self.sealed_contact.as_ref()
-    }
-    pub fn lines(&self) -> &[PoLine] {
-        &self.lines
-    }
-    pub fn subtotal(&self) -> Decimal {
-        self.subtotal
-    }
-    pub fn total(&self) -> Decimal {
-        self.total
-    }
-    pub fn status(&self) -> PoStatus {
-        self.status
-    }
-    pub fn payments(&self) -> &[PoPayment] {
-        &self.payments
-    }
-    pub fn credit_notes(&self) -> &[PoCreditNote] {
-        &self.credit_notes
-    }
-    pub fn stripe_invoice(&self) -> Option<&ExternalInvoice> {
-        self.stripe_invoice.as_ref()
-    }
-    pub fn qbo_invoice(&self) -> Option<&ExternalInvoice> {
-        self.qbo_invoice.as_ref()
-    }
-    pub fn created_by(&self) -> Option<Uuid> {
-        self.created_by
-    }
-    pub fn created_at(&self) -> Option<Timestamp> {
-        self.created_at
-    }
-
-    /// PO-5: Σ payment amounts.
-    pub fn total_paid(&self) -> Decimal {
-        cents(self.payments.iter().map(|p| p.amount).sum())
-    }
-
-    /// PO-5: Σ credit-note amounts.
-    pub fn total_credited(&self) -> Decimal {
-        cents(self.credit_notes.iter().map(|c| c.amount).sum())
-    }
-
-    /// PO-5: total − total_paid − total_credited; negative when overpaid.
-    pub fn balance_due(&self) -> Decimal {
-        cents(self.total - self.total_paid() - self.total_credited())
+    /// The PO as it stands (a default record before it is created).
+    pub fn record(&self) -> &PurchaseOrderRecord {
+        &self.record
     }
 
     /// Pure: state + command + now -> facts. No I/O, no clock.
@@ -242,8 +185,8 @@ impl PurchaseOrder {
                     issued_by,
                     issued_at: now,
                 };
-                let credited = self.total_credited() + credit_note.amount;
-                let status = recompute_status(self.status, self.total, self.total_paid(), credited);
+                let credited = self.total_credited + credit_note.amount;
+                let status = recompute_status(self.status, self.total, self.total_paid, credited);
                 vec![PurchaseOrderCreditNoteIssued {
                     credit_note,
                     status,
@@ -288,7 +231,7 @@ impl PurchaseOrder {
                 {
                     return Err(E::UnknownInvoice(self.reference.clone()));
                 }
-                let new_amount = amount_paid - self.total_paid();
+                let new_amount = amount_paid - self.total_paid;
                 self.synced_payment(
                     payment_id,
                     new_amount,
@@ -324,7 +267,7 @@ impl PurchaseOrder {
                 if !qbo_balance.is_zero() || qbo_total <= Decimal::ZERO {
                     return Ok(vec![]);
                 }
-                let new_amount = qbo_total - self.total_paid();
+                let new_amount = qbo_total - self.total_paid;
                 let reference = format!("QBO Invoice #{invoice_id}");
                 self.synced_payment(
                     payment_id,
@@ -338,52 +281,10 @@ impl PurchaseOrder {
     }
 
     fn evolve(&mut self, event: PurchaseOrderEvent) {
-        use PurchaseOrderEvent::*;
-        match event {
-            PurchaseOrderCreated {
-                conference_id,
-                reference,
-                contact,
-                lines,
-                subtotal,
-                total,
-                created_by,
-                at,
-                sealed_contact,
-            } => {
-                self.created = true;
-                self.conference_id = conference_id;
-                self.reference = reference;
-                self.contact = contact;
-                self.sealed_contact = sealed_contact.map(|s| *s);
-                self.lines = lines;
-                self.subtotal = subtotal;
-                self.total = total;
-                self.status = PoStatus::Draft;
-                self.created_by = created_by;
-                self.created_at = Some(at);
-            }
-            PurchaseOrderSent { .. } => self.status = PoStatus::Sent,
-            PurchaseOrderPaymentRecorded {
-                payment, status, ..
-            } => {
-                self.payments.push(payment);
-                self.status = status;
-            }
-            PurchaseOrderCreditNoteIssued {
-                credit_note,
-                status,
-                ..
-            } => {
-                self.credit_notes.push(credit_note);
-                self.status = status;
-            }
-            PurchaseOrderCancelled { .. } => self.status = PoStatus::Cancelled,
-            PurchaseOrderStripeInvoiceAttached { invoice, .. } => {
-                self.stripe_invoice = Some(invoice)
-            }
-            PurchaseOrderQboInvoiceAttached { invoice, .. } => self.qbo_invoice = Some(invoice),
+        if matches!(event, PurchaseOrderEvent::PurchaseOrderCreated { .. }) {
+            self.created = true;
         }
+        self.record.evolve(&event);
     }
 }
 

@@ -31,8 +31,8 @@ impl PurchaseOrder {
         payment: PoPayment,
         now: Timestamp,
     ) -> PurchaseOrderEvent {
-        let paid = self.total_paid() + payment.amount;
-        let status = recompute_status(self.status, self.total, paid, self.total_credited());
+        let paid = self.total_paid + payment.amount;
+        let status = recompute_status(self.status, self.total, paid, self.total_credited);
         PurchaseOrderEvent::PurchaseOrderPaymentRecorded {
             payment,
             status,

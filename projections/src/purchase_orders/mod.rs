@@ -2,7 +2,7 @@
 //! notes and balance, and the PO figures of the financial dashboard (ANA-34).
 //!
 //! Keys:
-//! - `po:{conference_id}:{po_id}` → [`PurchaseOrderRow`]; a conference's POs are the
+//! - `po:{conference_id}:{po_id}` → [`PurchaseOrderRecord`]; a conference's POs are the
 //!   prefix [`pos_prefix`] (PO-17 lists them newest first: sort by `created_at`);
 //! - `ref:{reference}` → [`PoRef`], the lookup by reference;
 //! - `summary:{conference_id}` → [`PoSummary`];
@@ -11,13 +11,10 @@
 #[cfg(test)]
 mod tests;
 
-use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use tessera_aggregates::purchase_order::{
-    ExternalInvoice, PoContact, PoCreditNote, PoLine, PoPayment, PoStatus, PurchaseOrderEvent,
-    SealedPoContact,
-};
+pub use tessera_aggregates::purchase_order::PurchaseOrderRecord;
+use tessera_aggregates::purchase_order::{PoStatus, PurchaseOrderEvent};
 use uuid::Uuid;
 
 use crate::keys::{conference_of, stream_key};
@@ -29,7 +26,7 @@ pub struct PurchaseOrders;
 #[serde(tag = "row", rename_all = "snake_case")]
 #[allow(clippy::large_enum_variant)] // rows are stored one by one: the size is moot
 pub enum PurchaseOrdersRow {
-    Po(PurchaseOrderRow),
+    Po(PurchaseOrderRecord),
     Ref(PoRef),
     Summary(PoSummary),
     /// `stream:{po_id}`: the conference the PO was created in.
@@ -42,41 +39,6 @@ pub enum PurchaseOrdersRow {
 pub struct PoRef {
     pub conference_id: Uuid,
     pub po_id: Uuid,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PurchaseOrderRow {
-    pub id: Uuid,
-    pub conference_id: Uuid,
-    /// "PO-" + 6 characters (PO-2).
-    pub reference: String,
-    /// The contact as stored: its personal fields blank when sealed.
-    pub contact: PoContact,
-    /// The contact's personal fields sealed under the PO's key (opened by the
-    /// service); None for a PO created before sealing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sealed_contact: Option<SealedPoContact>,
-    pub lines: Vec<PoLine>,
-    pub subtotal: Decimal,
-    pub total: Decimal,
-    /// PO-1, stored lower_snake_case.
-    pub status: PoStatus,
-    /// PO-5: Σ payments.
-    pub total_paid: Decimal,
-    /// PO-5: Σ credit notes.
-    pub total_credited: Decimal,
-    /// PO-5: total − paid − credited; may be negative.
-    pub balance_due: Decimal,
-    /// Append-only (PO-18), in order.
-    pub payments: Vec<PoPayment>,
-    pub credit_notes: Vec<PoCreditNote>,
-    pub stripe_invoice: Option<ExternalInvoice>,
-    pub qbo_invoice: Option<ExternalInvoice>,
-    pub created_by: Option<Uuid>,
-    pub created_at: DateTime<Utc>,
-    pub sent_at: Option<DateTime<Utc>>,
-    pub cancelled_at: Option<DateTime<Utc>>,
-    pub cancelled_by: Option<Uuid>,
 }
 
 /// ANA-34's PO figures for one conference.
@@ -96,7 +58,7 @@ pub struct PoSummary {
 }
 
 impl PoSummary {
-    fn account(&mut self, po: &PurchaseOrderRow, sign: i8) {
+    fn account(&mut self, po: &PurchaseOrderRecord, sign: i8) {
         let s = Decimal::from(sign);
         let n = |c: &mut u64| {
             if sign < 0 {
@@ -139,43 +101,6 @@ pub fn summary_key(conference_id: Uuid) -> String {
     format!("summary:{conference_id}")
 }
 
-fn evolve(po: &mut PurchaseOrderRow, event: &PurchaseOrderEvent) {
-    use PurchaseOrderEvent::*;
-    match event {
-        PurchaseOrderCreated { .. } => {}
-        PurchaseOrderSent { at } => {
-            po.status = PoStatus::Sent;
-            po.sent_at = Some(*at);
-        }
-        PurchaseOrderPaymentRecorded {
-            payment, status, ..
-        } => {
-            po.payments.push(payment.clone());
-            po.status = *status;
-        }
-        PurchaseOrderCreditNoteIssued {
-            credit_note,
-            status,
-            ..
-        } => {
-            po.credit_notes.push(credit_note.clone());
-            po.status = *status;
-        }
-        PurchaseOrderCancelled { by, at, .. } => {
-            po.status = PoStatus::Cancelled;
-            po.cancelled_at = Some(*at);
-            po.cancelled_by = *by;
-        }
-        PurchaseOrderStripeInvoiceAttached { invoice, .. } => {
-            po.stripe_invoice = Some(invoice.clone())
-        }
-        PurchaseOrderQboInvoiceAttached { invoice, .. } => po.qbo_invoice = Some(invoice.clone()),
-    }
-    po.total_paid = po.payments.iter().map(|p| p.amount).sum();
-    po.total_credited = po.credit_notes.iter().map(|c| c.amount).sum();
-    po.balance_due = po.total - po.total_paid - po.total_credited;
-}
-
 impl PurchaseOrders {
     fn summary(rows: &mut Rows<PurchaseOrdersRow>, conference_id: Uuid) -> Option<&mut PoSummary> {
         let row = rows.upsert_with(&summary_key(conference_id), || {
@@ -192,8 +117,8 @@ impl PurchaseOrders {
 
     fn store(
         rows: &mut Rows<PurchaseOrdersRow>,
-        before: Option<&PurchaseOrderRow>,
-        after: PurchaseOrderRow,
+        before: Option<&PurchaseOrderRecord>,
+        after: PurchaseOrderRecord,
     ) {
         if let Some(s) = Self::summary(rows, after.conference_id) {
             if let Some(b) = before {
@@ -210,7 +135,8 @@ impl PurchaseOrders {
 
 impl Projection for PurchaseOrders {
     const NAME: &'static str = "purchase_orders";
-    const VERSION: u32 = 1;
+    /// 2: the row is the PO's record (sums kept to cents).
+    const VERSION: u32 = 2;
     type Row = PurchaseOrdersRow;
 
     fn apply(rows: &mut Rows<PurchaseOrdersRow>, env: &Envelope) {
@@ -220,21 +146,13 @@ impl Projection for PurchaseOrders {
         let Some(id) = env.aggregate_uuid() else {
             return;
         };
-        if let PurchaseOrderEvent::PurchaseOrderCreated {
-            conference_id,
-            reference,
-            contact,
-            lines,
-            subtotal,
-            total,
-            created_by,
-            at,
-            sealed_contact,
-        } = event
-        {
+        if let PurchaseOrderEvent::PurchaseOrderCreated { conference_id, .. } = event {
             if rows.get(&po_key(*conference_id, id)).is_some() {
                 return;
             }
+            let mut po = PurchaseOrderRecord::default();
+            po.evolve(event);
+            po.id = id;
             rows.insert(
                 stream_key(&env.aggregate_id),
                 PurchaseOrdersRow::Stream {
@@ -242,35 +160,12 @@ impl Projection for PurchaseOrders {
                 },
             );
             rows.insert(
-                ref_key(reference),
+                ref_key(&po.reference),
                 PurchaseOrdersRow::Ref(PoRef {
                     conference_id: *conference_id,
                     po_id: id,
                 }),
             );
-            let po = PurchaseOrderRow {
-                id,
-                conference_id: *conference_id,
-                reference: reference.clone(),
-                contact: contact.clone(),
-                sealed_contact: sealed_contact.as_deref().cloned(),
-                lines: lines.clone(),
-                subtotal: *subtotal,
-                total: *total,
-                status: PoStatus::Draft,
-                total_paid: Decimal::ZERO,
-                total_credited: Decimal::ZERO,
-                balance_due: *total,
-                payments: Vec::new(),
-                credit_notes: Vec::new(),
-                stripe_invoice: None,
-                qbo_invoice: None,
-                created_by: *created_by,
-                created_at: *at,
-                sent_at: None,
-                cancelled_at: None,
-                cancelled_by: None,
-            };
             Self::store(rows, None, po);
             return;
         }
@@ -286,7 +181,7 @@ impl Projection for PurchaseOrders {
             return;
         };
         let mut after = before.clone();
-        evolve(&mut after, event);
+        after.evolve(event);
         Self::store(rows, Some(&before), after);
     }
 }

@@ -1,6 +1,8 @@
 use chrono::NaiveDate;
 use tessera_aggregates::natural_id;
-use tessera_aggregates::purchase_order::PoPaymentMethod;
+use tessera_aggregates::purchase_order::{
+    ExternalInvoice, PoContact, PoCreditNote, PoLine, PoPayment, PoPaymentMethod,
+};
 
 use super::*;
 use crate::fold_all;
@@ -109,7 +111,7 @@ fn history() -> Vec<Logged> {
     ]
 }
 
-fn po(rows: &Rows<PurchaseOrdersRow>, reference: &str) -> PurchaseOrderRow {
+fn po(rows: &Rows<PurchaseOrdersRow>, reference: &str) -> PurchaseOrderRecord {
     match rows.get(&po_key(conf(), po_id(reference))) {
         Some(PurchaseOrdersRow::Po(p)) => p.clone(),
         other => panic!("PO {reference} missing: {other:?}"),
@@ -181,4 +183,22 @@ fn a_conference_lists_its_pos_and_every_row_kind_survives_storage() {
         .collect();
     assert_eq!(kinds.len(), 4, "po, ref, summary, stream");
     assert_round_trip(&rows);
+}
+
+/// One shape per fact: the row the purchase-orders read model serves is the
+/// record the PurchaseOrder aggregate decides on, after the same events.
+#[test]
+fn the_row_is_the_aggregates_record_after_the_same_events() {
+    use cqrs_es::Aggregate;
+    use tessera_aggregates::purchase_order::PurchaseOrder;
+    let rows = fold_all::<PurchaseOrders>(&log(history()));
+    for reference in ["PO-AAA111", "PO-BBB222", "PO-CCC333"] {
+        let mut aggregate = PurchaseOrder::default();
+        for l in history().into_iter().filter(|l| l.id == po_id(reference)) {
+            if let DomainEvent::PurchaseOrder(e) = l.event {
+                aggregate.apply(e);
+            }
+        }
+        assert_eq!(&po(&rows, reference), aggregate.record(), "{reference}");
+    }
 }

@@ -16,7 +16,7 @@ use tessera_aggregates::purchase_order::{
 };
 use tessera_projections::Projection;
 use tessera_projections::purchase_orders::{
-    PurchaseOrderRow, PurchaseOrders, PurchaseOrdersRow, pos_prefix,
+    PurchaseOrderRecord, PurchaseOrders, PurchaseOrdersRow, po_key, pos_prefix,
 };
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -30,6 +30,7 @@ use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{After, ApiJson, AuthUser, CommandMeta};
 use crate::http::page::{Page, PageParams, Paging, stored_name};
 use tessera_replay::listing::{Cond, live_page};
+use tessera_replay::storage;
 
 pub(super) fn groups() -> Vec<Group> {
     vec![
@@ -124,37 +125,10 @@ impl PoView {
         self.notes = contact.notes;
         Ok(self)
     }
-
-    fn of(id: Uuid, po: &PurchaseOrder) -> Self {
-        let contact = po.contact();
-        Self {
-            id,
-            reference: po.reference().to_string(),
-            status: po.status(),
-            organization_name: contact.organization_name.clone(),
-            contact_email: contact.contact_email.clone(),
-            contact_name: contact.contact_name.clone(),
-            billing_address: contact.billing_address.clone(),
-            notes: contact.notes.clone(),
-            lines: po.lines().to_vec(),
-            subtotal: po.subtotal(),
-            total: po.total(),
-            total_paid: po.total_paid(),
-            total_credited: po.total_credited(),
-            balance_due: po.balance_due(),
-            payments: po.payments().to_vec(),
-            credit_notes: po.credit_notes().to_vec(),
-            stripe_invoice: po.stripe_invoice().cloned(),
-            qbo_invoice: po.qbo_invoice().cloned(),
-            created_by: po.created_by(),
-            created_at: po.created_at(),
-            sealed: po.sealed_contact().cloned(),
-        }
-    }
 }
 
-impl From<PurchaseOrderRow> for PoView {
-    fn from(po: PurchaseOrderRow) -> Self {
+impl From<PurchaseOrderRecord> for PoView {
+    fn from(po: PurchaseOrderRecord) -> Self {
         Self {
             id: po.id,
             reference: po.reference,
@@ -190,20 +164,35 @@ pub struct PoChanged {
     pub position: Option<i64>,
 }
 
-/// The PO `reference` of conference `conf` (404 for another conference's PO).
-async fn load(app: &AppState, conf: &ConferenceRef, reference: &str) -> ApiResult<PoView> {
+/// The PO `reference` of conference `conf` as the PurchaseOrder holds it: what a
+/// command on it is decided on (404 for another conference's PO).
+async fn record(
+    app: &AppState,
+    conf: &ConferenceRef,
+    reference: &str,
+) -> ApiResult<PurchaseOrderRecord> {
     let id = tessera_aggregates::purchase_order::stream_id(reference);
     app.bus
         .inspect(&PurchaseOrder::stream(id), |po| {
-            (po.exists() && po.conference_id() == conf.id).then(|| PoView::of(id, po))
+            (po.exists() && po.conference_id == conf.id).then(|| po.record().clone())
         })
         .await?
-        .ok_or_else(|| ApiError::not_found("Purchase order"))?
-        .opened(app)
-        .await
+        .ok_or_else(|| ApiError::not_found("Purchase order"))
 }
 
-/// Sends `command` to the PO `reference` of `conf` and answers its new state.
+/// The PO `reference` of conference `conf` as the purchase-orders read model
+/// holds it, its contact opened (404 for another conference's PO).
+async fn load(app: &AppState, conf: &ConferenceRef, reference: &str) -> ApiResult<PoView> {
+    let id = tessera_aggregates::purchase_order::stream_id(reference);
+    let doc = storage::live_row(&app.db, PurchaseOrders::NAME, &po_key(conf.id, id)).await?;
+    match doc.map(|d| serde_json::from_str(&d)).transpose()? {
+        Some(PurchaseOrdersRow::Po(po)) => PoView::from(po).opened(app).await,
+        _ => Err(ApiError::not_found("Purchase order")),
+    }
+}
+
+/// Sends `command` to the PO `reference` of `conf` and answers the PO as the
+/// command left it (its events folded into the record it was decided on).
 async fn change(
     app: &AppState,
     conf: &ConferenceRef,
@@ -211,17 +200,20 @@ async fn change(
     reference: &str,
     command: PurchaseOrderCommand,
 ) -> ApiResult<Json<PoChanged>> {
-    let view = load(app, conf, reference).await?;
+    let mut po = record(app, conf, reference).await?;
     let sent = app
         .bus
-        .send(
-            &PurchaseOrder::stream(view.id),
+        .send_decided(
+            &PurchaseOrder::stream(po.id),
             command,
             &meta.for_conf(Some(conf.id)),
         )
         .await?;
+    for event in &sent.events {
+        po.evolve(event);
+    }
     Ok(Json(PoChanged {
-        purchase_order: load(app, conf, reference).await?,
+        purchase_order: PoView::from(po).opened(app).await?,
         position: sent.position,
     }))
 }
@@ -298,7 +290,7 @@ async fn create_po(
         let sealed = app.personal.seal_po_contact(id, &contact).await?;
         let sent = app
             .bus
-            .send(
+            .send_decided(
                 &PurchaseOrder::stream(id),
                 PurchaseOrderCommand::Create {
                     conference_id: conf.id,
@@ -315,10 +307,14 @@ async fn create_po(
             Err(BusError::Refused(PurchaseOrderError::AlreadyExists)) => continue,
             other => {
                 let sent = other?;
+                let mut po = PurchaseOrderRecord::default();
+                for event in &sent.events {
+                    po.evolve(event);
+                }
                 return Ok((
                     StatusCode::CREATED,
                     Json(PoChanged {
-                        purchase_order: load(&app, &conf, &reference).await?,
+                        purchase_order: PoView::from(po).opened(&app).await?,
                         position: sent.position,
                     }),
                 ));
@@ -403,12 +399,15 @@ async fn list_pos(
     Ok(Json(page))
 }
 
-/// One PO with its lines, payments, credit notes and balance (PO-5).
+/// One PO with its lines, payments, credit notes and balance (PO-5). Read from
+/// the purchase-orders read model: send `X-Tessera-After` with a command's
+/// `position` to read that command's effect.
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/purchase-orders/{reference}", tag = "registration",
     params(("slug" = String, Path), ("reference" = String, Path)),
     responses((status = 200, body = PoView), (status = 404, body = Problem)))]
 async fn get_po(
     State(app): State<AppState>,
+    _after: After,
     Path((slug, reference)): Path<(String, String)>,
 ) -> ApiResult<Json<PoView>> {
     let conf = app.gate(&slug, MANAGE).await?;
@@ -540,7 +539,7 @@ async fn erase_contact(
     Path((slug, reference)): Path<(String, String)>,
 ) -> ApiResult<Json<PoView>> {
     let conf = app.gate(&slug, MANAGE).await?;
-    let view = load(&app, &conf, &reference).await?;
-    app.personal.erase(view.id).await?;
-    Ok(Json(load(&app, &conf, &reference).await?))
+    let po = record(&app, &conf, &reference).await?;
+    app.personal.erase(po.id).await?;
+    Ok(Json(PoView::from(po).opened(&app).await?))
 }
