@@ -104,15 +104,23 @@ pub(super) async fn prepare(
     for i in 0..buyers {
         let email = format!("buyer{i}@rush.example");
         let id = user_id(&email);
+        let name = format!("Buyer {i}");
+        // Registered as the sign-up endpoint registers people: their e-mail and
+        // name sealed under their own key, so the rush's checkouts seal billing
+        // with a key that exists, as a real buyer's would.
+        let sealed = app
+            .personal
+            .seal_identity(id, &email, &name)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         app.bus
             .send(
                 &User::stream(id),
                 UserCommand::Register {
                     email,
-                    name: format!("Buyer {i}"),
+                    name,
                     password_hash: hash.clone(),
-                    // Synthetic buyers of a benchmark: nothing personal to seal.
-                    sealed: None,
+                    sealed: Some(sealed),
                 },
                 &EventMeta::default(),
             )

@@ -436,21 +436,24 @@ impl PersonalData {
         let wrapped = self.master.wrap(person, &fresh)?;
         let insert = "INSERT INTO person_keys (person_id, wrapped_key) VALUES ($1, $2) \
                       ON CONFLICT (person_id) DO NOTHING";
-        match &self.db {
-            Db::Postgres(p) => {
-                sqlx::query(insert)
-                    .bind(person.to_string())
-                    .bind(&wrapped)
-                    .execute(p)
-                    .await?;
-            }
-            Db::Sqlite(p) => {
-                sqlx::query(insert)
-                    .bind(person.to_string())
-                    .bind(&wrapped)
-                    .execute(p)
-                    .await?;
-            }
+        let inserted = match &self.db {
+            Db::Postgres(p) => sqlx::query(insert)
+                .bind(person.to_string())
+                .bind(&wrapped)
+                .execute(p)
+                .await?
+                .rows_affected(),
+            Db::Sqlite(p) => sqlx::query(insert)
+                .bind(person.to_string())
+                .bind(&wrapped)
+                .execute(p)
+                .await?
+                .rows_affected(),
+        };
+        if inserted == 1 {
+            // Ours is the stored key: no need to read it back.
+            lock(&self.keys).insert(person, fresh);
+            return Ok(fresh);
         }
         self.key_for_opening(person)
             .await?

@@ -114,3 +114,30 @@ fn master_keys_parse_from_hex_or_base64_of_32_bytes() {
     assert!(MasterKey::parse(&STANDARD.encode([3u8; 16])).is_none());
     assert!(MasterKey::parse("short").is_none());
 }
+
+/// Two services (two instances) seal for the same new person at once: one key
+/// is stored, and whatever either sealed opens with it, on either service and on
+/// a cold one.
+#[tokio::test]
+async fn two_services_creating_one_persons_key_agree_on_it() {
+    let first = service().await;
+    let second = PersonalData::new(first.db.clone(), MasterKey::from_bytes([7; 32]));
+    for _ in 0..20 {
+        let person = Uuid::new_v4();
+        let (a, b) = tokio::join!(
+            sealed(&first, person, "from the first"),
+            sealed(&second, person, "from the second")
+        );
+        let cold = PersonalData::new(first.db.clone(), MasterKey::from_bytes([7; 32]));
+        for p in [&first, &second, &cold] {
+            assert_eq!(
+                opened(p, person, &a).await.as_deref(),
+                Some("from the first")
+            );
+            assert_eq!(
+                opened(p, person, &b).await.as_deref(),
+                Some("from the second")
+            );
+        }
+    }
+}
