@@ -368,6 +368,19 @@ pub async fn live_row(db: &Db, name: &str, key: &str) -> Result<Option<String>, 
         .await)
 }
 
+/// The live row of `name` under `key`, decoded as the projection's row type
+/// (a row that does not decode is an error, like a failed read).
+pub async fn live_row_of<R: serde::de::DeserializeOwned>(
+    db: &Db,
+    name: &str,
+    key: &str,
+) -> Result<Option<R>, sqlx::Error> {
+    live_row(db, name, key)
+        .await?
+        .map(|doc| serde_json::from_str(&doc).map_err(|e| sqlx::Error::Decode(Box::new(e))))
+        .transpose()
+}
+
 /// The live rows of projection `$1` whose keys lie in `[$2, $3)`, in key order
 /// (`$2` a prefix, `$3` its [`prefix_end`]).
 pub const LIVE_ROWS_WITH_PREFIX: &str = "SELECT r.key, r.doc FROM projection_rows r \

@@ -154,14 +154,10 @@ async fn content(
     };
     let mut company = String::new();
     if let Some(order) = a.current_order {
-        let doc = storage::live_row(&app.db, Orders::NAME, &order_key(conf.id, order))
+        let row = storage::live_row_of(&app.db, Orders::NAME, &order_key(conf.id, order))
             .await
             .map_err(internal)?;
-        if let Some(OrdersRow::Order(o)) = doc
-            .map(|d| serde_json::from_str::<OrdersRow>(&d))
-            .transpose()
-            .map_err(internal)?
-        {
+        if let Some(OrdersRow::Order(o)) = row {
             let plain = (
                 o.billing_name.as_str(),
                 o.billing_email.as_str(),

@@ -132,8 +132,8 @@ pub(crate) async fn order_record(
     conference: Uuid,
     id: Uuid,
 ) -> ApiResult<Option<OrderRecord>> {
-    let doc = storage::live_row(&app.db, Orders::NAME, &order_key(conference, id)).await?;
-    Ok(match doc.map(|d| serde_json::from_str(&d)).transpose()? {
+    let row = storage::live_row_of(&app.db, Orders::NAME, &order_key(conference, id)).await?;
+    Ok(match row {
         Some(OrdersRow::Order(o)) => Some(o),
         _ => None,
     })

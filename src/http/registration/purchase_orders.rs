@@ -184,8 +184,7 @@ async fn record(
 /// holds it, its contact opened (404 for another conference's PO).
 async fn load(app: &AppState, conf: &ConferenceRef, reference: &str) -> ApiResult<PoView> {
     let id = tessera_aggregates::purchase_order::stream_id(reference);
-    let doc = storage::live_row(&app.db, PurchaseOrders::NAME, &po_key(conf.id, id)).await?;
-    match doc.map(|d| serde_json::from_str(&d)).transpose()? {
+    match storage::live_row_of(&app.db, PurchaseOrders::NAME, &po_key(conf.id, id)).await? {
         Some(PurchaseOrdersRow::Po(po)) => PoView::from(po).opened(app).await,
         _ => Err(ApiError::not_found("Purchase order")),
     }
