@@ -19,6 +19,7 @@ use futures::FutureExt;
 use rand::Rng;
 use tessera_aggregates::{DomainServices, StreamId};
 use tessera_projections::EventMeta;
+use tessera_replay::follow::OtherWriters;
 use tessera_replay::{Db, RunnerHandle};
 
 pub use crate::outcome::{BusError, Decided, Sent};
@@ -55,6 +56,9 @@ pub struct CommandBus {
     wakers: Vec<Arc<tokio::sync::Notify>>,
     stores: Mutex<HashMap<TypeId, Registered>>,
     deadline: Duration,
+    /// Whether other writers committed (PostgreSQL): lets cached reads stay
+    /// current for longer while nobody else writes.
+    others: Option<Arc<OtherWriters>>,
 }
 
 impl CommandBus {
@@ -66,7 +70,14 @@ impl CommandBus {
             wakers: vec![],
             stores: Mutex::new(HashMap::new()),
             deadline: DEFAULT_DEADLINE,
+            others: None,
         }
+    }
+
+    /// Learns of other writers' commits from `others` (see `store::QUIET_TRUST`).
+    pub fn with_other_writers(mut self, others: Arc<OtherWriters>) -> Self {
+        self.others = Some(others);
+        self
     }
 
     /// Answers every command within `deadline` (503 past it).
@@ -121,7 +132,9 @@ impl CommandBus {
     {
         let mut stores = self.stores.lock().unwrap_or_else(|p| p.into_inner());
         let entry = stores.entry(TypeId::of::<A>()).or_insert_with(|| {
-            let store = Arc::new(CachingEventStore::<A>::new(&self.db));
+            let store = Arc::new(
+                CachingEventStore::<A>::new(&self.db).with_other_writers(self.others.clone()),
+            );
             Registered {
                 store: store.clone(),
                 watch: store,

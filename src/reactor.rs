@@ -7,9 +7,13 @@
 //! command and the checkpoint only repeats a no-op. A reaction refused by a rule is
 //! logged and skipped (the fact stands; retrying cannot change the refusal); an
 //! infrastructure failure is retried until it succeeds.
+//!
+//! The checkpoint is stored at most every `CHECKPOINT_EVERY` while busy (and at
+//! once when the log is quiet): a crash repeats at most that much, all no-ops, and
+//! a rush costs a few checkpoint commits a second instead of one per batch.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tessera_projections::Envelope;
 use tessera_replay::follow::{bump, notify_progress};
@@ -25,6 +29,8 @@ const BATCH: usize = 500;
 /// The checkpoint row of the process managers in `projection_state`.
 pub const NAME: &str = "process_managers";
 const VERSION: u32 = 1;
+/// The longest a busy reactor goes without storing its checkpoint.
+pub const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 
 /// Handle held by the service: wake the reactor, wait until it reached a position.
 #[derive(Clone)]
@@ -67,7 +73,11 @@ pub struct Reactor {
     processes: Arc<Processes>,
     reader: LogReader,
     generation: i64,
+    /// Reacted up to here.
     position: i64,
+    /// The stored checkpoint (at most `position`), and when it was stored.
+    stored: i64,
+    stored_at: Instant,
     published: Arc<watch::Sender<i64>>,
 }
 
@@ -91,6 +101,8 @@ impl Reactor {
             processes,
             generation: live.generation,
             position: live.position,
+            stored: live.position,
+            stored_at: Instant::now(),
             published,
         })
     }
@@ -107,29 +119,45 @@ impl Reactor {
             last = env.position;
             count += 1;
         }
-        // One checkpoint per batch: a crash before it only repeats idempotent
-        // reactions.
+        // Waiting reads are answered as soon as the reactions are done; the
+        // checkpoint follows (a crash before it only repeats idempotent reactions).
         if last > self.position {
-            let checkpoint = Checkpoint {
-                name: NAME,
-                generation: self.generation,
-                position: self.position,
-            };
-            if !storage::advance_checkpoints(&self.db, &[checkpoint], last).await? {
-                // Another process moved the checkpoint: resume from the stored one
-                // (reactions are idempotent, so an overlap only repeats no-ops).
-                let (live, _) = storage::ensure_generations(&self.db, NAME, VERSION).await?;
-                self.generation = live.generation;
-                self.position = live.position;
-                bump(&self.published, self.position);
-                return Ok((0, false));
-            }
             self.position = last;
             bump(&self.published, self.position);
-            // Standbys answer reads waiting for the process managers.
-            notify_progress(&self.db, NAME, self.position).await;
+        }
+        if !self.store_checkpoint(count == 0).await? {
+            return Ok((0, false));
         }
         Ok((count, waiting))
+    }
+
+    /// Stores the checkpoint when it is behind and `CHECKPOINT_EVERY` has passed,
+    /// or at once when `now`. False when another process had moved it: this one
+    /// resumes from there (reactions are idempotent, so an overlap only repeats
+    /// no-ops).
+    async fn store_checkpoint(&mut self, now: bool) -> anyhow::Result<bool> {
+        if self.position <= self.stored || !(now || self.stored_at.elapsed() >= CHECKPOINT_EVERY) {
+            return Ok(true);
+        }
+        let checkpoint = Checkpoint {
+            name: NAME,
+            generation: self.generation,
+            position: self.stored,
+        };
+        if !storage::advance_checkpoints(&self.db, &[checkpoint], self.position).await? {
+            let (live, _) = storage::ensure_generations(&self.db, NAME, VERSION).await?;
+            self.generation = live.generation;
+            self.position = live.position;
+            self.stored = live.position;
+            self.stored_at = Instant::now();
+            bump(&self.published, self.position);
+            return Ok(false);
+        }
+        self.stored = self.position;
+        self.stored_at = Instant::now();
+        // Standbys answer reads waiting for the process managers.
+        notify_progress(&self.db, NAME, self.stored).await;
+        Ok(true)
     }
 
     async fn react(&self, env: &Envelope) -> anyhow::Result<()> {

@@ -12,7 +12,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tessera_replay::follow::{self, Followed, bump, stored_position};
+use tessera_replay::follow::{self, Followed, OtherWriters, bump, stored_position};
 use tessera_replay::leader::{JobFuture, Leadership, PROJECTIONS};
 use tessera_replay::stats_model::{self, StatsHandle, StatsJob};
 use tessera_replay::{Db, Runner, RunnerHandle};
@@ -145,15 +145,16 @@ pub async fn process_managers(
 
 /// Follows the other instances (PostgreSQL): their commits wake this instance's
 /// jobs, their leaders' progress answers this instance's waiting reads; this
-/// instance's commits (`commits`, a bus waker) are announced to them.
+/// instance's commits (`commits`, a bus waker) are announced to them under its
+/// name, `instance`; `others` learns when anyone else committed.
 pub fn follow(
     db: &Db,
-    runner: &RunnerHandle,
-    reactor: &ReactorHandle,
-    stats: &StatsHandle,
+    instance: &str,
+    (runner, reactor, stats): (&RunnerHandle, &ReactorHandle, &StatsHandle),
     commits: Arc<Notify>,
+    others: Arc<OtherWriters>,
 ) {
-    follow::spawn_event_notifier(db.clone(), commits);
+    follow::spawn_event_notifier(db.clone(), commits, instance.to_string());
     let followed = vec![
         Followed {
             job: PROJECTIONS.to_string(),
@@ -175,6 +176,8 @@ pub fn follow(
         db.clone(),
         followed,
         vec![runner.waker(), reactor.wake.clone()],
+        instance.to_string(),
+        others,
     );
 }
 

@@ -111,8 +111,11 @@ pub async fn build_app(db: Db, config: Config, clock: Arc<dyn Clock>) -> anyhow:
     let outbox_wake = Arc::new(tokio::sync::Notify::new());
     // Other instances learn of this one's commits (src/scale.rs).
     let commits = Arc::new(tokio::sync::Notify::new());
+    // …and this one learns of theirs: its cache is current while nobody else writes.
+    let others = Arc::new(tessera_replay::follow::OtherWriters::default());
     let bus = Arc::new(
         CommandBus::new(db.clone(), services, Some(runner.clone()))
+            .with_other_writers(others.clone())
             .with_waker(reactor_wake.clone())
             .with_waker(outbox_wake.clone())
             .with_waker(commits.clone())
@@ -141,7 +144,13 @@ pub async fn build_app(db: Db, config: Config, clock: Arc<dyn Clock>) -> anyhow:
         crate::scale::process_managers(&leadership, &db, processes.clone(), reactor_wake.clone())
             .await?;
     let stats = crate::scale::stats_model(&leadership, &db, &runner).await?;
-    crate::scale::follow(&db, &runner, &reactor, &stats, commits);
+    crate::scale::follow(
+        &db,
+        leadership.instance(),
+        (&runner, &reactor, &stats),
+        commits,
+        others,
+    );
     // No built-in key: the configured one, else the one kept in the database.
     let (key, source) = signing_key::token_key(&db, config.secret_key.as_ref()).await?;
     match source {

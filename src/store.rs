@@ -18,6 +18,7 @@ use postgres_es::PostgresEventRepository;
 use serde_json::Value;
 use sqlite_es::SqliteEventRepository;
 use tessera_replay::Db;
+use tessera_replay::follow::OtherWriters;
 
 use crate::outcome::{BusError, Decided as Outcome};
 
@@ -110,6 +111,18 @@ pub type Slot<A> = tokio::sync::OwnedMutexGuard<Option<(A, usize)>>;
 
 /// How many aggregates of one type stay in memory.
 const CACHE_SIZE: usize = 10_000;
+/// How long a cached aggregate counts as current, past a reader's own bound,
+/// while no other writer has announced a commit since it was verified (their
+/// announcements can be lost with a crashed instance: this bounds the harm).
+const QUIET_TRUST: Duration = Duration::from_secs(30);
+
+/// When a cached aggregate was last known to match the store, and the other
+/// writers' epoch then (see [`OtherWriters`]).
+#[derive(Clone, Copy)]
+struct Verified {
+    at: Instant,
+    epoch: Option<u64>,
+}
 
 pub struct CachingEventStore<A: Aggregate> {
     repo: Repository,
@@ -120,7 +133,9 @@ pub struct CachingEventStore<A: Aggregate> {
     cache: Mutex<LruCache<String, SharedSlot<A>>>,
     /// When each aggregate's slot was last known to match the store (a read that
     /// refreshed it, or an append that succeeded).
-    verified: Mutex<HashMap<String, std::time::Instant>>,
+    verified: Mutex<HashMap<String, Verified>>,
+    /// Whether anyone else has written since (None: assume they may have).
+    others: Option<Arc<OtherWriters>>,
     /// Commands waiting per aggregate; an entry exists while a leader runs them.
     queues: Mutex<HashMap<String, Queue<A>>>,
 }
@@ -184,56 +199,93 @@ impl<A: Aggregate> CachingEventStore<A> {
             )),
             queues: Mutex::new(HashMap::new()),
             verified: Mutex::new(HashMap::new()),
+            others: None,
         }
     }
 
-    fn mark_verified(&self, id: &str) {
+    /// Trusts the cache for longer while `others` says nobody else wrote.
+    pub fn with_other_writers(mut self, others: Option<Arc<OtherWriters>>) -> Self {
+        self.others = others;
+        self
+    }
+
+    /// The other writers' epoch, taken BEFORE the store is asked: a commit of
+    /// theirs that the answer may miss is announced after it, and moves the epoch.
+    fn epoch(&self) -> Option<u64> {
+        self.others.as_ref().and_then(|o| o.epoch())
+    }
+
+    fn mark_verified(&self, id: &str, epoch: Option<u64>) {
         let mut verified = self.verified.lock().unwrap_or_else(|p| p.into_inner());
         if verified.len() > CACHE_SIZE * 2 {
             verified.clear();
         }
-        verified.insert(id.to_string(), std::time::Instant::now());
+        let at = Instant::now();
+        verified.insert(id.to_string(), Verified { at, epoch });
     }
 
-    fn verified_within(&self, id: &str, max_age: std::time::Duration) -> bool {
-        let verified = self.verified.lock().unwrap_or_else(|p| p.into_inner());
-        verified.get(id).is_some_and(|at| at.elapsed() <= max_age)
+    /// Whether the cached `id` is current but for other writers' commits of the
+    /// last `max_age`: it matched the store that recently, or since then nobody
+    /// else has announced a commit (for at most [`QUIET_TRUST`]).
+    fn verified_within(&self, id: &str, max_age: Duration) -> bool {
+        let Some(checked) = self
+            .verified
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(id)
+            .copied()
+        else {
+            return false;
+        };
+        let age = checked.at.elapsed();
+        age <= max_age
+            || (age <= QUIET_TRUST && checked.epoch.is_some() && checked.epoch == self.epoch())
     }
 
-    /// Reads `id` from the cache only: None when it is not cached or was not
-    /// verified within `max_age`.
+    /// Reads `id` from the cache only, without waiting: None when it is not
+    /// cached, was not verified within `max_age`, or is busy (a command or a read
+    /// holds it: the caller then goes the way that has a deadline).
     pub async fn read_cached<T>(
         &self,
         id: &str,
-        max_age: std::time::Duration,
+        max_age: Duration,
         read: impl FnOnce(&A) -> T,
     ) -> Option<T> {
         if !self.verified_within(id, max_age) {
             return None;
         }
-        self.lock(id)
-            .await
-            .as_ref()
-            .map(|(aggregate, _)| read(aggregate))
+        let slot = {
+            let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+            cache.get(id)?.clone()
+        };
+        let slot = slot.try_lock_owned().ok()?;
+        slot.as_ref().map(|(aggregate, _)| read(aggregate))
     }
 
     /// Reads `id` from the cache when it was verified against the store within
     /// `max_age` (this process's own writes keep it current; only other processes'
-    /// writes can be missing, for at most `max_age`); otherwise like [`Self::read`].
+    /// writes can be missing, for at most `max_age`); otherwise reads the store.
     /// For display and advisory checks only: decisions go through commands.
+    ///
+    /// A stale entry is refreshed by one reader at a time, under the slot's lock:
+    /// the readers queued behind it find it fresh, so a hot aggregate costs one
+    /// round trip per `max_age`, not one per request.
     pub async fn read_recent<T>(
         &self,
         id: &str,
-        max_age: std::time::Duration,
+        max_age: Duration,
         read: impl FnOnce(&A) -> T,
     ) -> Result<T, AggregateError<A::Error>> {
-        if self.verified_within(id, max_age) {
-            let slot = self.lock(id).await;
-            if let Some((aggregate, _)) = slot.as_ref() {
-                return Ok(read(aggregate));
-            }
+        let mut slot = self.lock(id).await;
+        if self.verified_within(id, max_age)
+            && let Some((aggregate, _)) = slot.as_ref()
+        {
+            return Ok(read(aggregate));
         }
-        self.read(id, read).await
+        let context = self.load(id, &mut slot).await?;
+        let value = read(&context.aggregate);
+        Self::keep(&mut slot, context);
+        Ok(value)
     }
 
     /// Queues a command; true when the caller must lead (nobody runs this
@@ -336,6 +388,7 @@ impl<A: Aggregate> CachingEventStore<A> {
             Self::keep(&mut slot, context);
             return Ok(value);
         };
+        let epoch = self.epoch();
         let newer = to_envelopes::<A>(self.repo.get_last_events::<A>(id, known).await?)?;
         let mut slot = self.lock(id).await;
         match slot.as_mut() {
@@ -348,7 +401,7 @@ impl<A: Aggregate> CachingEventStore<A> {
                         aggregate.apply(envelope.payload);
                     }
                 }
-                self.mark_verified(id);
+                self.mark_verified(id, epoch);
                 Ok(read(aggregate))
             }
             None => {
@@ -387,6 +440,7 @@ impl<A: Aggregate> CachingEventStore<A> {
         id: &str,
         slot: &mut Slot<A>,
     ) -> Result<Context<A>, AggregateError<A::Error>> {
+        let epoch = self.epoch();
         let mut context = match Self::take(id, slot) {
             Some(cached) => cached,
             None => Context {
@@ -407,6 +461,7 @@ impl<A: Aggregate> CachingEventStore<A> {
             context.current_sequence = envelope.sequence;
             context.aggregate.apply(envelope.payload);
         }
+        self.mark_verified(id, epoch);
         Ok(context)
     }
 
@@ -462,11 +517,12 @@ impl<A: Aggregate> CachingEventStore<A> {
             .iter()
             .map(SerializedEvent::try_from)
             .collect::<Result<Vec<_>, _>>()?;
+        let epoch = self.epoch();
         match self.insert(&serialized).await {
             Ok(positions) => {
                 context.current_sequence = next - 1;
                 Self::keep(slot, context);
-                self.mark_verified(&id);
+                self.mark_verified(&id, epoch);
                 Ok(last_of
                     .into_iter()
                     .map(|last| {

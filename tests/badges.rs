@@ -48,7 +48,13 @@ async fn attendee(app: &TestApp, name: &str, ticket: &str) -> (User, String) {
         .send()
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "comp: {}", r.text);
-    let r = app.get(&url("attendees/me")).as_user(&user).send().await;
+    let r = app
+        .get(&url("attendees/me"))
+        .as_user(&user)
+        .fresh()
+        .await
+        .send()
+        .await;
     assert_eq!(r.status, StatusCode::OK, "attendee: {}", r.text);
     let code = r.body["access_code"]
         .as_str()

@@ -67,7 +67,12 @@ async fn checkout(app: &TestApp, user: &User, items: &[Value]) -> String {
 
 /// The caller's attendee record (waits for the process manager on a miss).
 async fn me(app: &TestApp, user: &User) -> Response {
-    app.get(&url("attendees/me")).as_user(user).send().await
+    app.get(&url("attendees/me"))
+        .as_user(user)
+        .fresh()
+        .await
+        .send()
+        .await
 }
 
 /// `user` gets a free ticket (and `tshirts` free add-ons) paid with comp; answers
@@ -438,6 +443,8 @@ async fn att_19_staff_lookup_and_list(b: Backend) {
     let r = app
         .get(&url(&format!("attendees/{ana_code}")))
         .as_user(&staff)
+        .fresh()
+        .await
         .send()
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);

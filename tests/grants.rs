@@ -481,6 +481,8 @@ async fn grant_47_49_tier_2_days_and_days_not_offered_are_refused(b: Backend) {
     }
     let r = app
         .get(&format!("/api/v1/conferences/{CONF}/program/days"))
+        .fresh()
+        .await
         .send()
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);

@@ -75,7 +75,13 @@ async fn season(app: &TestApp) {
         .send()
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "manual payment: {}", r.text);
-    let me = app.get(&url("attendees/me")).as_user(&ana).send().await;
+    let me = app
+        .get(&url("attendees/me"))
+        .as_user(&ana)
+        .fresh()
+        .await
+        .send()
+        .await;
     assert_eq!(me.status, StatusCode::OK, "attendee: {}", me.text);
     let r = app
         .post(&url("checkins"))
@@ -369,7 +375,13 @@ async fn the_previous_release_is_served(b: Backend) {
         attendees,
         vec![(json!("ana@example.org"), json!("Individual"), json!(true))]
     );
-    let r = app.get(&url("attendees/me")).as_user(&ana).send().await;
+    let r = app
+        .get(&url("attendees/me"))
+        .as_user(&ana)
+        .fresh()
+        .await
+        .send()
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["checked_in"], true);
     assert_eq!(r.body["order_status"], "paid");

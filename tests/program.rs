@@ -198,7 +198,13 @@ async fn pretalx_full_sync_then_the_same_sync_appends_nothing(b: Backend) {
         ]
     );
     // GRANT-45/46: one day, most typed slots are talks.
-    let r = cast.app.get(&path("/program/days")).send().await;
+    let r = cast
+        .app
+        .get(&path("/program/days"))
+        .fresh()
+        .await
+        .send()
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(
         r.body,

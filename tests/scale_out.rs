@@ -184,6 +184,59 @@ async fn two_instances_one_leader_per_job_reads_everywhere_and_takeover() {
     common::drop_postgres(&name).await;
 }
 
+/// An instance trusts its cached aggregates while no other writer announces a
+/// commit, and stops trusting them when one does: the program switched off on B
+/// closes the gate of a read on A (which had checked it long enough ago that only
+/// the announcement can tell it; a read never refreshes it by writing), well
+/// before the cache's 30 s limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_cached_gate_follows_another_instances_change_once_announced() {
+    if !common::postgres_available().await {
+        return;
+    }
+    let a = TestApp::start(Backend::Postgres).await;
+    let b = second(&a).await;
+    let admin = a.admin().await;
+    a.conference(&admin, CONF).await;
+    let flags = format!("/api/v1/conferences/{CONF}/features");
+    let days = format!("/api/v1/conferences/{CONF}/program/days");
+    // Both listeners are past their warm-up (an instance trusts quiet only once
+    // the others can have heard it), and A holds the conference, checked.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let r = a.get(&days).send().await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // Past the 500 ms bound of a plain cached read: A now trusts its copy only
+    // because nobody else has announced a commit.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let r = a.get(&days).send().await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = b
+        .put(&flags)
+        .as_user(&admin)
+        .json(json!({ "programs": false }))
+        .send()
+        .await;
+    assert!(r.status.is_success(), "{}", r.text);
+    let started = std::time::Instant::now();
+    let mut status = StatusCode::OK;
+    while started.elapsed() < Duration::from_secs(3) {
+        status = a.get(&days).send().await.status;
+        if status == StatusCode::NOT_FOUND {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "A still served the gate it cached before B switched the program off"
+    );
+    let name = a.url.rsplit('/').next().unwrap_or_default().to_string();
+    b.finish().await;
+    drop(a);
+    common::drop_postgres(&name).await;
+}
+
 fn tessera_bin() -> std::path::PathBuf {
     env!("CARGO_BIN_EXE_tessera").into()
 }

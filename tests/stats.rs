@@ -94,6 +94,8 @@ async fn ana_stats_after_sales_refund_and_checkin(b: Backend) {
     let me = app
         .get(&url("attendees/me"))
         .as_user(&cast.ana)
+        .fresh()
+        .await
         .send()
         .await;
     assert_eq!(me.status, StatusCode::OK, "{}", me.text);
@@ -280,6 +282,8 @@ async fn ana_vouchers_activities_budget_and_targets(b: Backend) {
     let me = app
         .get(&url("attendees/me"))
         .as_user(&cast.ana)
+        .fresh()
+        .await
         .send()
         .await;
     let code = me.body["access_code"].as_str().unwrap_or_default();

@@ -162,6 +162,8 @@ async fn ana_44_46_47_attendees_vouchers_and_credit_notes(b: Backend) {
     let me = app
         .get(&url("attendees/me"))
         .as_user(&cast.ana)
+        .fresh()
+        .await
         .send()
         .await;
     assert_eq!(me.status, StatusCode::OK, "{}", me.text);

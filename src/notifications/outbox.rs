@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use tessera_aggregates::bulk_purchase::BulkPurchaseEvent;
@@ -301,7 +301,13 @@ pub struct Outbox {
     bus: Arc<CommandBus>,
     reader: LogReader,
     generation: i64,
+    /// Recorded up to here.
     position: i64,
+    /// The stored checkpoint (at most `position`), and when it was stored: at
+    /// most every `reactor::CHECKPOINT_EVERY` while busy, at once when quiet
+    /// (recording is idempotent, so a crash only repeats no-ops).
+    stored: i64,
+    stored_at: Instant,
     published: watch::Sender<i64>,
 }
 
@@ -334,6 +340,8 @@ impl Outbox {
             bus,
             generation: live.generation,
             position: live.position,
+            stored: live.position,
+            stored_at: Instant::now(),
             published,
         })
     }
@@ -355,22 +363,29 @@ impl Outbox {
             count += 1;
         }
         if last > self.position {
+            self.position = last;
+            self.published.send_replace(self.position);
+        }
+        let busy = self.stored_at.elapsed() < crate::reactor::CHECKPOINT_EVERY;
+        if self.position > self.stored && (count == 0 || !busy) {
             let checkpoint = Checkpoint {
                 name: NAME,
                 generation: self.generation,
-                position: self.position,
+                position: self.stored,
             };
-            if !storage::advance_checkpoints(&self.db, &[checkpoint], last).await? {
+            if !storage::advance_checkpoints(&self.db, &[checkpoint], self.position).await? {
                 // Another instance moved it: resume from there (recording is
                 // idempotent, so an overlap records nothing twice).
                 let (live, _) = storage::ensure_generations(&self.db, NAME, VERSION).await?;
                 self.generation = live.generation;
                 self.position = live.position;
+                self.stored = live.position;
+                self.stored_at = Instant::now();
                 self.published.send_replace(self.position);
                 return Ok((0, recorded, false));
             }
-            self.position = last;
-            self.published.send_replace(self.position);
+            self.stored = self.position;
+            self.stored_at = Instant::now();
         }
         Ok((count, recorded, waiting))
     }
@@ -383,6 +398,11 @@ impl Outbox {
                     Ok((n, recorded, _)) if n > 0 => {
                         if recorded {
                             sender.notify_one();
+                        }
+                        // Busy: gather the next batch for a moment (one read and
+                        // one checkpoint per batch, not per event).
+                        if n < BATCH as usize {
+                            tokio::time::sleep(tessera_replay::runner::COALESCE).await;
                         }
                         continue;
                     }

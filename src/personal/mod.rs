@@ -168,6 +168,27 @@ impl PersonalData {
         Ok(())
     }
 
+    /// A user-directory row's (e-mail, name), opened; None once the user was
+    /// erased (as [`Self::open_user`] for the User itself).
+    pub async fn open_listed_user(
+        &self,
+        row: &UserRow,
+    ) -> Result<Option<(String, String)>, PersonalError> {
+        let Some(sealed_email) = &row.sealed_email else {
+            if self.is_erased(row.id).await? {
+                return Ok(None);
+            }
+            return Ok(Some((row.email.clone(), row.name.clone())));
+        };
+        let Some(email) = self.open(row.id, sealed_email).await? else {
+            return Ok(None);
+        };
+        let name = self
+            .read(row.id, &row.name, row.sealed_name.as_ref())
+            .await?;
+        Ok(Some((email, name)))
+    }
+
     /// A user's (e-mail, name), opened; None once the user was erased.
     pub async fn open_user(
         &self,

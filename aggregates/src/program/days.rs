@@ -22,44 +22,57 @@ impl Program {
     /// calendar date in the conference's timezone. Empty without slots (then
     /// tier 2, from the conference's dates, applies).
     pub fn day_choices(&self, local: impl Fn(Timestamp) -> NaiveDate) -> Vec<DayChoice> {
-        let mut days: BTreeMap<NaiveDate, BTreeMap<&str, usize>> = BTreeMap::new();
-        let mut typed: BTreeMap<NaiveDate, usize> = BTreeMap::new();
-        for slot in self.slots.values() {
-            let date = local(slot.start);
-            let kinds = days.entry(date).or_default();
-            // AMB-12: the denominator is the day's slots linked to a talk with a
-            // non-empty submission type.
-            let kind = slot
-                .talk
-                .as_ref()
-                .and_then(|c| self.talks.get(c))
-                .map(|t| t.submission_type.trim())
-                .filter(|k| !k.is_empty());
-            if let Some(kind) = kind {
-                *kinds.entry(kind).or_default() += 1;
-                *typed.entry(date).or_default() += 1;
-            }
-        }
-        days.into_iter()
-            .map(|(date, kinds)| {
-                let total = typed.get(&date).copied().unwrap_or(0);
-                // The most common type; ties go to the first name in order.
-                let top = kinds
-                    .iter()
-                    .fold(None::<(&str, usize)>, |best, (k, n)| match best {
-                        Some((_, b)) if b >= *n => best,
-                        _ => Some((k, *n)),
-                    });
-                let mut label = date_label(date);
-                if let Some((kind, n)) = top
-                    && n * 2 > total
-                {
-                    label.push_str(&format!(" ({kind})"));
-                }
-                DayChoice { value: date, label }
-            })
-            .collect()
+        schedule_day_choices(
+            self.slots.values().map(|slot| {
+                let kind = slot
+                    .talk
+                    .as_ref()
+                    .and_then(|c| self.talks.get(c))
+                    .map(|t| t.submission_type.as_str());
+                (slot.start, kind)
+            }),
+            local,
+        )
     }
+}
+
+/// GRANT-45/46 over any copy of the schedule (the Program, or the program read
+/// model): each slot's start with its talk's submission type, if it has a talk.
+pub fn schedule_day_choices<'a>(
+    slots: impl IntoIterator<Item = (Timestamp, Option<&'a str>)>,
+    local: impl Fn(Timestamp) -> NaiveDate,
+) -> Vec<DayChoice> {
+    let mut days: BTreeMap<NaiveDate, BTreeMap<&str, usize>> = BTreeMap::new();
+    let mut typed: BTreeMap<NaiveDate, usize> = BTreeMap::new();
+    for (start, kind) in slots {
+        let date = local(start);
+        let kinds = days.entry(date).or_default();
+        // AMB-12: the denominator is the day's slots linked to a talk with a
+        // non-empty submission type.
+        if let Some(kind) = kind.map(str::trim).filter(|k| !k.is_empty()) {
+            *kinds.entry(kind).or_default() += 1;
+            *typed.entry(date).or_default() += 1;
+        }
+    }
+    days.into_iter()
+        .map(|(date, kinds)| {
+            let total = typed.get(&date).copied().unwrap_or(0);
+            // The most common type; ties go to the first name in order.
+            let top = kinds
+                .iter()
+                .fold(None::<(&str, usize)>, |best, (k, n)| match best {
+                    Some((_, b)) if b >= *n => best,
+                    _ => Some((k, *n)),
+                });
+            let mut label = date_label(date);
+            if let Some((kind, n)) = top
+                && n * 2 > total
+            {
+                label.push_str(&format!(" ({kind})"));
+            }
+            DayChoice { value: date, label }
+        })
+        .collect()
 }
 
 /// "<Weekday>, <Month> <day>", the day without zero padding (GRANT-45).

@@ -22,7 +22,7 @@ use uuid::Uuid;
 
 pub use activities::{ActivityPlan, activity_type_of};
 pub use commands::ProgramCommand;
-pub use days::{DayChoice, conference_day_choices, grant_day_choices};
+pub use days::{DayChoice, conference_day_choices, grant_day_choices, schedule_day_choices};
 pub use errors::ProgramError;
 pub use events::ProgramEvent;
 pub use model::{

@@ -57,7 +57,11 @@ pub async fn mine(
     let row = grant_row(&app, stream_id(conf.id, user.id))
         .await?
         .ok_or_else(|| ApiError::not_found("Travel grant application"))?;
-    let offered = days_offered(&app, conf.id).await?;
+    let offered: Vec<NaiveDate> = offered_days(&app, conf.id)
+        .await?
+        .into_iter()
+        .map(|d| d.value)
+        .collect();
     Ok(Json(MyGrantView::open(&app, row, &offered).await?))
 }
 
@@ -82,7 +86,10 @@ pub async fn edit(
 }
 
 /// GRANT-49: the days the form offers now, which the submitted days must be among.
+/// Read once the read models hold every event committed so far, so a section or a
+/// schedule sync answered a moment ago already counts.
 async fn days_offered(app: &AppState, conference: uuid::Uuid) -> ApiResult<Vec<NaiveDate>> {
+    app.wait_for(Some(app.db.head().await?)).await;
     Ok(offered_days(app, conference)
         .await?
         .into_iter()

@@ -7,9 +7,11 @@ use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use tessera_aggregates::conference::Conference;
-use tessera_aggregates::program::{DayChoice, Program, grant_day_choices, program_id};
+use tessera_aggregates::program::{DayChoice, grant_day_choices, schedule_day_choices};
 use tessera_projections::Projection;
+use tessera_projections::conference_catalog::{
+    CatalogRow, ConferenceCatalog, conference_key as catalog_conference_key,
+};
 use tessera_projections::program::{
     ProgramRow, ProgramView, RoomRow, SlotRow, SpeakerRow, TalkRow, rooms_prefix, slots_prefix,
     speakers_prefix, talks_prefix,
@@ -20,7 +22,7 @@ use uuid::Uuid;
 
 use super::PUBLIC;
 use crate::app::AppState;
-use crate::http::error::{ApiResult, Problem};
+use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{After, Path};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -280,35 +282,67 @@ pub struct ProgramDay {
 /// date of the conference, labelled by the sections claiming them. Recomputed on
 /// every call (GRANT-49).
 pub(crate) async fn offered_days(app: &AppState, conference: Uuid) -> ApiResult<Vec<DayChoice>> {
-    let (tz, start, end, sections) = app
-        .bus
-        .peek(&Conference::stream(conference), |c| {
-            let d = c.details();
-            (
-                d.timezone.clone(),
-                d.start_date,
-                d.end_date,
-                c.sections().to_vec(),
-            )
+    let row = storage::live_row_of(
+        &app.db,
+        ConferenceCatalog::NAME,
+        &catalog_conference_key(conference),
+    )
+    .await?;
+    let Some(CatalogRow::Conference(conf)) = row else {
+        return Ok(vec![]);
+    };
+    let tz: chrono_tz::Tz = conf.details.timezone.parse().unwrap_or(chrono_tz::UTC);
+    // The schedule as the program read model holds it: slots, and the talks'
+    // submission types.
+    let rows = |prefix: String| async move {
+        let rows = storage::live_rows_with_prefix(&app.db, ProgramView::NAME, &prefix).await?;
+        rows.into_iter()
+            .map(|(_, doc)| serde_json::from_str::<ProgramRow>(&doc))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(ApiError::from)
+    };
+    let mut types = std::collections::BTreeMap::new();
+    for row in rows(talks_prefix(conference)).await? {
+        if let ProgramRow::Talk(t) = row {
+            types.insert(t.talk.code.clone(), t.talk.submission_type.clone());
+        }
+    }
+    let slots: Vec<_> = rows(slots_prefix(conference))
+        .await?
+        .into_iter()
+        .filter_map(|row| match row {
+            ProgramRow::Slot(s) => Some(s.slot),
+            _ => None,
         })
-        .await?;
-    let tz: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::UTC);
-    let schedule = app
-        .bus
-        .peek(&Program::stream(program_id(conference)), |p| {
-            p.day_choices(|t| t.with_timezone(&tz).date_naive())
-        })
-        .await?;
-    Ok(grant_day_choices(&schedule, start, end, &sections))
+        .collect();
+    let schedule = schedule_day_choices(
+        slots.iter().map(|slot| {
+            let kind = slot
+                .talk
+                .as_ref()
+                .and_then(|c| types.get(c))
+                .map(String::as_str);
+            (slot.start, kind)
+        }),
+        |t| t.with_timezone(&tz).date_naive(),
+    );
+    Ok(grant_day_choices(
+        &schedule,
+        conf.details.start_date,
+        conf.details.end_date,
+        &conf.sections,
+    ))
 }
 
 /// The days a travel-grant applicant may choose: the schedule's (GRANT-45/46),
-/// else the conference's dates with their sections (GRANT-47/48).
+/// else the conference's dates with their sections (GRANT-47/48). Read from the
+/// read models: send `X-Tessera-After` to see a sync or an edit just made.
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/program/days", tag = "program",
     params(("slug" = String, Path)),
     responses((status = 200, body = Vec<ProgramDay>), (status = 404, body = Problem)))]
 pub async fn days(
     State(app): State<AppState>,
+    _after: After,
     Path(slug): Path<String>,
 ) -> ApiResult<Json<Vec<ProgramDay>>> {
     let conf = app.gate(&slug, PUBLIC).await?;

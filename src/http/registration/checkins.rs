@@ -19,7 +19,10 @@ use tessera_aggregates::order::{Order, OrderStatus};
 use tessera_aggregates::pricing::{ProductKind, ProductRef};
 use tessera_aggregates::user::User;
 use tessera_projections::Projection;
-use tessera_projections::attendees::{Attendees, AttendeesRow, code_key};
+use tessera_projections::attendees::{
+    AttendeeRow, Attendees, AttendeesRow, HeldProduct, attendee_key, code_key,
+};
+use tessera_projections::user_directory::{UserDirectory, UserRow, user_key};
 
 use tessera_replay::storage;
 use utoipa::ToSchema;
@@ -27,10 +30,10 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::{PUBLIC, ledger};
-use crate::app::{AppState, Caller, ConferenceRef};
+use crate::app::{AppState, ConferenceRef};
 use crate::http::access::{Access, CHECKIN_READ, Group};
 use crate::http::error::{ApiError, ApiResult, Problem};
-use crate::http::extract::{ApiJson, AuthUser, CommandMeta};
+use crate::http::extract::{After, ApiJson, AuthUser, CommandMeta};
 
 /// ATT-10: check-in staff and organizers (and global admins).
 pub const CHECKIN: Access = Access::Staff(&[Role::Checkin, Role::Organizer]);
@@ -234,14 +237,118 @@ async fn by_code(app: &AppState, conf: &ConferenceRef, code: &str) -> ApiResult<
 }
 
 /// PAY-30/34: the attendee of `conf` with this access code, as staff see it (404
-/// "Attendee not found").
+/// "Attendee not found"), from the read models: a request that sends
+/// `X-Tessera-After` sees that command's effect.
 pub(super) async fn attendee_by_code(
     app: &AppState,
     conf: &ConferenceRef,
     code: &str,
 ) -> ApiResult<AttendeeView> {
-    let found = by_code(app, conf, code).await?;
-    view(app, found).await
+    let code = code.trim();
+    if code.is_empty() {
+        return Err(AttendeeError::AccessCodeRequired.into());
+    }
+    let row = match find_code(app, conf, code).await? {
+        Some(id) => Some(id),
+        // Only a well-formed code is worth waiting for.
+        None if !is_valid_access_code(code) => None,
+        None => {
+            catch_up(app).await?;
+            find_code(app, conf, code).await?
+        }
+    };
+    let row = match row {
+        Some(_) => attendee_row_of_code(app, conf, code).await?,
+        None => None,
+    };
+    row_view(app, row.ok_or_else(attendee_not_found)?).await
+}
+
+/// The attendee row whose code pointer names `code` in `conf`.
+async fn attendee_row_of_code(
+    app: &AppState,
+    conf: &ConferenceRef,
+    code: &str,
+) -> ApiResult<Option<AttendeeRow>> {
+    let pointer = storage::live_row_of(&app.db, Attendees::NAME, &code_key(code)).await?;
+    let user = match pointer {
+        Some(AttendeesRow::Ref(r)) if r.conference_id == conf.id && r.access_code == code => r.user,
+        _ => return Ok(None),
+    };
+    Ok(attendee_row(app, conf.id, user)
+        .await?
+        .filter(|a| a.access_code == code))
+}
+
+/// The attendee of `user` in `conference` as the attendees read model holds it.
+async fn attendee_row(
+    app: &AppState,
+    conference: Uuid,
+    user: Uuid,
+) -> ApiResult<Option<AttendeeRow>> {
+    let row =
+        storage::live_row_of(&app.db, Attendees::NAME, &attendee_key(conference, user)).await?;
+    Ok(match row {
+        Some(AttendeesRow::Attendee(a)) => Some(a),
+        _ => None,
+    })
+}
+
+/// An attendee row as staff and the attendee see it: name and e-mail from the
+/// user directory, the current order's reference and status from the orders read
+/// model (all folded by the same runner, so they agree with each other).
+async fn row_view(app: &AppState, a: AttendeeRow) -> ApiResult<AttendeeView> {
+    let user: Option<UserRow> =
+        storage::live_row_of(&app.db, UserDirectory::NAME, &user_key(a.user)).await?;
+    let opened = match &user {
+        Some(u) => app.personal.open_listed_user(u).await?,
+        None => None,
+    };
+    let (email, name) = opened
+        .map(|(email, name)| (email, name.trim().to_string()))
+        .unwrap_or_else(|| (ERASED.to_string(), ERASED.to_string()));
+    let order = match a.current_order {
+        None => None,
+        Some(order) => super::orders::order_record(app, a.conference_id, order)
+            .await?
+            .map(|o| (o.reference.to_string(), o.status)),
+    };
+    let (order_reference, order_status) = order.unzip();
+    let badge_name = if name.is_empty() {
+        email.clone()
+    } else {
+        name.clone()
+    };
+    Ok(AttendeeView {
+        id: a.id,
+        user_id: a.user,
+        access_code: a.access_code,
+        name,
+        email,
+        checked_in: a.checked_in_at.is_some(),
+        checked_in_at: a.checked_in_at,
+        check_in_count: a.check_in_count as usize,
+        completed_registration: a.completed_registration,
+        badge: Badge {
+            name: badge_name,
+            ticket_type: a.ticket_type,
+        },
+        order_id: a.current_order,
+        order_reference,
+        order_status,
+        products: a.products.into_iter().map(balance).collect(),
+    })
+}
+
+/// A held product as the attendee view shows it.
+fn balance(p: HeldProduct) -> ProductBalance {
+    ProductBalance {
+        product: p.product,
+        name: p.name,
+        quantity: p.held,
+        redeemed: p.redeemed,
+        remaining: p.remaining,
+    }
 }
 
 fn attendee_not_found() -> ApiError {
@@ -503,39 +610,43 @@ async fn redeem(
     ))
 }
 
-/// One attendee by access code, without checking in (ATT-19).
+/// One attendee by access code, without checking in (ATT-19). Read from the
+/// read models: send `X-Tessera-After` with a command's `position` to read that
+/// command's effect.
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/attendees/{access_code}", tag = "check-in",
     params(("slug" = String, Path), ("access_code" = String, Path)),
     responses((status = 200, body = AttendeeView), (status = 404, body = Problem)))]
 async fn lookup(
     State(app): State<AppState>,
+    _after: After,
     Path((slug, access_code)): Path<(String, String)>,
 ) -> ApiResult<Json<AttendeeView>> {
     let conf = app.conference(&slug).await?;
-    let found = by_code(&app, &conf, &access_code).await?;
-    Ok(Json(view(&app, found).await?))
+    Ok(Json(attendee_by_code(&app, &conf, &access_code).await?))
 }
 
 /// The caller's own attendee record with its access code (404 before an order of
-/// theirs was paid).
+/// theirs was paid). Read from the read models, like the lookup by code.
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/attendees/me", tag = "check-in",
     params(("slug" = String, Path)),
     responses((status = 200, body = AttendeeView), (status = 401, body = Problem), (status = 404, body = Problem)))]
 async fn my_attendee(
     State(app): State<AppState>,
     AuthUser(caller): AuthUser,
+    _after: After,
     Path(slug): Path<String>,
 ) -> ApiResult<Json<AttendeeView>> {
     let conf = app.gate(&slug, PUBLIC).await?;
-    let found = mine(&app, &conf, &caller).await?;
-    Ok(Json(view(&app, found).await?))
-}
-
-async fn mine(app: &AppState, conf: &ConferenceRef, caller: &Caller) -> ApiResult<Snapshot> {
-    let id = attendee_id(conf.id, caller.id);
-    if let Some(s) = snapshot(app, id).await? {
-        return Ok(s);
-    }
-    catch_up(app).await?;
-    snapshot(app, id).await?.ok_or_else(attendee_not_found)
+    let row = match attendee_row(&app, conf.id, caller.id).await? {
+        Some(row) => row,
+        // Paid a moment ago: the attendee is on its way (process managers, then
+        // the read models).
+        None => {
+            catch_up(&app).await?;
+            attendee_row(&app, conf.id, caller.id)
+                .await?
+                .ok_or_else(attendee_not_found)?
+        }
+    };
+    Ok(Json(row_view(&app, row).await?))
 }
