@@ -15,6 +15,34 @@ use tessera::config::{Config, PretalxConfig};
 
 const CONF: &str = "pycon-us-2027";
 
+/// The days the Program aggregate offers, in the conference's timezone, as the
+/// `program/days` body.
+async fn days_of_the_program(app: &TestApp) -> Vec<Value> {
+    use tessera_aggregates::conference::Conference;
+    use tessera_aggregates::program::{Program, program_id};
+    let conference = tessera::app::conference_id(CONF);
+    let tz: chrono_tz::Tz = app
+        .app
+        .bus
+        .inspect(&Conference::stream(conference), |c| {
+            c.details().timezone.clone()
+        })
+        .await
+        .expect("the conference")
+        .parse()
+        .unwrap_or(chrono_tz::UTC);
+    app.app
+        .bus
+        .inspect(&Program::stream(program_id(conference)), |p| {
+            p.day_choices(|t| t.with_timezone(&tz).date_naive())
+        })
+        .await
+        .expect("the program")
+        .into_iter()
+        .map(|d| json!({ "value": d.value.to_string(), "label": d.label }))
+        .collect()
+}
+
 fn path(rest: &str) -> String {
     format!("/api/v1/conferences/{CONF}{rest}")
 }
@@ -210,6 +238,9 @@ async fn pretalx_full_sync_then_the_same_sync_appends_nothing(b: Backend) {
         r.body,
         json!([{ "value": "2027-05-15", "label": "Saturday, May 15 (Talk)" }])
     );
+    // The read models offer the days the Program itself would: one rule over the
+    // two copies of the schedule (rows for reads, the aggregate for decisions).
+    assert_eq!(r.body, json!(days_of_the_program(&cast.app).await));
     let before = cast.program_events().await;
     let again = cast.sync(json!({})).await;
     assert_eq!(again.status, StatusCode::OK, "{}", again.text);
