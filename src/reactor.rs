@@ -13,11 +13,11 @@
 //! a rush costs a few checkpoint commits a second instead of one per batch.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tessera_projections::Envelope;
 use tessera_replay::follow::{bump, notify_progress};
-use tessera_replay::storage::{self, Checkpoint, Status};
+use tessera_replay::storage::{LazyCheckpoint, Stored};
 use tessera_replay::{Db, LogReader};
 use tokio::sync::{Notify, watch};
 
@@ -72,12 +72,10 @@ pub struct Reactor {
     db: Db,
     processes: Arc<Processes>,
     reader: LogReader,
-    generation: i64,
     /// Reacted up to here.
     position: i64,
-    /// The stored checkpoint (at most `position`), and when it was stored.
-    stored: i64,
-    stored_at: Instant,
+    /// Stored behind `position`, lazily.
+    checkpoint: LazyCheckpoint,
     published: Arc<watch::Sender<i64>>,
 }
 
@@ -92,17 +90,14 @@ impl Reactor {
         processes: Arc<Processes>,
         published: Arc<watch::Sender<i64>>,
     ) -> anyhow::Result<Self> {
-        let (live, _) = storage::ensure_generations(&db, NAME, VERSION).await?;
-        debug_assert_eq!(live.status, Status::Live);
-        bump(&published, live.position);
+        let checkpoint = LazyCheckpoint::load(&db, NAME, VERSION, CHECKPOINT_EVERY).await?;
+        bump(&published, checkpoint.stored);
         Ok(Self {
             reader: LogReader::new(db.clone()),
             db,
             processes,
-            generation: live.generation,
-            position: live.position,
-            stored: live.position,
-            stored_at: Instant::now(),
+            position: checkpoint.stored,
+            checkpoint,
             published,
         })
     }
@@ -125,39 +120,23 @@ impl Reactor {
             self.position = last;
             bump(&self.published, self.position);
         }
-        if !self.store_checkpoint(count == 0).await? {
-            return Ok((0, false));
+        match self
+            .checkpoint
+            .store(&self.db, self.position, count == 0)
+            .await?
+        {
+            Stored::NotDue => {}
+            // Standbys answer reads waiting for the process managers.
+            Stored::Stored => notify_progress(&self.db, NAME, self.checkpoint.stored).await,
+            // Another process moved it: resume from there (reactions are
+            // idempotent, so an overlap only repeats no-ops).
+            Stored::Moved(at) => {
+                self.position = at;
+                bump(&self.published, at);
+                return Ok((0, false));
+            }
         }
         Ok((count, waiting))
-    }
-
-    /// Stores the checkpoint when it is behind and `CHECKPOINT_EVERY` has passed,
-    /// or at once when `now`. False when another process had moved it: this one
-    /// resumes from there (reactions are idempotent, so an overlap only repeats
-    /// no-ops).
-    async fn store_checkpoint(&mut self, now: bool) -> anyhow::Result<bool> {
-        if self.position <= self.stored || !(now || self.stored_at.elapsed() >= CHECKPOINT_EVERY) {
-            return Ok(true);
-        }
-        let checkpoint = Checkpoint {
-            name: NAME,
-            generation: self.generation,
-            position: self.stored,
-        };
-        if !storage::advance_checkpoints(&self.db, &[checkpoint], self.position).await? {
-            let (live, _) = storage::ensure_generations(&self.db, NAME, VERSION).await?;
-            self.generation = live.generation;
-            self.position = live.position;
-            self.stored = live.position;
-            self.stored_at = Instant::now();
-            bump(&self.published, self.position);
-            return Ok(false);
-        }
-        self.stored = self.position;
-        self.stored_at = Instant::now();
-        // Standbys answer reads waiting for the process managers.
-        notify_progress(&self.db, NAME, self.stored).await;
-        Ok(true)
     }
 
     async fn react(&self, env: &Envelope) -> anyhow::Result<()> {

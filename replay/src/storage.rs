@@ -254,6 +254,79 @@ fn to_generation(r: StateRow) -> Generation {
     }
 }
 
+/// The checkpoint of a log consumer whose steps are idempotent (the process
+/// managers, the notifications outbox): stored at most every `every` while the
+/// consumer is busy, and at once when it asks (the log went quiet). A crash
+/// repeats at most `every` of no-ops; a rush costs a few commits a second.
+#[derive(Debug)]
+pub struct LazyCheckpoint {
+    name: &'static str,
+    version: u32,
+    every: std::time::Duration,
+    pub generation: i64,
+    /// The stored position.
+    pub stored: i64,
+    stored_at: std::time::Instant,
+}
+
+/// What [`LazyCheckpoint::store`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Stored {
+    /// Nothing to store yet (not behind, or not due).
+    NotDue,
+    Stored,
+    /// Another consumer had moved it: resume from this position.
+    Moved(i64),
+}
+
+impl LazyCheckpoint {
+    /// The live generation of `name` (created when missing).
+    pub async fn load(
+        db: &Db,
+        name: &'static str,
+        version: u32,
+        every: std::time::Duration,
+    ) -> Result<Self, sqlx::Error> {
+        let (live, _) = ensure_generations(db, name, version).await?;
+        Ok(Self {
+            name,
+            version,
+            every,
+            generation: live.generation,
+            stored: live.position,
+            stored_at: std::time::Instant::now(),
+        })
+    }
+
+    /// Stores `position` when it is ahead and `every` has passed, or at once
+    /// when `now`.
+    pub async fn store(
+        &mut self,
+        db: &Db,
+        position: i64,
+        now: bool,
+    ) -> Result<Stored, sqlx::Error> {
+        if position <= self.stored || !(now || self.stored_at.elapsed() >= self.every) {
+            return Ok(Stored::NotDue);
+        }
+        let from = Checkpoint {
+            name: self.name,
+            generation: self.generation,
+            position: self.stored,
+        };
+        let moved = advance_checkpoints(db, &[from], position).await?;
+        self.stored_at = std::time::Instant::now();
+        if moved {
+            self.stored = position;
+            return Ok(Stored::Stored);
+        }
+        let (live, _) = ensure_generations(db, self.name, self.version).await?;
+        self.generation = live.generation;
+        self.stored = live.position;
+        Ok(Stored::Moved(live.position))
+    }
+}
+
 /// Every generation that is not retired, by name then generation.
 pub async fn generations(db: &Db) -> Result<Vec<Generation>, sqlx::Error> {
     let sql = "SELECT name, generation, CAST(version AS BIGINT), position, status FROM projection_state \

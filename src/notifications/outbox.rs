@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Serialize;
 use tessera_aggregates::bulk_purchase::BulkPurchaseEvent;
@@ -20,7 +20,7 @@ use tessera_aggregates::visa_letter::LetterEvent;
 use tessera_aggregates::volunteer::VolunteerEvent;
 use tessera_projections::{DomainEvent, Envelope, EventMeta};
 use tessera_replay::history::{self, HistoryQuery};
-use tessera_replay::storage::{self, Checkpoint};
+use tessera_replay::storage::{self, LazyCheckpoint, Stored};
 use tessera_replay::{Db, LogReader};
 use tokio::sync::{Notify, watch};
 use uuid::Uuid;
@@ -300,14 +300,11 @@ pub struct Outbox {
     db: Db,
     bus: Arc<CommandBus>,
     reader: LogReader,
-    generation: i64,
     /// Recorded up to here.
     position: i64,
-    /// The stored checkpoint (at most `position`), and when it was stored: at
-    /// most every `reactor::CHECKPOINT_EVERY` while busy, at once when quiet
-    /// (recording is idempotent, so a crash only repeats no-ops).
-    stored: i64,
-    stored_at: Instant,
+    /// Stored behind `position`, lazily (recording is idempotent, so a crash only
+    /// repeats no-ops).
+    checkpoint: LazyCheckpoint,
     published: watch::Sender<i64>,
 }
 
@@ -317,31 +314,21 @@ impl Outbox {
             .await?
             .iter()
             .any(|g| g.name == NAME);
-        let (mut live, _) = storage::ensure_generations(&db, NAME, VERSION).await?;
+        let mut checkpoint =
+            LazyCheckpoint::load(&db, NAME, VERSION, crate::reactor::CHECKPOINT_EVERY).await?;
         if first_start {
             // The first outbox of a log that already has a history (an upgrade)
             // starts at its head: nobody is mailed about what happened before.
             let head = db.head().await?;
-            let checkpoint = Checkpoint {
-                name: NAME,
-                generation: live.generation,
-                position: live.position,
-            };
-            if head > live.position
-                && storage::advance_checkpoints(&db, &[checkpoint], head).await?
-            {
-                live.position = head;
-            }
+            checkpoint.store(&db, head, true).await?;
         }
-        let (published, _) = watch::channel(live.position);
+        let (published, _) = watch::channel(checkpoint.stored);
         Ok(Self {
             reader: LogReader::new(db.clone()),
             db,
             bus,
-            generation: live.generation,
-            position: live.position,
-            stored: live.position,
-            stored_at: Instant::now(),
+            position: checkpoint.stored,
+            checkpoint,
             published,
         })
     }
@@ -366,26 +353,16 @@ impl Outbox {
             self.position = last;
             self.published.send_replace(self.position);
         }
-        let busy = self.stored_at.elapsed() < crate::reactor::CHECKPOINT_EVERY;
-        if self.position > self.stored && (count == 0 || !busy) {
-            let checkpoint = Checkpoint {
-                name: NAME,
-                generation: self.generation,
-                position: self.stored,
-            };
-            if !storage::advance_checkpoints(&self.db, &[checkpoint], self.position).await? {
-                // Another instance moved it: resume from there (recording is
-                // idempotent, so an overlap records nothing twice).
-                let (live, _) = storage::ensure_generations(&self.db, NAME, VERSION).await?;
-                self.generation = live.generation;
-                self.position = live.position;
-                self.stored = live.position;
-                self.stored_at = Instant::now();
-                self.published.send_replace(self.position);
-                return Ok((0, recorded, false));
-            }
-            self.stored = self.position;
-            self.stored_at = Instant::now();
+        if let Stored::Moved(at) = self
+            .checkpoint
+            .store(&self.db, self.position, count == 0)
+            .await?
+        {
+            // Another instance moved it: resume from there (recording is
+            // idempotent, so an overlap records nothing twice).
+            self.position = at;
+            self.published.send_replace(self.position);
+            return Ok((0, recorded, false));
         }
         Ok((count, recorded, waiting))
     }

@@ -194,41 +194,46 @@ async fn catch_up(app: &AppState) -> ApiResult<()> {
     Ok(())
 }
 
-/// The attendee of `conf` whose access code is `code`, from the read model's
-/// `code:` pointer rows.
+/// The user whose attendee of `conf` has access code `code`, from the read
+/// model's `code:` pointer rows.
 async fn find_code(app: &AppState, conf: &ConferenceRef, code: &str) -> ApiResult<Option<Uuid>> {
-    let doc = storage::live_row(&app.db, Attendees::NAME, &code_key(code)).await?;
-    Ok(
-        match doc
-            .map(|d| serde_json::from_str::<AttendeesRow>(&d))
-            .transpose()?
-        {
-            Some(AttendeesRow::Ref(r)) if r.conference_id == conf.id && r.access_code == code => {
-                Some(attendee_id(conf.id, r.user))
-            }
-            _ => None,
-        },
-    )
+    let pointer = storage::live_row_of(&app.db, Attendees::NAME, &code_key(code)).await?;
+    Ok(match pointer {
+        Some(AttendeesRow::Ref(r)) if r.conference_id == conf.id && r.access_code == code => {
+            Some(r.user)
+        }
+        _ => None,
+    })
 }
 
-/// ATT-11: the attendee of the conference with this exact (trimmed) access code,
-/// else 404 "Attendee not found". The stream confirms what the read model found.
-async fn by_code(app: &AppState, conf: &ConferenceRef, code: &str) -> ApiResult<Snapshot> {
-    let code = code.trim();
+/// ATT-11: the user whose attendee of `conf` has this exact (trimmed) access code.
+/// A well-formed code not found yet is waited for (paid a moment ago: the
+/// attendee is on its way through the process managers and the read models).
+async fn holder_of_code(
+    app: &AppState,
+    conf: &ConferenceRef,
+    code: &str,
+) -> ApiResult<Option<Uuid>> {
     if code.is_empty() {
         return Err(AttendeeError::AccessCodeRequired.into());
     }
-    let found = match find_code(app, conf, code).await? {
-        Some(id) => Some(id),
-        // Only a well-formed code is worth waiting for.
+    Ok(match find_code(app, conf, code).await? {
+        Some(user) => Some(user),
         None if !is_valid_access_code(code) => None,
         None => {
             catch_up(app).await?;
             find_code(app, conf, code).await?
         }
-    };
-    let snapshot = match found {
-        Some(id) => snapshot(app, id).await?,
+    })
+}
+
+/// ATT-11: the attendee of the conference with this exact (trimmed) access code,
+/// else 404 "Attendee not found". The stream confirms what the read model found:
+/// what a command on the attendee is about to be decided on.
+async fn by_code(app: &AppState, conf: &ConferenceRef, code: &str) -> ApiResult<Snapshot> {
+    let code = code.trim();
+    let snapshot = match holder_of_code(app, conf, code).await? {
+        Some(user) => snapshot(app, attendee_id(conf.id, user)).await?,
         None => None,
     };
     snapshot
@@ -245,39 +250,14 @@ pub(super) async fn attendee_by_code(
     code: &str,
 ) -> ApiResult<AttendeeView> {
     let code = code.trim();
-    if code.is_empty() {
-        return Err(AttendeeError::AccessCodeRequired.into());
-    }
-    let row = match find_code(app, conf, code).await? {
-        Some(id) => Some(id),
-        // Only a well-formed code is worth waiting for.
-        None if !is_valid_access_code(code) => None,
-        None => {
-            catch_up(app).await?;
-            find_code(app, conf, code).await?
-        }
-    };
-    let row = match row {
-        Some(_) => attendee_row_of_code(app, conf, code).await?,
+    let row = match holder_of_code(app, conf, code).await? {
+        Some(user) => attendee_row(app, conf.id, user).await?,
         None => None,
     };
-    row_view(app, row.ok_or_else(attendee_not_found)?).await
-}
-
-/// The attendee row whose code pointer names `code` in `conf`.
-async fn attendee_row_of_code(
-    app: &AppState,
-    conf: &ConferenceRef,
-    code: &str,
-) -> ApiResult<Option<AttendeeRow>> {
-    let pointer = storage::live_row_of(&app.db, Attendees::NAME, &code_key(code)).await?;
-    let user = match pointer {
-        Some(AttendeesRow::Ref(r)) if r.conference_id == conf.id && r.access_code == code => r.user,
-        _ => return Ok(None),
-    };
-    Ok(attendee_row(app, conf.id, user)
-        .await?
-        .filter(|a| a.access_code == code))
+    let row = row
+        .filter(|a| a.access_code == code)
+        .ok_or_else(attendee_not_found)?;
+    row_view(app, row).await
 }
 
 /// The attendee of `user` in `conference` as the attendees read model holds it.
