@@ -72,6 +72,17 @@ pub struct Badge {
     pub ticket_type: String,
 }
 
+impl Badge {
+    /// ATT-15: the name, else the e-mail.
+    fn of(name: &str, email: &str, ticket_type: String) -> Self {
+        let name = if name.is_empty() { email } else { name };
+        Self {
+            name: name.to_string(),
+            ticket_type,
+        }
+    }
+}
+
 /// An attendee as staff and the attendee see it (ATT-18, ATT-19).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AttendeeView {
@@ -158,11 +169,7 @@ async fn view(app: &AppState, s: Snapshot) -> ApiResult<AttendeeView> {
         }
     };
     let (order_reference, order_status) = order.unzip();
-    let badge_name = if name.is_empty() {
-        email.clone()
-    } else {
-        name.clone()
-    };
+    let badge = Badge::of(&name, &email, s.ticket_type);
     Ok(AttendeeView {
         id: s.id,
         user_id: s.user,
@@ -173,10 +180,7 @@ async fn view(app: &AppState, s: Snapshot) -> ApiResult<AttendeeView> {
         checked_in_at: s.checked_in_at,
         check_in_count: s.check_ins.len(),
         completed_registration: s.completed_registration,
-        badge: Badge {
-            name: badge_name,
-            ticket_type: s.ticket_type,
-        },
+        badge,
         order_id: s.current_order,
         order_reference,
         order_status,
@@ -294,11 +298,7 @@ async fn row_view(app: &AppState, a: AttendeeRow) -> ApiResult<AttendeeView> {
             .map(|o| (o.reference.to_string(), o.status)),
     };
     let (order_reference, order_status) = order.unzip();
-    let badge_name = if name.is_empty() {
-        email.clone()
-    } else {
-        name.clone()
-    };
+    let badge = Badge::of(&name, &email, a.ticket_type);
     Ok(AttendeeView {
         id: a.id,
         user_id: a.user,
@@ -309,10 +309,7 @@ async fn row_view(app: &AppState, a: AttendeeRow) -> ApiResult<AttendeeView> {
         checked_in_at: a.checked_in_at,
         check_in_count: a.check_in_count as usize,
         completed_registration: a.completed_registration,
-        badge: Badge {
-            name: badge_name,
-            ticket_type: a.ticket_type,
-        },
+        badge,
         order_id: a.current_order,
         order_reference,
         order_status,
