@@ -137,7 +137,7 @@ impl OtherWriters {
     }
 
     /// Another writer committed.
-    pub fn heard(&self) {
+    fn heard(&self) {
         self.heard.fetch_add(1, Ordering::SeqCst);
     }
 

@@ -57,11 +57,7 @@ pub async fn mine(
     let row = grant_row(&app, stream_id(conf.id, user.id))
         .await?
         .ok_or_else(|| ApiError::not_found("Travel grant application"))?;
-    let offered: Vec<NaiveDate> = offered_days(&app, conf.id)
-        .await?
-        .into_iter()
-        .map(|d| d.value)
-        .collect();
+    let offered = offered_dates(&app, conf.id).await?;
     Ok(Json(MyGrantView::open(&app, row, &offered).await?))
 }
 
@@ -90,6 +86,11 @@ pub async fn edit(
 /// schedule sync answered a moment ago already counts.
 async fn days_offered(app: &AppState, conference: uuid::Uuid) -> ApiResult<Vec<NaiveDate>> {
     app.wait_for(Some(app.db.head().await?)).await;
+    offered_dates(app, conference).await
+}
+
+/// The dates of the days the form offers, as the read models hold them.
+async fn offered_dates(app: &AppState, conference: uuid::Uuid) -> ApiResult<Vec<NaiveDate>> {
     Ok(offered_days(app, conference)
         .await?
         .into_iter()
