@@ -414,7 +414,71 @@ async fn cat_12_capacity_holds_across_ticket_types(b: Backend) {
     }
 }
 
+/// CART-3/39: the cart page opens the buyer's cart when there is none and answers
+/// from the carts read model: after a change, with `X-Tessera-After`, it shows the
+/// change; a checkout ends the generation and the next page opens a new one.
+async fn cart_3_the_cart_page_reads_the_carts_read_model(b: Backend) {
+    let (app, admin) = setup(b).await;
+    app.ticket_type(&admin, CONF, json!({ "slug": "individual", "name": "Individual", "price": "100.00", "total_quantity": 10 })).await;
+    let ana = app.user("ana").await;
+    let cart = format!("/api/v1/conferences/{CONF}/cart");
+    let first = app.get(&cart).as_user(&ana).send().await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text);
+    assert_eq!(first.body["status"], "open", "{}", first.text);
+    let cart_id = first.body["cart_id"].clone();
+    assert!(cart_id.is_string(), "{}", first.text);
+    assert_eq!(first.body["items"], json!([]));
+    assert!(first.body["position"].is_i64(), "the page opened the cart");
+
+    let add = app
+        .post(&format!("{cart}/items"))
+        .as_user(&ana)
+        .json(json!({ "ticket_type": "individual", "quantity": 3 }))
+        .send()
+        .await;
+    assert_eq!(add.status, StatusCode::CREATED, "{}", add.text);
+    let page = app
+        .get(&cart)
+        .as_user(&ana)
+        .after(add.position())
+        .send()
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert_eq!(page.body["cart_id"], cart_id, "the same generation");
+    assert_eq!(page.body["position"], json!(null), "nothing was written");
+    assert_eq!(page.body["items"], add.body["items"], "{}", page.text);
+    assert_eq!(page.body["summary"], add.body["summary"]);
+    assert_eq!(page.body["summary"]["total"], "300.00");
+    assert_eq!(page.body["expires_at"], add.body["expires_at"]);
+
+    // Another buyer's page is their own cart.
+    let bo = app.user("bo").await;
+    let theirs = app.get(&cart).as_user(&bo).send().await;
+    assert_ne!(theirs.body["cart_id"], cart_id);
+    assert_eq!(theirs.body["items"], json!([]));
+
+    let out = app
+        .post(&format!("/api/v1/conferences/{CONF}/checkout"))
+        .as_user(&ana)
+        .json(json!({ "billing_name": "Ana", "billing_email": "ana@example.org" }))
+        .send()
+        .await;
+    assert_eq!(out.status, StatusCode::CREATED, "{}", out.text);
+    let next = app
+        .get(&cart)
+        .as_user(&ana)
+        .after(out.position())
+        .send()
+        .await;
+    assert_eq!(next.status, StatusCode::OK, "{}", next.text);
+    assert_eq!(next.body["status"], "open");
+    assert_ne!(next.body["cart_id"], cart_id, "ORDER-4: a new generation");
+    assert_eq!(next.body["items"], json!([]));
+    app.finish().await;
+}
+
 on_both_backends!(
+    cart_3_the_cart_page_reads_the_carts_read_model,
     order_11_checkout_places_a_pending_order_with_a_hold,
     cart_11_stock_limits_and_hidden_tickets,
     order_20_expired_holds_release_stock,

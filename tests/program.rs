@@ -598,7 +598,12 @@ async fn disc_31_speaker_discounts_follow_the_synced_program(b: Backend) {
             .send()
             .await;
         assert!(r.status.is_success(), "{}", r.text);
-        let r = app.get(&path("/cart")).as_user(who).send().await;
+        let r = app
+            .get(&path("/cart"))
+            .as_user(who)
+            .after(r.position())
+            .send()
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
         assert_eq!(
             r.body["summary"]["condition_discount"], discount,

@@ -1070,7 +1070,7 @@ async fn seed_credit(
     history: &[tessera_replay::RawEvent],
     out: &mut String,
 ) -> anyhow::Result<()> {
-    use tessera_aggregates::credit::{Credit, CreditCommand, CreditSource};
+    use tessera_aggregates::credit::{Credit, CreditCommand, CreditSource, IssuedCredit};
     if history
         .iter()
         .any(|e| e.aggregate_type == <Credit as Aggregate>::TYPE)
@@ -1085,7 +1085,7 @@ async fn seed_credit(
     let credit_id = tessera_aggregates::natural_id("demo-credit", &cid.to_string());
     bus.send(
         &Credit::stream(credit_id),
-        CreditCommand::Issue {
+        CreditCommand::Issue(IssuedCredit {
             credit_id,
             conference_id: cid,
             user: alice,
@@ -1094,7 +1094,8 @@ async fn seed_credit(
             source: CreditSource::Manual {
                 note: "Demo credit (bootstrap --seed-demo)".into(),
             },
-        },
+            at: bus.services().now(),
+        }),
         &CommandMeta::system().for_conf(Some(cid)),
     )
     .await

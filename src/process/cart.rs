@@ -5,7 +5,7 @@
 
 use tessera_aggregates::Timestamp;
 use tessera_aggregates::cart::{
-    Cart, CartCommand, CartError, CartItem, CartStatus, VoucherInfo, VoucherLookup,
+    Cart, CartCommand, CartError, CartItem, CartRecord, CartStatus, VoucherInfo, VoucherLookup,
 };
 use tessera_aggregates::inventory::{Inventory, InventoryError};
 use tessera_aggregates::pricing::{
@@ -311,23 +311,34 @@ pub async fn remove_voucher(
     send(ctx, of, CartCommand::RemoveVoucher).await
 }
 
-/// The cart with its pricing summary as of now, with the catalog's current prices,
-/// conditions and voucher (CART-40…52).
+/// The cart as it stands after this process's own command (the Cart it just
+/// wrote), priced as of now.
 pub async fn priced(ctx: Context<'_>, of: CartOf<'_>) -> Result<PricedCart, CartFlowError> {
-    let (cart_id, status, expires_at, items, voucher, lines) = ctx
+    let cart = ctx
         .bus
-        .peek(&Cart::stream(of.stream()), |c| {
-            (
-                c.cart_id(),
-                c.status(),
-                c.expires_at(),
-                c.items().to_vec(),
-                c.voucher().map(|v| v.code.clone()),
-                c.lines_for_pricing(),
-            )
-        })
+        .peek(&Cart::stream(of.stream()), |c| c.current().cloned())
         .await
         .map_err(CartFlowError::Cart)?;
+    price(ctx, of, cart).await
+}
+
+/// A cart generation (None: the pair has none yet) with its pricing summary as of
+/// now, with the catalog's current prices, conditions and voucher (CART-40…52).
+/// The vouchers' uses and the conditions count live holds, which depend on the
+/// clock: the sales ledger answers them.
+pub async fn price(
+    ctx: Context<'_>,
+    of: CartOf<'_>,
+    cart: Option<CartRecord>,
+) -> Result<PricedCart, CartFlowError> {
+    let lines = cart
+        .as_ref()
+        .map(CartRecord::lines_for_pricing)
+        .unwrap_or_default();
+    let voucher = cart
+        .as_ref()
+        .and_then(|c| c.voucher.as_ref())
+        .map(|v| v.code.clone());
     let now = ctx.now();
     let speaker = super::program::speaker_facts(ctx.bus, of.conference, of.user)
         .await
@@ -349,10 +360,10 @@ pub async fn priced(ctx: Context<'_>, of: CartOf<'_>) -> Result<PricedCart, Cart
     .await?
     .map_err(CartFlowError::Pricing)?;
     Ok(PricedCart {
-        cart_id,
-        status,
-        expires_at,
-        items,
+        cart_id: cart.as_ref().map(|c| c.cart_id),
+        status: cart.as_ref().map(|c| c.status),
+        expires_at: cart.as_ref().map(|c| c.expires_at),
+        items: cart.map(|c| c.items).unwrap_or_default(),
         voucher,
         summary,
     })

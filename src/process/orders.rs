@@ -38,7 +38,7 @@
 //!   refund to credit at once; a refund to the card when its credit note is issued
 //!   (after Stripe succeeded); a refund made in Stripe when the webhook reports it.
 
-use tessera_aggregates::credit::{Credit, CreditCommand, CreditEvent, CreditSource};
+use tessera_aggregates::credit::{Credit, CreditCommand, CreditEvent, CreditSource, IssuedCredit};
 use tessera_aggregates::order::{
     Order, OrderCommand, OrderEvent, OrderStatus, PaymentMethod, RefundTo,
 };
@@ -129,7 +129,7 @@ async fn on_order(
             let issued = settle(
                 bus.send(
                     &Credit::stream(refund_credit_id(*refund_id)),
-                    CreditCommand::Issue {
+                    CreditCommand::Issue(IssuedCredit {
                         credit_id: refund_credit_id(*refund_id),
                         conference_id: conference,
                         user,
@@ -139,7 +139,8 @@ async fn on_order(
                             order_id,
                             refund_id: *refund_id,
                         },
-                    },
+                        at: env.recorded_at,
+                    }),
                     &meta_for(env, Some(conference)),
                 )
                 .await,
@@ -163,11 +164,14 @@ async fn on_order(
                 }) => settle(
                     refunds::issue_credit_note(
                         bus,
-                        order_id,
-                        *refund_id,
-                        conference,
-                        user,
-                        amount,
+                        refunds::credit_note(
+                            order_id,
+                            *refund_id,
+                            conference,
+                            user,
+                            amount,
+                            env.recorded_at,
+                        ),
                         &meta_for(env, Some(conference)),
                     )
                     .await,
@@ -244,11 +248,11 @@ async fn on_credit(
         }
         // A refund to the card is confirmed by its credit note: now a full refund
         // may give the stock back.
-        CreditEvent::CreditIssued {
+        CreditEvent::CreditIssued(IssuedCredit {
             spendable: false,
             source: CreditSource::Refund { order_id, .. },
             ..
-        } => {
+        }) => {
             let Some((conference, status)) = bus
                 .inspect(&Order::stream(order_id), |o| {
                     o.exists().then(|| (o.conference_id, o.status))

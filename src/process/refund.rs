@@ -16,7 +16,7 @@
 //! refund pending for them; they retry it with the same key.
 
 use rust_decimal::Decimal;
-use tessera_aggregates::credit::{Credit, CreditCommand, CreditError, CreditSource};
+use tessera_aggregates::credit::{Credit, CreditCommand, CreditError, CreditSource, IssuedCredit};
 use tessera_aggregates::order::{
     Order, OrderCommand, OrderError, OrderEvent, OrderStatus, RefundReason, RefundTo,
 };
@@ -156,7 +156,7 @@ pub async fn refund(
                 .bus
                 .send(
                     &Credit::stream(credit_id),
-                    CreditCommand::Issue {
+                    CreditCommand::Issue(IssuedCredit {
                         credit_id,
                         conference_id: order.conference,
                         user: order.user,
@@ -166,7 +166,8 @@ pub async fn refund(
                             order_id: order.order_id,
                             refund_id: ask.refund_id,
                         },
-                    },
+                        at: ctx.now(),
+                    }),
                     meta,
                 )
                 .await;
@@ -240,17 +241,11 @@ async fn card(
             user,
             conference_id,
         } => {
-            let sent = refunds::issue_credit_note(
-                ctx.bus,
-                order_id,
-                refund_id,
-                conference_id,
-                user,
-                amount,
-                meta,
-            )
-            .await
-            .map_err(RefundError::Credit)?;
+            let note =
+                refunds::credit_note(order_id, refund_id, conference_id, user, amount, ctx.now());
+            let sent = refunds::issue_credit_note(ctx.bus, note, meta)
+                .await
+                .map_err(RefundError::Credit)?;
             return Ok(sent.position);
         }
         CardRefundState::Failed => return Err(RefundError::Voided),
@@ -282,17 +277,17 @@ async fn card(
                 .await
                 .map_err(RefundError::Order)?;
             ctx.faults.trip(RefundStep::AfterOutcome)?;
-            let sent = refunds::issue_credit_note(
-                ctx.bus,
+            let note = refunds::credit_note(
                 refund.order_id,
                 refund_id,
                 refund.conference_id,
                 refund.user,
                 refund.amount,
-                meta,
-            )
-            .await
-            .map_err(RefundError::Credit)?;
+                ctx.now(),
+            );
+            let sent = refunds::issue_credit_note(ctx.bus, note, meta)
+                .await
+                .map_err(RefundError::Credit)?;
             Ok(sent.position)
         }
         StripeOutcome::Refused(e) => {

@@ -35,7 +35,8 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use rust_decimal::Decimal;
-use tessera_aggregates::credit::{Credit, CreditCommand, CreditSource};
+use tessera_aggregates::Timestamp;
+use tessera_aggregates::credit::{Credit, CreditCommand, CreditSource, IssuedCredit};
 use tessera_aggregates::order::{Order, OrderCommand, RefundReason, RefundTo};
 use tessera_projections::EventMeta;
 use tokio::sync::Notify;
@@ -298,30 +299,39 @@ pub async fn record_refused(
     .await
 }
 
-/// Step 4: the non-spendable credit note of a refund Stripe made (AMB-9); the
-/// same id on every call, so issuing it again is a no-op.
-pub async fn issue_credit_note(
-    bus: &CommandBus,
+/// The non-spendable credit note of a refund Stripe made (AMB-9), under an id
+/// drawn from the refund, so issuing it again is a no-op.
+pub fn credit_note(
     order_id: Uuid,
     refund_id: Uuid,
     conference_id: Uuid,
     user: Uuid,
     amount: Decimal,
+    at: Timestamp,
+) -> IssuedCredit {
+    IssuedCredit {
+        credit_id: refund_credit_id(refund_id),
+        conference_id,
+        user,
+        amount,
+        spendable: false,
+        source: CreditSource::Refund {
+            order_id,
+            refund_id,
+        },
+        at,
+    }
+}
+
+/// Step 4: issue the refund's [`credit_note`].
+pub async fn issue_credit_note(
+    bus: &CommandBus,
+    note: IssuedCredit,
     meta: &EventMeta,
 ) -> Result<Sent, BusError<tessera_aggregates::credit::CreditError>> {
     bus.send(
-        &Credit::stream(refund_credit_id(refund_id)),
-        CreditCommand::Issue {
-            credit_id: refund_credit_id(refund_id),
-            conference_id,
-            user,
-            amount,
-            spendable: false,
-            source: CreditSource::Refund {
-                order_id,
-                refund_id,
-            },
-        },
+        &Credit::stream(note.credit_id),
+        CreditCommand::Issue(note),
         meta,
     )
     .await

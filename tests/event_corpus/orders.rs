@@ -1,7 +1,7 @@
 //! Orders with their payments and refunds, credits, attendees, terminal intents.
 
 use tessera_aggregates::attendee::{Attendee, AttendeeEvent, AttendeeProduct, attendee_id};
-use tessera_aggregates::credit::{Credit, CreditEvent, CreditSource};
+use tessera_aggregates::credit::{Credit, CreditEvent, CreditSource, IssuedCredit};
 use tessera_aggregates::order::{
     CancelReason, Order, OrderEvent, OrderLine, OrderStatus, PaymentMethod, PlacedOrder,
     RefundReason, RefundTo, VoucherDetails, card_refund_idempotency_key,
@@ -206,7 +206,7 @@ fn order_variants(e: &OrderEvent) {
 pub fn credit() -> Vec<Fixture> {
     let order_id = id("order", REFERENCE);
     let events = vec![
-        CreditEvent::CreditIssued {
+        CreditEvent::CreditIssued(IssuedCredit {
             credit_id: id("credit", "ana/1"),
             conference_id: conference_id(),
             user: uid("ana"),
@@ -217,7 +217,7 @@ pub fn credit() -> Vec<Fixture> {
                 refund_id: id("refund", "0"),
             },
             at: at(),
-        },
+        }),
         CreditEvent::CreditApplied {
             order_id,
             payment_id: id("payment", "2"),
@@ -240,7 +240,7 @@ pub fn credit() -> Vec<Fixture> {
 fn credit_variants(e: &CreditEvent) {
     use CreditEvent::*;
     match e {
-        CreditIssued { .. } | CreditApplied { .. } | CreditRestored { .. } => {}
+        CreditIssued(_) | CreditApplied { .. } | CreditRestored { .. } => {}
     }
 }
 

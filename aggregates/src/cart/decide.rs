@@ -3,7 +3,7 @@
 use uuid::Uuid;
 
 use super::{
-    Cart, CartCommand, CartError, CartEvent, CartGeneration, CartStatus, VoucherLookup, slide,
+    Cart, CartCommand, CartError, CartEvent, CartRecord, CartStatus, VoucherLookup, slide,
 };
 use crate::Timestamp;
 
@@ -123,7 +123,7 @@ impl Cart {
     }
 
     /// CART-4: expiry first (strictly before now), then status.
-    fn mutable(&self, now: Timestamp) -> Result<&CartGeneration, CartError> {
+    fn mutable(&self, now: Timestamp) -> Result<&CartRecord, CartError> {
         let cart = self.current.as_ref().ok_or(CartError::NotFound)?;
         if cart.is_stale(now) {
             return Err(CartError::Expired);
@@ -211,7 +211,7 @@ impl Cart {
 
 /// CART-35/36/38: replaces any voucher on the cart; consumes no use.
 fn apply_voucher(
-    cart: &CartGeneration,
+    cart: &CartRecord,
     code: String,
     lookup: Option<VoucherLookup>,
     now: Timestamp,

@@ -4,7 +4,7 @@
 
 use uuid::Uuid;
 
-use super::{CartError, CartEvent, CartGeneration, Offer, ReplacementItem, VoucherInfo};
+use super::{CartError, CartEvent, CartRecord, Offer, ReplacementItem, VoucherInfo};
 use crate::Timestamp;
 use crate::pricing::{MAX_QUANTITY, ProductKind, is_within_bounds};
 
@@ -12,7 +12,7 @@ use crate::pricing::{MAX_QUANTITY, ProductKind, is_within_bounds};
 /// conference's inventory: a ticket of it), availability, stock, per-user limit,
 /// global capacity, voucher requirement.
 pub(super) fn add_ticket(
-    cart: &CartGeneration,
+    cart: &CartRecord,
     item_id: Uuid,
     offer: &Offer,
     quantity: i64,
@@ -56,7 +56,7 @@ pub(super) fn add_ticket(
 /// CART-20: guard (done by the caller), quantity, conference, availability (CAT-7),
 /// prerequisite, stock. No per-user limit or capacity (CART-23).
 pub(super) fn add_addon(
-    cart: &CartGeneration,
+    cart: &CartRecord,
     item_id: Uuid,
     offer: &Offer,
     quantity: i64,
@@ -97,7 +97,7 @@ pub(super) fn add_addon(
 /// new quantity (tickets), or stock (add-ons). Active flag, window, voucher
 /// requirement and prerequisites are not re-checked.
 pub(super) fn update_quantity(
-    cart: &CartGeneration,
+    cart: &CartRecord,
     item_id: Uuid,
     quantity: i64,
     offer: &Offer,
@@ -142,7 +142,7 @@ pub(super) fn update_quantity(
 /// CART-25/26: removing a ticket also removes every add-on whose non-empty
 /// prerequisite list shares no ticket type with the tickets left.
 pub(super) fn remove(
-    cart: &CartGeneration,
+    cart: &CartRecord,
     item_id: Uuid,
     now: Timestamp,
 ) -> Result<Vec<CartEvent>, CartError> {
@@ -169,7 +169,7 @@ pub(super) fn remove(
 /// prerequisite or capacity check. Items kept keep their id; removals come first,
 /// then changes and additions in list order. Nothing changes: no facts.
 pub(super) fn replace(
-    cart: &CartGeneration,
+    cart: &CartRecord,
     items: Vec<ReplacementItem>,
     expires_at: Timestamp,
     now: Timestamp,
@@ -263,7 +263,7 @@ fn at_least_one(quantity: i64) -> Result<u32, CartError> {
 }
 
 /// Whether the cart holds a ticket with one of `slugs`, leaving out `except`.
-fn has_any_ticket(cart: &CartGeneration, slugs: &[String], except: Option<Uuid>) -> bool {
+fn has_any_ticket(cart: &CartRecord, slugs: &[String], except: Option<Uuid>) -> bool {
     cart.items
         .iter()
         .filter(|i| i.is_ticket() && Some(i.item_id) != except)
@@ -312,7 +312,7 @@ fn check_capacity(offer: &Offer, desired: u64) -> Result<(), CartError> {
 
 /// CART-6: one item per product; adding again increments it. CART-5: slides expiry.
 fn add_or_increment(
-    cart: &CartGeneration,
+    cart: &CartRecord,
     item_id: Uuid,
     offer: &Offer,
     qty: u32,

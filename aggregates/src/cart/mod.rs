@@ -11,6 +11,7 @@ mod decide;
 mod errors;
 mod events;
 mod items;
+mod record;
 #[cfg(test)]
 mod tests;
 
@@ -23,6 +24,7 @@ use uuid::Uuid;
 pub use commands::{CartCommand, ReplacementItem, VoucherLookup};
 pub use errors::CartError;
 pub use events::CartEvent;
+pub use record::CartRecord;
 
 pub use crate::inventory::Offer;
 use crate::pricing::{CartLine, ProductKind, ProductRef, ProductScope};
@@ -72,54 +74,12 @@ impl CartItem {
     }
 }
 
-/// One generation of the pair's cart.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CartGeneration {
-    pub cart_id: Uuid,
-    pub status: CartStatus,
-    pub opened_at: Timestamp,
-    pub expires_at: Timestamp,
-    /// In cart order.
-    pub items: Vec<CartItem>,
-    pub voucher: Option<VoucherInfo>,
-    /// The order that checked it out.
-    pub order_id: Option<Uuid>,
-}
-
-impl CartGeneration {
-    fn item(&self, item_id: Uuid) -> Option<&CartItem> {
-        self.items.iter().find(|i| i.item_id == item_id)
-    }
-
-    fn item_mut(&mut self, item_id: Uuid) -> Option<&mut CartItem> {
-        self.items.iter_mut().find(|i| i.item_id == item_id)
-    }
-
-    fn item_for(&self, product: &ProductRef) -> Option<&CartItem> {
-        self.items.iter().find(|i| &i.product == product)
-    }
-
-    /// CART-14: ticket units in the cart (add-ons excluded).
-    pub fn ticket_quantity(&self) -> u32 {
-        self.items
-            .iter()
-            .filter(|i| i.is_ticket())
-            .map(|i| i.quantity)
-            .fold(0u32, u32::saturating_add)
-    }
-
-    /// Stale: expires_at strictly before now (CART-3/4).
-    pub fn is_stale(&self, now: Timestamp) -> bool {
-        self.expires_at < now
-    }
-}
-
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Cart {
     conference_id: Uuid,
     user: Uuid,
     /// The latest generation; None before the first `Open`.
-    current: Option<CartGeneration>,
+    current: Option<CartRecord>,
     /// Generations started so far.
     generations: u32,
     /// Every order that checked out a generation, with that generation's id.
@@ -145,7 +105,7 @@ impl Cart {
     }
 
     /// The current generation (open or not).
-    pub fn current(&self) -> Option<&CartGeneration> {
+    pub fn current(&self) -> Option<&CartRecord> {
         self.current.as_ref()
     }
 
@@ -183,125 +143,34 @@ impl Cart {
 
     /// The current cart is open and not stale at `now`.
     pub fn is_open_at(&self, now: Timestamp) -> bool {
-        self.current
-            .as_ref()
-            .is_some_and(|c| c.status == CartStatus::Open && !c.is_stale(now))
+        self.current.as_ref().is_some_and(|c| c.is_open_at(now))
     }
 
     /// The current cart's items as pricing sees them (CART-40…49), in cart order.
     pub fn lines_for_pricing(&self) -> Vec<CartLine> {
-        self.items()
-            .iter()
-            .map(|i| CartLine {
-                line_id: i.item_id,
-                product: i.product.clone(),
-                unit_price: i.unit_price,
-                quantity: i.quantity,
-            })
-            .collect()
+        self.current
+            .as_ref()
+            .map(CartRecord::lines_for_pricing)
+            .unwrap_or_default()
     }
 
     fn evolve(&mut self, event: CartEvent) {
-        use CartEvent::*;
-        match event {
-            CartOpened {
-                cart_id,
-                conference_id,
-                user,
-                expires_at,
-                at,
-            } => {
-                self.conference_id = conference_id;
-                self.user = user;
-                self.generations += 1;
-                self.current = Some(CartGeneration {
-                    cart_id,
-                    status: CartStatus::Open,
-                    opened_at: at,
-                    expires_at,
-                    items: Vec::new(),
-                    voucher: None,
-                    order_id: None,
-                });
-            }
-            CartCheckedOut {
-                cart_id, order_id, ..
-            } => {
-                self.checkouts.push((order_id, cart_id));
-                if let Some(cart) = self.generation_mut(cart_id) {
-                    cart.status = CartStatus::CheckedOut;
-                    cart.order_id = Some(order_id);
-                }
-            }
-            other => {
-                let Some(cart) = self.generation_mut(cart_id_of(&other)) else {
-                    return;
-                };
-                evolve_generation(cart, other);
-            }
+        if let Some(opened) = CartRecord::opened(&event) {
+            self.conference_id = opened.conference_id;
+            self.user = opened.user;
+            self.generations += 1;
+            self.current = Some(opened);
+            return;
         }
-    }
-
-    fn generation_mut(&mut self, cart_id: Uuid) -> Option<&mut CartGeneration> {
-        self.current.as_mut().filter(|c| c.cart_id == cart_id)
-    }
-}
-
-fn cart_id_of(event: &CartEvent) -> Uuid {
-    use CartEvent::*;
-    match event {
-        CartOpened { cart_id, .. }
-        | CartExpired { cart_id, .. }
-        | ItemAdded { cart_id, .. }
-        | ItemQuantityChanged { cart_id, .. }
-        | ItemRemoved { cart_id, .. }
-        | VoucherApplied { cart_id, .. }
-        | VoucherRemoved { cart_id, .. }
-        | CartCheckedOut { cart_id, .. } => *cart_id,
-    }
-}
-
-fn evolve_generation(cart: &mut CartGeneration, event: CartEvent) {
-    use CartEvent::*;
-    match event {
-        CartExpired { .. } => cart.status = CartStatus::Expired,
-        ItemAdded {
-            item_id,
-            product,
-            name,
-            unit_price,
-            quantity,
-            requires,
-            expires_at,
-            ..
-        } => {
-            cart.items.push(CartItem {
-                item_id,
-                product,
-                name,
-                unit_price,
-                quantity,
-                requires,
-            });
-            cart.expires_at = expires_at;
+        if let CartEvent::CartCheckedOut {
+            cart_id, order_id, ..
+        } = &event
+        {
+            self.checkouts.push((*order_id, *cart_id));
         }
-        ItemQuantityChanged {
-            item_id,
-            quantity,
-            unit_price,
-            expires_at,
-            ..
-        } => {
-            if let Some(item) = cart.item_mut(item_id) {
-                item.quantity = quantity;
-                item.unit_price = unit_price;
-            }
-            cart.expires_at = expires_at;
+        if let Some(cart) = self.current.as_mut() {
+            cart.evolve(&event);
         }
-        ItemRemoved { item_id, .. } => cart.items.retain(|i| i.item_id != item_id),
-        VoucherApplied { voucher, .. } => cart.voucher = Some(voucher),
-        VoucherRemoved { .. } => cart.voucher = None,
-        CartOpened { .. } | CartCheckedOut { .. } => {}
     }
 }
 

@@ -2,21 +2,14 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::CreditSource;
+use super::IssuedCredit;
 use crate::Timestamp;
 
 /// Facts about one credit. Names are a stored format: never rename.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum CreditEvent {
-    CreditIssued {
-        credit_id: Uuid,
-        conference_id: Uuid,
-        user: Uuid,
-        amount: Decimal,
-        spendable: bool,
-        source: CreditSource,
-        at: Timestamp,
-    },
+    /// Written as `{"CreditIssued": {credit_id, …, at}}`, as before it had a type.
+    CreditIssued(IssuedCredit),
     /// `remaining` is the balance left after it.
     CreditApplied {
         order_id: Uuid,

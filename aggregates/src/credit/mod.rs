@@ -19,7 +19,7 @@ use uuid::Uuid;
 pub use commands::CreditCommand;
 pub use errors::CreditError;
 pub use events::CreditEvent;
-pub use record::CreditRecord;
+pub use record::{CreditRecord, IssuedCredit};
 
 use crate::{DomainServices, Timestamp};
 
@@ -67,7 +67,8 @@ pub struct CreditApplication {
 /// projection serves, folded by the same code.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Credit {
-    issued: bool,
+    /// What issued it: issuing the same again is a no-op.
+    issued: Option<IssuedCredit>,
     record: CreditRecord,
 }
 
@@ -81,7 +82,7 @@ impl Deref for Credit {
 
 impl Credit {
     pub fn exists(&self) -> bool {
-        self.issued
+        self.issued.is_some()
     }
     /// The credit as it stands (a default record before it is issued).
     pub fn record(&self) -> &CreditRecord {
@@ -97,46 +98,24 @@ impl Credit {
     ) -> Result<Vec<CreditEvent>, CreditError> {
         use CreditCommand::*;
         use CreditEvent::*;
-        if let Issue {
-            credit_id,
-            conference_id,
-            user,
-            amount,
-            spendable,
-            source,
-        } = cmd
-        {
-            if self.issued {
-                let same = self.id == credit_id
-                    && self.conference_id == conference_id
-                    && self.user == user
-                    && self.amount == amount
-                    && self.spendable == spendable
-                    && self.source == source;
-                return if same {
+        if let Issue(asked) = cmd {
+            if let Some(issued) = &self.issued {
+                return if issued.same_as(&asked) {
                     Ok(vec![])
                 } else {
                     Err(CreditError::AlreadyIssued)
                 };
             }
-            if amount <= Decimal::ZERO {
+            if asked.amount <= Decimal::ZERO {
                 return Err(CreditError::AmountNotPositive);
             }
-            return Ok(vec![CreditIssued {
-                credit_id,
-                conference_id,
-                user,
-                amount,
-                spendable,
-                source,
-                at: now,
-            }]);
+            return Ok(vec![CreditIssued(IssuedCredit { at: now, ..asked })]);
         }
-        if !self.issued {
+        if self.issued.is_none() {
             return Err(CreditError::NotFound);
         }
         match cmd {
-            Issue { .. } => Ok(vec![]), // handled above
+            Issue(_) => Ok(vec![]), // handled above
             Apply {
                 order_id,
                 payment_id,
@@ -205,8 +184,8 @@ impl Credit {
     }
 
     fn evolve(&mut self, event: CreditEvent) {
-        if matches!(event, CreditEvent::CreditIssued { .. }) {
-            self.issued = true;
+        if let CreditEvent::CreditIssued(issued) = &event {
+            self.issued = Some(issued.clone());
         }
         self.record.evolve(&event);
     }

@@ -1,7 +1,8 @@
-//! The one shape of a credit as it stands: the aggregate decides on it and the
-//! credits projection stores it as the credit's row, so its fold
-//! ([`CreditRecord::evolve`]) is written once, here. A stored format (projection
-//! rows): never rename a field.
+//! The one shape of a credit. [`IssuedCredit`] is what issuing decides: the
+//! command carries it and the `CreditIssued` event stores it. [`CreditRecord`] is
+//! the credit as it stands: the aggregate decides on it and the credits projection
+//! stores it as the credit's row, so its fold ([`CreditRecord::evolve`]) is
+//! written once, here. Both are stored formats: never rename a field.
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -9,6 +10,31 @@ use uuid::Uuid;
 
 use super::{CreditApplication, CreditEvent, CreditSource, CreditStatus};
 use crate::Timestamp;
+
+/// PAY-17/28 with AMB-9: a store credit (`spendable`) or a credit note that
+/// records a refund to the card (not spendable).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IssuedCredit {
+    pub credit_id: Uuid,
+    pub conference_id: Uuid,
+    pub user: Uuid,
+    pub amount: Decimal,
+    pub spendable: bool,
+    pub source: CreditSource,
+    /// When it was issued: the aggregate stamps its own clock on the event,
+    /// whatever the command said.
+    pub at: Timestamp,
+}
+
+impl IssuedCredit {
+    /// The same credit, whenever it was asked for: issuing it again is a no-op.
+    pub fn same_as(&self, other: &IssuedCredit) -> bool {
+        IssuedCredit {
+            at: other.at,
+            ..self.clone()
+        } == *other
+    }
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreditRecord {
@@ -43,36 +69,33 @@ impl CreditRecord {
     pub fn evolve(&mut self, event: &CreditEvent) {
         use CreditEvent::*;
         match event {
-            CreditIssued {
-                credit_id,
-                conference_id,
-                user,
-                amount,
-                spendable,
-                source,
-                at,
-            } => {
+            CreditIssued(issued) => {
+                let spendable = issued.spendable;
                 *self = CreditRecord {
-                    id: *credit_id,
-                    conference_id: *conference_id,
-                    user: *user,
-                    amount: *amount,
+                    id: issued.credit_id,
+                    conference_id: issued.conference_id,
+                    user: issued.user,
+                    amount: issued.amount,
                     // PAY-17; a credit note has nothing to spend (AMB-9).
-                    remaining: if *spendable { *amount } else { Decimal::ZERO },
-                    spendable: *spendable,
-                    status: if *spendable {
+                    remaining: if spendable {
+                        issued.amount
+                    } else {
+                        Decimal::ZERO
+                    },
+                    spendable,
+                    status: if spendable {
                         CreditStatus::Available
                     } else {
                         CreditStatus::CreditNote
                     },
-                    source: source.clone(),
-                    source_order: match source {
-                        CreditSource::Refund { order_id, .. } => Some(*order_id),
+                    source: issued.source.clone(),
+                    source_order: match issued.source {
+                        CreditSource::Refund { order_id, .. } => Some(order_id),
                         CreditSource::Manual { .. } => None,
                     },
                     applied_to_order: None,
                     applications: Vec::new(),
-                    issued_at: *at,
+                    issued_at: issued.at,
                 }
             }
             CreditApplied {

@@ -30,18 +30,14 @@ fn source() -> CreditSource {
 }
 
 fn issue(amount: i64, spendable: bool) -> CreditCommand {
-    CreditCommand::Issue {
-        credit_id: id("credit-1"),
-        conference_id: id("conf"),
-        user: id("ana"),
-        amount: dec(amount),
-        spendable,
-        source: source(),
-    }
+    CreditCommand::Issue(IssuedCredit {
+        at: t0() - chrono::Duration::days(1), // the aggregate's clock wins
+        ..issued_credit(amount, spendable)
+    })
 }
 
-fn issued(amount: i64, spendable: bool) -> CreditEvent {
-    CreditEvent::CreditIssued {
+fn issued_credit(amount: i64, spendable: bool) -> IssuedCredit {
+    IssuedCredit {
         credit_id: id("credit-1"),
         conference_id: id("conf"),
         user: id("ana"),
@@ -50,6 +46,10 @@ fn issued(amount: i64, spendable: bool) -> CreditEvent {
         source: source(),
         at: t0(),
     }
+}
+
+fn issued(amount: i64, spendable: bool) -> CreditEvent {
+    CreditEvent::CreditIssued(issued_credit(amount, spendable))
 }
 
 fn apply(payment: &str, amount: i64) -> CreditCommand {

@@ -4,19 +4,19 @@
 //!
 //! Keys:
 //! - `funnel:{conference_id}` → [`FunnelRow`];
-//! - `cart:{conference_id}:{cart_id}` → [`CartRow`], one per cart generation; a
+//! - `cart:{conference_id}:{cart_id}` → [`CartRecord`], one per cart generation
+//!   (the Cart's own record, folded by the same code); a
 //!   conference's carts are the prefix [`carts_prefix`], a user's are those rows
 //!   filtered by `user`. Active carts (ANA-34) = status open and `expires_at` in the
 //!   future, read at request time;
-//! - `stream:{cart_stream_id}` → the (conference, user) of the cart stream
-//!   (internal pointer).
+//! - `stream:{cart_stream_id}` → the (conference, user) of the cart stream and its
+//!   latest generation ([`current_cart`]).
 
 #[cfg(test)]
 mod tests;
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use tessera_aggregates::cart::{CartEvent, CartItem, CartStatus};
+use tessera_aggregates::cart::{CartEvent, CartRecord, CartStatus};
 use uuid::Uuid;
 
 use crate::keys::{conference_of, stream_key};
@@ -28,11 +28,14 @@ pub struct CartsFunnel;
 #[serde(tag = "row", rename_all = "snake_case")]
 pub enum CartsRow {
     Funnel(FunnelRow),
-    Cart(CartRow),
-    /// `stream:{cart_stream_id}`: whose carts the stream holds.
+    Cart(CartRecord),
+    /// `stream:{cart_stream_id}`: whose carts the stream holds, and its latest
+    /// generation (the buyer's cart page reads it).
     Stream {
         conference_id: Uuid,
         user: Uuid,
+        #[serde(default)]
+        current: Option<Uuid>,
     },
 }
 
@@ -58,24 +61,6 @@ pub struct FunnelRow {
     pub expired: u64,
 }
 
-/// One cart generation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CartRow {
-    pub cart_id: Uuid,
-    pub conference_id: Uuid,
-    pub user: Uuid,
-    /// CART-1, stored lower_snake_case.
-    pub status: CartStatus,
-    pub opened_at: DateTime<Utc>,
-    /// CART-5: slid by adds and quantity updates.
-    pub expires_at: DateTime<Utc>,
-    pub items: Vec<CartItem>,
-    pub voucher_code: Option<String>,
-    pub order_id: Option<Uuid>,
-    pub checked_out_at: Option<DateTime<Utc>>,
-    pub expired_at: Option<DateTime<Utc>>,
-}
-
 pub fn funnel_key(conference_id: Uuid) -> String {
     format!("funnel:{conference_id}")
 }
@@ -89,17 +74,16 @@ pub fn carts_prefix(conference_id: Uuid) -> String {
     format!("cart:{conference_id}:")
 }
 
-fn cart_id_of(event: &CartEvent) -> Uuid {
-    use CartEvent::*;
-    match event {
-        CartOpened { cart_id, .. }
-        | CartExpired { cart_id, .. }
-        | ItemAdded { cart_id, .. }
-        | ItemQuantityChanged { cart_id, .. }
-        | ItemRemoved { cart_id, .. }
-        | VoucherApplied { cart_id, .. }
-        | VoucherRemoved { cart_id, .. }
-        | CartCheckedOut { cart_id, .. } => *cart_id,
+/// The stream row of a (conference, user) pair's carts (`Cart::stream_id`).
+pub fn cart_stream_key(cart_stream: Uuid) -> String {
+    stream_key(&cart_stream.to_string())
+}
+
+/// The pair's latest generation, from its stream row.
+pub fn current_cart(row: &CartsRow) -> Option<Uuid> {
+    match row {
+        CartsRow::Stream { current, .. } => *current,
+        _ => None,
     }
 }
 
@@ -117,106 +101,31 @@ impl CartsFunnel {
     }
 
     fn open(rows: &mut Rows<CartsRow>, env: &Envelope, event: &CartEvent) {
-        let CartEvent::CartOpened {
-            cart_id,
-            conference_id,
-            user,
-            expires_at,
-            at,
-        } = event
-        else {
+        let Some(cart) = CartRecord::opened(event) else {
             return;
         };
-        let new_stream = rows.get(&stream_key(&env.aggregate_id)).is_none();
-        if new_stream {
-            rows.insert(
-                stream_key(&env.aggregate_id),
-                CartsRow::Stream {
-                    conference_id: *conference_id,
-                    user: *user,
-                },
-            );
-        }
-        let key = cart_key(*conference_id, *cart_id);
+        let (conference_id, cart_id) = (cart.conference_id, cart.cart_id);
+        let key = cart_key(conference_id, cart_id);
         if rows.get(&key).is_some() {
             return;
         }
+        let new_stream = rows.get(&stream_key(&env.aggregate_id)).is_none();
         rows.insert(
-            key,
-            CartsRow::Cart(CartRow {
-                cart_id: *cart_id,
-                conference_id: *conference_id,
-                user: *user,
-                status: CartStatus::Open,
-                opened_at: *at,
-                expires_at: *expires_at,
-                items: Vec::new(),
-                voucher_code: None,
-                order_id: None,
-                checked_out_at: None,
-                expired_at: None,
-            }),
+            stream_key(&env.aggregate_id),
+            CartsRow::Stream {
+                conference_id,
+                user: cart.user,
+                current: Some(cart_id),
+            },
         );
-        Self::funnel(rows, *conference_id, |f| {
+        rows.insert(key, CartsRow::Cart(cart));
+        Self::funnel(rows, conference_id, |f| {
             f.carts_opened += 1;
             f.carts_open += 1;
             if new_stream {
                 f.shoppers += 1;
             }
         });
-    }
-}
-
-/// Folds an event into its cart generation.
-fn evolve(cart: &mut CartRow, event: &CartEvent) {
-    use CartEvent::*;
-    match event {
-        CartOpened { .. } => {}
-        CartExpired { at, .. } => {
-            cart.status = CartStatus::Expired;
-            cart.expired_at = Some(*at);
-        }
-        ItemAdded {
-            item_id,
-            product,
-            name,
-            unit_price,
-            quantity,
-            requires,
-            expires_at,
-            ..
-        } => {
-            cart.items.push(CartItem {
-                item_id: *item_id,
-                product: product.clone(),
-                name: name.clone(),
-                unit_price: *unit_price,
-                quantity: *quantity,
-                requires: requires.clone(),
-            });
-            cart.expires_at = *expires_at;
-        }
-        ItemQuantityChanged {
-            item_id,
-            quantity,
-            unit_price,
-            expires_at,
-            ..
-        } => {
-            if let Some(item) = cart.items.iter_mut().find(|i| i.item_id == *item_id) {
-                item.quantity = *quantity;
-                item.unit_price = *unit_price;
-            }
-            cart.expires_at = *expires_at;
-        }
-        ItemRemoved { item_id, .. } => cart.items.retain(|i| i.item_id != *item_id),
-        VoucherApplied { voucher, .. } => cart.voucher_code = Some(voucher.code.clone()),
-        VoucherRemoved { .. } => cart.voucher_code = None,
-        CartCheckedOut { order_id, at, .. } => {
-            cart.status = CartStatus::CheckedOut;
-            cart.order_id = Some(*order_id);
-            cart.checked_out_at = Some(*at);
-        }
     }
 }
 
@@ -250,7 +159,7 @@ fn tally(f: &mut FunnelRow, event: &CartEvent, was_open: bool) {
 
 impl Projection for CartsFunnel {
     const NAME: &'static str = "carts_funnel";
-    const VERSION: u32 = 1;
+    const VERSION: u32 = 2;
     type Row = CartsRow;
 
     fn apply(rows: &mut Rows<CartsRow>, env: &Envelope) {
@@ -268,12 +177,12 @@ impl Projection for CartsFunnel {
         let Some(conference_id) = conference_of(pointer, env) else {
             return;
         };
-        let Some(CartsRow::Cart(cart)) = rows.get_mut(&cart_key(conference_id, cart_id_of(event)))
+        let Some(CartsRow::Cart(cart)) = rows.get_mut(&cart_key(conference_id, event.cart_id()))
         else {
             return;
         };
         let was_open = cart.status == CartStatus::Open;
-        evolve(cart, event);
+        cart.evolve(event);
         Self::funnel(rows, conference_id, |f| tally(f, event, was_open));
     }
 }

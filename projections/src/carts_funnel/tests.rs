@@ -115,7 +115,7 @@ fn history() -> Vec<Logged> {
     ]
 }
 
-fn cart(rows: &Rows<CartsRow>, generation: &str) -> CartRow {
+fn cart(rows: &Rows<CartsRow>, generation: &str) -> CartRecord {
     match rows.get(&cart_key(conf(), cart_id(generation))) {
         Some(CartsRow::Cart(c)) => c.clone(),
         other => panic!("cart {generation} missing: {other:?}"),
@@ -136,7 +136,7 @@ fn cart_1_every_generation_has_its_status() {
     assert_eq!(first.status, CartStatus::CheckedOut);
     assert_eq!(first.order_id, Some(natural_id("order", "A")));
     assert_eq!(first.checked_out_at, Some(at(1, 11)));
-    assert_eq!(first.voucher_code, None);
+    assert_eq!(first.voucher, None);
     assert_eq!(first.items.len(), 1);
     assert_eq!(first.items[0].quantity, 2);
     assert_eq!(first.expires_at, at(1, 12), "CART-5: slid");
@@ -152,6 +152,19 @@ fn cart_1_every_generation_has_its_status() {
         .filter(|(_, r)| matches!(r, CartsRow::Cart(c) if c.user == user("ana")))
         .count();
     assert_eq!(anas, 2);
+}
+
+/// The buyer's cart page finds the pair's latest generation through its stream row.
+#[test]
+fn the_stream_row_points_at_the_latest_generation() {
+    let rows = fold_all::<CartsFunnel>(&log(history()));
+    let current = |name: &str| {
+        rows.get(&cart_stream_key(Cart::stream_id(conf(), user(name))))
+            .and_then(current_cart)
+    };
+    assert_eq!(current("ana"), Some(cart_id("ana-2")));
+    assert_eq!(current("bo"), Some(cart_id("bo-1")));
+    assert_eq!(current("cy"), None);
 }
 
 #[test]

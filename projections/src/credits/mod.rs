@@ -13,7 +13,7 @@ mod tests;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 pub use tessera_aggregates::credit::CreditRecord;
-use tessera_aggregates::credit::{CreditEvent, CreditStatus};
+use tessera_aggregates::credit::{CreditEvent, CreditStatus, IssuedCredit};
 use uuid::Uuid;
 
 use crate::keys::{conference_of, stream_key};
@@ -121,7 +121,7 @@ impl Projection for Credits {
         let DomainEvent::Credit(event) = &env.event else {
             return;
         };
-        if let CreditEvent::CreditIssued { conference_id, .. } = event {
+        if let CreditEvent::CreditIssued(IssuedCredit { conference_id, .. }) = event {
             let mut credit = CreditRecord::default();
             credit.evolve(event);
             // The stream id is the credit id; the event's id is the fallback.

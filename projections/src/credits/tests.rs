@@ -1,4 +1,4 @@
-use tessera_aggregates::credit::CreditSource;
+use tessera_aggregates::credit::{CreditSource, IssuedCredit};
 use tessera_aggregates::natural_id;
 
 use super::*;
@@ -23,7 +23,7 @@ fn c(name: &str, event: CreditEvent) -> Logged {
 }
 
 fn issued(name: &str, amount: &str, spendable: bool) -> CreditEvent {
-    CreditEvent::CreditIssued {
+    CreditEvent::CreditIssued(IssuedCredit {
         credit_id: credit_id(name),
         conference_id: conf(),
         user: user("ana"),
@@ -34,7 +34,7 @@ fn issued(name: &str, amount: &str, spendable: bool) -> CreditEvent {
             refund_id: natural_id("refund", name),
         },
         at: at(4, 9),
-    }
+    })
 }
 
 fn applied(on: &str, payment: &str, amount: &str, remaining: &str) -> CreditEvent {

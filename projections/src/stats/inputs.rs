@@ -1,5 +1,6 @@
 //! Typed access to the rows the sections read, with the reads that fetch them.
 
+use tessera_aggregates::cart::CartRecord;
 use uuid::Uuid;
 
 use super::{Ctx, Read};
@@ -8,7 +9,7 @@ use crate::activity_roster::{ActivityRoster, ActivityRow, RosterRow};
 use crate::attendees::{
     AttendeeRow, AttendeeSummary, Attendees, AttendeesRow, attendees_prefix, summary_key,
 };
-use crate::carts_funnel::{CartRow, CartsFunnel, CartsRow, carts_prefix};
+use crate::carts_funnel::{CartsFunnel, CartsRow, carts_prefix};
 use crate::conference_catalog::{CatalogRow, ConferenceCatalog, ConferenceRow, conference_key};
 use crate::credits::{CreditSummary, Credits, CreditsRow};
 use crate::orders::{OrderRecord, Orders, OrdersRow, orders_prefix};
@@ -132,7 +133,7 @@ pub fn carts_read(c: Uuid) -> Read {
     Read::new(CartsFunnel::NAME, carts_prefix(c))
 }
 
-pub fn carts(ctx: &Ctx) -> R<Vec<CartRow>> {
+pub fn carts(ctx: &Ctx) -> R<Vec<CartRecord>> {
     let rows: Vec<CartsRow> = ctx
         .sources
         .rows(CartsFunnel::NAME, &carts_prefix(ctx.conference_id))?;

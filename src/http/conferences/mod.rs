@@ -5,7 +5,7 @@ mod admin;
 mod flags;
 mod manage;
 mod products;
-mod public;
+pub(crate) mod public;
 mod roles;
 
 use axum::Json;

@@ -34,7 +34,7 @@ pub(super) fn groups() -> Vec<Group> {
 }
 
 /// The conference's catalog row, if the read model has it.
-pub(super) async fn conference_row(app: &AppState, id: Uuid) -> ApiResult<Option<ConferenceRow>> {
+pub(crate) async fn conference_row(app: &AppState, id: Uuid) -> ApiResult<Option<ConferenceRow>> {
     let doc = storage::live_row(&app.db, ConferenceCatalog::NAME, &conference_key(id)).await?;
     Ok(
         match doc

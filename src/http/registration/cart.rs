@@ -8,8 +8,13 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use tessera_aggregates::cart::CartStatus;
+use tessera_aggregates::cart::{Cart, CartRecord, CartStatus};
 use tessera_aggregates::pricing::{PricingSummary, ProductKind};
+use tessera_projections::Projection;
+use tessera_projections::carts_funnel::{
+    CartsFunnel, CartsRow, cart_key, cart_stream_key, current_cart,
+};
+use tessera_replay::storage;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -18,8 +23,8 @@ use super::PUBLIC;
 use crate::app::{AppState, Caller, ConferenceRef};
 use crate::http::access::{Access, Group};
 use crate::http::error::{ApiResult, Problem};
-use crate::http::extract::{ApiJson, AuthUser, CommandMeta};
-use crate::process::cart::{self, CartOf};
+use crate::http::extract::{After, ApiJson, AuthUser, CommandMeta};
+use crate::process::cart::{self, CartOf, PricedCart};
 
 pub(super) fn groups() -> Vec<Group> {
     vec![(
@@ -59,28 +64,57 @@ pub struct CartView {
     pub position: Option<i64>,
 }
 
-/// The cart with its pricing summary as of now (no side effects, CART-50).
+/// The cart as it stands after the caller's command, priced as of now (CART-50).
 async fn view(app: &AppState, of: CartOf<'_>, position: Option<i64>) -> ApiResult<CartView> {
     let cart = cart::priced(app.flows(), of).await?;
-    Ok(CartView {
-        cart_id: cart.cart_id,
-        status: cart.status,
-        expires_at: cart.expires_at,
-        items: cart
-            .items
-            .into_iter()
-            .map(|i| CartItemView {
-                id: i.item_id,
-                kind: i.product.kind,
-                slug: i.product.slug,
-                name: i.name,
-                unit_price: i.unit_price,
-                quantity: i.quantity,
-            })
-            .collect(),
-        voucher: cart.voucher,
-        summary: cart.summary,
-        position,
+    Ok(CartView::of(cart, position))
+}
+
+impl CartView {
+    fn of(cart: PricedCart, position: Option<i64>) -> CartView {
+        CartView {
+            cart_id: cart.cart_id,
+            status: cart.status,
+            expires_at: cart.expires_at,
+            items: cart
+                .items
+                .into_iter()
+                .map(|i| CartItemView {
+                    id: i.item_id,
+                    kind: i.product.kind,
+                    slug: i.product.slug,
+                    name: i.name,
+                    unit_price: i.unit_price,
+                    quantity: i.quantity,
+                })
+                .collect(),
+            voucher: cart.voucher,
+            summary: cart.summary,
+            position,
+        }
+    }
+}
+
+/// The pair's latest cart generation, as the carts read model has it.
+async fn cart_row(app: &AppState, of: CartOf<'_>) -> ApiResult<Option<CartRecord>> {
+    let stream = Cart::stream_id(of.conference, of.user);
+    let row = |key: String| async move {
+        let doc = storage::live_row(&app.db, CartsFunnel::NAME, &key).await?;
+        ApiResult::Ok(
+            doc.map(|d| serde_json::from_str::<CartsRow>(&d))
+                .transpose()?,
+        )
+    };
+    let Some(current) = row(cart_stream_key(stream))
+        .await?
+        .as_ref()
+        .and_then(current_cart)
+    else {
+        return Ok(None);
+    };
+    Ok(match row(cart_key(of.conference, current)).await? {
+        Some(CartsRow::Cart(cart)) => Some(cart),
+        _ => None,
     })
 }
 
@@ -92,7 +126,8 @@ fn cart_of<'a>(conf: &ConferenceRef, user: &Caller, meta: &'a CommandMeta) -> Ca
     }
 }
 
-/// The caller's open cart (created when there is none, CART-3/39).
+/// The caller's open cart (created when there is none, CART-3/39), from the carts
+/// read model (`X-Tessera-After` for read-your-writes), priced as of now.
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/cart", tag = "registration",
     params(("slug" = String, Path)),
     responses((status = 200, body = CartView), (status = 401, body = Problem), (status = 404, body = Problem)))]
@@ -100,12 +135,16 @@ async fn get_cart(
     State(app): State<AppState>,
     AuthUser(user): AuthUser,
     meta: CommandMeta,
+    _after: After,
     Path(slug): Path<String>,
 ) -> ApiResult<Json<CartView>> {
     let conf = app.gate(&slug, PUBLIC).await?;
     let of = cart_of(&conf, &user, &meta);
     let position = cart::open(app.flows(), of).await?;
-    Ok(Json(view(&app, of, position).await?))
+    app.wait_for(position).await;
+    let cart = cart_row(&app, of).await?;
+    let priced = cart::price(app.flows(), of, cart).await?;
+    Ok(Json(CartView::of(priced, position)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -11,14 +11,17 @@ use tessera_aggregates::volunteer::{
 use tessera_projections::volunteers::latest_earlier;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
 
 use super::{ApplicationView, VolunteerAccepted, VolunteerFormBody, all_applications, sealing};
 use crate::app::AppState;
 use crate::features::Feature;
 use crate::http::access::{Access, Group};
+use crate::http::conferences::public::conference_row;
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{After, ApiJson, AuthUser, CommandMeta};
-use crate::process::volunteers::{apply as apply_flow, year_of};
+use crate::http::stats::series::series_row;
+use crate::process::volunteers::apply as apply_flow;
 
 /// CONF-29: pages for the public need public_ui.
 const PUBLIC: &[Feature] = &[Feature::PublicUi];
@@ -62,9 +65,9 @@ async fn form(
     Path(slug): Path<String>,
 ) -> ApiResult<Json<VolunteerFormView>> {
     let conf = app.gate(&slug, PUBLIC).await?;
-    let year = year_of(app.flows(), conf.id).await?;
+    let year = catalog_year(&app, conf.id).await?;
     let all = all_applications(&app).await?;
-    let previous = latest_earlier(&all, user.id, year.year.series_id, year.year.year);
+    let previous = latest_earlier(&all, user.id, year.series_id, year.year);
     let mut choices: Vec<String> = year.earlier_years.iter().map(|y| y.to_string()).collect();
     choices.push(FIRST_TIME.to_string());
     let mut form: VolunteerFormBody = match previous {
@@ -82,13 +85,39 @@ async fn form(
     };
     Ok(Json(VolunteerFormView {
         conference_id: conf.id,
-        year: year.year.year,
+        year: year.year,
         applications_open: year.applications_open,
         previous_event_choices: choices,
         prefilled_from: previous.map(|p| p.year.year),
         form,
         application,
     }))
+}
+
+/// The year of a conference as the catalog read model has it.
+struct CatalogYear {
+    series_id: Uuid,
+    year: i32,
+    applications_open: bool,
+    /// MY-13: the series' years before this one, ascending.
+    earlier_years: Vec<i32>,
+}
+
+async fn catalog_year(app: &AppState, conference: Uuid) -> ApiResult<CatalogYear> {
+    let conf = conference_row(app, conference)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Conference"))?;
+    let series = series_row(app, &conf.series_slug).await?;
+    Ok(CatalogYear {
+        series_id: conf.series_id,
+        year: conf.year,
+        applications_open: conf.details.volunteer_application_open,
+        earlier_years: series
+            .conferences
+            .range(..conf.year)
+            .map(|(y, _)| *y)
+            .collect(),
+    })
 }
 
 /// Applies to volunteer for this year: pending (MY-11); one application per user
