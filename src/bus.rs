@@ -116,6 +116,17 @@ impl CommandBus {
         self
     }
 
+    /// How many times this process read `A`'s streams from the store (what its
+    /// cache did not answer; also the `tessera_aggregate_loads_total` metric).
+    pub fn store_reads<A>(&self) -> u64
+    where
+        A: Aggregate + 'static,
+        A::Command: Send,
+        A::Error: Send,
+    {
+        self.store::<A>().loads()
+    }
+
     pub fn services(&self) -> &DomainServices {
         &self.services
     }

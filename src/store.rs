@@ -5,6 +5,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::num::NonZeroUsize;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -138,6 +139,8 @@ pub struct CachingEventStore<A: Aggregate> {
     others: Option<Arc<OtherWriters>>,
     /// Commands waiting per aggregate; an entry exists while a leader runs them.
     queues: Mutex<HashMap<String, Queue<A>>>,
+    /// Reads of a stream from the store (the cache's misses and refreshes).
+    loads: AtomicU64,
 }
 
 /// An aggregate's waiting commands, and since when its current batch runs.
@@ -200,6 +203,7 @@ impl<A: Aggregate> CachingEventStore<A> {
             queues: Mutex::new(HashMap::new()),
             verified: Mutex::new(HashMap::new()),
             others: None,
+            loads: AtomicU64::new(0),
         }
     }
 
@@ -213,6 +217,12 @@ impl<A: Aggregate> CachingEventStore<A> {
     /// theirs that the answer may miss is announced after it, and moves the epoch.
     fn epoch(&self) -> Option<u64> {
         self.others.as_ref().and_then(|o| o.epoch())
+    }
+
+    /// How many times a stream was read from the store: what the cache did not
+    /// answer.
+    pub fn loads(&self) -> u64 {
+        self.loads.load(Ordering::Relaxed)
     }
 
     fn mark_verified(&self, id: &str, epoch: Option<u64>) {
@@ -450,6 +460,8 @@ impl<A: Aggregate> CachingEventStore<A> {
                 current_snapshot: None,
             },
         };
+        self.loads.fetch_add(1, Ordering::Relaxed);
+        metrics::counter!("tessera_aggregate_loads_total", "aggregate" => A::TYPE).increment(1);
         let newer = if context.current_sequence == 0 {
             self.repo.get_events::<A>(id).await?
         } else {

@@ -15,6 +15,7 @@ use axum::http::StatusCode;
 use common::{Backend, TestApp};
 use serde_json::json;
 use tessera::bench::instances::{self, Cluster};
+use tessera_aggregates::conference::Conference;
 use tessera_replay::leader::PROJECTIONS;
 
 const CONF: &str = "scale-2027";
@@ -205,11 +206,18 @@ async fn a_cached_gate_follows_another_instances_change_once_announced() {
     tokio::time::sleep(Duration::from_millis(2500)).await;
     let r = a.get(&days).send().await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let conference_reads = || a.app.bus.store_reads::<Conference>();
+    let checked = conference_reads();
     // Past the 500 ms bound of a plain cached read: A now trusts its copy only
-    // because nobody else has announced a commit.
+    // because nobody else has announced a commit, so it does not read the store.
     tokio::time::sleep(Duration::from_millis(800)).await;
     let r = a.get(&days).send().await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        conference_reads(),
+        checked,
+        "A read the conference again though nobody else had written"
+    );
     let r = b
         .put(&flags)
         .as_user(&admin)
@@ -230,6 +238,10 @@ async fn a_cached_gate_follows_another_instances_change_once_announced() {
         status,
         StatusCode::NOT_FOUND,
         "A still served the gate it cached before B switched the program off"
+    );
+    assert!(
+        conference_reads() > checked,
+        "the announcement made A read it"
     );
     let name = a.url.rsplit('/').next().unwrap_or_default().to_string();
     b.finish().await;
