@@ -175,14 +175,11 @@ impl CommandBus {
             .map_err(store_error)
     }
 
-    /// Folds the whole stream of aggregate `id` into a fresh value, without reading
-    /// or filling the cache and without taking the per-aggregate lock: a private
-    /// copy a caller may run `decide`/`apply` on (bootstrap's validate-everything-
-    /// first pass).
     /// Like [`Self::inspect`], but may answer from this process's cache when it was
-    /// verified within `RECENT` (at most that stale with respect to other
-    /// processes; never with respect to this one). For pages, feature gates and
-    /// advisory checks on hot aggregates; never for a decision.
+    /// verified within `RECENT`, or since then no other instance has announced a
+    /// commit (for at most 30 s: docs/scale-out.md). Never stale with respect to
+    /// this process. For pages, feature gates and advisory checks on hot
+    /// aggregates; never for a decision.
     pub async fn peek<A, T>(
         &self,
         id: &StreamId<A>,
@@ -230,6 +227,10 @@ impl CommandBus {
             .await
     }
 
+    /// Folds the whole stream of aggregate `id` into a fresh value, without reading
+    /// or filling the cache and without taking the per-aggregate lock: a private
+    /// copy a caller may run `decide`/`apply` on (bootstrap's validate-everything-
+    /// first pass).
     pub async fn load_fresh<A>(&self, id: &StreamId<A>) -> Result<A, BusError<A::Error>>
     where
         A: Aggregate<Services = DomainServices> + 'static,

@@ -18,7 +18,7 @@ use std::time::Duration;
 use tessera_projections::Envelope;
 use tessera_replay::follow::{bump, notify_progress};
 use tessera_replay::storage::{LazyCheckpoint, Stored};
-use tessera_replay::{Db, LogReader};
+use tessera_replay::{Db, LogReader, LogWindow};
 use tokio::sync::{Notify, watch};
 
 pub use crate::process::Reaction;
@@ -80,6 +80,13 @@ pub struct Reactor {
 }
 
 impl Reactor {
+    /// Reads the log through `window`, sharing pages with this process's other
+    /// tailers.
+    pub fn share_log(mut self, window: Arc<LogWindow>) -> Self {
+        self.reader = LogReader::sharing(self.db.clone(), window);
+        self
+    }
+
     pub async fn load(db: Db, processes: Arc<Processes>) -> anyhow::Result<Self> {
         Self::load_publishing(db, processes, Arc::new(watch::channel(0).0)).await
     }

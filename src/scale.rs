@@ -15,7 +15,7 @@ use std::time::Duration;
 use tessera_replay::follow::{self, Followed, OtherWriters, bump, stored_position};
 use tessera_replay::leader::{JobFuture, Leadership, PROJECTIONS};
 use tessera_replay::stats_model::{self, StatsHandle, StatsJob};
-use tessera_replay::{Db, Runner, RunnerHandle};
+use tessera_replay::{Db, LogWindow, Runner, RunnerHandle};
 use tokio::sync::{Notify, watch};
 
 use crate::app::AppState;
@@ -35,7 +35,11 @@ fn view_names() -> Vec<String> {
 /// The projection runner under leadership. When this instance takes the job at
 /// once (always on SQLite), the projections are caught up before this returns, as
 /// a single instance always did; a standby's handle follows the leader.
-pub async fn projections(leadership: &Leadership, db: &Db) -> anyhow::Result<RunnerHandle> {
+pub async fn projections(
+    leadership: &Leadership,
+    db: &Db,
+    log: &Arc<LogWindow>,
+) -> anyhow::Result<RunnerHandle> {
     let published = Arc::new(watch::channel(0).0);
     if let Some(p) = stored_position(db, &view_names()).await? {
         bump(&published, p);
@@ -45,26 +49,29 @@ pub async fn projections(leadership: &Leadership, db: &Db) -> anyhow::Result<Run
     let first = leadership.try_acquire(PROJECTIONS).await?;
     let mut preloaded = match first {
         Some(_) => {
-            let mut runner = Runner::load_publishing(db.clone(), published.clone()).await?;
+            let mut runner = Runner::load_publishing(db.clone(), published.clone())
+                .await?
+                .share_log(log.clone());
             runner.catch_up().await?;
             Some(runner)
         }
         None => None,
     };
-    let db = db.clone();
+    let (db, log) = (db.clone(), log.clone());
     leadership.run(PROJECTIONS, first, move || -> JobFuture {
-        let (runner, db, published, wake) = (
+        let (runner, db, published, wake, log) = (
             preloaded.take(),
             db.clone(),
             published.clone(),
             wake.clone(),
+            log.clone(),
         );
         Box::pin(async move {
             let runner = match runner {
                 Some(r) => r,
                 None => loop {
                     match Runner::load_publishing(db.clone(), published.clone()).await {
-                        Ok(r) => break r,
+                        Ok(r) => break r.share_log(log.clone()),
                         Err(e) => tracing::error!(error = %e, "projection runner cannot load"),
                     }
                     tokio::time::sleep(RETRY).await;
@@ -112,6 +119,7 @@ pub async fn process_managers(
     db: &Db,
     processes: Arc<Processes>,
     wake: Arc<Notify>,
+    log: &Arc<LogWindow>,
 ) -> anyhow::Result<ReactorHandle> {
     let published = Arc::new(watch::channel(0).0);
     if let Some(p) = stored_position(db, &[reactor::NAME.to_string()]).await? {
@@ -119,20 +127,21 @@ pub async fn process_managers(
     }
     let handle = ReactorHandle::new(wake.clone(), published.clone());
     let first = leadership.try_acquire(reactor::NAME).await?;
-    let db = db.clone();
+    let (db, log) = (db.clone(), log.clone());
     leadership.run(reactor::NAME, first, move || -> JobFuture {
-        let (db, processes, published, wake) = (
+        let (db, processes, published, wake, log) = (
             db.clone(),
             processes.clone(),
             published.clone(),
             wake.clone(),
+            log.clone(),
         );
         Box::pin(async move {
             let reactor = loop {
                 match Reactor::load_publishing(db.clone(), processes.clone(), published.clone())
                     .await
                 {
-                    Ok(r) => break r,
+                    Ok(r) => break r.share_log(log.clone()),
                     Err(e) => tracing::error!(error = %e, "process managers cannot load"),
                 }
                 tokio::time::sleep(RETRY).await;

@@ -104,7 +104,9 @@ pub async fn build_app(db: Db, config: Config, clock: Arc<dyn Clock>) -> anyhow:
         n => format!("{}#{n}", leader::default_instance_id()),
     };
     let leadership = Leadership::new(db.clone(), instance);
-    let runner = crate::scale::projections(&leadership, &db).await?;
+    // The log's tailers in this process share the pages they read.
+    let log = Arc::new(tessera_replay::LogWindow::default());
+    let runner = crate::scale::projections(&leadership, &db, &log).await?;
     let services_clock = clock.clone();
     let services = DomainServices::new(clock);
     let reactor_wake = Arc::new(tokio::sync::Notify::new());
@@ -140,9 +142,14 @@ pub async fn build_app(db: Db, config: Config, clock: Arc<dyn Clock>) -> anyhow:
         faults: Default::default(),
         in_flight: Default::default(),
     });
-    let reactor =
-        crate::scale::process_managers(&leadership, &db, processes.clone(), reactor_wake.clone())
-            .await?;
+    let reactor = crate::scale::process_managers(
+        &leadership,
+        &db,
+        processes.clone(),
+        reactor_wake.clone(),
+        &log,
+    )
+    .await?;
     let stats = crate::scale::stats_model(&leadership, &db, &runner).await?;
     crate::scale::follow(
         &db,
@@ -175,6 +182,7 @@ pub async fn build_app(db: Db, config: Config, clock: Arc<dyn Clock>) -> anyhow:
         config.webhooks.clone(),
     )
     .await?
+    .share_log(log.clone())
     .spawn();
     let tokens = TokenSigner::new(key.expose(), i64::from(config.token_ttl_hours));
     let logins = LoginThrottle::shared(
@@ -192,6 +200,7 @@ pub async fn build_app(db: Db, config: Config, clock: Arc<dyn Clock>) -> anyhow:
         tokens.clone(),
         &config,
         outbox_wake,
+        log,
     )
     .await?;
     let files = crate::personal::store::FileStore::new(files_root(&db, &config).await);

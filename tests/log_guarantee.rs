@@ -28,7 +28,7 @@ use support::{all_positions, slow_appends};
 use tessera_aggregates::activity::{Activity, ActivityCommand, ActivityDetails};
 use tessera_aggregates::natural_id;
 use tessera_projections::EventMeta;
-use tessera_replay::{Db, LogReader};
+use tessera_replay::{Db, LogReader, LogWindow};
 use tokio::task::JoinHandle;
 
 const CONF: &str = "pycon-us-2027";
@@ -42,10 +42,23 @@ struct Tail {
 
 impl Tail {
     fn start(db: Db) -> Self {
+        Self::reading(LogReader::new(db))
+    }
+
+    /// Several tailers reading through one shared window, as a process's
+    /// runner, process managers, outbox and webhooks do: each must still see
+    /// every event once, in order.
+    fn sharing(db: &Db, n: usize) -> Vec<Self> {
+        let window = Arc::new(LogWindow::default());
+        (0..n)
+            .map(|_| Self::reading(LogReader::sharing(db.clone(), window.clone())))
+            .collect()
+    }
+
+    fn reading(mut reader: LogReader) -> Self {
         let until = Arc::new(AtomicI64::new(i64::MAX));
         let stop = until.clone();
         let task = tokio::spawn(async move {
-            let mut reader = LogReader::new(db);
             let (mut at, mut seen) = (0, vec![]);
             loop {
                 let batch = reader.read_after(at, 100).await.expect("tail the log");
@@ -97,17 +110,19 @@ fn check_exactly_the_log(seen: &[i64], log: &[i64], who: &str) -> Option<String>
 /// equal a rebuild from zero: `replay verify`) and the process managers (each
 /// order paid or cancelled caused exactly one of each follow-up in `REACTIONS`).
 /// Returns every finding, so a failure names each reader that missed something.
-async fn check_readers(app: &TestApp, tail: Tail, head: i64) -> Vec<String> {
+async fn check_readers(app: &TestApp, tails: Vec<Tail>, head: i64) -> Vec<String> {
     let log = all_positions(&app.app.db).await;
     let mut findings = vec![];
     if log.last().copied() != Some(head) {
         findings.push(format!("the log head moved after settling: {head}"));
     }
-    findings.extend(check_exactly_the_log(
-        &tail.seen_up_to(head).await,
-        &log,
-        "the tailing reader",
-    ));
+    for (i, tail) in tails.into_iter().enumerate() {
+        findings.extend(check_exactly_the_log(
+            &tail.seen_up_to(head).await,
+            &log,
+            &format!("tailing reader {i}"),
+        ));
+    }
     if !app.app.runner.wait_for(head, Duration::from_secs(20)).await {
         findings.push(format!("the runner did not reach the head {head}"));
     }
@@ -231,7 +246,8 @@ async fn an_append_that_commits_after_a_later_position_is_never_skipped() {
         "0.3",
     )
     .await;
-    let tail = Tail::start(app.app.db.clone());
+    let mut tails = vec![Tail::start(app.app.db.clone())];
+    tails.extend(Tail::sharing(&app.app.db, 3));
     first_event(&app).await;
     for round in 1..=2 {
         let (slow, fast) = race(&app, round).await;
@@ -241,7 +257,7 @@ async fn an_append_that_commits_after_a_later_position_is_never_skipped() {
         );
     }
     let head = app.settled().await;
-    let findings = check_readers(&app, tail, head).await;
+    let findings = check_readers(&app, tails, head).await;
     assert!(findings.is_empty(), "{findings:#?}");
     app.finish().await;
 }
@@ -391,7 +407,8 @@ async fn every_committed_event_once_in_position_order(b: Backend) {
         )
         .await;
     }
-    let tail = Tail::start(app.app.db.clone());
+    let mut tails = vec![Tail::start(app.app.db.clone())];
+    tails.extend(Tail::sharing(&app.app.db, 3));
     let app = Arc::new(app);
     let buyers = 40;
     let references = rush(&app, buyers).await;
@@ -404,7 +421,7 @@ async fn every_committed_event_once_in_position_order(b: Backend) {
             "SQLite: one writer, no holes"
         );
     }
-    let findings = check_readers(&app, tail, head).await;
+    let findings = check_readers(&app, tails, head).await;
     assert!(findings.is_empty(), "{findings:#?}");
     let facts = follow_ups(&app).await.0;
     assert_eq!(

@@ -15,5 +15,5 @@ pub mod storage;
 pub mod views;
 
 pub use db::{Db, DbError};
-pub use log::{LogReader, RawEvent};
+pub use log::{LogReader, LogWindow, RawEvent};
 pub use runner::{Runner, RunnerError, RunnerHandle};

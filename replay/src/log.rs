@@ -10,11 +10,16 @@
 //! later row did), so once a later snapshot's `xmin` reaches that snapshot's `xmax`
 //! the owner has committed (and is visible) or rolled back (a real hole).
 
+mod window;
+
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 use tessera_projections::{DomainEvent, Envelope, EventMeta};
 
 use crate::Db;
+pub use window::LogWindow;
 
 /// One stored event, not yet decoded.
 #[derive(Debug, Clone)]
@@ -105,6 +110,8 @@ pub struct LogReader {
     gap: Option<Gap>,
     /// Off only in the test that proves the protection is needed.
     gap_protection: bool,
+    /// The pages this process's other tailers read (see [`LogWindow`]).
+    window: Option<Arc<LogWindow>>,
 }
 
 const SELECT_COLUMNS: &str = "position, aggregate_type, aggregate_id, sequence, event_type";
@@ -115,6 +122,15 @@ impl LogReader {
             db,
             gap: None,
             gap_protection: true,
+            window: None,
+        }
+    }
+
+    /// A reader that shares the pages it and the other readers of `window` read.
+    pub fn sharing(db: Db, window: Arc<LogWindow>) -> Self {
+        Self {
+            window: Some(window),
+            ..Self::new(db)
         }
     }
 
@@ -129,6 +145,31 @@ impl LogReader {
 
     /// Up to `limit` events after `after`, in position order.
     pub async fn read_after(&mut self, after: i64, limit: i64) -> Result<Batch, LogError> {
+        let Some(window) = self.window.clone() else {
+            return self.read_store(after, limit).await;
+        };
+        let served = |events| Batch {
+            events,
+            waiting_on_gap: false,
+        };
+        if let Some(events) = window.serve(after, limit) {
+            return Ok(served(events));
+        }
+        if !window.at_end(after) {
+            // Behind the window: a catch-up read of its own.
+            return self.read_store(after, limit).await;
+        }
+        let _turn = window.turn().await;
+        if let Some(events) = window.serve(after, limit) {
+            return Ok(served(events));
+        }
+        let batch = self.read_store(after, limit).await?;
+        window.record(after, &batch.events);
+        Ok(batch)
+    }
+
+    /// Up to `limit` events after `after` from the store, gap-protected.
+    async fn read_store(&mut self, after: i64, limit: i64) -> Result<Batch, LogError> {
         match &self.db {
             Db::Sqlite(pool) => {
                 let sql = format!(

@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::sync::{Notify, watch};
 
 use crate::Db;
-use crate::log::{LogError, LogReader};
+use crate::log::{LogError, LogReader, LogWindow};
 use crate::storage::{self, Checkpoint, Generation, RowChange, Status, Tx};
 use crate::views::{View, all_views};
 
@@ -127,6 +127,13 @@ impl Runner {
         };
         runner.reload().await?;
         Ok(runner)
+    }
+
+    /// Reads the log through `window`, sharing pages with this process's other
+    /// tailers.
+    pub fn share_log(mut self, window: Arc<LogWindow>) -> Self {
+        self.reader = LogReader::sharing(self.db.clone(), window);
+        self
     }
 
     /// Builds slots for just the given views (used by rebuilds and benchmarks).

@@ -62,9 +62,12 @@ pub async fn start(
     tokens: TokenSigner,
     config: &Config,
     outbox_wake: Arc<Notify>,
+    log: Arc<tessera_replay::LogWindow>,
 ) -> anyhow::Result<NotificationsHandle> {
     let sender_wake = Arc::new(Notify::new());
-    let outbox = outbox::Outbox::load(db.clone(), bus.clone()).await?;
+    let outbox = outbox::Outbox::load(db.clone(), bus.clone())
+        .await?
+        .share_log(log);
     let position = outbox.position();
     outbox.spawn(outbox_wake.clone(), sender_wake.clone());
     let mailer = mail::SmtpMailer::from_config(&config.mail)?;

@@ -21,7 +21,7 @@ use tessera_aggregates::volunteer::VolunteerEvent;
 use tessera_projections::{DomainEvent, Envelope, EventMeta};
 use tessera_replay::history::{self, HistoryQuery};
 use tessera_replay::storage::{self, LazyCheckpoint, Stored};
-use tessera_replay::{Db, LogReader};
+use tessera_replay::{Db, LogReader, LogWindow};
 use tokio::sync::{Notify, watch};
 use uuid::Uuid;
 
@@ -309,6 +309,13 @@ pub struct Outbox {
 }
 
 impl Outbox {
+    /// Reads the log through `window`, sharing pages with this process's other
+    /// tailers.
+    pub fn share_log(mut self, window: Arc<LogWindow>) -> Self {
+        self.reader = LogReader::sharing(self.db.clone(), window);
+        self
+    }
+
     pub async fn load(db: Db, bus: Arc<CommandBus>) -> anyhow::Result<Self> {
         let first_start = !storage::generations(&db)
             .await?

@@ -26,7 +26,7 @@ use tessera_aggregates::webhook::WebhookEvent;
 use tessera_projections::webhooks::{EndpointRow, NAME as VIEW};
 use tessera_projections::{DomainEvent, Envelope};
 use tessera_replay::storage::{self, Checkpoint, Status};
-use tessera_replay::{Db, LogReader};
+use tessera_replay::{Db, LogReader, LogWindow};
 
 use crate::config::WebhooksConfig;
 use crate::personal::PersonalData;
@@ -73,6 +73,13 @@ fn wants(endpoint: &EndpointRow, payload: &Payload) -> bool {
 }
 
 impl Worker {
+    /// Reads the log through `window`, sharing pages with this process's other
+    /// tailers.
+    pub fn share_log(mut self, window: Arc<LogWindow>) -> Self {
+        self.reader = LogReader::sharing(self.db.clone(), window);
+        self
+    }
+
     pub async fn load(
         db: Db,
         clock: Arc<dyn Clock>,
