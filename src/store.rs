@@ -225,6 +225,12 @@ impl<A: Aggregate> CachingEventStore<A> {
         self.loads.load(Ordering::Relaxed)
     }
 
+    /// Counts one read of a stream from the store.
+    fn count_load(&self) {
+        self.loads.fetch_add(1, Ordering::Relaxed);
+        metrics::counter!("tessera_aggregate_loads_total", "aggregate" => A::TYPE).increment(1);
+    }
+
     fn mark_verified(&self, id: &str, epoch: Option<u64>) {
         let mut verified = self.verified.lock().unwrap_or_else(|p| p.into_inner());
         if verified.len() > CACHE_SIZE * 2 {
@@ -399,6 +405,7 @@ impl<A: Aggregate> CachingEventStore<A> {
             return Ok(value);
         };
         let epoch = self.epoch();
+        self.count_load();
         let newer = to_envelopes::<A>(self.repo.get_last_events::<A>(id, known).await?)?;
         let mut slot = self.lock(id).await;
         match slot.as_mut() {
@@ -429,6 +436,7 @@ impl<A: Aggregate> CachingEventStore<A> {
         &self,
         context: &mut Context<A>,
     ) -> Result<usize, AggregateError<A::Error>> {
+        self.count_load();
         let newer = self
             .repo
             .get_last_events::<A>(&context.aggregate_id, context.current_sequence)
@@ -460,8 +468,7 @@ impl<A: Aggregate> CachingEventStore<A> {
                 current_snapshot: None,
             },
         };
-        self.loads.fetch_add(1, Ordering::Relaxed);
-        metrics::counter!("tessera_aggregate_loads_total", "aggregate" => A::TYPE).increment(1);
+        self.count_load();
         let newer = if context.current_sequence == 0 {
             self.repo.get_events::<A>(id).await?
         } else {

@@ -174,19 +174,12 @@ impl PersonalData {
         &self,
         row: &UserRow,
     ) -> Result<Option<(String, String)>, PersonalError> {
-        let Some(sealed_email) = &row.sealed_email else {
-            if self.is_erased(row.id).await? {
-                return Ok(None);
-            }
-            return Ok(Some((row.email.clone(), row.name.clone())));
-        };
-        let Some(email) = self.open(row.id, sealed_email).await? else {
-            return Ok(None);
-        };
-        let name = self
-            .read(row.id, &row.name, row.sealed_name.as_ref())
-            .await?;
-        Ok(Some((email, name)))
+        let sealed = row
+            .sealed_email
+            .as_ref()
+            .map(|email| (email, row.sealed_name.as_ref()));
+        self.open_identity(row.id, &row.email, &row.name, sealed)
+            .await
     }
 
     /// A user's (e-mail, name), opened; None once the user was erased.
@@ -197,16 +190,30 @@ impl PersonalData {
         plain_name: &str,
         sealed: Option<&SealedIdentity>,
     ) -> Result<Option<(String, String)>, PersonalError> {
-        let Some(s) = sealed else {
+        let sealed = sealed.map(|s| (&s.email, Some(&s.name)));
+        self.open_identity(id, plain_email, plain_name, sealed)
+            .await
+    }
+
+    /// (e-mail, name) of person `id`: the sealed e-mail (with the sealed name, if
+    /// any) opened, else the plain ones; None once the person was erased.
+    async fn open_identity(
+        &self,
+        id: Uuid,
+        plain_email: &str,
+        plain_name: &str,
+        sealed: Option<(&Sealed, Option<&Sealed>)>,
+    ) -> Result<Option<(String, String)>, PersonalError> {
+        let Some((sealed_email, sealed_name)) = sealed else {
             if self.is_erased(id).await? {
                 return Ok(None);
             }
             return Ok(Some((plain_email.to_string(), plain_name.to_string())));
         };
-        let Some(email) = self.open(id, &s.email).await? else {
+        let Some(email) = self.open(id, sealed_email).await? else {
             return Ok(None);
         };
-        let name = self.open(id, &s.name).await?.unwrap_or_default();
+        let name = self.read(id, plain_name, sealed_name).await?;
         Ok(Some((email, name)))
     }
 

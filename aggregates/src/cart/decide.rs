@@ -148,7 +148,7 @@ impl Cart {
         }
         let mut facts = Vec::new();
         if let Some(cart) = &self.current {
-            if cart.status == CartStatus::Open && !cart.is_stale(now) {
+            if cart.is_open_at(now) {
                 return Ok(facts); // the open cart is returned as is (not extended)
             }
             if cart.cart_id == cart_id {

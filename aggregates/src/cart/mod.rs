@@ -27,7 +27,7 @@ pub use events::CartEvent;
 pub use record::CartRecord;
 
 pub use crate::inventory::Offer;
-use crate::pricing::{CartLine, ProductKind, ProductRef, ProductScope};
+use crate::pricing::{ProductKind, ProductRef, ProductScope};
 use crate::{DomainServices, Timestamp};
 
 /// CART-1: cart statuses, stored lower_snake_case. Nothing sets `abandoned`.
@@ -144,14 +144,6 @@ impl Cart {
     /// The current cart is open and not stale at `now`.
     pub fn is_open_at(&self, now: Timestamp) -> bool {
         self.current.as_ref().is_some_and(|c| c.is_open_at(now))
-    }
-
-    /// The current cart's items as pricing sees them (CART-40…49), in cart order.
-    pub fn lines_for_pricing(&self) -> Vec<CartLine> {
-        self.current
-            .as_ref()
-            .map(CartRecord::lines_for_pricing)
-            .unwrap_or_default()
     }
 
     fn evolve(&mut self, event: CartEvent) {

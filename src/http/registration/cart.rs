@@ -97,19 +97,11 @@ impl CartView {
 
 /// The pair's latest cart generation, as the carts read model has it.
 async fn cart_row(app: &AppState, of: CartOf<'_>) -> ApiResult<Option<CartRecord>> {
-    let stream = Cart::stream_id(of.conference, of.user);
     let row = |key: String| async move {
-        let doc = storage::live_row(&app.db, CartsFunnel::NAME, &key).await?;
-        ApiResult::Ok(
-            doc.map(|d| serde_json::from_str::<CartsRow>(&d))
-                .transpose()?,
-        )
+        storage::live_row_of::<CartsRow>(&app.db, CartsFunnel::NAME, &key).await
     };
-    let Some(current) = row(cart_stream_key(stream))
-        .await?
-        .as_ref()
-        .and_then(current_cart)
-    else {
+    let stream = cart_stream_key(Cart::stream_id(of.conference, of.user));
+    let Some(current) = row(stream).await?.as_ref().and_then(current_cart) else {
         return Ok(None);
     };
     Ok(match row(cart_key(of.conference, current)).await? {

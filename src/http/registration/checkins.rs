@@ -113,7 +113,9 @@ struct Snapshot {
     user: Uuid,
     access_code: String,
     checked_in_at: Option<DateTime<Utc>>,
-    check_ins: Vec<CheckInRecord>,
+    check_in_count: usize,
+    /// The latest check-in (the stream only: the read model keeps the count).
+    last_check_in: Option<CheckInRecord>,
     completed_registration: bool,
     ticket_type: String,
     current_order: Option<Uuid>,
@@ -130,7 +132,8 @@ async fn snapshot(app: &AppState, id: Uuid) -> ApiResult<Option<Snapshot>> {
                 user: a.user(),
                 access_code: a.access_code().to_string(),
                 checked_in_at: a.checked_in_at(),
-                check_ins: a.check_ins().to_vec(),
+                check_in_count: a.check_ins().len(),
+                last_check_in: a.check_ins().last().cloned(),
                 completed_registration: a.completed_registration(),
                 ticket_type: a.ticket_type_label(),
                 current_order: a.current_order(),
@@ -147,17 +150,16 @@ async fn view(app: &AppState, s: Snapshot) -> ApiResult<AttendeeView> {
         .bus
         .inspect(&User::stream(s.user), |u| {
             (
-                u.name().trim().to_string(),
+                u.name().to_string(),
                 u.email().to_string(),
                 u.sealed().cloned(),
             )
         })
         .await?;
-    let (email, name) = app
+    let identity = app
         .personal
         .open_user(s.user, &email, &name, sealed.as_ref())
-        .await?
-        .unwrap_or_else(|| (ERASED.to_string(), ERASED.to_string()));
+        .await?;
     let order = match s.current_order {
         None => None,
         Some(order) => {
@@ -168,9 +170,23 @@ async fn view(app: &AppState, s: Snapshot) -> ApiResult<AttendeeView> {
                 .await?
         }
     };
+    Ok(assemble(s, identity, order))
+}
+
+/// An attendee as staff and the attendee see it, from its facts, its user's
+/// (e-mail, name) opened (None once erased) and its current order's reference
+/// and status.
+fn assemble(
+    s: Snapshot,
+    identity: Option<(String, String)>,
+    order: Option<(String, OrderStatus)>,
+) -> AttendeeView {
+    let (email, name) = identity
+        .map(|(email, name)| (email, name.trim().to_string()))
+        .unwrap_or_else(|| (ERASED.to_string(), ERASED.to_string()));
     let (order_reference, order_status) = order.unzip();
     let badge = Badge::of(&name, &email, s.ticket_type);
-    Ok(AttendeeView {
+    AttendeeView {
         id: s.id,
         user_id: s.user,
         access_code: s.access_code,
@@ -178,14 +194,14 @@ async fn view(app: &AppState, s: Snapshot) -> ApiResult<AttendeeView> {
         email,
         checked_in: s.checked_in_at.is_some(),
         checked_in_at: s.checked_in_at,
-        check_in_count: s.check_ins.len(),
+        check_in_count: s.check_in_count,
         completed_registration: s.completed_registration,
         badge,
         order_id: s.current_order,
         order_reference,
         order_status,
         products: s.products,
-    })
+    }
 }
 
 /// Lets the process managers (order paid → attendee) and then the projections reach
@@ -284,37 +300,29 @@ async fn attendee_row(
 async fn row_view(app: &AppState, a: AttendeeRow) -> ApiResult<AttendeeView> {
     let user: Option<UserRow> =
         storage::live_row_of(&app.db, UserDirectory::NAME, &user_key(a.user)).await?;
-    let opened = match &user {
+    let identity = match &user {
         Some(u) => app.personal.open_listed_user(u).await?,
         None => None,
     };
-    let (email, name) = opened
-        .map(|(email, name)| (email, name.trim().to_string()))
-        .unwrap_or_else(|| (ERASED.to_string(), ERASED.to_string()));
     let order = match a.current_order {
         None => None,
         Some(order) => super::orders::order_record(app, a.conference_id, order)
             .await?
             .map(|o| (o.reference.to_string(), o.status)),
     };
-    let (order_reference, order_status) = order.unzip();
-    let badge = Badge::of(&name, &email, a.ticket_type);
-    Ok(AttendeeView {
+    let facts = Snapshot {
         id: a.id,
-        user_id: a.user,
+        user: a.user,
         access_code: a.access_code,
-        name,
-        email,
-        checked_in: a.checked_in_at.is_some(),
         checked_in_at: a.checked_in_at,
         check_in_count: a.check_in_count as usize,
+        last_check_in: None,
         completed_registration: a.completed_registration,
-        badge,
-        order_id: a.current_order,
-        order_reference,
-        order_status,
+        ticket_type: a.ticket_type,
+        current_order: a.current_order,
         products: a.products.into_iter().map(balance).collect(),
-    })
+    };
+    Ok(assemble(facts, identity, order))
 }
 
 /// A held product as the attendee view shows it.
@@ -409,9 +417,8 @@ async fn check_in(
         .await?;
     let now = snapshot(&app, id).await?.ok_or_else(attendee_not_found)?;
     let last = now
-        .check_ins
-        .last()
-        .cloned()
+        .last_check_in
+        .clone()
         .ok_or_else(|| ApiError::internal("check-in recorded but not found"))?;
     let attendee = view(&app, now).await?;
     Ok((

@@ -306,7 +306,10 @@ fn cart_7_lines_for_pricing_use_the_latest_offer_price() {
         added("i2", &tshirt, 2),
         changed("i1", 3, 120),
     ]);
-    let lines = cart.lines_for_pricing();
+    let lines = cart
+        .current()
+        .map(CartRecord::lines_for_pricing)
+        .unwrap_or_default();
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0].line_id, id("i1"));
     assert_eq!(lines[0].quantity, 3);
