@@ -189,6 +189,33 @@ async fn att_13_check_in_records_every_scan(b: Backend) {
     app.finish().await;
 }
 
+/// ATT-13 under load: ten stations scan one attendee at once; every scan is
+/// recorded with its own number, and each answer's count is its number.
+async fn att_13_concurrent_scans_each_get_their_number(b: Backend) {
+    let (app, _admin, staff) = setup(b).await;
+    let ana = app.user("ana").await;
+    let code = free_attendee(&app, &ana, 0).await;
+
+    let scans = (0..10).map(|i| {
+        let (app, staff, code) = (&app, &staff, code.clone());
+        async move { scan(app, staff, &code, &format!("door-{i}")).await }
+    });
+    let answers = futures::future::join_all(scans).await;
+    let mut numbers = vec![];
+    for r in &answers {
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        assert_eq!(r.body["check_in_count"], r.body["check_in"]["number"]);
+        assert_eq!(r.body["attendee"]["checked_in"], true);
+        numbers.push(r.body["check_in"]["number"].as_u64().unwrap_or(0));
+    }
+    numbers.sort_unstable();
+    assert_eq!(numbers, (1..=10).collect::<Vec<u64>>());
+
+    let r = me(&app, &ana).await;
+    assert_eq!(r.body["check_in_count"], 10);
+    app.finish().await;
+}
+
 /// ATT-11, ATT-17: unknown codes are 404 "Attendee not found" (lookup is
 /// case-sensitive and per conference); an empty code is 400.
 async fn att_11_unknown_or_empty_codes_are_refused(b: Backend) {
@@ -472,6 +499,7 @@ async fn att_19_staff_lookup_and_list(b: Backend) {
 on_both_backends!(
     att_3_order_paid_registers_the_attendee,
     att_13_check_in_records_every_scan,
+    att_13_concurrent_scans_each_get_their_number,
     att_11_unknown_or_empty_codes_are_refused,
     att_10_check_in_is_for_staff,
     att_12_refunded_order_cannot_check_in,

@@ -6,9 +6,16 @@
 //! The fields used to scope, filter and sort the big lists have expression indexes
 //! (migrations `*_list_indexes.sql`); the SQL below writes each expression exactly
 //! as the index does, with the projection's name as a literal so the partial
-//! indexes apply.
+//! indexes apply. On PostgreSQL the listed read models ([`LISTED_VIEWS`]) keep
+//! their document parsed once in the generated column `docb`, which the indexes
+//! and these queries read (migration `*_listed_docs_parsed.sql`).
 
 use crate::Db;
+
+/// The read models that lists page: on PostgreSQL their rows carry the parsed
+/// document `docb` (a column generated for exactly these names), so a list of
+/// any other read model is refused rather than silently finding nothing.
+pub const LISTED_VIEWS: [&str; 4] = ["orders", "attendees", "purchase_orders", "credits"];
 
 /// A condition on a top-level field of the row document.
 #[derive(Debug, Clone, PartialEq)]
@@ -100,7 +107,7 @@ fn check_ident(s: &str) -> bool {
 /// The text of a top-level field, written as the indexes write it.
 fn field(b: Backend, name: &str) -> String {
     match b {
-        Backend::Postgres => format!("((doc)::jsonb ->> '{name}')"),
+        Backend::Postgres => format!("(docb ->> '{name}')"),
         Backend::Sqlite => format!("json_extract(doc, '$.{name}')"),
     }
 }
@@ -152,7 +159,7 @@ fn key_bound(spec: &ListSpec, b: Backend, keys_only: bool) -> &'static str {
 fn where_clause(spec: &ListSpec, sql: &mut Sql, keys_only: bool) -> Result<String, sqlx::Error> {
     let b = sql.backend;
     let bad = |what: &str| sqlx::Error::Protocol(format!("bad list identifier {what}"));
-    if !check_ident(spec.view) {
+    if !check_ident(spec.view) || !LISTED_VIEWS.contains(&spec.view) {
         return Err(bad(spec.view));
     }
     let view = spec.view;
@@ -261,7 +268,7 @@ fn where_clause(spec: &ListSpec, sql: &mut Sql, keys_only: bool) -> Result<Strin
                             element = serde_json::json!({ *key: element });
                         }
                         let p = sql.bind(serde_json::Value::Array(vec![element]).to_string());
-                        format!("((doc)::jsonb -> '{array}') @> CAST({p} AS jsonb)")
+                        format!("(docb -> '{array}') @> CAST({p} AS jsonb)")
                     }
                     Backend::Sqlite => {
                         let p = sql.bind(value.clone());
@@ -466,12 +473,25 @@ mod tests {
         let (page, count) = build(&spec(), Backend::Postgres).unwrap();
         assert!(page.text.contains("name = 'orders'"));
         assert!(page.text.contains(
-            "ORDER BY (((doc)::jsonb ->> 'placed_at') || ' ' || ((doc)::jsonb ->> 'reference')) DESC, key DESC"
+            "ORDER BY ((docb ->> 'placed_at') || ' ' || (docb ->> 'reference')) DESC, key DESC"
         ));
         assert_eq!(page.binds.len(), 5);
         assert!(!count.unwrap().text.contains("ORDER BY"));
         let mut bad = spec();
         bad.conds = vec![Cond::Eq("x'; DROP TABLE events; --", "1".into())];
         assert!(build(&bad, Backend::Sqlite).is_err());
+    }
+
+    #[test]
+    fn only_the_views_with_a_parsed_document_are_listed() {
+        let mut other = spec();
+        other.view = "carts";
+        assert!(build(&other, Backend::Postgres).is_err());
+        assert!(build(&other, Backend::Sqlite).is_err());
+        // The generated column covers exactly these names.
+        let migration =
+            include_str!("../../migrations/postgres/20261207010000_listed_docs_parsed.sql");
+        let names = LISTED_VIEWS.map(|v| format!("'{v}'")).join(", ");
+        assert!(migration.contains(&format!("CASE WHEN name IN ({names}) THEN doc::jsonb END")));
     }
 }

@@ -12,7 +12,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tessera_aggregates::attendee::AttendeeError;
 use tessera_aggregates::attendee::{
-    Attendee, AttendeeCommand, CheckInRecord, ProductBalance, attendee_id, is_valid_access_code,
+    Attendee, AttendeeCommand, AttendeeEvent, CheckInRecord, ProductBalance, attendee_id,
+    is_valid_access_code,
 };
 use tessera_aggregates::conference::Role;
 use tessera_aggregates::order::{Order, OrderStatus};
@@ -401,12 +402,11 @@ async fn check_in(
     ApiJson(body): ApiJson<CheckInBody>,
 ) -> ApiResult<(StatusCode, Json<CheckedIn>)> {
     let conf = app.conference(&slug).await?;
-    let found = by_code(&app, &conf, &body.access_code).await?;
-    let id = found.id;
-    let sent = app
+    let mut now = by_code(&app, &conf, &body.access_code).await?;
+    let decided = app
         .bus
-        .send(
-            &Attendee::stream(id),
+        .send_decided(
+            &Attendee::stream(now.id),
             AttendeeCommand::CheckIn {
                 station: body.station,
                 by: staff.id,
@@ -415,11 +415,36 @@ async fn check_in(
             &meta.for_conf(Some(conf.id)),
         )
         .await?;
-    let now = snapshot(&app, id).await?.ok_or_else(attendee_not_found)?;
-    let last = now
-        .last_check_in
-        .clone()
-        .ok_or_else(|| ApiError::internal("check-in recorded but not found"))?;
+    // The check-in the command decided, folded into what was read to find the
+    // attendee: nothing is read back.
+    let last = decided
+        .events
+        .into_iter()
+        .find_map(|e| match e {
+            AttendeeEvent::AttendeeCheckedIn {
+                number,
+                station,
+                by,
+                note,
+                at,
+            } => Some(CheckInRecord {
+                number,
+                station,
+                by,
+                note,
+                at,
+            }),
+            _ => None,
+        })
+        .ok_or_else(|| ApiError::internal("check-in decided no check-in"))?;
+    // The number was decided under the stream's concurrency check: it is the
+    // count even if another station scanned the attendee since the read.
+    if last.number == 1 {
+        now.checked_in_at = Some(last.at);
+    }
+    now.checked_in_at.get_or_insert(last.at);
+    now.check_in_count = last.number as usize;
+    now.last_check_in = Some(last.clone());
     let attendee = view(&app, now).await?;
     Ok((
         StatusCode::CREATED,
@@ -432,7 +457,7 @@ async fn check_in(
                 station: last.station,
                 at: last.at,
             },
-            position: sent.position,
+            position: decided.position,
         }),
     ))
 }
@@ -487,11 +512,10 @@ async fn door_check(
         return Err(AttendeeError::UnknownProduct(product.slug).into());
     }
     let found = by_code(&app, &conf, &body.access_code).await?;
-    let id = found.id;
-    let sent = app
+    let decided = app
         .bus
-        .send(
-            &Attendee::stream(id),
+        .send_decided(
+            &Attendee::stream(found.id),
             AttendeeCommand::DoorCheck {
                 product: product.clone(),
                 station: body.station,
@@ -500,20 +524,18 @@ async fn door_check(
             &meta.for_conf(Some(conf.id)),
         )
         .await?;
-    let admitted = app
-        .bus
-        .inspect(&Attendee::stream(id), |a| {
-            a.door_checks().last().is_some_and(|d| d.admitted)
-        })
-        .await?;
-    let now = snapshot(&app, id).await?.ok_or_else(attendee_not_found)?;
+    // A denial is recorded too: the event says which (ATT-16).
+    let admitted = decided
+        .events
+        .iter()
+        .any(|e| matches!(e, AttendeeEvent::DoorCheckPassed { .. }));
     Ok((
         StatusCode::CREATED,
         Json(DoorChecked {
             admitted,
             product,
-            attendee: view(&app, now).await?,
-            position: sent.position,
+            attendee: view(&app, found).await?,
+            position: decided.position,
         }),
     ))
 }
@@ -564,11 +586,17 @@ async fn redeem(
     let product = chosen(body.product, body.ticket_type, body.addon)?;
     let quantity = body.quantity.unwrap_or(1);
     let found = by_code(&app, &conf, &body.access_code).await?;
-    let id = Attendee::stream(found.id);
+    // What was held before the command, with this redemption taken off (the
+    // command refuses more than remains, ATT-21): nothing is read back.
+    let before = found
+        .products
+        .iter()
+        .find(|b| b.product == product)
+        .map_or((0, 0), |b| (b.redeemed, b.remaining));
     let sent = app
         .bus
         .send(
-            &id,
+            &Attendee::stream(found.id),
             AttendeeCommand::Redeem {
                 product: product.clone(),
                 quantity,
@@ -578,10 +606,8 @@ async fn redeem(
             &meta.for_conf(Some(conf.id)),
         )
         .await?;
-    let (redeemed, remaining) = app
-        .bus
-        .inspect(&id, |a| (a.redeemed(&product), a.remaining(&product)))
-        .await?;
+    let redeemed = before.0.saturating_add(quantity);
+    let remaining = before.1.saturating_sub(quantity);
     Ok((
         StatusCode::CREATED,
         Json(Redeemed {
