@@ -49,9 +49,9 @@ pub(super) fn funnel(ctx: &Ctx) -> Result<Funnel, serde_json::Error> {
         abandoned: 0,
         expired: 0,
     };
-    for c in inputs::carts(ctx)? {
+    for status in inputs::cart_statuses(ctx)? {
         f.all += 1;
-        match c.status {
+        match status {
             CartStatus::Open => f.open += 1,
             CartStatus::CheckedOut => f.checked_out += 1,
             CartStatus::Abandoned => f.abandoned += 1,

@@ -1,6 +1,7 @@
 //! Typed access to the rows the sections read, with the reads that fetch them.
 
-use tessera_aggregates::cart::CartRecord;
+use serde::Deserialize;
+use tessera_aggregates::cart::CartStatus;
 use uuid::Uuid;
 
 use super::{Ctx, Read};
@@ -9,7 +10,7 @@ use crate::activity_roster::{ActivityRoster, ActivityRow, RosterRow};
 use crate::attendees::{
     AttendeeRow, AttendeeSummary, Attendees, AttendeesRow, attendees_prefix, summary_key,
 };
-use crate::carts_funnel::{CartsFunnel, CartsRow, carts_prefix};
+use crate::carts_funnel::{CartsFunnel, carts_prefix};
 use crate::conference_catalog::{CatalogRow, ConferenceCatalog, ConferenceRow, conference_key};
 use crate::credits::{CreditSummary, Credits, CreditsRow};
 use crate::orders::{OrderRecord, Orders, OrdersRow, orders_prefix};
@@ -133,16 +134,24 @@ pub fn carts_read(c: Uuid) -> Read {
     Read::new(CartsFunnel::NAME, carts_prefix(c))
 }
 
-pub fn carts(ctx: &Ctx) -> R<Vec<CartRecord>> {
-    let rows: Vec<CartsRow> = ctx
+/// What the funnel reads of a cart row: its kind and status, decoded from the
+/// stored document without the rest of the record (a conference holds tens of
+/// thousands of carts, and the stats are recomputed while a rush goes on).
+#[derive(Deserialize)]
+struct CartStatusOnly {
+    row: String,
+    status: CartStatus,
+}
+
+/// The status of every cart of the conference.
+pub fn cart_statuses(ctx: &Ctx) -> R<Vec<CartStatus>> {
+    let rows: Vec<CartStatusOnly> = ctx
         .sources
         .rows(CartsFunnel::NAME, &carts_prefix(ctx.conference_id))?;
     Ok(rows
         .into_iter()
-        .filter_map(|r| match r {
-            CartsRow::Cart(c) => Some(c),
-            _ => None,
-        })
+        .filter(|r| r.row == "cart")
+        .map(|r| r.status)
         .collect())
 }
 
