@@ -25,6 +25,7 @@ use tessera::server::SystemClock;
 use tessera_aggregates::cart::Cart;
 use tessera_aggregates::{DomainServices, StreamId};
 use tessera_projections::EventMeta;
+use tessera_replay::Db;
 
 // ---- a test aggregate whose decisions misbehave on demand ----------------------
 
@@ -512,7 +513,102 @@ async fn pay_13_a_manual_payment_above_the_balance_is_refused(b: Backend) {
     app.finish().await;
 }
 
+/// A projection write that fails (here a trigger refuses every row for a while)
+/// leaves the runner's folds ahead of what is stored; it must reload, not fold
+/// the batch again: once writes succeed, every read model matches a rebuild
+/// from the log (`finish` verifies), with each cart item counted once.
+async fn a_failed_projection_write_is_folded_once(b: Backend) {
+    let (app, admin) = world(b, Config::default()).await;
+    let r = app
+        .post(&format!("/api/v1/conferences/{CONF}/ticket-types"))
+        .as_user(&admin)
+        .json(json!({ "slug": "standard", "name": "Standard", "price": "10.00", "total_quantity": 100 }))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let ana = app.user("ana").await;
+    let add = |quantity: u32| {
+        app.post(&format!("/api/v1/conferences/{CONF}/cart/items"))
+            .as_user(&ana)
+            .json(json!({ "ticket_type": "standard", "quantity": quantity }))
+    };
+    let r = add(1).send().await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    app.settled().await;
+
+    let arm = [
+        "CREATE TABLE test_refuse_rows (x integer)",
+        "INSERT INTO test_refuse_rows VALUES (1)",
+    ];
+    let trigger = match &app.app.db {
+        Db::Postgres(_) => vec![
+            "CREATE FUNCTION test_refuse_rows() RETURNS trigger LANGUAGE plpgsql AS $f$ \
+             BEGIN IF EXISTS (SELECT 1 FROM test_refuse_rows) THEN \
+             RAISE EXCEPTION 'projection writes refused by the test'; END IF; RETURN NEW; END $f$",
+            "CREATE TRIGGER test_refuse_rows BEFORE INSERT OR UPDATE ON projection_rows \
+             FOR EACH ROW EXECUTE FUNCTION test_refuse_rows()",
+        ],
+        Db::Sqlite(_) => vec![
+            "CREATE TRIGGER test_refuse_inserts BEFORE INSERT ON projection_rows \
+             WHEN EXISTS (SELECT 1 FROM test_refuse_rows) \
+             BEGIN SELECT RAISE(ABORT, 'projection writes refused by the test'); END",
+            "CREATE TRIGGER test_refuse_updates BEFORE UPDATE ON projection_rows \
+             WHEN EXISTS (SELECT 1 FROM test_refuse_rows) \
+             BEGIN SELECT RAISE(ABORT, 'projection writes refused by the test'); END",
+        ],
+    };
+    for sql in arm.iter().chain(trigger.iter()) {
+        raw(&app.app.db, sql).await;
+    }
+    let before = app.app.runner.position();
+    let mut last = None;
+    for quantity in [2, 3] {
+        let r = add(quantity).send().await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        last = Some(r);
+    }
+    let Some(last) = last else { return };
+    // The runner tries (and fails) at least twice: its retry follows 500 ms on.
+    tokio::time::sleep(Duration::from_millis(1_300)).await;
+    assert_eq!(
+        app.app.runner.position(),
+        before,
+        "no batch was stored while the writes were refused"
+    );
+    raw(&app.app.db, "DELETE FROM test_refuse_rows").await;
+    let head = app.settled().await;
+    let r = app
+        .get(&format!("/api/v1/conferences/{CONF}/cart"))
+        .as_user(&ana)
+        .after(Some(head))
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // The cart page (read model) shows what the last command answered.
+    assert_eq!(
+        r.body["items"].as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        r.text
+    );
+    assert_eq!(
+        r.body["items"][0]["quantity"], last.body["items"][0]["quantity"],
+        "{} / {}",
+        r.text, last.text
+    );
+    app.finish().await;
+}
+
+async fn raw(db: &Db, sql: &str) {
+    match db {
+        Db::Postgres(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ()),
+        Db::Sqlite(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ()),
+    }
+    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
 on_both_backends!(
+    a_failed_projection_write_is_folded_once,
     a_panicking_decision_never_wedges_its_aggregate,
     a_cancelled_leader_strands_nobody,
     every_command_answers_within_its_deadline,

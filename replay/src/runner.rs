@@ -26,6 +26,10 @@ pub enum RunnerError {
     Sqlx(#[from] sqlx::Error),
     #[error("projection rows cannot be (de)serialized: {0}")]
     Json(#[from] serde_json::Error),
+    /// A batch was folded but its transaction failed, and these slots (a
+    /// rebuild's) cannot be reloaded from storage: start the rebuild again.
+    #[error("a batch was folded but not stored; the folds are ahead of storage")]
+    Stale,
 }
 
 /// One generation of one projection, with its rows in memory.
@@ -48,6 +52,13 @@ pub struct Runner {
     batch: i64,
     /// The position folded so far, for a terminal's progress line (rebuilds).
     progress: Option<Arc<std::sync::atomic::AtomicI64>>,
+    /// A batch was folded into the slots but not stored (its transaction
+    /// failed): the rows in memory are ahead of their checkpoints, and folding
+    /// the batch again would apply it twice. The next step reloads first.
+    stale: bool,
+    /// Whether the slots are every view's stored generations ([`Self::load`]),
+    /// which a reload restores; a rebuild's own slots cannot be reloaded.
+    reloadable: bool,
 }
 
 /// What the rest of the service holds: wake the runner, wait for a position.
@@ -124,6 +135,8 @@ impl Runner {
             published,
             batch: BATCH,
             progress: None,
+            stale: false,
+            reloadable: true,
         };
         runner.reload().await?;
         Ok(runner)
@@ -154,6 +167,8 @@ impl Runner {
             published,
             batch: BATCH,
             progress: None,
+            stale: false,
+            reloadable: false,
         }
     }
 
@@ -222,6 +237,13 @@ impl Runner {
     /// Reads one batch and folds it into every slot behind it. Returns how many
     /// events were folded and whether the reader is waiting on a gap.
     pub async fn step(&mut self) -> Result<(usize, bool), RunnerError> {
+        if self.stale {
+            if !self.reloadable {
+                return Err(RunnerError::Stale);
+            }
+            self.reload().await?;
+            self.stale = false;
+        }
         let from = self.position();
         let batch = self.reader.read_after(from, self.batch).await?;
         if batch.events.is_empty() {
@@ -248,6 +270,11 @@ impl Runner {
         let Some(last) = envelopes.last().map(|e| e.position) else {
             return Ok(0);
         };
+        if self.stale {
+            return Err(RunnerError::Stale);
+        }
+        // Until the batch is stored, the slots are ahead of their checkpoints.
+        self.stale = true;
         for env in envelopes {
             for slot in self.slots.iter_mut().filter(|s| env.position > s.position) {
                 slot.view.apply(env);
@@ -295,11 +322,13 @@ impl Runner {
             // Another runner moved a checkpoint, or a rebuild retired a generation:
             // drop this batch and start again from what is stored.
             self.reload().await?;
+            self.stale = false;
             return Ok(0);
         }
         for slot in self.slots.iter_mut().filter(|s| s.position < last) {
             slot.position = last;
         }
+        self.stale = false;
         if let Some(p) = &self.progress {
             p.store(last, std::sync::atomic::Ordering::Relaxed);
         }
