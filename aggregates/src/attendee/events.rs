@@ -53,6 +53,29 @@ pub enum AttendeeEvent {
     },
 }
 
+impl AttendeeEvent {
+    /// The scan this event records, if it is a check-in: the one shape the
+    /// aggregate keeps and a command's caller answers with.
+    pub fn into_check_in(self) -> Option<super::CheckInRecord> {
+        match self {
+            Self::AttendeeCheckedIn {
+                number,
+                station,
+                by,
+                note,
+                at,
+            } => Some(super::CheckInRecord {
+                number,
+                station,
+                by,
+                note,
+                at,
+            }),
+            _ => None,
+        }
+    }
+}
+
 impl cqrs_es::DomainEvent for AttendeeEvent {
     fn event_type(&self) -> String {
         match self {

@@ -275,21 +275,11 @@ impl Attendee {
                     order.removed = true;
                 }
             }
-            AttendeeCheckedIn {
-                number,
-                station,
-                by,
-                note,
-                at,
-            } => {
-                self.checked_in_at.get_or_insert(at);
-                self.check_ins.push(CheckInRecord {
-                    number,
-                    station,
-                    by,
-                    note,
-                    at,
-                });
+            e @ AttendeeCheckedIn { .. } => {
+                if let Some(scan) = e.into_check_in() {
+                    self.checked_in_at.get_or_insert(scan.at);
+                    self.check_ins.push(scan);
+                }
             }
             DoorCheckPassed {
                 product,

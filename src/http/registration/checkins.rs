@@ -420,22 +420,7 @@ async fn check_in(
     let last = decided
         .events
         .into_iter()
-        .find_map(|e| match e {
-            AttendeeEvent::AttendeeCheckedIn {
-                number,
-                station,
-                by,
-                note,
-                at,
-            } => Some(CheckInRecord {
-                number,
-                station,
-                by,
-                note,
-                at,
-            }),
-            _ => None,
-        })
+        .find_map(AttendeeEvent::into_check_in)
         .ok_or_else(|| ApiError::internal("check-in decided no check-in"))?;
     // The number was decided under the stream's concurrency check: it is the
     // count even if another station scanned the attendee since the read.
