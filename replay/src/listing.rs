@@ -10,12 +10,23 @@
 //! their document parsed once in the generated column `docb`, which the indexes
 //! and these queries read (migration `*_listed_docs_parsed.sql`).
 
+use tessera_projections::Projection;
+use tessera_projections::attendees::Attendees;
+use tessera_projections::credits::Credits;
+use tessera_projections::orders::Orders;
+use tessera_projections::purchase_orders::PurchaseOrders;
+
 use crate::Db;
 
 /// The read models that lists page: on PostgreSQL their rows carry the parsed
 /// document `docb` (a column generated for exactly these names), so a list of
 /// any other read model is refused rather than silently finding nothing.
-pub const LISTED_VIEWS: [&str; 4] = ["orders", "attendees", "purchase_orders", "credits"];
+pub const LISTED_VIEWS: [&str; 4] = [
+    Orders::NAME,
+    Attendees::NAME,
+    PurchaseOrders::NAME,
+    Credits::NAME,
+];
 
 /// A condition on a top-level field of the row document.
 #[derive(Debug, Clone, PartialEq)]

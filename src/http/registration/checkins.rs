@@ -12,8 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tessera_aggregates::attendee::AttendeeError;
 use tessera_aggregates::attendee::{
-    Attendee, AttendeeCommand, AttendeeEvent, CheckInRecord, ProductBalance, attendee_id,
-    is_valid_access_code,
+    Attendee, AttendeeCommand, AttendeeEvent, ProductBalance, attendee_id, is_valid_access_code,
 };
 use tessera_aggregates::conference::Role;
 use tessera_aggregates::order::{Order, OrderStatus};
@@ -115,8 +114,6 @@ struct Snapshot {
     access_code: String,
     checked_in_at: Option<DateTime<Utc>>,
     check_in_count: usize,
-    /// The latest check-in (the stream only: the read model keeps the count).
-    last_check_in: Option<CheckInRecord>,
     completed_registration: bool,
     ticket_type: String,
     current_order: Option<Uuid>,
@@ -134,7 +131,6 @@ async fn snapshot(app: &AppState, id: Uuid) -> ApiResult<Option<Snapshot>> {
                 access_code: a.access_code().to_string(),
                 checked_in_at: a.checked_in_at(),
                 check_in_count: a.check_ins().len(),
-                last_check_in: a.check_ins().last().cloned(),
                 completed_registration: a.completed_registration(),
                 ticket_type: a.ticket_type_label(),
                 current_order: a.current_order(),
@@ -317,7 +313,6 @@ async fn row_view(app: &AppState, a: AttendeeRow) -> ApiResult<AttendeeView> {
         access_code: a.access_code,
         checked_in_at: a.checked_in_at,
         check_in_count: a.check_in_count as usize,
-        last_check_in: None,
         completed_registration: a.completed_registration,
         ticket_type: a.ticket_type,
         current_order: a.current_order,
@@ -423,13 +418,12 @@ async fn check_in(
         .find_map(AttendeeEvent::into_check_in)
         .ok_or_else(|| ApiError::internal("check-in decided no check-in"))?;
     // The number was decided under the stream's concurrency check: it is the
-    // count even if another station scanned the attendee since the read.
-    if last.number == 1 {
+    // count even if another station scanned the attendee since the read, and
+    // number 1 is the first check-in (ATT-13).
+    if last.number == 1 || now.checked_in_at.is_none() {
         now.checked_in_at = Some(last.at);
     }
-    now.checked_in_at.get_or_insert(last.at);
     now.check_in_count = last.number as usize;
-    now.last_check_in = Some(last.clone());
     let attendee = view(&app, now).await?;
     Ok((
         StatusCode::CREATED,
