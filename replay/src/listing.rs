@@ -6,9 +6,11 @@
 //! The fields used to scope, filter and sort the big lists have expression indexes
 //! (migrations `*_list_indexes.sql`); the SQL below writes each expression exactly
 //! as the index does, with the projection's name as a literal so the partial
-//! indexes apply. On PostgreSQL the listed read models ([`LISTED_VIEWS`]) keep
-//! their document parsed once in the generated column `docb`, which the indexes
-//! and these queries read (migration `*_listed_docs_parsed.sql`).
+//! indexes apply. On PostgreSQL the rows lists page ([`LISTED_ROWS`]) keep their
+//! document parsed once in the generated column `docb`, which the indexes and
+//! these queries read (migration `*_listed_rows_only.sql`); each index holds the
+//! rows that have its leading field, a condition the queries' comparisons of
+//! that field imply.
 
 use tessera_projections::Projection;
 use tessera_projections::attendees::Attendees;
@@ -18,15 +20,23 @@ use tessera_projections::purchase_orders::PurchaseOrders;
 
 use crate::Db;
 
-/// The read models that lists page: on PostgreSQL their rows carry the parsed
-/// document `docb` (a column generated for exactly these names), so a list of
-/// any other read model is refused rather than silently finding nothing.
-pub const LISTED_VIEWS: [&str; 4] = [
-    Orders::NAME,
-    Attendees::NAME,
-    PurchaseOrders::NAME,
-    Credits::NAME,
+/// The read models that lists page, with the key prefixes of the rows they page:
+/// on PostgreSQL exactly these rows carry the parsed document `docb` (a column
+/// generated for them alone), so a list of any other rows is refused rather than
+/// silently finding nothing.
+pub const LISTED_ROWS: [(&str, &[&str]); 4] = [
+    (Orders::NAME, &["order:", "product:"]),
+    (Attendees::NAME, &["attendee:", "product:"]),
+    (PurchaseOrders::NAME, &["po:"]),
+    (Credits::NAME, &["credit:"]),
 ];
+
+/// Whether a list may page the rows of `view` under `prefix` (see [`LISTED_ROWS`]).
+fn listed(view: &str, prefix: &str) -> bool {
+    LISTED_ROWS
+        .iter()
+        .any(|(v, prefixes)| *v == view && prefixes.iter().any(|p| prefix.starts_with(p)))
+}
 
 /// A condition on a top-level field of the row document.
 #[derive(Debug, Clone, PartialEq)]
@@ -170,7 +180,7 @@ fn key_bound(spec: &ListSpec, b: Backend, keys_only: bool) -> &'static str {
 fn where_clause(spec: &ListSpec, sql: &mut Sql, keys_only: bool) -> Result<String, sqlx::Error> {
     let b = sql.backend;
     let bad = |what: &str| sqlx::Error::Protocol(format!("bad list identifier {what}"));
-    if !check_ident(spec.view) || !LISTED_VIEWS.contains(&spec.view) {
+    if !check_ident(spec.view) || !listed(spec.view, &spec.prefix) {
         return Err(bad(spec.view));
     }
     let view = spec.view;
@@ -494,15 +504,34 @@ mod tests {
     }
 
     #[test]
-    fn only_the_views_with_a_parsed_document_are_listed() {
+    fn only_the_rows_with_a_parsed_document_are_listed() {
         let mut other = spec();
         other.view = "carts";
         assert!(build(&other, Backend::Postgres).is_err());
         assert!(build(&other, Backend::Sqlite).is_err());
-        // The generated column covers exactly these names.
+        // A pointer row of a listed read model has no parsed document either.
+        let mut pointers = spec();
+        pointers.prefix = "ref:".into();
+        assert!(build(&pointers, Backend::Postgres).is_err());
+        // The generated column covers exactly these rows.
         let migration =
-            include_str!("../../migrations/postgres/20261207010000_listed_docs_parsed.sql");
-        let names = LISTED_VIEWS.map(|v| format!("'{v}'")).join(", ");
-        assert!(migration.contains(&format!("CASE WHEN name IN ({names}) THEN doc::jsonb END")));
+            include_str!("../../migrations/postgres/20261207050000_listed_rows_only.sql");
+        for (view, prefixes) in LISTED_ROWS {
+            let likes: Vec<String> = prefixes
+                .iter()
+                .map(|p| format!("key LIKE '{p}%'"))
+                .collect();
+            let rows = match likes.as_slice() {
+                [one] => one.clone(),
+                many => format!("({})", many.join(" OR ")),
+            };
+            let case = format!("name = '{view}' AND {rows}");
+            assert!(migration.contains(&case), "{case}");
+        }
+        assert_eq!(
+            migration.matches(" AND key LIKE ").count()
+                + migration.matches(" AND (key LIKE ").count(),
+            LISTED_ROWS.len()
+        );
     }
 }

@@ -39,6 +39,14 @@ use crate::{Db, RunnerHandle};
 pub const NAME: &str = "conference_stats";
 /// A conference is recomputed at most once per this while events pour in.
 pub const DEBOUNCE: Duration = Duration::from_millis(200);
+/// While events pour in, the pause after a step is also at least this many times
+/// the step's own time: a recompute grows with the conference, and a rush on a
+/// big year should not spend more than a twentieth of a core restating figures
+/// nobody may read before the next one (a read of a row that is behind assembles
+/// the figures live, so nothing stale is ever served).
+const BUSY_SHARE: u32 = 20;
+/// The longest pause, so the stored figures trail a rush by seconds at most.
+const MAX_PAUSE: Duration = Duration::from_secs(2);
 /// Behind the projections by more than this many events, the job recomputes every
 /// conference rather than reading which ones the events touched.
 const FULL_AFTER: i64 = 200_000;
@@ -484,7 +492,7 @@ impl StatsJob {
     }
 
     /// Follows the projections forever: a change after a quiet spell is stored at
-    /// once, a rush at most once per [`DEBOUNCE`].
+    /// once, a rush at most once per [`pause_after`] a step.
     pub async fn run(mut self) {
         let mut moved = self.runner.watch();
         loop {
@@ -493,8 +501,9 @@ impl StatsJob {
                 tracing::error!(error = %e, "stats model step failed; retrying");
             }
             let spent = started.elapsed();
-            if spent < DEBOUNCE {
-                tokio::time::sleep(DEBOUNCE - spent).await;
+            let pause = pause_after(spent);
+            if spent < pause {
+                tokio::time::sleep(pause - spent).await;
             }
             if self.runner.position() <= self.position {
                 let position = self.position;
@@ -504,6 +513,13 @@ impl StatsJob {
             }
         }
     }
+}
+
+/// How long a step that took `spent` is followed before the next (counted from
+/// the step's start): [`DEBOUNCE`], or [`BUSY_SHARE`] times the step if longer,
+/// at most [`MAX_PAUSE`].
+pub fn pause_after(spent: Duration) -> Duration {
+    spent.saturating_mul(BUSY_SHARE).clamp(DEBOUNCE, MAX_PAUSE)
 }
 
 fn job_progress(verbose: bool, p: Progress) {
@@ -644,4 +660,19 @@ pub async fn current(
         position: wanted,
         origin: Origin::Computed,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_quick_step_waits_the_debounce_and_a_slow_one_twenty_times_its_time_at_most_two_seconds() {
+        assert_eq!(pause_after(Duration::from_millis(3)), DEBOUNCE);
+        assert_eq!(
+            pause_after(Duration::from_millis(50)),
+            Duration::from_secs(1)
+        );
+        assert_eq!(pause_after(Duration::from_millis(400)), MAX_PAUSE);
+    }
 }
