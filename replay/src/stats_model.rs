@@ -37,7 +37,8 @@ use crate::{Db, RunnerHandle};
 
 /// The model's name in `projection_state` / `projection_rows`, and its job.
 pub const NAME: &str = "conference_stats";
-/// A conference is recomputed at most once per this while events pour in.
+/// The shortest pause between two steps while events pour in: a conference is
+/// recomputed at most once per this (longer for a slow recompute, [`pause_after`]).
 pub const DEBOUNCE: Duration = Duration::from_millis(200);
 /// While events pour in, the pause after a step is also at least this many times
 /// the step's own time: a recompute grows with the conference, and a rush on a
@@ -518,7 +519,7 @@ impl StatsJob {
 /// How long a step that took `spent` is followed before the next (counted from
 /// the step's start): [`DEBOUNCE`], or [`BUSY_SHARE`] times the step if longer,
 /// at most [`MAX_PAUSE`].
-pub fn pause_after(spent: Duration) -> Duration {
+fn pause_after(spent: Duration) -> Duration {
     spent.saturating_mul(BUSY_SHARE).clamp(DEBOUNCE, MAX_PAUSE)
 }
 

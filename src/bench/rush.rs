@@ -272,32 +272,21 @@ pub async fn rush(
         "tickets taken {taken} of {tickets} (remaining {remaining:?}); oversold: {}",
         taken.saturating_sub(u64::from(tickets))
     );
-    if let Some((own, postgres)) = cpu {
-        let per = |ticks: u64| ticks as f64 * 10.0 / ok.max(1) as f64;
-        println!(
-            "CPU during the rush: tessera {:.2} ms + postgres {:.2} ms per successful checkout",
-            per(own),
-            per(postgres)
-        );
-    }
+    print_cpu("during the rush", cpu, ok);
     // The rush leaves work behind (the read models fold the last checkouts after
     // they answered): counted until the service and PostgreSQL are quiet again,
-    // every checkout pays for all it caused.
-    // Quiet twice, 2.5 s apart: a job that pauses between its steps (the stats
-    // model, up to 2 s) is not taken for done.
+    // twice and 2.5 s apart so a job that pauses between its steps (the stats
+    // model, up to 2 s) is not taken for done, every checkout pays for all it caused.
     let after = Instant::now();
     settle().await;
     let quiet = after.elapsed().saturating_sub(Duration::from_millis(500));
     tokio::time::sleep(Duration::from_millis(2500)).await;
     settle().await;
-    if let Some((own, postgres)) = CpuTicks::read().and_then(|now| now.since(&cpu_before)) {
-        let per = |ticks: u64| ticks as f64 * 10.0 / ok.max(1) as f64;
-        println!(
-            "CPU until the work it left was done ({quiet:.1?} after the last answer): tessera {:.2} ms + postgres {:.2} ms per successful checkout",
-            per(own),
-            per(postgres)
-        );
-    }
+    print_cpu(
+        &format!("until the work it left was done ({quiet:.1?} after the last answer)"),
+        CpuTicks::read().and_then(|now| now.since(&cpu_before)),
+        ok,
+    );
     if let Ok(seen) = applied.lock() {
         let answers: Vec<String> = seen.iter().map(|(s, n)| format!("{n}× {s}")).collect();
         println!("voucher applications answered: {}", answers.join(", "));
@@ -308,6 +297,19 @@ pub async fn rush(
         used.saturating_sub(voucher_uses)
     );
     Ok(())
+}
+
+/// One CPU line: the ticks of this process and of PostgreSQL per successful
+/// checkout, in ms.
+fn print_cpu(when: &str, ticks: Option<(u64, u64)>, ok: u64) {
+    if let Some((own, postgres)) = ticks {
+        let per = |ticks: u64| ticks as f64 * 10.0 / ok.max(1) as f64;
+        println!(
+            "CPU {when}: tessera {:.2} ms + postgres {:.2} ms per successful checkout",
+            per(own),
+            per(postgres)
+        );
+    }
 }
 
 /// Waits (at most 60 s) until this process and PostgreSQL are quiet (at most 3

@@ -89,25 +89,21 @@ pub(crate) async fn attendees_page(
     // e-mail is a key lookup either way.
     let ticket = q.ticket_type.as_deref().map(str::trim);
     let user = q.email.as_deref().map(user_id);
-    let (prefix, scope) = match ticket {
-        Some(t) => (
-            match user {
-                Some(u) => attendee_product_key(conf.id, t, u),
-                None => attendee_products_prefix(conf.id, t),
-            },
-            Cond::Scope("product_scope", format!("{}:{t}", conf.id)),
+    // With an e-mail the prefix is one whole key, looked up alone: scoping on the
+    // conference would walk the conference's index to find it.
+    let (prefix, scope) = match (ticket, user) {
+        (Some(t), Some(u)) => (attendee_product_key(conf.id, t, u), None),
+        (Some(t), None) => (
+            attendee_products_prefix(conf.id, t),
+            Some(Cond::Scope("product_scope", format!("{}:{t}", conf.id))),
         ),
-        None => (
-            match user {
-                Some(u) => attendee_key(conf.id, u),
-                None => attendees_prefix(conf.id),
-            },
-            Cond::Scope("conference_id", conf.id.to_string()),
+        (None, Some(u)) => (attendee_key(conf.id, u), None),
+        (None, None) => (
+            attendees_prefix(conf.id),
+            Some(Cond::Scope("conference_id", conf.id.to_string())),
         ),
     };
-    // With an e-mail the prefix is one whole key: scoping on the conference would
-    // walk the conference's index to find it; the key alone is one lookup.
-    let mut conds = if user.is_some() { vec![] } else { vec![scope] };
+    let mut conds: Vec<Cond> = scope.into_iter().collect();
     if let Some(c) = q.checked_in {
         conds.push(Cond::Bool("checked_in", c));
     }
