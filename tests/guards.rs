@@ -9,7 +9,9 @@
 //!   taken for abandoned before its lease ends.
 //! - The projection checkpoint guard: a checkpoint moves only from the position the
 //!   runner last stored, so a runner that fell behind another never writes its
-//!   older rows over newer ones or moves a checkpoint back.
+//!   older rows over newer ones or moves a checkpoint back; and a checkpoint a
+//!   busy runner left behind (its projection unchanged) is folded past again
+//!   without changing a row.
 
 mod common;
 mod support;
@@ -502,7 +504,78 @@ async fn a_runner_behind_another_never_moves_a_checkpoint_back(b: Backend) {
     }
 }
 
+/// A busy runner stores the checkpoint of a projection a batch did not change
+/// later (when idle, or after a while): a runner that stops before then leaves
+/// those checkpoints behind, and the next one folds the events after them again.
+/// They changed nothing there, so the rows come out as a rebuild makes them.
+async fn a_checkpoint_left_behind_by_a_stopped_runner_costs_nothing(b: Backend) {
+    let (db, _, _dir, pg) = fresh_db(b).await;
+    let bus = CommandBus::new(db.clone(), DomainServices::new(Arc::new(SystemClock)), None);
+    let meta = EventMeta::default();
+    let id = |slug: &str| natural_id("activity", slug).to_string();
+    bus.send(&Activity::stream(id("a")), create("a"), &meta)
+        .await
+        .expect("create a");
+    let mut first = Runner::load(db.clone())
+        .await
+        .expect("first runner")
+        .with_checkpoint_every(Duration::from_secs(3600));
+    first.catch_up().await.expect("first catches up");
+    let signup = ActivityCommand::SignUp {
+        user: natural_id("user", "ana"),
+        note: String::new(),
+    };
+    let head = bus
+        .send(&Activity::stream(id("a")), signup, &meta)
+        .await
+        .expect("signup")
+        .position
+        .expect("position");
+    // One busy step (not caught up yet: the idle store has not run).
+    let (folded, _) = first.step().await.expect("first steps");
+    assert_eq!(folded, 1);
+    let stored = |db: Db| async move {
+        storage::generations(&db)
+            .await
+            .expect("generations")
+            .into_iter()
+            .filter(|g| g.status == Status::Live && g.name != tessera::reactor::NAME)
+            .map(|g| (g.name, g.position))
+            .collect::<Vec<_>>()
+    };
+    let after_step = stored(db.clone()).await;
+    let roster = after_step
+        .iter()
+        .find(|(n, _)| n == "activity_roster")
+        .map(|(_, p)| *p);
+    assert_eq!(
+        roster,
+        Some(head),
+        "the changed projection's checkpoint moved"
+    );
+    assert!(
+        after_step.iter().any(|(_, p)| *p < head),
+        "an unchanged projection's checkpoint waits: {after_step:?}"
+    );
+    drop(first);
+    let mut next = Runner::load(db.clone()).await.expect("next runner");
+    next.catch_up().await.expect("next catches up");
+    assert_eq!(next.position(), head);
+    let caught_up = stored(db.clone()).await;
+    assert!(
+        caught_up.iter().all(|(_, p)| *p == head),
+        "an idle runner stores every checkpoint: {caught_up:?}"
+    );
+    let diffs = tessera_replay::admin::verify(&db).await.expect("verify");
+    assert!(diffs.is_empty(), "stored views equal a rebuild: {diffs:#?}");
+    if let (Db::Postgres(pool), Some(name)) = (&db, pg) {
+        pool.close().await;
+        common::drop_postgres(&name).await;
+    }
+}
+
 on_both_backends!(
+    a_checkpoint_left_behind_by_a_stopped_runner_costs_nothing,
     cat_2_the_last_ticket_is_sold_once_across_instances,
     disc_5_a_voucher_use_is_granted_once_across_instances,
     an_idempotency_key_runs_one_request_at_a_time,

@@ -8,6 +8,8 @@ use std::sync::{Arc, Mutex};
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use tessera_projections::attendees::AttendeesRow;
+use tessera_projections::orders::OrdersRow;
 use uuid::Uuid;
 
 /// A conference's attendees (users with an attendee record) and, by buyer, the
@@ -21,6 +23,22 @@ pub struct People {
 impl People {
     pub fn is_empty(&self) -> bool {
         self.attendees.is_empty() && self.spent.is_empty()
+    }
+
+    /// Counts a row of the attendees read model (an attendee's row names a person).
+    pub fn count_attendee(&mut self, row: &AttendeesRow) {
+        if let AttendeesRow::Attendee(a) = row {
+            self.attendees.insert(a.user);
+        }
+    }
+
+    /// Counts a row of the orders read model (a paid order's total is spent).
+    pub fn count_order(&mut self, row: &OrdersRow) {
+        if let OrdersRow::Order(o) = row
+            && o.is_paid_set()
+        {
+            *self.spent.entry(o.user).or_default() += o.total;
+        }
     }
 }
 

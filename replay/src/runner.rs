@@ -1,8 +1,15 @@
 //! The projection runner: feeds every projection from the log in global order and
 //! stores each checkpoint in the same transaction as the rows it covers.
+//!
+//! A projection that a batch did not change keeps its stored checkpoint until the
+//! runner is idle or [`CHECKPOINT_EVERY`] has passed: its rows are the same at the
+//! old position and the new one (a fold changes state only through its rows, and
+//! every change is stored with its checkpoint), so folding those events again after
+//! a restart changes nothing. A rush then writes the checkpoints of the few
+//! projections it changes, not all of them per batch.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{Notify, watch};
 
@@ -17,6 +24,9 @@ const BATCH: i64 = 5_000;
 pub const COALESCE: Duration = Duration::from_millis(10);
 /// Events per transaction while rebuilding a generation nobody reads yet.
 pub const REBUILD_BATCH: i64 = 50_000;
+/// The longest a busy runner leaves the checkpoint of a projection it did not
+/// change behind its position (an idle one stores it at once).
+pub const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunnerError {
@@ -36,7 +46,11 @@ pub enum RunnerError {
 struct Slot {
     view: Box<dyn View>,
     generation: i64,
+    /// The position folded into `view`.
     position: i64,
+    /// The checkpoint stored in `projection_state`: at most `position`, and the
+    /// rows stored are the fold up to `position` (nothing changed in between).
+    stored: i64,
     status: Status,
 }
 
@@ -59,6 +73,10 @@ pub struct Runner {
     /// Whether the slots are every view's stored generations ([`Self::load`]),
     /// which a reload restores; a rebuild's own slots cannot be reloaded.
     reloadable: bool,
+    /// When every slot's checkpoint was last stored at its position.
+    all_stored_at: Instant,
+    /// How long a busy runner may leave unchanged projections' checkpoints behind.
+    checkpoint_every: Duration,
 }
 
 /// What the rest of the service holds: wake the runner, wait for a position.
@@ -137,6 +155,8 @@ impl Runner {
             progress: None,
             stale: false,
             reloadable: true,
+            all_stored_at: Instant::now(),
+            checkpoint_every: CHECKPOINT_EVERY,
         };
         runner.reload().await?;
         Ok(runner)
@@ -160,6 +180,7 @@ impl Runner {
                     view,
                     generation: g.generation,
                     position: g.position,
+                    stored: g.position,
                     status: g.status,
                 })
                 .collect(),
@@ -169,6 +190,8 @@ impl Runner {
             progress: None,
             stale: false,
             reloadable: false,
+            all_stored_at: Instant::now(),
+            checkpoint_every: CHECKPOINT_EVERY,
         }
     }
 
@@ -181,6 +204,13 @@ impl Runner {
     /// Reads and flushes `batch` events per transaction.
     pub fn with_batch(mut self, batch: i64) -> Self {
         self.batch = batch.max(1);
+        self
+    }
+
+    /// Leaves the checkpoints of projections a batch did not change behind for
+    /// at most `every` while busy (default [`CHECKPOINT_EVERY`]).
+    pub fn with_checkpoint_every(mut self, every: Duration) -> Self {
+        self.checkpoint_every = every;
         self
     }
 
@@ -203,6 +233,7 @@ impl Runner {
                     view: v,
                     generation: g.generation,
                     position: g.position,
+                    stored: g.position,
                     status: g.status,
                 });
             }
@@ -247,6 +278,7 @@ impl Runner {
         let from = self.position();
         let batch = self.reader.read_after(from, self.batch).await?;
         if batch.events.is_empty() {
+            self.store_checkpoints().await?;
             self.promote_caught_up().await?;
             return Ok((0, batch.waiting_on_gap));
         }
@@ -281,8 +313,16 @@ impl Runner {
             }
         }
         let mut changes = vec![];
-        for slot in self.slots.iter_mut().filter(|s| s.position < last) {
+        // The slots whose checkpoint moves with this batch: those it changed, and
+        // every one behind when the lazy ones are due.
+        let due = self.all_stored_at.elapsed() >= self.checkpoint_every;
+        let mut moving = vec![];
+        for (i, slot) in self.slots.iter_mut().enumerate() {
+            if slot.position >= last {
+                continue;
+            }
             let (name, generation) = (slot.view.name(), slot.generation);
+            let before = changes.len();
             changes.extend(
                 slot.view
                     .take_changes()?
@@ -294,20 +334,23 @@ impl Runner {
                         doc,
                     }),
             );
+            if due || changes.len() > before {
+                moving.push(i);
+            }
         }
-        let checkpoints: Vec<Checkpoint<'_>> = self
-            .slots
+        let checkpoints: Vec<Checkpoint<'_>> = moving
             .iter()
-            .filter(|s| s.position < last)
-            .map(|s| Checkpoint {
-                name: s.view.name(),
-                generation: s.generation,
-                position: s.position,
+            .map(|&i| Checkpoint {
+                name: self.slots[i].view.name(),
+                generation: self.slots[i].generation,
+                position: self.slots[i].stored,
             })
             .collect();
-        // Rows and checkpoints in one transaction; a batch that changed no row
-        // only moves the checkpoints, in one statement.
-        let moved = if changes.is_empty() {
+        // Rows and their checkpoints in one transaction; a batch that changed no
+        // row only moves the checkpoints (when due), in one statement.
+        let moved = if checkpoints.is_empty() {
+            true
+        } else if changes.is_empty() {
             storage::advance_checkpoints(&self.db, &checkpoints, last).await?
         } else {
             let mut tx = Tx::begin(&self.db).await?;
@@ -324,6 +367,12 @@ impl Runner {
             self.reload().await?;
             self.stale = false;
             return Ok(0);
+        }
+        for &i in &moving {
+            self.slots[i].stored = last;
+        }
+        if due {
+            self.all_stored_at = Instant::now();
         }
         for slot in self.slots.iter_mut().filter(|s| s.position < last) {
             slot.position = last;
@@ -405,6 +454,46 @@ impl Runner {
                 return Ok(total);
             }
         }
+    }
+
+    /// Stores every checkpoint left behind its slot's position (the runner is
+    /// caught up: nothing is gained by waiting).
+    async fn store_checkpoints(&mut self) -> Result<(), RunnerError> {
+        let behind: Vec<usize> = (0..self.slots.len())
+            .filter(|&i| self.slots[i].stored < self.slots[i].position)
+            .collect();
+        // Each moves to its own position: group by it (after a rebuild's
+        // generations reach the head, one group).
+        let mut targets: Vec<i64> = behind.iter().map(|&i| self.slots[i].position).collect();
+        targets.sort_unstable();
+        targets.dedup();
+        for to in targets {
+            let group: Vec<usize> = behind
+                .iter()
+                .copied()
+                .filter(|&i| self.slots[i].position == to)
+                .collect();
+            let checkpoints: Vec<Checkpoint<'_>> = group
+                .iter()
+                .map(|&i| Checkpoint {
+                    name: self.slots[i].view.name(),
+                    generation: self.slots[i].generation,
+                    position: self.slots[i].stored,
+                })
+                .collect();
+            if !storage::advance_checkpoints(&self.db, &checkpoints, to).await? {
+                if !self.reloadable {
+                    return Err(RunnerError::Stale);
+                }
+                self.reload().await?;
+                return Ok(());
+            }
+            for i in group {
+                self.slots[i].stored = to;
+            }
+        }
+        self.all_stored_at = Instant::now();
+        Ok(())
     }
 
     /// A building generation that reached the live one's position becomes live.

@@ -18,13 +18,23 @@ use crate::{Db, storage};
 
 /// The statistics document from the live projection rows.
 pub async fn live(db: &Db, conference_id: Uuid) -> Result<serde_json::Value, RunnerError> {
+    let sources = live_sources(db, conference_id, vec![]).await?;
+    Ok(stats::assemble(conference_id, &sources)?)
+}
+
+/// The live rows the statistics of a conference read, and those of `extra`.
+pub async fn live_sources(
+    db: &Db,
+    conference_id: Uuid,
+    extra: Vec<stats::Read>,
+) -> Result<Sources, RunnerError> {
     let mut sources = Sources::default();
-    for read in stats::reads(conference_id) {
+    for read in stats::reads(conference_id).into_iter().chain(extra) {
         for (key, doc) in storage::live_rows_with_prefix(db, read.projection, &read.prefix).await? {
             sources.insert(read.projection, key, serde_json::from_str(&doc)?);
         }
     }
-    Ok(stats::assemble(conference_id, &sources)?)
+    Ok(sources)
 }
 
 /// The statistics document from the live projection rows together with the log

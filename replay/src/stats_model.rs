@@ -10,8 +10,8 @@
 //! projections pass events of a conference (its `conference_id` metadata, or the
 //! conference aggregate itself) it recomputes that conference with
 //! `stats::assemble` over the live rows and stores it with the checkpoint in one
-//! transaction. A rush is batched: each conference is recomputed at most once per
-//! [`DEBOUNCE`].
+//! transaction. A rush is batched: while events keep coming, a conference is
+//! recomputed when they stop for a [`DEBOUNCE`], or once per [`MAX_PAUSE`].
 //!
 //! A new stats VERSION (a schema change) gets a building generation beside the
 //! live one: every conference is recomputed into it while reads keep answering
@@ -46,7 +46,8 @@ pub const DEBOUNCE: Duration = Duration::from_millis(200);
 /// nobody may read before the next one (a read of a row that is behind assembles
 /// the figures live, so nothing stale is ever served).
 const BUSY_SHARE: u32 = 20;
-/// The longest pause, so the stored figures trail a rush by seconds at most.
+/// The longest pause, so the stored figures trail a rush by seconds at most
+/// (also how often a rush is restated, [`keep_waiting`]).
 const MAX_PAUSE: Duration = Duration::from_secs(2);
 /// Behind the projections by more than this many events, the job recomputes every
 /// conference rather than reading which ones the events touched.
@@ -83,20 +84,46 @@ pub async fn people_live(db: &Db, conference_id: Uuid) -> Result<People, RunnerE
         storage::live_rows_with_prefix(db, Attendees::NAME, &attendees_prefix(conference_id))
             .await?
     {
-        if let AttendeesRow::Attendee(a) = serde_json::from_str(&doc)? {
-            people.attendees.insert(a.user);
-        }
+        people.count_attendee(&serde_json::from_str(&doc)?);
     }
     for (_, doc) in
         storage::live_rows_with_prefix(db, Orders::NAME, &orders_prefix(conference_id)).await?
     {
-        if let OrdersRow::Order(o) = serde_json::from_str(&doc)?
-            && o.is_paid_set()
-        {
-            *people.spent.entry(o.user).or_default() += o.total;
-        }
+        people.count_order(&serde_json::from_str(&doc)?);
     }
     Ok(people)
+}
+
+/// The statistics document and the [`People`] of a conference from one read of
+/// the live rows (the people come from rows the statistics read anyway).
+async fn stats_and_people_live(
+    db: &Db,
+    conference_id: Uuid,
+) -> Result<(serde_json::Value, People), RunnerError> {
+    let (attendees, orders) = (
+        attendees_prefix(conference_id),
+        orders_prefix(conference_id),
+    );
+    let mut extra = vec![];
+    for (projection, prefix) in [(Attendees::NAME, &attendees), (Orders::NAME, &orders)] {
+        let read = tessera_projections::stats::Read {
+            projection,
+            prefix: prefix.clone(),
+        };
+        if !tessera_projections::stats::reads(conference_id).contains(&read) {
+            extra.push(read);
+        }
+    }
+    let sources = crate::stats::live_sources(db, conference_id, extra).await?;
+    let mut people = People::default();
+    for row in sources.rows::<AttendeesRow>(Attendees::NAME, &attendees)? {
+        people.count_attendee(&row);
+    }
+    for row in sources.rows::<OrdersRow>(Orders::NAME, &orders)? {
+        people.count_order(&row);
+    }
+    let stats = tessera_projections::stats::assemble(conference_id, &sources)?;
+    Ok((stats, people))
 }
 
 /// The row's key: the conference id.
@@ -205,14 +232,14 @@ async fn rows(
     generation: i64,
     position: i64,
 ) -> Result<[RowChange; 2], RunnerError> {
+    let (stats, people) = stats_and_people_live(db, conference_id).await?;
     let doc = StoredStats {
         version: VERSION,
         position,
-        stats: crate::stats::live(db, conference_id).await?,
+        stats,
         people: People::default(),
         stored_at: position,
     };
-    let people = people_live(db, conference_id).await?;
     Ok([
         RowChange {
             name: NAME,
@@ -493,7 +520,9 @@ impl StatsJob {
     }
 
     /// Follows the projections forever: a change after a quiet spell is stored at
-    /// once, a rush at most once per [`pause_after`] a step.
+    /// once; while events keep coming (a rush) the next step waits until they
+    /// stop for a [`DEBOUNCE`], at most [`MAX_PAUSE`] from the previous step's
+    /// start (and at least [`pause_after`] it).
     pub async fn run(mut self) {
         let mut moved = self.runner.watch();
         loop {
@@ -506,6 +535,15 @@ impl StatsJob {
             if spent < pause {
                 tokio::time::sleep(pause - spent).await;
             }
+            let mut seen = self.runner.position();
+            while keep_waiting(started.elapsed(), seen > self.position, true) {
+                tokio::time::sleep(DEBOUNCE.min(MAX_PAUSE.saturating_sub(started.elapsed()))).await;
+                let now = self.runner.position();
+                if !keep_waiting(started.elapsed(), now > self.position, now != seen) {
+                    break;
+                }
+                seen = now;
+            }
             if self.runner.position() <= self.position {
                 let position = self.position;
                 let _ =
@@ -514,6 +552,16 @@ impl StatsJob {
             }
         }
     }
+}
+
+/// Whether the next step waits on: events are pending and still arriving (the
+/// projections moved during the last [`DEBOUNCE`]), and the previous step
+/// started less than [`MAX_PAUSE`] ago. A rush is restated once per
+/// [`MAX_PAUSE`] instead of once per [`DEBOUNCE`]: each step reads the
+/// conference's rows anew, and a read between steps assembles the figures live,
+/// so nothing stale is served either way.
+fn keep_waiting(since_step: Duration, pending: bool, still_arriving: bool) -> bool {
+    pending && still_arriving && since_step < MAX_PAUSE
 }
 
 /// How long a step that took `spent` is followed before the next (counted from
@@ -675,5 +723,20 @@ mod tests {
             Duration::from_secs(1)
         );
         assert_eq!(pause_after(Duration::from_millis(400)), MAX_PAUSE);
+    }
+
+    #[test]
+    fn a_rush_waits_for_a_quiet_moment_at_most_two_seconds_from_the_last_step() {
+        let ms = Duration::from_millis;
+        assert!(keep_waiting(ms(300), true, true), "events still arriving");
+        assert!(
+            !keep_waiting(ms(300), true, false),
+            "they stopped: step now"
+        );
+        assert!(!keep_waiting(ms(300), false, true), "nothing pending");
+        assert!(
+            !keep_waiting(MAX_PAUSE, true, true),
+            "two seconds since the last step"
+        );
     }
 }
