@@ -303,9 +303,19 @@ async fn my_19_a_freeze_takes_the_live_figures_only_when_they_are_the_logs(b: Ba
     );
     let cid = tessera::app::conference_id(CONF);
     let db = &app.app.db;
-    let live = tessera_replay::stats::live_at_head(db, cid)
-        .await
-        .expect("live read");
+    // The runner publishes the head as soon as the last batch is stored, and
+    // stores the checkpoints of the projections that batch left unchanged a
+    // moment later, once idle (the freeze flow waits for that moment too).
+    let mut live = None;
+    for _ in 0..50 {
+        live = tessera_replay::stats::live_at_head(db, cid)
+            .await
+            .expect("live read");
+        if live.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     let Some((at, doc)) = live else {
         panic!("the projections have caught up: the live figures answer");
     };
