@@ -54,6 +54,17 @@ struct Slot {
     status: Status,
 }
 
+impl Slot {
+    /// The stored checkpoint, as the guard of its next move.
+    fn checkpoint(&self) -> Checkpoint<'_> {
+        Checkpoint {
+            name: self.view.name(),
+            generation: self.generation,
+            position: self.stored,
+        }
+    }
+}
+
 /// Feeds projections. Used in-process by `serve` (see [`Runner::spawn`]) and
 /// directly by the replay CLI.
 pub struct Runner {
@@ -338,14 +349,8 @@ impl Runner {
                 moving.push(i);
             }
         }
-        let checkpoints: Vec<Checkpoint<'_>> = moving
-            .iter()
-            .map(|&i| Checkpoint {
-                name: self.slots[i].view.name(),
-                generation: self.slots[i].generation,
-                position: self.slots[i].stored,
-            })
-            .collect();
+        let checkpoints: Vec<Checkpoint<'_>> =
+            moving.iter().map(|&i| self.slots[i].checkpoint()).collect();
         // Rows and their checkpoints in one transaction; a batch that changed no
         // row only moves the checkpoints (when due), in one statement.
         let moved = if checkpoints.is_empty() {
@@ -473,14 +478,8 @@ impl Runner {
                 .copied()
                 .filter(|&i| self.slots[i].position == to)
                 .collect();
-            let checkpoints: Vec<Checkpoint<'_>> = group
-                .iter()
-                .map(|&i| Checkpoint {
-                    name: self.slots[i].view.name(),
-                    generation: self.slots[i].generation,
-                    position: self.slots[i].stored,
-                })
-                .collect();
+            let checkpoints: Vec<Checkpoint<'_>> =
+                group.iter().map(|&i| self.slots[i].checkpoint()).collect();
             if !storage::advance_checkpoints(&self.db, &checkpoints, to).await? {
                 if !self.reloadable {
                     return Err(RunnerError::Stale);
