@@ -439,12 +439,28 @@ fn create(slug: &str) -> ActivityCommand {
     }
 }
 
+/// A command bus on a fresh database of its own (no service around it).
+async fn bus_on_fresh_db(
+    b: Backend,
+) -> (Db, CommandBus, Option<tempfile::TempDir>, Option<String>) {
+    let (db, _, dir, pg) = fresh_db(b).await;
+    let bus = CommandBus::new(db.clone(), DomainServices::new(Arc::new(SystemClock)), None);
+    (db, bus, dir, pg)
+}
+
+/// Closes a database of [`bus_on_fresh_db`] and drops it (PostgreSQL).
+async fn drop_fresh_db(db: &Db, pg: Option<String>) {
+    if let (Db::Postgres(pool), Some(name)) = (db, pg) {
+        pool.close().await;
+        common::drop_postgres(&name).await;
+    }
+}
+
 /// Two runners on one database, one behind the other (as after a pause or on
 /// another instance): the one behind neither moves a checkpoint back nor writes its
 /// older rows; it reloads what is stored and carries on from there.
 async fn a_runner_behind_another_never_moves_a_checkpoint_back(b: Backend) {
-    let (db, _, _dir, pg) = fresh_db(b).await;
-    let bus = CommandBus::new(db.clone(), DomainServices::new(Arc::new(SystemClock)), None);
+    let (db, bus, _dir, pg) = bus_on_fresh_db(b).await;
     let meta = EventMeta::default();
     let id = |slug: &str| natural_id("activity", slug).to_string();
     bus.send(&Activity::stream(id("a")), create("a"), &meta)
@@ -498,10 +514,7 @@ async fn a_runner_behind_another_never_moves_a_checkpoint_back(b: Backend) {
     assert_eq!(behind.position(), head);
     let diffs = tessera_replay::admin::verify(&db).await.expect("verify");
     assert!(diffs.is_empty(), "stored views equal a rebuild: {diffs:#?}");
-    if let (Db::Postgres(pool), Some(name)) = (&db, pg) {
-        pool.close().await;
-        common::drop_postgres(&name).await;
-    }
+    drop_fresh_db(&db, pg).await;
 }
 
 /// A busy runner stores the checkpoint of a projection a batch did not change
@@ -509,8 +522,7 @@ async fn a_runner_behind_another_never_moves_a_checkpoint_back(b: Backend) {
 /// those checkpoints behind, and the next one folds the events after them again.
 /// They changed nothing there, so the rows come out as a rebuild makes them.
 async fn a_checkpoint_left_behind_by_a_stopped_runner_costs_nothing(b: Backend) {
-    let (db, _, _dir, pg) = fresh_db(b).await;
-    let bus = CommandBus::new(db.clone(), DomainServices::new(Arc::new(SystemClock)), None);
+    let (db, bus, _dir, pg) = bus_on_fresh_db(b).await;
     let meta = EventMeta::default();
     let id = |slug: &str| natural_id("activity", slug).to_string();
     bus.send(&Activity::stream(id("a")), create("a"), &meta)
@@ -568,10 +580,7 @@ async fn a_checkpoint_left_behind_by_a_stopped_runner_costs_nothing(b: Backend) 
     );
     let diffs = tessera_replay::admin::verify(&db).await.expect("verify");
     assert!(diffs.is_empty(), "stored views equal a rebuild: {diffs:#?}");
-    if let (Db::Postgres(pool), Some(name)) = (&db, pg) {
-        pool.close().await;
-        common::drop_postgres(&name).await;
-    }
+    drop_fresh_db(&db, pg).await;
 }
 
 on_both_backends!(

@@ -22,14 +22,19 @@ pub async fn live(db: &Db, conference_id: Uuid) -> Result<serde_json::Value, Run
     Ok(stats::assemble(conference_id, &sources)?)
 }
 
-/// The live rows the statistics of a conference read, and those of `extra`.
+/// The live rows the statistics of a conference read, and those of `extra`
+/// (each read once, whether or not the statistics read it too).
 pub async fn live_sources(
     db: &Db,
     conference_id: Uuid,
     extra: Vec<stats::Read>,
 ) -> Result<Sources, RunnerError> {
+    let mut reads = stats::reads(conference_id);
+    reads.extend(extra);
+    reads.sort();
+    reads.dedup();
     let mut sources = Sources::default();
-    for read in stats::reads(conference_id).into_iter().chain(extra) {
+    for read in reads {
         for (key, doc) in storage::live_rows_with_prefix(db, read.projection, &read.prefix).await? {
             sources.insert(read.projection, key, serde_json::from_str(&doc)?);
         }

@@ -26,7 +26,7 @@ use tessera_projections::Projection;
 use tessera_projections::attendees::{Attendees, AttendeesRow, attendees_prefix};
 use tessera_projections::conference_catalog::ConferenceCatalog;
 use tessera_projections::orders::{Orders, OrdersRow, orders_prefix};
-use tessera_projections::stats::VERSION;
+use tessera_projections::stats::{Read, VERSION};
 use tokio::sync::watch;
 use uuid::Uuid;
 
@@ -104,16 +104,10 @@ async fn stats_and_people_live(
         attendees_prefix(conference_id),
         orders_prefix(conference_id),
     );
-    let mut extra = vec![];
-    for (projection, prefix) in [(Attendees::NAME, &attendees), (Orders::NAME, &orders)] {
-        let read = tessera_projections::stats::Read {
-            projection,
-            prefix: prefix.clone(),
-        };
-        if !tessera_projections::stats::reads(conference_id).contains(&read) {
-            extra.push(read);
-        }
-    }
+    let extra = vec![
+        Read::new(Attendees::NAME, attendees.clone()),
+        Read::new(Orders::NAME, orders.clone()),
+    ];
     let sources = crate::stats::live_sources(db, conference_id, extra).await?;
     let mut people = People::default();
     for row in sources.rows::<AttendeesRow>(Attendees::NAME, &attendees)? {
