@@ -434,12 +434,18 @@ async fn replay(command: ReplayCommand, db: &tessera_replay::Db) -> anyhow::Resu
                 crate::scale::rebuild_with_progress(db, projection.as_deref(), Some(done)).await;
             printer.abort();
             eprintln!();
-            for r in rebuilt? {
+            let rebuilt = rebuilt?;
+            for r in &rebuilt {
                 println!(
                     "rebuilt {} as generation {}: {} events in {:.3}s; now live",
                     r.name, r.generation, r.events, r.seconds
                 );
             }
+            println!(
+                "the replaced generations' rows dropped after: {} rows in {:.3}s",
+                rebuilt.iter().map(|r| r.old_rows).sum::<u64>(),
+                rebuilt.iter().map(|r| r.drop_seconds).sum::<f64>()
+            );
             Ok(ExitCode::SUCCESS)
         }
         ReplayCommand::Verify {

@@ -111,12 +111,14 @@ impl Reactor {
 
     /// Reacts to one batch; returns how many events it covered.
     pub async fn step(&mut self) -> anyhow::Result<(usize, bool)> {
-        let batch = self.reader.read_after(self.position, BATCH as i64).await?;
+        let batch = self
+            .reader
+            .read_decoded_after(self.position, BATCH as i64)
+            .await?;
         let waiting = batch.waiting_on_gap;
         let mut count = 0;
         let mut last = self.position;
-        for raw in batch.events {
-            let env = raw.into_envelope()?;
+        for env in batch.events {
             self.react(&env).await?;
             last = env.position;
             count += 1;

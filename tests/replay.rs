@@ -396,8 +396,126 @@ async fn a_rebuild_reports_each_event_of_the_log_once(b: Backend) {
     app.close().await;
 }
 
+/// The live generation of every projection.
+async fn live_generations(db: &Db) -> BTreeMap<String, i64> {
+    admin::status(db)
+        .await
+        .expect("status")
+        .into_iter()
+        .filter(|s| s.status == "live")
+        .map(|s| (s.name, s.generation))
+        .collect()
+}
+
+async fn execute(db: &Db, sql: &str) {
+    match db {
+        Db::Postgres(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ()),
+        Db::Sqlite(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ()),
+    }
+    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// A rebuild stores each batch on a task of its own while it folds the next; a
+/// write that fails fails the rebuild and switches nothing: the live generations
+/// keep serving the rows they held. Once writes succeed, a rebuild switches every
+/// projection to rows equal to the ones it replaced.
+async fn a_rebuild_whose_write_fails_switches_nothing(b: Backend) {
+    let app = TestApp::start(b).await;
+    workload(&app).await;
+    let head = app.app.db.head().await.expect("head");
+    let wait = std::time::Duration::from_secs(10);
+    assert!(app.app.runner.wait_for(head, wait).await);
+    // Nothing else writes or folds from here on.
+    app.app.leadership.stop().await;
+    let db = &app.app.db;
+    let rows = live_documents(db).await;
+    let generations = live_generations(db).await;
+    assert!(rows.len() > 10, "the workload left rows: {}", rows.len());
+    let refuse = match db {
+        Db::Postgres(_) => {
+            "CREATE FUNCTION test_refuse_rows() RETURNS trigger LANGUAGE plpgsql AS $f$ \
+             BEGIN RAISE EXCEPTION 'projection writes refused by the test'; END $f$; \
+             CREATE TRIGGER test_refuse_rows BEFORE INSERT ON projection_rows \
+             FOR EACH ROW EXECUTE FUNCTION test_refuse_rows()"
+        }
+        Db::Sqlite(_) => {
+            "CREATE TRIGGER test_refuse_rows BEFORE INSERT ON projection_rows \
+             BEGIN SELECT RAISE(ABORT, 'projection writes refused by the test'); END"
+        }
+    };
+    execute(db, refuse).await;
+    let failed = admin::rebuild(db, None).await;
+    assert!(
+        failed.is_err(),
+        "a refused write fails the rebuild: {failed:?}"
+    );
+    let left: Vec<_> = admin::status(db)
+        .await
+        .expect("status")
+        .into_iter()
+        .filter(|s| s.status == "building")
+        .collect();
+    assert!(
+        left.is_empty(),
+        "a failed rebuild discards its generations: {left:#?}"
+    );
+    assert_eq!(
+        live_generations(db).await,
+        generations,
+        "nothing was switched"
+    );
+    assert_eq!(live_documents(db).await, rows, "the live rows still serve");
+
+    let allow = match db {
+        Db::Postgres(_) => "DROP TRIGGER test_refuse_rows ON projection_rows",
+        Db::Sqlite(_) => "DROP TRIGGER test_refuse_rows",
+    };
+    execute(db, allow).await;
+    let rebuilt = admin::rebuild(db, None).await.expect("rebuild");
+    assert!(!rebuilt.is_empty());
+    let switched = live_generations(db).await;
+    for r in &rebuilt {
+        assert_eq!(
+            switched.get(&r.name),
+            Some(&r.generation),
+            "{} is live",
+            r.name
+        );
+        assert_ne!(
+            generations.get(&r.name),
+            Some(&r.generation),
+            "{} was rebuilt",
+            r.name
+        );
+    }
+    assert_eq!(
+        live_documents(db).await,
+        rows,
+        "the rebuilt rows equal the old"
+    );
+    assert_eq!(
+        rows_not_live(db).await,
+        0,
+        "the replaced generations' rows were dropped"
+    );
+    app.close().await;
+}
+
+/// Stored rows of generations that are not live (retired or building).
+async fn rows_not_live(db: &Db) -> i64 {
+    let sql = "SELECT COUNT(*) FROM projection_rows r WHERE NOT EXISTS \
+               (SELECT 1 FROM projection_state s WHERE s.name = r.name \
+               AND s.generation = r.generation AND s.status = 'live')";
+    match db {
+        Db::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await,
+        Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await,
+    }
+    .expect("count")
+}
+
 on_both_backends!(
     rebuild_from_zero_equals_incremental_views,
+    a_rebuild_whose_write_fails_switches_nothing,
     a_rebuild_reports_each_event_of_the_log_once,
     replay_cli_status_verify_history_rebuild,
     a_new_projection_version_is_built_beside_the_live_one,

@@ -62,7 +62,13 @@ pub struct Rebuilt {
     pub name: String,
     pub generation: i64,
     pub events: usize,
+    /// From the start of the rebuild until this generation was live.
     pub seconds: f64,
+    /// The rows of the generation it replaced, dropped once every projection
+    /// was switched.
+    pub old_rows: u64,
+    /// How long dropping them took.
+    pub drop_seconds: f64,
 }
 
 /// Builds a new generation of each named projection (all when `only` is None) from
@@ -97,16 +103,36 @@ pub async fn rebuild_with_progress(
     if let Some(p) = progress {
         runner = runner.with_progress(p);
     }
-    let events = runner.catch_up_pipelined().await?;
+    let events = match runner.catch_up_pipelined().await {
+        Ok(events) => events,
+        Err(e) => {
+            // Its generations will never be switched live: drop what they hold.
+            for (name, generation) in &generations {
+                if let Err(d) = storage::discard_generation(db, name, *generation).await {
+                    tracing::warn!(projection = %name, generation, error = %d, "a failed rebuild's rows were left");
+                }
+            }
+            return Err(e);
+        }
+    };
     let mut out = vec![];
     for (name, generation) in generations {
-        storage::switch_live(db, &name, generation).await?;
+        storage::promote(db, &name, generation).await?;
         out.push(Rebuilt {
             name,
             generation,
             events,
             seconds: started.elapsed().as_secs_f64(),
+            old_rows: 0,
+            drop_seconds: 0.0,
         });
+    }
+    // The new generations serve from here on; the old rows go last, so the
+    // switch of one projection never waits on another's cleanup.
+    for r in &mut out {
+        let dropping = std::time::Instant::now();
+        r.old_rows = storage::drop_retired_rows(db, &r.name).await?;
+        r.drop_seconds = dropping.elapsed().as_secs_f64();
     }
     Ok(out)
 }

@@ -15,5 +15,5 @@ pub mod storage;
 pub mod views;
 
 pub use db::{Db, DbError};
-pub use log::{LogReader, LogWindow, RawEvent};
+pub use log::{DecodedBatch, LogReader, LogWindow, RawEvent, Shared};
 pub use runner::{Runner, RunnerError, RunnerHandle};

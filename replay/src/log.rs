@@ -89,6 +89,31 @@ impl RawEvent {
     }
 }
 
+/// A decoded event, shared by the tailers that read it from one [`LogWindow`].
+pub type Shared = Arc<Envelope>;
+
+/// What one read returned, decoded.
+#[derive(Debug, Default)]
+pub struct DecodedBatch {
+    pub events: Vec<Shared>,
+    /// True when the read stopped at a gap that may still fill: read again soon.
+    pub waiting_on_gap: bool,
+}
+
+impl Batch {
+    /// Decodes every event of the batch once.
+    fn decode(self) -> Result<DecodedBatch, LogError> {
+        Ok(DecodedBatch {
+            events: self
+                .events
+                .into_iter()
+                .map(|raw| raw.into_envelope().map(Arc::new))
+                .collect::<Result<_, _>>()?,
+            waiting_on_gap: self.waiting_on_gap,
+        })
+    }
+}
+
 /// A gap seen after `after`, passable once a snapshot's xmin reaches `horizon`.
 #[derive(Debug, Clone, Copy)]
 struct Gap {
@@ -143,12 +168,24 @@ impl LogReader {
         }
     }
 
-    /// Up to `limit` events after `after`, in position order.
+    /// Up to `limit` events after `after`, in position order, as stored (a
+    /// reader's window is not used: see [`Self::read_decoded_after`]).
     pub async fn read_after(&mut self, after: i64, limit: i64) -> Result<Batch, LogError> {
+        self.read_store(after, limit).await
+    }
+
+    /// Up to `limit` events after `after`, in position order, decoded. A reader
+    /// sharing a [`LogWindow`] takes them from it when another tailer read them
+    /// already, and otherwise decodes them once for all.
+    pub async fn read_decoded_after(
+        &mut self,
+        after: i64,
+        limit: i64,
+    ) -> Result<DecodedBatch, LogError> {
         let Some(window) = self.window.clone() else {
-            return self.read_store(after, limit).await;
+            return self.read_store(after, limit).await?.decode();
         };
-        let served = |events| Batch {
+        let served = |events| DecodedBatch {
             events,
             waiting_on_gap: false,
         };
@@ -157,13 +194,13 @@ impl LogReader {
         }
         if !window.at_end(after) {
             // Behind the window: a catch-up read of its own.
-            return self.read_store(after, limit).await;
+            return self.read_store(after, limit).await?.decode();
         }
         let _turn = window.turn().await;
         if let Some(events) = window.serve(after, limit) {
             return Ok(served(events));
         }
-        let batch = self.read_store(after, limit).await?;
+        let batch = self.read_store(after, limit).await?.decode()?;
         window.record(after, &batch.events);
         Ok(batch)
     }

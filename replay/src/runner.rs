@@ -11,6 +11,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use tessera_projections::Envelope;
 use tokio::sync::{Notify, watch};
 
 use crate::Db;
@@ -56,13 +57,38 @@ struct Slot {
 
 impl Slot {
     /// The stored checkpoint, as the guard of its next move.
-    fn checkpoint(&self) -> Checkpoint<'_> {
+    fn checkpoint(&self) -> Checkpoint<'static> {
         Checkpoint {
             name: self.view.name(),
             generation: self.generation,
             position: self.stored,
         }
     }
+}
+
+/// Stores a batch's changed rows with the checkpoints that move past them, in one
+/// transaction; a batch that changed no row only moves the checkpoints (when
+/// due), in one statement. False when a checkpoint had been moved by someone
+/// else or retired (nothing is stored).
+async fn store_batch(
+    db: Db,
+    changes: Vec<RowChange>,
+    checkpoints: Vec<Checkpoint<'static>>,
+    last: i64,
+) -> Result<bool, sqlx::Error> {
+    if checkpoints.is_empty() {
+        return Ok(true);
+    }
+    if changes.is_empty() {
+        return storage::advance_checkpoints(&db, &checkpoints, last).await;
+    }
+    let mut tx = Tx::begin(&db).await?;
+    tx.write_rows(changes).await?;
+    let moved = tx.advance(&checkpoints, last).await?;
+    if moved {
+        tx.commit().await?;
+    }
+    Ok(moved)
 }
 
 /// Feeds projections. Used in-process by `serve` (see [`Runner::spawn`]) and
@@ -88,7 +114,15 @@ pub struct Runner {
     all_stored_at: Instant,
     /// How long a busy runner may leave unchanged projections' checkpoints behind.
     checkpoint_every: Duration,
+    /// A rebuild's last batch being stored while the next one is folded (see
+    /// [`Runner::catch_up_pipelined`]): the slots' `stored` already name the
+    /// checkpoints it moves to.
+    in_flight: Option<InFlight>,
 }
+
+/// A batch's rows and checkpoints being stored on a task of their own: true
+/// once committed, false when a checkpoint had been moved by someone else.
+type InFlight = tokio::task::JoinHandle<Result<bool, sqlx::Error>>;
 
 /// What the rest of the service holds: wake the runner, wait for a position.
 #[derive(Clone)]
@@ -168,6 +202,7 @@ impl Runner {
             reloadable: true,
             all_stored_at: Instant::now(),
             checkpoint_every: CHECKPOINT_EVERY,
+            in_flight: None,
         };
         runner.reload().await?;
         Ok(runner)
@@ -203,6 +238,7 @@ impl Runner {
             reloadable: false,
             all_stored_at: Instant::now(),
             checkpoint_every: CHECKPOINT_EVERY,
+            in_flight: None,
         }
     }
 
@@ -287,38 +323,48 @@ impl Runner {
             self.stale = false;
         }
         let from = self.position();
-        let batch = self.reader.read_after(from, self.batch).await?;
+        let batch = self.reader.read_decoded_after(from, self.batch).await?;
         if batch.events.is_empty() {
             self.store_checkpoints().await?;
             self.promote_caught_up().await?;
             return Ok((0, batch.waiting_on_gap));
         }
-        let waiting = batch.waiting_on_gap;
-        let envelopes = batch
-            .events
-            .into_iter()
-            .map(|raw| raw.into_envelope())
-            .collect::<Result<Vec<_>, _>>()?;
-        let folded = self.fold_and_flush(&envelopes).await?;
-        Ok((folded, waiting))
+        if !self.land_in_flight().await? {
+            return Ok((0, false));
+        }
+        let folded = self.fold_and_flush(&batch.events, false).await?;
+        Ok((folded, batch.waiting_on_gap))
     }
 
     /// Folds decoded events into every slot behind them and stores the changed rows
     /// with the new checkpoints in one transaction. Returns how many were folded (0
     /// when a checkpoint was moved by someone else: the slots are reloaded).
-    async fn fold_and_flush(
+    ///
+    /// With `overlap` (a rebuild's generations, which nobody reads and nothing
+    /// publishes), the transaction runs on a task of its own while the caller folds
+    /// the next batch; the next call, or [`Self::land_in_flight`], waits for it.
+    async fn fold_and_flush<E: std::borrow::Borrow<Envelope>>(
         &mut self,
-        envelopes: &[tessera_projections::Envelope],
+        envelopes: &[E],
+        overlap: bool,
     ) -> Result<usize, RunnerError> {
-        let Some(last) = envelopes.last().map(|e| e.position) else {
+        let Some(last) = envelopes
+            .last()
+            .map(|e| std::borrow::Borrow::<Envelope>::borrow(e).position)
+        else {
             return Ok(0);
         };
+        let overlap = overlap && self.slots.iter().all(|s| s.status == Status::Building);
+        let started = Instant::now();
         if self.stale {
             return Err(RunnerError::Stale);
         }
         // Until the batch is stored, the slots are ahead of their checkpoints.
         self.stale = true;
-        for env in envelopes {
+        for env in envelopes
+            .iter()
+            .map(std::borrow::Borrow::<Envelope>::borrow)
+        {
             for slot in self.slots.iter_mut().filter(|s| env.position > s.position) {
                 slot.view.apply(env);
             }
@@ -349,24 +395,25 @@ impl Runner {
                 moving.push(i);
             }
         }
-        let checkpoints: Vec<Checkpoint<'_>> =
+        let checkpoints: Vec<Checkpoint<'static>> =
             moving.iter().map(|&i| self.slots[i].checkpoint()).collect();
-        // Rows and their checkpoints in one transaction; a batch that changed no
-        // row only moves the checkpoints (when due), in one statement.
-        let moved = if checkpoints.is_empty() {
-            true
-        } else if changes.is_empty() {
-            storage::advance_checkpoints(&self.db, &checkpoints, last).await?
-        } else {
-            let mut tx = Tx::begin(&self.db).await?;
-            tx.write_rows(changes).await?;
-            let moved = tx.advance(&checkpoints, last).await?;
-            if moved {
-                tx.commit().await?;
+        if overlap {
+            // The previous batch must have landed before this one's guards, built
+            // on the checkpoints it moves to, are checked.
+            let folded = started.elapsed();
+            if !self.land_in_flight().await? {
+                return Ok(0);
             }
-            moved
-        };
-        if !moved {
+            tracing::debug!(
+                events = envelopes.len(),
+                rows = changes.len(),
+                fold_ms = folded.as_millis() as u64,
+                write_wait_ms = (started.elapsed() - folded).as_millis() as u64,
+                "rebuild batch folded; the previous one stored"
+            );
+            let write = store_batch(self.db.clone(), changes, checkpoints, last);
+            self.in_flight = Some(tokio::spawn(write));
+        } else if !store_batch(self.db.clone(), changes, checkpoints, last).await? {
             // Another runner moved a checkpoint, or a rebuild retired a generation:
             // drop this batch and start again from what is stored.
             self.reload().await?;
@@ -394,13 +441,11 @@ impl Runner {
         Ok(envelopes.len())
     }
 
-    /// Folds up to the log head with reading and decoding pipelined on a second
-    /// task, so the database reads the next batch while this one is folded and
-    /// stored (used by rebuilds, which start far behind).
+    /// Folds up to the log head in three overlapping stages: reading and decoding
+    /// on a task of their own, folding here, and storing each batch on a task of
+    /// its own while the next is folded (used by rebuilds, which start far behind).
     pub async fn catch_up_pipelined(&mut self) -> Result<usize, RunnerError> {
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<
-            Result<Vec<tessera_projections::Envelope>, RunnerError>,
-        >(2);
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Vec<Envelope>, RunnerError>>(2);
         let mut reader = LogReader::new(self.db.clone());
         let (mut at, batch) = (self.position(), self.batch);
         let feeder = tokio::spawn(async move {
@@ -432,8 +477,22 @@ impl Runner {
             }
         });
         let mut total = 0;
+        let mut waiting = Instant::now();
         while let Some(envelopes) = rx.recv().await {
-            let folded = self.fold_and_flush(&envelopes?).await?;
+            tracing::debug!(
+                read_wait_ms = waiting.elapsed().as_millis() as u64,
+                "rebuild batch read"
+            );
+            let envelopes = match envelopes {
+                Ok(envelopes) => envelopes,
+                Err(e) => {
+                    // Nothing may still be writing once the caller hears of it.
+                    let _ = self.land_in_flight().await;
+                    return Err(e);
+                }
+            };
+            let folded = self.fold_and_flush(&envelopes, true).await?;
+            waiting = Instant::now();
             if folded == 0 {
                 // Reloaded after losing a checkpoint race: finish the plain way.
                 feeder.abort();
@@ -441,8 +500,39 @@ impl Runner {
             }
             total += folded;
         }
-        // Whatever arrived meanwhile, and the switch of caught-up generations.
+        // The last batch's write, whatever arrived meanwhile, and the switch of
+        // caught-up generations.
+        self.land_in_flight().await?;
         Ok(total + self.catch_up().await?)
+    }
+
+    /// Waits for the batch being stored on its own task, if any. False when it
+    /// was refused (a checkpoint moved by someone else): the slots were reloaded.
+    /// A failed write leaves the slots ahead of storage, like a failed batch.
+    async fn land_in_flight(&mut self) -> Result<bool, RunnerError> {
+        let Some(write) = self.in_flight.take() else {
+            return Ok(true);
+        };
+        let landed = match write.await {
+            Ok(Ok(landed)) => landed,
+            Ok(Err(e)) => {
+                self.stale = true;
+                return Err(e.into());
+            }
+            Err(_) => {
+                self.stale = true;
+                return Err(RunnerError::Stale);
+            }
+        };
+        if !landed {
+            if !self.reloadable {
+                self.stale = true;
+                return Err(RunnerError::Stale);
+            }
+            self.reload().await?;
+            self.stale = false;
+        }
+        Ok(landed)
     }
 
     /// Folds until the log head is reached.
@@ -505,7 +595,12 @@ impl Runner {
             .map(|s| (s.view.name(), s.generation))
             .collect();
         for (name, generation) in names {
-            storage::switch_live(&self.db, name, generation).await?;
+            storage::promote(&self.db, name, generation).await?;
+            if self.reloadable {
+                // A serving runner's switch drops the old rows at once; a
+                // rebuild's caller drops them once every projection is switched.
+                storage::drop_retired_rows(&self.db, name).await?;
+            }
             tracing::info!(projection = name, generation, "rebuilt generation is live");
             self.slots
                 .retain(|s| s.view.name() != name || s.generation == generation);

@@ -385,11 +385,17 @@ pub async fn ensure_generations(
 
 /// Makes `generation` the live one of `name` and drops the rows of the old one.
 pub async fn switch_live(db: &Db, name: &str, generation: i64) -> Result<(), sqlx::Error> {
+    promote(db, name, generation).await?;
+    drop_retired_rows(db, name).await?;
+    Ok(())
+}
+
+/// Makes `generation` the live one of `name`, retiring the old one, in one
+/// transaction; the old rows stay until [`drop_retired_rows`].
+pub async fn promote(db: &Db, name: &str, generation: i64) -> Result<(), sqlx::Error> {
     let retire =
         "UPDATE projection_state SET status = 'retired' WHERE name = $1 AND status = 'live'";
     let promote = "UPDATE projection_state SET status = 'live' WHERE name = $1 AND generation = $2";
-    let drop_rows = "DELETE FROM projection_rows WHERE name = $1 AND generation IN \
-                     (SELECT generation FROM projection_state WHERE name = $1 AND status = 'retired')";
     let mut tx = Tx::begin(db).await?;
     match &mut tx {
         Tx::Postgres(t) => {
@@ -399,7 +405,6 @@ pub async fn switch_live(db: &Db, name: &str, generation: i64) -> Result<(), sql
                 .bind(generation)
                 .execute(&mut **t)
                 .await?;
-            sqlx::query(drop_rows).bind(name).execute(&mut **t).await?;
         }
         Tx::Sqlite(t) => {
             sqlx::query(retire).bind(name).execute(&mut **t).await?;
@@ -408,7 +413,50 @@ pub async fn switch_live(db: &Db, name: &str, generation: i64) -> Result<(), sql
                 .bind(generation)
                 .execute(&mut **t)
                 .await?;
-            sqlx::query(drop_rows).bind(name).execute(&mut **t).await?;
+        }
+    }
+    tx.commit().await
+}
+
+/// Deletes the rows of the retired generations of `name` (nobody reads them);
+/// answers how many.
+pub async fn drop_retired_rows(db: &Db, name: &str) -> Result<u64, sqlx::Error> {
+    let sql = "DELETE FROM projection_rows WHERE name = $1 AND generation IN \
+               (SELECT generation FROM projection_state WHERE name = $1 AND status = 'retired')";
+    Ok(on_db!(db, |p| sqlx::query(sql)
+        .bind(name)
+        .execute(p)
+        .await?
+        .rows_affected()))
+}
+
+/// Retires a building generation that will never be switched live (a failed
+/// rebuild's) and drops its rows. A generation already switched is left alone.
+pub async fn discard_generation(db: &Db, name: &str, generation: i64) -> Result<(), sqlx::Error> {
+    let retire = "UPDATE projection_state SET status = 'retired' \
+                  WHERE name = $1 AND generation = $2 AND status = 'building'";
+    let drop_rows = "DELETE FROM projection_rows WHERE name = $1 AND generation = $2 AND \
+                     generation IN (SELECT generation FROM projection_state \
+                     WHERE name = $1 AND status = 'retired')";
+    let mut tx = Tx::begin(db).await?;
+    match &mut tx {
+        Tx::Postgres(t) => {
+            for sql in [retire, drop_rows] {
+                sqlx::query(sql)
+                    .bind(name)
+                    .bind(generation)
+                    .execute(&mut **t)
+                    .await?;
+            }
+        }
+        Tx::Sqlite(t) => {
+            for sql in [retire, drop_rows] {
+                sqlx::query(sql)
+                    .bind(name)
+                    .bind(generation)
+                    .execute(&mut **t)
+                    .await?;
+            }
         }
     }
     tx.commit().await

@@ -357,16 +357,15 @@ impl Outbox {
     /// Records the messages of one batch; returns (events read, any message
     /// recorded, waiting on a gap).
     pub async fn step(&mut self) -> anyhow::Result<(usize, bool, bool)> {
-        let batch = self.reader.read_after(self.position, BATCH).await?;
+        let batch = self.reader.read_decoded_after(self.position, BATCH).await?;
         let waiting = batch.waiting_on_gap;
         let (mut count, mut recorded, mut last) = (0, false, self.position);
-        for raw in batch.events {
-            last = raw.position;
+        for env in batch.events {
+            last = env.position;
             count += 1;
-            if never_notifies(&raw.aggregate_type) {
+            if never_notifies(&env.aggregate_type) {
                 continue;
             }
-            let env = raw.into_envelope()?;
             recorded |= record(&self.bus, &self.db, &env).await?;
         }
         if last > self.position {

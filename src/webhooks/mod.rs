@@ -104,25 +104,23 @@ impl Worker {
         if horizon <= self.position {
             return Ok(0);
         }
-        let batch = self.reader.read_after(self.position, BATCH).await?;
+        let batch = self.reader.read_decoded_after(self.position, BATCH).await?;
         if batch.events.is_empty() {
             return Ok(0);
         }
         let endpoints = endpoints(&self.db).await?;
         let now = self.sender.now_ms();
         let (mut last, mut count) = (self.position, 0);
-        for raw in batch.events {
-            if raw.position > horizon {
+        for env in batch.events {
+            if env.position > horizon {
                 break;
             }
-            last = raw.position;
+            last = env.position;
             count += 1;
             if endpoints.is_empty() {
-                // Nothing to deliver to, and a replay names an endpoint: the
-                // event need not even be decoded.
+                // Nothing to deliver to, and a replay names an endpoint.
                 continue;
             }
-            let env = raw.into_envelope()?;
             if let Some(payload) = payload::of(&env) {
                 for endpoint in endpoints.values() {
                     // Live delivery starts after the registration (WH-8).

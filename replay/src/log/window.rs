@@ -1,7 +1,7 @@
-//! The log pages a process read last, shared by its tailers (the projection
-//! runner, the process managers, the notifications outbox, the webhooks): when
-//! one of them has read a page, the others take it from memory instead of
-//! asking the store again.
+//! The log pages a process read last, decoded, shared by its tailers (the
+//! projection runner, the process managers, the notifications outbox, the
+//! webhooks): when one of them has read and decoded a page, the others take the
+//! same decoded events from memory instead of asking the store and decoding again.
 //!
 //! The window holds every event with a position in `(start, end]`, in order,
 //! exactly as gap-protected reads returned them: a run of reads each starting
@@ -11,7 +11,7 @@
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
-use super::RawEvent;
+use super::Shared;
 
 /// How many recent events the window keeps.
 const CAPACITY: usize = 4_096;
@@ -27,7 +27,7 @@ struct Recent {
     /// Every event after `start` up to `end`; empty (`start == end`) at first.
     start: i64,
     end: i64,
-    events: VecDeque<RawEvent>,
+    events: VecDeque<Shared>,
 }
 
 impl Default for LogWindow {
@@ -51,7 +51,7 @@ impl LogWindow {
     /// Up to `limit` events after `after`, when the window holds what follows
     /// `after`; None when the store must answer (the reader is at the window's
     /// end, beyond it, or behind its start).
-    pub(super) fn serve(&self, after: i64, limit: i64) -> Option<Vec<RawEvent>> {
+    pub(super) fn serve(&self, after: i64, limit: i64) -> Option<Vec<Shared>> {
         let recent = self.recent();
         if after < recent.start || after >= recent.end {
             return None;
@@ -83,7 +83,7 @@ impl LogWindow {
     /// Keeps what a gap-protected read from `after` returned: it extends the
     /// window when it starts at its end, replaces it when it starts beyond.
     /// A read of older events leaves the window to the live readers.
-    pub(super) fn record(&self, after: i64, events: &[RawEvent]) {
+    pub(super) fn record(&self, after: i64, events: &[Shared]) {
         let Some(last) = events.last() else {
             return;
         };
@@ -109,21 +109,26 @@ mod tests {
     use chrono::Utc;
 
     use super::*;
+    use crate::log::RawEvent;
 
-    fn events(positions: &[i64]) -> Vec<RawEvent> {
+    fn events(positions: &[i64]) -> Vec<Shared> {
         positions
             .iter()
-            .map(|&position| RawEvent {
-                position,
-                aggregate_type: "cart".into(),
-                aggregate_id: "a".into(),
-                sequence: position,
-                event_type: "CartOpened".into(),
-                payload: "{}".into(),
-                metadata: "{}".into(),
-                recorded_at: Utc::now(),
+            .map(|&position| {
+                let raw = RawEvent {
+                    position,
+                    aggregate_type: "cart".into(),
+                    aggregate_id: "a".into(),
+                    sequence: position,
+                    event_type: "CartExpired".into(),
+                    payload: r#"{"CartExpired":{"at":"2027-05-14T11:00:00Z","cart_id":"f97b7677-e418-5270-9b2e-3e854409697d"}}"#.into(),
+                    metadata: "{}".into(),
+                    recorded_at: Utc::now(),
+                };
+                raw.into_envelope().map(std::sync::Arc::new)
             })
-            .collect()
+            .collect::<Result<_, _>>()
+            .unwrap_or_default()
     }
 
     fn served(window: &LogWindow, after: i64, limit: i64) -> Option<Vec<i64>> {
