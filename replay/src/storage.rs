@@ -435,31 +435,14 @@ pub async fn drop_retired_rows(db: &Db, name: &str) -> Result<u64, sqlx::Error> 
 pub async fn discard_generation(db: &Db, name: &str, generation: i64) -> Result<(), sqlx::Error> {
     let retire = "UPDATE projection_state SET status = 'retired' \
                   WHERE name = $1 AND generation = $2 AND status = 'building'";
-    let drop_rows = "DELETE FROM projection_rows WHERE name = $1 AND generation = $2 AND \
-                     generation IN (SELECT generation FROM projection_state \
-                     WHERE name = $1 AND status = 'retired')";
-    let mut tx = Tx::begin(db).await?;
-    match &mut tx {
-        Tx::Postgres(t) => {
-            for sql in [retire, drop_rows] {
-                sqlx::query(sql)
-                    .bind(name)
-                    .bind(generation)
-                    .execute(&mut **t)
-                    .await?;
-            }
-        }
-        Tx::Sqlite(t) => {
-            for sql in [retire, drop_rows] {
-                sqlx::query(sql)
-                    .bind(name)
-                    .bind(generation)
-                    .execute(&mut **t)
-                    .await?;
-            }
-        }
-    }
-    tx.commit().await
+    on_db!(db, |p| sqlx::query(retire)
+        .bind(name)
+        .bind(generation)
+        .execute(p)
+        .await?
+        .rows_affected());
+    drop_retired_rows(db, name).await?;
+    Ok(())
 }
 
 /// Every row of one generation.
