@@ -151,7 +151,8 @@ impl LogReader {
         }
     }
 
-    /// A reader that shares the pages it and the other readers of `window` read.
+    /// A reader whose decoded reads ([`Self::read_decoded_after`]) share the pages
+    /// it and the other readers of `window` read.
     pub fn sharing(db: Db, window: Arc<LogWindow>) -> Self {
         Self {
             window: Some(window),
