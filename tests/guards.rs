@@ -439,6 +439,14 @@ fn create(slug: &str) -> ActivityCommand {
     }
 }
 
+/// Creates the test activity `slug` through `bus`.
+async fn create_activity(bus: &CommandBus, slug: &str) {
+    let stream = Activity::stream(natural_id("activity", slug).to_string());
+    bus.send(&stream, create(slug), &EventMeta::default())
+        .await
+        .unwrap_or_else(|e| panic!("create {slug}: {e}"));
+}
+
 /// A command bus on a fresh database of its own (no service around it).
 async fn bus_on_fresh_db(
     b: Backend,
@@ -463,9 +471,7 @@ async fn a_runner_behind_another_never_moves_a_checkpoint_back(b: Backend) {
     let (db, bus, _dir, pg) = bus_on_fresh_db(b).await;
     let meta = EventMeta::default();
     let id = |slug: &str| natural_id("activity", slug).to_string();
-    bus.send(&Activity::stream(id("a")), create("a"), &meta)
-        .await
-        .expect("create a");
+    create_activity(&bus, "a").await;
     bus.send(&Activity::stream(id("b")), create("b"), &meta)
         .await
         .expect("create b");
@@ -525,9 +531,7 @@ async fn a_checkpoint_left_behind_by_a_stopped_runner_costs_nothing(b: Backend) 
     let (db, bus, _dir, pg) = bus_on_fresh_db(b).await;
     let meta = EventMeta::default();
     let id = |slug: &str| natural_id("activity", slug).to_string();
-    bus.send(&Activity::stream(id("a")), create("a"), &meta)
-        .await
-        .expect("create a");
+    create_activity(&bus, "a").await;
     let mut first = Runner::load(db.clone())
         .await
         .expect("first runner")

@@ -169,12 +169,6 @@ impl LogReader {
         }
     }
 
-    /// Up to `limit` events after `after`, in position order, as stored (a
-    /// reader's window is not used: see [`Self::read_decoded_after`]).
-    pub async fn read_after(&mut self, after: i64, limit: i64) -> Result<Batch, LogError> {
-        self.read_store(after, limit).await
-    }
-
     /// Up to `limit` events after `after`, in position order, decoded. A reader
     /// sharing a [`LogWindow`] takes them from it when another tailer read them
     /// already, and otherwise decodes them once for all.
@@ -184,7 +178,7 @@ impl LogReader {
         limit: i64,
     ) -> Result<DecodedBatch, LogError> {
         let Some(window) = self.window.clone() else {
-            return self.read_store(after, limit).await?.decode();
+            return self.read_after(after, limit).await?.decode();
         };
         let served = |events| DecodedBatch {
             events,
@@ -195,19 +189,21 @@ impl LogReader {
         }
         if !window.at_end(after) {
             // Behind the window: a catch-up read of its own.
-            return self.read_store(after, limit).await?.decode();
+            return self.read_after(after, limit).await?.decode();
         }
         let _turn = window.turn().await;
         if let Some(events) = window.serve(after, limit) {
             return Ok(served(events));
         }
-        let batch = self.read_store(after, limit).await?.decode()?;
+        let batch = self.read_after(after, limit).await?.decode()?;
         window.record(after, &batch.events);
         Ok(batch)
     }
 
-    /// Up to `limit` events after `after` from the store, gap-protected.
-    async fn read_store(&mut self, after: i64, limit: i64) -> Result<Batch, LogError> {
+    /// Up to `limit` events after `after`, in position order, as stored, from the
+    /// store (gap-protected; a reader's window serves only
+    /// [`Self::read_decoded_after`]).
+    pub async fn read_after(&mut self, after: i64, limit: i64) -> Result<Batch, LogError> {
         match &self.db {
             Db::Sqlite(pool) => {
                 let sql = format!(

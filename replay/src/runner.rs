@@ -11,11 +11,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tessera_projections::Envelope;
 use tokio::sync::{Notify, watch};
 
 use crate::Db;
-use crate::log::{LogError, LogReader, LogWindow};
+use crate::log::{LogError, LogReader, LogWindow, Shared};
 use crate::storage::{self, Checkpoint, Generation, RowChange, Status, Tx};
 use crate::views::{View, all_views};
 
@@ -322,15 +321,16 @@ impl Runner {
             self.reload().await?;
             self.stale = false;
         }
+        // A rebuild's last write lands before anything reads the checkpoints.
+        if !self.land_in_flight().await? {
+            return Ok((0, false));
+        }
         let from = self.position();
         let batch = self.reader.read_decoded_after(from, self.batch).await?;
         if batch.events.is_empty() {
             self.store_checkpoints().await?;
             self.promote_caught_up().await?;
             return Ok((0, batch.waiting_on_gap));
-        }
-        if !self.land_in_flight().await? {
-            return Ok((0, false));
         }
         let folded = self.fold_and_flush(&batch.events, false).await?;
         Ok((folded, batch.waiting_on_gap))
@@ -343,15 +343,12 @@ impl Runner {
     /// With `overlap` (a rebuild's generations, which nobody reads and nothing
     /// publishes), the transaction runs on a task of its own while the caller folds
     /// the next batch; the next call, or [`Self::land_in_flight`], waits for it.
-    async fn fold_and_flush<E: std::borrow::Borrow<Envelope>>(
+    async fn fold_and_flush(
         &mut self,
-        envelopes: &[E],
+        envelopes: &[Shared],
         overlap: bool,
     ) -> Result<usize, RunnerError> {
-        let Some(last) = envelopes
-            .last()
-            .map(|e| std::borrow::Borrow::<Envelope>::borrow(e).position)
-        else {
+        let Some(last) = envelopes.last().map(|e| e.position) else {
             return Ok(0);
         };
         let overlap = overlap && self.slots.iter().all(|s| s.status == Status::Building);
@@ -361,10 +358,7 @@ impl Runner {
         }
         // Until the batch is stored, the slots are ahead of their checkpoints.
         self.stale = true;
-        for env in envelopes
-            .iter()
-            .map(std::borrow::Borrow::<Envelope>::borrow)
-        {
+        for env in envelopes {
             for slot in self.slots.iter_mut().filter(|s| env.position > s.position) {
                 slot.view.apply(env);
             }
@@ -445,12 +439,12 @@ impl Runner {
     /// on a task of their own, folding here, and storing each batch on a task of
     /// its own while the next is folded (used by rebuilds, which start far behind).
     pub async fn catch_up_pipelined(&mut self) -> Result<usize, RunnerError> {
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Vec<Envelope>, RunnerError>>(2);
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Vec<Shared>, RunnerError>>(2);
         let mut reader = LogReader::new(self.db.clone());
         let (mut at, batch) = (self.position(), self.batch);
         let feeder = tokio::spawn(async move {
             loop {
-                let read = match reader.read_after(at, batch).await {
+                let read = match reader.read_decoded_after(at, batch).await {
                     Ok(b) => b,
                     Err(e) => {
                         let _ = tx.send(Err(e.into())).await;
@@ -465,13 +459,7 @@ impl Runner {
                     return;
                 }
                 at = read.events.last().map_or(at, |e| e.position);
-                let decoded = read
-                    .events
-                    .into_iter()
-                    .map(|raw| raw.into_envelope())
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(RunnerError::from);
-                if tx.send(decoded).await.is_err() {
+                if tx.send(Ok(read.events)).await.is_err() {
                     return;
                 }
             }

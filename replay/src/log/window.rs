@@ -125,10 +125,9 @@ mod tests {
                     metadata: "{}".into(),
                     recorded_at: Utc::now(),
                 };
-                raw.into_envelope().map(std::sync::Arc::new)
+                std::sync::Arc::new(raw.into_envelope().expect("a stored example decodes"))
             })
-            .collect::<Result<_, _>>()
-            .unwrap_or_default()
+            .collect()
     }
 
     fn served(window: &LogWindow, after: i64, limit: i64) -> Option<Vec<i64>> {
