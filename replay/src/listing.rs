@@ -65,13 +65,6 @@ pub enum Cond {
     /// The (person id) field is a person the blind index of names finds by
     /// this token (`person_name_tokens`).
     NameToken(&'static str, String),
-    /// The array field has an element whose nested text field (`path`) equals
-    /// the value (PostgreSQL: JSON containment, which a GIN index serves).
-    Has {
-        array: &'static str,
-        path: &'static [&'static str],
-        value: String,
-    },
 }
 
 /// What to list.
@@ -277,29 +270,6 @@ fn where_clause(spec: &ListSpec, sql: &mut Sql, keys_only: bool) -> Result<Strin
                 };
                 let p = sql.bind(v.clone());
                 format!("{} {op} {p}", sort_expr(b, fields))
-            }
-            Cond::Has { array, path, value } => {
-                if !check_ident(array) || !path.iter().all(|p| check_ident(p)) {
-                    return Err(bad(array));
-                }
-                match b {
-                    Backend::Postgres => {
-                        let mut element = serde_json::Value::String(value.clone());
-                        for key in path.iter().rev() {
-                            element = serde_json::json!({ *key: element });
-                        }
-                        let p = sql.bind(serde_json::Value::Array(vec![element]).to_string());
-                        format!("(docb -> '{array}') @> CAST({p} AS jsonb)")
-                    }
-                    Backend::Sqlite => {
-                        let p = sql.bind(value.clone());
-                        format!(
-                            "EXISTS (SELECT 1 FROM json_each(doc, '$.{array}') AS el \
-                             WHERE json_extract(el.value, '$.{}') = {p})",
-                            path.join(".")
-                        )
-                    }
-                }
             }
         };
         parts.push(part);

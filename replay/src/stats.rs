@@ -36,7 +36,7 @@ pub async fn live_sources(
     let mut sources = Sources::default();
     for read in reads {
         for (key, doc) in storage::live_rows_with_prefix(db, read.projection, &read.prefix).await? {
-            sources.insert(read.projection, key, serde_json::from_str(&doc)?);
+            sources.insert_text(read.projection, key, doc);
         }
     }
     Ok(sources)

@@ -61,15 +61,29 @@ impl Read {
 /// The rows the sections read, as stored (JSON documents by projection and key).
 #[derive(Debug, Clone, Default)]
 pub struct Sources {
-    rows: BTreeMap<String, BTreeMap<String, Value>>,
+    rows: BTreeMap<String, BTreeMap<String, Doc>>,
+}
+
+/// One row's document: the stored text (decoded straight into the type a section
+/// asks for, without an intermediate `Value`), or a value already in memory.
+#[derive(Debug, Clone)]
+enum Doc {
+    Text(String),
+    Value(Value),
 }
 
 impl Sources {
     pub fn insert(&mut self, projection: &str, key: String, doc: Value) {
-        self.rows
-            .entry(projection.to_string())
-            .or_default()
-            .insert(key, doc);
+        self.entry(projection).insert(key, Doc::Value(doc));
+    }
+
+    /// A row as stored (its JSON text), decoded only when a section reads it.
+    pub fn insert_text(&mut self, projection: &str, key: String, doc: String) {
+        self.entry(projection).insert(key, Doc::Text(doc));
+    }
+
+    fn entry(&mut self, projection: &str) -> &mut BTreeMap<String, Doc> {
+        self.rows.entry(projection.to_string()).or_default()
     }
 
     /// The rows of `projection` under `prefix`, decoded, in key order.
@@ -83,8 +97,11 @@ impl Sources {
         };
         rows.range(prefix.to_string()..)
             .take_while(|(k, _)| k.starts_with(prefix))
-            // Decoded from the borrowed value: no copy of the document.
-            .map(|(_, v)| T::deserialize(v))
+            .map(|(_, doc)| match doc {
+                Doc::Text(text) => serde_json::from_str(text),
+                // Decoded from the borrowed value: no copy of the document.
+                Doc::Value(v) => T::deserialize(v),
+            })
             .collect()
     }
 }

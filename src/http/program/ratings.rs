@@ -86,7 +86,7 @@ pub async fn summary(
         for (key, doc) in
             storage::live_rows_with_prefix(&app.db, read.projection, &read.prefix).await?
         {
-            sources.insert(read.projection, key, serde_json::from_str(&doc)?);
+            sources.insert_text(read.projection, key, doc);
         }
     }
     let ctx = Ctx::new(conf.id, &sources);
