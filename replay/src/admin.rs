@@ -115,24 +115,25 @@ pub async fn rebuild_with_progress(
             return Err(e);
         }
     };
-    let mut out = vec![];
+    let mut switched = vec![];
     for (name, generation) in generations {
         storage::promote(db, &name, generation).await?;
+        switched.push((name, generation, started.elapsed().as_secs_f64()));
+    }
+    // The new generations serve from here on; the old rows go last, so the
+    // switch of one projection never waits on another's cleanup.
+    let mut out = vec![];
+    for (name, generation, seconds) in switched {
+        let dropping = std::time::Instant::now();
+        let old_rows = storage::drop_retired_rows(db, &name).await?;
         out.push(Rebuilt {
             name,
             generation,
             events,
-            seconds: started.elapsed().as_secs_f64(),
-            old_rows: 0,
-            drop_seconds: 0.0,
+            seconds,
+            old_rows,
+            drop_seconds: dropping.elapsed().as_secs_f64(),
         });
-    }
-    // The new generations serve from here on; the old rows go last, so the
-    // switch of one projection never waits on another's cleanup.
-    for r in &mut out {
-        let dropping = std::time::Instant::now();
-        r.old_rows = storage::drop_retired_rows(db, &r.name).await?;
-        r.drop_seconds = dropping.elapsed().as_secs_f64();
     }
     Ok(out)
 }

@@ -397,23 +397,20 @@ pub async fn promote(db: &Db, name: &str, generation: i64) -> Result<(), sqlx::E
         "UPDATE projection_state SET status = 'retired' WHERE name = $1 AND status = 'live'";
     let promote = "UPDATE projection_state SET status = 'live' WHERE name = $1 AND generation = $2";
     let mut tx = Tx::begin(db).await?;
+    // The same statements on either backend's transaction.
+    macro_rules! retire_then_promote {
+        ($t:expr) => {{
+            sqlx::query(retire).bind(name).execute(&mut **$t).await?;
+            sqlx::query(promote)
+                .bind(name)
+                .bind(generation)
+                .execute(&mut **$t)
+                .await?;
+        }};
+    }
     match &mut tx {
-        Tx::Postgres(t) => {
-            sqlx::query(retire).bind(name).execute(&mut **t).await?;
-            sqlx::query(promote)
-                .bind(name)
-                .bind(generation)
-                .execute(&mut **t)
-                .await?;
-        }
-        Tx::Sqlite(t) => {
-            sqlx::query(retire).bind(name).execute(&mut **t).await?;
-            sqlx::query(promote)
-                .bind(name)
-                .bind(generation)
-                .execute(&mut **t)
-                .await?;
-        }
+        Tx::Postgres(t) => retire_then_promote!(t),
+        Tx::Sqlite(t) => retire_then_promote!(t),
     }
     tx.commit().await
 }
