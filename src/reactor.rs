@@ -180,9 +180,12 @@ impl Reactor {
                         continue;
                     }
                     Ok((_, waiting)) => {
-                        let pause = if waiting { 5 } else { 500 };
-                        let _ = tokio::time::timeout(Duration::from_millis(pause), wake.notified())
-                            .await;
+                        let pause = if waiting {
+                            Duration::from_millis(5)
+                        } else {
+                            tessera_replay::follow::idle_poll()
+                        };
+                        let _ = tokio::time::timeout(pause, wake.notified()).await;
                     }
                     Err(e) => {
                         tracing::error!(error = %e, "process manager step failed; retrying");

@@ -155,15 +155,18 @@ pub async fn process_managers(
 /// Follows the other instances (PostgreSQL): their commits wake this instance's
 /// jobs, their leaders' progress answers this instance's waiting reads; this
 /// instance's commits (`commits`, a bus waker) are announced to them under its
-/// name, `instance`; `others` learns when anyone else committed.
+/// name (`leadership`'s instance); `others` learns when anyone else committed.
+/// Their commits also wake `tailers` (the log's other tailers here, such as the
+/// notifications outbox).
 pub fn follow(
     db: &Db,
-    instance: &str,
+    leadership: &Leadership,
     (runner, reactor, stats): (&RunnerHandle, &ReactorHandle, &StatsHandle),
-    commits: Arc<Notify>,
+    (commits, tailers): (Arc<Notify>, &[Arc<Notify>]),
     others: Arc<OtherWriters>,
 ) {
-    follow::spawn_event_notifier(db.clone(), commits, instance.to_string());
+    let instance = leadership.instance().to_string();
+    follow::spawn_event_notifier(db.clone(), commits, instance.clone());
     let followed = vec![
         Followed {
             job: PROJECTIONS.to_string(),
@@ -184,8 +187,14 @@ pub fn follow(
     follow::spawn_follower(
         db.clone(),
         followed,
-        vec![runner.waker(), reactor.wake.clone()],
-        instance.to_string(),
+        [runner.waker(), reactor.wake.clone()]
+            .into_iter()
+            .chain(tailers.iter().cloned())
+            .collect(),
+        (instance, {
+            let leadership = leadership.clone();
+            move |job: &str| leadership.leads(job)
+        }),
         others,
     );
 }

@@ -153,9 +153,9 @@ pub async fn build_app(db: Db, config: Config, clock: Arc<dyn Clock>) -> anyhow:
     let stats = crate::scale::stats_model(&leadership, &db, &runner).await?;
     crate::scale::follow(
         &db,
-        leadership.instance(),
+        &leadership,
         (&runner, &reactor, &stats),
-        commits,
+        (commits, std::slice::from_ref(&outbox_wake)),
         others,
     );
     // No built-in key: the configured one, else the one kept in the database.

@@ -38,6 +38,12 @@ const PRESENCE_TTL: Duration = Duration::from_secs(3);
 const NOTIFY_PAUSE: Duration = Duration::from_millis(5);
 /// The fallback poll of stored checkpoints.
 const POLL: Duration = Duration::from_secs(1);
+/// How long an idle tailer of the log waits for a wake-up before it reads anyway,
+/// while this process listens (every commit, here or elsewhere, wakes it) …
+const IDLE_POLL_LISTENING: Duration = Duration::from_secs(2);
+/// … and while it does not (SQLite, whose other processes never announce; a
+/// listener reconnecting).
+const IDLE_POLL: Duration = Duration::from_millis(500);
 
 /// Moves a published position forward only (a checkpoint never moves backwards).
 pub fn bump(published: &watch::Sender<i64>, position: i64) -> bool {
@@ -76,6 +82,17 @@ pub fn peers_may_listen() -> bool {
     since == 0
         || within(since, PRESENCE_TTL)
         || within(PEER_HEARD_MS.load(Ordering::SeqCst), PRESENCE_TTL)
+}
+
+/// How long an idle tailer of the log (the projection runner, the process
+/// managers, the notifications outbox) waits for a wake-up before it reads the
+/// log anyway: the read only finds what a lost notification did not announce.
+pub fn idle_poll() -> Duration {
+    if LISTENING_SINCE_MS.load(Ordering::SeqCst) != 0 {
+        IDLE_POLL_LISTENING
+    } else {
+        IDLE_POLL
+    }
 }
 
 fn peer_heard() {
@@ -219,12 +236,14 @@ pub async fn stored_position(db: &Db, names: &[String]) -> Result<Option<i64>, s
 
 /// Listens until the pool closes: wakes `wake` on others' commits, tells `others`
 /// of them (commits announced by `instance` itself are not others'), and moves
-/// each followed job's published position on its leader's progress.
+/// each followed job's published position on its leader's progress. The
+/// fallback poll skips the jobs `leads_here` names: their own leader, here,
+/// publishes their position.
 pub fn spawn_follower(
     db: Db,
     followed: Vec<Followed>,
     wake: Vec<Arc<Notify>>,
-    instance: String,
+    (instance, leads_here): (String, impl Fn(&str) -> bool + Send + Sync + 'static),
     others: Arc<OtherWriters>,
 ) {
     let Db::Postgres(pool) = db.clone() else {
@@ -236,7 +255,7 @@ pub fn spawn_follower(
     tokio::spawn(async move {
         while !poll_pool.is_closed() {
             tokio::time::sleep(POLL).await;
-            poll(&poll_db, &poll_followed).await;
+            poll(&poll_db, &poll_followed, &leads_here).await;
         }
     });
     // Says this instance is there, so the others keep announcing to it.
@@ -308,8 +327,8 @@ pub fn spawn_follower(
     });
 }
 
-async fn poll(db: &Db, followed: &[Followed]) {
-    for f in followed {
+async fn poll(db: &Db, followed: &[Followed], leads_here: &impl Fn(&str) -> bool) {
+    for f in followed.iter().filter(|f| !leads_here(&f.job)) {
         if let Ok(Some(p)) = stored_position(db, &f.names).await {
             bump(&f.published, p);
         }

@@ -632,9 +632,12 @@ impl Runner {
                         continue;
                     }
                     Ok((_, waiting)) => {
-                        let pause = if waiting { 5 } else { 500 };
-                        let _ = tokio::time::timeout(Duration::from_millis(pause), wake.notified())
-                            .await;
+                        let pause = if waiting {
+                            Duration::from_millis(5)
+                        } else {
+                            crate::follow::idle_poll()
+                        };
+                        let _ = tokio::time::timeout(pause, wake.notified()).await;
                     }
                     Err(e) => {
                         tracing::error!(error = %e, "projection runner step failed");

@@ -278,6 +278,11 @@ impl Leadership {
             *conn = Some(c);
             return Ok(None);
         }
+        // The row's heartbeats are what operators read, not what decides who
+        // leads (the lock does): their commits need not wait for the disk.
+        sqlx::query("SET synchronous_commit = off")
+            .execute(&mut c)
+            .await?;
         self.claim(job, Some(&mut c), now).await?;
         self.set_role(job, Role::Leader);
         Ok(Some(self.lease(job, Some(c))))
