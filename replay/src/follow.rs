@@ -44,6 +44,8 @@ const IDLE_POLL_LISTENING: Duration = Duration::from_secs(2);
 /// … and while it does not (SQLite, whose other processes never announce; a
 /// listener reconnecting).
 const IDLE_POLL: Duration = Duration::from_millis(500);
+/// How soon a tailer waiting on a gap in the log reads again.
+const GAP_PAUSE: Duration = Duration::from_millis(5);
 
 /// Moves a published position forward only (a checkpoint never moves backwards).
 pub fn bump(published: &watch::Sender<i64>, position: i64) -> bool {
@@ -84,11 +86,14 @@ pub fn peers_may_listen() -> bool {
         || within(PEER_HEARD_MS.load(Ordering::SeqCst), PRESENCE_TTL)
 }
 
-/// How long an idle tailer of the log (the projection runner, the process
-/// managers, the notifications outbox) waits for a wake-up before it reads the
-/// log anyway: the read only finds what a lost notification did not announce.
-pub fn idle_poll() -> Duration {
-    if LISTENING_SINCE_MS.load(Ordering::SeqCst) != 0 {
+/// How long a tailer of the log (the projection runner, the process managers,
+/// the notifications outbox) that found nothing to read waits for a wake-up
+/// before it reads again: 5 ms behind a gap (a commit in flight below the head);
+/// otherwise the read only finds what a lost notification did not announce.
+pub fn idle_pause(waiting_on_gap: bool) -> Duration {
+    if waiting_on_gap {
+        GAP_PAUSE
+    } else if LISTENING_SINCE_MS.load(Ordering::SeqCst) != 0 {
         IDLE_POLL_LISTENING
     } else {
         IDLE_POLL

@@ -632,11 +632,7 @@ impl Runner {
                         continue;
                     }
                     Ok((_, waiting)) => {
-                        let pause = if waiting {
-                            Duration::from_millis(5)
-                        } else {
-                            crate::follow::idle_poll()
-                        };
+                        let pause = crate::follow::idle_pause(waiting);
                         let _ = tokio::time::timeout(pause, wake.notified()).await;
                     }
                     Err(e) => {

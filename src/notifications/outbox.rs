@@ -403,11 +403,7 @@ impl Outbox {
                         continue;
                     }
                     Ok((_, _, waiting)) => {
-                        let pause = if waiting {
-                            Duration::from_millis(5)
-                        } else {
-                            tessera_replay::follow::idle_poll()
-                        };
+                        let pause = tessera_replay::follow::idle_pause(waiting);
                         let _ = tokio::time::timeout(pause, wake.notified()).await;
                     }
                     Err(e) => {
