@@ -162,7 +162,8 @@ pub fn follow(
     db: &Db,
     leadership: &Leadership,
     (runner, reactor, stats): (&RunnerHandle, &ReactorHandle, &StatsHandle),
-    (commits, tailers): (Arc<Notify>, &[Arc<Notify>]),
+    commits: Arc<Notify>,
+    tailers: &[Arc<Notify>],
     others: Arc<OtherWriters>,
 ) {
     let instance = leadership.instance().to_string();
@@ -191,10 +192,11 @@ pub fn follow(
             .into_iter()
             .chain(tailers.iter().cloned())
             .collect(),
-        (instance, {
+        instance,
+        {
             let leadership = leadership.clone();
             move |job: &str| leadership.leads(job)
-        }),
+        },
         others,
     );
 }

@@ -155,7 +155,8 @@ pub async fn build_app(db: Db, config: Config, clock: Arc<dyn Clock>) -> anyhow:
         &db,
         &leadership,
         (&runner, &reactor, &stats),
-        (commits, std::slice::from_ref(&outbox_wake)),
+        commits,
+        std::slice::from_ref(&outbox_wake),
         others,
     );
     // No built-in key: the configured one, else the one kept in the database.

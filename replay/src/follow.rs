@@ -248,7 +248,8 @@ pub fn spawn_follower(
     db: Db,
     followed: Vec<Followed>,
     wake: Vec<Arc<Notify>>,
-    (instance, leads_here): (String, impl Fn(&str) -> bool + Send + Sync + 'static),
+    instance: String,
+    leads_here: impl Fn(&str) -> bool + Send + Sync + 'static,
     others: Arc<OtherWriters>,
 ) {
     let Db::Postgres(pool) = db.clone() else {

@@ -33,6 +33,11 @@ pub async fn live_sources(
     reads.extend(extra);
     reads.sort();
     reads.dedup();
+    sources_of(db, reads).await
+}
+
+/// The live rows of `reads`, as stored (each decoded when a section reads it).
+pub async fn sources_of(db: &Db, reads: Vec<stats::Read>) -> Result<Sources, RunnerError> {
     let mut sources = Sources::default();
     for read in reads {
         for (key, doc) in storage::live_rows_with_prefix(db, read.projection, &read.prefix).await? {

@@ -7,8 +7,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use tessera_aggregates::program::{Program, program_id};
 use tessera_aggregates::session_rating::{RatingCommand, SessionRating, rating_id};
-use tessera_projections::stats::{Ctx, SESSION_RATINGS, Sources};
-use tessera_replay::storage;
+use tessera_projections::stats::{Ctx, SESSION_RATINGS};
 use utoipa::ToSchema;
 
 use super::{MANAGE, PUBLIC};
@@ -81,14 +80,8 @@ pub async fn summary(
     Path(slug): Path<String>,
 ) -> ApiResult<Json<serde_json::Value>> {
     let conf = app.gate(&slug, MANAGE).await?;
-    let mut sources = Sources::default();
-    for read in (SESSION_RATINGS.reads)(conf.id) {
-        for (key, doc) in
-            storage::live_rows_with_prefix(&app.db, read.projection, &read.prefix).await?
-        {
-            sources.insert_text(read.projection, key, doc);
-        }
-    }
+    let sources =
+        tessera_replay::stats::sources_of(&app.db, (SESSION_RATINGS.reads)(conf.id)).await?;
     let ctx = Ctx::new(conf.id, &sources);
     let section = (SESSION_RATINGS.compute)(&ctx).map_err(ApiError::internal)?;
     Ok(Json(section))
