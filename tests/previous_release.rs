@@ -232,13 +232,18 @@ async fn load_postgres(pool: &sqlx::PgPool) {
         .expect("insert a checkpoint");
     }
     for r in read_lines::<ProjectionRow>("postgres/projection_rows.jsonl") {
+        // As the migrations leave such a row: a listed one carries the fields
+        // lists read in `docb` (the release that wrote it had them generated).
+        let listed = tessera_replay::listing::listed_fields(&r.name, &r.key, &r.doc);
         sqlx::query(
-            "INSERT INTO projection_rows (name, generation, key, doc) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO projection_rows (name, generation, key, doc, docb) \
+             VALUES ($1, $2, $3, $4, $5::jsonb)",
         )
         .bind(r.name)
         .bind(r.generation)
         .bind(r.key)
         .bind(r.doc)
+        .bind(listed)
         .execute(&mut *tx)
         .await
         .expect("insert a projection row");

@@ -3,7 +3,7 @@
 
 use sqlx::{Postgres, Sqlite, Transaction};
 
-use crate::Db;
+use crate::{Db, listing};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -61,17 +61,20 @@ impl Tx {
 
     /// Writes a batch of row changes, of one or several generations, with as few
     /// statements as the backend allows (PostgreSQL: one upsert and one delete).
+    /// On PostgreSQL a listed row carries its listed fields in `docb` too
+    /// ([`listing::listed_fields`]).
     pub async fn write_rows(&mut self, changes: Vec<RowChange>) -> Result<(), sqlx::Error> {
         if changes.is_empty() {
             return Ok(());
         }
         match self {
             Self::Postgres(tx) => {
-                let mut upserts = (vec![], vec![], vec![], vec![]);
+                let mut upserts = (vec![], vec![], vec![], vec![], vec![]);
                 let mut deletes = (vec![], vec![], vec![]);
                 for c in changes {
                     match c.doc {
                         Some(d) => {
+                            upserts.4.push(listing::listed_fields(c.name, &c.key, &d));
                             upserts.0.push(c.name);
                             upserts.1.push(c.generation);
                             upserts.2.push(c.key);
@@ -86,14 +89,16 @@ impl Tx {
                 }
                 if !upserts.0.is_empty() {
                     sqlx::query(
-                        "INSERT INTO projection_rows (name, generation, key, doc) \
-                         SELECT n, g, k, d FROM UNNEST($1::text[], $2::bigint[], $3::text[], $4::text[]) AS t(n, g, k, d) \
-                         ON CONFLICT (name, generation, key) DO UPDATE SET doc = EXCLUDED.doc",
+                        "INSERT INTO projection_rows (name, generation, key, doc, docb) \
+                         SELECT n, g, k, d, b::jsonb \
+                         FROM UNNEST($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[]) AS t(n, g, k, d, b) \
+                         ON CONFLICT (name, generation, key) DO UPDATE SET doc = EXCLUDED.doc, docb = EXCLUDED.docb",
                     )
                     .bind(&upserts.0)
                     .bind(&upserts.1)
                     .bind(&upserts.2)
                     .bind(&upserts.3)
+                    .bind(&upserts.4)
                     .execute(&mut **tx)
                     .await?;
                 }
