@@ -234,7 +234,7 @@ async fn load_postgres(pool: &sqlx::PgPool) {
     for r in read_lines::<ProjectionRow>("postgres/projection_rows.jsonl") {
         // As the migrations leave such a row: a listed one carries the fields
         // lists read in `docb` (the release that wrote it had them generated).
-        let listed = tessera_replay::listing::listed_fields(&r.name, &r.key, &r.doc);
+        let listed = tessera_replay::listed::listed_fields(&r.name, &r.key, &r.doc);
         sqlx::query(
             "INSERT INTO projection_rows (name, generation, key, doc, docb) \
              VALUES ($1, $2, $3, $4, $5::jsonb)",

@@ -5,6 +5,7 @@ mod db;
 pub mod follow;
 pub mod history;
 pub mod leader;
+pub mod listed;
 pub mod listing;
 pub mod log;
 pub mod returning;

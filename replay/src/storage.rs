@@ -3,7 +3,7 @@
 
 use sqlx::{Postgres, Sqlite, Transaction};
 
-use crate::{Db, listing};
+use crate::{Db, listed};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -62,7 +62,7 @@ impl Tx {
     /// Writes a batch of row changes, of one or several generations, with as few
     /// statements as the backend allows (PostgreSQL: one upsert and one delete).
     /// On PostgreSQL a listed row carries its listed fields in `docb` too
-    /// ([`listing::listed_fields`]).
+    /// ([`listed::listed_fields`]).
     pub async fn write_rows(&mut self, changes: Vec<RowChange>) -> Result<(), sqlx::Error> {
         if changes.is_empty() {
             return Ok(());
@@ -74,7 +74,7 @@ impl Tx {
                 for c in changes {
                     match c.doc {
                         Some(d) => {
-                            upserts.4.push(listing::listed_fields(c.name, &c.key, &d));
+                            upserts.4.push(listed::listed_fields(c.name, &c.key, &d));
                             upserts.0.push(c.name);
                             upserts.1.push(c.generation);
                             upserts.2.push(c.key);
