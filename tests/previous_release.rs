@@ -232,12 +232,13 @@ async fn load_postgres(pool: &sqlx::PgPool) {
         .expect("insert a checkpoint");
     }
     for r in read_lines::<ProjectionRow>("postgres/projection_rows.jsonl") {
-        // As the migrations leave such a row: a listed one carries the fields
-        // lists read in `docb` (the release that wrote it had them generated).
-        let listed = tessera_replay::listed::listed_fields(&r.name, &r.key, &r.doc);
+        // As an upgrade leaves such a row: a listed one keeps the whole parsed
+        // document its release generated in `docb` (this release's writer copies
+        // only the listed fields), and the lists must answer from it alike.
+        let listed = tessera_replay::listed::listed(&r.name, &r.key);
         sqlx::query(
             "INSERT INTO projection_rows (name, generation, key, doc, docb) \
-             VALUES ($1, $2, $3, $4, $5::jsonb)",
+             VALUES ($1, $2, $3, $4, CASE WHEN $5 THEN $4::jsonb END)",
         )
         .bind(r.name)
         .bind(r.generation)
