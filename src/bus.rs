@@ -22,6 +22,7 @@ use tessera_projections::EventMeta;
 use tessera_replay::follow::OtherWriters;
 use tessera_replay::{Db, RunnerHandle};
 
+use crate::appenders::AppendConnections;
 pub use crate::outcome::{BusError, Decided, Sent};
 use crate::store::{CachingEventStore, Pending, QueueWatch};
 
@@ -59,18 +60,24 @@ pub struct CommandBus {
     /// Whether other writers committed (PostgreSQL): lets cached reads stay
     /// current for longer while nobody else writes.
     others: Option<Arc<OtherWriters>>,
+    /// The connections the appends of every aggregate type keep (PostgreSQL).
+    appenders: Option<Arc<AppendConnections>>,
 }
 
 impl CommandBus {
     pub fn new(db: Db, services: DomainServices, runner: Option<RunnerHandle>) -> Self {
         Self {
-            db,
             services,
             runner,
             wakers: vec![],
             stores: Mutex::new(HashMap::new()),
             deadline: DEFAULT_DEADLINE,
             others: None,
+            appenders: match &db {
+                Db::Postgres(p) => Some(Arc::new(AppendConnections::for_pool(p))),
+                Db::Sqlite(_) => None,
+            },
+            db,
         }
     }
 
@@ -144,7 +151,9 @@ impl CommandBus {
         let mut stores = self.stores.lock().unwrap_or_else(|p| p.into_inner());
         let entry = stores.entry(TypeId::of::<A>()).or_insert_with(|| {
             let store = Arc::new(
-                CachingEventStore::<A>::new(&self.db).with_other_writers(self.others.clone()),
+                CachingEventStore::<A>::new(&self.db)
+                    .with_other_writers(self.others.clone())
+                    .with_appenders(self.appenders.clone()),
             );
             Registered {
                 store: store.clone(),

@@ -1,6 +1,7 @@
 //! The Tessera service: CLI, config, HTTP API, process managers and adapters.
 
 pub mod app;
+pub mod appenders;
 pub mod audit;
 pub mod badges;
 pub mod bench;

@@ -13,7 +13,7 @@ use cqrs_es::persist::{
     EventStoreAggregateContext, PersistedEventRepository, PersistenceError, ReplayStream,
     SerializedEvent, SerializedSnapshot,
 };
-use cqrs_es::{Aggregate, AggregateError, EventEnvelope, EventStore};
+use cqrs_es::{Aggregate, AggregateError, DomainEvent, EventEnvelope, EventStore};
 use lru::LruCache;
 use postgres_es::PostgresEventRepository;
 use serde_json::Value;
@@ -21,6 +21,7 @@ use sqlite_es::SqliteEventRepository;
 use tessera_replay::Db;
 use tessera_replay::follow::OtherWriters;
 
+use crate::appenders::AppendConnections;
 use crate::outcome::{BusError, Decided as Outcome};
 
 /// The cqrs-es repository of the configured backend.
@@ -141,6 +142,9 @@ pub struct CachingEventStore<A: Aggregate> {
     queues: Mutex<HashMap<String, Queue<A>>>,
     /// Reads of a stream from the store (the cache's misses and refreshes).
     loads: AtomicU64,
+    /// The connections appends keep between them (PostgreSQL; src/appenders.rs),
+    /// shared by every aggregate type of a bus.
+    appenders: Option<Arc<AppendConnections>>,
 }
 
 /// An aggregate's waiting commands, and since when its current batch runs.
@@ -204,7 +208,19 @@ impl<A: Aggregate> CachingEventStore<A> {
             verified: Mutex::new(HashMap::new()),
             others: None,
             loads: AtomicU64::new(0),
+            appenders: match db {
+                Db::Postgres(p) => Some(Arc::new(AppendConnections::for_pool(p))),
+                Db::Sqlite(_) => None,
+            },
         }
+    }
+
+    /// Keeps append connections in `appenders` (one set for all of a bus's stores).
+    pub fn with_appenders(mut self, appenders: Option<Arc<AppendConnections>>) -> Self {
+        if appenders.is_some() {
+            self.appenders = appenders;
+        }
+        self
     }
 
     /// Trusts the cache for longer while `others` says nobody else wrote.
@@ -532,12 +548,9 @@ impl<A: Aggregate> CachingEventStore<A> {
             Self::keep(slot, context);
             return Ok(last_of.into_iter().map(|_| None).collect());
         }
-        let serialized = envelopes
-            .iter()
-            .map(SerializedEvent::try_from)
-            .collect::<Result<Vec<_>, _>>()?;
+        let rows = EventRows::of(&envelopes).map_err(PersistenceError::from)?;
         let epoch = self.epoch();
-        match self.insert(&serialized).await {
+        match self.insert(rows).await {
             Ok(positions) => {
                 context.current_sequence = next - 1;
                 Self::keep(slot, context);
@@ -564,17 +577,15 @@ impl<A: Aggregate> CachingEventStore<A> {
     /// each. The table and columns are the cqrs-es ones, so the postgres-es /
     /// sqlite-es repositories read what this writes. A taken (type, id, sequence)
     /// is an optimistic-concurrency conflict.
-    async fn insert(
-        &self,
-        events: &[SerializedEvent],
-    ) -> Result<Vec<(i64, i64)>, AggregateError<A::Error>> {
-        let column = |f: fn(&SerializedEvent) -> String| events.iter().map(f).collect::<Vec<_>>();
-        let ids = column(|e| e.aggregate_id.clone());
-        let types = column(|e| e.event_type.clone());
-        let versions = column(|e| e.event_version.clone());
-        let payloads = column(|e| e.payload.to_string());
-        let metadata = column(|e| e.metadata.to_string());
-        let sequences: Vec<i64> = events.iter().map(|e| e.sequence as i64).collect();
+    async fn insert(&self, rows: EventRows) -> Result<Vec<(i64, i64)>, AggregateError<A::Error>> {
+        let EventRows {
+            ids,
+            sequences,
+            types,
+            versions,
+            payloads,
+            metadata,
+        } = rows;
         let result: Result<Vec<(i64, i64)>, sqlx::Error> = match &self.db {
             // The WHERE is a one-time filter run before any row is formed: it gives
             // the transaction its id BEFORE the identity default draws a position.
@@ -582,7 +593,7 @@ impl<A: Aggregate> CachingEventStore<A> {
             // writer that drew a position before some moment took its xid before it,
             // so it is below the next xid to assign at that moment.
             Db::Postgres(p) => {
-                sqlx::query_as(
+                let query = sqlx::query_as(
                     "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) \
                      SELECT $1, i, s, t, v, p::json, m::json \
                      FROM UNNEST($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[]) AS e(i, s, t, v, p, m) \
@@ -595,18 +606,27 @@ impl<A: Aggregate> CachingEventStore<A> {
                 .bind(&types)
                 .bind(&versions)
                 .bind(&payloads)
-                .bind(&metadata)
-                .fetch_all(p)
-                .await
+                .bind(&metadata);
+                match &self.appenders {
+                    Some(appenders) => match appenders.take(p).await {
+                        Ok(mut conn) => {
+                            let result = query.fetch_all(&mut *conn).await;
+                            conn.finish(&result);
+                            result
+                        }
+                        Err(e) => Err(e),
+                    },
+                    None => query.fetch_all(p).await,
+                }
             }
             Db::Sqlite(p) => {
-                let rows = vec!["(?, ?, ?, ?, ?, ?, ?)"; events.len()].join(", ");
+                let rows = vec!["(?, ?, ?, ?, ?, ?, ?)"; ids.len()].join(", ");
                 let sql = format!(
                     "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) \
                      VALUES {rows} RETURNING sequence, rowid"
                 );
                 let mut query = sqlx::query_as(&sql);
-                for i in 0..events.len() {
+                for i in 0..ids.len() {
                     query = query
                         .bind(A::TYPE)
                         .bind(&ids[i])
@@ -620,7 +640,7 @@ impl<A: Aggregate> CachingEventStore<A> {
             }
         };
         match result {
-            Ok(positions) if positions.len() == events.len() => Ok(positions),
+            Ok(positions) if positions.len() == ids.len() => Ok(positions),
             Ok(_) => Err(AggregateError::UnexpectedError(
                 "insert returned fewer positions than events".into(),
             )),
@@ -631,6 +651,44 @@ impl<A: Aggregate> CachingEventStore<A> {
             }
             Err(e) => Err(AggregateError::DatabaseConnectionError(Box::new(e))),
         }
+    }
+}
+
+/// The columns of the events one INSERT appends. Each event is serialized
+/// straight to its stored text, not through a `serde_json::Value` tree as cqrs-es's
+/// `SerializedEvent` does (a tree of allocations per event, built to be printed
+/// and dropped): the same JSON, with an event's keys in the order its type
+/// declares them rather than sorted (every reader parses it; the audit chain
+/// hashes its canonical form). The metadata keys stay sorted.
+struct EventRows {
+    ids: Vec<String>,
+    sequences: Vec<i64>,
+    types: Vec<String>,
+    versions: Vec<String>,
+    payloads: Vec<String>,
+    metadata: Vec<String>,
+}
+
+impl EventRows {
+    fn of<A: Aggregate>(envelopes: &[EventEnvelope<A>]) -> Result<Self, serde_json::Error> {
+        let mut rows = Self {
+            ids: Vec::with_capacity(envelopes.len()),
+            sequences: Vec::with_capacity(envelopes.len()),
+            types: Vec::with_capacity(envelopes.len()),
+            versions: Vec::with_capacity(envelopes.len()),
+            payloads: Vec::with_capacity(envelopes.len()),
+            metadata: Vec::with_capacity(envelopes.len()),
+        };
+        for e in envelopes {
+            rows.ids.push(e.aggregate_id.clone());
+            rows.sequences.push(e.sequence as i64);
+            rows.types.push(e.payload.event_type());
+            rows.versions.push(e.payload.event_version());
+            rows.payloads.push(serde_json::to_string(&e.payload)?);
+            let sorted: std::collections::BTreeMap<&String, &String> = e.metadata.iter().collect();
+            rows.metadata.push(serde_json::to_string(&sorted)?);
+        }
+        Ok(rows)
     }
 }
 

@@ -208,7 +208,53 @@ async fn only_a_taken_sequence_is_a_conflict(b: Backend) {
     close(db, pg).await;
 }
 
+/// The stored text of an event is the JSON of the event (the same value cqrs-es's
+/// `SerializedEvent` holds), and its metadata is written with sorted keys, as
+/// before events were serialized straight to text.
+async fn the_stored_text_is_the_events_json(b: Backend) {
+    let (db, _, _dir, pg) = fresh_db(b).await;
+    let store = CachingEventStore::<Activity>::new(&db);
+    let id = "activity-store-text";
+    let event = updated("stored as JSON");
+    let ctx = store.load_aggregate(id).await.expect("load");
+    let metadata = HashMap::from([
+        ("request_id".to_string(), "r-1".to_string()),
+        ("conference_id".to_string(), "c-1".to_string()),
+        ("actor".to_string(), "a-1".to_string()),
+    ]);
+    store
+        .commit(vec![event.clone()], ctx, metadata.clone())
+        .await
+        .expect("append");
+    let sql = "SELECT CAST(payload AS TEXT), CAST(metadata AS TEXT) FROM events \
+               WHERE aggregate_type = 'activity' AND aggregate_id = $1";
+    let (payload, meta): (String, String) = match &db {
+        Db::Postgres(p) => sqlx::query_as(sql).bind(id).fetch_one(p).await,
+        Db::Sqlite(p) => {
+            sqlx::query_as(&sql.replace("$1", "?"))
+                .bind(id)
+                .fetch_one(p)
+                .await
+        }
+    }
+    .expect("read the event");
+    let stored: serde_json::Value = serde_json::from_str(&payload).expect("payload is JSON");
+    assert_eq!(stored, serde_json::to_value(&event).expect("event as JSON"));
+    assert_eq!(
+        meta,
+        serde_json::to_value(&metadata)
+            .expect("metadata")
+            .to_string()
+    );
+    assert_eq!(
+        meta,
+        r#"{"actor":"a-1","conference_id":"c-1","request_id":"r-1"}"#
+    );
+    close(db, pg).await;
+}
+
 on_both_backends!(
+    the_stored_text_is_the_events_json,
     a_group_commit_answers_each_command_with_its_last_position,
     a_taken_sequence_is_a_conflict_and_nothing_stays_cached,
     only_a_taken_sequence_is_a_conflict,
