@@ -29,10 +29,13 @@ fn meta(request: &str) -> HashMap<String, String> {
     HashMap::from([("request_id".to_string(), request.to_string())])
 }
 
-/// `(sequence, position)` of every event of activity `id`, in sequence order.
-async fn stored(db: &Db, id: &str) -> Vec<(i64, i64)> {
-    let sql = "SELECT sequence, position FROM events \
-               WHERE aggregate_type = 'activity' AND aggregate_id = $1 ORDER BY sequence";
+/// The rows `sql` selects from the events of activity `id` (bound as `$1`).
+async fn of_activity<T>(db: &Db, sql: &str, id: &str) -> Vec<T>
+where
+    T: Send + Unpin,
+    for<'r> T:
+        sqlx::FromRow<'r, sqlx::postgres::PgRow> + sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>,
+{
     match db {
         Db::Postgres(p) => sqlx::query_as(sql).bind(id).fetch_all(p).await,
         Db::Sqlite(p) => {
@@ -43,6 +46,13 @@ async fn stored(db: &Db, id: &str) -> Vec<(i64, i64)> {
         }
     }
     .expect("read the stream")
+}
+
+/// `(sequence, position)` of every event of activity `id`, in sequence order.
+async fn stored(db: &Db, id: &str) -> Vec<(i64, i64)> {
+    let sql = "SELECT sequence, position FROM events \
+               WHERE aggregate_type = 'activity' AND aggregate_id = $1 ORDER BY sequence";
+    of_activity(db, sql, id).await
 }
 
 async fn close(db: Db, pg: Option<String>) {
@@ -228,16 +238,8 @@ async fn the_stored_text_is_the_events_json(b: Backend) {
         .expect("append");
     let sql = "SELECT CAST(payload AS TEXT), CAST(metadata AS TEXT) FROM events \
                WHERE aggregate_type = 'activity' AND aggregate_id = $1";
-    let (payload, meta): (String, String) = match &db {
-        Db::Postgres(p) => sqlx::query_as(sql).bind(id).fetch_one(p).await,
-        Db::Sqlite(p) => {
-            sqlx::query_as(&sql.replace("$1", "?"))
-                .bind(id)
-                .fetch_one(p)
-                .await
-        }
-    }
-    .expect("read the event");
+    let mut rows: Vec<(String, String)> = of_activity(&db, sql, id).await;
+    let (payload, meta) = rows.pop().expect("the event");
     let stored: serde_json::Value = serde_json::from_str(&payload).expect("payload is JSON");
     assert_eq!(stored, serde_json::to_value(&event).expect("event as JSON"));
     assert_eq!(
@@ -251,6 +253,76 @@ async fn the_stored_text_is_the_events_json(b: Backend) {
         r#"{"actor":"a-1","conference_id":"c-1","request_id":"r-1"}"#
     );
     close(db, pg).await;
+}
+
+/// Through the event store: consecutive appends of one aggregate all land; after
+/// every server process of the database dies (the kept connection's among them),
+/// appends land again within a few tries: a dead connection is not kept.
+#[tokio::test]
+async fn appends_land_again_after_the_kept_connection_died() {
+    if !common::postgres_available().await {
+        return;
+    }
+    let (db, _, _, name) = fresh_db(Backend::Postgres).await;
+    let Db::Postgres(pool) = db.clone() else {
+        panic!("a PostgreSQL database");
+    };
+    let store = CachingEventStore::<Activity>::new(&db);
+    let id = "activity-kept-1";
+    for i in 0..5 {
+        let ctx = store.load_aggregate(id).await.expect("load");
+        store
+            .commit(vec![updated(&format!("n{i}"))], ctx, meta("r"))
+            .await
+            .expect("append");
+    }
+    let count: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM events WHERE aggregate_type = 'activity' AND aggregate_id = $1",
+    )
+    .bind(id)
+    .fetch_one(&pool)
+    .await
+    .expect("count events");
+    assert_eq!(count, 5);
+
+    // Kill every other server process of this database (the kept connection's).
+    sqlx::query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .execute(&pool)
+    .await
+    .expect("terminate");
+    // The dead connections (kept and pooled) fail what runs on them and are
+    // closed; an append lands within a few tries, and none is taken for a
+    // conflict.
+    let mut outcomes = vec![];
+    for i in 0..5 {
+        let outcome = match store.load_aggregate(id).await {
+            Ok(ctx) => store
+                .commit(vec![updated(&format!("after{i}"))], ctx, meta("r"))
+                .await
+                .map(|_| ()),
+            Err(e) => Err(e),
+        };
+        let landed = outcome.is_ok();
+        outcomes.push(outcome);
+        if landed {
+            break;
+        }
+    }
+    assert!(
+        matches!(outcomes.last(), Some(Ok(()))),
+        "an append lands after the connections died: {outcomes:?}"
+    );
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| !matches!(o, Err(AggregateError::AggregateConflict))),
+        "{outcomes:?}"
+    );
+    drop(store);
+    close(db, name).await;
 }
 
 on_both_backends!(
