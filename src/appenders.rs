@@ -12,11 +12,13 @@
 //! more than `database_max_connections`), and closing the pool does not wait for
 //! it. At most `keep` are out at once, idle or lent: an append that finds none
 //! idle borrows from the pool, and that connection is kept only while fewer than
-//! `keep` are, else it goes back (no connection is opened and closed per append). A connection whose append did not run to its end (cancelled midway, or
-//! failed on the way to or from the server) is never kept: a pool connection goes
-//! back through the pool's test, a kept one is closed. A constraint violation (a
-//! taken sequence) leaves the connection in a known state: sqlx waits for the
-//! server's "ready" before the next statement on it.
+//! `keep` are, else it goes back (no connection is opened and closed per append).
+//!
+//! A connection whose append did not run to its end (cancelled midway, or failed
+//! on the way to or from the server) is never kept: a pool connection goes back
+//! through the pool's test, a kept one is closed. A constraint violation (a taken
+//! sequence) leaves the connection in a known state: sqlx waits for the server's
+//! "ready" before the next statement on it.
 
 use std::ops::{Deref, DerefMut};
 use std::sync::Mutex;
