@@ -21,10 +21,11 @@
 //! "ready" before the next statement on it.
 
 use std::ops::{Deref, DerefMut};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use sqlx::pool::PoolConnection;
 use sqlx::{PgConnection, PgPool, Postgres};
+use tessera_replay::Db;
 
 /// The append connections: at most `keep` taken out of the pool, idle or lent.
 pub struct AppendConnections {
@@ -40,6 +41,15 @@ struct Kept {
 }
 
 impl AppendConnections {
+    /// The append connections of `db`: none on SQLite (a file has no round trip
+    /// to spare).
+    pub fn for_db(db: &Db) -> Option<Arc<Self>> {
+        match db {
+            Db::Postgres(p) => Some(Arc::new(Self::for_pool(p))),
+            Db::Sqlite(_) => None,
+        }
+    }
+
     /// Keeps at most a quarter of `pool`'s size (at least one) for the appends.
     pub fn for_pool(pool: &PgPool) -> Self {
         let max = pool.options().get_max_connections() as usize;

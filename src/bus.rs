@@ -73,10 +73,7 @@ impl CommandBus {
             stores: Mutex::new(HashMap::new()),
             deadline: DEFAULT_DEADLINE,
             others: None,
-            appenders: match &db {
-                Db::Postgres(p) => Some(Arc::new(AppendConnections::for_pool(p))),
-                Db::Sqlite(_) => None,
-            },
+            appenders: AppendConnections::for_db(&db),
             db,
         }
     }

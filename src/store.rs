@@ -208,18 +208,13 @@ impl<A: Aggregate> CachingEventStore<A> {
             verified: Mutex::new(HashMap::new()),
             others: None,
             loads: AtomicU64::new(0),
-            appenders: match db {
-                Db::Postgres(p) => Some(Arc::new(AppendConnections::for_pool(p))),
-                Db::Sqlite(_) => None,
-            },
+            appenders: AppendConnections::for_db(db),
         }
     }
 
     /// Keeps append connections in `appenders` (one set for all of a bus's stores).
     pub fn with_appenders(mut self, appenders: Option<Arc<AppendConnections>>) -> Self {
-        if appenders.is_some() {
-            self.appenders = appenders;
-        }
+        self.appenders = appenders;
         self
     }
 
@@ -531,24 +526,24 @@ impl<A: Aggregate> CachingEventStore<A> {
         let mut next = context.current_sequence + 1;
         // The sequence of each command's last event.
         let mut last_of: Vec<Option<usize>> = Vec::with_capacity(batch.len());
-        let mut envelopes: Vec<EventEnvelope<A>> = vec![];
+        let mut rows = EventRows::default();
         for (events, metadata) in batch {
             last_of.push((!events.is_empty()).then_some(next + events.len() - 1));
-            for payload in events {
-                envelopes.push(EventEnvelope {
-                    aggregate_id: id.clone(),
-                    sequence: next,
-                    payload,
-                    metadata: metadata.clone(),
-                });
+            if events.is_empty() {
+                continue;
+            }
+            // One text for all of a command's events.
+            let metadata = EventRows::metadata_text(&metadata).map_err(PersistenceError::from)?;
+            for event in &events {
+                rows.push(&id, next, event, &metadata)
+                    .map_err(PersistenceError::from)?;
                 next += 1;
             }
         }
-        if envelopes.is_empty() {
+        if rows.ids.is_empty() {
             Self::keep(slot, context);
             return Ok(last_of.into_iter().map(|_| None).collect());
         }
-        let rows = EventRows::of(&envelopes).map_err(PersistenceError::from)?;
         let epoch = self.epoch();
         match self.insert(rows).await {
             Ok(positions) => {
@@ -660,6 +655,7 @@ impl<A: Aggregate> CachingEventStore<A> {
 /// and dropped): the same JSON, with an event's keys in the order its type
 /// declares them rather than sorted (every reader parses it; the audit chain
 /// hashes its canonical form). The metadata keys stay sorted.
+#[derive(Default)]
 struct EventRows {
     ids: Vec<String>,
     sequences: Vec<i64>,
@@ -670,25 +666,26 @@ struct EventRows {
 }
 
 impl EventRows {
-    fn of<A: Aggregate>(envelopes: &[EventEnvelope<A>]) -> Result<Self, serde_json::Error> {
-        let mut rows = Self {
-            ids: Vec::with_capacity(envelopes.len()),
-            sequences: Vec::with_capacity(envelopes.len()),
-            types: Vec::with_capacity(envelopes.len()),
-            versions: Vec::with_capacity(envelopes.len()),
-            payloads: Vec::with_capacity(envelopes.len()),
-            metadata: Vec::with_capacity(envelopes.len()),
-        };
-        for e in envelopes {
-            rows.ids.push(e.aggregate_id.clone());
-            rows.sequences.push(e.sequence as i64);
-            rows.types.push(e.payload.event_type());
-            rows.versions.push(e.payload.event_version());
-            rows.payloads.push(serde_json::to_string(&e.payload)?);
-            let sorted: std::collections::BTreeMap<&String, &String> = e.metadata.iter().collect();
-            rows.metadata.push(serde_json::to_string(&sorted)?);
-        }
-        Ok(rows)
+    /// A command's metadata as stored: a JSON object with sorted keys.
+    fn metadata_text(metadata: &HashMap<String, String>) -> Result<String, serde_json::Error> {
+        let sorted: std::collections::BTreeMap<&String, &String> = metadata.iter().collect();
+        serde_json::to_string(&sorted)
+    }
+
+    fn push<E: DomainEvent>(
+        &mut self,
+        id: &str,
+        sequence: usize,
+        event: &E,
+        metadata: &str,
+    ) -> Result<(), serde_json::Error> {
+        self.payloads.push(serde_json::to_string(event)?);
+        self.ids.push(id.to_string());
+        self.sequences.push(sequence as i64);
+        self.types.push(event.event_type());
+        self.versions.push(event.event_version());
+        self.metadata.push(metadata.to_string());
+        Ok(())
     }
 }
 

@@ -1,8 +1,8 @@
 //! The connections event appends keep between them (PostgreSQL, src/appenders.rs):
 //! an append's connection serves the next append without going back through the
-//! pool; a refusal by the database keeps it; an append that did not run to its
-//! end never leaves its connection for the next; at most `keep` are kept; closing
-//! the pool does not wait for them. Through the event store:
+//! pool; a constraint violation keeps it, any other failure closes it; an append
+//! that did not run to its end never leaves its connection for the next; at most
+//! `keep` are kept; closing the pool does not wait for them. Through the event store:
 //! tests/store_append.rs (`appends_land_again_after_the_kept_connection_died`).
 
 mod common;
