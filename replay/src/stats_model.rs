@@ -10,8 +10,8 @@
 //! projections pass events of a conference (its `conference_id` metadata, or the
 //! conference aggregate itself) it recomputes that conference with
 //! `stats::assemble` over the live rows and stores it with the checkpoint in one
-//! transaction. A rush is batched: while events keep coming, a conference is
-//! recomputed when they stop for a [`DEBOUNCE`], or once per [`MAX_PAUSE`].
+//! transaction. A rush is batched: a conference is recomputed once events stop
+//! coming for a [`DEBOUNCE`], or every [`QUIET_WAIT`] while they never stop.
 //!
 //! A new stats VERSION (a schema change) gets a building generation beside the
 //! live one: every conference is recomputed into it while reads keep answering
@@ -37,18 +37,23 @@ use crate::{Db, RunnerHandle};
 
 /// The model's name in `projection_state` / `projection_rows`, and its job.
 pub const NAME: &str = "conference_stats";
-/// The shortest pause between two steps while events pour in: a conference is
-/// recomputed at most once per this (longer for a slow recompute, [`pause_after`]).
+/// How long events must stop arriving before the job restates what they
+/// changed, and the shortest pause between two steps.
 pub const DEBOUNCE: Duration = Duration::from_millis(200);
-/// While events pour in, the pause after a step is also at least this many times
-/// the step's own time: a recompute grows with the conference, and a rush on a
-/// big year should not spend more than a twentieth of a core restating figures
-/// nobody may read before the next one (a read of a row that is behind assembles
-/// the figures live, so nothing stale is ever served).
+/// The pause after a step is also at least this many times the step's own time:
+/// a recompute grows with the conference, and a rush on a big year should not
+/// spend more than a twentieth of a core restating figures.
 const BUSY_SHARE: u32 = 20;
-/// The longest pause, so the stored figures trail a rush by seconds at most
-/// (also how often a rush is restated, [`keep_waiting`]).
+/// The longest pause after a step ([`pause_after`]).
 const MAX_PAUSE: Duration = Duration::from_secs(2);
+/// The longest the job waits for a stream of events to stop before it restates
+/// them anyway ([`keep_waiting`]). While events keep coming, a stored row is
+/// behind again at the next event of its conference, and a read of a row that is
+/// behind assembles the figures live (nothing stale is ever served): restating
+/// in the middle of a rush reads every row of the conference for figures nobody
+/// would be shown. So a rush is restated once it is over, and a stream that
+/// never pauses every this long.
+const QUIET_WAIT: Duration = Duration::from_secs(10);
 /// Behind the projections by more than this many events, the job recomputes every
 /// conference rather than reading which ones the events touched.
 const FULL_AFTER: i64 = 200_000;
@@ -513,13 +518,20 @@ impl StatsJob {
         Ok(count)
     }
 
-    /// Follows the projections forever: a change after a quiet spell is stored at
-    /// once; while events keep coming (a rush) the next step waits until they
-    /// stop for a [`DEBOUNCE`], at most [`MAX_PAUSE`] from the previous step's
-    /// start (and at least [`pause_after`] it).
+    /// Follows the projections forever: once events stop arriving for a
+    /// [`DEBOUNCE`] (at most [`QUIET_WAIT`] after the job saw them), it steps, then
+    /// pauses at least [`pause_after`] the step.
     pub async fn run(mut self) {
         let mut moved = self.runner.watch();
         loop {
+            if self.runner.position() <= self.position {
+                let position = self.position;
+                let _ =
+                    tokio::time::timeout(Duration::from_secs(1), moved.wait_for(|p| *p > position))
+                        .await;
+                continue;
+            }
+            self.wait_for_quiet().await;
             let started = Instant::now();
             if let Err(e) = self.step().await {
                 tracing::error!(error = %e, "stats model step failed; retrying");
@@ -529,33 +541,30 @@ impl StatsJob {
             if spent < pause {
                 tokio::time::sleep(pause - spent).await;
             }
-            let mut seen = self.runner.position();
-            while keep_waiting(started.elapsed(), seen > self.position, true) {
-                tokio::time::sleep(DEBOUNCE.min(MAX_PAUSE.saturating_sub(started.elapsed()))).await;
-                let now = self.runner.position();
-                if !keep_waiting(started.elapsed(), now > self.position, now != seen) {
-                    break;
-                }
-                seen = now;
+        }
+    }
+
+    /// Returns once the projections have not moved for a [`DEBOUNCE`], or
+    /// [`QUIET_WAIT`] after it was called.
+    async fn wait_for_quiet(&self) {
+        let started = Instant::now();
+        let mut seen = self.runner.position();
+        loop {
+            tokio::time::sleep(DEBOUNCE.min(QUIET_WAIT.saturating_sub(started.elapsed()))).await;
+            let now = self.runner.position();
+            if !keep_waiting(started.elapsed(), now != seen) {
+                return;
             }
-            if self.runner.position() <= self.position {
-                let position = self.position;
-                let _ =
-                    tokio::time::timeout(Duration::from_secs(1), moved.wait_for(|p| *p > position))
-                        .await;
-            }
+            seen = now;
         }
     }
 }
 
-/// Whether the next step waits on: events are pending and still arriving (the
-/// projections moved during the last [`DEBOUNCE`]), and the previous step
-/// started less than [`MAX_PAUSE`] ago. A rush is restated once per
-/// [`MAX_PAUSE`] instead of once per [`DEBOUNCE`]: each step reads the
-/// conference's rows anew, and a read between steps assembles the figures live,
-/// so nothing stale is served either way.
-fn keep_waiting(since_step: Duration, pending: bool, still_arriving: bool) -> bool {
-    pending && still_arriving && since_step < MAX_PAUSE
+/// Whether the next step waits on: events are still arriving (the projections
+/// moved during the last [`DEBOUNCE`]), and the job has waited less than
+/// [`QUIET_WAIT`] for them to stop.
+fn keep_waiting(waited: Duration, still_arriving: bool) -> bool {
+    still_arriving && waited < QUIET_WAIT
 }
 
 /// How long a step that took `spent` is followed before the next (counted from
@@ -720,17 +729,14 @@ mod tests {
     }
 
     #[test]
-    fn a_rush_waits_for_a_quiet_moment_at_most_two_seconds_from_the_last_step() {
+    fn a_rush_is_restated_once_it_stops_or_every_ten_seconds_while_it_goes_on() {
         let ms = Duration::from_millis;
-        assert!(keep_waiting(ms(300), true, true), "events still arriving");
+        assert!(keep_waiting(ms(300), true), "events still arriving");
+        assert!(!keep_waiting(ms(300), false), "they stopped: step now");
+        assert!(keep_waiting(ms(9_900), true), "still within the wait");
         assert!(
-            !keep_waiting(ms(300), true, false),
-            "they stopped: step now"
-        );
-        assert!(!keep_waiting(ms(300), false, true), "nothing pending");
-        assert!(
-            !keep_waiting(MAX_PAUSE, true, true),
-            "two seconds since the last step"
+            !keep_waiting(QUIET_WAIT, true),
+            "ten seconds of a stream that never pauses: step anyway"
         );
     }
 }
